@@ -1,0 +1,3 @@
+from smwar.cli import main
+
+main()

@@ -1,0 +1,96 @@
+"""Drill scripts: a TOML timeline of injects (see runbooks/drills/README.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BeforeValidator, Field
+
+from smwar.errors import InputError, InputErrors
+from smwar.model import Mention
+from smwar.paths import bundled_drills_dir
+from smwar.runbooks.definitions import Identifier
+from smwar.timespan import parse_offset
+from smwar.tomlfile import Strict, load_toml, validate
+
+NETWORKS = ("mastodon", "bluesky", "rss", "reddit", "hackernews", "webhook", "jsonl")
+
+
+def _offset(value: object) -> object:
+    return parse_offset(value) if isinstance(value, str) else value
+
+
+Offset = Annotated[timedelta, BeforeValidator(_offset)]
+
+
+class DrillInfo(Strict):
+    id: Identifier
+    title: str
+    company: str
+    summary: str = ""
+
+
+class Inject(Strict):
+    """One mention the drill feeds in `at` after the start."""
+
+    at: Offset
+    network: str = Field(pattern="^(" + "|".join(NETWORKS) + ")$")
+    author: str = Field(min_length=1)
+    text: str = Field(min_length=1)
+    followers: int | None = Field(None, ge=0)
+    lang: str | None = Field(None, pattern=r"^[a-z]{2}$")
+    url: str | None = None
+
+
+class DrillScript(Strict):
+    drill: DrillInfo
+    inject: list[Inject] = Field(min_length=1)
+
+    @property
+    def length(self) -> timedelta:
+        return max(inject.at for inject in self.inject)
+
+    def mention(self, index: int, start: datetime) -> Mention:
+        inject = self.inject[index]
+        return Mention(
+            network=inject.network,
+            native_id=f"{self.drill.id}-{index:05d}",
+            author=inject.author,
+            text=inject.text,
+            posted_at=start + inject.at,
+            lang=inject.lang,
+            followers=inject.followers,
+            url=inject.url,
+        )
+
+
+def load_drill(path: Path) -> DrillScript:
+    document = load_toml(path)
+    script = validate(document, DrillScript)
+    for index in range(1, len(script.inject)):
+        if script.inject[index].at < script.inject[index - 1].at:
+            raise InputErrors([document.error(("inject", index, "at"),
+                                              "injects must be in time order: this one is earlier than the one before")])
+    return script
+
+
+def find_drill(name: str | None) -> Path:
+    """A drill script by path, or by the id of a bundled drill (default: the first bundled one)."""
+    bundled = sorted(bundled_drills_dir().glob("*.toml"))
+    if name is None:
+        if not bundled:
+            raise InputErrors([InputError(bundled_drills_dir(), None, "no bundled drills found")])
+        return next((path for path in bundled if path.stem == DEFAULT_DRILL), bundled[0])
+    candidate = Path(name).expanduser()
+    if candidate.is_file():
+        return candidate
+    for path in bundled:
+        if path.stem == name:
+            return path
+    known = ", ".join(path.stem for path in bundled) or "none"
+    raise InputErrors([InputError(candidate, None, f"no such drill file, and no bundled drill of that name (bundled: {known})")])
+
+
+DEFAULT_DRILL = "washer-leak"

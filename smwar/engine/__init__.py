@@ -1,0 +1,1 @@
+"""The engine composes a working session: mentions in, matched, journaled, incidents out."""

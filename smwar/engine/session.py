@@ -1,0 +1,179 @@
+"""A session: the pipeline from a mention source to the journal, and the operator's actions.
+
+`poll` runs off the UI thread (matching is the costly part); operator actions run on the
+UI thread. Both go through one lock, and every action is committed to the journal before
+the new state is returned, so nothing the screen shows as done can be lost.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from smwar.clock import Clock
+from smwar.incidents import chain
+from smwar.incidents.triggers import TriggerWatch
+from smwar.journal.store import Journal
+from smwar.model import SYSTEM_ACTOR, Event, Incident, IncidentStatus, JournaledMention, Mention
+from smwar.runbooks.definitions import VIP_TAG, RunbookSet, Scenario, author_tags
+from smwar.runbooks.matcher import FuzzyMatcher, Matcher
+
+RATE_WINDOW = timedelta(minutes=10)
+ACTIVE = (IncidentStatus.PROPOSED, IncidentStatus.OPEN)
+
+
+class MentionSource(Protocol):
+    def due(self, now: datetime) -> list[Mention]:
+        """Mentions that arrived by `now` and were not handed out before."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioStat:
+    scenario: Scenario
+    count: int
+    recent: int
+    incident: Incident | None
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    mentions: tuple[JournaledMention, ...] = ()
+    proposals: tuple[Incident, ...] = ()
+
+
+class Session:
+    def __init__(
+        self,
+        journal: Journal,
+        runbooks: RunbookSet,
+        clock: Clock,
+        source: MentionSource,
+        operator: str,
+        matcher: Matcher | None = None,
+    ) -> None:
+        self.journal = journal
+        self.runbooks = runbooks
+        self.clock = clock
+        self.source = source
+        self.operator = operator
+        self.matcher = matcher or FuzzyMatcher(runbooks)
+        self._lock = threading.RLock()
+        self._incidents: dict[int, Incident] = {}
+        for event in journal.events():
+            if event.incident_id is not None:
+                self._incidents[event.incident_id] = chain.apply(self._incidents.get(event.incident_id), event)
+        now = clock.now()
+        self._counts = journal.match_counts()
+        self._recent: dict[str, deque[datetime]] = {}
+        self._watches: dict[str, TriggerWatch] = {}
+        for scenario in runbooks.scenarios:
+            self._recent[scenario.id] = deque(at for at, _ in journal.match_times(scenario.id, now - RATE_WINDOW))
+            watch = TriggerWatch(scenario)
+            watch.seed([at for at, _ in journal.match_times(scenario.id, now - scenario.trigger.within)])
+            self._watches[scenario.id] = watch
+
+    # -- the pipeline ------------------------------------------------------------------
+
+    def poll(self) -> Update:
+        """Take what the source has due, match, journal it, and propose incidents."""
+        with self._lock:
+            now = self.clock.now()
+            arrived = self.source.due(now)
+            if not arrived:
+                return Update()
+            deescalation = self.runbooks.deescalation
+            batch = [
+                (mention, now, self.matcher.match(mention),
+                 author_tags(deescalation, mention.network, mention.author, mention.followers))
+                for mention in arrived
+            ]
+            stored = self.journal.add_mentions(batch)
+            proposals: list[Incident] = []
+            for item in stored:
+                for match in item.matches:
+                    proposal = self._observe(match.scenario_id, now, VIP_TAG in item.author_tags)
+                    if proposal is not None:
+                        proposals.append(proposal)
+            return Update(tuple(stored), tuple(proposals))
+
+    def _observe(self, scenario_id: str, now: datetime, from_vip: bool) -> Incident | None:
+        self._counts[scenario_id] = self._counts.get(scenario_id, 0) + 1
+        self._recent[scenario_id].append(now)
+        why = self._watches[scenario_id].observe(now, from_vip)
+        if why is None or self.active_incident(scenario_id) is not None:
+            return None
+        scenario = self.runbooks.scenario(scenario_id)
+        return self._record(chain.propose(scenario, now, why, SYSTEM_ACTOR), new_incident=scenario_id)
+
+    # -- what the screen shows ---------------------------------------------------------
+
+    def incidents(self) -> list[Incident]:
+        with self._lock:
+            return sorted(self._incidents.values(), key=lambda incident: incident.id)
+
+    def incident(self, incident_id: int) -> Incident:
+        with self._lock:
+            return self._incidents[incident_id]
+
+    def active_incident(self, scenario_id: str) -> Incident | None:
+        with self._lock:
+            active = [i for i in self._incidents.values() if i.scenario_id == scenario_id and i.status in ACTIVE]
+            return max(active, key=lambda incident: incident.id, default=None)
+
+    def scenario_stats(self) -> list[ScenarioStat]:
+        with self._lock:
+            cutoff = self.clock.now() - RATE_WINDOW
+            stats = []
+            for scenario in self.runbooks.scenarios:
+                recent = self._recent[scenario.id]
+                while recent and recent[0] < cutoff:
+                    recent.popleft()
+                latest = max((i for i in self._incidents.values() if i.scenario_id == scenario.id),
+                             key=lambda incident: incident.id, default=None)
+                stats.append(ScenarioStat(scenario, self._counts.get(scenario.id, 0), len(recent), latest))
+            return stats
+
+    # -- operator actions: each committed durably before it returns --------------------
+
+    def open_incident(self, incident_id: int, goal: str) -> Incident:
+        with self._lock:
+            event = chain.open_incident(self.incident(incident_id), goal, self.clock.now(), self.operator)
+            return self._record(event, status=IncidentStatus.OPEN)
+
+    def dismiss_incident(self, incident_id: int, reason: str) -> Incident:
+        with self._lock:
+            event = chain.dismiss(self.incident(incident_id), reason, self.clock.now(), self.operator)
+            return self._record(event, status=IncidentStatus.DISMISSED)
+
+    def complete_step(self, incident_id: int, step_id: str) -> Incident:
+        with self._lock:
+            incident = self.incident(incident_id)
+            step = self.runbooks.scenario(incident.scenario_id).step_by_id(step_id)
+            return self._record(chain.complete(incident, step, self.clock.now(), self.operator))
+
+    def skip_step(self, incident_id: int, step_id: str, reason: str) -> Incident:
+        with self._lock:
+            incident = self.incident(incident_id)
+            step = self.runbooks.scenario(incident.scenario_id).step_by_id(step_id)
+            return self._record(chain.skip(incident, step, reason, self.clock.now(), self.operator))
+
+    def add_note(self, incident_id: int, step_id: str | None, text: str) -> Incident:
+        with self._lock:
+            event = chain.note(self.incident(incident_id), step_id, text, self.clock.now(), self.operator)
+            return self._record(event)
+
+    def record(self, kind: str, **payload: object) -> None:
+        """Journal an operator action that belongs to no incident (pausing a drill, say)."""
+        with self._lock:
+            self.journal.append(Event(kind, self.clock.now(), self.operator, payload=payload))
+
+    def _record(self, event: Event, *, status: str | None = None, new_incident: str | None = None) -> Incident:
+        stored = self.journal.append(event, status=status, new_incident=new_incident)
+        assert stored.incident_id is not None
+        incident = chain.apply(self._incidents.get(stored.incident_id), stored)
+        self._incidents[incident.id] = incident
+        return incident

@@ -1,0 +1,28 @@
+"""Errors a user can act on; the CLI prints them without a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class SmwarError(Exception):
+    """An error with a message meant for the person at the keyboard."""
+
+
+class InputError(SmwarError):
+    """Something wrong in a file the user wrote, located as `file:line: what is wrong`."""
+
+    def __init__(self, path: Path | str, line: int | None, message: str) -> None:
+        self.path = Path(path)
+        self.line = line
+        self.message = message
+        where = f"{self.path}:{line}" if line else str(self.path)
+        super().__init__(f"{where}: {message}")
+
+
+class InputErrors(SmwarError):
+    """Several `InputError`s found in one pass, reported together."""
+
+    def __init__(self, errors: list[InputError]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(str(error) for error in errors))

@@ -1,0 +1,1 @@
+"""The journal: one SQLite file per live deployment or drill run, the record of everything."""

@@ -1,0 +1,100 @@
+"""The journal's schema as forward migrations; a journal from a newer smwar is never touched."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlite_utils import Database
+
+from smwar.errors import SmwarError
+
+VERSION_TABLE = "schema_version"
+
+
+class JournalError(SmwarError):
+    """The journal cannot be used; the message says why and what to do."""
+
+
+def _v1(db: Database) -> None:
+    db["meta"].create({"key": str, "value": str}, pk="key")
+    db["mentions"].create(
+        {
+            "id": int,
+            "network": str,
+            "native_id": str,
+            "author": str,
+            "followers": int,
+            "lang": str,
+            "text": str,
+            "url": str,
+            "posted_at": str,
+            "received_at": str,
+            "author_tags": str,
+        },
+        pk="id",
+        not_null={"network", "native_id", "author", "text", "posted_at", "received_at"},
+    )
+    db["mentions"].create_index(["network", "native_id"], unique=True)
+    db["mentions"].create_index(["received_at"])
+    db["matches"].create(
+        {"mention_id": int, "scenario_id": str, "score": float, "explanation": str},
+        pk=("mention_id", "scenario_id"),
+        foreign_keys=[("mention_id", "mentions", "id")],
+    )
+    db["matches"].create_index(["scenario_id", "mention_id"])
+    db["incidents"].create(
+        {"id": int, "scenario_id": str, "status": str, "proposed_at": str},
+        pk="id",
+        not_null={"scenario_id", "status", "proposed_at"},
+    )
+    db["events"].create(
+        {
+            "id": int,
+            "at": str,
+            "wall": str,
+            "actor": str,
+            "kind": str,
+            "incident_id": int,
+            "step_id": str,
+            "payload": str,
+        },
+        pk="id",
+        not_null={"at", "wall", "actor", "kind", "payload"},
+        foreign_keys=[("incident_id", "incidents", "id")],
+    )
+    db["events"].create_index(["incident_id", "id"])
+    for verb in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER events_no_{verb.lower()} BEFORE {verb} ON events "
+            "BEGIN SELECT RAISE(ABORT, 'events are append-only'); END"
+        )
+
+
+MIGRATIONS: tuple[Callable[[Database], None], ...] = (_v1,)
+CURRENT_VERSION = len(MIGRATIONS)
+
+
+def stored_version(db: Database) -> int:
+    if not db[VERSION_TABLE].exists():
+        return 0
+    row = db.execute(f"SELECT MAX(version) FROM {VERSION_TABLE}").fetchone()
+    return int(row[0] or 0)
+
+
+def migrate(db: Database, name: str) -> None:
+    """Bring `db` up to `CURRENT_VERSION`, one transaction per migration."""
+    version = stored_version(db)
+    if version > CURRENT_VERSION:
+        raise JournalError(
+            f"{name} was written by a newer smwar (journal schema {version}, this smwar knows "
+            f"up to {CURRENT_VERSION}); it was left untouched. Upgrade smwar to open it."
+        )
+    for number in range(version + 1, CURRENT_VERSION + 1):
+        with db.atomic():
+            if number == 1:
+                db[VERSION_TABLE].create({"version": int, "applied_at": str}, pk="version")
+            MIGRATIONS[number - 1](db)
+            db[VERSION_TABLE].insert(
+                {"version": number, "applied_at": datetime.now(UTC).isoformat(timespec="seconds")}
+            )

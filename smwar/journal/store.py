@@ -1,0 +1,201 @@
+"""The journal file: mentions and matches in batches, every action committed durably.
+
+One connection serves the engine's worker thread and the UI thread, guarded by a lock;
+SQLite runs in WAL mode with `synchronous=FULL`, so a commit that returned survives a
+killed process and a power cut alike.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from smwar.clock import from_iso, to_iso
+from smwar.journal.schema import JournalError, migrate
+from smwar.model import Event, JournaledMention, Match, Mention, TermHit
+
+
+class Journal:
+    def __init__(self, path: Path, db: Database) -> None:
+        self.path = path
+        self._db = db
+        self._lock = threading.RLock()
+
+    @classmethod
+    def open(cls, path: Path) -> Journal:
+        """Open or create the journal at `path`, creating its directory, migrating its schema."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(path, check_same_thread=False)
+        try:
+            db = Database(connection)
+            db.execute("PRAGMA foreign_keys=ON")
+            db.execute("PRAGMA synchronous=FULL")
+            db.enable_wal()
+            migrate(db, str(path))
+        except sqlite3.DatabaseError as exc:
+            connection.close()
+            raise JournalError(f"{path} is not a usable smwar journal ({exc}); it was left untouched") from exc
+        except JournalError:
+            connection.close()
+            raise
+        return cls(path, db)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # -- meta ---------------------------------------------------------------------------
+
+    def meta(self) -> dict[str, str]:
+        with self._lock:
+            return {row["key"]: row["value"] for row in self._db.query("SELECT key, value FROM meta")}
+
+    def set_meta(self, values: dict[str, str]) -> None:
+        with self._lock, self._db.atomic():
+            self._db["meta"].upsert_all(({"key": k, "value": v} for k, v in values.items()), pk="key")
+
+    # -- mentions -----------------------------------------------------------------------
+
+    def add_mentions(
+        self, batch: Sequence[tuple[Mention, datetime, tuple[Match, ...], tuple[str, ...]]]
+    ) -> list[JournaledMention]:
+        """Store a batch in one transaction; mentions already journaled are skipped."""
+        stored: list[JournaledMention] = []
+        with self._lock, self._db.atomic():
+            for mention, received_at, matches, tags in batch:
+                cursor = self._db.execute(
+                    "INSERT OR IGNORE INTO mentions (network, native_id, author, followers, lang, "
+                    "text, url, posted_at, received_at, author_tags) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    [mention.network, mention.native_id, mention.author, mention.followers,
+                     mention.lang, mention.text, mention.url, to_iso(mention.posted_at),
+                     to_iso(received_at), ",".join(tags)],
+                )
+                if not cursor.rowcount:
+                    continue
+                mention_id = int(cursor.lastrowid or 0)
+                for match in matches:
+                    self._db.execute(
+                        "INSERT INTO matches (mention_id, scenario_id, score, explanation) VALUES (?,?,?,?)",
+                        [mention_id, match.scenario_id, match.score,
+                         json.dumps([asdict(hit) for hit in match.hits], ensure_ascii=False)],
+                    )
+                stored.append(JournaledMention(mention_id, mention, received_at, matches, tags))
+        return stored
+
+    def mentions(self, *, after_id: int = 0, limit: int | None = None) -> list[JournaledMention]:
+        """Journaled mentions in arrival order, with their matches."""
+        sql = "SELECT * FROM mentions WHERE id > ? ORDER BY id"
+        params: list[Any] = [after_id]
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        with self._lock:
+            rows = list(self._db.query(sql, params))
+            if not rows:
+                return []
+            matches = self._matches_for(rows[0]["id"], rows[-1]["id"])
+        return [_mention_from_row(row, matches.get(row["id"], ())) for row in rows]
+
+    def _matches_for(self, first: int, last: int) -> dict[int, tuple[Match, ...]]:
+        found: dict[int, list[Match]] = {}
+        for row in self._db.query(
+            "SELECT * FROM matches WHERE mention_id BETWEEN ? AND ? ORDER BY score DESC", [first, last]
+        ):
+            hits = tuple(TermHit(h["rule"], h["term"], tuple(h["words"]), h["similarity"])
+                         for h in json.loads(row["explanation"]))
+            found.setdefault(row["mention_id"], []).append(Match(row["scenario_id"], row["score"], hits))
+        return {key: tuple(value) for key, value in found.items()}
+
+    def mention_count(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM mentions").fetchone()[0])
+
+    def match_counts(self) -> dict[str, int]:
+        with self._lock:
+            rows = self._db.execute("SELECT scenario_id, COUNT(*) FROM matches GROUP BY scenario_id").fetchall()
+        return {scenario_id: int(count) for scenario_id, count in rows}
+
+    def match_times(self, scenario_id: str, since: datetime) -> list[tuple[datetime, bool]]:
+        """When `scenario_id` matched since `since`, and whether the author was a VIP."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT m.received_at, m.author_tags FROM matches x JOIN mentions m ON m.id = x.mention_id "
+                "WHERE x.scenario_id = ? AND m.received_at >= ? ORDER BY m.received_at",
+                [scenario_id, to_iso(since)],
+            ).fetchall()
+        return [(from_iso(at), "vip" in tags.split(",")) for at, tags in rows]
+
+    def latest_time(self) -> datetime | None:
+        """The latest clock time anything was journaled at (to resume a drill clock)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT MAX(t) FROM (SELECT MAX(received_at) AS t FROM mentions "
+                "UNION ALL SELECT MAX(at) FROM events)"
+            ).fetchone()
+        return from_iso(row[0]) if row and row[0] else None
+
+    # -- events and incidents -----------------------------------------------------------
+
+    def append(self, event: Event, *, new_incident: str | None = None, status: str | None = None) -> Event:
+        """Commit one event durably. `new_incident` (a scenario id) creates the incident first;
+        `status` updates the incident's current status in the same transaction."""
+        with self._lock, self._db.atomic():
+            incident_id = event.incident_id
+            if new_incident is not None:
+                incident_id = self._db["incidents"].insert(
+                    {"scenario_id": new_incident, "status": status or "proposed", "proposed_at": to_iso(event.at)}
+                ).last_pk
+                event = Event(event.kind, event.at, event.actor, incident_id, event.step_id, event.payload)
+            elif status is not None:
+                self._db.execute("UPDATE incidents SET status = ? WHERE id = ?", [status, incident_id])
+            self._db.execute(
+                "INSERT INTO events (at, wall, actor, kind, incident_id, step_id, payload) VALUES (?,?,?,?,?,?,?)",
+                [to_iso(event.at), to_iso(datetime.now(UTC)), event.actor, event.kind, incident_id,
+                 event.step_id, json.dumps(event.payload, ensure_ascii=False)],
+            )
+        return event
+
+    def events(self, incident_id: int | None = None) -> Iterator[Event]:
+        sql = "SELECT * FROM events"
+        params: list[Any] = []
+        if incident_id is not None:
+            sql += " WHERE incident_id = ?"
+            params.append(incident_id)
+        with self._lock:
+            rows = list(self._db.query(sql + " ORDER BY id", params))
+        for row in rows:
+            yield Event(row["kind"], from_iso(row["at"]), row["actor"], row["incident_id"],
+                        row["step_id"], json.loads(row["payload"]))
+
+    def integrity(self) -> str:
+        with self._lock:
+            return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+def _mention_from_row(row: dict[str, Any], matches: tuple[Match, ...]) -> JournaledMention:
+    mention = Mention(
+        network=row["network"],
+        native_id=row["native_id"],
+        author=row["author"],
+        text=row["text"],
+        posted_at=from_iso(row["posted_at"]),
+        lang=row["lang"],
+        followers=row["followers"],
+        url=row["url"],
+    )
+    tags = tuple(tag for tag in (row["author_tags"] or "").split(",") if tag)
+    return JournaledMention(row["id"], mention, from_iso(row["received_at"]), matches, tags)

@@ -1,0 +1,124 @@
+"""Load a runbook set (a directory of TOML files, or one file) and check it as a whole."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from smwar.errors import InputError, InputErrors
+from smwar.runbooks.definitions import (
+    Channel,
+    Company,
+    Contact,
+    Deescalation,
+    RunbookFile,
+    RunbookSet,
+    Scenario,
+)
+from smwar.tomlfile import TomlDocument, load_toml, validate
+
+DRILLS_SUBDIR = "drills"
+
+
+def runbook_files(path: Path) -> list[Path]:
+    """The TOML files of a set; drill scripts in `drills/` are not runbooks."""
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise InputErrors([InputError(path, None, "no such runbook file or directory")])
+    return sorted(
+        file for file in path.rglob("*.toml") if DRILLS_SUBDIR not in file.relative_to(path).parts
+    )
+
+
+def load_runbook_set(path: Path) -> RunbookSet:
+    """Every problem in the set is collected and raised together as `InputErrors`."""
+    files = runbook_files(path)
+    if not files:
+        raise InputErrors([InputError(path, None, "no runbook files (*.toml) here")])
+    merger = _Merger()
+    for file in files:
+        try:
+            document = load_toml(file)
+            merger.add(document, validate(document, RunbookFile))
+        except InputErrors as exc:
+            merger.errors.extend(exc.errors)
+    return merger.finish(path)
+
+
+@dataclass
+class _Merger:
+    errors: list[InputError] = field(default_factory=list)
+    company: Company | None = None
+    deescalation: Deescalation | None = None
+    channels: list[Channel] = field(default_factory=list)
+    contacts: list[Contact] = field(default_factory=list)
+    scenarios: list[tuple[TomlDocument, int, Scenario]] = field(default_factory=list)
+    seen: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def add(self, document: TomlDocument, content: RunbookFile) -> None:
+        if content.company is not None:
+            self._single(document, "company", self.company is not None)
+            self.company = self.company or content.company
+        if content.deescalation is not None:
+            self._single(document, "deescalation", self.deescalation is not None)
+            self.deescalation = self.deescalation or content.deescalation
+        for index, channel in enumerate(content.channel):
+            self._unique(document, ("channel", index, "id"), "channel", channel.id)
+            self.channels.append(channel)
+        for index, contact in enumerate(content.contact):
+            self._unique(document, ("contact", index, "id"), "contact", contact.id)
+            self.contacts.append(contact)
+        for index, scenario in enumerate(content.scenario):
+            self._unique(document, ("scenario", index, "id"), "scenario", scenario.id)
+            self.scenarios.append((document, index, scenario))
+
+    def _single(self, document: TomlDocument, section: str, already: bool) -> None:
+        if already:
+            self.errors.append(document.error((section,), f"[{section}] is already defined in another file of this set"))
+
+    def _unique(self, document: TomlDocument, key: tuple[str | int, ...], kind: str, ident: str) -> None:
+        where = f"{document.path}:{document.line_of(key)}"
+        first = self.seen.setdefault((kind, ident), where)
+        if first != where:
+            self.errors.append(document.error(key, f"duplicate {kind} id {ident!r} (first defined at {first})"))
+
+    def finish(self, path: Path) -> RunbookSet:
+        for document, index, scenario in self.scenarios:
+            self.errors.extend(self._references(document, index, scenario))
+        if self.company is None:
+            self.errors.append(InputError(path, None, "no [company] section in any file of this set"))
+        if self.errors:
+            raise InputErrors(self.errors)
+        assert self.company is not None
+        return RunbookSet(
+            company=self.company,
+            channels=tuple(self.channels),
+            contacts=tuple(self.contacts),
+            deescalation=self.deescalation or Deescalation(),
+            scenarios=tuple(scenario for _, _, scenario in self.scenarios),
+        )
+
+    def _references(self, document: TomlDocument, index: int, scenario: Scenario) -> Iterator[InputError]:
+        contacts = {contact.id for contact in self.contacts}
+        channels = {channel.id for channel in self.channels}
+        at = ("scenario", index)
+        for position, contact in enumerate(scenario.notify):
+            if contact not in contacts:
+                yield document.error((*at, "notify", position), f"notify: no contact with id {contact!r}")
+        earlier: set[str] = set()
+        for number, step in enumerate(scenario.step):
+            step_at = (*at, "step", number)
+            if step.id in earlier:
+                yield document.error((*step_at, "id"), f"duplicate step id {step.id!r} in scenario {scenario.id!r}")
+            for gate in step.after:
+                if gate not in earlier:
+                    known = "a later step" if any(s.id == gate for s in scenario.step) else "a missing step"
+                    yield document.error((*step_at, "after"), f"step {step.id!r}: gate on {known} {gate!r}")
+            for contact in step.notify:
+                if contact not in contacts:
+                    yield document.error((*step_at, "notify"), f"step {step.id!r}: no contact with id {contact!r}")
+            if step.channel is not None and step.channel not in channels:
+                yield document.error((*step_at, "channel"), f"step {step.id!r}: no channel with id {step.channel!r}")
+            earlier.add(step.id)

@@ -1,0 +1,312 @@
+"""The war room: feed, detail, scenario board, the active chain, and the status bar."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from smwar.clock import DrillClock
+from smwar.engine.drill import DrillRun
+from smwar.engine.session import Session, Update
+from smwar.errors import SmwarError
+from smwar.model import Incident, IncidentStatus
+from smwar.timespan import format_offset
+from smwar.tui.screens.incident import IncidentScreen
+from smwar.tui.screens.prompt import TextPrompt
+from smwar.tui.widgets.board import ScenarioBoard
+from smwar.tui.widgets.chain import ChainTable
+from smwar.tui.widgets.detail import MentionDetail
+from smwar.tui.widgets.feed import Feed
+
+POLL_SECONDS = 0.25
+MIN_SPEED_STEP = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class DrillInfo:
+    """What the face shows about the drill being played."""
+
+    title: str
+    run: str
+    start: datetime
+
+    @classmethod
+    def of(cls, run: DrillRun) -> DrillInfo:
+        return cls(run.script.drill.title, run.name, run.clock_start)
+
+
+class WarRoomApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "smwar"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", tooltip="Quit smwar (everything is already in the journal)", id="app.quit"),
+        Binding("question_mark", "toggle_keys", "Keys", key_display="?", tooltip="Show or hide all keys",
+                id="app.keys"),
+        Binding("space", "toggle_pause", "Pause", tooltip="Pause or resume the drill clock", id="drill.pause"),
+        Binding("plus", "speed(2)", "Faster", key_display="+", show=False, id="drill.faster"),
+        Binding("minus", "speed(0.5)", "Slower", key_display="-", show=False, id="drill.slower"),
+        Binding("o", "open_incident", "Open incident", tooltip="Open the proposed incident (asks for the goal)",
+                id="incident.open"),
+        Binding("x", "dismiss_incident", "Dismiss", tooltip="Dismiss the proposed incident (asks for a reason)",
+                id="incident.dismiss"),
+        Binding("i", "show_incident", "Incident", tooltip="Show the incident's checklist", id="incident.show"),
+        Binding("tab", "focus_next", "Next pane", show=False, id="app.focus_next"),
+    ]
+
+    def __init__(self, session: Session, *, drill: DrillInfo | None = None, poll_seconds: float = POLL_SECONDS) -> None:
+        super().__init__()
+        self.session = session
+        self.drill = drill
+        self.poll_seconds = poll_seconds
+        self.focused_incident: int | None = None
+        if drill is not None:
+            self.title = f"smwar — DRILL — {drill.title}"
+
+    # -- layout ------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.banner_text(), id="drill-banner", classes="banner")
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield Feed(id="feed")
+                yield MentionDetail(self.session.runbooks, id="detail")
+            with Vertical(id="right"):
+                yield ScenarioBoard(id="board")
+                yield Static(id="chain-title")
+                yield ChainTable(id="chain")
+        yield Static(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#feed", Feed).border_title = "Feed"
+        self.query_one("#detail").border_title = "Mention"
+        self.query_one("#board", ScenarioBoard).border_title = "Scenarios"
+        self.query_one("#feed", Feed).add(self.session.journal.mentions())
+        active = [i for i in self.session.incidents() if i.status is IncidentStatus.OPEN]
+        proposed = [i for i in self.session.incidents() if i.status is IncidentStatus.PROPOSED]
+        if active or proposed:
+            self.focused_incident = (active or proposed)[-1].id
+        self.refresh_views()
+        self.query_one("#feed", Feed).focus()
+        self.set_interval(1.0, self.refresh_views)
+        self.set_timer(self.poll_seconds, self._pump)
+
+    def banner_text(self) -> Text:
+        if self.drill is None:
+            return Text("LIVE", style="bold")
+        return Text(f" DRILL · {self.drill.title} · run {self.drill.run} · nothing is sent ", style="bold")
+
+    # -- the pipeline, off the UI thread -----------------------------------------------
+
+    @work(thread=True, exclusive=True, group="pipeline", exit_on_error=False)
+    def _pump(self) -> None:
+        try:
+            update = self.session.poll()
+        finally:
+            self.call_from_thread(self.set_timer, self.poll_seconds, self._pump)
+        if update.mentions:
+            self.call_from_thread(self.apply_update, update)
+
+    def poll_now(self) -> Update:
+        """Run the pipeline once on this thread (tests and the jump key use it)."""
+        update = self.session.poll()
+        self.apply_update(update)
+        return update
+
+    def apply_update(self, update: Update) -> None:
+        self.query_one("#feed", Feed).add(update.mentions)
+        for incident in update.proposals:
+            self.bell()
+            scenario = self.session.runbooks.scenario(incident.scenario_id)
+            self.notify(f"{scenario.title}: {incident.trigger}. Press o to open it, x to dismiss.",
+                        title=f"Incident #{incident.id} proposed", severity="warning", timeout=15, markup=False)
+            if self.focused_incident is None or self.session.incident(self.focused_incident).status is not IncidentStatus.OPEN:
+                self.focused_incident = incident.id
+        self.refresh_views()
+
+    # -- views -------------------------------------------------------------------------
+
+    def refresh_views(self) -> None:
+        self.query_one("#board", ScenarioBoard).show(self.session.scenario_stats())
+        self._show_chain()
+        self.query_one("#status", Static).update(self._status_text())
+
+    def _show_chain(self) -> None:
+        incident = self.session.incident(self.focused_incident) if self.focused_incident else None
+        scenario = self.session.runbooks.scenario(incident.scenario_id) if incident else None
+        title = Text("No incident yet: the board proposes one when a scenario fires.", style="italic")
+        if incident is not None and scenario is not None:
+            title = Text(f"#{incident.id} {scenario.title} — {incident.status.upper()}", style="bold")
+            if incident.status is IncidentStatus.PROPOSED:
+                title.append("  (o: open · x: dismiss)", style="italic")
+        self.query_one("#chain-title", Static).update(title)
+        self.query_one("#chain", ChainTable).show(incident, scenario, self.session.clock.now())
+
+    def _status_text(self) -> Text:
+        now = self.session.clock.now()
+        feed = self.query_one("#feed", Feed)
+        status = Text(end="")
+        clock = self.session.clock
+        if self.drill is not None:
+            status.append(" DRILL ", style="reverse bold")
+            status.append(f" T+{format_offset(now - self.drill.start)}")
+            if isinstance(clock, DrillClock):
+                status.append(f" · {clock.speed:g}× · {'paused' if clock.paused else 'running'}")
+            remaining = getattr(self.session.source, "remaining", None)
+            status.append(f" · source: drill script ({remaining} injects to go)" if remaining else
+                          " · source: drill script (all injects played)")
+        status.append(f" · {len(feed.items)} mentions")
+        open_count = sum(1 for i in self.session.incidents() if i.status is IncidentStatus.OPEN)
+        status.append(f" · {open_count} open incident{'s' if open_count != 1 else ''}")
+        status.append(f" · {now.astimezone():%H:%M:%S}")
+        return status
+
+    def on_feed_selected(self, message: Feed.Selected) -> None:
+        self.query_one("#detail", MentionDetail).show(message.item)
+
+    def on_data_table_row_highlighted(self, message: DataTable.RowHighlighted) -> None:
+        if message.data_table.id != "board" or message.row_key.value is None:
+            return
+        latest = self.session.scenario_stats()
+        stat = next((s for s in latest if s.scenario.id == message.row_key.value), None)
+        if stat is not None and stat.incident is not None:
+            self.focused_incident = stat.incident.id
+            self._show_chain()
+
+    # -- operator actions --------------------------------------------------------------
+
+    def _target(self, status: IncidentStatus) -> Incident | None:
+        """The incident an action is about: the board's highlighted scenario, else the newest."""
+        board = self.query_one("#board", ScenarioBoard)
+        selected = board.selected_scenario
+        candidates = [i for i in self.session.incidents() if i.status is status]
+        for incident in reversed(candidates):
+            if incident.scenario_id == selected:
+                return incident
+        return candidates[-1] if candidates else None
+
+    def action_open_incident(self) -> None:
+        incident = self._target(IncidentStatus.PROPOSED)
+        if incident is None:
+            self.notify("No proposed incident to open.", severity="warning")
+            return
+        scenario = self.session.runbooks.scenario(incident.scenario_id)
+
+        def opened(goal: str | None) -> None:
+            if goal is None:
+                return
+            if self._attempt(lambda: self.session.open_incident(incident.id, goal)):
+                self.focused_incident = incident.id
+                self.push_screen(IncidentScreen(self.session, incident.id))
+
+        self.push_screen(
+            TextPrompt(f"Open incident #{incident.id}: {scenario.title}",
+                       "State the goal for this incident, as the team will be measured against it.",
+                       placeholder="e.g. stop the spread, answer every affected customer within 2 hours"),
+            opened,
+        )
+
+    def action_dismiss_incident(self) -> None:
+        incident = self._target(IncidentStatus.PROPOSED)
+        if incident is None:
+            self.notify("No proposed incident to dismiss.", severity="warning")
+            return
+
+        def dismissed(reason: str | None) -> None:
+            if reason is not None:
+                self._attempt(lambda: self.session.dismiss_incident(incident.id, reason))
+
+        self.push_screen(TextPrompt(f"Dismiss incident #{incident.id}", "Why is this not an incident?",
+                                    placeholder="e.g. false alarm: posts are about another brand"), dismissed)
+
+    def action_show_incident(self) -> None:
+        incident = self._target(IncidentStatus.OPEN) or self._target(IncidentStatus.PROPOSED)
+        if self.focused_incident is not None:
+            incident = self.session.incident(self.focused_incident)
+        if incident is None:
+            self.notify("No incident yet.", severity="warning")
+            return
+        self.push_screen(IncidentScreen(self.session, incident.id))
+
+    def on_chain_table_act(self, message: ChainTable.Act) -> None:
+        incident_id, step_id = message.incident_id, message.step_id
+        if message.action == "done":
+            self._attempt(lambda: self.session.complete_step(incident_id, step_id))
+        elif message.action == "skip":
+            def skipped(reason: str | None) -> None:
+                if reason is not None:
+                    self._attempt(lambda: self.session.skip_step(incident_id, step_id, reason))
+
+            self.push_screen(TextPrompt(f"Skip step {step_id!r}", "Why is this step skipped?",
+                                        placeholder="e.g. no media coverage yet"), skipped)
+        elif message.action == "note":
+            self.ask_note(incident_id, step_id)
+
+    def ask_note(self, incident_id: int, step_id: str | None) -> None:
+        def noted(text: str | None) -> None:
+            if text is not None:
+                self._attempt(lambda: self.session.add_note(incident_id, step_id, text))
+
+        about = f"step {step_id!r}" if step_id else f"incident #{incident_id}"
+        self.push_screen(TextPrompt(f"Note on {about}", "What should the record say?"), noted)
+
+    def _attempt(self, action: object) -> bool:
+        """Run an operator action; on refusal say why. Views refresh from the committed state."""
+        try:
+            action()  # type: ignore[operator]
+        except SmwarError as exc:
+            self.notify(str(exc), title="Not done", severity="error", markup=False)
+            self.bell()
+            return False
+        self.refresh_views()
+        if isinstance(self.screen, IncidentScreen):
+            self.screen.refresh_view()
+        return True
+
+    def action_toggle_pause(self) -> None:
+        clock = self.session.clock
+        if isinstance(clock, DrillClock):
+            paused = clock.toggle_pause()
+            self.session.record("drill.paused" if paused else "drill.resumed")
+            self.refresh_views()
+
+    def action_speed(self, factor: float) -> None:
+        clock = self.session.clock
+        if isinstance(clock, DrillClock):
+            try:
+                clock.set_speed(max(MIN_SPEED_STEP, min(clock.speed * factor, 60.0)))
+            except ValueError as exc:
+                self.notify(str(exc), severity="warning")
+                return
+            self.session.record("drill.speed", speed=clock.speed)
+            self.refresh_views()
+
+    def action_toggle_keys(self) -> None:
+        if self.screen.query("KeyPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Open proposed incident", "State the goal and start the reaction chain",
+                            self.action_open_incident)
+        yield SystemCommand("Dismiss proposed incident", "Record why it is not an incident",
+                            self.action_dismiss_incident)
+        yield SystemCommand("Show incident checklist", "The reaction chain of the current incident",
+                            self.action_show_incident)
+        yield SystemCommand("Pause or resume drill", "Stop or restart the drill clock", self.action_toggle_pause)
+        yield SystemCommand("Drill faster", "Double the drill speed (up to 60×)", lambda: self.action_speed(2))
+        yield SystemCommand("Drill slower", "Halve the drill speed", lambda: self.action_speed(0.5))
+        yield SystemCommand("Follow the feed", "Jump to the newest mention and follow",
+                            lambda: self.query_one("#feed", Feed).action_follow())

@@ -1,0 +1,60 @@
+"""The scenario board: each scenario's count, recent rate and incident, keyed by scenario."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from smwar.engine.session import RATE_WINDOW, ScenarioStat
+from smwar.model import IncidentStatus
+from smwar.timespan import format_duration
+
+SCENARIO_WIDTH = 22
+STATUS_STYLE = {
+    IncidentStatus.PROPOSED: "bold reverse",
+    IncidentStatus.OPEN: "bold",
+    IncidentStatus.DISMISSED: "dim",
+    IncidentStatus.RESOLVED: "dim",
+}
+
+
+class ScenarioBoard(DataTable[Text]):
+    def on_mount(self) -> None:
+        self.cursor_type = "row"
+        self.zebra_stripes = True
+        self.add_column("Scenario", key="scenario", width=SCENARIO_WIDTH)
+        self.add_column("Sev", key="severity", width=4)
+        self.add_column("All", key="count")
+        self.add_column(f"/{format_duration(RATE_WINDOW)}", key="recent")
+        self.add_column("Incident", key="incident")
+
+    def show(self, stats: list[ScenarioStat]) -> None:
+        for stat in stats:
+            cells = _cells(stat)
+            key = stat.scenario.id
+            if key in self.rows:
+                for column, value in zip(("scenario", "severity", "count", "recent", "incident"), cells, strict=True):
+                    self.update_cell(key, column, value)
+            else:
+                self.add_row(*cells, key=key)
+
+    @property
+    def selected_scenario(self) -> str | None:
+        if not self.row_count:
+            return None
+        return str(self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value)
+
+
+def _cells(stat: ScenarioStat) -> tuple[Text, ...]:
+    incident = stat.incident
+    if incident is None:
+        status = Text("—", style="dim")
+    else:
+        status = Text(f"{incident.status.upper()} #{incident.id}", style=STATUS_STYLE[incident.status])
+    return (
+        Text(stat.scenario.title, overflow="ellipsis", no_wrap=True),
+        Text(stat.scenario.severity.value[:4]),
+        Text(str(stat.count), justify="right"),
+        Text(str(stat.recent), justify="right"),
+        status,
+    )

@@ -1,0 +1,93 @@
+"""The reaction chain as a checklist; its keys act on the highlighted step."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable
+
+from smwar.incidents.chain import missing_gates, step_state
+from smwar.model import Incident, IncidentStatus, StepStatus
+from smwar.runbooks.definitions import Scenario, Step
+from smwar.timespan import format_offset
+from smwar.tui.text import local_time
+
+DUE_SOON_SECONDS = 300
+GLYPHS = {StepStatus.PENDING: "☐", StepStatus.DONE: "☑", StepStatus.SKIPPED: "⤼"}
+
+
+class ChainTable(DataTable[Text]):
+    BINDINGS = [
+        Binding("d", "act('done')", "Done", tooltip="Mark the highlighted step done", id="chain.done"),
+        Binding("s", "act('skip')", "Skip", tooltip="Skip the highlighted step (asks for a reason)", id="chain.skip"),
+        Binding("n", "act('note')", "Note", tooltip="Add a note to the highlighted step", id="chain.note"),
+    ]
+
+    class Act(Message):
+        """The operator asked to do `action` on a step of an incident."""
+
+        def __init__(self, action: str, incident_id: int, step_id: str) -> None:
+            self.action = action
+            self.incident_id = incident_id
+            self.step_id = step_id
+            super().__init__()
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self.incident: Incident | None = None
+        self.scenario: Scenario | None = None
+
+    def on_mount(self) -> None:
+        self.add_column(" ", key="status")
+        self.add_column("Step", key="title")
+        self.add_column("Role", key="role")
+        self.add_column("Due", key="due")
+
+    def show(self, incident: Incident | None, scenario: Scenario | None, now: datetime) -> None:
+        """Show `incident`'s chain, keeping the highlighted step where it was."""
+        same = self.incident is not None and incident is not None and self.incident.id == incident.id
+        row = self.cursor_row if same else 0
+        self.incident, self.scenario = incident, scenario
+        self.clear()
+        if incident is None or scenario is None:
+            return
+        for step in scenario.step:
+            self.add_row(*step_cells(incident, step, now), key=step.id)
+        self.move_cursor(row=min(row, self.row_count - 1), animate=False)
+
+    @property
+    def selected_step(self) -> Step | None:
+        if self.scenario is None or not self.row_count:
+            return None
+        return self.scenario.step[self.cursor_row]
+
+    def action_act(self, action: str) -> None:
+        step = self.selected_step
+        if self.incident is not None and step is not None:
+            self.post_message(self.Act(action, self.incident.id, step.id))
+
+
+def step_cells(incident: Incident, step: Step, now: datetime) -> tuple[Text, Text, Text, Text]:
+    state = step_state(incident, step.id)
+    locked = state.status is StepStatus.PENDING and bool(missing_gates(incident, step))
+    glyph = "🔒" if locked else GLYPHS[state.status]
+    title = Text(step.title, style="dim" if state.status is not StepStatus.PENDING else "")
+    if state.notes:
+        title.append(f"  ✎{len(state.notes)}", style="italic")
+    return Text(glyph), title, Text(step.role), due_text(incident, step, now)
+
+
+def due_text(incident: Incident, step: Step, now: datetime) -> Text:
+    state = step_state(incident, step.id)
+    if state.status is not StepStatus.PENDING and state.at is not None:
+        return Text(f"{state.status} {local_time(state.at)}", style="dim")
+    if incident.status is not IncidentStatus.OPEN or incident.opened_at is None:
+        return Text(f"+{format_offset(step.deadline)}", style="dim")
+    left = incident.opened_at + step.deadline - now
+    seconds = left.total_seconds()
+    if seconds < 0:
+        return Text(f"overdue {format_offset(-left)}", style="bold reverse")
+    return Text(f"in {format_offset(left)}", style="bold" if seconds <= DUE_SOON_SECONDS else "")

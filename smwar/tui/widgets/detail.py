@@ -1,0 +1,52 @@
+"""The selected mention in full, and why it matched."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from smwar.model import JournaledMention
+from smwar.runbooks.definitions import RunbookSet
+from smwar.tui.text import local_time, plain
+
+
+class MentionDetail(VerticalScroll):
+    def __init__(self, runbooks: RunbookSet, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._runbooks = runbooks
+        self._body = Static(Text("Select a mention in the feed to see it in full.", style="italic"))
+
+    def compose(self):  # type: ignore[override]
+        yield self._body
+
+    def show(self, item: JournaledMention) -> None:
+        self._body.update(Group(*describe(item, self._runbooks)))
+        self.scroll_home(animate=False)
+
+
+def describe(item: JournaledMention, runbooks: RunbookSet) -> list[Text]:
+    mention = item.mention
+    head = Text()
+    head.append(f"{local_time(item.received_at)}  {mention.network}  ", style="bold")
+    head.append_text(plain(mention.author, "bold"))
+    if mention.followers is not None:
+        head.append(f"  {mention.followers:,} followers")
+    for tag in item.author_tags:
+        head.append(f"  [{tag}]", style="reverse")
+    parts = [head, plain(mention.text, keep_newlines=True)]
+    if mention.url:
+        parts.append(plain(mention.url, "underline"))
+    if not item.matches:
+        parts.append(Text("No scenario matched.", style="italic"))
+    for match in item.matches:
+        scenario = runbooks.scenario(match.scenario_id)
+        parts.append(Text(f"\n{scenario.title}: score {match.score:.2f} "
+                          f"(threshold {scenario.threshold:.2f})", style="bold"))
+        for hit in match.hits:
+            line = Text(f"  rule {hit.rule}: ")
+            line.append_text(plain(" … ".join(hit.words), "bold"))
+            line.append(f" ~ “{hit.term}” {hit.similarity:.0%}")
+            parts.append(line)
+    return parts
