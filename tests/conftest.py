@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 import os
 import time
 from collections.abc import Iterator
@@ -7,6 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from rich.console import Console
+from textual.app import App
 
 from smwar.clock import ManualClock
 from smwar.engine.drill import DrillRun, drill_session, open_drill_run
@@ -42,3 +45,11 @@ def start_drill(runbooks: RunbookSet, script: Path = SHORT_DRILL, *, fresh: bool
     run = open_drill_run(script, fresh=fresh, now=start)
     clock = ManualClock(run.position)
     return run, clock, drill_session(run, runbooks, clock, "tester")
+
+
+def screen_text(app: App[object]) -> str:
+    """What the terminal shows right now, as plain text (the way `export_screenshot` renders it)."""
+    console = Console(width=app.size.width, height=app.size.height, file=io.StringIO(), record=True,
+                      force_terminal=True, color_system="truecolor", legacy_windows=False, safe_box=False)
+    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+    return console.export_text(styles=False)

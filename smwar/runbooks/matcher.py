@@ -31,26 +31,29 @@ class Matcher(Protocol):
 
 
 def allowed_typos(length: int) -> int:
-    """Tolerance grows with word length: none up to 4 letters, one up to 7, then two."""
-    if length <= 4:
+    """Tolerance grows with word length: none up to 5 letters ("floor" is no "flood"), one up
+    to 9, then two."""
+    if length <= 5:
         return 0
-    return 1 if length <= 7 else 2
+    return 1 if length <= 9 else 2
 
 
 @lru_cache(maxsize=262_144)
 def word_similarity(word: str, term: str) -> float:
     """How well one folded mention word stands for one folded term word, 0 when not at all.
 
-    A typo never hits the first letter here: that keeps "fleck" from matching "leck".
+    The mention word's length sets the typo tolerance, also when stems are compared
+    ("leacking" may miss "leak" by one letter), and a typo never hits the first letter:
+    that keeps "fleck" from matching "leck".
     """
     if word == term:
         return 1.0
     best = 0.0
+    limit = allowed_typos(len(word))
     for left, right, ceiling in ((word, term, 1.0), (stem(word), stem(term), STEM_SIMILARITY)):
         if left == right:
             best = max(best, ceiling)
             continue
-        limit = allowed_typos(max(len(left), len(right)))
         if not limit or left[:1] != right[:1]:
             continue
         distance = Levenshtein.distance(left, right, score_cutoff=limit)

@@ -29,7 +29,7 @@ class MentionDetail(VerticalScroll):
 def describe(item: JournaledMention, runbooks: RunbookSet) -> list[Text]:
     mention = item.mention
     head = Text()
-    head.append(f"{local_time(item.received_at)}  {mention.network}  ", style="bold")
+    head.append(f"{local_time(mention.posted_at)}  {mention.network}  ", style="bold")
     head.append_text(plain(mention.author, "bold"))
     if mention.followers is not None:
         head.append(f"  {mention.followers:,} followers")

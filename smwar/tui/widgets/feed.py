@@ -93,7 +93,7 @@ class Feed(ScrollView, can_focus=True):
         style = self.get_component_rich_style
         mention = item.mention
         line = Text(end="", no_wrap=True, overflow="ellipsis")
-        line.append(local_time(item.received_at), style("feed--time"))
+        line.append(local_time(mention.posted_at), style("feed--time"))
         line.append(f" {NETWORK_LABELS.get(mention.network, mention.network):<8} ", style("feed--network"))
         marker = ("★" if VIP_TAG in item.author_tags else "") + ("⚑" if TROUBLEMAKER_TAG in item.author_tags else "")
         author_style = style("feed--vip") if VIP_TAG in item.author_tags else style("feed--author")

@@ -1,0 +1,179 @@
+"""The war room driven as an operator would, on a manual drill clock."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from textual.command import CommandPalette
+from textual.widgets import Input
+
+from smwar.clock import DrillClock
+from smwar.engine.drill import drill_session, open_drill_run
+from smwar.incidents.chain import incident_notes
+from smwar.model import IncidentStatus, StepStatus
+from smwar.runbooks.definitions import RunbookSet
+from smwar.tui.app import DrillInfo, WarRoomApp
+from smwar.tui.screens.incident import IncidentScreen
+from smwar.tui.widgets.board import ScenarioBoard
+from smwar.tui.widgets.feed import Feed
+
+from .conftest import T0, screen_text, start_drill
+
+SIZE = (140, 40)
+
+
+def war_room(runbooks: RunbookSet, **kwargs: object):  # type: ignore[no-untyped-def]
+    run, clock, session = start_drill(runbooks, **kwargs)  # type: ignore[arg-type]
+    return run, clock, session, WarRoomApp(session, drill=DrillInfo.of(run), poll_seconds=3600)
+
+
+async def answer(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
+    pilot.app.screen.query_one(Input).value = text
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def test_mentions_reach_feed_and_journal_with_why_they_matched(runbooks: RunbookSet) -> None:
+    run, clock, session, app = war_room(runbooks)
+    async with app.run_test(size=SIZE) as pilot:
+        clock.advance(timedelta(seconds=30))
+        app.poll_now()
+        await pilot.pause()
+        feed = app.query_one(Feed)
+        assert [item.mention.author for item in feed.items] == [
+            "@jana_k@chaos.social", "fussballfan.bsky.social", "@tom@norden.social", "u/wasserschaden_ffm"]
+        assert run.journal.mention_count() == 4
+        first = feed.render_line(0).text
+        assert "09:00:05" in first and "mastodon" in first and "@jana_k@chaos.social" in first
+        assert "product-defect 1.00" in first
+        assert "product-defect" not in feed.render_line(1).text, "football is noise"
+        feed.cursor = 2
+        await pilot.pause()
+        shown = screen_text(app)
+        assert "My Elektro-Mueller washer is leacking all over the kitchen floor. Great." in shown
+        assert "rule leak: leacking ~ “le" in shown and "76%" in shown
+    stored = run.journal.mentions()
+    assert stored[2].matches[0].hits[1].words == ("leacking",)
+
+
+async def test_a_trigger_proposes_an_incident_and_the_chain_is_worked_and_journaled(runbooks: RunbookSet) -> None:
+    run, clock, session, app = war_room(runbooks)
+    async with app.run_test(size=SIZE) as pilot:
+        clock.advance(timedelta(minutes=2))
+        update = app.poll_now()
+        await pilot.pause()
+        [proposal] = update.proposals
+        assert proposal.scenario_id == "product-defect"
+        board = app.query_one(ScenarioBoard)
+        assert str(board.get_cell("product-defect", "incident")) == f"PROPOSED #{proposal.id}"
+        assert str(board.get_cell("product-defect", "count")) == "7"
+
+        await pilot.press("o")
+        await answer(pilot, "answer every affected customer within 2 hours")
+        assert isinstance(app.screen, IncidentScreen)
+
+        await pilot.press("down", "down", "d")  # the holding statement waits for notify-pr
+        await pilot.pause()
+        assert session.incident(proposal.id).steps.get("holding-statement") is None
+        await pilot.press("up", "up", "d")
+        await pilot.press("down", "s")
+        await answer(pilot, "facts come from the quality team's own report")
+        await pilot.press("d")
+        assert session.incident(proposal.id).steps["facts"].status is StepStatus.SKIPPED, "a skipped step stays skipped"
+        await pilot.press("down", "d")  # the holding statement: unlocked now
+        await pilot.press("n")
+        await answer(pilot, "statement checked by Katrin")
+        await pilot.press("N")
+        await answer(pilot, "press asked for a call-back")
+
+    kinds = [(event.kind, event.step_id) for event in run.journal.events(proposal.id)]
+    assert kinds == [
+        ("incident.proposed", None), ("incident.opened", None), ("step.done", "notify-pr"),
+        ("step.skipped", "facts"), ("step.done", "holding-statement"), ("note.added", "holding-statement"),
+        ("note.added", None),
+    ]
+    skipped = [e for e in run.journal.events(proposal.id) if e.kind == "step.skipped"][0]
+    assert skipped.payload == {"reason": "facts come from the quality team's own report"}
+    assert skipped.actor == "tester"
+
+
+async def test_restart_shows_the_previous_incident_and_chain_intact(runbooks: RunbookSet) -> None:
+    run, clock, session, app = war_room(runbooks)
+    async with app.run_test(size=SIZE) as pilot:
+        clock.advance(timedelta(minutes=2))
+        [proposal] = app.poll_now().proposals
+        session.open_incident(proposal.id, "stop the spread")
+        session.complete_step(proposal.id, "notify-pr")
+        session.skip_step(proposal.id, "facts", "known already")
+        session.add_note(proposal.id, None, "handover to night shift")
+        await pilot.pause()
+    run.journal.close()
+
+    again, clock2, session2, app2 = war_room(runbooks, fresh=False, start=T0 + timedelta(hours=1))
+    assert again.resumed and again.journal.path == run.journal.path
+    assert clock2.now() >= T0 + timedelta(minutes=2), "the drill clock resumes where the run stopped"
+    async with app2.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        incident = session2.incident(proposal.id)
+        assert incident.status is IncidentStatus.OPEN and incident.goal == "stop the spread"
+        assert incident.steps["notify-pr"].status is StepStatus.DONE
+        assert incident.steps["facts"].status is StepStatus.SKIPPED
+        assert [note.text for note in incident_notes(incident)] == ["handover to night shift"]
+        assert len(app2.query_one(Feed).items) == 8
+        assert "OPEN" in str(app2.query_one("#chain-title").render())
+        clock2.advance(timedelta(minutes=5))
+        assert app2.poll_now().mentions == (), "injects already played are not played twice"
+        assert again.journal.mention_count() == 8
+
+
+async def test_tail_mode_stops_when_the_operator_scrolls_up_and_counts_new_mentions(runbooks: RunbookSet) -> None:
+    run, clock, session, app = war_room(runbooks)
+    async with app.run_test(size=SIZE) as pilot:
+        clock.advance(timedelta(seconds=45))
+        app.poll_now()
+        feed = app.query_one(Feed)
+        assert feed.following and feed.cursor == 4
+        await pilot.press("up")
+        assert not feed.following
+        clock.advance(timedelta(seconds=60))
+        app.poll_now()
+        await pilot.pause()
+        assert feed.cursor == 3, "the operator's place is kept"
+        assert feed.pending == 3 and feed.border_subtitle == "3 new · end to follow"
+        await pilot.press("end")
+        assert feed.following and feed.pending == 0 and feed.cursor == 7
+
+
+async def test_space_pauses_the_drill_and_the_pause_is_journaled(runbooks: RunbookSet) -> None:
+    run = open_drill_run(Path(__file__).parent / "data" / "short-drill.toml", fresh=True, now=T0)
+    clock = DrillClock(run.position, speed=10)
+    app = WarRoomApp(drill_session(run, runbooks, clock, "tester"), drill=DrillInfo.of(run))
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(100):
+            if app.query_one(Feed).items:
+                break
+            await pilot.pause(0.1)
+        assert app.query_one(Feed).items, "the first mention arrives by itself at 10x"
+        await pilot.press("space")
+        assert clock.paused
+        paused_at = clock.now()
+        await pilot.pause(0.3)
+        assert clock.now() == paused_at
+        assert "paused" in str(app.query_one("#status").render())
+    assert [e.kind for e in run.journal.events()] == ["drill.paused"]
+
+
+async def test_help_and_command_palette(runbooks: RunbookSet) -> None:
+    run, clock, session, app = war_room(runbooks)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert app.screen.query("KeyPanel")
+        await pilot.press("question_mark")
+        assert not app.screen.query("KeyPanel")
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"pause")
+        await pilot.pause(0.5)
+        assert "Pause or resume drill" in str(app.screen.query_one("CommandList").get_option_at_index(0).prompt)
