@@ -67,11 +67,16 @@ def _speed(_: click.Context, __: click.Parameter, value: float) -> float:
 
 @drill.command("play")
 @click.argument("script", required=False)
-@click.option("--speed", type=float, default=10.0, show_default=True, callback=_speed,
-              help="Drill time per real second, 1 to 60.")
+@click.option(
+    "--speed", type=float, default=10.0, show_default=True, callback=_speed, help="Drill time per real second, 1 to 60."
+)
 @click.option("--new", "fresh", is_flag=True, help="Start a fresh run instead of resuming the last one.")
-@click.option("--runbooks", "runbooks_path", type=click.Path(path_type=Path),
-              help="Runbook set to play against (default: your own, else the bundled examples).")
+@click.option(
+    "--runbooks",
+    "runbooks_path",
+    type=click.Path(path_type=Path),
+    help="Runbook set to play against (default: your own, else the bundled examples).",
+)
 @reports_errors
 def play(script: str | None, speed: float, fresh: bool, runbooks_path: Path | None) -> None:
     """Play SCRIPT (a drill file or a bundled drill's name) in the war room."""
@@ -100,8 +105,10 @@ def check(path: Path | None) -> None:
     target = path or load_config().runbook_path(bundled_runbooks_dir())
     loaded = load_runbook_set(target)
     files = runbook_files(target)
-    click.echo(f"{target}: {len(files)} files, {len(loaded.scenarios)} scenarios, "
-               f"{sum(len(s.step) for s in loaded.scenarios)} steps: OK")
+    click.echo(
+        f"{target}: {len(files)} files, {len(loaded.scenarios)} scenarios, "
+        f"{sum(len(s.step) for s in loaded.scenarios)} steps: OK"
+    )
 
 
 @main.command("paths")

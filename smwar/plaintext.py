@@ -11,13 +11,9 @@ from __future__ import annotations
 
 import re
 
-_BIDI_CONTROLS = frozenset(
-    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-)
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _LINE_BREAKS = frozenset("\u2028\u2029\u0085")
-_UNSAFE = re.compile(
-    "[\x00-\x1f\x7f-\x9f" + "".join(sorted(_BIDI_CONTROLS | _LINE_BREAKS)) + "]"
-)
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f" + "".join(sorted(_BIDI_CONTROLS | _LINE_BREAKS)) + "]")
 
 
 def _picture(char: str, keep_newlines: bool) -> str:

@@ -23,7 +23,9 @@ Key = tuple[str | int, ...]
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
-_ASSIGN = re.compile(r"^\s*((?:[A-Za-z0-9_\-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_\-]+|\"[^\"]*\"|'[^']*'))*)\s*=")
+_ASSIGN = re.compile(
+    r"^\s*((?:[A-Za-z0-9_\-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_\-]+|\"[^\"]*\"|'[^']*'))*)\s*="
+)
 _DECODE_POSITION = re.compile(r"\(at line (\d+), column \d+\)")
 
 
@@ -109,7 +111,7 @@ def _scan_lines(text: str) -> dict[Key, int]:
         if not assign:
             continue
         lines[(*prefix, *_split_key(assign.group(1)))] = number
-        value = line[assign.end():]
+        value = line[assign.end() :]
         for quote in ('"""', "'''"):
             if value.count(quote) % 2 == 1:
                 open_string = quote

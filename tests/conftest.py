@@ -39,8 +39,9 @@ def runbooks() -> RunbookSet:
     return load_runbook_set(bundled_runbooks_dir())
 
 
-def start_drill(runbooks: RunbookSet, script: Path = SHORT_DRILL, *, fresh: bool = True,
-                start: datetime = T0) -> tuple[DrillRun, ManualClock, Session]:
+def start_drill(
+    runbooks: RunbookSet, script: Path = SHORT_DRILL, *, fresh: bool = True, start: datetime = T0
+) -> tuple[DrillRun, ManualClock, Session]:
     """A drill run on a manual clock, as `smwar drill` would start it."""
     run = open_drill_run(script, fresh=fresh, now=start)
     clock = ManualClock(run.position)
@@ -49,7 +50,15 @@ def start_drill(runbooks: RunbookSet, script: Path = SHORT_DRILL, *, fresh: bool
 
 def screen_text(app: App[object]) -> str:
     """What the terminal shows right now, as plain text (the way `export_screenshot` renders it)."""
-    console = Console(width=app.size.width, height=app.size.height, file=io.StringIO(), record=True,
-                      force_terminal=True, color_system="truecolor", legacy_windows=False, safe_box=False)
+    console = Console(
+        width=app.size.width,
+        height=app.size.height,
+        file=io.StringIO(),
+        record=True,
+        force_terminal=True,
+        color_system="truecolor",
+        legacy_windows=False,
+        safe_box=False,
+    )
     console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
     return console.export_text(styles=False)

@@ -35,14 +35,18 @@ async def answer(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
 
 
 async def test_mentions_reach_feed_and_journal_with_why_they_matched(runbooks: RunbookSet) -> None:
-    run, clock, session, app = war_room(runbooks)
+    run, clock, _session, app = war_room(runbooks)
     async with app.run_test(size=SIZE) as pilot:
         clock.advance(timedelta(seconds=30))
         app.poll_now()
         await pilot.pause()
         feed = app.query_one(Feed)
         assert [item.mention.author for item in feed.items] == [
-            "@jana_k@chaos.social", "fussballfan.bsky.social", "@tom@norden.social", "u/wasserschaden_ffm"]
+            "@jana_k@chaos.social",
+            "fussballfan.bsky.social",
+            "@tom@norden.social",
+            "u/wasserschaden_ffm",
+        ]
         assert run.journal.mention_count() == 4
         first = feed.render_line(0).text
         assert "09:00:05" in first and "mastodon" in first and "@jana_k@chaos.social" in first
@@ -89,11 +93,15 @@ async def test_a_trigger_proposes_an_incident_and_the_chain_is_worked_and_journa
 
     kinds = [(event.kind, event.step_id) for event in run.journal.events(proposal.id)]
     assert kinds == [
-        ("incident.proposed", None), ("incident.opened", None), ("step.done", "notify-pr"),
-        ("step.skipped", "facts"), ("step.done", "holding-statement"), ("note.added", "holding-statement"),
+        ("incident.proposed", None),
+        ("incident.opened", None),
+        ("step.done", "notify-pr"),
+        ("step.skipped", "facts"),
+        ("step.done", "holding-statement"),
+        ("note.added", "holding-statement"),
         ("note.added", None),
     ]
-    skipped = [e for e in run.journal.events(proposal.id) if e.kind == "step.skipped"][0]
+    skipped = next(e for e in run.journal.events(proposal.id) if e.kind == "step.skipped")
     assert skipped.payload == {"reason": "facts come from the quality team's own report"}
     assert skipped.actor == "tester"
 
@@ -128,7 +136,7 @@ async def test_restart_shows_the_previous_incident_and_chain_intact(runbooks: Ru
 
 
 async def test_tail_mode_stops_when_the_operator_scrolls_up_and_counts_new_mentions(runbooks: RunbookSet) -> None:
-    run, clock, session, app = war_room(runbooks)
+    _run, clock, _session, app = war_room(runbooks)
     async with app.run_test(size=SIZE) as pilot:
         clock.advance(timedelta(seconds=45))
         app.poll_now()
@@ -165,7 +173,7 @@ async def test_space_pauses_the_drill_and_the_pause_is_journaled(runbooks: Runbo
 
 
 async def test_help_and_command_palette(runbooks: RunbookSet) -> None:
-    run, clock, session, app = war_room(runbooks)
+    _run, _clock, _session, app = war_room(runbooks)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("question_mark")
         assert app.screen.query("KeyPanel")

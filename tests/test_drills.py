@@ -46,8 +46,10 @@ def test_the_player_hands_out_injects_when_due_and_resumes_after_the_played_ones
 
 def test_drill_errors_name_file_and_line(tmp_path: Path) -> None:
     path = tmp_path / "broken.toml"
-    path.write_text('[drill]\nid = "x"\ntitle = "t"\ncompany = "c"\n\n[[inject]]\nat = "soon"\n'
-                    'network = "myspace"\nauthor = "a"\ntext = "t"\n')
+    path.write_text(
+        '[drill]\nid = "x"\ntitle = "t"\ncompany = "c"\n\n[[inject]]\nat = "soon"\n'
+        'network = "myspace"\nauthor = "a"\ntext = "t"\n'
+    )
     with pytest.raises(InputErrors) as caught:
         load_drill(path)
     found = [str(error) for error in caught.value.errors]
@@ -57,10 +59,13 @@ def test_drill_errors_name_file_and_line(tmp_path: Path) -> None:
 
 def test_a_broken_drill_stops_start_up_without_a_traceback(tmp_path: Path, home: Path) -> None:
     path = tmp_path / "broken.toml"
-    path.write_text('[drill]\nid = "x"\ntitle = "t"\ncompany = "c"\n\n[[inject]]\nat = "00:10"\n'
-                    'network = "mastodon"\nauthor = "a"\ntext = "t"\nlikes = 3\n')
-    result = subprocess.run([sys.executable, "-m", "smwar", "drill", str(path)],
-                            capture_output=True, text=True, timeout=60)
+    path.write_text(
+        '[drill]\nid = "x"\ntitle = "t"\ncompany = "c"\n\n[[inject]]\nat = "00:10"\n'
+        'network = "mastodon"\nauthor = "a"\ntext = "t"\nlikes = 3\n'
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "smwar", "drill", str(path)], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 2
     assert f"{path}:11: unknown key 'inject.likes'" in result.stderr
     assert "Traceback" not in result.stderr

@@ -94,8 +94,9 @@ def test_events_are_append_only(tmp_path: Path) -> None:
 
 def test_an_incident_is_created_with_its_first_event(tmp_path: Path) -> None:
     with Journal.open(tmp_path / "j.sqlite") as journal:
-        event = journal.append(Event("incident.proposed", T0, "smwar", payload={"scenario_id": "x", "trigger": "t"}),
-                               new_incident="x")
+        event = journal.append(
+            Event("incident.proposed", T0, "smwar", payload={"scenario_id": "x", "trigger": "t"}), new_incident="x"
+        )
         assert event.incident_id == 1
         journal.append(Event("incident.opened", T0, "tester", 1, payload={"goal": "g"}), status="open")
         assert [e.kind for e in journal.events(1)] == ["incident.proposed", "incident.opened"]

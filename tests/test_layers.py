@@ -42,8 +42,9 @@ def test_the_core_imports_neither_textual_nor_click_nor_rich() -> None:
     modules = core_modules()
     assert "smwar.engine.session" in modules and "smwar.runbooks.matcher" in modules
     script = PROBE.replace("MODULES", repr(modules))
-    report = json.loads(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                                       check=True).stdout)
+    report = json.loads(
+        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    )
     smwar_importers = [pair for pair in report["importers"] if (pair[1] or "").startswith("smwar")]
     assert smwar_importers == []
     assert not {"textual", "rich"} & set(report["loaded"])
@@ -51,6 +52,7 @@ def test_the_core_imports_neither_textual_nor_click_nor_rich() -> None:
 
 def test_the_probe_notices_a_core_module_that_imports_a_face_library() -> None:
     script = PROBE.replace("MODULES", repr(["smwar.cli"]))
-    report = json.loads(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                                       check=True).stdout)
+    report = json.loads(
+        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    )
     assert ["click", "smwar.cli"] in report["importers"]

@@ -27,8 +27,12 @@ def best(runbooks: RunbookSet, text: str) -> tuple[str | None, dict[str, tuple[s
         ("My AquaPro is leacking again", "product-defect", "leak", ("leacking",)),
         ("Wasserschäden im Keller wegen der Waschmaschine", "product-defect", "leak", ("Wasserschäden",)),
         ("Wasserschaeden durch die AquaPro", "product-defect", "leak", ("Wasserschaeden",)),
-        ("Keller komplett unter Wasser #ElektroMuellerFail", "product-defect", "product",
-         ("#ElektroMuellerFail", "#ElektroMuellerFail")),
+        (
+            "Keller komplett unter Wasser #ElektroMuellerFail",
+            "product-defect",
+            "product",
+            ("#ElektroMuellerFail", "#ElektroMuellerFail"),
+        ),
         ("Die Müller Home App geht schon wieder nicht", "service-outage", "broken", ("geht", "nicht")),
         ("ACHTUNG Kundendaten bei Elektro-Müller geleakt", "data-leak-rumour", "leak", ("geleakt",)),
     ],
@@ -76,7 +80,12 @@ def test_explanation_gives_rule_and_similarity(runbooks: RunbookSet) -> None:
 def test_folding_and_hashtag_splitting() -> None:
     assert fold("Straße Überschwemmung") == "strasse ueberschwemmung"
     assert [w.text for w in words("#ElektroMuellerFail @lenatechnik")] == [
-        "elektro", "mueller", "fail", "elektromuellerfail", "lenatechnik"]
+        "elektro",
+        "mueller",
+        "fail",
+        "elektromuellerfail",
+        "lenatechnik",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -99,7 +99,9 @@ def test_gate_on_a_missing_step(tmp_path: Path) -> None:
 
 
 def test_toml_syntax_error_has_its_line(tmp_path: Path) -> None:
-    folder = write_set(tmp_path / "set", plan=MINIMAL_PLAN, leaks=scenario().replace('title = "Leaks"', "title = Leaks"))
+    folder = write_set(
+        tmp_path / "set", plan=MINIMAL_PLAN, leaks=scenario().replace('title = "Leaks"', "title = Leaks")
+    )
     [error] = errors_of(folder)
     assert error.startswith(f"{folder / 'leaks.toml'}:3: TOML syntax error")
 

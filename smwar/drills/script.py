@@ -71,8 +71,14 @@ def load_drill(path: Path) -> DrillScript:
     script = validate(document, DrillScript)
     for index in range(1, len(script.inject)):
         if script.inject[index].at < script.inject[index - 1].at:
-            raise InputErrors([document.error(("inject", index, "at"),
-                                              "injects must be in time order: this one is earlier than the one before")])
+            raise InputErrors(
+                [
+                    document.error(
+                        ("inject", index, "at"),
+                        "injects must be in time order: this one is earlier than the one before",
+                    )
+                ]
+            )
     return script
 
 
@@ -90,7 +96,9 @@ def find_drill(name: str | None) -> Path:
         if path.stem == name:
             return path
     known = ", ".join(path.stem for path in bundled) or "none"
-    raise InputErrors([InputError(candidate, None, f"no such drill file, and no bundled drill of that name (bundled: {known})")])
+    raise InputErrors(
+        [InputError(candidate, None, f"no such drill file, and no bundled drill of that name (bundled: {known})")]
+    )
 
 
 DEFAULT_DRILL = "washer-leak"

@@ -52,13 +52,15 @@ def open_drill_run(script_path: Path, *, fresh: bool, now: datetime) -> DrillRun
         suffix += 1
         path = path.with_name(f"{now:%Y%m%d-%H%M%S}-{script.drill.id}-{suffix}.sqlite")
     journal = Journal.open(path)
-    journal.set_meta({
-        "mode": MODE_DRILL,
-        "drill_id": script.drill.id,
-        "drill_title": script.drill.title,
-        "drill_script": str(script_path.resolve()),
-        "clock_start": to_iso(now),
-    })
+    journal.set_meta(
+        {
+            "mode": MODE_DRILL,
+            "drill_id": script.drill.id,
+            "drill_title": script.drill.title,
+            "drill_script": str(script_path.resolve()),
+            "clock_start": to_iso(now),
+        }
+    )
     return DrillRun(journal, script, script_path, now, now, resumed=False)
 
 

@@ -87,8 +87,12 @@ class Session:
                 return Update()
             deescalation = self.runbooks.deescalation
             batch = [
-                (mention, now, self.matcher.match(mention),
-                 author_tags(deescalation, mention.network, mention.author, mention.followers))
+                (
+                    mention,
+                    now,
+                    self.matcher.match(mention),
+                    author_tags(deescalation, mention.network, mention.author, mention.followers),
+                )
                 for mention in arrived
             ]
             stored = self.journal.add_mentions(batch)
@@ -132,8 +136,11 @@ class Session:
                 recent = self._recent[scenario.id]
                 while recent and recent[0] < cutoff:
                     recent.popleft()
-                latest = max((i for i in self._incidents.values() if i.scenario_id == scenario.id),
-                             key=lambda incident: incident.id, default=None)
+                latest = max(
+                    (i for i in self._incidents.values() if i.scenario_id == scenario.id),
+                    key=lambda incident: incident.id,
+                    default=None,
+                )
                 stats.append(ScenarioStat(scenario, self._counts.get(scenario.id, 0), len(recent), latest))
             return stats
 

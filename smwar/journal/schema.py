@@ -95,6 +95,4 @@ def migrate(db: Database, name: str) -> None:
             if number == 1:
                 db[VERSION_TABLE].create({"version": int, "applied_at": str}, pk="version")
             MIGRATIONS[number - 1](db)
-            db[VERSION_TABLE].insert(
-                {"version": number, "applied_at": datetime.now(UTC).isoformat(timespec="seconds")}
-            )
+            db[VERSION_TABLE].insert({"version": number, "applied_at": datetime.now(UTC).isoformat(timespec="seconds")})

@@ -80,9 +80,18 @@ class Journal:
                 cursor = self._db.execute(
                     "INSERT OR IGNORE INTO mentions (network, native_id, author, followers, lang, "
                     "text, url, posted_at, received_at, author_tags) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    [mention.network, mention.native_id, mention.author, mention.followers,
-                     mention.lang, mention.text, mention.url, to_iso(mention.posted_at),
-                     to_iso(received_at), ",".join(tags)],
+                    [
+                        mention.network,
+                        mention.native_id,
+                        mention.author,
+                        mention.followers,
+                        mention.lang,
+                        mention.text,
+                        mention.url,
+                        to_iso(mention.posted_at),
+                        to_iso(received_at),
+                        ",".join(tags),
+                    ],
                 )
                 if not cursor.rowcount:
                     continue
@@ -90,8 +99,12 @@ class Journal:
                 for match in matches:
                     self._db.execute(
                         "INSERT INTO matches (mention_id, scenario_id, score, explanation) VALUES (?,?,?,?)",
-                        [mention_id, match.scenario_id, match.score,
-                         json.dumps([asdict(hit) for hit in match.hits], ensure_ascii=False)],
+                        [
+                            mention_id,
+                            match.scenario_id,
+                            match.score,
+                            json.dumps([asdict(hit) for hit in match.hits], ensure_ascii=False),
+                        ],
                     )
                 stored.append(JournaledMention(mention_id, mention, received_at, matches, tags))
         return stored
@@ -115,8 +128,10 @@ class Journal:
         for row in self._db.query(
             "SELECT * FROM matches WHERE mention_id BETWEEN ? AND ? ORDER BY score DESC", [first, last]
         ):
-            hits = tuple(TermHit(h["rule"], h["term"], tuple(h["words"]), h["similarity"])
-                         for h in json.loads(row["explanation"]))
+            hits = tuple(
+                TermHit(h["rule"], h["term"], tuple(h["words"]), h["similarity"])
+                for h in json.loads(row["explanation"])
+            )
             found.setdefault(row["mention_id"], []).append(Match(row["scenario_id"], row["score"], hits))
         return {key: tuple(value) for key, value in found.items()}
 
@@ -143,8 +158,7 @@ class Journal:
         """The latest clock time anything was journaled at (to resume a drill clock)."""
         with self._lock:
             row = self._db.execute(
-                "SELECT MAX(t) FROM (SELECT MAX(received_at) AS t FROM mentions "
-                "UNION ALL SELECT MAX(at) FROM events)"
+                "SELECT MAX(t) FROM (SELECT MAX(received_at) AS t FROM mentions UNION ALL SELECT MAX(at) FROM events)"
             ).fetchone()
         return from_iso(row[0]) if row and row[0] else None
 
@@ -156,16 +170,27 @@ class Journal:
         with self._lock, self._db.atomic():
             incident_id = event.incident_id
             if new_incident is not None:
-                incident_id = self._db["incidents"].insert(
-                    {"scenario_id": new_incident, "status": status or "proposed", "proposed_at": to_iso(event.at)}
-                ).last_pk
+                incident_id = (
+                    self._db["incidents"]
+                    .insert(
+                        {"scenario_id": new_incident, "status": status or "proposed", "proposed_at": to_iso(event.at)}
+                    )
+                    .last_pk
+                )
                 event = Event(event.kind, event.at, event.actor, incident_id, event.step_id, event.payload)
             elif status is not None:
                 self._db.execute("UPDATE incidents SET status = ? WHERE id = ?", [status, incident_id])
             self._db.execute(
                 "INSERT INTO events (at, wall, actor, kind, incident_id, step_id, payload) VALUES (?,?,?,?,?,?,?)",
-                [to_iso(event.at), to_iso(datetime.now(UTC)), event.actor, event.kind, incident_id,
-                 event.step_id, json.dumps(event.payload, ensure_ascii=False)],
+                [
+                    to_iso(event.at),
+                    to_iso(datetime.now(UTC)),
+                    event.actor,
+                    event.kind,
+                    incident_id,
+                    event.step_id,
+                    json.dumps(event.payload, ensure_ascii=False),
+                ],
             )
         return event
 
@@ -178,8 +203,14 @@ class Journal:
         with self._lock:
             rows = list(self._db.query(sql + " ORDER BY id", params))
         for row in rows:
-            yield Event(row["kind"], from_iso(row["at"]), row["actor"], row["incident_id"],
-                        row["step_id"], json.loads(row["payload"]))
+            yield Event(
+                row["kind"],
+                from_iso(row["at"]),
+                row["actor"],
+                row["incident_id"],
+                row["step_id"],
+                json.loads(row["payload"]),
+            )
 
     def integrity(self) -> str:
         with self._lock:

@@ -149,6 +149,7 @@ TROUBLEMAKER_TAG = "troublemaker"
 
 def author_tags(deescalation: Deescalation, network: str, author: str, followers: int | None) -> tuple[str, ...]:
     """What the de-escalation plan says about an author: VIP (listed or high reach), troublemaker."""
+
     def listed(people: list[Author]) -> bool:
         return any(p.network == network and p.handle.casefold() == author.casefold() for p in people)
 

@@ -27,9 +27,7 @@ def runbook_files(path: Path) -> list[Path]:
         return [path]
     if not path.is_dir():
         raise InputErrors([InputError(path, None, "no such runbook file or directory")])
-    return sorted(
-        file for file in path.rglob("*.toml") if DRILLS_SUBDIR not in file.relative_to(path).parts
-    )
+    return sorted(file for file in path.rglob("*.toml") if DRILLS_SUBDIR not in file.relative_to(path).parts)
 
 
 def load_runbook_set(path: Path) -> RunbookSet:
@@ -76,7 +74,9 @@ class _Merger:
 
     def _single(self, document: TomlDocument, section: str, already: bool) -> None:
         if already:
-            self.errors.append(document.error((section,), f"[{section}] is already defined in another file of this set"))
+            self.errors.append(
+                document.error((section,), f"[{section}] is already defined in another file of this set")
+            )
 
     def _unique(self, document: TomlDocument, key: tuple[str | int, ...], kind: str, ident: str) -> None:
         where = f"{document.path}:{document.line_of(key)}"

@@ -80,8 +80,11 @@ class FuzzyMatcher:
         for rule in scenario.rule:
             if any(_find(term, rule, text_words) for term in rule.none):
                 return None
-            best = max((hit for term in rule.any if (hit := _find(term, rule, text_words))),
-                       key=lambda hit: hit.similarity, default=None)
+            best = max(
+                (hit for term in rule.any if (hit := _find(term, rule, text_words))),
+                key=lambda hit: hit.similarity,
+                default=None,
+            )
             if best is not None:
                 hits.append(best)
                 score += rule.weight * best.similarity
@@ -117,8 +120,9 @@ def _follow(rest: tuple[str, ...], text_words: list[Word], position: int) -> lis
     found: list[tuple[int, float]] = []
     for wanted in rest:
         window = text_words[position : position + PHRASE_GAP + 1]
-        step = next(((offset, sim) for offset, word in enumerate(window)
-                     if (sim := word_similarity(word.text, wanted))), None)
+        step = next(
+            ((offset, sim) for offset, word in enumerate(window) if (sim := word_similarity(word.text, wanted))), None
+        )
         if step is None:
             return None
         found.append((position + step[0], step[1]))

@@ -20,6 +20,7 @@ from smwar.engine.drill import DrillRun
 from smwar.engine.session import Session, Update
 from smwar.errors import SmwarError
 from smwar.model import Incident, IncidentStatus
+from smwar.runbooks.definitions import Severity
 from smwar.timespan import format_offset
 from smwar.tui.screens.incident import IncidentScreen
 from smwar.tui.screens.prompt import TextPrompt
@@ -29,6 +30,7 @@ from smwar.tui.widgets.detail import MentionDetail
 from smwar.tui.widgets.feed import Feed
 
 POLL_SECONDS = 0.25
+SEVERITY_RANK = {Severity.LOW: 0, Severity.MEDIUM: 1, Severity.HIGH: 2, Severity.CRITICAL: 3}
 MIN_SPEED_STEP = 1.0
 
 
@@ -50,15 +52,26 @@ class WarRoomApp(App[None]):
     TITLE = "smwar"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", tooltip="Quit smwar (everything is already in the journal)", id="app.quit"),
-        Binding("question_mark", "toggle_keys", "Keys", key_display="?", tooltip="Show or hide all keys",
-                id="app.keys"),
+        Binding(
+            "question_mark", "toggle_keys", "Keys", key_display="?", tooltip="Show or hide all keys", id="app.keys"
+        ),
         Binding("space", "toggle_pause", "Pause", tooltip="Pause or resume the drill clock", id="drill.pause"),
         Binding("plus", "speed(2)", "Faster", key_display="+", show=False, id="drill.faster"),
         Binding("minus", "speed(0.5)", "Slower", key_display="-", show=False, id="drill.slower"),
-        Binding("o", "open_incident", "Open incident", tooltip="Open the proposed incident (asks for the goal)",
-                id="incident.open"),
-        Binding("x", "dismiss_incident", "Dismiss", tooltip="Dismiss the proposed incident (asks for a reason)",
-                id="incident.dismiss"),
+        Binding(
+            "o",
+            "open_incident",
+            "Open incident",
+            tooltip="Open the proposed incident (asks for the goal)",
+            id="incident.open",
+        ),
+        Binding(
+            "x",
+            "dismiss_incident",
+            "Dismiss",
+            tooltip="Dismiss the proposed incident (asks for a reason)",
+            id="incident.dismiss",
+        ),
         Binding("i", "show_incident", "Incident", tooltip="Show the incident's checklist", id="incident.show"),
         Binding("tab", "focus_next", "Next pane", show=False, id="app.focus_next"),
     ]
@@ -128,9 +141,17 @@ class WarRoomApp(App[None]):
         for incident in update.proposals:
             self.bell()
             scenario = self.session.runbooks.scenario(incident.scenario_id)
-            self.notify(f"{scenario.title}: {incident.trigger}. Press o to open it, x to dismiss.",
-                        title=f"Incident #{incident.id} proposed", severity="warning", timeout=15, markup=False)
-            if self.focused_incident is None or self.session.incident(self.focused_incident).status is not IncidentStatus.OPEN:
+            self.notify(
+                f"{scenario.title}: {incident.trigger}. Press o to open it, x to dismiss.",
+                title=f"Incident #{incident.id} proposed",
+                severity="warning",
+                timeout=15,
+                markup=False,
+            )
+            if (
+                self.focused_incident is None
+                or self.session.incident(self.focused_incident).status is not IncidentStatus.OPEN
+            ):
                 self.focused_incident = incident.id
         self.refresh_views()
 
@@ -140,6 +161,8 @@ class WarRoomApp(App[None]):
         self.query_one("#board", ScenarioBoard).show(self.session.scenario_stats())
         self._show_chain()
         self.query_one("#status", Static).update(self._status_text())
+        if isinstance(self.screen, IncidentScreen):
+            self.screen.refresh_view()
 
     def _show_chain(self) -> None:
         incident = self.session.incident(self.focused_incident) if self.focused_incident else None
@@ -163,8 +186,11 @@ class WarRoomApp(App[None]):
             if isinstance(clock, DrillClock):
                 status.append(f" · {clock.speed:g}× · {'paused' if clock.paused else 'running'}")
             remaining = getattr(self.session.source, "remaining", None)
-            status.append(f" · source: drill script ({remaining} injects to go)" if remaining else
-                          " · source: drill script (all injects played)")
+            status.append(
+                f" · source: drill script ({remaining} injects to go)"
+                if remaining
+                else " · source: drill script (all injects played)"
+            )
         status.append(f" · {len(feed.items)} mentions")
         open_count = sum(1 for i in self.session.incidents() if i.status is IncidentStatus.OPEN)
         status.append(f" · {open_count} open incident{'s' if open_count != 1 else ''}")
@@ -186,14 +212,15 @@ class WarRoomApp(App[None]):
     # -- operator actions --------------------------------------------------------------
 
     def _target(self, status: IncidentStatus) -> Incident | None:
-        """The incident an action is about: the board's highlighted scenario, else the newest."""
-        board = self.query_one("#board", ScenarioBoard)
-        selected = board.selected_scenario
+        """The incident an action is about: the highlighted scenario's, else the most severe (oldest first)."""
+        selected = self.query_one("#board", ScenarioBoard).selected_scenario
         candidates = [i for i in self.session.incidents() if i.status is status]
-        for incident in reversed(candidates):
+        for incident in candidates:
             if incident.scenario_id == selected:
                 return incident
-        return candidates[-1] if candidates else None
+        scenario = self.session.runbooks.scenario
+        ranked = sorted(candidates, key=lambda i: (-SEVERITY_RANK[scenario(i.scenario_id).severity], i.id))
+        return ranked[0] if ranked else None
 
     def action_open_incident(self) -> None:
         incident = self._target(IncidentStatus.PROPOSED)
@@ -210,9 +237,11 @@ class WarRoomApp(App[None]):
                 self.push_screen(IncidentScreen(self.session, incident.id))
 
         self.push_screen(
-            TextPrompt(f"Open incident #{incident.id}: {scenario.title}",
-                       "State the goal for this incident, as the team will be measured against it.",
-                       placeholder="e.g. stop the spread, answer every affected customer within 2 hours"),
+            TextPrompt(
+                f"Open incident #{incident.id}: {scenario.title}",
+                "State the goal for this incident, as the team will be measured against it.",
+                placeholder="e.g. stop the spread, answer every affected customer within 2 hours",
+            ),
             opened,
         )
 
@@ -226,8 +255,14 @@ class WarRoomApp(App[None]):
             if reason is not None:
                 self._attempt(lambda: self.session.dismiss_incident(incident.id, reason))
 
-        self.push_screen(TextPrompt(f"Dismiss incident #{incident.id}", "Why is this not an incident?",
-                                    placeholder="e.g. false alarm: posts are about another brand"), dismissed)
+        self.push_screen(
+            TextPrompt(
+                f"Dismiss incident #{incident.id}",
+                "Why is this not an incident?",
+                placeholder="e.g. false alarm: posts are about another brand",
+            ),
+            dismissed,
+        )
 
     def action_show_incident(self) -> None:
         incident = self._target(IncidentStatus.OPEN) or self._target(IncidentStatus.PROPOSED)
@@ -243,12 +278,17 @@ class WarRoomApp(App[None]):
         if message.action == "done":
             self._attempt(lambda: self.session.complete_step(incident_id, step_id))
         elif message.action == "skip":
+
             def skipped(reason: str | None) -> None:
                 if reason is not None:
                     self._attempt(lambda: self.session.skip_step(incident_id, step_id, reason))
 
-            self.push_screen(TextPrompt(f"Skip step {step_id!r}", "Why is this step skipped?",
-                                        placeholder="e.g. no media coverage yet"), skipped)
+            self.push_screen(
+                TextPrompt(
+                    f"Skip step {step_id!r}", "Why is this step skipped?", placeholder="e.g. no media coverage yet"
+                ),
+                skipped,
+            )
         elif message.action == "note":
             self.ask_note(incident_id, step_id)
 
@@ -269,8 +309,6 @@ class WarRoomApp(App[None]):
             self.bell()
             return False
         self.refresh_views()
-        if isinstance(self.screen, IncidentScreen):
-            self.screen.refresh_view()
         return True
 
     def action_toggle_pause(self) -> None:
@@ -299,14 +337,20 @@ class WarRoomApp(App[None]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Open proposed incident", "State the goal and start the reaction chain",
-                            self.action_open_incident)
-        yield SystemCommand("Dismiss proposed incident", "Record why it is not an incident",
-                            self.action_dismiss_incident)
-        yield SystemCommand("Show incident checklist", "The reaction chain of the current incident",
-                            self.action_show_incident)
+        yield SystemCommand(
+            "Open proposed incident", "State the goal and start the reaction chain", self.action_open_incident
+        )
+        yield SystemCommand(
+            "Dismiss proposed incident", "Record why it is not an incident", self.action_dismiss_incident
+        )
+        yield SystemCommand(
+            "Show incident checklist", "The reaction chain of the current incident", self.action_show_incident
+        )
         yield SystemCommand("Pause or resume drill", "Stop or restart the drill clock", self.action_toggle_pause)
         yield SystemCommand("Drill faster", "Double the drill speed (up to 60×)", lambda: self.action_speed(2))
         yield SystemCommand("Drill slower", "Halve the drill speed", lambda: self.action_speed(0.5))
-        yield SystemCommand("Follow the feed", "Jump to the newest mention and follow",
-                            lambda: self.query_one("#feed", Feed).action_follow())
+        yield SystemCommand(
+            "Follow the feed",
+            "Jump to the newest mention and follow",
+            lambda: self.query_one("#feed", Feed).action_follow(),
+        )

@@ -22,8 +22,9 @@ from smwar.tui.widgets.chain import ChainTable
 class IncidentScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", tooltip="Back to the war room", id="incident.back"),
-        Binding("N", "note_incident", "Incident note", tooltip="Add a note to the incident as a whole",
-                id="incident.note"),
+        Binding(
+            "N", "note_incident", "Incident note", tooltip="Add a note to the incident as a whole", id="incident.note"
+        ),
     ]
 
     def __init__(self, session: Session, incident_id: int) -> None:
@@ -43,7 +44,6 @@ class IncidentScreen(Screen[None]):
         self.query_one("#drill-banner", Static).update(self.app.banner_text())  # type: ignore[attr-defined]
         self.refresh_view()
         self.query_one(ChainTable).focus()
-        self.set_interval(1.0, self.refresh_view)
 
     @property
     def incident(self) -> Incident:
@@ -55,8 +55,10 @@ class IncidentScreen(Screen[None]):
         now = self.session.clock.now()
         head = Text(end="")
         head.append(f"Incident #{incident.id} · {scenario.title}\n", style="bold")
-        head.append(f"{incident.status.upper()} · severity {scenario.severity} · proposed {local_time(incident.proposed_at)} "
-                    f"because {incident.trigger}")
+        head.append(
+            f"{incident.status.upper()} · severity {scenario.severity} · proposed {local_time(incident.proposed_at)} "
+            f"because {incident.trigger}"
+        )
         if incident.opened_at is not None:
             head.append(f" · open for {format_offset(now - incident.opened_at)}")
         head.append(f"\nGoal: {incident.goal or '— (press o on the board to open it and state the goal)'}")
@@ -81,11 +83,17 @@ class IncidentScreen(Screen[None]):
 
 def step_detail(incident: Incident, step: Step) -> list[Text]:
     state = step_state(incident, step.id)
-    lines = [Text(step.title, style="bold"),
-             Text(f"role {step.role} · deadline +{format_offset(step.deadline)} after opening · {state.status}")]
+    lines = [
+        Text(step.title, style="bold"),
+        Text(f"role {step.role} · deadline +{format_offset(step.deadline)} after opening · {state.status}"),
+    ]
     if state.by and state.at:
-        lines.append(Text(f"{state.status} by {state.by} at {local_time(state.at)}"
-                          + (f" — reason: {state.reason}" if state.reason else "")))
+        lines.append(
+            Text(
+                f"{state.status} by {state.by} at {local_time(state.at)}"
+                + (f" — reason: {state.reason}" if state.reason else "")
+            )
+        )
     waiting = missing_gates(incident, step)
     if waiting and state.by is None:
         lines.append(Text(f"🔒 waits for: {', '.join(waiting)}", style="bold"))

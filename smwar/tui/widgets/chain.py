@@ -42,9 +42,9 @@ class ChainTable(DataTable[Text]):
 
     def on_mount(self) -> None:
         self.add_column(" ", key="status")
+        self.add_column("Due", key="due")
         self.add_column("Step", key="title")
         self.add_column("Role", key="role")
-        self.add_column("Due", key="due")
 
     def show(self, incident: Incident | None, scenario: Scenario | None, now: datetime) -> None:
         """Show `incident`'s chain, keeping the highlighted step where it was."""
@@ -77,7 +77,7 @@ def step_cells(incident: Incident, step: Step, now: datetime) -> tuple[Text, Tex
     title = Text(step.title, style="dim" if state.status is not StepStatus.PENDING else "")
     if state.notes:
         title.append(f"  ✎{len(state.notes)}", style="italic")
-    return Text(glyph), title, Text(step.role), due_text(incident, step, now)
+    return Text(glyph), due_text(incident, step, now), title, Text(step.role)
 
 
 def due_text(incident: Incident, step: Step, now: datetime) -> Text:

@@ -42,8 +42,9 @@ def describe(item: JournaledMention, runbooks: RunbookSet) -> list[Text]:
         parts.append(Text("No scenario matched.", style="italic"))
     for match in item.matches:
         scenario = runbooks.scenario(match.scenario_id)
-        parts.append(Text(f"\n{scenario.title}: score {match.score:.2f} "
-                          f"(threshold {scenario.threshold:.2f})", style="bold"))
+        parts.append(
+            Text(f"\n{scenario.title}: score {match.score:.2f} (threshold {scenario.threshold:.2f})", style="bold")
+        )
         for hit in match.hits:
             line = Text(f"  rule {hit.rule}: ")
             line.append_text(plain(" … ".join(hit.words), "bold"))

@@ -21,16 +21,30 @@ from smwar.model import JournaledMention
 from smwar.runbooks.definitions import TROUBLEMAKER_TAG, VIP_TAG
 from smwar.tui.text import local_time, plain
 
-NETWORK_LABELS = {"mastodon": "mastodon", "bluesky": "bluesky", "rss": "rss", "reddit": "reddit",
-                  "hackernews": "hn", "webhook": "webhook", "jsonl": "jsonl"}
+NETWORK_LABELS = {
+    "mastodon": "mastodon",
+    "bluesky": "bluesky",
+    "rss": "rss",
+    "reddit": "reddit",
+    "hackernews": "hn",
+    "webhook": "webhook",
+    "jsonl": "jsonl",
+}
 AUTHOR_WIDTH = 20
 MATCH_WIDTH = 16
 
 
 class Feed(ScrollView, can_focus=True):
     COMPONENT_CLASSES = {
-        "feed--time", "feed--network", "feed--author", "feed--matched", "feed--unmatched",
-        "feed--scenario", "feed--cursor", "feed--vip", "feed--troublemaker",
+        "feed--time",
+        "feed--network",
+        "feed--author",
+        "feed--matched",
+        "feed--unmatched",
+        "feed--scenario",
+        "feed--cursor",
+        "feed--vip",
+        "feed--troublemaker",
     }
     BINDINGS = [
         Binding("up,k", "cursor(-1)", "Up", show=False, id="feed.up"),
@@ -38,8 +52,9 @@ class Feed(ScrollView, can_focus=True):
         Binding("pageup", "cursor(-20)", "Page up", show=False, id="feed.page_up"),
         Binding("pagedown", "cursor(20)", "Page down", show=False, id="feed.page_down"),
         Binding("home", "first", "First", show=False, id="feed.first"),
-        Binding("end,f", "follow", "Follow", tooltip="Jump to the newest mention and follow the feed",
-                id="feed.follow"),
+        Binding(
+            "end,f", "follow", "Follow", tooltip="Jump to the newest mention and follow the feed", id="feed.follow"
+        ),
     ]
 
     class Selected(Message):
@@ -63,8 +78,9 @@ class Feed(ScrollView, can_focus=True):
         self.virtual_size = Size(self.size.width, len(self.items))
         if self.following:
             self.cursor = len(self.items) - 1
-            self.scroll_to(y=max(0, len(self.items) - self.scrollable_content_region.height),
-                           animate=False, immediate=True)
+            self.scroll_to(
+                y=max(0, len(self.items) - self.scrollable_content_region.height), animate=False, immediate=True
+            )
         else:
             self.pending += len(items)
         self.refresh()

@@ -1,0 +1,66 @@
+"""Regenerate screenshots/*.svg: the war room mid-drill and the incident checklist.
+
+Plays the bundled washer-leak drill on a manual clock to minute 15, opens the proposed
+incident and works two steps, exactly as an operator would. Run it after any UI change:
+
+    python scripts/screenshots.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from textual.widgets import Input
+
+from smwar.clock import ManualClock
+from smwar.drills.script import find_drill
+from smwar.engine.drill import drill_session, open_drill_run
+from smwar.paths import bundled_runbooks_dir
+from smwar.runbooks.loader import load_runbook_set
+from smwar.tui.app import DrillInfo, WarRoomApp
+
+OUT = Path(__file__).resolve().parents[1] / "screenshots"
+SIZE = (140, 40)
+START = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+
+
+async def shoot() -> None:
+    run = open_drill_run(find_drill(None), fresh=True, now=START)
+    clock = ManualClock(run.position)
+    session = drill_session(run, load_runbook_set(bundled_runbooks_dir()), clock, "anna")
+    app = WarRoomApp(session, drill=DrillInfo.of(run), poll_seconds=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(15 * 6):
+            clock.advance(timedelta(seconds=10))
+            app.poll_now()
+        await pilot.press("o")
+        app.screen.query_one(Input).value = "stop the spread; answer every affected customer within 2 hours"
+        await pilot.press("enter", "d", "down", "s")
+        app.screen.query_one(Input).value = "serial ranges are already known from the quality team"
+        await pilot.press("enter")
+        clock.advance(timedelta(minutes=4))
+        app.poll_now()
+        await pilot.pause()
+        app.save_screenshot("incident-checklist.svg", str(OUT))
+        await pilot.press("escape", "up", "up", "up")
+        await pilot.pause()
+        app.save_screenshot("main-mid-drill.svg", str(OUT))
+    run.journal.close()
+
+
+def main() -> None:
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    with tempfile.TemporaryDirectory() as home:
+        os.environ["SMWAR_HOME"] = home
+        asyncio.run(shoot())
+    print(f"wrote {', '.join(sorted(p.name for p in OUT.glob('*.svg')))} to {OUT}")
+
+
+if __name__ == "__main__":
+    main()

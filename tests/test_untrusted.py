@@ -1,0 +1,84 @@
+"""Mention text and author names from strangers reach the screen only as plain, inert text."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from smwar.plaintext import printable
+from smwar.runbooks.definitions import RunbookSet
+from smwar.tui.app import DrillInfo, WarRoomApp
+from smwar.tui.widgets.feed import Feed
+
+from .conftest import screen_text, start_drill
+
+PAYLOADS = [
+    "\x1b[2J\x1b[H AquaPro wipes your screen",
+    "\x1b]8;;http://evil.example\x1b\\click me\x1b]8;;\x1b\\ AquaPro",
+    "\x1b]52;c;ZXZpbA==\x07 AquaPro writes your clipboard",
+    "ring\x07\x07 the AquaPro bell",
+    "[bold red]BOYCOTT[/bold red] AquaPro",
+    "[@click=app.quit]click here[/] AquaPro",
+    "[link=http://evil.example]AquaPro[/link]",
+    "right\u202eto-left AquaPro override\u202c",
+    "isolate \u2066AquaPro\u2069 text",
+    "C1 \x9b31m AquaPro CSI",
+    "backspace\x08\x08\x08 AquaPro erase",
+    "carriage\rreturn AquaPro",
+]
+UNSAFE_CATEGORIES = {"Cc", "Cf"}
+
+
+def toml_string(text: str) -> str:
+    body = "".join(f"\\u{ord(char):04x}" if not char.isprintable() or char in '"\\' else char for char in text)
+    return f'"{body}"'
+
+
+def payload_drill(folder: Path) -> Path:
+    lines = ['[drill]\nid = "payloads"\ntitle = "Payloads"\ncompany = "X"\n']
+    for index, text in enumerate(PAYLOADS):
+        lines.append(
+            f'[[inject]]\nat = "00:00:{index + 1:02d}"\nnetwork = "mastodon"\n'
+            f"author = {toml_string('[b]@troll[/b]' + chr(0x1B) + '[5m')}\ntext = {toml_string(text)}\n"
+        )
+    path = folder / "payloads.toml"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+async def shown(runbooks: RunbookSet, tmp_path: Path):  # type: ignore[no-untyped-def]
+    run, clock, session = start_drill(runbooks, payload_drill(tmp_path))
+    app = WarRoomApp(session, drill=DrillInfo.of(run), poll_seconds=3600)
+    async with app.run_test(size=(160, 50)) as pilot:
+        clock.advance(run.script.length)
+        app.poll_now()
+        await pilot.pause()
+        yield app, pilot
+
+
+async def test_feed_lines_carry_no_control_characters_links_or_actions(shown) -> None:  # type: ignore[no-untyped-def]
+    app, _ = shown
+    feed = app.query_one(Feed)
+    assert len(feed.items) == len(PAYLOADS)
+    for row, payload in enumerate(PAYLOADS):
+        strip = feed.render_line(row)
+        assert not [c for c in strip.text if unicodedata.category(c) in UNSAFE_CATEGORIES], repr(strip.text)
+        assert printable(payload)[:20] in strip.text
+        for segment in strip:
+            assert segment.style is None or (not segment.style.meta and segment.style.link is None)
+        assert "[b]@troll[/b]␛[5m" in strip.text
+
+
+@pytest.mark.parametrize("row", range(len(PAYLOADS)))
+async def test_detail_pane_shows_each_payload_literally(shown, row: int) -> None:  # type: ignore[no-untyped-def]
+    app, pilot = shown
+    feed = app.query_one(Feed)
+    feed.cursor = row
+    await pilot.pause()
+    screen = screen_text(app)
+    assert printable(PAYLOADS[row], keep_newlines=True) in screen
+    assert not [c for c in screen if unicodedata.category(c) in UNSAFE_CATEGORIES and c != "\n"]
+    assert app.is_running, "no payload may trigger an action"
