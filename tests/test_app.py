@@ -10,6 +10,7 @@ from textual.widgets import Input
 
 from smwar.clock import DrillClock
 from smwar.engine.drill import drill_session, open_drill_run
+from smwar.engine.session import Session
 from smwar.incidents.chain import incident_notes
 from smwar.model import IncidentStatus, StepStatus
 from smwar.runbooks.definitions import RunbookSet
@@ -185,3 +186,18 @@ async def test_help_and_command_palette(runbooks: RunbookSet) -> None:
         await pilot.press(*"pause")
         await pilot.pause(0.5)
         assert "Pause or resume drill" in str(app.screen.query_one("CommandList").get_option_at_index(0).prompt)
+
+
+class BrokenSource:
+    def due(self, now: object) -> list[object]:
+        raise OSError("disk full")
+
+
+async def test_a_failing_pipeline_is_shown_and_does_not_take_the_app_down(runbooks: RunbookSet) -> None:
+    run, clock, _ = start_drill(runbooks)
+    session = Session(run.journal, runbooks, clock, BrokenSource(), "tester")  # type: ignore[arg-type]
+    app = WarRoomApp(session, drill=DrillInfo.of(run), poll_seconds=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.5)
+        assert app.is_running
+        assert "feed stalled: disk full" in str(app.query_one("#status").render())

@@ -14,6 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
+from textual.worker import Worker, WorkerState
 
 from smwar.clock import DrillClock
 from smwar.engine.drill import DrillRun
@@ -30,6 +31,7 @@ from smwar.tui.widgets.detail import MentionDetail
 from smwar.tui.widgets.feed import Feed
 
 POLL_SECONDS = 0.25
+RETRY_SECONDS = 5.0
 SEVERITY_RANK = {Severity.LOW: 0, Severity.MEDIUM: 1, Severity.HIGH: 2, Severity.CRITICAL: 3}
 MIN_SPEED_STEP = 1.0
 
@@ -82,6 +84,7 @@ class WarRoomApp(App[None]):
         self.drill = drill
         self.poll_seconds = poll_seconds
         self.focused_incident: int | None = None
+        self.pipeline_error: str | None = None
         if drill is not None:
             self.title = f"smwar — DRILL — {drill.title}"
 
@@ -125,10 +128,30 @@ class WarRoomApp(App[None]):
     def _pump(self) -> None:
         try:
             update = self.session.poll()
-        finally:
-            self.call_from_thread(self.set_timer, self.poll_seconds, self._pump)
+        except Exception:
+            self.call_from_thread(self.set_timer, RETRY_SECONDS, self._pump)
+            raise
+        self.call_from_thread(self.set_timer, self.poll_seconds, self._pump)
         if update.mentions:
             self.call_from_thread(self.apply_update, update)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A failing pipeline must be seen, never silently stop the feed."""
+        if event.worker.group != "pipeline":
+            return
+        if event.state is WorkerState.SUCCESS and self.pipeline_error is not None:
+            self.pipeline_error = None
+            self.refresh_views()
+        if event.state is WorkerState.ERROR:
+            self.pipeline_error = str(event.worker.error)
+            self.refresh_views()
+            self.notify(
+                f"The feed stalled, retrying in {RETRY_SECONDS:g} s: {event.worker.error}",
+                title="Pipeline error",
+                severity="error",
+                timeout=30,
+                markup=False,
+            )
 
     def poll_now(self) -> Update:
         """Run the pipeline once on this thread (tests and the jump key use it)."""
@@ -191,6 +214,8 @@ class WarRoomApp(App[None]):
                 if remaining
                 else " · source: drill script (all injects played)"
             )
+        if self.pipeline_error is not None:
+            status.append(f" · feed stalled: {self.pipeline_error} ", style="reverse bold")
         status.append(f" · {len(feed.items)} mentions")
         open_count = sum(1 for i in self.session.incidents() if i.status is IncidentStatus.OPEN)
         status.append(f" · {open_count} open incident{'s' if open_count != 1 else ''}")
