@@ -40,9 +40,6 @@ class ManualClock:
             raise ValueError("a clock never runs backwards")
         self._now += delta
 
-    def set(self, moment: datetime) -> None:
-        self.advance(_aware(moment) - self._now)
-
 
 class DrillClock:
     """Drill time: starts at `start`, runs `speed` times faster than real time, can pause.

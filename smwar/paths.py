@@ -39,10 +39,6 @@ def drill_runs_dir() -> Path:
     return data_dir() / "drills"
 
 
-def live_journal() -> Path:
-    return data_dir() / "live.sqlite"
-
-
 def user_runbooks_dir() -> Path:
     return config_dir() / "runbooks"
 
@@ -56,8 +52,3 @@ def bundled_runbooks_dir() -> Path:
 
 def bundled_drills_dir() -> Path:
     return bundled_runbooks_dir() / "drills"
-
-
-def ensure_dir(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    return path

@@ -201,3 +201,15 @@ async def test_a_failing_pipeline_is_shown_and_does_not_take_the_app_down(runboo
         await pilot.pause(0.5)
         assert app.is_running
         assert "feed stalled: disk full" in str(app.query_one("#status").render())
+
+
+async def test_plus_and_minus_change_the_drill_speed_within_1_to_60(runbooks: RunbookSet) -> None:
+    run = open_drill_run(Path(__file__).parent / "data" / "short-drill.toml", fresh=True, now=T0)
+    clock = DrillClock(run.position, speed=40)
+    app = WarRoomApp(drill_session(run, runbooks, clock, "tester"), drill=DrillInfo.of(run), poll_seconds=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("plus")
+        assert clock.speed == 60
+        await pilot.press("minus", "minus", "minus", "minus", "minus", "minus", "minus")
+        assert clock.speed == 1
+    assert [e.payload["speed"] for e in run.journal.events()] == [60, 30, 15, 7.5, 3.75, 1.875, 1, 1]

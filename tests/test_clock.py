@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from smwar.clock import DrillClock, ManualClock, from_iso, to_iso
+from smwar.clock import DrillClock, ManualClock, RealClock, from_iso, to_iso
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
@@ -54,3 +54,9 @@ def test_journal_timestamps_sort_as_text() -> None:
     stamps = [to_iso(T0 + timedelta(microseconds=n)) for n in (0, 1, 999_999, 1_000_000)]
     assert stamps == sorted(stamps)
     assert from_iso(stamps[1]) == T0 + timedelta(microseconds=1)
+
+
+def test_real_clock_is_aware_utc_now() -> None:
+    before = datetime.now(UTC)
+    now = RealClock().now()
+    assert now.tzinfo is not None and before <= now <= datetime.now(UTC)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from smwar.drills.script import DrillScript
 from smwar.model import Mention
@@ -26,10 +26,3 @@ class DrillPlayer:
     @property
     def remaining(self) -> int:
         return len(self.script.inject) - self._next
-
-    @property
-    def finished(self) -> bool:
-        return self.remaining == 0
-
-    def next_offset(self) -> timedelta | None:
-        return None if self.finished else self.script.inject[self._next].at

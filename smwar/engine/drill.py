@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from smwar.clock import Clock, from_iso, to_iso
@@ -74,7 +74,3 @@ def latest_run(drill_id: str) -> Path | None:
 def drill_session(run: DrillRun, runbooks: RunbookSet, clock: Clock, operator: str) -> Session:
     player = DrillPlayer(run.script, run.clock_start, played=run.journal.mention_count())
     return Session(run.journal, runbooks, clock, player, operator)
-
-
-def drill_offset(run: DrillRun, now: datetime) -> timedelta:
-    return now - run.clock_start

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 from rich.text import Text
@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState
 
-from smwar.clock import DrillClock
+from smwar.clock import MAX_SPEED, MIN_SPEED, DrillClock
 from smwar.engine.drill import DrillRun
 from smwar.engine.session import Session, Update
 from smwar.errors import SmwarError
@@ -33,7 +33,6 @@ from smwar.tui.widgets.feed import Feed
 POLL_SECONDS = 0.25
 RETRY_SECONDS = 5.0
 SEVERITY_RANK = {Severity.LOW: 0, Severity.MEDIUM: 1, Severity.HIGH: 2, Severity.CRITICAL: 3}
-MIN_SPEED_STEP = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,10 +42,12 @@ class DrillInfo:
     title: str
     run: str
     start: datetime
+    length: timedelta
+    resumed: bool
 
     @classmethod
     def of(cls, run: DrillRun) -> DrillInfo:
-        return cls(run.script.drill.title, run.name, run.clock_start)
+        return cls(run.script.drill.title, run.name, run.clock_start, run.script.length, run.resumed)
 
 
 class WarRoomApp(App[None]):
@@ -116,6 +117,13 @@ class WarRoomApp(App[None]):
         self.query_one("#feed", Feed).focus()
         self.set_interval(1.0, self.refresh_views)
         self.set_timer(self.poll_seconds, self._pump)
+        if self.drill is not None and self.drill.resumed:
+            self.notify(
+                f"Resumed drill run {self.drill.run}. Start over with: smwar drill --new",
+                title="Drill resumed",
+                timeout=8,
+                markup=False,
+            )
 
     def banner_text(self) -> Text:
         if self.drill is None:
@@ -205,7 +213,7 @@ class WarRoomApp(App[None]):
         clock = self.session.clock
         if self.drill is not None:
             status.append(" DRILL ", style="reverse bold")
-            status.append(f" T+{format_offset(now - self.drill.start)}")
+            status.append(f" T+{format_offset(now - self.drill.start)} of {format_offset(self.drill.length)}")
             if isinstance(clock, DrillClock):
                 status.append(f" · {clock.speed:g}× · {'paused' if clock.paused else 'running'}")
             remaining = getattr(self.session.source, "remaining", None)
@@ -346,11 +354,7 @@ class WarRoomApp(App[None]):
     def action_speed(self, factor: float) -> None:
         clock = self.session.clock
         if isinstance(clock, DrillClock):
-            try:
-                clock.set_speed(max(MIN_SPEED_STEP, min(clock.speed * factor, 60.0)))
-            except ValueError as exc:
-                self.notify(str(exc), severity="warning")
-                return
+            clock.set_speed(max(MIN_SPEED, min(clock.speed * factor, MAX_SPEED)))
             self.session.record("drill.speed", speed=clock.speed)
             self.refresh_views()
 
