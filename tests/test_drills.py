@@ -13,6 +13,8 @@ from smwar.errors import InputErrors
 from smwar.runbooks.definitions import RunbookSet, author_tags
 from smwar.runbooks.matcher import FuzzyMatcher
 
+from .conftest import start_drill
+
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
 
@@ -94,3 +96,14 @@ def test_speed_outside_1_to_60_is_refused() -> None:
     result = CliRunner().invoke(main, ["drill", "--speed", "100"])
     assert result.exit_code == 2
     assert "between 1x and 60x" in result.output
+
+
+def test_smwar_home_holds_each_drill_run_in_a_journal_of_its_own(runbooks: RunbookSet, home: Path) -> None:
+    first, _, _ = start_drill(runbooks)
+    first.journal.close()
+    second, _, _ = start_drill(runbooks, fresh=True)
+    assert first.journal.path.parent == second.journal.path.parent == home / "data" / "drills"
+    assert first.journal.path != second.journal.path
+    assert second.journal.meta()["mode"] == "drill"
+    result = CliRunner().invoke(main, ["paths"])
+    assert str(home / "data" / "drills") in result.output
