@@ -298,9 +298,10 @@ class WarRoomApp(App[None]):
         )
 
     def action_show_incident(self) -> None:
-        incident = self._target(IncidentStatus.OPEN) or self._target(IncidentStatus.PROPOSED)
         if self.focused_incident is not None:
-            incident = self.session.incident(self.focused_incident)
+            incident: Incident | None = self.session.incident(self.focused_incident)
+        else:
+            incident = self._target(IncidentStatus.OPEN) or self._target(IncidentStatus.PROPOSED)
         if incident is None:
             self.notify("No incident yet.", severity="warning")
             return
