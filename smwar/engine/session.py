@@ -71,9 +71,11 @@ class Session:
         self._recent: dict[str, deque[datetime]] = {}
         self._watches: dict[str, TriggerWatch] = {}
         for scenario in runbooks.scenarios:
-            self._recent[scenario.id] = deque(at for at, _ in journal.match_times(scenario.id, now - RATE_WINDOW))
+            window = max(RATE_WINDOW, scenario.trigger.within)
+            times = journal.match_times(scenario.id, now - window)
+            self._recent[scenario.id] = deque(at for at in times if at >= now - RATE_WINDOW)
             watch = TriggerWatch(scenario)
-            watch.seed([at for at, _ in journal.match_times(scenario.id, now - scenario.trigger.within)])
+            watch.seed([at for at in times if at >= now - scenario.trigger.within])
             self._watches[scenario.id] = watch
 
     # -- the pipeline ------------------------------------------------------------------
@@ -124,9 +126,15 @@ class Session:
             return self._incidents[incident_id]
 
     def active_incident(self, scenario_id: str) -> Incident | None:
+        """The scenario's incident that is proposed or open, if any (there is at most one)."""
+        latest = self.latest_incident(scenario_id)
+        return latest if latest is not None and latest.status in ACTIVE else None
+
+    def latest_incident(self, scenario_id: str) -> Incident | None:
+        """The scenario's newest incident, whatever its status."""
         with self._lock:
-            active = [i for i in self._incidents.values() if i.scenario_id == scenario_id and i.status in ACTIVE]
-            return max(active, key=lambda incident: incident.id, default=None)
+            mine = [i for i in self._incidents.values() if i.scenario_id == scenario_id]
+            return max(mine, key=lambda incident: incident.id, default=None)
 
     def scenario_stats(self) -> list[ScenarioStat]:
         with self._lock:
@@ -136,12 +144,8 @@ class Session:
                 recent = self._recent[scenario.id]
                 while recent and recent[0] < cutoff:
                     recent.popleft()
-                latest = max(
-                    (i for i in self._incidents.values() if i.scenario_id == scenario.id),
-                    key=lambda incident: incident.id,
-                    default=None,
-                )
-                stats.append(ScenarioStat(scenario, self._counts.get(scenario.id, 0), len(recent), latest))
+                count = self._counts.get(scenario.id, 0)
+                stats.append(ScenarioStat(scenario, count, len(recent), self.latest_incident(scenario.id)))
             return stats
 
     # -- operator actions: each committed durably before it returns --------------------

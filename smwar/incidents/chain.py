@@ -45,33 +45,30 @@ def apply(incident: Incident | None, event: Event) -> Incident:
     if event.kind in (STEP_DONE, STEP_SKIPPED) and event.step_id:
         status = StepStatus.DONE if event.kind == STEP_DONE else StepStatus.SKIPPED
         reason = event.payload.get("reason")
-        step = _step(incident, event.step_id)
+        step = step_state(incident, event.step_id)
         updated = replace(step, status=status, by=event.actor, at=event.at, reason=str(reason) if reason else None)
         return replace(incident, steps={**incident.steps, event.step_id: updated})
     if event.kind == NOTE:
         note = Note(event.at, event.actor, str(event.payload["text"]))
         key = event.step_id or ""
-        step = _step(incident, key)
+        step = step_state(incident, key)
         return replace(incident, steps={**incident.steps, key: replace(step, notes=(*step.notes, note))})
     return incident
 
 
-def _step(incident: Incident, step_id: str) -> StepState:
-    return incident.steps.get(step_id) or StepState(step_id)
-
-
 def step_state(incident: Incident, step_id: str) -> StepState:
-    return _step(incident, step_id)
+    """A step's state; a step nobody touched yet is pending. Step id "" holds incident-wide notes."""
+    return incident.steps.get(step_id) or StepState(step_id)
 
 
 def incident_notes(incident: Incident) -> tuple[Note, ...]:
     """Notes on the incident as a whole (not on one step)."""
-    return _step(incident, "").notes
+    return step_state(incident, "").notes
 
 
 def missing_gates(incident: Incident, step: Step) -> list[str]:
     """Prerequisites of `step` that are neither done nor skipped."""
-    return [gate for gate in step.after if _step(incident, gate).status is StepStatus.PENDING]
+    return [gate for gate in step.after if step_state(incident, gate).status is StepStatus.PENDING]
 
 
 def open_incident(incident: Incident, goal: str, at: datetime, actor: str) -> Event:
@@ -110,7 +107,7 @@ def note(incident: Incident, step_id: str | None, text: str, at: datetime, actor
 def _check_actionable(incident: Incident, step: Step) -> None:
     if incident.status is not IncidentStatus.OPEN:
         raise ChainError(f"incident #{incident.id} is {incident.status}: open it first")
-    state = _step(incident, step.id)
+    state = step_state(incident, step.id)
     if state.status is not StepStatus.PENDING:
         raise ChainError(f"step {step.id!r} is already {state.status}")
 

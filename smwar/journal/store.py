@@ -144,15 +144,15 @@ class Journal:
             rows = self._db.execute("SELECT scenario_id, COUNT(*) FROM matches GROUP BY scenario_id").fetchall()
         return {scenario_id: int(count) for scenario_id, count in rows}
 
-    def match_times(self, scenario_id: str, since: datetime) -> list[tuple[datetime, bool]]:
-        """When `scenario_id` matched since `since`, and whether the author was a VIP."""
+    def match_times(self, scenario_id: str, since: datetime) -> list[datetime]:
+        """When mentions matching `scenario_id` arrived, since `since`, in order."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT m.received_at, m.author_tags FROM matches x JOIN mentions m ON m.id = x.mention_id "
+                "SELECT m.received_at FROM matches x JOIN mentions m ON m.id = x.mention_id "
                 "WHERE x.scenario_id = ? AND m.received_at >= ? ORDER BY m.received_at",
                 [scenario_id, to_iso(since)],
             ).fetchall()
-        return [(from_iso(at), "vip" in tags.split(",")) for at, tags in rows]
+        return [from_iso(at) for (at,) in rows]
 
     def latest_time(self) -> datetime | None:
         """The latest clock time anything was journaled at (to resume a drill clock)."""

@@ -28,6 +28,11 @@ class Severity(StrEnum):
     HIGH = "high"
     CRITICAL = "critical"
 
+    @property
+    def rank(self) -> int:
+        """0 for low up to 3 for critical: the order in which incidents claim attention."""
+        return list(Severity).index(self)
+
 
 class Company(Strict):
     name: str

@@ -21,7 +21,6 @@ from smwar.engine.drill import DrillRun
 from smwar.engine.session import Session, Update
 from smwar.errors import SmwarError
 from smwar.model import Incident, IncidentStatus
-from smwar.runbooks.definitions import Severity
 from smwar.timespan import format_offset
 from smwar.tui.screens.incident import IncidentScreen
 from smwar.tui.screens.prompt import TextPrompt
@@ -32,7 +31,6 @@ from smwar.tui.widgets.feed import Feed
 
 POLL_SECONDS = 0.25
 RETRY_SECONDS = 5.0
-SEVERITY_RANK = {Severity.LOW: 0, Severity.MEDIUM: 1, Severity.HIGH: 2, Severity.CRITICAL: 3}
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +160,7 @@ class WarRoomApp(App[None]):
             )
 
     def poll_now(self) -> Update:
-        """Run the pipeline once on this thread (tests and the jump key use it)."""
+        """Run the pipeline once on this thread, for callers that move the clock by hand."""
         update = self.session.poll()
         self.apply_update(update)
         return update
@@ -236,10 +234,9 @@ class WarRoomApp(App[None]):
     def on_data_table_row_highlighted(self, message: DataTable.RowHighlighted) -> None:
         if message.data_table.id != "board" or message.row_key.value is None:
             return
-        latest = self.session.scenario_stats()
-        stat = next((s for s in latest if s.scenario.id == message.row_key.value), None)
-        if stat is not None and stat.incident is not None:
-            self.focused_incident = stat.incident.id
+        incident = self.session.latest_incident(str(message.row_key.value))
+        if incident is not None:
+            self.focused_incident = incident.id
             self._show_chain()
 
     # -- operator actions --------------------------------------------------------------
@@ -252,7 +249,7 @@ class WarRoomApp(App[None]):
             if incident.scenario_id == selected:
                 return incident
         scenario = self.session.runbooks.scenario
-        ranked = sorted(candidates, key=lambda i: (-SEVERITY_RANK[scenario(i.scenario_id).severity], i.id))
+        ranked = sorted(candidates, key=lambda i: (-scenario(i.scenario_id).severity.rank, i.id))
         return ranked[0] if ranked else None
 
     def action_open_incident(self) -> None:

@@ -21,15 +21,7 @@ from smwar.model import JournaledMention
 from smwar.runbooks.definitions import TROUBLEMAKER_TAG, VIP_TAG
 from smwar.tui.text import local_time, plain
 
-NETWORK_LABELS = {
-    "mastodon": "mastodon",
-    "bluesky": "bluesky",
-    "rss": "rss",
-    "reddit": "reddit",
-    "hackernews": "hn",
-    "webhook": "webhook",
-    "jsonl": "jsonl",
-}
+NETWORK_LABELS = {"hackernews": "hn"}
 AUTHOR_WIDTH = 20
 MATCH_WIDTH = 16
 
