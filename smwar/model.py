@@ -7,6 +7,10 @@ from datetime import datetime
 from enum import StrEnum
 
 
+NETWORKS = ("mastodon", "bluesky", "rss", "reddit", "hn", "webhook", "jsonl")
+"""The networks smwar's sources deliver mentions from."""
+
+
 @dataclass(frozen=True, slots=True)
 class Mention:
     """One post about the company, as a source delivered it. `text` is untrusted."""

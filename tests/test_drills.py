@@ -11,7 +11,7 @@ from smwar.drills.player import DrillPlayer
 from smwar.drills.script import find_drill, load_drill
 from smwar.errors import InputErrors
 from smwar.runbooks.definitions import RunbookSet, author_tags
-from smwar.runbooks.matcher import FuzzyMatcher
+from smwar.runbooks.matcher import RuleMatcher
 
 from .conftest import start_drill
 
@@ -27,7 +27,7 @@ def test_the_bundled_drill_is_a_realistic_storm(runbooks: RunbookSet) -> None:
     assert {"mastodon", "bluesky", "rss", "reddit", "hackernews"} <= {i.network for i in script.inject}
     tags = [author_tags(runbooks.deescalation, i.network, i.author, i.followers) for i in script.inject]
     assert any("vip" in t for t in tags) and any("troublemaker" in t for t in tags)
-    matcher = FuzzyMatcher(runbooks)
+    matcher = RuleMatcher(runbooks.scenarios, runbooks.deescalation)
     matched = [bool(matcher.match(script.mention(n, T0))) for n in range(len(script.inject))]
     assert 0.2 < sum(matched) / len(matched) < 0.8, "a storm has both on-topic posts and noise"
     first_minutes = [inject for inject in script.inject if inject.at < timedelta(minutes=3)]

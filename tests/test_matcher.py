@@ -5,14 +5,14 @@ import pytest
 from smwar.model import Mention
 from smwar.plaintext import printable
 from smwar.runbooks.definitions import RunbookSet
-from smwar.runbooks.matcher import FuzzyMatcher
+from smwar.runbooks.matcher import RuleMatcher
 from smwar.runbooks.text import fold, words
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
 
 def best(runbooks: RunbookSet, text: str) -> tuple[str | None, dict[str, tuple[str, ...]]]:
-    matches = FuzzyMatcher(runbooks).match(Mention("mastodon", "1", "@a@b.c", text, T0))
+    matches = RuleMatcher(runbooks.scenarios, runbooks.deescalation).match(Mention("mastodon", "1", "@a@b.c", text, T0))
     if not matches:
         return None, {}
     return matches[0].scenario_id, {hit.rule: hit.words for hit in matches[0].hits}
@@ -24,14 +24,14 @@ def best(runbooks: RunbookSet, text: str) -> tuple[str | None, dict[str, tuple[s
         ("Unsere AquaPro ist heute Nacht ausgelaufen.", "product-defect", "leak", ("ausgelaufen",)),
         ("Die Waschmachine ist ausgelaufn!!", "product-defect", "leak", ("ausgelaufn",)),
         ("my washer is leaking all over the floor", "product-defect", "leak", ("leaking",)),
-        ("My AquaPro is leacking again", "product-defect", "leak", ("leacking",)),
+        ("My AquaPro is leakign again", "product-defect", "leak", ("leakign",)),
         ("Wasserschäden im Keller wegen der Waschmaschine", "product-defect", "leak", ("Wasserschäden",)),
         ("Wasserschaeden durch die AquaPro", "product-defect", "leak", ("Wasserschaeden",)),
         (
             "Keller komplett unter Wasser #ElektroMuellerFail",
             "product-defect",
             "product",
-            ("#ElektroMuellerFail", "#ElektroMuellerFail"),
+            ("#ElektroMuellerFail",),
         ),
         ("Die Müller Home App geht schon wieder nicht", "service-outage", "broken", ("geht", "nicht")),
         ("ACHTUNG Kundendaten bei Elektro-Müller geleakt", "data-leak-rumour", "leak", ("geleakt",)),
@@ -70,7 +70,7 @@ def test_short_words_need_exact_letters_and_typos_spare_the_first_letter(runbook
 
 
 def test_explanation_gives_rule_and_similarity(runbooks: RunbookSet) -> None:
-    [match] = FuzzyMatcher(runbooks).match(Mention("bluesky", "1", "x", "Waschmachine ausgelaufn", T0))
+    [match] = RuleMatcher(runbooks.scenarios, runbooks.deescalation).match(Mention("bluesky", "1", "x", "Waschmachine ausgelaufn", T0))
     rules = {hit.rule: hit for hit in match.hits}
     assert set(rules) == {"product", "leak"}
     assert 0.9 < rules["leak"].similarity < 1.0
@@ -79,7 +79,7 @@ def test_explanation_gives_rule_and_similarity(runbooks: RunbookSet) -> None:
 
 def test_folding_and_hashtag_splitting() -> None:
     assert fold("Straße Überschwemmung") == "strasse ueberschwemmung"
-    assert [w.text for w in words("#ElektroMuellerFail @lenatechnik")] == [
+    assert [word for word, _ in words("#ElektroMuellerFail @lenatechnik")] == [
         "elektro",
         "mueller",
         "fail",

@@ -19,7 +19,7 @@ from smwar.incidents.triggers import TriggerWatch
 from smwar.journal.store import Journal
 from smwar.model import SYSTEM_ACTOR, Event, Incident, IncidentStatus, JournaledMention, Mention
 from smwar.runbooks.definitions import VIP_TAG, RunbookSet, Scenario, author_tags
-from smwar.runbooks.matcher import FuzzyMatcher, Matcher
+from smwar.runbooks.matcher import Matcher, RuleMatcher
 
 RATE_WINDOW = timedelta(minutes=10)
 ACTIVE = (IncidentStatus.PROPOSED, IncidentStatus.OPEN)
@@ -60,7 +60,7 @@ class Session:
         self.clock = clock
         self.source = source
         self.operator = operator
-        self.matcher = matcher or FuzzyMatcher(runbooks)
+        self.matcher = matcher or RuleMatcher(runbooks.scenarios, runbooks.deescalation)
         self._lock = threading.RLock()
         self._incidents: dict[int, Incident] = {}
         for event in journal.events():

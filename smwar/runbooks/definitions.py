@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
+from smwar.model import Mention
 from smwar.timespan import parse_duration
 from smwar.tomlfile import Strict
 
@@ -66,27 +68,118 @@ class Author(Strict):
     note: str = ""
 
 
+AuthorList = Annotated[str, Field(pattern=r"^(vip|troublemaker|journalist)$")]
+Action = Annotated[str, Field(pattern=r"^(respond|watch|ignore)$")]
+
+
+class Filters(Strict):
+    """Which mentions a rule looks at; every filter given must hold. Empty lists mean any."""
+
+    networks: list[str] = []
+    languages: list[str] = []
+    authors: list[AuthorList] = []
+    not_authors: list[AuthorList] = []
+    min_followers: int | None = Field(None, ge=0)
+    max_followers: int | None = Field(None, ge=0)
+
+    @property
+    def filters_authors(self) -> bool:
+        return bool(self.authors or self.not_authors)
+
+    def admits(self, mention: Mention, tags: Collection[str] = ()) -> bool:
+        """Whether `mention` (by an author with these de-escalation `tags`) passes every filter."""
+        language = (mention.lang or "").split("-")[0].casefold()
+        followers = mention.followers or 0
+        return (
+            (not self.networks or mention.network in self.networks)
+            and (not self.languages or language in self.languages)
+            and (not self.authors or any(tag in self.authors for tag in tags))
+            and not any(tag in self.not_authors for tag in tags)
+            and (self.min_followers is None or followers >= self.min_followers)
+            and (self.max_followers is None or followers <= self.max_followers)
+        )
+
+
+class DeescalationRule(Filters):
+    """Which mentions get an answer at once, which are only watched, which are left alone.
+
+    Rules are tried in order; the first whose conditions all hold decides.
+    """
+
+    id: Identifier
+    action: Action
+    request_types: list[Identifier] = []
+    scenarios: list[Identifier] = []
+    why: str = ""
+
+
 class Deescalation(Strict):
     vip_followers: int = Field(50_000, ge=1)
     vip: list[Author] = []
     troublemaker: list[Author] = []
+    journalist: list[Author] = []
+    rule: list[DeescalationRule] = []
 
 
-class Rule(Strict):
-    """Terms that count towards a scenario. `any`: one term suffices; `none`: a veto."""
+def _check_terms(terms: list[str]) -> list[str]:
+    for term in terms:
+        if not re.search(r"\w", term):
+            raise ValueError(f"term {term!r} needs at least one letter or digit")
+    return terms
+
+
+def _check_patterns(patterns: list[str]) -> list[str]:
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"regex {pattern!r} does not compile: {exc}") from None
+    return patterns
+
+
+Terms = Annotated[list[str], AfterValidator(_check_terms)]
+Patterns = Annotated[list[str], AfterValidator(_check_patterns)]
+
+
+class Rule(Filters):
+    """Terms that count towards a scenario.
+
+    `any`: one of the terms suffices; `all`: every term must be there; `regex`: patterns that
+    count like `any` terms; `none`: a veto for the whole scenario.
+    """
 
     id: Identifier
-    any: list[str] = []
-    none: list[str] = []
+    any: Terms = []
+    all: Terms = []
+    regex: Patterns = []
+    none: Terms = []
     weight: float = Field(1.0, gt=0, le=1)
 
     @model_validator(mode="after")
     def _has_terms(self) -> Rule:
-        if not self.any and not self.none:
-            raise ValueError("a rule needs `any` or `none` terms")
-        if any(not re.search(r"\w", term) for term in (*self.any, *self.none)):
-            raise ValueError("a term needs at least one letter or digit")
+        if not (self.any or self.all or self.regex or self.none):
+            raise ValueError("a rule needs `any`, `all`, `regex` or `none` terms")
+        if self.none and (self.any or self.all or self.regex):
+            raise ValueError("a rule is either a veto (`none`) or counts (`any`, `all`, `regex`), not both")
         return self
+
+    @property
+    def is_veto(self) -> bool:
+        return bool(self.none)
+
+
+class RequestType(Strict):
+    """A kind of request (purchase question, support, complaint, press…): how urgent, whose job.
+
+    `priority` 1 is answered first. Rules and a threshold, as in a scenario, recognise it.
+    """
+
+    id: Identifier
+    title: str
+    priority: int = Field(ge=1, le=9)
+    owner: str
+    threshold: float = Field(0.5, gt=0, le=1)
+    rule: list[Rule] = []
 
 
 class Trigger(Strict):
@@ -106,6 +199,7 @@ class Step(Strict):
     channel: Identifier | None = None
     notify: list[Identifier] = []
     template: str | None = None
+    checks: list[str] = []
     help: str = ""
 
 
@@ -116,6 +210,7 @@ class Scenario(Strict):
     summary: str = ""
     threshold: float = Field(0.5, gt=0, le=1)
     notify: list[Identifier] = []
+    mobilise: list[Identifier] = []
     early_warning: list[str] = []
     trigger: Trigger
     rule: list[Rule] = Field(min_length=1)
@@ -131,6 +226,7 @@ class RunbookFile(Strict):
     company: Company | None = None
     channel: list[Channel] = []
     contact: list[Contact] = []
+    request_type: list[RequestType] = []
     deescalation: Deescalation | None = None
     scenario: list[Scenario] = []
 
@@ -141,6 +237,7 @@ class RunbookSet(Strict):
     company: Company
     channels: tuple[Channel, ...]
     contacts: tuple[Contact, ...]
+    request_types: tuple[RequestType, ...]
     deescalation: Deescalation
     scenarios: tuple[Scenario, ...]
 
@@ -150,10 +247,12 @@ class RunbookSet(Strict):
 
 VIP_TAG = "vip"
 TROUBLEMAKER_TAG = "troublemaker"
+JOURNALIST_TAG = "journalist"
 
 
 def author_tags(deescalation: Deescalation, network: str, author: str, followers: int | None) -> tuple[str, ...]:
-    """What the de-escalation plan says about an author: VIP (listed or high reach), troublemaker."""
+    """What the de-escalation plan says about an author: VIP (listed or high reach),
+    troublemaker, journalist. The tags are the names rule filters use (`authors = ["vip"]`)."""
 
     def listed(people: list[Author]) -> bool:
         return any(p.network == network and p.handle.casefold() == author.casefold() for p in people)
@@ -163,4 +262,6 @@ def author_tags(deescalation: Deescalation, network: str, author: str, followers
         tags.append(VIP_TAG)
     if listed(deescalation.troublemaker):
         tags.append(TROUBLEMAKER_TAG)
+    if listed(deescalation.journalist):
+        tags.append(JOURNALIST_TAG)
     return tuple(tags)

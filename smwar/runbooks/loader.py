@@ -12,10 +12,12 @@ from smwar.runbooks.definitions import (
     Company,
     Contact,
     Deescalation,
+    RequestType,
     RunbookFile,
     RunbookSet,
     Scenario,
 )
+from smwar.runbooks.lint import never_matching
 from smwar.tomlfile import TomlDocument, load_toml, validate
 
 DRILLS_SUBDIR = "drills"
@@ -32,6 +34,11 @@ def runbook_files(path: Path) -> list[Path]:
 
 def load_runbook_set(path: Path) -> RunbookSet:
     """Every problem in the set is collected and raised together as `InputErrors`."""
+    return inspect_runbook_set(path)[0]
+
+
+def inspect_runbook_set(path: Path) -> tuple[RunbookSet, list[InputError]]:
+    """Load a set and also return its warnings: rules that can never match."""
     files = runbook_files(path)
     if not files:
         raise InputErrors([InputError(path, None, "no runbook files (*.toml) here")])
@@ -52,7 +59,9 @@ class _Merger:
     deescalation: Deescalation | None = None
     channels: list[Channel] = field(default_factory=list)
     contacts: list[Contact] = field(default_factory=list)
+    request_types: list[tuple[TomlDocument, int, RequestType]] = field(default_factory=list)
     scenarios: list[tuple[TomlDocument, int, Scenario]] = field(default_factory=list)
+    deescalation_document: TomlDocument | None = None
     seen: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def add(self, document: TomlDocument, content: RunbookFile) -> None:
@@ -61,13 +70,17 @@ class _Merger:
             self.company = self.company or content.company
         if content.deescalation is not None:
             self._single(document, "deescalation", self.deescalation is not None)
-            self.deescalation = self.deescalation or content.deescalation
+            if self.deescalation is None:
+                self.deescalation, self.deescalation_document = content.deescalation, document
         for index, channel in enumerate(content.channel):
             self._unique(document, ("channel", index, "id"), "channel", channel.id)
             self.channels.append(channel)
         for index, contact in enumerate(content.contact):
             self._unique(document, ("contact", index, "id"), "contact", contact.id)
             self.contacts.append(contact)
+        for index, request_type in enumerate(content.request_type):
+            self._unique(document, ("request_type", index, "id"), "request type", request_type.id)
+            self.request_types.append((document, index, request_type))
         for index, scenario in enumerate(content.scenario):
             self._unique(document, ("scenario", index, "id"), "scenario", scenario.id)
             self.scenarios.append((document, index, scenario))
@@ -84,29 +97,52 @@ class _Merger:
         if first != where:
             self.errors.append(document.error(key, f"duplicate {kind} id {ident!r} (first defined at {first})"))
 
-    def finish(self, path: Path) -> RunbookSet:
+    def finish(self, path: Path) -> tuple[RunbookSet, list[InputError]]:
         for document, index, scenario in self.scenarios:
             self.errors.extend(self._references(document, index, scenario))
+        self.errors.extend(self._deescalation_references())
         if self.company is None:
             self.errors.append(InputError(path, None, "no [company] section in any file of this set"))
         if self.errors:
             raise InputErrors(self.errors)
         assert self.company is not None
-        return RunbookSet(
+        loaded = RunbookSet(
             company=self.company,
             channels=tuple(self.channels),
             contacts=tuple(self.contacts),
+            request_types=tuple(request_type for _, _, request_type in self.request_types),
             deescalation=self.deescalation or Deescalation(),
             scenarios=tuple(scenario for _, _, scenario in self.scenarios),
         )
+        targets = [
+            *((document, ("request_type", index), target) for document, index, target in self.request_types),
+            *((document, ("scenario", index), target) for document, index, target in self.scenarios),
+        ]
+        return loaded, [warning for target in targets for warning in never_matching(*target)]
+
+    def _deescalation_references(self) -> Iterator[InputError]:
+        if self.deescalation is None or self.deescalation_document is None:
+            return
+        known = {
+            "request_types": {request_type.id for _, _, request_type in self.request_types},
+            "scenarios": {scenario.id for _, _, scenario in self.scenarios},
+        }
+        for number, rule in enumerate(self.deescalation.rule):
+            for key, ids in (("request_types", rule.request_types), ("scenarios", rule.scenarios)):
+                for missing in (ident for ident in ids if ident not in known[key]):
+                    kind = key.removesuffix("s").replace("_", " ")
+                    yield self.deescalation_document.error(
+                        ("deescalation", "rule", number, key), f"rule {rule.id!r}: no {kind} with id {missing!r}"
+                    )
 
     def _references(self, document: TomlDocument, index: int, scenario: Scenario) -> Iterator[InputError]:
         contacts = {contact.id for contact in self.contacts}
         channels = {channel.id for channel in self.channels}
         at = ("scenario", index)
-        for position, contact in enumerate(scenario.notify):
-            if contact not in contacts:
-                yield document.error((*at, "notify", position), f"notify: no contact with id {contact!r}")
+        for key in ("notify", "mobilise"):
+            for position, contact in enumerate(getattr(scenario, key)):
+                if contact not in contacts:
+                    yield document.error((*at, key, position), f"{key}: no contact with id {contact!r}")
         earlier: set[str] = set()
         for number, step in enumerate(scenario.step):
             step_at = (*at, "step", number)

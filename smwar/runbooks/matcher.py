@@ -1,130 +1,272 @@
-"""The fuzzy matcher: which scenarios a mention belongs to, how strongly, and why.
+"""The matcher: which scenarios (or request types) a mention belongs to, how strongly, and why.
 
-Behind the small `Matcher` interface so a later, richer engine can replace it. Words are
-compared after folding (case, umlauts, ß), and a runbook term matches a mention's word when
-it is the same up to a few typos (more for longer words), shares its stem ("leaking" ~
-"leak"), or sits inside a German compound ("Wasserschaden" in "Kellerwasserschaden").
-A phrase matches when its words appear in order with at most `PHRASE_GAP` words between.
+The runbook's terms are compiled once: their words go into a `Lexicon`, each term knows
+the targets and rules that use it. Matching a mention is then one pass over its words (one
+cached lookup each), a check of only the terms whose words turned up, and scoring of only
+the targets those terms touch. A mention that shares no word with any term costs little
+more than splitting it into words.
+
+A target's score is the sum of `weight × similarity` over its rules, capped at 1; a rule
+counts its best `any` term (or regex) and every one of its `all` terms; a `none` term vetoes
+the target. Every match carries its explanation: rule, mention words, term, similarity.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
-from rapidfuzz.distance import Levenshtein
-
 from smwar.model import Match, Mention, TermHit
-from smwar.runbooks.definitions import Rule, RunbookSet, Scenario
-from smwar.runbooks.text import Word, stem, term_words, words
+from smwar.runbooks.definitions import Deescalation, Rule, author_tags
+from smwar.runbooks.lexicon import CACHE_LIMIT, Lexicon
+from smwar.runbooks.text import TOKEN, term_words, token_words
 
 PHRASE_GAP = 3
-STEM_SIMILARITY = 0.95
-COMPOUND_SIMILARITY = 0.9
-MIN_COMPOUND_PART = 5
 
 
 class Matcher(Protocol):
     def match(self, mention: Mention) -> tuple[Match, ...]:
-        """Every scenario whose score reaches its threshold, best first."""
+        """Every target whose score reaches its threshold, best first."""
         ...
 
 
-def allowed_typos(length: int) -> int:
-    """Tolerance grows with word length: none up to 5 letters ("floor" is no "flood"), one up
-    to 9, then two."""
-    if length <= 5:
-        return 0
-    return 1 if length <= 9 else 2
+class Target(Protocol):
+    """What rules are written for: a scenario or a request type."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def threshold(self) -> float: ...
+    @property
+    def rule(self) -> list[Rule]: ...
 
 
-@lru_cache(maxsize=262_144)
-def word_similarity(word: str, term: str) -> float:
-    """How well one folded mention word stands for one folded term word, 0 when not at all.
-
-    The mention word's length sets the typo tolerance, also when stems are compared
-    ("leacking" may miss "leak" by one letter), and a typo never hits the first letter:
-    that keeps "fleck" from matching "leck".
-    """
-    if word == term:
-        return 1.0
-    best = 0.0
-    limit = allowed_typos(len(word))
-    for left, right, ceiling in ((word, term, 1.0), (stem(word), stem(term), STEM_SIMILARITY)):
-        if left == right:
-            best = max(best, ceiling)
-            continue
-        if not limit or left[:1] != right[:1]:
-            continue
-        distance = Levenshtein.distance(left, right, score_cutoff=limit)
-        if distance <= limit:
-            best = max(best, ceiling * (1 - distance / max(len(left), len(right))))
-    if len(term) >= MIN_COMPOUND_PART and len(word) > len(term) and term in word:
-        best = max(best, COMPOUND_SIMILARITY)
-    return best
+@dataclass(frozen=True, slots=True)
+class _Term:
+    text: str
+    words: tuple[int, ...]  # lexicon ids, in order
+    joined: int | None  # a phrase's words written as one ("elektromueller"), if a phrase
 
 
-class FuzzyMatcher:
-    def __init__(self, runbooks: RunbookSet) -> None:
-        self._scenarios = runbooks.scenarios
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    rule: Rule
+    any: tuple[int, ...]  # term indexes
+    all: tuple[int, ...]
+    none: tuple[int, ...]
+    regex: tuple[int, ...]  # pattern indexes
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    id: str
+    threshold: float
+    rules: tuple[_Rule, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    similarity: float
+    words: tuple[str, ...]
+
+
+class RuleMatcher:
+    """Compiled rules of a set of targets; `match` is safe to call from one thread at a time."""
+
+    def __init__(self, targets: Sequence[Target], deescalation: Deescalation) -> None:
+        self._deescalation = deescalation
+        texts: dict[str, int] = {}
+        patterns: dict[str, int] = {}
+
+        def term_index(text: str) -> int:
+            return texts.setdefault(text, len(texts))
+
+        def pattern_index(text: str) -> int:
+            return patterns.setdefault(text, len(patterns))
+
+        self._targets = tuple(
+            _Target(
+                target.id,
+                target.threshold,
+                tuple(
+                    _Rule(
+                        rule,
+                        tuple(map(term_index, rule.any)),
+                        tuple(map(term_index, rule.all)),
+                        tuple(map(term_index, rule.none)),
+                        tuple(map(pattern_index, rule.regex)),
+                    )
+                    for rule in target.rule
+                ),
+            )
+            for target in targets
+        )
+        folded = {text: term_words(text) for text in texts}
+        joined = {text: "".join(words) for text, words in folded.items() if len(words) > 1}
+        self.lexicon = Lexicon([*(word for words in folded.values() for word in words), *joined.values()])
+        self._terms = tuple(
+            _Term(
+                text,
+                tuple(map(self.lexicon.id_of, folded[text])),
+                self.lexicon.id_of(joined[text]) if text in joined else None,
+            )
+            for text in texts
+        )
+        self._patterns = tuple((text, re.compile(text, re.IGNORECASE)) for text in patterns)
+        self._terms_by_word: dict[int, list[int]] = {}
+        for index, term in enumerate(self._terms):
+            keys = {term.words[0]} | ({term.joined} if term.joined is not None else set())
+            for key in keys:
+                self._terms_by_word.setdefault(key, []).append(index)
+        self._targets_by_term: dict[int, set[int]] = {}
+        self._targets_by_pattern: dict[int, set[int]] = {}
+        for target_index, target in enumerate(self._targets):
+            for rule in target.rules:
+                for term in (*rule.any, *rule.all, *rule.none):
+                    self._targets_by_term.setdefault(term, set()).add(target_index)
+                for pattern in rule.regex:
+                    self._targets_by_pattern.setdefault(pattern, set()).add(target_index)
+        self._tokens: dict[str, tuple[tuple[tuple[int, float], ...], ...]] = {}
 
     def match(self, mention: Mention) -> tuple[Match, ...]:
-        text_words = words(mention.text)
-        matches = [self._score(scenario, text_words) for scenario in self._scenarios]
-        found = [match for match in matches if match is not None]
-        return tuple(sorted(found, key=lambda match: -match.score))
+        terms = self._find_terms(mention.text)
+        patterns = self._find_patterns(mention.text)
+        if not terms and not patterns:
+            return ()
+        touched: set[int] = set()
+        for term in terms:
+            touched |= self._targets_by_term.get(term, set())
+        for pattern in patterns:
+            touched |= self._targets_by_pattern[pattern]
+        tags: tuple[str, ...] | None = None
+        if any(rule.rule.filters_authors for index in touched for rule in self._targets[index].rules):
+            tags = author_tags(self._deescalation, mention.network, mention.author, mention.followers)
+        matches = []
+        for index in sorted(touched):
+            found = self._score(self._targets[index], terms, patterns, mention, tags or ())
+            if found is not None:
+                matches.append(found)
+        return tuple(sorted(matches, key=lambda match: -match.score))
 
-    def _score(self, scenario: Scenario, text_words: list[Word]) -> Match | None:
+    # -- finding terms -----------------------------------------------------------------
+
+    def _find_terms(self, text: str) -> dict[int, _Found]:
+        """Every term found in `text`, with its best occurrence."""
+        seen: dict[int, list[tuple[int, float]]] = {}  # lexicon id -> [(position, similarity)]
+        origin: dict[int, str] = {}  # position -> token, for explanations
+        position = 0
+        for token in TOKEN.findall(text):
+            per_word = self._tokens.get(token)
+            if per_word is None:
+                per_word = self._learn(token)
+            for hits in per_word:
+                if hits:
+                    origin[position] = token
+                    for word_id, similarity in hits:
+                        seen.setdefault(word_id, []).append((position, similarity))
+                position += 1
+        if not seen:
+            return {}
+        found: dict[int, _Found] = {}
+        for word_id in seen:
+            for term_index in self._terms_by_word.get(word_id, ()):
+                if term_index in found:
+                    continue
+                hit = self._locate(self._terms[term_index], seen, origin)
+                if hit is not None:
+                    found[term_index] = hit
+        return found
+
+    def _learn(self, token: str) -> tuple[tuple[tuple[int, float], ...], ...]:
+        per_word = tuple(self.lexicon.lookup(word) for word in token_words(token))
+        if len(self._tokens) >= CACHE_LIMIT:
+            self._tokens.clear()
+        self._tokens[token] = per_word
+        return per_word
+
+    def _locate(self, term: _Term, seen: dict[int, list[tuple[int, float]]], origin: dict[int, str]) -> _Found | None:
+        best: _Found | None = None
+        if term.joined is not None:
+            for position, similarity in seen.get(term.joined, ()):
+                if best is None or similarity > best.similarity:
+                    best = _Found(similarity, (origin[position],))
+        for position, similarity in seen.get(term.words[0], ()):
+            chain = _follow(term.words[1:], seen, position)
+            if chain is None:
+                continue
+            similarities = [similarity, *(sim for _, sim in chain)]
+            mean = sum(similarities) / len(similarities)
+            if best is None or mean > best.similarity:
+                tokens = (origin[position], *(origin[at] for at, _ in chain))
+                best = _Found(mean, tuple(dict.fromkeys(tokens)))
+        return best
+
+    def _find_patterns(self, text: str) -> dict[int, _Found]:
+        found: dict[int, _Found] = {}
+        for index, (_, pattern) in enumerate(self._patterns):
+            hit = pattern.search(text)
+            if hit is not None:
+                found[index] = _Found(1.0, (hit.group(),))
+        return found
+
+    # -- scoring -----------------------------------------------------------------------
+
+    def _score(
+        self,
+        target: _Target,
+        terms: dict[int, _Found],
+        patterns: dict[int, _Found],
+        mention: Mention,
+        tags: tuple[str, ...],
+    ) -> Match | None:
         score = 0.0
         hits: list[TermHit] = []
-        for rule in scenario.rule:
-            if any(_find(term, rule, text_words) for term in rule.none):
+        for compiled in target.rules:
+            rule = compiled.rule
+            if not rule.admits(mention, tags):
+                continue
+            if any(term in terms for term in compiled.none):
                 return None
-            best = max(
-                (hit for term in rule.any if (hit := _find(term, rule, text_words))),
-                key=lambda hit: hit.similarity,
-                default=None,
-            )
-            if best is not None:
-                hits.append(best)
-                score += rule.weight * best.similarity
+            counted = self._rule_hits(compiled, terms, patterns)
+            if counted:
+                hits.extend(counted)
+                score += rule.weight * sum(hit.similarity for hit in counted) / len(counted)
         score = min(score, 1.0)
-        if score < scenario.threshold:
+        if not hits or score < target.threshold:
             return None
-        return Match(scenario.id, round(score, 3), tuple(hits))
+        return Match(target.id, round(score, 3), tuple(hits))
+
+    def _rule_hits(self, compiled: _Rule, terms: dict[int, _Found], patterns: dict[int, _Found]) -> list[TermHit]:
+        """The hits a rule counts: its best `any` term or regex and all its `all` terms, or none."""
+        rule = compiled.rule
+        if any(term not in terms for term in compiled.all):
+            return []
+        counted = [self._hit(rule.id, self._terms[term].text, terms[term]) for term in compiled.all]
+        if compiled.any or compiled.regex:
+            candidates = [(terms[term], self._terms[term].text) for term in compiled.any if term in terms]
+            candidates += [(patterns[p], f"/{self._patterns[p][0]}/") for p in compiled.regex if p in patterns]
+            if not candidates:
+                return []
+            found, text = max(candidates, key=lambda candidate: candidate[0].similarity)
+            counted.insert(0, self._hit(rule.id, text, found))
+        return counted
+
+    @staticmethod
+    def _hit(rule_id: str, term: str, found: _Found) -> TermHit:
+        return TermHit(rule_id, term, found.words, round(found.similarity, 3))
 
 
-def _find(term: str, rule: Rule, text_words: list[Word]) -> TermHit | None:
-    """The best occurrence of `term` (a word or a phrase) in the mention's words."""
-    wanted = term_words(term)
-    if not wanted:
-        return None
-    best: TermHit | None = None
-    for start, first in enumerate(text_words):
-        similarity = word_similarity(first.text, wanted[0])
-        if not similarity:
-            continue
-        found = _follow(wanted[1:], text_words, start + 1)
-        if found is None:
-            continue
-        similarities = [similarity, *(sim for _, sim in found)]
-        originals = (first.original, *(text_words[index].original for index, _ in found))
-        hit = TermHit(rule.id, term, originals, round(sum(similarities) / len(similarities), 3))
-        if best is None or hit.similarity > best.similarity:
-            best = hit
-    return best
-
-
-def _follow(rest: tuple[str, ...], text_words: list[Word], position: int) -> list[tuple[int, float]] | None:
-    """Find the remaining phrase words in order, each within `PHRASE_GAP` words of the last."""
-    found: list[tuple[int, float]] = []
-    for wanted in rest:
-        window = text_words[position : position + PHRASE_GAP + 1]
-        step = next(
-            ((offset, sim) for offset, word in enumerate(window) if (sim := word_similarity(word.text, wanted))), None
-        )
-        if step is None:
+def _follow(rest: tuple[int, ...], seen: dict[int, list[tuple[int, float]]], start: int) -> list[tuple[int, float]] | None:
+    """The remaining phrase words in order, each within `PHRASE_GAP` words of the one before."""
+    chain: list[tuple[int, float]] = []
+    position = start
+    for word_id in rest:
+        following = [(at, sim) for at, sim in seen.get(word_id, ()) if position < at <= position + PHRASE_GAP + 1]
+        if not following:
             return None
-        found.append((position + step[0], step[1]))
-        position += step[0] + 1
-    return found
+        step = max(following, key=lambda candidate: (candidate[1], -candidate[0]))
+        chain.append(step)
+        position = step[0]
+    return chain

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Iterator
 
 _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
-_TOKEN = re.compile(r"[#@]?[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
+TOKEN = re.compile(r"[#@]?[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 _CAMEL = re.compile(r"[A-ZÄÖÜ]+(?![a-zäöüß])|[A-ZÄÖÜ]?[a-zäöüß]+|\d+")
-_SUFFIXES = ("ungen", "ung", "ing", "en", "ed", "er", "es", "em", "e", "s", "n")
+
+# German and English inflection endings; stripping one leaves a base two forms may share.
+_ENDINGS = (
+    "ungen", "ung", "ing", "ies", "est", "ten", "ter", "tes", "en", "er", "es", "em", "ed", "st", "te", "et",
+    "e", "n", "t", "s",
+)  # fmt: skip
+_MIN_BASE = 4
+_MIN_PLURAL_BASE = 3  # "apps" -> "app", but not "ads" -> "ad"
 
 
 def fold(word: str) -> str:
@@ -19,38 +26,35 @@ def fold(word: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
-def stem(word: str) -> str:
-    """A light German/English suffix strip, enough to meet "leaking" with "leak"."""
-    for suffix in _SUFFIXES:
-        if len(word) - len(suffix) >= 4 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
+def bases(word: str) -> set[str]:
+    """The word and what is left after stripping one inflection ending: "defekte" -> defekte,
+    defekt, defek. Two forms of one word share a base ("leaking" and "leaks" share "leak")."""
+    found = {word}
+    for ending in _ENDINGS:
+        rest = len(word) - len(ending)
+        if word.endswith(ending) and rest >= (_MIN_PLURAL_BASE if ending == "s" else _MIN_BASE):
+            found.add(word[:rest])
+    return found
 
 
-@dataclass(frozen=True, slots=True)
-class Word:
-    """A folded word and the original text it came from (for explanations)."""
+def token_words(token: str) -> tuple[str, ...]:
+    """The folded words of one token; a hashtag or handle in CamelCase also gives its parts:
+    #ElektroMuellerFail -> elektro, mueller, fail, elektromuellerfail."""
+    if token[0] not in "#@":
+        return (fold(token),)
+    body = token[1:]
+    parts = _CAMEL.findall(body)
+    whole = fold(body)
+    return (*(fold(part) for part in parts), whole) if len(parts) > 1 else (whole,)
 
-    text: str
-    original: str
 
-
-def words(text: str) -> list[Word]:
-    """Split a mention into folded words; #ElektroMuellerFail gives elektro, mueller, fail."""
-    result: list[Word] = []
-    for found in _TOKEN.finditer(text):
-        token = found.group()
-        if token[0] in "#@":
-            body = token[1:]
-            parts = _CAMEL.findall(body)
-            if len(parts) > 1:
-                result.extend(Word(fold(part), token) for part in parts)
-            result.append(Word(fold(body), token))
-        else:
-            result.append(Word(fold(token), token))
-    return result
+def words(text: str) -> Iterator[tuple[str, str]]:
+    """Each folded word of `text` with the token it came from (for explanations)."""
+    for token in TOKEN.findall(text):
+        for word in token_words(token):
+            yield word, token
 
 
 def term_words(term: str) -> tuple[str, ...]:
     """The folded words of a runbook term; a term of several words is a phrase."""
-    return tuple(word.text for word in words(term.lstrip("#@")))
+    return tuple(word for word, _ in words(term.lstrip("#@")))

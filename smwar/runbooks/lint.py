@@ -1,0 +1,56 @@
+"""Warnings for a valid runbook set: rules and targets that can never match a mention."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from smwar.errors import InputError
+from smwar.model import NETWORKS
+from smwar.runbooks.definitions import RequestType, Rule, Scenario
+from smwar.runbooks.text import term_words
+from smwar.tomlfile import Key, TomlDocument
+
+
+def never_matching(document: TomlDocument, at: Key, target: Scenario | RequestType) -> Iterator[InputError]:
+    kind = "scenario" if isinstance(target, Scenario) else "request type"
+    counting = [rule for rule in target.rule if not rule.is_veto]
+    if target.rule:
+        reachable = min(sum(rule.weight for rule in counting), 1.0)
+        if reachable < target.threshold:
+            yield document.error(
+                (*at, "threshold"),
+                f"{kind} {target.id!r} can never match: its rules add up to at most {reachable:g}, "
+                f"below its threshold {target.threshold:g}",
+            )
+    vetoes = {term_words(term): rule.id for rule in target.rule for term in rule.none}
+    for number, rule in enumerate(target.rule):
+        rule_at = (*at, "rule", number)
+        yield from _filters_never_hold(document, rule_at, rule)
+        for key in ("any", "all"):
+            for term in getattr(rule, key):
+                veto = vetoes.get(term_words(term))
+                if veto is not None:
+                    yield document.error(
+                        (*rule_at, key), f"rule {rule.id!r}: term {term!r} can never count, rule {veto!r} vetoes it"
+                    )
+
+
+def _filters_never_hold(document: TomlDocument, at: Key, rule: Rule) -> Iterator[InputError]:
+    unknown = [network for network in rule.networks if network not in NETWORKS]
+    if unknown:
+        yield document.error(
+            (*at, "networks"),
+            f"rule {rule.id!r}: no source delivers {', '.join(map(repr, unknown))} (networks: {', '.join(NETWORKS)})",
+        )
+    if rule.min_followers is not None and rule.max_followers is not None and rule.min_followers > rule.max_followers:
+        yield document.error((*at, "max_followers"), f"rule {rule.id!r} can never match: max_followers < min_followers")
+    both = set(rule.authors) & set(rule.not_authors)
+    if both:
+        yield document.error(
+            (*at, "not_authors"), f"rule {rule.id!r} can never match: {', '.join(sorted(both))} in authors and not_authors"
+        )
+    for language in rule.languages:
+        if language != language.casefold() or not language.isalpha() or len(language) not in (2, 3):
+            yield document.error(
+                (*at, "languages"), f"rule {rule.id!r}: {language!r} is not a language code like 'de' or 'en'"
+            )
