@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-
 NETWORKS = ("mastodon", "bluesky", "rss", "reddit", "hn", "webhook", "jsonl")
 """The networks smwar's sources deliver mentions from."""
 

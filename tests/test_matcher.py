@@ -70,7 +70,9 @@ def test_short_words_need_exact_letters_and_typos_spare_the_first_letter(runbook
 
 
 def test_explanation_gives_rule_and_similarity(runbooks: RunbookSet) -> None:
-    [match] = RuleMatcher(runbooks.scenarios, runbooks.deescalation).match(Mention("bluesky", "1", "x", "Waschmachine ausgelaufn", T0))
+    [match] = RuleMatcher(runbooks.scenarios, runbooks.deescalation).match(
+        Mention("bluesky", "1", "x", "Waschmachine ausgelaufn", T0)
+    )
     rules = {hit.rule: hit for hit in match.hits}
     assert set(rules) == {"product", "leak"}
     assert 0.9 < rules["leak"].similarity < 1.0

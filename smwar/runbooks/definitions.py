@@ -11,10 +11,12 @@ from typing import Annotated
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from smwar.model import Mention
+from smwar.runbooks.text import term_words
 from smwar.timespan import parse_duration
 from smwar.tomlfile import Strict
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9\-_]*$", max_length=64)]
+LIST_REFERENCE = re.compile(r"\$([a-z0-9][a-z0-9\-_]*)")  # "$company": a named term list
 
 
 def _duration(value: object) -> object:
@@ -37,9 +39,17 @@ class Severity(StrEnum):
 
 
 class Company(Strict):
+    """Who the set is for. `names` are how people write the company and its products; with
+    the handles and hashtags they form the term list `$company` that rules can use."""
+
     name: str
+    names: list[str] = []
     handles: list[str] = []
     hashtags: list[str] = []
+
+    @property
+    def terms(self) -> list[str]:
+        return [*(self.names or [self.name]), *self.handles, *self.hashtags]
 
 
 class Channel(Strict):
@@ -123,8 +133,8 @@ class Deescalation(Strict):
 
 def _check_terms(terms: list[str]) -> list[str]:
     for term in terms:
-        if not re.search(r"\w", term):
-            raise ValueError(f"term {term!r} needs at least one letter or digit")
+        if not term_words(term) and not LIST_REFERENCE.fullmatch(term):
+            raise ValueError(f"term {term!r} needs a letter, a digit or an emoji")
     return terms
 
 
@@ -145,7 +155,8 @@ class Rule(Filters):
     """Terms that count towards a scenario.
 
     `any`: one of the terms suffices; `all`: every term must be there; `regex`: patterns that
-    count like `any` terms; `none`: a veto for the whole scenario.
+    count like `any` terms; `none`: a veto for the whole scenario. A `required` rule must
+    match for the scenario to match at all, whatever the other rules score.
     """
 
     id: Identifier
@@ -154,12 +165,13 @@ class Rule(Filters):
     regex: Patterns = []
     none: Terms = []
     weight: float = Field(1.0, gt=0, le=1)
+    required: bool = False
 
     @model_validator(mode="after")
     def _has_terms(self) -> Rule:
         if not (self.any or self.all or self.regex or self.none):
             raise ValueError("a rule needs `any`, `all`, `regex` or `none` terms")
-        if self.none and (self.any or self.all or self.regex):
+        if self.none and (self.any or self.all or self.regex or self.required):
             raise ValueError("a rule is either a veto (`none`) or counts (`any`, `all`, `regex`), not both")
         return self
 
@@ -179,6 +191,7 @@ class RequestType(Strict):
     priority: int = Field(ge=1, le=9)
     owner: str
     threshold: float = Field(0.5, gt=0, le=1)
+    unless: list[Identifier] = []
     rule: list[Rule] = []
 
 
@@ -209,6 +222,7 @@ class Scenario(Strict):
     severity: Severity
     summary: str = ""
     threshold: float = Field(0.5, gt=0, le=1)
+    unless: list[Identifier] = []
     notify: list[Identifier] = []
     mobilise: list[Identifier] = []
     early_warning: list[str] = []
@@ -227,6 +241,7 @@ class RunbookFile(Strict):
     channel: list[Channel] = []
     contact: list[Contact] = []
     request_type: list[RequestType] = []
+    terms: dict[Identifier, Terms] = {}
     deescalation: Deescalation | None = None
     scenario: list[Scenario] = []
 

@@ -33,11 +33,11 @@ Hits = tuple[tuple[int, float], ...]
 
 
 def allowed_typos(length: int) -> int:
-    """Tolerance grows with word length: none up to 5 letters ("floor" is no "flood"), one up
-    to 9, then two."""
-    if length <= 5:
+    """Tolerance grows with word length: none up to 6 letters ("floor" is no "flood", "Wasser"
+    no "washer"), one up to 10, then two."""
+    if length <= 6:
         return 0
-    return 1 if length <= 9 else 2
+    return 1 if length <= 10 else 2
 
 
 def deletions(word: str, depth: int) -> set[str]:

@@ -47,7 +47,8 @@ def _filters_never_hold(document: TomlDocument, at: Key, rule: Rule) -> Iterator
     both = set(rule.authors) & set(rule.not_authors)
     if both:
         yield document.error(
-            (*at, "not_authors"), f"rule {rule.id!r} can never match: {', '.join(sorted(both))} in authors and not_authors"
+            (*at, "not_authors"),
+            f"rule {rule.id!r} can never match: {', '.join(sorted(both))} in authors and not_authors",
         )
     for language in rule.languages:
         if language != language.casefold() or not language.isalpha() or len(language) not in (2, 3):

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from smwar.errors import InputError, InputErrors
 from smwar.runbooks.definitions import (
+    LIST_REFERENCE,
     Channel,
     Company,
     Contact,
@@ -18,9 +20,11 @@ from smwar.runbooks.definitions import (
     Scenario,
 )
 from smwar.runbooks.lint import never_matching
-from smwar.tomlfile import TomlDocument, load_toml, validate
+from smwar.tomlfile import Key, TomlDocument, load_toml, validate
 
 DRILLS_SUBDIR = "drills"
+COMPANY_LIST = "company"
+TargetT = TypeVar("TargetT", Scenario, RequestType)
 
 
 def runbook_files(path: Path) -> list[Path]:
@@ -62,6 +66,7 @@ class _Merger:
     request_types: list[tuple[TomlDocument, int, RequestType]] = field(default_factory=list)
     scenarios: list[tuple[TomlDocument, int, Scenario]] = field(default_factory=list)
     deescalation_document: TomlDocument | None = None
+    term_lists: dict[str, list[str]] = field(default_factory=dict)
     seen: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def add(self, document: TomlDocument, content: RunbookFile) -> None:
@@ -78,6 +83,11 @@ class _Merger:
         for index, contact in enumerate(content.contact):
             self._unique(document, ("contact", index, "id"), "contact", contact.id)
             self.contacts.append(contact)
+        for name, terms in content.terms.items():
+            self._unique(document, ("terms", name), "term list", name)
+            if name == COMPANY_LIST:
+                self.errors.append(document.error(("terms", name), "the term list 'company' comes from [company]"))
+            self.term_lists[name] = terms
         for index, request_type in enumerate(content.request_type):
             self._unique(document, ("request_type", index, "id"), "request type", request_type.id)
             self.request_types.append((document, index, request_type))
@@ -98,6 +108,16 @@ class _Merger:
             self.errors.append(document.error(key, f"duplicate {kind} id {ident!r} (first defined at {first})"))
 
     def finish(self, path: Path) -> tuple[RunbookSet, list[InputError]]:
+        if self.company is not None:
+            self.term_lists[COMPANY_LIST] = self.company.terms
+        self.request_types = [(d, i, self._expanded(d, ("request_type", i), t)) for d, i, t in self.request_types]
+        self.scenarios = [(d, i, self._expanded(d, ("scenario", i), t)) for d, i, t in self.scenarios]
+        for kind, targets in (("request type", self.request_types), ("scenario", self.scenarios)):
+            known = {target.id for _, _, target in targets}
+            for document, index, target in targets:
+                for missing in (ident for ident in target.unless if ident not in known):
+                    where = (kind.replace(" ", "_"), index, "unless")
+                    self.errors.append(document.error(where, f"unless: no {kind} with id {missing!r}"))
         for document, index, scenario in self.scenarios:
             self.errors.extend(self._references(document, index, scenario))
         self.errors.extend(self._deescalation_references())
@@ -119,6 +139,28 @@ class _Merger:
             *((document, ("scenario", index), target) for document, index, target in self.scenarios),
         ]
         return loaded, [warning for target in targets for warning in never_matching(*target)]
+
+    def _expanded(self, document: TomlDocument, at: Key, target: TargetT) -> TargetT:
+        """`target` with every `$list` in its rules replaced by the list's terms."""
+        rules = []
+        for number, rule in enumerate(target.rule):
+            update: dict[str, list[str]] = {}
+            for key in ("any", "all", "none"):
+                terms: list[str] = []
+                for term in getattr(rule, key):
+                    reference = LIST_REFERENCE.fullmatch(term)
+                    if reference is None:
+                        terms.append(term)
+                    elif reference.group(1) in self.term_lists:
+                        terms.extend(self.term_lists[reference.group(1)])
+                    else:
+                        known = ", ".join(f"${name}" for name in sorted(self.term_lists)) or "none"
+                        self.errors.append(
+                            document.error((*at, "rule", number, key), f"no term list {term!r} (known: {known})")
+                        )
+                update[key] = terms
+            rules.append(rule.model_copy(update=update))
+        return target.model_copy(update={"rule": rules})
 
     def _deescalation_references(self) -> Iterator[InputError]:
         if self.deescalation is None or self.deescalation_document is None:

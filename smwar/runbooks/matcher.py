@@ -7,8 +7,9 @@ the targets those terms touch. A mention that shares no word with any term costs
 more than splitting it into words.
 
 A target's score is the sum of `weight × similarity` over its rules, capped at 1; a rule
-counts its best `any` term (or regex) and every one of its `all` terms; a `none` term vetoes
-the target. Every match carries its explanation: rule, mention words, term, similarity.
+counts its best `any` term (or regex) and every one of its `all` terms; a `required` rule
+must count; a `none` term vetoes the target, and so does a match of a target named in its
+`unless`. Every match carries its explanation: rule, mention words, term, similarity.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ class Target(Protocol):
     @property
     def threshold(self) -> float: ...
     @property
+    def unless(self) -> list[str]: ...
+    @property
     def rule(self) -> list[Rule]: ...
 
 
@@ -63,6 +66,7 @@ class _Rule:
 class _Target:
     id: str
     threshold: float
+    unless: frozenset[str]
     rules: tuple[_Rule, ...]
 
 
@@ -90,6 +94,7 @@ class RuleMatcher:
             _Target(
                 target.id,
                 target.threshold,
+                frozenset(target.unless),
                 tuple(
                     _Rule(
                         rule,
@@ -143,12 +148,14 @@ class RuleMatcher:
         tags: tuple[str, ...] | None = None
         if any(rule.rule.filters_authors for index in touched for rule in self._targets[index].rules):
             tags = author_tags(self._deescalation, mention.network, mention.author, mention.followers)
-        matches = []
-        for index in sorted(touched):
-            found = self._score(self._targets[index], terms, patterns, mention, tags or ())
-            if found is not None:
-                matches.append(found)
-        return tuple(sorted(matches, key=lambda match: -match.score))
+        scored = {
+            index: found
+            for index in sorted(touched)
+            if (found := self._score(self._targets[index], terms, patterns, mention, tags or ())) is not None
+        }
+        matched = {found.scenario_id for found in scored.values()}
+        kept = [found for index, found in scored.items() if not self._targets[index].unless & matched]
+        return tuple(sorted(kept, key=lambda match: -match.score))
 
     # -- finding terms -----------------------------------------------------------------
 
@@ -225,11 +232,12 @@ class RuleMatcher:
         hits: list[TermHit] = []
         for compiled in target.rules:
             rule = compiled.rule
-            if not rule.admits(mention, tags):
-                continue
-            if any(term in terms for term in compiled.none):
+            admitted = rule.admits(mention, tags)
+            if admitted and any(term in terms for term in compiled.none):
                 return None
-            counted = self._rule_hits(compiled, terms, patterns)
+            counted = self._rule_hits(compiled, terms, patterns) if admitted else []
+            if rule.required and not counted:
+                return None
             if counted:
                 hits.extend(counted)
                 score += rule.weight * sum(hit.similarity for hit in counted) / len(counted)
@@ -258,7 +266,9 @@ class RuleMatcher:
         return TermHit(rule_id, term, found.words, round(found.similarity, 3))
 
 
-def _follow(rest: tuple[int, ...], seen: dict[int, list[tuple[int, float]]], start: int) -> list[tuple[int, float]] | None:
+def _follow(
+    rest: tuple[int, ...], seen: dict[int, list[tuple[int, float]]], start: int
+) -> list[tuple[int, float]] | None:
     """The remaining phrase words in order, each within `PHRASE_GAP` words of the one before."""
     chain: list[tuple[int, float]] = []
     position = start

@@ -6,8 +6,9 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
-_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
-TOKEN = re.compile(r"[#@]?[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
+_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "\ufe0f": None})
+# words (with a leading # or @), and pictographs, which are words too ("🙄" in a rule's terms)
+TOKEN = re.compile(r"[#@]?[^\W_]+(?:['’][^\W_]+)?|[\u2600-\u27bf\U0001f300-\U0001faff]\ufe0f?", re.UNICODE)
 _CAMEL = re.compile(r"[A-ZÄÖÜ]+(?![a-zäöüß])|[A-ZÄÖÜ]?[a-zäöüß]+|\d+")
 
 # German and English inflection endings; stripping one leaves a base two forms may share.

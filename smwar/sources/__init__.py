@@ -1,0 +1,1 @@
+"""Where mentions come from: the networks, a webhook, a JSONL file."""
