@@ -230,9 +230,8 @@ def corpus_quality(runbooks: RunbookSet) -> None:
         key=lambda pair: macro_f1(pair[1]),
     )
     print(f"\nLabelled corpus: {len(mentions)} mentions, shipped runbooks ({CORPUS.relative_to(ROOT)})")
-    print(
-        f"{'scenario':<20} {'smwar P':>8} {'smwar R':>8} {'naive P':>8} {'naive R':>8}   (naive at best cutoff {cutoff})"
-    )
+    header = f"{'scenario':<20} {'smwar P':>8} {'smwar R':>8} {'naive P':>8} {'naive R':>8}"
+    print(f"{header}   (naive at its best cutoff, {cutoff})")
     for scenario in ids:
         (p, r), (np_, nr) = ours[scenario], theirs[scenario]
         print(f"{scenario:<20} {p:8.3f} {r:8.3f} {np_:8.3f} {nr:8.3f}")
