@@ -6,8 +6,9 @@ inflections, CamelCase hashtags, words in between, Zipf-distributed chatter), th
 * mentions per second on one core for smwar's matcher, and for the naive way (rapidfuzz
   `process.cdist` with `partial_ratio` of every mention against every phrase, scored with the
   same rules and weights), measured on a sample of the same mentions, and their ratio;
-* precision and recall per scenario on the labelled corpus (tests/data/corpus.jsonl) against
-  the shipped runbooks, for the matcher and for the naive way at its best threshold;
+* precision and recall per scenario against the shipped runbooks, for the matcher and for the
+  naive way at its best threshold, on the labelled corpus the runbooks were written against
+  (tests/data/corpus.jsonl) and on a held-out one (tests/data/corpus-holdout.jsonl);
 * the matcher's peak memory (compiled rules and caches) and the process's peak RSS.
 
     python benchmarks/match_bench.py [--mentions 100000] [--naive-sample 2000] [--seed 7]
@@ -31,12 +32,14 @@ from rapidfuzz import fuzz, process, utils
 
 from smwar.model import Mention
 from smwar.runbooks.definitions import RunbookSet, Scenario
+from smwar.runbooks.evaluate import macro_f1, quality
 from smwar.runbooks.loader import load_runbook_set
 from smwar.runbooks.matcher import RuleMatcher
 from smwar.sources.jsonl import read_jsonl
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "corpus.jsonl"
+HOLDOUT = ROOT / "tests" / "data" / "corpus-holdout.jsonl"
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 SCENARIOS = 20
 PHRASES = 500
@@ -200,41 +203,30 @@ def timed(run: Callable[[], object]) -> tuple[object, float]:
     return result, time.perf_counter() - started
 
 
-def precision_recall(
-    ids: Sequence[str], expected: Sequence[set[str]], found: Sequence[set[str]]
-) -> dict[str, tuple[float, float]]:
-    table = {}
-    for scenario in ids:
-        tp = sum(1 for want, got in zip(expected, found, strict=True) if scenario in want and scenario in got)
-        fp = sum(1 for want, got in zip(expected, found, strict=True) if scenario not in want and scenario in got)
-        fn = sum(1 for want, got in zip(expected, found, strict=True) if scenario in want and scenario not in got)
-        table[scenario] = (tp / (tp + fp) if tp + fp else 1.0, tp / (tp + fn) if tp + fn else 1.0)
-    return table
-
-
-def macro_f1(table: dict[str, tuple[float, float]]) -> float:
-    return sum(2 * p * r / (p + r) if p + r else 0.0 for p, r in table.values()) / len(table)
-
-
-def corpus_quality(runbooks: RunbookSet) -> None:
-    rows = list(read_jsonl(CORPUS, T0))
+def corpus_quality(runbooks: RunbookSet, corpus: Path, about: str) -> None:
+    rows = list(read_jsonl(corpus, T0))
     mentions = [mention for _, mention, _ in rows]
     expected = [set(raw.get("expect", [])) for _, _, raw in rows]
     ids = [scenario.id for scenario in runbooks.scenarios]
     matcher = RuleMatcher(runbooks.scenarios, runbooks.deescalation)
-    ours = precision_recall(ids, expected, [{m.scenario_id for m in matcher.match(mention)} for mention in mentions])
+    ours = quality(
+        ids, zip(expected, [{m.scenario_id for m in matcher.match(mention)} for mention in mentions], strict=True)
+    )
     naive = Naive(runbooks.scenarios)
     scores = naive.scores([mention.text for mention in mentions])
     cutoff, theirs = max(
-        ((cutoff, precision_recall(ids, expected, naive.labels(scores, cutoff))) for cutoff in range(50, 101, 2)),
+        (
+            (cutoff, quality(ids, zip(expected, naive.labels(scores, cutoff), strict=True)))
+            for cutoff in range(50, 101, 2)
+        ),
         key=lambda pair: macro_f1(pair[1]),
     )
-    print(f"\nLabelled corpus: {len(mentions)} mentions, shipped runbooks ({CORPUS.relative_to(ROOT)})")
+    print(f"\n{corpus.relative_to(ROOT)}: {len(mentions)} mentions, {about}")
     header = f"{'scenario':<20} {'smwar P':>8} {'smwar R':>8} {'naive P':>8} {'naive R':>8}"
     print(f"{header}   (naive at its best cutoff, {cutoff})")
     for scenario in ids:
-        (p, r), (np_, nr) = ours[scenario], theirs[scenario]
-        print(f"{scenario:<20} {p:8.3f} {r:8.3f} {np_:8.3f} {nr:8.3f}")
+        mine, other = ours[scenario], theirs[scenario]
+        print(f"{scenario:<20} {mine.precision:8.3f} {mine.recall:8.3f} {other.precision:8.3f} {other.recall:8.3f}")
     print(f"{'macro F1':<20} {macro_f1(ours):17.3f} {macro_f1(theirs):17.3f}")
 
 
@@ -270,7 +262,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     _, naive_seconds = timed(lambda: naive.labels(naive.scores(sample), 80))
     theirs = rate(len(sample), naive_seconds)
 
-    generated = precision_recall([s.id for s in runbooks.scenarios], labels, found)
+    generated = quality([s.id for s in runbooks.scenarios], zip(labels, found, strict=True))
     print(
         f"smwar matcher: {ours:12,.0f} mentions/s  ({len(mentions):,} mentions in {seconds:.2f} s, build {build:.3f} s)"
     )
@@ -280,7 +272,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"matcher peak memory (tracemalloc): {peak / 2**20:.1f} MiB")
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"process peak RSS: {maxrss / (2**20 if sys.platform == 'darwin' else 2**10):.1f} MiB")
-    corpus_quality(load_runbook_set(ROOT / "runbooks"))
+    shipped = load_runbook_set(ROOT / "runbooks")
+    corpus_quality(shipped, CORPUS, "the corpus the shipped runbooks were written against")
+    corpus_quality(shipped, HOLDOUT, "held out: never used to write the runbooks")
 
 
 if __name__ == "__main__":

@@ -1,40 +1,65 @@
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from smwar.model import Mention
 from smwar.plaintext import printable
 from smwar.runbooks.definitions import RunbookSet
+from smwar.runbooks.loader import load_runbook_set
 from smwar.runbooks.matcher import RuleMatcher
 from smwar.runbooks.text import fold, words
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
 
+def mention(text: str, network: str = "mastodon", **extra: object) -> Mention:
+    return Mention(network, "1", str(extra.pop("author", "@a@b.c")), text, T0, **extra)  # type: ignore[arg-type]
+
+
 def best(runbooks: RunbookSet, text: str) -> tuple[str | None, dict[str, tuple[str, ...]]]:
-    matches = RuleMatcher(runbooks.scenarios, runbooks.deescalation).match(Mention("mastodon", "1", "@a@b.c", text, T0))
+    matches = RuleMatcher(runbooks.scenarios, runbooks.deescalation).match(mention(text))
     if not matches:
         return None, {}
     return matches[0].scenario_id, {hit.rule: hit.words for hit in matches[0].hits}
+
+
+def custom_set(tmp_path: Path, rules: str, *, extra: str = "", header: str = "") -> RunbookSet:
+    """A one-scenario set whose rules (and anything else) the test writes."""
+    folder = tmp_path / "set"
+    folder.mkdir(exist_ok=True)
+    (folder / "plan.toml").write_text(
+        '[company]\nname = "Elektro-Müller AG"\nnames = ["Elektro-Müller", "AquaPro"]\n' + extra, encoding="utf-8"
+    )
+    (folder / "scenario.toml").write_text(
+        f'[[scenario]]\nid = "s"\ntitle = "S"\nseverity = "high"\n{header}\n'
+        '[scenario.trigger]\nmentions = 3\nwithin = "10m"\n'
+        f"{rules}\n"
+        '[[scenario.step]]\nid = "notify"\ntitle = "Notify"\nrole = "lead"\ndeadline = "10m"\n',
+        encoding="utf-8",
+    )
+    return load_runbook_set(folder)
+
+
+def matched(runbooks: RunbookSet, *mentions: Mention) -> list[bool]:
+    matcher = RuleMatcher(runbooks.scenarios, runbooks.deescalation)
+    return [bool(matcher.match(item)) for item in mentions]
 
 
 @pytest.mark.parametrize(
     ("text", "scenario", "rule", "words"),
     [
         ("Unsere AquaPro ist heute Nacht ausgelaufen.", "product-defect", "leak", ("ausgelaufen",)),
-        ("Die Waschmachine ist ausgelaufn!!", "product-defect", "leak", ("ausgelaufn",)),
-        ("my washer is leaking all over the floor", "product-defect", "leak", ("leaking",)),
+        ("Die Elektro-Müller Waschmaschine ist ausgelaufne!!", "product-defect", "leak", ("ausgelaufne",)),
+        ("my elektro mueller washer is leaking all over the floor", "product-defect", "leak", ("leaking",)),
         ("My AquaPro is leakign again", "product-defect", "leak", ("leakign",)),
-        ("Wasserschäden im Keller wegen der Waschmaschine", "product-defect", "leak", ("Wasserschäden",)),
-        ("Wasserschaeden durch die AquaPro", "product-defect", "leak", ("Wasserschaeden",)),
-        (
-            "Keller komplett unter Wasser #ElektroMuellerFail",
-            "product-defect",
-            "product",
-            ("#ElektroMuellerFail",),
-        ),
-        ("Die Müller Home App geht schon wieder nicht", "service-outage", "broken", ("geht", "nicht")),
-        ("ACHTUNG Kundendaten bei Elektro-Müller geleakt", "data-leak-rumour", "leak", ("geleakt",)),
+        ("Meine AquaPro leckt", "product-defect", "leak", ("leckt",)),
+        ("Wasserschäden im Keller wegen der AquaPro", "product-defect", "leak", ("Wasserschäden",)),
+        ("Kellerwasserschaden durch die AquaPro", "product-defect", "leak", ("Kellerwasserschaden",)),
+        ("Keller komplett unter Wasser #ElektroMuellerFail", "product-defect", "us", ("#ElektroMuellerFail",)),
+        ("ELEKTROMUELLER: alles geflutet", "product-defect", "us", ("ELEKTROMUELLER",)),
+        ("Die Müller Home App geht schon wieder nicht", "service-outage", "broken", ("geht", "…", "nicht")),
+        ("ACHTUNG Kundendaten bei Elektro-Müller gehackt", "data-leak-rumour", "breach", ("gehackt",)),
     ],
 )
 def test_typos_inflections_umlauts_and_hashtags_match(
@@ -46,9 +71,9 @@ def test_typos_inflections_umlauts_and_hashtags_match(
 
 
 def test_a_phrase_matches_with_words_in_between(runbooks: RunbookSet) -> None:
-    found, hits = best(runbooks, "Die Waschmaschine ist komplett übergelaufen, das Bad steht total unter dem Wasser")
+    found, hits = best(runbooks, "Die AquaPro ist komplett übergelaufen, das Bad ist total unter dem Wasser")
     assert found == "product-defect"
-    assert hits["leak"] == ("unter", "Wasser")
+    assert hits["leak"] == ("unter", "…", "Wasser")
 
 
 @pytest.mark.parametrize(
@@ -57,26 +82,128 @@ def test_a_phrase_matches_with_words_in_between(runbooks: RunbookSet) -> None:
         "Thomas Müller trifft wieder für den FC Bayern, Wasserschaden hin oder her",
         "Bei Müller gibt's gerade 20 % auf Parfum",
         "Is Discord down for anyone else?",
-        "My laptop is a leaky bucket of RAM",
+        "My Bosch washer leaked all over the laundry room",
+        "Der AquaPro-Außenfilter für mein Aquarium ist undicht",
+        "Release dates of the new AquaPro leaked",
+        "AquaPro has a lead pipe",
     ],
 )
-def test_noise_does_not_match(runbooks: RunbookSet, text: str) -> None:
+def test_look_alikes_do_not_match(runbooks: RunbookSet, text: str) -> None:
     assert best(runbooks, text)[0] is None
 
 
-def test_short_words_need_exact_letters_and_typos_spare_the_first_letter(runbooks: RunbookSet) -> None:
-    assert best(runbooks, "AquaPro has a lead pipe")[0] is None
-    assert best(runbooks, "Fleck auf der AquaPro")[0] is None
+def test_short_words_need_exact_letters_and_typos_spare_the_first_letter(tmp_path: Path) -> None:
+    runbooks = custom_set(tmp_path, '[[scenario.rule]]\nid = "r"\nany = ["flood", "leck", "ausgelaufen"]\n')
+    assert matched(
+        runbooks,
+        mention("the floor is wet"),
+        mention("Fleck auf dem Boden"),
+        mention("usgelaufen"),
+        mention("ausgelafen"),
+        mention("FLOODED"),
+    ) == [False, False, False, True, True]
 
 
-def test_explanation_gives_rule_and_similarity(runbooks: RunbookSet) -> None:
-    [match] = RuleMatcher(runbooks.scenarios, runbooks.deescalation).match(
-        Mention("bluesky", "1", "x", "Waschmachine ausgelaufn", T0)
-    )
+def test_a_word_sharing_only_a_short_base_is_no_match(tmp_path: Path) -> None:
+    runbooks = custom_set(tmp_path, '[[scenario.rule]]\nid = "r"\nany = ["daten"]\n')
+    assert matched(runbooks, mention("release dates"), mention("Datens bei uns"), mention("Kundendaten")) == [
+        False,
+        True,
+        True,
+    ]
+
+
+def test_explanation_gives_rule_words_term_and_similarity(runbooks: RunbookSet) -> None:
+    [match] = RuleMatcher(runbooks.scenarios, runbooks.deescalation).match(mention("AquaPro ausgelaufn"))
     rules = {hit.rule: hit for hit in match.hits}
-    assert set(rules) == {"product", "leak"}
-    assert 0.9 < rules["leak"].similarity < 1.0
-    assert match.score >= runbooks.scenario("product-defect").threshold
+    assert set(rules) == {"us", "leak"}
+    assert rules["leak"].words == ("ausgelaufn",) and rules["leak"].term == "ausgelaufen"
+    assert 0.85 < rules["leak"].similarity < 1.0
+    assert match.score == pytest.approx(0.4 + 0.6 * rules["leak"].similarity, abs=0.001)
+
+
+def test_all_group_needs_every_term(tmp_path: Path) -> None:
+    runbooks = custom_set(tmp_path, '[[scenario.rule]]\nid = "r"\nall = ["tür", "dichtung"]\n')
+    assert matched(runbooks, mention("Die Tür ist zu"), mention("Dichtung und Tür sind hin")) == [False, True]
+
+
+def test_none_vetoes_and_required_rules_must_match(tmp_path: Path) -> None:
+    rules = """
+[[scenario.rule]]
+id = "us"
+any = ["$company"]
+weight = 0.3
+required = true
+[[scenario.rule]]
+id = "leak"
+any = ["leak"]
+weight = 0.7
+[[scenario.rule]]
+id = "veto"
+none = ["aquarium"]
+"""
+    runbooks = custom_set(tmp_path, rules, header="threshold = 0.5")
+    assert matched(
+        runbooks, mention("AquaPro leak"), mention("some leak"), mention("AquaPro aquarium leak"), mention("AquaPro")
+    ) == [True, False, False, False]
+
+
+def test_regex_terms_count_like_any_terms(tmp_path: Path) -> None:
+    runbooks = custom_set(tmp_path, '[[scenario.rule]]\nid = "serial"\nregex = ["\\\\bAP-\\\\d{6}\\\\b"]\n')
+    [match] = RuleMatcher(runbooks.scenarios, runbooks.deescalation).match(mention("Seriennummer ap-123456 defekt"))
+    assert match.hits[0].words == ("ap-123456",) and match.hits[0].term == "/\\bAP-\\d{6}\\b/"
+    assert matched(runbooks, mention("AP-12345")) == [False]
+
+
+def test_filters_on_network_language_authors_and_followers(tmp_path: Path) -> None:
+    extra = '[deescalation]\n[[deescalation.troublemaker]]\nnetwork = "mastodon"\nhandle = "@troll@x.y"\n'
+    rules = """
+[[scenario.rule]]
+id = "r"
+any = ["leak"]
+networks = ["mastodon", "bluesky"]
+languages = ["de"]
+not_authors = ["troublemaker"]
+min_followers = 100
+"""
+    runbooks = custom_set(tmp_path, rules, extra=extra)
+    assert matched(
+        runbooks,
+        mention("leak", lang="de-DE", followers=500),
+        mention("leak", network="reddit", lang="de", followers=500),
+        mention("leak", lang="en", followers=500),
+        mention("leak", lang="de", followers=50),
+        mention("leak", lang="de", followers=500, author="@troll@x.y"),
+    ) == [True, False, False, False, False]
+
+
+def test_unless_gives_way_to_another_scenario(runbooks: RunbookSet) -> None:
+    matcher = RuleMatcher(runbooks.scenarios, runbooks.deescalation)
+    sarcasm = matcher.match(mention("Danke Elektro-Müller, mein Keller ist jetzt ein Pool, alles geflutet"))
+    assert [match.scenario_id for match in sarcasm] == ["product-defect"]
+    praise = matcher.match(mention("Danke Elektro-Müller, die AquaPro ist super leise"))
+    assert [match.scenario_id for match in praise] == ["positive-hype"]
+
+
+def test_emoji_are_terms(tmp_path: Path) -> None:
+    runbooks = custom_set(tmp_path, '[[scenario.rule]]\nid = "r"\nany = ["❤️"]\n')
+    assert matched(runbooks, mention("AquaPro ❤️"), mention("AquaPro ❤"), mention("AquaPro <3")) == [True, True, False]
+
+
+def test_a_phrase_also_matches_written_as_one_word(tmp_path: Path) -> None:
+    runbooks = custom_set(tmp_path, '[[scenario.rule]]\nid = "r"\nany = ["water damage"]\n')
+    assert matched(runbooks, mention("#WaterDamage"), mention("waterdamage"), mention("water and more damage")) == [
+        True,
+        True,
+        True,
+    ]
+    assert matched(runbooks, mention("damage by water")) == [False]
+
+
+def test_request_types_are_recognised_with_the_same_rules(runbooks: RunbookSet) -> None:
+    kinds = RuleMatcher(runbooks.request_types, runbooks.deescalation)
+    assert [k.scenario_id for k in kinds.match(mention("Wo kann ich die AquaPro kaufen?"))] == ["purchase-question"]
+    assert [k.scenario_id for k in kinds.match(mention("Presseanfrage zur AquaPro"))] == ["press"]
 
 
 def test_folding_and_hashtag_splitting() -> None:

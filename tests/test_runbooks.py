@@ -6,9 +6,10 @@ from click.testing import CliRunner
 
 from smwar.cli import main
 from smwar.errors import InputErrors
+from smwar.model import NETWORKS
 from smwar.paths import bundled_runbooks_dir
 from smwar.runbooks.definitions import RunbookSet
-from smwar.runbooks.loader import load_runbook_set
+from smwar.runbooks.loader import inspect_runbook_set, load_runbook_set
 
 MINIMAL_PLAN = '[company]\nname = "Elektro-Müller AG"\n'
 SCENARIO = """\
@@ -124,3 +125,124 @@ def test_check_command_accepts_the_bundled_set(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["runbooks", "check", str(copy)])
     assert result.exit_code == 0, result.output
     assert "5 scenarios" in result.output
+
+
+def with_rule(rule: str, **replace: str) -> str:
+    """The test scenario with its rule block replaced by `rule`."""
+    text = scenario().replace('[[scenario.rule]]\nid = "leak"\nany = ["leak"]\n', rule)
+    for old, new in replace.items():
+        text = text.replace(old, new)
+    return text
+
+
+def test_a_regex_that_does_not_compile_names_its_line(tmp_path: Path) -> None:
+    rule = '[[scenario.rule]]\nid = "serial"\nregex = ["AP-(\\\\d+"]\n'
+    folder = write_set(tmp_path / "set", plan=MINIMAL_PLAN, leaks=with_rule(rule))
+    [error] = errors_of(folder)
+    assert error.startswith(f"{folder / 'leaks.toml'}:12: scenario.rule.regex: regex 'AP-(\\\\d+' does not compile")
+    assert "missing )" in error
+
+
+def test_unknown_term_list_unless_and_deescalation_references_are_errors(tmp_path: Path) -> None:
+    rule = '[[scenario.rule]]\nid = "leak"\nany = ["$products", "leak"]\n'
+    text = with_rule(rule).replace('severity = "high"', 'severity = "high"\nunless = ["ghost"]')
+    deescalation = '[deescalation]\n[[deescalation.rule]]\nid = "r"\naction = "respond"\nrequest_types = ["press"]\n'
+    folder = write_set(tmp_path / "set", plan=MINIMAL_PLAN, leaks=text, triage=deescalation)
+    assert sorted(errors_of(folder)) == [
+        f"{folder / 'leaks.toml'}:13: no term list '$products' (known: $company)",
+        f"{folder / 'leaks.toml'}:5: unless: no scenario with id 'ghost'",
+        f"{folder / 'triage.toml'}:5: rule 'r': no request type with id 'press'",
+    ]
+
+
+def test_wrong_action_and_author_list_names_are_errors(tmp_path: Path) -> None:
+    deescalation = '[deescalation]\n[[deescalation.rule]]\nid = "r"\naction = "answer"\nauthors = ["celebs"]\n'
+    folder = write_set(tmp_path / "set", plan=MINIMAL_PLAN, triage=deescalation)
+    found = errors_of(folder)
+    assert any(e.startswith(f"{folder / 'triage.toml'}:4: deescalation.rule.action:") for e in found), found
+    assert any(e.startswith(f"{folder / 'triage.toml'}:5: deescalation.rule.authors:") for e in found), found
+
+
+def test_term_lists_expand_in_rules(tmp_path: Path) -> None:
+    plan = MINIMAL_PLAN + 'names = ["AquaPro"]\nhandles = ["@em@social.example"]\n[terms]\nwater = ["nass", "leak"]\n'
+    rule = '[[scenario.rule]]\nid = "leak"\nany = ["$company", "$water"]\n'
+    loaded = load_runbook_set(write_set(tmp_path / "set", plan=plan, leaks=with_rule(rule)))
+    assert loaded.scenario("leaks").rule[0].any == ["AquaPro", "@em@social.example", "nass", "leak"]
+
+
+def warnings_of(path: Path) -> list[str]:
+    return [str(warning) for warning in inspect_runbook_set(path)[1]]
+
+
+def test_warnings_for_rules_that_can_never_match(tmp_path: Path) -> None:
+    rule = (
+        '[[scenario.rule]]\nid = "leak"\nany = ["leak", "flood"]\nweight = 0.4\nnetworks = ["myspace"]\n'
+        '[[scenario.rule]]\nid = "big"\nany = ["water"]\nweight = 0.2\nmin_followers = 500\nmax_followers = 10\n'
+        '[[scenario.rule]]\nid = "no-floods"\nnone = ["flood"]\n'
+    )
+    text = with_rule(rule, **{'severity = "high"': 'severity = "high"\nthreshold = 0.7'})
+    folder = write_set(tmp_path / "set", plan=MINIMAL_PLAN, leaks=text)
+    file = folder / "leaks.toml"
+    assert warnings_of(folder) == [
+        f"{file}:5: scenario 'leaks' can never match: its rules add up to at most 0.6, below its threshold 0.7",
+        f"{file}:15: rule 'leak': no source delivers 'myspace' (networks: {', '.join(NETWORKS)})",
+        f"{file}:13: rule 'leak': term 'flood' can never count, rule 'no-floods' vetoes it",
+        f"{file}:21: rule 'big' can never match: max_followers < min_followers",
+    ]
+
+
+def test_check_command_prints_warnings_and_passes(tmp_path: Path) -> None:
+    rule = '[[scenario.rule]]\nid = "leak"\nany = ["leak"]\nweight = 0.3\n'
+    folder = write_set(tmp_path / "set", plan=MINIMAL_PLAN, leaks=with_rule(rule))
+    result = CliRunner().invoke(main, ["runbooks", "check", str(folder)])
+    assert result.exit_code == 0
+    assert "leaks.toml:1: warning: scenario 'leaks' can never match" in result.output
+    assert "OK (1 warnings)" in result.output
+
+
+def test_the_bundled_set_has_no_warnings() -> None:
+    assert warnings_of(bundled_runbooks_dir()) == []
+
+
+def test_try_shows_scenario_rules_words_request_type_and_deescalation() -> None:
+    result = CliRunner().invoke(
+        main,
+        [
+            "runbooks",
+            "try",
+            "Wo kann ich die AquaPro kaufen? Bin begeistert",
+            "--network",
+            "bluesky",
+            "--author",
+            "lenatechnik.bsky.social",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "  positive-hype: Positive hype: a flood of praise and questions · score 1.00 (threshold 0.70)" in lines
+    assert "    rule praise: begeistert ~ “begeistert” 100%" in lines
+    assert "    rule purchase: Wo kann ich … kaufen ~ “wo kann ich kaufen” 100%" in lines
+    assert any(line.startswith("  de-escalation: respond (rule vips-and-journalists") for line in lines)
+
+
+def test_try_file_reports_bad_lines_totals_and_precision(tmp_path: Path) -> None:
+    file = tmp_path / "mentions.jsonl"
+    file.write_text(
+        '{"text": "AquaPro ausgelaufen, alles nass", "expect": ["product-defect"]}\n'
+        "{not json}\n"
+        '{"text": "Thomas Müller trifft", "expect": []}\n'
+        '{"text": "Die AquaPro leckt nicht, sie ist super", "expect": ["positive-hype"]}\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["runbooks", "try", "--file", str(file), "--summary"])
+    assert result.exit_code == 2, "a line could not be read"
+    assert f"{file}:2: not JSON: Expecting property name enclosed in double quotes (line skipped)" in result.output
+    assert "3 mentions: (none) 1, product-defect 2" in result.output
+    assert "product-defect               0.500   1.000" in result.output
+    assert "mentions.jsonl:4: missed positive-hype: Die AquaPro leckt nicht" in result.output
+    assert "mentions.jsonl:4: wrongly matched product-defect" in result.output
+
+
+def test_try_needs_text_or_file() -> None:
+    result = CliRunner().invoke(main, ["runbooks", "try"])
+    assert result.exit_code == 2 and "give either TEXT or --file" in result.output

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from smwar.clock import Clock
+from smwar.errors import SmwarError
 from smwar.incidents import chain
 from smwar.incidents.triggers import TriggerWatch
 from smwar.journal.store import Journal
@@ -56,27 +57,50 @@ class Session:
         matcher: Matcher | None = None,
     ) -> None:
         self.journal = journal
-        self.runbooks = runbooks
         self.clock = clock
         self.source = source
         self.operator = operator
-        self.matcher = matcher or RuleMatcher(runbooks.scenarios, runbooks.deescalation)
         self._lock = threading.RLock()
         self._incidents: dict[int, Incident] = {}
         for event in journal.events():
             if event.incident_id is not None:
                 self._incidents[event.incident_id] = chain.apply(self._incidents.get(event.incident_id), event)
-        now = clock.now()
         self._counts = journal.match_counts()
-        self._recent: dict[str, deque[datetime]] = {}
-        self._watches: dict[str, TriggerWatch] = {}
+        self._arm(runbooks, matcher)
+
+    def _arm(self, runbooks: RunbookSet, matcher: Matcher | None = None) -> None:
+        """Put `runbooks` in force: its matcher, and trigger windows seeded from the journal."""
+        missing = sorted(
+            {i.scenario_id for i in self._incidents.values() if i.status in ACTIVE}
+            - {scenario.id for scenario in runbooks.scenarios}
+        )
+        if missing:
+            raise SmwarError(
+                f"scenario {', '.join(map(repr, missing))} has an active incident in this journal "
+                "but is missing from the runbooks; put it back or close the incident first"
+            )
+        now = self.clock.now()
+        recent: dict[str, deque[datetime]] = {}
+        watches: dict[str, TriggerWatch] = {}
         for scenario in runbooks.scenarios:
             window = max(RATE_WINDOW, scenario.trigger.within)
-            times = journal.match_times(scenario.id, now - window)
-            self._recent[scenario.id] = deque(at for at in times if at >= now - RATE_WINDOW)
+            times = self.journal.match_times(scenario.id, now - window)
+            recent[scenario.id] = deque(at for at in times if at >= now - RATE_WINDOW)
             watch = TriggerWatch(scenario)
             watch.seed([at for at in times if at >= now - scenario.trigger.within])
-            self._watches[scenario.id] = watch
+            watches[scenario.id] = watch
+        self.matcher = matcher or RuleMatcher(runbooks.scenarios, runbooks.deescalation)
+        self.runbooks, self._recent, self._watches = runbooks, recent, watches
+
+    def reload(self, runbooks: RunbookSet) -> None:
+        """Put an edited runbook set in force; refused (the old set stays) if it drops a
+        scenario with an active incident. The journal records which set was in force when."""
+        with self._lock:
+            self._arm(runbooks)
+            scenarios = [scenario.id for scenario in runbooks.scenarios]
+            self.journal.append(
+                Event("runbooks.reloaded", self.clock.now(), SYSTEM_ACTOR, payload={"scenarios": scenarios})
+            )
 
     # -- the pipeline ------------------------------------------------------------------
 

@@ -130,6 +130,21 @@ class Deescalation(Strict):
     journalist: list[Author] = []
     rule: list[DeescalationRule] = []
 
+    def decide(
+        self, mention: Mention, tags: Collection[str], request_types: Collection[str], scenarios: Collection[str]
+    ) -> DeescalationRule | None:
+        """The first rule whose conditions all hold for `mention`, or None."""
+        return next(
+            (
+                rule
+                for rule in self.rule
+                if rule.admits(mention, tags)
+                and (not rule.request_types or any(kind in rule.request_types for kind in request_types))
+                and (not rule.scenarios or any(scenario in rule.scenarios for scenario in scenarios))
+            ),
+            None,
+        )
+
 
 def _check_terms(terms: list[str]) -> list[str]:
     for term in terms:
@@ -258,6 +273,10 @@ class RunbookSet(Strict):
 
     def scenario(self, scenario_id: str) -> Scenario:
         return next(scenario for scenario in self.scenarios if scenario.id == scenario_id)
+
+    def find_scenario(self, scenario_id: str) -> Scenario | None:
+        """The scenario, or None if the set no longer has it (old journal entries may name it)."""
+        return next((scenario for scenario in self.scenarios if scenario.id == scenario_id), None)
 
 
 VIP_TAG = "vip"

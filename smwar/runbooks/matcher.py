@@ -206,8 +206,7 @@ class RuleMatcher:
             similarities = [similarity, *(sim for _, sim in chain)]
             mean = sum(similarities) / len(similarities)
             if best is None or mean > best.similarity:
-                tokens = (origin[position], *(origin[at] for at, _ in chain))
-                best = _Found(mean, tuple(dict.fromkeys(tokens)))
+                best = _Found(mean, _quoted([position, *(at for at, _ in chain)], origin))
         return best
 
     def _find_patterns(self, text: str) -> dict[int, _Found]:
@@ -264,6 +263,18 @@ class RuleMatcher:
     @staticmethod
     def _hit(rule_id: str, term: str, found: _Found) -> TermHit:
         return TermHit(rule_id, term, found.words, round(found.similarity, 3))
+
+
+def _quoted(positions: list[int], origin: dict[int, str]) -> tuple[str, ...]:
+    """The tokens at `positions`, with "…" where words were skipped; a hashtag that gave
+    several words is quoted once."""
+    quoted: list[str] = []
+    for index, position in enumerate(positions):
+        if index and position - positions[index - 1] > 1 and origin[position] != quoted[-1]:
+            quoted.append("…")
+        if not quoted or origin[position] != quoted[-1]:
+            quoted.append(origin[position])
+    return tuple(quoted)
 
 
 def _follow(

@@ -7,7 +7,7 @@ labelled corpus with an `expect` key) can be read as they are.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -61,9 +61,21 @@ def parse_line(path: Path, number: int, line: str, now: datetime) -> tuple[Menti
     return mention, raw
 
 
-def read_jsonl(path: Path, now: datetime) -> Iterator[tuple[int, Mention, dict[str, Any]]]:
-    """Every non-blank line of a file: (line number, mention, raw object)."""
+def read_jsonl(
+    path: Path, now: datetime, on_error: Callable[[InputError], None] | None = None
+) -> Iterator[tuple[int, Mention, dict[str, Any]]]:
+    """Every non-blank line of a file: (line number, mention, raw object).
+
+    A line that cannot be read raises `InputError`, or, given `on_error`, is handed to it
+    and skipped so that the rest of the file is still read.
+    """
     with path.open(encoding="utf-8") as lines:
         for number, line in enumerate(lines, start=1):
-            if line.strip():
+            if not line.strip():
+                continue
+            try:
                 yield number, *parse_line(path, number, line, now)
+            except InputError as error:
+                if on_error is None:
+                    raise
+                on_error(error)

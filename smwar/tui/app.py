@@ -19,8 +19,9 @@ from textual.worker import Worker, WorkerState
 from smwar.clock import MAX_SPEED, MIN_SPEED, DrillClock
 from smwar.engine.drill import DrillRun
 from smwar.engine.session import Session, Update
-from smwar.errors import SmwarError
+from smwar.errors import InputError, InputErrors, SmwarError
 from smwar.model import Incident, IncidentStatus
+from smwar.runbooks.watch import RunbookWatch
 from smwar.timespan import format_offset
 from smwar.tui.screens.incident import IncidentScreen
 from smwar.tui.screens.prompt import TextPrompt
@@ -77,13 +78,22 @@ class WarRoomApp(App[None]):
         Binding("tab", "focus_next", "Next pane", show=False, id="app.focus_next"),
     ]
 
-    def __init__(self, session: Session, *, drill: DrillInfo | None = None, poll_seconds: float = POLL_SECONDS) -> None:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        drill: DrillInfo | None = None,
+        runbook_watch: RunbookWatch | None = None,
+        poll_seconds: float = POLL_SECONDS,
+    ) -> None:
         super().__init__()
         self.session = session
         self.drill = drill
+        self.runbook_watch = runbook_watch
         self.poll_seconds = poll_seconds
         self.focused_incident: int | None = None
         self.pipeline_error: str | None = None
+        self.runbook_error: str | None = None
         if drill is not None:
             self.title = f"smwar — DRILL — {drill.title}"
 
@@ -132,6 +142,8 @@ class WarRoomApp(App[None]):
 
     @work(thread=True, exclusive=True, group="pipeline", exit_on_error=False)
     def _pump(self) -> None:
+        if self.runbook_watch is not None and self.runbook_watch.changed():
+            self.call_from_thread(self.show_reload, self._reload_runbooks())
         try:
             update = self.session.poll()
         except Exception:
@@ -158,6 +170,41 @@ class WarRoomApp(App[None]):
                 timeout=30,
                 markup=False,
             )
+
+    def _reload_runbooks(self) -> SmwarError | None:
+        """Load the edited set and put it in force; on error the last good set stays."""
+        assert self.runbook_watch is not None
+        try:
+            self.session.reload(self.runbook_watch.load())
+        except SmwarError as exc:
+            return exc
+        return None
+
+    def check_runbooks_now(self) -> None:
+        """Look for runbook edits on this thread, for callers that drive the app by hand."""
+        if self.runbook_watch is not None and self.runbook_watch.changed():
+            self.show_reload(self._reload_runbooks())
+
+    def show_reload(self, error: SmwarError | None) -> None:
+        if error is None:
+            self.runbook_error = None
+            self.query_one("#detail", MentionDetail).runbooks = self.session.runbooks
+            self.query_one("#board", ScenarioBoard).keep_only({s.id for s in self.session.runbooks.scenarios})
+            count = len(self.session.runbooks.scenarios)
+            self.notify(f"Runbooks reloaded: {count} scenarios in force.", title="Runbooks", markup=False)
+        else:
+            problems = error.errors if isinstance(error, InputErrors) else [error]
+            first = problems[0]
+            where = f"{first.path.name}:{first.line}: {first.message}" if isinstance(first, InputError) else str(first)
+            self.runbook_error = where + (f" (+{len(problems) - 1} more)" if len(problems) > 1 else "")
+            self.notify(
+                f"{error}\nThe last good runbooks stay in force.",
+                title="Runbook edit not loaded",
+                severity="error",
+                timeout=30,
+                markup=False,
+            )
+        self.refresh_views()
 
     def poll_now(self) -> Update:
         """Run the pipeline once on this thread, for callers that move the clock by hand."""
@@ -222,6 +269,8 @@ class WarRoomApp(App[None]):
             )
         if self.pipeline_error is not None:
             status.append(f" · feed stalled: {self.pipeline_error} ", style="reverse bold")
+        if self.runbook_error is not None:
+            status.append(f" · runbook error, last good set in force: {self.runbook_error} ", style="reverse bold")
         status.append(f" · {len(feed.items)} mentions")
         open_count = sum(1 for i in self.session.incidents() if i.status is IncidentStatus.OPEN)
         status.append(f" · {open_count} open incident{'s' if open_count != 1 else ''}")

@@ -38,6 +38,11 @@ class ScenarioBoard(DataTable[Text]):
             else:
                 self.add_row(*cells, key=key)
 
+    def keep_only(self, scenario_ids: set[str]) -> None:
+        """Drop the rows of scenarios that are no longer in the runbooks."""
+        for key in [key for key in self.rows if key.value not in scenario_ids]:
+            self.remove_row(key)
+
     @property
     def selected_scenario(self) -> str | None:
         if not self.row_count:

@@ -15,14 +15,14 @@ from smwar.tui.text import local_time, plain
 class MentionDetail(VerticalScroll):
     def __init__(self, runbooks: RunbookSet, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._runbooks = runbooks
+        self.runbooks = runbooks
         self._body = Static(Text("Select a mention in the feed to see it in full.", style="italic"))
 
     def compose(self):  # type: ignore[override]
         yield self._body
 
     def show(self, item: JournaledMention) -> None:
-        self._body.update(Group(*describe(item, self._runbooks)))
+        self._body.update(Group(*describe(item, self.runbooks)))
         self.scroll_home(animate=False)
 
 
@@ -41,13 +41,18 @@ def describe(item: JournaledMention, runbooks: RunbookSet) -> list[Text]:
     if not item.matches:
         parts.append(Text("No scenario matched.", style="italic"))
     for match in item.matches:
-        scenario = runbooks.scenario(match.scenario_id)
-        parts.append(
-            Text(f"\n{scenario.title}: score {match.score:.2f} (threshold {scenario.threshold:.2f})", style="bold")
-        )
+        scenario = runbooks.find_scenario(match.scenario_id)
+        if scenario is None:
+            parts.append(
+                Text(f"\n{match.scenario_id} (no longer in the runbooks): score {match.score:.2f}", style="bold")
+            )
+        else:
+            parts.append(
+                Text(f"\n{scenario.title}: score {match.score:.2f} (threshold {scenario.threshold:.2f})", style="bold")
+            )
         for hit in match.hits:
             line = Text(f"  rule {hit.rule}: ")
-            line.append_text(plain(" … ".join(hit.words), "bold"))
+            line.append_text(plain(" ".join(hit.words), "bold"))
             line.append(f" ~ “{hit.term}” {hit.similarity:.0%}")
             parts.append(line)
     return parts

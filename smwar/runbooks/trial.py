@@ -1,0 +1,103 @@
+"""`smwar runbooks try`: what a runbook set makes of a text or a file of mentions, and why."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from smwar.errors import InputError
+from smwar.model import Match, Mention
+from smwar.plaintext import printable
+from smwar.runbooks.definitions import RunbookSet, author_tags
+from smwar.runbooks.evaluate import quality
+from smwar.runbooks.matcher import RuleMatcher
+from smwar.sources.jsonl import read_jsonl
+
+Echo = Callable[[str], None]
+
+
+class Trial:
+    def __init__(self, runbooks: RunbookSet) -> None:
+        self.runbooks = runbooks
+        self.scenarios = RuleMatcher(runbooks.scenarios, runbooks.deescalation)
+        self.request_types = RuleMatcher(runbooks.request_types, runbooks.deescalation)
+
+    def describe(self, mention: Mention) -> list[str]:
+        """A readable account of everything the set says about `mention`."""
+        lines = [f"{printable(mention.text)}", f"  ({mention.network}, {mention.lang or 'language unknown'})"]
+        matches = self.scenarios.match(mention)
+        kinds = self.request_types.match(mention)
+        tags = author_tags(self.runbooks.deescalation, mention.network, mention.author, mention.followers)
+        if not matches:
+            lines.append("  no scenario matches")
+        for match in matches:
+            scenario = self.runbooks.scenario(match.scenario_id)
+            lines.append(
+                f"  {scenario.id}: {scenario.title} · score {match.score:.2f} (threshold {scenario.threshold:.2f})"
+            )
+            lines.extend(_hit_lines(match))
+        for kind in kinds:
+            request_type = next(t for t in self.runbooks.request_types if t.id == kind.scenario_id)
+            lines.append(
+                f"  request type {request_type.id}: {request_type.title} · priority {request_type.priority}, "
+                f"owner {request_type.owner}"
+            )
+            lines.extend(_hit_lines(kind))
+        if tags:
+            lines.append(f"  author: {', '.join(tags)}")
+        decided = self.runbooks.deescalation.decide(
+            mention, tags, [kind.scenario_id for kind in kinds], [match.scenario_id for match in matches]
+        )
+        if decided is not None:
+            lines.append(
+                f"  de-escalation: {decided.action} (rule {decided.id}{': ' + decided.why if decided.why else ''})"
+            )
+        return lines
+
+    def run_file(self, path: Path, now: datetime, *, echo: Echo, verbose: bool) -> int:
+        """Try every mention of a JSONL file; with `expect` labels, report precision and recall.
+
+        Returns the number of lines that could not be read (each is reported, the rest run).
+        """
+        counts: Counter[str] = Counter()
+        labelled: list[tuple[int, Mention, set[str], set[str]]] = []
+        bad: list[InputError] = []
+        total = 0
+
+        def skip(error: InputError) -> None:
+            bad.append(error)
+            echo(f"{error} (line skipped)")
+
+        for number, mention, raw in read_jsonl(path, now, on_error=skip):
+            total += 1
+            found = {match.scenario_id for match in self.scenarios.match(mention)}
+            counts.update(found or {"(none)"})
+            if verbose:
+                echo(f"{path.name}:{number}: " + "\n".join(self.describe(mention)))
+            expected = raw.get("expect")
+            if isinstance(expected, list):
+                labelled.append((number, mention, {str(item) for item in expected}, found))
+        echo(f"\n{total} mentions: " + ", ".join(f"{name} {count}" for name, count in sorted(counts.items())))
+        if labelled:
+            self._report_quality(path, labelled, echo)
+        return len(bad)
+
+    def _report_quality(self, path: Path, labelled: list[tuple[int, Mention, set[str], set[str]]], echo: Echo) -> None:
+        ids = [scenario.id for scenario in self.runbooks.scenarios]
+        table = quality(ids, [(want, got) for _, _, want, got in labelled])
+        echo(f"\n{len(labelled)} labelled mentions\n{'scenario':<24} {'precision':>9} {'recall':>7}")
+        for scenario, entry in table.items():
+            echo(f"{scenario:<24} {entry.precision:9.3f} {entry.recall:7.3f}")
+        for number, mention, want, got in labelled:
+            for scenario in sorted(want ^ got):
+                kind = "missed" if scenario in want else "wrongly matched"
+                echo(f"{path.name}:{number}: {kind} {scenario}: {printable(mention.text)[:100]}")
+
+
+def _hit_lines(match: Match) -> list[str]:
+    return [
+        f"    rule {hit.rule}: {printable(' '.join(hit.words))} ~ “{hit.term}” {hit.similarity:.0%}"
+        for hit in match.hits
+    ]

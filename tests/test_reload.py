@@ -1,0 +1,88 @@
+"""Editing the runbooks while the war room runs: a good edit is put in force, a bad one is shown
+and the last good set stays."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from smwar.errors import SmwarError
+from smwar.paths import bundled_runbooks_dir
+from smwar.runbooks.loader import load_runbook_set
+from smwar.runbooks.watch import RunbookWatch
+from smwar.tui.app import DrillInfo, WarRoomApp
+
+from .conftest import screen_text, start_drill
+
+SIZE = (140, 40)
+
+
+def edit(file: Path, old: str, new: str) -> None:
+    text = file.read_text(encoding="utf-8")
+    assert old in text
+    file.write_text(text.replace(old, new), encoding="utf-8")
+
+
+async def settle(app: WarRoomApp, pilot) -> None:  # type: ignore[no-untyped-def]
+    """Two polls: an edit is read once the files stood still for one poll."""
+    app.check_runbooks_now()
+    app.check_runbooks_now()
+    await pilot.pause()
+
+
+async def test_edits_are_reloaded_and_a_broken_edit_keeps_the_last_good_set(tmp_path: Path) -> None:
+    folder = Path(shutil.copytree(bundled_runbooks_dir(), tmp_path / "runbooks"))
+    outage = folder / "scenarios" / "service-outage.toml"
+    watch = RunbookWatch(folder)
+    run, clock, session = start_drill(watch.load())
+    app = WarRoomApp(session, drill=DrillInfo.of(run), runbook_watch=watch, poll_seconds=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        edit(outage, 'title = "Service outage: app, portal or hotline down"', 'title = "Portal outage (edited)"')
+        await settle(app, pilot)
+        assert session.runbooks.scenario("service-outage").title == "Portal outage (edited)"
+        assert "Portal outage (edited)" in screen_text(app)
+        assert [e.kind for e in run.journal.events()].count("runbooks.reloaded") == 1
+
+        edit(outage, "threshold = 0.7", "threshold = 7")
+        await settle(app, pilot)
+        shown = screen_text(app)
+        assert "runbook error, last good set in force:" in shown
+        assert "service-outage.toml:" in shown
+        assert session.runbooks.scenario("service-outage").threshold == 0.7, "the last good set stays"
+
+        clock.advance(timedelta(seconds=30))
+        app.poll_now()
+        await pilot.pause()
+        assert run.journal.mention_count() > 0, "the feed runs on with the last good set"
+
+        edit(outage, "threshold = 7", "threshold = 0.8")
+        await settle(app, pilot)
+        assert "runbook error" not in screen_text(app)
+        assert session.runbooks.scenario("service-outage").threshold == 0.8
+
+
+async def test_an_edit_is_read_only_once_the_files_stand_still(tmp_path: Path) -> None:
+    folder = Path(shutil.copytree(bundled_runbooks_dir(), tmp_path / "runbooks"))
+    watch = RunbookWatch(folder)
+    assert not watch.changed()
+    edit(folder / "plan.toml", 'name = "Elektro-Müller AG"', 'name = "Elektro-Müller SE"')
+    assert not watch.changed(), "still being written, maybe"
+    assert watch.changed()
+    assert watch.load().company.name == "Elektro-Müller SE"
+    assert not watch.changed()
+
+
+def test_a_set_that_drops_a_scenario_with_an_active_incident_is_refused(tmp_path: Path) -> None:
+    folder = Path(shutil.copytree(bundled_runbooks_dir(), tmp_path / "runbooks"))
+    _run, clock, session = start_drill(load_runbook_set(folder))
+    clock.advance(timedelta(minutes=5))
+    session.poll()
+    [proposed] = session.incidents()
+    (folder / "scenarios" / "product-defect.toml").unlink()
+    edit(folder / "scenarios" / "positive-hype.toml", 'unless = ["product-defect", ', "unless = [")
+    with pytest.raises(SmwarError, match="'product-defect' has an active incident"):
+        session.reload(load_runbook_set(folder))
+    assert session.runbooks.find_scenario(proposed.scenario_id) is not None
