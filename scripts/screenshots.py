@@ -47,7 +47,7 @@ async def shoot() -> None:
         app.poll_now()
         await pilot.pause()
         app.save_screenshot("incident-checklist.svg", str(OUT))
-        await pilot.press("escape", "up", "up", "up")
+        await pilot.press("escape", "up", "up")
         await pilot.pause()
         app.save_screenshot("main-mid-drill.svg", str(OUT))
     run.journal.close()

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-NETWORKS = ("mastodon", "bluesky", "rss", "reddit", "hn", "webhook", "jsonl")
+NETWORKS = ("mastodon", "bluesky", "rss", "reddit", "hackernews", "webhook", "jsonl")
 """The networks smwar's sources deliver mentions from."""
 
 

@@ -9,14 +9,11 @@ from typing import Annotated
 from pydantic import BeforeValidator, Field
 
 from smwar.errors import InputError, InputErrors
-from smwar.model import Mention
+from smwar.model import NETWORKS, Mention
 from smwar.paths import bundled_drills_dir
 from smwar.runbooks.definitions import Identifier
 from smwar.timespan import parse_offset
 from smwar.tomlfile import Strict, load_toml, validate
-
-NETWORKS = ("mastodon", "bluesky", "rss", "reddit", "hackernews", "webhook", "jsonl")
-
 
 def _offset(value: object) -> object:
     return parse_offset(value) if isinstance(value, str) else value

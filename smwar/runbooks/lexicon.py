@@ -11,7 +11,6 @@ the words of a stream repeat, so almost every lookup after the first minutes is 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from itertools import combinations
 
@@ -27,6 +26,8 @@ MIN_EXTENDED = 4
 MIN_SHARED_BASE = 5
 MIN_COMPOUND_PART = 5
 MAX_TYPOS = 2
+LONGEST_EXACT = 6
+LONGEST_ONE_TYPO = 10
 CACHE_LIMIT = 200_000
 
 Hits = tuple[tuple[int, float], ...]
@@ -35,17 +36,18 @@ Hits = tuple[tuple[int, float], ...]
 def allowed_typos(length: int) -> int:
     """Tolerance grows with word length: none up to 6 letters ("floor" is no "flood", "Wasser"
     no "washer"), one up to 10, then two."""
-    if length <= 6:
+    if length <= LONGEST_EXACT:
         return 0
-    return 1 if length <= 10 else 2
+    return 1 if length <= LONGEST_ONE_TYPO else MAX_TYPOS
 
 
 def deletions(word: str, depth: int) -> set[str]:
     """`word` and every string left after deleting up to `depth` of its letters."""
     found = {word}
-    for count in range(1, min(depth, len(word) - 1) + 1):
-        for gone in combinations(range(len(word)), count):
-            found.add("".join(char for index, char in enumerate(word) if index not in gone))
+    frontier = {word}
+    for _ in range(min(depth, len(word) - 1)):
+        frontier = {part[:index] + part[index + 1 :] for part in frontier for index in range(len(part))}
+        found |= frontier
     return found
 
 
@@ -62,11 +64,12 @@ class Lexicon:
         for word_id, word in enumerate(self.words):
             for base in bases(word):
                 self._bases.setdefault(base, set()).add(word_id)
-                for variant in deletions(base, MAX_TYPOS):
+                # a form within two typos of this one is longer than 10 letters, so only
+                # forms of 9 letters and more need the second deletion
+                depth = MAX_TYPOS if len(base) >= LONGEST_ONE_TYPO - 1 else 1
+                for variant in deletions(base, depth):
                     self._deleted.setdefault(variant, set()).add((word_id, base))
-        parts = sorted((word for word in self.words if len(word) >= MIN_COMPOUND_PART), key=len, reverse=True)
-        self._compound_parts = [(self._ids[part], part) for part in parts]
-        self._compound_probe = re.compile("|".join(map(re.escape, parts))) if parts else None
+        self._part_lengths = sorted({len(word) for word in self.words if len(word) >= MIN_COMPOUND_PART})
         self._cache: dict[str, Hits] = {}
 
     def id_of(self, word: str) -> int:
@@ -117,8 +120,10 @@ class Lexicon:
                     if distance <= limit:
                         ceiling = 1.0 if form == word and term_form == self.words[word_id] else INFLECTION_SIMILARITY
                         offer(word_id, ceiling * (1 - distance / max(len(form), len(term_form))))
-        if self._compound_probe is not None and len(word) > MIN_COMPOUND_PART and self._compound_probe.search(word):
-            for word_id, part in self._compound_parts:
-                if len(part) < len(word) and part in word:
+        for length in self._part_lengths:
+            if length >= len(word):
+                break
+            for start in range(len(word) - length + 1):
+                if (word_id := self._ids.get(word[start : start + length])) is not None:
                     offer(word_id, COMPOUND_SIMILARITY)
         return tuple(best.items())

@@ -103,6 +103,9 @@ def step_detail(incident: Incident, step: Step) -> list[Text]:
         lines.append(Text(f"channel: {step.channel}"))
     if step.help:
         lines.append(Text(step.help, style="italic"))
+    if step.checks:
+        lines.append(Text("check before marking it done:", style="bold"))
+        lines.extend(Text(f"  ☐ {check}") for check in step.checks)
     if step.template:
         lines.append(Text("template:", style="bold"))
         lines.append(Text(step.template))

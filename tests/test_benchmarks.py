@@ -1,0 +1,29 @@
+"""The benchmark scripts run and print their figures (the figures themselves are not asserted:
+speed goals live in benchmarks/, never as timed assertions)."""
+
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
+
+
+def load(name: str):  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_match_bench_prints_rates_ratio_memory_and_quality(capsys: pytest.CaptureFixture[str]) -> None:
+    load("match_bench").main(["--mentions", "2000", "--naive-sample", "100"])
+    out = capsys.readouterr().out
+    assert re.search(r"smwar matcher: +[\d,]+ mentions/s", out)
+    assert re.search(r"naive cdist: +[\d,]+ mentions/s", out)
+    assert re.search(r"ratio: +[\d,.]+ x", out)
+    assert "peak memory" in out and "peak RSS" in out
+    assert "held out" in out
+    assert len(re.findall(r"^product-defect +[01]\.\d{3} +[01]\.\d{3} +[01]\.\d{3} +[01]\.\d{3}$", out, re.M)) == 2
