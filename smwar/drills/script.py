@@ -15,6 +15,7 @@ from smwar.runbooks.definitions import Identifier
 from smwar.timespan import parse_offset
 from smwar.tomlfile import Strict, load_toml, validate
 
+
 def _offset(value: object) -> object:
     return parse_offset(value) if isinstance(value, str) else value
 

@@ -12,7 +12,6 @@ the words of a stream repeat, so almost every lookup after the first minutes is 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from itertools import combinations
 
 from rapidfuzz.distance import OSA
 
