@@ -92,6 +92,16 @@ def test_look_alikes_do_not_match(runbooks: RunbookSet, text: str) -> None:
     assert best(runbooks, text)[0] is None
 
 
+def test_words_in_between_a_phrase_within_its_window(tmp_path: Path) -> None:
+    runbooks = custom_set(tmp_path, '[[scenario.rule]]\nid = "r"\nany = ["waschmaschine ausgelaufen"]\n')
+    [match] = RuleMatcher(runbooks.scenarios, runbooks.deescalation).match(
+        mention("Waschmaschine ist komplett ausgelaufen")
+    )
+    assert match.hits[0].words == ("Waschmaschine", "…", "ausgelaufen")
+    assert matched(runbooks, mention("Waschmaschine ist heute Nacht total und komplett ausgelaufen")) == [False]
+    assert matched(runbooks, mention("ausgelaufen ist die Waschmaschine")) == [False], "order counts"
+
+
 def test_short_words_need_exact_letters_and_typos_spare_the_first_letter(tmp_path: Path) -> None:
     runbooks = custom_set(tmp_path, '[[scenario.rule]]\nid = "r"\nany = ["flood", "leck", "ausgelaufen"]\n')
     assert matched(

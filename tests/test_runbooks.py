@@ -246,3 +246,12 @@ def test_try_file_reports_bad_lines_totals_and_precision(tmp_path: Path) -> None
 def test_try_needs_text_or_file() -> None:
     result = CliRunner().invoke(main, ["runbooks", "try"])
     assert result.exit_code == 2 and "give either TEXT or --file" in result.output
+
+
+def test_a_broken_file_does_not_bring_errors_about_the_ids_it_defines(tmp_path: Path) -> None:
+    other = scenario("b").replace('severity = "high"', 'severity = "high"\nunless = ["a"]')
+    folder = write_set(
+        tmp_path / "set", plan=MINIMAL_PLAN, a=scenario("a").replace("mentions = 3", "mentions = "), b=other
+    )
+    [error] = errors_of(folder)
+    assert error.startswith(f"{folder / 'a.toml'}:7: TOML syntax error")

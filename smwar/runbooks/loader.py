@@ -108,6 +108,10 @@ class _Merger:
             self.errors.append(document.error(key, f"duplicate {kind} id {ident!r} (first defined at {first})"))
 
     def finish(self, path: Path) -> tuple[RunbookSet, list[InputError]]:
+        if self.errors:
+            # a file that did not load leaves its ids out: checking references across the set
+            # now would only add errors that fixing the file makes go away
+            raise InputErrors(self.errors)
         if self.company is not None:
             self.term_lists[COMPANY_LIST] = self.company.terms
         self.request_types = [(d, i, self._expanded(d, ("request_type", i), t)) for d, i, t in self.request_types]

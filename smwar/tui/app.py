@@ -252,12 +252,20 @@ class WarRoomApp(App[None]):
         self.query_one("#chain", ChainTable).show(incident, scenario, self.session.clock.now())
 
     def _status_text(self) -> Text:
+        """One line: what is wrong first (it must not be cut off), then the clock and counts."""
         now = self.session.clock.now()
         feed = self.query_one("#feed", Feed)
         status = Text(end="")
         clock = self.session.clock
         if self.drill is not None:
             status.append(" DRILL ", style="reverse bold")
+        if self.pipeline_error is not None:
+            status.append(f" feed stalled: {self.pipeline_error} ", style="reverse bold")
+        if self.runbook_error is not None:
+            status.append(
+                f" runbook edit not loaded, last good set in force: {self.runbook_error} ", style="reverse bold"
+            )
+        if self.drill is not None:
             status.append(f" T+{format_offset(now - self.drill.start)} of {format_offset(self.drill.length)}")
             if isinstance(clock, DrillClock):
                 status.append(f" · {clock.speed:g}× · {'paused' if clock.paused else 'running'}")
@@ -267,10 +275,6 @@ class WarRoomApp(App[None]):
                 if remaining
                 else " · source: drill script (all injects played)"
             )
-        if self.pipeline_error is not None:
-            status.append(f" · feed stalled: {self.pipeline_error} ", style="reverse bold")
-        if self.runbook_error is not None:
-            status.append(f" · runbook error, last good set in force: {self.runbook_error} ", style="reverse bold")
         status.append(f" · {len(feed.items)} mentions")
         open_count = sum(1 for i in self.session.incidents() if i.status is IncidentStatus.OPEN)
         status.append(f" · {open_count} open incident{'s' if open_count != 1 else ''}")
