@@ -26,6 +26,26 @@ def _duration(value: object) -> object:
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
 
 
+def _check_terms(terms: list[str]) -> list[str]:
+    for term in terms:
+        if not term_words(term) and not LIST_REFERENCE.fullmatch(term):
+            raise ValueError(f"term {term!r} needs a letter, a digit or an emoji")
+    return terms
+
+
+def _check_patterns(patterns: list[str]) -> list[str]:
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"regex {pattern!r} does not compile: {exc}") from None
+    return patterns
+
+
+Terms = Annotated[list[str], AfterValidator(_check_terms)]
+Patterns = Annotated[list[str], AfterValidator(_check_patterns)]
+
+
 class Severity(StrEnum):
     LOW = "low"
     MEDIUM = "medium"
@@ -43,9 +63,9 @@ class Company(Strict):
     the handles and hashtags they form the term list `$company` that rules can use."""
 
     name: str
-    names: list[str] = []
-    handles: list[str] = []
-    hashtags: list[str] = []
+    names: Terms = []
+    handles: Terms = []
+    hashtags: Terms = []
 
     @property
     def terms(self) -> list[str]:
@@ -144,26 +164,6 @@ class Deescalation(Strict):
             ),
             None,
         )
-
-
-def _check_terms(terms: list[str]) -> list[str]:
-    for term in terms:
-        if not term_words(term) and not LIST_REFERENCE.fullmatch(term):
-            raise ValueError(f"term {term!r} needs a letter, a digit or an emoji")
-    return terms
-
-
-def _check_patterns(patterns: list[str]) -> list[str]:
-    for pattern in patterns:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise ValueError(f"regex {pattern!r} does not compile: {exc}") from None
-    return patterns
-
-
-Terms = Annotated[list[str], AfterValidator(_check_terms)]
-Patterns = Annotated[list[str], AfterValidator(_check_patterns)]
 
 
 class Rule(Filters):
