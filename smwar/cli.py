@@ -111,8 +111,7 @@ def check(path: Path | None) -> None:
     target = path or _runbook_path(None)
     loaded, warnings = inspect_runbook_set(target)
     for warning in warnings:
-        where = f"{warning.path}:{warning.line}" if warning.line else str(warning.path)
-        click.echo(f"{where}: warning: {warning.message}", err=True)
+        click.echo(f"{warning.where}: warning: {warning.message}", err=True)
     steps = sum(len(s.step) for s in loaded.scenarios)
     click.echo(
         f"{target}: {len(runbook_files(target))} files, {len(loaded.scenarios)} scenarios, {steps} steps, "
@@ -122,7 +121,9 @@ def check(path: Path | None) -> None:
 
 @runbooks.command("try")
 @click.argument("text", required=False)
-@click.option("--file", "file", type=click.Path(path_type=Path, dir_okay=False), help="Mentions as JSON Lines.")
+@click.option(
+    "--file", "file", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="Mentions as JSON Lines."
+)
 @click.option("--network", default="mastodon", show_default=True, help="Network of TEXT.")
 @click.option("--lang", default=None, help="Language of TEXT (de, en…).")
 @click.option("--author", default="", help="Author handle of TEXT.")

@@ -16,8 +16,20 @@ class InputError(SmwarError):
         self.path = Path(path)
         self.line = line
         self.message = message
-        where = f"{self.path}:{line}" if line else str(self.path)
-        super().__init__(f"{where}: {message}")
+        super().__init__(f"{self.where}: {message}")
+
+    @property
+    def where(self) -> str:
+        """`file:line`, or just the file when no line applies."""
+        return self._located(str(self.path))
+
+    @property
+    def brief(self) -> str:
+        """`name:line: message` with only the file's name, for a status line."""
+        return f"{self._located(self.path.name)}: {self.message}"
+
+    def _located(self, file: str) -> str:
+        return f"{file}:{self.line}" if self.line else file
 
 
 class InputErrors(SmwarError):

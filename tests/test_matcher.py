@@ -196,8 +196,19 @@ def test_unless_gives_way_to_another_scenario(runbooks: RunbookSet) -> None:
 
 
 def test_emoji_are_terms(tmp_path: Path) -> None:
-    runbooks = custom_set(tmp_path, '[[scenario.rule]]\nid = "r"\nany = ["❤️"]\n')
-    assert matched(runbooks, mention("AquaPro ❤️"), mention("AquaPro ❤"), mention("AquaPro <3")) == [True, True, False]
+    runbooks = custom_set(tmp_path, '[[scenario.rule]]\nid = "r"\nany = ["❤️", "⭐", "ℹ️"]\n')
+    assert matched(
+        runbooks, mention("AquaPro ❤️"), mention("AquaPro ❤"), mention("⭐⭐⭐⭐⭐"), mention("ℹ️"), mention("<3 i")
+    ) == [True, True, True, True, False]
+
+
+def test_a_phrase_finds_its_words_past_a_false_start(tmp_path: Path) -> None:
+    runbooks = custom_set(tmp_path, '[[scenario.rule]]\nid = "r"\nany = ["alpha beta gamma", "bye bye"]\n')
+    matcher = RuleMatcher(runbooks.scenarios, runbooks.deescalation)
+    [found] = matcher.match(mention("alpha beta x beta x x gamma"))
+    assert found.hits[0].words == ("alpha", "…", "beta", "…", "gamma")
+    [repeated] = matcher.match(mention("bye bye"))
+    assert repeated.hits[0].words == ("bye", "bye")
 
 
 def test_a_phrase_also_matches_written_as_one_word(tmp_path: Path) -> None:

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from smwar.drills.script import find_drill
 from smwar.errors import SmwarError
 from smwar.paths import bundled_runbooks_dir
+from smwar.runbooks import watch as watch_module
 from smwar.runbooks.loader import load_runbook_set
 from smwar.runbooks.watch import RunbookWatch
 from smwar.tui.app import DrillInfo, WarRoomApp
@@ -85,3 +87,46 @@ def test_a_set_that_drops_a_scenario_with_an_active_incident_is_refused(tmp_path
     with pytest.raises(SmwarError, match="'product-defect' has an active incident"):
         session.reload(load_runbook_set(folder))
     assert session.runbooks.find_scenario(proposed.scenario_id) is not None
+
+
+def test_a_reload_does_not_fire_a_trigger_again(runbooks) -> None:  # type: ignore[no-untyped-def]
+    _run, clock, session = start_drill(runbooks, find_drill(None))
+    proposals = []
+    while not proposals:
+        clock.advance(timedelta(seconds=10))
+        proposals = [p for p in session.poll().proposals if p.scenario_id == "product-defect"]
+    session.dismiss_incident(proposals[0].id, "testing")
+    session.reload(runbooks)
+    matched = []
+    while not matched:  # the next matching mention
+        clock.advance(timedelta(seconds=5))
+        update = session.poll()
+        matched = [m for item in update.mentions for m in item.matches if m.scenario_id == "product-defect"]
+        assert [p for p in update.proposals if p.scenario_id == "product-defect"] == [], (
+            "the mentions that fired the dismissed proposal must not fire it again"
+        )
+
+
+async def test_a_refused_reload_is_tried_again_once_the_incident_is_closed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(watch_module, "RETRY_SECONDS", 0.0)
+    folder = Path(shutil.copytree(bundled_runbooks_dir(), tmp_path / "runbooks"))
+    watch = RunbookWatch(folder)
+    run, clock, session = start_drill(watch.load(), find_drill(None))
+    app = WarRoomApp(session, drill=DrillInfo.of(run), runbook_watch=watch, poll_seconds=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        while not session.active_incident("product-defect"):
+            clock.advance(timedelta(seconds=10))
+            app.poll_now()
+        (folder / "scenarios" / "product-defect.toml").unlink()
+        edit(folder / "scenarios" / "positive-hype.toml", 'unless = ["product-defect", ', "unless = [")
+        await settle(app, pilot)
+        assert "'product-defect' has an active incident" in screen_text(app)
+        incident = session.active_incident("product-defect")
+        assert incident is not None
+        session.dismiss_incident(incident.id, "drill over")
+        app.check_runbooks_now()
+        await pilot.pause()
+        assert session.runbooks.find_scenario("product-defect") is None
+        assert "runbook edit not loaded" not in screen_text(app)

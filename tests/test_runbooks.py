@@ -255,3 +255,44 @@ def test_a_broken_file_does_not_bring_errors_about_the_ids_it_defines(tmp_path: 
     )
     [error] = errors_of(folder)
     assert error.startswith(f"{folder / 'a.toml'}:7: TOML syntax error")
+
+
+def test_try_file_survives_a_bom_bad_bytes_and_bad_labels(tmp_path: Path) -> None:
+    file = tmp_path / "odd.jsonl"
+    file.write_bytes(
+        b'\xef\xbb\xbf{"text": "AquaPro ausgelaufen", "expect": ["product-defect"]}\n'
+        b'{"text": "kaputt \xff"}\n'
+        b'{"text": "AquaPro", "expect": ["product-defekt"]}\n'
+    )
+    result = CliRunner().invoke(main, ["runbooks", "try", "--file", str(file), "--summary"])
+    assert result.exit_code == 2
+    assert f"{file}:2: not UTF-8 text (byte 18 of the line) (line skipped)" in result.output
+    assert f"{file}:3: expect: no scenario 'product-defekt' in these runbooks (label ignored)" in result.output
+    assert "2 mentions: (none) 1, product-defect 1" in result.output
+    assert "1 labelled mentions" in result.output
+
+
+def test_rules_that_could_never_work_are_errors(tmp_path: Path) -> None:
+    empty_regex = with_rule('[[scenario.rule]]\nid = "r"\nregex = ["(kaputt)?"]\n')
+    bad_reference = with_rule('[[scenario.rule]]\nid = "r"\nany = ["$Company"]\n')
+    itself = scenario().replace('severity = "high"', 'severity = "high"\nunless = ["leaks"]')
+    empty_list = with_rule('[[scenario.rule]]\nid = "r"\nany = ["$nothing"]\n')
+    folder = write_set(
+        tmp_path / "set", plan=MINIMAL_PLAN + "[terms]\nnothing = []\n", a=empty_regex, b=bad_reference, c=itself
+    )
+    found = errors_of(folder)
+    assert any("a.toml:12: scenario.rule.regex: regex '(kaputt)?' matches empty text" in e for e in found), found
+    assert any("b.toml:12: scenario.rule.any: '$Company' is no term list name" in e for e in found), found
+    assert any("c.toml:1: scenario: scenario 'leaks' names itself in `unless`" in e for e in found), found
+    folder = write_set(tmp_path / "other", plan=MINIMAL_PLAN + "[terms]\nnothing = []\n", d=empty_list)
+    assert errors_of(folder) == [f"{folder / 'd.toml'}:10: rule 'r' has no terms: its term lists are empty"]
+
+
+def test_scenarios_giving_way_to_each_other_are_warned_about(tmp_path: Path) -> None:
+    a = scenario("a").replace('severity = "high"', 'severity = "high"\nunless = ["b"]')
+    b = scenario("b").replace('severity = "high"', 'severity = "high"\nunless = ["a"]')
+    folder = write_set(tmp_path / "set", plan=MINIMAL_PLAN, a=a, b=b)
+    assert warnings_of(folder) == [
+        f"{folder / 'a.toml'}:5: scenarios 'a' and 'b' name each other in `unless`: "
+        "a mention matching both counts for neither"
+    ]

@@ -54,7 +54,6 @@ class Session:
         clock: Clock,
         source: MentionSource,
         operator: str,
-        matcher: Matcher | None = None,
     ) -> None:
         self.journal = journal
         self.clock = clock
@@ -66,10 +65,13 @@ class Session:
             if event.incident_id is not None:
                 self._incidents[event.incident_id] = chain.apply(self._incidents.get(event.incident_id), event)
         self._counts = journal.match_counts()
-        self._arm(runbooks, matcher)
+        self._watches: dict[str, TriggerWatch] = {}
+        self._arm(runbooks, RuleMatcher(runbooks.scenarios, runbooks.deescalation))
 
-    def _arm(self, runbooks: RunbookSet, matcher: Matcher | None = None) -> None:
-        """Put `runbooks` in force: its matcher, and trigger windows seeded from the journal."""
+    def _arm(self, runbooks: RunbookSet, matcher: Matcher) -> None:
+        """Put `runbooks` in force: its matcher, and trigger windows. A scenario that was in
+        force keeps its window (a trigger that fired does not fire again on a reload); a new
+        one is seeded from the journal."""
         missing = sorted(
             {i.scenario_id for i in self._incidents.values() if i.status in ACTIVE}
             - {scenario.id for scenario in runbooks.scenarios}
@@ -86,17 +88,20 @@ class Session:
             window = max(RATE_WINDOW, scenario.trigger.within)
             times = self.journal.match_times(scenario.id, now - window)
             recent[scenario.id] = deque(at for at in times if at >= now - RATE_WINDOW)
-            watch = TriggerWatch(scenario)
-            watch.seed([at for at in times if at >= now - scenario.trigger.within])
+            watch = self._watches.get(scenario.id)
+            if watch is None:
+                watch = TriggerWatch(scenario)
+                watch.seed([at for at in times if at >= now - scenario.trigger.within])
+            watch.scenario = scenario
             watches[scenario.id] = watch
-        self.matcher = matcher or RuleMatcher(runbooks.scenarios, runbooks.deescalation)
-        self.runbooks, self._recent, self._watches = runbooks, recent, watches
+        self.matcher, self.runbooks, self._recent, self._watches = matcher, runbooks, recent, watches
 
     def reload(self, runbooks: RunbookSet) -> None:
         """Put an edited runbook set in force; refused (the old set stays) if it drops a
         scenario with an active incident. The journal records which set was in force when."""
+        matcher = RuleMatcher(runbooks.scenarios, runbooks.deescalation)
         with self._lock:
-            self._arm(runbooks)
+            self._arm(runbooks, matcher)
             scenarios = [scenario.id for scenario in runbooks.scenarios]
             self.journal.append(
                 Event("runbooks.reloaded", self.clock.now(), SYSTEM_ACTOR, payload={"scenarios": scenarios})
@@ -105,22 +110,27 @@ class Session:
     # -- the pipeline ------------------------------------------------------------------
 
     def poll(self) -> Update:
-        """Take what the source has due, match, journal it, and propose incidents."""
+        """Take what the source has due, match, journal it, and propose incidents.
+
+        Matching, the costly part, runs outside the lock, so the screen never waits for it.
+        `poll` itself is called from one thread at a time.
+        """
         with self._lock:
             now = self.clock.now()
             arrived = self.source.due(now)
-            if not arrived:
-                return Update()
-            deescalation = self.runbooks.deescalation
-            batch = [
-                (
-                    mention,
-                    now,
-                    self.matcher.match(mention),
-                    author_tags(deescalation, mention.network, mention.author, mention.followers),
-                )
-                for mention in arrived
-            ]
+            matcher, deescalation = self.matcher, self.runbooks.deescalation
+        if not arrived:
+            return Update()
+        batch = [
+            (
+                mention,
+                now,
+                matcher.match(mention),
+                author_tags(deescalation, mention.network, mention.author, mention.followers),
+            )
+            for mention in arrived
+        ]
+        with self._lock:
             stored = self.journal.add_mentions(batch)
             proposals: list[Incident] = []
             for item in stored:
@@ -132,8 +142,11 @@ class Session:
 
     def _observe(self, scenario_id: str, now: datetime, from_vip: bool) -> Incident | None:
         self._counts[scenario_id] = self._counts.get(scenario_id, 0) + 1
+        watch = self._watches.get(scenario_id)
+        if watch is None:  # matched by a set that a reload has since replaced
+            return None
         self._recent[scenario_id].append(now)
-        why = self._watches[scenario_id].observe(now, from_vip)
+        why = watch.observe(now, from_vip)
         if why is None or self.active_incident(scenario_id) is not None:
             return None
         scenario = self.runbooks.scenario(scenario_id)

@@ -28,7 +28,10 @@ Duration = Annotated[timedelta, BeforeValidator(_duration)]
 
 def _check_terms(terms: list[str]) -> list[str]:
     for term in terms:
-        if not term_words(term) and not LIST_REFERENCE.fullmatch(term):
+        if term.startswith("$"):
+            if not LIST_REFERENCE.fullmatch(term):
+                raise ValueError(f"{term!r} is no term list name (lowercase letters, digits, - and _ after the $)")
+        elif not term_words(term):
             raise ValueError(f"term {term!r} needs a letter, a digit or an emoji")
     return terms
 
@@ -36,9 +39,11 @@ def _check_terms(terms: list[str]) -> list[str]:
 def _check_patterns(patterns: list[str]) -> list[str]:
     for pattern in patterns:
         try:
-            re.compile(pattern)
+            compiled = re.compile(pattern, re.IGNORECASE)
         except re.error as exc:
             raise ValueError(f"regex {pattern!r} does not compile: {exc}") from None
+        if compiled.search("") is not None:
+            raise ValueError(f"regex {pattern!r} matches empty text, so it would match every mention")
     return patterns
 
 
@@ -245,6 +250,12 @@ class Scenario(Strict):
     rule: list[Rule] = Field(min_length=1)
     step: list[Step] = Field(min_length=1)
 
+    @model_validator(mode="after")
+    def _not_unless_itself(self) -> Scenario:
+        if self.id in self.unless:
+            raise ValueError(f"scenario {self.id!r} names itself in `unless`, so it could never match")
+        return self
+
     def step_by_id(self, step_id: str) -> Step:
         return next(step for step in self.step if step.id == step_id)
 
@@ -273,6 +284,9 @@ class RunbookSet(Strict):
 
     def scenario(self, scenario_id: str) -> Scenario:
         return next(scenario for scenario in self.scenarios if scenario.id == scenario_id)
+
+    def request_type(self, type_id: str) -> RequestType:
+        return next(request_type for request_type in self.request_types if request_type.id == type_id)
 
     def find_scenario(self, scenario_id: str) -> Scenario | None:
         """The scenario, or None if the set no longer has it (old journal entries may name it)."""

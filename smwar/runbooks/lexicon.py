@@ -69,6 +69,7 @@ class Lexicon:
                 for variant in deletions(base, depth):
                     self._deleted.setdefault(variant, set()).add((word_id, base))
         self._part_lengths = sorted({len(word) for word in self.words if len(word) >= MIN_COMPOUND_PART})
+        self._longest = max(map(len, self.words), default=0)
         self._cache: dict[str, Hits] = {}
 
     def id_of(self, word: str) -> int:
@@ -109,14 +110,16 @@ class Lexicon:
             # typos, also in an inflected form ("ausgelaufne" ~ "ausgelaufen"); the form's own
             # length sets the tolerance, so "floors" never reaches "flood" through "floor"
             limit = allowed_typos(len(form))
-            if not limit:
+            if not limit or len(form) > self._longest + limit:
                 continue
             for variant in deletions(form, limit):
                 for word_id, term_form in self._deleted.get(variant, ()):
                     if term_form[0] != form[0]:
                         continue
-                    distance = OSA.distance(form, term_form, score_cutoff=limit)
-                    if distance <= limit:
+                    # the shorter of the two sets the tolerance: "wassser" is no "wasser"
+                    allowed = allowed_typos(min(len(form), len(term_form)))
+                    distance = OSA.distance(form, term_form, score_cutoff=allowed)
+                    if distance <= allowed:
                         ceiling = 1.0 if form == word and term_form == self.words[word_id] else INFLECTION_SIMILARITY
                         offer(word_id, ceiling * (1 - distance / max(len(form), len(term_form))))
         for length in self._part_lengths:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from smwar.errors import InputError
 from smwar.model import NETWORKS
-from smwar.runbooks.definitions import RequestType, Rule, Scenario
+from smwar.runbooks.definitions import Deescalation, DeescalationRule, RequestType, Rule, Scenario
 from smwar.runbooks.text import term_words
 from smwar.tomlfile import Key, TomlDocument
 
@@ -35,7 +35,30 @@ def never_matching(document: TomlDocument, at: Key, target: Scenario | RequestTy
                     )
 
 
-def _filters_never_hold(document: TomlDocument, at: Key, rule: Rule) -> Iterator[InputError]:
+def mutual_unless(scenarios: list[tuple[TomlDocument, Key, Scenario]]) -> list[InputError]:
+    """Two scenarios that give way to each other: a mention matching both counts for neither."""
+    unless = {scenario.id: set(scenario.unless) for _, _, scenario in scenarios}
+    return [
+        document.error(
+            (*at, "unless"),
+            f"scenarios {scenario.id!r} and {other!r} name each other in `unless`: "
+            "a mention matching both counts for neither",
+        )
+        for document, at, scenario in scenarios
+        for other in sorted(scenario.unless)
+        if scenario.id < other and scenario.id in unless.get(other, set())
+    ]
+
+
+def deescalation_never_matching(document: TomlDocument, deescalation: Deescalation) -> list[InputError]:
+    return [
+        warning
+        for number, rule in enumerate(deescalation.rule)
+        for warning in _filters_never_hold(document, ("deescalation", "rule", number), rule)
+    ]
+
+
+def _filters_never_hold(document: TomlDocument, at: Key, rule: Rule | DeescalationRule) -> Iterator[InputError]:
     unknown = [network for network in rule.networks if network not in NETWORKS]
     if unknown:
         yield document.error(

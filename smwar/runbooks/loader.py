@@ -19,7 +19,7 @@ from smwar.runbooks.definitions import (
     RunbookSet,
     Scenario,
 )
-from smwar.runbooks.lint import never_matching
+from smwar.runbooks.lint import deescalation_never_matching, mutual_unless, never_matching
 from smwar.tomlfile import Key, TomlDocument, load_toml, validate
 
 DRILLS_SUBDIR = "drills"
@@ -142,7 +142,11 @@ class _Merger:
             *((document, ("request_type", index), target) for document, index, target in self.request_types),
             *((document, ("scenario", index), target) for document, index, target in self.scenarios),
         ]
-        return loaded, [warning for target in targets for warning in never_matching(*target)]
+        warnings = [warning for target in targets for warning in never_matching(*target)]
+        warnings += mutual_unless([(document, ("scenario", index), s) for document, index, s in self.scenarios])
+        if self.deescalation_document is not None:
+            warnings += deescalation_never_matching(self.deescalation_document, loaded.deescalation)
+        return loaded, warnings
 
     def _expanded(self, document: TomlDocument, at: Key, target: TargetT) -> TargetT:
         """`target` with every `$list` in its rules replaced by the list's terms."""
@@ -163,6 +167,10 @@ class _Merger:
                             document.error((*at, "rule", number, key), f"no term list {term!r} (known: {known})")
                         )
                 update[key] = terms
+            if not (rule.regex or any(update.values())):
+                self.errors.append(
+                    document.error((*at, "rule", number), f"rule {rule.id!r} has no terms: its term lists are empty")
+                )
             rules.append(rule.model_copy(update=update))
         return target.model_copy(update={"rule": rules})
 

@@ -21,10 +21,11 @@ from typing import Protocol
 
 from smwar.model import Match, Mention, TermHit
 from smwar.runbooks.definitions import Deescalation, Rule, author_tags
-from smwar.runbooks.lexicon import CACHE_LIMIT, Lexicon
+from smwar.runbooks.lexicon import CACHE_LIMIT, Hits, Lexicon
 from smwar.runbooks.text import TOKEN, term_words, token_words
 
 PHRASE_GAP = 3
+MAX_QUOTE = 80  # characters of a regex hit kept in the explanation
 
 
 class Matcher(Protocol):
@@ -133,7 +134,7 @@ class RuleMatcher:
                     self._targets_by_term.setdefault(term, set()).add(target_index)
                 for pattern in rule.regex:
                     self._targets_by_pattern.setdefault(pattern, set()).add(target_index)
-        self._tokens: dict[str, tuple[tuple[tuple[int, float], ...], ...]] = {}
+        self._tokens: dict[str, tuple[Hits, ...]] = {}  # token -> the hits of each of its words
 
     def match(self, mention: Mention) -> tuple[Match, ...]:
         terms = self._find_terms(mention.text)
@@ -162,15 +163,15 @@ class RuleMatcher:
     def _find_terms(self, text: str) -> dict[int, _Found]:
         """Every term found in `text`, with its best occurrence."""
         seen: dict[int, list[tuple[int, float]]] = {}  # lexicon id -> [(position, similarity)]
-        origin: dict[int, str] = {}  # position -> token, for explanations
+        origin: dict[int, tuple[int, str]] = {}  # position -> (token number, token), for explanations
         position = 0
-        for token in TOKEN.findall(text):
+        for number, token in enumerate(TOKEN.findall(text)):
             per_word = self._tokens.get(token)
             if per_word is None:
                 per_word = self._learn(token)
             for hits in per_word:
                 if hits:
-                    origin[position] = token
+                    origin[position] = (number, token)
                     for word_id, similarity in hits:
                         seen.setdefault(word_id, []).append((position, similarity))
                 position += 1
@@ -186,27 +187,28 @@ class RuleMatcher:
                     found[term_index] = hit
         return found
 
-    def _learn(self, token: str) -> tuple[tuple[tuple[int, float], ...], ...]:
+    def _learn(self, token: str) -> tuple[Hits, ...]:
         per_word = tuple(self.lexicon.lookup(word) for word in token_words(token))
         if len(self._tokens) >= CACHE_LIMIT:
             self._tokens.clear()
         self._tokens[token] = per_word
         return per_word
 
-    def _locate(self, term: _Term, seen: dict[int, list[tuple[int, float]]], origin: dict[int, str]) -> _Found | None:
+    def _locate(
+        self, term: _Term, seen: dict[int, list[tuple[int, float]]], origin: dict[int, tuple[int, str]]
+    ) -> _Found | None:
         best: _Found | None = None
         if term.joined is not None:
             for position, similarity in seen.get(term.joined, ()):
                 if best is None or similarity > best.similarity:
-                    best = _Found(similarity, (origin[position],))
+                    best = _Found(similarity, (origin[position][1],))
         for position, similarity in seen.get(term.words[0], ()):
             chain = _follow(term.words[1:], seen, position)
             if chain is None:
                 continue
-            similarities = [similarity, *(sim for _, sim in chain)]
-            mean = sum(similarities) / len(similarities)
+            mean = (similarity + chain[0]) / len(term.words)
             if best is None or mean > best.similarity:
-                best = _Found(mean, _quoted([position, *(at for at, _ in chain)], origin))
+                best = _Found(mean, _quoted([position, *chain[1]], origin))
         return best
 
     def _find_patterns(self, text: str) -> dict[int, _Found]:
@@ -214,7 +216,7 @@ class RuleMatcher:
         for index, (_, pattern) in enumerate(self._patterns):
             hit = pattern.search(text)
             if hit is not None:
-                found[index] = _Found(1.0, (hit.group(),))
+                found[index] = _Found(1.0, (hit.group()[:MAX_QUOTE],))
         return found
 
     # -- scoring -----------------------------------------------------------------------
@@ -265,29 +267,33 @@ class RuleMatcher:
         return TermHit(rule_id, term, found.words, round(found.similarity, 3))
 
 
-def _quoted(positions: list[int], origin: dict[int, str]) -> tuple[str, ...]:
-    """The tokens at `positions`, with "…" where words were skipped; a hashtag that gave
-    several words is quoted once."""
+def _quoted(positions: list[int], origin: dict[int, tuple[int, str]]) -> tuple[str, ...]:
+    """The tokens at `positions`, with "…" where tokens were skipped; a hashtag that gave
+    several of the words is quoted once."""
     quoted: list[str] = []
-    for index, position in enumerate(positions):
-        if index and position - positions[index - 1] > 1 and origin[position] != quoted[-1]:
+    previous: int | None = None
+    for position in positions:
+        number, token = origin[position]
+        if number == previous:
+            continue
+        if previous is not None and number - previous > 1:
             quoted.append("…")
-        if not quoted or origin[position] != quoted[-1]:
-            quoted.append(origin[position])
+        quoted.append(token)
+        previous = number
     return tuple(quoted)
 
 
 def _follow(
     rest: tuple[int, ...], seen: dict[int, list[tuple[int, float]]], start: int
-) -> list[tuple[int, float]] | None:
-    """The remaining phrase words in order, each within `PHRASE_GAP` words of the one before."""
-    chain: list[tuple[int, float]] = []
-    position = start
-    for word_id in rest:
-        following = [(at, sim) for at, sim in seen.get(word_id, ()) if position < at <= position + PHRASE_GAP + 1]
-        if not following:
-            return None
-        step = max(following, key=lambda candidate: (candidate[1], -candidate[0]))
-        chain.append(step)
-        position = step[0]
-    return chain
+) -> tuple[float, list[int]] | None:
+    """The best way to find the remaining phrase words in order, each within `PHRASE_GAP`
+    words of the one before: (sum of their similarities, their positions), or None."""
+    if not rest:
+        return 0.0, []
+    best: tuple[float, list[int]] | None = None
+    for at, similarity in seen.get(rest[0], ()):
+        if start < at <= start + PHRASE_GAP + 1 and (tail := _follow(rest[1:], seen, at)) is not None:
+            total = similarity + tail[0]
+            if best is None or total > best[0]:
+                best = (total, [at, *tail[1]])
+    return best

@@ -6,9 +6,11 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
-_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "\ufe0f": None})
+_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+_PICTOGRAPH = "\u00a9\u00ae\u203c\u2049\u2122\u2139\u2190-\u2bff\u3030\u303d\U0001f000-\U0001faff"
 # words (with a leading # or @), and pictographs, which are words too ("🙄" in a rule's terms)
-TOKEN = re.compile(r"[#@]?[^\W_]+(?:['’][^\W_]+)?|[\u2600-\u27bf\U0001f300-\U0001faff]\ufe0f?", re.UNICODE)
+TOKEN = re.compile(rf"[#@]?[^\W_]+(?:['’][^\W_]+)?|[{_PICTOGRAPH}]\ufe0f?", re.UNICODE)
+_IS_PICTOGRAPH = re.compile(rf"[{_PICTOGRAPH}]")
 _CAMEL = re.compile(r"[A-ZÄÖÜ]+(?![a-zäöüß])|[A-ZÄÖÜ]?[a-zäöüß]+|\d+")
 
 # German and English inflection endings; stripping one leaves a base two forms may share.
@@ -41,6 +43,8 @@ def bases(word: str) -> set[str]:
 def token_words(token: str) -> tuple[str, ...]:
     """The folded words of one token; a hashtag or handle in CamelCase also gives its parts:
     #ElektroMuellerFail -> elektro, mueller, fail, elektromuellerfail."""
+    if _IS_PICTOGRAPH.match(token):
+        return (token.removesuffix("\ufe0f"),)  # as it is: folding would turn the information sign into "i"
     if token[0] not in "#@":
         return (fold(token),)
     body = token[1:]

@@ -39,7 +39,7 @@ class Trial:
             )
             lines.extend(_hit_lines(match))
         for kind in kinds:
-            request_type = next(t for t in self.runbooks.request_types if t.id == kind.scenario_id)
+            request_type = self.runbooks.request_type(kind.scenario_id)
             lines.append(
                 f"  request type {request_type.id}: {request_type.title} · priority {request_type.priority}, "
                 f"owner {request_type.owner}"
@@ -76,13 +76,26 @@ class Trial:
             counts.update(found or {"(none)"})
             if verbose:
                 echo(f"{path.name}:{number}: " + "\n".join(self.describe(mention)))
-            expected = raw.get("expect")
-            if isinstance(expected, list):
-                labelled.append((number, mention, {str(item) for item in expected}, found))
-        echo(f"\n{total} mentions: " + ", ".join(f"{name} {count}" for name, count in sorted(counts.items())))
+            if "expect" in raw:
+                try:
+                    labelled.append((number, mention, self._expected(path, number, raw["expect"]), found))
+                except InputError as error:
+                    bad.append(error)
+                    echo(f"{error} (label ignored)")
+        totals = ", ".join(f"{name} {count}" for name, count in sorted(counts.items()))
+        echo(f"\n{total} mentions" + (f": {totals}" if totals else ""))
         if labelled:
             self._report_quality(path, labelled, echo)
         return len(bad)
+
+    def _expected(self, path: Path, number: int, expected: object) -> set[str]:
+        """A line's `expect` label: a list of scenario ids of this set."""
+        if not isinstance(expected, list) or not all(isinstance(item, str) for item in expected):
+            raise InputError(path, number, 'expect: a list of scenario ids, like ["product-defect"]')
+        unknown = [item for item in expected if self.runbooks.find_scenario(item) is None]
+        if unknown:
+            raise InputError(path, number, f"expect: no scenario {', '.join(map(repr, unknown))} in these runbooks")
+        return set(expected)
 
     def _report_quality(self, path: Path, labelled: list[tuple[int, Mention, set[str], set[str]]], echo: Echo) -> None:
         ids = [scenario.id for scenario in self.runbooks.scenarios]

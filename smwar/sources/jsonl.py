@@ -69,13 +69,20 @@ def read_jsonl(
     A line that cannot be read raises `InputError`, or, given `on_error`, is handed to it
     and skipped so that the rest of the file is still read.
     """
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
+    with path.open("rb") as lines:
+        for number, raw in enumerate(lines, start=1):
             try:
-                yield number, *parse_line(path, number, line, now)
+                line = _decode(path, number, raw)
+                if line.strip():
+                    yield number, *parse_line(path, number, line, now)
             except InputError as error:
                 if on_error is None:
                     raise
                 on_error(error)
+
+
+def _decode(path: Path, number: int, raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig" if number == 1 else "utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(path, number, f"not UTF-8 text (byte {exc.start + 1} of the line)") from None

@@ -142,9 +142,9 @@ class WarRoomApp(App[None]):
 
     @work(thread=True, exclusive=True, group="pipeline", exit_on_error=False)
     def _pump(self) -> None:
-        if self.runbook_watch is not None and self.runbook_watch.changed():
-            self.call_from_thread(self.show_reload, self._reload_runbooks())
         try:
+            if self.runbook_watch is not None and self.runbook_watch.changed():
+                self.call_from_thread(self.show_reload, self._reload_runbooks())
             update = self.session.poll()
         except Exception:
             self.call_from_thread(self.set_timer, RETRY_SECONDS, self._pump)
@@ -175,8 +175,13 @@ class WarRoomApp(App[None]):
         """Load the edited set and put it in force; on error the last good set stays."""
         assert self.runbook_watch is not None
         try:
-            self.session.reload(self.runbook_watch.load())
+            runbooks = self.runbook_watch.load()
+        except InputErrors as exc:
+            return exc
+        try:
+            self.session.reload(runbooks)
         except SmwarError as exc:
+            self.runbook_watch.refused()
             return exc
         return None
 
@@ -188,15 +193,23 @@ class WarRoomApp(App[None]):
     def show_reload(self, error: SmwarError | None) -> None:
         if error is None:
             self.runbook_error = None
-            self.query_one("#detail", MentionDetail).runbooks = self.session.runbooks
+            runbooks = self.session.runbooks
+            self.query_one("#detail", MentionDetail).runbooks = runbooks
+            focused = self.session.incident(self.focused_incident) if self.focused_incident else None
+            if focused is not None and runbooks.find_scenario(focused.scenario_id) is None:
+                self.focused_incident = None
             self.query_one("#board", ScenarioBoard).keep_only({s.id for s in self.session.runbooks.scenarios})
             count = len(self.session.runbooks.scenarios)
             self.notify(f"Runbooks reloaded: {count} scenarios in force.", title="Runbooks", markup=False)
         else:
             problems = error.errors if isinstance(error, InputErrors) else [error]
             first = problems[0]
-            where = f"{first.path.name}:{first.line}: {first.message}" if isinstance(first, InputError) else str(first)
-            self.runbook_error = where + (f" (+{len(problems) - 1} more)" if len(problems) > 1 else "")
+            brief = first.brief if isinstance(first, InputError) else str(first)
+            already_shown = self.runbook_error
+            self.runbook_error = brief + (f" (+{len(problems) - 1} more)" if len(problems) > 1 else "")
+            if self.runbook_error == already_shown:  # the same set tried again: say it once
+                self.refresh_views()
+                return
             self.notify(
                 f"{error}\nThe last good runbooks stay in force.",
                 title="Runbook edit not loaded",
@@ -242,7 +255,7 @@ class WarRoomApp(App[None]):
 
     def _show_chain(self) -> None:
         incident = self.session.incident(self.focused_incident) if self.focused_incident else None
-        scenario = self.session.runbooks.scenario(incident.scenario_id) if incident else None
+        scenario = self.session.runbooks.find_scenario(incident.scenario_id) if incident else None
         title = Text("No incident yet: the board proposes one when a scenario fires.", style="italic")
         if incident is not None and scenario is not None:
             title = Text(f"#{incident.id} {scenario.title} — {incident.status.upper()}", style="bold")

@@ -51,7 +51,11 @@ class IncidentScreen(Screen[None]):
 
     def refresh_view(self) -> None:
         incident = self.incident
-        scenario = self.session.runbooks.scenario(incident.scenario_id)
+        scenario = self.session.runbooks.find_scenario(incident.scenario_id)
+        if scenario is None:  # a reload took it away
+            self.app.pop_screen()
+            self.app.notify(f"Scenario {incident.scenario_id!r} is no longer in the runbooks.", markup=False)
+            return
         now = self.session.clock.now()
         head = Text(end="")
         head.append(f"Incident #{incident.id} · {scenario.title}\n", style="bold")
