@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 NETWORKS = ("mastodon", "bluesky", "rss", "reddit", "hackernews", "webhook", "jsonl")
@@ -61,10 +61,12 @@ class IncidentStatus(StrEnum):
     OPEN = "open"
     DISMISSED = "dismissed"
     RESOLVED = "resolved"
+    REVIEWED = "reviewed"
 
 
 class StepStatus(StrEnum):
     PENDING = "pending"
+    IN_PROGRESS = "in progress"
     DONE = "done"
     SKIPPED = "skipped"
 
@@ -77,13 +79,36 @@ class Note:
 
 
 @dataclass(frozen=True, slots=True)
+class Delivery:
+    """What became of one notification to one contact."""
+
+    contact_id: str
+    ok: bool
+    detail: str
+    at: datetime
+    simulated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class StepState:
     step_id: str
     status: StepStatus = StepStatus.PENDING
     by: str | None = None
     at: datetime | None = None
     reason: str | None = None
+    override: str | None = None  # why a gate was overridden to do this step
     notes: tuple[Note, ...] = ()
+    deliveries: tuple[Delivery, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AdHocStep:
+    """A step the operator added to an incident's chain; its deadline counts from opening."""
+
+    id: str
+    title: str
+    role: str
+    deadline: timedelta
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +121,14 @@ class Incident:
     opened_at: datetime | None = None
     goal: str | None = None
     closed_reason: str | None = None
+    closed_at: datetime | None = None
+    outcome: str | None = None
+    severity: str | None = None  # None: the scenario's own
     steps: dict[str, StepState] = field(default_factory=dict)
+    added_steps: tuple[AdHocStep, ...] = ()
+    roles: dict[str, str] = field(default_factory=dict)  # role -> person
+    linked: frozenset[int] = frozenset()  # mention ids linked by hand
+    alerts: frozenset[tuple[str, str]] = frozenset()  # (step id, "due-soon" | "missed") already rung
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +141,7 @@ class Event:
     incident_id: int | None = None
     step_id: str | None = None
     payload: dict[str, object] = field(default_factory=dict)
+    id: int | None = None  # given by the journal
 
 
 SYSTEM_ACTOR = "smwar"

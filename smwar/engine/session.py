@@ -16,10 +16,11 @@ from typing import Protocol
 from smwar.clock import Clock
 from smwar.errors import SmwarError
 from smwar.incidents import chain
+from smwar.incidents.metrics import IncidentMetrics, measure
 from smwar.incidents.triggers import TriggerWatch
 from smwar.journal.store import Journal
-from smwar.model import SYSTEM_ACTOR, Event, Incident, IncidentStatus, JournaledMention, Mention
-from smwar.runbooks.definitions import VIP_TAG, RunbookSet, Scenario, author_tags
+from smwar.model import SYSTEM_ACTOR, Delivery, Event, Incident, IncidentStatus, JournaledMention, Mention
+from smwar.runbooks.definitions import VIP_TAG, RunbookSet, Scenario, Step, author_tags
 from smwar.runbooks.matcher import Matcher, RuleMatcher
 
 RATE_WINDOW = timedelta(minutes=10)
@@ -60,10 +61,11 @@ class Session:
         self.source = source
         self.operator = operator
         self._lock = threading.RLock()
-        self._incidents: dict[int, Incident] = {}
+        self._events: dict[int, list[Event]] = {}
         for event in journal.events():
             if event.incident_id is not None:
-                self._incidents[event.incident_id] = chain.apply(self._incidents.get(event.incident_id), event)
+                self._events.setdefault(event.incident_id, []).append(event)
+        self._incidents = {incident_id: chain.replay(events) for incident_id, events in self._events.items()}
         self._counts = journal.match_counts()
         self._watches: dict[str, TriggerWatch] = {}
         self._arm(runbooks, RuleMatcher(runbooks.scenarios, runbooks.deescalation))
@@ -192,36 +194,151 @@ class Session:
             event = chain.open_incident(self.incident(incident_id), goal, self.clock.now(), self.operator)
             return self._record(event, status=IncidentStatus.OPEN)
 
+    def open_from_mention(self, item: JournaledMention, scenario_id: str, goal: str) -> Incident:
+        """Open an incident by hand for a mention the triggers did not (yet) act on."""
+        with self._lock:
+            scenario = self.runbooks.scenario(scenario_id)
+            active = self.active_incident(scenario_id)
+            if active is not None:
+                raise chain.ChainError(
+                    f"{scenario.title} already has incident #{active.id}; link the mention to it instead"
+                )
+            now = self.clock.now()
+            if not goal.strip():
+                raise chain.ChainError("state the goal for this incident")
+            trigger = f"opened by hand from mention #{item.id}"
+            proposed = self._record(chain.propose(scenario, now, trigger, self.operator), new_incident=scenario_id)
+            self._record(chain.open_incident(proposed, goal, now, self.operator), status=IncidentStatus.OPEN)
+            return self._record(chain.link(self.incident(proposed.id), item.id, now, self.operator))
+
     def dismiss_incident(self, incident_id: int, reason: str) -> Incident:
         with self._lock:
             event = chain.dismiss(self.incident(incident_id), reason, self.clock.now(), self.operator)
             return self._record(event, status=IncidentStatus.DISMISSED)
 
-    def complete_step(self, incident_id: int, step_id: str) -> Incident:
+    def resolve_incident(self, incident_id: int, outcome: str) -> Incident:
+        with self._lock:
+            event = chain.resolve(self.incident(incident_id), outcome, self.clock.now(), self.operator)
+            return self._record(event, status=IncidentStatus.RESOLVED)
+
+    def review_incident(self, incident_id: int, note: str) -> Incident:
+        with self._lock:
+            event = chain.review(self.incident(incident_id), note, self.clock.now(), self.operator)
+            return self._record(event, status=IncidentStatus.REVIEWED)
+
+    def reopen_incident(self, incident_id: int, reason: str, goal: str = "") -> Incident:
         with self._lock:
             incident = self.incident(incident_id)
-            step = self.runbooks.scenario(incident.scenario_id).step_by_id(step_id)
-            return self._record(chain.complete(incident, step, self.clock.now(), self.operator))
+            active = self.active_incident(incident.scenario_id)
+            if active is not None and active.id != incident_id:
+                raise chain.ChainError(f"incident #{active.id} of the same scenario is still active")
+            event = chain.reopen(incident, reason, self.clock.now(), self.operator, goal)
+            return self._record(event, status=IncidentStatus.OPEN)
+
+    def change_severity(self, incident_id: int, steps: int) -> Incident:
+        with self._lock:
+            incident = self.incident(incident_id)
+            scenario = self.runbooks.scenario(incident.scenario_id)
+            return self._record(chain.change_severity(incident, scenario, steps, self.clock.now(), self.operator))
+
+    def link_mention(self, incident_id: int, mention_id: int) -> Incident:
+        with self._lock:
+            return self._record(chain.link(self.incident(incident_id), mention_id, self.clock.now(), self.operator))
+
+    def start_step(self, incident_id: int, step_id: str) -> Incident:
+        with self._lock:
+            incident, step = self._step(incident_id, step_id)
+            return self._record(chain.start(incident, step, self.clock.now(), self.operator))
+
+    def complete_step(self, incident_id: int, step_id: str, override: str = "") -> Incident:
+        with self._lock:
+            incident, step = self._step(incident_id, step_id)
+            return self._record(chain.complete(incident, step, self.clock.now(), self.operator, override))
 
     def skip_step(self, incident_id: int, step_id: str, reason: str) -> Incident:
         with self._lock:
-            incident = self.incident(incident_id)
-            step = self.runbooks.scenario(incident.scenario_id).step_by_id(step_id)
+            incident, step = self._step(incident_id, step_id)
             return self._record(chain.skip(incident, step, reason, self.clock.now(), self.operator))
+
+    def add_step(self, incident_id: int, title: str, role: str, due_in: timedelta) -> Incident:
+        with self._lock:
+            incident = self.incident(incident_id)
+            scenario = self.runbooks.scenario(incident.scenario_id)
+            event = chain.add_step(incident, scenario, title, role, due_in, self.clock.now(), self.operator)
+            return self._record(event)
 
     def add_note(self, incident_id: int, step_id: str | None, text: str) -> Incident:
         with self._lock:
             event = chain.note(self.incident(incident_id), step_id, text, self.clock.now(), self.operator)
             return self._record(event)
 
+    def assign_role(self, incident_id: int, role: str, person: str) -> Incident:
+        with self._lock:
+            event = chain.assign_role(self.incident(incident_id), role, person, self.clock.now(), self.operator)
+            return self._record(event)
+
+    def undo(self, incident_id: int) -> tuple[Incident, str]:
+        """Take back the incident's newest undoable action; returns the incident and what was undone."""
+        with self._lock:
+            event = chain.undo(self.incident(incident_id), self._events[incident_id], self.clock.now(), self.operator)
+            return self._record(event), str(event.payload["undid"])
+
+    def record_delivery(self, incident_id: int, step_id: str, delivery: Delivery, target: str) -> Incident:
+        """Journal the result of one notification of a step."""
+        with self._lock:
+            incident, step = self._step(incident_id, step_id)
+            return self._record(chain.delivered(incident, step, delivery, SYSTEM_ACTOR, target))
+
+    def due_alerts(self) -> list[tuple[Incident, Step, str]]:
+        """Steps of open incidents that just became due soon or overdue; each is journaled, so
+        it rings once, also across restarts."""
+        with self._lock:
+            now = self.clock.now()
+            found: list[tuple[Incident, Step, str]] = []
+            for incident in self.incidents():
+                scenario = self.runbooks.find_scenario(incident.scenario_id)
+                if incident.status is not IncidentStatus.OPEN or scenario is None:
+                    continue
+                for step in chain.chain_steps(incident, scenario):
+                    kind = chain.deadline_alert(self.incident(incident.id), step, now)
+                    if kind is not None:
+                        self._record(chain.alert(incident, step, kind, now, SYSTEM_ACTOR))
+                        found.append((self.incident(incident.id), step, kind))
+            return found
+
+    def metrics(self, incident_id: int) -> IncidentMetrics:
+        with self._lock:
+            incident = self.incident(incident_id)
+            earlier = [
+                i.closed_at
+                for i in self._incidents.values()
+                if i.scenario_id == incident.scenario_id and i.id < incident.id and i.closed_at is not None
+            ]
+            first = self.journal.first_match(incident.scenario_id, max(earlier, default=None), incident.proposed_at)
+            scenario = self.runbooks.scenario(incident.scenario_id)
+            return measure(incident, scenario, first, self.clock.now())
+
+    def events_of(self, incident_id: int) -> list[Event]:
+        with self._lock:
+            return list(self._events[incident_id])
+
     def record(self, kind: str, **payload: object) -> None:
         """Journal an operator action that belongs to no incident (pausing a drill, say)."""
         with self._lock:
             self.journal.append(Event(kind, self.clock.now(), self.operator, payload=payload))
 
+    def _step(self, incident_id: int, step_id: str) -> tuple[Incident, Step]:
+        incident = self.incident(incident_id)
+        return incident, chain.find_step(incident, self.runbooks.scenario(incident.scenario_id), step_id)
+
     def _record(self, event: Event, *, status: str | None = None, new_incident: str | None = None) -> Incident:
         stored = self.journal.append(event, status=status, new_incident=new_incident)
         assert stored.incident_id is not None
-        incident = chain.apply(self._incidents.get(stored.incident_id), stored)
+        events = self._events.setdefault(stored.incident_id, [])
+        events.append(stored)
+        if stored.kind == chain.UNDONE:
+            incident = chain.replay(events)
+        else:
+            incident = chain.apply(self._incidents.get(stored.incident_id), stored)
         self._incidents[incident.id] = incident
         return incident

@@ -11,7 +11,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -154,6 +154,16 @@ class Journal:
             ).fetchall()
         return [from_iso(at) for (at,) in rows]
 
+    def first_match(self, scenario_id: str, after: datetime | None, until: datetime) -> datetime | None:
+        """When the first mention matching `scenario_id` arrived in (`after`, `until`]."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT MIN(m.received_at) FROM matches x JOIN mentions m ON m.id = x.mention_id "
+                "WHERE x.scenario_id = ? AND m.received_at > ? AND m.received_at <= ?",
+                [scenario_id, to_iso(after) if after else "", to_iso(until)],
+            ).fetchone()
+        return from_iso(row[0]) if row and row[0] else None
+
     def latest_time(self) -> datetime | None:
         """The latest clock time anything was journaled at (to resume a drill clock)."""
         with self._lock:
@@ -177,10 +187,9 @@ class Journal:
                     )
                     .last_pk
                 )
-                event = Event(event.kind, event.at, event.actor, incident_id, event.step_id, event.payload)
             elif status is not None:
                 self._db.execute("UPDATE incidents SET status = ? WHERE id = ?", [status, incident_id])
-            self._db.execute(
+            cursor = self._db.execute(
                 "INSERT INTO events (at, wall, actor, kind, incident_id, step_id, payload) VALUES (?,?,?,?,?,?,?)",
                 [
                     to_iso(event.at),
@@ -192,7 +201,7 @@ class Journal:
                     json.dumps(event.payload, ensure_ascii=False),
                 ],
             )
-        return event
+        return replace(event, incident_id=incident_id, id=cursor.lastrowid)
 
     def events(self, incident_id: int | None = None) -> Iterator[Event]:
         sql = "SELECT * FROM events"
@@ -210,6 +219,7 @@ class Journal:
                 row["incident_id"],
                 row["step_id"],
                 json.loads(row["payload"]),
+                row["id"],
             )
 
     def integrity(self) -> str:

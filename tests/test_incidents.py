@@ -1,0 +1,166 @@
+"""The incident lifecycle and the guided chain, driven through the session on a manual clock."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from smwar.engine.drill import drill_session
+from smwar.engine.session import Session
+from smwar.incidents.chain import ChainError, step_state
+from smwar.model import IncidentStatus, StepStatus
+from smwar.runbooks.definitions import RunbookSet, Severity
+
+from .conftest import start_drill
+
+
+def opened(runbooks: RunbookSet) -> tuple[Session, int]:
+    """A session whose product-defect trigger fired two minutes in, with the incident opened."""
+    _run, clock, session = start_drill(runbooks)
+    clock.advance(timedelta(minutes=2))
+    [proposal] = session.poll().proposals
+    session.open_incident(proposal.id, "answer every affected customer within 2 hours")
+    return session, proposal.id
+
+
+def test_the_lifecycle_runs_proposed_open_resolved_reviewed_and_reopens(runbooks: RunbookSet) -> None:
+    session, incident_id = opened(runbooks)
+    with pytest.raises(ChainError, match="say how it ended"):
+        session.resolve_incident(incident_id, " ")
+    resolved = session.resolve_incident(incident_id, "statement out, all 12 customers answered")
+    assert resolved.status is IncidentStatus.RESOLVED and resolved.closed_at is not None
+    with pytest.raises(ChainError, match="open it first"):
+        session.complete_step(incident_id, "notify-pr")
+    assert session.review_incident(incident_id, "hotline must get the statement earlier").status is (
+        IncidentStatus.REVIEWED
+    )
+    reopened = session.reopen_incident(incident_id, "a second wave of reports")
+    assert reopened.status is IncidentStatus.OPEN and reopened.goal == "answer every affected customer within 2 hours"
+    assert session.active_incident("product-defect") == reopened
+
+
+def test_a_dismissed_proposal_is_reopened_only_with_a_goal(runbooks: RunbookSet) -> None:
+    _run, clock, session = start_drill(runbooks)
+    clock.advance(timedelta(minutes=2))
+    [proposal] = session.poll().proposals
+    session.dismiss_incident(proposal.id, "posts are about another brand")
+    with pytest.raises(ChainError, match="state the goal"):
+        session.reopen_incident(proposal.id, "it is ours after all")
+    assert session.reopen_incident(proposal.id, "it is ours after all", goal="stop the spread").status is (
+        IncidentStatus.OPEN
+    )
+
+
+def test_severity_is_raised_and_lowered_within_its_scale(runbooks: RunbookSet) -> None:
+    session, incident_id = opened(runbooks)
+    with pytest.raises(ChainError, match="already critical"):
+        session.change_severity(incident_id, +1)
+    assert session.change_severity(incident_id, -2).severity == Severity.MEDIUM
+    assert session.change_severity(incident_id, +1).severity == Severity.HIGH
+
+
+def test_an_incident_is_opened_by_hand_from_a_mention_and_mentions_are_linked(runbooks: RunbookSet) -> None:
+    _run, clock, session = start_drill(runbooks)
+    clock.advance(timedelta(seconds=12))
+    first, second = session.poll().mentions
+    incident = session.open_from_mention(second, "offensive-post", "get the ad taken down today")
+    assert incident.status is IncidentStatus.OPEN and incident.linked == {second.id}
+    assert incident.trigger == f"opened by hand from mention #{second.id}"
+    with pytest.raises(ChainError, match="already has incident"):
+        session.open_from_mention(first, "offensive-post", "again")
+    assert session.link_mention(incident.id, first.id).linked == {first.id, second.id}
+    with pytest.raises(ChainError, match="already linked"):
+        session.link_mention(incident.id, first.id)
+
+
+def test_a_locked_step_needs_an_override_with_a_reason_which_is_recorded(runbooks: RunbookSet) -> None:
+    session, incident_id = opened(runbooks)
+    with pytest.raises(ChainError, match="locked until notify-pr"):
+        session.complete_step(incident_id, "holding-statement")
+    session.start_step(incident_id, "notify-pr")
+    assert step_state(session.incident(incident_id), "notify-pr").status is StepStatus.IN_PROGRESS
+    with pytest.raises(ChainError, match="locked until notify-pr"):
+        session.complete_step(incident_id, "holding-statement")
+    done = session.complete_step(incident_id, "holding-statement", override="PR advisor approved by phone")
+    state = step_state(done, "holding-statement")
+    assert state.status is StepStatus.DONE and state.override == "PR advisor approved by phone"
+    [event] = [e for e in session.events_of(incident_id) if e.step_id == "holding-statement"]
+    assert event.payload == {"override": "PR advisor approved by phone", "gates": ["notify-pr"]}
+
+
+def test_undo_takes_an_action_back_as_a_new_event(runbooks: RunbookSet) -> None:
+    session, incident_id = opened(runbooks)
+    session.complete_step(incident_id, "notify-pr")
+    session.skip_step(incident_id, "facts", "known already")
+    incident, what = session.undo(incident_id)
+    assert what == "step.skipped facts"
+    assert step_state(incident, "facts").status is StepStatus.PENDING
+    assert step_state(incident, "notify-pr").status is StepStatus.DONE
+    incident, what = session.undo(incident_id)
+    assert what == "step.done notify-pr" and step_state(incident, "notify-pr").status is StepStatus.PENDING
+    kinds = [event.kind for event in session.events_of(incident_id)]
+    assert kinds.count("step.done") == 1 and kinds.count("action.undone") == 2, "history is never rewritten"
+    with pytest.raises(ChainError, match="nothing to undo"):
+        session.undo(incident_id)
+
+
+def test_ad_hoc_steps_roles_and_handovers(runbooks: RunbookSet) -> None:
+    session, incident_id = opened(runbooks)
+    incident = session.add_step(incident_id, "Call the consumer portal back", "pr-liaison", timedelta(minutes=30))
+    [added] = incident.added_steps
+    assert added.id == "added-1" and added.deadline == timedelta(minutes=30)
+    assert step_state(session.complete_step(incident_id, "added-1"), "added-1").status is StepStatus.DONE
+    session.assign_role(incident_id, "lead", "Anna")
+    incident = session.assign_role(incident_id, "lead", "Ben")
+    assert incident.roles == {"lead": "Ben"}
+    [_, handover] = [e for e in session.events_of(incident_id) if e.kind == "role.assigned"]
+    assert handover.payload == {"role": "lead", "person": "Ben", "handover_from": "Anna"}
+
+
+def test_deadlines_ring_once_when_due_soon_and_once_when_missed_also_after_a_restart(runbooks: RunbookSet) -> None:
+    run, clock, session = start_drill(runbooks)
+    clock.advance(timedelta(minutes=2))
+    [proposal] = session.poll().proposals
+    session.open_incident(proposal.id, "stop the spread")
+    assert session.due_alerts() == []
+    clock.advance(timedelta(minutes=8, seconds=30))  # notify-pr (10m) is due in 1:30
+    assert [(step.id, kind) for _, step, kind in session.due_alerts()] == [("notify-pr", "due-soon")]
+    assert session.due_alerts() == []
+    clock.advance(timedelta(minutes=2))
+    assert [(step.id, kind) for _, step, kind in session.due_alerts()] == [("notify-pr", "missed")]
+    resumed = drill_session(run, runbooks, clock, "tester")
+    assert resumed.due_alerts() == [], "a restart does not ring again"
+
+
+def test_metrics_time_to_detect_open_steps_and_missed_deadlines(runbooks: RunbookSet) -> None:
+    _run, clock, session = start_drill(runbooks)
+    clock.advance(timedelta(minutes=2))
+    [proposal] = session.poll().proposals
+    clock.advance(timedelta(minutes=1))
+    session.open_incident(proposal.id, "stop the spread")
+    clock.advance(timedelta(minutes=5))
+    session.complete_step(proposal.id, "notify-pr")
+    clock.advance(timedelta(minutes=20))
+    figures = session.metrics(proposal.id)
+    first_match = next(m.received_at for m in session.journal.mentions() if m.matches)
+    assert figures.time_to_detect == proposal.proposed_at - first_match
+    assert figures.time_to_open == timedelta(minutes=1)
+    steps = {step.step_id: step for step in figures.steps}
+    assert steps["notify-pr"].took == timedelta(minutes=5) and not steps["notify-pr"].missed
+    assert steps["facts"].missed and steps["facts"].took is None, "20m deadline, still open after 25m"
+    assert [step.step_id for step in figures.missed] == ["facts"]
+
+
+def test_a_restarted_session_resumes_every_incident_with_its_chain(runbooks: RunbookSet) -> None:
+    run, clock, session = start_drill(runbooks)
+    clock.advance(timedelta(minutes=2))
+    [proposal] = session.poll().proposals
+    session.open_incident(proposal.id, "stop the spread")
+    session.complete_step(proposal.id, "notify-pr")
+    session.skip_step(proposal.id, "facts", "known")
+    session.undo(proposal.id)
+    session.add_step(proposal.id, "Call back the journalist", "pr-liaison", timedelta(minutes=15))
+    session.assign_role(proposal.id, "scribe", "Carla")
+    resumed = drill_session(run, runbooks, clock, "tester")
+    assert resumed.incidents() == session.incidents()
