@@ -1,10 +1,15 @@
 from __future__ import annotations
 
 import io
+import json
 import os
+import socket
+import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -27,6 +32,7 @@ T0 = datetime(2026, 11, 22, 9, 0, 0, tzinfo=UTC)
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Every test gets its own SMWAR_HOME and a fixed time zone."""
     monkeypatch.setenv("SMWAR_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")  # never the tester's own
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     yield tmp_path / "home"
@@ -62,3 +68,58 @@ def screen_text(app: App[object]) -> str:
     )
     console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
     return console.export_text(styles=False)
+
+
+def notices(app: App[object]) -> list[str]:
+    """The messages of the notifications (toasts) the app has raised so far."""
+    return [notification.message for notification in app._notifications]
+
+
+@dataclass
+class Webhook:
+    """A local webhook: /hook answers 200, /fail 500, /slow waits until the test ends."""
+
+    port: int
+    requests: list[tuple[str, str, dict[str, object]]] = field(default_factory=list)
+
+    def url(self, path: str = "/hook", auth: str = "") -> str:
+        return f"json://{auth}127.0.0.1:{self.port}{path}"
+
+
+@pytest.fixture(autouse=True)
+def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+
+
+@pytest.fixture
+def webhook() -> Iterator[Webhook]:
+    release = threading.Event()
+    received: list[tuple[str, str, dict[str, object]]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            received.append((self.command, self.path, payload))
+            if self.path == "/slow":
+                release.wait(10)
+            self.send_response(500 if self.path == "/fail" else 200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield Webhook(server.server_address[1], received)
+    release.set()
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

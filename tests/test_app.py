@@ -80,6 +80,8 @@ async def test_a_trigger_proposes_an_incident_and_the_chain_is_worked_and_journa
 
         await pilot.press("down", "down", "d")  # the holding statement waits for notify-pr
         await pilot.pause()
+        assert "Override the gate of step 'holding-statement'?" in screen_text(app)
+        await pilot.press("escape")
         assert session.incident(proposal.id).steps.get("holding-statement") is None
         await pilot.press("up", "up", "d")
         await pilot.press("down", "s")

@@ -12,7 +12,17 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from smwar.errors import SmwarError
-from smwar.model import AdHocStep, Delivery, Event, Incident, IncidentStatus, Note, StepState, StepStatus
+from smwar.model import (
+    AdHocStep,
+    Delivery,
+    Event,
+    Incident,
+    IncidentStatus,
+    JournaledMention,
+    Note,
+    StepState,
+    StepStatus,
+)
 from smwar.runbooks.definitions import Scenario, Severity, Step
 
 PROPOSED = "incident.proposed"
@@ -182,6 +192,11 @@ def due_at(incident: Incident, step: Step) -> datetime | None:
     return incident.opened_at + step.deadline if incident.opened_at else None
 
 
+def due_soon_window(step: Step) -> timedelta:
+    """How long before its deadline a step counts as due soon."""
+    return min(step.deadline * DUE_SOON_SHARE, DUE_SOON_MAX)
+
+
 def deadline_alert(incident: Incident, step: Step, now: datetime) -> str | None:
     """`missed` or `due-soon` if the open step has crossed into that state and was not rung for
     it yet; None otherwise."""
@@ -195,10 +210,21 @@ def deadline_alert(incident: Incident, step: Step, now: datetime) -> str | None:
         return None
     if now >= due:
         return None if (step.id, MISSED) in incident.alerts else MISSED
-    if due - now <= min(step.deadline * DUE_SOON_SHARE, DUE_SOON_MAX):
+    if due - now <= due_soon_window(step):
         rung = (step.id, DUE_SOON) in incident.alerts or (step.id, MISSED) in incident.alerts
         return None if rung else DUE_SOON
     return None
+
+
+def concerns(incident: Incident, scenario: Scenario, item: JournaledMention) -> bool:
+    """Whether a mention belongs to the incident: linked by hand, or matching its scenario from
+    the trigger window before the proposal until the incident closed."""
+    if item.id in incident.linked:
+        return True
+    if not any(match.scenario_id == incident.scenario_id for match in item.matches):
+        return False
+    start = incident.proposed_at - scenario.trigger.within
+    return item.received_at >= start and (incident.closed_at is None or item.received_at <= incident.closed_at)
 
 
 def last_undoable(events: Iterable[Event]) -> Event | None:

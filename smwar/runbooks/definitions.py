@@ -95,6 +95,9 @@ class Contact(Strict):
     name: str
     role: str
     reach: str
+    # an apprise URL (ntfy://…, json://…) when it holds no secret; one with a password or token
+    # goes in the OS keyring instead: `smwar contacts set-url ID`
+    notify_url: str | None = None
 
 
 class Author(Strict):
@@ -287,6 +290,9 @@ class RunbookSet(Strict):
 
     def request_type(self, type_id: str) -> RequestType:
         return next(request_type for request_type in self.request_types if request_type.id == type_id)
+
+    def contact(self, contact_id: str) -> Contact:
+        return next(contact for contact in self.contacts if contact.id == contact_id)
 
     def find_scenario(self, scenario_id: str) -> Scenario | None:
         """The scenario, or None if the set no longer has it (old journal entries may name it)."""

@@ -18,13 +18,16 @@ from textual.worker import Worker, WorkerState
 
 from smwar.clock import MAX_SPEED, MIN_SPEED, DrillClock
 from smwar.engine.drill import DrillRun
+from smwar.engine.notifications import notify_step
 from smwar.engine.session import Session, Update
 from smwar.errors import InputError, InputErrors, SmwarError
-from smwar.model import Incident, IncidentStatus
+from smwar.incidents.chain import concerns, find_step, missing_gates
+from smwar.model import Delivery, Incident, IncidentStatus
 from smwar.runbooks.watch import RunbookWatch
 from smwar.timespan import format_offset
+from smwar.tui.acting import ask, attempt
 from smwar.tui.screens.incident import IncidentScreen
-from smwar.tui.screens.prompt import TextPrompt
+from smwar.tui.screens.prompt import ChoicePrompt, TextPrompt
 from smwar.tui.widgets.board import ScenarioBoard
 from smwar.tui.widgets.chain import ChainTable
 from smwar.tui.widgets.detail import MentionDetail
@@ -75,6 +78,30 @@ class WarRoomApp(App[None]):
             id="incident.dismiss",
         ),
         Binding("i", "show_incident", "Incident", tooltip="Show the incident's checklist", id="incident.show"),
+        Binding(
+            "O",
+            "open_by_hand",
+            "Open from mention",
+            show=False,
+            tooltip="Open an incident by hand for the highlighted mention",
+            id="incident.open_by_hand",
+        ),
+        Binding(
+            "l",
+            "link_mention",
+            "Link",
+            show=False,
+            tooltip="Link the highlighted mention to the incident shown on the right",
+            id="incident.link",
+        ),
+        Binding(
+            "F",
+            "filter_feed",
+            "Filter",
+            show=False,
+            tooltip="Show only the mentions of the incident shown on the right (again: all)",
+            id="feed.filter",
+        ),
         Binding("tab", "focus_next", "Next pane", show=False, id="app.focus_next"),
     ]
 
@@ -247,11 +274,25 @@ class WarRoomApp(App[None]):
     # -- views -------------------------------------------------------------------------
 
     def refresh_views(self) -> None:
+        self._ring_deadlines()
         self.query_one("#board", ScenarioBoard).show(self.session.scenario_stats())
         self._show_chain()
         self.query_one("#status", Static).update(self._status_text())
-        if isinstance(self.screen, IncidentScreen):
+        if isinstance(self.screen, IncidentScreen) and self.screen.is_mounted:
             self.screen.refresh_view()
+
+    def _ring_deadlines(self) -> None:
+        """Due-soon and overdue steps ring once each (the session journals that they did)."""
+        for incident, step, kind in self.session.due_alerts():
+            self.bell()
+            due = "is overdue" if kind == "missed" else "is due soon"
+            self.notify(
+                f"Incident #{incident.id}: “{step.title}” {due}.",
+                title="Deadline",
+                severity="error" if kind == "missed" else "warning",
+                timeout=20,
+                markup=False,
+            )
 
     def _show_chain(self) -> None:
         incident = self.session.incident(self.focused_incident) if self.focused_incident else None
@@ -288,7 +329,7 @@ class WarRoomApp(App[None]):
                 if remaining
                 else " · source: drill script (all injects played)"
             )
-        status.append(f" · {len(feed.items)} mentions")
+        status.append(f" · {len(feed.all_items)} mentions")
         open_count = sum(1 for i in self.session.incidents() if i.status is IncidentStatus.OPEN)
         status.append(f" · {open_count} open incident{'s' if open_count != 1 else ''}")
         status.append(f" · {now.astimezone():%H:%M:%S}")
@@ -328,7 +369,7 @@ class WarRoomApp(App[None]):
         def opened(goal: str | None) -> None:
             if goal is None:
                 return
-            if self._attempt(lambda: self.session.open_incident(incident.id, goal)):
+            if attempt(self, lambda: self.session.open_incident(incident.id, goal)):
                 self.focused_incident = incident.id
                 self.push_screen(IncidentScreen(self.session, incident.id))
 
@@ -349,7 +390,7 @@ class WarRoomApp(App[None]):
 
         def dismissed(reason: str | None) -> None:
             if reason is not None:
-                self._attempt(lambda: self.session.dismiss_incident(incident.id, reason))
+                attempt(self, lambda: self.session.dismiss_incident(incident.id, reason))
 
         self.push_screen(
             TextPrompt(
@@ -359,6 +400,91 @@ class WarRoomApp(App[None]):
             ),
             dismissed,
         )
+
+    def action_open_by_hand(self) -> None:
+        item = self.query_one("#feed", Feed).selected
+        if item is None:
+            self.notify("Highlight a mention in the feed first.", severity="warning")
+            return
+        scenarios = self.session.runbooks.scenarios
+        best = item.best.scenario_id if item.best else None
+
+        def chosen(scenario_id: str | None) -> None:
+            if scenario_id is None:
+                return
+
+            def open_it(goal: str) -> None:
+                incident = self.session.open_from_mention(item, scenario_id, goal)
+                self.focused_incident = incident.id
+                self.push_screen(IncidentScreen(self.session, incident.id))
+
+            ask(
+                self,
+                f"Open an incident from mention #{item.id}",
+                "State the goal for this incident, as the team will be measured against it.",
+                open_it,
+                placeholder="e.g. stop the spread, answer every affected customer within 2 hours",
+            )
+
+        self.push_screen(
+            ChoicePrompt(
+                "Which scenario is this?",
+                "The incident follows that scenario's reaction chain.",
+                [(scenario.id, scenario.title) for scenario in scenarios],
+                selected=best,
+            ),
+            chosen,
+        )
+
+    def action_link_mention(self) -> None:
+        item = self.query_one("#feed", Feed).selected
+        if item is None or self.focused_incident is None:
+            self.notify("Highlight a mention, and show an incident on the right.", severity="warning")
+            return
+        incident_id = self.focused_incident
+        if attempt(self, lambda: self.session.link_mention(incident_id, item.id)):
+            self.notify(f"Mention #{item.id} linked to incident #{incident_id}.", markup=False)
+
+    def action_filter_feed(self) -> None:
+        feed = self.query_one("#feed", Feed)
+        if feed.keep is not None or self.focused_incident is None:
+            feed.show_only(None)
+            feed.border_title = "Feed"
+            return
+        incident_id = self.focused_incident
+        incident = self.session.incident(incident_id)
+        scenario = self.session.runbooks.find_scenario(incident.scenario_id)
+        if scenario is None:
+            return
+        feed.show_only(lambda item: concerns(self.session.incident(incident_id), scenario, item))
+        feed.border_title = f"Feed · incident #{incident_id} only (F: all)"
+
+    def send_notifications(self, incident_id: int, step_id: str) -> None:
+        """Notify a step's contacts off the UI thread; results arrive as toasts and in the step."""
+        self.notify(f"Notifying for step {step_id!r}…", markup=False)
+        self._notify_worker(incident_id, step_id)
+
+    @work(thread=True, group="notifications", exit_on_error=False)
+    def _notify_worker(self, incident_id: int, step_id: str) -> None:
+        deliveries = notify_step(self.session, incident_id, step_id, simulated=self.drill is not None)
+        self.call_from_thread(self._show_deliveries, deliveries)
+
+    def _show_deliveries(self, deliveries: list[Delivery]) -> None:
+        if not deliveries:
+            self.notify("Everyone on this step has been reached already.", markup=False)
+        for delivery in deliveries:
+            if delivery.ok:
+                self.notify(f"{delivery.contact_id}: {delivery.detail}", title="Notified", markup=False)
+            else:
+                self.bell()
+                self.notify(
+                    f"{delivery.contact_id}: {delivery.detail}\nPress m on the step to try again.",
+                    title="Notification failed",
+                    severity="error",
+                    timeout=30,
+                    markup=False,
+                )
+        self.refresh_views()
 
     def action_show_incident(self) -> None:
         if self.focused_incident is not None:
@@ -372,41 +498,42 @@ class WarRoomApp(App[None]):
 
     def on_chain_table_act(self, message: ChainTable.Act) -> None:
         incident_id, step_id = message.incident_id, message.step_id
+        session = self.session
         if message.action == "done":
-            self._attempt(lambda: self.session.complete_step(incident_id, step_id))
+            incident = session.incident(incident_id)
+            scenario = session.runbooks.scenario(incident.scenario_id)
+            waiting = missing_gates(incident, find_step(incident, scenario, step_id))
+            if not waiting:
+                attempt(self, lambda: session.complete_step(incident_id, step_id))
+                return
+            ask(
+                self,
+                f"Override the gate of step {step_id!r}?",
+                f"It waits for {', '.join(waiting)}. Doing it anyway is recorded with your reason.",
+                lambda reason: session.complete_step(incident_id, step_id, override=reason),
+                placeholder="e.g. the PR advisor approved by phone",
+            )
+        elif message.action == "start":
+            attempt(self, lambda: session.start_step(incident_id, step_id))
         elif message.action == "skip":
-
-            def skipped(reason: str | None) -> None:
-                if reason is not None:
-                    self._attempt(lambda: self.session.skip_step(incident_id, step_id, reason))
-
-            self.push_screen(
-                TextPrompt(
-                    f"Skip step {step_id!r}", "Why is this step skipped?", placeholder="e.g. no media coverage yet"
-                ),
-                skipped,
+            ask(
+                self,
+                f"Skip step {step_id!r}",
+                "Why is this step skipped?",
+                lambda reason: session.skip_step(incident_id, step_id, reason),
+                placeholder="e.g. no media coverage yet",
             )
         elif message.action == "note":
             self.ask_note(incident_id, step_id)
 
     def ask_note(self, incident_id: int, step_id: str | None) -> None:
-        def noted(text: str | None) -> None:
-            if text is not None:
-                self._attempt(lambda: self.session.add_note(incident_id, step_id, text))
-
         about = f"step {step_id!r}" if step_id else f"incident #{incident_id}"
-        self.push_screen(TextPrompt(f"Note on {about}", "What should the record say?"), noted)
-
-    def _attempt(self, action: object) -> bool:
-        """Run an operator action; on refusal say why. Views refresh from the committed state."""
-        try:
-            action()  # type: ignore[operator]
-        except SmwarError as exc:
-            self.notify(str(exc), title="Not done", severity="error", markup=False)
-            self.bell()
-            return False
-        self.refresh_views()
-        return True
+        ask(
+            self,
+            f"Note on {about}",
+            "What should the record say?",
+            lambda text: self.session.add_note(incident_id, step_id, text),
+        )
 
     def action_toggle_pause(self) -> None:
         clock = self.session.clock

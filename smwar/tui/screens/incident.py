@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from rich.console import Group
 from rich.text import Text
 from textual.app import ComposeResult
@@ -11,12 +13,16 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from smwar.engine.session import Session
-from smwar.incidents.chain import incident_notes, missing_gates, step_state
-from smwar.model import Incident
+from smwar.incidents.chain import ChainError, incident_notes, missing_gates, severity, step_state
+from smwar.incidents.metrics import IncidentMetrics
+from smwar.model import Incident, StepStatus
 from smwar.runbooks.definitions import Step
-from smwar.timespan import format_offset
+from smwar.timespan import format_offset, parse_duration
+from smwar.tui.acting import ask, attempt
 from smwar.tui.text import local_time
 from smwar.tui.widgets.chain import ChainTable
+
+DEFAULT_DUE = timedelta(minutes=30)
 
 
 class IncidentScreen(Screen[None]):
@@ -24,6 +30,25 @@ class IncidentScreen(Screen[None]):
         Binding("escape", "app.pop_screen", "Back", tooltip="Back to the war room", id="incident.back"),
         Binding(
             "N", "note_incident", "Incident note", tooltip="Add a note to the incident as a whole", id="incident.note"
+        ),
+        Binding(
+            "u", "undo", "Undo", tooltip="Take back the newest step, note, role or severity action", id="incident.undo"
+        ),
+        Binding(
+            "m", "notify", "Notify", tooltip="Send the highlighted step's notifications (again)", id="incident.notify"
+        ),
+        Binding("a", "add_step", "Add step", tooltip="Add an ad-hoc step to the chain", id="incident.add_step"),
+        Binding(
+            "r", "assign_role", "Role", tooltip="Give a role to a person (a handover if taken)", id="incident.role"
+        ),
+        Binding("greater_than_sign", "severity(1)", "Severity up", key_display=">", show=False, id="incident.sev_up"),
+        Binding("less_than_sign", "severity(-1)", "Severity down", key_display="<", show=False, id="incident.sev_down"),
+        Binding("R", "resolve", "Resolve", tooltip="Resolve the incident (asks how it ended)", id="incident.resolve"),
+        Binding(
+            "V", "review", "Reviewed", show=False, tooltip="Mark the resolved incident reviewed", id="incident.review"
+        ),
+        Binding(
+            "O", "reopen", "Reopen", show=False, tooltip="Reopen a closed incident (asks why)", id="incident.reopen"
         ),
     ]
 
@@ -60,12 +85,17 @@ class IncidentScreen(Screen[None]):
         head = Text(end="")
         head.append(f"Incident #{incident.id} · {scenario.title}\n", style="bold")
         head.append(
-            f"{incident.status.upper()} · severity {scenario.severity} · proposed {local_time(incident.proposed_at)} "
-            f"because {incident.trigger}"
+            f"{incident.status.upper()} · severity {severity(incident, scenario)} · "
+            f"proposed {local_time(incident.proposed_at)} because {incident.trigger}"
         )
-        if incident.opened_at is not None:
+        if incident.opened_at is not None and incident.closed_at is None:
             head.append(f" · open for {format_offset(now - incident.opened_at)}")
         head.append(f"\nGoal: {incident.goal or '— (press o on the board to open it and state the goal)'}")
+        if incident.outcome:
+            head.append(f"\nOutcome: {incident.outcome}")
+        head.append(f"\n{measured(self.session.metrics(incident.id))}")
+        if incident.roles:
+            head.append("\nRoles: " + " · ".join(f"{role} {person}" for role, person in sorted(incident.roles.items())))
         notes = incident_notes(incident)
         if notes:
             head.append(f"\nNotes: {len(notes)} · latest: {notes[-1].text}", style="italic")
@@ -84,6 +114,111 @@ class IncidentScreen(Screen[None]):
     def action_note_incident(self) -> None:
         self.app.ask_note(self.incident_id, None)  # type: ignore[attr-defined]
 
+    def action_undo(self) -> None:
+        def undo() -> None:
+            _, what = self.session.undo(self.incident_id)
+            self.app.notify(f"Undone: {what}", title="Undo", markup=False)
+
+        attempt(self.app, undo)  # type: ignore[arg-type]
+
+    def action_notify(self) -> None:
+        step = self.query_one(ChainTable).selected_step
+        if step is None or not step.notify:
+            self.app.notify("The highlighted step notifies no one.", severity="warning")
+            return
+        self.app.send_notifications(self.incident_id, step.id)  # type: ignore[attr-defined]
+
+    def action_add_step(self) -> None:
+        def add(text: str) -> None:
+            title, role, due_in = parse_step(text)
+            self.session.add_step(self.incident_id, title, role, due_in)
+
+        ask(
+            self.app,  # type: ignore[arg-type]
+            "Add a step to the chain",
+            "Its title; optionally @role and when it is due (+15m). Default: @lead, due in 30 minutes.",
+            add,
+            placeholder="e.g. Call the consumer portal back @pr-liaison +20m",
+        )
+
+    def action_assign_role(self) -> None:
+        def assign(text: str) -> None:
+            role, _, person = text.partition("=")
+            if not person.strip():
+                raise ChainError("write it as role = person, e.g. lead = Anna")
+            self.session.assign_role(self.incident_id, role.strip(), person.strip())
+
+        roles = ", ".join(sorted({step.role for step in self.query_one(ChainTable).steps}))
+        ask(
+            self.app,  # type: ignore[arg-type]
+            "Assign a role",
+            f"role = person. Roles in this chain: {roles}. Giving a taken role to someone else is a handover.",
+            assign,
+            placeholder="e.g. lead = Anna",
+        )
+
+    def action_severity(self, steps: int) -> None:
+        attempt(self.app, lambda: self.session.change_severity(self.incident_id, steps))  # type: ignore[arg-type]
+
+    def action_resolve(self) -> None:
+        ask(
+            self.app,  # type: ignore[arg-type]
+            f"Resolve incident #{self.incident_id}",
+            f"How did it end, measured against the goal: {self.incident.goal or '—'}",
+            lambda outcome: self.session.resolve_incident(self.incident_id, outcome),
+            placeholder="e.g. statement out in 25 min, all 14 affected customers answered",
+        )
+
+    def action_review(self) -> None:
+        ask(
+            self.app,  # type: ignore[arg-type]
+            f"Mark incident #{self.incident_id} reviewed",
+            "The review's main lesson, for the record.",
+            lambda note: self.session.review_incident(self.incident_id, note),
+        )
+
+    def action_reopen(self) -> None:
+        ask(
+            self.app,  # type: ignore[arg-type]
+            f"Reopen incident #{self.incident_id}",
+            "Why does it need the team again?",
+            lambda reason: self.session.reopen_incident(self.incident_id, reason, goal=reason),
+            placeholder="e.g. a second wave of reports",
+        )
+
+
+def parse_step(text: str) -> tuple[str, str, timedelta]:
+    """ "Call back @pr-liaison +20m" -> ("Call back", "pr-liaison", 20 minutes)."""
+    role, due, words = "lead", DEFAULT_DUE, []
+    for word in text.split():
+        if word.startswith("@") and len(word) > 1:
+            role = word[1:]
+        elif word.startswith("+") and (duration := _duration(word[1:])) is not None:
+            due = duration
+        else:
+            words.append(word)
+    return " ".join(words), role, due
+
+
+def _duration(text: str) -> timedelta | None:
+    try:
+        return parse_duration(text)
+    except ValueError:
+        return None
+
+
+def measured(figures: IncidentMetrics) -> str:
+    """The incident's figures in one line."""
+
+    def took(span: timedelta | None) -> str:
+        return format_offset(span) if span is not None else "—"
+
+    missed = figures.missed
+    return (
+        f"Detected after {took(figures.time_to_detect)} · opened after {took(figures.time_to_open)} · "
+        f"deadlines missed: {len(missed)}" + (f" ({', '.join(step.step_id for step in missed)})" if missed else "")
+    )
+
 
 def step_detail(incident: Incident, step: Step) -> list[Text]:
     state = step_state(incident, step.id)
@@ -98,11 +233,18 @@ def step_detail(incident: Incident, step: Step) -> list[Text]:
                 + (f" — reason: {state.reason}" if state.reason else "")
             )
         )
+    if state.override:
+        lines.append(Text(f"⚠ gate overridden: {state.override}", style="bold"))
     waiting = missing_gates(incident, step)
-    if waiting and state.by is None:
-        lines.append(Text(f"🔒 waits for: {', '.join(waiting)}", style="bold"))
+    if waiting and state.status not in (StepStatus.DONE, StepStatus.SKIPPED):
+        lines.append(Text(f"🔒 waits for: {', '.join(waiting)} (d asks for a reason to override)", style="bold"))
     if step.notify:
-        lines.append(Text(f"notify: {', '.join(step.notify)}"))
+        lines.append(Text(f"notify: {', '.join(step.notify)} (m sends)"))
+    for delivery in state.deliveries:
+        mark = "simulated (drill)" if delivery.simulated else ("sent" if delivery.ok else "FAILED")
+        line = Text(f"  ✉ {local_time(delivery.at)} {delivery.contact_id}: {mark}")
+        line.append(f" — {delivery.detail}", style="" if delivery.ok else "bold")
+        lines.append(line)
     if step.channel:
         lines.append(Text(f"channel: {step.channel}"))
     if step.help:

@@ -7,7 +7,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Static
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
 
 
 class TextPrompt(ModalScreen[str | None]):
@@ -34,6 +35,41 @@ class TextPrompt(ModalScreen[str | None]):
             self.dismiss(event.value.strip())
         else:
             self.query_one("#prompt-hint", Static).update(Text("This cannot be empty.", style="bold"))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ChoicePrompt(ModalScreen[str | None]):
+    """Dismisses with the id of the chosen option, or None when cancelled."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="choice.cancel")]
+
+    def __init__(
+        self, title: str, explanation: str, options: list[tuple[str, str]], selected: str | None = None
+    ) -> None:
+        super().__init__()
+        self._title = title
+        self._explanation = explanation
+        self._options = options  # (id, label)
+        self._selected = selected
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="prompt"):
+            yield Static(Text(self._title, style="bold"), id="prompt-title")
+            yield Static(Text(self._explanation), id="prompt-explanation")
+            yield OptionList(*(Option(label, id=key) for key, label in self._options), id="prompt-choice")
+            yield Static(Text("enter to choose · escape to cancel", style="italic"), id="prompt-hint")
+
+    def on_mount(self) -> None:
+        choice = self.query_one(OptionList)
+        keys = [key for key, _ in self._options]
+        if self._selected in keys:
+            choice.highlighted = keys.index(self._selected)
+        choice.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

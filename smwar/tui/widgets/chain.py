@@ -9,19 +9,19 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
-from smwar.incidents.chain import missing_gates, step_state
+from smwar.incidents.chain import chain_steps, due_soon_window, missing_gates, step_state
 from smwar.model import Incident, IncidentStatus, StepStatus
 from smwar.runbooks.definitions import Scenario, Step
 from smwar.timespan import format_offset
 from smwar.tui.text import local_time
 
-DUE_SOON_SECONDS = 300
-GLYPHS = {StepStatus.PENDING: "☐", StepStatus.DONE: "☑", StepStatus.SKIPPED: "⤼"}
+GLYPHS = {StepStatus.PENDING: "☐", StepStatus.IN_PROGRESS: "▶", StepStatus.DONE: "☑", StepStatus.SKIPPED: "⤼"}
 
 
 class ChainTable(DataTable[Text]):
     BINDINGS = [
         Binding("d", "act('done')", "Done", tooltip="Mark the highlighted step done", id="chain.done"),
+        Binding("p", "act('start')", "In progress", tooltip="Mark the highlighted step in progress", id="chain.start"),
         Binding("s", "act('skip')", "Skip", tooltip="Skip the highlighted step (asks for a reason)", id="chain.skip"),
         Binding("n", "act('note')", "Note", tooltip="Add a note to the highlighted step", id="chain.note"),
     ]
@@ -38,7 +38,7 @@ class ChainTable(DataTable[Text]):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.incident: Incident | None = None
-        self.scenario: Scenario | None = None
+        self.steps: list[Step] = []
 
     def on_mount(self) -> None:
         self.add_column(" ", key="status")
@@ -50,19 +50,20 @@ class ChainTable(DataTable[Text]):
         """Show `incident`'s chain, keeping the highlighted step where it was."""
         same = self.incident is not None and incident is not None and self.incident.id == incident.id
         row = self.cursor_row if same else 0
-        self.incident, self.scenario = incident, scenario
+        self.incident = incident
+        self.steps = chain_steps(incident, scenario) if incident is not None and scenario is not None else []
         self.clear()
-        if incident is None or scenario is None:
+        if incident is None:
             return
-        for step in scenario.step:
+        for step in self.steps:
             self.add_row(*step_cells(incident, step, now), key=step.id)
         self.move_cursor(row=min(row, self.row_count - 1), animate=False)
 
     @property
     def selected_step(self) -> Step | None:
-        if self.scenario is None or not self.row_count:
+        if not self.steps or not self.row_count:
             return None
-        return self.scenario.step[self.cursor_row]
+        return self.steps[self.cursor_row]
 
     def action_act(self, action: str) -> None:
         step = self.selected_step
@@ -72,22 +73,28 @@ class ChainTable(DataTable[Text]):
 
 def step_cells(incident: Incident, step: Step, now: datetime) -> tuple[Text, Text, Text, Text]:
     state = step_state(incident, step.id)
-    locked = state.status is StepStatus.PENDING and bool(missing_gates(incident, step))
-    glyph = "🔒" if locked else GLYPHS[state.status]
-    title = Text(step.title, style="dim" if state.status is not StepStatus.PENDING else "")
+    finished = state.status in (StepStatus.DONE, StepStatus.SKIPPED)
+    locked = not finished and bool(missing_gates(incident, step))
+    glyph = "🔒" if locked and state.status is StepStatus.PENDING else GLYPHS[state.status]
+    title = Text(step.title, style="dim" if finished else "")
+    if state.override:
+        title.append("  ⚠ gate overridden", style="bold")
     if state.notes:
         title.append(f"  ✎{len(state.notes)}", style="italic")
-    return Text(glyph), due_text(incident, step, now), title, Text(step.role)
+    failed = {d.contact_id for d in state.deliveries if not d.ok} - {d.contact_id for d in state.deliveries if d.ok}
+    if failed:
+        title.append(f"  ✉ failed: {', '.join(sorted(failed))}", style="bold reverse")
+    role = incident.roles.get(step.role)
+    return Text(glyph), due_text(incident, step, now), title, Text(f"{step.role} ({role})" if role else step.role)
 
 
 def due_text(incident: Incident, step: Step, now: datetime) -> Text:
     state = step_state(incident, step.id)
-    if state.status is not StepStatus.PENDING and state.at is not None:
+    if state.status in (StepStatus.DONE, StepStatus.SKIPPED) and state.at is not None:
         return Text(f"{state.status} {local_time(state.at)}", style="dim")
     if incident.status is not IncidentStatus.OPEN or incident.opened_at is None:
         return Text(f"+{format_offset(step.deadline)}", style="dim")
     left = incident.opened_at + step.deadline - now
-    seconds = left.total_seconds()
-    if seconds < 0:
+    if left.total_seconds() < 0:
         return Text(f"overdue {format_offset(-left)}", style="bold reverse")
-    return Text(f"in {format_offset(left)}", style="bold" if seconds <= DUE_SOON_SECONDS else "")
+    return Text(f"in {format_offset(left)}", style="bold" if left <= due_soon_window(step) else "")

@@ -6,6 +6,8 @@ only bump a "N new" counter in the border, and `end` resumes following.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -60,10 +62,25 @@ class Feed(ScrollView, can_focus=True):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.items: list[JournaledMention] = []
+        self.all_items: list[JournaledMention] = []
+        self.items: list[JournaledMention] = []  # those shown: all, or those the filter keeps
+        self.keep: Callable[[JournaledMention], bool] | None = None
         self._lines: LRUCache[tuple[int, int, bool], Strip] = LRUCache(1024)
 
+    def show_only(self, keep: Callable[[JournaledMention], bool] | None) -> None:
+        """Show the mentions `keep` accepts (None: all), following the newest."""
+        self.keep = keep
+        self.items = [item for item in self.all_items if keep is None or keep(item)]
+        self._lines.clear()
+        self.virtual_size = Size(self.size.width, len(self.items))
+        self.pending = 0
+        self.action_follow()
+        self.refresh()
+
     def add(self, items: list[JournaledMention] | tuple[JournaledMention, ...]) -> None:
+        self.all_items.extend(items)
+        keep = self.keep
+        items = [item for item in items if keep is None or keep(item)]
         if not items:
             return
         self.items.extend(items)

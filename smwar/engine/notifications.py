@@ -1,0 +1,69 @@
+"""Notification steps: tell the step's contacts, through apprise, and journal each result.
+
+A contact's address is an apprise URL: from the OS keyring when it holds a secret (a Slack
+webhook, a mail password), else from the runbook's `notify_url`. In a drill nothing is sent;
+the delivery is recorded as simulated.
+"""
+
+from __future__ import annotations
+
+import keyring
+from keyring.errors import KeyringError
+
+from smwar.engine.session import Session
+from smwar.incidents.chain import find_step, severity, step_state
+from smwar.model import Delivery, Incident
+from smwar.notify import redact, send
+from smwar.runbooks.definitions import Contact, Scenario, Step
+
+KEYRING_SERVICE = "smwar"
+
+
+def keyring_name(contact_id: str) -> str:
+    return f"notify:{contact_id}"
+
+
+def contact_url(contact: Contact) -> str | None:
+    """Where to notify `contact`: the keyring's URL, else the runbook's, else None."""
+    try:
+        secret = keyring.get_password(KEYRING_SERVICE, keyring_name(contact.id))
+    except KeyringError:
+        secret = None
+    return secret or contact.notify_url
+
+
+def message(incident: Incident, scenario: Scenario, step: Step) -> tuple[str, str]:
+    """The notification's title and body: the incident's summary."""
+    title = f"[{severity(incident, scenario).upper()}] {scenario.title} (incident #{incident.id})"
+    lines = [
+        f"Status: {incident.status}. Trigger: {incident.trigger}.",
+        f"Goal: {incident.goal or '—'}",
+        f"Step: {step.title}",
+        scenario.summary,
+    ]
+    return title, "\n".join(line for line in lines if line)
+
+
+def notify_step(session: Session, incident_id: int, step_id: str, *, simulated: bool) -> list[Delivery]:
+    """Notify the step's contacts that have not been reached yet; runs off the UI thread
+    (sending blocks), journals each result as it comes."""
+    incident = session.incident(incident_id)
+    scenario = session.runbooks.scenario(incident.scenario_id)
+    step = find_step(incident, scenario, step_id)
+    reached = {delivery.contact_id for delivery in step_state(incident, step_id).deliveries if delivery.ok}
+    title, body = message(incident, scenario, step)
+    results = []
+    for contact_id in (contact for contact in step.notify if contact not in reached):
+        contact = session.runbooks.contact(contact_id)
+        now = session.clock.now()
+        if simulated:
+            delivery = Delivery(contact_id, True, "simulated: a drill never sends", now, simulated=True)
+            target = "—"
+        else:
+            url = contact_url(contact)
+            sent = send(contact_id, url, title, body)
+            delivery = Delivery(contact_id, sent.ok, sent.detail, now)
+            target = redact(url) if url else "—"
+        session.record_delivery(incident_id, step_id, delivery, target)
+        results.append(delivery)
+    return results

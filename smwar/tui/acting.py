@@ -1,0 +1,34 @@
+"""How the screens carry out an operator action: ask what it needs, run it, say if it was refused."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.app import App
+
+from smwar.errors import SmwarError
+from smwar.tui.screens.prompt import TextPrompt
+
+
+def attempt(app: App[None], action: Callable[[], object]) -> bool:
+    """Run an operator action (it commits before it returns); on refusal say why and ring."""
+    try:
+        action()
+    except SmwarError as exc:
+        app.notify(str(exc), title="Not done", severity="error", markup=False)
+        app.bell()
+        return False
+    refresh = getattr(app, "refresh_views", None)
+    if refresh is not None:
+        refresh()
+    return True
+
+
+def ask(app: App[None], title: str, explanation: str, then: Callable[[str], object], *, placeholder: str = "") -> None:
+    """Ask for one line of text, then attempt `then(text)`; escape cancels."""
+
+    def answered(text: str | None) -> None:
+        if text is not None:
+            attempt(app, lambda: then(text))
+
+    app.push_screen(TextPrompt(title, explanation, placeholder=placeholder), answered)
