@@ -12,7 +12,9 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import keyring
 import pytest
+from keyring.backends.null import Keyring as NullKeyring
 from rich.console import Console
 from textual.app import App
 
@@ -33,6 +35,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Every test gets its own SMWAR_HOME and a fixed time zone."""
     monkeypatch.setenv("SMWAR_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")  # never the tester's own
+    keyring.set_keyring(NullKeyring())
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     yield tmp_path / "home"

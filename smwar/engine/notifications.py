@@ -7,29 +7,22 @@ the delivery is recorded as simulated.
 
 from __future__ import annotations
 
-import keyring
-from keyring.errors import KeyringError
-
 from smwar.engine.session import Session
 from smwar.incidents.chain import find_step, severity, step_state
 from smwar.model import Delivery, Incident
 from smwar.notify import redact, send
 from smwar.runbooks.definitions import Contact, Scenario, Step
+from smwar.secrets import get_secret
 
-KEYRING_SERVICE = "smwar"
 
-
-def keyring_name(contact_id: str) -> str:
+def secret_name(contact_id: str) -> str:
+    """The keyring entry that holds a contact's notification URL."""
     return f"notify:{contact_id}"
 
 
 def contact_url(contact: Contact) -> str | None:
     """Where to notify `contact`: the keyring's URL, else the runbook's, else None."""
-    try:
-        secret = keyring.get_password(KEYRING_SERVICE, keyring_name(contact.id))
-    except KeyringError:
-        secret = None
-    return secret or contact.notify_url
+    return get_secret(secret_name(contact.id)) or contact.notify_url
 
 
 def message(incident: Incident, scenario: Scenario, step: Step) -> tuple[str, str]:

@@ -1,0 +1,81 @@
+"""`smwar contacts`: where notification steps reach each contact, and a test message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from smwar.cli.common import reports_errors, runbook_path
+from smwar.engine.notifications import contact_url, secret_name
+from smwar.errors import SmwarError
+from smwar.notify import redact, send
+from smwar.runbooks.definitions import Contact, RunbookSet
+from smwar.runbooks.loader import load_runbook_set
+from smwar.secrets import delete_secret, get_secret, set_secret
+
+runbooks_option = click.option(
+    "--runbooks", "runbooks_path", type=click.Path(path_type=Path), help="Runbook set (default: the one smwar uses)."
+)
+
+
+@click.group()
+def contacts() -> None:
+    """Notification addresses of the runbooks' contacts (apprise URLs)."""
+
+
+def _contact(runbooks: RunbookSet, contact_id: str) -> Contact:
+    found = next((contact for contact in runbooks.contacts if contact.id == contact_id), None)
+    if found is None:
+        known = ", ".join(contact.id for contact in runbooks.contacts)
+        raise SmwarError(f"no contact {contact_id!r} in the runbooks (contacts: {known})")
+    return found
+
+
+@contacts.command("list")
+@runbooks_option
+@reports_errors
+def list_(runbooks_path: Path | None) -> None:
+    """Each contact and where its notifications go (secrets masked)."""
+    for contact in load_runbook_set(runbook_path(runbooks_path)).contacts:
+        if get_secret(secret_name(contact.id)):
+            where = "keyring"
+        elif contact.notify_url:
+            where = f"runbook: {redact(contact.notify_url)}"
+        else:
+            where = "not set: notification steps will report it"
+        click.echo(f"{contact.id:<20} {contact.name} ({contact.role}) → {where}")
+
+
+@contacts.command("set-url")
+@click.argument("contact_id")
+@runbooks_option
+@reports_errors
+def set_url(contact_id: str, runbooks_path: Path | None) -> None:
+    """Keep CONTACT_ID's apprise URL (with its password or token) in the OS keyring."""
+    _contact(load_runbook_set(runbook_path(runbooks_path)), contact_id)
+    url = click.prompt("apprise URL (not shown)", hide_input=True).strip()
+    set_secret(secret_name(contact_id), url)
+    click.echo(f"{contact_id}: stored in the keyring as {redact(url)}")
+
+
+@contacts.command("delete-url")
+@click.argument("contact_id")
+@reports_errors
+def delete_url(contact_id: str) -> None:
+    """Forget CONTACT_ID's URL in the keyring (the runbook's notify_url, if any, applies again)."""
+    gone = delete_secret(secret_name(contact_id))
+    click.echo(f"{contact_id}: {'removed from the keyring' if gone else 'nothing was stored in the keyring'}")
+
+
+@contacts.command("test")
+@click.argument("contact_id")
+@runbooks_option
+@reports_errors
+def test(contact_id: str, runbooks_path: Path | None) -> None:
+    """Send a test notification to CONTACT_ID now and say what came of it."""
+    contact = _contact(load_runbook_set(runbook_path(runbooks_path)), contact_id)
+    delivery = send(contact.id, contact_url(contact), "smwar test", f"A test notification for {contact.name}.")
+    click.echo(f"{contact.id}: {'sent' if delivery.ok else 'FAILED'}: {delivery.detail}")
+    if not delivery.ok:
+        raise SystemExit(1)

@@ -1,0 +1,49 @@
+"""Secrets (tokens, passwords, URLs with credentials) live only in the OS keyring.
+
+Nothing else in smwar stores a secret: not the config, the runbooks, the journal, logs or
+exports. A machine without a usable keyring gets an error that says what to install.
+"""
+
+from __future__ import annotations
+
+import keyring
+from keyring.errors import KeyringError, PasswordDeleteError
+
+from smwar.errors import SmwarError
+
+SERVICE = "smwar"
+NO_BACKEND = (
+    "no usable OS keyring: smwar keeps secrets only there. On a desktop, unlock or install your "
+    "keyring (GNOME Keyring/KWallet on Linux, Keychain on macOS, Credential Manager on Windows); "
+    "on a headless machine, `pip install keyrings.alt` gives a file-based one"
+)
+
+
+class SecretStoreError(SmwarError):
+    """The keyring could not be used; the message says what to do."""
+
+
+def get_secret(name: str) -> str | None:
+    """The secret stored as `name`, or None if there is none (or no keyring to ask)."""
+    try:
+        return keyring.get_password(SERVICE, name)
+    except KeyringError:
+        return None
+
+
+def set_secret(name: str, value: str) -> None:
+    try:
+        keyring.set_password(SERVICE, name, value)
+    except KeyringError as exc:
+        raise SecretStoreError(f"{NO_BACKEND} ({exc})") from None
+
+
+def delete_secret(name: str) -> bool:
+    """Forget `name`; False if there was nothing to forget."""
+    try:
+        keyring.delete_password(SERVICE, name)
+    except PasswordDeleteError:
+        return False
+    except KeyringError as exc:
+        raise SecretStoreError(f"{NO_BACKEND} ({exc})") from None
+    return True
