@@ -42,6 +42,10 @@ async def shoot() -> None:
         app.screen.query_one(Input).value = "stop the spread; answer every affected customer within 2 hours"
         await pilot.press("enter", "d", "down", "s")
         app.screen.query_one(Input).value = "serial ranges are already known from the quality team"
+        await pilot.press("enter", "down", "p", "r")
+        app.screen.query_one(Input).value = "lead = Anna"
+        await pilot.press("enter", "r")
+        app.screen.query_one(Input).value = "pr-liaison = Katrin"
         await pilot.press("enter")
         clock.advance(timedelta(minutes=4))
         app.poll_now()
