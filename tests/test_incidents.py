@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from smwar.drills.script import find_drill
 from smwar.engine.drill import drill_session
 from smwar.engine.session import Session
 from smwar.incidents.chain import ChainError, step_state
@@ -164,3 +165,25 @@ def test_a_restarted_session_resumes_every_incident_with_its_chain(runbooks: Run
     session.assign_role(proposal.id, "scribe", "Carla")
     resumed = drill_session(run, runbooks, clock, "tester")
     assert resumed.incidents() == session.incidents()
+
+
+def test_a_restart_does_not_fire_a_trigger_again_with_the_mentions_that_fired_it(runbooks: RunbookSet) -> None:
+    run, clock, session = start_drill(runbooks, find_drill(None))
+    proposals = []
+    while not proposals:
+        clock.advance(timedelta(seconds=10))
+        proposals = [p for p in session.poll().proposals if p.scenario_id == "product-defect"]
+    session.dismiss_incident(proposals[0].id, "testing")
+    resumed = drill_session(run, runbooks, clock, "tester")
+    matched: list[object] = []
+    while not matched:
+        clock.advance(timedelta(seconds=5))
+        update = resumed.poll()
+        matched = [m for item in update.mentions for m in item.matches if m.scenario_id == "product-defect"]
+        assert [p for p in update.proposals if p.scenario_id == "product-defect"] == []
+
+
+def test_a_note_belongs_to_a_step_of_the_chain(runbooks: RunbookSet) -> None:
+    session, incident_id = opened(runbooks)
+    with pytest.raises(ChainError, match="has no step 'no-such-step'"):
+        session.add_note(incident_id, "no-such-step", "lost")

@@ -51,17 +51,21 @@ def open_drill_run(script_path: Path, *, fresh: bool, now: datetime) -> DrillRun
     while path.exists():
         suffix += 1
         path = path.with_name(f"{now:%Y%m%d-%H%M%S}-{script.drill.id}-{suffix}.sqlite")
-    journal = Journal.open(path)
-    journal.set_meta(
-        {
-            "mode": MODE_DRILL,
-            "drill_id": script.drill.id,
-            "drill_title": script.drill.title,
-            "drill_script": str(script_path.resolve()),
-            "clock_start": to_iso(now),
-        }
-    )
-    return DrillRun(journal, script, script_path, now, now, resumed=False)
+    # made whole under another name, then renamed: a kill half-way never leaves a run
+    # journal without its meta, which would block resuming
+    staging = path.with_name(f"{path.name}.new")
+    with Journal.open(staging) as journal:
+        journal.set_meta(
+            {
+                "mode": MODE_DRILL,
+                "drill_id": script.drill.id,
+                "drill_title": script.drill.title,
+                "drill_script": str(script_path.resolve()),
+                "clock_start": to_iso(now),
+            }
+        )
+    staging.replace(path)
+    return DrillRun(Journal.open(path), script, script_path, now, now, resumed=False)
 
 
 def latest_run(drill_id: str) -> Path | None:

@@ -92,8 +92,13 @@ class Session:
             recent[scenario.id] = deque(at for at in times if at >= now - RATE_WINDOW)
             watch = self._watches.get(scenario.id)
             if watch is None:
+                # mentions that already fired a proposal do not count again after a restart
+                latest = self.latest_incident(scenario.id)
+                fired = latest.proposed_at if latest is not None else None
                 watch = TriggerWatch(scenario)
-                watch.seed([at for at in times if at >= now - scenario.trigger.within])
+                watch.seed(
+                    [at for at in times if at >= now - scenario.trigger.within and (fired is None or at > fired)]
+                )
             watch.scenario = scenario
             watches[scenario.id] = watch
         self.matcher, self.runbooks, self._recent, self._watches = matcher, runbooks, recent, watches
@@ -269,6 +274,8 @@ class Session:
 
     def add_note(self, incident_id: int, step_id: str | None, text: str) -> Incident:
         with self._lock:
+            if step_id:
+                self._step(incident_id, step_id)  # a note belongs to a step of this chain
             event = chain.note(self.incident(incident_id), step_id, text, self.clock.now(), self.operator)
             return self._record(event)
 
