@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from textual.app import App
 from smwar.clock import ManualClock
 from smwar.engine.drill import DrillRun, drill_session, open_drill_run
 from smwar.engine.session import Session
+from smwar.model import Incident
 from smwar.paths import bundled_runbooks_dir
 from smwar.runbooks.definitions import RunbookSet
 from smwar.runbooks.loader import load_runbook_set
@@ -126,3 +127,22 @@ def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def until_proposed(session: Session, clock: ManualClock, scenario_id: str) -> Incident:
+    """Play the drill on until `scenario_id` is proposed."""
+    while True:
+        clock.advance(timedelta(seconds=10))
+        for proposal in session.poll().proposals:
+            if proposal.scenario_id == scenario_id:
+                return proposal
+
+
+def next_match_fires_nothing(session: Session, clock: ManualClock, scenario_id: str) -> None:
+    """Play on until the next mention matching `scenario_id`; no proposal for it may come."""
+    matched = False
+    while not matched:
+        clock.advance(timedelta(seconds=5))
+        update = session.poll()
+        matched = any(m.scenario_id == scenario_id for item in update.mentions for m in item.matches)
+        assert [p for p in update.proposals if p.scenario_id == scenario_id] == [], "fired again"

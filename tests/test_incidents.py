@@ -13,7 +13,7 @@ from smwar.incidents.chain import ChainError, step_state
 from smwar.model import IncidentStatus, StepStatus
 from smwar.runbooks.definitions import RunbookSet, Severity
 
-from .conftest import start_drill
+from .conftest import next_match_fires_nothing, start_drill, until_proposed
 
 
 def opened(runbooks: RunbookSet) -> tuple[Session, int]:
@@ -169,18 +169,8 @@ def test_a_restarted_session_resumes_every_incident_with_its_chain(runbooks: Run
 
 def test_a_restart_does_not_fire_a_trigger_again_with_the_mentions_that_fired_it(runbooks: RunbookSet) -> None:
     run, clock, session = start_drill(runbooks, find_drill(None))
-    proposals = []
-    while not proposals:
-        clock.advance(timedelta(seconds=10))
-        proposals = [p for p in session.poll().proposals if p.scenario_id == "product-defect"]
-    session.dismiss_incident(proposals[0].id, "testing")
-    resumed = drill_session(run, runbooks, clock, "tester")
-    matched: list[object] = []
-    while not matched:
-        clock.advance(timedelta(seconds=5))
-        update = resumed.poll()
-        matched = [m for item in update.mentions for m in item.matches if m.scenario_id == "product-defect"]
-        assert [p for p in update.proposals if p.scenario_id == "product-defect"] == []
+    session.dismiss_incident(until_proposed(session, clock, "product-defect").id, "testing")
+    next_match_fires_nothing(drill_session(run, runbooks, clock, "tester"), clock, "product-defect")
 
 
 def test_a_note_belongs_to_a_step_of_the_chain(runbooks: RunbookSet) -> None:

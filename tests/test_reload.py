@@ -13,11 +13,12 @@ from smwar.drills.script import find_drill
 from smwar.errors import SmwarError
 from smwar.paths import bundled_runbooks_dir
 from smwar.runbooks import watch as watch_module
+from smwar.runbooks.definitions import RunbookSet
 from smwar.runbooks.loader import load_runbook_set
 from smwar.runbooks.watch import RunbookWatch
 from smwar.tui.app import DrillInfo, WarRoomApp
 
-from .conftest import screen_text, start_drill
+from .conftest import next_match_fires_nothing, screen_text, start_drill, until_proposed
 
 SIZE = (140, 40)
 
@@ -89,22 +90,11 @@ def test_a_set_that_drops_a_scenario_with_an_active_incident_is_refused(tmp_path
     assert session.runbooks.find_scenario(proposed.scenario_id) is not None
 
 
-def test_a_reload_does_not_fire_a_trigger_again(runbooks) -> None:  # type: ignore[no-untyped-def]
+def test_a_reload_does_not_fire_a_trigger_again(runbooks: RunbookSet) -> None:
     _run, clock, session = start_drill(runbooks, find_drill(None))
-    proposals = []
-    while not proposals:
-        clock.advance(timedelta(seconds=10))
-        proposals = [p for p in session.poll().proposals if p.scenario_id == "product-defect"]
-    session.dismiss_incident(proposals[0].id, "testing")
+    session.dismiss_incident(until_proposed(session, clock, "product-defect").id, "testing")
     session.reload(runbooks)
-    matched = []
-    while not matched:  # the next matching mention
-        clock.advance(timedelta(seconds=5))
-        update = session.poll()
-        matched = [m for item in update.mentions for m in item.matches if m.scenario_id == "product-defect"]
-        assert [p for p in update.proposals if p.scenario_id == "product-defect"] == [], (
-            "the mentions that fired the dismissed proposal must not fire it again"
-        )
+    next_match_fires_nothing(session, clock, "product-defect")
 
 
 async def test_a_refused_reload_is_tried_again_once_the_incident_is_closed(

@@ -190,13 +190,7 @@ class WarRoomApp(App[None]):
         if event.state is WorkerState.ERROR:
             self.pipeline_error = str(event.worker.error)
             self.refresh_views()
-            self.notify(
-                f"The feed stalled, retrying in {RETRY_SECONDS:g} s: {event.worker.error}",
-                title="Pipeline error",
-                severity="error",
-                timeout=30,
-                markup=False,
-            )
+            self.alarm(f"The feed stalled, retrying in {RETRY_SECONDS:g} s: {event.worker.error}", "Pipeline error")
 
     def _reload_runbooks(self) -> SmwarError | None:
         """Load the edited set and put it in force; on error the last good set stays."""
@@ -237,14 +231,12 @@ class WarRoomApp(App[None]):
             if self.runbook_error == already_shown:  # the same set tried again: say it once
                 self.refresh_views()
                 return
-            self.notify(
-                f"{error}\nThe last good runbooks stay in force.",
-                title="Runbook edit not loaded",
-                severity="error",
-                timeout=30,
-                markup=False,
-            )
+            self.alarm(f"{error}\nThe last good runbooks stay in force.", "Runbook edit not loaded")
         self.refresh_views()
+
+    def alarm(self, message: str, title: str) -> None:
+        """A problem the operator must see: an error notice that stays for half a minute."""
+        self.notify(message, title=title, severity="error", timeout=30, markup=False)
 
     def poll_now(self) -> Update:
         """Run the pipeline once on this thread, for callers that move the clock by hand."""
@@ -477,12 +469,9 @@ class WarRoomApp(App[None]):
                 self.notify(f"{delivery.contact_id}: {delivery.detail}", title="Notified", markup=False)
             else:
                 self.bell()
-                self.notify(
+                self.alarm(
                     f"{delivery.contact_id}: {delivery.detail}\nPress m on the step to try again.",
-                    title="Notification failed",
-                    severity="error",
-                    timeout=30,
-                    markup=False,
+                    "Notification failed",
                 )
         self.refresh_views()
 

@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from smwar.engine.session import RATE_WINDOW, ScenarioStat
+from smwar.incidents.chain import severity
 from smwar.model import IncidentStatus
 from smwar.timespan import format_duration
 
@@ -58,7 +59,7 @@ def _cells(stat: ScenarioStat) -> tuple[Text, ...]:
         status = Text(f"{incident.status.upper()} #{incident.id}", style=STATUS_STYLE[incident.status])
     return (
         Text(stat.scenario.title, overflow="ellipsis", no_wrap=True),
-        Text(stat.scenario.severity.value[:4]),
+        Text(severity(incident, stat.scenario).value[:4] if incident else stat.scenario.severity.value[:4]),
         Text(str(stat.count), justify="right"),
         Text(str(stat.recent), justify="right"),
         status,
