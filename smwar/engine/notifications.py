@@ -50,7 +50,7 @@ def notify_step(session: Session, incident_id: int, step_id: str, *, simulated: 
         contact = session.runbooks.contact(contact_id)
         now = session.clock.now()
         if simulated:
-            delivery = Delivery(contact_id, True, "simulated: a drill never sends", now, simulated=True)
+            delivery = Delivery(contact_id, True, "not sent: this is a drill", now, simulated=True)
             target = "—"
         else:
             url = contact_url(contact)

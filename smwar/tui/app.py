@@ -464,15 +464,15 @@ class WarRoomApp(App[None]):
     def _show_deliveries(self, deliveries: list[Delivery]) -> None:
         if not deliveries:
             self.notify("Everyone on this step has been reached already.", markup=False)
-        for delivery in deliveries:
-            if delivery.ok:
-                self.notify(f"{delivery.contact_id}: {delivery.detail}", title="Notified", markup=False)
-            else:
-                self.bell()
-                self.alarm(
-                    f"{delivery.contact_id}: {delivery.detail}\nPress m on the step to try again.",
-                    "Notification failed",
-                )
+        reached = [d.contact_id for d in deliveries if d.ok]
+        failed = [d for d in deliveries if not d.ok]
+        if reached:
+            how = "Simulated (a drill sends nothing)" if deliveries[0].simulated else "Sent"
+            self.notify(f"{how}: {', '.join(reached)}", title="Notified", markup=False)
+        if failed:
+            self.bell()
+            lines = "\n".join(f"{d.contact_id}: {d.detail}" for d in failed)
+            self.alarm(f"{lines}\nPress m on the step to try again.", "Notification failed")
         self.refresh_views()
 
     def action_show_incident(self) -> None:

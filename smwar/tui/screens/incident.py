@@ -243,7 +243,8 @@ def step_detail(incident: Incident, step: Step) -> list[Text]:
     for delivery in state.deliveries:
         mark = "simulated (drill)" if delivery.simulated else ("sent" if delivery.ok else "FAILED")
         line = Text(f"  ✉ {local_time(delivery.at)} {delivery.contact_id}: {mark}")
-        line.append(f" — {delivery.detail}", style="" if delivery.ok else "bold")
+        if not delivery.simulated:
+            line.append(f" — {delivery.detail}", style="" if delivery.ok else "bold")
         lines.append(line)
     if step.channel:
         lines.append(Text(f"channel: {step.channel}"))
