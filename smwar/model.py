@@ -100,6 +100,10 @@ class StepState:
     notes: tuple[Note, ...] = ()
     deliveries: tuple[Delivery, ...] = ()
 
+    @property
+    def finished(self) -> bool:
+        return self.status in (StepStatus.DONE, StepStatus.SKIPPED)
+
 
 @dataclass(frozen=True, slots=True)
 class AdHocStep:
@@ -108,7 +112,8 @@ class AdHocStep:
     id: str
     title: str
     role: str
-    deadline: timedelta
+    deadline: timedelta  # from the start of the incident's clock (opening, or its latest reopening)
+    due_in: timedelta  # how long it was given when added
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +124,8 @@ class Incident:
     proposed_at: datetime
     trigger: str
     opened_at: datetime | None = None
+    reopened_at: datetime | None = None  # reopening restarts the clock of the steps still to do
+    first_seen: datetime | None = None  # for one opened by hand: when its mention arrived
     goal: str | None = None
     closed_reason: str | None = None
     closed_at: datetime | None = None

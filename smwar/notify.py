@@ -8,7 +8,7 @@ tokens, webhook keys), so they belong in the OS keyring, not in runbooks or the 
 engine decides where a contact's URL comes from; this module only sends, and it shows URLs only
 through `redact`.
 
-`send` never raises: every failure becomes a `Delivery` with ``ok=False`` and a short reason a
+`send` never raises: every failure becomes a `SendResult` with ``ok=False`` and a short reason a
 person can act on. It blocks for at most about ``timeout`` seconds, so call it from a worker
 thread. apprise explains failures only in its log, so at import this module takes over the
 ``apprise`` logger: every level is recorded (each notify call captures its own records in its
@@ -38,6 +38,7 @@ _CAUSES = (  # read from apprise's "Socket Exception: …" lines, first match wi
     (re.compile(r"reset|aborted|disconnected", re.I), "connection to {where} was reset"),
     (re.compile(r"authenticat|\b535\b", re.I), "authentication failed at {where}"),
 )
+_WEBHOOKS = ("json", "form", "xml")
 _SECRET_SPLIT = re.compile(r"[/:@?&=#+,;\s]+")
 
 _apprise_log = logging.getLogger(apprise.LOGGER_NAME)
@@ -47,7 +48,7 @@ _apprise_log.addHandler(logging.NullHandler())
 
 
 @dataclass(frozen=True, slots=True)
-class Delivery:
+class SendResult:
     """The outcome of one notification to one contact; `detail` never contains a secret."""
 
     contact_id: str
@@ -55,16 +56,16 @@ class Delivery:
     detail: str
 
 
-def send(contact_id: str, url: str | None, title: str, body: str, *, timeout: float = 10.0) -> Delivery:
+def send(contact_id: str, url: str | None, title: str, body: str, *, timeout: float = 10.0) -> SendResult:
     """Send `title` and `body` as plain text to the apprise `url`; never raises."""
     if url is None or not url.strip():
-        return Delivery(contact_id, False, f"no notification address for contact {contact_id!r}")
+        return SendResult(contact_id, False, f"no notification address for contact {contact_id!r}")
     url = url.strip()
     try:
         ok, detail = _deliver(url, title, body, timeout)
-        return Delivery(contact_id, ok, detail if len(detail) <= _MAX_DETAIL else detail[: _MAX_DETAIL - 1] + "…")
+        return SendResult(contact_id, ok, detail if len(detail) <= _MAX_DETAIL else detail[: _MAX_DETAIL - 1] + "…")
     except Exception as error:  # a misbehaving plugin must not take the engine down
-        return Delivery(contact_id, False, f"notification failed ({type(error).__name__})")
+        return SendResult(contact_id, False, f"notification failed ({type(error).__name__})")
 
 
 def redact(url: str) -> str:
@@ -84,7 +85,12 @@ def redact(url: str) -> str:
         for key, value in parse_qsl(private.query, keep_blank_values=True)
         if key.lower() in given
     ]
-    return urlunsplit(private._replace(query=urlencode(query, safe="*")))
+    path = private.path
+    if private.scheme.lower().rstrip("s") in _WEBHOOKS:
+        # a webhook's path often is its key (/services/T000/B000/XXXX): keep only its first part
+        head, *rest = path.lstrip("/").split("/")
+        path = "/" + "/".join([head, *(MASK for part in rest if part)]) if head else path
+    return urlunsplit(private._replace(path=path, query=urlencode(query, safe="*")))
 
 
 def _deliver(url: str, title: str, body: str, timeout: float) -> tuple[bool, str]:

@@ -7,7 +7,7 @@ exports. A machine without a usable keyring gets an error that says what to inst
 from __future__ import annotations
 
 import keyring
-from keyring.errors import KeyringError, PasswordDeleteError
+from keyring.errors import KeyringError, NoKeyringError, PasswordDeleteError
 
 from smwar.errors import SmwarError
 
@@ -24,11 +24,14 @@ class SecretStoreError(SmwarError):
 
 
 def get_secret(name: str) -> str | None:
-    """The secret stored as `name`, or None if there is none (or no keyring to ask)."""
+    """The secret stored as `name`; None if there is none, or no keyring at all on this
+    machine. A keyring that is there but refuses (locked, access denied) is an error."""
     try:
         return keyring.get_password(SERVICE, name)
-    except KeyringError:
+    except NoKeyringError:
         return None
+    except KeyringError as exc:
+        raise SecretStoreError(f"the OS keyring refused to give {name!r}: {exc}") from None
 
 
 def set_secret(name: str, value: str) -> None:

@@ -13,7 +13,7 @@ from smwar.paths import bundled_runbooks_dir
 from smwar.runbooks.definitions import RunbookSet
 from smwar.runbooks.loader import load_runbook_set
 from smwar.tui.app import WarRoomApp
-from smwar.tui.screens.incident import IncidentScreen, parse_step
+from smwar.tui.screens.incident import IncidentScreen
 from smwar.tui.widgets.feed import Feed
 
 from .conftest import Webhook, notices, screen_text, start_drill
@@ -60,7 +60,7 @@ async def test_gate_override_roles_ad_hoc_steps_severity_undo_and_resolve(runboo
         await pilot.press("u")
         await pilot.pause(0.2)
         assert session.incident(incident_id).severity is None, "undo took the severity change back"
-        assert "Undone: incident.severity" in notices(app)
+        assert "Undone: severity high" in notices(app)
 
         await pilot.press("R")
         await answer(pilot, "statement out after 25 minutes, every customer answered")
@@ -122,15 +122,6 @@ async def test_open_by_hand_link_and_filter_the_feed(runbooks: RunbookSet) -> No
         assert len(feed.items) == len(feed.all_items) > 2
 
 
-def test_an_added_step_is_written_with_its_role_and_due_time() -> None:
-    assert parse_step("Call back the journalist @pr-liaison +20m") == (
-        "Call back the journalist",
-        "pr-liaison",
-        timedelta(minutes=20),
-    )
-    assert parse_step("Check the +1 replies") == ("Check the +1 replies", "lead", timedelta(minutes=30))
-
-
 async def test_a_notification_step_sends_for_real_records_failures_and_retries_only_those(
     tmp_path: Path, webhook: Webhook, closed_port: int
 ) -> None:
@@ -189,3 +180,22 @@ async def test_a_drill_never_sends_a_notification(runbooks: RunbookSet, webhook:
         ("head-of-comms", True),
     ]
     assert webhook.requests == []
+
+
+async def test_notifications_go_out_once_and_only_for_an_open_incident(runbooks: RunbookSet) -> None:
+    _run, clock, session, app = war_room(runbooks)
+    async with app.run_test(size=SIZE) as pilot:
+        clock.advance(timedelta(minutes=2))
+        [proposal] = app.poll_now().proposals
+        app.send_notifications(proposal.id, "notify-pr")
+        await pilot.pause()
+        assert "Incident #1 is proposed: only an open incident notifies." in notices(app)
+        await pilot.press("o")
+        await answer(pilot, "stop the spread")
+        app.send_notifications(proposal.id, "notify-pr")
+        app.send_notifications(proposal.id, "notify-pr")
+        await pilot.pause()
+        assert "These notifications are on their way already." in notices(app)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert len(step_state(session.incident(proposal.id), "notify-pr").deliveries) == 3

@@ -9,7 +9,7 @@ import pytest
 from smwar.drills.script import find_drill
 from smwar.engine.drill import drill_session
 from smwar.engine.session import Session
-from smwar.incidents.chain import ChainError, step_state
+from smwar.incidents.chain import AddedStep, ChainError, parse_added_step, step_state
 from smwar.model import IncidentStatus, StepStatus
 from smwar.runbooks.definitions import RunbookSet, Severity
 
@@ -95,11 +95,11 @@ def test_undo_takes_an_action_back_as_a_new_event(runbooks: RunbookSet) -> None:
     session.complete_step(incident_id, "notify-pr")
     session.skip_step(incident_id, "facts", "known already")
     incident, what = session.undo(incident_id)
-    assert what == "step.skipped facts"
+    assert what == "step facts skipped"
     assert step_state(incident, "facts").status is StepStatus.PENDING
     assert step_state(incident, "notify-pr").status is StepStatus.DONE
     incident, what = session.undo(incident_id)
-    assert what == "step.done notify-pr" and step_state(incident, "notify-pr").status is StepStatus.PENDING
+    assert what == "step notify-pr done" and step_state(incident, "notify-pr").status is StepStatus.PENDING
     kinds = [event.kind for event in session.events_of(incident_id)]
     assert kinds.count("step.done") == 1 and kinds.count("action.undone") == 2, "history is never rewritten"
     with pytest.raises(ChainError, match="nothing to undo"):
@@ -108,7 +108,7 @@ def test_undo_takes_an_action_back_as_a_new_event(runbooks: RunbookSet) -> None:
 
 def test_ad_hoc_steps_roles_and_handovers(runbooks: RunbookSet) -> None:
     session, incident_id = opened(runbooks)
-    incident = session.add_step(incident_id, "Call the consumer portal back", "pr-liaison", timedelta(minutes=30))
+    incident = session.add_step(incident_id, parse_added_step("Call the consumer portal back @pr-liaison"))
     [added] = incident.added_steps
     assert added.id == "added-1" and added.deadline == timedelta(minutes=30)
     assert step_state(session.complete_step(incident_id, "added-1"), "added-1").status is StepStatus.DONE
@@ -161,7 +161,7 @@ def test_a_restarted_session_resumes_every_incident_with_its_chain(runbooks: Run
     session.complete_step(proposal.id, "notify-pr")
     session.skip_step(proposal.id, "facts", "known")
     session.undo(proposal.id)
-    session.add_step(proposal.id, "Call back the journalist", "pr-liaison", timedelta(minutes=15))
+    session.add_step(proposal.id, parse_added_step("Call back the journalist @pr-liaison +15m"))
     session.assign_role(proposal.id, "scribe", "Carla")
     resumed = drill_session(run, runbooks, clock, "tester")
     assert resumed.incidents() == session.incidents()
@@ -177,3 +177,93 @@ def test_a_note_belongs_to_a_step_of_the_chain(runbooks: RunbookSet) -> None:
     session, incident_id = opened(runbooks)
     with pytest.raises(ChainError, match="has no step 'no-such-step'"):
         session.add_note(incident_id, "no-such-step", "lost")
+
+
+def test_an_added_step_is_written_with_its_role_and_due_time() -> None:
+    assert parse_added_step("Call back the journalist @pr-liaison +20m") == AddedStep(
+        "Call back the journalist", "pr-liaison", timedelta(minutes=20)
+    )
+    assert parse_added_step("Check the replies") == AddedStep("Check the replies", "lead", timedelta(minutes=30))
+    for wrong, why in (("Call +20", "write when it is due like"), ("@lead +5m", "needs a title")):
+        with pytest.raises(ChainError, match=why):
+            parse_added_step(wrong)
+
+
+def test_an_added_step_is_due_within_a_week_and_its_id_is_never_reused(runbooks: RunbookSet) -> None:
+    session, incident_id = opened(runbooks)
+    for due_in in (timedelta(0), timedelta(days=8), timedelta(hours=200_000_000)):
+        with pytest.raises(ChainError, match="due within 7 days"):
+            session.add_step(incident_id, AddedStep("x", "lead", due_in))
+    session.add_step(incident_id, AddedStep("First", "lead", timedelta(minutes=5)))
+    session.undo(incident_id)
+    [again] = session.add_step(incident_id, AddedStep("Second", "lead", timedelta(minutes=5))).added_steps
+    assert again.id == "added-2"
+
+
+def test_an_added_step_is_due_soon_in_the_last_fifth_of_its_own_time(runbooks: RunbookSet) -> None:
+    _run, clock, session = start_drill(runbooks)
+    clock.advance(timedelta(minutes=2))
+    [proposal] = session.poll().proposals
+    session.open_incident(proposal.id, "stop the spread")
+    clock.advance(timedelta(hours=1))
+    session.complete_step(proposal.id, "notify-pr", override="")
+    session.due_alerts()
+    session.add_step(proposal.id, AddedStep("Call back", "lead", timedelta(minutes=5)))
+    assert [kind for _, step, kind in session.due_alerts() if step.id == "added-1"] == []
+    clock.advance(timedelta(minutes=4, seconds=1))
+    assert [kind for _, step, kind in session.due_alerts() if step.id == "added-1"] == ["due-soon"]
+
+
+def test_undo_never_reaches_past_a_resolve_or_reopen(runbooks: RunbookSet) -> None:
+    session, incident_id = opened(runbooks)
+    session.complete_step(incident_id, "notify-pr")
+    session.resolve_incident(incident_id, "done")
+    with pytest.raises(ChainError, match="reopen it first"):
+        session.undo(incident_id)
+    session.reopen_incident(incident_id, "second wave")
+    with pytest.raises(ChainError, match="nothing to undo since it was last opened"):
+        session.undo(incident_id)
+    assert step_state(session.incident(incident_id), "notify-pr").status is StepStatus.DONE
+
+
+def test_roles_severity_and_links_belong_to_an_active_incident(runbooks: RunbookSet) -> None:
+    session, incident_id = opened(runbooks)
+    session.resolve_incident(incident_id, "done")
+    for action in (
+        lambda: session.assign_role(incident_id, "lead", "Anna"),
+        lambda: session.change_severity(incident_id, -1),
+        lambda: session.link_mention(incident_id, 1),
+    ):
+        with pytest.raises(ChainError, match="reopen it first"):
+            action()
+
+
+def test_reopening_restarts_the_deadlines_of_what_is_left_and_clears_the_outcome(runbooks: RunbookSet) -> None:
+    _run, clock, session = start_drill(runbooks)
+    clock.advance(timedelta(minutes=2))
+    [proposal] = session.poll().proposals
+    session.open_incident(proposal.id, "stop the spread")
+    session.complete_step(proposal.id, "notify-pr")
+    session.resolve_incident(proposal.id, "calm again")
+    clock.advance(timedelta(hours=5))
+    figures = session.metrics(proposal.id)
+    assert [step.step_id for step in figures.missed] == [], "nothing was late when it was resolved"
+    reopened = session.reopen_incident(proposal.id, "second wave")
+    assert reopened.outcome is None and reopened.reopened_at == clock.now()
+    assert session.due_alerts() == [], "no storm of overdue bells right after reopening"
+    clock.advance(timedelta(minutes=21))
+    assert ("facts", "missed") in [(step.id, kind) for _, step, kind in session.due_alerts()]
+
+
+def test_time_to_detect_for_an_incident_opened_by_hand_counts_from_its_mention(runbooks: RunbookSet) -> None:
+    _run, clock, session = start_drill(runbooks)
+    clock.advance(timedelta(seconds=12))
+    _, football = session.poll().mentions
+    clock.advance(timedelta(minutes=7))
+    incident = session.open_from_mention(football, "offensive-post", "check it")
+    assert session.metrics(incident.id).time_to_detect == incident.proposed_at - football.received_at
+    assert [e.kind for e in session.events_of(incident.id)] == [
+        "incident.proposed",
+        "incident.opened",
+        "mention.linked",
+    ]

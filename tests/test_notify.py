@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from smwar.notify import Delivery, redact, send
+from smwar.notify import SendResult, redact, send
 
 from .conftest import Webhook
 
@@ -15,7 +15,7 @@ from .conftest import Webhook
 def test_a_notification_posts_title_and_body_as_plain_text(webhook: Webhook) -> None:
     body = "AquaPro leaks: 6 mentions in 10 min.\n*not markdown* <b>not html</b> :smile:"
     delivery = send("pr-advisor", webhook.url(), "Incident: water damage", body)
-    assert delivery == Delivery("pr-advisor", True, "sent via JSON")
+    assert delivery == SendResult("pr-advisor", True, "sent via JSON")
     assert len(webhook.requests) == 1
     method, path, payload = webhook.requests[0]
     assert (method, path) == ("POST", "/hook")
@@ -25,7 +25,7 @@ def test_a_notification_posts_title_and_body_as_plain_text(webhook: Webhook) -> 
 
 def test_a_server_error_names_the_status_and_the_host(webhook: Webhook) -> None:
     delivery = send("legal", webhook.url("/fail"), "t", "b")
-    assert delivery == Delivery("legal", False, f"HTTP 500 from 127.0.0.1:{webhook.port}")
+    assert delivery == SendResult("legal", False, f"HTTP 500 from 127.0.0.1:{webhook.port}")
     assert len(webhook.requests) == 1, "no retries"
 
 
@@ -41,12 +41,12 @@ def test_the_timeout_bounds_a_silent_server(webhook: Webhook) -> None:
     started = time.monotonic()
     delivery = send("legal", webhook.url("/slow"), "t", "b", timeout=0.5)
     assert time.monotonic() - started < 3
-    assert delivery == Delivery("legal", False, f"no answer from 127.0.0.1:{webhook.port} within 0.5s")
+    assert delivery == SendResult("legal", False, f"no answer from 127.0.0.1:{webhook.port} within 0.5s")
 
 
 @pytest.mark.parametrize("url", [None, "", "   "])
 def test_a_contact_without_an_address(url: str | None) -> None:
-    assert send("legal", url, "t", "b") == Delivery("legal", False, "no notification address for contact 'legal'")
+    assert send("legal", url, "t", "b") == SendResult("legal", False, "no notification address for contact 'legal'")
 
 
 @pytest.mark.parametrize(
@@ -63,7 +63,7 @@ def test_a_contact_without_an_address(url: str | None) -> None:
     ],
 )
 def test_an_unusable_url_says_what_is_wrong(url: str, detail: str) -> None:
-    assert send("legal", url, "t", "b") == Delivery("legal", False, detail)
+    assert send("legal", url, "t", "b") == SendResult("legal", False, detail)
 
 
 @pytest.mark.parametrize(
@@ -72,6 +72,7 @@ def test_an_unusable_url_says_what_is_wrong(url: str, detail: str) -> None:
         ("json://127.0.0.1:8765/hook", "json://127.0.0.1:8765/hook"),
         ("json://127.0.0.1:8765/hook?method=PUT", "json://127.0.0.1:8765/hook?method=PUT"),
         ("json://ops:hunter22@127.0.0.1:8765/hook", "json://ops:****@127.0.0.1:8765/hook"),
+        ("jsons://hooks.example.com/services/T000/B000/XXSECRET", "jsons://hooks.example.com/services/****/****/****"),
         ("json://127.0.0.1/hook?+Authorization=Bearer%20s3cr3t", "json://127.0.0.1/hook?%2BAuthorization=****"),
         ("mailtos://user:pass@host", "mailtos://user:****@host"),
         ("mailtos://ops:app-pw@example.com?to=pr@example.com", "mailtos://ops:****@example.com/pr%40example.com"),
@@ -140,4 +141,4 @@ def test_concurrent_deliveries_keep_their_own_reasons(webhook: Webhook, closed_p
     ],
 )
 def test_send_never_raises(url: str, detail: str) -> None:
-    assert send("legal", url, "t", "b", timeout=1) == Delivery("legal", False, detail)
+    assert send("legal", url, "t", "b", timeout=1) == SendResult("legal", False, detail)

@@ -12,7 +12,7 @@ from smwar.errors import SmwarError
 from smwar.notify import redact, send
 from smwar.runbooks.definitions import Contact, RunbookSet
 from smwar.runbooks.loader import load_runbook_set
-from smwar.secrets import delete_secret, get_secret, set_secret
+from smwar.secrets import SecretStoreError, delete_secret, get_secret, set_secret
 
 runbooks_option = click.option(
     "--runbooks", "runbooks_path", type=click.Path(path_type=Path), help="Runbook set (default: the one smwar uses)."
@@ -38,13 +38,19 @@ def _contact(runbooks: RunbookSet, contact_id: str) -> Contact:
 def list_(runbooks_path: Path | None) -> None:
     """Each contact and where its notifications go (secrets masked)."""
     for contact in load_runbook_set(runbook_path(runbooks_path)).contacts:
+        click.echo(f"{contact.id:<20} {contact.name} ({contact.role}) → {_address(contact)}")
+
+
+def _address(contact: Contact) -> str:
+    """Where a contact's notifications go, secrets masked."""
+    try:
         if get_secret(secret_name(contact.id)):
-            where = "keyring"
-        elif contact.notify_url:
-            where = f"runbook: {redact(contact.notify_url)}"
-        else:
-            where = "not set: notification steps will report it"
-        click.echo(f"{contact.id:<20} {contact.name} ({contact.role}) → {where}")
+            return "keyring"
+    except SecretStoreError as exc:
+        return f"keyring unusable: {exc}"
+    if contact.notify_url:
+        return f"runbook: {redact(contact.notify_url)}"
+    return "not set: notification steps will report it"
 
 
 @contacts.command("set-url")

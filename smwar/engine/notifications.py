@@ -8,11 +8,11 @@ the delivery is recorded as simulated.
 from __future__ import annotations
 
 from smwar.engine.session import Session
-from smwar.incidents.chain import find_step, severity, step_state
-from smwar.model import Delivery, Incident
-from smwar.notify import redact, send
+from smwar.incidents.chain import ChainError, find_step, severity, step_state
+from smwar.model import Delivery, Incident, IncidentStatus
+from smwar.notify import SendResult, redact, send
 from smwar.runbooks.definitions import Contact, Scenario, Step
-from smwar.secrets import get_secret
+from smwar.secrets import SecretStoreError, get_secret
 
 
 def secret_name(contact_id: str) -> str:
@@ -41,6 +41,8 @@ def notify_step(session: Session, incident_id: int, step_id: str, *, simulated: 
     """Notify the step's contacts that have not been reached yet; runs off the UI thread
     (sending blocks), journals each result as it comes."""
     incident = session.incident(incident_id)
+    if incident.status is not IncidentStatus.OPEN:
+        raise ChainError(f"incident #{incident_id} is {incident.status}: only an open incident notifies")
     scenario = session.runbooks.scenario(incident.scenario_id)
     step = find_step(incident, scenario, step_id)
     reached = {delivery.contact_id for delivery in step_state(incident, step_id).deliveries if delivery.ok}
@@ -53,8 +55,12 @@ def notify_step(session: Session, incident_id: int, step_id: str, *, simulated: 
             delivery = Delivery(contact_id, True, "not sent: this is a drill", now, simulated=True)
             target = "—"
         else:
-            url = contact_url(contact)
-            sent = send(contact_id, url, title, body)
+            try:
+                url = contact_url(contact)
+            except SecretStoreError as exc:
+                url, sent = None, SendResult(contact_id, False, str(exc))
+            else:
+                sent = send(contact_id, url, title, body)
             delivery = Delivery(contact_id, sent.ok, sent.detail, now)
             target = redact(url) if url else "—"
         session.record_delivery(incident_id, step_id, delivery, target)

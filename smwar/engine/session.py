@@ -1,8 +1,9 @@
 """A session: the pipeline from a mention source to the journal, and the operator's actions.
 
 `poll` runs off the UI thread (matching is the costly part); operator actions run on the
-UI thread. Both go through one lock, and every action is committed to the journal before
-the new state is returned, so nothing the screen shows as done can be lost.
+UI thread, notification results arrive from a worker. All go through one lock, and every
+action is committed to the journal before the new state is returned, so nothing the screen
+shows as done can be lost.
 """
 
 from __future__ import annotations
@@ -200,21 +201,29 @@ class Session:
             return self._record(event, status=IncidentStatus.OPEN)
 
     def open_from_mention(self, item: JournaledMention, scenario_id: str, goal: str) -> Incident:
-        """Open an incident by hand for a mention the triggers did not (yet) act on."""
+        """Open an incident by hand for a mention the triggers did not (yet) act on: proposal,
+        opening and link are committed together."""
         with self._lock:
             scenario = self.runbooks.scenario(scenario_id)
-            active = self.active_incident(scenario_id)
-            if active is not None:
-                raise chain.ChainError(
-                    f"{scenario.title} already has incident #{active.id}; link the mention to it instead"
-                )
+            self.check_can_open(scenario_id)
             now = self.clock.now()
-            if not goal.strip():
-                raise chain.ChainError("state the goal for this incident")
             trigger = f"opened by hand from mention #{item.id}"
-            proposed = self._record(chain.propose(scenario, now, trigger, self.operator), new_incident=scenario_id)
-            self._record(chain.open_incident(proposed, goal, now, self.operator), status=IncidentStatus.OPEN)
-            return self._record(chain.link(self.incident(proposed.id), item.id, now, self.operator))
+            proposal = chain.propose(scenario, now, trigger, self.operator, first_seen=item.received_at)
+            goal_event = Event(chain.OPENED, now, self.operator, payload={"goal": chain.text(goal, "state the goal")})
+            link_event = Event(chain.LINKED, now, self.operator, payload={"mention_id": item.id})
+            stored = self.journal.append_new_incident(
+                [proposal, goal_event, link_event], scenario_id, IncidentStatus.OPEN
+            )
+            for event in stored:
+                self._remember(event)
+            return self.incident(stored[0].incident_id or 0)
+
+    def check_can_open(self, scenario_id: str) -> None:
+        """Refuse opening a second active incident of one scenario."""
+        active = self.active_incident(scenario_id)
+        if active is not None:
+            title = self.runbooks.scenario(scenario_id).title
+            raise chain.ChainError(f"{title} already has incident #{active.id}; link the mention to it instead")
 
     def dismiss_incident(self, incident_id: int, reason: str) -> Incident:
         with self._lock:
@@ -265,11 +274,10 @@ class Session:
             incident, step = self._step(incident_id, step_id)
             return self._record(chain.skip(incident, step, reason, self.clock.now(), self.operator))
 
-    def add_step(self, incident_id: int, title: str, role: str, due_in: timedelta) -> Incident:
+    def add_step(self, incident_id: int, added: chain.AddedStep) -> Incident:
         with self._lock:
             incident = self.incident(incident_id)
-            scenario = self.runbooks.scenario(incident.scenario_id)
-            event = chain.add_step(incident, scenario, title, role, due_in, self.clock.now(), self.operator)
+            event = chain.add_step(incident, added, self._events[incident_id], self.clock.now(), self.operator)
             return self._record(event)
 
     def add_note(self, incident_id: int, step_id: str | None, text: str) -> Incident:
@@ -321,8 +329,9 @@ class Session:
                 for i in self._incidents.values()
                 if i.scenario_id == incident.scenario_id and i.id < incident.id and i.closed_at is not None
             ]
-            first = self.journal.first_match(incident.scenario_id, max(earlier, default=None), incident.proposed_at)
             scenario = self.runbooks.scenario(incident.scenario_id)
+            after = max([*earlier, incident.proposed_at - scenario.trigger.within])
+            first = self.journal.first_match(incident.scenario_id, after, incident.proposed_at)
             return measure(incident, scenario, first, self.clock.now())
 
     def events_of(self, incident_id: int) -> list[Event]:
@@ -339,7 +348,10 @@ class Session:
         return incident, chain.find_step(incident, self.runbooks.scenario(incident.scenario_id), step_id)
 
     def _record(self, event: Event, *, status: str | None = None, new_incident: str | None = None) -> Incident:
-        stored = self.journal.append(event, status=status, new_incident=new_incident)
+        return self._remember(self.journal.append(event, status=status, new_incident=new_incident))
+
+    def _remember(self, stored: Event) -> Incident:
+        """Fold a committed event into its incident."""
         assert stored.incident_id is not None
         events = self._events.setdefault(stored.incident_id, [])
         events.append(stored)

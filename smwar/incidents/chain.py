@@ -8,9 +8,10 @@ ones undone, so history stays as it happened.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from smwar.clock import from_iso, to_iso
 from smwar.errors import SmwarError
 from smwar.model import (
     AdHocStep,
@@ -24,6 +25,7 @@ from smwar.model import (
     StepStatus,
 )
 from smwar.runbooks.definitions import Scenario, Severity, Step
+from smwar.timespan import parse_duration
 
 PROPOSED = "incident.proposed"
 OPENED = "incident.opened"
@@ -48,10 +50,22 @@ DUE_SOON = "due-soon"
 MISSED = "missed"
 DUE_SOON_SHARE = 0.2  # a step is due soon in the last fifth of its time…
 DUE_SOON_MAX = timedelta(minutes=10)  # …but at most its last ten minutes
+MAX_DUE_IN = timedelta(days=7)
+DEFAULT_DUE_IN = timedelta(minutes=30)
+DEFAULT_ROLE = "lead"
 
 
 class ChainError(SmwarError):
     """An operator action the chain does not allow right now."""
+
+
+@dataclass(frozen=True, slots=True)
+class AddedStep:
+    """What the operator asks for when adding a step."""
+
+    title: str
+    role: str
+    due_in: timedelta
 
 
 # -- the fold ----------------------------------------------------------------------------
@@ -60,7 +74,7 @@ class ChainError(SmwarError):
 def replay(events: Iterable[Event]) -> Incident:
     """An incident from all its events, leaving out those an `action.undone` took back."""
     ordered = list(events)
-    undone = {int(str(event.payload["event_id"])) for event in ordered if event.kind == UNDONE}
+    undone = _undone(ordered)
     incident: Incident | None = None
     for event in ordered:
         if event.kind != UNDONE and event.id not in undone:
@@ -75,12 +89,14 @@ def apply(incident: Incident | None, event: Event) -> Incident:
     if incident is None:
         if event.kind != PROPOSED or event.incident_id is None:
             raise ValueError(f"an incident starts with {PROPOSED}, not {event.kind}")
+        first_seen = event.payload.get("first_seen")
         return Incident(
             id=event.incident_id,
             scenario_id=str(event.payload["scenario_id"]),
             status=IncidentStatus.PROPOSED,
             proposed_at=event.at,
             trigger=str(event.payload["trigger"]),
+            first_seen=from_iso(str(first_seen)) if first_seen else None,
         )
     payload = event.payload
     kind = event.kind
@@ -95,14 +111,16 @@ def apply(incident: Incident | None, event: Event) -> Incident:
     if kind == REVIEWED:
         return replace(incident, status=IncidentStatus.REVIEWED)
     if kind == REOPENED:
-        goal = str(payload.get("goal") or incident.goal or "")
         return replace(
             incident,
             status=IncidentStatus.OPEN,
             opened_at=incident.opened_at or event.at,
-            goal=goal,
+            reopened_at=event.at,
+            goal=str(payload.get("goal") or incident.goal or ""),
             closed_at=None,
             closed_reason=None,
+            outcome=None,
+            alerts=frozenset(),
         )
     if kind == SEVERITY:
         return replace(incident, severity=str(payload["severity"]))
@@ -116,6 +134,7 @@ def apply(incident: Incident | None, event: Event) -> Incident:
             str(payload["title"]),
             str(payload["role"]),
             timedelta(seconds=float(str(payload["deadline"]))),
+            timedelta(seconds=float(str(payload["due_in"]))),
         )
         return replace(incident, added_steps=(*incident.added_steps, added))
     if kind == DEADLINE and event.step_id:
@@ -183,34 +202,42 @@ def severity(incident: Incident, scenario: Scenario) -> Severity:
 
 def missing_gates(incident: Incident, step: Step) -> list[str]:
     """Prerequisites of `step` that are neither done nor skipped."""
-    return [
-        gate for gate in step.after if step_state(incident, gate).status not in (StepStatus.DONE, StepStatus.SKIPPED)
-    ]
+    return [gate for gate in step.after if not step_state(incident, gate).finished]
+
+
+def clock_start(incident: Incident) -> datetime | None:
+    """Where the deadlines of the steps still to do count from: the opening or latest reopening."""
+    return incident.reopened_at or incident.opened_at
 
 
 def due_at(incident: Incident, step: Step) -> datetime | None:
-    return incident.opened_at + step.deadline if incident.opened_at else None
+    start = clock_start(incident)
+    return start + step.deadline if start is not None else None
 
 
-def due_soon_window(step: Step) -> timedelta:
-    """How long before its deadline a step counts as due soon."""
-    return min(step.deadline * DUE_SOON_SHARE, DUE_SOON_MAX)
+def overdue(incident: Incident, step: Step, at: datetime) -> bool:
+    """An unfinished step past its deadline at `at`."""
+    due = due_at(incident, step)
+    return due is not None and not step_state(incident, step.id).finished and at >= due
+
+
+def due_soon_window(incident: Incident, step: Step) -> timedelta:
+    """How long before its deadline a step counts as due soon: the last fifth of the time it
+    was given (an added step: since it was added), at most ten minutes."""
+    added = next((a for a in incident.added_steps if a.id == step.id), None)
+    given = added.due_in if added is not None else step.deadline
+    return min(given * DUE_SOON_SHARE, DUE_SOON_MAX)
 
 
 def deadline_alert(incident: Incident, step: Step, now: datetime) -> str | None:
     """`missed` or `due-soon` if the open step has crossed into that state and was not rung for
     it yet; None otherwise."""
     due = due_at(incident, step)
-    state = step_state(incident, step.id)
-    if (
-        due is None
-        or incident.status is not IncidentStatus.OPEN
-        or state.status in (StepStatus.DONE, StepStatus.SKIPPED)
-    ):
+    if due is None or incident.status is not IncidentStatus.OPEN or step_state(incident, step.id).finished:
         return None
-    if now >= due:
+    if overdue(incident, step, now):
         return None if (step.id, MISSED) in incident.alerts else MISSED
-    if due - now <= due_soon_window(step):
+    if due - now <= due_soon_window(incident, step):
         rung = (step.id, DUE_SOON) in incident.alerts or (step.id, MISSED) in incident.alerts
         return None if rung else DUE_SOON
     return None
@@ -228,24 +255,38 @@ def concerns(incident: Incident, scenario: Scenario, item: JournaledMention) -> 
 
 
 def last_undoable(events: Iterable[Event]) -> Event | None:
-    """The newest action of an incident that can still be undone."""
+    """The newest action of an incident that can still be undone; undo never reaches back past
+    the incident's latest opening, reopening or closing."""
     ordered = list(events)
-    undone = {int(str(event.payload["event_id"])) for event in ordered if event.kind == UNDONE}
-    return next((e for e in reversed(ordered) if e.kind in UNDOABLE and e.id not in undone), None)
+    undone = _undone(ordered)
+    for event in reversed(ordered):
+        if event.kind in (OPENED, REOPENED, RESOLVED, DISMISSED):
+            return None
+        if event.kind in UNDOABLE and event.id not in undone:
+            return event
+    return None
+
+
+def _undone(events: list[Event]) -> set[int]:
+    return {int(str(event.payload["event_id"])) for event in events if event.kind == UNDONE}
 
 
 # -- the rules: each operator action as one event ------------------------------------------
 
 
-def propose(scenario: Scenario, at: datetime, trigger: str, actor: str) -> Event:
-    """The proposal of a new incident; the journal gives it its id."""
-    return Event(PROPOSED, at, actor, payload={"scenario_id": scenario.id, "trigger": trigger})
+def propose(scenario: Scenario, at: datetime, trigger: str, actor: str, first_seen: datetime | None = None) -> Event:
+    """The proposal of a new incident; the journal gives it its id. `first_seen`: for one
+    opened by hand, when the mention it was opened from arrived."""
+    payload: dict[str, object] = {"scenario_id": scenario.id, "trigger": trigger}
+    if first_seen is not None:
+        payload["first_seen"] = to_iso(first_seen)
+    return Event(PROPOSED, at, actor, payload=payload)
 
 
 def open_incident(incident: Incident, goal: str, at: datetime, actor: str) -> Event:
     if incident.status is not IncidentStatus.PROPOSED:
         raise ChainError(f"incident #{incident.id} is {incident.status}, it cannot be opened")
-    return Event(OPENED, at, actor, incident.id, payload={"goal": _text(goal, "state the goal for this incident")})
+    return Event(OPENED, at, actor, incident.id, payload={"goal": text(goal, "state the goal for this incident")})
 
 
 def dismiss(incident: Incident, reason: str, at: datetime, actor: str) -> Event:
@@ -256,7 +297,7 @@ def dismiss(incident: Incident, reason: str, at: datetime, actor: str) -> Event:
 
 def resolve(incident: Incident, outcome: str, at: datetime, actor: str) -> Event:
     _require_open(incident)
-    return Event(RESOLVED, at, actor, incident.id, payload={"outcome": _text(outcome, "say how it ended")})
+    return Event(RESOLVED, at, actor, incident.id, payload={"outcome": text(outcome, "say how it ended")})
 
 
 def review(incident: Incident, note: str, at: datetime, actor: str) -> Event:
@@ -271,12 +312,13 @@ def reopen(incident: Incident, reason: str, at: datetime, actor: str, goal: str 
         raise ChainError(f"incident #{incident.id} is {incident.status}, there is nothing to reopen")
     payload: dict[str, object] = {"reason": _reason(reason, "reopening")}
     if incident.goal is None:
-        payload["goal"] = _text(goal, "state the goal for this incident")
+        payload["goal"] = text(goal, "state the goal for this incident")
     return Event(REOPENED, at, actor, incident.id, payload=payload)
 
 
 def change_severity(incident: Incident, scenario: Scenario, steps: int, at: datetime, actor: str) -> Event:
     """Raise (steps > 0) or lower (steps < 0) the severity by that many levels."""
+    require_active(incident)
     levels = list(Severity)
     current = levels.index(severity(incident, scenario))
     wanted = min(max(current + steps, 0), len(levels) - 1)
@@ -286,19 +328,20 @@ def change_severity(incident: Incident, scenario: Scenario, steps: int, at: date
 
 
 def link(incident: Incident, mention_id: int, at: datetime, actor: str) -> Event:
+    require_active(incident)
     if mention_id in incident.linked:
         raise ChainError(f"mention #{mention_id} is already linked to incident #{incident.id}")
     return Event(LINKED, at, actor, incident.id, payload={"mention_id": mention_id})
 
 
 def start(incident: Incident, step: Step, at: datetime, actor: str) -> Event:
-    _check_actionable(incident, step, StepStatus.PENDING)
+    check_actionable(incident, step, StepStatus.PENDING)
     return Event(STEP_STARTED, at, actor, incident.id, step.id)
 
 
 def complete(incident: Incident, step: Step, at: datetime, actor: str, override: str = "") -> Event:
     """Mark a step done. A locked step needs `override`: the reason to pass its gates."""
-    _check_actionable(incident, step, StepStatus.PENDING, StepStatus.IN_PROGRESS)
+    check_actionable(incident, step)
     waiting = missing_gates(incident, step)
     if waiting and not override.strip():
         raise ChainError(f"step {step.id!r} is locked until {', '.join(waiting)} is done; override it with a reason")
@@ -307,34 +350,36 @@ def complete(incident: Incident, step: Step, at: datetime, actor: str, override:
 
 
 def skip(incident: Incident, step: Step, reason: str, at: datetime, actor: str) -> Event:
-    _check_actionable(incident, step, StepStatus.PENDING, StepStatus.IN_PROGRESS)
+    check_actionable(incident, step)
     return Event(STEP_SKIPPED, at, actor, incident.id, step.id, {"reason": _reason(reason, "skipping")})
 
 
-def note(incident: Incident, step_id: str | None, text: str, at: datetime, actor: str) -> Event:
-    return Event(NOTE, at, actor, incident.id, step_id, {"text": _text(text, "a note needs some text")})
+def note(incident: Incident, step_id: str | None, body: str, at: datetime, actor: str) -> Event:
+    return Event(NOTE, at, actor, incident.id, step_id, {"text": text(body, "a note needs some text")})
 
 
-def add_step(
-    incident: Incident, scenario: Scenario, title: str, role: str, due_in: timedelta, at: datetime, actor: str
-) -> Event:
-    """An ad-hoc step, due `due_in` from now (its deadline is kept relative to opening)."""
+def add_step(incident: Incident, added: AddedStep, events: Iterable[Event], at: datetime, actor: str) -> Event:
+    """An ad-hoc step, due `added.due_in` from now. Its id is never used twice, not even for
+    a step added after an earlier one was undone."""
     _require_open(incident)
-    assert incident.opened_at is not None
-    taken = {step.id for step in chain_steps(incident, scenario)}
-    number = len(incident.added_steps) + 1
-    while f"added-{number}" in taken:
-        number += 1
-    deadline = at - incident.opened_at + due_in
-    payload = {"title": _text(title, "an added step needs a title"), "role": role.strip() or "lead"}
-    return Event(
-        STEP_ADDED, at, actor, incident.id, f"added-{number}", {**payload, "deadline": deadline.total_seconds()}
-    )
+    if not timedelta(0) < added.due_in <= MAX_DUE_IN:
+        raise ChainError(f"an added step is due within {MAX_DUE_IN.days} days, and not at once")
+    start = clock_start(incident)
+    assert start is not None
+    number = sum(1 for event in events if event.kind == STEP_ADDED) + 1
+    payload = {
+        "title": text(added.title, "an added step needs a title"),
+        "role": added.role,
+        "deadline": (at - start + added.due_in).total_seconds(),
+        "due_in": added.due_in.total_seconds(),
+    }
+    return Event(STEP_ADDED, at, actor, incident.id, f"added-{number}", payload)
 
 
 def assign_role(incident: Incident, role: str, person: str, at: datetime, actor: str) -> Event:
     """Give `role` to `person`; if someone had it, this is a handover and says from whom."""
-    role, person = _text(role, "name the role"), _text(person, "name the person")
+    require_active(incident)
+    role, person = text(role, "name the role"), text(person, "name the person")
     previous = incident.roles.get(role)
     if previous == person:
         raise ChainError(f"{person} already has the role {role}")
@@ -344,11 +389,26 @@ def assign_role(incident: Incident, role: str, person: str, at: datetime, actor:
 
 def undo(incident: Incident, events: Iterable[Event], at: datetime, actor: str) -> Event:
     """Take back the incident's newest undoable action, as a new event."""
+    require_active(incident)
     target = last_undoable(events)
     if target is None or target.id is None:
-        raise ChainError(f"incident #{incident.id} has nothing to undo")
-    what = target.kind + (f" {target.step_id}" if target.step_id else "")
-    return Event(UNDONE, at, actor, incident.id, target.step_id, {"event_id": target.id, "undid": what})
+        raise ChainError(f"incident #{incident.id} has nothing to undo since it was last opened")
+    return Event(UNDONE, at, actor, incident.id, target.step_id, {"event_id": target.id, "undid": described(target)})
+
+
+def described(event: Event) -> str:
+    """An undoable action in the words the checklist uses."""
+    payload = event.payload
+    return {
+        STEP_STARTED: f"step {event.step_id} in progress",
+        STEP_DONE: f"step {event.step_id} done",
+        STEP_SKIPPED: f"step {event.step_id} skipped",
+        STEP_ADDED: f"added step “{payload.get('title')}”",
+        NOTE: f"note “{payload.get('text')}”",
+        ROLE: f"role {payload.get('role')} for {payload.get('person')}",
+        SEVERITY: f"severity {payload.get('severity')}",
+        LINKED: f"link of mention #{payload.get('mention_id')}",
+    }.get(event.kind, event.kind)
 
 
 def alert(incident: Incident, step: Step, kind: str, at: datetime, actor: str) -> Event:
@@ -357,6 +417,7 @@ def alert(incident: Incident, step: Step, kind: str, at: datetime, actor: str) -
 
 def delivered(incident: Incident, step: Step, delivery: Delivery, actor: str, target: str) -> Event:
     """The result of one notification (`target`: where it went, with any secret masked)."""
+    _require_open(incident)
     payload = {
         "contact": delivery.contact_id,
         "ok": delivery.ok,
@@ -372,18 +433,42 @@ def _require_open(incident: Incident) -> None:
         raise ChainError(f"incident #{incident.id} is {incident.status}: open it first")
 
 
-def _check_actionable(incident: Incident, step: Step, *allowed: StepStatus) -> None:
+def require_active(incident: Incident) -> None:
+    """Roles, severity, links and undo belong to a proposed or open incident."""
+    if incident.status not in (IncidentStatus.PROPOSED, IncidentStatus.OPEN):
+        raise ChainError(f"incident #{incident.id} is {incident.status}: reopen it first")
+
+
+def check_actionable(incident: Incident, step: Step, *allowed: StepStatus) -> None:
+    """Whether `step` can be worked on now (default: it is pending or in progress)."""
     _require_open(incident)
     state = step_state(incident, step.id)
-    if state.status not in allowed:
+    if state.status not in (allowed or (StepStatus.PENDING, StepStatus.IN_PROGRESS)):
         raise ChainError(f"step {step.id!r} is already {state.status}")
 
 
-def _text(text: str, missing: str) -> str:
-    if not text.strip():
+def parse_added_step(written: str) -> AddedStep:
+    """ "Call back the journalist @pr-liaison +20m" -> the title, its role and when it is due."""
+    role, due_in, words = DEFAULT_ROLE, DEFAULT_DUE_IN, []
+    for word in written.split():
+        if word.startswith("@") and len(word) > 1:
+            role = word[1:]
+        elif word.startswith("+") and word[1:2].isdigit():
+            try:
+                due_in = parse_duration(word[1:])
+            except ValueError:
+                raise ChainError(f"{word}: write when it is due like +15m, +1h or +1h30m") from None
+        else:
+            words.append(word)
+    return AddedStep(text(" ".join(words), "an added step needs a title"), role, due_in)
+
+
+def text(given: str, missing: str) -> str:
+    """`given` stripped; a ChainError saying `missing` if there is nothing."""
+    if not given.strip():
         raise ChainError(missing)
-    return text.strip()
+    return given.strip()
 
 
 def _reason(reason: str, doing: str) -> str:
-    return _text(reason, f"{doing} needs a reason")
+    return text(reason, f"{doing} needs a reason")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from smwar.incidents.chain import chain_steps, step_state
+from smwar.incidents.chain import chain_steps, overdue, step_state
 from smwar.model import Incident, StepStatus
 from smwar.runbooks.definitions import Scenario
 
@@ -33,20 +33,27 @@ class IncidentMetrics:
 
 
 def measure(incident: Incident, scenario: Scenario, first_match: datetime | None, now: datetime) -> IncidentMetrics:
-    """The figures for `incident` as of `now`; `first_match` is when the first mention that
-    matched its scenario arrived (since the scenario's previous incident ended)."""
+    """The figures for `incident` as of `now` (or as of its closing); `first_match` is when the
+    first mention that matched its scenario arrived in the trigger window before the proposal.
+    For an incident opened by hand, its mention's arrival counts instead."""
     opened = incident.opened_at
+    end = incident.closed_at or now
     timings = []
     for step in chain_steps(incident, scenario):
         state = step_state(incident, step.id)
-        finished = state.at if state.status in (StepStatus.DONE, StepStatus.SKIPPED) else None
+        finished = state.at if state.finished else None
         took = finished - opened if finished is not None and opened is not None else None
-        late = opened is not None and ((finished or now) - opened > step.deadline)
+        if finished is None:
+            late = overdue(incident, step, end)
+        else:
+            # against the clock that ran when it was finished: a reopening restarts it
+            reopened = incident.reopened_at
+            start = reopened if reopened is not None and finished >= reopened else opened
+            late = start is not None and finished > start + step.deadline
         timings.append(StepTiming(step.id, step.title, step.deadline, state.status, took, late))
+    detected_from = incident.first_seen or first_match
     return IncidentMetrics(
-        time_to_detect=incident.proposed_at - first_match
-        if first_match and first_match <= incident.proposed_at
-        else None,
+        time_to_detect=incident.proposed_at - detected_from if detected_from else None,
         time_to_open=opened - incident.proposed_at if opened is not None else None,
         steps=tuple(timings),
     )

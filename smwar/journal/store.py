@@ -177,31 +177,37 @@ class Journal:
     def append(self, event: Event, *, new_incident: str | None = None, status: str | None = None) -> Event:
         """Commit one event durably. `new_incident` (a scenario id) creates the incident first;
         `status` updates the incident's current status in the same transaction."""
+        if new_incident is not None:
+            return self.append_new_incident([event], new_incident, status or "proposed")[0]
         with self._lock, self._db.atomic():
-            incident_id = event.incident_id
-            if new_incident is not None:
-                incident_id = (
-                    self._db["incidents"]
-                    .insert(
-                        {"scenario_id": new_incident, "status": status or "proposed", "proposed_at": to_iso(event.at)}
-                    )
-                    .last_pk
-                )
-            elif status is not None:
-                self._db.execute("UPDATE incidents SET status = ? WHERE id = ?", [status, incident_id])
-            cursor = self._db.execute(
-                "INSERT INTO events (at, wall, actor, kind, incident_id, step_id, payload) VALUES (?,?,?,?,?,?,?)",
-                [
-                    to_iso(event.at),
-                    to_iso(datetime.now(UTC)),
-                    event.actor,
-                    event.kind,
-                    incident_id,
-                    event.step_id,
-                    json.dumps(event.payload, ensure_ascii=False),
-                ],
+            if status is not None:
+                self._db.execute("UPDATE incidents SET status = ? WHERE id = ?", [status, event.incident_id])
+            return self._insert_event(event)
+
+    def _insert_event(self, event: Event) -> Event:
+        cursor = self._db.execute(
+            "INSERT INTO events (at, wall, actor, kind, incident_id, step_id, payload) VALUES (?,?,?,?,?,?,?)",
+            [
+                to_iso(event.at),
+                to_iso(datetime.now(UTC)),
+                event.actor,
+                event.kind,
+                event.incident_id,
+                event.step_id,
+                json.dumps(event.payload, ensure_ascii=False),
+            ],
+        )
+        return replace(event, id=cursor.lastrowid)
+
+    def append_new_incident(self, events: Sequence[Event], scenario_id: str, status: str) -> list[Event]:
+        """Create an incident and commit its first `events` in one transaction."""
+        with self._lock, self._db.atomic():
+            incident_id = (
+                self._db["incidents"]
+                .insert({"scenario_id": scenario_id, "status": status, "proposed_at": to_iso(events[0].at)})
+                .last_pk
             )
-        return replace(event, incident_id=incident_id, id=cursor.lastrowid)
+            return [self._insert_event(replace(event, incident_id=incident_id)) for event in events]
 
     def events(self, incident_id: int | None = None) -> Iterator[Event]:
         sql = "SELECT * FROM events"

@@ -21,7 +21,7 @@ from smwar.engine.drill import DrillRun
 from smwar.engine.notifications import notify_step
 from smwar.engine.session import Session, Update
 from smwar.errors import InputError, InputErrors, SmwarError
-from smwar.incidents.chain import concerns, find_step, missing_gates
+from smwar.incidents.chain import MISSED, check_actionable, concerns, find_step, missing_gates, severity
 from smwar.model import Delivery, Incident, IncidentStatus
 from smwar.runbooks.watch import RunbookWatch
 from smwar.timespan import format_offset
@@ -121,6 +121,9 @@ class WarRoomApp(App[None]):
         self.focused_incident: int | None = None
         self.pipeline_error: str | None = None
         self.runbook_error: str | None = None
+        self.sending: set[tuple[int, str]] = set()  # (incident, step) whose notifications are on their way
+        self.feed_incident: int | None = None  # the incident the feed is filtered to
+        self._filtered_shape: object = None
         if drill is not None:
             self.title = f"smwar — DRILL — {drill.title}"
 
@@ -181,7 +184,12 @@ class WarRoomApp(App[None]):
             self.call_from_thread(self.apply_update, update)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A failing pipeline must be seen, never silently stop the feed."""
+        """A failing pipeline or notification must be seen, never silently stop."""
+        if event.worker.group == "notifications" and event.state is WorkerState.ERROR:
+            self.sending.clear()
+            self.alarm(f"Notifying stopped: {event.worker.error}", "Notification failed")
+            self.refresh_views()
+            return
         if event.worker.group != "pipeline":
             return
         if event.state is WorkerState.SUCCESS and self.pipeline_error is not None:
@@ -267,21 +275,31 @@ class WarRoomApp(App[None]):
 
     def refresh_views(self) -> None:
         self._ring_deadlines()
+        if self.feed_incident is not None:
+            self._refilter_if_changed()
         self.query_one("#board", ScenarioBoard).show(self.session.scenario_stats())
         self._show_chain()
         self.query_one("#status", Static).update(self._status_text())
         if isinstance(self.screen, IncidentScreen) and self.screen.is_mounted:
             self.screen.refresh_view()
 
+    def _refilter_if_changed(self) -> None:
+        assert self.feed_incident is not None
+        incident = self.session.incident(self.feed_incident)
+        shape = (incident.linked, incident.closed_at, incident.reopened_at)
+        if shape != self._filtered_shape:
+            self._filtered_shape = shape
+            self._filter_feed()
+
     def _ring_deadlines(self) -> None:
         """Due-soon and overdue steps ring once each (the session journals that they did)."""
         for incident, step, kind in self.session.due_alerts():
             self.bell()
-            due = "is overdue" if kind == "missed" else "is due soon"
+            due = "is overdue" if kind == MISSED else "is due soon"
             self.notify(
                 f"Incident #{incident.id}: “{step.title}” {due}.",
                 title="Deadline",
-                severity="error" if kind == "missed" else "warning",
+                severity="error" if kind == MISSED else "warning",
                 timeout=20,
                 markup=False,
             )
@@ -348,7 +366,7 @@ class WarRoomApp(App[None]):
             if incident.scenario_id == selected:
                 return incident
         scenario = self.session.runbooks.scenario
-        ranked = sorted(candidates, key=lambda i: (-scenario(i.scenario_id).severity.rank, i.id))
+        ranked = sorted(candidates, key=lambda i: (-severity(i, scenario(i.scenario_id)).rank, i.id))
         return ranked[0] if ranked else None
 
     def action_open_incident(self) -> None:
@@ -402,7 +420,7 @@ class WarRoomApp(App[None]):
         best = item.best.scenario_id if item.best else None
 
         def chosen(scenario_id: str | None) -> None:
-            if scenario_id is None:
+            if scenario_id is None or not attempt(self, lambda: self.session.check_can_open(scenario_id)):
                 return
 
             def open_it(goal: str) -> None:
@@ -430,38 +448,53 @@ class WarRoomApp(App[None]):
 
     def action_link_mention(self) -> None:
         item = self.query_one("#feed", Feed).selected
-        if item is None or self.focused_incident is None:
+        incident_id = self.feed_incident or self.focused_incident
+        if item is None or incident_id is None:
             self.notify("Highlight a mention, and show an incident on the right.", severity="warning")
             return
-        incident_id = self.focused_incident
         if attempt(self, lambda: self.session.link_mention(incident_id, item.id)):
             self.notify(f"Mention #{item.id} linked to incident #{incident_id}.", markup=False)
 
     def action_filter_feed(self) -> None:
+        self.feed_incident = None if self.feed_incident is not None else self.focused_incident
+        self._filter_feed()
+
+    def _filter_feed(self) -> None:
+        """Show the feed-filter incident's mentions (re-applied as links, reopening and the
+        incident's end change what belongs to it), or all."""
         feed = self.query_one("#feed", Feed)
-        if feed.keep is not None or self.focused_incident is None:
+        incident_id = self.feed_incident
+        scenario = None
+        if incident_id is not None:
+            scenario = self.session.runbooks.find_scenario(self.session.incident(incident_id).scenario_id)
+        if incident_id is None or scenario is None:
+            self.feed_incident = None
             feed.show_only(None)
             feed.border_title = "Feed"
-            return
-        incident_id = self.focused_incident
-        incident = self.session.incident(incident_id)
-        scenario = self.session.runbooks.find_scenario(incident.scenario_id)
-        if scenario is None:
             return
         feed.show_only(lambda item: concerns(self.session.incident(incident_id), scenario, item))
         feed.border_title = f"Feed · incident #{incident_id} only (F: all)"
 
     def send_notifications(self, incident_id: int, step_id: str) -> None:
         """Notify a step's contacts off the UI thread; results arrive as toasts and in the step."""
+        if (incident_id, step_id) in self.sending:
+            self.notify("These notifications are on their way already.", markup=False)
+            return
+        incident = self.session.incident(incident_id)
+        if incident.status is not IncidentStatus.OPEN:
+            self.alarm(f"Incident #{incident_id} is {incident.status}: only an open incident notifies.", "Not sent")
+            return
+        self.sending.add((incident_id, step_id))
         self.notify(f"Notifying for step {step_id!r}…", markup=False)
         self._notify_worker(incident_id, step_id)
 
     @work(thread=True, group="notifications", exit_on_error=False)
     def _notify_worker(self, incident_id: int, step_id: str) -> None:
         deliveries = notify_step(self.session, incident_id, step_id, simulated=self.drill is not None)
-        self.call_from_thread(self._show_deliveries, deliveries)
+        self.call_from_thread(self._show_deliveries, (incident_id, step_id), deliveries)
 
-    def _show_deliveries(self, deliveries: list[Delivery]) -> None:
+    def _show_deliveries(self, sent: tuple[int, str], deliveries: list[Delivery]) -> None:
+        self.sending.discard(sent)
         if not deliveries:
             self.notify("Everyone on this step has been reached already.", markup=False)
         reached = [d.contact_id for d in deliveries if d.ok]
@@ -491,9 +524,12 @@ class WarRoomApp(App[None]):
         if message.action == "done":
             incident = session.incident(incident_id)
             scenario = session.runbooks.scenario(incident.scenario_id)
-            waiting = missing_gates(incident, find_step(incident, scenario, step_id))
+            step = find_step(incident, scenario, step_id)
+            waiting = missing_gates(incident, step)
             if not waiting:
                 attempt(self, lambda: session.complete_step(incident_id, step_id))
+                return
+            if not attempt(self, lambda: check_actionable(incident, step)):
                 return
             ask(
                 self,

@@ -13,16 +13,22 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from smwar.engine.session import Session
-from smwar.incidents.chain import ChainError, incident_notes, missing_gates, severity, step_state
+from smwar.incidents.chain import (
+    ChainError,
+    clock_start,
+    incident_notes,
+    missing_gates,
+    parse_added_step,
+    severity,
+    step_state,
+)
 from smwar.incidents.metrics import IncidentMetrics
-from smwar.model import Incident, StepStatus
+from smwar.model import Incident
 from smwar.runbooks.definitions import Step
-from smwar.timespan import format_offset, parse_duration
+from smwar.timespan import format_offset
 from smwar.tui.acting import ask, attempt
 from smwar.tui.text import local_time
 from smwar.tui.widgets.chain import ChainTable
-
-DEFAULT_DUE = timedelta(minutes=30)
 
 
 class IncidentScreen(Screen[None]):
@@ -88,8 +94,10 @@ class IncidentScreen(Screen[None]):
             f"{incident.status.upper()} · severity {severity(incident, scenario)} · "
             f"proposed {local_time(incident.proposed_at)} because {incident.trigger}"
         )
-        if incident.opened_at is not None and incident.closed_at is None:
-            head.append(f" · open for {format_offset(now - incident.opened_at)}")
+        started = clock_start(incident)
+        if started is not None and incident.closed_at is None:
+            again = " since reopening" if incident.reopened_at else ""
+            head.append(f" · open for {format_offset(now - started)}{again}")
         head.append(f"\nGoal: {incident.goal or '— (press o on the board to open it and state the goal)'}")
         if incident.outcome:
             head.append(f"\nOutcome: {incident.outcome}")
@@ -130,8 +138,7 @@ class IncidentScreen(Screen[None]):
 
     def action_add_step(self) -> None:
         def add(text: str) -> None:
-            title, role, due_in = parse_step(text)
-            self.session.add_step(self.incident_id, title, role, due_in)
+            self.session.add_step(self.incident_id, parse_added_step(text))
 
         ask(
             self.app,  # type: ignore[arg-type]
@@ -178,33 +185,24 @@ class IncidentScreen(Screen[None]):
         )
 
     def action_reopen(self) -> None:
+        def reopen(reason: str) -> None:
+            if self.incident.goal is not None:
+                self.session.reopen_incident(self.incident_id, reason)
+                return
+            ask(  # it was dismissed before anyone stated a goal
+                self.app,  # type: ignore[arg-type]
+                f"Goal for incident #{self.incident_id}",
+                "State the goal for this incident, as the team will be measured against it.",
+                lambda goal: self.session.reopen_incident(self.incident_id, reason, goal=goal),
+            )
+
         ask(
             self.app,  # type: ignore[arg-type]
             f"Reopen incident #{self.incident_id}",
-            "Why does it need the team again?",
-            lambda reason: self.session.reopen_incident(self.incident_id, reason, goal=reason),
+            "Why does it need the team again? The deadlines of the steps still to do start over.",
+            reopen,
             placeholder="e.g. a second wave of reports",
         )
-
-
-def parse_step(text: str) -> tuple[str, str, timedelta]:
-    """ "Call back @pr-liaison +20m" -> ("Call back", "pr-liaison", 20 minutes)."""
-    role, due, words = "lead", DEFAULT_DUE, []
-    for word in text.split():
-        if word.startswith("@") and len(word) > 1:
-            role = word[1:]
-        elif word.startswith("+") and (duration := _duration(word[1:])) is not None:
-            due = duration
-        else:
-            words.append(word)
-    return " ".join(words), role, due
-
-
-def _duration(text: str) -> timedelta | None:
-    try:
-        return parse_duration(text)
-    except ValueError:
-        return None
 
 
 def measured(figures: IncidentMetrics) -> str:
@@ -236,7 +234,7 @@ def step_detail(incident: Incident, step: Step) -> list[Text]:
     if state.override:
         lines.append(Text(f"⚠ gate overridden: {state.override}", style="bold"))
     waiting = missing_gates(incident, step)
-    if waiting and state.status not in (StepStatus.DONE, StepStatus.SKIPPED):
+    if waiting and not state.finished:
         lines.append(Text(f"🔒 waits for: {', '.join(waiting)} (d asks for a reason to override)", style="bold"))
     if step.notify:
         lines.append(Text(f"notify: {', '.join(step.notify)} (m sends)"))

@@ -16,18 +16,17 @@ class TextPrompt(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
 
-    def __init__(self, title: str, explanation: str, placeholder: str = "", value: str = "") -> None:
+    def __init__(self, title: str, explanation: str, placeholder: str = "") -> None:
         super().__init__()
         self._title = title
         self._explanation = explanation
         self._placeholder = placeholder
-        self._value = value
 
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt"):
             yield Static(Text(self._title, style="bold"), id="prompt-title")
             yield Static(Text(self._explanation), id="prompt-explanation")
-            yield Input(value=self._value, placeholder=self._placeholder, id="prompt-input")
+            yield Input(placeholder=self._placeholder, id="prompt-input")
             yield Static(Text("enter to confirm · escape to cancel", style="italic"), id="prompt-hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

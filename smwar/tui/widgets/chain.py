@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
-from smwar.incidents.chain import chain_steps, due_soon_window, missing_gates, step_state
+from smwar.incidents.chain import chain_steps, due_at, due_soon_window, missing_gates, overdue, step_state
 from smwar.model import Incident, IncidentStatus, StepStatus
 from smwar.runbooks.definitions import Scenario, Step
 from smwar.timespan import format_offset
@@ -73,10 +73,9 @@ class ChainTable(DataTable[Text]):
 
 def step_cells(incident: Incident, step: Step, now: datetime) -> tuple[Text, Text, Text, Text]:
     state = step_state(incident, step.id)
-    finished = state.status in (StepStatus.DONE, StepStatus.SKIPPED)
-    locked = not finished and bool(missing_gates(incident, step))
+    locked = not state.finished and bool(missing_gates(incident, step))
     glyph = "🔒" if locked and state.status is StepStatus.PENDING else GLYPHS[state.status]
-    title = Text(step.title, style="dim" if finished else "")
+    title = Text(step.title, style="dim" if state.finished else "")
     if state.override:
         title.append("  ⚠ gate overridden", style="bold")
     if state.notes:
@@ -90,11 +89,12 @@ def step_cells(incident: Incident, step: Step, now: datetime) -> tuple[Text, Tex
 
 def due_text(incident: Incident, step: Step, now: datetime) -> Text:
     state = step_state(incident, step.id)
-    if state.status in (StepStatus.DONE, StepStatus.SKIPPED) and state.at is not None:
+    if state.finished and state.at is not None:
         return Text(f"{state.status} {local_time(state.at)}", style="dim")
-    if incident.status is not IncidentStatus.OPEN or incident.opened_at is None:
+    due = due_at(incident, step)
+    if incident.status is not IncidentStatus.OPEN or due is None:
         return Text(f"+{format_offset(step.deadline)}", style="dim")
-    left = incident.opened_at + step.deadline - now
-    if left.total_seconds() < 0:
-        return Text(f"overdue {format_offset(-left)}", style="bold reverse")
-    return Text(f"in {format_offset(left)}", style="bold" if left <= due_soon_window(step) else "")
+    if overdue(incident, step, now):
+        return Text(f"overdue {format_offset(now - due)}", style="bold reverse")
+    left = due - now
+    return Text(f"in {format_offset(left)}", style="bold" if left <= due_soon_window(incident, step) else "")
