@@ -6,8 +6,9 @@ from datetime import timedelta
 
 import pytest
 
+from smwar.clock import ManualClock
 from smwar.drills.script import find_drill
-from smwar.engine.drill import drill_session
+from smwar.engine.drill import DrillRun, drill_session
 from smwar.engine.session import Session
 from smwar.incidents.chain import AddedStep, ChainError, parse_added_step, step_state
 from smwar.model import IncidentStatus, StepStatus
@@ -16,13 +17,18 @@ from smwar.runbooks.definitions import RunbookSet, Severity
 from .conftest import next_match_fires_nothing, start_drill, until_proposed
 
 
-def opened(runbooks: RunbookSet) -> tuple[Session, int]:
-    """A session whose product-defect trigger fired two minutes in, with the incident opened."""
-    _run, clock, session = start_drill(runbooks)
+def opened_in_drill(runbooks: RunbookSet) -> tuple[DrillRun, ManualClock, Session, int]:
+    """A drill whose product-defect trigger fired two minutes in, with the incident opened."""
+    run, clock, session = start_drill(runbooks)
     clock.advance(timedelta(minutes=2))
     [proposal] = session.poll().proposals
     session.open_incident(proposal.id, "answer every affected customer within 2 hours")
-    return session, proposal.id
+    return run, clock, session, proposal.id
+
+
+def opened(runbooks: RunbookSet) -> tuple[Session, int]:
+    _run, _clock, session, incident_id = opened_in_drill(runbooks)
+    return session, incident_id
 
 
 def test_the_lifecycle_runs_proposed_open_resolved_reviewed_and_reopens(runbooks: RunbookSet) -> None:
@@ -120,10 +126,7 @@ def test_ad_hoc_steps_roles_and_handovers(runbooks: RunbookSet) -> None:
 
 
 def test_deadlines_ring_once_when_due_soon_and_once_when_missed_also_after_a_restart(runbooks: RunbookSet) -> None:
-    run, clock, session = start_drill(runbooks)
-    clock.advance(timedelta(minutes=2))
-    [proposal] = session.poll().proposals
-    session.open_incident(proposal.id, "stop the spread")
+    run, clock, session, _ = opened_in_drill(runbooks)
     assert session.due_alerts() == []
     clock.advance(timedelta(minutes=8, seconds=30))  # notify-pr (10m) is due in 1:30
     assert [(step.id, kind) for _, step, kind in session.due_alerts()] == [("notify-pr", "due-soon")]
@@ -154,15 +157,12 @@ def test_metrics_time_to_detect_open_steps_and_missed_deadlines(runbooks: Runboo
 
 
 def test_a_restarted_session_resumes_every_incident_with_its_chain(runbooks: RunbookSet) -> None:
-    run, clock, session = start_drill(runbooks)
-    clock.advance(timedelta(minutes=2))
-    [proposal] = session.poll().proposals
-    session.open_incident(proposal.id, "stop the spread")
-    session.complete_step(proposal.id, "notify-pr")
-    session.skip_step(proposal.id, "facts", "known")
-    session.undo(proposal.id)
-    session.add_step(proposal.id, parse_added_step("Call back the journalist @pr-liaison +15m"))
-    session.assign_role(proposal.id, "scribe", "Carla")
+    run, clock, session, incident_id = opened_in_drill(runbooks)
+    session.complete_step(incident_id, "notify-pr")
+    session.skip_step(incident_id, "facts", "known")
+    session.undo(incident_id)
+    session.add_step(incident_id, parse_added_step("Call back the journalist @pr-liaison +15m"))
+    session.assign_role(incident_id, "scribe", "Carla")
     resumed = drill_session(run, runbooks, clock, "tester")
     assert resumed.incidents() == session.incidents()
 
@@ -201,14 +201,11 @@ def test_an_added_step_is_due_within_a_week_and_its_id_is_never_reused(runbooks:
 
 
 def test_an_added_step_is_due_soon_in_the_last_fifth_of_its_own_time(runbooks: RunbookSet) -> None:
-    _run, clock, session = start_drill(runbooks)
-    clock.advance(timedelta(minutes=2))
-    [proposal] = session.poll().proposals
-    session.open_incident(proposal.id, "stop the spread")
+    _run, clock, session, incident_id = opened_in_drill(runbooks)
     clock.advance(timedelta(hours=1))
-    session.complete_step(proposal.id, "notify-pr", override="")
+    session.complete_step(incident_id, "notify-pr")
     session.due_alerts()
-    session.add_step(proposal.id, AddedStep("Call back", "lead", timedelta(minutes=5)))
+    session.add_step(incident_id, AddedStep("Call back", "lead", timedelta(minutes=5)))
     assert [kind for _, step, kind in session.due_alerts() if step.id == "added-1"] == []
     clock.advance(timedelta(minutes=4, seconds=1))
     assert [kind for _, step, kind in session.due_alerts() if step.id == "added-1"] == ["due-soon"]
@@ -239,16 +236,13 @@ def test_roles_severity_and_links_belong_to_an_active_incident(runbooks: Runbook
 
 
 def test_reopening_restarts_the_deadlines_of_what_is_left_and_clears_the_outcome(runbooks: RunbookSet) -> None:
-    _run, clock, session = start_drill(runbooks)
-    clock.advance(timedelta(minutes=2))
-    [proposal] = session.poll().proposals
-    session.open_incident(proposal.id, "stop the spread")
-    session.complete_step(proposal.id, "notify-pr")
-    session.resolve_incident(proposal.id, "calm again")
+    _run, clock, session, incident_id = opened_in_drill(runbooks)
+    session.complete_step(incident_id, "notify-pr")
+    session.resolve_incident(incident_id, "calm again")
     clock.advance(timedelta(hours=5))
-    figures = session.metrics(proposal.id)
+    figures = session.metrics(incident_id)
     assert [step.step_id for step in figures.missed] == [], "nothing was late when it was resolved"
-    reopened = session.reopen_incident(proposal.id, "second wave")
+    reopened = session.reopen_incident(incident_id, "second wave")
     assert reopened.outcome is None and reopened.reopened_at == clock.now()
     assert session.due_alerts() == [], "no storm of overdue bells right after reopening"
     clock.advance(timedelta(minutes=21))
