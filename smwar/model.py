@@ -22,6 +22,19 @@ class Mention:
     lang: str | None = None
     followers: int | None = None
     url: str | None = None
+    author_name: str | None = None  # the display name, where the network has one
+    reply_to: str | None = None  # the post it answers (its URL or the network's id)
+    quote_of: str | None = None  # the post it quotes or reposts with a comment
+
+
+@dataclass(frozen=True, slots=True)
+class Quarantined:
+    """An item a source could not read: kept with its raw bytes and why, never silently lost."""
+
+    source_id: str
+    reason: str
+    raw: bytes
+    at: datetime
 
 
 @dataclass(frozen=True, slots=True)

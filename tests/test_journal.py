@@ -3,8 +3,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlite_utils import Database
 
-from smwar.journal.schema import CURRENT_VERSION, JournalError
+from smwar.journal.schema import CURRENT_VERSION, MIGRATIONS, JournalError
 from smwar.journal.store import Journal
 from smwar.model import Event, Match, Mention, TermHit
 
@@ -48,7 +49,7 @@ def test_a_journal_from_a_newer_smwar_is_refused_and_left_untouched(tmp_path: Pa
     db.commit()
     db.close()
     before = path.read_bytes()
-    with pytest.raises(JournalError, match=r"newer smwar .*schema 6.*left untouched"):
+    with pytest.raises(JournalError, match=rf"newer smwar .*schema {CURRENT_VERSION + 5}.*left untouched"):
         Journal.open(path)
     assert path.read_bytes() == before
 
@@ -101,3 +102,21 @@ def test_an_incident_is_created_with_its_first_event(tmp_path: Path) -> None:
         journal.append(Event("incident.opened", T0, "tester", 1, payload={"goal": "g"}), status="open")
         assert [e.kind for e in journal.events(1)] == ["incident.proposed", "incident.opened"]
         assert journal.integrity() == "ok"
+
+
+def test_a_journal_of_the_first_schema_is_migrated_keeping_its_mentions(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    db = Database(path)
+    with db.atomic():
+        db["schema_version"].create({"version": int, "applied_at": str}, pk="version")
+        MIGRATIONS[0](db)
+        db["schema_version"].insert({"version": 1, "applied_at": "2026-11-01T00:00:00+00:00"})
+        db["mentions"].insert(
+            {"network": "mastodon", "native_id": "1", "author": "@a@b.c", "text": "kept",
+             "posted_at": "2026-11-01T00:00:00+00:00", "received_at": "2026-11-01T00:00:00+00:00"}
+        )  # fmt: skip
+    db.close()
+    with Journal.open(path) as journal:
+        [kept] = journal.mentions()
+        assert kept.mention.text == "kept" and kept.mention.author_name is None
+        assert journal.cursors() == {}

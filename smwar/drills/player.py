@@ -16,6 +16,7 @@ class DrillPlayer:
         self._next = min(played, len(script.inject))
 
     def due(self, now: datetime) -> list[Mention]:
+        """The injects the drill clock has reached since the last call."""
         offset = now - self.start
         due: list[Mention] = []
         while self._next < len(self.script.inject) and self.script.inject[self._next].at <= offset:

@@ -10,7 +10,7 @@ from pathlib import Path
 from smwar.clock import Clock, from_iso, to_iso
 from smwar.drills.player import DrillPlayer
 from smwar.drills.script import DrillScript, load_drill
-from smwar.engine.session import Session
+from smwar.engine.session import Intake, Session
 from smwar.errors import SmwarError
 from smwar.journal.store import Journal
 from smwar.paths import drill_runs_dir
@@ -75,6 +75,20 @@ def latest_run(drill_id: str) -> Path | None:
     return runs[-1] if runs else None
 
 
+class DrillSource:
+    """The drill script as the session's only source."""
+
+    def __init__(self, player: DrillPlayer) -> None:
+        self.player = player
+
+    def due(self, now: datetime) -> Intake:
+        return Intake(mentions=self.player.due(now))
+
+    @property
+    def remaining(self) -> int:
+        return self.player.remaining
+
+
 def drill_session(run: DrillRun, runbooks: RunbookSet, clock: Clock, operator: str) -> Session:
     player = DrillPlayer(run.script, run.clock_start, played=run.journal.mention_count())
-    return Session(run.journal, runbooks, clock, player, operator)
+    return Session(run.journal, runbooks, clock, DrillSource(player), operator)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -20,7 +20,16 @@ from smwar.incidents import chain
 from smwar.incidents.metrics import IncidentMetrics, measure
 from smwar.incidents.triggers import TriggerWatch
 from smwar.journal.store import Journal
-from smwar.model import SYSTEM_ACTOR, Delivery, Event, Incident, IncidentStatus, JournaledMention, Mention
+from smwar.model import (
+    SYSTEM_ACTOR,
+    Delivery,
+    Event,
+    Incident,
+    IncidentStatus,
+    JournaledMention,
+    Mention,
+    Quarantined,
+)
 from smwar.runbooks.definitions import VIP_TAG, RunbookSet, Scenario, Step, author_tags
 from smwar.runbooks.matcher import Matcher, RuleMatcher
 
@@ -28,9 +37,19 @@ RATE_WINDOW = timedelta(minutes=10)
 ACTIVE = (IncidentStatus.PROPOSED, IncidentStatus.OPEN)
 
 
+@dataclass(frozen=True, slots=True)
+class Intake:
+    """What sources handed over since the last poll: mentions, where each source now stands
+    (committed with the mentions), and the items they could not read."""
+
+    mentions: list[Mention] = field(default_factory=list)
+    cursors: dict[str, str] = field(default_factory=dict)
+    quarantined: list[Quarantined] = field(default_factory=list)
+
+
 class MentionSource(Protocol):
-    def due(self, now: datetime) -> list[Mention]:
-        """Mentions that arrived by `now` and were not handed out before."""
+    def due(self, now: datetime) -> Intake:
+        """What arrived by `now` and was not handed out before."""
         ...
 
 
@@ -125,9 +144,9 @@ class Session:
         """
         with self._lock:
             now = self.clock.now()
-            arrived = self.source.due(now)
+            intake = self.source.due(now)
             matcher, deescalation = self.matcher, self.runbooks.deescalation
-        if not arrived:
+        if not (intake.mentions or intake.cursors or intake.quarantined):
             return Update()
         batch = [
             (
@@ -136,10 +155,10 @@ class Session:
                 matcher.match(mention),
                 author_tags(deescalation, mention.network, mention.author, mention.followers),
             )
-            for mention in arrived
+            for mention in intake.mentions
         ]
         with self._lock:
-            stored = self.journal.add_mentions(batch)
+            stored = self.journal.add_mentions(batch, cursors=intake.cursors, quarantined=intake.quarantined)
             proposals: list[Incident] = []
             for item in stored:
                 for match in item.matches:

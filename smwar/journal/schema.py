@@ -71,7 +71,21 @@ def _v1(db: Database) -> None:
         )
 
 
-MIGRATIONS: tuple[Callable[[Database], None], ...] = (_v1,)
+def _v2(db: Database) -> None:
+    """Live sources: where each source left off, items it could not read, and more of a
+    mention's identity (display name, what it replies to or quotes)."""
+    for column in ("author_name", "reply_to", "quote_of"):
+        db["mentions"].add_column(column, str)
+    db["cursors"].create({"source_id": str, "cursor": str, "saved_at": str}, pk="source_id")
+    db["quarantine"].create(
+        {"id": int, "source_id": str, "at": str, "reason": str, "raw": bytes},
+        pk="id",
+        not_null={"source_id", "at", "reason", "raw"},
+    )
+    db["quarantine"].create_index(["source_id", "id"])
+
+
+MIGRATIONS: tuple[Callable[[Database], None], ...] = (_v1, _v2)
 CURRENT_VERSION = len(MIGRATIONS)
 
 

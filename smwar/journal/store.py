@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +20,7 @@ from sqlite_utils import Database
 
 from smwar.clock import from_iso, to_iso
 from smwar.journal.schema import JournalError, migrate
-from smwar.model import Event, JournaledMention, Match, Mention, TermHit
+from smwar.model import Event, JournaledMention, Match, Mention, Quarantined, TermHit
 
 
 class Journal:
@@ -71,15 +71,32 @@ class Journal:
     # -- mentions -----------------------------------------------------------------------
 
     def add_mentions(
-        self, batch: Sequence[tuple[Mention, datetime, tuple[Match, ...], tuple[str, ...]]]
+        self,
+        batch: Sequence[tuple[Mention, datetime, tuple[Match, ...], tuple[str, ...]]],
+        *,
+        cursors: Mapping[str, str] | None = None,
+        quarantined: Sequence[Quarantined] = (),
     ) -> list[JournaledMention]:
-        """Store a batch in one transaction; mentions already journaled are skipped."""
+        """Store a batch in one transaction; mentions already journaled are skipped. The
+        sources' `cursors` (where each left off) and the items they could not read are
+        committed with it, so a restart resumes exactly after what was kept."""
         stored: list[JournaledMention] = []
         with self._lock, self._db.atomic():
+            for source_id, position in (cursors or {}).items():
+                self._db.execute(
+                    "INSERT OR REPLACE INTO cursors (source_id, cursor, saved_at) VALUES (?,?,?)",
+                    [source_id, position, to_iso(datetime.now(UTC))],
+                )
+            for item in quarantined:
+                self._db.execute(
+                    "INSERT INTO quarantine (source_id, at, reason, raw) VALUES (?,?,?,?)",
+                    [item.source_id, to_iso(item.at), item.reason, item.raw],
+                )
             for mention, received_at, matches, tags in batch:
                 cursor = self._db.execute(
-                    "INSERT OR IGNORE INTO mentions (network, native_id, author, followers, lang, "
-                    "text, url, posted_at, received_at, author_tags) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT OR IGNORE INTO mentions (network, native_id, author, followers, lang, text, url, "
+                    "posted_at, received_at, author_tags, author_name, reply_to, quote_of) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     [
                         mention.network,
                         mention.native_id,
@@ -91,6 +108,9 @@ class Journal:
                         to_iso(mention.posted_at),
                         to_iso(received_at),
                         ",".join(tags),
+                        mention.author_name,
+                        mention.reply_to,
+                        mention.quote_of,
                     ],
                 )
                 if not cursor.rowcount:
@@ -163,6 +183,16 @@ class Journal:
                 [scenario_id, to_iso(after) if after else "", to_iso(until)],
             ).fetchone()
         return from_iso(row[0]) if row and row[0] else None
+
+    def cursors(self) -> dict[str, str]:
+        """Where each live source left off, as last committed with its mentions."""
+        with self._lock:
+            return {row["source_id"]: row["cursor"] for row in self._db.query("SELECT * FROM cursors")}
+
+    def quarantine_counts(self) -> dict[str, int]:
+        with self._lock:
+            rows = self._db.execute("SELECT source_id, COUNT(*) FROM quarantine GROUP BY source_id").fetchall()
+        return {source_id: int(count) for source_id, count in rows}
 
     def latest_time(self) -> datetime | None:
         """The latest clock time anything was journaled at (to resume a drill clock)."""
@@ -243,6 +273,9 @@ def _mention_from_row(row: dict[str, Any], matches: tuple[Match, ...]) -> Journa
         lang=row["lang"],
         followers=row["followers"],
         url=row["url"],
+        author_name=row["author_name"],
+        reply_to=row["reply_to"],
+        quote_of=row["quote_of"],
     )
     tags = tuple(tag for tag in (row["author_tags"] or "").split(",") if tag)
     return JournaledMention(row["id"], mention, from_iso(row["received_at"]), matches, tags)
