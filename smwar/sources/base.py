@@ -1,0 +1,113 @@
+"""What every source is: an async producer of batches of mentions that can resume from a cursor.
+
+A source knows one network's API and nothing of backing off, health or the journal: the
+runner (`sources/runner.py`) restarts it after a failure, from the cursor of the last batch
+the journal kept. A source raises `SourceError` for a failure to back off from, with the
+server's `Retry-After` when it gave one; an item it cannot read goes into the batch's
+`quarantined` with its raw bytes and the reason, and the source carries on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, Protocol
+
+import httpx
+
+from smwar.model import Mention
+
+MAX_ITEM_BYTES = 256 * 1024  # a single post larger than this is not a post
+USER_AGENT = "smwar (social-media war room; +https://pypi.org/project/smwar/)"
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    mentions: list[Mention] = field(default_factory=list)
+    quarantined: list[tuple[bytes, str]] = field(default_factory=list)  # (raw bytes, why)
+    cursor: str | None = None  # where to resume after this batch; None: where it was
+
+
+class SourceError(Exception):
+    """A failure the runner backs off from. `retry_after`: seconds the server asked for."""
+
+    def __init__(self, message: str, retry_after: float | None = None, *, fatal: bool = False) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.fatal = fatal  # e.g. a rejected token: retrying soon will not help
+
+
+class Source(Protocol):
+    id: str
+    network: str
+
+    def run(self, cursor: str | None) -> AsyncIterator[Batch]:
+        """Batches as they come, forever (a poller sleeps between polls, a stream waits)."""
+        ...
+
+
+def http_client(timeout: float = 20.0, **options: Any) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(timeout, connect=10.0),
+        headers={"User-Agent": USER_AGENT},
+        follow_redirects=True,
+        **options,
+    )
+
+
+def check(response: httpx.Response, *, auth_hint: str = "") -> httpx.Response:
+    """`response` if it succeeded; else a `SourceError` that says why, with Retry-After."""
+    if response.is_success or response.status_code == 304:
+        return response
+    status = response.status_code
+    where = f"{response.request.method} {response.request.url.host}{response.request.url.path}"
+    retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+    if status == 429:
+        raise SourceError(f"rate limited by {where} (429)", retry_after or 60.0)
+    if status in (401, 403):
+        hint = f"; {auth_hint}" if auth_hint else ""
+        raise SourceError(f"{where} refused access ({status}){hint}", retry_after, fatal=True)
+    raise SourceError(f"{where} answered {status}", retry_after)
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """A Retry-After header (seconds, or an HTTP date) as seconds from now."""
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max((when - datetime.now(UTC)).total_seconds(), 0.0)
+
+
+def read_items(
+    raw_items: list[bytes], parse: Callable[[dict[str, Any]], Mention | None]
+) -> tuple[list[Mention], list[tuple[bytes, str]]]:
+    """Parse each raw JSON item; what cannot be read is quarantined with the reason.
+
+    `parse` returns None for an item that is fine but not a mention (a like, a deletion)."""
+    mentions: list[Mention] = []
+    quarantined: list[tuple[bytes, str]] = []
+    for raw in raw_items:
+        if len(raw) > MAX_ITEM_BYTES:
+            quarantined.append((raw[:MAX_ITEM_BYTES], f"item of {len(raw):,} bytes is too large"))
+            continue
+        try:
+            item = json.loads(raw)
+            if not isinstance(item, dict):
+                raise TypeError(f"expected a JSON object, got {type(item).__name__}")
+            mention = parse(item)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            quarantined.append((raw, f"{type(exc).__name__}: {exc}"[:300]))
+            continue
+        if mention is not None:
+            mentions.append(mention)
+    return mentions, quarantined

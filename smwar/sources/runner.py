@@ -1,0 +1,140 @@
+"""Keep one source running through a storm: back off with jitter, respect the server's
+Retry-After, resume from the cursor, and say at every moment how the source is doing."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from smwar.sources.base import Batch, Source, SourceError
+
+BASE_DELAY = 1.0
+MAX_DELAY = 300.0
+FAILING_AFTER = 5  # consecutive failures before a source counts as failing, not just backing off
+FATAL_DELAY = 600.0  # a refused token: try again in ten minutes (the operator may fix it meanwhile)
+RATE_WINDOW = 300.0  # seconds over which the rate is measured
+
+Deliver = Callable[[str, Batch], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    source_id: str
+    network: str
+    state: str  # starting | live | backing off | failing | paused
+    reason: str | None = None
+    until: datetime | None = None  # when the next try is due, while backing off or failing
+    mentions: int = 0
+    quarantined: int = 0
+    per_minute: float = 0.0
+
+
+class SourceRunner:
+    def __init__(
+        self,
+        source: Source,
+        cursor: str | None,
+        deliver: Deliver,
+        *,
+        rng: random.Random | None = None,
+        base_delay: float = BASE_DELAY,
+        max_delay: float = MAX_DELAY,
+    ) -> None:
+        self.source = source
+        self.cursor = cursor
+        self._deliver = deliver
+        self._rng = rng or random.Random()
+        self._base, self._max = base_delay, max_delay
+        self._failures = 0
+        self._state = "starting"
+        self._reason: str | None = None
+        self._until: datetime | None = None
+        self._mentions = 0
+        self._quarantined = 0
+        self._arrivals: deque[tuple[float, int]] = deque()
+        self._running = asyncio.Event()
+        self._running.set()
+        self._wake = asyncio.Event()
+
+    def health(self) -> Health:
+        now = time.monotonic()
+        while self._arrivals and now - self._arrivals[0][0] > RATE_WINDOW:
+            self._arrivals.popleft()
+        recent = sum(count for _, count in self._arrivals)
+        state = "paused" if not self._running.is_set() else self._state
+        return Health(
+            self.source.id,
+            self.source.network,
+            state,
+            self._reason,
+            self._until,
+            self._mentions,
+            self._quarantined,
+            recent / (RATE_WINDOW / 60),
+        )
+
+    def pause(self) -> None:
+        self._running.clear()
+        self._wake.set()
+
+    def resume(self) -> None:
+        self._running.set()
+        self._wake.set()
+
+    async def run_forever(self) -> None:
+        while True:
+            await self._running.wait()
+            try:
+                await self._consume()
+            except asyncio.CancelledError:
+                raise
+            except SourceError as exc:
+                await self._back_off(str(exc), exc.retry_after, exc.fatal)
+            except (httpx.HTTPError, OSError, ValueError) as exc:
+                await self._back_off(_describe(exc), None, False)
+            else:  # a stream that ended cleanly: reconnect at once, from where it left off
+                self._failures = 0
+
+    async def _consume(self) -> None:
+        async for batch in self.source.run(self.cursor):
+            if not self._running.is_set():
+                return
+            self._deliver(self.source.id, batch)
+            if batch.cursor is not None:
+                self.cursor = batch.cursor
+            self._mentions += len(batch.mentions)
+            self._quarantined += len(batch.quarantined)
+            if batch.mentions:
+                self._arrivals.append((time.monotonic(), len(batch.mentions)))
+            self._failures = 0
+            self._state, self._reason, self._until = "live", None, None
+
+    async def _back_off(self, reason: str, retry_after: float | None, fatal: bool) -> None:
+        self._failures += 1
+        delay = FATAL_DELAY if fatal else min(self._max, self._base * 2 ** (self._failures - 1))
+        delay *= self._rng.uniform(0.5, 1.0)  # jitter: sources that failed together do not retry together
+        if retry_after is not None:
+            delay = max(delay, retry_after)
+        failing = fatal or self._failures >= FAILING_AFTER
+        self._state = "failing" if failing else "backing off"
+        self._reason = reason
+        self._until = datetime.now(UTC) + timedelta(seconds=delay)
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):  # resume() cuts the wait short
+            await asyncio.wait_for(self._wake.wait(), timeout=delay)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return f"timed out ({type(exc).__name__})"
+    if isinstance(exc, httpx.HTTPError | OSError):
+        return f"network error: {exc or type(exc).__name__}"
+    return f"unreadable answer: {exc}"
