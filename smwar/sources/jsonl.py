@@ -6,31 +6,73 @@ labelled corpus with an `expect` key) can be read as they are.
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import json
-from collections.abc import Callable, Iterator
+import sys
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from smwar.errors import InputError
 from smwar.model import Mention
+from smwar.sources.base import Batch
+from smwar.sources.settings import SourceSettings
 
 NETWORK = "jsonl"
 
 
 class MentionRecord(BaseModel):
+    """A mention as other tools write it: only `text` is required."""
+
     model_config = ConfigDict(extra="ignore")
 
     text: str = Field(max_length=100_000)
-    network: str = NETWORK
+    network: str | None = None
     id: str | int | None = None
     author: str = ""
+    author_name: str | None = None
     posted_at: datetime | None = None
     lang: str | None = None
     followers: int | None = Field(None, ge=0)
     url: str | None = None
+    reply_to: str | None = None
+    quote_of: str | None = None
+
+
+def mention_from(raw: object, now: datetime, unnamed: str, network: str = NETWORK) -> Mention:
+    """A mention from one decoded JSON value; `ValueError` says what is wrong with it.
+    An item without an `id` is known as `unnamed`; one without a `network` comes from `network`."""
+    if not isinstance(raw, dict):
+        raise ValueError("expected a JSON object")
+    try:
+        record = MentionRecord.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "object"
+        raise ValueError(f"{where}: {first['msg']}") from None
+    posted = record.posted_at or now
+    return Mention(
+        network=record.network or network,
+        native_id=str(record.id) if record.id is not None else unnamed,
+        author=record.author,
+        text=record.text,
+        posted_at=posted if posted.tzinfo else posted.replace(tzinfo=UTC),
+        lang=record.lang,
+        followers=record.followers,
+        url=record.url,
+        author_name=record.author_name,
+        reply_to=record.reply_to,
+        quote_of=record.quote_of,
+    )
+
+
+def content_id(raw: bytes) -> str:
+    """The id of an item that brought none: its content, so reading it twice adds it once."""
+    return "sha256:" + hashlib.sha256(raw.strip()).hexdigest()[:32]
 
 
 def parse_line(path: Path, number: int, line: str, now: datetime) -> tuple[Mention, dict[str, Any]]:
@@ -39,26 +81,10 @@ def parse_line(path: Path, number: int, line: str, now: datetime) -> tuple[Menti
         raw = json.loads(line)
     except json.JSONDecodeError as exc:
         raise InputError(path, number, f"not JSON: {exc.msg}") from None
-    if not isinstance(raw, dict):
-        raise InputError(path, number, "expected a JSON object")
     try:
-        record = MentionRecord.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "object"
-        raise InputError(path, number, f"{where}: {first['msg']}") from None
-    posted = record.posted_at or now
-    mention = Mention(
-        network=record.network,
-        native_id=str(record.id) if record.id is not None else f"{path.name}:{number}",
-        author=record.author,
-        text=record.text,
-        posted_at=posted if posted.tzinfo else posted.replace(tzinfo=UTC),
-        lang=record.lang,
-        followers=record.followers,
-        url=record.url,
-    )
-    return mention, raw
+        return mention_from(raw, now, f"{path.name}:{number}"), raw
+    except ValueError as exc:
+        raise InputError(path, number, str(exc)) from None
 
 
 def read_jsonl(
@@ -86,3 +112,66 @@ def _decode(path: Path, number: int, raw: bytes) -> str:
         return raw.decode("utf-8-sig" if number == 1 else "utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(path, number, f"not UTF-8 text (byte {exc.start + 1} of the line)") from None
+
+
+class JsonlSettings(SourceSettings):
+    """A JSON Lines file followed as it grows (an export, another tool's log), or "-" for stdin."""
+
+    kind: Literal["jsonl"]
+    path: str
+    poll_seconds: float = Field(1.0, ge=0.1, le=3600.0)
+
+
+class JsonlSource:
+    """Reads whole lines as they are appended; the cursor is the byte offset after the last
+    whole line read, so a restart goes on from there (a file that shrank is read anew)."""
+
+    network = NETWORK
+
+    def __init__(self, settings: JsonlSettings) -> None:
+        self.id = settings.id
+        self.settings = settings
+
+    async def run(self, cursor: str | None) -> AsyncIterator[Batch]:
+        if self.settings.path == "-":
+            async for batch in self._stdin():
+                yield batch
+            return
+        path = Path(self.settings.path).expanduser()
+        offset = int(cursor) if cursor and cursor.isdigit() else 0
+        while True:
+            size = path.stat().st_size if path.exists() else 0
+            if size < offset:
+                offset = 0  # replaced or truncated: read it anew (what was seen is deduplicated)
+            if size > offset:
+                with path.open("rb") as file:
+                    file.seek(offset)
+                    chunk = file.read(size - offset)
+                whole = chunk[: chunk.rfind(b"\n") + 1]  # a half-written last line waits
+                if whole:
+                    offset += len(whole)
+                    yield self._batch(whole.splitlines(), str(offset))
+            await asyncio.sleep(self.settings.poll_seconds)
+
+    async def _stdin(self) -> AsyncIterator[Batch]:
+        loop = asyncio.get_running_loop()
+        while True:
+            line = await loop.run_in_executor(None, sys.stdin.buffer.readline)
+            if not line:
+                return
+            yield self._batch([line], None)
+
+    def _batch(self, lines: list[bytes], cursor: str | None) -> Batch:
+        mentions: list[Mention] = []
+        quarantined: list[tuple[bytes, str]] = []
+        now = datetime.now(UTC)
+        for raw in lines:
+            if not raw.strip():
+                continue
+            try:
+                mentions.append(mention_from(json.loads(raw), now, content_id(raw)))
+            except UnicodeDecodeError:
+                quarantined.append((raw, "not UTF-8 text"))
+            except ValueError as exc:  # bad JSON, or not a mention
+                quarantined.append((raw, str(exc)))
+        return Batch(mentions, quarantined, cursor)

@@ -65,10 +65,9 @@ class SourceRunner:
         self._wake = asyncio.Event()
 
     def health(self) -> Health:
+        """A snapshot; safe to take from another thread (it changes nothing)."""
         now = time.monotonic()
-        while self._arrivals and now - self._arrivals[0][0] > RATE_WINDOW:
-            self._arrivals.popleft()
-        recent = sum(count for _, count in self._arrivals)
+        recent = sum(count for at, count in list(self._arrivals) if now - at <= RATE_WINDOW)
         state = "paused" if not self._running.is_set() else self._state
         return Health(
             self.source.id,
@@ -113,7 +112,10 @@ class SourceRunner:
             self._mentions += len(batch.mentions)
             self._quarantined += len(batch.quarantined)
             if batch.mentions:
-                self._arrivals.append((time.monotonic(), len(batch.mentions)))
+                now = time.monotonic()
+                self._arrivals.append((now, len(batch.mentions)))
+                while now - self._arrivals[0][0] > RATE_WINDOW:
+                    self._arrivals.popleft()
             self._failures = 0
             self._state, self._reason, self._until = "live", None, None
 

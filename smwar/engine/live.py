@@ -1,0 +1,76 @@
+"""The live feed: every configured source running on one asyncio loop in a background thread,
+handing its batches to the session through a thread-safe inbox.
+
+A source's cursor travels with its mentions: the session commits both in one transaction, so
+after a restart each source resumes right after what the journal kept (anything fetched but
+not yet committed is fetched again and deduplicated on network + native id).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from smwar.engine.session import Intake
+from smwar.model import Quarantined
+from smwar.sources.base import Batch, Source
+from smwar.sources.runner import Health, SourceRunner
+
+
+class LiveFeed:
+    def __init__(self, sources: Sequence[Source], cursors: dict[str, str]) -> None:
+        self._lock = threading.Lock()
+        self._inbox = Intake()
+        self._loop = asyncio.new_event_loop()
+        self._runners = {
+            source.id: SourceRunner(source, cursors.get(source.id), self._deliver) for source in sources
+        }
+        self._thread = threading.Thread(target=self._loop.run_forever, name="smwar-sources", daemon=True)
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start_runners(), self._loop).result()
+
+    async def _start_runners(self) -> None:
+        self._tasks = [asyncio.create_task(runner.run_forever()) for runner in self._runners.values()]
+
+    def stop(self) -> None:
+        """Cancel every source and end the loop's thread."""
+        if not self._thread.is_alive():
+            return
+
+        async def cancel() -> None:
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(cancel(), self._loop).result(timeout=10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+
+    def _deliver(self, source_id: str, batch: Batch) -> None:
+        now = datetime.now(UTC)
+        with self._lock:
+            self._inbox.mentions.extend(batch.mentions)
+            if batch.cursor is not None:
+                self._inbox.cursors[source_id] = batch.cursor
+            self._inbox.quarantined.extend(Quarantined(source_id, why, raw, now) for raw, why in batch.quarantined)
+
+    def due(self, now: datetime) -> Intake:
+        """Everything the sources handed over since the last call."""
+        with self._lock:
+            taken, self._inbox = self._inbox, Intake()
+        return taken
+
+    def health(self) -> list[Health]:
+        return [runner.health() for runner in self._runners.values()]
+
+    def toggle_pause(self, source_id: str) -> bool:
+        """Pause a running source or resume a paused one; True if it is paused now."""
+        runner = self._runners[source_id]
+        paused = runner.health().state != "paused"
+        self._loop.call_soon_threadsafe(runner.pause if paused else runner.resume)
+        return paused

@@ -1,0 +1,184 @@
+"""Sources without a network of their own: a followed JSONL file and the signed webhook; the
+runner's backing off; the live feed that hands both to a session and the journal."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+from smwar.clock import ManualClock
+from smwar.engine.live import LiveFeed
+from smwar.engine.session import Session
+from smwar.journal.store import Journal
+from smwar.runbooks.definitions import RunbookSet
+from smwar.sources.base import Batch
+from smwar.sources.jsonl import JsonlSettings, JsonlSource
+from smwar.sources.runner import SourceRunner
+from smwar.sources.webhook import SIGNATURE_HEADER, WebhookSettings, WebhookSource, sign
+
+from .conftest import T0
+
+SECRET = "correct horse battery staple"
+
+
+class Collected:
+    """What a runner delivered, as the live feed would receive it."""
+
+    def __init__(self) -> None:
+        self.batches: list[Batch] = []
+
+    def __call__(self, _source_id: str, batch: Batch) -> None:
+        self.batches.append(batch)
+
+    @property
+    def texts(self) -> list[str]:
+        return [m.text for batch in self.batches for m in batch.mentions]
+
+    @property
+    def quarantined(self) -> list[tuple[bytes, str]]:
+        return [item for batch in self.batches for item in batch.quarantined]
+
+
+async def until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "gave up waiting"
+        await asyncio.sleep(0.01)
+
+
+def line(text: str, **extra: object) -> str:
+    return json.dumps({"text": text, **extra}, ensure_ascii=False) + "\n"
+
+
+async def test_a_followed_jsonl_file_gives_whole_lines_once_and_resumes_from_its_cursor(tmp_path: Path) -> None:
+    file = tmp_path / "mentions.jsonl"
+    file.write_text(line("first", id="1", network="mastodon") + "{broken\n" + line("second"), encoding="utf-8")
+    source = JsonlSource(JsonlSettings(id="export", kind="jsonl", path=str(file), poll_seconds=0.1))
+    collected = Collected()
+    runner = SourceRunner(source, None, collected)
+    task = asyncio.create_task(runner.run_forever())
+    await until(lambda: len(collected.texts) == 2)
+    with file.open("a", encoding="utf-8") as out:
+        out.write('{"text": "third, half-wr')
+        out.flush()
+        await asyncio.sleep(0.2)
+        assert collected.texts == ["first", "second"], "a half-written line waits"
+        out.write('itten"}\n')
+    await until(lambda: len(collected.texts) == 3)
+    task.cancel()
+    assert collected.texts == ["first", "second", "third, half-written"]
+    [(raw, why)] = collected.quarantined
+    assert raw == b"{broken" and why.startswith("Expecting property name")
+    assert runner.health().state == "live" and runner.health().mentions == 3
+
+    with file.open("a", encoding="utf-8") as out:
+        out.write(line("fourth"))
+    again = Collected()
+    resumed = asyncio.create_task(SourceRunner(source, runner.cursor, again).run_forever())
+    await until(lambda: bool(again.texts))
+    resumed.cancel()
+    assert again.texts == ["fourth"], "a restart goes on after what was read"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def test_the_webhook_takes_signed_mentions_and_refuses_the_rest(tmp_path: Path) -> None:
+    settings = WebhookSettings(id="hook", kind="webhook", port=free_port(), max_bytes=2_000)
+    source = WebhookSource(settings, SECRET)
+    collected = Collected()
+    task = asyncio.create_task(SourceRunner(source, None, collected).run_forever())
+    await until(lambda: source.port is not None)
+    url = f"http://127.0.0.1:{source.port}/mentions"
+    good = json.dumps([{"text": "AquaPro ausgelaufen", "author": "@a@b.c"}, {"text": "second", "id": 7}]).encode()
+    async with httpx.AsyncClient() as client:
+
+        async def post(body: bytes, signature: str | None) -> httpx.Response:
+            headers = {SIGNATURE_HEADER: signature} if signature else {}
+            return await client.post(url, content=body, headers=headers)
+
+        accepted = await post(good, sign(SECRET, good))
+        unsigned = await post(good, None)
+        forged = await post(good, sign("guess", good))
+        oversized = await post(b"[" + b'{"text": "x"},' * 300 + b"{}]", sign(SECRET, b"whatever"))
+        garbage = await post(b"<html>not json</html>", sign(SECRET, b"<html>not json</html>"))
+    await until(lambda: len(collected.batches) == 2)
+    task.cancel()
+    assert (accepted.status_code, accepted.json()) == (202, {"accepted": 2})
+    assert [r.status_code for r in (unsigned, forged, oversized, garbage)] == [401, 401, 413, 400]
+    mentions = [m for batch in collected.batches for m in batch.mentions]
+    assert [(m.network, m.native_id, m.text) for m in mentions][1] == ("webhook", "7", "second")
+    assert mentions[0].native_id.startswith("sha256:"), "an item without id is known by its content"
+    [(raw, why)] = collected.quarantined
+    assert raw == b"<html>not json</html>" and why.startswith("Expecting value")
+    assert source.refused == 3
+
+
+async def test_a_source_that_cannot_start_backs_off_and_comes_back(tmp_path: Path) -> None:
+    blocker = socket.socket()
+    blocker.bind(("127.0.0.1", 0))
+    blocker.listen()
+    port = blocker.getsockname()[1]
+    source = WebhookSource(WebhookSettings(id="hook", kind="webhook", port=port), SECRET)
+    runner = SourceRunner(source, None, Collected(), base_delay=0.05, max_delay=0.1)
+    task = asyncio.create_task(runner.run_forever())
+    await until(lambda: runner.health().state == "backing off")
+    health = runner.health()
+    assert health.reason is not None and f"cannot listen on 127.0.0.1:{port}" in health.reason
+    assert health.until is not None
+    blocker.close()
+    await until(lambda: source.port == port)
+    runner.pause()
+    assert runner.health().state == "paused"
+    task.cancel()
+
+
+async def test_a_webhook_without_a_secret_is_failing_and_says_how_to_fix_it() -> None:
+    runner = SourceRunner(WebhookSource(WebhookSettings(id="hook", kind="webhook", port=0), None), None, Collected())
+    task = asyncio.create_task(runner.run_forever())
+    await until(lambda: runner.health().state == "failing")
+    task.cancel()
+    assert runner.health().reason == "no signing secret: set one with `smwar auth set webhook:hook`"
+
+
+def test_the_live_feed_journals_mentions_with_their_cursor_and_a_restart_resumes(
+    tmp_path: Path, runbooks: RunbookSet
+) -> None:
+    file = tmp_path / "mentions.jsonl"
+    file.write_text(line("Meine AquaPro ist ausgelaufen", id="a") + "not json\n", encoding="utf-8")
+    settings = JsonlSettings(id="export", kind="jsonl", path=str(file), poll_seconds=0.1)
+    journal = Journal.open(tmp_path / "live.sqlite")
+
+    def session_polled_until(count: int) -> Session:
+        feed = LiveFeed([JsonlSource(settings)], journal.cursors())
+        session = Session(journal, runbooks, ManualClock(T0), feed, "tester")
+        feed.start()
+        try:
+            deadline = time.monotonic() + 5
+            while journal.mention_count() < count:
+                assert time.monotonic() < deadline
+                session.poll()
+                time.sleep(0.02)
+            return session
+        finally:
+            feed.stop()
+
+    session_polled_until(1)
+    assert journal.cursors() == {"export": str(len(file.read_bytes()))}
+    assert journal.quarantine_counts() == {"export": 1}
+    [stored] = journal.mentions()
+    assert stored.matches[0].scenario_id == "product-defect"
+    with file.open("a", encoding="utf-8") as out:
+        out.write(line("second", id="b"))
+    session_polled_until(2)
+    assert [m.mention.native_id for m in journal.mentions()] == ["a", "b"], "nothing twice, nothing lost"
+    journal.close()
