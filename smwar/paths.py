@@ -34,6 +34,11 @@ def config_file() -> Path:
     return config_dir() / "config.toml"
 
 
+def live_journal_path() -> Path:
+    """The live journal: every real mention, incident and action, for the post-mortem."""
+    return data_dir() / "live.sqlite"
+
+
 def drill_runs_dir() -> Path:
     """Each drill run has a journal of its own here, never mixed with the live journal."""
     return data_dir() / "drills"

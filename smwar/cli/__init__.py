@@ -7,25 +7,53 @@ import sys
 import click
 
 from smwar import __version__
+from smwar.cli.auth import auth
+from smwar.cli.common import reports_errors, runbook_path
 from smwar.cli.contacts import contacts
 from smwar.cli.drill import drill
 from smwar.cli.runbooks import runbooks
+from smwar.cli.sources import sources
+from smwar.config import Config, load_config
 from smwar.paths import data_dir
 
 
 @click.group(invoke_without_command=True)
 @click.version_option(__version__, prog_name="smwar")
 @click.pass_context
+@reports_errors
 def main(ctx: click.Context) -> None:
-    """smwar: a social-media war room in the terminal."""
-    if ctx.invoked_subcommand is None:
+    """smwar: a social-media war room in the terminal. Without a command: live mode."""
+    if ctx.invoked_subcommand is not None:
+        return
+    config = load_config()
+    if not config.source:
         click.echo(
-            "Live mode has no sources configured yet.\n"
-            "Rehearse with the bundled shitstorm instead:  smwar drill\n"
+            "Live mode has no sources configured yet. Add one, for example:\n"
+            "  smwar sources add jsonl export path=~/exports/mentions.jsonl\n"
+            "  smwar sources add webhook hook port=8787   (then: smwar auth set webhook:hook)\n"
+            "Or rehearse with the bundled shitstorm:  smwar drill\n"
             "More:  smwar --help",
             err=True,
         )
         sys.exit(1)
+    run_live(config)
+
+
+def run_live(config: Config) -> None:
+    from smwar.engine.live import live_session, open_live_journal
+    from smwar.runbooks.watch import RunbookWatch
+    from smwar.tui.app import WarRoomApp
+
+    watch = RunbookWatch(runbook_path(None))
+    runbooks = watch.load()
+    with open_live_journal() as journal:
+        session, feed = live_session(config, runbooks, journal)
+        feed.start()
+        try:
+            WarRoomApp(session, live_feed=feed, runbook_watch=watch).run()
+        finally:
+            feed.stop()
+    click.echo(f"Live journal: {journal.path}")
 
 
 @main.command("paths")
@@ -39,3 +67,5 @@ def paths() -> None:
 main.add_command(drill)
 main.add_command(runbooks)
 main.add_command(contacts)
+main.add_command(sources)
+main.add_command(auth)

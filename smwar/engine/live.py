@@ -1,5 +1,7 @@
-"""The live feed: every configured source running on one asyncio loop in a background thread,
-handing its batches to the session through a thread-safe inbox.
+"""Live mode: the configured sources, the live journal and a session on the real clock.
+
+The live feed runs every source on one asyncio loop in a background thread, handing its
+batches to the session through a thread-safe inbox.
 
 A source's cursor travels with its mentions: the session commits both in one transaction, so
 after a restart each source resumes right after what the journal kept (anything fetched but
@@ -13,9 +15,16 @@ import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from smwar.engine.session import Intake
+from smwar.clock import RealClock
+from smwar.config import Config
+from smwar.engine.session import Intake, Session
+from smwar.errors import SmwarError
+from smwar.journal.store import Journal
 from smwar.model import Quarantined
+from smwar.paths import live_journal_path
+from smwar.runbooks.definitions import RunbookSet
 from smwar.sources.base import Batch, Source
+from smwar.sources.registry import build
 from smwar.sources.runner import Health, SourceRunner
 
 
@@ -24,9 +33,7 @@ class LiveFeed:
         self._lock = threading.Lock()
         self._inbox = Intake()
         self._loop = asyncio.new_event_loop()
-        self._runners = {
-            source.id: SourceRunner(source, cursors.get(source.id), self._deliver) for source in sources
-        }
+        self._runners = {source.id: SourceRunner(source, cursors.get(source.id), self._deliver) for source in sources}
         self._thread = threading.Thread(target=self._loop.run_forever, name="smwar-sources", daemon=True)
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -74,3 +81,24 @@ class LiveFeed:
         paused = runner.health().state != "paused"
         self._loop.call_soon_threadsafe(runner.pause if paused else runner.resume)
         return paused
+
+
+MODE_LIVE = "live"
+
+
+def open_live_journal() -> Journal:
+    """The live journal, created on first use; a drill journal is never taken for it."""
+    journal = Journal.open(live_journal_path())
+    mode = journal.meta().get("mode")
+    if mode is None:
+        journal.set_meta({"mode": MODE_LIVE})
+    elif mode != MODE_LIVE:
+        journal.close()
+        raise SmwarError(f"{journal.path} is a {mode} journal, not the live one; move it away")
+    return journal
+
+
+def live_session(config: Config, runbooks: RunbookSet, journal: Journal) -> tuple[Session, LiveFeed]:
+    """A session fed by every configured source, each resuming where the journal left it."""
+    feed = LiveFeed([build(settings) for settings in config.source], journal.cursors())
+    return Session(journal, runbooks, RealClock(), feed, config.operator), feed

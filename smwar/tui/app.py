@@ -18,6 +18,7 @@ from textual.worker import Worker, WorkerState
 
 from smwar.clock import MAX_SPEED, MIN_SPEED, DrillClock
 from smwar.engine.drill import DrillRun
+from smwar.engine.live import LiveFeed
 from smwar.engine.notifications import notify_step
 from smwar.engine.session import Session, Update
 from smwar.errors import InputError, InputErrors, SmwarError
@@ -32,6 +33,7 @@ from smwar.tui.widgets.board import ScenarioBoard
 from smwar.tui.widgets.chain import ChainTable
 from smwar.tui.widgets.detail import MentionDetail
 from smwar.tui.widgets.feed import Feed
+from smwar.tui.widgets.sources import sources_text
 
 POLL_SECONDS = 0.25
 RETRY_SECONDS = 5.0
@@ -103,6 +105,14 @@ class WarRoomApp(App[None]):
             id="feed.filter",
         ),
         Binding("tab", "focus_next", "Next pane", show=False, id="app.focus_next"),
+        Binding(
+            "S",
+            "toggle_source",
+            "Pause source",
+            show=False,
+            tooltip="Pause or resume one of the live sources",
+            id="sources.toggle",
+        ),
     ]
 
     def __init__(
@@ -110,12 +120,14 @@ class WarRoomApp(App[None]):
         session: Session,
         *,
         drill: DrillInfo | None = None,
+        live_feed: LiveFeed | None = None,
         runbook_watch: RunbookWatch | None = None,
         poll_seconds: float = POLL_SECONDS,
     ) -> None:
         super().__init__()
         self.session = session
         self.drill = drill
+        self.live_feed = live_feed
         self.runbook_watch = runbook_watch
         self.poll_seconds = poll_seconds
         self.focused_incident: int | None = None
@@ -130,7 +142,7 @@ class WarRoomApp(App[None]):
     # -- layout ------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Static(self.banner_text(), id="drill-banner", classes="banner")
+        yield Static(self.banner_text(), id="drill-banner", classes="banner" if self.drill else "banner -live")
         with Horizontal(id="main"):
             with Vertical(id="left"):
                 yield Feed(id="feed")
@@ -165,7 +177,8 @@ class WarRoomApp(App[None]):
 
     def banner_text(self) -> Text:
         if self.drill is None:
-            return Text("LIVE", style="bold")
+            sources = len(self.live_feed.health()) if self.live_feed else 0
+            return Text(f" LIVE · {sources} sources · notifications go out for real ", style="bold")
         return Text(f" DRILL · {self.drill.title} · run {self.drill.run} · nothing is sent ", style="bold")
 
     # -- the pipeline, off the UI thread -----------------------------------------------
@@ -329,6 +342,8 @@ class WarRoomApp(App[None]):
             status.append(
                 f" runbook edit not loaded, last good set in force: {self.runbook_error} ", style="reverse bold"
             )
+        if self.live_feed is not None:
+            status.append_text(sources_text(self.live_feed.health()))
         if self.drill is not None:
             status.append(f" T+{format_offset(now - self.drill.start)} of {format_offset(self.drill.length)}")
             if isinstance(clock, DrillClock):
@@ -507,6 +522,21 @@ class WarRoomApp(App[None]):
             lines = "\n".join(f"{d.contact_id}: {d.detail}" for d in failed)
             self.alarm(f"{lines}\nPress m on the step to try again.", "Notification failed")
         self.refresh_views()
+
+    def action_toggle_source(self) -> None:
+        feed = self.live_feed
+        if feed is None:
+            self.notify("A drill has no live sources.", severity="warning")
+            return
+
+        def chosen(source_id: str | None) -> None:
+            if source_id is not None:
+                paused = feed.toggle_pause(source_id)
+                self.session.record("source.paused" if paused else "source.resumed", source=source_id)
+                self.notify(f"{source_id} {'paused' if paused else 'resumed'}.", markup=False)
+
+        options = [(h.source_id, f"{h.source_id} ({h.network}): {h.state}") for h in feed.health()]
+        self.push_screen(ChoicePrompt("Pause or resume a source", "Pick the source.", options), chosen)
 
     def action_show_incident(self) -> None:
         if self.focused_incident is not None:

@@ -1,0 +1,50 @@
+"""`smwar auth`: tokens, app passwords and signing secrets, kept only in the OS keyring."""
+
+from __future__ import annotations
+
+import click
+
+from smwar.cli.common import reports_errors
+from smwar.config import load_config
+from smwar.secrets import delete_secret, get_secret, set_secret
+from smwar.sources.registry import secret_name
+
+NETWORKS_WITH_SECRETS = ("mastodon", "bluesky")
+
+
+def _names() -> list[str]:
+    """Every secret smwar may use: the networks' and the configured sources' own."""
+    own = [name for name in (secret_name(settings) for settings in load_config().source) if name]
+    return [*NETWORKS_WITH_SECRETS, *own]
+
+
+@click.group()
+def auth() -> None:
+    """Keep the secrets sources need in the OS keyring (never in a file)."""
+
+
+@auth.command("set")
+@click.argument("name")
+@reports_errors
+def set_(name: str) -> None:
+    """Store the secret for NAME: a network (mastodon, bluesky) or webhook:SOURCE_ID."""
+    value = click.prompt(f"secret for {name} (not shown)", hide_input=True).strip()
+    set_secret(f"auth:{name}", value)
+    click.echo(f"{name}: stored in the OS keyring")
+
+
+@auth.command("delete")
+@click.argument("name")
+@reports_errors
+def delete(name: str) -> None:
+    """Forget the secret for NAME."""
+    gone = delete_secret(f"auth:{name}")
+    click.echo(f"{name}: {'removed' if gone else 'nothing was stored'}")
+
+
+@auth.command("list")
+@reports_errors
+def list_() -> None:
+    """Which secrets are set (never their values)."""
+    for name in _names():
+        click.echo(f"{name:<24} {'set' if get_secret(f'auth:{name}') else 'not set'}")

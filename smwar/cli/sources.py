@@ -1,0 +1,99 @@
+"""`smwar sources`: the networks live mode watches, kept as `[[source]]` tables in config.toml."""
+
+from __future__ import annotations
+
+import asyncio
+
+import click
+from pydantic import ValidationError
+
+from smwar.cli.common import reports_errors
+from smwar.config import add_source, load_config, remove_source
+from smwar.errors import SmwarError
+from smwar.plaintext import printable
+from smwar.sources.base import Batch, SourceError
+from smwar.sources.registry import KINDS, SETTINGS, build
+
+TEST_SECONDS = 30.0
+
+
+@click.group()
+def sources() -> None:
+    """Add, list, remove and test the sources live mode watches."""
+
+
+@sources.command("add")
+@click.argument("kind", type=click.Choice(KINDS))
+@click.argument("source_id")
+@click.argument("options", nargs=-1)
+@reports_errors
+def add(kind: str, source_id: str, options: tuple[str, ...]) -> None:
+    """Add source SOURCE_ID of KIND, with key=value OPTIONS (lists comma-separated).
+
+    \b
+    smwar sources add jsonl export path=~/exports/mentions.jsonl
+    smwar sources add webhook hook port=8787
+    """
+    fields: dict[str, object] = {"id": source_id, "kind": kind}
+    for option in options:
+        key, equals, value = option.partition("=")
+        if not equals:
+            raise SmwarError(f"{option!r}: write options as key=value")
+        fields[key.strip()] = value.split(",") if "," in value else value
+    try:
+        settings = SETTINGS.validate_python(fields)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'][1:])) or kind}: {e['msg']}" for e in exc.errors())
+        raise SmwarError(f"{kind} source {source_id!r}: {problems}") from None
+    add_source(settings)
+    click.echo(f"added {kind} source {source_id!r}. Try it: smwar sources test {source_id}")
+
+
+@sources.command("list")
+@reports_errors
+def list_() -> None:
+    """The configured sources."""
+    configured = load_config().source
+    if not configured:
+        click.echo("No sources yet. Add one: smwar sources add KIND ID key=value …")
+    for settings in configured:
+        shown = settings.model_dump(exclude={"id", "kind"}, exclude_defaults=True)
+        details = " ".join(f"{key}={value}" for key, value in shown.items())
+        click.echo(f"{settings.id:<16} {settings.kind:<10} {details}")
+
+
+@sources.command("remove")
+@click.argument("source_id")
+@reports_errors
+def remove(source_id: str) -> None:
+    """Remove source SOURCE_ID from the config (its mentions stay in the journal)."""
+    remove_source(source_id)
+    click.echo(f"removed source {source_id!r}")
+
+
+@sources.command("test")
+@click.argument("source_id")
+@click.option("--seconds", default=TEST_SECONDS, show_default=True, help="How long to wait for a first batch.")
+@reports_errors
+def test(source_id: str, seconds: float) -> None:
+    """Fetch once from SOURCE_ID and show what came back, or exactly why it failed."""
+    source = build(load_config().find_source(source_id))
+
+    async def first_batch() -> Batch:
+        async for batch in source.run(None):
+            return batch
+        raise SourceError("the source ended without sending anything")
+
+    try:
+        batch = asyncio.run(asyncio.wait_for(first_batch(), timeout=seconds))
+    except TimeoutError:
+        click.echo(f"{source_id}: nothing arrived within {seconds:g} s (the source works but was quiet)")
+        return
+    except SourceError as exc:
+        click.echo(f"{source_id}: FAILED: {exc}", err=True)
+        raise SystemExit(1) from None
+    click.echo(f"{source_id}: {len(batch.mentions)} mentions, {len(batch.quarantined)} unreadable items")
+    for mention in batch.mentions[:10]:
+        click.echo(f"  {mention.network} {printable(mention.author)}: {printable(mention.text)[:100]}")
+    for raw, why in batch.quarantined[:5]:
+        click.echo(f"  quarantined ({why}): {printable(raw[:80].decode('utf-8', 'replace'))}")

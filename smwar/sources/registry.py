@@ -1,0 +1,32 @@
+"""Every kind of source smwar has, how its settings are read, and how it is built."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, TypeAdapter
+
+from smwar.secrets import get_secret
+from smwar.sources.base import Source
+from smwar.sources.jsonl import JsonlSettings, JsonlSource
+from smwar.sources.webhook import WebhookSettings, WebhookSource
+
+AnySettings = Annotated[JsonlSettings | WebhookSettings, Field(discriminator="kind")]
+SETTINGS: TypeAdapter[AnySettings] = TypeAdapter(AnySettings)
+KINDS = ("jsonl", "webhook")
+
+
+def secret_name(settings: AnySettings) -> str | None:
+    """The keyring entry a source's token, password or signing secret lives under, if any."""
+    if settings.kind == "webhook":
+        return f"webhook:{settings.id}"
+    return None
+
+
+def build(settings: AnySettings) -> Source:
+    """The source `settings` describe, with its secret from the keyring."""
+    name = secret_name(settings)
+    secret = get_secret(f"auth:{name}") if name else None
+    if isinstance(settings, WebhookSettings):
+        return WebhookSource(settings, secret)
+    return JsonlSource(settings)

@@ -1,0 +1,29 @@
+"""How the live sources are doing, in a line of the status bar."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from smwar.plaintext import printable
+from smwar.sources.runner import Health
+from smwar.tui.text import local_time
+
+MARKS = {"starting": "…", "live": "●", "backing off": "⟳", "failing": "✖", "paused": "⏸"}
+STYLES = {"failing": "bold reverse", "backing off": "bold", "paused": "dim"}
+
+
+def sources_text(health: list[Health]) -> Text:
+    """Each source: its state, rate, and until when and why it is backing off or failing."""
+    line = Text(end="")
+    for item in health:
+        part = f" {MARKS.get(item.state, '?')} {item.source_id} {item.state}"
+        if item.state == "live":
+            part += f" {item.per_minute:.0f}/min"
+        if item.until is not None and item.state in ("backing off", "failing"):
+            part += f" until {local_time(item.until)}"
+        if item.reason and item.state in ("backing off", "failing"):
+            part += f": {item.reason}"
+        if item.quarantined:
+            part += f" ({item.quarantined} unreadable)"
+        line.append(printable(part) + " ", style=STYLES.get(item.state, ""))
+    return line

@@ -1,0 +1,105 @@
+"""Live mode: sources configured from the command line, secrets in the keyring, and the war
+room fed by them, with each source's health on screen."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+
+import keyring
+import pytest
+from click.testing import CliRunner
+
+from smwar.cli import main
+from smwar.config import load_config
+from smwar.engine.live import live_session, open_live_journal
+from smwar.paths import config_file
+from smwar.runbooks.definitions import RunbookSet
+from smwar.tui.app import WarRoomApp
+
+from .conftest import notices, screen_text
+from .memory_keyring import FileKeyring
+
+
+def test_sources_are_added_listed_tested_and_removed_in_the_config(tmp_path: Path) -> None:
+    export = tmp_path / "export.jsonl"
+    export.write_text('{"text": "Meine AquaPro leckt", "id": "1"}\n{oops\n', encoding="utf-8")
+    runner = CliRunner()
+    config_file().parent.mkdir(parents=True)
+    config_file().write_text('# my settings\noperator = "Anna"\n', encoding="utf-8")
+    added = runner.invoke(main, ["sources", "add", "jsonl", "export", f"path={export}"])
+    assert added.exit_code == 0, added.output
+    assert "# my settings" in config_file().read_text(encoding="utf-8"), "the rest of the file is kept"
+    assert load_config().find_source("export").kind == "jsonl"
+    assert f"export           jsonl      path={export}" in runner.invoke(main, ["sources", "list"]).output
+    tested = runner.invoke(main, ["sources", "test", "export"])
+    assert tested.exit_code == 0
+    assert "export: 1 mentions, 1 unreadable items" in tested.output
+    assert "jsonl : Meine AquaPro leckt" in tested.output
+    wrong = runner.invoke(main, ["sources", "add", "jsonl", "other", "pathh=x"])
+    assert wrong.exit_code == 2 and "path: Field required; pathh: Extra inputs are not permitted" in wrong.output
+    twice = runner.invoke(main, ["sources", "add", "jsonl", "export", f"path={export}"])
+    assert twice.exit_code == 2 and "a source 'export' exists already" in twice.output
+    assert runner.invoke(main, ["sources", "remove", "export"]).exit_code == 0
+    assert load_config().source == []
+    assert runner.invoke(main, ["sources", "test", "export"]).exit_code == 2
+
+
+def test_a_webhook_secret_lives_in_the_keyring_and_never_in_the_config() -> None:
+    keyring.set_keyring(FileKeyring())
+    runner = CliRunner()
+    runner.invoke(main, ["sources", "add", "webhook", "hook", "port=0"])
+    failed = runner.invoke(main, ["sources", "test", "hook"])
+    assert failed.exit_code == 1 and "no signing secret: set one with `smwar auth set webhook:hook`" in failed.output
+    stored = runner.invoke(main, ["auth", "set", "webhook:hook"], input="s3cret-value\n")
+    assert stored.exit_code == 0 and "s3cret-value" not in stored.output
+    assert "webhook:hook             set" in runner.invoke(main, ["auth", "list"]).output
+    assert "s3cret-value" not in config_file().read_text(encoding="utf-8")
+    quiet = runner.invoke(main, ["sources", "test", "hook", "--seconds", "0.5"])
+    assert "hook: nothing arrived within 0.5 s" in quiet.output
+
+
+def test_live_mode_without_sources_says_how_to_add_one() -> None:
+    result = CliRunner().invoke(main, [])
+    assert result.exit_code == 1
+    assert "smwar sources add jsonl export path=" in result.output and "smwar drill" in result.output
+
+
+async def test_the_live_war_room_shows_sources_and_pauses_one(tmp_path: Path, runbooks: RunbookSet) -> None:
+    export = tmp_path / "export.jsonl"
+    export.write_text(json.dumps({"text": "Meine AquaPro ist ausgelaufen", "id": "1"}) + "\n", encoding="utf-8")
+    CliRunner().invoke(main, ["sources", "add", "jsonl", "export", f"path={export}", "poll_seconds=0.2"])
+    journal = open_live_journal()
+    session, feed = live_session(load_config(), runbooks, journal)
+    feed.start()
+    app = WarRoomApp(session, live_feed=feed, poll_seconds=0.05)
+    try:
+        async with app.run_test(size=(140, 40)) as pilot:
+            deadline = time.monotonic() + 5
+            while journal.mention_count() == 0:
+                assert time.monotonic() < deadline
+                await asyncio.sleep(0.05)
+            await pilot.pause(0.2)
+            shown = screen_text(app)
+            assert "LIVE · 1 sources · notifications go out for real" in shown
+            assert "● export live" in shown and "Meine AquaPro ist ausgela" in shown
+            await pilot.press("S", "enter")
+            await pilot.pause(0.2)
+            assert "export paused." in notices(app)
+            app.refresh_views()
+            await pilot.pause()
+            assert "⏸ export paused" in screen_text(app)
+    finally:
+        feed.stop()
+        journal.close()
+    assert [e.kind for e in open_live_journal().events()] == ["source.paused"]
+
+
+def test_a_drill_journal_is_never_taken_for_the_live_one() -> None:
+    journal = open_live_journal()
+    journal.set_meta({"mode": "drill"})
+    journal.close()
+    with pytest.raises(Exception, match="is a drill journal, not the live one"):
+        open_live_journal()
