@@ -1,7 +1,8 @@
 """The core runs without the faces: nothing below `tui/` and `cli.py` imports textual, click or rich.
 
-sqlite-utils itself imports click, so the check records *who* imports each of them: no
-smwar core module may, and textual and rich must not be loaded at all.
+sqlite-utils imports click and httpx imports click and rich for their own command lines, so
+the check records *who* imports each of them: no smwar core module may, and textual must not
+be loaded at all.
 """
 
 import json
@@ -47,7 +48,7 @@ def test_the_core_imports_neither_textual_nor_click_nor_rich() -> None:
     )
     smwar_importers = [pair for pair in report["importers"] if (pair[1] or "").startswith("smwar")]
     assert smwar_importers == []
-    assert not {"textual", "rich"} & set(report["loaded"])
+    assert "textual" not in report["loaded"]
 
 
 def test_the_probe_notices_a_core_module_that_imports_a_face_library() -> None:

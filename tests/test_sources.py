@@ -182,3 +182,15 @@ def test_the_live_feed_journals_mentions_with_their_cursor_and_a_restart_resumes
     session_polled_until(2)
     assert [m.mention.native_id for m in journal.mentions()] == ["a", "b"], "nothing twice, nothing lost"
     journal.close()
+
+
+async def test_a_line_longer_than_a_batch_is_quarantined_and_reading_goes_on(tmp_path: Path) -> None:
+    file = tmp_path / "huge.jsonl"
+    file.write_text(line("x" * (2 << 20)) + line("after"), encoding="utf-8")
+    collected = Collected()
+    source = JsonlSource(JsonlSettings(id="export", kind="jsonl", path=str(file), poll_seconds=0.1))
+    task = asyncio.create_task(SourceRunner(source, None, collected).run_forever())
+    await until(lambda: collected.texts == ["after"])
+    task.cancel()
+    [(raw, why)] = collected.quarantined
+    assert why == f"line of {(2 << 20) + 13:,} bytes is too long" and len(raw) == 256 * 1024

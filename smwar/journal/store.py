@@ -11,7 +11,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import asdict, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -123,7 +123,7 @@ class Journal:
                             mention_id,
                             match.scenario_id,
                             match.score,
-                            json.dumps([asdict(hit) for hit in match.hits], ensure_ascii=False),
+                            json.dumps([_explained(hit) for hit in match.hits], ensure_ascii=False),
                         ],
                     )
                 stored.append(JournaledMention(mention_id, mention, received_at, matches, tags))
@@ -261,6 +261,10 @@ class Journal:
     def integrity(self) -> str:
         with self._lock:
             return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+def _explained(hit: TermHit) -> dict[str, object]:
+    return {"rule": hit.rule, "term": hit.term, "words": list(hit.words), "similarity": hit.similarity}
 
 
 def _mention_from_row(row: dict[str, Any], matches: tuple[Match, ...]) -> JournaledMention:

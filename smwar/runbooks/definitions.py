@@ -124,6 +124,14 @@ class Filters(Strict):
     def filters_authors(self) -> bool:
         return bool(self.authors or self.not_authors)
 
+    @property
+    def filters_anything(self) -> bool:
+        return (
+            bool(self.networks or self.languages or self.filters_authors)
+            or self.min_followers is not None
+            or self.max_followers is not None
+        )
+
     def admits(self, mention: Mention, tags: Collection[str] = ()) -> bool:
         """Whether `mention` (by an author with these de-escalation `tags`) passes every filter."""
         language = (mention.lang or "").split("-")[0].casefold()

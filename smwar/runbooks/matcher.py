@@ -15,8 +15,9 @@ must count; a `none` term vetoes the target, and so does a match of a target nam
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Protocol
 
 from smwar.model import Match, Mention, TermHit
@@ -54,21 +55,45 @@ class _Term:
     joined: int | None  # a phrase's words written as one ("elektromueller"), if a phrase
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class _Rule:
     rule: Rule
     any: tuple[int, ...]  # term indexes
     all: tuple[int, ...]
     none: tuple[int, ...]
     regex: tuple[int, ...]  # pattern indexes
+    filtered: bool  # has any filter: only then is it worth asking whether a mention passes
+
+    @cached_property
+    def wanted(self) -> frozenset[int]:
+        return frozenset(self.any)
+
+    @cached_property
+    def needed(self) -> frozenset[int]:
+        return frozenset(self.all)
+
+    def can_count(self, terms: Set[int], patterns: Set[int]) -> bool:
+        """Whether the terms and patterns found could let this rule count (filters aside)."""
+        if self.needed - terms:
+            return False
+        return not (self.any or self.regex) or bool(self.wanted & terms) or any(p in patterns for p in self.regex)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class _Target:
     id: str
     threshold: float
     unless: frozenset[str]
     rules: tuple[_Rule, ...]
+
+    @cached_property
+    def required(self) -> tuple[_Rule, ...]:
+        return tuple(rule for rule in self.rules if rule.rule.required)
+
+    @cached_property
+    def needs_tags(self) -> bool:
+        """Whether a rule filters on author lists (VIP, troublemaker…)."""
+        return any(rule.rule.filters_authors for rule in self.rules)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +128,7 @@ class RuleMatcher:
                         tuple(map(term_index, rule.all)),
                         tuple(map(term_index, rule.none)),
                         tuple(map(pattern_index, rule.regex)),
+                        rule.filters_anything,
                     )
                     for rule in target.rule
                 ),
@@ -147,7 +173,7 @@ class RuleMatcher:
         for pattern in patterns:
             touched |= self._targets_by_pattern[pattern]
         tags: tuple[str, ...] | None = None
-        if any(rule.rule.filters_authors for index in touched for rule in self._targets[index].rules):
+        if any(self._targets[index].needs_tags for index in touched):
             tags = author_tags(self._deescalation, mention.network, mention.author, mention.followers)
         scored = {
             index: found
@@ -229,29 +255,44 @@ class RuleMatcher:
         mention: Mention,
         tags: tuple[str, ...],
     ) -> Match | None:
+        if not all(rule.can_count(terms.keys(), patterns.keys()) for rule in target.required):
+            return None  # the common case: a mention of us that is not about this scenario
         score = 0.0
-        hits: list[TermHit] = []
+        counting: list[_Rule] = []
         for compiled in target.rules:
             rule = compiled.rule
-            admitted = rule.admits(mention, tags)
+            admitted = not compiled.filtered or rule.admits(mention, tags)
             if admitted and any(term in terms for term in compiled.none):
                 return None
-            counted = self._rule_hits(compiled, terms, patterns) if admitted else []
-            if rule.required and not counted:
-                return None
-            if counted:
-                hits.extend(counted)
-                score += rule.weight * sum(hit.similarity for hit in counted) / len(counted)
+            similarity = self._rule_similarity(compiled, terms, patterns) if admitted else None
+            if similarity is None:
+                if rule.required:
+                    return None
+                continue
+            counting.append(compiled)
+            score += rule.weight * similarity
         score = min(score, 1.0)
-        if not hits or score < target.threshold:
+        if not counting or score < target.threshold:
             return None
+        hits = [hit for compiled in counting for hit in self._rule_hits(compiled, terms, patterns)]
         return Match(target.id, round(score, 3), tuple(hits))
 
+    def _rule_similarity(self, compiled: _Rule, terms: dict[int, _Found], patterns: dict[int, _Found]) -> float | None:
+        """How strongly a rule counts (the mean of its best `any` hit and its `all` hits), or
+        None if it does not; the explanation is only built for targets that match."""
+        if compiled.rule.is_veto or not compiled.can_count(terms.keys(), patterns.keys()):
+            return None
+        similarities = [terms[term].similarity for term in compiled.all]
+        if compiled.any or compiled.regex:
+            best = max((terms[term].similarity for term in compiled.wanted & terms.keys()), default=0.0)
+            if any(pattern in patterns for pattern in compiled.regex):
+                best = max(best, 1.0)
+            similarities.append(best)
+        return sum(similarities) / len(similarities)
+
     def _rule_hits(self, compiled: _Rule, terms: dict[int, _Found], patterns: dict[int, _Found]) -> list[TermHit]:
-        """The hits a rule counts: its best `any` term or regex and all its `all` terms, or none."""
+        """The hits a counting rule counts: its best `any` term or regex and all its `all` terms."""
         rule = compiled.rule
-        if any(term not in terms for term in compiled.all):
-            return []
         counted = [self._hit(rule.id, self._terms[term].text, terms[term]) for term in compiled.all]
         if compiled.any or compiled.regex:
             candidates = [(terms[term], self._terms[term].text) for term in compiled.any if term in terms]

@@ -19,10 +19,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from smwar.errors import InputError
 from smwar.model import Mention
-from smwar.sources.base import Batch
+from smwar.sources.base import MAX_ITEM_BYTES, Batch
 from smwar.sources.settings import SourceSettings
 
 NETWORK = "jsonl"
+CHUNK_BYTES = 1 << 20  # a big file is read in batches of about this size
 
 
 class MentionRecord(BaseModel):
@@ -143,14 +144,27 @@ class JsonlSource:
             size = path.stat().st_size if path.exists() else 0
             if size < offset:
                 offset = 0  # replaced or truncated: read it anew (what was seen is deduplicated)
-            if size > offset:
+            while size > offset:
                 with path.open("rb") as file:
                     file.seek(offset)
-                    chunk = file.read(size - offset)
-                whole = chunk[: chunk.rfind(b"\n") + 1]  # a half-written last line waits
+                    chunk = file.read(min(size - offset, CHUNK_BYTES))
+                whole = chunk[: chunk.rfind(b"\n") + 1]
                 if whole:
                     offset += len(whole)
                     yield self._batch(whole.splitlines(), str(offset))
+                    continue
+                if len(chunk) < CHUNK_BYTES:
+                    break  # a half-written last line waits for its end
+                with path.open("rb") as file:  # one line longer than a batch: no post is that long
+                    file.seek(offset)
+                    huge = file.readline()
+                if not huge.endswith(b"\n"):
+                    break
+                offset += len(huge)
+                yield Batch(
+                    quarantined=[(huge[:MAX_ITEM_BYTES], f"line of {len(huge):,} bytes is too long")],
+                    cursor=str(offset),
+                )
             await asyncio.sleep(self.settings.poll_seconds)
 
     async def _stdin(self) -> AsyncIterator[Batch]:

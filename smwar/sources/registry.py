@@ -8,12 +8,18 @@ from pydantic import Field, TypeAdapter
 
 from smwar.secrets import get_secret
 from smwar.sources.base import Source
+from smwar.sources.feeds import FeedSettings, FeedSource
+from smwar.sources.hackernews import HackerNewsSettings, HackerNewsSource
 from smwar.sources.jsonl import JsonlSettings, JsonlSource
+from smwar.sources.reddit import RedditSettings, RedditSource
 from smwar.sources.webhook import WebhookSettings, WebhookSource
 
-AnySettings = Annotated[JsonlSettings | WebhookSettings, Field(discriminator="kind")]
+AnySettings = Annotated[
+    JsonlSettings | WebhookSettings | FeedSettings | HackerNewsSettings | RedditSettings,
+    Field(discriminator="kind"),
+]
 SETTINGS: TypeAdapter[AnySettings] = TypeAdapter(AnySettings)
-KINDS = ("jsonl", "webhook")
+KINDS = ("jsonl", "webhook", "rss", "hackernews", "reddit")
 
 
 def secret_name(settings: AnySettings) -> str | None:
@@ -27,6 +33,14 @@ def build(settings: AnySettings) -> Source:
     """The source `settings` describe, with its secret from the keyring."""
     name = secret_name(settings)
     secret = get_secret(f"auth:{name}") if name else None
-    if isinstance(settings, WebhookSettings):
-        return WebhookSource(settings, secret)
-    return JsonlSource(settings)
+    match settings:
+        case WebhookSettings():
+            return WebhookSource(settings, secret)
+        case FeedSettings():
+            return FeedSource(settings)
+        case HackerNewsSettings():
+            return HackerNewsSource(settings)
+        case RedditSettings():
+            return RedditSource(settings)
+        case _:
+            return JsonlSource(settings)

@@ -1,0 +1,153 @@
+"""How many mentions per second go from a JSONL file into the journal, end to end.
+
+Writes 200,000 mentions (German and English, from the labelled corpus with variations; one in
+twenty a repeat that must be deduplicated) to a JSONL file, then pushes them through exactly
+what live mode runs: the JSONL source (read and parse) -> the session (dedupe, match against
+the bundled runbooks, journal in batched transactions with the source's cursor). Prints
+mentions/s and peak memory, next to a plain `sqlite3.executemany` of the same rows into a
+bare table measured in the same run, as the ceiling.
+
+    python benchmarks/ingest_bench.py [--mentions 200000] [--seed 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import resource
+import sqlite3
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from smwar.clock import ManualClock
+from smwar.engine.session import Intake, Session
+from smwar.journal.store import Journal
+from smwar.paths import bundled_runbooks_dir
+from smwar.runbooks.loader import load_runbook_set
+from smwar.sources.base import Batch
+from smwar.sources.jsonl import JsonlSettings, JsonlSource
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "data" / "corpus.jsonl"
+T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+NETWORKS = ("mastodon", "bluesky", "reddit", "hackernews", "rss")
+
+
+def write_mentions(path: Path, count: int, seed: int) -> None:
+    rng = random.Random(seed)
+    texts = [json.loads(line)["text"] for line in CORPUS.read_text(encoding="utf-8").splitlines()]
+    with path.open("w", encoding="utf-8") as out:
+        for number in range(count):
+            native = rng.randrange(number) if number and rng.random() < 0.05 else number  # a repeat
+            text = f"{rng.choice(texts)} #{native % 997}"
+            item = {
+                "id": str(native),
+                "network": NETWORKS[native % len(NETWORKS)],
+                "author": f"@user{native % 5003}@example.social",
+                "text": text,
+                "lang": rng.choice(("de", "en")),
+                "followers": rng.randrange(20_000),
+                "posted_at": (T0 + timedelta(seconds=number)).isoformat(),
+            }
+            out.write(json.dumps(item, ensure_ascii=False) + "\n")
+
+
+class Replay:
+    """The session's source: one batch of the JSONL source per poll."""
+
+    def __init__(self) -> None:
+        self.batch: Batch | None = None
+
+    def due(self, now: datetime) -> Intake:
+        batch, self.batch = self.batch, None
+        if batch is None:
+            return Intake()
+        return Intake(list(batch.mentions), {"bench": batch.cursor} if batch.cursor else {})
+
+
+def end_to_end(path: Path, journal_path: Path) -> tuple[int, int]:
+    """(mentions read, mentions journaled) through source -> session -> journal."""
+    runbooks = load_runbook_set(bundled_runbooks_dir())
+    replay = Replay()
+    read = 0
+    with Journal.open(journal_path) as journal:
+        session = Session(journal, runbooks, ManualClock(T0), replay, "bench")
+        source = JsonlSource(JsonlSettings(id="bench", kind="jsonl", path=str(path), poll_seconds=0.1))
+        size = path.stat().st_size
+
+        async def drain() -> None:
+            nonlocal read
+            async for batch in source.run(None):
+                read += len(batch.mentions)
+                replay.batch = batch
+                session.poll()
+                if batch.cursor is not None and int(batch.cursor) >= size:
+                    return
+
+        asyncio.run(drain())
+        return read, journal.mention_count()
+
+
+def ceiling(path: Path, db_path: Path) -> int:
+    """The same rows with one plain executemany into a bare table: what SQLite alone costs."""
+    rows = []
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            item = json.loads(line)
+            rows.append((item["network"], item["id"], item["author"], item["text"], item["posted_at"]))
+    db = sqlite3.connect(db_path)
+    db.execute("CREATE TABLE m (network TEXT, native_id TEXT, author TEXT, text TEXT, posted_at TEXT)")
+    db.execute("CREATE UNIQUE INDEX u ON m (network, native_id)")
+    with db:
+        db.executemany("INSERT OR IGNORE INTO m VALUES (?,?,?,?,?)", rows)
+    count = int(db.execute("SELECT COUNT(*) FROM m").fetchone()[0])
+    db.close()
+    return count
+
+
+def timed(run):  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    result = run()
+    return result, time.perf_counter() - started
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mentions", type=int, default=200_000)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        source = work / "mentions.jsonl"
+        write_mentions(source, args.mentions, args.seed)
+        print(f"Generated: {args.mentions:,} mentions ({source.stat().st_size / 2**20:.1f} MiB of JSONL)")
+        (read, kept), seconds = timed(lambda: end_to_end(source, work / "journal.sqlite"))
+        bare, bare_seconds = timed(lambda: ceiling(source, work / "bare.sqlite"))
+        # memory on a tenth and on all of it: streaming in batches, it must not grow with the count
+        peaks = {}
+        for share in (10, 1):
+            sample = work / f"sample-{share}.jsonl"
+            write_mentions(sample, args.mentions // share, args.seed)
+            tracemalloc.start()
+            end_to_end(sample, work / f"memory-{share}.sqlite")
+            peaks[args.mentions // share] = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+    ours, theirs = read / seconds, args.mentions / bare_seconds
+    print(f"end to end:  {ours:10,.0f} mentions/s  ({read:,} read, {kept:,} journaled after dedupe, {seconds:.1f} s)")
+    print(f"executemany: {theirs:10,.0f} mentions/s  ({bare:,} rows in {bare_seconds:.2f} s: SQLite alone)")
+    print(f"end to end is {ours / theirs:.1%} of the ceiling")
+    for count, peak in peaks.items():
+        print(f"peak memory (tracemalloc) for {count:,} mentions: {peak / 2**20:.1f} MiB")
+    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"process peak RSS: {maxrss / (2**20 if sys.platform == 'darwin' else 2**10):.1f} MiB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,295 @@
+"""RSS and Atom feeds: Google Alerts, news sites, blogs.
+
+The feed is polled with a conditional GET (the stored ETag and Last-Modified go out as
+If-None-Match and If-Modified-Since; a 304 means nothing new) and the bytes httpx fetched are
+parsed by feedparser, which never fetches anything itself. Entries already delivered are
+remembered in the cursor, so a feed that repeats its last fifty entries on every change
+delivers each entry once.
+
+An answer that is not a feed at all (an HTML page, garbage) is quarantined once with its raw
+bytes; if the same answer comes again the source fails with the reason, so that its health
+shows the problem without filling the quarantine with copies. An entry that cannot be read
+is quarantined (once) and the other entries of the feed still arrive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import calendar
+import contextlib
+import hashlib
+import io
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+from urllib.parse import parse_qs, urlsplit
+
+import feedparser
+import httpx
+from pydantic import Field
+
+from smwar.model import Mention
+from smwar.sources.base import MAX_ITEM_BYTES, Batch, SourceError, check, http_client
+from smwar.sources.html import html_to_text
+from smwar.sources.settings import SourceSettings
+
+NETWORK = "rss"
+MAX_FEED_BYTES = 10 * 1024 * 1024  # a feed larger than this is not a feed we can poll every minute
+MAX_TEXT_CHARS = 10_000  # a full article in the summary is cut here
+SEEN = 500  # entry ids remembered (at least every entry of the current feed)
+ACCEPT = "application/atom+xml, application/rss+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.1"
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+class FeedSettings(SourceSettings):
+    kind: Literal["rss"]
+    url: str = Field(pattern=r"^https?://[^\s/]+\S*$", max_length=2000)
+
+
+@dataclass(slots=True)
+class FeedCursor:
+    """Where a feed stands: its validators for the conditional GET and what it delivered.
+
+    As JSON: `{"etag": …, "last_modified": …, "seen": [16-hex digests of entry ids, newest
+    first], "rejected": digest of the last answer quarantined as not a feed, or null}`."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    seen: list[str] = field(default_factory=list)
+    rejected: str | None = None
+
+    @classmethod
+    def load(cls, cursor: str | None) -> FeedCursor:
+        """The cursor as stored; one that cannot be read starts afresh (the journal dedupes)."""
+        try:
+            data = json.loads(cursor) if cursor else {}
+        except ValueError:
+            return cls()
+        if not isinstance(data, dict):
+            return cls()
+        seen = data.get("seen")
+        return cls(
+            etag=_str_or_none(data.get("etag")),
+            last_modified=_str_or_none(data.get("last_modified")),
+            seen=[key for key in seen if isinstance(key, str)] if isinstance(seen, list) else [],
+            rejected=_str_or_none(data.get("rejected")),
+        )
+
+    def dump(self) -> str:
+        return json.dumps(
+            {"etag": self.etag, "last_modified": self.last_modified, "seen": self.seen, "rejected": self.rejected},
+            separators=(",", ":"),
+        )
+
+
+class FeedSource:
+    """Polls one feed every `poll_seconds`; the cursor is a `FeedCursor` as JSON."""
+
+    network = NETWORK
+
+    def __init__(self, settings: FeedSettings, client: httpx.AsyncClient | None = None) -> None:
+        self.id = settings.id
+        self.settings = settings
+        self._client = client
+
+    async def run(self, cursor: str | None) -> AsyncIterator[Batch]:
+        state = FeedCursor.load(cursor)
+        async with contextlib.AsyncExitStack() as stack:
+            client = self._client if self._client is not None else await stack.enter_async_context(http_client())
+            while True:
+                batch, state = await self.poll(client, state)
+                yield batch
+                await asyncio.sleep(self.settings.poll_seconds)
+
+    async def poll(self, client: httpx.AsyncClient, state: FeedCursor) -> tuple[Batch, FeedCursor]:
+        """One conditional GET: the batch to deliver and the state to go on from."""
+        headers = {"Accept": ACCEPT}
+        if state.etag:
+            headers["If-None-Match"] = state.etag
+        if state.last_modified:
+            headers["If-Modified-Since"] = state.last_modified
+        async with client.stream("GET", self.settings.url, headers=headers) as response:
+            check(response)
+            if response.status_code == 304:
+                return Batch(), state
+            body, complete = await _read_capped(response, MAX_FEED_BYTES)
+            content_type = response.headers.get("Content-Type", "")
+            etag, last_modified = response.headers.get("ETag"), response.headers.get("Last-Modified")
+            final_url = str(response.url)
+        if not complete:
+            return self._reject(state, body, f"answer larger than {MAX_FEED_BYTES:,} bytes, not read as a feed")
+        try:
+            parsed = await asyncio.to_thread(_parse, body, content_type, final_url)
+        except Exception as exc:  # feedparser on untrusted bytes: any failure means "not a feed"
+            return self._reject(state, body, f"feed parser failed: {type(exc).__name__}: {exc}"[:300])
+        entries: list[dict[str, Any]] = list(parsed.get("entries") or [])
+        if not entries and (parsed.get("bozo") or not parsed.get("version")):
+            problem = parsed.get("bozo_exception")
+            why = f"{type(problem).__name__}: {problem}" if problem else "no RSS or Atom document found"
+            kind = content_type.split(";")[0].strip() or "no content type"
+            return self._reject(state, body, f"not a feed ({kind}): {why}"[:300])
+
+        mentions: list[Mention] = []
+        quarantined: list[tuple[bytes, str]] = []
+        keys: list[str] = []
+        seen = set(state.seen)
+        now = datetime.now(UTC)
+        feed = parsed.get("feed")
+        feed = feed if isinstance(feed, dict) else {}
+        site = _str_or_none(feed.get("link"))  # the site the feed belongs to, not where it is served from
+        feed_host = _host(site if site and site.startswith(("http://", "https://")) else self.settings.url)
+        lang = _lang(feed.get("language"))
+        for entry in entries:
+            try:
+                mention = entry_mention(entry, feed_host, now, lang)
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                raw = json.dumps(entry, default=str, ensure_ascii=False).encode()
+                key = _digest(raw)
+                if key not in seen:
+                    quarantined.append((raw[:MAX_ITEM_BYTES], f"unreadable feed entry: {exc}"[:300]))
+            else:
+                key = _digest(mention.native_id.encode())
+                if key not in seen:
+                    mentions.append(mention)
+            if key not in keys:
+                keys.append(key)
+        mentions.sort(key=lambda mention: mention.posted_at)
+        current = set(keys)
+        remembered = keys + [key for key in state.seen if key not in current]
+        new_state = FeedCursor(etag, last_modified, remembered[: max(SEEN, len(keys))], rejected=None)
+        changed = new_state != state
+        return Batch(mentions, quarantined, new_state.dump() if changed else None), new_state
+
+    def _reject(self, state: FeedCursor, body: bytes, reason: str) -> tuple[Batch, FeedCursor]:
+        """Quarantine an answer that is not a feed; the same answer again is a failure."""
+        digest = _digest(body)
+        if digest == state.rejected:
+            raise SourceError(f"{_host(self.settings.url)}: {reason} (kept in quarantine)")
+        new_state = FeedCursor(state.etag, state.last_modified, state.seen, rejected=digest)
+        return Batch([], [(body[:MAX_ITEM_BYTES], reason)], new_state.dump()), new_state
+
+
+def entry_mention(entry: dict[str, Any], feed_host: str, now: datetime, lang: str | None = None) -> Mention:
+    """One feedparser entry as a mention; `ValueError` for an entry that cannot be one.
+
+    `lang`: the feed's language, where it declares one (an entry's own `xml:lang` wins)."""
+    link = _str_or_none(entry.get("link"))
+    native_id = _str_or_none(entry.get("id")) or link
+    if not native_id:
+        raise ValueError("entry has neither an id nor a link")
+    title = _text(entry.get("title"), entry.get("title_detail"))
+    summary = _summary(entry)
+    if summary == title:
+        summary = ""
+    text = " — ".join(part for part in (title, summary) if part)
+    if not text:
+        raise ValueError(f"entry {native_id[:100]!r} has neither a title nor a summary")
+    if len(text) > MAX_TEXT_CHARS:
+        text = text[: MAX_TEXT_CHARS - 1] + "…"
+    url, redirected = _unwrap_redirect(link)
+    host = _host(url) if redirected and url else feed_host  # Google Alerts: the site it found
+    detail = entry.get("author_detail")
+    name = _str_or_none(detail.get("name") if isinstance(detail, dict) else None) or _str_or_none(entry.get("author"))
+    name = name.strip()[:200] if name else None
+    return Mention(
+        network=NETWORK,
+        native_id=native_id[:2000],
+        author=f"rss:{host}/{name}" if name else f"rss:{host}",
+        text=text,
+        posted_at=_posted_at(entry) or now,
+        lang=_entry_lang(entry) or lang,
+        url=url,
+        author_name=name or None,
+    )
+
+
+def _parse(body: bytes, content_type: str, url: str) -> dict[str, Any]:
+    # A stream, never bytes or a string: feedparser would try those as a file name or a URL.
+    headers = {"content-type": content_type or "application/xml", "content-location": url}
+    result: dict[str, Any] = feedparser.parse(io.BytesIO(body), response_headers=headers)
+    return result
+
+
+def _summary(entry: dict[str, Any]) -> str:
+    summary = _text(entry.get("summary"), entry.get("summary_detail"))
+    if summary:
+        return summary
+    for content in entry.get("content") or []:
+        if isinstance(content, dict) and (text := _text(content.get("value"), content)):
+            return text
+    return ""
+
+
+def _text(value: object, detail: object) -> str:
+    """A feed text construct as plain text: HTML (feedparser has sanitised it) is converted."""
+    if not isinstance(value, str):
+        return ""
+    kind = detail.get("type") if isinstance(detail, dict) else None
+    if kind in _HTML_TYPES or kind is None:
+        return html_to_text(value)
+    return " ".join(value.split())
+
+
+def _lang(tag: object) -> str | None:
+    """A language tag's primary language ("de-DE" -> "de"), as the other networks give it."""
+    if not isinstance(tag, str):
+        return None
+    primary = tag.strip().replace("_", "-").split("-")[0].lower()
+    return primary if primary.isalpha() and 2 <= len(primary) <= 3 else None
+
+
+def _entry_lang(entry: dict[str, Any]) -> str | None:
+    for key in ("title_detail", "summary_detail"):
+        detail = entry.get(key)
+        if isinstance(detail, dict) and (lang := _lang(detail.get("language"))):
+            return lang
+    return None
+
+
+def _posted_at(entry: dict[str, Any]) -> datetime | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        parsed = entry.get(key)
+        if parsed:
+            with contextlib.suppress(TypeError, ValueError, OverflowError):
+                return datetime.fromtimestamp(calendar.timegm(parsed), UTC)
+    return None
+
+
+def _unwrap_redirect(link: str | None) -> tuple[str | None, bool]:
+    """Google Alerts links go through google.com/url?url=…: the article's own URL, and whether it was one."""
+    if not link:
+        return None, False
+    parts = urlsplit(link)
+    host = parts.hostname or ""
+    if parts.path == "/url" and (host == "google.com" or host.startswith(("google.", "www.google."))):
+        target = parse_qs(parts.query).get("url") or parse_qs(parts.query).get("q")
+        if target and target[0].startswith(("http://", "https://")):
+            return target[0], True
+    return link, False
+
+
+def _host(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    return host.removeprefix("www.") or "unknown"
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=8).hexdigest()
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+async def _read_capped(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
+    """The body, up to `limit` bytes, and whether that was all of it."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            return b"".join(chunks)[:limit], False
+    return b"".join(chunks), True

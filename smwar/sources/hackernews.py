@@ -1,0 +1,148 @@
+"""Hacker News: stories and comments that match a query, from the HN Search API (Algolia).
+
+Each poll asks `search_by_date` (newest first) for stories and comments created since a
+little before the newest one already seen: Algolia indexes with a delay, so an item can turn
+up after a newer one. The ids seen in that window travel in the cursor, so nothing arrives
+twice and nothing indexed late is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any, Literal, TypeGuard
+
+import httpx
+from pydantic import Field
+
+from smwar.model import Mention
+from smwar.sources.base import Batch, SourceError, check, http_client, read_items
+from smwar.sources.html import html_to_text
+from smwar.sources.recent import LOOKBACK, RecentCursor
+from smwar.sources.settings import SourceSettings
+
+NETWORK = "hackernews"
+ITEM_URL = "https://news.ycombinator.com/item?id={}"
+HITS_PER_PAGE = 100
+MAX_PAGES = 10  # per poll: a thousand new items in one poll interval is more than a query should match
+
+
+class HackerNewsSettings(SourceSettings):
+    kind: Literal["hackernews"]
+    query: str = Field(min_length=1, max_length=500)
+    api: str = Field("https://hn.algolia.com/api/v1", pattern=r"^https?://\S+$")
+
+
+class HackerNewsSource:
+    """Polls the HN search every `poll_seconds`; the cursor is a `RecentCursor` as JSON."""
+
+    network = NETWORK
+
+    def __init__(self, settings: HackerNewsSettings, client: httpx.AsyncClient | None = None) -> None:
+        self.id = settings.id
+        self.settings = settings
+        self._client = client
+
+    async def run(self, cursor: str | None) -> AsyncIterator[Batch]:
+        state = RecentCursor.load(cursor)
+        async with contextlib.AsyncExitStack() as stack:
+            client = self._client if self._client is not None else await stack.enter_async_context(http_client())
+            while True:
+                batch, state = await self.poll(client, state)
+                yield batch
+                await asyncio.sleep(self.settings.poll_seconds)
+
+    async def poll(self, client: httpx.AsyncClient, state: RecentCursor) -> tuple[Batch, RecentCursor]:
+        """One search (several pages if that many items are new): the batch and the state after it."""
+        url = f"{self.settings.api.rstrip('/')}/search_by_date"
+        params: dict[str, str | int] = {
+            "query": self.settings.query,
+            "tags": "(story,comment)",
+            "hitsPerPage": HITS_PER_PAGE,
+        }
+        if state.newest is not None:
+            params["numericFilters"] = f"created_at_i>={int(state.newest - LOOKBACK)}"
+        hits: list[object] = []
+        for page in range(MAX_PAGES if state.newest is not None else 1):  # the first time: the latest page
+            response = check(await client.get(url, params=params | {"page": page}))
+            answer = response.json()
+            page_hits = answer.get("hits") if isinstance(answer, dict) else None
+            if not isinstance(page_hits, list):
+                raise SourceError(f"{response.url.host} answered without a list of hits")
+            hits.extend(page_hits)
+            pages = answer.get("nbPages")
+            if len(page_hits) < HITS_PER_PAGE or not _is_int(pages) or page + 1 >= pages:
+                break
+
+        fresh: list[bytes] = []
+        arrived: dict[str, int | None] = {}
+        for hit in hits:
+            raw = json.dumps(hit, ensure_ascii=False).encode()
+            key, created = _identify(hit, raw)
+            if key in state.seen or key in arrived:
+                continue
+            arrived[key] = created
+            fresh.append(raw)
+        mentions, quarantined = read_items(fresh, hit_mention)
+        mentions.sort(key=lambda mention: mention.posted_at)
+        new_state = state.advanced(arrived)
+        return Batch(mentions, quarantined, new_state.dump() if new_state != state else None), new_state
+
+
+def hit_mention(hit: dict[str, Any]) -> Mention:
+    """One search hit (a story or a comment) as a mention."""
+    object_id = hit["objectID"]
+    if not isinstance(object_id, str | int) or not str(object_id):
+        raise TypeError("objectID is not an id")
+    created = hit["created_at_i"]
+    if not _is_int(created):
+        raise TypeError("created_at_i is not a number of seconds")
+    author = hit["author"]
+    if not isinstance(author, str) or not author:
+        raise TypeError("author is not a name")
+    tags = hit.get("_tags")
+    tags = tags if isinstance(tags, list) else []
+    reply_to: str | None = None
+    if "comment" in tags or hit.get("comment_text"):
+        text = html_to_text(_string(hit, "comment_text"))
+        parent = hit.get("parent_id")
+        reply_to = str(parent) if isinstance(parent, str | int) and not isinstance(parent, bool) else None
+    else:
+        title = " ".join(_string(hit, "title").split())
+        body = html_to_text(_string(hit, "story_text"))  # Ask HN, Show HN and the like
+        text = "\n\n".join(part for part in (title, body) if part)
+    if not text:
+        raise ValueError(f"item {object_id} has no text")
+    return Mention(
+        network=NETWORK,
+        native_id=str(object_id),
+        author=author,
+        text=text,
+        posted_at=datetime.fromtimestamp(created, UTC),
+        url=ITEM_URL.format(object_id),
+        reply_to=reply_to,
+    )
+
+
+def _identify(hit: object, raw: bytes) -> tuple[str, int | None]:
+    """A hit's id and creation time, as far as they can be read (the id of an unreadable hit: its digest)."""
+    if isinstance(hit, dict):
+        object_id, created = hit.get("objectID"), hit.get("created_at_i")
+        if isinstance(object_id, str | int) and not isinstance(object_id, bool) and str(object_id):
+            return str(object_id), created if _is_int(created) else None
+    return "sha:" + hashlib.blake2b(raw, digest_size=8).hexdigest(), None
+
+
+def _string(hit: dict[str, Any], key: str) -> str:
+    value = hit.get(key)
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"{key} is not text")
+    return value or ""
+
+
+def _is_int(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)

@@ -1,0 +1,256 @@
+"""The RSS/Atom source against a real HTTP server on 127.0.0.1 serving real-shaped feeds."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from smwar.sources.base import Batch, SourceError
+from smwar.sources.feeds import FeedCursor, FeedSettings, FeedSource
+
+Answer = tuple[int, dict[str, str], bytes]
+
+RSS = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:atom="http://www.w3.org/2005/Atom">
+  <channel>
+    <title>heise online News</title>
+    <link>https://www.heise.de/</link>
+    <description>Nachrichten nicht nur aus der Welt der Computer</description>
+    <language>de-DE</language>
+    <atom:link href="https://www.heise.de/rss/heise.rdf" rel="self" type="application/rss+xml"/>
+    {items}
+  </channel>
+</rss>
+"""
+ITEM_LEAK = """<item>
+      <title>Acme: Datenleck bei Kundenkonten</title>
+      <link>https://www.heise.de/news/Acme-Datenleck-bei-Kundenkonten-1001.html</link>
+      <guid isPermaLink="false">http://heise.de/-1001</guid>
+      <pubDate>Sun, 22 Nov 2026 08:30:00 +0100</pubDate>
+      <dc:creator>Jane Doe</dc:creator>
+      <description><![CDATA[<p>Bei Acme sind <b>Kundendaten</b> &amp; Passw&ouml;rter abgeflossen.</p>
+        <script>alert("x")</script><p>Das Unternehmen pr&uuml;ft.</p>]]></description>
+    </item>"""
+ITEM_STATEMENT = """<item>
+      <title>Acme entschuldigt sich</title>
+      <link>https://www.heise.de/news/Acme-entschuldigt-sich-1002.html</link>
+      <guid isPermaLink="false">http://heise.de/-1002</guid>
+      <pubDate>Sun, 22 Nov 2026 10:00:00 +0100</pubDate>
+      <description>Der Vorstand &#228;u&#223;ert sich.</description>
+    </item>"""
+ITEM_BROKEN = """<item>
+      <title>An item with neither a guid nor a link</title>
+      <description>It cannot be told apart from the next one like it.</description>
+    </item>"""
+
+GOOGLE_ALERTS = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xmlns:idx="urn:atom-extension:indexing">
+  <id>tag:google.com,2005:reader/user/01234567890123456789/state/com.google/alerts/98765432109876543210</id>
+  <title>Google Alert - acme</title>
+  <link href="https://www.google.com/alerts/feeds/01234567890123456789/98765432109876543210" rel="self"></link>
+  <updated>2026-11-22T08:40:00Z</updated>
+  <entry>
+    <id>tag:google.com,2013:googlealerts/feed:10203040506070809</id>
+    <title type="html">&lt;b&gt;Acme&lt;/b&gt; customers report an outage</title>
+    <link href="https://www.google.com/url?rct=j&amp;sa=t&amp;url=https://news.example.com/2026/acme-outage&amp;ct=ga&amp;cd=CAIyGmQ&amp;usg=AOvVaw1"></link>
+    <published>2026-11-22T08:40:00Z</published>
+    <updated>2026-11-22T08:40:00Z</updated>
+    <content type="html">Customers of &lt;b&gt;Acme&lt;/b&gt; say the app is down &amp;amp; nobody answers ...</content>
+    <author><name></name></author>
+  </entry>
+</feed>
+"""
+NOT_A_FEED = b"<!DOCTYPE html><html><head><title>Consent</title></head><body><p>Please accept cookies</p></body></html>"
+
+
+def rss(*items: str) -> bytes:
+    return RSS.replace("{items}", "\n    ".join(items)).encode()
+
+
+@dataclass
+class FeedServer:
+    """A feed on 127.0.0.1: `answer` decides each response; every request's headers are kept."""
+
+    port: int
+    answer: Callable[[dict[str, str]], Answer]
+    requests: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/rss/heise.rdf"
+
+    def serve(self, *bodies: bytes, etag: str | None = None, content_type: str = "application/rss+xml") -> None:
+        """Answer with `bodies` in turn (the last one again and again), honouring If-None-Match."""
+        queue = list(bodies)
+
+        def answer(headers: dict[str, str]) -> Answer:
+            if etag and headers.get("if-none-match") == etag:
+                return 304, {"ETag": etag}, b""
+            body = queue.pop(0) if len(queue) > 1 else queue[0]
+            extra = {"ETag": etag, "Last-Modified": "Sun, 22 Nov 2026 09:10:00 GMT"} if etag else {}
+            return 200, {"Content-Type": content_type, **extra}, body
+
+        self.answer = answer
+
+
+@pytest.fixture
+def server() -> Iterator[FeedServer]:
+    state = FeedServer(0, lambda headers: (404, {}, b""))
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            headers = {name.lower(): value for name, value in self.headers.items()}
+            state.requests.append(headers)
+            status, extra, body = state.answer(headers)
+            self.send_response(status)
+            for name, value in extra.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.port = httpd.server_address[1]
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield state
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def feed_source(url: str) -> FeedSource:
+    settings = FeedSettings(id="heise", kind="rss", url=url)
+    return FeedSource(settings.model_copy(update={"poll_seconds": 0.01}))  # below the configurable minimum
+
+
+async def take(batches: AsyncIterator[Batch], count: int) -> list[Batch]:
+    """The first `count` batches of a running source; then the source is closed."""
+    try:
+        return [await anext(batches) for _ in range(count)]
+    finally:
+        await batches.aclose()  # type: ignore[attr-defined]
+
+
+async def test_rss_items_arrive_as_mentions(server: FeedServer) -> None:
+    server.serve(rss(ITEM_STATEMENT, ITEM_LEAK))
+    [batch] = await take(feed_source(server.url).run(None), 1)
+
+    assert batch.quarantined == []
+    leak, statement = batch.mentions  # in the order they were posted
+    assert leak.network == "rss"
+    assert leak.native_id == "http://heise.de/-1001"
+    assert leak.author == "rss:heise.de/Jane Doe"
+    assert leak.author_name == "Jane Doe"
+    assert leak.text == (
+        "Acme: Datenleck bei Kundenkonten — Bei Acme sind Kundendaten & Passwörter abgeflossen.\n\n"
+        "Das Unternehmen prüft."
+    )
+    assert leak.url == "https://www.heise.de/news/Acme-Datenleck-bei-Kundenkonten-1001.html"
+    assert leak.posted_at == datetime(2026, 11, 22, 7, 30, tzinfo=UTC)
+    assert leak.lang == "de"
+    assert statement.author == "rss:heise.de"
+    assert statement.author_name is None
+    assert statement.text == "Acme entschuldigt sich — Der Vorstand äußert sich."
+    assert "smwar" in server.requests[0]["user-agent"]
+
+
+async def test_google_alerts_atom_entry_names_the_site_it_found(server: FeedServer) -> None:
+    server.serve(GOOGLE_ALERTS, content_type="application/atom+xml")
+    [batch] = await take(feed_source(server.url).run(None), 1)
+
+    [mention] = batch.mentions
+    assert mention.native_id == "tag:google.com,2013:googlealerts/feed:10203040506070809"
+    assert mention.url == "https://news.example.com/2026/acme-outage"
+    assert mention.author == "rss:news.example.com"
+    assert mention.text == (
+        "Acme customers report an outage — Customers of Acme say the app is down & nobody answers ..."
+    )
+    assert mention.posted_at == datetime(2026, 11, 22, 8, 40, tzinfo=UTC)
+
+
+async def test_conditional_get_answered_304_delivers_nothing_again(server: FeedServer) -> None:
+    server.serve(rss(ITEM_LEAK), etag='"v1"')
+    first, second, third = await take(feed_source(server.url).run(None), 3)
+
+    assert [mention.native_id for mention in first.mentions] == ["http://heise.de/-1001"]
+    assert second.mentions == third.mentions == []
+    assert second.cursor is None  # nothing changed: the runner keeps the cursor it has
+    assert "if-none-match" not in server.requests[0]
+    assert server.requests[1]["if-none-match"] == '"v1"'
+    assert server.requests[1]["if-modified-since"] == "Sun, 22 Nov 2026 09:10:00 GMT"
+    assert FeedCursor.load(first.cursor).etag == '"v1"'
+
+
+async def test_changed_feed_and_a_restart_deliver_only_new_entries(server: FeedServer) -> None:
+    server.serve(rss(ITEM_LEAK), rss(ITEM_STATEMENT, ITEM_LEAK))  # no ETag: every poll gets the whole feed
+    first, second = await take(feed_source(server.url).run(None), 2)
+
+    assert [mention.native_id for mention in first.mentions] == ["http://heise.de/-1001"]
+    assert [mention.native_id for mention in second.mentions] == ["http://heise.de/-1002"]
+
+    [after_restart] = await take(feed_source(server.url).run(second.cursor), 1)
+    assert after_restart.mentions == []
+
+
+async def test_an_answer_that_is_not_a_feed_is_quarantined_once_and_the_source_carries_on(
+    server: FeedServer,
+) -> None:
+    server.serve(NOT_A_FEED, rss(ITEM_LEAK), content_type="text/html; charset=utf-8")
+    rejected, recovered = await take(feed_source(server.url).run(None), 2)
+
+    assert rejected.mentions == []
+    [(raw, reason)] = rejected.quarantined
+    assert raw == NOT_A_FEED
+    assert reason.startswith("not a feed (text/html)")
+    assert [mention.native_id for mention in recovered.mentions] == ["http://heise.de/-1001"]
+
+    server.serve(NOT_A_FEED, content_type="text/html")  # and the same page again and again
+    source = feed_source(server.url).run(None)
+    [again] = await take(source, 1)
+    assert len(again.quarantined) == 1
+    with pytest.raises(SourceError, match="not a feed"):  # its health says why, without more copies
+        await take(feed_source(server.url).run(again.cursor), 1)
+
+
+async def test_garbage_is_quarantined_with_its_bytes(server: FeedServer) -> None:
+    garbage = b"\x00\xff{not xml at all" * 10
+    server.serve(garbage, content_type="application/octet-stream")
+    [batch] = await take(feed_source(server.url).run(None), 1)
+
+    [(raw, reason)] = batch.quarantined
+    assert raw == garbage
+    assert "not a feed" in reason
+
+
+async def test_a_broken_entry_is_quarantined_once_and_the_others_arrive(server: FeedServer) -> None:
+    server.serve(rss(ITEM_STATEMENT, ITEM_BROKEN, ITEM_LEAK))
+    first, second = await take(feed_source(server.url).run(None), 2)
+
+    assert [mention.native_id for mention in first.mentions] == ["http://heise.de/-1001", "http://heise.de/-1002"]
+    [(raw, reason)] = first.quarantined
+    assert b"neither a guid nor a link" in raw
+    assert reason == "unreadable feed entry: entry has neither an id nor a link"
+    assert second.mentions == []
+    assert second.quarantined == []
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "retry_after"),
+    [(429, {"Retry-After": "120"}, 120.0), (503, {"Retry-After": "7"}, 7.0), (500, {}, None)],
+)
+async def test_server_trouble_is_a_source_error(
+    server: FeedServer, status: int, headers: dict[str, str], retry_after: float | None
+) -> None:
+    server.answer = lambda request: (status, headers, b"<html>busy</html>")
+    with pytest.raises(SourceError) as raised:
+        await take(feed_source(server.url).run(None), 1)
+    assert raised.value.retry_after == retry_after
+    assert str(status) in str(raised.value)

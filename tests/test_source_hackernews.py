@@ -1,0 +1,258 @@
+"""The Hacker News source against a real HTTP server on 127.0.0.1 that answers like the HN
+Search API (Algolia): `search_by_date`, newest first, with `numericFilters` and pages."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from smwar.sources.base import Batch, SourceError
+from smwar.sources.hackernews import HackerNewsSettings, HackerNewsSource
+from smwar.sources.recent import LOOKBACK, RecentCursor
+from smwar.sources.runner import SourceRunner
+
+T = 1_795_852_800  # 2026-11-22 05:20:00 UTC
+
+
+def story(
+    object_id: int, created: int, title: str, author: str = "throwaway42", text: str | None = None
+) -> dict[str, Any]:
+    return {
+        "created_at": datetime.fromtimestamp(created, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "title": title,
+        "url": "https://status.acme.example/incidents/17",
+        "author": author,
+        "points": 12,
+        "story_text": text,
+        "comment_text": None,
+        "num_comments": 3,
+        "story_id": None,
+        "story_title": None,
+        "story_url": None,
+        "parent_id": None,
+        "created_at_i": created,
+        "_tags": ["story", f"author_{author}", f"story_{object_id}"],
+        "objectID": str(object_id),
+        "_highlightResult": {"title": {"value": title, "matchLevel": "full", "matchedWords": ["acme"]}},
+    }
+
+
+def comment(object_id: int, created: int, html: str, parent: int, story_id: int) -> dict[str, Any]:
+    return {
+        "created_at": datetime.fromtimestamp(created, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "title": None,
+        "url": None,
+        "author": "dang",
+        "points": None,
+        "story_text": None,
+        "comment_text": html,
+        "num_comments": None,
+        "story_id": story_id,
+        "story_title": "Acme is down",
+        "story_url": "https://status.acme.example/incidents/17",
+        "parent_id": parent,
+        "created_at_i": created,
+        "_tags": ["comment", "author_dang", f"story_{story_id}"],
+        "objectID": str(object_id),
+    }
+
+
+@dataclass
+class Algolia:
+    """A small HN Search API: `hits` (any order) served newest first; `failures` answered first."""
+
+    port: int = 0
+    hits: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    requests: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def api(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v1"
+
+    def search_by_date(self, params: dict[str, str]) -> dict[str, Any]:
+        found = sorted(self.hits, key=lambda hit: hit.get("created_at_i", 0), reverse=True)
+        if (numeric := params.get("numericFilters", "")).startswith("created_at_i>="):
+            since = int(numeric.removeprefix("created_at_i>="))
+            found = [hit for hit in found if hit.get("created_at_i", 0) >= since]
+        per_page, page = int(params.get("hitsPerPage", "20")), int(params.get("page", "0"))
+        pages = -(-len(found) // per_page)
+        return {
+            "hits": found[page * per_page : (page + 1) * per_page],
+            "nbHits": len(found),
+            "page": page,
+            "nbPages": pages,
+            "hitsPerPage": per_page,
+            "exhaustiveNbHits": True,
+            "query": params.get("query", ""),
+            "params": "&".join(f"{key}={value}" for key, value in params.items()),
+            "processingTimeMS": 1,
+        }
+
+
+@pytest.fixture
+def algolia() -> Iterator[Algolia]:
+    state = Algolia()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            url = urlsplit(self.path)
+            params = {key: values[0] for key, values in parse_qs(url.query).items()}
+            state.requests.append(params)
+            if state.failures:
+                status, headers = state.failures.pop(0)
+                body = json.dumps({"message": "busy", "status": status}).encode()
+            elif url.path == "/api/v1/search_by_date":
+                status, headers, body = 200, {}, json.dumps(state.search_by_date(params)).encode()
+            else:
+                status, headers, body = 404, {}, b'{"message":"not found"}'
+            self.send_response(status)
+            for name, value in {"Content-Type": "application/json; charset=utf-8", **headers}.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.port = httpd.server_address[1]
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield state
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def hn_source(api: str) -> HackerNewsSource:
+    settings = HackerNewsSettings(id="hn", kind="hackernews", query="acme", api=api)
+    return HackerNewsSource(settings.model_copy(update={"poll_seconds": 0.01}))  # below the configurable minimum
+
+
+async def take(batches: AsyncIterator[Batch], count: int) -> list[Batch]:
+    """The first `count` batches of a running source; then the source is closed."""
+    try:
+        return [await anext(batches) for _ in range(count)]
+    finally:
+        await batches.aclose()  # type: ignore[attr-defined]
+
+
+async def test_stories_and_comments_arrive_as_mentions(algolia: Algolia) -> None:
+    algolia.hits = [
+        story(41000001, T, "Acme is down", text="<p>Since 9am nothing works.<p>Anyone else?"),
+        comment(41000002, T + 60, "Same here &#x2F; Acme&#x27;s <i>status</i> page is green.", 41000001, 41000001),
+    ]
+    [batch] = await take(hn_source(algolia.api).run(None), 1)
+
+    post, reply = batch.mentions
+    assert post.network == "hackernews"
+    assert post.native_id == "41000001"
+    assert post.author == "throwaway42"
+    assert post.text == "Acme is down\n\nSince 9am nothing works.\n\nAnyone else?"
+    assert post.url == "https://news.ycombinator.com/item?id=41000001"
+    assert post.posted_at == datetime.fromtimestamp(T, UTC)
+    assert post.reply_to is None
+    assert reply.text == "Same here / Acme's status page is green."
+    assert reply.author == "dang"
+    assert reply.reply_to == "41000001"
+    assert reply.url == "https://news.ycombinator.com/item?id=41000002"
+    [request] = algolia.requests
+    assert request == {"query": "acme", "tags": "(story,comment)", "hitsPerPage": "100", "page": "0"}
+    assert json.loads(batch.cursor or "") == {"newest": T + 60, "seen": {"41000002": T + 60, "41000001": T}}
+
+
+async def test_resuming_from_the_cursor_delivers_only_what_is_new(algolia: Algolia) -> None:
+    algolia.hits = [story(41000001, T, "Acme is down"), story(41000002, T + 10, "Acme outage postmortem")]
+    [first] = await take(hn_source(algolia.api).run(None), 1)
+
+    algolia.hits += [
+        story(41000003, T + 10, "Acme at the same second"),
+        story(41000004, T - 30, "Acme, indexed late"),
+        story(41000005, T + 500, "Acme is back"),
+    ]
+    [resumed] = await take(hn_source(algolia.api).run(first.cursor), 1)
+
+    assert [mention.native_id for mention in resumed.mentions] == ["41000004", "41000003", "41000005"]
+    assert algolia.requests[-1]["numericFilters"] == f"created_at_i>={int(T + 10 - LOOKBACK)}"
+    cursor = RecentCursor.load(resumed.cursor)
+    assert cursor.newest == T + 500
+    assert set(cursor.seen) == {"41000005"}  # the others are older than the window now
+
+
+async def test_many_new_items_are_read_page_by_page(algolia: Algolia) -> None:
+    algolia.hits = [story(41000000, T, "Acme")]
+    [first] = await take(hn_source(algolia.api).run(None), 1)
+    algolia.hits += [story(42000000 + n, T + 1 + n, f"Acme storm {n}") for n in range(250)]
+
+    [storm] = await take(hn_source(algolia.api).run(first.cursor), 1)
+
+    assert len(storm.mentions) == 250
+    assert [request["page"] for request in algolia.requests[1:]] == ["0", "1", "2"]
+
+
+async def test_a_broken_hit_is_quarantined_and_the_others_arrive(algolia: Algolia) -> None:
+    broken = story(41000002, T + 5, "Acme")
+    broken["author"] = None
+    algolia.hits = [story(41000001, T, "Acme is down"), broken, comment(41000003, T + 9, "<p>ok</p>", 41000001, 1)]
+    first, second = await take(hn_source(algolia.api).run(None), 2)
+
+    assert [mention.native_id for mention in first.mentions] == ["41000001", "41000003"]
+    [(raw, reason)] = first.quarantined
+    assert json.loads(raw)["objectID"] == "41000002"
+    assert reason == "TypeError: author is not a name"
+    assert second.mentions == []
+    assert second.quarantined == []  # nothing twice, not even the broken one
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "retry_after"),
+    [(429, {"Retry-After": "30"}, 30.0), (429, {}, 60.0), (500, {}, None)],
+)
+async def test_server_trouble_is_a_source_error(
+    algolia: Algolia, status: int, headers: dict[str, str], retry_after: float | None
+) -> None:
+    algolia.failures = [(status, headers)]
+    with pytest.raises(SourceError) as raised:
+        await take(hn_source(algolia.api).run(None), 1)
+    assert raised.value.retry_after == retry_after
+    assert f"({status})" in str(raised.value) or f"answered {status}" in str(raised.value)
+
+
+async def test_the_runner_rides_out_a_500_without_losing_or_repeating_anything(algolia: Algolia) -> None:
+    algolia.hits = [story(41000001, T, "Acme is down"), story(41000002, T + 10, "Acme outage")]
+    delivered: list[Batch] = []
+    runner = SourceRunner(
+        hn_source(algolia.api), None, lambda source_id, batch: delivered.append(batch), base_delay=0.01
+    )
+    task = asyncio.create_task(runner.run_forever())
+    try:
+        await until(lambda: len(algolia.requests) >= 1)
+        algolia.failures = [(500, {})]  # the next poll fails ...
+        algolia.hits.append(story(41000003, T + 20, "Acme is back"))  # ... while something new is posted
+        await until(lambda: sum(len(batch.mentions) for batch in delivered) >= 3)
+        await until(lambda: runner.health().state == "live")
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    assert algolia.failures == []  # the 500 was served
+    ids = [mention.native_id for batch in delivered for mention in batch.mentions]
+    assert ids == ["41000001", "41000002", "41000003"]
+    assert any(request.get("numericFilters") for request in algolia.requests[2:])  # resumed from the cursor
+    assert runner.health().mentions == 3
+
+
+async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.005)
