@@ -72,11 +72,17 @@ class _Rule:
     def needed(self) -> frozenset[int]:
         return frozenset(self.all)
 
+    @cached_property
+    def vetoes(self) -> frozenset[int]:
+        return frozenset(self.none)
+
     def can_count(self, terms: Set[int], patterns: Set[int]) -> bool:
         """Whether the terms and patterns found could let this rule count (filters aside)."""
-        if self.needed - terms:
+        if self.all and not self.needed.issubset(terms):
             return False
-        return not (self.any or self.regex) or bool(self.wanted & terms) or any(p in patterns for p in self.regex)
+        if not (self.any or self.regex):
+            return bool(self.all)
+        return not self.wanted.isdisjoint(terms) or any(pattern in patterns for pattern in self.regex)
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,14 @@ class _Target:
     @cached_property
     def required(self) -> tuple[_Rule, ...]:
         return tuple(rule for rule in self.rules if rule.rule.required)
+
+    @cached_property
+    def counting(self) -> tuple[_Rule, ...]:
+        return tuple(rule for rule in self.rules if not rule.rule.is_veto)
+
+    @cached_property
+    def vetoes(self) -> tuple[_Rule, ...]:
+        return tuple(rule for rule in self.rules if rule.rule.is_veto)
 
     @cached_property
     def needs_tags(self) -> bool:
@@ -255,33 +269,33 @@ class RuleMatcher:
         mention: Mention,
         tags: tuple[str, ...],
     ) -> Match | None:
-        if not all(rule.can_count(terms.keys(), patterns.keys()) for rule in target.required):
+        present, matched_patterns = terms.keys(), patterns.keys()
+        possible = [rule for rule in target.counting if rule.can_count(present, matched_patterns)]
+        if len([rule for rule in possible if rule.rule.required]) < len(target.required):
             return None  # the common case: a mention of us that is not about this scenario
+        if min(sum(rule.rule.weight for rule in possible), 1.0) < target.threshold:
+            return None  # even at full similarity it could not reach the threshold
+        for veto in target.vetoes:
+            if not veto.vetoes.isdisjoint(present) and (not veto.filtered or veto.rule.admits(mention, tags)):
+                return None
         score = 0.0
         counting: list[_Rule] = []
-        for compiled in target.rules:
-            rule = compiled.rule
-            admitted = not compiled.filtered or rule.admits(mention, tags)
-            if admitted and any(term in terms for term in compiled.none):
-                return None
-            similarity = self._rule_similarity(compiled, terms, patterns) if admitted else None
-            if similarity is None:
-                if rule.required:
+        for compiled in possible:
+            if compiled.filtered and not compiled.rule.admits(mention, tags):
+                if compiled.rule.required:
                     return None
                 continue
             counting.append(compiled)
-            score += rule.weight * similarity
+            score += compiled.rule.weight * self._rule_similarity(compiled, terms, patterns)
         score = min(score, 1.0)
         if not counting or score < target.threshold:
             return None
         hits = [hit for compiled in counting for hit in self._rule_hits(compiled, terms, patterns)]
         return Match(target.id, round(score, 3), tuple(hits))
 
-    def _rule_similarity(self, compiled: _Rule, terms: dict[int, _Found], patterns: dict[int, _Found]) -> float | None:
-        """How strongly a rule counts (the mean of its best `any` hit and its `all` hits), or
-        None if it does not; the explanation is only built for targets that match."""
-        if compiled.rule.is_veto or not compiled.can_count(terms.keys(), patterns.keys()):
-            return None
+    def _rule_similarity(self, compiled: _Rule, terms: dict[int, _Found], patterns: dict[int, _Found]) -> float:
+        """How strongly a rule that can count counts: the mean of its best `any` hit and its
+        `all` hits. The explanation is only built for targets that match."""
         similarities = [terms[term].similarity for term in compiled.all]
         if compiled.any or compiled.regex:
             best = max((terms[term].similarity for term in compiled.wanted & terms.keys()), default=0.0)

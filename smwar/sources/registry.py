@@ -8,6 +8,7 @@ from pydantic import Field, TypeAdapter
 
 from smwar.secrets import get_secret
 from smwar.sources.base import Source
+from smwar.sources.bluesky import BlueskySettings, BlueskySource
 from smwar.sources.feeds import FeedSettings, FeedSource
 from smwar.sources.hackernews import HackerNewsSettings, HackerNewsSource
 from smwar.sources.jsonl import JsonlSettings, JsonlSource
@@ -15,17 +16,19 @@ from smwar.sources.reddit import RedditSettings, RedditSource
 from smwar.sources.webhook import WebhookSettings, WebhookSource
 
 AnySettings = Annotated[
-    JsonlSettings | WebhookSettings | FeedSettings | HackerNewsSettings | RedditSettings,
+    JsonlSettings | WebhookSettings | FeedSettings | HackerNewsSettings | RedditSettings | BlueskySettings,
     Field(discriminator="kind"),
 ]
 SETTINGS: TypeAdapter[AnySettings] = TypeAdapter(AnySettings)
-KINDS = ("jsonl", "webhook", "rss", "hackernews", "reddit")
+KINDS = ("bluesky", "rss", "hackernews", "reddit", "webhook", "jsonl")
 
 
 def secret_name(settings: AnySettings) -> str | None:
     """The keyring entry a source's token, password or signing secret lives under, if any."""
     if settings.kind == "webhook":
         return f"webhook:{settings.id}"
+    if isinstance(settings, BlueskySettings) and settings.handle:
+        return "bluesky"  # the app password of the handle that logs in
     return None
 
 
@@ -36,6 +39,8 @@ def build(settings: AnySettings) -> Source:
     match settings:
         case WebhookSettings():
             return WebhookSource(settings, secret)
+        case BlueskySettings():
+            return BlueskySource(settings, secret)
         case FeedSettings():
             return FeedSource(settings)
         case HackerNewsSettings():

@@ -1,0 +1,588 @@
+"""Bluesky: posts found by `app.bsky.feed.searchPosts`, and posts taken from the Jetstream
+firehose that contain one of the configured keywords.
+
+Search polls every `poll_seconds`, newest first, and pages back until it reaches posts it has
+already seen. It works anonymously against the public AppView; with a `handle` and an app
+password (from the keyring) it logs in to the PDS with `com.atproto.server.createSession` and
+searches there with the access token, refreshing the session (or logging in again) once when
+the token has expired.
+
+Jetstream is read over a websocket subscribed to `app.bsky.feed.post` only. Creates whose text
+contains a keyword become mentions; everything else (deletes, updates, other collections,
+identity and account events, kinds Jetstream may add later) is dropped without a word, and an
+event that cannot be read is quarantined. Events are handed over in batches, at most every
+`FLUSH_SECONDS` or `BATCH_SIZE` items.
+
+The cursor is a small JSON object::
+
+    {"v": 1, "search": {"<term>": {"at": "<newest indexedAt>", "uri": "<its at-uri>"}}, "time_us": 1783175888400999}
+
+`time_us` is the newest Jetstream event seen. Jetstream's events do not arrive strictly in
+time order, so a reconnect asks for `JETSTREAM_REWIND_US` before it; the posts seen again are
+recognised by their at-uri and not handed over twice (after a restart of the program the
+journal deduplicates them on network + native id).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import time
+from collections import OrderedDict
+from collections.abc import AsyncGenerator, Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import httpx
+from pydantic import field_validator, model_validator
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
+
+from smwar.model import Mention
+from smwar.sources.base import (
+    MAX_ITEM_BYTES,
+    USER_AGENT,
+    Batch,
+    SourceError,
+    check,
+    http_client,
+    read_items,
+    retry_after_seconds,
+)
+from smwar.sources.settings import SourceSettings
+
+NETWORK = "bluesky"
+POST_COLLECTION = "app.bsky.feed.post"
+SEARCH_PAGE_SIZE = 100  # the most searchPosts gives at once
+SEARCH_MAX_PAGES = 20  # a poll pages back at most this far; anything older than that is left behind
+JETSTREAM_REWIND_US = 5_000_000  # a reconnect replays the last 5 s: events arrive slightly out of order
+BATCH_SIZE = 100  # mentions and quarantined items in one Jetstream batch, at most
+FLUSH_SECONDS = 1.0  # a Jetstream batch waits at most this long
+MAX_FRAME_BYTES = 8 * 1024 * 1024  # larger websocket messages close the connection (smaller ones over
+# MAX_ITEM_BYTES are quarantined): a record cannot be near this large
+SEEN_LIMIT = 50_000  # at-uris (and quarantined items) remembered so that a replay does not repeat them
+_EXPIRED = frozenset({"ExpiredToken", "InvalidToken"})
+_QUOTES = {"app.bsky.embed.record", "app.bsky.embed.recordWithMedia"}
+
+
+class BlueskySettings(SourceSettings):
+    """Posts on Bluesky: by search terms (polled) and/or by keywords on the Jetstream firehose."""
+
+    kind: Literal["bluesky"]
+    search: list[str] = []  # terms for app.bsky.feed.searchPosts (Lucene-like syntax)
+    keywords: list[str] = []  # Jetstream keeps a post whose text contains any of these, case-insensitively
+    jetstream: bool = False
+    appview: str = "https://public.api.bsky.app"  # where anonymous searches go
+    pds: str = "https://bsky.social"  # where `handle` logs in, and where searches go once logged in
+    jetstream_url: str = "wss://jetstream2.us-east.bsky.network/subscribe"
+    handle: str | None = None  # log in with this handle and the app password kept in the keyring
+
+    @field_validator("search", "keywords")
+    @classmethod
+    def _no_blank_terms(cls, terms: list[str]) -> list[str]:
+        if any(not term.strip() for term in terms):
+            raise ValueError("a term must not be blank")
+        return [term.strip() for term in terms]
+
+    @field_validator("appview", "pds")
+    @classmethod
+    def _http_url(cls, url: str) -> str:
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise ValueError("expected an http:// or https:// URL")
+        return url.rstrip("/")
+
+    @field_validator("jetstream_url")
+    @classmethod
+    def _ws_url(cls, url: str) -> str:
+        if urlsplit(url).scheme not in ("ws", "wss"):
+            raise ValueError("expected a ws:// or wss:// URL")
+        return url
+
+    @model_validator(mode="after")
+    def _something_to_follow(self) -> BlueskySettings:
+        if self.jetstream and not self.keywords:
+            raise ValueError("jetstream = true needs keywords: the whole firehose is not a feed")
+        if not self.search and not self.jetstream:
+            raise ValueError("give search terms, or jetstream = true with keywords")
+        return self
+
+
+@dataclass(frozen=True, slots=True)
+class _Newest:
+    """The newest post a search term has found: where the next poll stops paging."""
+
+    at: datetime
+    at_text: str
+    uri: str
+
+
+@dataclass(slots=True)
+class _Position:
+    """Where a run stands; `dump()` is the source's cursor."""
+
+    search: dict[str, _Newest] = field(default_factory=dict)
+    time_us: int | None = None
+
+    @classmethod
+    def load(cls, cursor: str | None, terms: list[str]) -> _Position:
+        position = cls()
+        if not cursor:
+            return position
+        try:
+            data = json.loads(cursor)
+        except ValueError:
+            return position  # not ours (or from an older version): start afresh
+        if not isinstance(data, dict):
+            return position
+        time_us = data.get("time_us")
+        if isinstance(time_us, int) and not isinstance(time_us, bool) and time_us > 0:
+            position.time_us = time_us
+        searches = data.get("search")
+        if isinstance(searches, dict):
+            for term in terms:
+                entry = searches.get(term)
+                if isinstance(entry, dict) and isinstance(entry.get("uri"), str):
+                    at = _parse_time(entry.get("at"))
+                    if at is not None:
+                        position.search[term] = _Newest(at, entry["at"], entry["uri"])
+        return position
+
+    def dump(self) -> str:
+        data: dict[str, Any] = {"v": 1}
+        if self.search:
+            data["search"] = {term: {"at": n.at_text, "uri": n.uri} for term, n in self.search.items()}
+        if self.time_us is not None:
+            data["time_us"] = self.time_us
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass(slots=True)
+class _Session:
+    access: str
+    refresh: str
+
+
+class BlueskySource:
+    network = NETWORK
+
+    def __init__(
+        self, settings: BlueskySettings, app_password: str | None = None, client: httpx.AsyncClient | None = None
+    ) -> None:
+        self.id = settings.id
+        self.settings = settings
+        self._app_password = app_password
+        self._client = client
+        self._session: _Session | None = None
+        self._keywords = [keyword.casefold() for keyword in settings.keywords]
+        self._seen: OrderedDict[str, None] = OrderedDict()  # at-uris handed over, oldest first
+
+    def __repr__(self) -> str:
+        return f"BlueskySource(id={self.id!r})"
+
+    @property
+    def logs_in(self) -> bool:
+        return bool(self.settings.handle and self._app_password)
+
+    async def run(self, cursor: str | None) -> AsyncGenerator[Batch, None]:
+        """Search polling and the Jetstream reader run side by side; their batches come out in
+        the order they were made, each with the cursor of everything before it. When either
+        fails, the run ends with its error after the batches made before."""
+        position = _Position.load(cursor, self.settings.search)
+        outbox: asyncio.Queue[Batch | BaseException] = asyncio.Queue()
+        client = self._client or (http_client() if self.settings.search else None)
+        producers: list[Coroutine[Any, Any, None]] = []
+        if self.settings.search and client is not None:
+            producers.append(self._poll_search(client, position, outbox.put_nowait))
+        if self.settings.jetstream:
+            producers.append(self._read_jetstream(position, outbox.put_nowait))
+        tasks = [asyncio.create_task(_reporting(producer, outbox.put_nowait)) for producer in producers]
+        try:
+            while True:
+                item = await outbox.get()
+                if isinstance(item, BaseException):
+                    raise item
+                batch = self._unseen(item)
+                yield batch
+                self._remember(batch)  # only now: a batch the runner did not take is fetched again
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if client is not None and client is not self._client:
+                await client.aclose()
+
+    def _unseen(self, batch: Batch) -> Batch:
+        """`batch` without what was handed over before (a replay after a reconnect sends it again)."""
+        keys: set[str] = set()
+
+        def new(key: str) -> bool:
+            fresh = key not in self._seen and key not in keys
+            keys.add(key)
+            return fresh
+
+        mentions = [mention for mention in batch.mentions if new(mention.native_id)]
+        quarantined = [item for item in batch.quarantined if new(_quarantine_key(item))]
+        if len(mentions) == len(batch.mentions) and len(quarantined) == len(batch.quarantined):
+            return batch
+        return Batch(mentions, quarantined, batch.cursor)
+
+    def _remember(self, batch: Batch) -> None:
+        for key in [*(m.native_id for m in batch.mentions), *map(_quarantine_key, batch.quarantined)]:
+            self._seen[key] = None
+        while len(self._seen) > SEEN_LIMIT:
+            self._seen.popitem(last=False)
+
+    # -- search -------------------------------------------------------------------------------
+
+    async def _poll_search(self, client: httpx.AsyncClient, position: _Position, emit: Callable[[Batch], None]) -> None:
+        while True:
+            for term in self.settings.search:
+                mentions, quarantined, newest = await self._search(client, term, position.search.get(term))
+                if newest is not None:
+                    position.search[term] = newest
+                emit(Batch(mentions, quarantined, position.dump()))  # no await in between: cursors keep order
+            await asyncio.sleep(self.settings.poll_seconds)
+
+    async def _search(
+        self, client: httpx.AsyncClient, term: str, known: _Newest | None
+    ) -> tuple[list[Mention], list[tuple[bytes, str]], _Newest | None]:
+        """The posts for `term` newer than `known`, oldest first; the first poll of a term takes
+        one page of the newest."""
+        found: list[object] = []
+        newest = known
+        page_cursor: str | None = None
+        for _ in range(SEARCH_MAX_PAGES):
+            params = {"q": term, "sort": "latest", "limit": str(SEARCH_PAGE_SIZE)}
+            if page_cursor:
+                params["cursor"] = page_cursor
+            answer = await self._xrpc_get(client, "app.bsky.feed.searchPosts", params)
+            posts = answer.get("posts")
+            if not isinstance(posts, list):
+                raise SourceError("searchPosts answered without a list of posts")
+            reached_known = False
+            for post in posts:
+                key = _sort_key(post)
+                if known is not None and key is not None and (key.uri == known.uri or key.at < known.at):
+                    reached_known = True  # seen before; the rest of this page may still be new
+                    continue
+                found.append(post)
+                if key is not None and (newest is None or key.at > newest.at):
+                    newest = key
+            next_cursor = answer.get("cursor")
+            if known is None or reached_known or not posts or not isinstance(next_cursor, str) or not next_cursor:
+                break
+            page_cursor = next_cursor
+        found.reverse()  # oldest first, as they happened
+        raw = [json.dumps(post, ensure_ascii=False).encode() for post in found]
+        mentions, quarantined = read_items(raw, _mention_from_post_view)
+        return mentions, quarantined, newest
+
+    async def _xrpc_get(self, client: httpx.AsyncClient, method: str, params: dict[str, str]) -> dict[str, Any]:
+        if not self.logs_in:
+            response = await client.get(f"{self.settings.appview}/xrpc/{method}", params=params)
+            check(response, auth_hint="searching may need a login: set `handle` and store an app password")
+            return _json_object(response, method)
+        if self._session is None:
+            await self._log_in(client)
+        response = await self._authorized_get(client, method, params)
+        if _token_expired(response):
+            await self._renew(client)
+            response = await self._authorized_get(client, method, params)
+        check(response, auth_hint="the session was refused even after logging in again")
+        return _json_object(response, method)
+
+    async def _authorized_get(self, client: httpx.AsyncClient, method: str, params: dict[str, str]) -> httpx.Response:
+        assert self._session is not None
+        headers = {"Authorization": f"Bearer {self._session.access}"}
+        return await client.get(f"{self.settings.pds}/xrpc/{method}", params=params, headers=headers)
+
+    async def _log_in(self, client: httpx.AsyncClient) -> None:
+        self._session = None
+        body = {"identifier": self.settings.handle, "password": self._app_password}
+        response = await client.post(f"{self.settings.pds}/xrpc/com.atproto.server.createSession", json=body)
+        check(response, auth_hint=f"check the handle {self.settings.handle!r} and its app password")
+        self._session = _session_from(response, "createSession")
+
+    async def _renew(self, client: httpx.AsyncClient) -> None:
+        """A fresh access token: refresh the session, or log in again if that is refused."""
+        assert self._session is not None
+        headers = {"Authorization": f"Bearer {self._session.refresh}"}
+        response = await client.post(f"{self.settings.pds}/xrpc/com.atproto.server.refreshSession", headers=headers)
+        if response.is_success:
+            self._session = _session_from(response, "refreshSession")
+        elif response.status_code in (400, 401):
+            await self._log_in(client)
+        else:
+            check(response)
+
+    # -- Jetstream ----------------------------------------------------------------------------
+
+    def jetstream_url(self, time_us: int | None) -> str:
+        """The subscription URL: posts only, from a little before `time_us` when resuming."""
+        parts = urlsplit(self.settings.jetstream_url)
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k not in ("wantedCollections", "cursor")]
+        query.append(("wantedCollections", POST_COLLECTION))
+        if time_us is not None:
+            query.append(("cursor", str(max(time_us - JETSTREAM_REWIND_US, 0))))
+        return urlunsplit(parts._replace(query=urlencode(query)))
+
+    async def _read_jetstream(self, position: _Position, emit: Callable[[Batch], None]) -> None:
+        url = self.jetstream_url(position.time_us)
+        host = urlsplit(url).hostname
+        pending = _Pending(position.time_us)
+
+        def flush() -> None:
+            if pending.changed(position.time_us):
+                position.time_us = pending.time_us
+                emit(Batch(pending.mentions, pending.quarantined, position.dump()))
+            pending.reset()
+
+        try:
+            async with connect(url, max_size=MAX_FRAME_BYTES, user_agent_header=USER_AGENT, open_timeout=15) as ws:
+                while True:
+                    try:
+                        async with asyncio.timeout(max(pending.flush_at - time.monotonic(), 0.0)):
+                            message = await ws.recv(decode=False)
+                    except TimeoutError:
+                        flush()
+                        continue
+                    self._take_event(message if isinstance(message, bytes) else message.encode(), pending)
+                    if pending.full() or time.monotonic() >= pending.flush_at:
+                        flush()
+        except ConnectionClosed as exc:
+            flush()  # what arrived before the connection went is handed over
+            raise SourceError(f"Jetstream connection to {host} lost ({_closed_reason(exc)})") from None
+        except InvalidStatus as exc:
+            status = exc.response.status_code
+            retry_after = retry_after_seconds(exc.response.headers.get("Retry-After"))
+            if status == 429:
+                raise SourceError(f"rate limited by Jetstream at {host} (429)", retry_after or 60.0) from None
+            raise SourceError(f"Jetstream at {host} refused the connection ({status})", retry_after) from None
+        except WebSocketException as exc:
+            raise SourceError(f"Jetstream at {host}: {type(exc).__name__}: {exc}"[:300]) from None
+
+    def _take_event(self, raw: bytes, pending: _Pending) -> None:
+        if len(raw) > MAX_ITEM_BYTES:
+            pending.quarantined.append((raw[:MAX_ITEM_BYTES], f"event of {len(raw):,} bytes is too large"))
+            return
+        try:
+            event = json.loads(raw)
+            if not isinstance(event, dict):
+                raise TypeError(f"expected a JSON object, got {type(event).__name__}")
+            time_us = event["time_us"]
+            if not isinstance(time_us, int) or isinstance(time_us, bool) or time_us <= 0:
+                raise TypeError(f"time_us is not a positive integer: {time_us!r}"[:200])
+        except (ValueError, TypeError, KeyError) as exc:
+            pending.quarantined.append((raw, _reason(exc)))
+            return
+        pending.advance(time_us)
+        try:
+            mention = self._post_from_event(event, time_us)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            pending.quarantined.append((raw, _reason(exc)))
+            return
+        if mention is not None:
+            pending.mentions.append(mention)
+
+    def _post_from_event(self, event: dict[str, Any], time_us: int) -> Mention | None:
+        """The mention in a Jetstream event, or None for an event that is not a matching post."""
+        if event.get("kind") != "commit":
+            return None  # identity, account, and whatever kinds come later
+        commit = event["commit"]
+        if not isinstance(commit, dict):
+            raise TypeError("commit is not an object")
+        if commit.get("operation") != "create" or commit.get("collection") != POST_COLLECTION:
+            return None  # deletes, updates, and collections we did not ask for
+        record = commit["record"]
+        if not isinstance(record, dict):
+            raise TypeError("record is not an object")
+        text = _string(record, "text")
+        folded = text.casefold()
+        if not any(keyword in folded for keyword in self._keywords):
+            return None
+        did, rkey = _string(event, "did"), _string(commit, "rkey")
+        if not did.startswith("did:") or not rkey or "/" in rkey:
+            raise ValueError(f"not a post's did and rkey: {did!r}, {rkey!r}"[:200])
+        uri = f"at://{did}/{POST_COLLECTION}/{rkey}"
+        fallback = datetime.fromtimestamp(time_us / 1_000_000, UTC)
+        return _mention(uri, did, None, None, record, fallback)
+
+
+@dataclass(slots=True)
+class _Pending:
+    """What the Jetstream reader has gathered since its last batch."""
+
+    time_us: int | None
+    mentions: list[Mention] = field(default_factory=list)
+    quarantined: list[tuple[bytes, str]] = field(default_factory=list)
+    flush_at: float = field(default_factory=lambda: time.monotonic() + FLUSH_SECONDS)
+
+    def advance(self, time_us: int) -> None:
+        if self.time_us is None or time_us > self.time_us:
+            self.time_us = time_us
+
+    def full(self) -> bool:
+        return len(self.mentions) + len(self.quarantined) >= BATCH_SIZE
+
+    def changed(self, time_us: int | None) -> bool:
+        return bool(self.mentions or self.quarantined) or self.time_us != time_us
+
+    def reset(self) -> None:
+        self.mentions, self.quarantined = [], []
+        self.flush_at = time.monotonic() + FLUSH_SECONDS
+
+
+async def _reporting(producer: Coroutine[Any, Any, None], report: Callable[[BaseException], None]) -> None:
+    """Run `producer`; its failure is handed to the consumer instead of dying with the task."""
+    try:
+        await producer
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        report(exc)
+
+
+# -- mapping ----------------------------------------------------------------------------------
+
+
+def _mention_from_post_view(post: dict[str, Any]) -> Mention:
+    """A mention from a searchPosts `postView`."""
+    uri = _string(post, "uri")
+    author = post["author"]
+    if not isinstance(author, dict):
+        raise TypeError("author is not an object")
+    did = _string(author, "did")
+    handle = author.get("handle")
+    if not isinstance(handle, str) or not handle or handle == "handle.invalid":
+        handle = None
+    display_name = author.get("displayName")
+    display_name = (display_name.strip() or None) if isinstance(display_name, str) else None
+    record = post["record"]
+    if not isinstance(record, dict):
+        raise TypeError("record is not an object")
+    if not uri.startswith(f"at://{did}/{POST_COLLECTION}/"):
+        raise ValueError(f"not the at-uri of a post by {did}: {uri!r}"[:200])
+    fallback = _parse_time(post.get("indexedAt")) or datetime.now(UTC)
+    return _mention(uri, did, handle, display_name, record, fallback)
+
+
+def _mention(
+    uri: str, did: str, handle: str | None, display_name: str | None, record: dict[str, Any], fallback: datetime
+) -> Mention:
+    rkey = uri.rsplit("/", 1)[1]
+    langs = record.get("langs")
+    if langs is not None and (not isinstance(langs, list) or not all(isinstance(lang, str) for lang in langs)):
+        raise TypeError("langs is not a list of strings")
+    created = record.get("createdAt")
+    if created is not None and not isinstance(created, str):
+        raise TypeError("createdAt is not a string")
+    return Mention(
+        network=NETWORK,
+        native_id=uri,
+        author=handle or did,
+        text=_string(record, "text"),
+        posted_at=_parse_time(created) or fallback,
+        lang=langs[0] if langs else None,
+        followers=None,  # neither searchPosts nor Jetstream says
+        url=f"https://bsky.app/profile/{did}/post/{rkey}",
+        author_name=display_name,
+        reply_to=_reply_parent(record.get("reply")),
+        quote_of=_quoted(record.get("embed")),
+    )
+
+
+def _reply_parent(reply: object) -> str | None:
+    if reply is None:
+        return None
+    if not isinstance(reply, dict) or not isinstance(reply.get("parent"), dict):
+        raise TypeError("reply has no parent")
+    return _string(reply["parent"], "uri")
+
+
+def _quoted(embed: object) -> str | None:
+    """The at-uri a quote post quotes (app.bsky.embed.record, or recordWithMedia)."""
+    if not isinstance(embed, dict) or embed.get("$type") not in _QUOTES:
+        return None
+    inner = embed.get("record")
+    if embed["$type"] == "app.bsky.embed.recordWithMedia" and isinstance(inner, dict):
+        inner = inner.get("record")
+    if not isinstance(inner, dict):
+        raise TypeError(f"{embed['$type']} without a record")
+    return _string(inner, "uri")
+
+
+def _string(data: dict[str, Any], key: str) -> str:
+    value = data[key]
+    if not isinstance(value, str):
+        raise TypeError(f"{key} is not a string")
+    return value
+
+
+def _parse_time(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _sort_key(post: object) -> _Newest | None:
+    """When a search result was indexed, and its at-uri; None if it does not say."""
+    if not isinstance(post, dict) or not isinstance(post.get("uri"), str):
+        return None
+    at = _parse_time(post.get("indexedAt"))
+    return _Newest(at, post["indexedAt"], post["uri"]) if at is not None else None
+
+
+# -- HTTP and websocket details ---------------------------------------------------------------
+
+
+def _json_object(response: httpx.Response, method: str) -> dict[str, Any]:
+    try:
+        data = response.json()
+    except ValueError:
+        raise SourceError(f"{method} answered something that is not JSON") from None
+    if not isinstance(data, dict):
+        raise SourceError(f"{method} answered JSON that is not an object")
+    return data
+
+
+def _session_from(response: httpx.Response, method: str) -> _Session:
+    data = _json_object(response, method)
+    access, refresh = data.get("accessJwt"), data.get("refreshJwt")
+    if not isinstance(access, str) or not isinstance(refresh, str) or not access or not refresh:
+        raise SourceError(f"{method} answered without the session's tokens")
+    return _Session(access, refresh)
+
+
+def _token_expired(response: httpx.Response) -> bool:
+    """True for the answers a PDS gives to an expired access token: 401, or 400 ExpiredToken."""
+    if response.status_code == 401:
+        return True
+    if response.status_code != 400:
+        return False
+    with contextlib.suppress(ValueError):
+        data = response.json()
+        return isinstance(data, dict) and data.get("error") in _EXPIRED
+    return False
+
+
+def _closed_reason(exc: ConnectionClosed) -> str:
+    close = exc.rcvd or exc.sent
+    if close is None:
+        return "no close frame"
+    return f"code {close.code}" + (f": {close.reason}"[:120] if close.reason else "")
+
+
+def _quarantine_key(item: tuple[bytes, str]) -> str:
+    return "quarantined:" + hashlib.sha256(item[0]).hexdigest()
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:300]

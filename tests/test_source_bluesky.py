@@ -1,0 +1,576 @@
+"""The Bluesky source against real servers on 127.0.0.1: a websocket server that replays real
+Jetstream events (shared/fixtures/jetstream) honouring `cursor`, and an HTTP server that
+answers searchPosts, createSession and refreshSession as the API documents them."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from websockets.asyncio.server import ServerConnection, serve
+
+from smwar.sources.base import MAX_ITEM_BYTES, Batch, SourceError
+from smwar.sources.bluesky import JETSTREAM_REWIND_US, BlueskySettings, BlueskySource
+from smwar.sources.runner import SourceRunner
+
+FIXTURE = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "jetstream" / "expected_v1.jsonl"
+LINES = FIXTURE.read_text(encoding="utf-8").splitlines()
+# "Reuters" only occurs in a link card's description, never in a post's text: it must match nothing.
+KEYWORDS = ["band", "MAGA", "tic tac", "election", "Reuters"]
+PASSWORD = "abcd-efgh-ijkl-mnop"
+
+
+# -- what the fixture holds, worked out here independently of the source ------------------------
+
+
+def time_of(line: str) -> int | None:
+    try:
+        value = json.loads(line).get("time_us")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, int) else None
+
+
+def post_created(line: str) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
+    """(at-uri, event, record) if `line` is the creation of a post."""
+    event = json.loads(line)
+    commit = event.get("commit", {})
+    if event["kind"] != "commit" or (commit["operation"], commit["collection"]) != ("create", "app.bsky.feed.post"):
+        return None
+    return f"at://{event['did']}/app.bsky.feed.post/{commit['rkey']}", event, commit["record"]
+
+
+def matching_posts(lines: list[str], keywords: list[str]) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+    """at-uri -> (event, record) of every post create whose text holds a keyword."""
+    found: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+    for line in lines:
+        if created := post_created(line):
+            uri, event, record = created
+            if any(keyword.casefold() in record["text"].casefold() for keyword in keywords):
+                found[uri] = (event, record)
+    return found
+
+
+EXPECTED = matching_posts(LINES, KEYWORDS)
+LAST_TIME = max(t for line in LINES if (t := time_of(line)) is not None)
+
+
+def cursor_time(batch: Batch) -> int | None:
+    return json.loads(batch.cursor).get("time_us") if batch.cursor else None
+
+
+# -- a Jetstream replay ----------------------------------------------------------------------------
+
+
+@dataclass
+class Replay:
+    """Serves `lines` to each subscriber, only those after its `cursor` (a line that has no time_us
+    goes with the line before it); the first connection is cut after `drop_after` lines."""
+
+    lines: list[str]
+    drop_after: int | None = None
+    queries: list[dict[str, list[str]]] = field(default_factory=list)
+    sent: list[int] = field(default_factory=list)
+
+    async def handler(self, ws: ServerConnection) -> None:
+        query = parse_qs(urlsplit(ws.request.path if ws.request else "").query)
+        self.queries.append(query)
+        cursor = int(query["cursor"][0]) if "cursor" in query else None
+        drop = self.drop_after if len(self.queries) == 1 else None
+        sent, position = 0, 0
+        for line in self.lines:
+            position = time_of(line) or position
+            if cursor is not None and position <= cursor:
+                continue
+            await ws.send(line)
+            sent += 1
+            if sent == drop:
+                self.sent.append(sent)
+                ws.transport.abort()  # no closing handshake: the connection just goes
+                return
+        self.sent.append(sent)
+        await ws.wait_closed()  # then idle, as a quiet firehose would be
+
+
+@dataclass
+class Server:
+    replay: Replay
+    url: str
+
+
+@contextlib.asynccontextmanager
+async def jetstream(lines: list[str], drop_after: int | None = None) -> AsyncIterator[Server]:
+    replay = Replay(lines, drop_after)
+    async with serve(replay.handler, "127.0.0.1", 0) as server:
+        port = server.sockets[0].getsockname()[1]
+        yield Server(replay, f"ws://127.0.0.1:{port}/subscribe")
+
+
+def stream_settings(url: str, keywords: list[str] = KEYWORDS) -> BlueskySettings:
+    return BlueskySettings(id="bsky", kind="bluesky", jetstream=True, keywords=keywords, jetstream_url=url)
+
+
+async def batches_until(
+    source: BlueskySource, cursor: str | None, done: Callable[[list[Batch]], bool], seconds: float = 8.0
+) -> list[Batch]:
+    batches: list[Batch] = []
+    run = source.run(cursor)
+    try:
+        async with asyncio.timeout(seconds):
+            async for batch in run:
+                batches.append(batch)
+                if done(batches):
+                    break
+    finally:
+        await run.aclose()
+    return batches
+
+
+def caught_up(batches: list[Batch]) -> bool:
+    return bool(batches) and cursor_time(batches[-1]) == LAST_TIME
+
+
+async def until(condition: Callable[[], bool], seconds: float = 8.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "gave up waiting"
+        await asyncio.sleep(0.01)
+
+
+async def stop(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+class Collected:
+    def __init__(self) -> None:
+        self.batches: list[Batch] = []
+
+    def __call__(self, _source_id: str, batch: Batch) -> None:
+        self.batches.append(batch)
+
+    @property
+    def ids(self) -> list[str]:
+        return [m.native_id for batch in self.batches for m in batch.mentions]
+
+
+# -- Jetstream -------------------------------------------------------------------------------------
+
+
+async def test_jetstream_keeps_exactly_the_post_creates_that_match_and_drops_everything_else() -> None:
+    kinds = {json.loads(line)["kind"] for line in LINES}
+    assert {"commit", "identity", "account"} <= kinds, "the fixture has the kinds this test is about"
+    assert 0 < len(EXPECTED) < len(matching_posts(LINES, [""])), "some posts match, others do not"
+    assert any("reply" in record for _, record in EXPECTED.values()), "some matching posts are replies"
+
+    async with jetstream(LINES) as server:
+        batches = await batches_until(BlueskySource(stream_settings(server.url)), None, caught_up)
+        assert server.replay.queries == [{"wantedCollections": ["app.bsky.feed.post"]}], "no cursor: live tail"
+
+    mentions = [m for batch in batches for m in batch.mentions]
+    assert sorted(m.native_id for m in mentions) == sorted(EXPECTED)
+    assert not [item for batch in batches for item in batch.quarantined]
+    for mention in mentions:
+        event, record = EXPECTED[mention.native_id]
+        rkey = event["commit"]["rkey"]
+        assert mention.network == "bluesky"
+        assert (mention.author, mention.author_name, mention.followers) == (event["did"], None, None)
+        assert mention.text == record["text"]
+        assert mention.url == f"https://bsky.app/profile/{event['did']}/post/{rkey}"
+        assert mention.lang == (record.get("langs") or [None])[0]
+        assert mention.posted_at == datetime.fromisoformat(record["createdAt"])
+        assert mention.reply_to == (record["reply"]["parent"]["uri"] if "reply" in record else None)
+        assert mention.quote_of is None
+
+
+def cut_before_a_late_post(lines: list[str]) -> int:
+    """After how many lines to cut the connection so that a matching post still to come is the
+    furthest behind the newest event already sent (resuming exactly at the cursor would lose it)."""
+    posts = matching_posts(lines, KEYWORDS)
+    post_times = [
+        (index, time_of(line))
+        for index, line in enumerate(lines)
+        if (created := post_created(line)) and created[0] in posts
+    ]
+    best, best_lag = 0, 0
+    for cut in range(1, len(lines)):
+        newest_sent = max(t for line in lines[:cut] if (t := time_of(line)) is not None)
+        lag = max((newest_sent - (t or 0) for index, t in post_times if index >= cut), default=0)
+        if lag > best_lag:
+            best, best_lag = cut, lag
+    assert best_lag > 0, "the fixture's events arrive out of order"
+    return best
+
+
+async def test_a_dropped_connection_resumes_from_the_cursor_without_duplicates_or_losses() -> None:
+    # The real events, their times stretched a hundredfold: they span about 32 s instead of 0.3 s,
+    # so resuming 5 s back replays only part of them, while the real out-of-order arrival (up to
+    # 33 ms, now 3.3 s) must still not lose anything.
+    start = min(t for line in LINES if (t := time_of(line)) is not None)
+    stretched = []
+    for line in LINES:
+        event = json.loads(line)
+        event["time_us"] = start + (event["time_us"] - start) * 100
+        stretched.append(json.dumps(event, ensure_ascii=False))
+    last = max(t for line in stretched if (t := time_of(line)) is not None)
+
+    collected = Collected()
+    async with jetstream(stretched, drop_after=cut_before_a_late_post(stretched)) as server:
+        source = BlueskySource(stream_settings(server.url))
+        runner = SourceRunner(source, None, collected, base_delay=0.01)
+        task = asyncio.create_task(runner.run_forever())
+        try:
+            await until(lambda: bool(collected.batches) and cursor_time(collected.batches[-1]) == last)
+        finally:
+            await stop(task)
+        first, second = server.replay.queries
+    resumed_from = cursor_time(collected.batches[0])
+    assert resumed_from is not None and "cursor" not in first
+    assert second["cursor"] == [str(resumed_from - JETSTREAM_REWIND_US)], "resumes a little before the cursor"
+    assert server.replay.sent[1] < len(stretched), "the server replayed only what came after the cursor"
+    assert sorted(collected.ids) == sorted(EXPECTED), "every matching post once: none lost, none twice"
+    assert runner.health().state == "live"
+
+
+async def test_malformed_events_are_quarantined_and_the_rest_still_arrive() -> None:
+    post_lines = [line for line in LINES if '"app.bsky.feed.post"' in line and '"create"' in line]
+    wrong_type = json.loads(post_lines[0])
+    wrong_type["commit"]["record"]["text"] = 42
+    oversized = json.loads(post_lines[1])
+    oversized["commit"]["record"]["text"] = "band " + "x" * MAX_ITEM_BYTES
+    no_time = json.loads(post_lines[2])
+    del no_time["time_us"]
+    quote = json.loads(post_lines[3])
+    quote["commit"]["rkey"] = "3quotepost22a"
+    quote["commit"]["record"] = {
+        "$type": "app.bsky.feed.post",
+        "createdAt": "2026-07-04T14:38:09.000Z",
+        "text": "Look at what this BAND said",
+        "embed": {
+            "$type": "app.bsky.embed.record",
+            "record": {"uri": "at://did:plc:x/app.bsky.feed.post/3q", "cid": "b"},
+        },
+    }
+    broken = {
+        "{not json": "JSONDecodeError",
+        "[1, 2, 3]": "expected a JSON object",
+        json.dumps(wrong_type): "text is not a string",
+        json.dumps(oversized): "too large",
+        json.dumps(no_time): "time_us",
+        json.dumps({"did": "did:plc:x", "time_us": LAST_TIME - 1, "kind": "commit", "commit": "?"}): "commit",
+    }
+    harmless = [
+        json.dumps({"did": "did:plc:x", "time_us": LAST_TIME - 2, "kind": "labels", "labels": [1, 2]}),
+        json.dumps({"did": "did:plc:x", "time_us": LAST_TIME - 3, "kind": "commit", "commit": {"operation": "x"}}),
+        json.dumps(quote),
+    ]
+    lines = list(LINES)
+    for offset, injected in enumerate([*broken, *harmless]):
+        lines.insert(10 + offset * 13, injected)
+
+    collected, replayed = Collected(), Collected()
+    async with jetstream(lines) as server:
+        source = BlueskySource(stream_settings(server.url))
+        runner = SourceRunner(source, None, collected, base_delay=0.01)
+        task = asyncio.create_task(runner.run_forever())
+        try:
+            await until(lambda: caught_up(collected.batches))
+        finally:
+            await stop(task)
+        task = asyncio.create_task(SourceRunner(source, runner.cursor, replayed, base_delay=0.01).run_forever())
+        try:  # it resumes 5 s back: the server sends it all again
+            await until(lambda: bool(replayed.batches))
+        finally:
+            await stop(task)
+        assert server.replay.sent == [len(lines), len(lines)]
+    batches = collected.batches
+
+    mentions = {m.native_id: m for batch in batches for m in batch.mentions}
+    quote_uri = f"at://{quote['did']}/app.bsky.feed.post/3quotepost22a"
+    assert sorted(mentions) == sorted([*EXPECTED, quote_uri])
+    assert mentions[quote_uri].quote_of == "at://did:plc:x/app.bsky.feed.post/3q"
+    quarantined = [item for batch in batches for item in batch.quarantined]
+    assert len(quarantined) == len(broken)
+    for (raw, why), (line, expected_why) in zip(quarantined, broken.items(), strict=True):
+        assert expected_why in why
+        assert raw == line.encode()[:MAX_ITEM_BYTES]
+    assert not [batch for batch in replayed.batches if batch.mentions or batch.quarantined], "a replay repeats nothing"
+
+
+# -- search ----------------------------------------------------------------------------------------
+
+T0 = datetime(2026, 7, 4, 12, 0, tzinfo=UTC)
+
+
+def iso(at: datetime) -> str:
+    return at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def post_view(number: int, text: str, **record: Any) -> dict[str, Any]:
+    """A postView as searchPosts gives it (fields as the lexicon has them)."""
+    did = f"did:plc:author{number % 3}"
+    at = T0 + timedelta(minutes=number)
+    return {
+        "uri": f"at://{did}/app.bsky.feed.post/3lpost{number:05d}",
+        "cid": f"bafyrei{number:020d}",
+        "author": {"did": did, "handle": f"user{number % 3}.bsky.social", "displayName": f"User {number % 3}"},
+        "record": {"$type": "app.bsky.feed.post", "createdAt": iso(at), "langs": ["de"], "text": text, **record},
+        "replyCount": 0,
+        "repostCount": 0,
+        "likeCount": 0,
+        "quoteCount": 0,
+        "indexedAt": iso(at + timedelta(seconds=1)),
+        "labels": [],
+    }
+
+
+@dataclass
+class Api:
+    """searchPosts (anonymous under /appview, with a session under /pds), createSession and
+    refreshSession; `answers` are given instead, one per searchPosts request, while there are any."""
+
+    port: int = 0
+    posts: list[dict[str, Any]] = field(default_factory=list)  # newest first
+    page_size: int = 3
+    answers: list[tuple[int, dict[str, str], dict[str, Any]]] = field(default_factory=list)
+    requests: list[tuple[str, str, dict[str, list[str]], str | None]] = field(default_factory=list)
+    valid_access: set[str] = field(default_factory=set)
+    valid_refresh: set[str] = field(default_factory=set)
+    issued: int = 0
+
+    def base(self, prefix: str) -> str:
+        return f"http://127.0.0.1:{self.port}/{prefix}"
+
+    def add(self, *posts: dict[str, Any]) -> None:
+        self.posts[:0] = sorted(posts, key=lambda post: post["indexedAt"], reverse=True)
+
+    def issue(self) -> dict[str, str]:
+        self.issued += 1
+        access, refresh = f"access-{self.issued}", f"refresh-{self.issued}"
+        self.valid_access.add(access)
+        self.valid_refresh.add(refresh)
+        return {"did": "did:plc:me", "handle": "me.bsky.social", "accessJwt": access, "refreshJwt": refresh}
+
+    def answer(
+        self, method: str, path: str, query: dict[str, list[str]], bearer: str | None, body: bytes
+    ) -> tuple[int, dict[str, str], dict[str, Any]]:
+        self.requests.append((method, path, query, bearer))
+        if path == "/pds/xrpc/com.atproto.server.createSession":
+            sent = json.loads(body)
+            if sent != {"identifier": "me.bsky.social", "password": PASSWORD}:
+                return 401, {}, {"error": "AuthenticationRequired", "message": "Invalid identifier or password"}
+            return 200, {}, self.issue()
+        if path == "/pds/xrpc/com.atproto.server.refreshSession":
+            if bearer not in self.valid_refresh:
+                return 400, {}, {"error": "ExpiredToken", "message": "Token has expired"}
+            self.valid_refresh.discard(bearer)
+            return 200, {}, self.issue()
+        if path.endswith("/xrpc/app.bsky.feed.searchPosts"):
+            if path.startswith("/pds/") and bearer not in self.valid_access:
+                return 401, {}, {"error": "ExpiredToken", "message": "Token has expired"}
+            if self.answers:
+                return self.answers.pop(0)
+            term = query["q"][0].casefold()
+            hits = [post for post in self.posts if term in json.dumps(post["record"]).casefold()]
+            offset = int(query.get("cursor", ["0"])[0])
+            page: dict[str, Any] = {"posts": hits[offset : offset + self.page_size]}
+            if offset + self.page_size < len(hits):
+                page["cursor"] = str(offset + self.page_size)
+            return 200, {}, page
+        return 404, {}, {"error": "MethodNotImplemented", "message": "not here"}
+
+
+@pytest.fixture
+def api() -> Iterator[Api]:
+    state = Api()
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        def _serve(self) -> None:
+            url = urlsplit(self.path)
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            auth = self.headers.get("Authorization")
+            bearer = auth.removeprefix("Bearer ") if auth else None
+            with lock:
+                status, headers, payload = state.answer(self.command, url.path, parse_qs(url.query), bearer, body)
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            for name, value in {"Content-Type": "application/json", **headers}.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = _serve
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+def search_settings(api: Api, **extra: Any) -> BlueskySettings:
+    return BlueskySettings(
+        id="bsky", kind="bluesky", search=["AquaPro"], appview=api.base("appview"), pds=api.base("pds"), **extra
+    )
+
+
+async def first_batch(source: BlueskySource, cursor: str | None = None) -> Batch:
+    run = source.run(cursor)
+    try:
+        async with asyncio.timeout(5):
+            return await anext(run)
+    finally:
+        await run.aclose()
+
+
+async def test_search_pages_back_to_what_it_has_seen_and_loses_nothing(api: Api) -> None:
+    api.add(*(post_view(n, f"AquaPro Nummer {n}") for n in range(5)), post_view(99, "nothing to do with it"))
+    source = BlueskySource(search_settings(api))
+
+    first = await first_batch(source)
+    assert [m.text for m in first.mentions] == ["AquaPro Nummer 2", "AquaPro Nummer 3", "AquaPro Nummer 4"], (
+        "a new term takes one page of the newest, oldest first"
+    )
+    assert json.loads(first.cursor or "")["search"]["AquaPro"]["uri"].endswith("3lpost00004")
+
+    quoted = {"$type": "app.bsky.embed.record", "record": {"uri": "at://did:plc:q/app.bsky.feed.post/1", "cid": "c"}}
+    with_media = {
+        "$type": "app.bsky.embed.recordWithMedia",
+        "record": {
+            "$type": "app.bsky.embed.record",
+            "record": {"uri": "at://did:plc:q/app.bsky.feed.post/2", "cid": "c"},
+        },
+        "media": {"$type": "app.bsky.embed.images", "images": []},
+    }
+    reply = {"root": {"uri": "at://did:plc:r/app.bsky.feed.post/0", "cid": "c"}}
+    reply["parent"] = {"uri": "at://did:plc:r/app.bsky.feed.post/9", "cid": "c"}
+    newer = [post_view(n, f"AquaPro Nummer {n}") for n in range(5, 13)]
+    newer[0]["record"]["embed"] = quoted
+    newer[1]["record"]["embed"] = with_media
+    newer[2]["record"]["reply"] = reply
+    newer[3]["record"]["text"] = ["AquaPro", "Nummer 8"]
+    api.add(*newer)
+    second = await first_batch(BlueskySource(search_settings(api)), first.cursor)
+
+    pages = [q.get("cursor") for _, path, q, _ in api.requests if path.endswith("searchPosts")][1:]
+    assert pages == [None, ["3"], ["6"]], "three pages of three reach the posts seen before"
+    expected = [f"AquaPro Nummer {n}" for n in range(5, 13) if n != 8]
+    assert [m.text for m in second.mentions] == expected
+    [(raw, why)] = second.quarantined
+    assert json.loads(raw)["uri"] == newer[3]["uri"] and "text" in why
+    by_text = {m.text: m for m in second.mentions}
+    five = by_text["AquaPro Nummer 5"]
+    assert (five.author, five.author_name, five.lang, five.followers) == ("user2.bsky.social", "User 2", "de", None)
+    assert five.url == "https://bsky.app/profile/did:plc:author2/post/3lpost00005"
+    assert five.posted_at == T0 + timedelta(minutes=5)
+    assert five.quote_of == "at://did:plc:q/app.bsky.feed.post/1"
+    assert by_text["AquaPro Nummer 6"].quote_of == "at://did:plc:q/app.bsky.feed.post/2"
+    assert by_text["AquaPro Nummer 7"].reply_to == "at://did:plc:r/app.bsky.feed.post/9"
+    assert json.loads(second.cursor or "")["search"]["AquaPro"]["uri"].endswith("3lpost00012")
+
+    third = await first_batch(BlueskySource(search_settings(api)), second.cursor)
+    assert third.mentions == [] and third.quarantined == [], "nothing new: nothing twice"
+
+
+async def test_rate_limits_and_server_errors_are_source_errors(api: Api) -> None:
+    api.answers.append((429, {"Retry-After": "7"}, {"error": "RateLimitExceeded", "message": "slow down"}))
+    with pytest.raises(SourceError) as limited:
+        await first_batch(BlueskySource(search_settings(api)))
+    assert limited.value.retry_after == 7.0 and not limited.value.fatal
+
+    api.add(post_view(1, "AquaPro leaks"))
+    api.answers.append((500, {}, {"error": "InternalServerError", "message": "oops"}))
+    collected = Collected()
+    runner = SourceRunner(BlueskySource(search_settings(api)), None, collected, base_delay=0.01)
+    task = asyncio.create_task(runner.run_forever())
+    try:
+        await until(lambda: bool(collected.ids))
+    finally:
+        await stop(task)
+    assert collected.ids == [api.posts[0]["uri"]], "after the 500 it tries again and gets the post"
+    assert runner.health().state == "live"
+
+
+async def test_login_with_an_app_password_uses_the_session_and_renews_it_once(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    api.add(post_view(1, "AquaPro leaks"))
+    source = BlueskySource(search_settings(api, handle="me.bsky.social"), PASSWORD)
+    assert (await first_batch(source)).mentions[0].text == "AquaPro leaks"
+
+    api.valid_access.clear()  # the access token expires: the session is refreshed
+    await first_batch(source)
+    api.valid_access.clear()
+    api.valid_refresh.clear()  # and when the refresh token is gone too, it logs in again
+    await first_batch(source)
+
+    calls = [(path.rsplit(".", 1)[1], bearer) for _, path, _, bearer in api.requests]
+    assert calls == [
+        ("createSession", None),
+        ("searchPosts", "access-1"),
+        ("searchPosts", "access-1"),
+        ("refreshSession", "refresh-1"),
+        ("searchPosts", "access-2"),
+        ("searchPosts", "access-2"),
+        ("refreshSession", "refresh-2"),
+        ("createSession", None),
+        ("searchPosts", "access-3"),
+    ]
+    assert all(path.startswith("/pds/") for _, path, _, _ in api.requests), "with a session, searches go to the PDS"
+
+    api.answers.extend([(401, {}, {"error": "AuthenticationRequired", "message": "no"})] * 2)
+    with pytest.raises(SourceError) as refused:
+        await first_batch(source)
+    assert refused.value.fatal
+    assert [path.rsplit(".", 1)[1] for _, path, _, _ in api.requests[9:]] == [
+        "searchPosts",
+        "refreshSession",
+        "searchPosts",
+    ], "a refused session is renewed once, not in a loop"
+
+    with pytest.raises(SourceError) as wrong:
+        await first_batch(BlueskySource(search_settings(api, handle="me.bsky.social"), "wrong-password"))
+    assert wrong.value.fatal and "app password" in str(wrong.value)
+
+    secrets = [PASSWORD, "wrong-password", *(f"{kind}-{n}" for kind in ("access", "refresh") for n in range(1, 6))]
+    told = [str(refused.value), str(wrong.value), repr(source), caplog.text]
+    assert not [secret for secret in secrets for text in told if secret in text]
+
+
+async def test_without_a_login_searches_go_to_the_public_appview(api: Api) -> None:
+    api.add(post_view(1, "AquaPro leaks"))
+    batch = await first_batch(BlueskySource(search_settings(api, handle="me.bsky.social")))  # no password
+    assert [m.text for m in batch.mentions] == ["AquaPro leaks"]
+    [(method, path, query, bearer)] = api.requests
+    assert (method, path, bearer) == ("GET", "/appview/xrpc/app.bsky.feed.searchPosts", None)
+    assert (query["q"], query["sort"]) == (["AquaPro"], ["latest"])
+
+
+def test_settings_refuse_a_source_that_follows_nothing() -> None:
+    with pytest.raises(ValueError, match="keywords"):
+        BlueskySettings(id="bsky", kind="bluesky", jetstream=True)
+    with pytest.raises(ValueError, match="search terms"):
+        BlueskySettings(id="bsky", kind="bluesky")
+    with pytest.raises(ValueError, match="ws://"):
+        BlueskySettings(id="bsky", kind="bluesky", search=["x"], jetstream_url="https://example.org")
