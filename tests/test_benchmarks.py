@@ -27,3 +27,11 @@ def test_match_bench_prints_rates_ratio_memory_and_quality(capsys: pytest.Captur
     assert "peak memory" in out and "peak RSS" in out
     assert "held out" in out
     assert len(re.findall(r"^product-defect +[01]\.\d{3} +[01]\.\d{3} +[01]\.\d{3} +[01]\.\d{3}$", out, re.M)) == 2
+
+
+def test_ingest_bench_prints_its_rate_the_ceiling_and_memory(capsys: pytest.CaptureFixture[str]) -> None:
+    load("ingest_bench").main(["--mentions", "2000"])
+    out = capsys.readouterr().out
+    assert re.search(r"end to end: +[\d,]+ mentions/s  \(2,000 read, 1,[89]\d\d journaled after dedupe", out)
+    assert re.search(r"executemany: +[\d,]+ mentions/s", out)
+    assert "peak memory (tracemalloc) for 200 mentions" in out and "for 2,000 mentions" in out
