@@ -12,21 +12,30 @@ from smwar.sources.bluesky import BlueskySettings, BlueskySource
 from smwar.sources.feeds import FeedSettings, FeedSource
 from smwar.sources.hackernews import HackerNewsSettings, HackerNewsSource
 from smwar.sources.jsonl import JsonlSettings, JsonlSource
+from smwar.sources.mastodon import MastodonSettings, MastodonSource
 from smwar.sources.reddit import RedditSettings, RedditSource
 from smwar.sources.webhook import WebhookSettings, WebhookSource
 
 AnySettings = Annotated[
-    JsonlSettings | WebhookSettings | FeedSettings | HackerNewsSettings | RedditSettings | BlueskySettings,
+    MastodonSettings
+    | BlueskySettings
+    | FeedSettings
+    | HackerNewsSettings
+    | RedditSettings
+    | WebhookSettings
+    | JsonlSettings,
     Field(discriminator="kind"),
 ]
 SETTINGS: TypeAdapter[AnySettings] = TypeAdapter(AnySettings)
-KINDS = ("bluesky", "rss", "hackernews", "reddit", "webhook", "jsonl")
+KINDS = ("mastodon", "bluesky", "rss", "hackernews", "reddit", "webhook", "jsonl")
 
 
 def secret_name(settings: AnySettings) -> str | None:
     """The keyring entry a source's token, password or signing secret lives under, if any."""
     if settings.kind == "webhook":
         return f"webhook:{settings.id}"
+    if settings.kind == "mastodon":
+        return "mastodon"  # the access token
     if isinstance(settings, BlueskySettings) and settings.handle:
         return "bluesky"  # the app password of the handle that logs in
     return None
@@ -39,6 +48,8 @@ def build(settings: AnySettings) -> Source:
     match settings:
         case WebhookSettings():
             return WebhookSource(settings, secret)
+        case MastodonSettings():
+            return MastodonSource(settings, secret)
         case BlueskySettings():
             return BlueskySource(settings, secret)
         case FeedSettings():

@@ -1,0 +1,532 @@
+"""Mastodon: public statuses under hashtags and for search terms, polled over the REST API and,
+with `stream = true`, pushed over the streaming API as they are posted.
+
+Polling asks each hashtag timeline for what is newer than the newest status seen (`min_id`)
+and follows its `Link: rel="prev"` pages toward the present, oldest page first, so a burst of
+several pages between two polls is read whole. Search (`/api/v2/search`) has no such links: it
+is read newest first and paged back (`max_id`) down to the newest status seen.
+
+The cursor is a JSON object from each timeline's key to the newest status id delivered from
+it, e.g. `{"search:acme recall":"113500","tag:acme":"113502"}`; a restart resumes right after
+it. Ids compare by length, then as text: Mastodon's numeric ids and GoToSocial's ULIDs both
+sort that way. A timeline without a cursor starts with its newest page.
+
+Streaming keeps one server-sent-event connection per hashtag. Whatever was posted while no
+stream was open is caught up over REST once the streams are connected, and a status that the
+catch-up delivered is not delivered again when the stream sends it too. When a stream drops,
+`run()` raises and the runner restarts it: catch up, then reconnect.
+
+Search needs a token on most instances. Without one the source polls only its hashtags and
+logs that once; one with nothing but search terms fails with the hint to set a token.
+
+A boost becomes a mention by the booster (their reach is what spreads it) with the boosted
+post's words; its `url` and `quote_of` are both the boosted post's address, which is what tells
+a boost from the post itself (which has its own id and no `quote_of`).
+
+The token travels only as `Authorization: Bearer`, only to the instance: pagination links are
+read for their ids, never followed, and httpx drops the header on a redirect to another host.
+It never appears in a message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import re
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from typing import Annotated, Any, Literal
+from urllib.parse import parse_qs, quote, urlsplit
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from smwar.model import Mention
+from smwar.sources.base import MAX_ITEM_BYTES, Batch, SourceError, check, http_client, read_items
+from smwar.sources.html import html_to_text
+from smwar.sources.settings import SourceSettings
+
+NETWORK = "mastodon"
+AUTH_HINT = "set a token with: smwar auth set mastodon"
+PAGE_LIMIT = 40  # the most Mastodon gives in one page
+MAX_PAGES = 25  # per timeline and round: a long outage is caught up over several rounds
+MAX_ANSWER_BYTES = PAGE_LIMIT * MAX_ITEM_BYTES
+MAX_STREAM_LINE = 2 * MAX_ITEM_BYTES  # longer: the connection is dropped, REST catches the status up
+STREAM_TIMEOUT = httpx.Timeout(20.0, read=90.0)  # Mastodon sends a heartbeat every 15 s
+STREAM_BURST = 500  # stream events taken into one batch at most
+
+log = logging.getLogger(__name__)
+
+_ID = re.compile(r"[0-9A-Za-z]{1,64}")
+_TAG = re.compile(r"[\w·\u200c]{1,100}")
+StatusId = Annotated[str, Field(pattern=r"^[0-9A-Za-z]{1,64}$")]
+
+
+class MastodonSettings(SourceSettings):
+    """One instance, read for hashtags and search terms (at least one of them)."""
+
+    kind: Literal["mastodon"]
+    instance: str  # its address, e.g. "https://mastodon.social"
+    hashtags: list[str] = []  # without "#"
+    search: list[str] = []  # status search terms: need a token on most instances
+    stream: bool = False  # stream the hashtags too, besides catching up over REST
+
+    @field_validator("instance")
+    @classmethod
+    def _address_alone(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be the instance's http(s) address, e.g. https://mastodon.social")
+        if parts.username or parts.password:
+            raise ValueError(f"must not hold credentials: {AUTH_HINT}")
+        if parts.path.strip("/") or parts.query or parts.fragment:
+            raise ValueError("must be the instance's address alone, without a path")
+        _ = parts.port  # a port that is not a number raises here
+        return f"{parts.scheme}://{parts.netloc.lower()}"
+
+    @field_validator("hashtags")
+    @classmethod
+    def _tag_names(cls, values: list[str]) -> list[str]:
+        names = [value.strip().lstrip("#").lower() for value in values]
+        for name in names:
+            if not _TAG.fullmatch(name):
+                raise ValueError(f"{name!r} is not a hashtag: letters, digits and _ only")
+        return list(dict.fromkeys(names))
+
+    @field_validator("search")
+    @classmethod
+    def _terms(cls, values: list[str]) -> list[str]:
+        terms = [value.strip() for value in values]
+        if not all(0 < len(term) <= 200 for term in terms):
+            raise ValueError("a search term must have 1 to 200 characters")
+        return list(dict.fromkeys(terms))
+
+    @model_validator(mode="after")
+    def _something_to_read(self) -> MastodonSettings:
+        if not self.hashtags and not self.search:
+            raise ValueError("give at least one hashtag or search term")
+        return self
+
+
+class _Account(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    acct: str = Field(min_length=1, max_length=300)
+    display_name: str | None = Field(None, max_length=1000)
+    followers_count: int | None = Field(None, ge=0)
+
+
+class _Ref(BaseModel):
+    """A status referred to, where only its address matters."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str | None = None
+    url: str | None = None
+    uri: str | None = None
+
+
+class _Quote(_Ref):
+    """Mastodon 4.5's quote (`quoted_status`, or `quoted_status_id` when shallow); a fork's
+    status-shaped quote (Fedibird) has the address itself."""
+
+    quoted_status: _Ref | None = None
+    quoted_status_id: str | None = None
+
+    def target(self) -> str | None:
+        quoted = self.quoted_status
+        inner = (quoted.url or quoted.uri or quoted.id) if quoted else None
+        return inner or self.quoted_status_id or self.url or self.uri
+
+
+class _Status(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: StatusId
+    created_at: datetime
+    account: _Account
+    content: str
+    spoiler_text: str = ""
+    language: str | None = Field(None, max_length=50)
+    url: str | None = None
+    uri: str | None = None
+    in_reply_to_id: StatusId | None = None
+    reblog: _Status | None = None
+    quote: _Quote | None = None
+
+
+def mention_of(status: dict[str, Any], host: str) -> Mention:
+    """A status as a mention; `ValueError` says what is wrong with it. `host` completes the
+    handles of the instance's own accounts, whose `acct` has no domain."""
+    try:
+        parsed = _Status.model_validate(status)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "status"
+        raise ValueError(f"{where}: {first['msg']}") from None
+    shown = parsed.reblog or parsed  # a boost shows the boosted post's words
+    address = shown.url or shown.uri
+    posted = parsed.created_at
+    return Mention(
+        network=NETWORK,
+        native_id=parsed.id,
+        author=handle(parsed.account.acct, host),
+        text=_plain(shown),
+        posted_at=posted.astimezone(UTC) if posted.tzinfo else posted.replace(tzinfo=UTC),
+        lang=shown.language or None,
+        followers=parsed.account.followers_count,
+        url=address,
+        author_name=parsed.account.display_name or None,
+        reply_to=None if parsed.reblog else parsed.in_reply_to_id,
+        quote_of=address if parsed.reblog else (parsed.quote.target() if parsed.quote else None),
+    )
+
+
+def handle(acct: str, host: str) -> str:
+    """`@user@domain`: the instance's own accounts come without a domain."""
+    acct = acct.lstrip("@")
+    return f"@{acct}" if "@" in acct else f"@{acct}@{host}"
+
+
+def _plain(status: _Status) -> str:
+    """The words of a status; a content warning is words the author wrote too, so it leads."""
+    parts = (status.spoiler_text.strip(), html_to_text(status.content))
+    return "\n\n".join(part for part in parts if part)
+
+
+def _order(status_id: str) -> tuple[int, str]:
+    return len(status_id), status_id
+
+
+class _Unreadable(Exception):
+    """An answer that is not what the API gives: quarantined whole, the round goes on."""
+
+    def __init__(self, raw: bytes, why: str) -> None:
+        super().__init__(why)
+        self.item = (raw[:MAX_ITEM_BYTES], why[:300])
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    value: Any
+    body: bytes
+    links: dict[str | None, dict[str, str]]
+
+
+class MastodonSource:
+    """Statuses from one Mastodon instance (or a server with its API: GoToSocial, Akkoma…)."""
+
+    network = NETWORK
+
+    def __init__(
+        self, settings: MastodonSettings, token: str | None = None, client: httpx.AsyncClient | None = None
+    ) -> None:
+        self.id = settings.id
+        self.settings = settings
+        self._token = token
+        self._client = client  # None: one of our own for each run
+        self._told_no_search = False
+
+    def __repr__(self) -> str:  # never the token
+        return f"MastodonSource(id={self.id!r}, instance={self.settings.instance!r})"
+
+    async def run(self, cursor: str | None) -> AsyncGenerator[Batch, None]:
+        settings = self.settings
+        tags, terms = settings.hashtags, self._usable_terms()
+        keys = [f"tag:{tag}" for tag in tags] + [f"search:{term}" for term in terms]
+        async with self._http() as client:
+            reader = _Reader(client, settings.instance, self._token, _load_cursor(cursor, keys))
+            if settings.stream and tags:
+                rounds = reader.stream(tags, terms, settings.poll_seconds)
+            else:
+                rounds = reader.poll(tags, terms, settings.poll_seconds)
+            async for batch in rounds:
+                yield batch
+
+    def _usable_terms(self) -> list[str]:
+        """The search terms, if there is a token to search with."""
+        if self._token or not self.settings.search:
+            return self.settings.search
+        if not self.settings.hashtags:
+            raise SourceError(f"searching needs a token on most instances: {AUTH_HINT}", fatal=True)
+        if not self._told_no_search:
+            self._told_no_search = True
+            log.warning(
+                "source %s has no token: its search terms are skipped, only hashtags read; %s", self.id, AUTH_HINT
+            )
+        return []
+
+    @contextlib.asynccontextmanager
+    async def _http(self) -> AsyncIterator[httpx.AsyncClient]:
+        if self._client is not None:
+            yield self._client
+            return
+        async with http_client() as client:
+            yield client
+
+
+class _Reader:
+    """One run's reading: the client, and the newest status id delivered per timeline."""
+
+    def __init__(self, client: httpx.AsyncClient, instance: str, token: str | None, newest: dict[str, str]) -> None:
+        self.client = client
+        self.instance = instance
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.newest = newest
+        self.parse = partial(mention_of, host=urlsplit(instance).hostname or "")
+
+    async def poll(self, tags: list[str], terms: list[str], every: float) -> AsyncIterator[Batch]:
+        while True:
+            async for batch in self.catch_up(tags, terms):
+                yield batch
+            await asyncio.sleep(every)
+
+    async def catch_up(self, tags: Iterable[str], terms: Iterable[str]) -> AsyncIterator[Batch]:
+        """Everything newer than the cursor. Every page read gives a batch, even an empty one:
+        it carries the cursor and tells the runner the source is live."""
+        for tag in tags:
+            async for batch in self.read_tag(tag):
+                yield batch
+        for term in terms:
+            yield await self.read_search(term)
+
+    async def read_tag(self, tag: str) -> AsyncIterator[Batch]:
+        """A hashtag's timeline from the cursor on, oldest page first, so that each batch's
+        cursor covers everything before it."""
+        key = f"tag:{tag}"
+        params = {"limit": str(PAGE_LIMIT)}
+        if key in self.newest:
+            params["min_id"] = self.newest[key]
+        for _ in range(MAX_PAGES):
+            try:
+                answer = await self.get(f"/api/v1/timelines/tag/{quote(tag, safe='')}", params)
+                statuses = _statuses(answer, None)
+            except _Unreadable as bad:
+                yield self.batch(quarantined=[bad.item])
+                return
+            newer = _link_id(answer.links, "prev", "min_id")  # the page after this one, toward now
+            yield self.take([(key, status) for status in statuses], {key: newer})
+            if newer is None or len(statuses) < PAGE_LIMIT:
+                return
+            params = {"limit": str(PAGE_LIMIT), "min_id": newer}
+
+    async def read_search(self, term: str) -> Batch:
+        """A search's statuses newer than the cursor. Search pages go newest first, so the pages
+        down to the cursor are read before any is delivered (the cursor moves once, at the end)."""
+        key = f"search:{term}"
+        floor = self.newest.get(key)
+        params = {"q": term, "type": "statuses", "limit": str(PAGE_LIMIT)}
+        found: list[tuple[str, Any]] = []
+        for _ in range(MAX_PAGES):
+            try:
+                statuses = _statuses(await self.get("/api/v2/search", params), "statuses")
+            except _Unreadable as bad:
+                return self.batch(quarantined=[bad.item])
+            found += [(key, status) for status in statuses]
+            oldest = min(filter(None, map(_status_id, statuses)), key=_order, default=None)
+            if floor is None or oldest is None or len(statuses) < PAGE_LIMIT or _order(oldest) <= _order(floor):
+                break
+            if params.get("max_id") == oldest:
+                break  # the instance ignores max_id: no further back to go
+            params["max_id"] = oldest
+        return self.take(found)
+
+    async def stream(self, tags: list[str], terms: list[str], every: float) -> AsyncIterator[Batch]:
+        """Catch up, connect a stream per hashtag, catch up what was posted meanwhile, then
+        deliver what the streams push (and poll the search terms between)."""
+        async for batch in self.catch_up(tags, terms):
+            yield batch
+        events: asyncio.Queue[tuple[str, bytes] | Exception] = asyncio.Queue()
+        async with contextlib.AsyncExitStack() as streams:
+            for tag in tags:
+                response = await streams.enter_async_context(self.open_stream(tag))
+                streams.push_async_callback(_stop, asyncio.create_task(_pump(response, tag, events)))
+            async for batch in self.catch_up(tags, ()):
+                yield batch
+            async for batch in self.listen(events, terms, every):
+                yield batch
+
+    async def listen(
+        self, events: asyncio.Queue[tuple[str, bytes] | Exception], terms: list[str], every: float
+    ) -> AsyncIterator[Batch]:
+        loop = asyncio.get_running_loop()
+        next_poll = loop.time() + every
+        while True:
+            wait = max(next_poll - loop.time(), 0.0) if terms else None
+            try:
+                first = await asyncio.wait_for(events.get(), wait)
+            except TimeoutError:
+                async for batch in self.catch_up((), terms):
+                    yield batch
+                next_poll = loop.time() + every
+                continue
+            updates, failure = _until_failure([first, *_drain(events, STREAM_BURST)])
+            if updates:
+                yield self.take([(f"tag:{tag}", data) for tag, data in updates])
+            if failure is not None:
+                raise failure  # after the statuses the stream sent before it ended
+
+    @contextlib.asynccontextmanager
+    async def open_stream(self, tag: str) -> AsyncIterator[httpx.Response]:
+        headers = {**self.headers, "Accept": "text/event-stream"}
+        url = f"{self.instance}/api/v1/streaming/hashtag"
+        async with self.client.stream(
+            "GET", url, params={"tag": tag}, headers=headers, timeout=STREAM_TIMEOUT
+        ) as response:
+            check(response, auth_hint=AUTH_HINT)
+            kind = response.headers.get("content-type", "")
+            if not kind.startswith("text/event-stream"):
+                raise SourceError(
+                    f"the streaming API answered {kind or 'no content type'}, not events; set stream = false"
+                )
+            yield response
+
+    async def get(self, path: str, params: dict[str, str]) -> _Answer:
+        async with self.client.stream("GET", self.instance + path, params=params, headers=self.headers) as response:
+            check(response, auth_hint=AUTH_HINT)
+            body = await _read_capped(response)
+        try:
+            return _Answer(json.loads(body), body, dict(response.links))
+        except ValueError as exc:  # not JSON, not UTF-8
+            raise _Unreadable(body, f"unreadable answer to {path}: {exc}") from None
+
+    def take(self, items: Iterable[tuple[str, Any]], newer: dict[str, str | None] | None = None) -> Batch:
+        """The mentions among `items` ((timeline key, decoded status or raw JSON)) that are newer
+        than their timeline's cursor, oldest first; the cursor moves past them (and to `newer`)."""
+        mentions: dict[str, Mention] = {}  # by id: a status under two hashtags is one mention
+        delivered: list[tuple[str, str]] = []
+        quarantined: list[tuple[bytes, str]] = []
+        for key, item in items:
+            raw = item if isinstance(item, bytes) else json.dumps(item, ensure_ascii=False).encode()
+            found, bad = read_items([raw], self.parse)
+            quarantined += bad
+            for mention in found:
+                if self.is_new(key, mention.native_id):
+                    mentions.setdefault(mention.native_id, mention)
+                    delivered.append((key, mention.native_id))
+        for key, status_id in [*delivered, *(newer or {}).items()]:
+            if status_id is not None:
+                self.advance(key, status_id)
+        return self.batch(sorted(mentions.values(), key=lambda mention: _order(mention.native_id)), quarantined)
+
+    def is_new(self, key: str, status_id: str) -> bool:
+        seen = self.newest.get(key)
+        return seen is None or _order(status_id) > _order(seen)
+
+    def advance(self, key: str, status_id: str) -> None:
+        if self.is_new(key, status_id):
+            self.newest[key] = status_id
+
+    def batch(self, mentions: list[Mention] | None = None, quarantined: list[tuple[bytes, str]] | None = None) -> Batch:
+        cursor = json.dumps(self.newest, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return Batch(mentions or [], quarantined or [], cursor)
+
+
+def _load_cursor(cursor: str | None, keys: Iterable[str]) -> dict[str, str]:
+    """The newest id seen per timeline. Timelines no longer configured are forgotten (added
+    again later they start afresh, not from an old gap); an unreadable cursor is as none."""
+    try:
+        saved = json.loads(cursor) if cursor else {}
+    except ValueError:
+        saved = {}
+    if not isinstance(saved, dict):
+        return {}
+    return {key: saved[key] for key in keys if isinstance(saved.get(key), str) and _ID.fullmatch(saved[key])}
+
+
+def _statuses(answer: _Answer, field: str | None) -> list[Any]:
+    value = answer.value.get(field) if field and isinstance(answer.value, dict) else answer.value
+    if not isinstance(value, list):
+        raise _Unreadable(answer.body, f"expected a list of statuses, got {type(value).__name__}")
+    return value
+
+
+def _status_id(status: Any) -> str | None:
+    found = status.get("id") if isinstance(status, dict) else None
+    return found if isinstance(found, str) and _ID.fullmatch(found) else None
+
+
+def _link_id(links: dict[str | None, dict[str, str]], rel: str, param: str) -> str | None:
+    """An id from a pagination link: taken, not followed (the link could point anywhere)."""
+    url = links.get(rel, {}).get("url", "")
+    found = parse_qs(urlsplit(url).query).get(param, [""])[0]
+    return found if _ID.fullmatch(found) else None
+
+
+async def _read_capped(response: httpx.Response) -> bytes:
+    body = bytearray()
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) > MAX_ANSWER_BYTES:
+            raise _Unreadable(bytes(body), f"an answer of more than {MAX_ANSWER_BYTES:,} bytes")
+    return bytes(body)
+
+
+async def _pump(response: httpx.Response, tag: str, events: asyncio.Queue[tuple[str, bytes] | Exception]) -> None:
+    """Hand a stream's statuses to the reader; how the stream ended is handed over last."""
+    try:
+        async for name, data in _sse_events(response):
+            if name == "update":
+                events.put_nowait((tag, data))
+    except Exception as exc:  # the reader raises it
+        events.put_nowait(exc)
+    else:
+        events.put_nowait(SourceError(f"the server closed the stream of #{tag}"))
+
+
+async def _stop(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+def _until_failure(
+    events: list[tuple[str, bytes] | Exception],
+) -> tuple[list[tuple[str, bytes]], Exception | None]:
+    """The stream updates up to the first failure, and that failure."""
+    updates: list[tuple[str, bytes]] = []
+    for event in events:
+        if isinstance(event, Exception):
+            return updates, event
+        updates.append(event)
+    return updates, None
+
+
+def _drain(queue: asyncio.Queue[Any], most: int) -> list[Any]:
+    taken: list[Any] = []
+    while len(taken) < most and not queue.empty():
+        taken.append(queue.get_nowait())
+    return taken
+
+
+async def _sse_events(response: httpx.Response) -> AsyncIterator[tuple[str, bytes]]:
+    """(event name, data) of each server-sent event; comments (heartbeats) are skipped."""
+    name, data = "message", bytearray()
+    async for line in _lines(response):
+        if not line:
+            if data:
+                yield name, bytes(data[:-1])
+            name, data = "message", bytearray()
+        elif not line.startswith(b":"):
+            field, _, value = line.partition(b":")
+            value = value.removeprefix(b" ")
+            if field == b"event":
+                name = value.decode("utf-8", "replace")
+            elif field == b"data":
+                data += value + b"\n"
+                if len(data) > MAX_STREAM_LINE:
+                    raise SourceError(f"the stream sent an event of more than {MAX_STREAM_LINE:,} bytes")
+
+
+async def _lines(response: httpx.Response) -> AsyncIterator[bytes]:
+    buffer = b""
+    async for chunk in response.aiter_bytes():
+        *lines, buffer = (buffer + chunk).split(b"\n")
+        for line in lines:
+            yield line.removesuffix(b"\r")
+        if len(buffer) > MAX_STREAM_LINE:
+            raise SourceError(f"the stream sent a line of more than {MAX_STREAM_LINE:,} bytes")
