@@ -34,4 +34,4 @@ def test_ingest_bench_prints_its_rate_the_ceiling_and_memory(capsys: pytest.Capt
     out = capsys.readouterr().out
     assert re.search(r"end to end: +[\d,]+ mentions/s  \(2,000 read, 1,[89]\d\d journaled after dedupe", out)
     assert re.search(r"executemany: +[\d,]+ mentions/s", out)
-    assert "peak memory (tracemalloc) for 200 mentions" in out and "for 2,000 mentions" in out
+    assert "peak memory (tracemalloc) for 100 mentions" in out and "for 500 mentions" in out

@@ -92,12 +92,15 @@ class Journal:
                     "INSERT INTO quarantine (source_id, at, reason, raw) VALUES (?,?,?,?)",
                     [item.source_id, to_iso(item.at), item.reason, item.raw],
                 )
+            execute = self._db.conn.execute  # the hot path: plain sqlite3, no wrapper per row
+            received_iso: dict[datetime, str] = {}  # a batch mostly shares one arrival time
             for mention, received_at, matches, tags in batch:
-                cursor = self._db.execute(
+                received = received_iso.get(received_at) or received_iso.setdefault(received_at, to_iso(received_at))
+                cursor = execute(
                     "INSERT OR IGNORE INTO mentions (network, native_id, author, followers, lang, text, url, "
                     "posted_at, received_at, author_tags, author_name, reply_to, quote_of) "
                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    [
+                    (
                         mention.network,
                         mention.native_id,
                         mention.author,
@@ -106,25 +109,25 @@ class Journal:
                         mention.text,
                         mention.url,
                         to_iso(mention.posted_at),
-                        to_iso(received_at),
+                        received,
                         ",".join(tags),
                         mention.author_name,
                         mention.reply_to,
                         mention.quote_of,
-                    ],
+                    ),
                 )
                 if not cursor.rowcount:
                     continue
                 mention_id = int(cursor.lastrowid or 0)
                 for match in matches:
-                    self._db.execute(
+                    execute(
                         "INSERT INTO matches (mention_id, scenario_id, score, explanation) VALUES (?,?,?,?)",
-                        [
+                        (
                             mention_id,
                             match.scenario_id,
                             match.score,
                             json.dumps([_explained(hit) for hit in match.hits], ensure_ascii=False),
-                        ],
+                        ),
                     )
                 stored.append(JournaledMention(mention_id, mention, received_at, matches, tags))
         return stored
