@@ -1,7 +1,9 @@
-"""Regenerate screenshots/*.svg: the war room mid-drill and the incident checklist.
+"""Regenerate screenshots/*.svg: the war room mid-drill, the incident checklist, live mode.
 
 Plays the bundled washer-leak drill on a manual clock to minute 15, opens the proposed
-incident and works two steps, exactly as an operator would. Run it after any UI change:
+incident and works two steps, exactly as an operator would; then starts live mode on a
+followed JSONL export (part of the labelled corpus) and a webhook that still lacks its
+signing secret. Run it after any UI change:
 
     python scripts/screenshots.py
 """
@@ -18,10 +20,13 @@ from pathlib import Path
 from textual.widgets import Input
 
 from smwar.clock import ManualClock
+from smwar.config import Config
 from smwar.drills.script import find_drill
 from smwar.engine.drill import drill_session, open_drill_run
+from smwar.engine.live import live_session, open_live_journal
 from smwar.paths import bundled_runbooks_dir
 from smwar.runbooks.loader import load_runbook_set
+from smwar.sources.registry import SETTINGS
 from smwar.tui.app import DrillInfo, WarRoomApp
 
 OUT = Path(__file__).resolve().parents[1] / "screenshots"
@@ -57,12 +62,41 @@ async def shoot() -> None:
     run.journal.close()
 
 
+async def shoot_live(home: Path) -> None:
+    export = home / "export.jsonl"
+    corpus = (Path(__file__).resolve().parents[1] / "tests" / "data" / "corpus.jsonl").read_text(encoding="utf-8")
+    export.write_text("\n".join(corpus.splitlines()[:60]) + "\n", encoding="utf-8")
+    config = Config(
+        operator="anna",
+        source=[
+            SETTINGS.validate_python({"id": "export", "kind": "jsonl", "path": str(export)}),
+            SETTINGS.validate_python({"id": "hook", "kind": "webhook", "port": 0}),
+        ],
+    )
+    journal = open_live_journal()
+    session, feed = live_session(config, load_runbook_set(bundled_runbooks_dir()), journal)
+    feed.start()
+    app = WarRoomApp(session, live_feed=feed, poll_seconds=0.05)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            while journal.mention_count() < 60:
+                await asyncio.sleep(0.05)
+            await pilot.pause(0.3)
+            app.refresh_views()
+            await pilot.pause()
+            app.save_screenshot("live-sources.svg", str(OUT))
+    finally:
+        feed.stop()
+        journal.close()
+
+
 def main() -> None:
     os.environ["TZ"] = "UTC"
     time.tzset()
     with tempfile.TemporaryDirectory() as home:
         os.environ["SMWAR_HOME"] = home
         asyncio.run(shoot())
+        asyncio.run(shoot_live(Path(home)))
     print(f"wrote {', '.join(sorted(p.name for p in OUT.glob('*.svg')))} to {OUT}")
 
 

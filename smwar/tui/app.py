@@ -136,8 +136,7 @@ class WarRoomApp(App[None]):
         self.sending: set[tuple[int, str]] = set()  # (incident, step) whose notifications are on their way
         self.feed_incident: int | None = None  # the incident the feed is filtered to
         self._filtered_shape: object = None
-        if drill is not None:
-            self.title = f"smwar — DRILL — {drill.title}"
+        self.title = f"smwar — DRILL — {drill.title}" if drill is not None else "smwar — LIVE"
 
     # -- layout ------------------------------------------------------------------------
 
