@@ -194,7 +194,7 @@ def test_settings_take_an_instance_address_and_hashtags_with_or_without_hash() -
             settings(instance, "acme")
     with pytest.raises(ValidationError, match="not a hashtag"):
         settings("https://mastodon.social", "two words")
-    with pytest.raises(ValidationError, match="at least one hashtag or search term"):
+    with pytest.raises(ValidationError, match="at least one hashtag, search term or keyword"):
         settings("https://mastodon.social")
 
 
@@ -427,3 +427,27 @@ async def test_a_streaming_api_that_answers_no_events_says_to_poll_instead(
     with pytest.raises(SourceError, match="not events; set stream = false"):
         await anext(run)
     assert [m.native_id for m in caught_up.mentions] == [kept["id"]]
+
+
+async def test_keywords_pick_statuses_from_the_public_timeline_polled_and_streamed(
+    mock: MockServer, poster: httpx.Client
+) -> None:
+    wanted = post(poster, "Meine AquaPro ist ausgelaufen")
+    chatter = post(poster, "Nothing about washing machines here")
+    source = MastodonSource(settings(mock.base_url, keywords=["aquapro"]))
+    batch = await first_batch(source)
+    assert [m.native_id for m in batch.mentions] == [wanted["id"]]
+    assert json.loads(batch.cursor or "") == {"public": chatter["id"]}, "past what was not kept too"
+
+    streaming = MastodonSource(settings(mock.base_url, keywords=["AquaPro"], stream=True))
+    run = streaming.run(batch.cursor)
+    try:
+        caught_up = await asyncio.wait_for(anext(run), 5)  # the REST catch-up: nothing new yet
+        assert caught_up.mentions == []
+        later = asyncio.create_task(batches_until(run, 1))
+        await asyncio.sleep(0.5)
+        post(poster, "just chatting")
+        pushed = post(poster, "the aquapro leaks again")
+        assert [m.native_id for b in await later for m in b.mentions] == [pushed["id"]]
+    finally:
+        await run.aclose()

@@ -58,6 +58,8 @@ MAX_ANSWER_BYTES = PAGE_LIMIT * MAX_ITEM_BYTES
 MAX_STREAM_LINE = 2 * MAX_ITEM_BYTES  # longer: the connection is dropped, REST catches the status up
 STREAM_TIMEOUT = httpx.Timeout(20.0, read=90.0)  # Mastodon sends a heartbeat every 15 s
 STREAM_BURST = 500  # stream events taken into one batch at most
+PUBLIC = "public"  # the cursor key of the public timeline
+_PATHS = {PUBLIC: "/api/v1/timelines/public", "tag": "/api/v1/timelines/tag"}
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +75,8 @@ class MastodonSettings(SourceSettings):
     instance: str  # its address, e.g. "https://mastodon.social"
     hashtags: list[str] = []  # without "#"
     search: list[str] = []  # status search terms: need a token on most instances
-    stream: bool = False  # stream the hashtags too, besides catching up over REST
+    keywords: list[str] = []  # with these, the public (federated) timeline too, keeping statuses that contain one
+    stream: bool = False  # stream the hashtags (and the public timeline) too, besides catching up over REST
 
     @field_validator("instance")
     @classmethod
@@ -97,7 +100,7 @@ class MastodonSettings(SourceSettings):
                 raise ValueError(f"{name!r} is not a hashtag: letters, digits and _ only")
         return list(dict.fromkeys(names))
 
-    @field_validator("search")
+    @field_validator("search", "keywords")
     @classmethod
     def _terms(cls, values: list[str]) -> list[str]:
         terms = [value.strip() for value in values]
@@ -107,8 +110,8 @@ class MastodonSettings(SourceSettings):
 
     @model_validator(mode="after")
     def _something_to_read(self) -> MastodonSettings:
-        if not self.hashtags and not self.search:
-            raise ValueError("give at least one hashtag or search term")
+        if not (self.hashtags or self.search or self.keywords):
+            raise ValueError("give at least one hashtag, search term or keyword")
         return self
 
 
@@ -238,9 +241,11 @@ class MastodonSource:
         settings = self.settings
         tags, terms = settings.hashtags, self._usable_terms()
         keys = [f"tag:{tag}" for tag in tags] + [f"search:{term}" for term in terms]
+        if settings.keywords:
+            keys.append(PUBLIC)
         async with self._http() as client:
-            reader = _Reader(client, settings.instance, self._token, _load_cursor(cursor, keys))
-            if settings.stream and tags:
+            reader = _Reader(client, settings.instance, self._token, _load_cursor(cursor, keys), settings.keywords)
+            if settings.stream and (tags or settings.keywords):
                 rounds = reader.stream(tags, terms, settings.poll_seconds)
             else:
                 rounds = reader.poll(tags, terms, settings.poll_seconds)
@@ -251,7 +256,7 @@ class MastodonSource:
         """The search terms, if there is a token to search with."""
         if self._token or not self.settings.search:
             return self.settings.search
-        if not self.settings.hashtags:
+        if not (self.settings.hashtags or self.settings.keywords):
             raise SourceError(f"searching needs a token on most instances: {AUTH_HINT}", fatal=True)
         if not self._told_no_search:
             self._told_no_search = True
@@ -272,11 +277,14 @@ class MastodonSource:
 class _Reader:
     """One run's reading: the client, and the newest status id delivered per timeline."""
 
-    def __init__(self, client: httpx.AsyncClient, instance: str, token: str | None, newest: dict[str, str]) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, instance: str, token: str | None, newest: dict[str, str], keywords: list[str]
+    ) -> None:
         self.client = client
         self.instance = instance
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.newest = newest
+        self.keywords = [keyword.casefold() for keyword in keywords]
         self.parse = partial(mention_of, host=urlsplit(instance).hostname or "")
 
     async def poll(self, tags: list[str], terms: list[str], every: float) -> AsyncIterator[Batch]:
@@ -288,22 +296,26 @@ class _Reader:
     async def catch_up(self, tags: Iterable[str], terms: Iterable[str]) -> AsyncIterator[Batch]:
         """Everything newer than the cursor. Every page read gives a batch, even an empty one:
         it carries the cursor and tells the runner the source is live."""
-        for tag in tags:
-            async for batch in self.read_tag(tag):
+        for key in self.timelines(tags):
+            async for batch in self.read_timeline(key):
                 yield batch
         for term in terms:
             yield await self.read_search(term)
 
-    async def read_tag(self, tag: str) -> AsyncIterator[Batch]:
-        """A hashtag's timeline from the cursor on, oldest page first, so that each batch's
-        cursor covers everything before it."""
-        key = f"tag:{tag}"
+    def timelines(self, tags: Iterable[str]) -> list[str]:
+        """The timelines read: each hashtag's, and the public one when there are keywords."""
+        return [f"tag:{tag}" for tag in tags] + ([PUBLIC] if self.keywords else [])
+
+    async def read_timeline(self, key: str) -> AsyncIterator[Batch]:
+        """A timeline from the cursor on, oldest page first, so that each batch's cursor
+        covers everything before it."""
+        path = _PATHS[PUBLIC] if key == PUBLIC else f"{_PATHS['tag']}/{quote(key.removeprefix('tag:'), safe='')}"
         params = {"limit": str(PAGE_LIMIT)}
         if key in self.newest:
             params["min_id"] = self.newest[key]
         for _ in range(MAX_PAGES):
             try:
-                answer = await self.get(f"/api/v1/timelines/tag/{quote(tag, safe='')}", params)
+                answer = await self.get(path, params)
                 statuses = _statuses(answer, None)
             except _Unreadable as bad:
                 yield self.batch(quarantined=[bad.item])
@@ -342,9 +354,9 @@ class _Reader:
             yield batch
         events: asyncio.Queue[tuple[str, bytes] | Exception] = asyncio.Queue()
         async with contextlib.AsyncExitStack() as streams:
-            for tag in tags:
-                response = await streams.enter_async_context(self.open_stream(tag))
-                streams.push_async_callback(_stop, asyncio.create_task(_pump(response, tag, events)))
+            for key in self.timelines(tags):
+                response = await streams.enter_async_context(self.open_stream(key))
+                streams.push_async_callback(_stop, asyncio.create_task(_pump(response, key, events)))
             async for batch in self.catch_up(tags, ()):
                 yield batch
             async for batch in self.listen(events, terms, every):
@@ -366,16 +378,18 @@ class _Reader:
                 continue
             updates, failure = _until_failure([first, *_drain(events, STREAM_BURST)])
             if updates:
-                yield self.take([(f"tag:{tag}", data) for tag, data in updates])
+                yield self.take(updates)
             if failure is not None:
                 raise failure  # after the statuses the stream sent before it ended
 
     @contextlib.asynccontextmanager
-    async def open_stream(self, tag: str) -> AsyncIterator[httpx.Response]:
+    async def open_stream(self, key: str) -> AsyncIterator[httpx.Response]:
         headers = {**self.headers, "Accept": "text/event-stream"}
-        url = f"{self.instance}/api/v1/streaming/hashtag"
+        path, params = (
+            ("/api/v1/streaming/public", {}) if key == PUBLIC else ("/api/v1/streaming/hashtag", {"tag": key[4:]})
+        )
         async with self.client.stream(
-            "GET", url, params={"tag": tag}, headers=headers, timeout=STREAM_TIMEOUT
+            "GET", self.instance + path, params=params, headers=headers, timeout=STREAM_TIMEOUT
         ) as response:
             check(response, auth_hint=AUTH_HINT)
             kind = response.headers.get("content-type", "")
@@ -405,6 +419,8 @@ class _Reader:
             found, bad = read_items([raw], self.parse)
             quarantined += bad
             for mention in found:
+                if key == PUBLIC and not any(keyword in mention.text.casefold() for keyword in self.keywords):
+                    continue  # the public timeline is everything: keep what the keywords pick
                 if self.is_new(key, mention.native_id):
                     mentions.setdefault(mention.native_id, mention)
                     delivered.append((key, mention.native_id))
@@ -466,16 +482,18 @@ async def _read_capped(response: httpx.Response) -> bytes:
     return bytes(body)
 
 
-async def _pump(response: httpx.Response, tag: str, events: asyncio.Queue[tuple[str, bytes] | Exception]) -> None:
-    """Hand a stream's statuses to the reader; how the stream ended is handed over last."""
+async def _pump(response: httpx.Response, key: str, events: asyncio.Queue[tuple[str, bytes] | Exception]) -> None:
+    """Hand a stream's statuses (with their timeline's key) to the reader; how the stream
+    ended is handed over last."""
     try:
         async for name, data in _sse_events(response):
             if name == "update":
-                events.put_nowait((tag, data))
+                events.put_nowait((key, data))
     except Exception as exc:  # the reader raises it
         events.put_nowait(exc)
     else:
-        events.put_nowait(SourceError(f"the server closed the stream of #{tag}"))
+        what = "the public timeline" if key == PUBLIC else f"#{key[4:]}"
+        events.put_nowait(SourceError(f"the server closed the stream of {what}"))
 
 
 async def _stop(task: asyncio.Task[None]) -> None:
