@@ -50,3 +50,11 @@ def delete_secret(name: str) -> bool:
     except KeyringError as exc:
         raise SecretStoreError(f"{NO_BACKEND} ({exc})") from None
     return True
+
+
+def require_keyring() -> None:
+    """Raise the install-a-keyring message when this machine has no keyring at all."""
+    try:
+        keyring.get_password(SERVICE, "probe")
+    except KeyringError as exc:
+        raise SecretStoreError(f"{NO_BACKEND} ({exc})") from None

@@ -14,7 +14,9 @@ from smwar.cli.drill import drill
 from smwar.cli.runbooks import runbooks
 from smwar.cli.sources import sources
 from smwar.config import Config, load_config
+from smwar.errors import SmwarError
 from smwar.paths import data_dir
+from smwar.runbooks.loader import load_runbook_set
 
 
 @click.group(invoke_without_command=True)
@@ -44,6 +46,12 @@ def run_live(config: Config) -> None:
     from smwar.runbooks.watch import RunbookWatch
     from smwar.tui.app import WarRoomApp
 
+    piped = [s.id for s in config.source if s.kind == "jsonl" and getattr(s, "path", "") == "-"]
+    if piped:
+        raise SmwarError(
+            f"source {', '.join(piped)} reads standard input, which is the keyboard in live mode; "
+            "pipe mentions in with `smwar ingest -` instead"
+        )
     watch = RunbookWatch(runbook_path(None))
     runbooks = watch.load()
     with open_live_journal() as journal:
@@ -53,7 +61,35 @@ def run_live(config: Config) -> None:
             WarRoomApp(session, live_feed=feed, runbook_watch=watch).run()
         finally:
             feed.stop()
+            session.poll()  # what the sources had handed over is journaled before leaving
     click.echo(f"Live journal: {journal.path}")
+
+
+@main.command("ingest")
+@click.argument("path")
+@reports_errors
+def ingest(path: str) -> None:
+    """Read mentions as JSON Lines from PATH (- for standard input) into the live journal.
+
+    Each is matched against the runbooks and journaled, as if a live source had brought it;
+    repeats (same network and id) are kept once. For exports, archives and other tools' pipes.
+    """
+    from smwar.clock import RealClock
+    from smwar.engine.ingest import Handover, ingest_jsonl
+    from smwar.engine.live import open_live_journal
+    from smwar.engine.session import Session
+
+    config = load_config()
+    runbooks = load_runbook_set(runbook_path(None))
+    with open_live_journal() as journal:
+        before = journal.mention_count()
+        handover = Handover()
+        session = Session(journal, runbooks, RealClock(), handover, config.operator)
+        done = ingest_jsonl(path, session, handover)
+        kept = journal.mention_count() - before
+    click.echo(f"{done.read} mentions read, {kept} new in the journal, {done.unreadable} unreadable lines quarantined")
+    for proposal in done.proposals:
+        click.echo(f"incident proposed: {proposal}")
 
 
 @main.command("paths")

@@ -6,16 +6,13 @@ import click
 
 from smwar.cli.common import reports_errors
 from smwar.config import load_config
-from smwar.secrets import delete_secret, get_secret, set_secret
+from smwar.secrets import delete_secret, get_secret, require_keyring, set_secret
 from smwar.sources.registry import secret_name
-
-NETWORKS_WITH_SECRETS = ("mastodon", "bluesky")
 
 
 def _names() -> list[str]:
-    """Every secret smwar may use: the networks' and the configured sources' own."""
-    own = [name for name in (secret_name(settings) for settings in load_config().source) if name]
-    return [*NETWORKS_WITH_SECRETS, *own]
+    """The secrets the configured sources use."""
+    return [name for name in (secret_name(settings) for settings in load_config().source) if name]
 
 
 @click.group()
@@ -27,7 +24,10 @@ def auth() -> None:
 @click.argument("name")
 @reports_errors
 def set_(name: str) -> None:
-    """Store the secret for NAME: a network (mastodon, bluesky) or webhook:SOURCE_ID."""
+    """Store the secret for NAME: mastodon:HOST, bluesky:HANDLE or webhook:SOURCE_ID."""
+    known = _names()
+    if name not in known:
+        click.echo(f"note: no configured source uses {name!r} (they use: {', '.join(known) or 'none'})", err=True)
     value = click.prompt(f"secret for {name} (not shown)", hide_input=True).strip()
     set_secret(f"auth:{name}", value)
     click.echo(f"{name}: stored in the OS keyring")
@@ -45,6 +45,7 @@ def delete(name: str) -> None:
 @auth.command("list")
 @reports_errors
 def list_() -> None:
-    """Which secrets are set (never their values)."""
+    """Which secrets the configured sources need, and whether each is set (never the value)."""
+    require_keyring()
     for name in _names():
         click.echo(f"{name:<24} {'set' if get_secret(f'auth:{name}') else 'not set'}")

@@ -13,6 +13,7 @@ from smwar.errors import SmwarError
 from smwar.plaintext import printable
 from smwar.sources.base import Batch, SourceError
 from smwar.sources.registry import KINDS, SETTINGS, build
+from smwar.sources.runner import describe
 
 TEST_SECONDS = 30.0
 
@@ -81,7 +82,8 @@ def test(source_id: str, seconds: float) -> None:
 
     async def first_batch() -> Batch:
         async for batch in source.run(None):
-            return batch
+            if batch.mentions or batch.quarantined:  # not just "listening" or "nothing new yet"
+                return batch
         raise SourceError("the source ended without sending anything")
 
     try:
@@ -89,11 +91,11 @@ def test(source_id: str, seconds: float) -> None:
     except TimeoutError:
         click.echo(f"{source_id}: nothing arrived within {seconds:g} s (the source works but was quiet)")
         return
-    except SourceError as exc:
-        click.echo(f"{source_id}: FAILED: {exc}", err=True)
+    except Exception as exc:  # whatever the network or the answer did: say exactly that
+        click.echo(f"{source_id}: FAILED: {printable(describe(exc))}", err=True)
         raise SystemExit(1) from None
     click.echo(f"{source_id}: {len(batch.mentions)} mentions, {len(batch.quarantined)} unreadable items")
     for mention in batch.mentions[:10]:
         click.echo(f"  {mention.network} {printable(mention.author)}: {printable(mention.text)[:100]}")
     for raw, why in batch.quarantined[:5]:
-        click.echo(f"  quarantined ({why}): {printable(raw[:80].decode('utf-8', 'replace'))}")
+        click.echo(f"  quarantined ({printable(why)}): {printable(raw[:80].decode('utf-8', 'replace'))}")

@@ -24,6 +24,10 @@ class DrillPlayer:
             self._next += 1
         return due
 
+    def rewind(self, count: int) -> None:
+        """Hand the last `count` injects out again (the journal could not keep them)."""
+        self._next = max(self._next - count, 0)
+
     @property
     def remaining(self) -> int:
         return len(self.script.inject) - self._next

@@ -84,6 +84,9 @@ class DrillSource:
     def due(self, now: datetime) -> Intake:
         return Intake(mentions=self.player.due(now))
 
+    def put_back(self, intake: Intake) -> None:
+        self.player.rewind(len(intake.mentions))
+
     @property
     def remaining(self) -> int:
         return self.player.remaining

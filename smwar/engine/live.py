@@ -27,13 +27,20 @@ from smwar.sources.base import Batch, Source
 from smwar.sources.registry import build
 from smwar.sources.runner import Health, SourceRunner
 
+MAX_INTAKE = 20_000  # mentions journaled in one transaction at most
+
 
 class LiveFeed:
-    def __init__(self, sources: Sequence[Source], cursors: dict[str, str]) -> None:
+    def __init__(self, sources: Sequence[Source], cursors: dict[str, str], keys: dict[str, str] | None = None) -> None:
+        """`keys`: under which name each source's cursor is kept (default: its id). A key that
+        changes with the source's settings keeps a cursor from being used for other settings."""
         self._lock = threading.Lock()
         self._inbox = Intake()
         self._loop = asyncio.new_event_loop()
-        self._runners = {source.id: SourceRunner(source, cursors.get(source.id), self._deliver) for source in sources}
+        self._keys = {source.id: (keys or {}).get(source.id, source.id) for source in sources}
+        self._runners = {
+            source.id: SourceRunner(source, cursors.get(self._keys[source.id]), self._deliver) for source in sources
+        }
         self._thread = threading.Thread(target=self._loop.run_forever, name="smwar-sources", daemon=True)
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -63,14 +70,30 @@ class LiveFeed:
         with self._lock:
             self._inbox.mentions.extend(batch.mentions)
             if batch.cursor is not None:
-                self._inbox.cursors[source_id] = batch.cursor
+                self._inbox.cursors[self._keys[source_id]] = batch.cursor
             self._inbox.quarantined.extend(Quarantined(source_id, why, raw, now) for raw, why in batch.quarantined)
 
     def due(self, now: datetime) -> Intake:
-        """Everything the sources handed over since the last call."""
+        """What the sources handed over since the last call (a storm's backlog in slices, so
+        that one transaction never grows without bound)."""
         with self._lock:
-            taken, self._inbox = self._inbox, Intake()
-        return taken
+            inbox = self._inbox
+            if len(inbox.mentions) <= MAX_INTAKE:
+                self._inbox = Intake()
+                return inbox
+            # the cursors stay behind until their mentions are taken: a crash refetches, never skips
+            taken = Intake(inbox.mentions[:MAX_INTAKE], {}, inbox.quarantined)
+            self._inbox = Intake(inbox.mentions[MAX_INTAKE:], inbox.cursors, [])
+            return taken
+
+    def put_back(self, intake: Intake) -> None:
+        with self._lock:
+            inbox = self._inbox
+            self._inbox = Intake(
+                [*intake.mentions, *inbox.mentions],
+                {**intake.cursors, **inbox.cursors},
+                [*intake.quarantined, *inbox.quarantined],
+            )
 
     def health(self) -> list[Health]:
         return [runner.health() for runner in self._runners.values()]
@@ -78,9 +101,13 @@ class LiveFeed:
     def toggle_pause(self, source_id: str) -> bool:
         """Pause a running source or resume a paused one; True if it is paused now."""
         runner = self._runners[source_id]
-        paused = runner.health().state != "paused"
-        self._loop.call_soon_threadsafe(runner.pause if paused else runner.resume)
-        return paused
+
+        async def toggle() -> bool:  # decided on the loop, so two quick presses cannot both pause
+            paused = runner.health().state != "paused"
+            (runner.pause if paused else runner.resume)()
+            return paused
+
+        return asyncio.run_coroutine_threadsafe(toggle(), self._loop).result(timeout=5)
 
 
 MODE_LIVE = "live"
@@ -100,5 +127,6 @@ def open_live_journal() -> Journal:
 
 def live_session(config: Config, runbooks: RunbookSet, journal: Journal) -> tuple[Session, LiveFeed]:
     """A session fed by every configured source, each resuming where the journal left it."""
-    feed = LiveFeed([build(settings) for settings in config.source], journal.cursors())
+    keys = {settings.id: f"{settings.id}@{settings.fingerprint()}" for settings in config.source}
+    feed = LiveFeed([build(settings) for settings in config.source], journal.cursors(), keys)
     return Session(journal, runbooks, RealClock(), feed, config.operator), feed

@@ -52,6 +52,10 @@ class MentionSource(Protocol):
         """What arrived by `now` and was not handed out before."""
         ...
 
+    def put_back(self, intake: Intake) -> None:
+        """Take back what `due` handed out but the journal could not keep."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class ScenarioStat:
@@ -158,7 +162,11 @@ class Session:
             for mention in intake.mentions
         ]
         with self._lock:
-            stored = self.journal.add_mentions(batch, cursors=intake.cursors, quarantined=intake.quarantined)
+            try:
+                stored = self.journal.add_mentions(batch, cursors=intake.cursors, quarantined=intake.quarantined)
+            except Exception:
+                self.source.put_back(intake)  # nothing is lost: the next poll tries again
+                raise
             proposals: list[Incident] = []
             for item in stored:
                 for match in item.matches:

@@ -105,7 +105,7 @@ def read_items(
             if not isinstance(item, dict):
                 raise TypeError(f"expected a JSON object, got {type(item).__name__}")
             mention = parse(item)
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
             quarantined.append((raw, f"{type(exc).__name__}: {exc}"[:300]))
             continue
         if mention is not None:

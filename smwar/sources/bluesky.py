@@ -382,7 +382,7 @@ class BlueskySource:
         pending.advance(time_us)
         try:
             mention = self._post_from_event(event, time_us)
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
             pending.quarantined.append((raw, _reason(exc)))
             return
         if mention is not None:

@@ -144,7 +144,7 @@ class FeedSource:
         for entry in entries:
             try:
                 mention = entry_mention(entry, feed_host, now, lang)
-            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
                 raw = json.dumps(entry, default=str, ensure_ascii=False).encode()
                 key = _digest(raw)
                 if key not in seen:

@@ -13,7 +13,7 @@ import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -24,6 +24,7 @@ from smwar.sources.settings import SourceSettings
 
 NETWORK = "jsonl"
 CHUNK_BYTES = 1 << 20  # a big file is read in batches of about this size
+STDIN_LINES = 2000  # a pipe is read in batches of this many lines
 
 
 class MentionRecord(BaseModel):
@@ -121,6 +122,7 @@ class JsonlSettings(SourceSettings):
     kind: Literal["jsonl"]
     path: str
     poll_seconds: float = Field(1.0, ge=0.1, le=3600.0)
+    follow: bool = True  # keep reading as the file grows; false: read it once, to its end
 
 
 class JsonlSource:
@@ -152,6 +154,7 @@ class JsonlSource:
                 if whole:
                     offset += len(whole)
                     yield self._batch(whole.splitlines(), str(offset))
+                    await asyncio.sleep(0)  # a big file must not hold up the other sources
                     continue
                 if len(chunk) < CHUNK_BYTES:
                     break  # a half-written last line waits for its end
@@ -165,15 +168,20 @@ class JsonlSource:
                     quarantined=[(huge[:MAX_ITEM_BYTES], f"line of {len(huge):,} bytes is too long")],
                     cursor=str(offset),
                 )
+            if not self.settings.follow:
+                if size > offset:  # read once, to the end: a last line without its newline counts too
+                    with path.open("rb") as file:
+                        file.seek(offset)
+                        rest = file.read()
+                    yield self._batch([rest], str(offset + len(rest)))
+                return
             await asyncio.sleep(self.settings.poll_seconds)
 
     async def _stdin(self) -> AsyncIterator[Batch]:
+        """Standard input to its end, in batches of lines (a pipe has no cursor to resume)."""
         loop = asyncio.get_running_loop()
-        while True:
-            line = await loop.run_in_executor(None, sys.stdin.buffer.readline)
-            if not line:
-                return
-            yield self._batch([line], None)
+        while lines := await loop.run_in_executor(None, _read_lines, sys.stdin.buffer, STDIN_LINES):
+            yield self._batch(lines, None)
 
     def _batch(self, lines: list[bytes], cursor: str | None) -> Batch:
         mentions: list[Mention] = []
@@ -186,6 +194,13 @@ class JsonlSource:
                 mentions.append(mention_from(json.loads(raw), now, content_id(raw)))
             except UnicodeDecodeError:
                 quarantined.append((raw, "not UTF-8 text"))
-            except ValueError as exc:  # bad JSON, or not a mention
+            except (ValueError, RecursionError) as exc:  # bad JSON (or nested past reason), not a mention
                 quarantined.append((raw, str(exc)))
         return Batch(mentions, quarantined, cursor)
+
+
+def _read_lines(stream: IO[bytes], most: int) -> list[bytes]:
+    lines: list[bytes] = []
+    while len(lines) < most and (line := stream.readline()):
+        lines.append(line)
+    return lines

@@ -51,7 +51,7 @@ from smwar.sources.html import html_to_text
 from smwar.sources.settings import SourceSettings
 
 NETWORK = "mastodon"
-AUTH_HINT = "set a token with: smwar auth set mastodon"
+AUTH_HINT = "set a token with: smwar auth set mastodon:<instance host>"
 PAGE_LIMIT = 40  # the most Mastodon gives in one page
 MAX_PAGES = 25  # per timeline and round: a long outage is caught up over several rounds
 MAX_ANSWER_BYTES = PAGE_LIMIT * MAX_ITEM_BYTES
@@ -405,7 +405,7 @@ class _Reader:
             body = await _read_capped(response)
         try:
             return _Answer(json.loads(body), body, dict(response.links))
-        except ValueError as exc:  # not JSON, not UTF-8
+        except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, nested past reason
             raise _Unreadable(body, f"unreadable answer to {path}: {exc}") from None
 
     def take(self, items: Iterable[tuple[str, Any]], newer: dict[str, str | None] | None = None) -> Batch:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import Field, TypeAdapter
 
+from smwar.errors import SmwarError
 from smwar.secrets import get_secret
 from smwar.sources.base import Source
 from smwar.sources.bluesky import BlueskySettings, BlueskySource
@@ -31,27 +33,32 @@ KINDS = ("mastodon", "bluesky", "rss", "hackernews", "reddit", "webhook", "jsonl
 
 
 def secret_name(settings: AnySettings) -> str | None:
-    """The keyring entry a source's token, password or signing secret lives under, if any."""
-    if settings.kind == "webhook":
-        return f"webhook:{settings.id}"
-    if settings.kind == "mastodon":
-        return "mastodon"  # the access token
-    if isinstance(settings, BlueskySettings) and settings.handle:
-        return "bluesky"  # the app password of the handle that logs in
-    return None
+    """The keyring entry a source's token, password or signing secret lives under, if any: one
+    per instance or account, so a token never goes to a server it was not made for."""
+    match settings:
+        case WebhookSettings():
+            return f"webhook:{settings.id}"
+        case MastodonSettings():
+            return f"mastodon:{urlsplit(settings.instance).hostname}"  # an access token
+        case BlueskySettings() if settings.handle:
+            return f"bluesky:{settings.handle}"  # the handle's app password
+        case _:
+            return None
 
 
 def build(settings: AnySettings) -> Source:
     """The source `settings` describe, with its secret from the keyring."""
     name = secret_name(settings)
     secret = get_secret(f"auth:{name}") if name else None
+    if secret is not None:
+        _refuse_plain_http(settings)
     match settings:
-        case WebhookSettings():
-            return WebhookSource(settings, secret)
         case MastodonSettings():
             return MastodonSource(settings, secret)
         case BlueskySettings():
             return BlueskySource(settings, secret)
+        case WebhookSettings():
+            return WebhookSource(settings, secret)
         case FeedSettings():
             return FeedSource(settings)
         case HackerNewsSettings():
@@ -60,3 +67,12 @@ def build(settings: AnySettings) -> Source:
             return RedditSource(settings)
         case _:
             return JsonlSource(settings)
+
+
+def _refuse_plain_http(settings: AnySettings) -> None:
+    """A token or password is sent over https only (or to this machine)."""
+    for _, value in settings:
+        if isinstance(value, str) and value.startswith("http://"):
+            host = urlsplit(value).hostname or ""
+            if host not in ("localhost", "127.0.0.1", "::1"):
+                raise SmwarError(f"source {settings.id!r}: its secret would go unencrypted to {host}; use https")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import random
 import time
 from collections import deque
@@ -23,6 +24,8 @@ FATAL_DELAY = 600.0  # a refused token: try again in ten minutes (the operator m
 RATE_WINDOW = 300.0  # seconds over which the rate is measured
 
 Deliver = Callable[[str, Batch], None]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,16 +100,16 @@ class SourceRunner:
                 raise
             except SourceError as exc:
                 await self._back_off(str(exc), exc.retry_after, exc.fatal)
-            except (httpx.HTTPError, OSError, ValueError) as exc:
-                await self._back_off(_describe(exc), None, False)
-            else:  # a stream that ended cleanly: reconnect at once, from where it left off
-                self._failures = 0
+            except Exception as exc:  # a network's fault or a connector's: shown, backed off, never silent
+                log.warning("source %s failed", self.source.id, exc_info=True)
+                await self._back_off(describe(exc), None, False)
+            else:  # a stream that ended cleanly: reconnect from where it left off, after a breath
+                if self._running.is_set():
+                    await asyncio.sleep(self._base)
 
     async def _consume(self) -> None:
         async for batch in self.source.run(self.cursor):
-            if not self._running.is_set():
-                return
-            self._deliver(self.source.id, batch)
+            self._deliver(self.source.id, batch)  # also when just paused: taken in, it is kept
             if batch.cursor is not None:
                 self.cursor = batch.cursor
             self._mentions += len(batch.mentions)
@@ -118,6 +121,8 @@ class SourceRunner:
                     self._arrivals.popleft()
             self._failures = 0
             self._state, self._reason, self._until = "live", None, None
+            if not self._running.is_set():
+                return
 
     async def _back_off(self, reason: str, retry_after: float | None, fatal: bool) -> None:
         self._failures += 1
@@ -134,9 +139,14 @@ class SourceRunner:
             await asyncio.wait_for(self._wake.wait(), timeout=delay)
 
 
-def _describe(exc: BaseException) -> str:
+def describe(exc: BaseException) -> str:
+    """A failure in words for the status bar and `smwar sources test`."""
+    if isinstance(exc, SourceError):
+        return str(exc)
     if isinstance(exc, httpx.TimeoutException):
         return f"timed out ({type(exc).__name__})"
     if isinstance(exc, httpx.HTTPError | OSError):
         return f"network error: {exc or type(exc).__name__}"
-    return f"unreadable answer: {exc}"
+    if isinstance(exc, ValueError):
+        return f"unreadable answer: {exc}"
+    return f"failed: {type(exc).__name__}: {exc}"

@@ -3,7 +3,7 @@ mentions to, each request signed with an HMAC over its body.
 
 POST a JSON object (one mention, the fields of a JSONL line) or an array of them, with the
 header `X-Smwar-Signature: sha256=<hex HMAC-SHA256 of the raw body>` made with the secret
-kept in the OS keyring (`smwar auth set webhook`). Answers: 202 with how many were taken,
+kept in the OS keyring (`smwar auth set webhook:<source id>`). Answers: 202 with how many were taken,
 401 for a missing or wrong signature, 413 for a body over the limit, 400 for a signed body
 that is not mentions (it is quarantined with its bytes and the reason).
 """
@@ -68,6 +68,7 @@ class WebhookSource:
             raise SourceError(f"cannot listen on {self.settings.host}:{self.settings.port}: {exc.strerror}") from None
         self.port = runner.addresses[0][1]
         try:
+            yield Batch()  # listening: the source is live
             while True:
                 yield await self._queue.get()
         finally:
@@ -92,7 +93,7 @@ class WebhookSource:
                 mention_from(item, now, content_id(json.dumps(item, sort_keys=True).encode()), NETWORK)
                 for item in items
             ]
-        except ValueError as exc:  # not JSON, or not mentions: keep the bytes and say why
+        except (ValueError, RecursionError) as exc:  # not JSON, or not mentions: keep the bytes and say why
             await self._queue.put(Batch(quarantined=[(body, str(exc))]))
             return web.json_response({"error": str(exc)}, status=400)
         await self._queue.put(Batch(mentions=mentions))
