@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import getpass
+import os
+import stat
+import tomllib
 from pathlib import Path
 
 import tomlkit
 from pydantic import Field
+from tomlkit.items import AoT
 
 from smwar.errors import SmwarError
 from smwar.paths import config_file, user_runbooks_dir
 from smwar.sources.registry import AnySettings
-from smwar.tomlfile import Strict, load_toml, validate
+from smwar.tomlfile import Strict, TomlDocument, load_toml, validate
 
 
 class Config(Strict):
@@ -48,23 +52,21 @@ def add_source(settings: AnySettings) -> None:
         raise SmwarError(f"a source {settings.id!r} exists already in {config_file()}")
     document = _document()
     table = tomlkit.table()
-    for key, value in settings.model_dump(exclude_defaults=True).items():
-        table[key] = value
+    table["id"] = settings.id
     table["kind"] = settings.kind
-    document.setdefault("source", tomlkit.aot()).append(table)
+    for key, value in settings.model_dump(exclude={"id", "kind"}, exclude_defaults=True).items():
+        table[key] = value
+    _sources(document).append(table)
     _save(document)
 
 
 def remove_source(source_id: str) -> None:
     load_config().find_source(source_id)
     document = _document()
-    tables = document["source"]
-    kept = [table for table in tables if table.get("id") != source_id]
-    if kept:
-        document["source"] = tomlkit.aot()
-        for table in kept:
-            document["source"].append(table)
-    else:
+    tables = _sources(document)
+    index = next(number for number, table in enumerate(tables) if table.get("id") == source_id)
+    del tables[index]
+    if not tables:
         del document["source"]
     _save(document)
 
@@ -74,9 +76,27 @@ def _document() -> tomlkit.TOMLDocument:
     return tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
 
 
+def _sources(document: tomlkit.TOMLDocument) -> AoT:
+    found = document.setdefault("source", tomlkit.aot())
+    if not isinstance(found, AoT):
+        raise SmwarError(
+            f"{config_file()} lists its sources in an inline array; write them as [[source]] tables "
+            "so that `smwar sources` can edit them"
+        )
+    return found
+
+
 def _save(document: tomlkit.TOMLDocument) -> None:
-    path = config_file()
+    """Write the edited config, checked first, in place of the old one in one step."""
+    text = tomlkit.dumps(document)
+    validate(TomlDocument(config_file(), tomllib.loads(text), {}), Config)  # never write a config that fails
+    path = config_file().resolve()  # a symlinked config stays a symlink to the edited file
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = path.with_name(path.name + ".new")
-    staging.write_text(tomlkit.dumps(document), encoding="utf-8")
+    with staging.open("w", encoding="utf-8") as out:
+        out.write(text)
+        out.flush()
+        os.fsync(out.fileno())
+    if path.exists():
+        os.chmod(staging, stat.S_IMODE(path.stat().st_mode))  # a private config stays private
     staging.replace(path)

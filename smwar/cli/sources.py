@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import get_origin
 
 import click
 from pydantic import ValidationError
@@ -12,7 +13,7 @@ from smwar.config import add_source, load_config, remove_source
 from smwar.errors import SmwarError
 from smwar.plaintext import printable
 from smwar.sources.base import Batch, SourceError
-from smwar.sources.registry import KINDS, SETTINGS, build
+from smwar.sources.registry import KIND_SETTINGS, KINDS, SETTINGS, build
 from smwar.sources.runner import describe
 
 TEST_SECONDS = 30.0
@@ -36,15 +37,21 @@ def add(kind: str, source_id: str, options: tuple[str, ...]) -> None:
     smwar sources add webhook hook port=8787
     """
     fields: dict[str, object] = {"id": source_id, "kind": kind}
+    model = KIND_SETTINGS[kind].model_fields
     for option in options:
         key, equals, value = option.partition("=")
+        key = key.strip()
         if not equals:
             raise SmwarError(f"{option!r}: write options as key=value")
-        fields[key.strip()] = value.split(",") if "," in value else value
+        is_list = key in model and get_origin(model[key].annotation) is list
+        fields[key] = [item.strip() for item in value.split(",") if item.strip()] if is_list else value
     try:
         settings = SETTINGS.validate_python(fields)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'][1:])) or kind}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(
+            f"{'.'.join(map(str, error['loc'][1:])) or kind}: {error['msg'].removeprefix('Value error, ')}"
+            for error in exc.errors()
+        )
         raise SmwarError(f"{kind} source {source_id!r}: {problems}") from None
     add_source(settings)
     click.echo(f"added {kind} source {source_id!r}. Try it: smwar sources test {source_id}")

@@ -16,6 +16,7 @@ from smwar.sources.hackernews import HackerNewsSettings, HackerNewsSource
 from smwar.sources.jsonl import JsonlSettings, JsonlSource
 from smwar.sources.mastodon import MastodonSettings, MastodonSource
 from smwar.sources.reddit import RedditSettings, RedditSource
+from smwar.sources.settings import SourceSettings
 from smwar.sources.webhook import WebhookSettings, WebhookSource
 
 AnySettings = Annotated[
@@ -29,7 +30,16 @@ AnySettings = Annotated[
     Field(discriminator="kind"),
 ]
 SETTINGS: TypeAdapter[AnySettings] = TypeAdapter(AnySettings)
-KINDS = ("mastodon", "bluesky", "rss", "hackernews", "reddit", "webhook", "jsonl")
+KIND_SETTINGS: dict[str, type[SourceSettings]] = {
+    "mastodon": MastodonSettings,
+    "bluesky": BlueskySettings,
+    "rss": FeedSettings,
+    "hackernews": HackerNewsSettings,
+    "reddit": RedditSettings,
+    "webhook": WebhookSettings,
+    "jsonl": JsonlSettings,
+}
+KINDS = tuple(KIND_SETTINGS)
 
 
 def secret_name(settings: AnySettings) -> str | None:
