@@ -11,6 +11,7 @@ from pathlib import Path
 import keyring
 import pytest
 from click.testing import CliRunner
+from keyring.backends.fail import Keyring as FailKeyring
 
 from smwar.cli import main
 from smwar.config import load_config
@@ -103,3 +104,63 @@ def test_a_drill_journal_is_never_taken_for_the_live_one() -> None:
     journal.close()
     with pytest.raises(Exception, match="is a drill journal, not the live one"):
         open_live_journal()
+
+
+def test_a_secret_belongs_to_one_instance_and_never_goes_over_plain_http() -> None:
+    keyring.set_keyring(FileKeyring())
+    runner = CliRunner()
+    runner.invoke(main, ["sources", "add", "mastodon", "social", "instance=https://mastodon.social", "hashtags=a"])
+    runner.invoke(main, ["sources", "add", "mastodon", "other", "instance=http://evil.example", "hashtags=a"])
+    listed = runner.invoke(main, ["auth", "list"]).output
+    assert "mastodon:mastodon.social" in listed and "mastodon:evil.example" in listed
+    runner.invoke(main, ["auth", "set", "mastodon:evil.example"], input="tok\n")
+    refused = runner.invoke(main, ["sources", "test", "other"])
+    assert refused.exit_code == 2
+    assert "source 'other': its secret would go unencrypted to evil.example; use https" in refused.output
+
+
+def test_without_a_keyring_auth_says_what_to_install() -> None:
+    keyring.set_keyring(FailKeyring())
+    CliRunner().invoke(main, ["sources", "add", "webhook", "hook", "port=0"])
+    result = CliRunner().invoke(main, ["auth", "list"])
+    assert result.exit_code == 2 and "no usable OS keyring" in result.output and "keyrings.alt" in result.output
+
+
+def test_a_password_in_an_address_is_refused_and_lists_take_one_item_or_many() -> None:
+    runner = CliRunner()
+    refused = runner.invoke(main, ["sources", "add", "rss", "feed", "url=https://me:hunter2@feeds.example/x"])
+    assert refused.exit_code == 2 and "url must not hold a user or password" in refused.output
+    assert not config_file().exists() or "hunter2" not in config_file().read_text(encoding="utf-8")
+    runner.invoke(main, ["sources", "add", "mastodon", "m", "instance=https://mastodon.social", "hashtags=AquaPro"])
+    runner.invoke(main, ["sources", "add", "reddit", "r", "query=AquaPro, recall"])
+    assert load_config().find_source("m").hashtags == ["aquapro"]  # type: ignore[union-attr]
+    assert load_config().find_source("r").query == "AquaPro, recall"  # type: ignore[union-attr]
+
+
+def test_config_edits_keep_a_symlink_and_a_private_mode_and_refuse_an_inline_array(tmp_path: Path) -> None:
+    real = tmp_path / "dotfiles" / "smwar.toml"
+    real.parent.mkdir()
+    real.write_text('operator = "Anna"\n', encoding="utf-8")
+    real.chmod(0o600)
+    config_file().parent.mkdir(parents=True)
+    config_file().symlink_to(real)
+    runner = CliRunner()
+    assert runner.invoke(main, ["sources", "add", "jsonl", "e", "path=/tmp/x.jsonl"]).exit_code == 0
+    assert config_file().is_symlink() and (real.stat().st_mode & 0o777) == 0o600
+    assert 'kind = "jsonl"' in real.read_text(encoding="utf-8")
+    real.write_text('source = [{id = "e", kind = "jsonl", path = "/tmp/x.jsonl"}]\n', encoding="utf-8")
+    refused = runner.invoke(main, ["sources", "add", "jsonl", "f", "path=/tmp/y.jsonl"])
+    assert refused.exit_code == 2 and "inline array; write them as [[source]] tables" in refused.output
+
+
+def test_ingest_reads_a_pipe_or_a_file_into_the_live_journal(tmp_path: Path) -> None:
+    lines = "".join(json.dumps({"text": t, "id": str(n)}) + "\n" for n, t in enumerate(["AquaPro leckt", "hallo"]))
+    piped = CliRunner().invoke(main, ["ingest", "-"], input=lines + "not json\n")
+    assert piped.exit_code == 0, piped.output
+    assert "2 mentions read, 2 new in the journal, 1 unreadable lines quarantined" in piped.output
+    export = tmp_path / "export.jsonl"
+    export.write_text(lines + json.dumps({"text": "third", "id": "9"}), encoding="utf-8")  # no last newline
+    again = CliRunner().invoke(main, ["ingest", str(export)])
+    assert "3 mentions read, 1 new in the journal" in again.output, "repeats are kept once"
+    missing = CliRunner().invoke(main, ["ingest", str(tmp_path / "nope.jsonl")])
+    assert missing.exit_code == 2 and "nope.jsonl: no such file" in missing.output

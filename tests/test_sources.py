@@ -6,16 +6,20 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import pytest
 
 from smwar.clock import ManualClock
+from smwar.engine.ingest import Handover
 from smwar.engine.live import LiveFeed
 from smwar.engine.session import Session
 from smwar.journal.store import Journal
+from smwar.model import Mention
 from smwar.runbooks.definitions import RunbookSet
 from smwar.sources.base import Batch
 from smwar.sources.jsonl import JsonlSettings, JsonlSource
@@ -194,3 +198,44 @@ async def test_a_line_longer_than_a_batch_is_quarantined_and_reading_goes_on(tmp
     task.cancel()
     [(raw, why)] = collected.quarantined
     assert why == f"line of {(2 << 20) + 13:,} bytes is too long" and len(raw) == 256 * 1024
+
+
+async def test_a_nesting_bomb_is_quarantined_and_the_lines_after_it_arrive(tmp_path: Path) -> None:
+    file = tmp_path / "bomb.jsonl"
+    file.write_text("[" * 100_000 + "\n" + line("after the bomb"), encoding="utf-8")
+    collected = Collected()
+    source = JsonlSource(JsonlSettings(id="export", kind="jsonl", path=str(file), poll_seconds=0.1))
+    task = asyncio.create_task(SourceRunner(source, None, collected).run_forever())
+    await until(lambda: collected.texts == ["after the bomb"])
+    task.cancel()
+    [(_, why)] = collected.quarantined
+    assert "recursion" in why.lower()
+
+
+async def test_what_a_paused_source_already_took_in_is_kept(tmp_path: Path) -> None:
+    source = WebhookSource(WebhookSettings(id="hook", kind="webhook", port=free_port()), SECRET)
+    collected = Collected()
+    runner = SourceRunner(source, None, collected)
+    task = asyncio.create_task(runner.run_forever())
+    await until(lambda: source.port is not None)
+    runner.pause()
+    body = json.dumps({"text": "posted while paused", "id": "p1"}).encode()
+    async with httpx.AsyncClient() as client:
+        answer = await client.post(
+            f"http://127.0.0.1:{source.port}/mentions", content=body, headers={SIGNATURE_HEADER: sign(SECRET, body)}
+        )
+    await until(lambda: collected.texts == ["posted while paused"])
+    task.cancel()
+    assert answer.status_code == 202 and runner.health().state == "paused"
+
+
+def test_a_failed_commit_hands_the_intake_back_for_the_next_poll(tmp_path: Path, runbooks: RunbookSet) -> None:
+    journal = Journal.open(tmp_path / "live.sqlite")
+    handover = Handover()
+    session = Session(journal, runbooks, ManualClock(T0), handover, "tester")
+    handover.give(Batch(mentions=[Mention("mastodon", "1", "@a@b.c", "Meine AquaPro leckt", T0)]))
+    journal.close()  # the disk goes away, say
+    with pytest.raises(sqlite3.ProgrammingError):
+        session.poll()
+    [kept] = handover.pending
+    assert [m.native_id for m in kept.mentions] == ["1"], "nothing is lost: the next poll tries again"
