@@ -2,8 +2,9 @@
 
 Writes 200,000 mentions (German and English, from the labelled corpus with variations; one in
 twenty a repeat that must be deduplicated) to a JSONL file, then pushes them through exactly
-what live mode runs: the JSONL source (read and parse) -> the session (dedupe, match against
-the bundled runbooks, journal in batched transactions with the source's cursor). Prints
+what `smwar ingest` runs (and live mode, but for the thread hand-over): the JSONL source (read
+and parse) -> the session (dedupe, match against the bundled runbooks, trigger proposals) ->
+the journal in batched transactions. Prints
 mentions/s and peak memory, next to a plain `sqlite3.executemany` of the same rows into a
 bare table measured in the same run, as the ceiling.
 
@@ -13,7 +14,6 @@ bare table measured in the same run, as the ceiling.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import random
 import resource
@@ -27,12 +27,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from smwar.clock import ManualClock
-from smwar.engine.session import Intake, Session
+from smwar.engine.ingest import Handover, ingest_jsonl
+from smwar.engine.session import Session
 from smwar.journal.store import Journal
 from smwar.paths import bundled_runbooks_dir
 from smwar.runbooks.loader import load_runbook_set
-from smwar.sources.base import Batch
-from smwar.sources.jsonl import JsonlSettings, JsonlSource
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "corpus.jsonl"
@@ -59,40 +58,15 @@ def write_mentions(path: Path, count: int, seed: int) -> None:
             out.write(json.dumps(item, ensure_ascii=False) + "\n")
 
 
-class Replay:
-    """The session's source: one batch of the JSONL source per poll."""
-
-    def __init__(self) -> None:
-        self.batch: Batch | None = None
-
-    def due(self, now: datetime) -> Intake:
-        batch, self.batch = self.batch, None
-        if batch is None:
-            return Intake()
-        return Intake(list(batch.mentions), {"bench": batch.cursor} if batch.cursor else {})
-
-
 def end_to_end(path: Path, journal_path: Path) -> tuple[int, int]:
-    """(mentions read, mentions journaled) through source -> session -> journal."""
+    """(mentions read, mentions journaled) through what `smwar ingest` runs: the JSONL source,
+    the session (dedupe, match, proposals), the journal."""
     runbooks = load_runbook_set(bundled_runbooks_dir())
-    replay = Replay()
-    read = 0
     with Journal.open(journal_path) as journal:
-        session = Session(journal, runbooks, ManualClock(T0), replay, "bench")
-        source = JsonlSource(JsonlSettings(id="bench", kind="jsonl", path=str(path), poll_seconds=0.1))
-        size = path.stat().st_size
-
-        async def drain() -> None:
-            nonlocal read
-            async for batch in source.run(None):
-                read += len(batch.mentions)
-                replay.batch = batch
-                session.poll()
-                if batch.cursor is not None and int(batch.cursor) >= size:
-                    return
-
-        asyncio.run(drain())
-        return read, journal.mention_count()
+        handover = Handover()
+        session = Session(journal, runbooks, ManualClock(T0), handover, "bench")
+        done = ingest_jsonl(str(path), session, handover)
+        return done.read, journal.mention_count()
 
 
 def ceiling(path: Path, db_path: Path) -> int:
