@@ -9,7 +9,6 @@ import contextlib
 import json
 import logging
 import threading
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -24,6 +23,7 @@ from websockets.asyncio.server import ServerConnection, serve
 from smwar.sources.base import MAX_ITEM_BYTES, Batch, SourceError
 from smwar.sources.bluesky import JETSTREAM_REWIND_US, BlueskySettings, BlueskySource
 from smwar.sources.runner import SourceRunner
+from tests.local_http import Collected, until
 
 FIXTURE = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "jetstream" / "expected_v1.jsonl"
 LINES = FIXTURE.read_text(encoding="utf-8").splitlines()
@@ -142,29 +142,10 @@ def caught_up(batches: list[Batch]) -> bool:
     return bool(batches) and cursor_time(batches[-1]) == LAST_TIME
 
 
-async def until(condition: Callable[[], bool], seconds: float = 8.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "gave up waiting"
-        await asyncio.sleep(0.01)
-
-
 async def stop(task: asyncio.Task[None]) -> None:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
-
-
-class Collected:
-    def __init__(self) -> None:
-        self.batches: list[Batch] = []
-
-    def __call__(self, _source_id: str, batch: Batch) -> None:
-        self.batches.append(batch)
-
-    @property
-    def ids(self) -> list[str]:
-        return [m.native_id for batch in self.batches for m in batch.mentions]
 
 
 # -- Jetstream -------------------------------------------------------------------------------------

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from smwar.sources.base import Batch, SourceError
+from smwar.sources.base import SourceError
 from smwar.sources.feeds import FeedCursor, FeedSettings, FeedSource
+from tests.local_http import serving, take
 
 Answer = tuple[int, dict[str, str], bytes]
 
@@ -102,41 +101,17 @@ class FeedServer:
 def server() -> Iterator[FeedServer]:
     state = FeedServer(0, lambda headers: (404, {}, b""))
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            headers = {name.lower(): value for name, value in self.headers.items()}
-            state.requests.append(headers)
-            status, extra, body = state.answer(headers)
-            self.send_response(status)
-            for name, value in extra.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def respond(_: str, __: dict[str, str], headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        state.requests.append(headers)
+        return state.answer(headers)
 
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.port = httpd.server_address[1]
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield state
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(respond) as state.port:
+        yield state
 
 
 def feed_source(url: str) -> FeedSource:
     settings = FeedSettings(id="heise", kind="rss", url=url)
     return FeedSource(settings.model_copy(update={"poll_seconds": 0.01}))  # below the configurable minimum
-
-
-async def take(batches: AsyncIterator[Batch], count: int) -> list[Batch]:
-    """The first `count` batches of a running source; then the source is closed."""
-    try:
-        return [await anext(batches) for _ in range(count)]
-    finally:
-        await batches.aclose()  # type: ignore[attr-defined]
 
 
 async def test_rss_items_arrive_as_mentions(server: FeedServer) -> None:

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -19,6 +16,7 @@ from smwar.sources.base import Batch, SourceError
 from smwar.sources.hackernews import HackerNewsSettings, HackerNewsSource
 from smwar.sources.recent import LOOKBACK, RecentCursor
 from smwar.sources.runner import SourceRunner
+from tests.local_http import serving, take
 
 T = 1_795_852_800  # 2026-11-22 05:20:00 UTC
 
@@ -103,48 +101,23 @@ class Algolia:
 def algolia() -> Iterator[Algolia]:
     state = Algolia()
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            url = urlsplit(self.path)
-            params = {key: values[0] for key, values in parse_qs(url.query).items()}
-            state.requests.append(params)
-            if state.failures:
-                status, headers = state.failures.pop(0)
-                body = json.dumps({"message": "busy", "status": status}).encode()
-            elif url.path == "/api/v1/search_by_date":
-                status, headers, body = 200, {}, json.dumps(state.search_by_date(params)).encode()
-            else:
-                status, headers, body = 404, {}, b'{"message":"not found"}'
-            self.send_response(status)
-            for name, value in {"Content-Type": "application/json; charset=utf-8", **headers}.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def respond(path: str, params: dict[str, str], _: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        state.requests.append(params)
+        json_type = {"Content-Type": "application/json; charset=utf-8"}
+        if state.failures:
+            status, headers = state.failures.pop(0)
+            return status, {**json_type, **headers}, json.dumps({"message": "busy", "status": status}).encode()
+        if path == "/api/v1/search_by_date":
+            return 200, json_type, json.dumps(state.search_by_date(params)).encode()
+        return 404, json_type, b'{"message":"not found"}'
 
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.port = httpd.server_address[1]
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield state
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(respond) as state.port:
+        yield state
 
 
 def hn_source(api: str) -> HackerNewsSource:
     settings = HackerNewsSettings(id="hn", kind="hackernews", query="acme", api=api)
     return HackerNewsSource(settings.model_copy(update={"poll_seconds": 0.01}))  # below the configurable minimum
-
-
-async def take(batches: AsyncIterator[Batch], count: int) -> list[Batch]:
-    """The first `count` batches of a running source; then the source is closed."""
-    try:
-        return [await anext(batches) for _ in range(count)]
-    finally:
-        await batches.aclose()  # type: ignore[attr-defined]
 
 
 async def test_stories_and_comments_arrive_as_mentions(algolia: Algolia) -> None:

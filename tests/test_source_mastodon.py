@@ -12,7 +12,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC
 from typing import Any
 
@@ -25,6 +25,7 @@ from smwar.model import Mention
 from smwar.sources.base import Batch, SourceError, http_client
 from smwar.sources.mastodon import AUTH_HINT, MastodonSettings, MastodonSource
 from smwar.sources.runner import SourceRunner
+from tests.local_http import Collected, until
 
 HOST = "127.0.0.1"  # what a local account's handle is completed with
 TOKEN = "alice_token"  # seeded by the mock for alice; bob has "bob_token"
@@ -84,27 +85,6 @@ async def batches_until(run: AsyncIterator[Batch], mentions: int) -> list[Batch]
     while sum(len(batch.mentions) for batch in taken) < mentions:
         taken.append(await asyncio.wait_for(anext(run), 5))
     return taken
-
-
-class Collected:
-    """What a runner delivered."""
-
-    def __init__(self) -> None:
-        self.batches: list[Batch] = []
-
-    def __call__(self, _source_id: str, batch: Batch) -> None:
-        self.batches.append(batch)
-
-    @property
-    def ids(self) -> list[str]:
-        return [mention.native_id for batch in self.batches for mention in batch.mentions]
-
-
-async def until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "gave up waiting"
-        await asyncio.sleep(0.01)
 
 
 REQUEST_LINE = re.compile(rb"^(?:GET|POST) (\S+) HTTP/1\.1\r$", re.MULTILINE)

@@ -4,19 +4,17 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from smwar.sources.base import Batch, SourceError, http_client
+from smwar.sources.base import SourceError, http_client
 from smwar.sources.recent import RecentCursor
 from smwar.sources.reddit import RedditSettings, RedditSource
+from tests.local_http import serving, take
 
 T = 1_795_852_800.0  # 2026-11-22 05:20:00 UTC
 
@@ -87,49 +85,25 @@ class Reddit:
 def reddit() -> Iterator[Reddit]:
     state = Reddit()
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            url = urlsplit(self.path)
-            params = {key: values[0] for key, values in parse_qs(url.query).items()}
-            state.requests.append({**params, "user-agent": self.headers.get("User-Agent", "")})
-            limits = {"x-ratelimit-used": "1", "x-ratelimit-remaining": str(state.remaining), "x-ratelimit-reset": "42"}
-            if state.failures:
-                status, headers = state.failures.pop(0)
-                body = json.dumps({"message": "Too Many Requests", "error": status}).encode()
-            elif url.path == "/search.json":
-                status, headers, body = 200, limits, json.dumps(state.search(params)).encode()
-            else:
-                status, headers, body = 404, {}, b'{"message": "Not Found", "error": 404}'
-            self.send_response(status)
-            for name, value in {"Content-Type": "application/json; charset=UTF-8", **headers}.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def respond(path: str, params: dict[str, str], headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        state.requests.append({**params, "user-agent": headers.get("user-agent", "")})
+        json_type = {"Content-Type": "application/json; charset=UTF-8"}
+        limits = {"x-ratelimit-used": "1", "x-ratelimit-remaining": str(state.remaining), "x-ratelimit-reset": "42"}
+        if state.failures:
+            status, extra = state.failures.pop(0)
+            body = json.dumps({"message": "Too Many Requests", "error": status}).encode()
+            return status, {**json_type, **extra}, body
+        if path == "/search.json":
+            return 200, {**json_type, **limits}, json.dumps(state.search(params)).encode()
+        return 404, json_type, b'{"message": "Not Found", "error": 404}'
 
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.port = httpd.server_address[1]
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield state
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(respond) as state.port:
+        yield state
 
 
 def reddit_source(api: str) -> RedditSource:
     settings = RedditSettings(id="reddit", kind="reddit", query="acme", api=api)
     return RedditSource(settings.model_copy(update={"poll_seconds": 0.01}))  # below the configurable minimum
-
-
-async def take(batches: AsyncIterator[Batch], count: int) -> list[Batch]:
-    """The first `count` batches of a running source; then the source is closed."""
-    try:
-        return [await anext(batches) for _ in range(count)]
-    finally:
-        await batches.aclose()  # type: ignore[attr-defined]
 
 
 async def test_posts_arrive_as_mentions(reddit: Reddit) -> None:

@@ -8,7 +8,6 @@ import json
 import socket
 import sqlite3
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -25,35 +24,11 @@ from smwar.sources.base import Batch
 from smwar.sources.jsonl import JsonlSettings, JsonlSource
 from smwar.sources.runner import SourceRunner
 from smwar.sources.webhook import SIGNATURE_HEADER, WebhookSettings, WebhookSource, sign
+from tests.local_http import Collected, until
 
 from .conftest import T0
 
 SECRET = "correct horse battery staple"
-
-
-class Collected:
-    """What a runner delivered, as the live feed would receive it."""
-
-    def __init__(self) -> None:
-        self.batches: list[Batch] = []
-
-    def __call__(self, _source_id: str, batch: Batch) -> None:
-        self.batches.append(batch)
-
-    @property
-    def texts(self) -> list[str]:
-        return [m.text for batch in self.batches for m in batch.mentions]
-
-    @property
-    def quarantined(self) -> list[tuple[bytes, str]]:
-        return [item for batch in self.batches for item in batch.quarantined]
-
-
-async def until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "gave up waiting"
-        await asyncio.sleep(0.01)
 
 
 def line(text: str, **extra: object) -> str:

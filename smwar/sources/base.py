@@ -9,17 +9,23 @@ server's `Retry-After` when it gave one; an item it cannot read goes into the ba
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
 from smwar.model import Mention
+from smwar.sources.settings import SourceSettings
 
+State = TypeVar("State")
+Model = TypeVar("Model", bound=BaseModel)
 MAX_ITEM_BYTES = 256 * 1024  # a single post larger than this is not a post
 USER_AGENT = "smwar (social-media war room; +https://pypi.org/project/smwar/)"
 
@@ -88,6 +94,16 @@ def retry_after_seconds(value: str | None) -> float | None:
     return max((when - datetime.now(UTC)).total_seconds(), 0.0)
 
 
+def parsed(model: type[Model], raw: object, what: str) -> Model:
+    """`raw` as `model`; a `ValueError` naming the first field that is wrong, for quarantine."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or what
+        raise ValueError(f"{where}: {first['msg']}") from None
+
+
 def read_items(
     raw_items: list[bytes], parse: Callable[[dict[str, Any]], Mention | None]
 ) -> tuple[list[Mention], list[tuple[bytes, str]]]:
@@ -111,3 +127,31 @@ def read_items(
         if mention is not None:
             mentions.append(mention)
     return mentions, quarantined
+
+
+class Poller(Generic[State]):
+    """A source that asks its network every `poll_seconds`. A subclass says how its cursor is
+    read (`load`) and how one poll goes (`poll`: the batch, the state after it, and how long the
+    server asked to wait before the next request, if longer than usual)."""
+
+    network: str
+
+    def __init__(self, settings: SourceSettings, client: httpx.AsyncClient | None = None) -> None:
+        self.id = settings.id
+        self.settings = settings
+        self._client = client  # None: one of its own for each run
+
+    def load(self, cursor: str | None) -> State:
+        raise NotImplementedError
+
+    async def poll(self, client: httpx.AsyncClient, state: State) -> tuple[Batch, State, float]:
+        raise NotImplementedError
+
+    async def run(self, cursor: str | None) -> AsyncIterator[Batch]:
+        state = self.load(cursor)
+        async with contextlib.AsyncExitStack() as stack:
+            client = self._client if self._client is not None else await stack.enter_async_context(http_client())
+            while True:
+                batch, state, wait = await self.poll(client, state)
+                yield batch
+                await asyncio.sleep(max(self.settings.poll_seconds, wait))

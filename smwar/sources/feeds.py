@@ -20,7 +20,6 @@ import contextlib
 import hashlib
 import io
 import json
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -31,7 +30,7 @@ import httpx
 from pydantic import Field
 
 from smwar.model import Mention
-from smwar.sources.base import MAX_ITEM_BYTES, Batch, SourceError, check, http_client
+from smwar.sources.base import MAX_ITEM_BYTES, Batch, Poller, SourceError, check
 from smwar.sources.html import html_to_text
 from smwar.sources.settings import SourceSettings
 
@@ -84,26 +83,15 @@ class FeedCursor:
         )
 
 
-class FeedSource:
+class FeedSource(Poller[FeedCursor]):
     """Polls one feed every `poll_seconds`; the cursor is a `FeedCursor` as JSON."""
 
     network = NETWORK
 
-    def __init__(self, settings: FeedSettings, client: httpx.AsyncClient | None = None) -> None:
-        self.id = settings.id
-        self.settings = settings
-        self._client = client
+    def load(self, cursor: str | None) -> FeedCursor:
+        return FeedCursor.load(cursor)
 
-    async def run(self, cursor: str | None) -> AsyncIterator[Batch]:
-        state = FeedCursor.load(cursor)
-        async with contextlib.AsyncExitStack() as stack:
-            client = self._client if self._client is not None else await stack.enter_async_context(http_client())
-            while True:
-                batch, state = await self.poll(client, state)
-                yield batch
-                await asyncio.sleep(self.settings.poll_seconds)
-
-    async def poll(self, client: httpx.AsyncClient, state: FeedCursor) -> tuple[Batch, FeedCursor]:
+    async def poll(self, client: httpx.AsyncClient, state: FeedCursor) -> tuple[Batch, FeedCursor, float]:
         """One conditional GET: the batch to deliver and the state to go on from."""
         headers = {"Accept": ACCEPT}
         if state.etag:
@@ -113,7 +101,7 @@ class FeedSource:
         async with client.stream("GET", self.settings.url, headers=headers) as response:
             check(response)
             if response.status_code == 304:
-                return Batch(), state
+                return Batch(), state, 0.0
             body, complete = await _read_capped(response, MAX_FEED_BYTES)
             content_type = response.headers.get("Content-Type", "")
             etag, last_modified = response.headers.get("ETag"), response.headers.get("Last-Modified")
@@ -160,15 +148,15 @@ class FeedSource:
         remembered = keys + [key for key in state.seen if key not in current]
         new_state = FeedCursor(etag, last_modified, remembered[: max(SEEN, len(keys))], rejected=None)
         changed = new_state != state
-        return Batch(mentions, quarantined, new_state.dump() if changed else None), new_state
+        return Batch(mentions, quarantined, new_state.dump() if changed else None), new_state, 0.0
 
-    def _reject(self, state: FeedCursor, body: bytes, reason: str) -> tuple[Batch, FeedCursor]:
+    def _reject(self, state: FeedCursor, body: bytes, reason: str) -> tuple[Batch, FeedCursor, float]:
         """Quarantine an answer that is not a feed; the same answer again is a failure."""
         digest = _digest(body)
         if digest == state.rejected:
             raise SourceError(f"{_host(self.settings.url)}: {reason} (kept in quarantine)")
         new_state = FeedCursor(state.etag, state.last_modified, state.seen, rejected=digest)
-        return Batch([], [(body[:MAX_ITEM_BYTES], reason)], new_state.dump()), new_state
+        return Batch([], [(body[:MAX_ITEM_BYTES], reason)], new_state.dump()), new_state, 0.0
 
 
 def entry_mention(entry: dict[str, Any], feed_host: str, now: datetime, lang: str | None = None) -> Mention:

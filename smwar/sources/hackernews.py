@@ -8,11 +8,8 @@ twice and nothing indexed late is lost.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeGuard
 
@@ -20,7 +17,7 @@ import httpx
 from pydantic import Field
 
 from smwar.model import Mention
-from smwar.sources.base import Batch, SourceError, check, http_client, read_items
+from smwar.sources.base import Batch, Poller, SourceError, check, read_items
 from smwar.sources.html import html_to_text
 from smwar.sources.recent import LOOKBACK, RecentCursor
 from smwar.sources.settings import SourceSettings
@@ -37,26 +34,15 @@ class HackerNewsSettings(SourceSettings):
     api: str = Field("https://hn.algolia.com/api/v1", pattern=r"^https?://\S+$")
 
 
-class HackerNewsSource:
+class HackerNewsSource(Poller[RecentCursor]):
     """Polls the HN search every `poll_seconds`; the cursor is a `RecentCursor` as JSON."""
 
     network = NETWORK
 
-    def __init__(self, settings: HackerNewsSettings, client: httpx.AsyncClient | None = None) -> None:
-        self.id = settings.id
-        self.settings = settings
-        self._client = client
+    def load(self, cursor: str | None) -> RecentCursor:
+        return RecentCursor.load(cursor)
 
-    async def run(self, cursor: str | None) -> AsyncIterator[Batch]:
-        state = RecentCursor.load(cursor)
-        async with contextlib.AsyncExitStack() as stack:
-            client = self._client if self._client is not None else await stack.enter_async_context(http_client())
-            while True:
-                batch, state = await self.poll(client, state)
-                yield batch
-                await asyncio.sleep(self.settings.poll_seconds)
-
-    async def poll(self, client: httpx.AsyncClient, state: RecentCursor) -> tuple[Batch, RecentCursor]:
+    async def poll(self, client: httpx.AsyncClient, state: RecentCursor) -> tuple[Batch, RecentCursor, float]:
         """One search (several pages if that many items are new): the batch and the state after it."""
         url = f"{self.settings.api.rstrip('/')}/search_by_date"
         params: dict[str, str | int] = {
@@ -90,7 +76,7 @@ class HackerNewsSource:
         mentions, quarantined = read_items(fresh, hit_mention)
         mentions.sort(key=lambda mention: mention.posted_at)
         new_state = state.advanced(arrived)
-        return Batch(mentions, quarantined, new_state.dump() if new_state != state else None), new_state
+        return Batch(mentions, quarantined, new_state.dump() if new_state != state else None), new_state, 0.0
 
 
 def hit_mention(hit: dict[str, Any]) -> Mention:

@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from smwar.errors import InputError
 from smwar.model import Mention
-from smwar.sources.base import MAX_ITEM_BYTES, Batch
+from smwar.sources.base import MAX_ITEM_BYTES, Batch, parsed
 from smwar.sources.settings import SourceSettings
 
 NETWORK = "jsonl"
@@ -50,12 +50,7 @@ def mention_from(raw: object, now: datetime, unnamed: str, network: str = NETWOR
     An item without an `id` is known as `unnamed`; one without a `network` comes from `network`."""
     if not isinstance(raw, dict):
         raise ValueError("expected a JSON object")
-    try:
-        record = MentionRecord.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "object"
-        raise ValueError(f"{where}: {first['msg']}") from None
+    record = parsed(MentionRecord, raw, "object")
     posted = record.posted_at or now
     return Mention(
         network=record.network or network,

@@ -43,10 +43,10 @@ from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from smwar.model import Mention
-from smwar.sources.base import MAX_ITEM_BYTES, Batch, SourceError, check, http_client, read_items
+from smwar.sources.base import MAX_ITEM_BYTES, Batch, SourceError, check, http_client, parsed, read_items
 from smwar.sources.html import html_to_text
 from smwar.sources.settings import SourceSettings
 
@@ -165,27 +165,22 @@ class _Status(BaseModel):
 def mention_of(status: dict[str, Any], host: str) -> Mention:
     """A status as a mention; `ValueError` says what is wrong with it. `host` completes the
     handles of the instance's own accounts, whose `acct` has no domain."""
-    try:
-        parsed = _Status.model_validate(status)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "status"
-        raise ValueError(f"{where}: {first['msg']}") from None
-    shown = parsed.reblog or parsed  # a boost shows the boosted post's words
+    read = parsed(_Status, status, "status")
+    shown = read.reblog or read  # a boost shows the boosted post's words
     address = shown.url or shown.uri
-    posted = parsed.created_at
+    posted = read.created_at
     return Mention(
         network=NETWORK,
-        native_id=parsed.id,
-        author=handle(parsed.account.acct, host),
+        native_id=read.id,
+        author=handle(read.account.acct, host),
         text=_plain(shown),
         posted_at=posted.astimezone(UTC) if posted.tzinfo else posted.replace(tzinfo=UTC),
         lang=shown.language or None,
-        followers=parsed.account.followers_count,
+        followers=read.account.followers_count,
         url=address,
-        author_name=parsed.account.display_name or None,
-        reply_to=None if parsed.reblog else parsed.in_reply_to_id,
-        quote_of=address if parsed.reblog else (parsed.quote.target() if parsed.quote else None),
+        author_name=read.account.display_name or None,
+        reply_to=None if read.reblog else read.in_reply_to_id,
+        quote_of=address if read.reblog else (read.quote.target() if read.quote else None),
     )
 
 

@@ -12,12 +12,9 @@ for it too before the next one.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
 import json
 import math
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -25,7 +22,7 @@ import httpx
 from pydantic import Field
 
 from smwar.model import Mention
-from smwar.sources.base import Batch, SourceError, check, http_client, read_items
+from smwar.sources.base import Batch, Poller, SourceError, check, read_items
 from smwar.sources.recent import LOOKBACK, RecentCursor, is_number
 from smwar.sources.settings import SourceSettings
 
@@ -43,24 +40,13 @@ class RedditSettings(SourceSettings):
     api: str = Field(WEB, pattern=r"^https?://\S+$")
 
 
-class RedditSource:
+class RedditSource(Poller[RecentCursor]):
     """Polls Reddit's search every `poll_seconds`; the cursor is a `RecentCursor` as JSON."""
 
     network = NETWORK
 
-    def __init__(self, settings: RedditSettings, client: httpx.AsyncClient | None = None) -> None:
-        self.id = settings.id
-        self.settings = settings
-        self._client = client
-
-    async def run(self, cursor: str | None) -> AsyncIterator[Batch]:
-        state = RecentCursor.load(cursor)
-        async with contextlib.AsyncExitStack() as stack:
-            client = self._client if self._client is not None else await stack.enter_async_context(http_client())
-            while True:
-                batch, state, wait = await self.poll(client, state)
-                yield batch
-                await asyncio.sleep(max(self.settings.poll_seconds, wait))
+    def load(self, cursor: str | None) -> RecentCursor:
+        return RecentCursor.load(cursor)
 
     async def poll(self, client: httpx.AsyncClient, state: RecentCursor) -> tuple[Batch, RecentCursor, float]:
         """One search (several pages if that many posts are new): the batch, the state after it,
