@@ -137,8 +137,11 @@ def test_the_live_feed_journals_mentions_with_their_cursor_and_a_restart_resumes
     settings = JsonlSettings(id="export", kind="jsonl", path=str(file), poll_seconds=0.1)
     journal = Journal.open(tmp_path / "live.sqlite")
 
+    feeds: list[LiveFeed] = []
+
     def session_polled_until(count: int) -> Session:
-        feed = LiveFeed([JsonlSource(settings)], journal.cursors())
+        feed = LiveFeed([JsonlSource(settings)], journal.cursors(), quarantined=journal.quarantine_counts())
+        feeds.append(feed)
         session = Session(journal, runbooks, ManualClock(T0), feed, "tester")
         feed.start()
         try:
@@ -160,6 +163,7 @@ def test_the_live_feed_journals_mentions_with_their_cursor_and_a_restart_resumes
         out.write(line("second", id="b"))
     session_polled_until(2)
     assert [m.mention.native_id for m in journal.mentions()] == ["a", "b"], "nothing twice, nothing lost"
+    assert feeds[-1].health()[0].quarantined == 1, "the unreadable line still counts after a restart"
     journal.close()
 
 

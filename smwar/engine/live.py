@@ -31,7 +31,13 @@ MAX_INTAKE = 20_000  # mentions journaled in one transaction at most
 
 
 class LiveFeed:
-    def __init__(self, sources: Sequence[Source], cursors: dict[str, str], keys: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        sources: Sequence[Source],
+        cursors: dict[str, str],
+        keys: dict[str, str] | None = None,
+        quarantined: dict[str, int] | None = None,
+    ) -> None:
         """`keys`: under which name each source's cursor is kept (default: its id). A key that
         changes with the source's settings keeps a cursor from being used for other settings."""
         self._lock = threading.Lock()
@@ -41,6 +47,9 @@ class LiveFeed:
         self._runners = {
             source.id: SourceRunner(source, cursors.get(self._keys[source.id]), self._deliver) for source in sources
         }
+        for source_id, count in (quarantined or {}).items():
+            if source_id in self._runners:
+                self._runners[source_id].quarantined = count  # unreadable items stay counted across restarts
         self._thread = threading.Thread(target=self._loop.run_forever, name="smwar-sources", daemon=True)
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -128,5 +137,6 @@ def open_live_journal() -> Journal:
 def live_session(config: Config, runbooks: RunbookSet, journal: Journal) -> tuple[Session, LiveFeed]:
     """A session fed by every configured source, each resuming where the journal left it."""
     keys = {settings.id: f"{settings.id}@{settings.fingerprint()}" for settings in config.source}
-    feed = LiveFeed([build(settings) for settings in config.source], journal.cursors(), keys)
+    sources = [build(settings) for settings in config.source]
+    feed = LiveFeed(sources, journal.cursors(), keys, journal.quarantine_counts())
     return Session(journal, runbooks, RealClock(), feed, config.operator), feed

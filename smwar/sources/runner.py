@@ -61,7 +61,7 @@ class SourceRunner:
         self._reason: str | None = None
         self._until: datetime | None = None
         self._mentions = 0
-        self._quarantined = 0
+        self.quarantined = 0  # items the source could not read, counted since the journal began
         self._arrivals: deque[tuple[float, int]] = deque()
         self._running = asyncio.Event()
         self._running.set()
@@ -79,7 +79,7 @@ class SourceRunner:
             self._reason,
             self._until,
             self._mentions,
-            self._quarantined,
+            self.quarantined,
             recent / (RATE_WINDOW / 60),
         )
 
@@ -113,7 +113,7 @@ class SourceRunner:
             if batch.cursor is not None:
                 self.cursor = batch.cursor
             self._mentions += len(batch.mentions)
-            self._quarantined += len(batch.quarantined)
+            self.quarantined += len(batch.quarantined)
             if batch.mentions:
                 now = time.monotonic()
                 self._arrivals.append((now, len(batch.mentions)))
