@@ -307,6 +307,14 @@ async def test_an_answer_that_is_not_json_is_quarantined_whole_and_read_again_ne
     assert [m.native_id for m in again.mentions] == [kept["id"]]
 
 
+async def test_the_same_unreadable_answer_twice_is_a_failure_not_a_second_copy(mock: MockServer) -> None:
+    source = MastodonSource(settings(mock.base_url, "maintenance"))
+    fault(mock, "/api/v1/timelines/tag/maintenance", {"type": "malformed"}, count=2)
+    assert len((await first_batch(source)).quarantined) == 1
+    with pytest.raises(SourceError, match=r"unreadable answer .* \(the same answer again\)"):
+        await first_batch(source)
+
+
 async def test_search_terms_are_read_with_a_token_and_skipped_without_one(
     mock: MockServer, poster: httpx.Client, relay: Relay, caplog: pytest.LogCaptureFixture
 ) -> None:

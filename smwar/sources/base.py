@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -92,6 +94,22 @@ def retry_after_seconds(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max((when - datetime.now(UTC)).total_seconds(), 0.0)
+
+
+class Rejections:
+    """Answers a source could not read: the first of a kind is quarantined with its bytes; the
+    very same answer again (a maintenance page, say) is a failure to back off from, not a pile
+    of copies in the quarantine."""
+
+    def __init__(self) -> None:
+        self._seen: deque[str] = deque(maxlen=64)
+
+    def quarantine(self, body: bytes, why: str) -> list[tuple[bytes, str]]:
+        digest = hashlib.sha256(body).hexdigest()
+        if digest in self._seen:
+            raise SourceError(f"{why} (the same answer again)")
+        self._seen.append(digest)
+        return [(body[:MAX_ITEM_BYTES], why)]
 
 
 def parsed(model: type[Model], raw: object, what: str) -> Model:

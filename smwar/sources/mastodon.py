@@ -46,7 +46,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from smwar.model import Mention
-from smwar.sources.base import MAX_ITEM_BYTES, Batch, SourceError, check, http_client, parsed, read_items
+from smwar.sources.base import MAX_ITEM_BYTES, Batch, Rejections, SourceError, check, http_client, parsed, read_items
 from smwar.sources.html import html_to_text
 from smwar.sources.settings import SourceSettings
 
@@ -228,6 +228,7 @@ class MastodonSource:
         self._token = token
         self._client = client  # None: one of our own for each run
         self._told_no_search = False
+        self._rejections = Rejections()  # kept across runs: the same bad answer twice is a failure
 
     def __repr__(self) -> str:  # never the token
         return f"MastodonSource(id={self.id!r}, instance={self.settings.instance!r})"
@@ -240,6 +241,7 @@ class MastodonSource:
             keys.append(PUBLIC)
         async with self._http() as client:
             reader = _Reader(client, settings.instance, self._token, _load_cursor(cursor, keys), settings.keywords)
+            reader.rejections = self._rejections
             if settings.stream and (tags or settings.keywords):
                 rounds = reader.stream(tags, terms, settings.poll_seconds)
             else:
@@ -280,6 +282,7 @@ class _Reader:
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.newest = newest
         self.keywords = [keyword.casefold() for keyword in keywords]
+        self.rejections = Rejections()
         self.parse = partial(mention_of, host=urlsplit(instance).hostname or "")
 
     async def poll(self, tags: list[str], terms: list[str], every: float) -> AsyncIterator[Batch]:
@@ -313,7 +316,7 @@ class _Reader:
                 answer = await self.get(path, params)
                 statuses = _statuses(answer, None)
             except _Unreadable as bad:
-                yield self.batch(quarantined=[bad.item])
+                yield self.batch(quarantined=self.rejections.quarantine(*bad.item))
                 return
             newer = _link_id(answer.links, "prev", "min_id")  # the page after this one, toward now
             yield self.take([(key, status) for status in statuses], {key: newer})
@@ -332,7 +335,7 @@ class _Reader:
             try:
                 statuses = _statuses(await self.get("/api/v2/search", params), "statuses")
             except _Unreadable as bad:
-                return self.batch(quarantined=[bad.item])
+                return self.batch(quarantined=self.rejections.quarantine(*bad.item))
             found += [(key, status) for status in statuses]
             oldest = min(filter(None, map(_status_id, statuses)), key=_order, default=None)
             if floor is None or oldest is None or len(statuses) < PAGE_LIMIT or _order(oldest) <= _order(floor):
