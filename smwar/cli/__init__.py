@@ -95,9 +95,12 @@ def ingest(path: str) -> None:
 @main.command("paths")
 def paths() -> None:
     """Show where smwar keeps its data (SMWAR_HOME relocates it)."""
-    from smwar.paths import config_dir, drill_runs_dir
+    from smwar.paths import config_dir, config_file, drill_runs_dir, live_journal_path
 
-    click.echo(f"config:  {config_dir()}\ndata:    {data_dir()}\ndrills:  {drill_runs_dir()}")
+    click.echo(
+        f"config:  {config_dir()} ({config_file().name})\ndata:    {data_dir()}\n"
+        f"live:    {live_journal_path()}\ndrills:  {drill_runs_dir()}"
+    )
 
 
 main.add_command(drill)

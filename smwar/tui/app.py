@@ -292,7 +292,7 @@ class WarRoomApp(App[None]):
         self.query_one("#board", ScenarioBoard).show(self.session.scenario_stats())
         self._show_chain()
         self.query_one("#status", Static).update(self._status_text())
-        if isinstance(self.screen, IncidentScreen) and self.screen.is_mounted:
+        if isinstance(self.screen, IncidentScreen) and self.screen.ready:
             self.screen.refresh_view()
 
     def _refilter_if_changed(self) -> None:

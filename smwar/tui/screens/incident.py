@@ -62,6 +62,7 @@ class IncidentScreen(Screen[None]):
         super().__init__()
         self.session = session
         self.incident_id = incident_id
+        self.ready = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="drill-banner", classes="banner")
@@ -73,6 +74,7 @@ class IncidentScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#drill-banner", Static).update(self.app.banner_text())  # type: ignore[attr-defined]
+        self.ready = True  # its widgets are there: from now on the app may refresh it
         self.refresh_view()
         self.query_one(ChainTable).focus()
 
