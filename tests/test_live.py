@@ -164,3 +164,24 @@ def test_ingest_reads_a_pipe_or_a_file_into_the_live_journal(tmp_path: Path) -> 
     assert "3 mentions read, 1 new in the journal" in again.output, "repeats are kept once"
     missing = CliRunner().invoke(main, ["ingest", str(tmp_path / "nope.jsonl")])
     assert missing.exit_code == 2 and "nope.jsonl: no such file" in missing.output
+
+
+async def test_the_detail_pane_shows_a_mentions_display_name_and_what_it_replies_to(
+    tmp_path: Path, runbooks: RunbookSet
+) -> None:
+    item = {"text": "Same here, my AquaPro leaks", "id": "r1", "author": "@ann@x.social", "author_name": "Ann \x1b[31m",
+            "reply_to": "https://x.social/@bob/1", "quote_of": "https://x.social/@eve/2"}  # fmt: skip
+    export = tmp_path / "export.jsonl"
+    export.write_text(json.dumps(item) + "\n" + json.dumps({"text": "later", "id": "r2"}) + "\n", encoding="utf-8")
+    ingested = await asyncio.to_thread(CliRunner().invoke, main, ["ingest", str(export)])  # it runs its own loop
+    assert "2 new in the journal" in ingested.output, ingested.output
+    journal = open_live_journal()
+    session, feed = live_session(load_config(), runbooks, journal)
+    app = WarRoomApp(session, live_feed=feed, poll_seconds=3600)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("up")  # the first of the two
+        await pilot.pause()
+        shown = screen_text(app)
+    journal.close()
+    assert "@ann@x.social (Ann ␛[31m)" in shown, "display names are untrusted text too"
+    assert "replies to https://x.social/@bob/1" in shown and "quotes https://x.social/@eve/2" in shown

@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
-from smwar.sources.base import Batch, SourceError
-from smwar.sources.hackernews import HackerNewsSettings, HackerNewsSource
-from smwar.sources.recent import LOOKBACK, RecentCursor
+from smwar.sources import hackernews
+from smwar.sources.base import Batch, SourceError, http_client
+from smwar.sources.hackernews import MAX_PAGES, HackerNewsSettings, HackerNewsSource
+from smwar.sources.recent import LOOKBACK, MAX_GAPS, RecentCursor
 from smwar.sources.runner import SourceRunner
 from tests.local_http import serving, take
 
@@ -79,9 +80,15 @@ class Algolia:
 
     def search_by_date(self, params: dict[str, str]) -> dict[str, Any]:
         found = sorted(self.hits, key=lambda hit: hit.get("created_at_i", 0), reverse=True)
-        if (numeric := params.get("numericFilters", "")).startswith("created_at_i>="):
-            since = int(numeric.removeprefix("created_at_i>="))
-            found = [hit for hit in found if hit.get("created_at_i", 0) >= since]
+        for numeric in filter(None, params.get("numericFilters", "").split(",")):
+            if numeric.startswith("created_at_i>="):
+                since = int(numeric.removeprefix("created_at_i>="))
+                found = [hit for hit in found if hit.get("created_at_i", 0) >= since]
+            elif numeric.startswith("created_at_i<="):
+                until = int(numeric.removeprefix("created_at_i<="))
+                found = [hit for hit in found if hit.get("created_at_i", 0) <= until]
+            else:
+                raise AssertionError(f"unexpected numeric filter {numeric}")
         per_page, page = int(params.get("hitsPerPage", "20")), int(params.get("page", "0"))
         pages = -(-len(found) // per_page)
         return {
@@ -223,6 +230,105 @@ async def test_the_runner_rides_out_a_500_without_losing_or_repeating_anything(a
     assert ids == ["41000001", "41000002", "41000003"]
     assert any(request.get("numericFilters") for request in algolia.requests[2:])  # resumed from the cursor
     assert runner.health().mentions == 3
+
+
+async def poll_until_caught_up(api: str, cursor: str | None, polls: int = 50) -> tuple[list[str], RecentCursor]:
+    """Poll a fresh source from `cursor` until a poll brings nothing and leaves no gap: the ids delivered."""
+    source = hn_source(api)
+    state = source.load(cursor)
+    ids: list[str] = []
+    async with http_client() as client:
+        for _ in range(polls):
+            batch, state, _ = await source.poll(client, state)
+            ids += [mention.native_id for mention in batch.mentions]
+            if not batch.mentions and not state.gaps:
+                return ids, state
+    raise AssertionError(f"not caught up after {polls} polls")
+
+
+@pytest.fixture
+def small_pages(monkeypatch: pytest.MonkeyPatch) -> int:
+    """Five hits a page (the source asks for `hitsPerPage=5`), so a poll reads at most fifty."""
+    monkeypatch.setattr(hackernews, "HITS_PER_PAGE", 5)
+    return 5 * MAX_PAGES
+
+
+async def test_more_new_items_than_a_poll_reads_leave_a_gap_that_later_polls_fill(
+    algolia: Algolia, small_pages: int
+) -> None:
+    algolia.hits = [story(41000000, T, "Acme")]
+    [first] = await take(hn_source(algolia.api).run(None), 1)
+    storm = [story(42000000 + n, T + 1 + n // 3, f"Acme storm {n}") for n in range(3 * small_pages + 7)]
+    algolia.hits += storm  # three a second, so pages and gap edges split seconds
+
+    source = hn_source(algolia.api)
+    async with http_client() as client:
+        batch, state, _ = await source.poll(client, source.load(first.cursor))
+    assert len(batch.mentions) == small_pages
+    [gap] = state.gaps
+    assert gap.floor == T - LOOKBACK
+    assert gap.until == min(mention.posted_at.timestamp() for mention in batch.mentions)
+    assert state.newest == storm[-1]["created_at_i"]
+
+    ids, caught_up = await poll_until_caught_up(algolia.api, batch.cursor)
+
+    delivered = [mention.native_id for mention in batch.mentions] + ids
+    assert sorted(delivered) == sorted(hit["objectID"] for hit in storm)  # every one, each once
+    assert caught_up.gaps == []
+    assert "gaps" not in json.loads(caught_up.dump())
+    assert f"created_at_i>={int(T - LOOKBACK)},created_at_i<={int(gap.until)}" in [
+        request.get("numericFilters") for request in algolia.requests
+    ]
+
+
+async def test_a_cursor_saved_within_a_gap_resumes_it_after_a_restart(algolia: Algolia, small_pages: int) -> None:
+    algolia.hits = [story(41000000, T, "Acme")]
+    [first] = await take(hn_source(algolia.api).run(None), 1)
+    storm = [story(42000000 + n, T + 1 + n // 2, f"Acme storm {n}") for n in range(4 * small_pages)]
+    algolia.hits += storm
+
+    before = await take(hn_source(algolia.api).run(first.cursor), 2)  # then the process stops
+    saved = RecentCursor.load(before[-1].cursor)
+    assert saved.gaps, "the storm is not read yet"
+    late = [story(43000000 + n, T + 10_000 + n, f"Acme later {n}") for n in range(small_pages // 2)]
+    algolia.hits += late  # posted while the process was down
+
+    ids, caught_up = await poll_until_caught_up(algolia.api, before[-1].cursor)
+
+    delivered = [mention.native_id for batch in before for mention in batch.mentions] + ids
+    assert sorted(delivered) == sorted(hit["objectID"] for hit in storm + late)
+    assert caught_up.gaps == []
+
+
+async def test_an_item_indexed_late_inside_a_gap_arrives_once(algolia: Algolia, small_pages: int) -> None:
+    algolia.hits = [story(41000000, T, "Acme")]
+    [first] = await take(hn_source(algolia.api).run(None), 1)
+    storm = [story(42000000 + n, T + 1 + n, f"Acme storm {n}") for n in range(2 * small_pages)]
+    algolia.hits += storm
+    [stormy] = await take(hn_source(algolia.api).run(first.cursor), 1)
+    [gap] = RecentCursor.load(stormy.cursor).gaps
+
+    late = story(43000000, int(gap.until) - 3, "Acme, indexed late within the gap")
+    algolia.hits.append(late)
+    ids, caught_up = await poll_until_caught_up(algolia.api, stormy.cursor)
+
+    delivered = [mention.native_id for mention in stormy.mentions] + ids
+    assert sorted(delivered) == sorted(hit["objectID"] for hit in [*storm, late])
+    assert caught_up.gaps == []
+
+
+async def test_a_cursor_without_gaps_loads_as_before() -> None:
+    stored = json.dumps({"newest": T, "seen": {"41000001": T}})
+    cursor = RecentCursor.load(stored)
+    assert (cursor.newest, cursor.seen, cursor.gaps) == (T, {"41000001": T}, [])
+    assert json.loads(cursor.dump()) == json.loads(stored)
+    odd = RecentCursor.load(
+        json.dumps({"newest": T, "seen": {}, "gaps": [{"floor": T}, "x", {"floor": 1, "until": 2}]})
+    )
+    assert [(gap.floor, gap.until, gap.after, gap.seen) for gap in odd.gaps] == [(1.0, 2.0, None, {})]
+    many = [{"floor": n, "until": n + 1, "seen": {}} for n in range(MAX_GAPS + 5)]
+    bounded = RecentCursor.load(json.dumps({"newest": T, "seen": {}, "gaps": many}))
+    assert [gap.floor for gap in bounded.gaps] == [float(n) for n in range(5, MAX_GAPS + 5)]  # the newest kept
 
 
 async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:

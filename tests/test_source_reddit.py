@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
+from smwar.sources import reddit as reddit_module
 from smwar.sources.base import SourceError, http_client
-from smwar.sources.recent import RecentCursor
-from smwar.sources.reddit import RedditSettings, RedditSource
+from smwar.sources.recent import LOOKBACK, RecentCursor
+from smwar.sources.reddit import MAX_PAGES, RedditSettings, RedditSource
 from tests.local_http import serving, take
 
 T = 1_795_852_800.0  # 2026-11-22 05:20:00 UTC
@@ -54,6 +55,7 @@ class Reddit:
     posts: list[dict[str, Any]] = field(default_factory=list)
     failures: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     remaining: float = 99.0
+    remaining_next: list[float] = field(default_factory=list)  # told in turn before `remaining`
     requests: list[dict[str, str]] = field(default_factory=list)
 
     @property
@@ -88,7 +90,8 @@ def reddit() -> Iterator[Reddit]:
     def respond(path: str, params: dict[str, str], headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         state.requests.append({**params, "user-agent": headers.get("user-agent", "")})
         json_type = {"Content-Type": "application/json; charset=UTF-8"}
-        limits = {"x-ratelimit-used": "1", "x-ratelimit-remaining": str(state.remaining), "x-ratelimit-reset": "42"}
+        remaining = state.remaining_next.pop(0) if state.remaining_next else state.remaining
+        limits = {"x-ratelimit-used": "1", "x-ratelimit-remaining": str(remaining), "x-ratelimit-reset": "42"}
         if state.failures:
             status, extra = state.failures.pop(0)
             body = json.dumps({"message": "Too Many Requests", "error": status}).encode()
@@ -200,3 +203,94 @@ async def test_a_refusal_is_fatal_and_says_why(reddit: Reddit) -> None:
     with pytest.raises(SourceError, match=r"refused access \(403\); Reddit refuses") as raised:
         await take(reddit_source(reddit.api).run(None), 1)
     assert raised.value.fatal
+
+
+async def poll_until_caught_up(api: str, cursor: str | None, polls: int = 50) -> tuple[list[str], RecentCursor]:
+    """Poll a fresh source from `cursor` until a poll brings nothing and leaves no gap: the ids delivered."""
+    source = reddit_source(api)
+    state = source.load(cursor)
+    ids: list[str] = []
+    async with http_client() as client:
+        for _ in range(polls):
+            batch, state, _ = await source.poll(client, state)
+            ids += [mention.native_id for mention in batch.mentions]
+            if not batch.mentions and not state.gaps:
+                return ids, state
+    raise AssertionError(f"not caught up after {polls} polls")
+
+
+@pytest.fixture
+def small_pages(monkeypatch: pytest.MonkeyPatch) -> int:
+    """Five posts a page (the source asks for `limit=5`), so a poll reads at most twenty-five."""
+    monkeypatch.setattr(reddit_module, "PAGE_SIZE", 5)
+    return 5 * MAX_PAGES
+
+
+async def test_more_new_posts_than_a_poll_reads_leave_a_gap_that_later_polls_fill(
+    reddit: Reddit, small_pages: int
+) -> None:
+    reddit.posts = [post("f0", T, "Acme")]
+    [first] = await take(reddit_source(reddit.api).run(None), 1)
+    storm = [post(f"g{n}", T + 1 + n // 3, f"Acme storm {n}") for n in range(3 * small_pages + 7)]
+    reddit.posts += storm
+
+    source = reddit_source(reddit.api)
+    async with http_client() as client:
+        batch, state, _ = await source.poll(client, source.load(first.cursor))
+    assert len(batch.mentions) == small_pages
+    [gap] = state.gaps
+    assert gap.floor == T - LOOKBACK
+    assert gap.after in {mention.native_id for mention in batch.mentions}  # the last one read: the next page after it
+    assert gap.until == min(mention.posted_at.timestamp() for mention in batch.mentions)
+
+    ids, caught_up = await poll_until_caught_up(reddit.api, batch.cursor)
+
+    delivered = [mention.native_id for mention in batch.mentions] + ids
+    assert sorted(delivered) == sorted(child["data"]["name"] for child in storm)  # every one, each once
+    assert caught_up.gaps == []
+    assert "gaps" not in json.loads(caught_up.dump())
+
+
+async def test_a_cursor_saved_within_a_gap_resumes_it_after_a_restart(reddit: Reddit, small_pages: int) -> None:
+    reddit.posts = [post("h0", T, "Acme")]
+    [first] = await take(reddit_source(reddit.api).run(None), 1)
+    storm = [post(f"i{n}", T + 1 + n // 2, f"Acme storm {n}") for n in range(4 * small_pages)]
+    reddit.posts += storm
+
+    before = await take(reddit_source(reddit.api).run(first.cursor), 2)  # then the process stops
+    assert RecentCursor.load(before[-1].cursor).gaps, "the storm is not read yet"
+    late = [post(f"j{n}", T + 10_000 + n, f"Acme later {n}") for n in range(small_pages // 2)]
+    reddit.posts += late  # posted while the process was down
+
+    ids, caught_up = await poll_until_caught_up(reddit.api, before[-1].cursor)
+
+    delivered = [mention.native_id for batch in before for mention in batch.mentions] + ids
+    assert sorted(delivered) == sorted(child["data"]["name"] for child in storm + late)
+    assert caught_up.gaps == []
+
+
+async def test_a_rate_limit_used_up_mid_pagination_leaves_a_gap_that_a_later_poll_fills(
+    reddit: Reddit, small_pages: int
+) -> None:
+    reddit.posts = [post("k0", T, "Acme")]
+    [first] = await take(reddit_source(reddit.api).run(None), 1)
+    storm = [post(f"l{n}", T + 1 + n, f"Acme storm {n}") for n in range(small_pages - 3)]  # fits a poll's pages
+    reddit.posts += storm
+    reddit.remaining_next = [3.0, 0.0]  # ... but the second page uses up the rate limit
+
+    source = reddit_source(reddit.api)
+    async with http_client() as client:
+        batch, state, wait = await source.poll(client, source.load(first.cursor))
+    assert wait == 42.0
+    assert len(batch.mentions) == 10
+    [gap] = state.gaps
+    assert gap.after == "t3_" + storm[-10]["data"]["id"]
+
+    ids, caught_up = await poll_until_caught_up(reddit.api, batch.cursor)
+
+    assert sorted([mention.native_id for mention in batch.mentions] + ids) == sorted(
+        child["data"]["name"] for child in storm
+    )
+    assert caught_up.gaps == []
+    gap_request = reddit.requests[3]  # the first request after the rate limit's reset: the gap, from its token
+    assert gap_request.get("after") == gap.after

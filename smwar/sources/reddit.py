@@ -3,7 +3,9 @@
 Each poll asks for the newest matches (`sort=new`) and pages back until it reaches posts
 created a little before the newest one already seen: search indexes with a delay, so a post
 can turn up after a newer one. The fullnames seen in that window travel in the cursor, so
-nothing arrives twice.
+nothing arrives twice. When more posts are new than a poll's pages hold (or the rate limit runs
+out first), the cursor keeps the stretch left unread as a gap, with the `after` token to go on
+from, and the next polls read it first.
 
 Reddit tells how much of its rate limit is left (`X-Ratelimit-Remaining`, `-Reset` in seconds):
 a 429 without `Retry-After` waits for the reset, and a poll that used the last request waits
@@ -16,6 +18,7 @@ import hashlib
 import json
 import math
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Literal
 
 import httpx
@@ -23,7 +26,7 @@ from pydantic import Field
 
 from smwar.model import Mention
 from smwar.sources.base import Batch, Poller, SourceError, check, read_items
-from smwar.sources.recent import LOOKBACK, RecentCursor, is_number
+from smwar.sources.recent import Pages, Read, RecentCursor, Stop, is_number
 from smwar.sources.settings import SourceSettings
 
 NETWORK = "reddit"
@@ -49,43 +52,53 @@ class RedditSource(Poller[RecentCursor]):
         return RecentCursor.load(cursor)
 
     async def poll(self, client: httpx.AsyncClient, state: RecentCursor) -> tuple[Batch, RecentCursor, float]:
-        """One search (several pages if that many posts are new): the batch, the state after it,
-        and how long Reddit's rate limit asks to wait before the next request (0: no need)."""
+        """One search (several pages if that many posts are new, and first a stretch left unread by
+        an earlier poll, if any): the batch, the state after it, and how long Reddit's rate limit
+        asks to wait before the next request (0: no need)."""
+        children, ended, wait = await state.read(MAX_PAGES, partial(self._read, client))
+        fresh: list[bytes] = []
+        arrived: dict[str, float | None] = {}
+        for child in children:
+            key, created = _identify(child)
+            if state.known(key) or key in arrived:
+                continue
+            arrived[key] = created
+            fresh.append(json.dumps(child, ensure_ascii=False).encode())
+        mentions, quarantined = read_items(fresh, child_mention)
+        mentions.sort(key=lambda mention: mention.posted_at)
+        new_state = state.advanced(arrived, ended)
+        return Batch(mentions, quarantined, new_state.dump() if new_state != state else None), new_state, wait
+
+    async def _read(self, client: httpx.AsyncClient, read: Read, pages: int) -> Pages:
+        """The posts from just after `read.after` (or the newest) back to `read.floor`, in at most
+        `pages` pages; it stops early when the rate limit is used up."""
         url = f"{self.settings.api.rstrip('/')}/search.json"
         params: dict[str, str | int] = {"q": self.settings.query, "sort": "new", "limit": PAGE_SIZE, "raw_json": 1}
-        since = state.newest - LOOKBACK if state.newest is not None else None
+        if read.after is not None:
+            params["after"] = read.after
+        pages = pages if read.floor is not None else 1  # the first time: the latest page
         children: list[object] = []
-        wait = 0.0
-        for _ in range(MAX_PAGES if since is not None else 1):  # the first time: the latest page
+        number, wait, after = 0, 0.0, None
+        while number < pages:
+            number += 1
             response = _check(await client.get(url, params=params))
             answer = response.json()
             listing = answer.get("data") if isinstance(answer, dict) else None
             page = listing.get("children") if isinstance(listing, dict) else None
             if not isinstance(listing, dict) or not isinstance(page, list):
                 raise SourceError(f"{response.url.host} answered without a listing")
-            children.extend(page)
+            times = [created for _, created in map(_identify, page) if created is not None]
+            children.extend(child for child in page if not _older(child, read.floor))
             wait = _exhausted_wait(response.headers)
             after = listing.get("after")
-            times = [created for _, created in map(_identify, page) if created is not None]
-            reached = since is None or any(created < since for created in times)  # nothing older is new
-            if reached or wait or not isinstance(after, str) or not after or len(page) < PAGE_SIZE:
+            reached = read.floor is None or any(created < read.floor for created in times)  # nothing older is new
+            if reached or not isinstance(after, str) or not after or len(page) < PAGE_SIZE:
+                return Pages(children, None, number, wait)
+            if wait:
                 break
             params = params | {"after": after, "count": len(children)}
-
-        fresh: list[bytes] = []
-        arrived: dict[str, float | None] = {}
-        for child in children:
-            key, created = _identify(child)
-            if key in state.seen or key in arrived:
-                continue
-            if since is not None and created is not None and created < since:
-                continue  # older than the window: delivered before (or long before this source began)
-            arrived[key] = created
-            fresh.append(json.dumps(child, ensure_ascii=False).encode())
-        mentions, quarantined = read_items(fresh, child_mention)
-        mentions.sort(key=lambda mention: mention.posted_at)
-        new_state = state.advanced(arrived)
-        return Batch(mentions, quarantined, new_state.dump() if new_state != state else None), new_state, wait
+        oldest = min((created for _, created in map(_identify, children) if created is not None), default=None)
+        return Pages(children, Stop(oldest, after), number, wait)
 
 
 def child_mention(child: dict[str, Any]) -> Mention | None:
@@ -152,6 +165,12 @@ def _identify(child: object) -> tuple[str, float | None]:
         return name, float(created) if is_number(created) else None
     raw = json.dumps(child, sort_keys=True, default=str).encode()
     return "sha:" + hashlib.blake2b(raw, digest_size=8).hexdigest(), None
+
+
+def _older(child: object, floor: float | None) -> bool:
+    """Whether `child` was created before `floor`: delivered before (or long before this source began)."""
+    created = _identify(child)[1]
+    return floor is not None and created is not None and created < floor
 
 
 def _header_seconds(headers: httpx.Headers, name: str) -> float | None:

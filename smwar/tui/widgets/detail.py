@@ -31,11 +31,21 @@ def describe(item: JournaledMention, runbooks: RunbookSet) -> list[Text]:
     head = Text()
     head.append(f"{local_time(mention.posted_at)}  {mention.network}  ", style="bold")
     head.append_text(plain(mention.author, "bold"))
+    if mention.author_name:
+        head.append(" (")
+        head.append_text(plain(mention.author_name))
+        head.append(")")
     if mention.followers is not None:
         head.append(f"  {mention.followers:,} followers")
     for tag in item.author_tags:
         head.append(f"  [{tag}]", style="reverse")
-    parts = [head, plain(mention.text, keep_newlines=True)]
+    parts = [head]
+    for relation, target in (("replies to", mention.reply_to), ("quotes", mention.quote_of)):
+        if target:
+            line = Text(f"{relation} ", style="italic")
+            line.append_text(plain(target))
+            parts.append(line)
+    parts.append(plain(mention.text, keep_newlines=True))
     if mention.url:
         parts.append(plain(mention.url, "underline"))
     if not item.matches:
