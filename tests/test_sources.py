@@ -24,6 +24,7 @@ from smwar.sources.base import Batch
 from smwar.sources.jsonl import JsonlSettings, JsonlSource
 from smwar.sources.runner import SourceRunner
 from smwar.sources.webhook import SIGNATURE_HEADER, WebhookSettings, WebhookSource, sign
+from smwar.tui.widgets.sources import sources_text
 from tests.local_http import Collected, until
 
 from .conftest import T0
@@ -75,7 +76,8 @@ async def test_the_webhook_takes_signed_mentions_and_refuses_the_rest(tmp_path: 
     settings = WebhookSettings(id="hook", kind="webhook", port=free_port(), max_bytes=2_000)
     source = WebhookSource(settings, SECRET)
     collected = Collected()
-    task = asyncio.create_task(SourceRunner(source, None, collected).run_forever())
+    runner = SourceRunner(source, None, collected)
+    task = asyncio.create_task(runner.run_forever())
     await until(lambda: source.port is not None)
     url = f"http://127.0.0.1:{source.port}/mentions"
     good = json.dumps([{"text": "AquaPro ausgelaufen", "author": "@a@b.c"}, {"text": "second", "id": 7}]).encode()
@@ -100,6 +102,7 @@ async def test_the_webhook_takes_signed_mentions_and_refuses_the_rest(tmp_path: 
     [(raw, why)] = collected.quarantined
     assert raw == b"<html>not json</html>" and why.startswith("Expecting value")
     assert source.refused == 3
+    assert sources_text([runner.health()]).plain.strip().endswith("(1 unreadable) (3 refused)")
 
 
 async def test_a_source_that_cannot_start_backs_off_and_comes_back(tmp_path: Path) -> None:

@@ -38,6 +38,7 @@ class Health:
     mentions: int = 0
     quarantined: int = 0
     per_minute: float = 0.0
+    refused: int = 0  # requests a push source turned away (unsigned, too large)
 
 
 class SourceRunner:
@@ -81,6 +82,7 @@ class SourceRunner:
             self._mentions,
             self.quarantined,
             recent / (RATE_WINDOW / 60),
+            getattr(self.source, "refused", 0),
         )
 
     def pause(self) -> None:

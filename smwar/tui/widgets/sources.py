@@ -25,5 +25,7 @@ def sources_text(health: list[Health]) -> Text:
             part += f": {item.reason}"
         if item.quarantined:
             part += f" ({item.quarantined} unreadable)"
+        if item.refused:
+            part += f" ({item.refused} refused)"
         line.append(printable(part) + " ", style=STYLES.get(item.state, ""))
     return line
