@@ -555,3 +555,102 @@ def test_settings_refuse_a_source_that_follows_nothing() -> None:
         BlueskySettings(id="bsky", kind="bluesky")
     with pytest.raises(ValueError, match="ws://"):
         BlueskySettings(id="bsky", kind="bluesky", search=["x"], jetstream_url="https://example.org")
+
+
+# -- search: more new posts than one poll reads ------------------------------------------------------
+
+
+def search_entry(batch: Batch) -> dict[str, Any]:
+    entry: dict[str, Any] = json.loads(batch.cursor or "")["search"]["AquaPro"]
+    return entry
+
+
+def search_pages(api: Api) -> int:
+    return sum(1 for _, path, _, _ in api.requests if path.endswith("searchPosts"))
+
+
+async def test_a_flood_of_posts_is_read_over_later_polls_each_post_once(api: Api) -> None:
+    api.add(*(post_view(n, f"AquaPro {n}") for n in range(2)))
+    first = await first_batch(BlueskySource(search_settings(api)))
+    delivered = [m.native_id for m in first.mentions]
+
+    # 150 new posts: far more than 20 pages of 3. Some share one indexedAt across a page boundary.
+    flood = [post_view(n, f"AquaPro {n}") for n in range(10, 160)]
+    for post in flood[85:95]:
+        post["indexedAt"] = flood[85]["indexedAt"]
+    api.add(*flood)
+    cursor = first.cursor
+    gaps_seen: list[int] = []
+    later = 1000
+    for poll in range(12):
+        if poll < 3:  # more posts keep coming while the gap is read: the page cursors shift
+            api.add(*(post_view(later + k, f"AquaPro {later + k}") for k in range(4)))
+            later += 4
+        before = search_pages(api)
+        batch = await first_batch(BlueskySource(search_settings(api)), cursor)  # a new source: a restart
+        assert search_pages(api) - before <= 20, "a poll reads at most 20 pages per term"
+        delivered += [m.native_id for m in batch.mentions]
+        cursor = batch.cursor
+        gaps_seen.append(len(search_entry(batch).get("gaps", [])))
+        if poll > 3 and not gaps_seen[-1]:
+            break
+
+    everything = [post["uri"] for post in api.posts]
+    assert sorted(delivered) == sorted(everything), "every post, each once"
+    assert gaps_seen[0] == 1 and gaps_seen[-1] == 0, f"a gap opens, then closes: {gaps_seen}"
+    assert search_entry(batch)["uri"] == api.posts[0]["uri"]
+    assert set(search_entry(batch)) == {"at", "uri"}, "without gaps the cursor is as it always was"
+
+    again = await first_batch(BlueskySource(search_settings(api)), cursor)
+    assert again.mentions == [] and again.cursor == cursor, "nothing new: nothing twice"
+
+
+async def test_a_cursor_saved_inside_a_gap_resumes_after_a_restart(api: Api) -> None:
+    api.add(post_view(0, "AquaPro 0"))
+    first = await first_batch(BlueskySource(search_settings(api)))
+    api.add(*(post_view(n, f"AquaPro {n}") for n in range(1, 101)))
+    second = await first_batch(BlueskySource(search_settings(api)), first.cursor)
+    assert [m.text for m in second.mentions] == [f"AquaPro {n}" for n in range(41, 101)], "20 pages of the newest"
+
+    [gap] = search_entry(second)["gaps"]
+    assert gap["cursor"] == "60" and gap["floor"]["uri"] == api.posts[-1]["uri"]
+    assert gap["top"]["uri"] == post_view(41, "")["uri"] and gap["seen"] == [gap["top"]["uri"]]
+    stored = json.dumps(json.loads(second.cursor or ""), indent=2)  # as a store might keep it
+
+    pages_before = search_pages(api)
+    third = await first_batch(BlueskySource(search_settings(api)), stored)
+    queries = [q for _, path, q, _ in api.requests[pages_before:] if path.endswith("searchPosts")]
+    assert [q.get("cursor") for q in queries][:2] == [None, ["60"]], "the newest first, then on from the gap's cursor"
+    assert [m.text for m in third.mentions] == [f"AquaPro {n}" for n in range(1, 41)], "the middle, oldest first"
+    assert "gaps" not in search_entry(third)
+
+
+async def test_gaps_are_bounded_and_the_newest_read_keeps_pages(api: Api) -> None:
+    api.add(post_view(0, "AquaPro 0"))
+    cursor = (await first_batch(BlueskySource(search_settings(api)))).cursor
+    number, delivered, most = 1, [api.posts[0]["uri"]], 0
+    for _ in range(24):  # each poll, more than even 20 pages hold
+        api.add(*(post_view(n, f"AquaPro {n}") for n in range(number, number + 70)))
+        number += 70
+        before = search_pages(api)
+        batch = await first_batch(BlueskySource(search_settings(api)), cursor)
+        assert search_pages(api) - before <= 20
+        ids = [m.native_id for m in batch.mentions]
+        assert api.posts[0]["uri"] in ids, "the newest posts are always read"
+        delivered += ids
+        cursor = batch.cursor
+        most = max(most, len(search_entry(batch)["gaps"]))
+    assert most == 20, "the gaps pile up to their bound, no further"
+    assert len(delivered) == len(set(delivered)), "nothing twice, even when something had to be given up"
+
+
+async def test_an_old_cursor_loads_and_comes_back_in_the_same_form(api: Api) -> None:
+    api.add(*(post_view(n, f"AquaPro {n}") for n in range(4)))
+    old = {"v": 1, "search": {"AquaPro": {"at": api.posts[2]["indexedAt"], "uri": api.posts[2]["uri"]}}, "time_us": 5}
+    batch = await first_batch(BlueskySource(search_settings(api)), json.dumps(old))
+    assert [m.text for m in batch.mentions] == ["AquaPro 2", "AquaPro 3"]
+    assert json.loads(batch.cursor or "") == {
+        "v": 1,
+        "search": {"AquaPro": {"at": api.posts[0]["indexedAt"], "uri": api.posts[0]["uri"]}},
+        "time_us": 5,
+    }

@@ -17,6 +17,19 @@ The cursor is a small JSON object::
 
     {"v": 1, "search": {"<term>": {"at": "<newest indexedAt>", "uri": "<its at-uri>"}}, "time_us": 1783175888400999}
 
+A poll reads at most `SEARCH_MAX_PAGES` pages per term. When more posts arrived since the last
+poll than that, it stops short of the posts seen before, and the unread stretch in between is
+kept as a gap in the term's entry (the key is absent when there are none)::
+
+    "gaps": [{"cursor": "<searchPosts cursor to read on from>", "floor": {"at": ..., "uri": ...},
+              "top": {"at": ..., "uri": ...}, "seen": ["<at-uri>", ...]}, ...]
+
+oldest first: from `cursor` down to `floor` (the newest post before the stretch), where `top` is
+the oldest post read in it so far and `seen` the posts of `top`'s time handed over already (a
+cursor that has shifted since then gives some again). Later polls read the gaps, oldest first,
+with what the newest posts leave of their pages (at least half), until they are closed; beyond
+`MAX_GAPS` the oldest is given up.
+
 `time_us` is the newest Jetstream event seen. Jetstream's events do not arrive strictly in
 time order, so a reconnect asks for `JETSTREAM_REWIND_US` before it; the posts seen again are
 recognised by their at-uri and not handed over twice (after a restart of the program the
@@ -34,7 +47,7 @@ from collections import OrderedDict
 from collections.abc import AsyncGenerator, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -53,6 +66,7 @@ from smwar.sources.base import (
     read_items,
     retry_after_seconds,
 )
+from smwar.sources.recent import MAX_GAPS
 from smwar.sources.settings import SourceSettings
 
 NETWORK = "bluesky"
@@ -120,12 +134,40 @@ class _Newest:
     uri: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Gap:
+    """Posts of a term not read yet: from the search's page `cursor` back to `floor` (exclusive);
+    `top` is the oldest post read within it so far (None: none yet), `seen` the at-uris of posts
+    as old as `top` handed over already."""
+
+    cursor: str
+    floor: _Newest
+    top: _Newest | None = None
+    seen: tuple[str, ...] = ()
+
+    @classmethod
+    def load(cls, data: object) -> _Gap | None:
+        if not isinstance(data, dict) or not isinstance(cursor := data.get("cursor"), str) or not cursor:
+            return None
+        floor = _newest_from(data.get("floor"))
+        if floor is None:
+            return None
+        seen = data.get("seen")
+        uris = tuple(uri for uri in seen if isinstance(uri, str)) if isinstance(seen, list) else ()
+        return cls(cursor, floor, _newest_from(data.get("top")), uris[:SEARCH_PAGE_SIZE])
+
+    def dump(self) -> dict[str, Any]:
+        top = {"top": _newest_dump(self.top)} if self.top is not None else {}
+        return {"cursor": self.cursor, "floor": _newest_dump(self.floor), **top, "seen": list(self.seen)}
+
+
 @dataclass(slots=True)
 class _Position:
     """Where a run stands; `dump()` is the source's cursor."""
 
     search: dict[str, _Newest] = field(default_factory=dict)
     time_us: int | None = None
+    gaps: dict[str, list[_Gap]] = field(default_factory=dict)  # per term, oldest first; no empty lists
 
     @classmethod
     def load(cls, cursor: str | None, terms: list[str]) -> _Position:
@@ -145,19 +187,47 @@ class _Position:
         if isinstance(searches, dict):
             for term in terms:
                 entry = searches.get(term)
-                if isinstance(entry, dict) and isinstance(entry.get("uri"), str):
-                    at = _parse_time(entry.get("at"))
-                    if at is not None:
-                        position.search[term] = _Newest(at, entry["at"], entry["uri"])
+                newest = _newest_from(entry)
+                if newest is None or not isinstance(entry, dict):
+                    continue
+                position.search[term] = newest
+                stored = entry.get("gaps")
+                gaps = [gap for gap in map(_Gap.load, stored if isinstance(stored, list) else []) if gap is not None]
+                if gaps:
+                    position.gaps[term] = gaps[-MAX_GAPS:]
         return position
 
     def dump(self) -> str:
         data: dict[str, Any] = {"v": 1}
         if self.search:
-            data["search"] = {term: {"at": n.at_text, "uri": n.uri} for term, n in self.search.items()}
+            data["search"] = {term: self._entry(term, newest) for term, newest in self.search.items()}
         if self.time_us is not None:
             data["time_us"] = self.time_us
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+    def _entry(self, term: str, newest: _Newest) -> dict[str, Any]:
+        gaps = self.gaps.get(term)
+        return {**_newest_dump(newest), **({"gaps": [gap.dump() for gap in gaps]} if gaps else {})}
+
+
+def _newest_from(entry: object) -> _Newest | None:
+    if not isinstance(entry, dict) or not isinstance(entry.get("uri"), str):
+        return None
+    at = _parse_time(entry.get("at"))
+    return _Newest(at, entry["at"], entry["uri"]) if at is not None else None
+
+
+def _newest_dump(newest: _Newest) -> dict[str, str]:
+    return {"at": newest.at_text, "uri": newest.uri}
+
+
+class _Read(NamedTuple):
+    """What one read of the search brought: its posts (newest first), the pages it used, and, when it
+    stopped before reaching its floor, the page cursor to read on from (None: it got there)."""
+
+    posts: list[object]
+    used: int
+    next_cursor: str | None
 
 
 @dataclass(slots=True)
@@ -241,45 +311,92 @@ class BlueskySource:
     async def _poll_search(self, client: httpx.AsyncClient, position: _Position, emit: Callable[[Batch], None]) -> None:
         while True:
             for term in self.settings.search:
-                mentions, quarantined, newest = await self._search(client, term, position.search.get(term))
-                if newest is not None:
-                    position.search[term] = newest
+                mentions, quarantined = await self._search(client, term, position)
                 emit(Batch(mentions, quarantined, position.dump()))  # no await in between: cursors keep order
             await asyncio.sleep(self.settings.poll_seconds)
 
     async def _search(
-        self, client: httpx.AsyncClient, term: str, known: _Newest | None
-    ) -> tuple[list[Mention], list[tuple[bytes, str]], _Newest | None]:
-        """The posts for `term` newer than `known`, oldest first; the first poll of a term takes
-        one page of the newest."""
-        found: list[object] = []
+        self, client: httpx.AsyncClient, term: str, position: _Position
+    ) -> tuple[list[Mention], list[tuple[bytes, str]]]:
+        """The posts for `term` newer than the newest seen, and those of its gaps that pages are
+        left for, oldest first; `position` moves on past them. The first poll of a term takes one
+        page of the newest."""
+        known = position.search.get(term)
+        gaps = list(position.gaps.get(term, ()))
+        budget = SEARCH_MAX_PAGES - (SEARCH_MAX_PAGES // 2 if gaps else 0)  # gaps get at least half
+        top = await self._read_search(client, term, None, known, None, (), budget if known is not None else 1)
+        pages = SEARCH_MAX_PAGES - top.used
+        filled: list[object] = []
+        kept: list[_Gap] = []
+        for gap in gaps:  # the oldest first, while pages are left
+            if pages < 1:
+                kept.append(gap)
+                continue
+            read = await self._read_search(client, term, gap.cursor, gap.floor, gap.top, gap.seen, pages)
+            pages -= read.used
+            filled.extend(reversed(read.posts))
+            if read.next_cursor is not None:
+                kept.append(_moved(gap, read.posts, read.next_cursor))
         newest = known
-        page_cursor: str | None = None
-        for _ in range(SEARCH_MAX_PAGES):
+        for post in top.posts:
+            key = _sort_key(post)
+            if key is not None and (newest is None or key.at > newest.at):
+                newest = key
+        if known is not None and top.next_cursor is not None:  # stopped before the posts seen before
+            kept.append(_moved(_Gap(top.next_cursor, known), top.posts, top.next_cursor))
+        if newest is not None:
+            position.search[term] = newest
+        if kept:
+            position.gaps[term] = kept[-MAX_GAPS:]
+        else:
+            position.gaps.pop(term, None)
+        found = [*filled, *reversed(top.posts)]  # oldest first, as they happened
+        raw = [json.dumps(post, ensure_ascii=False).encode() for post in found]
+        return read_items(raw, _mention_from_post_view)
+
+    async def _read_search(
+        self,
+        client: httpx.AsyncClient,
+        term: str,
+        page_cursor: str | None,
+        floor: _Newest | None,
+        top: _Newest | None,
+        seen: tuple[str, ...],
+        pages: int,
+    ) -> _Read:
+        """The posts for `term` from `page_cursor` (None: the newest) back to `floor` (None: this
+        page only), in at most `pages` pages. Posts newer than `top`, or of its time and in `seen`,
+        were read before (a page cursor that has shifted since gives them again) and are left out."""
+        found: list[object] = []
+        seen_here = set(seen)
+        used = 0
+        while used < pages:
             params = {"q": term, "sort": "latest", "limit": str(SEARCH_PAGE_SIZE)}
             if page_cursor:
                 params["cursor"] = page_cursor
             answer = await self._xrpc_get(client, "app.bsky.feed.searchPosts", params)
+            used += 1
             posts = answer.get("posts")
             if not isinstance(posts, list):
                 raise SourceError("searchPosts answered without a list of posts")
-            reached_known = False
+            reached_floor = False
             for post in posts:
                 key = _sort_key(post)
-                if known is not None and key is not None and (key.uri == known.uri or key.at < known.at):
-                    reached_known = True  # seen before; the rest of this page may still be new
+                if floor is not None and key is not None and (key.uri == floor.uri or key.at < floor.at):
+                    reached_floor = True  # seen before; the rest of this page may still be new
                     continue
+                if top is not None:  # within a gap
+                    uri = post.get("uri") if isinstance(post, dict) else None
+                    if (key is not None and key.at > top.at) or (isinstance(uri, str) and uri in seen_here):
+                        continue
+                    if isinstance(uri, str):
+                        seen_here.add(uri)
                 found.append(post)
-                if key is not None and (newest is None or key.at > newest.at):
-                    newest = key
             next_cursor = answer.get("cursor")
-            if known is None or reached_known or not posts or not isinstance(next_cursor, str) or not next_cursor:
-                break
+            if floor is None or reached_floor or not posts or not isinstance(next_cursor, str) or not next_cursor:
+                return _Read(found, used, None)
             page_cursor = next_cursor
-        found.reverse()  # oldest first, as they happened
-        raw = [json.dumps(post, ensure_ascii=False).encode() for post in found]
-        mentions, quarantined = read_items(raw, _mention_from_post_view)
-        return mentions, quarantined, newest
+        return _Read(found, used, page_cursor)
 
     async def _xrpc_get(self, client: httpx.AsyncClient, method: str, params: dict[str, str]) -> dict[str, Any]:
         if not self.logs_in:
@@ -538,6 +655,18 @@ def _sort_key(post: object) -> _Newest | None:
         return None
     at = _parse_time(post.get("indexedAt"))
     return _Newest(at, post["indexedAt"], post["uri"]) if at is not None else None
+
+
+def _moved(gap: _Gap, posts: list[object], page_cursor: str) -> _Gap:
+    """`gap` after `posts` (newest first) were read from it and the search goes on at `page_cursor`."""
+    keys = [key for post in posts if (key := _sort_key(post)) is not None]
+    if not keys:
+        return _Gap(page_cursor, gap.floor, gap.top, gap.seen)
+    oldest = min(keys, key=lambda key: key.at)
+    same = [key.uri for key in keys if key.at == oldest.at]
+    if gap.top is not None and gap.top.at == oldest.at:
+        same = [*gap.seen, *same]
+    return _Gap(page_cursor, gap.floor, oldest, tuple(dict.fromkeys(same))[-SEARCH_PAGE_SIZE:])
 
 
 # -- HTTP and websocket details ---------------------------------------------------------------
