@@ -42,8 +42,25 @@ class Inject(Strict):
     url: str | None = None
 
 
+class ExpectedIncident(Strict):
+    """A scenario the trainee should open, and by when (counted from the drill's start)."""
+
+    scenario: Identifier
+    open_by: Offset
+
+
+class Expected(Strict):
+    """The response a drill expects, against which a run is scored."""
+
+    incident: list[ExpectedIncident] = []
+    not_opened: list[Identifier] = []  # scenarios that must not become incidents (look-alikes)
+    answer: list[str] = []  # authors who must be answered (a VIP, a journalist)
+    leave_alone: list[str] = []  # authors who must not be answered (known troublemakers)
+
+
 class DrillScript(Strict):
     drill: DrillInfo
+    expected: Expected = Expected()
     inject: list[Inject] = Field(min_length=1)
 
     @property
