@@ -41,7 +41,7 @@ def test_the_player_hands_out_injects_when_due_and_resumes_after_the_played_ones
     first = player.due(T0 + timedelta(minutes=5))
     assert first and all(m.posted_at <= T0 + timedelta(minutes=5) for m in first)
     assert player.due(T0 + timedelta(minutes=5)) == []
-    resumed = DrillPlayer(script, T0, played=len(first))
+    resumed = DrillPlayer(script, T0, played=[script.index_of(m.native_id) for m in first])
     assert resumed.due(T0 + timedelta(minutes=5)) == []
     assert resumed.remaining == player.remaining
 

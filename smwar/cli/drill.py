@@ -12,7 +12,7 @@ from smwar.cli.common import reports_errors, runbook_path
 from smwar.clock import DrillClock, check_speed
 from smwar.config import load_config
 from smwar.drills.script import find_drill
-from smwar.engine.drill import drill_session, open_drill_run
+from smwar.engine.drill import PastRun, drill_session, open_drill_run
 from smwar.errors import SmwarError
 
 
@@ -84,3 +84,65 @@ def generate(scenario_id: str, seed: int, minutes: int, output: Path | None, run
         return
     output.write_text(text, encoding="utf-8")
     click.echo(f"wrote {output}; play it with: smwar drill {output}")
+
+
+@drill.command("debrief")
+@click.argument("run", required=False)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the Markdown here (default: print it).",
+)
+@click.option(
+    "--script",
+    "script_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The drill script, if it moved since the run.",
+)
+@click.option("--runbooks", "runbooks_path", type=click.Path(path_type=Path), help="Runbook set the run was played on.")
+@reports_errors
+def debrief(run: str | None, output: Path | None, script_path: Path | None, runbooks_path: Path | None) -> None:
+    """Score RUN (a run's name from `smwar drill history`, or its journal file; default: the
+    latest run) against the response its drill expects, as a Markdown debrief."""
+    from smwar.drills.debrief import to_markdown
+    from smwar.engine.drill import find_run, read_run
+    from smwar.runbooks.loader import load_runbook_set
+
+    runbooks = load_runbook_set(runbook_path(runbooks_path))
+    text = to_markdown(read_run(find_run(run), runbooks, script_path))
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {output}")
+
+
+@drill.command("history")
+@click.option("--drill", "drill_id", help="Only the runs of this drill.")
+@click.option("--operator", help="Only the runs this person played.")
+@reports_errors
+def history(drill_id: str | None, operator: str | None) -> None:
+    """Past drill runs per drill and operator, with their scores, oldest first."""
+    from smwar.engine.drill import history as past_runs
+
+    runs = [
+        run
+        for run in past_runs()
+        if (drill_id is None or run.drill_id == drill_id) and (operator is None or operator in run.operators)
+    ]
+    if not runs:
+        click.echo("No drill runs yet." if drill_id is None and operator is None else "No runs match.")
+        click.echo("Play one with: smwar drill")
+        return
+    groups: dict[tuple[str, str], list[PastRun]] = {}
+    for run in runs:
+        groups.setdefault((run.drill_id, ", ".join(run.operators) or "(nobody acted)"), []).append(run)
+    for (drill_name, people), played in sorted(groups.items()):
+        scores = [run.total for run in played if run.total is not None]
+        trend = f"  {scores[0]} → {scores[-1]}" if len(scores) > 1 else ""
+        click.echo(f"{drill_name} · {people}{trend}")
+        for run in played:
+            score = f"{run.total:>3}/100" if run.total is not None else "not ended"
+            parts = " ".join(f"{key} {round(100 * value)}%" for key, value in run.parts.items())
+            click.echo(f"  {run.started:%Y-%m-%d %H:%M}  {score:>9}  {run.run}  {parts}")

@@ -42,6 +42,24 @@ class Inject(Strict):
     url: str | None = None
 
 
+class Message(Strict):
+    """A trainer's message shown to the trainee `at` after the start."""
+
+    at: Offset
+    text: str = Field(min_length=1)
+
+
+class Outage(Strict):
+    """A network goes dark: its posts from `at` on arrive only when it is back, `lasts` later."""
+
+    at: Offset
+    network: str = Field(pattern="^(" + "|".join(NETWORKS) + ")$")
+    lasts: Offset
+
+    def covers(self, network: str, offset: timedelta) -> bool:
+        return network == self.network and self.at <= offset < self.at + self.lasts
+
+
 class ExpectedIncident(Strict):
     """A scenario the trainee should open, and by when (counted from the drill's start)."""
 
@@ -61,11 +79,28 @@ class Expected(Strict):
 class DrillScript(Strict):
     drill: DrillInfo
     expected: Expected = Expected()
+    message: list[Message] = []
+    outage: list[Outage] = []
     inject: list[Inject] = Field(min_length=1)
 
     @property
     def length(self) -> timedelta:
-        return max(inject.at for inject in self.inject)
+        return max(
+            [inject.at for inject in self.inject]
+            + [message.at for message in self.message]
+            + [outage.at + outage.lasts for outage in self.outage]
+        )
+
+    def back_online(self, network: str, offset: timedelta) -> timedelta:
+        """When a post of `network` made at `offset` gets through (later during an outage)."""
+        for outage in self.outage:
+            if outage.covers(network, offset):
+                return outage.at + outage.lasts
+        return offset
+
+    def index_of(self, native_id: str) -> int:
+        """Which inject a mention was made from (its native id carries the index)."""
+        return int(native_id.rsplit("-", 1)[1])
 
     def mention(self, index: int, start: datetime) -> Mention:
         inject = self.inject[index]

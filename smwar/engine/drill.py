@@ -7,16 +7,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from smwar.clock import Clock, from_iso, to_iso
+from smwar.clock import Clock, ManualClock, from_iso, to_iso
+from smwar.drills.debrief import Debrief
 from smwar.drills.player import DrillPlayer
+from smwar.drills.score import Reply, RunRecord, score
 from smwar.drills.script import DrillScript, load_drill
 from smwar.engine.session import Intake, Session
-from smwar.errors import SmwarError
+from smwar.errors import InputErrors, SmwarError
 from smwar.journal.store import Journal
+from smwar.model import SYSTEM_ACTOR, Event
 from smwar.paths import drill_runs_dir
 from smwar.runbooks.definitions import RunbookSet
 
 MODE_DRILL = "drill"
+ENDED = "drill.ended"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +86,10 @@ class DrillSource:
         self.player = player
 
     def due(self, now: datetime) -> Intake:
-        return Intake(mentions=self.player.due(now))
+        return Intake(mentions=self.player.due(now), messages=self.player.messages(now))
 
     def put_back(self, intake: Intake) -> None:
-        self.player.rewind(len(intake.mentions))
+        self.player.put_back(intake.mentions)
 
     @property
     def remaining(self) -> int:
@@ -93,5 +97,136 @@ class DrillSource:
 
 
 def drill_session(run: DrillRun, runbooks: RunbookSet, clock: Clock, operator: str) -> Session:
-    player = DrillPlayer(run.script, run.clock_start, played=run.journal.mention_count())
+    script = run.script
+    played = [script.index_of(native_id) for native_id in run.journal.native_ids()]
+    position = run.position if run.resumed else None
+    player = DrillPlayer(script, run.clock_start, played=played, position=position)
     return Session(run.journal, runbooks, clock, DrillSource(player), operator)
+
+
+# -- the end of a run, its score and debrief ----------------------------------------------
+
+
+def ended_at(journal: Journal) -> datetime | None:
+    """When the operator ended the run, if they did."""
+    return next((event.at for event in journal.events(kind=ENDED)), None)
+
+
+def debrief(session: Session, script: DrillScript, start: datetime, run: str) -> Debrief:
+    """Score the run in `session` as of its end, or as of now if it has not ended."""
+    end = ended_at(session.journal)
+    until = end or session.clock.now()
+    record = RunRecord(
+        start=start,
+        end=until,
+        incidents=session.incidents(),
+        metrics={incident.id: session.metrics(incident.id) for incident in session.incidents()},
+        replies=[Reply(str(event.payload["author"]), event.at) for event in session.replies()],
+    )
+    operators = sorted(
+        {event.actor for event in session.journal.events() if event.actor != SYSTEM_ACTOR and event.at <= until}
+    )
+    return Debrief(
+        title=script.drill.title,
+        drill_id=script.drill.id,
+        run=run,
+        start=start,
+        end=until,
+        ended=end is not None,
+        operators=operators,
+        incidents=record.incidents,
+        score=score(script.expected, session.runbooks, record),
+    )
+
+
+def end_drill(session: Session, script: DrillScript, start: datetime, run: str) -> Debrief:
+    """End the run (once: ending it again shows the same debrief) and journal its score."""
+    if ended_at(session.journal) is None:
+        result = debrief(session, script, start, run)
+        session.journal.append(Event(ENDED, session.clock.now(), session.operator, payload=result.score.summary()))
+    return debrief(session, script, start, run)
+
+
+class Idle:
+    """The source of a run that is only read: nothing more arrives."""
+
+    def due(self, now: datetime) -> Intake:
+        return Intake()
+
+    def put_back(self, intake: Intake) -> None:
+        raise AssertionError("an idle source hands nothing out")
+
+
+def read_run(path: Path, runbooks: RunbookSet, script_path: Path | None = None) -> Debrief:
+    """The debrief of the run journaled at `path`, against its own script (or `script_path`)."""
+    if not path.is_file():
+        raise SmwarError(f"{path}: no such drill run (list them with: smwar drill history)")
+    with Journal.open(path) as journal:
+        meta = journal.meta()
+        if meta.get("mode") != MODE_DRILL or "clock_start" not in meta:
+            raise SmwarError(f"{path} is not a drill journal")
+        script_file = script_path or Path(meta.get("drill_script", ""))
+        try:
+            script = load_drill(script_file)
+        except InputErrors as exc:
+            raise SmwarError(f"cannot read the drill script of this run ({exc}); pass it with --script") from None
+        start = from_iso(meta["clock_start"])
+        until = ended_at(journal) or journal.latest_time() or start
+        session = Session(journal, runbooks, ManualClock(until), Idle(), operator=SYSTEM_ACTOR)
+        return debrief(session, script, start, path.stem)
+
+
+def find_run(name: str | None) -> Path:
+    """A run journal by path or name (its file stem); the newest run when `name` is None."""
+    runs = sorted(drill_runs_dir().glob("*.sqlite"))
+    if name is None:
+        if not runs:
+            raise SmwarError("no drill has been played yet: start one with `smwar drill`")
+        return runs[-1]
+    candidate = Path(name).expanduser()
+    if candidate.is_file():
+        return candidate
+    for path in runs:
+        if path.stem == name:
+            return path
+    raise SmwarError(f"no drill run {name!r} (list them with: smwar drill history)")
+
+
+@dataclass(frozen=True, slots=True)
+class PastRun:
+    """One line of `smwar drill history`."""
+
+    run: str
+    started: datetime
+    drill_id: str
+    title: str
+    operators: tuple[str, ...]
+    total: int | None  # None: not ended yet
+    parts: dict[str, float]
+
+
+def history() -> list[PastRun]:
+    """Every drill run on this machine, oldest first, with the score journaled at its end."""
+    runs: list[PastRun] = []
+    for path in sorted(drill_runs_dir().glob("*.sqlite")):
+        with Journal.open(path) as journal:
+            meta = journal.meta()
+            if meta.get("mode") != MODE_DRILL or "clock_start" not in meta:
+                continue
+            ended = next(journal.events(kind=ENDED), None)
+            actors = {event.actor for event in journal.events() if event.actor != SYSTEM_ACTOR}
+        summary = ended.payload if ended is not None else {}
+        total = summary.get("total")
+        parts = summary.get("parts")
+        runs.append(
+            PastRun(
+                run=path.stem,
+                started=from_iso(meta["clock_start"]),
+                drill_id=meta.get("drill_id", "?"),
+                title=meta.get("drill_title", ""),
+                operators=tuple(sorted(actors)),
+                total=total if isinstance(total, int) else None,
+                parts={str(k): float(v) for k, v in parts.items()} if isinstance(parts, dict) else {},
+            )
+        )
+    return runs

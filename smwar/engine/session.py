@@ -34,17 +34,21 @@ from smwar.runbooks.definitions import VIP_TAG, RunbookSet, Scenario, Step, auth
 from smwar.runbooks.matcher import Matcher, RuleMatcher
 
 RATE_WINDOW = timedelta(minutes=10)
+REPLIED = "reply.recorded"
+TRAINER_MESSAGE = "drill.message"
 ACTIVE = (IncidentStatus.PROPOSED, IncidentStatus.OPEN)
 
 
 @dataclass(frozen=True, slots=True)
 class Intake:
     """What sources handed over since the last poll: mentions, where each source now stands
-    (committed with the mentions), and the items they could not read."""
+    (committed with the mentions), the items they could not read, and a drill's trainer
+    messages."""
 
     mentions: list[Mention] = field(default_factory=list)
     cursors: dict[str, str] = field(default_factory=dict)
     quarantined: list[Quarantined] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
 
 
 class MentionSource(Protocol):
@@ -69,6 +73,7 @@ class ScenarioStat:
 class Update:
     mentions: tuple[JournaledMention, ...] = ()
     proposals: tuple[Incident, ...] = ()
+    messages: tuple[str, ...] = ()
 
 
 class Session:
@@ -150,7 +155,7 @@ class Session:
             now = self.clock.now()
             intake = self.source.due(now)
             matcher, deescalation = self.matcher, self.runbooks.deescalation
-        if not (intake.mentions or intake.cursors or intake.quarantined):
+        if not (intake.mentions or intake.cursors or intake.quarantined or intake.messages):
             return Update()
         batch = [
             (
@@ -173,7 +178,9 @@ class Session:
                     proposal = self._observe(match.scenario_id, now, VIP_TAG in item.author_tags)
                     if proposal is not None:
                         proposals.append(proposal)
-            return Update(tuple(stored), tuple(proposals))
+            for message in intake.messages:
+                self.journal.append(Event(TRAINER_MESSAGE, now, SYSTEM_ACTOR, payload={"text": message}))
+            return Update(tuple(stored), tuple(proposals), tuple(intake.messages))
 
     def _observe(self, scenario_id: str, now: datetime, from_vip: bool) -> Incident | None:
         self._counts[scenario_id] = self._counts.get(scenario_id, 0) + 1
@@ -364,6 +371,29 @@ class Session:
     def events_of(self, incident_id: int) -> list[Event]:
         with self._lock:
             return list(self._events[incident_id])
+
+    def record_reply(self, item: JournaledMention, text: str, *, simulated: bool) -> Event:
+        """Journal a reply to a mention: simulated in a drill, else copied out to be posted by hand."""
+        body = chain.text(text, "write the reply")
+        with self._lock:
+            return self.journal.append(
+                Event(
+                    REPLIED,
+                    self.clock.now(),
+                    self.operator,
+                    payload={
+                        "mention_id": item.id,
+                        "network": item.mention.network,
+                        "author": item.mention.author,
+                        "text": body,
+                        "simulated": simulated,
+                    },
+                )
+            )
+
+    def replies(self) -> list[Event]:
+        with self._lock:
+            return list(self.journal.events(kind=REPLIED))
 
     def record(self, kind: str, **payload: object) -> None:
         """Journal an operator action that belongs to no incident (pausing a drill, say)."""

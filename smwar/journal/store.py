@@ -162,6 +162,11 @@ class Journal:
         with self._lock:
             return int(self._db.execute("SELECT COUNT(*) FROM mentions").fetchone()[0])
 
+    def native_ids(self) -> list[str]:
+        """The native ids of every journaled mention (a drill's tell which injects it played)."""
+        with self._lock:
+            return [row[0] for row in self._db.execute("SELECT native_id FROM mentions")]
+
     def match_counts(self) -> dict[str, int]:
         with self._lock:
             rows = self._db.execute("SELECT scenario_id, COUNT(*) FROM matches GROUP BY scenario_id").fetchall()
@@ -242,12 +247,16 @@ class Journal:
             )
             return [self._insert_event(replace(event, incident_id=incident_id)) for event in events]
 
-    def events(self, incident_id: int | None = None) -> Iterator[Event]:
-        sql = "SELECT * FROM events"
+    def events(self, incident_id: int | None = None, kind: str | None = None) -> Iterator[Event]:
+        where: list[str] = []
         params: list[Any] = []
         if incident_id is not None:
-            sql += " WHERE incident_id = ?"
+            where.append("incident_id = ?")
             params.append(incident_id)
+        if kind is not None:
+            where.append("kind = ?")
+            params.append(kind)
+        sql = "SELECT * FROM events" + (" WHERE " + " AND ".join(where) if where else "")
         with self._lock:
             rows = list(self._db.query(sql + " ORDER BY id", params))
         for row in rows:

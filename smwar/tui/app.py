@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
@@ -17,16 +18,21 @@ from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState
 
 from smwar.clock import MAX_SPEED, MIN_SPEED, DrillClock
-from smwar.engine.drill import DrillRun
+from smwar.drills.debrief import to_markdown
+from smwar.drills.script import DrillScript
+from smwar.engine.drill import DrillRun, DrillSource, end_drill
 from smwar.engine.live import LiveFeed
 from smwar.engine.notifications import notify_step
-from smwar.engine.session import Session, Update
+from smwar.engine.session import TRAINER_MESSAGE, Session, Update
 from smwar.errors import InputError, InputErrors, SmwarError
 from smwar.incidents.chain import MISSED, check_actionable, concerns, find_step, missing_gates, severity
 from smwar.model import Delivery, Incident, IncidentStatus
+from smwar.plaintext import printable
+from smwar.runbooks.definitions import TROUBLEMAKER_TAG
 from smwar.runbooks.watch import RunbookWatch
 from smwar.timespan import format_offset
 from smwar.tui.acting import ask, attempt
+from smwar.tui.screens.debrief import DebriefScreen
 from smwar.tui.screens.incident import IncidentScreen
 from smwar.tui.screens.prompt import ChoicePrompt, TextPrompt
 from smwar.tui.widgets.board import ScenarioBoard
@@ -48,10 +54,20 @@ class DrillInfo:
     start: datetime
     length: timedelta
     resumed: bool
+    script: DrillScript
+    debrief_path: Path  # where ending the drill writes its Markdown debrief
 
     @classmethod
     def of(cls, run: DrillRun) -> DrillInfo:
-        return cls(run.script.drill.title, run.name, run.clock_start, run.script.length, run.resumed)
+        return cls(
+            run.script.drill.title,
+            run.name,
+            run.clock_start,
+            run.script.length,
+            run.resumed,
+            run.script,
+            run.journal.path.with_suffix(".md"),
+        )
 
 
 class WarRoomApp(App[None]):
@@ -65,6 +81,30 @@ class WarRoomApp(App[None]):
         Binding("space", "toggle_pause", "Pause", tooltip="Pause or resume the drill clock", id="drill.pause"),
         Binding("plus", "speed(2)", "Faster", key_display="+", show=False, id="drill.faster"),
         Binding("minus", "speed(0.5)", "Slower", key_display="-", show=False, id="drill.slower"),
+        Binding(
+            "j",
+            "next_inject",
+            "Next inject",
+            show=False,
+            tooltip="Jump the drill clock to what comes next",
+            id="drill.next",
+        ),
+        Binding(
+            "t",
+            "trainer_message",
+            "Trainer",
+            show=False,
+            tooltip="Pause the drill and give the trainee a message",
+            id="drill.message",
+        ),
+        Binding("E", "end_drill", "End drill", tooltip="End the drill and see the score", id="drill.end"),
+        Binding(
+            "r",
+            "reply",
+            "Reply",
+            tooltip="Reply to the highlighted mention (a drill only records it)",
+            id="mention.reply",
+        ),
         Binding(
             "o",
             "open_incident",
@@ -136,6 +176,8 @@ class WarRoomApp(App[None]):
         self.sending: set[tuple[int, str]] = set()  # (incident, step) whose notifications are on their way
         self.feed_incident: int | None = None  # the incident the feed is filtered to
         self._filtered_shape: object = None
+        self.trainer_message: str | None = None
+        self.offered_end = False  # said once that every inject has been played
         self.title = f"smwar — DRILL — {drill.title}" if drill is not None else "smwar — LIVE"
 
     # -- layout ------------------------------------------------------------------------
@@ -178,7 +220,10 @@ class WarRoomApp(App[None]):
         if self.drill is None:
             sources = len(self.live_feed.health()) if self.live_feed else 0
             return Text(f" LIVE · {sources} sources · notifications go out for real ", style="bold")
-        return Text(f" DRILL · {self.drill.title} · run {self.drill.run} · nothing is sent ", style="bold")
+        banner = Text(f" DRILL · {self.drill.title} · run {self.drill.run} · nothing is sent ", style="bold")
+        if self.trainer_message is not None:
+            banner.append(f"· Trainer: {printable(self.trainer_message)} ", style="bold reverse")
+        return banner
 
     # -- the pipeline, off the UI thread -----------------------------------------------
 
@@ -192,7 +237,7 @@ class WarRoomApp(App[None]):
             self.call_from_thread(self.set_timer, RETRY_SECONDS, self._pump)
             raise
         self.call_from_thread(self.set_timer, self.poll_seconds, self._pump)
-        if update.mentions:
+        if update.mentions or update.messages:
             self.call_from_thread(self.apply_update, update)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -266,6 +311,8 @@ class WarRoomApp(App[None]):
 
     def apply_update(self, update: Update) -> None:
         self.query_one("#feed", Feed).add(update.mentions)
+        for message in update.messages:
+            self.show_trainer_message(message)
         for incident in update.proposals:
             self.bell()
             scenario = self.session.runbooks.scenario(incident.scenario_id)
@@ -287,6 +334,7 @@ class WarRoomApp(App[None]):
 
     def refresh_views(self) -> None:
         self._ring_deadlines()
+        self._offer_end(self.session.clock.now())
         if self.feed_incident is not None:
             self._refilter_if_changed()
         self.query_one("#board", ScenarioBoard).show(self.session.scenario_stats())
@@ -347,12 +395,16 @@ class WarRoomApp(App[None]):
             status.append(f" T+{format_offset(now - self.drill.start)} of {format_offset(self.drill.length)}")
             if isinstance(clock, DrillClock):
                 status.append(f" · {clock.speed:g}× · {'paused' if clock.paused else 'running'}")
-            remaining = getattr(self.session.source, "remaining", None)
+            source = self._drill_source()
+            remaining = source.remaining if source is not None else 0
             status.append(
                 f" · source: drill script ({remaining} injects to go)"
                 if remaining
                 else " · source: drill script (all injects played)"
             )
+            for outage in source.player.outages(now) if source is not None else []:
+                back = format_offset(outage.at + outage.lasts)
+                status.append(f" {outage.network} down until T+{back} ", style="reverse bold")
         status.append(f" · {len(feed.all_items)} mentions")
         open_count = sum(1 for i in self.session.incidents() if i.status is IncidentStatus.OPEN)
         status.append(f" · {open_count} open incident{'s' if open_count != 1 else ''}")
@@ -588,6 +640,115 @@ class WarRoomApp(App[None]):
             "What should the record say?",
             lambda text: self.session.add_note(incident_id, step_id, text),
         )
+
+    # -- drill controls ----------------------------------------------------------------
+
+    def _drill_source(self) -> DrillSource | None:
+        source = self.session.source
+        return source if self.drill is not None and isinstance(source, DrillSource) else None
+
+    def show_trainer_message(self, message: str) -> None:
+        self.trainer_message = message
+        self.bell()
+        self.notify(message, title="Trainer", severity="warning", timeout=60, markup=False)
+        for banner in self.screen.query("#drill-banner").results(Static):
+            banner.update(self.banner_text())
+
+    def action_trainer_message(self) -> None:
+        clock = self.session.clock
+        if self.drill is None or not isinstance(clock, DrillClock):
+            self.notify("Trainer messages belong to drills.", severity="warning")
+            return
+        if not clock.paused:
+            self.action_toggle_pause()
+
+        def give(text: str) -> None:
+            self.session.record(TRAINER_MESSAGE, text=text, trainer=True)
+            self.show_trainer_message(text)
+
+        ask(
+            self,
+            "Trainer message",
+            "The drill is paused. What should the trainee hear? (space resumes the drill)",
+            give,
+            placeholder="e.g. The PR advisor is not answering the phone. What now?",
+        )
+
+    def action_next_inject(self) -> None:
+        clock, source = self.session.clock, self._drill_source()
+        if source is None or not isinstance(clock, DrillClock):
+            self.notify("Only a drill can jump ahead.", severity="warning")
+            return
+        ahead = source.player.next_at(clock.now())
+        if ahead is None:
+            self.notify("Nothing more is coming in this drill: press E to end it.", markup=False)
+            return
+        clock.jump(ahead)
+        self.session.record("drill.jumped", seconds=ahead.total_seconds())
+        self.notify(f"Jumped {format_offset(ahead)} ahead.", markup=False)
+        self.refresh_views()
+
+    def action_end_drill(self) -> None:
+        drill, clock = self.drill, self.session.clock
+        if drill is None:
+            self.notify("Only a drill can be ended; live work goes on.", severity="warning")
+            return
+
+        def chosen(answer: str | None) -> None:
+            if answer != "end":
+                return
+            if isinstance(clock, DrillClock) and not clock.paused:
+                self.action_toggle_pause()
+            debrief = end_drill(self.session, drill.script, drill.start, drill.run)
+            written: Path | None = drill.debrief_path
+            try:
+                drill.debrief_path.write_text(to_markdown(debrief), encoding="utf-8")
+            except OSError as exc:
+                written = None
+                self.alarm(f"The debrief could not be written: {exc}", "Debrief not saved")
+            self.push_screen(DebriefScreen(debrief, written))
+
+        self.push_screen(
+            ChoicePrompt(
+                "End the drill?",
+                "It is scored against the response the drill expects; the clock stops.",
+                [("end", "End it and show the score"), ("keep", "Keep playing")],
+            ),
+            chosen,
+        )
+
+    def _offer_end(self, now: datetime) -> None:
+        """Say once, when the last inject is played and the drill's time is up, how to end it."""
+        source = self._drill_source()
+        if self.drill is None or source is None or self.offered_end:
+            return
+        if source.remaining == 0 and now - self.drill.start >= self.drill.length:
+            self.offered_end = True
+            self.notify("Every inject has been played. Press E to end the drill and see your score.", timeout=20)
+
+    # -- replies -----------------------------------------------------------------------
+
+    def action_reply(self) -> None:
+        item = self.query_one("#feed", Feed).selected
+        if item is None:
+            self.notify("Highlight a mention in the feed first.", severity="warning")
+            return
+        author = printable(item.mention.author)
+        how = (
+            "A drill sends nothing: the reply is recorded as simulated."
+            if self.drill is not None
+            else f"It is copied to the clipboard to post on {item.mention.network} by hand, and recorded as sent."
+        )
+        if TROUBLEMAKER_TAG in item.author_tags:
+            how = f"⚑ The de-escalation plan lists {author} as a troublemaker not to be answered. " + how
+
+        def send(text: str) -> None:
+            self.session.record_reply(item, text, simulated=self.drill is not None)
+            if self.drill is None:
+                self.copy_to_clipboard(text)
+            self.notify(f"Reply to {author} recorded.", markup=False)
+
+        ask(self, f"Reply to {author} on {item.mention.network}", how, send)
 
     def action_toggle_pause(self) -> None:
         clock = self.session.clock

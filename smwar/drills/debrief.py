@@ -1,0 +1,80 @@
+"""The debrief of a drill run as Markdown: the score, its breakdown and every finding."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from smwar.drills.score import Finding, Score, stamp
+from smwar.model import Incident
+from smwar.plaintext import printable
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]<>()#+!|~-])")
+MARKS = {1.0: "✔", 0.5: "½", 0.0: "✘"}
+
+
+def md(text: str) -> str:
+    """Untrusted or free text made inert in Markdown: one line, every markup character escaped."""
+    return _MARKDOWN.sub(r"\\\1", printable(text))
+
+
+def mark(finding: Finding) -> str:
+    return MARKS.get(finding.credit, "·")
+
+
+@dataclass(frozen=True, slots=True)
+class Debrief:
+    """A scored drill run: what the debrief screen and `smwar drill debrief` show."""
+
+    title: str
+    drill_id: str
+    run: str
+    start: datetime
+    end: datetime
+    ended: bool  # False: scored as it stands, the operator has not ended it
+    operators: Sequence[str]
+    incidents: Sequence[Incident]
+    score: Score
+
+
+def to_markdown(facts: Debrief) -> str:
+    score = facts.score
+    played = stamp(facts.end, facts.start)
+    how = "ended by the operator" if facts.ended else "not ended yet: scored as it stands"
+    operators = ", ".join(md(name) for name in facts.operators) or "nobody acted"
+    lines = [
+        f"# Drill debrief: {md(facts.title)}",
+        "",
+        f"- Run: `{facts.run}` (drill `{facts.drill_id}`)",
+        f"- Started: {facts.start:%Y-%m-%d %H:%M} UTC; played until {played} ({how})",
+        f"- Operators: {operators}",
+        "",
+        f"## Score: {score.total} / 100",
+        "",
+        "| Part | Weight | Result | Points |",
+        "|---|---:|---|---:|",
+    ]
+    for part in score.parts:
+        points = f"{score.points(part):.1f}" if part.judged else "—"
+        lines.append(f"| {part.title} | {part.weight} | {part.result} | {points} |")
+    lines += ["", "## Findings"]
+    for part in score.parts:
+        if not part.judged:
+            continue
+        lines += ["", f"### {part.title}", ""]
+        lines += [f"- {mark(finding)} {md(finding.text)}" for finding in part.findings]
+    lines += ["", "## Incidents", ""]
+    if not facts.incidents:
+        lines.append("No incident was proposed or opened.")
+    else:
+        lines += ["| # | Scenario | Status | Proposed | Opened | Goal | Outcome |", "|---:|---|---|---|---|---|---|"]
+        for incident in facts.incidents:
+            opened = stamp(incident.opened_at, facts.start) if incident.opened_at else "—"
+            lines.append(
+                f"| {incident.id} | {md(incident.scenario_id)} | {incident.status} "
+                f"| {stamp(incident.proposed_at, facts.start)} | {opened} "
+                f"| {md(incident.goal or '—')} | {md(incident.outcome or incident.closed_reason or '—')} |"
+            )
+    return "\n".join(lines) + "\n"
