@@ -11,7 +11,7 @@ from smwar.drills.score import Finding, Score, stamp
 from smwar.model import Incident
 from smwar.plaintext import printable
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]<>()#+!|~-])")
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>|~])")  # what can start markup inside a line or a table cell
 MARKS = {1.0: "✔", 0.5: "½", 0.0: "✘"}
 
 

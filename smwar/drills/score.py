@@ -24,7 +24,7 @@ from smwar.drills.script import Expected
 from smwar.incidents.metrics import IncidentMetrics
 from smwar.model import Incident, StepStatus
 from smwar.runbooks.definitions import RunbookSet
-from smwar.timespan import format_offset
+from smwar.timespan import format_duration, format_offset
 
 WEIGHTS = {"detect": 10, "open": 20, "steps": 30, "answer": 15, "leave_alone": 10, "scenarios": 15}
 TITLES = {
@@ -129,7 +129,7 @@ def score(expected: Expected, runbooks: RunbookSet, run: RunRecord) -> Score:
             detect.append(Finding(0, f"{label}: never on the board (due by {stamp(due, run.start)})"))
         else:
             took = run.metrics[first.id].time_to_detect
-            how = f", {format_offset(took)} after its first mention" if took is not None else ""
+            how = f", {format_duration(took)} after its first mention" if took is not None else ""
             credit = 1 if first.proposed_at <= due else 0
             late = "" if credit else f", after {stamp(due, run.start)}"
             detect.append(Finding(credit, f"{label}: on the board at {stamp(first.proposed_at, run.start)}{how}{late}"))

@@ -82,9 +82,9 @@ class WarRoomApp(App[None]):
         Binding("plus", "speed(2)", "Faster", key_display="+", show=False, id="drill.faster"),
         Binding("minus", "speed(0.5)", "Slower", key_display="-", show=False, id="drill.slower"),
         Binding(
-            "j",
+            "J",
             "next_inject",
-            "Next inject",
+            "Jump ahead",
             show=False,
             tooltip="Jump the drill clock to what comes next",
             id="drill.next",
@@ -391,20 +391,21 @@ class WarRoomApp(App[None]):
             )
         if self.live_feed is not None:
             status.append_text(sources_text(self.live_feed.health()))
+        source = self._drill_source()
+        for outage in source.player.outages(now) if source is not None else []:
+            back = format_offset(outage.at + outage.lasts)
+            status.append(f" {outage.network} down until T+{back} ", style="reverse bold")
         if self.drill is not None:
             status.append(f" T+{format_offset(now - self.drill.start)} of {format_offset(self.drill.length)}")
             if isinstance(clock, DrillClock):
                 status.append(f" · {clock.speed:g}× · {'paused' if clock.paused else 'running'}")
-            source = self._drill_source()
             remaining = source.remaining if source is not None else 0
             status.append(
                 f" · source: drill script ({remaining} injects to go)"
                 if remaining
                 else " · source: drill script (all injects played)"
             )
-            for outage in source.player.outages(now) if source is not None else []:
-                back = format_offset(outage.at + outage.lasts)
-                status.append(f" {outage.network} down until T+{back} ", style="reverse bold")
+
         status.append(f" · {len(feed.all_items)} mentions")
         open_count = sum(1 for i in self.session.incidents() if i.status is IncidentStatus.OPEN)
         status.append(f" · {open_count} open incident{'s' if open_count != 1 else ''}")

@@ -1,0 +1,163 @@
+"""Playing a scored drill to its end on a manual clock: trainer message, outage, jump, replies,
+steps on time and late, the exact score breakdown, the debrief and the history."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from click.testing import CliRunner
+from textual.widgets import OptionList
+
+from smwar.cli import main
+from smwar.clock import DrillClock
+from smwar.engine.drill import ENDED, drill_session, open_drill_run, read_run
+from smwar.engine.session import Update
+from smwar.model import StepStatus
+from smwar.paths import drill_runs_dir, live_journal_path
+from smwar.runbooks.definitions import RunbookSet
+from smwar.tui.app import DrillInfo, WarRoomApp
+from smwar.tui.screens.debrief import DebriefScreen
+from smwar.tui.widgets.feed import Feed
+
+from .conftest import DATA, T0, notices, screen_text, start_drill
+from .test_app import SIZE, answer, war_room
+
+SCORED_DRILL = DATA / "scored-drill.toml"
+
+
+async def reply_to(app: WarRoomApp, pilot, author: str, text: str) -> None:  # type: ignore[no-untyped-def]
+    feed = app.query_one(Feed)
+    feed.cursor = next(n for n, item in enumerate(feed.items) if item.mention.author == author)
+    await pilot.press("r")
+    await answer(pilot, text)
+
+
+async def test_a_played_drill_gets_its_exact_score_breakdown_debrief_and_history(runbooks: RunbookSet) -> None:
+    run, clock, session, app = war_room(runbooks, script=SCORED_DRILL)
+    async with app.run_test(size=SIZE) as pilot:
+        clock.advance(timedelta(seconds=50))
+        app.poll_now()
+        await pilot.pause()
+        assert "Trainer: The head of communications is on holiday" in screen_text(app)
+
+        clock.advance(timedelta(seconds=70))  # T+2:00
+        update = app.poll_now()
+        [proposal] = update.proposals
+        assert "throwaway42" not in {m.mention.author for m in update.mentions}, "hackernews is down"
+        await pilot.pause()
+        assert "hackernews down until T+03:30" in screen_text(app)
+        await pilot.press("o")
+        await answer(pilot, "answer every affected customer within 2 hours")
+        await pilot.press("escape")
+
+        clock.advance(timedelta(seconds=90))  # T+3:30, the end of the outage
+        update = app.poll_now()
+        assert [m.mention.author for m in update.mentions] == ["throwaway42"], "held back, now through"
+
+        await pilot.press("i")
+        await pilot.press("d")  # notify-pr at T+3:30, due at T+12:00
+        await pilot.press("down", "s")
+        await answer(pilot, "the product team is on site already")
+        clock.advance(timedelta(minutes=36, seconds=30))  # T+40:00: holding-statement was due at T+32:00
+        await pilot.press("down", "d")
+        await pilot.press("escape")
+        incident = session.incident(proposal.id)
+        assert incident.steps["holding-statement"].status is StepStatus.DONE
+
+        await reply_to(app, pilot, "anna.bsky.social", "Das tut uns leid, wir melden uns per DM.")
+        await reply_to(app, pilot, "@wutbuerger77@mastodon.social", "Wir schweigen nicht.")
+        assert "Reply to @wutbuerger77@mastodon.social recorded." in notices(app)
+
+        clock.advance(timedelta(minutes=10))  # T+50:00: reply-affected was due at T+47:00
+        await pilot.press("E")
+        app.screen.query_one(OptionList).highlighted = 0
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DebriefScreen)
+        shown = screen_text(app)
+        assert "Score: 68 / 100" in shown
+        assert "@wutbuerger77@mastodon.social: answered, though the plan says to leave them alone" in shown
+
+    debrief = read_run(run.journal.path, runbooks)
+    breakdown = {part.key: (part.result, round(debrief.score.points(part), 1)) for part in debrief.score.parts}
+    assert breakdown == {
+        "detect": ("1 of 1", 10.0),
+        "open": ("1 of 1", 20.0),
+        "steps": ("2 of 4", 15.0),  # on time, skipped (½), late (½), reply-affected not done
+        "answer": ("1 of 2", 7.5),
+        "leave_alone": ("0 of 1", 0.0),
+        "scenarios": ("2 of 2", 15.0),
+    }
+    assert debrief.score.total == 68 and debrief.ended and debrief.operators == ["tester"]
+    texts = [finding.text for part in debrief.score.parts for finding in part.findings]
+    # the first leak report arrived with the poll at T+0:50
+    assert "product-defect: on the board at T+02:00, 1m10s after its first mention" in texts
+    assert "product-defect/holding-statement: done late at T+40:00, was due at T+32:00" in texts
+    assert "@kai@muenchen.social: not answered" in texts
+
+    [ended] = list(run.journal.events(kind=ENDED))
+    assert ended.payload["total"] == 68
+    markdown = (run.journal.path.with_suffix(".md")).read_text()
+    assert "## Score: 68 / 100" in markdown
+    assert "| Steps within their deadline | 30 | 2 of 4 | 15.0 |" in markdown
+    assert r"@wutbuerger77@mastodon.social: answered" in markdown
+
+    result = CliRunner().invoke(main, ["drill", "debrief", run.name])
+    assert result.exit_code == 0, result.output
+    assert result.output == markdown
+    result = CliRunner().invoke(main, ["drill", "history"])
+    assert result.exit_code == 0, result.output
+    assert "scored-leak · tester" in result.output
+    assert f"68/100  {run.name}" in result.output
+
+
+async def test_jump_ahead_and_a_trainer_message_on_the_drill_clock(runbooks: RunbookSet) -> None:
+    run = open_drill_run(SCORED_DRILL, fresh=True, now=T0)
+    clock = DrillClock(run.position, speed=10, paused=True)
+    session = drill_session(run, runbooks, clock, "trainer")
+    app = WarRoomApp(session, drill=DrillInfo.of(run), poll_seconds=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("J")
+        assert clock.now() - run.clock_start == timedelta(seconds=5), "to the first inject"
+        assert [m.mention.author for m in app.poll_now().mentions] == ["@jana_k@chaos.social"]
+        await pilot.press("space")  # running again
+        await pilot.press("t")
+        assert clock.paused, "a trainer message pauses the drill"
+        await answer(pilot, "A journalist from the local paper calls. What do you say?")
+        assert "Trainer: A journalist from the local paper calls." in screen_text(app)
+    kinds = [(e.kind, e.payload) for e in run.journal.events()]
+    assert ("drill.jumped", {"seconds": 5.0}) in kinds
+    assert (
+        "drill.message",
+        {"text": "A journalist from the local paper calls. What do you say?", "trainer": True},
+    ) in kinds
+
+
+def test_a_resumed_drill_still_holds_back_the_outage_and_shows_no_message_twice(runbooks: RunbookSet) -> None:
+    run, clock, session = start_drill(runbooks, SCORED_DRILL)
+    clock.advance(timedelta(minutes=2))
+    first = session.poll()
+    assert first.messages == ("The head of communications is on holiday. Who signs off the statement?",)
+    assert len(first.mentions) == 7 and session.source.remaining == 1  # type: ignore[attr-defined]
+    run.journal.close()
+
+    resumed, clock, session = start_drill(runbooks, SCORED_DRILL, fresh=False)
+    assert resumed.resumed and session.source.remaining == 1  # type: ignore[attr-defined]
+    assert session.poll() == Update(), "nothing twice: no mention, no message"
+    clock.advance(timedelta(seconds=90))
+    assert [m.mention.author for m in session.poll().mentions] == ["throwaway42"]
+    resumed.journal.close()
+
+
+async def test_a_drill_with_replies_never_touches_the_live_journal(runbooks: RunbookSet) -> None:
+    run, clock, _session, app = war_room(runbooks, script=SCORED_DRILL)
+    async with app.run_test(size=SIZE) as pilot:
+        clock.advance(timedelta(minutes=2))
+        app.poll_now()
+        await reply_to(app, pilot, "anna.bsky.social", "Wir kümmern uns.")
+        assert "Reply to anna.bsky.social recorded." in notices(app)
+        assert "DRILL" in app.title and "nothing is sent" in screen_text(app)
+    [reply] = run.journal.events(kind="reply.recorded")
+    assert reply.payload["simulated"] is True and reply.payload["author"] == "anna.bsky.social"
+    assert run.journal.path.parent == drill_runs_dir()
+    assert not live_journal_path().exists()
