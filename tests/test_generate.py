@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from smwar.cli import main
 from smwar.drills.generate import TROLL_COPIES, generate
-from smwar.drills.script import load_drill
+from smwar.drills.script import find_drill, load_drill
 from smwar.runbooks.definitions import RunbookSet
 
 from .conftest import start_drill
@@ -64,3 +65,39 @@ def test_the_command_writes_a_drill_or_names_the_scenarios(tmp_path: Path) -> No
     assert load_drill(out).drill.id == "gen-service-outage-2"
     wrong = CliRunner().invoke(main, ["drill", "generate", "--scenario", "nope"])
     assert wrong.exit_code == 2 and "no scenario 'nope' in the runbooks (scenarios: data-leak-rumour," in wrong.output
+
+
+def test_a_follow_up_storm_an_outage_and_a_trainer_question_come_with_their_expected_response(
+    tmp_path: Path, runbooks: RunbookSet
+) -> None:
+    text = generate(runbooks, "service-outage", 2, 40, then="positive-hype")
+    assert text == generate(runbooks, "service-outage", 2, 40, then="positive-hype")
+    path = tmp_path / "outage-hype.toml"
+    path.write_text(text, encoding="utf-8")
+    script = load_drill(path)
+    assert [i.scenario for i in script.expected.incident] == ["service-outage", "positive-hype"]
+    [outage] = script.outage
+    assert outage.lasts == timedelta(minutes=3)
+    [message] = script.message
+    assert message.at == script.expected.incident[0].open_by - timedelta(minutes=8), "two minutes after it fired"
+    praise = [i.text for i in script.inject if i.at >= timedelta(minutes=20)]
+    assert not any("#fail" in line or "😡" in line for line in praise[-10:]), "the hype is praise, not complaint"
+
+
+@pytest.mark.parametrize("name", ["washer-leak", "data-leak", "outage-hype"])
+def test_each_bundled_drill_fires_what_it_expects_before_its_deadline_and_nothing_it_rules_out(
+    name: str, runbooks: RunbookSet
+) -> None:
+    path = find_drill(name)
+    script = load_drill(path)
+    assert script.expected.incident and script.expected.answer and script.expected.leave_alone
+    run, clock, session = start_drill(runbooks, path)
+    proposed: dict[str, timedelta] = {}
+    while clock.now() - run.clock_start <= script.length:
+        clock.advance(timedelta(seconds=10))
+        for proposal in session.poll().proposals:
+            proposed.setdefault(proposal.scenario_id, proposal.proposed_at - run.clock_start)
+    for expected in script.expected.incident:
+        assert proposed.get(expected.scenario, timedelta.max) <= expected.open_by, (expected, proposed)
+    assert not set(proposed) & set(script.expected.not_opened), proposed
+    run.journal.close()

@@ -64,21 +64,27 @@ def play(script: str | None, speed: float, fresh: bool, runbooks_path: Path | No
 @click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same drill.")
 @click.option("--minutes", type=click.IntRange(5, 240), default=30, show_default=True, help="How long the drill runs.")
 @click.option(
+    "--then", "then_id", help="A second scenario whose storm follows in the second half (e.g. positive-hype)."
+)
+@click.option(
     "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write it here (default: print it)."
 )
 @click.option("--runbooks", "runbooks_path", type=click.Path(path_type=Path), help="Runbook set to build from.")
 @reports_errors
-def generate(scenario_id: str, seed: int, minutes: int, output: Path | None, runbooks_path: Path | None) -> None:
+def generate(
+    scenario_id: str, seed: int, minutes: int, then_id: str | None, output: Path | None, runbooks_path: Path | None
+) -> None:
     """Write a drill script for SCENARIO: a self-exciting storm of mentions with typos, noise,
-    a VIP and a troll campaign, and the response the runbook expects."""
+    a VIP, a troll campaign and a network outage, and the response the runbook expects."""
     from smwar.drills.generate import generate as build_drill
     from smwar.runbooks.loader import load_runbook_set
 
     runbooks = load_runbook_set(runbook_path(runbooks_path))
-    if runbooks.find_scenario(scenario_id) is None:
-        known = ", ".join(scenario.id for scenario in runbooks.scenarios)
-        raise SmwarError(f"no scenario {scenario_id!r} in the runbooks (scenarios: {known})")
-    text = build_drill(runbooks, scenario_id, seed, minutes)
+    for wanted in (scenario_id, then_id):
+        if wanted is not None and runbooks.find_scenario(wanted) is None:
+            known = ", ".join(scenario.id for scenario in runbooks.scenarios)
+            raise SmwarError(f"no scenario {wanted!r} in the runbooks (scenarios: {known})")
+    text = build_drill(runbooks, scenario_id, seed, minutes, then_id)
     if output is None:
         click.echo(text, nl=False)
         return

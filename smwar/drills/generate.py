@@ -1,20 +1,23 @@
 """Write a realistic drill from a runbook: a self-exciting cascade of mentions around one
-scenario, with the response the runbook expects.
+scenario (and, if asked, a second storm after it), with the response the runbook expects.
 
 Arrivals follow a Hawkes process (each mention makes more likely, for a while, as a storm
-feeds itself), drawn by Ogata's thinning. Each arrival is on topic (the scenario's terms, in
-German or English, with typos, endings and hashtags), about the company but not the scenario,
-a look-alike, or unrelated chatter. A VIP posts on topic a third of the way in; halfway, a troll
-campaign copy-pastes one text from several accounts. The expected response is read off the
-runbook by the very matcher the drill will run: the scenario must be opened within ten minutes
-of its trigger firing, the VIP answered, the trolls left alone. Same seed, same drill.
+feeds itself), drawn by Ogata's thinning. Each arrival is on topic (the scenario's terms in a
+sentence people would write, German or English, with typos, capitals and hashtags), about the
+company but not the scenario, a look-alike, or unrelated chatter. A VIP posts on topic a third
+of the way in; halfway, a troll campaign copy-pastes one text from several accounts; a network
+drops out for three minutes; the trainer asks a question once the storm has fired. The expected
+response is read off the runbook by the very matcher the drill will run: each scenario must be
+opened within ten minutes of its trigger firing, the VIPs answered, the trolls left alone.
+A low-severity scenario (a positive hype) gets the tone of praise instead of complaint.
+Same seed, same drill.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import tomlkit
@@ -31,15 +34,51 @@ DECAY = 1 / 60  # …fading with a time constant of a minute (branching ratio 0.
 OPEN_WITHIN = timedelta(minutes=10)  # after the trigger fires
 VIP_FOLLOWERS = 480_000
 TROLL_COPIES = 6
+OUTAGE = timedelta(minutes=3)
 START = datetime(2026, 1, 1, tzinfo=UTC)  # only to run the matcher; offsets are what is written
 
+# How people write about a scenario: {company} and {topic} are filled in; a complaint or praise.
+SENTENCES = {
+    ("complaint", "de"): [
+        "{opening} {topic} bei {company}. {closing}",
+        "Hat noch jemand Ärger mit {company}? Bei mir: {topic}. {closing}",
+        "{company} – {topic}. Das kann doch nicht euer Ernst sein. {closing}",
+        "Seit heute früh {topic}, und bei {company} geht keiner ran. {closing}",
+        "Frage an {company}: was ist da los mit {topic}? {closing}",
+        "Lese gerade überall von {topic} bei {company}. Stimmt das? {closing}",
+    ],
+    ("complaint", "en"): [
+        "{opening} {topic} with {company}. {closing}",
+        "Anyone else having trouble with {company}? Mine: {topic}. {closing}",
+        "{company} – {topic}. You cannot be serious. {closing}",
+        "Since this morning: {topic}, and nobody at {company} picks up. {closing}",
+        "Question for {company}: what is going on with {topic}? {closing}",
+        "Reading everywhere about {topic} at {company}. Is it true? {closing}",
+    ],
+    ("praise", "de"): [
+        "{opening} {topic} – {company} hat es einfach drauf. {closing}",
+        "Muss mal gesagt werden: {company}, {topic}! {closing}",
+        "Gerade gesehen, {topic}. Danke {company}! {closing}",
+        "{company}: {topic}. So geht das. {closing}",
+    ],
+    ("praise", "en"): [
+        "{opening} {topic} – {company} nailed it. {closing}",
+        "Have to say it: {company}, {topic}! {closing}",
+        "Just saw it, {topic}. Thanks {company}! {closing}",
+        "{company}: {topic}. That is how it is done. {closing}",
+    ],
+}
 OPENINGS = {
-    "de": ["Unglaublich:", "Ernsthaft,", "Hilfe!", "Kennt das jemand?", "Update:", ""],
-    "en": ["Unbelievable:", "Seriously,", "Help!", "Anyone else?", "Update:", ""],
+    ("complaint", "de"): ["Unglaublich:", "Ernsthaft,", "Hilfe!", "Kennt das jemand?", "Update:", ""],
+    ("complaint", "en"): ["Unbelievable:", "Seriously,", "Help!", "Anyone else?", "Update:", ""],
+    ("praise", "de"): ["Wow!", "Ehrlich,", "Kurzes Lob:", ""],
+    ("praise", "en"): ["Wow!", "Honestly,", "Quick shoutout:", ""],
 }
 CLOSINGS = {
-    "de": ["Was soll ich jetzt machen?", "Nie wieder.", "Bitte meldet euch.", "😡", ""],
-    "en": ["What do I do now?", "Never again.", "Please get back to me.", "😡", ""],
+    ("complaint", "de"): ["Was soll ich jetzt machen?", "Bitte meldet euch.", "😡", "#fail", ""],
+    ("complaint", "en"): ["What do I do now?", "Please get back to me.", "😡", "#fail", ""],
+    ("praise", "de"): ["👍", "❤️", "Weiter so!", ""],
+    ("praise", "en"): ["👍", "❤️", "Keep it up!", ""],
 }
 CHATTER = {
     "de": ["Schönes Wetter heute in Hamburg.", "Wer schaut heute Abend das Spiel?", "Kaffee ist fertig."],
@@ -50,6 +89,12 @@ LOOK_ALIKES = [
     "Bei Drogerie Müller gibt es gerade 20 % auf alles.",
     "My Bosch washer leaked all over the laundry room.",
 ]
+TRAINER_QUESTIONS = [
+    "The PR advisor cannot be reached for the next 20 minutes. Who approves the holding statement?",
+    "A journalist calls the switchboard and asks for a statement within the hour. What happens now?",
+    "The CEO asks for a one-line status for the board. What do you send?",
+]
+VIPS = ["lenatechnik", "haushaltsheld", "gadgetgabi", "techtalk-tom", "smarthome-sam"]
 NAMES = ["anna", "ben", "carla", "deniz", "emil", "fatma", "greta", "hannes", "ida", "jonas", "kim", "lea"]
 NETWORK_HANDLES = {
     "mastodon": "@{name}{n}@social.example",
@@ -82,21 +127,44 @@ def arrivals(rng: random.Random, seconds: float) -> list[float]:
             times.append(now)
 
 
-def generate(runbooks: RunbookSet, scenario_id: str, seed: int, minutes: int) -> str:
-    """A drill script (TOML) for `scenario_id`, reproducible from `seed`."""
-    scenario = runbooks.scenario(scenario_id)
-    rng = random.Random(f"{scenario_id}:{seed}:{minutes}")
+def generate(runbooks: RunbookSet, scenario_id: str, seed: int, minutes: int, then: str | None = None) -> str:
+    """A drill script (TOML) for `scenario_id` — followed, with `then`, by a second storm around
+    that scenario in the drill's second half — reproducible from `seed`."""
+    first = runbooks.scenario(scenario_id)
+    rng = random.Random(f"{scenario_id}:{then}:{seed}:{minutes}")
     seconds = minutes * 60.0
-    injects = [_arrival(rng, runbooks, scenario, at) for at in arrivals(rng, seconds)]
-    injects.append(_post(rng, runbooks, scenario, seconds / 3, followers=VIP_FOLLOWERS, author="vip"))
+    storms = [(first, 0.0, seconds)]
+    if then is not None:
+        storms = [(first, 0.0, seconds * 0.6), (runbooks.scenario(then), seconds * 0.5, seconds)]
+    injects: list[_Inject] = []
+    for scenario, begin, end in storms:
+        injects += [_arrival(rng, runbooks, scenario, begin + at) for at in arrivals(rng, end - begin)]
+        injects.append(_post(rng, runbooks, scenario, begin + (end - begin) / 3, vip=True))
     trolls = _trolls(rng, runbooks)
-    campaign = _on_topic(rng, runbooks, scenario, "de")
+    campaign = _on_topic(rng, runbooks, first, "de")
+    middle = storms[0][2] / 2
     injects += [
-        _Inject(seconds / 2 + 15 * copy, "mastodon", trolls[copy % len(trolls)], campaign, "de", 40)
+        _Inject(middle + 15 * copy, "mastodon", trolls[copy % len(trolls)], campaign, "de", 40)
         for copy in range(TROLL_COPIES)
     ]
-    injects.sort(key=lambda inject: inject.at)
-    return _toml(runbooks, scenario, seed, injects, _expected(runbooks, scenario, injects, trolls))
+    injects = sorted((replace(inject, at=float(round(inject.at))) for inject in injects), key=lambda i: i.at)
+    outage = (rng.choice(tuple(NETWORK_HANDLES)), round(seconds * 0.4))
+    fired, touched = _fired(runbooks, [scenario for scenario, _, _ in storms], injects, outage)
+    expected: dict[str, object] = {
+        "answer": sorted({i.author for i in injects if i.followers >= runbooks.deescalation.vip_followers}),
+        "leave_alone": trolls,
+        "not_opened": sorted(touched - set(fired)),
+        "incident": [
+            {"scenario": scenario_id, "open_by": format_offset(timedelta(seconds=round(at)) + OPEN_WITHIN)}
+            for scenario_id, at in fired.items()
+        ],
+    }
+    messages = [
+        {"at": format_offset(timedelta(seconds=round(at) + 120)), "text": rng.choice(TRAINER_QUESTIONS)}
+        for at in list(fired.values())[:1]
+    ]
+    command = f"--scenario {scenario_id}" + (f" --then {then}" if then else "") + f" --seed {seed} --minutes {minutes}"
+    return _toml(runbooks, [s for s, _, _ in storms], command, seed, injects, expected, messages, outage)
 
 
 def _arrival(rng: random.Random, runbooks: RunbookSet, scenario: Scenario, at: float) -> _Inject:
@@ -105,7 +173,7 @@ def _arrival(rng: random.Random, runbooks: RunbookSet, scenario: Scenario, at: f
         return _post(rng, runbooks, scenario, at)
     lang = rng.choice(("de", "en"))
     if roll < 0.75:
-        text = f"{rng.choice(_company(runbooks))}: {rng.choice(CHATTER[lang])}"
+        text = f"{rng.choice(_proper_names(runbooks))}: {rng.choice(CHATTER[lang])}"
     elif roll < 0.85:
         text = rng.choice(LOOK_ALIKES)
     else:
@@ -113,13 +181,11 @@ def _arrival(rng: random.Random, runbooks: RunbookSet, scenario: Scenario, at: f
     return _someone(rng, at, text, lang)
 
 
-def _post(
-    rng: random.Random, runbooks: RunbookSet, scenario: Scenario, at: float, followers: int = 0, author: str = ""
-) -> _Inject:
+def _post(rng: random.Random, runbooks: RunbookSet, scenario: Scenario, at: float, vip: bool = False) -> _Inject:
     lang = rng.choice(("de", "en"))
     inject = _someone(rng, at, _on_topic(rng, runbooks, scenario, lang), lang)
-    if followers:
-        return _Inject(at, "bluesky", f"{author}-{rng.randrange(100)}.bsky.social", inject.text, lang, followers)
+    if vip:
+        return _Inject(at, "bluesky", f"{rng.choice(VIPS)}.bsky.social", inject.text, lang, VIP_FOLLOWERS)
     return inject
 
 
@@ -134,21 +200,51 @@ def _company(runbooks: RunbookSet) -> list[str]:
     return runbooks.company.names or [runbooks.company.name]
 
 
+def _proper_names(runbooks: RunbookSet) -> list[str]:
+    """The names a stranger uses ("AquaPro"), not the ones of direct address ("eure App")."""
+    return [name for name in _company(runbooks) if name[:1].isupper()] or _company(runbooks)
+
+
 def _on_topic(rng: random.Random, runbooks: RunbookSet, scenario: Scenario, lang: str) -> str:
     """A post about the scenario: a term of every required rule (the company's name for a rule
-    about "us"), maybe one more, dressed as people write."""
+    about "us"), maybe one more, in a sentence as people write it."""
+    tone = "praise" if scenario.severity == "low" else "complaint"
     company = set(_company(runbooks))
-    parts: list[str] = []
+    proper = _proper_names(runbooks)
+    name = rng.choice(proper)
+    topic: list[str] = []
     for rule in scenario.rule:
         if rule.is_veto or not (rule.required or rng.random() < 0.4):
             continue
         terms = [term for term in rule.any or rule.all if term_words(term)]
-        if not terms:
-            continue
-        term = rng.choice([t for t in terms if t in company] or terms) if rule.required else rng.choice(terms)
-        parts.append(_dressed(rng, term))
-    opening, closing = rng.choice(OPENINGS[lang]), rng.choice(CLOSINGS[lang])
-    return " ".join(part for part in (opening, *parts, closing) if part)
+        if any(term in company for term in terms):
+            name = _dressed(rng, rng.choice(proper))
+        elif rule.all:
+            topic += [_dressed(rng, term) for term in terms]
+        elif terms:
+            fitting = [term for term in terms if (_looks_german(term) == (lang == "de"))] or terms
+            topic.append(_dressed(rng, rng.choice(fitting)))
+    sentence = rng.choice(SENTENCES[tone, lang]).format(
+        opening=rng.choice(OPENINGS[tone, lang]),
+        topic=" ".join(topic),
+        company=name,
+        closing=rng.choice(CLOSINGS[tone, lang]),
+    )
+    return " ".join(sentence.split())
+
+
+_GERMAN_MARKS = ("ä", "ö", "ü", "ß", "sch", "ch", "ei", "ie", "au", "z", "k", "ss", "ck", "ft", "ung")
+_ENGLISH_MARKS = ("th", "ing", "ed", "ea", "oo", "y", "w", "c")
+_GERMAN_STARTS = ("ge", "ab", "aus", "ver", "zer")
+
+
+def _looks_german(term: str) -> bool:
+    """A rough guess at a term's language, to keep German posts German and English ones English."""
+    lowered = term.casefold()
+    german = sum(lowered.count(mark) for mark in _GERMAN_MARKS) + lowered.startswith(_GERMAN_STARTS)
+    german += term[:1].isupper()
+    english = sum(lowered.count(mark) for mark in _ENGLISH_MARKS) - lowered.count("ch") - lowered.count("ck")
+    return german > english
 
 
 def _dressed(rng: random.Random, term: str) -> str:
@@ -170,44 +266,70 @@ def _trolls(rng: random.Random, runbooks: RunbookSet) -> list[str]:
     return (listed or puppets[:1]) + puppets
 
 
-def _expected(runbooks: RunbookSet, scenario: Scenario, injects: list[_Inject], trolls: list[str]) -> dict[str, object]:
-    """The response the runbook asks for, read off with the matcher the drill will run."""
+def _fired(
+    runbooks: RunbookSet, scenarios: list[Scenario], injects: list[_Inject], outage: tuple[str, float]
+) -> tuple[dict[str, float], set[str]]:
+    """When each storm's trigger fires (seconds from the start), read off with the matcher the
+    drill will run, in the order the posts get through the outage; and every scenario some
+    post matched (those that are no storm must not be opened)."""
     matcher = RuleMatcher(runbooks.scenarios, runbooks.deescalation)
-    trigger = scenario.trigger
-    hits: list[float] = []
-    fired: float | None = None
-    for number, inject in enumerate(injects):
+    down, since = outage
+    back = since + OUTAGE.total_seconds()
+    arriving = sorted(
+        (back if inject.network == down and since <= inject.at < back else inject.at, number)
+        for number, inject in enumerate(injects)
+    )
+    fired: dict[str, float] = {}
+    touched: set[str] = set()
+    hits: dict[str, list[float]] = {scenario.id: [] for scenario in scenarios}
+    for at, number in arriving:
+        inject = injects[number]
         mention = Mention(inject.network, str(number), inject.author, inject.text, START, inject.lang, inject.followers)
-        if any(match.scenario_id == scenario.id for match in matcher.match(mention)):
+        matched = {match.scenario_id for match in matcher.match(mention)}
+        touched |= matched
+        for scenario in scenarios:
+            trigger = scenario.trigger
+            if scenario.id in fired or scenario.id not in matched:
+                continue
             if trigger.vip and inject.followers >= runbooks.deescalation.vip_followers:
-                fired = inject.at
-                break
-            hits = [at for at in hits if inject.at - at <= trigger.within.total_seconds()] + [inject.at]
-            if len(hits) >= trigger.mentions:
-                fired = inject.at
-                break
-    expected: dict[str, object] = {
-        "answer": sorted({i.author for i in injects if i.followers >= runbooks.deescalation.vip_followers}),
-        "leave_alone": trolls,
-    }
-    if fired is not None:
-        open_by = timedelta(seconds=round(fired)) + OPEN_WITHIN
-        expected["incident"] = [{"scenario": scenario.id, "open_by": format_offset(open_by)}]
-    return expected
+                fired[scenario.id] = at
+                continue
+            window = trigger.within.total_seconds()
+            hits[scenario.id] = [seen for seen in hits[scenario.id] if at - seen <= window] + [at]
+            if len(hits[scenario.id]) >= trigger.mentions:
+                fired[scenario.id] = at
+    return fired, touched
 
 
 def _toml(
-    runbooks: RunbookSet, scenario: Scenario, seed: int, injects: list[_Inject], expected: dict[str, object]
+    runbooks: RunbookSet,
+    scenarios: list[Scenario],
+    command: str,
+    seed: int,
+    injects: list[_Inject],
+    expected: dict[str, object],
+    messages: list[dict[str, str]],
+    outage: tuple[str, float],
 ) -> str:
+    ids = [scenario.id for scenario in scenarios]
     document = tomlkit.document()
-    document.add(tomlkit.comment(f"Generated by `smwar drill generate --scenario {scenario.id} --seed {seed}`."))
+    document.add(tomlkit.comment(f"Generated by `smwar drill generate {command}`."))
+    titles = " then ".join(scenario.title for scenario in scenarios)
     document["drill"] = {
-        "id": f"gen-{scenario.id}-{seed}",
-        "title": f"Generated: {scenario.title}",
+        "id": f"gen-{'-then-'.join(ids)}-{seed}",
+        "title": f"Generated: {titles}",
         "company": runbooks.company.name,
-        "summary": f"A self-exciting storm around {scenario.title!r}, with a VIP and a troll campaign.",
+        "summary": f"A self-exciting storm: {titles}; with a VIP, a troll campaign and a network outage.",
     }
     document["expected"] = expected
+    document["message"] = tomlkit.aot()
+    for message in messages:
+        document["message"].append(message)
+    network, since = outage
+    document["outage"] = tomlkit.aot()
+    document["outage"].append(
+        {"network": network, "at": format_offset(timedelta(seconds=since)), "lasts": format_offset(OUTAGE)}
+    )
     table = tomlkit.aot()
     for inject in injects:
         table.append(

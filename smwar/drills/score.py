@@ -4,7 +4,8 @@ Six parts, each worth a share of 100 points; a part with nothing to judge (a dri
 no author to answer, say) is left out and the others are scaled up to 100:
 
 * detect (10) — each expected scenario was on the board (proposed by its trigger, or opened
-  by hand) by its `open_by`;
+  by hand) by its `open_by` (one not yet due when the drill ended, and not opened, is not
+  judged);
 * open (20) — and opened by then; opened late earns half;
 * steps (30) — the chain steps that fell due during the drill: done by their deadline earns
   all, done late or skipped (with a reason) half, left undone nothing; an expected incident
@@ -125,6 +126,9 @@ def score(expected: Expected, runbooks: RunbookSet, run: RunRecord) -> Score:
         ours = [i for i in run.incidents if i.scenario_id == wanted.scenario and i.proposed_at <= run.end]
         first = ours[0] if ours else None
         label = wanted.scenario
+        opened = next((i for i in ours if i.opened_at is not None and i.opened_at <= run.end), None)
+        if opened is None and run.end < due:
+            continue  # the drill ended before it was due: nothing to judge yet
         if first is None:
             detect.append(Finding(0, f"{label}: never on the board (due by {stamp(due, run.start)})"))
         else:
@@ -133,7 +137,6 @@ def score(expected: Expected, runbooks: RunbookSet, run: RunRecord) -> Score:
             credit = 1 if first.proposed_at <= due else 0
             late = "" if credit else f", after {stamp(due, run.start)}"
             detect.append(Finding(credit, f"{label}: on the board at {stamp(first.proposed_at, run.start)}{how}{late}"))
-        opened = next((i for i in ours if i.opened_at is not None and i.opened_at <= run.end), None)
         if opened is None or opened.opened_at is None:
             opening.append(Finding(0, f"{label}: not opened (due by {stamp(due, run.start)})"))
             steps += _never_opened_steps(runbooks, wanted.scenario, due, run)
