@@ -1,7 +1,9 @@
-"""Regenerate screenshots/*.svg: the war room mid-drill, the incident checklist, live mode.
+"""Regenerate screenshots/*.svg: the war room mid-drill, the incident checklist, the drill's
+debrief, live mode.
 
 Plays the bundled washer-leak drill on a manual clock to minute 15, opens the proposed
-incident and works two steps, exactly as an operator would; then starts live mode on a
+incident and works two steps, exactly as an operator would, answers the YouTuber, plays on to
+the end and ends the drill; then starts live mode on a
 followed JSONL export (part of the labelled corpus) and a webhook that still lacks its
 signing secret. Run it after any UI change:
 
@@ -17,7 +19,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from textual.widgets import Input
+from textual.widgets import Input, OptionList
 
 from smwar.clock import ManualClock
 from smwar.config import Config
@@ -28,6 +30,7 @@ from smwar.paths import bundled_runbooks_dir
 from smwar.runbooks.loader import load_runbook_set
 from smwar.sources.registry import SETTINGS
 from smwar.tui.app import DrillInfo, WarRoomApp
+from smwar.tui.widgets.feed import Feed
 
 OUT = Path(__file__).resolve().parents[1] / "screenshots"
 SIZE = (140, 40)
@@ -59,6 +62,19 @@ async def shoot() -> None:
         await pilot.press("escape", "up", "up")
         await pilot.pause()
         app.save_screenshot("main-mid-drill.svg", str(OUT))
+        feed = app.query_one(Feed)
+        feed.cursor = next(n for n, i in enumerate(feed.items) if i.mention.author == "lenatechnik.bsky.social")
+        await pilot.press("r")
+        app.screen.query_one(Input).value = "Liebe Lena, das tut uns sehr leid. Unser Service meldet sich heute per DM."
+        await pilot.press("enter")
+        for _ in range(12 * 6):
+            clock.advance(timedelta(seconds=10))
+            app.poll_now()
+        await pilot.press("E")
+        app.screen.query_one(OptionList).highlighted = 0
+        await pilot.press("enter")
+        await pilot.pause()
+        app.save_screenshot("drill-debrief.svg", str(OUT))
     run.journal.close()
 
 

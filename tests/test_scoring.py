@@ -10,9 +10,11 @@ from textual.widgets import OptionList
 
 from smwar.cli import main
 from smwar.clock import DrillClock
+from smwar.drills.score import RunRecord, score
+from smwar.drills.script import Expected, ExpectedIncident
 from smwar.engine.drill import ENDED, drill_session, open_drill_run, read_run
 from smwar.engine.session import Update
-from smwar.model import StepStatus
+from smwar.model import Incident, IncidentStatus, StepStatus
 from smwar.paths import drill_runs_dir, live_journal_path
 from smwar.runbooks.definitions import RunbookSet
 from smwar.tui.app import DrillInfo, WarRoomApp
@@ -161,3 +163,37 @@ async def test_a_drill_with_replies_never_touches_the_live_journal(runbooks: Run
     assert reply.payload["simulated"] is True and reply.payload["author"] == "anna.bsky.social"
     assert run.journal.path.parent == drill_runs_dir()
     assert not live_journal_path().exists()
+
+
+def test_what_is_not_yet_due_is_not_judged_and_an_unexpected_incident_counts_against(runbooks: RunbookSet) -> None:
+    expected = Expected(
+        incident=[
+            ExpectedIncident(scenario="product-defect", open_by=timedelta(minutes=10)),
+            ExpectedIncident(scenario="data-leak-rumour", open_by=timedelta(minutes=40)),
+        ],
+        not_opened=["positive-hype"],
+    )
+    wrong = Incident(
+        1,
+        "offensive-post",
+        IncidentStatus.OPEN,
+        T0 + timedelta(minutes=2),
+        "by hand",
+        opened_at=T0 + timedelta(minutes=2),
+    )
+    run = RunRecord(start=T0, end=T0 + timedelta(minutes=30), incidents=[wrong], metrics={}, replies=[])
+    result = score(expected, runbooks, run)
+    texts = {part.key: [f.text for f in part.findings] for part in result.parts}
+    assert texts["open"] == ["product-defect: not opened (due by T+10:00)"], "data-leak is due only at T+40:00"
+    assert texts["scenarios"] == [
+        "product-defect: missed",
+        "positive-hype: rightly not opened",
+        "offensive-post: opened, but not expected in this drill",
+    ]
+    assert texts["answer"] == [] and not result.parts[3].judged
+    assert [f.text for f in next(p for p in result.parts if p.key == "steps").findings][:2] == [
+        "product-defect/notify-pr: not done (never opened), was due at T+20:00",
+        "product-defect/facts: not done (never opened), was due at T+30:00",
+    ]
+    # 0 of detect, open, steps; 1/3 of scenarios; answer and leave-alone have nothing to judge
+    assert result.total == round(100 * (15 / 3) / (10 + 20 + 30 + 15))

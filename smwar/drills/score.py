@@ -215,7 +215,12 @@ def _never_opened_steps(runbooks: RunbookSet, scenario_id: str, due: datetime, r
 def _scenarios(expected: Expected, run: RunRecord) -> list[Finding]:
     opened = {i.scenario_id for i in run.incidents if i.opened_at is not None and i.opened_at <= run.end}
     wanted = [incident.scenario for incident in expected.incident]
-    findings = [Finding(1, f"{s}: opened, as expected") if s in opened else Finding(0, f"{s}: missed") for s in wanted]
+    due = {incident.scenario: run.start + incident.open_by for incident in expected.incident}
+    findings = [
+        Finding(1, f"{s}: opened, as expected") if s in opened else Finding(0, f"{s}: missed")
+        for s in wanted
+        if s in opened or run.end >= due[s]  # one not yet due when the drill ended is not judged
+    ]
     findings += [
         Finding(0, f"{s}: opened, but it is a look-alike here")
         if s in opened
@@ -230,5 +235,5 @@ def _scenarios(expected: Expected, run: RunRecord) -> list[Finding]:
 
 
 def stamp(moment: datetime, start: datetime) -> str:
-    """A moment of the drill as its offset from the start: T+00:12:30."""
+    """A moment of the drill as its offset from the start: T+12:30."""
     return "T+" + format_offset(moment - start)

@@ -220,10 +220,11 @@ class WarRoomApp(App[None]):
         if self.drill is None:
             sources = len(self.live_feed.health()) if self.live_feed else 0
             return Text(f" LIVE · {sources} sources · notifications go out for real ", style="bold")
-        banner = Text(f" DRILL · {self.drill.title} · run {self.drill.run} · nothing is sent ", style="bold")
-        if self.trainer_message is not None:
-            banner.append(f"· Trainer: {printable(self.trainer_message)} ", style="bold reverse")
-        return banner
+        if self.trainer_message is not None:  # the message matters more than the run's name
+            banner = Text(f" DRILL · {self.drill.title} · nothing is sent ", style="bold")
+            banner.append(f" Trainer: {printable(self.trainer_message)} ", style="bold reverse")
+            return banner
+        return Text(f" DRILL · {self.drill.title} · run {self.drill.run} · nothing is sent ", style="bold")
 
     # -- the pipeline, off the UI thread -----------------------------------------------
 
