@@ -109,8 +109,10 @@ async def test_a_played_drill_gets_its_exact_score_breakdown_debrief_and_history
     assert result.output == markdown
     result = CliRunner().invoke(main, ["drill", "history"])
     assert result.exit_code == 0, result.output
-    assert "scored-leak · tester" in result.output
+    assert "scored-leak (product-defect) · tester" in result.output
     assert f"68/100  {run.name}" in result.output
+    other = CliRunner().invoke(main, ["drill", "history", "--scenario", "positive-hype"])
+    assert other.exit_code == 0 and "No runs match." in other.output
 
 
 async def test_jump_ahead_and_a_trainer_message_on_the_drill_clock(runbooks: RunbookSet) -> None:

@@ -127,18 +127,22 @@ def debrief(run: str | None, output: Path | None, script_path: Path | None, runb
 @drill.command("history")
 @click.option("--drill", "drill_id", help="Only the runs of this drill.")
 @click.option("--operator", help="Only the runs this person played.")
+@click.option("--scenario", "scenario_id", help="Only the runs of drills that train this scenario.")
 @reports_errors
-def history(drill_id: str | None, operator: str | None) -> None:
+def history(drill_id: str | None, operator: str | None, scenario_id: str | None) -> None:
     """Past drill runs per drill and operator, with their scores, oldest first."""
     from smwar.engine.drill import history as past_runs
 
     runs = [
         run
         for run in past_runs()
-        if (drill_id is None or run.drill_id == drill_id) and (operator is None or operator in run.operators)
+        if (drill_id is None or run.drill_id == drill_id)
+        and (operator is None or operator in run.operators)
+        and (scenario_id is None or scenario_id in run.scenarios)
     ]
     if not runs:
-        click.echo("No drill runs yet." if drill_id is None and operator is None else "No runs match.")
+        filtered = drill_id or operator or scenario_id
+        click.echo("No runs match." if filtered else "No drill runs yet.")
         click.echo("Play one with: smwar drill")
         return
     groups: dict[tuple[str, str], list[PastRun]] = {}
@@ -147,7 +151,9 @@ def history(drill_id: str | None, operator: str | None) -> None:
     for (drill_name, people), played in sorted(groups.items()):
         scores = [run.total for run in played if run.total is not None]
         trend = f"  {scores[0]} → {scores[-1]}" if len(scores) > 1 else ""
-        click.echo(f"{drill_name} · {people}{trend}")
+        trains = sorted({s for run in played for s in run.scenarios})
+        about = f" ({', '.join(trains)})" if trains else ""
+        click.echo(f"{drill_name}{about} · {people}{trend}")
         for run in played:
             score = f"{run.total:>3}/100" if run.total is not None else "not ended"
             parts = " ".join(f"{key} {round(100 * value)}%" for key, value in run.parts.items())

@@ -143,7 +143,8 @@ def end_drill(session: Session, script: DrillScript, start: datetime, run: str) 
     """End the run (once: ending it again shows the same debrief) and journal its score."""
     if ended_at(session.journal) is None:
         result = debrief(session, script, start, run)
-        session.journal.append(Event(ENDED, session.clock.now(), session.operator, payload=result.score.summary()))
+        payload = result.score.summary() | {"scenarios": [incident.scenario for incident in script.expected.incident]}
+        session.journal.append(Event(ENDED, session.clock.now(), session.operator, payload=payload))
     return debrief(session, script, start, run)
 
 
@@ -203,6 +204,7 @@ class PastRun:
     operators: tuple[str, ...]
     total: int | None  # None: not ended yet
     parts: dict[str, float]
+    scenarios: tuple[str, ...]  # the scenarios the drill trains
 
 
 def history() -> list[PastRun]:
@@ -218,6 +220,7 @@ def history() -> list[PastRun]:
         summary = ended.payload if ended is not None else {}
         total = summary.get("total")
         parts = summary.get("parts")
+        scenarios = summary.get("scenarios")
         runs.append(
             PastRun(
                 run=path.stem,
@@ -227,6 +230,7 @@ def history() -> list[PastRun]:
                 operators=tuple(sorted(actors)),
                 total=total if isinstance(total, int) else None,
                 parts={str(k): float(v) for k, v in parts.items()} if isinstance(parts, dict) else {},
+                scenarios=tuple(map(str, scenarios)) if isinstance(scenarios, list) else (),
             )
         )
     return runs
