@@ -224,6 +224,10 @@ def _on_topic(rng: random.Random, runbooks: RunbookSet, scenario: Scenario, lang
         elif terms:
             fitting = [term for term in terms if (_looks_german(term) == (lang == "de"))] or terms
             topic.append(_dressed(rng, rng.choice(fitting)))
+    if not topic:  # no rule beyond "us" came up: any term of the scenario's own
+        rules = [rule for rule in scenario.rule if not rule.is_veto]
+        terms = [t for rule in rules for t in rule.any + rule.all if term_words(t) and t not in company]
+        topic = [_dressed(rng, rng.choice(terms))] if terms else []
     sentence = rng.choice(SENTENCES[tone, lang]).format(
         opening=rng.choice(OPENINGS[tone, lang]),
         topic=" ".join(topic),

@@ -708,6 +708,7 @@ class WarRoomApp(App[None]):
             except OSError as exc:
                 written = None
                 self.alarm(f"The debrief could not be written: {exc}", "Debrief not saved")
+            self.clear_notifications()  # the score, not the toasts of the last minutes
             self.push_screen(DebriefScreen(debrief, written))
 
         self.push_screen(
