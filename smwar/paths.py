@@ -57,3 +57,11 @@ def bundled_runbooks_dir() -> Path:
 
 def bundled_drills_dir() -> Path:
     return bundled_runbooks_dir() / "drills"
+
+
+def by_path_or_name(name: str, known: list[Path]) -> Path | None:
+    """`name` as an existing file, else the one of `known` whose file name without suffix it is."""
+    candidate = Path(name).expanduser()
+    if candidate.is_file():
+        return candidate
+    return next((path for path in known if path.stem == name), None)

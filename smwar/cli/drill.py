@@ -85,11 +85,7 @@ def generate(
             known = ", ".join(scenario.id for scenario in runbooks.scenarios)
             raise SmwarError(f"no scenario {wanted!r} in the runbooks (scenarios: {known})")
     text = build_drill(runbooks, scenario_id, seed, minutes, then_id)
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    output.write_text(text, encoding="utf-8")
-    click.echo(f"wrote {output}; play it with: smwar drill {output}")
+    _write_or_print(text, output, f"wrote {output}; play it with: smwar drill {output}")
 
 
 @drill.command("debrief")
@@ -116,12 +112,16 @@ def debrief(run: str | None, output: Path | None, script_path: Path | None, runb
     from smwar.runbooks.loader import load_runbook_set
 
     runbooks = load_runbook_set(runbook_path(runbooks_path))
-    text = to_markdown(read_run(find_run(run), runbooks, script_path))
+    _write_or_print(to_markdown(read_run(find_run(run), runbooks, script_path)), output, f"wrote {output}")
+
+
+def _write_or_print(text: str, output: Path | None, written: str) -> None:
+    """Write `text` to `output` and say `written`, or print it when there is no output file."""
     if output is None:
         click.echo(text, nl=False)
         return
     output.write_text(text, encoding="utf-8")
-    click.echo(f"wrote {output}")
+    click.echo(written)
 
 
 @drill.command("history")

@@ -10,7 +10,7 @@ from pydantic import BeforeValidator, Field
 
 from smwar.errors import InputError, InputErrors
 from smwar.model import NETWORKS, Mention
-from smwar.paths import bundled_drills_dir
+from smwar.paths import bundled_drills_dir, by_path_or_name
 from smwar.runbooks.definitions import Identifier
 from smwar.timespan import parse_offset
 from smwar.tomlfile import Strict, load_toml, validate
@@ -139,15 +139,12 @@ def find_drill(name: str | None) -> Path:
         if not bundled:
             raise InputErrors([InputError(bundled_drills_dir(), None, "no bundled drills found")])
         return next((path for path in bundled if path.stem == DEFAULT_DRILL), bundled[0])
-    candidate = Path(name).expanduser()
-    if candidate.is_file():
-        return candidate
-    for path in bundled:
-        if path.stem == name:
-            return path
+    found = by_path_or_name(name, bundled)
+    if found is not None:
+        return found
     known = ", ".join(path.stem for path in bundled) or "none"
     raise InputErrors(
-        [InputError(candidate, None, f"no such drill file, and no bundled drill of that name (bundled: {known})")]
+        [InputError(Path(name), None, f"no such drill file, and no bundled drill of that name (bundled: {known})")]
     )
 
 

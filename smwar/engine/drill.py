@@ -16,7 +16,7 @@ from smwar.engine.session import Intake, Session
 from smwar.errors import InputErrors, SmwarError
 from smwar.journal.store import Journal
 from smwar.model import SYSTEM_ACTOR, Event
-from smwar.paths import drill_runs_dir
+from smwar.paths import by_path_or_name, drill_runs_dir
 from smwar.runbooks.definitions import RunbookSet
 
 MODE_DRILL = "drill"
@@ -184,13 +184,10 @@ def find_run(name: str | None) -> Path:
         if not runs:
             raise SmwarError("no drill has been played yet: start one with `smwar drill`")
         return runs[-1]
-    candidate = Path(name).expanduser()
-    if candidate.is_file():
-        return candidate
-    for path in runs:
-        if path.stem == name:
-            return path
-    raise SmwarError(f"no drill run {name!r} (list them with: smwar drill history)")
+    found = by_path_or_name(name, runs)
+    if found is None:
+        raise SmwarError(f"no drill run {name!r} (list them with: smwar drill history)")
+    return found
 
 
 @dataclass(frozen=True, slots=True)
