@@ -62,6 +62,11 @@ def load_toml(path: Path) -> TomlDocument:
         raise InputErrors([InputError(path, None, f"cannot read: {exc.strerror or exc}")]) from exc
     except UnicodeDecodeError as exc:
         raise InputErrors([InputError(path, None, "not UTF-8 text")]) from exc
+    return parse_toml(text, path)
+
+
+def parse_toml(text: str, path: Path) -> TomlDocument:
+    """Parse `text` that was read from `path`; a syntax error becomes `InputErrors` with its line."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

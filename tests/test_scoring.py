@@ -3,7 +3,9 @@ steps on time and late, the exact score breakdown, the debrief and the history."
 
 from __future__ import annotations
 
+import shutil
 from datetime import timedelta
+from pathlib import Path
 
 from click.testing import CliRunner
 from textual.widgets import OptionList
@@ -12,7 +14,7 @@ from smwar.cli import main
 from smwar.clock import DrillClock
 from smwar.drills.score import RunRecord, score
 from smwar.drills.script import Expected, ExpectedIncident
-from smwar.engine.drill import ENDED, drill_session, open_drill_run, read_run
+from smwar.engine.drill import ENDED, drill_session, end_drill, open_drill_run, read_run
 from smwar.engine.session import Update
 from smwar.model import Incident, IncidentStatus, StepStatus
 from smwar.paths import drill_runs_dir, live_journal_path
@@ -199,3 +201,22 @@ def test_what_is_not_yet_due_is_not_judged_and_an_unexpected_incident_counts_aga
     ]
     # 0 of detect, open, steps; 1/3 of scenarios; answer and leave-alone have nothing to judge
     assert result.total == round(100 * (15 / 3) / (10 + 20 + 30 + 15))
+
+
+def test_a_run_keeps_its_script_so_editing_or_removing_the_file_does_not_change_its_debrief(
+    tmp_path: Path, runbooks: RunbookSet
+) -> None:
+    script = tmp_path / "mine.toml"
+    shutil.copy(SCORED_DRILL, script)
+    run, clock, session = start_drill(runbooks, script)
+    clock.advance(timedelta(minutes=2))
+    session.poll()
+    before = end_drill(session, run.script, run.clock_start, run.name)
+    run.journal.close()
+    script.write_text(script.read_text().replace('open_by = "00:03:00"', 'open_by = "00:01:00"'))
+    resumed, _clock, _session = start_drill(runbooks, script, fresh=False)
+    assert resumed.script.expected.incident[0].open_by == timedelta(minutes=3), "a resumed run keeps its script"
+    resumed.journal.close()
+    script.unlink()
+    after = read_run(run.journal.path, runbooks)
+    assert after.score == before.score and after.title == "Scored leak drill"

@@ -13,7 +13,7 @@ from smwar.model import NETWORKS, Mention
 from smwar.paths import bundled_drills_dir, by_path_or_name
 from smwar.runbooks.definitions import Identifier
 from smwar.timespan import parse_offset
-from smwar.tomlfile import Strict, load_toml, validate
+from smwar.tomlfile import Strict, load_toml, parse_toml, validate
 
 
 def _offset(value: object) -> object:
@@ -116,8 +116,9 @@ class DrillScript(Strict):
         )
 
 
-def load_drill(path: Path) -> DrillScript:
-    document = load_toml(path)
+def load_drill(path: Path, text: str | None = None) -> DrillScript:
+    """The drill script at `path`, or in `text` (a copy a run kept of the file at `path`)."""
+    document = load_toml(path) if text is None else parse_toml(text, path)
     script = validate(document, DrillScript)
     for index in range(1, len(script.inject)):
         if script.inject[index].at < script.inject[index - 1].at:

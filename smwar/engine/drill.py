@@ -39,7 +39,8 @@ class DrillRun:
 
 def open_drill_run(script_path: Path, *, fresh: bool, now: datetime) -> DrillRun:
     """Resume the latest run of this drill, or start a new one (`fresh`, or none to resume)."""
-    script = load_drill(script_path)
+    script = load_drill(script_path)  # a file that cannot be read is reported with its reason here
+    text = script_path.read_text(encoding="utf-8")
     latest = None if fresh else latest_run(script.drill.id)
     if latest is not None:
         journal = Journal.open(latest)
@@ -47,6 +48,7 @@ def open_drill_run(script_path: Path, *, fresh: bool, now: datetime) -> DrillRun
         if meta.get("mode") != MODE_DRILL or "clock_start" not in meta:
             journal.close()
             raise SmwarError(f"{latest} is not a drill journal; start a new run with --new")
+        script = _run_script(meta) or script  # a run goes on with the script it began with
         clock_start = from_iso(meta["clock_start"])
         position = max(clock_start, journal.latest_time() or clock_start)
         return DrillRun(journal, script, script_path, clock_start, position, resumed=True)
@@ -65,11 +67,18 @@ def open_drill_run(script_path: Path, *, fresh: bool, now: datetime) -> DrillRun
                 "drill_id": script.drill.id,
                 "drill_title": script.drill.title,
                 "drill_script": str(script_path.resolve()),
+                "drill_script_text": text,
                 "clock_start": to_iso(now),
             }
         )
     staging.replace(path)
     return DrillRun(Journal.open(path), script, script_path, now, now, resumed=False)
+
+
+def _run_script(meta: dict[str, str]) -> DrillScript | None:
+    """The copy of its script a run kept when it began (older runs kept only its path)."""
+    text = meta.get("drill_script_text")
+    return load_drill(Path(meta.get("drill_script", "drill.toml")), text) if text else None
 
 
 def latest_run(drill_id: str) -> Path | None:
@@ -166,9 +175,10 @@ def read_run(path: Path, runbooks: RunbookSet, script_path: Path | None = None) 
         meta = journal.meta()
         if meta.get("mode") != MODE_DRILL or "clock_start" not in meta:
             raise SmwarError(f"{path} is not a drill journal")
-        script_file = script_path or Path(meta.get("drill_script", ""))
         try:
-            script = load_drill(script_file)
+            script = load_drill(script_path) if script_path else _run_script(meta)
+            if script is None:
+                script = load_drill(Path(meta.get("drill_script", "")))
         except InputErrors as exc:
             raise SmwarError(f"cannot read the drill script of this run ({exc}); pass it with --script") from None
         start = from_iso(meta["clock_start"])
