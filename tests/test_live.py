@@ -12,6 +12,7 @@ import keyring
 import pytest
 from click.testing import CliRunner
 from keyring.backends.fail import Keyring as FailKeyring
+from textual.widgets import Input
 
 from smwar.cli import main
 from smwar.config import load_config
@@ -92,10 +93,19 @@ async def test_the_live_war_room_shows_sources_and_pauses_one(tmp_path: Path, ru
             app.refresh_views()
             await pilot.pause()
             assert "⏸ export paused" in screen_text(app)
+            copied: list[str] = []
+            app.copy_to_clipboard = copied.append  # type: ignore[method-assign]
+            await pilot.press("r")
+            app.screen.query_one(Input).value = "Das tut uns leid, bitte schreib uns eine DM."
+            await pilot.press("enter")
+            await pilot.pause()
+            assert copied == ["Das tut uns leid, bitte schreib uns eine DM."], "live: to the clipboard, to post"
     finally:
         feed.stop()
         journal.close()
-    assert [e.kind for e in open_live_journal().events()] == ["source.paused"]
+    events = list(open_live_journal().events())
+    assert [e.kind for e in events] == ["source.paused", "reply.recorded"]
+    assert events[1].payload["simulated"] is False and events[1].payload["network"] == "jsonl"
 
 
 def test_a_drill_journal_is_never_taken_for_the_live_one() -> None:
