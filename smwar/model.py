@@ -55,6 +55,16 @@ class Match:
 
 
 @dataclass(frozen=True, slots=True)
+class Triage:
+    """What the de-escalation plan says to do with a mention: respond, watch or ignore (None:
+    no rule applies), the rule that decided, and the request types it is."""
+
+    action: str | None
+    rule: str | None
+    request_types: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class JournaledMention:
     """A mention after the pipeline: its journal id, when it arrived, and what it matched."""
 
@@ -63,6 +73,7 @@ class JournaledMention:
     received_at: datetime
     matches: tuple[Match, ...] = ()
     author_tags: tuple[str, ...] = ()
+    triage: Triage | None = None
 
     @property
     def best(self) -> Match | None:

@@ -38,3 +38,11 @@ def printable(text: str, *, keep_newlines: bool = False) -> str:
     a single line (for the feed).
     """
     return _UNSAFE.sub(lambda found: _picture(found.group(), keep_newlines), text)
+
+
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>|~])")  # what can start markup inside a line or a table cell
+
+
+def markdown_inline(text: str) -> str:
+    """Untrusted or free text made inert in Markdown: one line, every markup character escaped."""
+    return _MARKDOWN.sub(r"\\\1", printable(text))

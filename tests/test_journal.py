@@ -34,7 +34,7 @@ def test_journal_uses_wal_and_records_its_schema_version(tmp_path: Path) -> None
 def test_reopening_keeps_everything_and_does_not_migrate_twice(tmp_path: Path) -> None:
     path = tmp_path / "j.sqlite"
     with Journal.open(path) as journal:
-        journal.add_mentions([(mention("1"), T0, (), ())])
+        journal.add_mentions([(mention("1"), T0, (), (), None)])
     with Journal.open(path) as journal:
         assert journal.mention_count() == 1
     rows = sqlite3.connect(path).execute("SELECT COUNT(*) FROM schema_version").fetchone()[0]
@@ -64,8 +64,8 @@ def test_a_file_that_is_not_a_journal_gets_a_clear_error(tmp_path: Path) -> None
 
 def test_mentions_are_deduplicated_on_network_and_native_id(tmp_path: Path) -> None:
     with Journal.open(tmp_path / "j.sqlite") as journal:
-        first = journal.add_mentions([(mention("1"), T0, (), ()), (mention("2"), T0, (), ())])
-        again = journal.add_mentions([(mention("2"), T0, (), ()), (mention("3"), T0, (), ())])
+        first = journal.add_mentions([(mention("1"), T0, (), (), None), (mention("2"), T0, (), (), None)])
+        again = journal.add_mentions([(mention("2"), T0, (), (), None), (mention("3"), T0, (), (), None)])
         assert [item.mention.native_id for item in first] == ["1", "2"]
         assert [item.mention.native_id for item in again] == ["3"]
         assert journal.mention_count() == 3
@@ -75,7 +75,7 @@ def test_matches_and_their_explanations_round_trip(tmp_path: Path) -> None:
     hit = TermHit("leak", "ausgelaufen", ("ausgelaufn",), 0.95)
     match = Match("product-defect", 0.97, (hit,))
     with Journal.open(tmp_path / "j.sqlite") as journal:
-        journal.add_mentions([(mention("1"), T0 + timedelta(seconds=3), (match,), ("vip",))])
+        journal.add_mentions([(mention("1"), T0 + timedelta(seconds=3), (match,), ("vip",), None)])
         [stored] = journal.mentions()
     assert stored.matches == (match,)
     assert stored.author_tags == ("vip",)

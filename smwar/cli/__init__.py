@@ -11,6 +11,7 @@ from smwar.cli.auth import auth
 from smwar.cli.common import reports_errors, runbook_path
 from smwar.cli.contacts import contacts
 from smwar.cli.drill import drill
+from smwar.cli.export import export
 from smwar.cli.runbooks import runbooks
 from smwar.cli.sources import sources
 from smwar.config import Config, load_config
@@ -108,3 +109,4 @@ main.add_command(runbooks)
 main.add_command(contacts)
 main.add_command(sources)
 main.add_command(auth)
+main.add_command(export)

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from smwar.drills.score import Finding, Score, stamp
 from smwar.model import Incident
-from smwar.plaintext import printable
+from smwar.plaintext import markdown_inline as md
 
-_MARKDOWN = re.compile(r"([\\`*_\[\]<>|~])")  # what can start markup inside a line or a table cell
 MARKS = {1.0: "✔", 0.5: "½", 0.0: "✘"}
-
-
-def md(text: str) -> str:
-    """Untrusted or free text made inert in Markdown: one line, every markup character escaped."""
-    return _MARKDOWN.sub(r"\\\1", printable(text))
 
 
 def mark(finding: Finding) -> str:

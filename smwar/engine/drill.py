@@ -12,7 +12,7 @@ from smwar.drills.debrief import Debrief
 from smwar.drills.player import DrillPlayer
 from smwar.drills.score import Reply, RunRecord, score
 from smwar.drills.script import DrillScript, load_drill
-from smwar.engine.session import Intake, Session
+from smwar.engine.session import Idle, Intake, Session
 from smwar.errors import InputErrors, SmwarError
 from smwar.journal.store import Journal
 from smwar.model import SYSTEM_ACTOR, Event
@@ -155,16 +155,6 @@ def end_drill(session: Session, script: DrillScript, start: datetime, run: str) 
         payload = result.score.summary() | {"scenarios": [incident.scenario for incident in script.expected.incident]}
         session.journal.append(Event(ENDED, session.clock.now(), session.operator, payload=payload))
     return debrief(session, script, start, run)
-
-
-class Idle:
-    """The source of a run that is only read: nothing more arrives."""
-
-    def due(self, now: datetime) -> Intake:
-        return Intake()
-
-    def put_back(self, intake: Intake) -> None:
-        raise AssertionError("an idle source hands nothing out")
 
 
 def read_run(path: Path, runbooks: RunbookSet, script_path: Path | None = None) -> Debrief:

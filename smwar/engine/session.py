@@ -30,11 +30,12 @@ from smwar.model import (
     Mention,
     Quarantined,
 )
+from smwar.review.report import REPLIED
 from smwar.runbooks.definitions import VIP_TAG, RunbookSet, Scenario, Step, author_tags
 from smwar.runbooks.matcher import Matcher, RuleMatcher
+from smwar.triage.decide import Triager
 
 RATE_WINDOW = timedelta(minutes=10)
-REPLIED = "reply.recorded"
 TRAINER_MESSAGE = "drill.message"
 ACTIVE = (IncidentStatus.PROPOSED, IncidentStatus.OPEN)
 
@@ -59,6 +60,16 @@ class MentionSource(Protocol):
     def put_back(self, intake: Intake) -> None:
         """Take back what `due` handed out but the journal could not keep."""
         ...
+
+
+class Idle:
+    """The source of a journal that is only read (a review, a debrief): nothing more arrives."""
+
+    def due(self, now: datetime) -> Intake:
+        return Intake()
+
+    def put_back(self, intake: Intake) -> None:
+        raise AssertionError("an idle source hands nothing out")
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +142,7 @@ class Session:
             watch.scenario = scenario
             watches[scenario.id] = watch
         self.matcher, self.runbooks, self._recent, self._watches = matcher, runbooks, recent, watches
+        self.triager = Triager(runbooks)
 
     def reload(self, runbooks: RunbookSet) -> None:
         """Put an edited runbook set in force; refused (the old set stays) if it drops a
@@ -154,18 +166,15 @@ class Session:
         with self._lock:
             now = self.clock.now()
             intake = self.source.due(now)
-            matcher, deescalation = self.matcher, self.runbooks.deescalation
+            matcher, triager, deescalation = self.matcher, self.triager, self.runbooks.deescalation
         if not (intake.mentions or intake.cursors or intake.quarantined or intake.messages):
             return Update()
-        batch = [
-            (
-                mention,
-                now,
-                matcher.match(mention),
-                author_tags(deescalation, mention.network, mention.author, mention.followers),
-            )
-            for mention in intake.mentions
-        ]
+        batch = []
+        for mention in intake.mentions:
+            matches = matcher.match(mention)
+            tags = author_tags(deescalation, mention.network, mention.author, mention.followers)
+            triage = triager.triage(mention, tags, [match.scenario_id for match in matches])
+            batch.append((mention, now, matches, tags, triage))
         with self._lock:
             try:
                 stored = self.journal.add_mentions(batch, cursors=intake.cursors, quarantined=intake.quarantined)
@@ -394,6 +403,13 @@ class Session:
     def replies(self) -> list[Event]:
         with self._lock:
             return list(self.journal.events(kind=REPLIED))
+
+    def record_for(self, incident_id: int, kind: str, **payload: object) -> Incident:
+        """Journal an operator action about an incident that its chain does not track (a
+        lesson learned, say); it shows in the incident's history."""
+        with self._lock:
+            self.incident(incident_id)  # an unknown incident fails here
+            return self._record(Event(kind, self.clock.now(), self.operator, incident_id, payload=payload))
 
     def record(self, kind: str, **payload: object) -> None:
         """Journal an operator action that belongs to no incident (pausing a drill, say)."""

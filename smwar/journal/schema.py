@@ -85,7 +85,13 @@ def _v2(db: Database) -> None:
     db["quarantine"].create_index(["source_id", "id"])
 
 
-MIGRATIONS: tuple[Callable[[Database], None], ...] = (_v1, _v2)
+def _v3(db: Database) -> None:
+    """Triage: what the de-escalation plan said to do with each mention when it arrived."""
+    for column in ("action", "action_rule", "request_types"):
+        db["mentions"].add_column(column, str)
+
+
+MIGRATIONS: tuple[Callable[[Database], None], ...] = (_v1, _v2, _v3)
 CURRENT_VERSION = len(MIGRATIONS)
 
 

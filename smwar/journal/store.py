@@ -20,7 +20,7 @@ from sqlite_utils import Database
 
 from smwar.clock import from_iso, to_iso
 from smwar.journal.schema import JournalError, migrate
-from smwar.model import Event, JournaledMention, Match, Mention, Quarantined, TermHit
+from smwar.model import Event, JournaledMention, Match, Mention, Quarantined, TermHit, Triage
 
 
 class Journal:
@@ -72,7 +72,7 @@ class Journal:
 
     def add_mentions(
         self,
-        batch: Sequence[tuple[Mention, datetime, tuple[Match, ...], tuple[str, ...]]],
+        batch: Sequence[tuple[Mention, datetime, tuple[Match, ...], tuple[str, ...], Triage | None]],
         *,
         cursors: Mapping[str, str] | None = None,
         quarantined: Sequence[Quarantined] = (),
@@ -94,12 +94,12 @@ class Journal:
                 )
             execute = self._db.conn.execute  # the hot path: plain sqlite3, no wrapper per row
             received_iso: dict[datetime, str] = {}  # a batch mostly shares one arrival time
-            for mention, received_at, matches, tags in batch:
+            for mention, received_at, matches, tags, triage in batch:
                 received = received_iso.get(received_at) or received_iso.setdefault(received_at, to_iso(received_at))
                 cursor = execute(
                     "INSERT OR IGNORE INTO mentions (network, native_id, author, followers, lang, text, url, "
-                    "posted_at, received_at, author_tags, author_name, reply_to, quote_of) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "posted_at, received_at, author_tags, author_name, reply_to, quote_of, action, action_rule, "
+                    "request_types) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         mention.network,
                         mention.native_id,
@@ -114,6 +114,9 @@ class Journal:
                         mention.author_name,
                         mention.reply_to,
                         mention.quote_of,
+                        triage.action if triage else None,
+                        triage.rule if triage else None,
+                        ",".join(triage.request_types) if triage else None,
                     ),
                 )
                 if not cursor.rowcount:
@@ -129,7 +132,7 @@ class Journal:
                             json.dumps([_explained(hit) for hit in match.hits], ensure_ascii=False),
                         ),
                     )
-                stored.append(JournaledMention(mention_id, mention, received_at, matches, tags))
+                stored.append(JournaledMention(mention_id, mention, received_at, matches, tags, triage))
         return stored
 
     def mentions(self, *, after_id: int = 0, limit: int | None = None) -> list[JournaledMention]:
@@ -270,6 +273,11 @@ class Journal:
                 row["id"],
             )
 
+    def incident_scenarios(self) -> list[tuple[int, str]]:
+        """Every incident's id and scenario."""
+        with self._lock:
+            return [(int(row[0]), str(row[1])) for row in self._db.execute("SELECT id, scenario_id FROM incidents")]
+
     def integrity(self) -> str:
         with self._lock:
             return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
@@ -294,4 +302,8 @@ def _mention_from_row(row: dict[str, Any], matches: tuple[Match, ...]) -> Journa
         quote_of=row["quote_of"],
     )
     tags = tuple(tag for tag in (row["author_tags"] or "").split(",") if tag)
-    return JournaledMention(row["id"], mention, from_iso(row["received_at"]), matches, tags)
+    triage = None
+    if row["request_types"] is not None:  # triaged when it arrived
+        kinds = tuple(kind for kind in row["request_types"].split(",") if kind)
+        triage = Triage(row["action"], row["action_rule"], kinds)
+    return JournaledMention(row["id"], mention, from_iso(row["received_at"]), matches, tags, triage)

@@ -1,0 +1,49 @@
+"""`smwar export`: an incident's post-mortem for presenting, sharing or other tools."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from smwar.cli.common import reports_errors, runbook_path
+
+
+@click.command("export")
+@click.argument("incident", type=int)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "html", "csv", "json"]),
+    default="md",
+    show_default=True,
+    help="md: to present; html: one file with charts; csv: mentions and events (a zip); json: everything.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where to write it (default: incident-N.EXT here).",
+)
+@click.option("--pseudonymise", is_flag=True, help="Stable pseudonyms for authors, no links to people: to share.")
+@click.option("--run", "run_name", help="A drill run (its name or journal file) instead of the live journal.")
+@click.option("--runbooks", "runbooks_path", type=click.Path(path_type=Path), help="Runbook set to read it with.")
+@reports_errors
+def export(
+    incident: int, fmt: str, output: Path | None, pseudonymise: bool, run_name: str | None, runbooks_path: Path | None
+) -> None:
+    """Write the post-mortem of INCIDENT (its number, as in the war room)."""
+    from smwar.engine.drill import find_run
+    from smwar.engine.export import default_output
+    from smwar.engine.export import export as write_export
+    from smwar.engine.review import check_incident, reading_session
+    from smwar.paths import live_journal_path
+    from smwar.runbooks.loader import load_runbook_set
+
+    runbooks = load_runbook_set(runbook_path(runbooks_path))
+    journal = find_run(run_name) if run_name else live_journal_path()
+    with reading_session(journal, runbooks) as session:
+        check_incident(session, incident)
+        target = output or default_output(incident, fmt, pseudonymise)
+        written = write_export(session, incident, fmt, target, pseudonymise=pseudonymise)
+    click.echo(f"wrote {written}")

@@ -1,0 +1,59 @@
+"""`smwar export`: an incident's post-mortem as Markdown, HTML, CSV or JSON, optionally
+pseudonymised for sharing outside the team."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from smwar.engine.review import build_review, span_of
+from smwar.engine.session import Session
+from smwar.journal.reading import JournalReader
+from smwar.review.html import write_html
+from smwar.review.markdown import write_markdown
+from smwar.review.pseudonym import Pseudonyms
+from smwar.review.report import pseudonymised
+from smwar.review.tables import write_csv_zip, write_json
+
+FORMATS = {"md": ".md", "html": ".html", "csv": ".zip", "json": ".json"}
+SALT_KEY = "pseudonym_salt"
+
+
+def default_output(incident_id: int, fmt: str, pseudonymise: bool) -> Path:
+    return Path(f"incident-{incident_id}{'-shared' if pseudonymise else ''}{FORMATS[fmt]}")
+
+
+def pseudonyms_of(session: Session) -> Pseudonyms:
+    """The journal's pseudonyms: the same author gets the same one in every export of it."""
+    salt = session.journal.meta().get(SALT_KEY)
+    if salt is None:
+        salt = secrets.token_hex(16)
+        session.journal.set_meta({SALT_KEY: salt})
+    return Pseudonyms(bytes.fromhex(salt))
+
+
+def export(session: Session, incident_id: int, fmt: str, output: Path, *, pseudonymise: bool) -> Path:
+    """Write the export to `output` (written whole under a temporary name, then renamed)."""
+    review = build_review(session, incident_id, figures=fmt != "csv")
+    names = pseudonyms_of(session) if pseudonymise else None
+    if names is not None:
+        review = pseudonymised(review, names)
+    span = span_of(session.incident(incident_id), session)
+    partial = output.with_name(output.name + ".part")
+    try:
+        if fmt == "csv":
+            with JournalReader(session.journal.path) as reader:
+                write_csv_zip(review, reader.rows(span), partial, names)
+        else:
+            with partial.open("w", encoding="utf-8") as out:
+                if fmt == "md":
+                    write_markdown(review, out)
+                elif fmt == "html":
+                    write_html(review, out)
+                else:
+                    with JournalReader(session.journal.path) as reader:
+                        write_json(review, reader.rows(span), out, names)
+        partial.replace(output)
+    finally:
+        partial.unlink(missing_ok=True)
+    return output

@@ -1,0 +1,197 @@
+"""Long reads of a journal for reviews and exports, on a read-only connection of their own.
+
+WAL lets a reader run beside the writer, so an export of a million mentions never holds up
+the feed, and rows are streamed from a cursor, never all loaded at once.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import NamedTuple
+
+from smwar.clock import from_iso, to_iso
+
+_COLUMNS = (
+    "m.id, m.network, m.native_id, m.author, m.author_name, m.followers, m.lang, m.text, m.url, "
+    "m.posted_at, m.received_at, m.author_tags, m.action, m.action_rule, m.request_types"
+)
+
+
+class MentionRow(NamedTuple):
+    """One journaled mention as an export writes it (timestamps stay ISO text)."""
+
+    id: int
+    network: str
+    native_id: str
+    author: str
+    author_name: str | None
+    followers: int | None
+    lang: str | None
+    text: str
+    url: str | None
+    posted_at: str
+    received_at: str
+    author_tags: str | None
+    action: str | None  # what the de-escalation plan said: respond, watch, ignore
+    action_rule: str | None  # the rule that said it
+    request_types: str | None  # comma-separated; None: not triaged when it arrived (an older journal)
+    score: float | None  # how well it matched the incident's scenario (None: linked by hand only)
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """The mentions of one incident: its scenario's matches received within the span, and the
+    mentions linked to it by hand."""
+
+    scenario_id: str
+    start: datetime
+    end: datetime
+    linked: Collection[int] = ()
+
+
+class JournalReader:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> JournalReader:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def mentions(self, span: Span) -> Iterator[MentionRow]:
+        """The incident's mentions in journal order, streamed."""
+        return map(MentionRow._make, self.rows(span))
+
+    def rows(self, span: Span) -> Iterator[tuple[object, ...]]:
+        """The same as plain tuples in `MentionRow` order: the fastest way to write them out."""
+        matched = self._db.execute(
+            f"SELECT {_COLUMNS}, x.score FROM matches x JOIN mentions m ON m.id = x.mention_id "
+            "WHERE x.scenario_id = ? AND m.received_at >= ? AND m.received_at <= ? ORDER BY x.mention_id",
+            (span.scenario_id, *self._bounds(span)),
+        )
+        extra = self._linked_only(span)  # few: merged in by id without slowing the stream
+        if not extra:
+            yield from matched
+            return
+        for row in matched:
+            while extra and extra[0][0] < row[0]:  # type: ignore[operator]
+                yield extra.pop(0)
+            yield row
+        yield from extra
+
+    def _linked_only(self, span: Span) -> list[MentionRow]:
+        """The mentions linked by hand that the span's matches do not already bring."""
+        ids = [mention_id for mention_id in span.linked if not self._matched_within(span, mention_id)]
+        if not ids:
+            return []
+        rows = self._db.execute(
+            f"SELECT {_COLUMNS}, x.score FROM mentions m LEFT JOIN matches x "
+            f"ON x.mention_id = m.id AND x.scenario_id = ? WHERE m.id IN ({','.join('?' * len(ids))}) ORDER BY m.id",
+            (span.scenario_id, *ids),
+        )
+        return list(map(MentionRow._make, rows))
+
+    def answers_due(self, span: Span, replied: Collection[str]) -> tuple[int, int, list[MentionRow]]:
+        """Of the span's matching mentions triaged when they arrived: how many the plan said to
+        answer, and how many of those are by an author in `replied`; and the mentions that
+        still need triage (journaled before it existed, or linked by hand)."""
+        authors = list(replied)
+        in_replied = f"m.author IN ({','.join('?' * len(authors))})" if authors else "0"
+        where = "x.scenario_id = ? AND m.received_at >= ? AND m.received_at <= ?"
+        row = self._db.execute(
+            f"SELECT COUNT(*), COALESCE(SUM({in_replied}), 0) FROM matches x JOIN mentions m ON m.id = x.mention_id "
+            f"WHERE {where} AND m.action = 'respond' AND m.request_types IS NOT NULL",
+            (*authors, span.scenario_id, *self._bounds(span)),
+        ).fetchone()
+        untriaged = self._db.execute(
+            f"SELECT {_COLUMNS}, x.score FROM matches x JOIN mentions m ON m.id = x.mention_id "
+            f"WHERE {where} AND m.request_types IS NULL",
+            (span.scenario_id, *self._bounds(span)),
+        )
+        return int(row[0]), int(row[1]), [*map(MentionRow._make, untriaged), *self._linked_only(span)]
+
+    @staticmethod
+    def _bounds(span: Span) -> tuple[str, str]:
+        return to_iso(span.start), to_iso(span.end)
+
+    def count(self, span: Span) -> int:
+        matched = self._db.execute(
+            "SELECT COUNT(*) FROM matches x JOIN mentions m ON m.id = x.mention_id "
+            "WHERE x.scenario_id = ? AND m.received_at >= ? AND m.received_at <= ?",
+            (span.scenario_id, to_iso(span.start), to_iso(span.end)),
+        ).fetchone()[0]
+        return int(matched) + sum(1 for mention_id in span.linked if not self._matched_within(span, mention_id))
+
+    def concerns(self, span: Span, mention_id: int) -> bool:
+        """Whether one mention belongs to the incident."""
+        return mention_id in span.linked or self._matched_within(span, mention_id)
+
+    def _matched_within(self, span: Span, mention_id: int) -> bool:
+        row = self._db.execute(
+            "SELECT 1 FROM matches x JOIN mentions m ON m.id = x.mention_id "
+            "WHERE x.mention_id = ? AND x.scenario_id = ? AND m.received_at >= ? AND m.received_at <= ?",
+            (mention_id, span.scenario_id, to_iso(span.start), to_iso(span.end)),
+        ).fetchone()
+        return row is not None
+
+    def received_at(self, mention_id: int) -> datetime | None:
+        row = self._db.execute("SELECT received_at FROM mentions WHERE id = ?", (mention_id,)).fetchone()
+        return from_iso(row[0]) if row else None
+
+    def by_network(self, span: Span) -> dict[str, int]:
+        rows = self._db.execute(
+            "SELECT m.network, COUNT(*) FROM matches x JOIN mentions m ON m.id = x.mention_id "
+            "WHERE x.scenario_id = ? AND m.received_at >= ? AND m.received_at <= ? GROUP BY m.network "
+            "ORDER BY COUNT(*) DESC",
+            (span.scenario_id, to_iso(span.start), to_iso(span.end)),
+        )
+        return dict(rows.fetchall())
+
+    def volume(self, start: datetime, end: datetime, bucket: timedelta) -> dict[str, list[int]]:
+        """Matching mentions per scenario and per `bucket` from `start` to `end`."""
+        size = max(int(bucket.total_seconds()), 1)
+        count = int((end - start).total_seconds()) // size + 1
+        rows = self._db.execute(
+            "SELECT x.scenario_id, (CAST(strftime('%s', m.received_at) AS INTEGER) - ?) / ?, COUNT(*) "
+            "FROM mentions m JOIN matches x ON x.mention_id = m.id "
+            "WHERE m.received_at >= ? AND m.received_at <= ? GROUP BY 1, 2",
+            (int(start.timestamp()), size, to_iso(start), to_iso(end)),
+        )
+        series: dict[str, list[int]] = {}
+        for scenario_id, index, number in rows:
+            if 0 <= index < count:
+                series.setdefault(scenario_id, [0] * count)[index] = number
+        return series
+
+    def count_between(self, scenario_id: str, start: datetime, end: datetime, author: str | None = None) -> int:
+        """Mentions matching `scenario_id` received in [start, end), of one author if given."""
+        sql = (  # CROSS JOIN: walk the short time range first, then look each match up
+            "SELECT COUNT(*) FROM mentions m CROSS JOIN matches x ON x.mention_id = m.id AND x.scenario_id = ? "
+            "WHERE m.received_at >= ? AND m.received_at < ?"
+        )
+        params: list[object] = [scenario_id, to_iso(start), to_iso(end)]
+        if author is not None:
+            sql += " AND m.author = ?"
+            params.append(author)
+        return int(self._db.execute(sql, params).fetchone()[0])
+
+    def search(self, span: Span, words: str, limit: int = 200) -> list[MentionRow]:
+        """The incident's mentions whose text, author or network contains every one of `words`."""
+        found: list[MentionRow] = []
+        needles = [word.casefold() for word in words.split()]
+        for row in self.mentions(span):
+            haystack = f"{row.text} {row.author} {row.network}".casefold()
+            if all(needle in haystack for needle in needles):
+                found.append(row)
+                if len(found) >= limit:
+                    break
+        return found

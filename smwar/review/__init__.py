@@ -1,0 +1,1 @@
+"""The post-crisis review: the post-mortem of an incident, and its exports."""

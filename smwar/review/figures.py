@@ -1,0 +1,99 @@
+"""The review's figures as rows of text, the same for the screen, Markdown and HTML."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from smwar.model import StepStatus
+from smwar.review.report import Review
+from smwar.timespan import format_duration
+
+PEAK_ROWS = 12  # the busiest buckets a table shows
+
+
+def moment(at: datetime) -> str:
+    return f"{at:%Y-%m-%d %H:%M:%S} UTC"
+
+
+def took(delta: timedelta | None) -> str:
+    return format_duration(delta) if delta is not None else "—"
+
+
+def summary_rows(review: Review) -> list[tuple[str, str]]:
+    incident = review.incident
+    networks = ", ".join(f"{network} {count}" for network, count in review.networks.items()) or "none"
+    rows = [
+        ("Status", f"{incident.status} · severity {review.severity}"),
+        ("Trigger", incident.trigger),
+        ("Proposed", moment(incident.proposed_at)),
+        ("Opened", moment(incident.opened_at) if incident.opened_at else "not opened"),
+        ("Closed", moment(incident.closed_at) if incident.closed_at else "still active"),
+        ("Mentions", f"{review.mentions} ({networks})"),
+    ]
+    if incident.roles:
+        rows.append(("Roles", ", ".join(f"{role}: {person}" for role, person in incident.roles.items())))
+    return rows
+
+
+def metric_rows(review: Review) -> list[tuple[str, str]]:
+    metrics = review.metrics
+    on_time = [s for s in metrics.steps if s.status is StepStatus.DONE and not s.missed]
+    share = review.answered_share
+    answered = (
+        f"{review.answered} of {review.must_answer} ({share:.0%})" if share is not None else "none were due an answer"
+    )
+    return [
+        ("Time to detect", took(metrics.time_to_detect)),
+        ("Time to open", took(metrics.time_to_open)),
+        ("Time to first reply", took(review.first_reply)),
+        ("Steps done on time", f"{len(on_time)} of {len(metrics.steps)}"),
+        ("Deadlines missed", str(len(metrics.missed))),
+        ("Must-answer mentions answered", answered),
+        ("Replies", str(len(review.replies))),
+    ]
+
+
+def step_rows(review: Review) -> list[list[str]]:
+    return [
+        [
+            f"{step.step_id}: {step.title}",
+            format_duration(step.deadline),
+            str(step.status),
+            took(step.took),
+            "✘ missed" if step.missed else ("✔" if step.status is StepStatus.DONE else "—"),
+        ]
+        for step in review.metrics.steps
+    ]
+
+
+def reply_rows(review: Review) -> list[list[str]]:
+    return [
+        [
+            moment(reply.at),
+            reply.author,
+            reply.network + (" (simulated)" if reply.simulated else ""),
+            took(reply.took),
+            f"{reply.author_before} → {reply.author_after}",
+            f"{reply.volume_before} → {reply.volume_after}",
+            "yes" if reply.calmed else "no",
+        ]
+        for reply in review.replies
+    ]
+
+
+def busiest(review: Review) -> list[tuple[str, dict[str, int]]]:
+    """The busiest buckets of the volume, in time order: (start, count per scenario)."""
+    volume = review.volume
+    scenarios = sorted(volume.series, key=lambda s: (s != review.incident.scenario_id, s))
+    if not scenarios:
+        return []
+    length = len(next(iter(volume.series.values())))
+    totals = [(sum(volume.series[s][i] for s in scenarios), i) for i in range(length)]
+    peaks = sorted(i for total, i in sorted(totals, reverse=True)[:PEAK_ROWS] if total)
+    return [
+        (
+            f"{volume.start + volume.bucket * i:%Y-%m-%d %H:%M} (+{format_duration(volume.bucket)})",
+            {s: volume.series[s][i] for s in scenarios},
+        )
+        for i in peaks
+    ]

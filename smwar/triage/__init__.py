@@ -1,0 +1,1 @@
+"""Triage: what the de-escalation plan says to do with each mention."""

@@ -1,0 +1,25 @@
+"""The de-escalation plan applied to one mention: its request types, and the first rule
+that decides whether to respond at once, watch or ignore it."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from smwar.model import Mention, Triage
+from smwar.runbooks.definitions import RunbookSet
+from smwar.runbooks.matcher import RuleMatcher
+
+RESPOND = "respond"  # the action that asks for an answer
+
+
+class Triager:
+    def __init__(self, runbooks: RunbookSet) -> None:
+        self.deescalation = runbooks.deescalation
+        self.request_types = RuleMatcher(runbooks.request_types, runbooks.deescalation)
+
+    def triage(self, mention: Mention, tags: Collection[str], scenarios: Collection[str]) -> Triage:
+        kinds = tuple(match.scenario_id for match in self.request_types.match(mention))
+        rule = self.deescalation.decide(mention, tags, kinds, scenarios)
+        if rule is None:
+            return Triage(None, None, kinds)
+        return Triage(rule.action, rule.id, kinds)
