@@ -59,6 +59,13 @@ def bundled_drills_dir() -> Path:
     return bundled_runbooks_dir() / "drills"
 
 
+def exports_dir() -> Path:
+    """Where exports made from the war room go."""
+    path = data_dir() / "exports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def by_path_or_name(name: str, known: list[Path]) -> Path | None:
     """`name` as an existing file, else the one of `known` whose file name without suffix it is."""
     candidate = Path(name).expanduser()

@@ -16,6 +16,12 @@ from smwar.review.report import pseudonymised
 from smwar.review.tables import write_csv_zip, write_json
 
 FORMATS = {"md": ".md", "html": ".html", "csv": ".zip", "json": ".json"}
+FORMAT_HELP = {
+    "md": "Markdown to present",
+    "html": "one HTML file with charts",
+    "csv": "mentions and events, a CSV file each, in a zip",
+    "json": "everything, for other tools",
+}
 SALT_KEY = "pseudonym_salt"
 
 

@@ -184,14 +184,51 @@ class JournalReader:
             params.append(author)
         return int(self._db.execute(sql, params).fetchone()[0])
 
-    def search(self, span: Span, words: str, limit: int = 200) -> list[MentionRow]:
-        """The incident's mentions whose text, author or network contains every one of `words`."""
-        found: list[MentionRow] = []
-        needles = [word.casefold() for word in words.split()]
-        for row in self.mentions(span):
-            haystack = f"{row.text} {row.author} {row.network}".casefold()
-            if all(needle in haystack for needle in needles):
-                found.append(row)
-                if len(found) >= limit:
-                    break
-        return found
+    def search(self, span: Span, query: Query, limit: int = 200) -> list[MentionRow]:
+        """Mentions received in the incident's window (of any scenario, unless the query names
+        one) that contain every word of the query, newest last."""
+        where = ["m.received_at >= ?", "m.received_at <= ?"]
+        params: list[object] = [*self._bounds(span)]
+        for word in query.words:
+            where.append("m.text LIKE ? ESCAPE '\\'")
+            params.append("%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+        if query.network:
+            where.append("m.network = ?")
+            params.append(query.network)
+        if query.author:
+            where.append("m.author LIKE ?")
+            params.append(f"%{query.author}%")
+        score = "NULL"
+        if query.scenario:
+            where.append("x.scenario_id = ?")
+            params.append(query.scenario)
+            score = "x.score"
+        join = "JOIN matches x ON x.mention_id = m.id" if query.scenario else ""
+        rows = self._db.execute(
+            f"SELECT {_COLUMNS}, {score} FROM mentions m {join} WHERE {' AND '.join(where)} ORDER BY m.id DESC LIMIT ?",
+            (*params, limit),
+        )
+        return list(reversed(list(map(MentionRow._make, rows))))
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """What to look for among mentions: words of the text, and `network:`, `author:`,
+    `scenario:` filters, as typed: `leak network:mastodon author:jana`."""
+
+    words: tuple[str, ...] = ()
+    network: str | None = None
+    author: str | None = None
+    scenario: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Query:
+        words: list[str] = []
+        filters: dict[str, str] = {}
+        for token in text.split():
+            key, colon, value = token.partition(":")
+            if colon and key.casefold() in ("network", "author", "scenario") and value:
+                filters[key.casefold()] = value
+            else:
+                words.append(token)
+        return cls(tuple(words), filters.get("network"), filters.get("author"), filters.get("scenario"))

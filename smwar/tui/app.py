@@ -23,6 +23,7 @@ from smwar.drills.script import DrillScript
 from smwar.engine.drill import DrillRun, DrillSource, end_drill
 from smwar.engine.live import LiveFeed
 from smwar.engine.notifications import notify_step
+from smwar.engine.review import lessons
 from smwar.engine.session import TRAINER_MESSAGE, Session, Update
 from smwar.errors import InputError, InputErrors, SmwarError
 from smwar.incidents.chain import MISSED, check_actionable, concerns, find_step, missing_gates, severity
@@ -324,6 +325,14 @@ class WarRoomApp(App[None]):
                 timeout=15,
                 markup=False,
             )
+            learned = [x for x in lessons(self.session.journal, incident.scenario_id) if x.incident_id < incident.id]
+            if learned:
+                self.notify(
+                    "\n".join(f"• {lesson.text} (#{lesson.incident_id})" for lesson in learned[-5:]),
+                    title=f"Lessons learned from earlier {scenario.title} incidents",
+                    timeout=60,
+                    markup=False,
+                )
             if (
                 self.focused_incident is None
                 or self.session.incident(self.focused_incident).status is not IncidentStatus.OPEN

@@ -12,6 +12,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from smwar.engine.review import lessons
 from smwar.engine.session import Session
 from smwar.incidents.chain import (
     ChainError,
@@ -27,6 +28,7 @@ from smwar.model import Incident
 from smwar.runbooks.definitions import Step
 from smwar.timespan import format_offset
 from smwar.tui.acting import ask, attempt
+from smwar.tui.screens.review import ReviewScreen
 from smwar.tui.text import local_time
 from smwar.tui.widgets.chain import ChainTable
 
@@ -55,6 +57,13 @@ class IncidentScreen(Screen[None]):
         ),
         Binding(
             "O", "reopen", "Reopen", show=False, tooltip="Reopen a closed incident (asks why)", id="incident.reopen"
+        ),
+        Binding(
+            "v",
+            "review",
+            "Review",
+            tooltip="The post-mortem: figures, timeline, search, lessons, export",
+            id="incident.review",
         ),
     ]
 
@@ -109,6 +118,11 @@ class IncidentScreen(Screen[None]):
         notes = incident_notes(incident)
         if notes:
             head.append(f"\nNotes: {len(notes)} · latest: {notes[-1].text}", style="italic")
+        earlier = [
+            lesson for lesson in lessons(self.session.journal, incident.scenario_id) if lesson.incident_id < incident.id
+        ]
+        for lesson in earlier[-3:]:
+            head.append(f"\nLesson from incident #{lesson.incident_id}: {lesson.text}", style="bold")
         self.query_one("#incident-head", Static).update(head)
         self.query_one(ChainTable).show(incident, scenario, now)
         self._show_step()
@@ -120,6 +134,9 @@ class IncidentScreen(Screen[None]):
         step = self.query_one(ChainTable).selected_step
         if step is not None:
             self.query_one("#step-detail", Static).update(Group(*step_detail(self.incident, step)))
+
+    def action_post_mortem(self) -> None:
+        self.app.push_screen(ReviewScreen(self.session, self.incident_id))
 
     def action_note_incident(self) -> None:
         self.app.ask_note(self.incident_id, None)  # type: ignore[attr-defined]
