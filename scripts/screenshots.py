@@ -1,9 +1,9 @@
 """Regenerate screenshots/*.svg: the war room mid-drill, the incident checklist, the drill's
-debrief, live mode.
+debrief, the incident's post-mortem, live mode.
 
 Plays the bundled washer-leak drill on a manual clock to minute 15, opens the proposed
 incident and works two steps, exactly as an operator would, answers the YouTuber, plays on to
-the end and ends the drill; then starts live mode on a
+the end, ends the drill and opens the incident's review; then starts live mode on a
 followed JSONL export (part of the labelled corpus) and a webhook that still lacks its
 signing secret. Run it after any UI change:
 
@@ -75,6 +75,9 @@ async def shoot() -> None:
         await pilot.press("enter")
         await pilot.pause()
         app.save_screenshot("drill-debrief.svg", str(OUT))
+        await pilot.press("escape", "i", "v")
+        await pilot.pause()
+        app.save_screenshot("incident-review.svg", str(OUT))
     run.journal.close()
 
 

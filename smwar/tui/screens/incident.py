@@ -60,10 +60,10 @@ class IncidentScreen(Screen[None]):
         ),
         Binding(
             "v",
-            "review",
-            "Review",
+            "post_mortem",
+            "Post-mortem",
             tooltip="The post-mortem: figures, timeline, search, lessons, export",
-            id="incident.review",
+            id="incident.post_mortem",
         ),
     ]
 

@@ -37,6 +37,7 @@ class ReviewScreen(Screen[None]):
         Binding(
             "slash", "search", "Search", key_display="/", tooltip="Search the incident's mentions", id="review.search"
         ),
+        Binding("f", "filter", "Filter", tooltip="Filter the timeline", id="review.filter"),
     ]
 
     def __init__(self, session: Session, incident_id: int) -> None:
@@ -69,7 +70,7 @@ class ReviewScreen(Screen[None]):
         self.query_one("#review-timeline").border_title = "Timeline"
         self.query_one("#review-mentions").border_title = "Mentions (search above)"
         self.show()
-        self.query_one("#review-filter", Input).focus()
+        self.query_one("#review-timeline", DataTable).focus()
 
     def show(self) -> None:
         review = self.review
@@ -136,6 +137,9 @@ class ReviewScreen(Screen[None]):
 
     def action_search(self) -> None:
         self.query_one("#review-search", Input).focus()
+
+    def action_filter(self) -> None:
+        self.query_one("#review-filter", Input).focus()
 
     def action_lesson(self) -> None:
         def keep(text: str) -> None:
