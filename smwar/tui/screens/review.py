@@ -9,7 +9,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Sparkline, Static
 
@@ -20,11 +20,12 @@ from smwar.errors import SmwarError
 from smwar.journal.reading import JournalReader, Query
 from smwar.paths import exports_dir
 from smwar.plaintext import printable
-from smwar.review.figures import metric_rows, moment, step_rows, summary_rows
+from smwar.review.figures import metric_rows, moment, reply_rows, step_rows, summary_rows
 from smwar.review.report import Review
 from smwar.tui.acting import ask
 from smwar.tui.screens.prompt import ChoicePrompt
 
+VOLUME_ROWS = 5  # scenarios with a sparkline
 TIMELINE_HELP = "filter the timeline: words, or a kind such as step, reply, note, lesson, opened"
 SEARCH_HELP = "search the incident's mentions: words, network:mastodon, author:jana, scenario:product-defect"
 
@@ -50,10 +51,9 @@ class ReviewScreen(Screen[None]):
         yield Static(id="drill-banner", classes="banner")
         with VerticalScroll(id="review-body"):
             yield Static(id="review-head")
-            with Horizontal(id="review-volume-row"):
-                yield Static(id="review-volume-label")
-                yield Sparkline([], id="review-volume")
+            yield Vertical(id="review-volume")
             yield DataTable(id="review-steps", cursor_type="row", zebra_stripes=True)
+            yield DataTable(id="review-replies", cursor_type="row", zebra_stripes=True)
             yield Input(placeholder=TIMELINE_HELP, id="review-filter")
             yield DataTable(id="review-timeline", cursor_type="row", zebra_stripes=True)
             yield Input(placeholder=SEARCH_HELP, id="review-search")
@@ -64,13 +64,17 @@ class ReviewScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#drill-banner", Static).update(self.app.banner_text())  # type: ignore[attr-defined]
         self.query_one("#review-steps", DataTable).add_columns("Step", "Due", "Status", "Took", "On time")
+        self.query_one("#review-replies", DataTable).add_columns(
+            "Time", "To", "Network", "Took", "Author before → after", "Volume before → after", "Calmer"
+        )
+        self.query_one("#review-replies").border_title = "Replies and what followed"
         self.query_one("#review-timeline", DataTable).add_columns("Time", "Who", "What")
         self.query_one("#review-mentions", DataTable).add_columns("Time", "Network", "Author", "Text")
         self.query_one("#review-steps").border_title = "Reaction chain against its deadlines"
         self.query_one("#review-timeline").border_title = "Timeline"
         self.query_one("#review-mentions").border_title = "Mentions (search above)"
         self.show()
-        self.query_one("#review-timeline", DataTable).focus()
+        self.query_one("#review-timeline", DataTable).focus(scroll_visible=False)  # open at the top
 
     def show(self) -> None:
         review = self.review
@@ -84,12 +88,11 @@ class ReviewScreen(Screen[None]):
         head.append("Outcome: ", style="bold")
         head.append(printable(review.incident.outcome or review.incident.closed_reason or "(still open)"))
         self.query_one("#review-head", Static).update(head)
-        series = review.volume.series.get(review.incident.scenario_id, [])
-        self.query_one("#review-volume", Sparkline).data = series or [0]
-        peak = max(series, default=0)
-        self.query_one("#review-volume-label", Static).update(
-            Text(f"volume (peak {peak} per {review.volume.bucket.total_seconds() / 60:g} min) ")
-        )
+        self._show_volume()
+        replies = self.query_one("#review-replies", DataTable)
+        replies.clear()
+        for row in reply_rows(review):
+            replies.add_row(*(Text(printable(cell)) for cell in row))
         steps = self.query_one("#review-steps", DataTable)
         steps.clear()
         for row in step_rows(review):
@@ -105,6 +108,20 @@ class ReviewScreen(Screen[None]):
         if not review.lessons:
             notes.append(" None recorded yet.\n")
         self.query_one("#review-notes", Static).update(notes)
+
+    def _show_volume(self) -> None:
+        """A sparkline per scenario, the incident's first, with its peak per bucket."""
+        volume = self.review.volume
+        box = self.query_one("#review-volume", Vertical)
+        box.remove_children()
+        minutes = f"{volume.bucket.total_seconds() / 60:g} min"
+        order = sorted(volume.series, key=lambda s: (s != self.review.incident.scenario_id, s))
+        for scenario in order[:VOLUME_ROWS]:
+            counts = volume.series[scenario]
+            label = Static(Text(f"{scenario[:24]:<24} peak {max(counts):>4}/{minutes} "), classes="volume-label")
+            box.mount(Horizontal(label, Sparkline(counts, classes="volume-line"), classes="volume-row"))
+        if not order:
+            box.mount(Static(Text("No matching mentions in the incident's window.")))
 
     def filter_timeline(self, text: str) -> None:
         needles = [word.casefold() for word in text.split()]
@@ -157,7 +174,7 @@ class ReviewScreen(Screen[None]):
 
     def action_export(self) -> None:
         options = [(fmt, f"{fmt}: {what}") for fmt, what in FORMAT_HELP.items()]
-        options += [(f"{fmt}-shared", f"{fmt}, pseudonymised to share outside the team") for fmt in ("md", "html")]
+        options += [(f"{fmt}-shared", f"{fmt}, pseudonymised to share outside the team") for fmt in FORMAT_HELP]
 
         def chosen(choice: str | None) -> None:
             if choice is not None:
