@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from smwar.cli.common import reports_errors, runbook_path
+from smwar.review.formats import FORMAT_HELP, FORMATS
 
 
 @click.command("export")
@@ -14,10 +15,10 @@ from smwar.cli.common import reports_errors, runbook_path
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["md", "html", "csv", "json"]),
+    type=click.Choice(list(FORMATS)),
     default="md",
     show_default=True,
-    help="md: to present; html: one file with charts; csv: mentions and events (a zip); json: everything.",
+    help="; ".join(f"{fmt}: {what}" for fmt, what in FORMAT_HELP.items()),
 )
 @click.option(
     "-o",

@@ -9,19 +9,13 @@ from pathlib import Path
 from smwar.engine.review import build_review, span_of
 from smwar.engine.session import Session
 from smwar.journal.reading import JournalReader
+from smwar.review.formats import FORMATS
 from smwar.review.html import write_html
 from smwar.review.markdown import write_markdown
 from smwar.review.pseudonym import Pseudonyms
 from smwar.review.report import pseudonymised
 from smwar.review.tables import write_csv_zip, write_json
 
-FORMATS = {"md": ".md", "html": ".html", "csv": ".zip", "json": ".json"}
-FORMAT_HELP = {
-    "md": "Markdown to present",
-    "html": "one HTML file with charts",
-    "csv": "mentions and events, a CSV file each, in a zip",
-    "json": "everything, for other tools",
-}
 SALT_KEY = "pseudonym_salt"
 
 

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Sparkline, Static
 
-from smwar.engine.export import FORMAT_HELP, default_output, export
+from smwar.engine.export import default_output, export
 from smwar.engine.review import add_lesson, build_review, span_of
 from smwar.engine.session import Session
 from smwar.errors import SmwarError
@@ -21,6 +21,7 @@ from smwar.journal.reading import JournalReader, Query
 from smwar.paths import exports_dir
 from smwar.plaintext import printable
 from smwar.review.figures import metric_rows, moment, reply_rows, step_rows, summary_rows
+from smwar.review.formats import FORMAT_HELP
 from smwar.review.report import Review
 from smwar.tui.acting import ask
 from smwar.tui.screens.prompt import ChoicePrompt
