@@ -77,6 +77,9 @@ class Company(Strict):
         return [*(self.names or [self.name]), *self.handles, *self.hashtags]
 
 
+Address = Annotated[str, Field(pattern=r"^(du|Sie|you)$")]  # how a channel addresses people
+
+
 class Channel(Strict):
     """A network or own channel the company speaks on, and how it speaks there."""
 
@@ -84,7 +87,7 @@ class Channel(Strict):
     title: str
     kind: str = Field(pattern=r"^(network|blog|press|status-page|hotline|mail)$")
     tone: str = Field("informal", pattern=r"^(formal|informal)$")
-    address: str = Field("du", pattern=r"^(du|Sie|you)$")
+    address: Address = "du"
     owner: str
 
 
@@ -271,10 +274,37 @@ class Scenario(Strict):
         return next(step for step in self.step if step.id == step_id)
 
 
+class ReplyTemplate(Strict):
+    """A checked reply for a scenario (or any) and a request type (or any), in one form of address."""
+
+    id: Identifier
+    title: str
+    text: str = Field(min_length=1)
+    scenarios: list[Identifier] = []
+    request_types: list[Identifier] = []
+    address: Address = "du"
+    lang: str = Field("de", pattern=r"^[a-z]{2}$")
+
+
+class Replies(Strict):
+    """What every reply is checked against: the official contact data (anything else is
+    flagged), phrases never to use, the company's own words the spelling check accepts, and
+    the values of placeholders such as {hotline}."""
+
+    phones: list[str] = []
+    emails: list[str] = []
+    domains: list[str] = []
+    forbidden: list[str] = []
+    words: list[str] = []
+    placeholders: dict[Identifier, str] = {}
+
+
 class RunbookFile(Strict):
     """One TOML file of a set: any of these sections, in any file."""
 
     company: Company | None = None
+    replies: Replies | None = None
+    template: list[ReplyTemplate] = []
     channel: list[Channel] = []
     contact: list[Contact] = []
     request_type: list[RequestType] = []
@@ -292,6 +322,11 @@ class RunbookSet(Strict):
     request_types: tuple[RequestType, ...]
     deescalation: Deescalation
     scenarios: tuple[Scenario, ...]
+    replies: Replies = Replies()
+    templates: tuple[ReplyTemplate, ...] = ()
+
+    def channel(self, channel_id: str) -> Channel | None:
+        return next((channel for channel in self.channels if channel.id == channel_id), None)
 
     def scenario(self, scenario_id: str) -> Scenario:
         return next(scenario for scenario in self.scenarios if scenario.id == scenario_id)

@@ -14,6 +14,8 @@ from smwar.runbooks.definitions import (
     Company,
     Contact,
     Deescalation,
+    Replies,
+    ReplyTemplate,
     RequestType,
     RunbookFile,
     RunbookSet,
@@ -60,6 +62,8 @@ def inspect_runbook_set(path: Path) -> tuple[RunbookSet, list[InputError]]:
 class _Merger:
     errors: list[InputError] = field(default_factory=list)
     company: Company | None = None
+    replies: Replies | None = None
+    templates: list[tuple[TomlDocument, int, ReplyTemplate]] = field(default_factory=list)
     deescalation: Deescalation | None = None
     channels: list[Channel] = field(default_factory=list)
     contacts: list[Contact] = field(default_factory=list)
@@ -73,6 +77,12 @@ class _Merger:
         if content.company is not None:
             self._single(document, "company", self.company is not None)
             self.company = self.company or content.company
+        if content.replies is not None:
+            self._single(document, "replies", self.replies is not None)
+            self.replies = self.replies or content.replies
+        for index, template in enumerate(content.template):
+            self._unique(document, ("template", index, "id"), "template", template.id)
+            self.templates.append((document, index, template))
         if content.deescalation is not None:
             self._single(document, "deescalation", self.deescalation is not None)
             if self.deescalation is None:
@@ -125,6 +135,7 @@ class _Merger:
         for document, index, scenario in self.scenarios:
             self.errors.extend(self._references(document, index, scenario))
         self.errors.extend(self._deescalation_references())
+        self.errors.extend(self._template_references())
         if self.company is None:
             self.errors.append(InputError(path, None, "no [company] section in any file of this set"))
         if self.errors:
@@ -137,6 +148,8 @@ class _Merger:
             request_types=tuple(request_type for _, _, request_type in self.request_types),
             deescalation=self.deescalation or Deescalation(),
             scenarios=tuple(scenario for _, _, scenario in self.scenarios),
+            replies=self.replies or Replies(),
+            templates=tuple(template for _, _, template in self.templates),
         )
         targets = [
             *((document, ("request_type", index), target) for document, index, target in self.request_types),
@@ -173,6 +186,18 @@ class _Merger:
                 )
             rules.append(rule.model_copy(update=update))
         return target.model_copy(update={"rule": rules})
+
+    def _template_references(self) -> Iterator[InputError]:
+        known = {
+            "scenarios": {scenario.id for _, _, scenario in self.scenarios},
+            "request_types": {request_type.id for _, _, request_type in self.request_types},
+        }
+        for document, index, template in self.templates:
+            for key, ids in (("scenarios", template.scenarios), ("request_types", template.request_types)):
+                for position, missing in enumerate(ids):
+                    if missing not in known[key]:
+                        kind = key.removesuffix("s").replace("_", " ")
+                        yield document.error(("template", index, key, position), f"no {kind} with id {missing!r}")
 
     def _deescalation_references(self) -> Iterator[InputError]:
         if self.deescalation is None or self.deescalation_document is None:

@@ -1,0 +1,75 @@
+"""Replies: templates filled and ranked for a mention, and the pre-publish check's findings
+on a table of drafts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from smwar.model import Mention
+from smwar.replies.check import BLOCKING, WARNING, check, graphemes
+from smwar.replies.drafting import fill, suggestions, values_for
+from smwar.runbooks.definitions import RunbookSet
+
+T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+GOOD = "Hallo @jana, das tut uns sehr leid! Bitte schick uns deine Seriennummer per DM. Hotline: 0800 123 456"
+
+
+def mention(text: str, network: str = "mastodon", author: str = "jana_k@chaos.social", lang: str = "de") -> Mention:
+    return Mention(network, "1", author, text, T0, lang)
+
+
+@pytest.mark.parametrize(
+    ("draft", "network", "expected"),
+    [
+        (GOOD, "mastodon", []),
+        ("Hallo {author}, das tut uns leid. Hotline: {hotlin}", "mastodon", [("blocking", "placeholder")] * 2),
+        ("Hallo! " + "Das tut uns leid. " * 30, "mastodon", [("blocking", "length")]),
+        ("Danke! " + "👍🏽" * 150 + " Liebe Grüße", "bluesky", []),  # 150 emoji with skin tone: 150 graphemes
+        ("Danke! " + "👍🏽" * 301, "bluesky", [("blocking", "length")]),
+        ("Ruf uns an: 0800 999 999", "mastodon", [("blocking", "phone")]),
+        ("Schreib an hilfe@mueller-service.example", "mastodon", [("blocking", "email")]),
+        ("Infos auf https://elektro-mueller.example/aquapro", "mastodon", []),
+        ("Infos auf https://elektro-mueller-info.example/aquapro", "mastodon", [("blocking", "link")]),
+        ("Infos auf https:/elektro-mueller.example", "mastodon", [("blocking", "link")]),
+        ("Dazu sagen wir: kein Kommentar.", "mastodon", [("blocking", "forbidden")]),
+        ("Hallo, bitte schick uns deine Nummer, dann melden wir uns bei Ihnen.", "mastodon", [("blocking", "address")]),
+        ("Guten Tag, wir melden uns bei Ihnen.", "mastodon", [("warning", "address")]),
+        ("Das tut uns leid, die Maschiene wird ersetzt.", "mastodon", [("warning", "spelling")]),
+        ("Die AquaPro gibt es im Fachhandel, #ElektroMueller", "mastodon", []),
+    ],
+)
+def test_the_check_finds_what_must_be_fixed_before_publishing(
+    draft: str, network: str, expected: list[tuple[str, str]], runbooks: RunbookSet
+) -> None:
+    found = [(finding.severity, finding.code) for finding in check(draft, network, runbooks, lang="de")]
+    assert found == expected
+
+
+def test_answering_a_troublemaker_is_blocked_and_findings_say_what_is_wrong(runbooks: RunbookSet) -> None:
+    [finding] = check(GOOD, "mastodon", runbooks, author_tags=("troublemaker",))
+    assert (finding.severity, finding.code) == (BLOCKING, "troublemaker")
+    [spelling] = check("Die Maschiene ist neu.", "mastodon", runbooks, lang="de")
+    assert spelling.severity == WARNING and "“Maschiene”" in spelling.message and "maschine" in spelling.message
+    [length] = check("x" * 510, "mastodon", runbooks)[:1]
+    assert length.message == "510 characters: mastodon allows 500 (10 too many)"
+
+
+def test_graphemes_count_what_a_person_sees() -> None:
+    assert graphemes("abc") == 3
+    assert graphemes("👩‍👩‍👧") == 1 and graphemes("🇩🇪🇫🇷") == 2 and graphemes("é") == 1  # e + combining accent
+
+
+def test_templates_are_filled_and_ranked_for_the_mention(runbooks: RunbookSet) -> None:
+    leak = mention("Meine AquaPro ist ausgelaufen!")
+    ranked = suggestions(runbooks, leak, ["product-defect"], ["complaint"])
+    assert ranked[0].template.id == "leak-sorry-du", "scenario, request type, du on Mastodon, German"
+    assert "leak-sorry-sie" in [s.template.id for s in ranked] and ranked[-1].template.id != "leak-sorry-du"
+    english = suggestions(runbooks, mention("My AquaPro leaked", lang="en"), ["product-defect"], [])
+    assert english[0].template.id == "leak-sorry-en"
+    worked = suggestions(runbooks, leak, ["product-defect"], ["complaint"], worked={"leak-sorry-sie": 3.0})
+    assert worked[0].template.id == "leak-sorry-sie", "what calmed things before rises"
+    text = fill(ranked[0].template.text, values_for(leak, runbooks))
+    assert text.startswith("Hallo @jana_k@chaos.social, das tut uns sehr leid!") and "0800 123 456" in text
+    assert check(text, "mastodon", runbooks, lang="de") == []
