@@ -22,6 +22,9 @@ class Config(Strict):
     operator: str = Field(default_factory=getpass.getuser, min_length=1)
     runbooks: Path | None = None
     source: list[AnySettings] = []  # [[source]] tables: what live mode watches
+    # the account replies are posted from, per network: mastodon = "https://mastodon.social"
+    # (its token is the keyring's mastodon:HOST, as for a source on that instance)
+    reply_as: dict[str, str] = {}
 
     def find_source(self, source_id: str) -> AnySettings:
         found = next((source for source in self.source if source.id == source_id), None)

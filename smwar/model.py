@@ -55,6 +55,17 @@ class Match:
 
 
 @dataclass(frozen=True, slots=True)
+class Draft:
+    """A reply being written to a mention; `post_key` makes a retried post the same post."""
+
+    mention_id: int
+    text: str
+    template_id: str | None
+    post_key: str
+    saved_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Triage:
     """What the de-escalation plan says to do with a mention: respond, watch or ignore (None:
     no rule applies), the rule that decided, and the request types it is."""

@@ -16,7 +16,7 @@ from smwar.incidents import chain
 from smwar.journal.reading import JournalReader, MentionRow, Span
 from smwar.journal.store import Journal
 from smwar.model import SYSTEM_ACTOR, Event, Incident, Mention
-from smwar.review.report import LESSON, REPLIED, Lesson, ReplyRecord, Review, Volume, deviations, timeline
+from smwar.review.report import FAILED, LESSON, REPLIED, Lesson, ReplyRecord, Review, Volume, deviations, timeline
 from smwar.runbooks.definitions import RunbookSet
 from smwar.triage.decide import RESPOND, Triager
 
@@ -85,7 +85,7 @@ def _replies(reader: JournalReader, span: Span, events: Iterator[Event]) -> list
     for event in events:
         payload = event.payload
         mention_id = int(str(payload.get("mention_id", 0)))
-        if not reader.concerns(span, mention_id):
+        if payload.get("how") == FAILED or not reader.concerns(span, mention_id):
             continue
         author = str(payload.get("author", ""))
         arrived = reader.received_at(mention_id)

@@ -30,7 +30,7 @@ from smwar.model import (
     Mention,
     Quarantined,
 )
-from smwar.review.report import REPLIED
+from smwar.review.report import FAILED, REPLIED
 from smwar.runbooks.definitions import VIP_TAG, RunbookSet, Scenario, Step, author_tags
 from smwar.runbooks.matcher import Matcher, RuleMatcher
 from smwar.triage.decide import Triager
@@ -381,8 +381,9 @@ class Session:
         with self._lock:
             return list(self._events[incident_id])
 
-    def record_reply(self, item: JournaledMention, text: str, *, simulated: bool) -> Event:
-        """Journal a reply to a mention: simulated in a drill, else copied out to be posted by hand."""
+    def record_reply(self, item: JournaledMention, text: str, *, simulated: bool, **details: object) -> Event:
+        """Journal a reply to a mention: simulated in a drill, else how it went out (`details`:
+        how, template, override, url, detail)."""
         body = chain.text(text, "write the reply")
         with self._lock:
             return self.journal.append(
@@ -396,13 +397,15 @@ class Session:
                         "author": item.mention.author,
                         "text": body,
                         "simulated": simulated,
+                        **details,
                     },
                 )
             )
 
     def replies(self) -> list[Event]:
+        """The replies that went out (or were simulated); failed posts are not replies."""
         with self._lock:
-            return list(self.journal.events(kind=REPLIED))
+            return [event for event in self.journal.events(kind=REPLIED) if event.payload.get("how") != FAILED]
 
     def record_for(self, incident_id: int, kind: str, **payload: object) -> Incident:
         """Journal an operator action about an incident that its chain does not track (a

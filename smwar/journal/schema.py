@@ -91,7 +91,18 @@ def _v3(db: Database) -> None:
         db["mentions"].add_column(column, str)
 
 
-MIGRATIONS: tuple[Callable[[Database], None], ...] = (_v1, _v2, _v3)
+def _v4(db: Database) -> None:
+    """Reply drafts: the one being written per mention, kept across restarts until it is sent.
+    `post_key` makes a retried post the same post (the network's idempotency key)."""
+    db["drafts"].create(
+        {"mention_id": int, "text": str, "template_id": str, "post_key": str, "saved_at": str},
+        pk="mention_id",
+        not_null={"text", "post_key", "saved_at"},
+        foreign_keys=[("mention_id", "mentions", "id")],
+    )
+
+
+MIGRATIONS: tuple[Callable[[Database], None], ...] = (_v1, _v2, _v3, _v4)
 CURRENT_VERSION = len(MIGRATIONS)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -20,7 +21,7 @@ from sqlite_utils import Database
 
 from smwar.clock import from_iso, to_iso
 from smwar.journal.schema import JournalError, migrate
-from smwar.model import Event, JournaledMention, Match, Mention, Quarantined, TermHit, Triage
+from smwar.model import Draft, Event, JournaledMention, Match, Mention, Quarantined, TermHit, Triage
 
 
 class Journal:
@@ -272,6 +273,38 @@ class Journal:
                 json.loads(row["payload"]),
                 row["id"],
             )
+
+    # -- reply drafts -------------------------------------------------------------------
+
+    def save_draft(self, mention_id: int, text: str, template_id: str | None) -> Draft:
+        """Keep the draft for a mention (its post key stays the same across saves)."""
+        with self._lock, self._db.atomic():
+            key = self._db.execute("SELECT post_key FROM drafts WHERE mention_id = ?", [mention_id]).fetchone()
+            draft = Draft(mention_id, text, template_id, key[0] if key else uuid.uuid4().hex, datetime.now(UTC))
+            self._db["drafts"].upsert(
+                {
+                    "mention_id": mention_id,
+                    "text": text,
+                    "template_id": template_id,
+                    "post_key": draft.post_key,
+                    "saved_at": to_iso(draft.saved_at),
+                },
+                pk="mention_id",
+            )
+            return draft
+
+    def draft(self, mention_id: int) -> Draft | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT mention_id, text, template_id, post_key, saved_at FROM drafts WHERE mention_id = ?",
+                [mention_id],
+            ).fetchone()
+        return Draft(row[0], row[1], row[2], row[3], from_iso(row[4])) if row else None
+
+    def drop_draft(self, mention_id: int) -> None:
+        """The reply went out: its draft is done with (the reply event keeps the text)."""
+        with self._lock, self._db.atomic():
+            self._db.execute("DELETE FROM drafts WHERE mention_id = ?", [mention_id])
 
     def incident_scenarios(self) -> list[tuple[int, str]]:
         """Every incident's id and scenario."""

@@ -15,6 +15,7 @@ from smwar.review.pseudonym import Pseudonyms
 
 LESSON = "lesson.added"
 REPLIED = "reply.recorded"
+FAILED = "failed"  # a reply's `how` when posting it failed: it is on record, but no reply
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,8 +143,9 @@ def describe(event: Event) -> str:
         chain.NOTIFIED: f"{step}: notified {p.get('contact')} — "
         + ("simulated" if p.get("simulated") else "delivered" if p.get("ok") else f"failed: {p.get('detail')}"),
         LESSON: f"lesson learned: {p.get('text')}",
-        REPLIED: f"reply to {p.get('author')} on {p.get('network')}"
-        + (" (simulated)" if p.get("simulated") else "")
+        REPLIED: (f"posting failed ({p.get('detail')}) of a " if p.get("how") == FAILED else "")
+        + f"reply to {p.get('author')} on {p.get('network')}"
+        + (" (simulated)" if p.get("simulated") else f" ({p.get('how')})" if p.get("how") else "")
         + f": {p.get('text')}",
     }
     return texts.get(event.kind, event.kind)

@@ -1,0 +1,106 @@
+"""Posting a reply for real: to `mastodon-mock` on 127.0.0.1 with the operator's token from
+the keyring, read back from the server; a failed post is recorded and a retry never posts
+twice; in a drill nothing is sent."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import httpx
+import keyring
+import pytest
+from mastodon_mock.testing import MockServer
+
+from smwar.clock import ManualClock
+from smwar.config import Config
+from smwar.engine.replies import POSTED, send_reply
+from smwar.engine.session import Idle, Session
+from smwar.errors import SmwarError
+from smwar.journal.store import Journal
+from smwar.model import Mention
+from smwar.publish import post_mastodon
+from smwar.runbooks.definitions import RunbookSet
+from smwar.secrets import set_secret
+
+from .memory_keyring import FileKeyring
+
+T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def mock() -> Iterator[MockServer]:
+    with MockServer(shutdown_timeout=0.5) as server:
+        yield server
+
+
+def customer_post(mock: MockServer, text: str) -> dict[str, object]:
+    """Bob, a customer, complains on the instance."""
+    answer = httpx.post(
+        f"{mock.base_url}/api/v1/statuses", json={"status": text}, headers={"Authorization": "Bearer bob_token"}
+    )
+    answer.raise_for_status()
+    status: dict[str, object] = answer.json()
+    return status
+
+
+def replies_to(mock: MockServer, status_id: object) -> list[dict[str, object]]:
+    context = httpx.get(f"{mock.base_url}/api/v1/statuses/{status_id}/context").json()
+    return list(context["descendants"])
+
+
+@pytest.fixture
+def setup(tmp_path, mock: MockServer, runbooks: RunbookSet):  # type: ignore[no-untyped-def]
+    keyring.set_keyring(FileKeyring())
+    set_secret("auth:mastodon:127.0.0.1", "alice_token")
+    status = customer_post(mock, "Meine AquaPro ist ausgelaufen, @alice!")
+    journal = Journal.open(tmp_path / "live.sqlite")
+    mention = Mention("mastodon", str(status["id"]), "bob@127.0.0.1", str(status["content"]), T0)
+    [item] = journal.add_mentions([(mention, T0, (), (), None)])
+    session = Session(journal, runbooks, ManualClock(T0), Idle(), "anna")
+    yield session, item, Config(reply_as={"mastodon": mock.base_url}), status
+    journal.close()
+    httpx.delete(f"{mock.base_url}/api/v1/_mock/faults")
+
+
+def test_a_reply_is_posted_and_can_be_read_back(mock: MockServer, setup) -> None:  # type: ignore[no-untyped-def]
+    session, item, config, status = setup
+    session.journal.save_draft(item.id, "draft", None)
+    event = send_reply(
+        session, item, "Das tut uns leid! Hotline: 0800 123 456", how=POSTED, template="x", config=config
+    )
+    assert event.payload["how"] == "posted" and str(event.payload["url"]).startswith("http")
+    [reply] = replies_to(mock, status["id"])
+    assert "Das tut uns leid!" in str(reply["content"]) and reply["in_reply_to_id"] == status["id"]
+    assert session.journal.draft(item.id) is None, "sent: the draft is done with"
+
+
+def test_a_failed_post_is_recorded_and_the_retry_posts_once(mock: MockServer, setup) -> None:  # type: ignore[no-untyped-def]
+    session, item, config, status = setup
+    rule = {"match": {"path": "/api/v1/statuses"}, "effect": {"type": "status", "status": 503}, "count": 1}
+    httpx.post(f"{mock.base_url}/api/v1/_mock/faults", json=rule).raise_for_status()
+    failed = send_reply(session, item, "Wir kümmern uns.", how=POSTED, template=None, config=config)
+    assert failed.payload["how"] == "failed" and str(failed.payload["detail"]).startswith("503")
+    assert replies_to(mock, status["id"]) == []
+    kept = session.journal.draft(item.id)
+    assert kept is not None and kept.text == "Wir kümmern uns."
+    assert session.replies() == [], "a failed post is on record, but it is no reply"
+
+    retried = send_reply(session, item, "Wir kümmern uns.", how=POSTED, template=None, config=config)
+    assert retried.payload["how"] == "posted" and retried.payload["key"] == failed.payload["key"]
+    # the answer to a post can be lost after the server kept it: posting with the key again
+    again = post_mastodon(mock.base_url, "alice_token", "Wir kümmern uns.", str(status["id"]), kept.post_key)
+    assert again.ok and again.url == retried.payload["url"]
+    assert len(replies_to(mock, status["id"])) == 1, "never twice"
+
+
+def test_in_a_drill_nothing_is_sent_and_missing_setup_is_explained(mock: MockServer, setup) -> None:  # type: ignore[no-untyped-def]
+    session, item, config, status = setup
+    event = send_reply(session, item, "Probe", how=POSTED, template=None, config=config, drill=True)
+    assert event.payload["how"] == "simulated" and event.payload["simulated"] is True
+    assert replies_to(mock, status["id"]) == []
+    with pytest.raises(SmwarError, match=r"set reply_as.mastodon"):
+        send_reply(session, item, "x", how=POSTED, template=None, config=Config())
+    keyring.get_keyring().delete_password("smwar", "auth:mastodon:127.0.0.1")
+    with pytest.raises(SmwarError, match=r"smwar auth set mastodon:127.0.0.1"):
+        send_reply(session, item, "x", how=POSTED, template=None, config=config)
