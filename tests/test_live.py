@@ -12,7 +12,7 @@ import keyring
 import pytest
 from click.testing import CliRunner
 from keyring.backends.fail import Keyring as FailKeyring
-from textual.widgets import Input
+from textual.widgets import TextArea
 
 from smwar.cli import main
 from smwar.config import load_config
@@ -96,8 +96,9 @@ async def test_the_live_war_room_shows_sources_and_pauses_one(tmp_path: Path, ru
             copied: list[str] = []
             app.copy_to_clipboard = copied.append  # type: ignore[method-assign]
             await pilot.press("r")
-            app.screen.query_one(Input).value = "Das tut uns leid, bitte schreib uns eine DM."
-            await pilot.press("enter")
+            app.screen.query_one(TextArea).text = "Das tut uns leid, bitte schreib uns eine DM."
+            await pilot.press("ctrl+o")
+            await app.workers.wait_for_complete()
             await pilot.pause()
             assert copied == ["Das tut uns leid, bitte schreib uns eine DM."], "live: to the clipboard, to post"
     finally:

@@ -11,6 +11,7 @@ import httpx
 import keyring
 import pytest
 from mastodon_mock.testing import MockServer
+from textual.widgets import OptionList, TextArea
 
 from smwar.clock import ManualClock
 from smwar.config import Config
@@ -22,7 +23,10 @@ from smwar.model import Mention
 from smwar.publish import post_mastodon
 from smwar.runbooks.definitions import RunbookSet
 from smwar.secrets import set_secret
+from smwar.tui.app import WarRoomApp
+from smwar.tui.screens.reply import ReplyScreen
 
+from .conftest import notices, screen_text
 from .memory_keyring import FileKeyring
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -104,3 +108,45 @@ def test_in_a_drill_nothing_is_sent_and_missing_setup_is_explained(mock: MockSer
     keyring.get_keyring().delete_password("smwar", "auth:mastodon:127.0.0.1")
     with pytest.raises(SmwarError, match=r"smwar auth set mastodon:127.0.0.1"):
         send_reply(session, item, "x", how=POSTED, template=None, config=config)
+
+
+async def test_the_editor_goes_from_a_mention_to_a_posted_reply(
+    mock: MockServer, tmp_path, runbooks: RunbookSet
+) -> None:  # type: ignore[no-untyped-def]
+    keyring.set_keyring(FileKeyring())
+    set_secret("auth:mastodon:127.0.0.1", "alice_token")
+    status = customer_post(mock, "Meine AquaPro ist ausgelaufen, das Bad steht unter Wasser!")
+    journal = Journal.open(tmp_path / "live.sqlite")
+    session = Session(journal, runbooks, ManualClock(T0), Idle(), "anna")
+    mention = Mention("mastodon", str(status["id"]), "bob@127.0.0.1", "Meine AquaPro ist ausgelaufen!", T0, "de")
+    matches = session.matcher.match(mention)
+    journal.add_mentions([(mention, T0, matches, (), session.triager.triage(mention, (), ["product-defect"]))])
+    app = WarRoomApp(session, poll_seconds=3600, config=Config(reply_as={"mastodon": mock.base_url}))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("r")
+        assert isinstance(app.screen, ReplyScreen)
+        templates = app.screen.query_one(OptionList)
+        assert templates.get_option_at_index(0).id == "leak-sorry-du"
+        editor = app.screen.query_one(TextArea)
+        assert editor.text.startswith("Hallo @bob@127.0.0.1, das tut uns sehr leid!")
+        assert "The check finds nothing to fix." in screen_text(app)
+        editor.text = editor.text + " Ruf an: 0800 999 999"
+        await pilot.pause()
+        assert "0800 999 999 is not an official phone number" in screen_text(app)
+        await pilot.press("ctrl+s", "escape")
+        assert journal.draft(1) is not None and "0800 999 999" in journal.draft(1).text  # type: ignore[union-attr]
+
+        await pilot.press("r")  # the draft comes back
+        editor = app.screen.query_one(TextArea)
+        assert editor.text.endswith("Ruf an: 0800 999 999")
+        editor.text = editor.text.removesuffix(" Ruf an: 0800 999 999")
+        await pilot.press("ctrl+t")
+        await pilot.press("enter")  # "Post it"
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert any(n.startswith("Posted: http") for n in notices(app))
+    [event] = journal.events(kind="reply.recorded")
+    assert event.payload["how"] == "posted" and event.payload["template"] == "leak-sorry-du"
+    [reply] = replies_to(mock, status["id"])
+    assert "Seriennummer" in str(reply["content"]) and "0800 999 999" not in str(reply["content"])
+    journal.close()

@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from click.testing import CliRunner
-from textual.widgets import OptionList
+from textual.widgets import OptionList, TextArea
 
 from smwar.cli import main
 from smwar.clock import DrillClock
@@ -29,11 +29,18 @@ from .test_app import SIZE, answer, war_room
 SCORED_DRILL = DATA / "scored-drill.toml"
 
 
-async def reply_to(app: WarRoomApp, pilot, author: str, text: str) -> None:  # type: ignore[no-untyped-def]
+async def reply_to(app: WarRoomApp, pilot, author: str, text: str, override: str = "") -> None:  # type: ignore[no-untyped-def]
+    """Reply as an operator would: highlight the mention, r, write, ctrl+o (copy and record);
+    `override`: the reason given when the check blocks it."""
     feed = app.query_one(Feed)
     feed.cursor = next(n for n, item in enumerate(feed.items) if item.mention.author == author)
     await pilot.press("r")
-    await answer(pilot, text)
+    app.screen.query_one(TextArea).text = text
+    await pilot.press("ctrl+o")
+    if override:
+        await answer(pilot, override)
+    await app.workers.wait_for_complete()
+    await pilot.pause()
 
 
 async def test_a_played_drill_gets_its_exact_score_breakdown_debrief_and_history(runbooks: RunbookSet) -> None:
@@ -69,8 +76,8 @@ async def test_a_played_drill_gets_its_exact_score_breakdown_debrief_and_history
         assert incident.steps["holding-statement"].status is StepStatus.DONE
 
         await reply_to(app, pilot, "anna.bsky.social", "Das tut uns leid, wir melden uns per DM.")
-        await reply_to(app, pilot, "@wutbuerger77@mastodon.social", "Wir schweigen nicht.")
-        assert "Reply to @wutbuerger77@mastodon.social recorded." in notices(app)
+        await reply_to(app, pilot, "@wutbuerger77@mastodon.social", "Wir schweigen nicht.", override="trainer said so")
+        assert "Recorded as simulated: a drill sends nothing." in notices(app)
 
         clock.advance(timedelta(minutes=10))  # T+50:00: reply-affected was due at T+47:00
         await pilot.press("E")
@@ -161,7 +168,7 @@ async def test_a_drill_with_replies_never_touches_the_live_journal(runbooks: Run
         clock.advance(timedelta(minutes=2))
         app.poll_now()
         await reply_to(app, pilot, "anna.bsky.social", "Wir kümmern uns.")
-        assert "Reply to anna.bsky.social recorded." in notices(app)
+        assert "Recorded as simulated: a drill sends nothing." in notices(app)
         assert "DRILL" in app.title and "nothing is sent" in screen_text(app)
     [reply] = run.journal.events(kind="reply.recorded")
     assert reply.payload["simulated"] is True and reply.payload["author"] == "anna.bsky.social"

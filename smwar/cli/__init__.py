@@ -59,7 +59,7 @@ def run_live(config: Config) -> None:
         session, feed = live_session(config, runbooks, journal)
         feed.start()
         try:
-            WarRoomApp(session, live_feed=feed, runbook_watch=watch).run()
+            WarRoomApp(session, live_feed=feed, runbook_watch=watch, config=config).run()
         finally:
             feed.stop()
             session.poll()  # what the sources had handed over is journaled before leaving

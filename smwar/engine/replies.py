@@ -5,17 +5,20 @@ trying again can never post it twice."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from smwar.config import Config
 from smwar.engine.session import Session
 from smwar.errors import SmwarError
+from smwar.journal.reading import JournalReader
 from smwar.model import Event, JournaledMention
 from smwar.publish import Posted, post_mastodon
 from smwar.review.report import FAILED
 from smwar.secrets import get_secret
 
 SIMULATED, BY_HAND, POSTED = "simulated", "by hand", "posted"
+CALM_WINDOW = timedelta(hours=1)
 POSTABLE = ("mastodon",)
 
 
@@ -72,3 +75,19 @@ def send_reply(
         event = session.record_reply(item, text, simulated=False, how=BY_HAND, **details)
     session.journal.drop_draft(item.id)
     return event
+
+
+def template_success(session: Session) -> dict[str, float]:
+    """For each template replies were sent from: the share of them after which the author
+    posted less in the following hour than in the hour before."""
+    calmed: dict[str, list[bool]] = {}
+    with JournalReader(session.journal.path) as reader:
+        for event in session.replies():
+            template = event.payload.get("template")
+            if not template:
+                continue
+            network, author = str(event.payload.get("network")), str(event.payload.get("author"))
+            before = reader.count_by_author(network, author, event.at - CALM_WINDOW, event.at)
+            after = reader.count_by_author(network, author, event.at, event.at + CALM_WINDOW)
+            calmed.setdefault(str(template), []).append(after < before)
+    return {template: sum(seen) / len(seen) for template, seen in calmed.items()}

@@ -184,6 +184,14 @@ class JournalReader:
             params.append(author)
         return int(self._db.execute(sql, params).fetchone()[0])
 
+    def count_by_author(self, network: str, author: str, start: datetime, end: datetime) -> int:
+        """An author's mentions received in [start, end), whatever they matched."""
+        row = self._db.execute(
+            "SELECT COUNT(*) FROM mentions WHERE network = ? AND author = ? AND received_at >= ? AND received_at < ?",
+            (network, author, to_iso(start), to_iso(end)),
+        ).fetchone()
+        return int(row[0])
+
     def search(self, span: Span, query: Query, limit: int = 200) -> list[MentionRow]:
         """Mentions received in the incident's window (of any scenario, unless the query names
         one) that contain every word of the query, newest last."""

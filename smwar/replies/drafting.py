@@ -78,9 +78,9 @@ def suggestions(
     for template in all_templates(runbooks):
         if template.scenarios and not set(template.scenarios) & set(scenarios):
             continue
-        if template.request_types and not set(template.request_types) & set(request_types):
-            continue
-        fit, why = 0.0, []
+        if not template.scenarios and template.request_types and not set(template.request_types) & set(request_types):
+            continue  # a template for a request type only (press) needs that request type
+        fit, why = (-0.5, []) if "/" in template.id else (0.0, [])  # a chain step's text: a statement first
         if set(template.scenarios) & set(scenarios):
             fit, why = fit + 2, [*why, "scenario"]
         if set(template.request_types) & set(request_types):

@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState
 
 from smwar.clock import MAX_SPEED, MIN_SPEED, DrillClock
+from smwar.config import Config
 from smwar.drills.debrief import to_markdown
 from smwar.drills.script import DrillScript
 from smwar.engine.drill import DrillRun, DrillSource, end_drill
@@ -29,13 +30,13 @@ from smwar.errors import InputError, InputErrors, SmwarError
 from smwar.incidents.chain import MISSED, check_actionable, concerns, find_step, missing_gates, severity
 from smwar.model import Delivery, Incident, IncidentStatus
 from smwar.plaintext import printable
-from smwar.runbooks.definitions import TROUBLEMAKER_TAG
 from smwar.runbooks.watch import RunbookWatch
 from smwar.timespan import format_offset
 from smwar.tui.acting import ask, attempt
 from smwar.tui.screens.debrief import DebriefScreen
 from smwar.tui.screens.incident import IncidentScreen
 from smwar.tui.screens.prompt import ChoicePrompt, TextPrompt
+from smwar.tui.screens.reply import ReplyScreen
 from smwar.tui.widgets.board import ScenarioBoard
 from smwar.tui.widgets.chain import ChainTable
 from smwar.tui.widgets.detail import MentionDetail
@@ -164,8 +165,10 @@ class WarRoomApp(App[None]):
         live_feed: LiveFeed | None = None,
         runbook_watch: RunbookWatch | None = None,
         poll_seconds: float = POLL_SECONDS,
+        config: Config | None = None,
     ) -> None:
         super().__init__()
+        self.config = config  # live mode: where replies are posted from
         self.session = session
         self.drill = drill
         self.live_feed = live_feed
@@ -745,22 +748,7 @@ class WarRoomApp(App[None]):
         if item is None:
             self.notify("Highlight a mention in the feed first.", severity="warning")
             return
-        author = printable(item.mention.author)
-        how = (
-            "A drill sends nothing: the reply is recorded as simulated."
-            if self.drill is not None
-            else f"It is copied to the clipboard to post on {item.mention.network} by hand, and recorded as sent."
-        )
-        if TROUBLEMAKER_TAG in item.author_tags:
-            how = f"⚑ The de-escalation plan lists {author} as a troublemaker not to be answered. " + how
-
-        def send(text: str) -> None:
-            self.session.record_reply(item, text, simulated=self.drill is not None)
-            if self.drill is None:
-                self.copy_to_clipboard(text)
-            self.notify(f"Reply to {author} recorded.", markup=False)
-
-        ask(self, f"Reply to {author} on {item.mention.network}", how, send)
+        self.push_screen(ReplyScreen(self.session, item, drill=self.drill is not None, config=self.config))
 
     def action_toggle_pause(self) -> None:
         clock = self.session.clock

@@ -1,0 +1,241 @@
+"""The reply editor: the mention, the templates that fit it, the draft, its preview against the
+network's limit and the pre-publish check; then copy it out or post it."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from smwar.config import Config
+from smwar.engine.replies import BY_HAND, POSTED, reply_target, send_reply, template_success
+from smwar.engine.session import Session
+from smwar.errors import SmwarError
+from smwar.model import JournaledMention
+from smwar.plaintext import printable
+from smwar.replies.check import BLOCKING, LIMITS, Finding, blocking, check, graphemes
+from smwar.replies.drafting import Suggestion, fill, suggestions, values_for
+from smwar.review.report import FAILED
+from smwar.runbooks.definitions import TROUBLEMAKER_TAG, VIP_TAG
+from smwar.tui.screens.prompt import ChoicePrompt, TextPrompt
+
+
+class ReplyScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape", "leave", "Back", tooltip="Back to the war room (the draft is kept)", id="reply.back"),
+        Binding("ctrl+s", "save", "Save draft", tooltip="Keep the draft (it survives a restart)", id="reply.save"),
+        Binding(
+            "ctrl+o", "copy", "Copy out & mark sent", tooltip="Copy it to post by hand, and record it", id="reply.copy"
+        ),
+        Binding("ctrl+t", "post", "Post", tooltip="Post it as a reply with your account", id="reply.post"),
+    ]
+
+    def __init__(self, session: Session, item: JournaledMention, *, drill: bool, config: Config | None) -> None:
+        super().__init__()
+        self.session = session
+        self.item = item
+        self.drill = drill
+        self.config = config
+        matched = [match.scenario_id for match in item.matches]
+        kinds = item.triage.request_types if item.triage else ()
+        self.suggested: list[Suggestion] = suggestions(
+            session.runbooks, item.mention, matched, kinds, template_success(session)
+        )
+        draft = session.journal.draft(item.id)
+        self.template: str | None = draft.template_id if draft else None
+        self.saved = draft.text if draft else ""
+        if draft is None and self.suggested:
+            self.template = self.suggested[0].template.id
+        self.findings: list[Finding] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="drill-banner", classes="banner")
+        yield Static(self._mention_text(), id="reply-mention")
+        with Horizontal(id="reply-body"):
+            yield OptionList(*(Option(self._label(s), id=s.template.id) for s in self.suggested), id="reply-templates")
+            with Vertical(id="reply-editor"):
+                yield TextArea(self.saved or self._filled(self.template), id="reply-text", soft_wrap=True)
+                yield Static(id="reply-preview")
+                yield Static(id="reply-findings")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#drill-banner", Static).update(self.app.banner_text())  # type: ignore[attr-defined]
+        self.query_one("#reply-templates").border_title = "Templates (enter: use)"
+        self.query_one("#reply-text").border_title = "Reply"
+        self._recheck()
+        self.query_one("#reply-text", TextArea).focus()
+
+    def _mention_text(self) -> Text:
+        mention = self.item.mention
+        head = Text()
+        head.append(f"Reply to {printable(mention.author)} on {mention.network}", style="bold")
+        if VIP_TAG in self.item.author_tags:
+            head.append("  ★ VIP", style="bold")
+        if TROUBLEMAKER_TAG in self.item.author_tags:
+            head.append("  ⚑ known troublemaker: the plan says not to answer", style="bold reverse")
+        if self.item.triage and self.item.triage.action:
+            head.append(f"  · plan: {self.item.triage.action} ({self.item.triage.rule})")
+        head.append("\n" + printable(mention.text, keep_newlines=True))
+        return head
+
+    def _label(self, suggestion: Suggestion) -> str:
+        why = ", ".join(suggestion.why) or "no particular fit"
+        return f"{suggestion.template.title}  [{why}]"
+
+    def _filled(self, template_id: str | None) -> str:
+        chosen = next((s.template for s in self.suggested if s.template.id == template_id), None)
+        return fill(chosen.text, values_for(self.item.mention, self.session.runbooks)) if chosen else ""
+
+    @property
+    def text(self) -> str:
+        return self.query_one("#reply-text", TextArea).text.strip()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.template = event.option.id
+        self.query_one("#reply-text", TextArea).text = self._filled(self.template)
+        self.query_one("#reply-text", TextArea).focus()
+
+    def on_text_area_changed(self, _: TextArea.Changed) -> None:
+        self._recheck()
+
+    def _recheck(self) -> None:
+        text, network = self.text, self.item.mention.network
+        lang = next((s.template.lang for s in self.suggested if s.template.id == self.template), None)
+        triage = self.item.triage
+        self.findings = check(
+            text,
+            network,
+            self.session.runbooks,
+            lang=lang or self.item.mention.lang,
+            author_tags=self.item.author_tags,
+            action=triage.action if triage else None,
+        )
+        limit = LIMITS.get(network)
+        size = f"{len(text)} characters"
+        if limit is not None:
+            used = graphemes(text) if limit[1] == "graphemes" else len(text)
+            size = f"{used} of {limit[0]} {limit[1]} on {network}"
+        self.query_one("#reply-preview", Static).update(Text(size, style="italic"))
+        report = Text()
+        if not self.findings:
+            report.append("✔ The check finds nothing to fix.", style="bold")
+        for finding in self.findings:
+            style = "bold reverse" if finding.severity == BLOCKING else "bold"
+            report.append(f" {finding.severity} ", style=style)
+            report.append(f" {printable(finding.message)}\n")
+        self.query_one("#reply-findings", Static).update(report)
+
+    # -- actions -----------------------------------------------------------------------
+
+    def action_save(self) -> None:
+        if self.text:
+            self.session.journal.save_draft(self.item.id, self.text, self.template)
+            self.saved = self.text
+            self.notify("Draft saved.", markup=False)
+
+    def action_leave(self) -> None:
+        if self.text and self.text != self.saved:
+            self.action_save()
+        self.app.pop_screen()
+
+    def action_copy(self) -> None:
+        self._cleared(lambda override: self._send(BY_HAND, override))
+
+    def action_post(self) -> None:
+        if self.drill:
+            self._cleared(lambda override: self._send(POSTED, override))
+            return
+        try:
+            assert self.config is not None
+            instance, _ = reply_target(self.config, self.item.mention.network)
+        except (SmwarError, AssertionError) as exc:
+            self.app.bell()
+            self.notify(str(exc) or "no config", title="Cannot post", severity="error", markup=False, timeout=20)
+            return
+
+        def confirmed(answer: str | None) -> None:
+            if answer == "post":
+                self._cleared(lambda override: self._send(POSTED, override))
+
+        self.app.push_screen(
+            ChoicePrompt(
+                f"Post this reply to {printable(self.item.mention.author)}?",
+                f"It goes out now, publicly, from your account on {instance}.",
+                [("post", "Post it"), ("back", "Not yet")],
+            ),
+            confirmed,
+        )
+
+    def _cleared(self, then: object) -> None:
+        """Go on with `then(override)` once no blocking finding stands in the way, or the
+        operator gave a reason to publish anyway (it is recorded)."""
+        assert callable(then)
+        self._recheck()
+        stop = blocking(self.findings)
+        if not stop:
+            then("")
+            return
+
+        def reason(text: str | None) -> None:
+            if text:
+                then(text)
+
+        listed = "; ".join(finding.message for finding in stop)
+        self.app.push_screen(
+            TextPrompt(
+                f"{len(stop)} blocking finding{'s' if len(stop) > 1 else ''}",
+                f"{listed}. Fix it, or say why it goes out anyway (recorded).",
+                placeholder="e.g. the PR advisor approved this exact wording",
+            ),
+            reason,
+        )
+
+    def _send(self, how: str, override: str) -> None:
+        text = self.text
+        if how == BY_HAND and not self.drill:
+            self.app.copy_to_clipboard(text)
+        self._sending(how, text, override)
+
+    @work(thread=True, group="reply", exit_on_error=False)
+    def _sending(self, how: str, text: str, override: str) -> None:
+        try:
+            event = send_reply(
+                self.session,
+                self.item,
+                text,
+                how=how,
+                template=self.template,
+                override=override,
+                config=self.config,
+                drill=self.drill,
+            )
+        except SmwarError as exc:
+            self.app.call_from_thread(self.notify, str(exc), title="Not sent", severity="error", markup=False)
+            return
+        self.app.call_from_thread(self._sent, dict(event.payload))
+
+    def _sent(self, payload: dict[str, object]) -> None:
+        how = payload.get("how")
+        if how == FAILED:
+            self.app.bell()
+            self.notify(
+                f"{payload.get('detail')}. The draft is kept: ctrl+t tries again (it cannot post twice).",
+                title="Posting failed",
+                severity="error",
+                markup=False,
+                timeout=30,
+            )
+            return
+        done = {
+            "simulated": "Recorded as simulated: a drill sends nothing.",
+            "by hand": "Copied to the clipboard and recorded as sent by hand.",
+            "posted": f"Posted: {payload.get('url')}",
+        }[str(how)]
+        self.app.notify(done, title="Reply", markup=False)
+        self.app.pop_screen()
