@@ -84,6 +84,7 @@ def test_a_set_that_drops_a_scenario_with_an_active_incident_is_refused(tmp_path
     session.poll()
     [proposed] = session.incidents()
     (folder / "scenarios" / "product-defect.toml").unlink()
+    (folder / "replies.toml").unlink()  # its templates name the scenario too
     edit(folder / "scenarios" / "positive-hype.toml", 'unless = ["product-defect", ', "unless = [")
     with pytest.raises(SmwarError, match="'product-defect' has an active incident"):
         session.reload(load_runbook_set(folder))
@@ -110,6 +111,7 @@ async def test_a_refused_reload_is_tried_again_once_the_incident_is_closed(
             clock.advance(timedelta(seconds=10))
             app.poll_now()
         (folder / "scenarios" / "product-defect.toml").unlink()
+        (folder / "replies.toml").unlink()  # its templates name the scenario too
         edit(folder / "scenarios" / "positive-hype.toml", 'unless = ["product-defect", ', "unless = [")
         await settle(app, pilot)
         assert "'product-defect' has an active incident" in screen_text(app)

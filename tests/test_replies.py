@@ -3,14 +3,19 @@ on a table of drafts."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
+from smwar.errors import InputErrors
 from smwar.model import Mention
+from smwar.paths import bundled_runbooks_dir
 from smwar.replies.check import BLOCKING, WARNING, check, graphemes
 from smwar.replies.drafting import fill, suggestions, values_for
 from smwar.runbooks.definitions import RunbookSet
+from smwar.runbooks.loader import load_runbook_set
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 GOOD = "Hallo @jana, das tut uns sehr leid! Bitte schick uns deine Seriennummer per DM. Hotline: 0800 123 456"
@@ -73,3 +78,13 @@ def test_templates_are_filled_and_ranked_for_the_mention(runbooks: RunbookSet) -
     text = fill(ranked[0].template.text, values_for(leak, runbooks))
     assert text.startswith("Hallo @jana_k@chaos.social, das tut uns sehr leid!") and "0800 123 456" in text
     assert check(text, "mastodon", runbooks, lang="de") == []
+
+
+def test_a_template_for_an_unknown_scenario_is_an_error_with_its_line(tmp_path: Path) -> None:
+    folder = Path(shutil.copytree(bundled_runbooks_dir(), tmp_path / "runbooks"))
+    replies = folder / "replies.toml"
+    replies.write_text(replies.read_text().replace('scenarios = ["service-outage"]', 'scenarios = ["app-down"]'))
+    with pytest.raises(InputErrors) as caught:
+        load_runbook_set(folder)
+    [error] = caught.value.errors
+    assert str(error).startswith(f"{replies}:") and "no scenario with id 'app-down'" in str(error)
