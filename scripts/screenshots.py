@@ -1,5 +1,5 @@
 """Regenerate screenshots/*.svg: the war room mid-drill, the incident checklist, the drill's
-debrief, the incident's post-mortem, live mode.
+debrief, the reply editor, the incident's post-mortem, live mode.
 
 Plays the bundled washer-leak drill on a manual clock to minute 15, opens the proposed
 incident and works two steps, exactly as an operator would, answers the YouTuber, plays on to
@@ -65,8 +65,11 @@ async def shoot() -> None:
         feed = app.query_one(Feed)
         feed.cursor = next(n for n, i in enumerate(feed.items) if i.mention.author == "lenatechnik.bsky.social")
         await pilot.press("r")
-        app.screen.query_one(Input).value = "Liebe Lena, das tut uns sehr leid. Unser Service meldet sich heute per DM."
-        await pilot.press("enter")
+        await pilot.pause()
+        app.save_screenshot("reply-editor.svg", str(OUT))
+        await pilot.press("ctrl+o")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
         for _ in range(12 * 6):
             clock.advance(timedelta(seconds=10))
             app.poll_now()
