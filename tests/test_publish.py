@@ -147,6 +147,7 @@ async def test_the_editor_goes_from_a_mention_to_a_posted_reply(
         assert any(n.startswith("Posted: http") for n in notices(app))
     [event] = journal.events(kind="reply.recorded")
     assert event.payload["how"] == "posted" and event.payload["template"] == "leak-sorry-du"
+    assert event.payload["findings"] == [], "the check found nothing in what went out"
     [reply] = replies_to(mock, status["id"])
     assert "Seriennummer" in str(reply["content"]) and "0800 999 999" not in str(reply["content"])
     journal.close()

@@ -44,13 +44,16 @@ def send_reply(
     how: str,
     template: str | None,
     override: str = "",
+    findings: list[str] | None = None,
     config: Config | None = None,
     drill: bool = False,
     poster: Callable[[str, str, str, str | None, str], Posted] = post_mastodon,
 ) -> Event:
-    """Send the reply `how` (SIMULATED is forced in a drill) and journal what came of it.
-    `override` is the reason given for publishing despite blocking findings."""
-    details: dict[str, object] = {"template": template, "override": override} if override else {"template": template}
+    """Send the reply `how` (SIMULATED is forced in a drill) and journal what came of it, with
+    the check's `findings` and the `override` reason given for publishing despite them."""
+    details: dict[str, object] = {"template": template, "findings": findings or []}
+    if override:
+        details["override"] = override
     if drill:
         event = session.record_reply(item, text, simulated=True, how=SIMULATED, **details)
     elif how == POSTED:

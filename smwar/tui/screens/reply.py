@@ -204,6 +204,7 @@ class ReplyScreen(Screen[None]):
 
     @work(thread=True, group="reply", exit_on_error=False)
     def _sending(self, how: str, text: str, override: str) -> None:
+        findings = [f"{finding.severity}: {finding.message}" for finding in self.findings]
         try:
             event = send_reply(
                 self.session,
@@ -212,6 +213,7 @@ class ReplyScreen(Screen[None]):
                 how=how,
                 template=self.template,
                 override=override,
+                findings=findings,
                 config=self.config,
                 drill=self.drill,
             )
