@@ -18,13 +18,21 @@ from smwar.sources.registry import AnySettings
 from smwar.tomlfile import Strict, TomlDocument, load_toml, validate
 
 
+class ReplyAccounts(Strict):
+    """The accounts replies are posted from; their secrets are the keyring's, under the same
+    names as for a source: `mastodon:HOST` (an access token) and `bluesky:HANDLE` (an app
+    password)."""
+
+    mastodon: str | None = None  # the instance: "https://mastodon.social"
+    bluesky: str | None = None  # the handle: "acme.bsky.social"
+    bluesky_pds: str = "https://bsky.social"  # where that handle's account lives
+
+
 class Config(Strict):
     operator: str = Field(default_factory=getpass.getuser, min_length=1)
     runbooks: Path | None = None
     source: list[AnySettings] = []  # [[source]] tables: what live mode watches
-    # the account replies are posted from, per network: mastodon = "https://mastodon.social"
-    # (its token is the keyring's mastodon:HOST, as for a source on that instance)
-    reply_as: dict[str, str] = {}
+    reply_as: ReplyAccounts = ReplyAccounts()
 
     def find_source(self, source_id: str) -> AnySettings:
         found = next((source for source in self.source if source.id == source_id), None)

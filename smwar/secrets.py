@@ -6,6 +6,8 @@ exports. A machine without a usable keyring gets an error that says what to inst
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import keyring
 from keyring.errors import KeyringError, NoKeyringError, PasswordDeleteError
 
@@ -58,3 +60,11 @@ def require_keyring() -> None:
         keyring.get_password(SERVICE, "probe")
     except KeyringError as exc:
         raise SecretStoreError(f"{NO_BACKEND} ({exc})") from None
+
+
+def refuse_plain_http(url: str, whose: str) -> None:
+    """A token or password is sent over https only (or to this machine)."""
+    if url.startswith("http://"):
+        host = urlsplit(url).hostname or ""
+        if host not in ("localhost", "127.0.0.1", "::1"):
+            raise SmwarError(f"{whose}: its secret would go unencrypted to {host}; use https")

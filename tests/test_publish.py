@@ -14,13 +14,13 @@ from mastodon_mock.testing import MockServer
 from textual.widgets import OptionList, TextArea
 
 from smwar.clock import ManualClock
-from smwar.config import Config
+from smwar.config import Config, ReplyAccounts
 from smwar.engine.replies import POSTED, send_reply
 from smwar.engine.session import Idle, Session
 from smwar.errors import SmwarError
 from smwar.journal.store import Journal
 from smwar.model import Mention
-from smwar.publish import post_mastodon
+from smwar.publish import Account, post_reply
 from smwar.runbooks.definitions import RunbookSet
 from smwar.secrets import set_secret
 from smwar.tui.app import WarRoomApp
@@ -59,10 +59,12 @@ def setup(tmp_path, mock: MockServer, runbooks: RunbookSet):  # type: ignore[no-
     set_secret("auth:mastodon:127.0.0.1", "alice_token")
     status = customer_post(mock, "Meine AquaPro ist ausgelaufen, @alice!")
     journal = Journal.open(tmp_path / "live.sqlite")
-    mention = Mention("mastodon", str(status["id"]), "bob@127.0.0.1", str(status["content"]), T0)
+    mention = Mention(
+        "mastodon", str(status["id"]), "bob@127.0.0.1", str(status["content"]), T0, url=str(status["url"])
+    )
     [item] = journal.add_mentions([(mention, T0, (), (), None)])
     session = Session(journal, runbooks, ManualClock(T0), Idle(), "anna")
-    yield session, item, Config(reply_as={"mastodon": mock.base_url}), status
+    yield session, item, Config(reply_as=ReplyAccounts(mastodon=mock.base_url)), status
     journal.close()
     httpx.delete(f"{mock.base_url}/api/v1/_mock/faults")
 
@@ -93,7 +95,8 @@ def test_a_failed_post_is_recorded_and_the_retry_posts_once(mock: MockServer, se
     retried = send_reply(session, item, "Wir kümmern uns.", how=POSTED, template=None, config=config)
     assert retried.payload["how"] == "posted" and retried.payload["key"] == failed.payload["key"]
     # the answer to a post can be lost after the server kept it: posting with the key again
-    again = post_mastodon(mock.base_url, "alice_token", "Wir kümmern uns.", str(status["id"]), kept.post_key)
+    account = Account("mastodon", mock.base_url, "", "alice_token")
+    again = post_reply(account, "Wir kümmern uns.", item.mention, kept.post_key)
     assert again.ok and again.url == retried.payload["url"]
     assert len(replies_to(mock, status["id"])) == 1, "never twice"
 
@@ -110,6 +113,25 @@ def test_in_a_drill_nothing_is_sent_and_missing_setup_is_explained(mock: MockSer
         send_reply(session, item, "x", how=POSTED, template=None, config=config)
 
 
+def test_a_status_id_from_another_instance_never_gets_the_reply(mock: MockServer, setup) -> None:  # type: ignore[no-untyped-def]
+    """Ids are per instance: a mention read elsewhere whose id here is some other post."""
+    session, _, config, _ = setup
+    unrelated = customer_post(mock, "Schönes Wetter heute.")
+    mention = Mention(
+        "mastodon",
+        str(unrelated["id"]),
+        "carl@elsewhere.example",
+        "Kaputt!",
+        T0,
+        url="https://elsewhere.example/@carl/1",
+    )
+    [item] = session.journal.add_mentions([(mention, T0, (), (), None)])
+    event = send_reply(session, item, "Das tut uns leid.", how=POSTED, template=None, config=config)
+    assert event.payload["how"] == "failed"
+    assert event.payload["detail"] == f"the post replied to cannot be found from {mock.base_url}"
+    assert replies_to(mock, unrelated["id"]) == []
+
+
 async def test_the_editor_goes_from_a_mention_to_a_posted_reply(
     mock: MockServer, tmp_path, runbooks: RunbookSet
 ) -> None:  # type: ignore[no-untyped-def]
@@ -118,10 +140,18 @@ async def test_the_editor_goes_from_a_mention_to_a_posted_reply(
     status = customer_post(mock, "Meine AquaPro ist ausgelaufen, das Bad steht unter Wasser!")
     journal = Journal.open(tmp_path / "live.sqlite")
     session = Session(journal, runbooks, ManualClock(T0), Idle(), "anna")
-    mention = Mention("mastodon", str(status["id"]), "bob@127.0.0.1", "Meine AquaPro ist ausgelaufen!", T0, "de")
+    mention = Mention(
+        "mastodon",
+        str(status["id"]),
+        "bob@127.0.0.1",
+        "Meine AquaPro ist ausgelaufen!",
+        T0,
+        "de",
+        url=str(status["url"]),
+    )
     matches = session.matcher.match(mention)
     journal.add_mentions([(mention, T0, matches, (), session.triager.triage(mention, (), ["product-defect"]))])
-    app = WarRoomApp(session, poll_seconds=3600, config=Config(reply_as={"mastodon": mock.base_url}))
+    app = WarRoomApp(session, poll_seconds=3600, config=Config(reply_as=ReplyAccounts(mastodon=mock.base_url)))
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.press("r")
         assert isinstance(app.screen, ReplyScreen)

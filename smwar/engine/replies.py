@@ -12,28 +12,33 @@ from smwar.config import Config
 from smwar.engine.session import Session
 from smwar.errors import SmwarError
 from smwar.journal.reading import JournalReader
-from smwar.model import Event, JournaledMention
-from smwar.publish import Posted, post_mastodon
+from smwar.model import Event, JournaledMention, Mention
+from smwar.publish import POSTERS, Account, Posted, post_reply
 from smwar.review.report import FAILED
-from smwar.secrets import get_secret
+from smwar.secrets import get_secret, refuse_plain_http
 
 SIMULATED, BY_HAND, POSTED = "simulated", "by hand", "posted"
 CALM_WINDOW = timedelta(hours=1)
-POSTABLE = ("mastodon",)
+SETTING = {"mastodon": '"https://your.instance"', "bluesky": '"you.bsky.social"'}
 
 
-def reply_target(config: Config, network: str) -> tuple[str, str]:
-    """The account to post from on `network` and its token, or why there is none."""
-    if network not in POSTABLE:
+def reply_target(config: Config, network: str) -> Account:
+    """The account to post from on `network`, with its secret, or why there is none."""
+    if network not in POSTERS:
         raise SmwarError(f"posting to {network} is not supported: copy the reply and post it by hand")
-    instance = config.reply_as.get(network)
-    if not instance:
-        raise SmwarError(f'no account to reply from on {network}: set reply_as.{network} = "https://…" in the config')
-    host = urlsplit(instance).hostname or instance
-    token = get_secret(f"auth:{network}:{host}")
-    if not token:
-        raise SmwarError(f"no token for {host} in the OS keyring: smwar auth set {network}:{host}")
-    return instance, token
+    named = getattr(config.reply_as, network)
+    if not named:
+        setting = f"reply_as.{network} = {SETTING[network]}"
+        raise SmwarError(f"no account to reply from on {network}: set {setting} in the config")
+    if network == "bluesky":
+        server, login, name = config.reply_as.bluesky_pds, named, f"bluesky:{named}"
+    else:
+        server, login, name = named, "", f"{network}:{urlsplit(named).hostname or named}"
+    secret = get_secret(f"auth:{name}")
+    if not secret:
+        raise SmwarError(f"no secret for {name} in the OS keyring: smwar auth set {name}")
+    refuse_plain_http(server, f"your {network} account")
+    return Account(network, server, login, secret)
 
 
 def send_reply(
@@ -47,7 +52,7 @@ def send_reply(
     findings: list[str] | None = None,
     config: Config | None = None,
     drill: bool = False,
-    poster: Callable[[str, str, str, str | None, str], Posted] = post_mastodon,
+    poster: Callable[[Account, str, Mention | None, str], Posted] = post_reply,
 ) -> Event:
     """Send the reply `how` (SIMULATED is forced in a drill) and journal what came of it, with
     the check's `findings` and the `override` reason given for publishing despite them."""
@@ -58,9 +63,9 @@ def send_reply(
         event = session.record_reply(item, text, simulated=True, how=SIMULATED, **details)
     elif how == POSTED:
         assert config is not None
-        instance, token = reply_target(config, item.mention.network)
+        account = reply_target(config, item.mention.network)
         draft = session.journal.save_draft(item.id, text, template)
-        result = poster(instance, token, text, item.mention.native_id, draft.post_key)
+        result = poster(account, text, item.mention, draft.post_key)
         outcome = POSTED if result.ok else FAILED
         event = session.record_reply(
             item,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from sqlite_utils import Database
 from smwar.clock import from_iso, to_iso
 from smwar.journal.schema import JournalError, migrate
 from smwar.model import Draft, Event, JournaledMention, Match, Mention, Quarantined, TermHit, Triage
+from smwar.tid import new_tid
 
 
 class Journal:
@@ -280,7 +280,7 @@ class Journal:
         """Keep the draft for a mention (its post key stays the same across saves)."""
         with self._lock, self._db.atomic():
             key = self._db.execute("SELECT post_key FROM drafts WHERE mention_id = ?", [mention_id]).fetchone()
-            draft = Draft(mention_id, text, template_id, key[0] if key else uuid.uuid4().hex, datetime.now(UTC))
+            draft = Draft(mention_id, text, template_id, key[0] if key else new_tid(), datetime.now(UTC))
             self._db["drafts"].upsert(
                 {
                     "mention_id": mention_id,

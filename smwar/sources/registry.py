@@ -7,8 +7,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, TypeAdapter
 
-from smwar.errors import SmwarError
-from smwar.secrets import get_secret
+from smwar.secrets import get_secret, refuse_plain_http
 from smwar.sources.base import Source
 from smwar.sources.bluesky import BlueskySettings, BlueskySource
 from smwar.sources.feeds import FeedSettings, FeedSource
@@ -80,9 +79,6 @@ def build(settings: AnySettings) -> Source:
 
 
 def _refuse_plain_http(settings: AnySettings) -> None:
-    """A token or password is sent over https only (or to this machine)."""
     for _, value in settings:
-        if isinstance(value, str) and value.startswith("http://"):
-            host = urlsplit(value).hostname or ""
-            if host not in ("localhost", "127.0.0.1", "::1"):
-                raise SmwarError(f"source {settings.id!r}: its secret would go unencrypted to {host}; use https")
+        if isinstance(value, str):
+            refuse_plain_http(value, f"source {settings.id!r}")

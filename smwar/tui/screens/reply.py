@@ -153,7 +153,7 @@ class ReplyScreen(Screen[None]):
             return
         try:
             assert self.config is not None
-            instance, _ = reply_target(self.config, self.item.mention.network)
+            account = reply_target(self.config, self.item.mention.network)
         except (SmwarError, AssertionError) as exc:
             self.app.bell()
             self.notify(str(exc) or "no config", title="Cannot post", severity="error", markup=False, timeout=20)
@@ -166,7 +166,8 @@ class ReplyScreen(Screen[None]):
         self.app.push_screen(
             ChoicePrompt(
                 f"Post this reply to {printable(self.item.mention.author)}?",
-                f"It goes out now, publicly, from your account on {instance}.",
+                f"It goes out now, publicly, from your account{f' {account.login}' if account.login else ''} on "
+                f"{account.server}.",
                 [("post", "Post it"), ("back", "Not yet")],
             ),
             confirmed,
