@@ -73,6 +73,7 @@ class Triage:
     action: str | None
     rule: str | None
     request_types: tuple[str, ...] = ()
+    sentiment: float | None = None  # -1 (most negative) … +1 (most positive)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -31,11 +32,26 @@ from smwar.model import (
     Quarantined,
 )
 from smwar.review.report import FAILED, REPLIED
-from smwar.runbooks.definitions import VIP_TAG, RunbookSet, Scenario, Step, author_tags
+from smwar.runbooks.definitions import (
+    TROUBLEMAKER_TAG,
+    VIP_TAG,
+    Deescalation,
+    EarlyWarning,
+    RunbookSet,
+    Scenario,
+    Step,
+    author_tags,
+)
 from smwar.runbooks.matcher import Matcher, RuleMatcher
 from smwar.triage.decide import Triager
+from smwar.triage.signals import OVERALL, Alert, Signals
+from smwar.triage.trends import Trend
 
 RATE_WINDOW = timedelta(minutes=10)
+REVIEW_EVERY = timedelta(seconds=1)  # how often volumes are judged (clock time)
+FIRST_TIME_TAG = "first-time"  # no mention of the author's in the journal before
+LEARNED_TAG = "learned"  # a troublemaker by the journal's record, not by the runbook's list
+LEARN_CUTOFF = -0.3  # the sentiment of mentions that count towards learning a troublemaker
 TRAINER_MESSAGE = "drill.message"
 ACTIVE = (IncidentStatus.PROPOSED, IncidentStatus.OPEN)
 
@@ -78,6 +94,8 @@ class ScenarioStat:
     count: int
     recent: int
     incident: Incident | None
+    trend: Trend | None = None  # as last judged
+    warnings: tuple[EarlyWarning, ...] = ()  # early-warning signs that held within the trend window
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +103,7 @@ class Update:
     mentions: tuple[JournaledMention, ...] = ()
     proposals: tuple[Incident, ...] = ()
     messages: tuple[str, ...] = ()
+    alerts: tuple[Alert, ...] = ()
 
 
 class Session:
@@ -108,6 +127,8 @@ class Session:
         self._incidents = {incident_id: chain.replay(events) for incident_id, events in self._events.items()}
         self._counts = journal.match_counts()
         self._watches: dict[str, TriggerWatch] = {}
+        self.signals: Signals | None = None
+        self._reviewed: datetime | None = None
         self._arm(runbooks, RuleMatcher(runbooks.scenarios, runbooks.deescalation))
 
     def _arm(self, runbooks: RunbookSet, matcher: Matcher) -> None:
@@ -143,6 +164,16 @@ class Session:
             watches[scenario.id] = watch
         self.matcher, self.runbooks, self._recent, self._watches = matcher, runbooks, recent, watches
         self.triager = Triager(runbooks)
+        self.signals = self._signals(runbooks, now)
+        learn = runbooks.deescalation.learn_troublemakers
+        self.learned = self.journal.negative_authors(LEARN_CUTOFF, learn) if learn else {}
+
+    def _signals(self, runbooks: RunbookSet, now: datetime) -> Signals:
+        """Volumes seeded from the journal's baseline span; a reload keeps the alerts raised."""
+        start = now - runbooks.trends.baseline - runbooks.trends.window
+        history = {scenario.id: self.journal.match_times(scenario.id, start) for scenario in runbooks.scenarios}
+        history[OVERALL] = self.journal.mention_times(start)
+        return Signals(runbooks, self.journal.first_mention_at() or now, history, self.signals)
 
     def reload(self, runbooks: RunbookSet) -> None:
         """Put an edited runbook set in force; refused (the old set stays) if it drops a
@@ -167,12 +198,19 @@ class Session:
             now = self.clock.now()
             intake = self.source.due(now)
             matcher, triager, deescalation = self.matcher, self.triager, self.runbooks.deescalation
+            learned = self.learned
         if not (intake.mentions or intake.cursors or intake.quarantined or intake.messages):
-            return Update()
+            with self._lock:
+                return Update(alerts=tuple(self._alerts([], now)))
         batch = []
+        try:
+            known = self.journal.known_authors({(mention.network, mention.author) for mention in intake.mentions})
+        except Exception:
+            self.source.put_back(intake)
+            raise
         for mention in intake.mentions:
             matches = matcher.match(mention)
-            tags = author_tags(deescalation, mention.network, mention.author, mention.followers)
+            tags = tags_for(mention, deescalation, known, learned)
             triage = triager.triage(mention, tags, [match.scenario_id for match in matches])
             batch.append((mention, now, matches, tags, triage))
         with self._lock:
@@ -189,7 +227,24 @@ class Session:
                         proposals.append(proposal)
             for message in intake.messages:
                 self.journal.append(Event(TRAINER_MESSAGE, now, SYSTEM_ACTOR, payload={"text": message}))
-            return Update(tuple(stored), tuple(proposals), tuple(intake.messages))
+            alerts = self._alerts(stored, now)
+            return Update(tuple(stored), tuple(proposals), tuple(intake.messages), tuple(alerts))
+
+    def _alerts(self, stored: list[JournaledMention], now: datetime) -> list[Alert]:
+        """Count the new mentions into the volumes and judge them (at most once a second);
+        every alert raised is journaled."""
+        assert self.signals is not None
+        quiet = {incident.scenario_id for incident in self._incidents.values() if incident.status in ACTIVE}
+        alerts = [alert for item in stored for alert in self.signals.observe(item, now, quiet)]
+        if self._reviewed is None or now - self._reviewed >= REVIEW_EVERY:
+            self._reviewed = now
+            alerts += self.signals.review(now, quiet)
+        for alert in alerts:
+            payload = {"scenario": alert.scenario_id, "title": alert.title, "detail": alert.detail}
+            if alert.mention_id is not None:
+                payload["mention_id"] = alert.mention_id
+            self.journal.append(Event(f"alert.{alert.kind}", now, SYSTEM_ACTOR, payload=payload))
+        return alerts
 
     def _observe(self, scenario_id: str, now: datetime, from_vip: bool) -> Incident | None:
         self._counts[scenario_id] = self._counts.get(scenario_id, 0) + 1
@@ -233,7 +288,12 @@ class Session:
                 while recent and recent[0] < cutoff:
                     recent.popleft()
                 count = self._counts.get(scenario.id, 0)
-                stats.append(ScenarioStat(scenario, count, len(recent), self.latest_incident(scenario.id)))
+                assert self.signals is not None
+                trend = self.signals.trends.get(scenario.id)
+                warnings = tuple(self.signals.raised(scenario.id, self.clock.now()))
+                stats.append(
+                    ScenarioStat(scenario, count, len(recent), self.latest_incident(scenario.id), trend, warnings)
+                )
             return stats
 
     # -- operator actions: each committed durably before it returns --------------------
@@ -437,3 +497,19 @@ class Session:
             incident = chain.apply(self._incidents.get(stored.incident_id), stored)
         self._incidents[incident.id] = incident
         return incident
+
+
+def tags_for(
+    mention: Mention, deescalation: Deescalation, known: set[tuple[str, str]], learned: Mapping[tuple[str, str], int]
+) -> tuple[str, ...]:
+    """The plan's tags for the author, and what the journal knows: a first-time author
+    (`known` gets them, so a second mention in the batch is not first-time), or a
+    troublemaker `learned` from negative mentions in earlier incidents."""
+    tags = list(author_tags(deescalation, mention.network, mention.author, mention.followers))
+    who = (mention.network, mention.author)
+    if who not in known:
+        tags.append(FIRST_TIME_TAG)
+        known.add(who)
+    if who in learned and TROUBLEMAKER_TAG not in tags:
+        tags += [TROUBLEMAKER_TAG, LEARNED_TAG]
+    return tuple(tags)

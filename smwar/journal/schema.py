@@ -102,7 +102,14 @@ def _v4(db: Database) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[Database], None], ...] = (_v1, _v2, _v3, _v4)
+def _v5(db: Database) -> None:
+    """Each mention's sentiment (-1…1) when it arrived; and authors findable, to tell a
+    first-time author from a known one."""
+    db["mentions"].add_column("sentiment", float)
+    db["mentions"].create_index(["network", "author"])
+
+
+MIGRATIONS: tuple[Callable[[Database], None], ...] = (_v1, _v2, _v3, _v4, _v5)
 CURRENT_VERSION = len(MIGRATIONS)
 
 

@@ -100,7 +100,7 @@ class Journal:
                 cursor = execute(
                     "INSERT OR IGNORE INTO mentions (network, native_id, author, followers, lang, text, url, "
                     "posted_at, received_at, author_tags, author_name, reply_to, quote_of, action, action_rule, "
-                    "request_types) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "request_types, sentiment) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         mention.network,
                         mention.native_id,
@@ -118,6 +118,7 @@ class Journal:
                         triage.action if triage else None,
                         triage.rule if triage else None,
                         ",".join(triage.request_types) if triage else None,
+                        triage.sentiment if triage else None,
                     ),
                 )
                 if not cursor.rowcount:
@@ -148,6 +149,17 @@ class Journal:
             if not rows:
                 return []
             matches = self._matches_for(rows[0]["id"], rows[-1]["id"])
+        return [_mention_from_row(row, matches.get(row["id"], ())) for row in rows]
+
+    def to_answer(self, since: datetime, actions: Sequence[str], limit: int) -> list[JournaledMention]:
+        """The newest mentions received since `since` whose triage said one of `actions`."""
+        marks = ",".join("?" for _ in actions)
+        sql = f"SELECT * FROM mentions WHERE received_at >= ? AND action IN ({marks}) ORDER BY id DESC LIMIT ?"
+        with self._lock:
+            rows = list(self._db.query(sql, [to_iso(since), *actions, limit]))
+            if not rows:
+                return []
+            matches = self._matches_for(rows[-1]["id"], rows[0]["id"])
         return [_mention_from_row(row, matches.get(row["id"], ())) for row in rows]
 
     def _matches_for(self, first: int, last: int) -> dict[int, tuple[Match, ...]]:
@@ -185,6 +197,50 @@ class Journal:
                 [scenario_id, to_iso(since)],
             ).fetchall()
         return [from_iso(at) for (at,) in rows]
+
+    def mention_times(self, since: datetime) -> list[datetime]:
+        """When mentions arrived, since `since`, in order."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT received_at FROM mentions WHERE received_at >= ? ORDER BY received_at", [to_iso(since)]
+            ).fetchall()
+        return [from_iso(at) for (at,) in rows]
+
+    def first_mention_at(self) -> datetime | None:
+        with self._lock:
+            row = self._db.execute("SELECT MIN(received_at) FROM mentions").fetchone()
+        return from_iso(row[0]) if row and row[0] else None
+
+    def known_authors(self, authors: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which of these (network, author) pairs have mentions in the journal already."""
+        found: set[tuple[str, str]] = set()
+        pairs = sorted(authors)
+        with self._lock:
+            for start in range(0, len(pairs), 400):  # SQLite's limit on bound values
+                chunk = pairs[start : start + 400]
+                values = ",".join("(?,?)" for _ in chunk)
+                found.update(
+                    self._db.execute(
+                        f"SELECT DISTINCT network, author FROM mentions WHERE (network, author) IN (VALUES {values})",
+                        [value for pair in chunk for value in pair],
+                    ).fetchall()
+                )
+        return found
+
+    def negative_authors(self, cutoff: float, incidents: int) -> dict[tuple[str, str], int]:
+        """Authors with mentions at or below the sentiment `cutoff` that matched the scenario
+        of at least `incidents` different incidents (proposed within a day of the mention),
+        with how many."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT m.network, m.author, COUNT(DISTINCT i.id) FROM mentions m "
+                "JOIN matches x ON x.mention_id = m.id "
+                "JOIN incidents i ON i.scenario_id = x.scenario_id "
+                "AND ABS(julianday(m.received_at) - julianday(i.proposed_at)) <= 1 "
+                "WHERE m.sentiment <= ? GROUP BY m.network, m.author HAVING COUNT(DISTINCT i.id) >= ?",
+                [cutoff, incidents],
+            ).fetchall()
+        return {(network, author): count for network, author, count in rows}
 
     def first_match(self, scenario_id: str, after: datetime | None, until: datetime) -> datetime | None:
         """When the first mention matching `scenario_id` arrived in (`after`, `until`]."""
@@ -338,5 +394,5 @@ def _mention_from_row(row: dict[str, Any], matches: tuple[Match, ...]) -> Journa
     triage = None
     if row["request_types"] is not None:  # triaged when it arrived
         kinds = tuple(kind for kind in row["request_types"].split(",") if kind)
-        triage = Triage(row["action"], row["action_rule"], kinds)
+        triage = Triage(row["action"], row["action_rule"], kinds, row["sentiment"])
     return JournaledMention(row["id"], mention, from_iso(row["received_at"]), matches, tags, triage)

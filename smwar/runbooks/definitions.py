@@ -164,6 +164,8 @@ class DeescalationRule(Filters):
 
 class Deescalation(Strict):
     vip_followers: int = Field(50_000, ge=1)
+    # an author whose mentions were negative in this many incidents is a troublemaker too (0: never)
+    learn_troublemakers: int = Field(3, ge=0)
     vip: list[Author] = []
     troublemaker: list[Author] = []
     journalist: list[Author] = []
@@ -237,6 +239,39 @@ class Trigger(Strict):
     vip: bool = False
 
 
+class EarlyWarning(Strict):
+    """A sign that a scenario is coming, raised as a warning before its trigger fires: a
+    mention with one of the `any` terms, a mention of the scenario from an author with one of
+    the `authors` tags, or a `negative_share` of the scenario's mentions in the trend window
+    (once there are `min_mentions` of them)."""
+
+    id: Identifier
+    title: str
+    any: Terms = []
+    authors: list[AuthorList] = []
+    negative_share: float | None = Field(None, gt=0, le=1)
+    min_mentions: int = Field(5, ge=1)
+
+    @model_validator(mode="after")
+    def _raised_by_something(self) -> EarlyWarning:
+        if not (self.any or self.authors or self.negative_share):
+            raise ValueError("an early-warning sign needs `any` terms, `authors` or a `negative_share`")
+        return self
+
+
+class Trends(Strict):
+    """How volume is judged: the count of a scenario's mentions in the last `window` against
+    the rate of the `baseline` before it; a rise whose chance under that rate is below `alarm`
+    is a spike, once there are `min_mentions`. With no history yet, `quiet` mentions per window
+    are taken as the usual rate."""
+
+    window: Duration = timedelta(minutes=10)
+    baseline: Duration = timedelta(hours=24)
+    alarm: float = Field(0.001, gt=0, lt=0.5)
+    min_mentions: int = Field(5, ge=1)
+    quiet: float = Field(1.0, gt=0)
+
+
 class Step(Strict):
     id: Identifier
     title: str
@@ -259,7 +294,7 @@ class Scenario(Strict):
     unless: list[Identifier] = []
     notify: list[Identifier] = []
     mobilise: list[Identifier] = []
-    early_warning: list[str] = []
+    early_warning: list[EarlyWarning] = []
     trigger: Trigger
     rule: list[Rule] = Field(min_length=1)
     step: list[Step] = Field(min_length=1)
@@ -310,6 +345,7 @@ class RunbookFile(Strict):
     request_type: list[RequestType] = []
     terms: dict[Identifier, Terms] = {}
     deescalation: Deescalation | None = None
+    trends: Trends | None = None
     scenario: list[Scenario] = []
 
 
@@ -324,6 +360,7 @@ class RunbookSet(Strict):
     scenarios: tuple[Scenario, ...]
     replies: Replies = Replies()
     templates: tuple[ReplyTemplate, ...] = ()
+    trends: Trends = Trends()
 
     def channel(self, channel_id: str) -> Channel | None:
         return next((channel for channel in self.channels if channel.id == channel_id), None)
@@ -333,6 +370,9 @@ class RunbookSet(Strict):
 
     def request_type(self, type_id: str) -> RequestType:
         return next(request_type for request_type in self.request_types if request_type.id == type_id)
+
+    def find_request_type(self, type_id: str) -> RequestType | None:
+        return next((request_type for request_type in self.request_types if request_type.id == type_id), None)
 
     def contact(self, contact_id: str) -> Contact:
         return next(contact for contact in self.contacts if contact.id == contact_id)

@@ -20,12 +20,14 @@ from smwar.runbooks.definitions import (
     RunbookFile,
     RunbookSet,
     Scenario,
+    Trends,
 )
 from smwar.runbooks.lint import deescalation_never_matching, mutual_unless, never_matching
 from smwar.tomlfile import Key, TomlDocument, load_toml, validate
 
 DRILLS_SUBDIR = "drills"
 COMPANY_LIST = "company"
+RULE_TERMS = ("any", "all", "none")
 TargetT = TypeVar("TargetT", Scenario, RequestType)
 
 
@@ -65,6 +67,7 @@ class _Merger:
     replies: Replies | None = None
     templates: list[tuple[TomlDocument, int, ReplyTemplate]] = field(default_factory=list)
     deescalation: Deescalation | None = None
+    trends: Trends | None = None
     channels: list[Channel] = field(default_factory=list)
     contacts: list[Contact] = field(default_factory=list)
     request_types: list[tuple[TomlDocument, int, RequestType]] = field(default_factory=list)
@@ -87,6 +90,9 @@ class _Merger:
             self._single(document, "deescalation", self.deescalation is not None)
             if self.deescalation is None:
                 self.deescalation, self.deescalation_document = content.deescalation, document
+        if content.trends is not None:
+            self._single(document, "trends", self.trends is not None)
+            self.trends = self.trends or content.trends
         for index, channel in enumerate(content.channel):
             self._unique(document, ("channel", index, "id"), "channel", channel.id)
             self.channels.append(channel)
@@ -104,6 +110,20 @@ class _Merger:
         for index, scenario in enumerate(content.scenario):
             self._unique(document, ("scenario", index, "id"), "scenario", scenario.id)
             self.scenarios.append((document, index, scenario))
+
+    def _terms(self, document: TomlDocument, at: Key, terms: list[str]) -> list[str]:
+        """`terms` with each `$list` replaced by the list's terms."""
+        expanded: list[str] = []
+        for term in terms:
+            reference = LIST_REFERENCE.fullmatch(term)
+            if reference is None:
+                expanded.append(term)
+            elif reference.group(1) in self.term_lists:
+                expanded.extend(self.term_lists[reference.group(1)])
+            else:
+                known = ", ".join(f"${name}" for name in sorted(self.term_lists)) or "none"
+                self.errors.append(document.error(at, f"no term list {term!r} (known: {known})"))
+        return expanded
 
     def _single(self, document: TomlDocument, section: str, already: bool) -> None:
         if already:
@@ -150,6 +170,7 @@ class _Merger:
             scenarios=tuple(scenario for _, _, scenario in self.scenarios),
             replies=self.replies or Replies(),
             templates=tuple(template for _, _, template in self.templates),
+            trends=self.trends or Trends(),
         )
         targets = [
             *((document, ("request_type", index), target) for document, index, target in self.request_types),
@@ -162,29 +183,22 @@ class _Merger:
         return loaded, warnings
 
     def _expanded(self, document: TomlDocument, at: Key, target: TargetT) -> TargetT:
-        """`target` with every `$list` in its rules replaced by the list's terms."""
+        """`target` with every `$list` in its rules (and early-warning signs) replaced by the
+        list's terms."""
         rules = []
         for number, rule in enumerate(target.rule):
-            update: dict[str, list[str]] = {}
-            for key in ("any", "all", "none"):
-                terms: list[str] = []
-                for term in getattr(rule, key):
-                    reference = LIST_REFERENCE.fullmatch(term)
-                    if reference is None:
-                        terms.append(term)
-                    elif reference.group(1) in self.term_lists:
-                        terms.extend(self.term_lists[reference.group(1)])
-                    else:
-                        known = ", ".join(f"${name}" for name in sorted(self.term_lists)) or "none"
-                        self.errors.append(
-                            document.error((*at, "rule", number, key), f"no term list {term!r} (known: {known})")
-                        )
-                update[key] = terms
+            update = {key: self._terms(document, (*at, "rule", number, key), getattr(rule, key)) for key in RULE_TERMS}
             if not (rule.regex or any(update.values())):
                 self.errors.append(
                     document.error((*at, "rule", number), f"rule {rule.id!r} has no terms: its term lists are empty")
                 )
             rules.append(rule.model_copy(update=update))
+        if isinstance(target, Scenario):
+            signs = [
+                sign.model_copy(update={"any": self._terms(document, (*at, "early_warning", number, "any"), sign.any)})
+                for number, sign in enumerate(target.early_warning)
+            ]
+            return target.model_copy(update={"rule": rules, "early_warning": signs})  # type: ignore[return-value]
         return target.model_copy(update={"rule": rules})
 
     def _template_references(self) -> Iterator[InputError]:

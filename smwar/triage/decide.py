@@ -1,5 +1,5 @@
-"""The de-escalation plan applied to one mention: its request types, and the first rule
-that decides whether to respond at once, watch or ignore it."""
+"""The de-escalation plan applied to one mention: its request types, the first rule that
+decides whether to respond at once, watch or ignore it, and its sentiment."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from collections.abc import Collection
 from smwar.model import Mention, Triage
 from smwar.runbooks.definitions import RunbookSet
 from smwar.runbooks.matcher import RuleMatcher
+from smwar.runbooks.text import term_words
+from smwar.triage.sentiment import sentiment
 
 RESPOND = "respond"  # the action that asks for an answer
 
@@ -16,10 +18,12 @@ class Triager:
     def __init__(self, runbooks: RunbookSet) -> None:
         self.deescalation = runbooks.deescalation
         self.request_types = RuleMatcher(runbooks.request_types, runbooks.deescalation)
+        self.neutral = frozenset(word for term in runbooks.company.terms for word in term_words(term))
 
     def triage(self, mention: Mention, tags: Collection[str], scenarios: Collection[str]) -> Triage:
         kinds = tuple(match.scenario_id for match in self.request_types.match(mention))
         rule = self.deescalation.decide(mention, tags, kinds, scenarios)
+        mood = sentiment(mention.text, mention.lang, self.neutral).score
         if rule is None:
-            return Triage(None, None, kinds)
-        return Triage(rule.action, rule.id, kinds)
+            return Triage(None, None, kinds, mood)
+        return Triage(rule.action, rule.id, kinds, mood)

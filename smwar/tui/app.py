@@ -32,10 +32,12 @@ from smwar.model import Delivery, Incident, IncidentStatus
 from smwar.plaintext import printable
 from smwar.runbooks.watch import RunbookWatch
 from smwar.timespan import format_offset
+from smwar.triage.signals import CAMPAIGN, Alert
 from smwar.tui.acting import ask, attempt
 from smwar.tui.screens.debrief import DebriefScreen
 from smwar.tui.screens.incident import IncidentScreen
 from smwar.tui.screens.prompt import ChoicePrompt, TextPrompt
+from smwar.tui.screens.queue import QueueScreen
 from smwar.tui.screens.reply import ReplyScreen
 from smwar.tui.widgets.board import ScenarioBoard
 from smwar.tui.widgets.chain import ChainTable
@@ -122,6 +124,7 @@ class WarRoomApp(App[None]):
             id="incident.dismiss",
         ),
         Binding("i", "show_incident", "Incident", tooltip="Show the incident's checklist", id="incident.show"),
+        Binding("n", "answer_queue", "Answer next", tooltip="What to answer next, most urgent first", id="queue.show"),
         Binding(
             "O",
             "open_by_hand",
@@ -242,7 +245,7 @@ class WarRoomApp(App[None]):
             self.call_from_thread(self.set_timer, RETRY_SECONDS, self._pump)
             raise
         self.call_from_thread(self.set_timer, self.poll_seconds, self._pump)
-        if update.mentions or update.messages:
+        if update.mentions or update.messages or update.alerts:
             self.call_from_thread(self.apply_update, update)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -308,6 +311,14 @@ class WarRoomApp(App[None]):
         """A problem the operator must see: an error notice that stays for half a minute."""
         self.notify(message, title=title, severity="error", timeout=30, markup=False)
 
+    def show_alert(self, alert: Alert) -> None:
+        """A spike, an early-warning sign or a campaign: a notice the operator will see."""
+        if alert.kind != CAMPAIGN:
+            self.bell()
+        scenario = self.session.runbooks.find_scenario(alert.scenario_id) if alert.scenario_id else None
+        title = f"{alert.title} ({scenario.title})" if scenario else alert.title
+        self.notify(alert.detail, title=title, severity="warning", timeout=20, markup=False)
+
     def poll_now(self) -> Update:
         """Run the pipeline once on this thread, for callers that move the clock by hand."""
         update = self.session.poll()
@@ -318,6 +329,8 @@ class WarRoomApp(App[None]):
         self.query_one("#feed", Feed).add(update.mentions)
         for message in update.messages:
             self.show_trainer_message(message)
+        for alert in update.alerts:
+            self.show_alert(alert)
         for incident in update.proposals:
             self.bell()
             scenario = self.session.runbooks.scenario(incident.scenario_id)
@@ -426,7 +439,9 @@ class WarRoomApp(App[None]):
         return status
 
     def on_feed_selected(self, message: Feed.Selected) -> None:
-        self.query_one("#detail", MentionDetail).show(message.item)
+        signals = self.session.signals
+        campaign = signals.campaigns.of(message.item.id) if signals else None
+        self.query_one("#detail", MentionDetail).show(message.item, campaign)
 
     def on_data_table_row_highlighted(self, message: DataTable.RowHighlighted) -> None:
         if message.data_table.id != "board" or message.row_key.value is None:
@@ -749,6 +764,9 @@ class WarRoomApp(App[None]):
             self.notify("Highlight a mention in the feed first.", severity="warning")
             return
         self.push_screen(ReplyScreen(self.session, item, drill=self.drill is not None, config=self.config))
+
+    def action_answer_queue(self) -> None:
+        self.push_screen(QueueScreen(self.session, drill=self.drill is not None))
 
     def action_toggle_pause(self) -> None:
         clock = self.session.clock

@@ -1,4 +1,5 @@
-"""The scenario board: each scenario's count, recent rate and incident, keyed by scenario."""
+"""The scenario board: each scenario's count, recent rate, trend, mood, early warnings and
+incident, keyed by scenario."""
 
 from __future__ import annotations
 
@@ -9,8 +10,12 @@ from smwar.engine.session import RATE_WINDOW, ScenarioStat
 from smwar.incidents.chain import severity
 from smwar.model import IncidentStatus
 from smwar.timespan import format_duration
+from smwar.triage.trends import DEVELOPING, FALLING, RISING, SHORT_LIVED, STEADY, SUSTAINED, Trend
 
-SCENARIO_WIDTH = 22
+SCENARIO_WIDTH = 18
+COLUMNS = ("scenario", "incident", "recent", "trend", "negative", "count", "severity")  # the most urgent first
+ARROWS = {RISING: "↑", FALLING: "↓", STEADY: "→"}
+BURSTS = {DEVELOPING: "", SHORT_LIVED: " short", SUSTAINED: " lasting"}
 STATUS_STYLE = {
     IncidentStatus.PROPOSED: "bold reverse",
     IncidentStatus.OPEN: "bold",
@@ -24,17 +29,19 @@ class ScenarioBoard(DataTable[Text]):
         self.cursor_type = "row"
         self.zebra_stripes = True
         self.add_column("Scenario", key="scenario", width=SCENARIO_WIDTH)
-        self.add_column("Sev", key="severity", width=4)
-        self.add_column("All", key="count")
-        self.add_column(f"/{format_duration(RATE_WINDOW)}", key="recent")
         self.add_column("Incident", key="incident")
+        self.add_column(f"/{format_duration(RATE_WINDOW)}", key="recent")
+        self.add_column("Trend", key="trend")
+        self.add_column("Neg", key="negative")
+        self.add_column("All", key="count")
+        self.add_column("Sev", key="severity", width=4)
 
     def show(self, stats: list[ScenarioStat]) -> None:
         for stat in stats:
             cells = _cells(stat)
             key = stat.scenario.id
             if key in self.rows:
-                for column, value in zip(("scenario", "severity", "count", "recent", "incident"), cells, strict=True):
+                for column, value in zip(COLUMNS, cells, strict=True):
                     self.update_cell(key, column, value)
             else:
                 self.add_row(*cells, key=key)
@@ -57,10 +64,25 @@ def _cells(stat: ScenarioStat) -> tuple[Text, ...]:
         status = Text("—", style="dim")
     else:
         status = Text(f"{incident.status.upper()} #{incident.id}", style=STATUS_STYLE[incident.status])
+    title = Text(stat.scenario.title, overflow="ellipsis", no_wrap=True)
+    if stat.warnings:
+        title = Text.assemble(("⚠ ", "bold"), title)
     return (
-        Text(stat.scenario.title, overflow="ellipsis", no_wrap=True),
-        Text(severity(incident, stat.scenario).value[:4] if incident else stat.scenario.severity.value[:4]),
-        Text(str(stat.count), justify="right"),
-        Text(str(stat.recent), justify="right"),
+        title,
         status,
+        Text(str(stat.recent), justify="right"),
+        trend_cell(stat.trend),
+        Text("" if not stat.trend or stat.trend.negative_share is None else f"{stat.trend.negative_share:.0%}"),
+        Text(str(stat.count), justify="right"),
+        Text(severity(incident, stat.scenario).value[:4] if incident else stat.scenario.severity.value[:4]),
     )
+
+
+def trend_cell(trend: Trend | None) -> Text:
+    """↑ ↓ → for the direction; ▲ while a burst lasts, with its shape once it shows."""
+    if trend is None:
+        return Text("")
+    if trend.burst is None:
+        return Text(ARROWS[trend.direction])
+    style = "bold reverse" if trend.spike else "bold"
+    return Text(f"{ARROWS[trend.direction]}▲{BURSTS[trend.burst]}", style=style)

@@ -9,6 +9,9 @@ from textual.widgets import Static
 
 from smwar.model import JournaledMention
 from smwar.runbooks.definitions import RunbookSet
+from smwar.triage.campaigns import Cluster
+from smwar.triage.sentiment import label_of
+from smwar.triage.sentiment import sentiment as sentiment_of
 from smwar.tui.text import local_time, plain
 
 
@@ -21,12 +24,45 @@ class MentionDetail(VerticalScroll):
     def compose(self):  # type: ignore[override]
         yield self._body
 
-    def show(self, item: JournaledMention) -> None:
-        self._body.update(Group(*describe(item, self.runbooks)))
+    def show(self, item: JournaledMention, campaign: Cluster | None = None) -> None:
+        self._body.update(Group(*describe(item, self.runbooks, campaign)))
         self.scroll_home(animate=False)
 
 
-def describe(item: JournaledMention, runbooks: RunbookSet) -> list[Text]:
+def triage_lines(item: JournaledMention, runbooks: RunbookSet, campaign: Cluster | None) -> list[Text]:
+    """What the plan says to do with it, whose job it is, its mood, and its campaign."""
+    lines: list[Text] = []
+    triage = item.triage
+    if triage is not None:
+        action = Text("\nTriage: ", style="bold")
+        style = "bold reverse" if triage.action == "respond" else "bold"
+        action.append((triage.action or "no rule applies").upper(), style=style)
+        if triage.rule:
+            action.append(f" (rule {triage.rule})")
+        lines.append(action)
+        for kind in triage.request_types:
+            known = runbooks.find_request_type(kind)
+            if known is not None:
+                lines.append(Text(f"  {known.title}: priority {known.priority}, owner {known.owner}"))
+        channel = runbooks.channel(item.mention.network)
+        if channel is not None and channel.owner:
+            lines.append(Text(f"  channel {channel.id}: owner {channel.owner}"))
+        if triage.sentiment is not None:
+            mood = sentiment_of(item.mention.text, item.mention.lang)
+            line = Text(f"  sentiment {triage.sentiment:+.2f} {label_of(triage.sentiment)}")
+            if mood.words:
+                line.append(" from ")
+                line.append_text(plain(", ".join(mood.words), "bold"))
+            lines.append(line)
+    if campaign is not None and campaign.is_campaign:
+        since = local_time(campaign.first_at)
+        line = Text(f"  copy-paste campaign: {len(campaign.authors)} authors since {since}", style="bold")
+        line.append(" — answer it once")
+        lines.append(line)
+    return lines
+
+
+def describe(item: JournaledMention, runbooks: RunbookSet, campaign: Cluster | None = None) -> list[Text]:
     mention = item.mention
     head = Text()
     head.append(f"{local_time(mention.posted_at)}  {mention.network}  ", style="bold")
@@ -48,6 +84,7 @@ def describe(item: JournaledMention, runbooks: RunbookSet) -> list[Text]:
     parts.append(plain(mention.text, keep_newlines=True))
     if mention.url:
         parts.append(plain(mention.url, "underline"))
+    parts += triage_lines(item, runbooks, campaign)
     if not item.matches:
         parts.append(Text("No scenario matched.", style="italic"))
     for match in item.matches:

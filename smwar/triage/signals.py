@@ -1,0 +1,151 @@
+"""What the feed as a whole says, beyond each mention: spikes and trends per scenario and
+overall, copy-paste campaigns, and the runbook's early-warning signs, each raised once as an
+alert for the operator (and the journal)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from smwar.model import JournaledMention
+from smwar.runbooks.definitions import EarlyWarning, Rule, RunbookSet
+from smwar.runbooks.matcher import RuleMatcher
+from smwar.triage.campaigns import Campaigns, Cluster
+from smwar.triage.sentiment import NEGATIVE, label_of
+from smwar.triage.trends import Trend, Volume
+
+OVERALL = "*"  # the key of all mentions' volume
+SPIKE, WARNING, CAMPAIGN = "spike", "warning", "campaign"
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    kind: str  # SPIKE, WARNING or CAMPAIGN
+    scenario_id: str | None  # None: about all mentions
+    title: str
+    detail: str
+    mention_id: int | None = None  # the mention that raised it, if one did
+
+
+@dataclass(frozen=True, slots=True)
+class _SignTarget:
+    """An early-warning sign's terms, shaped for the rule matcher."""
+
+    id: str
+    rule: list[Rule]
+    threshold: float = 0.5
+    unless: tuple[str, ...] = ()
+
+
+def _sign_key(scenario_id: str, sign: EarlyWarning) -> str:
+    return f"{scenario_id}/{sign.id}"
+
+
+class Signals:
+    def __init__(
+        self,
+        runbooks: RunbookSet,
+        since: datetime | None,
+        history: Mapping[str, Sequence[datetime]],
+        previous: Signals | None = None,
+    ) -> None:
+        """`history`: arrival times from the journal per scenario id and OVERALL; `previous`:
+        the signals of the set this one replaces, whose raised signs stay raised."""
+        self.settings = runbooks.trends
+        self.volumes: dict[str, Volume] = {}
+        for key in [OVERALL, *(scenario.id for scenario in runbooks.scenarios)]:
+            self.volumes[key] = Volume(self.settings, since)
+            self.volumes[key].seed(history.get(key, ()))
+        self.signs = {
+            _sign_key(scenario.id, sign): (scenario.id, sign)
+            for scenario in runbooks.scenarios
+            for sign in scenario.early_warning
+        }
+        worded = [
+            _SignTarget(key, [Rule(id=sign.id, any=sign.any)]) for key, (_, sign) in self.signs.items() if sign.any
+        ]
+        self.sign_matcher = RuleMatcher(worded, runbooks.deescalation)
+        self.campaigns = previous.campaigns if previous else Campaigns()
+        self.trends: dict[str, Trend] = dict(previous.trends) if previous else {}
+        self.last_hit: dict[str, datetime] = dict(previous.last_hit) if previous else {}
+        self.announced: set[int] = previous.announced if previous else set()  # campaigns alerted
+
+    def observe(self, item: JournaledMention, now: datetime, quiet: set[str]) -> list[Alert]:
+        """Count a new mention in; the alerts it raises (no early warning for a scenario in
+        `quiet`: one with an active incident)."""
+        mood = item.triage.sentiment if item.triage else None
+        negative = None if mood is None else label_of(mood) == NEGATIVE
+        self.volumes[OVERALL].observe(now, negative)
+        matched = {match.scenario_id for match in item.matches}
+        for scenario_id in matched:
+            if scenario_id in self.volumes:
+                self.volumes[scenario_id].observe(now, negative)
+        alerts: list[Alert] = []
+        hits = {match.scenario_id for match in self.sign_matcher.match(item.mention)}
+        for key, (scenario_id, sign) in self.signs.items():
+            by_author = scenario_id in matched and any(tag in item.author_tags for tag in sign.authors)
+            if key in hits or by_author:
+                alerts += self._raise(key, now, quiet, f"by {item.mention.author}", item.id)
+        mention = item.mention
+        cluster = self.campaigns.add(item.id, mention.network, mention.author, mention.text, now)
+        if cluster is not None:
+            cluster.scenarios.update(matched)
+        # a campaign about a scenario is alerted; copies of chatter only gather in the queue
+        if cluster is not None and cluster.is_campaign and cluster.scenarios and cluster.id not in self.announced:
+            self.announced.add(cluster.id)
+            alerts.append(_campaign_alert(cluster))
+        return alerts
+
+    def review(self, now: datetime, quiet: set[str]) -> list[Alert]:
+        """Judge every volume now; the spikes that start (not for a scenario in `quiet`: its
+        incident is being worked) and the mood signs that hold."""
+        alerts: list[Alert] = []
+        window = _minutes(self.settings.window.total_seconds())
+        for key, volume in self.volumes.items():
+            before = self.trends.get(key)
+            trend = self.trends[key] = volume.trend(now)
+            if trend.spike and not (before and before.burst) and key not in quiet:
+                title = "Spike in all mentions" if key == OVERALL else "Spike"
+                detail = f"{trend.count} mentions in the last {window}; about {trend.expected:.0f} are usual"
+                alerts.append(Alert(SPIKE, None if key == OVERALL else key, title, detail))
+        for key, (scenario_id, sign) in self.signs.items():
+            trend = self.trends.get(scenario_id)
+            if sign.negative_share is None or trend is None or trend.negative_share is None:
+                continue
+            if trend.count >= sign.min_mentions and trend.negative_share >= sign.negative_share:
+                alerts += self._raise(key, now, quiet, f"{trend.negative_share:.0%} negative of {trend.count}")
+        return alerts
+
+    def raised(self, scenario_id: str, now: datetime) -> list[EarlyWarning]:
+        """The signs of a scenario that held within the last window."""
+        return [
+            sign
+            for key, (owner, sign) in self.signs.items()
+            if owner == scenario_id and key in self.last_hit and now - self.last_hit[key] <= self.settings.window
+        ]
+
+    def _raise(self, key: str, now: datetime, quiet: set[str], why: str, mention_id: int | None = None) -> list[Alert]:
+        """An alert for a sign, unless it held within the last window already (it is raised
+        again after a quiet window) or its scenario has an active incident."""
+        scenario_id, sign = self.signs[key]
+        last = self.last_hit.get(key)
+        self.last_hit[key] = now
+        if scenario_id in quiet or (last is not None and now - last <= self.settings.window):
+            return []
+        return [Alert(WARNING, scenario_id, f"Early warning: {sign.title}", why, mention_id)]
+
+
+def _campaign_alert(cluster: Cluster) -> Alert:
+    excerpt = " ".join(cluster.text.split())[:80]
+    return Alert(
+        CAMPAIGN,
+        min(cluster.scenarios),
+        f"Copy-paste campaign: {len(cluster.authors)} authors",
+        f"“{excerpt}” — answer it once",
+        cluster.id,
+    )
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:g} min"

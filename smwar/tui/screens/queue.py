@@ -1,0 +1,94 @@
+"""The answer queue: what to answer next, by the plan's action, the request type's priority
+and the author's reach; a campaign is one row. `r` replies to the highlighted one."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from smwar.engine.session import Session
+from smwar.triage.queue import NO_PRIORITY, WATCH, QueueEntry, answer_queue
+from smwar.tui.screens.reply import ReplyScreen
+from smwar.tui.text import local_time, plain
+
+HORIZON = timedelta(days=1)  # how far back the queue looks
+DEPTH = 500  # mentions read to build it
+EXCERPT = 70
+
+
+class QueueScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", tooltip="Back to the war room", id="queue.back"),
+        Binding("r", "reply", "Reply", tooltip="Reply to the highlighted mention", id="queue.reply"),
+    ]
+
+    def __init__(self, session: Session, *, drill: bool) -> None:
+        super().__init__()
+        self.session = session
+        self.drill = drill
+        self.entries: list[QueueEntry] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="queue-head")
+        yield DataTable(id="queue", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#queue", DataTable)
+        table.add_columns("Action", "Prio", "Request", "Owner", "Reach", "Arrived", "Author", "Mention")
+        self.refresh_queue()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_queue()  # a reply sent from here takes its mention off
+
+    def refresh_queue(self) -> None:
+        session = self.session
+        answered = {int(event.payload["mention_id"]) for event in session.replies() if "mention_id" in event.payload}
+        items = session.journal.to_answer(session.clock.now() - HORIZON, ("respond", WATCH), DEPTH)
+        signals = session.signals
+        self.entries = answer_queue(items, session.runbooks, answered, signals.campaigns.of if signals else _none)
+        table = self.query_one("#queue", DataTable)
+        table.clear()
+        for number, entry in enumerate(self.entries):
+            table.add_row(*_cells(entry), key=str(number))
+        now = len([entry for entry in self.entries if entry.item.triage and entry.item.triage.action == "respond"])
+        head = Text(f" {now} to answer now", style="bold reverse")
+        head.append(f"  · {len(self.entries) - now} to watch · from the newest {DEPTH} of the last day")
+        self.query_one("#queue-head", Static).update(head)
+
+    def action_reply(self) -> None:
+        table = self.query_one("#queue", DataTable)
+        if not self.entries:
+            self.notify("Nothing to answer.", markup=False)
+            return
+        entry = self.entries[table.cursor_row]
+        config = getattr(self.app, "config", None)
+        self.app.push_screen(ReplyScreen(self.session, entry.item, drill=self.drill, config=config))
+
+
+def _none(_mention_id: int) -> None:
+    return None
+
+
+def _cells(entry: QueueEntry) -> tuple[Text, ...]:
+    item = entry.item
+    action = str(item.triage.action if item.triage else "")
+    mention = Text()
+    if entry.copies > 1:
+        mention.append(f"campaign ×{entry.copies} ", style="bold reverse")
+    mention.append_text(plain(" ".join(item.mention.text.split())[:EXCERPT]))
+    return (
+        Text(action.upper(), style="bold" if action == "respond" else "dim"),
+        Text("—" if entry.priority == NO_PRIORITY else str(entry.priority), justify="right"),
+        Text(entry.request_type or "—"),
+        Text(entry.owner),
+        Text(f"{entry.reach:,}" if item.mention.followers is not None else "?", justify="right"),
+        Text(local_time(item.received_at)),
+        plain(item.mention.author),
+        mention,
+    )
