@@ -267,7 +267,7 @@ class Trends(Strict):
 
     window: Duration = timedelta(minutes=10)
     baseline: Duration = timedelta(hours=24)
-    alarm: float = Field(0.001, gt=0, lt=0.5)
+    alarm: float = Field(0.0001, gt=0, lt=0.5)
     min_mentions: int = Field(5, ge=1)
     quiet: float = Field(1.0, gt=0)
 

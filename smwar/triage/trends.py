@@ -3,8 +3,9 @@ which way is it going, and is a burst short-lived or sustained?
 
 A spike is a count in the last window that would be unlikely (below the runbook's `alarm`
 chance) if mentions kept arriving at the baseline's rate, as a Poisson process. The rate comes
-from the `baseline` span before the window, with one window at the `quiet` rate added to the
-history, so that a journal with little or no history does not call every mention a spike.
+from the `baseline` span before the window, with a quarter of a window at the `quiet` rate
+added to the history, so that a stream with hardly any history does not call every mention a
+spike.
 A burst — the time from a spike until a full window without one — is short-lived when its
 latest half window has fallen clearly below half its busiest half window, and sustained once
 it has held up for a whole window; the verdict stands until the burst ends. A spike needs a
@@ -24,6 +25,7 @@ from smwar.runbooks.definitions import Trends
 RISING, FALLING, STEADY = "rising", "falling", "steady"
 SHORT_LIVED, SUSTAINED, DEVELOPING = "short-lived", "sustained", "developing"
 STEPS = 10  # a burst's busiest half window is looked for in tenths of a window
+PRIOR = 0.25  # the weight, in windows, of the `quiet` rate next to the history
 TREND_SIGMAS = 1.5  # how far the second half of a window must differ from the first
 
 
@@ -89,7 +91,7 @@ class Volume:
         history = len(times) - len(recent)
         known = max(0.0, start - max(self.since if self.since is not None else stamp, stamp - self.span))
         windows = known / self.window
-        expected = (history + self.settings.quiet) / (windows + 1)
+        expected = (history + PRIOR * self.settings.quiet) / (windows + PRIOR)
         count = len(recent)
         chance = rise_chance(count, expected)
         spike = windows >= 1 and count >= self.settings.min_mentions and chance < self.settings.alarm
