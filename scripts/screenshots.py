@@ -1,5 +1,5 @@
-"""Regenerate screenshots/*.svg: the war room mid-drill, the incident checklist, the drill's
-debrief, the reply editor, the incident's post-mortem, live mode.
+"""Regenerate screenshots/*.svg: the war room mid-drill, the incident checklist, the answer
+queue, the drill's debrief, the reply editor, the incident's post-mortem, live mode.
 
 Plays the bundled washer-leak drill on a manual clock to minute 15, opens the proposed
 incident and works two steps, exactly as an operator would, answers the YouTuber, plays on to
@@ -62,6 +62,10 @@ async def shoot() -> None:
         await pilot.press("escape", "up", "up")
         await pilot.pause()
         app.save_screenshot("main-mid-drill.svg", str(OUT))
+        await pilot.press("n")
+        await pilot.pause()
+        app.save_screenshot("answer-queue.svg", str(OUT))
+        await pilot.press("escape")
         feed = app.query_one(Feed)
         feed.cursor = next(n for n, i in enumerate(feed.items) if i.mention.author == "lenatechnik.bsky.social")
         await pilot.press("r")

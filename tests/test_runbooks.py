@@ -296,3 +296,27 @@ def test_scenarios_giving_way_to_each_other_are_warned_about(tmp_path: Path) -> 
         f"{folder / 'a.toml'}:5: scenarios 'a' and 'b' name each other in `unless`: "
         "a mention matching both counts for neither"
     ]
+
+
+def test_early_warning_signs_and_trend_settings_are_checked_with_their_lines(tmp_path: Path) -> None:
+    old_style = scenario().replace('severity = "high"', 'severity = "high"\nearly_warning = ["a journalist asks"]')
+    folder = write_set(tmp_path / "old", plan=MINIMAL_PLAN, leaks=old_style)
+    [error] = errors_of(folder)
+    assert error.startswith(f"{folder / 'leaks.toml'}:5: ") and "an early-warning sign is a table" in error
+    empty = scenario().replace('severity = "high"', 'severity = "high"\nearly_warning = [{ id = "x", title = "X" }]')
+    folder = write_set(tmp_path / "empty", plan=MINIMAL_PLAN, leaks=empty)
+    [error] = errors_of(folder)
+    assert error.startswith(f"{folder / 'leaks.toml'}:5: ") and "needs `any` terms, `authors`" in error
+    listed = scenario().replace(
+        'severity = "high"', 'severity = "high"\nearly_warning = [{ id = "x", title = "X", any = ["$nowhere"] }]'
+    )
+    folder = write_set(tmp_path / "listed", plan=MINIMAL_PLAN, leaks=listed)
+    [error] = errors_of(folder)
+    assert error.startswith(f"{folder / 'leaks.toml'}:5: no term list '$nowhere'")
+    folder = write_set(
+        tmp_path / "trends", plan=MINIMAL_PLAN + '\n[trends]\nwindow = "soon"\nalarm = 2\n', leaks=scenario()
+    )
+    found = errors_of(folder)
+    assert any(":" in e and "bad duration 'soon'" in e for e in found) and any("trends.alarm" in e for e in found), (
+        found
+    )

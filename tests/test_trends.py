@@ -98,11 +98,13 @@ def test_no_history_is_no_baseline_and_the_runbook_thresholds_apply() -> None:
 
 def test_negative_share_is_of_the_window() -> None:
     volume = Volume(SETTINGS, T0)
-    volume.observe(T0, negative=True)  # out of the window by then
+    volume.observe(T0, negative=True)  # out of both windows by then
+    volume.observe(T0 + timedelta(minutes=5), negative=False)
     for n, negative in enumerate([True, True, False, None]):
         volume.observe(T0 + timedelta(minutes=20, seconds=n), negative=negative)
     trend = volume.trend(T0 + timedelta(minutes=21))
     assert trend.count == 4 and trend.negative_share == pytest.approx(2 / 3)
+    assert trend.negative_before == 0.0, "the window before held one calm mention (the angry one is older)"
 
 
 @pytest.mark.parametrize(("count", "expected"), [(3, 1.0), (8, 2.5), (20, 9.7), (120, 40.0)])

@@ -252,6 +252,16 @@ class EarlyWarning(Strict):
     negative_share: float | None = Field(None, gt=0, le=1)
     min_mentions: int = Field(5, ge=1)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _a_table(cls, data: object) -> object:
+        if isinstance(data, str):
+            raise ValueError(
+                f"{data!r}: an early-warning sign is a table with an id, a title and `any` terms, "
+                "`authors` or a `negative_share`"
+            )
+        return data
+
     @model_validator(mode="after")
     def _raised_by_something(self) -> EarlyWarning:
         if not (self.any or self.authors or self.negative_share):

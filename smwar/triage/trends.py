@@ -38,6 +38,7 @@ class Trend:
     direction: str  # RISING, FALLING or STEADY
     burst: str | None  # DEVELOPING, SHORT_LIVED or SUSTAINED while a burst lasts; None otherwise
     negative_share: float | None  # of the window's mentions whose sentiment is known
+    negative_before: float | None = None  # the same in the window before
 
 
 def rise_chance(count: int, expected: float) -> float:
@@ -95,15 +96,15 @@ class Volume:
         count = len(recent)
         chance = rise_chance(count, expected)
         spike = windows >= 1 and count >= self.settings.min_mentions and chance < self.settings.alarm
-        moods = [negative for at, negative in self.moods if at >= start]
-        share = sum(moods) / len(moods) if moods else None
+        share = _share([negative for at, negative in self.moods if at >= start])
+        before = _share([negative for at, negative in self.moods if start - self.window <= at < start])
         direction, burst = _direction(recent, start, self.window), self._burst(spike, stamp, times)
-        return Trend(count, expected, chance, spike, direction, burst, share)
+        return Trend(count, expected, chance, spike, direction, burst, share, before)
 
     def _forget(self, stamp: float) -> None:
         while self.times and self.times[0] < stamp - self.span:
             self.times.popleft()
-        while self.moods and self.moods[0][0] < stamp - self.window:
+        while self.moods and self.moods[0][0] < stamp - 2 * self.window:
             self.moods.popleft()
 
     def _burst(self, spike: bool, stamp: float, times: list[float]) -> str | None:
@@ -128,6 +129,10 @@ class Volume:
             elif stamp - self.burst_start >= self.window:
                 self.verdict = SUSTAINED
         return self.verdict or DEVELOPING
+
+
+def _share(moods: list[bool]) -> float | None:
+    return sum(moods) / len(moods) if moods else None
 
 
 def _direction(recent: list[float], start: float, window: float) -> str:

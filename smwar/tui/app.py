@@ -213,7 +213,9 @@ class WarRoomApp(App[None]):
             self.focused_incident = (active or proposed)[-1].id
         self.refresh_views()
         self.query_one("#feed", Feed).focus()
-        self.set_interval(1.0, self.refresh_views)
+        # the main screen's timer: it stops with the screen, so a refresh never finds its
+        # widgets half removed while the app shuts down
+        self.screen.set_interval(1.0, self.refresh_views)
         self.set_timer(self.poll_seconds, self._pump)
         if self.drill is not None and self.drill.resumed:
             self.notify(

@@ -18,7 +18,9 @@ from smwar.tui.text import local_time, plain
 
 HORIZON = timedelta(days=1)  # how far back the queue looks
 DEPTH = 500  # mentions read to build it
-EXCERPT = 70
+EXCERPT = 200
+COLUMNS = [("Action", 7), ("Prio", 4), ("Request", 16), ("Owner", 14), ("Reach", 8), ("Arrived", 8), ("Author", 22)]
+COLUMNS += [("Mention", None)]
 
 
 class QueueScreen(Screen[None]):
@@ -40,7 +42,8 @@ class QueueScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#queue", DataTable)
-        table.add_columns("Action", "Prio", "Request", "Owner", "Reach", "Arrived", "Author", "Mention")
+        for title, width in COLUMNS:
+            table.add_column(title, width=width)
         self.refresh_queue()
 
     def on_screen_resume(self) -> None:
@@ -82,13 +85,15 @@ def _cells(entry: QueueEntry) -> tuple[Text, ...]:
     if entry.copies > 1:
         mention.append(f"campaign ×{entry.copies} ", style="bold reverse")
     mention.append_text(plain(" ".join(item.mention.text.split())[:EXCERPT]))
+    author = plain(item.mention.author)
+    author.truncate(COLUMNS[6][1] or 0, overflow="ellipsis")
     return (
         Text(action.upper(), style="bold" if action == "respond" else "dim"),
         Text("—" if entry.priority == NO_PRIORITY else str(entry.priority), justify="right"),
-        Text(entry.request_type or "—"),
-        Text(entry.owner),
+        Text(entry.request_type or "—", overflow="ellipsis", no_wrap=True),
+        Text(entry.owner, overflow="ellipsis", no_wrap=True),
         Text(f"{entry.reach:,}" if item.mention.followers is not None else "?", justify="right"),
         Text(local_time(item.received_at)),
-        plain(item.mention.author),
+        author,
         mention,
     )

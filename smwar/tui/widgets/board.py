@@ -14,6 +14,7 @@ from smwar.triage.trends import DEVELOPING, FALLING, RISING, SHORT_LIVED, STEADY
 
 SCENARIO_WIDTH = 18
 COLUMNS = ("scenario", "incident", "recent", "trend", "negative", "count", "severity")  # the most urgent first
+MOOD_STEP = 0.1
 ARROWS = {RISING: "↑", FALLING: "↓", STEADY: "→"}
 BURSTS = {DEVELOPING: "", SHORT_LIVED: " short", SUSTAINED: " lasting"}
 STATUS_STYLE = {
@@ -72,10 +73,21 @@ def _cells(stat: ScenarioStat) -> tuple[Text, ...]:
         status,
         Text(str(stat.recent), justify="right"),
         trend_cell(stat.trend),
-        Text("" if not stat.trend or stat.trend.negative_share is None else f"{stat.trend.negative_share:.0%}"),
+        mood_cell(stat.trend),
         Text(str(stat.count), justify="right"),
         Text(severity(incident, stat.scenario).value[:4] if incident else stat.scenario.severity.value[:4]),
     )
+
+
+def mood_cell(trend: Trend | None) -> Text:
+    """The negative share of the window, with ↑ or ↓ when it moved by a tenth or more since
+    the window before."""
+    if trend is None or trend.negative_share is None:
+        return Text("")
+    cell = f"{trend.negative_share:.0%}"
+    if trend.negative_before is not None and abs(trend.negative_share - trend.negative_before) >= MOOD_STEP:
+        cell += "↑" if trend.negative_share > trend.negative_before else "↓"
+    return Text(cell)
 
 
 def trend_cell(trend: Trend | None) -> Text:

@@ -1,0 +1,227 @@
+"""Triage in the pipeline: a labelled set of mentions against the shipped runbooks; author
+context from the journal (first-time authors, troublemakers learned from earlier incidents);
+early-warning signs, spikes and campaigns raised once as journaled alerts; and the answer
+queue's order."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from smwar.clock import ManualClock
+from smwar.engine.ingest import Handover
+from smwar.engine.session import FIRST_TIME_TAG, LEARNED_TAG, Session
+from smwar.journal.store import Journal
+from smwar.model import Mention
+from smwar.runbooks.definitions import TROUBLEMAKER_TAG, RunbookSet, author_tags
+from smwar.runbooks.matcher import RuleMatcher
+from smwar.sources.base import Batch
+from smwar.triage.decide import Triager
+from smwar.triage.queue import answer_queue
+from smwar.triage.signals import CAMPAIGN, SPIKE, WARNING
+from smwar.tui.app import WarRoomApp
+from smwar.tui.screens.queue import QueueScreen
+from smwar.tui.screens.reply import ReplyScreen
+
+from .conftest import screen_text
+
+LABELLED = Path(__file__).parent / "data" / "triage.jsonl"
+T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+JOURNALIST = "@redaktion@social.heise.de"
+LEAK_REPORT = "Meine AquaPro von Elektro-Müller ist ausgelaufen, Wasserschaden in der Küche!"
+
+
+def labelled() -> list[tuple[int, dict[str, object]]]:
+    lines = LABELLED.read_text(encoding="utf-8").splitlines()
+    return [(number, json.loads(line)) for number, line in enumerate(lines, start=1)]
+
+
+@pytest.mark.parametrize(("half", "actions", "types"), [("tuned", 0.9, 0.85), ("held out", 0.75, 0.6)])
+def test_the_labelled_set_is_triaged_as_the_plan_means(
+    runbooks: RunbookSet, half: str, actions: float, types: float
+) -> None:
+    """The request-type terms of the shipped plan were widened on the even lines only."""
+    triager, matcher = Triager(runbooks), RuleMatcher(runbooks.scenarios, runbooks.deescalation)
+    rows = [(number, row) for number, row in labelled() if (number % 2 == 0) == (half == "tuned")]
+    right_action, right_types, wrong = 0, 0, []
+    for number, row in rows:
+        mention = Mention(
+            str(row["network"]), str(number), str(row["author"]), str(row["text"]), T0, row.get("lang"),  # type: ignore[arg-type]
+            row.get("followers"),  # type: ignore[arg-type]
+        )  # fmt: skip
+        tags = author_tags(runbooks.deescalation, mention.network, mention.author, mention.followers)
+        triage = triager.triage(mention, tags, [match.scenario_id for match in matcher.match(mention)])
+        right_action += triage.action == row["expect_action"]
+        right_types += set(triage.request_types) == set(row["expect_types"])  # type: ignore[arg-type]
+        if triage.action != row["expect_action"]:
+            wrong.append(f"line {number}: {triage.action} (rule {triage.rule}), expected {row['expect_action']}")
+    assert right_action / len(rows) >= actions, "\n".join(wrong)
+    assert right_types / len(rows) >= types
+
+
+@pytest.fixture
+def live(tmp_path: Path, runbooks: RunbookSet) -> tuple[Session, Handover, ManualClock]:
+    handover, clock = Handover(), ManualClock(T0)
+    return Session(Journal.open(tmp_path / "live.sqlite"), runbooks, clock, handover, "anna"), handover, clock
+
+
+def feed(session: Session, handover: Handover, *mentions: Mention):  # type: ignore[no-untyped-def]
+    handover.give(Batch(mentions=list(mentions)))
+    return session.poll()
+
+
+def post(number: int, author: str, text: str, network: str = "mastodon", **extra: object) -> Mention:
+    return Mention(network, f"m{number}", author, text, T0, "de", **extra)  # type: ignore[arg-type]
+
+
+def test_first_time_authors_are_told_from_known_ones(live) -> None:  # type: ignore[no-untyped-def]
+    session, handover, clock = live
+    update = feed(
+        session, handover, post(1, "@anna@x.social", "Hallo Elektro-Müller"), post(2, "@anna@x.social", "Und?")
+    )
+    assert [FIRST_TIME_TAG in item.author_tags for item in update.mentions] == [True, False]
+    clock.advance(timedelta(minutes=1))
+    [again] = feed(session, handover, post(3, "@anna@x.social", "Noch da?")).mentions
+    assert FIRST_TIME_TAG not in again.author_tags
+    assert again.triage is not None and again.triage.sentiment is not None
+
+
+def test_a_troublemaker_is_learned_from_negative_mentions_in_earlier_incidents(
+    tmp_path: Path, runbooks: RunbookSet
+) -> None:
+    journal, handover, clock = Journal.open(tmp_path / "live.sqlite"), Handover(), ManualClock(T0)
+    session = Session(journal, runbooks, clock, handover, "anna")
+    angry = "Meine AquaPro von Elektro-Müller ist schon wieder ausgelaufen. Frechheit, Schrott, nie wieder!"
+    for round_ in range(3):  # three incidents, days apart, each with his angry mention in it
+        [item] = feed(session, handover, post(100 + round_, "@grumpy@x.social", angry)).mentions
+        incident = session.open_from_mention(item, "product-defect", "answer the affected")
+        session.resolve_incident(incident.id, "calmed down")
+        clock.advance(timedelta(days=3))
+    assert TROUBLEMAKER_TAG not in item.author_tags, "learned when a session starts, from what is journaled"
+    later = Session(journal, runbooks, clock, handover, "anna")
+    [known] = feed(
+        later, handover, post(200, "@grumpy@x.social", "Ich sag's nochmal: Elektro-Müller ist Schrott.")
+    ).mentions
+    assert {TROUBLEMAKER_TAG, LEARNED_TAG} <= set(known.author_tags)
+    assert known.triage is not None and known.triage.action == "ignore", "the plan's troublemaker rule applies"
+    [other] = feed(
+        later, handover, post(201, "@calm@x.social", "Ich sag's nochmal: Elektro-Müller ist Schrott.")
+    ).mentions
+    assert TROUBLEMAKER_TAG not in other.author_tags
+
+
+def test_early_warnings_are_raised_once_before_the_trigger_and_journaled(live) -> None:  # type: ignore[no-untyped-def]
+    session, handover, clock = live
+    asking = post(1, JOURNALIST, "Wir recherchieren zu auslaufenden AquaPro-Waschmaschinen von Elektro-Müller.")
+    update = feed(session, handover, asking)
+    titles = [alert.title for alert in update.alerts if alert.kind == WARNING and alert.scenario_id == "product-defect"]
+    assert "Early warning: A journalist or consumer portal asks about leaks" in titles
+    assert session.incidents() == [], "a warning, before any trigger fired"
+    clock.advance(timedelta(minutes=2))
+    again = feed(
+        session, handover, post(2, JOURNALIST, "Gibt es schon eine Stellungnahme zu den auslaufenden AquaPro?")
+    )
+    assert [a for a in again.alerts if a.kind == WARNING and "journalist" in a.title] == [], "raised once"
+    assert session.scenario_stats()[3].warnings, "the board shows the sign while it holds"
+    journaled = list(session.journal.events(kind="alert.warning"))
+    assert journaled and journaled[0].payload["scenario"] == "product-defect"
+    clock.advance(timedelta(minutes=1))
+    hashtag = feed(session, handover, post(3, "@x@y.social", "Schon wieder #ElektroMuellerFail, ich hab genug"))
+    assert [alert.title for alert in hashtag.alerts] == ["Early warning: A #…Fail hashtag appears"]
+
+
+def test_no_early_warning_while_the_scenario_has_an_incident(live) -> None:  # type: ignore[no-untyped-def]
+    session, handover, clock = live
+    [item] = feed(session, handover, post(1, "@a@b.social", LEAK_REPORT)).mentions
+    session.open_from_mention(item, "product-defect", "answer everyone")
+    clock.advance(timedelta(minutes=20))
+    update = feed(
+        session, handover, post(2, JOURNALIST, "Wir recherchieren zu auslaufenden AquaPro von Elektro-Müller.")
+    )
+    assert [alert for alert in update.alerts if alert.scenario_id == "product-defect"] == []
+
+
+def test_a_spike_against_the_journals_baseline_raises_one_alert(live) -> None:  # type: ignore[no-untyped-def]
+    session, handover, clock = live
+    for minute in range(0, 120, 30):  # two quiet hours: a report every half hour
+        feed(session, handover, post(minute, f"@user{minute}@x.social", LEAK_REPORT))
+        clock.advance(timedelta(minutes=30))
+    spikes = []
+    for second in range(0, 300, 15):  # then twenty in five minutes
+        clock.advance(timedelta(seconds=15))
+        update = feed(session, handover, post(1000 + second, f"@storm{second}@x.social", LEAK_REPORT + f" ({second})"))
+        spikes += [alert for alert in update.alerts if alert.kind == SPIKE and alert.scenario_id == "product-defect"]
+    assert len(spikes) == 1, "one alert per burst"
+    assert "mentions in the last 10 min" in spikes[0].detail
+    [stat] = [stat for stat in session.scenario_stats() if stat.scenario.id == "product-defect"]
+    assert stat.trend is not None and stat.trend.spike and stat.trend.burst is not None
+    assert list(session.journal.events(kind="alert.spike"))
+
+
+def test_a_campaign_about_a_scenario_is_alerted_once_and_answered_once(live) -> None:  # type: ignore[no-untyped-def]
+    session, handover, clock = live
+    copy = "ACHTUNG!!! Elektro-Müller Kundendaten geleakt!!! Passwörter im Netz, sofort ändern!!!"
+    alerts, items = [], []
+    for number in range(5):
+        clock.advance(timedelta(seconds=20))
+        update = feed(session, handover, post(number, f"@bot{number}@x.social", copy + f" #{number}"))
+        alerts += [alert for alert in update.alerts if alert.kind == CAMPAIGN]
+        items += update.mentions
+    [alert] = alerts
+    assert alert.scenario_id == "data-leak-rumour" and alert.mention_id == items[0].id
+    assert session.signals is not None
+    queue = answer_queue(items, session.runbooks, set(), session.signals.campaigns.of)
+    assert [entry.copies for entry in queue] == [5], "the campaign is one entry"
+
+
+def test_the_queue_puts_respond_first_then_priority_then_reach_and_drops_the_answered(live) -> None:  # type: ignore[no-untyped-def]
+    session, handover, _ = live
+    update = feed(
+        session,
+        handover,
+        post(1, "@fan@x.social", "Schönes Wetter heute, Elektro-Müller hat gut geliefert", followers=50),
+        post(2, "@kunde@x.social", "Meine AquaPro ist kaputt, Fehlercode E18. Hilfe?", followers=10),
+        post(3, "@gross@x.social", "Meine AquaPro ist kaputt, Fehlercode E18. Hilfe!!", followers=40_000),
+        post(4, JOURNALIST, "Presseanfrage: Wir bitten um eine Stellungnahme zu Elektro-Müller."),
+    )
+    items = list(update.mentions)
+    queue = answer_queue(items, session.runbooks, set(), lambda _: None)
+    assert [entry.item.mention.native_id for entry in queue] == ["m4", "m3", "m2", "m1"]
+    assert queue[0].owner == "pr-advisor" and queue[0].priority == 1
+    answered = answer_queue(items, session.runbooks, {items[3].id}, lambda _: None)
+    assert [entry.item.mention.native_id for entry in answered] == ["m3", "m2", "m1"]
+
+
+async def test_the_war_room_shows_alerts_the_board_trend_and_the_queue(live) -> None:  # type: ignore[no-untyped-def]
+    session, handover, clock = live
+    app = WarRoomApp(session, poll_seconds=3600)
+    async with app.run_test(size=(140, 40)) as pilot:
+        handover.give(
+            Batch(mentions=[post(1, JOURNALIST, "Presseanfrage zu auslaufenden AquaPro von Elektro-Müller?")])
+        )
+        app.poll_now()
+        await pilot.pause()
+        assert "Early warning: A journalist or consumer portal asks about leaks" in " ".join(
+            str(notification.title) for notification in app._notifications
+        )
+        assert "⚠ Product defect" in screen_text(app), "the board marks the scenario"
+        handover.give(
+            Batch(
+                mentions=[
+                    post(2, "@kunde@x.social", "Meine AquaPro ist kaputt, Fehlercode E18. Hilfe?", followers=10),
+                    post(3, "@fan@x.social", "Schönes Wetter heute, Elektro-Müller hat gut geliefert", followers=5),
+                ]
+            )
+        )
+        clock.advance(timedelta(seconds=5))
+        app.poll_now()
+        await pilot.press("n")
+        assert isinstance(app.screen, QueueScreen)
+        text = screen_text(app)
+        assert "2 to answer now" in text and "1 to watch" in text
+        assert text.index("Presseanfrage") < text.index("Fehlercode E18") < text.index("Schönes Wetter")
+        await pilot.press("down", "r")
+        assert isinstance(app.screen, ReplyScreen) and app.screen.item.mention.native_id == "m2"
