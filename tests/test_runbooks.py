@@ -204,7 +204,7 @@ def test_the_bundled_set_has_no_warnings() -> None:
     assert warnings_of(bundled_runbooks_dir()) == []
 
 
-def test_try_shows_scenario_rules_words_request_type_and_deescalation() -> None:
+def test_try_shows_scenario_rules_words_request_type_deescalation_and_sentiment() -> None:
     result = CliRunner().invoke(
         main,
         [
@@ -223,6 +223,7 @@ def test_try_shows_scenario_rules_words_request_type_and_deescalation() -> None:
     assert "    rule praise: begeistert ~ “begeistert” 100%" in lines
     assert "    rule purchase: Wo kann ich … kaufen ~ “wo kann ich kaufen” 100%" in lines
     assert any(line.startswith("  de-escalation: respond (rule vips-and-journalists") for line in lines)
+    assert lines[-1].startswith("  sentiment: +") and "positive (" in lines[-1] and "begeistert" in lines[-1]
 
 
 def test_try_file_reports_bad_lines_totals_and_precision(tmp_path: Path) -> None:

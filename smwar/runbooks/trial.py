@@ -14,6 +14,8 @@ from smwar.runbooks.definitions import RunbookSet, author_tags
 from smwar.runbooks.evaluate import quality
 from smwar.runbooks.matcher import RuleMatcher
 from smwar.sources.jsonl import read_jsonl
+from smwar.triage.decide import company_words
+from smwar.triage.sentiment import sentiment
 
 Echo = Callable[[str], None]
 
@@ -54,6 +56,9 @@ class Trial:
             lines.append(
                 f"  de-escalation: {decided.action} (rule {decided.id}{': ' + decided.why if decided.why else ''})"
             )
+        mood = sentiment(mention.text, mention.lang, company_words(self.runbooks))
+        carried = f" ({', '.join(printable(word) for word in mood.words)})" if mood.words else ""
+        lines.append(f"  sentiment: {mood.score:+.2f} {mood.label}{carried}")
         return lines
 
     def run_file(self, path: Path, now: datetime, *, echo: Echo, verbose: bool) -> int:

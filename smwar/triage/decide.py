@@ -14,11 +14,16 @@ from smwar.triage.sentiment import sentiment
 RESPOND = "respond"  # the action that asks for an answer
 
 
+def company_words(runbooks: RunbookSet) -> frozenset[str]:
+    """The folded words of the company's names, which carry no sentiment."""
+    return frozenset(word for term in runbooks.company.terms for word in term_words(term))
+
+
 class Triager:
     def __init__(self, runbooks: RunbookSet) -> None:
         self.deescalation = runbooks.deescalation
         self.request_types = RuleMatcher(runbooks.request_types, runbooks.deescalation)
-        self.neutral = frozenset(word for term in runbooks.company.terms for word in term_words(term))
+        self.neutral = company_words(runbooks)
 
     def triage(self, mention: Mention, tags: Collection[str], scenarios: Collection[str]) -> Triage:
         kinds = tuple(match.scenario_id for match in self.request_types.match(mention))

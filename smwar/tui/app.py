@@ -31,15 +31,15 @@ from smwar.incidents.chain import MISSED, check_actionable, concerns, find_step,
 from smwar.model import Delivery, Incident, IncidentStatus
 from smwar.plaintext import printable
 from smwar.runbooks.watch import RunbookWatch
-from smwar.timespan import format_offset
-from smwar.triage.signals import CAMPAIGN, Alert
+from smwar.timespan import format_duration, format_offset
+from smwar.triage.signals import CAMPAIGN, OVERALL, Alert
 from smwar.tui.acting import ask, attempt
 from smwar.tui.screens.debrief import DebriefScreen
 from smwar.tui.screens.incident import IncidentScreen
 from smwar.tui.screens.prompt import ChoicePrompt, TextPrompt
 from smwar.tui.screens.queue import QueueScreen
 from smwar.tui.screens.reply import ReplyScreen
-from smwar.tui.widgets.board import ScenarioBoard
+from smwar.tui.widgets.board import ScenarioBoard, trend_cell
 from smwar.tui.widgets.chain import ChainTable
 from smwar.tui.widgets.detail import MentionDetail
 from smwar.tui.widgets.feed import Feed
@@ -435,6 +435,11 @@ class WarRoomApp(App[None]):
             )
 
         status.append(f" · {len(feed.all_items)} mentions")
+        overall = self.session.signals.trends.get(OVERALL) if self.session.signals else None
+        if overall is not None:
+            status.append(f" ({overall.count} in {format_duration(self.session.runbooks.trends.window)} ")
+            status.append_text(trend_cell(overall))
+            status.append(")")
         open_count = sum(1 for i in self.session.incidents() if i.status is IncidentStatus.OPEN)
         status.append(f" · {open_count} open incident{'s' if open_count != 1 else ''}")
         status.append(f" · {now.astimezone():%H:%M:%S}")
