@@ -20,7 +20,7 @@ import random
 import statistics
 import time
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from smwar.runbooks.definitions import Trends
@@ -99,11 +99,11 @@ def judge_case(judge: Callable[[list[float], int], list[bool]], runs: list[list[
     )
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--alarm", type=float, default=Trends().alarm)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     settings = Trends(alarm=args.alarm)
     ours = detector(settings)
     started = time.perf_counter()

@@ -34,4 +34,13 @@ def test_ingest_bench_prints_its_rate_the_ceiling_and_memory(capsys: pytest.Capt
     out = capsys.readouterr().out
     assert re.search(r"end to end: +[\d,]+ mentions/s  \(2,000 read, 1,[89]\d\d journaled after dedupe", out)
     assert re.search(r"executemany: +[\d,]+ mentions/s", out)
-    assert "peak memory (tracemalloc) for 100 mentions" in out and "for 500 mentions" in out
+    assert "peak memory (tracemalloc) for 500 mentions" in out and "for 1,000 mentions" in out
+
+
+def test_trend_bench_prints_delay_false_alarms_and_the_rule_of_thumb(capsys: pytest.CaptureFixture[str]) -> None:
+    load("trend_bench").main(["--runs", "3"])
+    out = capsys.readouterr().out
+    found = r"found +\d+/3(, delay median +[\d.]+ min, p90 +[\d.]+ min)?, false alarms +[\d.]+/day"
+    assert len(re.findall(rf"^    smwar +{found}$", out, re.M)) == 5
+    assert len(re.findall(rf"^    2x last hour +{found}$", out, re.M)) == 5
+    assert re.search(r"^  flare: .* short-lived +\d+, sustained +\d+, no verdict +\d+ of 3$", out, re.M)

@@ -40,11 +40,12 @@ def test_clusters_have_exactly_their_known_members() -> None:
         ids.setdefault(known, []).append(number)
     found = {tuple(cluster.members): len(cluster.authors) for cluster in campaigns.campaigns()}
     assert found == {tuple(ids["leak"]): 4}, "the leak copies are one campaign of four authors"
-    boycott = campaigns.of(ids["boycott"][0])
+    boycott = campaigns.find(BOYCOTT)
     assert boycott is not None and boycott.members == ids["boycott"] and not boycott.is_campaign
     for number in ids[None]:
-        alone = campaigns.of(number)
+        alone = campaigns.find(MIXED[number - 1][1])
         assert alone is not None and alone.members == [number]
+    assert campaigns.find("Something nobody wrote about Elektro-Müller at all, ever.") is None
 
 
 def test_a_third_author_makes_a_campaign_and_short_texts_never_cluster() -> None:
@@ -65,6 +66,6 @@ def test_quiet_clusters_are_forgotten_and_a_later_copy_starts_afresh() -> None:
         campaigns.add(number, "mastodon", f"troll{number}", LEAK, T0)
     assert campaigns.campaigns()
     campaigns.add(10, "mastodon", "troll9", LEAK, T0 + timedelta(hours=2))
-    assert campaigns.of(1) is None and campaigns.campaigns() == []
-    cluster = campaigns.of(10)
-    assert cluster is not None and cluster.members == [10]
+    assert campaigns.campaigns() == []
+    cluster = campaigns.find(LEAK)
+    assert cluster is not None and cluster.members == [10] and cluster.size == 1

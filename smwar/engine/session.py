@@ -251,7 +251,10 @@ class Session:
         watch = self._watches.get(scenario_id)
         if watch is None:  # matched by a set that a reload has since replaced
             return None
-        self._recent[scenario_id].append(now)
+        recent = self._recent[scenario_id]
+        recent.append(now)
+        while recent[0] < now - RATE_WINDOW:
+            recent.popleft()
         why = watch.observe(now, from_vip)
         if why is None or self.active_incident(scenario_id) is not None:
             return None

@@ -5,7 +5,8 @@ A text joins the cluster whose first text it resembles most (rapidfuzz's ratio o
 with links, handles and case stripped), if that is at least `SIMILAR`; otherwise it starts a
 cluster of its own. Only clusters that share a run of three words with it are compared, so
 the cost stays flat however many clusters there are. A cluster is a campaign once
-`CAMPAIGN_AUTHORS` different authors posted into it. Clusters quiet for the span are forgotten."""
+`CAMPAIGN_AUTHORS` different authors posted into it. Clusters quiet for the span are forgotten,
+and the least recently joined beyond `MAX_CLUSTERS`, so memory stays bounded in a flood."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from rapidfuzz import fuzz, process
 SIMILAR = 88.0  # rapidfuzz ratio, 0-100
 CAMPAIGN_AUTHORS = 3
 MIN_LENGTH = 25  # shorter texts ("+1", "same here") are alike without being a campaign
-SPAN = timedelta(hours=6)
+SPAN = timedelta(hours=3)
+MAX_CLUSTERS = 10_000  # beyond this many, the least recently joined are forgotten first
+MAX_KEPT = 100  # authors and mention ids kept per cluster (a campaign is one long before)
 CANDIDATES = 20  # the clusters sharing most runs of words with a text are compared with it
 NOISE = re.compile(r"https?://\S+|@[\w.-]+|[^\w\s#]", re.UNICODE)
 
@@ -30,9 +33,15 @@ class Cluster:
     text: str  # that mention's text
     first_at: datetime
     last_at: datetime
-    authors: set[tuple[str, str]] = field(default_factory=set)  # (network, author)
-    members: list[int] = field(default_factory=list)  # journal ids of the mentions in it
+    authors: set[tuple[str, str]] = field(default_factory=set)  # (network, author), up to MAX_KEPT
+    members: list[int] = field(default_factory=list)  # journal ids of its first MAX_KEPT mentions
+    size: int = 0  # all its mentions
     scenarios: set[str] = field(default_factory=set)  # what its mentions matched
+
+    @property
+    def authors_shown(self) -> str:
+        """How many authors, "100+" once no more are kept."""
+        return f"{len(self.authors)}{'+' if len(self.authors) >= MAX_KEPT else ''}"
 
     @property
     def is_campaign(self) -> bool:
@@ -44,10 +53,10 @@ def shape(text: str) -> str:
     return " ".join(NOISE.sub(" ", text).casefold().split())
 
 
-def shingles(shaped: str) -> set[tuple[str, ...]]:
-    """Its runs of three words (a short text: the whole text)."""
+def shingles(shaped: str) -> set[int]:
+    """Its runs of three words (a short text: the whole text), hashed."""
     words = shaped.split()
-    return {tuple(words[index : index + 3]) for index in range(max(1, len(words) - 2))}
+    return {hash(" ".join(words[index : index + 3])) for index in range(max(1, len(words) - 2))}
 
 
 class Campaigns:
@@ -55,8 +64,7 @@ class Campaigns:
         self.span = span
         self._clusters: OrderedDict[int, Cluster] = OrderedDict()  # least recently joined first
         self._shapes: dict[int, str] = {}
-        self._of: dict[int, int] = {}  # mention id -> cluster id
-        self._by_shingle: defaultdict[tuple[str, ...], set[int]] = defaultdict(set)
+        self._by_shingle: defaultdict[int, set[int]] = defaultdict(set)
 
     def add(self, mention_id: int, network: str, author: str, text: str, at: datetime) -> Cluster | None:
         """File a mention; its cluster when it is part of one (of any size), else None."""
@@ -65,43 +73,46 @@ class Campaigns:
         if len(shaped) < MIN_LENGTH:
             return None
         runs = shingles(shaped)
-        shared = Counter(cluster_id for run in runs for cluster_id in self._by_shingle.get(run, ()))
-        candidates = {cluster_id: self._shapes[cluster_id] for cluster_id, _ in shared.most_common(CANDIDATES)}
-        found = process.extractOne(shaped, candidates, scorer=fuzz.ratio, score_cutoff=SIMILAR)
-        if found is None:
+        cluster = self._closest(shaped, runs)
+        if cluster is None:
             cluster = Cluster(mention_id, text, at, at)
             self._clusters[mention_id] = cluster
             self._shapes[mention_id] = shaped
             for run in runs:
                 self._by_shingle[run].add(mention_id)
         else:
-            cluster = self._clusters[found[2]]
             cluster.last_at = max(cluster.last_at, at)
             self._clusters.move_to_end(cluster.id)
-        cluster.authors.add((network, author.casefold()))
-        cluster.members.append(mention_id)
-        self._of[mention_id] = cluster.id
+        if len(cluster.authors) < MAX_KEPT:
+            cluster.authors.add((network, author.casefold()))
+        if len(cluster.members) < MAX_KEPT:
+            cluster.members.append(mention_id)
+        cluster.size += 1
         return cluster
 
-    def of(self, mention_id: int) -> Cluster | None:
-        """The cluster a mention was filed in, while it is remembered."""
-        cluster_id = self._of.get(mention_id)
-        return self._clusters.get(cluster_id) if cluster_id is not None else None
+    def find(self, text: str) -> Cluster | None:
+        """The cluster a mention with `text` belongs to, while it is remembered (nothing is filed)."""
+        shaped = shape(text)
+        return self._closest(shaped, shingles(shaped)) if len(shaped) >= MIN_LENGTH else None
 
     def campaigns(self) -> list[Cluster]:
         """The clusters that are campaigns, biggest first."""
         found = [cluster for cluster in self._clusters.values() if cluster.is_campaign]
         return sorted(found, key=lambda cluster: (-len(cluster.authors), cluster.first_at))
 
+    def _closest(self, shaped: str, runs: set[int]) -> Cluster | None:
+        shared = Counter(cluster_id for run in runs for cluster_id in self._by_shingle.get(run, ()))
+        candidates = {cluster_id: self._shapes[cluster_id] for cluster_id, _ in shared.most_common(CANDIDATES)}
+        found = process.extractOne(shaped, candidates, scorer=fuzz.ratio, score_cutoff=SIMILAR)
+        return self._clusters[found[2]] if found else None
+
     def _forget(self, now: datetime) -> None:
         while self._clusters:
             oldest = next(iter(self._clusters.values()))
-            if now - oldest.last_at <= self.span:
+            if now - oldest.last_at <= self.span and len(self._clusters) < MAX_CLUSTERS:
                 break
             for run in shingles(self._shapes.pop(oldest.id)):
                 self._by_shingle[run].discard(oldest.id)
                 if not self._by_shingle[run]:
                     del self._by_shingle[run]
             del self._clusters[oldest.id]
-            for member in oldest.members:
-                self._of.pop(member, None)

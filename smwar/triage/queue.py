@@ -34,7 +34,7 @@ def answer_queue(
     items: Iterable[JournaledMention],
     runbooks: RunbookSet,
     answered: Collection[int],
-    campaign_of: Callable[[int], Cluster | None],
+    campaign_of: Callable[[str], Cluster | None],
 ) -> list[QueueEntry]:
     """The entries in the order to answer them."""
     entries: list[QueueEntry] = []
@@ -44,7 +44,7 @@ def answer_queue(
         key=lambda item: _rank(item, runbooks),
     )
     for item in ranked:
-        cluster = campaign_of(item.id)
+        cluster = campaign_of(item.mention.text)
         if cluster is not None and cluster.is_campaign:
             if cluster.id in seen:
                 entry = entries[seen[cluster.id]]

@@ -21,6 +21,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from smwar.runbooks.text import fold
 
 NEGATIVE, NEUTRAL, POSITIVE = "negative", "neutral", "positive"
+CACHE_LIMIT = 200_000  # words whose lookup is remembered
 CUTOFF = 0.05  # VADER's: |compound| below this is neutral
 
 # VADER's constants, which its authors derived from human ratings
@@ -147,7 +148,9 @@ class GermanScorer:
                 self._add(form, value, entry.get("pos") == "VB")
         for form, value in EXTRA.items():
             self._add(form, value, form in EXTRA_VERBS)
+        self._seen: dict[str, tuple[float, bool]] = {}  # words looked up, with what was found
         self.phrases = {tuple(form.split()): value for form, value in EXTRA.items() if " " in form}
+        self.phrase_heads = {words[0] for words in self.phrases}
         # an emoji counts as its name's words do in VADER's English lexicon
         self.emoji = {
             emoji: total
@@ -166,6 +169,14 @@ class GermanScorer:
 
     def lookup(self, word: str) -> tuple[float, bool]:
         """The valence of `word` (0: none) and whether it is a verb, trying its inflections."""
+        known = self._seen.get(word)
+        if known is None:
+            if len(self._seen) >= CACHE_LIMIT:
+                self._seen.clear()
+            known = self._seen[word] = self._look_up(word)
+        return known
+
+    def _look_up(self, word: str) -> tuple[float, bool]:
         for key in (fold(word), _plain(word)):
             for form in _forms(key):
                 if form in self.valence:
@@ -183,7 +194,9 @@ class GermanScorer:
             if skip:
                 skip -= 1
                 continue
-            phrase = next((words for words in self.phrases if _starts(lowered, index, words)), None)
+            phrase = None
+            if lowered[index] in self.phrase_heads:
+                phrase = next((words for words in self.phrases if _starts(lowered, index, words)), None)
             if phrase:
                 valences[index], skip = self.phrases[phrase], len(phrase) - 1
                 carried.append(" ".join(phrase))
@@ -192,10 +205,10 @@ class GermanScorer:
                 valences[index] = self.emoji[token]
                 carried.append(token)
                 continue
-            if lowered[index] in BOOSTERS or lowered[index] in NEGATORS or fold(token) in neutral:
+            if lowered[index] in BOOSTERS or lowered[index] in NEGATORS:
                 continue
             value, verb = self.lookup(token)
-            if not value:
+            if not value or (neutral and fold(token) in neutral):
                 continue
             if shouting and token.isupper():
                 value += CAPS if value > 0 else -CAPS

@@ -57,14 +57,17 @@ def rise_chance(count: int, expected: float) -> float:
 
 
 class Volume:
-    """The arrivals of one stream (a scenario's mentions, or all of them) and its bursts."""
+    """The arrivals of one stream (a scenario's mentions, or all of them) and its bursts: the
+    times of the last two windows, and counts per minute for the baseline span (so memory
+    stays small however busy the day was)."""
 
     def __init__(self, settings: Trends, since: datetime | None) -> None:
         self.settings = settings
         self.window = settings.window.total_seconds()
         self.span = settings.baseline.total_seconds() + self.window
         self.since = since.timestamp() if since else None  # the start of the history known
-        self.times: deque[float] = deque()
+        self.times: deque[float] = deque()  # of the last two windows
+        self.minutes: deque[list[int]] = deque()  # [minute, count], oldest first
         self.moods: deque[tuple[float, bool]] = deque()  # (time, negative) where sentiment is known
         self.burst_start: float | None = None
         self.last_spike: float | None = None
@@ -73,15 +76,23 @@ class Volume:
     def seed(self, times: Iterable[datetime]) -> None:
         """The history from the journal, oldest first."""
         for at in times:
-            self.times.append(at.timestamp())
+            self._count(at.timestamp())
 
     def observe(self, at: datetime, negative: bool | None = None) -> None:
         stamp = at.timestamp()
         if self.since is None:
             self.since = stamp
-        self.times.append(stamp)
+        self._count(stamp)
         if negative is not None:
             self.moods.append((stamp, negative))
+
+    def _count(self, stamp: float) -> None:
+        self.times.append(stamp)
+        minute = int(stamp // 60)
+        if self.minutes and self.minutes[-1][0] == minute:
+            self.minutes[-1][1] += 1
+        else:
+            self.minutes.append([minute, 1])
 
     def trend(self, now: datetime) -> Trend:
         stamp = now.timestamp()
@@ -89,8 +100,9 @@ class Volume:
         start = stamp - self.window
         times = list(self.times)
         recent = times[bisect_left(times, start) :]
-        history = len(times) - len(recent)
-        known = max(0.0, start - max(self.since if self.since is not None else stamp, stamp - self.span))
+        first_minute = int(start // 60)  # the minute the window starts in counts to neither side
+        history = sum(count for minute, count in self.minutes if minute < first_minute)
+        known = max(0.0, first_minute * 60 - max(self.since if self.since is not None else stamp, stamp - self.span))
         windows = known / self.window
         expected = (history + PRIOR * self.settings.quiet) / (windows + PRIOR)
         count = len(recent)
@@ -102,12 +114,16 @@ class Volume:
         return Trend(count, expected, chance, spike, direction, burst, share, before)
 
     def _forget(self, stamp: float) -> None:
-        while self.times and self.times[0] < stamp - self.span:
+        while self.times and self.times[0] < stamp - 2 * self.window:
             self.times.popleft()
+        while self.minutes and self.minutes[0][0] * 60 < stamp - self.span:
+            self.minutes.popleft()
         while self.moods and self.moods[0][0] < stamp - 2 * self.window:
             self.moods.popleft()
 
     def _burst(self, spike: bool, stamp: float, times: list[float]) -> str | None:
+        """The shape of the burst; `times` reach back two windows, enough until the verdict
+        (which is given a window after the burst began at the latest)."""
         if spike:
             self.last_spike = stamp
             if self.burst_start is None:

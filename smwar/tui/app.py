@@ -447,7 +447,7 @@ class WarRoomApp(App[None]):
 
     def on_feed_selected(self, message: Feed.Selected) -> None:
         signals = self.session.signals
-        campaign = signals.campaigns.of(message.item.id) if signals else None
+        campaign = signals.campaigns.find(message.item.mention.text) if signals else None
         self.query_one("#detail", MentionDetail).show(message.item, campaign)
 
     def on_data_table_row_highlighted(self, message: DataTable.RowHighlighted) -> None:

@@ -54,7 +54,7 @@ class QueueScreen(Screen[None]):
         answered = {int(event.payload["mention_id"]) for event in session.replies() if "mention_id" in event.payload}
         items = session.journal.to_answer(session.clock.now() - HORIZON, ("respond", WATCH), DEPTH)
         signals = session.signals
-        self.entries = answer_queue(items, session.runbooks, answered, signals.campaigns.of if signals else _none)
+        self.entries = answer_queue(items, session.runbooks, answered, signals.campaigns.find if signals else _none)
         table = self.query_one("#queue", DataTable)
         table.clear()
         for number, entry in enumerate(self.entries):
@@ -74,7 +74,7 @@ class QueueScreen(Screen[None]):
         self.app.push_screen(ReplyScreen(self.session, entry.item, drill=self.drill, config=config))
 
 
-def _none(_mention_id: int) -> None:
+def _none(_text: str) -> None:
     return None
 
 

@@ -56,7 +56,10 @@ def triage_lines(item: JournaledMention, runbooks: RunbookSet, campaign: Cluster
             lines.append(line)
     if campaign is not None and campaign.is_campaign:
         since = local_time(campaign.first_at)
-        line = Text(f"  copy-paste campaign: {len(campaign.authors)} authors since {since}", style="bold")
+        line = Text(
+            f"  copy-paste campaign: {campaign.size} mentions by {campaign.authors_shown} authors since {since}",
+            style="bold",
+        )
         line.append(" — answer it once")
         lines.append(line)
     return lines
