@@ -13,6 +13,7 @@ import pytest
 
 from smwar.clock import ManualClock
 from smwar.engine.ingest import Handover
+from smwar.engine.review import build_review
 from smwar.engine.session import FIRST_TIME_TAG, LEARNED_TAG, Session
 from smwar.journal.store import Journal
 from smwar.model import Mention
@@ -225,3 +226,18 @@ async def test_the_war_room_shows_alerts_the_board_trend_and_the_queue(live) -> 
         assert text.index("Presseanfrage") < text.index("Fehlercode E18") < text.index("Schönes Wetter")
         await pilot.press("down", "r")
         assert isinstance(app.screen, ReplyScreen) and app.screen.item.mention.native_id == "m2"
+
+
+def test_the_post_mortem_shows_what_warned_of_the_incident_without_naming_authors(live) -> None:  # type: ignore[no-untyped-def]
+    session, handover, clock = live
+    feed(session, handover, post(1, "lenatechnik.bsky.social", "#ElektroMuellerFail schon wieder", network="bluesky"))
+    clock.advance(timedelta(minutes=30))
+    [item] = feed(session, handover, post(2, "@a@b.social", LEAK_REPORT)).mentions
+    incident = session.open_from_mention(item, "product-defect", "answer every affected customer")
+    review = build_review(session, incident.id)
+    kinds = [entry.kind for entry in review.timeline]
+    assert kinds.index("alert.warning") < kinds.index("incident.proposed"), "the warning came first"
+    warned = [entry.text for entry in review.timeline if entry.kind == "alert.warning"]
+    assert warned[0].startswith("Early warning: A #…Fail hashtag appears: bluesky: “#ElektroMuellerFail")
+    assert warned[1].startswith("Early warning: A water-damage report: mastodon: “Meine AquaPro")
+    assert "lenatechnik" not in " ".join(entry.text for entry in review.timeline)

@@ -19,6 +19,7 @@ from smwar.model import SYSTEM_ACTOR, Event, Incident, Mention
 from smwar.review.report import FAILED, LESSON, REPLIED, Lesson, ReplyRecord, Review, Volume, deviations, timeline
 from smwar.runbooks.definitions import RunbookSet
 from smwar.triage.decide import RESPOND, Triager
+from smwar.triage.signals import ALERT_KINDS
 
 AUTHOR_WINDOW = timedelta(hours=1)  # did the author calm down after a reply?
 VOLUME_WINDOW = timedelta(minutes=30)  # did the scenario's volume?
@@ -64,11 +65,23 @@ def build_review(session: Session, incident_id: int, *, figures: bool = True) ->
         must_answer=must,
         answered=answered,
         replies=tuple(replies),
-        timeline=timeline([*events, *(event for event, _ in replied)]),
+        timeline=timeline([*events, *(event for event, _ in replied), *_alerts(session, span)]),
         deviations=deviations(incident, metrics.steps, events),
         lessons=lessons(session.journal, incident.scenario_id, only=incident_id),
         volume=volume,
     )
+
+
+def _alerts(session: Session, span: Span) -> list[Event]:
+    """The alerts about the incident's scenario (and all mentions' spikes) from a baseline
+    span before its window to its end: what warned of it, and how the storm went."""
+    start = span.start - session.runbooks.trends.baseline
+    return [
+        event
+        for kind in ALERT_KINDS.values()
+        for event in session.journal.events(kind=kind)
+        if start <= event.at <= span.end and event.payload.get("scenario") in (span.scenario_id, None)
+    ]
 
 
 def _bucket(length: timedelta) -> timedelta:

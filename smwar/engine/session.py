@@ -243,7 +243,9 @@ class Session:
             payload = {"scenario": alert.scenario_id, "title": alert.title, "detail": alert.detail}
             if alert.mention_id is not None:
                 payload["mention_id"] = alert.mention_id
-            self.journal.append(Event(f"alert.{alert.kind}", now, SYSTEM_ACTOR, payload=payload))
+            if alert.author is not None:
+                payload["author"] = alert.author
+            self.journal.append(Event(alert.event_kind, now, SYSTEM_ACTOR, payload=payload))
         return alerts
 
     def _observe(self, scenario_id: str, now: datetime, from_vip: bool) -> Incident | None:

@@ -12,6 +12,7 @@ from smwar.incidents import chain
 from smwar.incidents.metrics import IncidentMetrics, StepTiming
 from smwar.model import Event, Incident, StepStatus
 from smwar.review.pseudonym import Pseudonyms
+from smwar.triage.signals import ALERT_KINDS
 
 LESSON = "lesson.added"
 REPLIED = "reply.recorded"
@@ -148,6 +149,8 @@ def describe(event: Event) -> str:
         + (" (simulated)" if p.get("simulated") else f" ({p.get('how')})" if p.get("how") else "")
         + f": {p.get('text')}",
     }
+    if event.kind in ALERT_KINDS.values():
+        return f"{p.get('title')}: {p.get('detail')}"
     return texts.get(event.kind, event.kind)
 
 

@@ -17,6 +17,7 @@ from smwar.triage.trends import Trend, Volume
 
 OVERALL = "*"  # the key of all mentions' volume
 SPIKE, WARNING, CAMPAIGN = "spike", "warning", "campaign"
+ALERT_KINDS = {kind: f"alert.{kind}" for kind in (SPIKE, WARNING, CAMPAIGN)}  # as journaled
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,11 @@ class Alert:
     title: str
     detail: str
     mention_id: int | None = None  # the mention that raised it, if one did
+    author: str | None = None  # its author (kept out of `detail`, which post-mortems quote)
+
+    @property
+    def event_kind(self) -> str:
+        return ALERT_KINDS[self.kind]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +92,7 @@ class Signals:
         for key, (scenario_id, sign) in self.signs.items():
             by_author = scenario_id in matched and any(tag in item.author_tags for tag in sign.authors)
             if key in hits or by_author:
-                alerts += self._raise(key, now, quiet, f"by {item.mention.author}", item.id)
+                alerts += self._raise(key, now, quiet, _excerpt(item), item)
         mention = item.mention
         cluster = self.campaigns.add(item.id, mention.network, mention.author, mention.text, now)
         if cluster is not None:
@@ -125,7 +131,9 @@ class Signals:
             if owner == scenario_id and key in self.last_hit and now - self.last_hit[key] <= self.settings.window
         ]
 
-    def _raise(self, key: str, now: datetime, quiet: set[str], why: str, mention_id: int | None = None) -> list[Alert]:
+    def _raise(
+        self, key: str, now: datetime, quiet: set[str], why: str, item: JournaledMention | None = None
+    ) -> list[Alert]:
         """An alert for a sign, unless it held within the last window already (it is raised
         again after a quiet window) or its scenario has an active incident."""
         scenario_id, sign = self.signs[key]
@@ -133,7 +141,14 @@ class Signals:
         self.last_hit[key] = now
         if scenario_id in quiet or (last is not None and now - last <= self.settings.window):
             return []
-        return [Alert(WARNING, scenario_id, f"Early warning: {sign.title}", why, mention_id)]
+        title = f"Early warning: {sign.title}"
+        if item is None:
+            return [Alert(WARNING, scenario_id, title, why)]
+        return [Alert(WARNING, scenario_id, title, why, item.id, item.mention.author)]
+
+
+def _excerpt(item: JournaledMention) -> str:
+    return f"{item.mention.network}: “{' '.join(item.mention.text.split())[:80]}”"
 
 
 def _campaign_alert(cluster: Cluster) -> Alert:

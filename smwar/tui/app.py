@@ -319,7 +319,8 @@ class WarRoomApp(App[None]):
             self.bell()
         scenario = self.session.runbooks.find_scenario(alert.scenario_id) if alert.scenario_id else None
         title = f"{alert.title} ({scenario.title})" if scenario else alert.title
-        self.notify(alert.detail, title=title, severity="warning", timeout=20, markup=False)
+        detail = f"{alert.author} — {alert.detail}" if alert.author else alert.detail
+        self.notify(detail, title=title, severity="warning", timeout=20, markup=False)
 
     def poll_now(self) -> Update:
         """Run the pipeline once on this thread, for callers that move the clock by hand."""
