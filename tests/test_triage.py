@@ -176,6 +176,8 @@ def test_a_campaign_about_a_scenario_is_alerted_once_and_answered_once(live) -> 
     assert session.signals is not None
     queue = answer_queue(items, session.runbooks, set(), session.signals.campaigns.find)
     assert [entry.copies for entry in queue] == [5], "the campaign is one entry"
+    answered_once = answer_queue(items, session.runbooks, {items[2].id}, session.signals.campaigns.find)
+    assert answered_once == [], "one copy answered: the campaign is answered"
 
 
 def test_the_queue_puts_respond_first_then_priority_then_reach_and_drops_the_answered(live) -> None:  # type: ignore[no-untyped-def]

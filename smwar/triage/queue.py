@@ -36,16 +36,22 @@ def answer_queue(
     answered: Collection[int],
     campaign_of: Callable[[str], Cluster | None],
 ) -> list[QueueEntry]:
-    """The entries in the order to answer them."""
+    """The entries in the order to answer them; a campaign one of whose copies was answered
+    is answered."""
+    items = list(items)
     entries: list[QueueEntry] = []
     seen: dict[int, int] = {}  # campaign id -> index of its entry
+    campaigns = {item.id: _campaign(item, campaign_of) for item in items}
+    done = {cluster.id for item_id, cluster in campaigns.items() if cluster is not None and item_id in answered}
     ranked = sorted(
         (item for item in items if item.triage and item.triage.action in ACTION_RANK and item.id not in answered),
         key=lambda item: _rank(item, runbooks),
     )
     for item in ranked:
-        cluster = campaign_of(item.mention.text)
-        if cluster is not None and cluster.is_campaign:
+        cluster = campaigns[item.id]
+        if cluster is not None and cluster.id in done:
+            continue
+        if cluster is not None:
             if cluster.id in seen:
                 entry = entries[seen[cluster.id]]
                 entries[seen[cluster.id]] = QueueEntry(
@@ -55,6 +61,11 @@ def answer_queue(
             seen[cluster.id] = len(entries)
         entries.append(_entry(item, runbooks))
     return entries
+
+
+def _campaign(item: JournaledMention, campaign_of: Callable[[str], Cluster | None]) -> Cluster | None:
+    cluster = campaign_of(item.mention.text)
+    return cluster if cluster is not None and cluster.is_campaign else None
 
 
 def _rank(item: JournaledMention, runbooks: RunbookSet) -> tuple[int, int, int, float]:
