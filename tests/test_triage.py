@@ -26,6 +26,7 @@ from smwar.triage.signals import CAMPAIGN, SPIKE, WARNING
 from smwar.tui.app import WarRoomApp
 from smwar.tui.screens.queue import QueueScreen
 from smwar.tui.screens.reply import ReplyScreen
+from smwar.tui.widgets.feed import Feed
 
 from .conftest import screen_text
 
@@ -203,7 +204,7 @@ async def test_the_war_room_shows_alerts_the_board_trend_and_the_queue(live) -> 
     app = WarRoomApp(session, poll_seconds=3600)
     async with app.run_test(size=(140, 40)) as pilot:
         handover.give(
-            Batch(mentions=[post(1, JOURNALIST, "Presseanfrage zu auslaufenden AquaPro von Elektro-Müller?")])
+            Batch(mentions=[post(1, JOURNALIST, "Presseanfrage zu auslaufenden AquaPro: was sagt Müller dazu?")])
         )
         app.poll_now()
         await pilot.pause()
@@ -211,6 +212,13 @@ async def test_the_war_room_shows_alerts_the_board_trend_and_the_queue(live) -> 
             str(notification.title) for notification in app._notifications
         )
         assert "⚠ Product defect" in screen_text(app), "the board marks the scenario"
+        app.query_one(Feed).cursor = 0
+        await pilot.pause()
+        detail = screen_text(app)
+        assert "Triage: RESPOND (rule press-first)" in detail
+        assert "Press or media enquiry: priority 1, owner pr-advisor" in detail
+        [mood] = [line for line in detail.splitlines() if "sentiment " in line]
+        assert "Müller" not in mood, "the company's name carries no sentiment"
         handover.give(
             Batch(
                 mentions=[

@@ -10,6 +10,7 @@ from textual.widgets import Static
 from smwar.model import JournaledMention
 from smwar.runbooks.definitions import RunbookSet
 from smwar.triage.campaigns import Cluster
+from smwar.triage.decide import company_words
 from smwar.triage.sentiment import label_of
 from smwar.triage.sentiment import sentiment as sentiment_of
 from smwar.tui.text import local_time, plain
@@ -48,7 +49,7 @@ def triage_lines(item: JournaledMention, runbooks: RunbookSet, campaign: Cluster
         if channel is not None and channel.owner:
             lines.append(Text(f"  channel {channel.id}: owner {channel.owner}"))
         if triage.sentiment is not None:
-            mood = sentiment_of(item.mention.text, item.mention.lang)
+            mood = sentiment_of(item.mention.text, item.mention.lang, company_words(runbooks))
             line = Text(f"  sentiment {triage.sentiment:+.2f} {label_of(triage.sentiment)}")
             if mood.words:
                 line.append(" from ")
