@@ -72,8 +72,8 @@ def test_the_baseline_is_what_the_history_shows() -> None:
     """The same ten mentions in ten minutes: a spike for a quiet stream, normal for a busy one."""
     burst = [T0 + timedelta(hours=6, seconds=30 * n) for n in range(10)]
     quiet, busy = Volume(SETTINGS, T0), Volume(SETTINGS, T0)
-    quiet.seed(T0 + timedelta(minutes=30 * n) for n in range(12))  # two an hour
-    busy.seed(T0 + timedelta(seconds=40 * n) for n in range(540))  # 1.5 a minute
+    quiet.seed((), (T0 + timedelta(minutes=30 * n) for n in range(12)))  # two an hour, as times
+    busy.seed((T0 + timedelta(minutes=n), 3 if n % 2 else 0) for n in range(360))  # 1.5 a minute, as counts
     for at in burst:
         quiet.observe(at)
         busy.observe(at)

@@ -251,3 +251,22 @@ def test_the_post_mortem_shows_what_warned_of_the_incident_without_naming_author
     assert warned[0].startswith("Early warning: A #…Fail hashtag appears: bluesky: “#ElektroMuellerFail")
     assert warned[1].startswith("Early warning: A water-damage report: mastodon: “Meine AquaPro")
     assert "lenatechnik" not in " ".join(entry.text for entry in review.timeline)
+
+
+@pytest.mark.parametrize(("every", "spike"), [(timedelta(minutes=20), True), (timedelta(seconds=20), False)])
+def test_after_a_restart_the_baseline_comes_from_the_journal(
+    tmp_path: Path, runbooks: RunbookSet, every: timedelta, spike: bool
+) -> None:
+    """Three hours of reports, one every `every`, then smwar restarts and ten arrive in two minutes."""
+    journal, handover, clock = Journal.open(tmp_path / "live.sqlite"), Handover(), ManualClock(T0)
+    first = Session(journal, runbooks, clock, handover, "anna")
+    for number in range(int(timedelta(hours=3) / every)):
+        feed(first, handover, post(number, f"@u{number}@x.social", LEAK_REPORT + f" #{number}"))
+        clock.advance(every)
+    later = Session(journal, runbooks, clock, handover, "anna")
+    for number in range(10):
+        clock.advance(timedelta(seconds=12))
+        feed(later, handover, post(10_000 + number, f"@s{number}@x.social", LEAK_REPORT + f" ({number})"))
+    [stat] = [stat for stat in later.scenario_stats() if stat.scenario.id == "product-defect"]
+    assert stat.trend is not None and stat.trend.spike is spike
+    assert stat.trend.expected == pytest.approx(timedelta(minutes=10) / every, rel=0.35)

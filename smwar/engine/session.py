@@ -44,7 +44,7 @@ from smwar.runbooks.definitions import (
 )
 from smwar.runbooks.matcher import Matcher, RuleMatcher
 from smwar.triage.decide import Triager
-from smwar.triage.signals import OVERALL, Alert, Signals
+from smwar.triage.signals import OVERALL, Alert, History, Signals
 from smwar.triage.trends import Trend
 
 RATE_WINDOW = timedelta(minutes=10)
@@ -169,10 +169,19 @@ class Session:
         self.learned = self.journal.negative_authors(LEARN_CUTOFF, learn) if learn else {}
 
     def _signals(self, runbooks: RunbookSet, now: datetime) -> Signals:
-        """Volumes seeded from the journal's baseline span; a reload keeps the alerts raised."""
-        start = now - runbooks.trends.baseline - runbooks.trends.window
-        history = {scenario.id: self.journal.match_times(scenario.id, start) for scenario in runbooks.scenarios}
-        history[OVERALL] = self.journal.mention_times(start)
+        """Volumes seeded from the journal's baseline span (counted per minute by SQLite, the
+        last two windows as times); a reload keeps the alerts raised."""
+        trends = runbooks.trends
+        start = now - trends.baseline - trends.window
+        cut = (now - 2 * trends.window).replace(second=0, microsecond=0)
+        history: dict[str, History] = {
+            scenario.id: (
+                self.journal.minute_counts(start, cut, scenario.id),
+                self.journal.match_times(scenario.id, cut),
+            )
+            for scenario in runbooks.scenarios
+        }
+        history[OVERALL] = (self.journal.minute_counts(start, cut, None), self.journal.mention_times(cut))
         return Signals(runbooks, self.journal.first_mention_at() or now, history, self.signals)
 
     def reload(self, runbooks: RunbookSet) -> None:

@@ -12,7 +12,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -229,18 +229,38 @@ class Journal:
 
     def negative_authors(self, cutoff: float, incidents: int) -> dict[tuple[str, str], int]:
         """Authors with mentions at or below the sentiment `cutoff` that matched the scenario
-        of at least `incidents` different incidents (proposed within a day of the mention),
-        with how many."""
+        of at least `incidents` different incidents (received within a day of its proposal),
+        with how many. Each incident reads only its own two days, by arrival."""
+        seen: dict[tuple[str, str], set[int]] = {}
         with self._lock:
-            rows = self._db.execute(
-                "SELECT m.network, m.author, COUNT(DISTINCT i.id) FROM mentions m "
-                "JOIN matches x ON x.mention_id = m.id "
-                "JOIN incidents i ON i.scenario_id = x.scenario_id "
-                "AND ABS(julianday(m.received_at) - julianday(i.proposed_at)) <= 1 "
-                "WHERE m.sentiment <= ? GROUP BY m.network, m.author HAVING COUNT(DISTINCT i.id) >= ?",
-                [cutoff, incidents],
-            ).fetchall()
-        return {(network, author): count for network, author, count in rows}
+            for incident_id, scenario_id, proposed in self._db.execute(
+                "SELECT id, scenario_id, proposed_at FROM incidents"
+            ).fetchall():
+                at = from_iso(proposed)
+                for network, author in self._db.execute(
+                    "SELECT m.network, m.author FROM mentions m JOIN matches x ON x.mention_id = m.id "
+                    "WHERE m.received_at BETWEEN ? AND ? AND x.scenario_id = ? AND m.sentiment <= ?",
+                    [to_iso(at - timedelta(days=1)), to_iso(at + timedelta(days=1)), scenario_id, cutoff],
+                ):
+                    seen.setdefault((network, author), set()).add(incident_id)
+        return {who: len(found) for who, found in seen.items() if len(found) >= incidents}
+
+    def minute_counts(self, since: datetime, until: datetime, scenario_id: str | None) -> list[tuple[datetime, int]]:
+        """How many mentions (matching `scenario_id`, or all) arrived in each minute of
+        [since, until), counted by SQLite rather than loaded."""
+        minute = "substr(m.received_at, 1, 16)"
+        where, params = "m.received_at >= ? AND m.received_at < ?", [to_iso(since), to_iso(until)]
+        if scenario_id is None:
+            sql = f"SELECT {minute}, COUNT(*) FROM mentions m WHERE {where} GROUP BY 1 ORDER BY 1"
+        else:
+            sql = (
+                f"SELECT {minute}, COUNT(*) FROM matches x JOIN mentions m ON m.id = x.mention_id "
+                f"WHERE x.scenario_id = ? AND {where} GROUP BY 1 ORDER BY 1"
+            )
+            params.insert(0, scenario_id)
+        with self._lock:
+            rows = self._db.execute(sql, params).fetchall()
+        return [(datetime.fromisoformat(f"{text}:00+00:00"), count) for text, count in rows]
 
     def first_match(self, scenario_id: str, after: datetime | None, until: datetime) -> datetime | None:
         """When the first mention matching `scenario_id` arrived in (`after`, `until`]."""

@@ -16,6 +16,7 @@ from smwar.triage.sentiment import NEGATIVE, label_of
 from smwar.triage.trends import Trend, Volume
 
 OVERALL = "*"  # the key of all mentions' volume
+History = tuple[Sequence[tuple[datetime, int]], Sequence[datetime]]
 SPIKE, WARNING, CAMPAIGN = "spike", "warning", "campaign"
 ALERT_KINDS = {kind: f"alert.{kind}" for kind in (SPIKE, WARNING, CAMPAIGN)}  # as journaled
 
@@ -53,16 +54,18 @@ class Signals:
         self,
         runbooks: RunbookSet,
         since: datetime | None,
-        history: Mapping[str, Sequence[datetime]],
+        history: Mapping[str, History],
         previous: Signals | None = None,
     ) -> None:
-        """`history`: arrival times from the journal per scenario id and OVERALL; `previous`:
-        the signals of the set this one replaces, whose raised signs stay raised."""
+        """`history`: from the journal, per scenario id and OVERALL, counts per minute and then
+        the arrival times of the last two windows; `previous`: the signals of the set this one
+        replaces, whose raised signs stay raised."""
         self.settings = runbooks.trends
         self.volumes: dict[str, Volume] = {}
         for key in [OVERALL, *(scenario.id for scenario in runbooks.scenarios)]:
             self.volumes[key] = Volume(self.settings, since)
-            self.volumes[key].seed(history.get(key, ()))
+            minutes, times = history.get(key, ((), ()))
+            self.volumes[key].seed(minutes, times)
         self.signs = {
             _sign_key(scenario.id, sign): (scenario.id, sign)
             for scenario in runbooks.scenarios

@@ -73,8 +73,11 @@ class Volume:
         self.last_spike: float | None = None
         self.verdict: str | None = None  # the burst's shape, once it shows
 
-    def seed(self, times: Iterable[datetime]) -> None:
-        """The history from the journal, oldest first."""
+    def seed(self, minutes: Iterable[tuple[datetime, int]], times: Iterable[datetime] = ()) -> None:
+        """The history from the journal, oldest first: counts per minute, then the arrival
+        times from where those minutes end (the last two windows, at least)."""
+        for at, count in minutes:
+            self.minutes.append([int(at.timestamp() // 60), count])
         for at in times:
             self._count(at.timestamp())
 
