@@ -174,7 +174,6 @@ def test_a_campaign_about_a_scenario_is_alerted_once_and_answered_once(live) -> 
         items += update.mentions
     [alert] = alerts
     assert alert.scenario_id == "data-leak-rumour" and alert.mention_id == items[0].id
-    assert session.signals is not None
     queue = answer_queue(items, session.runbooks, set(), session.signals.campaigns.find)
     assert [entry.copies for entry in queue] == [5], "the campaign is one entry"
     answered_once = answer_queue(items, session.runbooks, {items[2].id}, session.signals.campaigns.find)

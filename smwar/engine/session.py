@@ -127,7 +127,7 @@ class Session:
         self._incidents = {incident_id: chain.replay(events) for incident_id, events in self._events.items()}
         self._counts = journal.match_counts()
         self._watches: dict[str, TriggerWatch] = {}
-        self.signals: Signals | None = None
+        self._signals: Signals | None = None  # built when first needed (a session that only reads never)
         self._reviewed: datetime | None = None
         self._arm(runbooks, RuleMatcher(runbooks.scenarios, runbooks.deescalation))
 
@@ -164,13 +164,22 @@ class Session:
             watches[scenario.id] = watch
         self.matcher, self.runbooks, self._recent, self._watches = matcher, runbooks, recent, watches
         self.triager = Triager(runbooks)
-        self.signals = self._signals(runbooks, now)
+        if self._signals is not None:
+            self._signals = self._build_signals(runbooks, now, self._signals)
         learn = runbooks.deescalation.learn_troublemakers
         self.learned = self.journal.negative_authors(LEARN_CUTOFF, learn) if learn else {}
 
-    def _signals(self, runbooks: RunbookSet, now: datetime) -> Signals:
+    @property
+    def signals(self) -> Signals:
+        """Trends, campaigns and early-warning signs of the set in force."""
+        with self._lock:
+            if self._signals is None:
+                self._signals = self._build_signals(self.runbooks, self.clock.now(), None)
+            return self._signals
+
+    def _build_signals(self, runbooks: RunbookSet, now: datetime, previous: Signals | None) -> Signals:
         """Volumes seeded from the journal's baseline span (counted per minute by SQLite, the
-        last two windows as times); a reload keeps the alerts raised."""
+        last two windows as times); a reload keeps the alerts `previous` raised."""
         trends = runbooks.trends
         start = now - trends.baseline - trends.window
         cut = (now - 2 * trends.window).replace(second=0, microsecond=0)
@@ -182,7 +191,7 @@ class Session:
             for scenario in runbooks.scenarios
         }
         history[OVERALL] = (self.journal.minute_counts(start, cut, None), self.journal.mention_times(cut))
-        return Signals(runbooks, self.journal.first_mention_at() or now, history, self.signals)
+        return Signals(runbooks, self.journal.first_mention_at() or now, history, previous)
 
     def reload(self, runbooks: RunbookSet) -> None:
         """Put an edited runbook set in force; refused (the old set stays) if it drops a
@@ -204,13 +213,14 @@ class Session:
         `poll` itself is called from one thread at a time.
         """
         with self._lock:
+            signals = self.signals  # built before this poll journals anything: the batch counts once
             now = self.clock.now()
             intake = self.source.due(now)
             matcher, triager, deescalation = self.matcher, self.triager, self.runbooks.deescalation
             learned = self.learned
         if not (intake.mentions or intake.cursors or intake.quarantined or intake.messages):
             with self._lock:
-                return Update(alerts=tuple(self._alerts([], now)))
+                return Update(alerts=tuple(self._alerts(signals, [], now)))
         batch = []
         try:
             known = self.journal.known_authors({(mention.network, mention.author) for mention in intake.mentions})
@@ -236,18 +246,17 @@ class Session:
                         proposals.append(proposal)
             for message in intake.messages:
                 self.journal.append(Event(TRAINER_MESSAGE, now, SYSTEM_ACTOR, payload={"text": message}))
-            alerts = self._alerts(stored, now)
+            alerts = self._alerts(signals, stored, now)
             return Update(tuple(stored), tuple(proposals), tuple(intake.messages), tuple(alerts))
 
-    def _alerts(self, stored: list[JournaledMention], now: datetime) -> list[Alert]:
+    def _alerts(self, signals: Signals, stored: list[JournaledMention], now: datetime) -> list[Alert]:
         """Count the new mentions into the volumes and judge them (at most once a second);
         every alert raised is journaled."""
-        assert self.signals is not None
         quiet = {incident.scenario_id for incident in self._incidents.values() if incident.status in ACTIVE}
-        alerts = [alert for item in stored for alert in self.signals.observe(item, now, quiet)]
+        alerts = [alert for item in stored for alert in signals.observe(item, now, quiet)]
         if self._reviewed is None or now - self._reviewed >= REVIEW_EVERY:
             self._reviewed = now
-            alerts += self.signals.review(now, quiet)
+            alerts += signals.review(now, quiet)
         for alert in alerts:
             payload = {"scenario": alert.scenario_id, "title": alert.title, "detail": alert.detail}
             if alert.mention_id is not None:
@@ -302,7 +311,6 @@ class Session:
                 while recent and recent[0] < cutoff:
                     recent.popleft()
                 count = self._counts.get(scenario.id, 0)
-                assert self.signals is not None
                 trend = self.signals.trends.get(scenario.id)
                 warnings = tuple(self.signals.raised(scenario.id, self.clock.now()))
                 stats.append(

@@ -436,7 +436,7 @@ class WarRoomApp(App[None]):
             )
 
         status.append(f" · {len(feed.all_items)} mentions")
-        overall = self.session.signals.trends.get(OVERALL) if self.session.signals else None
+        overall = self.session.signals.trends.get(OVERALL)
         if overall is not None:
             status.append(f" ({overall.count} in {format_duration(self.session.runbooks.trends.window)} ")
             status.append_text(trend_cell(overall))
@@ -447,8 +447,7 @@ class WarRoomApp(App[None]):
         return status
 
     def on_feed_selected(self, message: Feed.Selected) -> None:
-        signals = self.session.signals
-        campaign = signals.campaigns.find(message.item.mention.text) if signals else None
+        campaign = self.session.signals.campaigns.find(message.item.mention.text)
         self.query_one("#detail", MentionDetail).show(message.item, campaign)
 
     def on_data_table_row_highlighted(self, message: DataTable.RowHighlighted) -> None:

@@ -53,8 +53,7 @@ class QueueScreen(Screen[None]):
         session = self.session
         answered = {int(event.payload["mention_id"]) for event in session.replies() if "mention_id" in event.payload}
         items = session.journal.to_answer(session.clock.now() - HORIZON, ("respond", WATCH), DEPTH)
-        signals = session.signals
-        self.entries = answer_queue(items, session.runbooks, answered, signals.campaigns.find if signals else _none)
+        self.entries = answer_queue(items, session.runbooks, answered, session.signals.campaigns.find)
         table = self.query_one("#queue", DataTable)
         table.clear()
         for number, entry in enumerate(self.entries):
@@ -72,10 +71,6 @@ class QueueScreen(Screen[None]):
         entry = self.entries[table.cursor_row]
         config = getattr(self.app, "config", None)
         self.app.push_screen(ReplyScreen(self.session, entry.item, drill=self.drill, config=config))
-
-
-def _none(_text: str) -> None:
-    return None
 
 
 def _cells(entry: QueueEntry) -> tuple[Text, ...]:
