@@ -56,6 +56,22 @@ def test_playing_a_generated_drill_proposes_the_expected_incident_before_its_dea
     assert proposed is not None, "the trigger fires in time to open the incident by its deadline"
 
 
+def test_a_generated_drill_shows_the_warning_signs_before_the_trigger(tmp_path: Path, runbooks: RunbookSet) -> None:
+    path = written(tmp_path, runbooks, "product-defect", 11)
+    script = load_drill(path)
+    journalists = {person.handle for person in runbooks.deescalation.journalist}
+    assert journalists & set(script.expected.answer), "the journalist who asks is to be answered"
+    run, clock, session = start_drill(runbooks, path)
+    proposed = None
+    while proposed is None and clock.now() - run.clock_start < timedelta(minutes=15):
+        clock.advance(timedelta(seconds=15))
+        proposed = next((p for p in session.poll().proposals if p.scenario_id == "product-defect"), None)
+    assert proposed is not None
+    warnings = [e for e in session.journal.events(kind="alert.warning") if e.payload["scenario"] == "product-defect"]
+    assert warnings and warnings[0].at < proposed.proposed_at, "a sign showed before the trigger fired"
+    assert {"Early warning: A journalist or consumer portal asks about leaks"} <= {e.payload["title"] for e in warnings}
+
+
 def test_the_command_writes_a_drill_or_names_the_scenarios(tmp_path: Path) -> None:
     out = tmp_path / "storm.toml"
     result = CliRunner().invoke(

@@ -4,11 +4,13 @@ scenario (and, if asked, a second storm after it), with the response the runbook
 Arrivals follow a Hawkes process (each mention makes more likely, for a while, as a storm
 feeds itself), drawn by Ogata's thinning. Each arrival is on topic (the scenario's terms in a
 sentence people would write, German or English, with typos, capitals and hashtags), about the
-company but not the scenario, a look-alike, or unrelated chatter. A VIP posts on topic a third
-of the way in; halfway, a troll campaign copy-pastes one text from several accounts; a network
-drops out for three minutes; the trainer asks a question once the storm has fired. The expected
-response is read off the runbook by the very matcher the drill will run: each scenario must be
-opened within ten minutes of its trigger firing, the VIPs answered, the trolls left alone.
+company but not the scenario, a look-alike, or unrelated chatter. Early on, the scenario's
+early-warning signs show: a post with one of a sign's terms, and a listed journalist asking
+when a sign watches for journalists. A VIP posts on topic a third of the way in; halfway, a
+troll campaign copy-pastes one text from several accounts; a network drops out for three
+minutes; the trainer asks a question once the storm has fired. The expected response is read
+off the runbook by the very matcher the drill will run: each scenario must be opened within ten
+minutes of its trigger firing, the VIPs and journalists answered, the trolls left alone.
 A low-severity scenario (a positive hype) gets the tone of praise instead of complaint.
 Same seed, same drill.
 """
@@ -94,6 +96,11 @@ TRAINER_QUESTIONS = [
     "A journalist calls the switchboard and asks for a statement within the hour. What happens now?",
     "The CEO asks for a one-line status for the board. What do you send?",
 ]
+SIGN_SENTENCES = {
+    "de": ["{term} – weiß jemand mehr? Betrifft das {company}?", "Hm, {term} bei {company}? Kann das wer bestätigen?"],
+    "en": ["{term}? Anyone else seeing this with {company}?", "Is this {term} thing about {company} real?"],
+}
+PRESS_QUESTION = {"de": "Presseanfrage, wir recherchieren:", "en": "Press enquiry, we are looking into this:"}
 VIPS = ["lenatechnik", "haushaltsheld", "gadgetgabi", "techtalk-tom", "smarthome-sam"]
 NAMES = ["anna", "ben", "carla", "deniz", "emil", "fatma", "greta", "hannes", "ida", "jonas", "kim", "lea"]
 NETWORK_HANDLES = {
@@ -140,6 +147,7 @@ def generate(runbooks: RunbookSet, scenario_id: str, seed: int, minutes: int, th
     for scenario, begin, end in storms:
         injects += [_arrival(rng, runbooks, scenario, begin + at) for at in arrivals(rng, end - begin)]
         injects.append(_post(rng, runbooks, scenario, begin + (end - begin) / 3, vip=True))
+        injects += _warning_signs(rng, runbooks, scenario, begin)
     trolls = _trolls(rng, runbooks)
     campaign = _on_topic(rng, runbooks, first, "de")
     middle = storms[0][2] / 2
@@ -150,8 +158,11 @@ def generate(runbooks: RunbookSet, scenario_id: str, seed: int, minutes: int, th
     injects = sorted((replace(inject, at=float(round(inject.at))) for inject in injects), key=lambda i: i.at)
     outage = (rng.choice(tuple(NETWORK_HANDLES)), round(seconds * 0.4))
     fired, touched = _fired(runbooks, [scenario for scenario, _, _ in storms], injects, outage)
+    journalists = {person.handle for person in runbooks.deescalation.journalist}
     expected: dict[str, object] = {
-        "answer": sorted({i.author for i in injects if i.followers >= runbooks.deescalation.vip_followers}),
+        "answer": sorted(
+            {i.author for i in injects if i.followers >= runbooks.deescalation.vip_followers or i.author in journalists}
+        ),
         "leave_alone": trolls,
         "not_opened": sorted(touched - set(fired)),
         "incident": [
@@ -187,6 +198,25 @@ def _post(rng: random.Random, runbooks: RunbookSet, scenario: Scenario, at: floa
     if vip:
         return _Inject(at, "bluesky", f"{rng.choice(VIPS)}.bsky.social", inject.text, lang, VIP_FOLLOWERS)
     return inject
+
+
+def _warning_signs(rng: random.Random, runbooks: RunbookSet, scenario: Scenario, begin: float) -> list[_Inject]:
+    """The scenario's early-warning signs, a minute or two into its storm: a post with one of
+    a sign's terms, and a listed journalist asking about the scenario if a sign watches for one."""
+    signs: list[_Inject] = []
+    worded = [sign for sign in scenario.early_warning if sign.any]
+    if worded:
+        term = rng.choice(rng.choice(worded).any)
+        lang = "de" if _looks_german(term) else "en"
+        text = rng.choice(SIGN_SENTENCES[lang]).format(term=term, company=rng.choice(_company(runbooks)))
+        signs.append(_someone(rng, begin + 60, text, lang))
+    listed = [person for person in runbooks.deescalation.journalist if person.network in NETWORK_HANDLES]
+    if listed and any("journalist" in sign.authors for sign in scenario.early_warning):
+        person = rng.choice(listed)
+        lang = rng.choice(("de", "en"))
+        text = f"{PRESS_QUESTION[lang]} {_on_topic(rng, runbooks, scenario, lang)}"
+        signs.append(_Inject(begin + 100, person.network, person.handle, text, lang, rng.randrange(5_000, 40_000)))
+    return signs
 
 
 def _someone(rng: random.Random, at: float, text: str, lang: str) -> _Inject:
