@@ -17,6 +17,7 @@ from smwar.engine.review import build_review
 from smwar.engine.session import FIRST_TIME_TAG, LEARNED_TAG, Session
 from smwar.journal.store import Journal
 from smwar.model import Mention
+from smwar.review.figures import metric_rows
 from smwar.runbooks.definitions import TROUBLEMAKER_TAG, RunbookSet, author_tags
 from smwar.runbooks.matcher import RuleMatcher
 from smwar.sources.base import Batch
@@ -250,6 +251,8 @@ def test_the_post_mortem_shows_what_warned_of_the_incident_without_naming_author
     assert warned[0].startswith("Early warning: A #…Fail hashtag appears: bluesky: “#ElektroMuellerFail")
     assert warned[1].startswith("Early warning: A water-damage report: mastodon: “Meine AquaPro")
     assert "lenatechnik" not in " ".join(entry.text for entry in review.timeline)
+    assert review.warned_ahead == timedelta(minutes=30)
+    assert ("Early warning ahead of the proposal", "30m") in metric_rows(review)
 
 
 @pytest.mark.parametrize(("every", "spike"), [(timedelta(minutes=20), True), (timedelta(seconds=20), False)])

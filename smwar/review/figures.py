@@ -42,7 +42,9 @@ def metric_rows(review: Review) -> list[tuple[str, str]]:
     answered = (
         f"{review.answered} of {review.must_answer} ({share:.0%})" if share is not None else "none were due an answer"
     )
+    ahead = review.warned_ahead
     return [
+        ("Early warning ahead of the proposal", took(ahead) if ahead is not None else "none raised"),
         ("Time to detect", took(metrics.time_to_detect)),
         ("Time to open", took(metrics.time_to_open)),
         ("Time to first reply", took(review.first_reply)),

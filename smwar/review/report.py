@@ -12,7 +12,7 @@ from smwar.incidents import chain
 from smwar.incidents.metrics import IncidentMetrics, StepTiming
 from smwar.model import Event, Incident, StepStatus
 from smwar.review.pseudonym import Pseudonyms
-from smwar.triage.signals import ALERT_KINDS
+from smwar.triage.signals import ALERT_KINDS, WARNING
 
 LESSON = "lesson.added"
 REPLIED = "reply.recorded"
@@ -87,6 +87,13 @@ class Review:
     deviations: tuple[str, ...]
     lessons: tuple[Lesson, ...]
     volume: Volume
+
+    @property
+    def warned_ahead(self) -> timedelta | None:
+        """How long before the proposal the first early-warning sign of it was raised."""
+        signs = [entry.at for entry in self.timeline if entry.kind == ALERT_KINDS[WARNING]]
+        first = min(signs, default=None)
+        return self.incident.proposed_at - first if first is not None and first <= self.incident.proposed_at else None
 
     @property
     def first_reply(self) -> timedelta | None:

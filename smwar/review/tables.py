@@ -111,6 +111,7 @@ def summary(review: Review) -> dict[str, object]:
         },
         "window": {"start": to_iso(review.start), "end": to_iso(review.end)},
         "metrics": {
+            "early_warning_ahead_s": seconds(review.warned_ahead),
             "time_to_detect_s": seconds(metrics.time_to_detect),
             "time_to_open_s": seconds(metrics.time_to_open),
             "time_to_first_reply_s": seconds(review.first_reply),
