@@ -203,6 +203,8 @@ async def test_the_war_room_shows_alerts_the_board_trend_and_the_queue(live) -> 
     session, handover, clock = live
     app = WarRoomApp(session, poll_seconds=3600)
     async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        assert "End drill" not in screen_text(app) and "Answer next" in screen_text(app), "live mode: no drill keys"
         handover.give(
             Batch(mentions=[post(1, JOURNALIST, "Presseanfrage zu auslaufenden AquaPro: was sagt Müller dazu?")])
         )

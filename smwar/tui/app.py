@@ -74,6 +74,9 @@ class DrillInfo:
         )
 
 
+DRILL_ACTIONS = {"toggle_pause", "speed", "next_inject", "trainer_message", "end_drill"}
+
+
 class WarRoomApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "smwar"
@@ -771,6 +774,10 @@ class WarRoomApp(App[None]):
             self.notify("Highlight a mention in the feed first.", severity="warning")
             return
         self.push_screen(ReplyScreen(self.session, item, drill=self.drill is not None, config=self.config))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The drill's keys are for drills: in live mode they are neither shown nor run."""
+        return self.drill is not None or action not in DRILL_ACTIONS
 
     def action_answer_queue(self) -> None:
         self.push_screen(QueueScreen(self.session, drill=self.drill is not None))
