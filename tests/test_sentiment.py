@@ -42,9 +42,12 @@ def test_the_company_name_carries_no_sentiment_and_the_carrying_words_are_named(
     assert sentiment("Kaputt und enttäuscht.", "de").words == ("Kaputt", "enttäuscht")
 
 
-def test_the_language_is_guessed_when_the_network_does_not_say() -> None:
+def test_the_language_is_guessed_when_the_network_does_not_say_and_regions_are_ignored() -> None:
     assert guess_language("Ich habe die Maschine gestern bestellt und sie ist nicht da") == "de"
     assert guess_language("I ordered the machine and it is not here") == "en"
+    assert guess_language("Terrible service, schedule missed again!!") == "en", "'sch' is English too"
+    angry = "Totale Abzocke, der Kundenservice ist eine Katastrophe und ignoriert mich"
+    assert sentiment(angry, "de-DE").label == sentiment(angry, "DE").label == NEGATIVE
     assert sentiment("Das ist eine Frechheit und ich bin sauer", None).label == NEGATIVE
 
 

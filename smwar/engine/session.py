@@ -246,7 +246,8 @@ class Session:
                         proposals.append(proposal)
             for message in intake.messages:
                 self.journal.append(Event(TRAINER_MESSAGE, now, SYSTEM_ACTOR, payload={"text": message}))
-            alerts = self._alerts(signals, stored, now)
+            # a reload since the batch was taken built new signals from the journal without it
+            alerts = self._alerts(self.signals, stored, now)
             return Update(tuple(stored), tuple(proposals), tuple(intake.messages), tuple(alerts))
 
     def _alerts(self, signals: Signals, stored: list[JournaledMention], now: datetime) -> list[Alert]:

@@ -36,6 +36,8 @@ def post_bluesky(account: Account, text: str, parent: Mention | None, key: str) 
         return unreachable(exc)
     except _Refused as exc:
         return exc.posted
+    except (KeyError, TypeError, AttributeError) as exc:  # an answer without what the API promises
+        return Posted(False, None, f"the server's answer lacks {exc}: was it posted? a retry cannot post twice")
 
 
 def _post(client: httpx.Client, account: Account, text: str, parent_uri: str | None, key: str) -> Posted:

@@ -5,6 +5,8 @@ instance that already has it answers with it instead of posting twice."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from smwar.model import Mention
@@ -27,19 +29,34 @@ def post_mastodon(account: Account, text: str, parent: Mention | None, key: str)
         return unreachable(exc)
     if answer.is_error:
         return refused(answer)
-    status = answer.json()
-    return Posted(True, str(status.get("url") or status.get("uri") or ""), "posted")
+    try:
+        status = answer.json()
+        return Posted(True, str(status.get("url") or status.get("uri") or ""), "posted")
+    except (ValueError, AttributeError):  # kept as failed: a retry with the same key cannot post twice
+        return Posted(False, None, f"{answer.status_code}, but the answer is no status: was it posted? check")
 
 
 def _local_id(client: httpx.Client, parent: Mention) -> str | None:
     """The id of `parent` on the client's instance (a mention without an address is taken to
     have been read there)."""
-    same = client.get(f"/api/v1/statuses/{parent.native_id}")
-    if same.is_success and (not parent.url or parent.url in (same.json().get("url"), same.json().get("uri"))):
+    same = _json(client.get(f"/api/v1/statuses/{parent.native_id}"))
+    if same is not None and (not parent.url or parent.url in (same.get("url"), same.get("uri"))):
         return parent.native_id
     if not parent.url:
         return None
     params = {"q": parent.url, "resolve": "true", "type": "statuses", "limit": "1"}
-    found = client.get("/api/v2/search", params=params)
-    statuses = found.json().get("statuses") if found.is_success else None
-    return str(statuses[0]["id"]) if statuses else None
+    found = _json(client.get("/api/v2/search", params=params))
+    statuses = found.get("statuses") if found is not None else None
+    first = statuses[0] if isinstance(statuses, list) and statuses else None
+    return str(first["id"]) if isinstance(first, dict) and "id" in first else None
+
+
+def _json(answer: httpx.Response) -> dict[str, Any] | None:
+    """A successful answer's JSON object, or None."""
+    if not answer.is_success:
+        return None
+    try:
+        data = answer.json()
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None

@@ -11,6 +11,7 @@ and the least recently joined beyond `MAX_CLUSTERS`, so memory stays bounded in 
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -60,14 +61,21 @@ def shingles(shaped: str) -> set[int]:
 
 
 class Campaigns:
+    """Filed from the pipeline's thread and looked up from the screen's: one lock guards it."""
+
     def __init__(self, span: timedelta = SPAN) -> None:
         self.span = span
+        self._lock = threading.Lock()
         self._clusters: OrderedDict[int, Cluster] = OrderedDict()  # least recently joined first
         self._shapes: dict[int, str] = {}
         self._by_shingle: defaultdict[int, set[int]] = defaultdict(set)
 
     def add(self, mention_id: int, network: str, author: str, text: str, at: datetime) -> Cluster | None:
         """File a mention; its cluster when it is part of one (of any size), else None."""
+        with self._lock:
+            return self._add(mention_id, network, author, text, at)
+
+    def _add(self, mention_id: int, network: str, author: str, text: str, at: datetime) -> Cluster | None:
         self._forget(at)
         shaped = shape(text)
         if len(shaped) < MIN_LENGTH:
@@ -93,11 +101,15 @@ class Campaigns:
     def find(self, text: str) -> Cluster | None:
         """The cluster a mention with `text` belongs to, while it is remembered (nothing is filed)."""
         shaped = shape(text)
-        return self._closest(shaped, shingles(shaped)) if len(shaped) >= MIN_LENGTH else None
+        if len(shaped) < MIN_LENGTH:
+            return None
+        with self._lock:
+            return self._closest(shaped, shingles(shaped))
 
     def campaigns(self) -> list[Cluster]:
         """The clusters that are campaigns, biggest first."""
-        found = [cluster for cluster in self._clusters.values() if cluster.is_campaign]
+        with self._lock:
+            found = [cluster for cluster in self._clusters.values() if cluster.is_campaign]
         return sorted(found, key=lambda cluster: (-len(cluster.authors), cluster.first_at))
 
     def _closest(self, shaped: str, runs: set[int]) -> Cluster | None:

@@ -83,7 +83,8 @@ def label_of(score: float) -> str:
 def sentiment(text: str, lang: str | None, neutral: Collection[str] = ()) -> Sentiment:
     """The sentiment of `text` in `lang` (guessed from its words when None); the folded words
     in `neutral` (the company's names: "Müller" is no "Müll") carry none."""
-    if (lang or guess_language(text)) == "de":
+    language = lang.split("-")[0].casefold() if lang else guess_language(text)  # "de-DE" is German
+    if language == "de":
         return _german().score(text, neutral)
     return _english_score(text)
 
@@ -116,7 +117,7 @@ def guess_language(text: str) -> str:
     english = sum(word in ENGLISH_MARKERS for word in found)
     if german != english:
         return "de" if german > english else "en"
-    return "de" if re.search(r"[äöüßÄÖÜ]|sch|ung\b", text) else "en"
+    return "de" if re.search(r"[äöüßÄÖÜ]", text) else "en"
 
 
 @cache
