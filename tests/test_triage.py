@@ -261,16 +261,35 @@ def test_the_post_mortem_shows_what_warned_of_the_incident_without_naming_author
 def test_after_a_restart_the_baseline_comes_from_the_journal(
     tmp_path: Path, runbooks: RunbookSet, every: timedelta, spike: bool
 ) -> None:
-    """Three hours of reports, one every `every`, then smwar restarts and ten arrive in two minutes."""
+    """Three hours of reports, one every `every`, then smwar restarts and, once settled, ten
+    arrive in two minutes."""
     journal, handover, clock = Journal.open(tmp_path / "live.sqlite"), Handover(), ManualClock(T0)
     first = Session(journal, runbooks, clock, handover, "anna")
     for number in range(int(timedelta(hours=3) / every)):
         feed(first, handover, post(number, f"@u{number}@x.social", LEAK_REPORT + f" #{number}"))
         clock.advance(every)
     later = Session(journal, runbooks, clock, handover, "anna")
+    feed(later, handover)  # the first poll after a start: sources would catch up now
+    clock.advance(timedelta(minutes=11))
     for number in range(10):
         clock.advance(timedelta(seconds=12))
         feed(later, handover, post(10_000 + number, f"@s{number}@x.social", LEAK_REPORT + f" ({number})"))
     [stat] = [stat for stat in later.scenario_stats() if stat.scenario.id == "product-defect"]
     assert stat.trend is not None and stat.trend.spike is spike
     assert stat.trend.expected == pytest.approx(timedelta(minutes=10) / every, rel=0.35)
+
+
+def test_what_sources_catch_up_with_after_a_day_away_is_no_spike(tmp_path: Path, runbooks: RunbookSet) -> None:
+    journal, handover, clock = Journal.open(tmp_path / "live.sqlite"), Handover(), ManualClock(T0)
+    first = Session(journal, runbooks, clock, handover, "anna")
+    for number in range(24):  # two hours, a report every five minutes
+        feed(first, handover, post(number, f"@u{number}@x.social", LEAK_REPORT + f" #{number}"))
+        clock.advance(timedelta(minutes=5))
+    clock.advance(timedelta(hours=24))  # smwar was not running
+    later = Session(journal, runbooks, clock, handover, "anna")
+    backlog = [post(100 + n, f"@b{n}@x.social", LEAK_REPORT + f" ({n})") for n in range(40)]
+    update = feed(later, handover, *backlog)
+    assert [alert for alert in update.alerts if alert.kind == SPIKE] == []
+    [stat] = [stat for stat in later.scenario_stats() if stat.scenario.id == "product-defect"]
+    # a report every five minutes is two a window; counting the day away as quiet would make it ~0.02
+    assert stat.trend is not None and stat.trend.expected > 1, "the day away is no history"

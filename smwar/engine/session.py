@@ -45,7 +45,7 @@ from smwar.runbooks.definitions import (
 from smwar.runbooks.matcher import Matcher, RuleMatcher
 from smwar.triage.decide import Triager
 from smwar.triage.signals import OVERALL, Alert, History, Signals
-from smwar.triage.trends import Trend
+from smwar.triage.trends import Downtime, Trend
 
 RATE_WINDOW = timedelta(minutes=10)
 REVIEW_EVERY = timedelta(seconds=1)  # how often volumes are judged (clock time)
@@ -191,7 +191,9 @@ class Session:
             for scenario in runbooks.scenarios
         }
         history[OVERALL] = (self.journal.minute_counts(start, cut, None), self.journal.mention_times(cut))
-        return Signals(runbooks, self.journal.first_mention_at() or now, history, previous)
+        last = self.journal.last_mention_at()
+        downtime = Downtime(last.timestamp(), now.timestamp()) if last is not None and last < now else None
+        return Signals(runbooks, self.journal.first_mention_at() or now, history, previous, downtime)
 
     def reload(self, runbooks: RunbookSet) -> None:
         """Put an edited runbook set in force; refused (the old set stays) if it drops a

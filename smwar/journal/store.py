@@ -211,6 +211,11 @@ class Journal:
             row = self._db.execute("SELECT MIN(received_at) FROM mentions").fetchone()
         return from_iso(row[0]) if row and row[0] else None
 
+    def last_mention_at(self) -> datetime | None:
+        with self._lock:
+            row = self._db.execute("SELECT MAX(received_at) FROM mentions").fetchone()
+        return from_iso(row[0]) if row and row[0] else None
+
     def known_authors(self, authors: set[tuple[str, str]]) -> set[tuple[str, str]]:
         """Which of these (network, author) pairs have mentions in the journal already."""
         found: set[tuple[str, str]] = set()

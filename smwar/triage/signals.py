@@ -13,7 +13,7 @@ from smwar.runbooks.definitions import EarlyWarning, Rule, RunbookSet
 from smwar.runbooks.matcher import RuleMatcher
 from smwar.triage.campaigns import Campaigns, Cluster
 from smwar.triage.sentiment import NEGATIVE, label_of
-from smwar.triage.trends import Trend, Volume
+from smwar.triage.trends import Downtime, Trend, Volume
 
 OVERALL = "*"  # the key of all mentions' volume
 History = tuple[Sequence[tuple[datetime, int]], Sequence[datetime]]
@@ -56,14 +56,17 @@ class Signals:
         since: datetime | None,
         history: Mapping[str, History],
         previous: Signals | None = None,
+        downtime: Downtime | None = None,
     ) -> None:
         """`history`: from the journal, per scenario id and OVERALL, counts per minute and then
         the arrival times of the last two windows; `previous`: the signals of the set this one
-        replaces, whose raised signs stay raised."""
+        replaces, whose raised signs stay raised (and whose `downtime` stays); `downtime`: the
+        time smwar did not run before it started (None: a journal with nothing before)."""
         self.settings = runbooks.trends
+        self.downtime = previous.downtime if previous else downtime
         self.volumes: dict[str, Volume] = {}
         for key in [OVERALL, *(scenario.id for scenario in runbooks.scenarios)]:
-            self.volumes[key] = Volume(self.settings, since)
+            self.volumes[key] = Volume(self.settings, since, self.downtime)
             minutes, times = history.get(key, ((), ()))
             self.volumes[key].seed(minutes, times)
         self.signs = {

@@ -9,7 +9,9 @@ spike.
 A burst — the time from a spike until a full window without one — is short-lived when its
 latest half window has fallen clearly below half its busiest half window, and sustained once
 it has held up for a whole window; the verdict stands until the burst ends. A spike needs a
-baseline: one window of history at least."""
+baseline: one window of history at least, and none is judged in the first window after a
+restart, when the sources catch up with what came while smwar was not running (that time is
+left out of the history too)."""
 
 from __future__ import annotations
 
@@ -27,6 +29,15 @@ SHORT_LIVED, SUSTAINED, DEVELOPING = "short-lived", "sustained", "developing"
 STEPS = 10  # a burst's busiest half window is looked for in tenths of a window
 PRIOR = 0.25  # the weight, in windows, of the `quiet` rate next to the history
 TREND_SIGMAS = 1.5  # how far the second half of a window must differ from the first
+
+
+@dataclass(frozen=True, slots=True)
+class Downtime:
+    """When smwar last ran before this start (the journal's newest mention then) and when it
+    started again: no history between, and what sources catch up with comes all at once."""
+
+    last_seen: float
+    started: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +72,9 @@ class Volume:
     times of the last two windows, and counts per minute for the baseline span (so memory
     stays small however busy the day was)."""
 
-    def __init__(self, settings: Trends, since: datetime | None) -> None:
+    def __init__(self, settings: Trends, since: datetime | None, downtime: Downtime | None = None) -> None:
         self.settings = settings
+        self.downtime = downtime
         self.window = settings.window.total_seconds()
         self.span = settings.baseline.total_seconds() + self.window
         self.since = since.timestamp() if since else None  # the start of the history known
@@ -105,12 +117,17 @@ class Volume:
         recent = times[bisect_left(times, start) :]
         first_minute = int(start // 60)  # the minute the window starts in counts to neither side
         history = sum(count for minute, count in self.minutes if minute < first_minute)
-        known = max(0.0, first_minute * 60 - max(self.since if self.since is not None else stamp, stamp - self.span))
+        lowest = max(self.since if self.since is not None else stamp, stamp - self.span)
+        known = max(0.0, first_minute * 60 - lowest)
+        settled = True
+        if self.downtime is not None:  # the hours smwar did not run are no history, quiet or not
+            known -= _overlap(self.downtime.last_seen, self.downtime.started, lowest, first_minute * 60)
+            settled = stamp >= self.downtime.started + self.window  # sources catch up at first
         windows = known / self.window
         expected = (history + PRIOR * self.settings.quiet) / (windows + PRIOR)
         count = len(recent)
         chance = rise_chance(count, expected)
-        spike = windows >= 1 and count >= self.settings.min_mentions and chance < self.settings.alarm
+        spike = settled and windows >= 1 and count >= self.settings.min_mentions and chance < self.settings.alarm
         share = _share([negative for at, negative in self.moods if at >= start])
         before = _share([negative for at, negative in self.moods if start - self.window <= at < start])
         direction, burst = _direction(recent, start, self.window), self._burst(spike, stamp, times)
@@ -148,6 +165,10 @@ class Volume:
             elif stamp - self.burst_start >= self.window:
                 self.verdict = SUSTAINED
         return self.verdict or DEVELOPING
+
+
+def _overlap(start: float, end: float, low: float, high: float) -> float:
+    return max(0.0, min(end, high) - max(start, low))
 
 
 def _share(moods: list[bool]) -> float | None:
