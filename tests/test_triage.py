@@ -175,9 +175,10 @@ def test_a_campaign_about_a_scenario_is_alerted_once_and_answered_once(live) -> 
         items += update.mentions
     [alert] = alerts
     assert alert.scenario_id == "data-leak-rumour" and alert.mention_id == items[0].id
-    queue = answer_queue(items, session.runbooks, set(), session.signals.campaigns.find)
+    queue = answer_queue(items, session.runbooks, {}, session.signals.campaigns.find)
     assert [entry.copies for entry in queue] == [5], "the campaign is one entry"
-    answered_once = answer_queue(items, session.runbooks, {items[2].id}, session.signals.campaigns.find)
+    answered = {items[2].id: items[2].mention.text}
+    answered_once = answer_queue(items[3:], session.runbooks, answered, session.signals.campaigns.find)
     assert answered_once == [], "one copy answered: the campaign is answered"
 
 
@@ -192,10 +193,10 @@ def test_the_queue_puts_respond_first_then_priority_then_reach_and_drops_the_ans
         post(4, JOURNALIST, "Presseanfrage: Wir bitten um eine Stellungnahme zu Elektro-Müller."),
     )
     items = list(update.mentions)
-    queue = answer_queue(items, session.runbooks, set(), lambda _: None)
+    queue = answer_queue(items, session.runbooks, {}, lambda _: None)
     assert [entry.item.mention.native_id for entry in queue] == ["m4", "m3", "m2", "m1"]
     assert queue[0].owner == "pr-advisor" and queue[0].priority == 1
-    answered = answer_queue(items, session.runbooks, {items[3].id}, lambda _: None)
+    answered = answer_queue(items, session.runbooks, {items[3].id: items[3].mention.text}, lambda _: None)
     assert [entry.item.mention.native_id for entry in answered] == ["m3", "m2", "m1"]
 
 
@@ -293,3 +294,14 @@ def test_what_sources_catch_up_with_after_a_day_away_is_no_spike(tmp_path: Path,
     [stat] = [stat for stat in later.scenario_stats() if stat.scenario.id == "product-defect"]
     # a report every five minutes is two a window; counting the day away as quiet would make it ~0.02
     assert stat.trend is not None and stat.trend.expected > 1, "the day away is no history"
+
+
+def test_answered_mentions_do_not_crowd_older_ones_out_of_the_queue(live) -> None:  # type: ignore[no-untyped-def]
+    session, handover, _ = live
+    posts = [post(n, f"@k{n}@x.social", f"Meine AquaPro ist kaputt, Fehlercode E{n}. Hilfe?") for n in range(30)]
+    items = feed(session, handover, *posts).mentions
+    assert all(item.triage is not None and item.triage.action == "respond" for item in items)
+    answered = {item.id: item.mention.text for item in items[5:]}  # the newest 25 have their reply
+    found = session.journal.to_answer(T0 - timedelta(hours=1), ("respond",), 10, answered)
+    assert [item.id for item in found] == [item.id for item in reversed(items[:5])]
+    assert all(item.matches for item in found), "with their matches"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -151,22 +151,53 @@ class Journal:
             matches = self._matches_for(rows[0]["id"], rows[-1]["id"])
         return [_mention_from_row(row, matches.get(row["id"], ())) for row in rows]
 
-    def to_answer(self, since: datetime, actions: Sequence[str], limit: int) -> list[JournaledMention]:
-        """The newest mentions received since `since` whose triage said one of `actions`."""
+    def to_answer(
+        self, since: datetime, actions: Sequence[str], limit: int, answered: Collection[int] = ()
+    ) -> list[JournaledMention]:
+        """The newest `limit` mentions received since `since` whose triage said one of
+        `actions`, leaving out those `answered` (read a page at a time until enough are found)."""
         marks = ",".join("?" for _ in actions)
-        sql = f"SELECT * FROM mentions WHERE received_at >= ? AND action IN ({marks}) ORDER BY id DESC LIMIT ?"
+        sql = (
+            f"SELECT * FROM mentions WHERE received_at >= ? AND action IN ({marks}) AND id < ? ORDER BY id DESC LIMIT ?"
+        )
+        rows: list[dict[str, Any]] = []
+        below = 2**62
         with self._lock:
-            rows = list(self._db.query(sql, [to_iso(since), *actions, limit]))
-            if not rows:
-                return []
-            matches = self._matches_for(rows[-1]["id"], rows[0]["id"])
+            while len(rows) < limit:
+                page = list(self._db.query(sql, [to_iso(since), *actions, below, limit]))
+                rows += [row for row in page if row["id"] not in answered][: limit - len(rows)]
+                if len(page) < limit:
+                    break
+                below = page[-1]["id"]
+            matches = self._matches_of([row["id"] for row in rows])
         return [_mention_from_row(row, matches.get(row["id"], ())) for row in rows]
 
-    def _matches_for(self, first: int, last: int) -> dict[int, tuple[Match, ...]]:
+    def texts(self, ids: Sequence[int]) -> dict[int, str]:
+        """The texts of these mentions, by id."""
+        found: dict[int, str] = {}
+        with self._lock:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ",".join("?" for _ in chunk)
+                found.update(self._db.execute(f"SELECT id, text FROM mentions WHERE id IN ({marks})", chunk).fetchall())
+        return found
+
+    def _matches_of(self, ids: Sequence[int]) -> dict[int, tuple[Match, ...]]:
+        """The matches of exactly these mentions."""
+        found: dict[int, tuple[Match, ...]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            found |= self._matches_for(min(chunk), max(chunk), chunk)
+        return found
+
+    def _matches_for(self, first: int, last: int, only: Sequence[int] = ()) -> dict[int, tuple[Match, ...]]:
+        """The matches of the mentions with ids in [first, last] (`only` these, if given)."""
         found: dict[int, list[Match]] = {}
-        for row in self._db.query(
-            "SELECT * FROM matches WHERE mention_id BETWEEN ? AND ? ORDER BY score DESC", [first, last]
-        ):
+        sql, params = "SELECT * FROM matches WHERE mention_id BETWEEN ? AND ?", [first, last]
+        if only:
+            sql += f" AND mention_id IN ({','.join('?' for _ in only)})"
+            params += list(only)
+        for row in self._db.query(sql + " ORDER BY score DESC", params):
             hits = tuple(
                 TermHit(h["rule"], h["term"], tuple(h["words"]), h["similarity"])
                 for h in json.loads(row["explanation"])

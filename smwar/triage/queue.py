@@ -4,7 +4,7 @@ campaign is one entry, answered once; mentions already answered are gone."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from smwar.model import JournaledMention
@@ -33,16 +33,16 @@ class QueueEntry:
 def answer_queue(
     items: Iterable[JournaledMention],
     runbooks: RunbookSet,
-    answered: Collection[int],
+    answered: Mapping[int, str],
     campaign_of: Callable[[str], Cluster | None],
 ) -> list[QueueEntry]:
-    """The entries in the order to answer them; a campaign one of whose copies was answered
-    is answered."""
+    """The entries in the order to answer them, leaving out the `answered` mentions (by id,
+    with their texts); a campaign one of whose copies was answered is answered."""
     items = list(items)
     entries: list[QueueEntry] = []
     seen: dict[int, int] = {}  # campaign id -> index of its entry
-    campaigns = {item.id: _campaign(item, campaign_of) for item in items}
-    done = {cluster.id for item_id, cluster in campaigns.items() if cluster is not None and item_id in answered}
+    campaigns = {item.id: _campaign(item.mention.text, campaign_of) for item in items}
+    done = {cluster.id for text in answered.values() if (cluster := _campaign(text, campaign_of)) is not None}
     ranked = sorted(
         (item for item in items if item.triage and item.triage.action in ACTION_RANK and item.id not in answered),
         key=lambda item: _rank(item, runbooks),
@@ -63,8 +63,8 @@ def answer_queue(
     return entries
 
 
-def _campaign(item: JournaledMention, campaign_of: Callable[[str], Cluster | None]) -> Cluster | None:
-    cluster = campaign_of(item.mention.text)
+def _campaign(text: str, campaign_of: Callable[[str], Cluster | None]) -> Cluster | None:
+    cluster = campaign_of(text)
     return cluster if cluster is not None and cluster.is_campaign else None
 
 

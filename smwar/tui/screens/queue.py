@@ -51,8 +51,10 @@ class QueueScreen(Screen[None]):
 
     def refresh_queue(self) -> None:
         session = self.session
-        answered = {int(event.payload["mention_id"]) for event in session.replies() if "mention_id" in event.payload}
-        items = session.journal.to_answer(session.clock.now() - HORIZON, ("respond", WATCH), DEPTH)
+        since = session.clock.now() - HORIZON
+        replied = [int(str(e.payload["mention_id"])) for e in session.replies() if "mention_id" in e.payload]
+        answered = session.journal.texts(replied)
+        items = session.journal.to_answer(since, ("respond", WATCH), DEPTH, answered)
         self.entries = answer_queue(items, session.runbooks, answered, session.signals.campaigns.find)
         table = self.query_one("#queue", DataTable)
         table.clear()
