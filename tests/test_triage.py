@@ -298,7 +298,7 @@ def test_what_sources_catch_up_with_after_a_day_away_is_no_spike(tmp_path: Path,
 
 def test_answered_mentions_do_not_crowd_older_ones_out_of_the_queue(live) -> None:  # type: ignore[no-untyped-def]
     session, handover, _ = live
-    posts = [post(n, f"@k{n}@x.social", f"Meine AquaPro ist kaputt, Fehlercode E{n}. Hilfe?") for n in range(30)]
+    posts = [post(n, f"@k{n}@x.social", f"{LEAK_REPORT} Hilfe? #{n}") for n in range(30)]
     items = feed(session, handover, *posts).mentions
     assert all(item.triage is not None and item.triage.action == "respond" for item in items)
     answered = {item.id: item.mention.text for item in items[5:]}  # the newest 25 have their reply
