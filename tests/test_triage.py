@@ -305,3 +305,19 @@ def test_answered_mentions_do_not_crowd_older_ones_out_of_the_queue(live) -> Non
     found = session.journal.to_answer(T0 - timedelta(hours=1), ("respond",), 10, answered)
     assert [item.id for item in found] == [item.id for item in reversed(items[:5])]
     assert all(item.matches for item in found), "with their matches"
+
+
+def test_a_campaign_is_still_one_row_and_no_news_after_a_restart(tmp_path: Path, runbooks: RunbookSet) -> None:
+    journal, handover, clock = Journal.open(tmp_path / "live.sqlite"), Handover(), ManualClock(T0)
+    first = Session(journal, runbooks, clock, handover, "anna")
+    copy = "ACHTUNG!!! Elektro-Müller Kundendaten geleakt!!! Passwörter im Netz, sofort ändern!!!"
+    for number in range(4):
+        clock.advance(timedelta(seconds=20))
+        feed(first, handover, post(number, f"@bot{number}@x.social", copy))
+    later = Session(journal, runbooks, clock, handover, "anna")
+    clock.advance(timedelta(seconds=20))
+    update = feed(later, handover, post(9, "@bot9@x.social", copy))
+    assert [alert for alert in update.alerts if alert.kind == CAMPAIGN] == [], "announced before the restart"
+    items = journal.recent_mentions(T0, 100)
+    queue = answer_queue(items, runbooks, {}, later.signals.campaigns.find)
+    assert [entry.copies for entry in queue] == [5]

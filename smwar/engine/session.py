@@ -43,6 +43,8 @@ from smwar.runbooks.definitions import (
     author_tags,
 )
 from smwar.runbooks.matcher import Matcher, RuleMatcher
+from smwar.triage.campaigns import MAX_CLUSTERS
+from smwar.triage.campaigns import SPAN as CAMPAIGN_SPAN
 from smwar.triage.decide import Triager
 from smwar.triage.signals import OVERALL, Alert, History, Signals
 from smwar.triage.trends import Downtime, Trend
@@ -193,7 +195,9 @@ class Session:
         history[OVERALL] = (self.journal.minute_counts(start, cut, None), self.journal.mention_times(cut))
         last = self.journal.last_mention_at()
         downtime = Downtime(last.timestamp(), now.timestamp()) if last is not None and last < now else None
-        return Signals(runbooks, self.journal.first_mention_at() or now, history, previous, downtime)
+        # campaigns are gathered again from the journal's latest mentions on a start
+        recent = self.journal.recent_mentions(now - CAMPAIGN_SPAN, MAX_CLUSTERS) if previous is None else ()
+        return Signals(runbooks, self.journal.first_mention_at() or now, history, previous, downtime, recent)
 
     def reload(self, runbooks: RunbookSet) -> None:
         """Put an edited runbook set in force; refused (the old set stays) if it drops a

@@ -172,6 +172,14 @@ class Journal:
             matches = self._matches_of([row["id"] for row in rows])
         return [_mention_from_row(row, matches.get(row["id"], ())) for row in rows]
 
+    def recent_mentions(self, since: datetime, limit: int) -> list[JournaledMention]:
+        """The newest `limit` mentions received since `since`, oldest first, with their matches."""
+        sql = "SELECT * FROM mentions WHERE received_at >= ? ORDER BY id DESC LIMIT ?"
+        with self._lock:
+            rows = list(self._db.query(sql, [to_iso(since), limit]))[::-1]
+            matches = self._matches_of([row["id"] for row in rows])
+        return [_mention_from_row(row, matches.get(row["id"], ())) for row in rows]
+
     def texts(self, ids: Sequence[int]) -> dict[int, str]:
         """The texts of these mentions, by id."""
         found: dict[int, str] = {}

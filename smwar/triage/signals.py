@@ -57,11 +57,14 @@ class Signals:
         history: Mapping[str, History],
         previous: Signals | None = None,
         downtime: Downtime | None = None,
+        recent: Sequence[JournaledMention] = (),
     ) -> None:
         """`history`: from the journal, per scenario id and OVERALL, counts per minute and then
         the arrival times of the last two windows; `previous`: the signals of the set this one
         replaces, whose raised signs stay raised (and whose `downtime` stays); `downtime`: the
-        time smwar did not run before it started (None: a journal with nothing before)."""
+        time smwar did not run before it started (None: a journal with nothing before);
+        `recent`: the journal's latest mentions, oldest first, which campaigns are gathered from
+        again (those already campaigns were announced before)."""
         self.settings = runbooks.trends
         self.downtime = previous.downtime if previous else downtime
         self.volumes: dict[str, Volume] = {}
@@ -82,6 +85,9 @@ class Signals:
         self.trends: dict[str, Trend] = dict(previous.trends) if previous else {}
         self.last_hit: dict[str, datetime] = dict(previous.last_hit) if previous else {}
         self.announced: set[int] = previous.announced if previous else set()  # campaigns alerted
+        for item in recent:
+            self._file(item)
+        self.announced |= {cluster.id for cluster in self.campaigns.campaigns() if cluster.scenarios}
 
     def observe(self, item: JournaledMention, now: datetime, quiet: set[str]) -> list[Alert]:
         """Count a new mention in; the alerts it raises (no early warning for a scenario in
@@ -99,15 +105,20 @@ class Signals:
             by_author = scenario_id in matched and any(tag in item.author_tags for tag in sign.authors)
             if key in hits or by_author:
                 alerts += self._raise(key, now, quiet, _excerpt(item), item)
-        mention = item.mention
-        cluster = self.campaigns.add(item.id, mention.network, mention.author, mention.text, now)
-        if cluster is not None:
-            cluster.scenarios.update(matched)
+        cluster = self._file(item)
         # a campaign about a scenario is alerted; copies of chatter only gather in the queue
         if cluster is not None and cluster.is_campaign and cluster.scenarios and cluster.id not in self.announced:
             self.announced.add(cluster.id)
             alerts.append(_campaign_alert(cluster))
         return alerts
+
+    def _file(self, item: JournaledMention) -> Cluster | None:
+        """File a mention with the campaigns, and what it matched with its cluster."""
+        mention = item.mention
+        cluster = self.campaigns.add(item.id, mention.network, mention.author, mention.text, item.received_at)
+        if cluster is not None:
+            cluster.scenarios.update(match.scenario_id for match in item.matches)
+        return cluster
 
     def review(self, now: datetime, quiet: set[str]) -> list[Alert]:
         """Judge every volume now; the spikes that start (not for a scenario in `quiet`: its
