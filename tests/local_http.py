@@ -11,7 +11,8 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from smwar.sources.base import Batch
+from smwar.sources.base import Batch, Poller, http_client
+from smwar.sources.recent import RecentCursor
 
 # (path, query parameters, request headers lower-cased) -> (status, response headers, body)
 Respond = Callable[[str, dict[str, str], dict[str, str]], tuple[int, dict[str, str], bytes]]
@@ -83,3 +84,18 @@ async def until(condition: Callable[[], bool], seconds: float = 8.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "gave up waiting"
         await asyncio.sleep(0.01)
+
+
+async def poll_until_caught_up(
+    source: Poller[RecentCursor], cursor: str | None, polls: int = 50
+) -> tuple[list[str], RecentCursor]:
+    """Poll `source` from `cursor` until a poll brings nothing and leaves no gap: the ids delivered."""
+    state = source.load(cursor)
+    ids: list[str] = []
+    async with http_client() as client:
+        for _ in range(polls):
+            batch, state, _ = await source.poll(client, state)
+            ids += [mention.native_id for mention in batch.mentions]
+            if not batch.mentions and not state.gaps:
+                return ids, state
+    raise AssertionError(f"not caught up after {polls} polls")

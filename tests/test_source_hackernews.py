@@ -17,7 +17,7 @@ from smwar.sources.base import Batch, SourceError, http_client
 from smwar.sources.hackernews import MAX_PAGES, HackerNewsSettings, HackerNewsSource
 from smwar.sources.recent import LOOKBACK, MAX_GAPS, RecentCursor
 from smwar.sources.runner import SourceRunner
-from tests.local_http import serving, take
+from tests.local_http import poll_until_caught_up, serving, take
 
 T = 1_795_852_800  # 2026-11-22 05:20:00 UTC
 
@@ -232,20 +232,6 @@ async def test_the_runner_rides_out_a_500_without_losing_or_repeating_anything(a
     assert runner.health().mentions == 3
 
 
-async def poll_until_caught_up(api: str, cursor: str | None, polls: int = 50) -> tuple[list[str], RecentCursor]:
-    """Poll a fresh source from `cursor` until a poll brings nothing and leaves no gap: the ids delivered."""
-    source = hn_source(api)
-    state = source.load(cursor)
-    ids: list[str] = []
-    async with http_client() as client:
-        for _ in range(polls):
-            batch, state, _ = await source.poll(client, state)
-            ids += [mention.native_id for mention in batch.mentions]
-            if not batch.mentions and not state.gaps:
-                return ids, state
-    raise AssertionError(f"not caught up after {polls} polls")
-
-
 @pytest.fixture
 def small_pages(monkeypatch: pytest.MonkeyPatch) -> int:
     """Five hits a page (the source asks for `hitsPerPage=5`), so a poll reads at most fifty."""
@@ -270,7 +256,7 @@ async def test_more_new_items_than_a_poll_reads_leave_a_gap_that_later_polls_fil
     assert gap.until == min(mention.posted_at.timestamp() for mention in batch.mentions)
     assert state.newest == storm[-1]["created_at_i"]
 
-    ids, caught_up = await poll_until_caught_up(algolia.api, batch.cursor)
+    ids, caught_up = await poll_until_caught_up(hn_source(algolia.api), batch.cursor)
 
     delivered = [mention.native_id for mention in batch.mentions] + ids
     assert sorted(delivered) == sorted(hit["objectID"] for hit in storm)  # every one, each once
@@ -293,7 +279,7 @@ async def test_a_cursor_saved_within_a_gap_resumes_it_after_a_restart(algolia: A
     late = [story(43000000 + n, T + 10_000 + n, f"Acme later {n}") for n in range(small_pages // 2)]
     algolia.hits += late  # posted while the process was down
 
-    ids, caught_up = await poll_until_caught_up(algolia.api, before[-1].cursor)
+    ids, caught_up = await poll_until_caught_up(hn_source(algolia.api), before[-1].cursor)
 
     delivered = [mention.native_id for batch in before for mention in batch.mentions] + ids
     assert sorted(delivered) == sorted(hit["objectID"] for hit in storm + late)
@@ -310,7 +296,7 @@ async def test_an_item_indexed_late_inside_a_gap_arrives_once(algolia: Algolia, 
 
     late = story(43000000, int(gap.until) - 3, "Acme, indexed late within the gap")
     algolia.hits.append(late)
-    ids, caught_up = await poll_until_caught_up(algolia.api, stormy.cursor)
+    ids, caught_up = await poll_until_caught_up(hn_source(algolia.api), stormy.cursor)
 
     delivered = [mention.native_id for mention in stormy.mentions] + ids
     assert sorted(delivered) == sorted(hit["objectID"] for hit in [*storm, late])

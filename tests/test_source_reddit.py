@@ -15,7 +15,7 @@ from smwar.sources import reddit as reddit_module
 from smwar.sources.base import SourceError, http_client
 from smwar.sources.recent import LOOKBACK, RecentCursor
 from smwar.sources.reddit import MAX_PAGES, RedditSettings, RedditSource
-from tests.local_http import serving, take
+from tests.local_http import poll_until_caught_up, serving, take
 
 T = 1_795_852_800.0  # 2026-11-22 05:20:00 UTC
 
@@ -205,20 +205,6 @@ async def test_a_refusal_is_fatal_and_says_why(reddit: Reddit) -> None:
     assert raised.value.fatal
 
 
-async def poll_until_caught_up(api: str, cursor: str | None, polls: int = 50) -> tuple[list[str], RecentCursor]:
-    """Poll a fresh source from `cursor` until a poll brings nothing and leaves no gap: the ids delivered."""
-    source = reddit_source(api)
-    state = source.load(cursor)
-    ids: list[str] = []
-    async with http_client() as client:
-        for _ in range(polls):
-            batch, state, _ = await source.poll(client, state)
-            ids += [mention.native_id for mention in batch.mentions]
-            if not batch.mentions and not state.gaps:
-                return ids, state
-    raise AssertionError(f"not caught up after {polls} polls")
-
-
 @pytest.fixture
 def small_pages(monkeypatch: pytest.MonkeyPatch) -> int:
     """Five posts a page (the source asks for `limit=5`), so a poll reads at most twenty-five."""
@@ -243,7 +229,7 @@ async def test_more_new_posts_than_a_poll_reads_leave_a_gap_that_later_polls_fil
     assert gap.after in {mention.native_id for mention in batch.mentions}  # the last one read: the next page after it
     assert gap.until == min(mention.posted_at.timestamp() for mention in batch.mentions)
 
-    ids, caught_up = await poll_until_caught_up(reddit.api, batch.cursor)
+    ids, caught_up = await poll_until_caught_up(reddit_source(reddit.api), batch.cursor)
 
     delivered = [mention.native_id for mention in batch.mentions] + ids
     assert sorted(delivered) == sorted(child["data"]["name"] for child in storm)  # every one, each once
@@ -262,7 +248,7 @@ async def test_a_cursor_saved_within_a_gap_resumes_it_after_a_restart(reddit: Re
     late = [post(f"j{n}", T + 10_000 + n, f"Acme later {n}") for n in range(small_pages // 2)]
     reddit.posts += late  # posted while the process was down
 
-    ids, caught_up = await poll_until_caught_up(reddit.api, before[-1].cursor)
+    ids, caught_up = await poll_until_caught_up(reddit_source(reddit.api), before[-1].cursor)
 
     delivered = [mention.native_id for batch in before for mention in batch.mentions] + ids
     assert sorted(delivered) == sorted(child["data"]["name"] for child in storm + late)
@@ -286,7 +272,7 @@ async def test_a_rate_limit_used_up_mid_pagination_leaves_a_gap_that_a_later_pol
     [gap] = state.gaps
     assert gap.after == "t3_" + storm[-10]["data"]["id"]
 
-    ids, caught_up = await poll_until_caught_up(reddit.api, batch.cursor)
+    ids, caught_up = await poll_until_caught_up(reddit_source(reddit.api), batch.cursor)
 
     assert sorted([mention.native_id for mention in batch.mentions] + ids) == sorted(
         child["data"]["name"] for child in storm
