@@ -1,5 +1,6 @@
-"""What the sources' tests share: a real HTTP server on 127.0.0.1 answering GETs as a test
-says, and a collector of what a source runner delivers."""
+"""What the sources' tests share: a real HTTP server on 127.0.0.1 answering requests as a
+test says, a collector of what a source runner delivers, and polling a source until it has
+caught up."""
 
 from __future__ import annotations
 
@@ -20,9 +21,14 @@ Respond = Callable[[str, dict[str, str], dict[str, str]], tuple[int, dict[str, s
 
 @contextmanager
 def serving(respond: Respond) -> Iterator[int]:
-    """Run a server in a thread for the `with` block; yields its port."""
+    """Run a server in a thread for the `with` block; yields its port. A POST is answered as a
+    GET of its path would be (its body is read and not looked at)."""
 
     class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.do_GET()
+
         def do_GET(self) -> None:
             url = urlsplit(self.path)
             params = {key: values[0] for key, values in parse_qs(url.query).items()}

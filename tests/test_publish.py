@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from threading import Thread
 
 import httpx
 import keyring
@@ -29,6 +27,7 @@ from smwar.tui.app import WarRoomApp
 from smwar.tui.screens.reply import ReplyScreen
 
 from .conftest import notices, screen_text
+from .local_http import serving
 from .memory_keyring import FileKeyring
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -188,39 +187,21 @@ async def test_the_editor_goes_from_a_mention_to_a_posted_reply(
 def test_a_success_answer_that_is_no_status_is_recorded_not_raised(tmp_path, runbooks: RunbookSet) -> None:  # type: ignore[no-untyped-def]
     """A proxy answering 200 with a web page: the attempt is journaled as failed, with what to check."""
 
-    class Proxy(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self._answer(b'{"id": "7", "url": "https://x.example/@bob/7"}', "application/json")
+    status = b'{"id": "7", "url": "https://x.example/@bob/7"}'
 
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            self._answer(b"<html>Welcome</html>", "text/html")
+    def proxy(path: str, _params: dict[str, str], _headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        if path == "/api/v1/statuses":  # the post: a web page instead of the new status
+            return 200, {"Content-Type": "text/html"}, b"<html>Welcome</html>"
+        return 200, {"Content-Type": "application/json"}, status  # the post replied to, looked up
 
-        def _answer(self, body: bytes, kind: str) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
-    Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        keyring.set_keyring(FileKeyring())
-        set_secret("auth:mastodon:127.0.0.1", "alice_token")
-        journal = Journal.open(tmp_path / "live.sqlite")
+    keyring.set_keyring(FileKeyring())
+    set_secret("auth:mastodon:127.0.0.1", "alice_token")
+    with serving(proxy) as port, Journal.open(tmp_path / "live.sqlite") as journal:
         mention = Mention("mastodon", "7", "bob@x.example", "Kaputt!", T0, url="https://x.example/@bob/7")
         [item] = journal.add_mentions([(mention, T0, (), (), None)])
         session = Session(journal, runbooks, ManualClock(T0), Idle(), "anna")
-        config = Config(reply_as=ReplyAccounts(mastodon=f"http://127.0.0.1:{server.server_address[1]}"))
+        config = Config(reply_as=ReplyAccounts(mastodon=f"http://127.0.0.1:{port}"))
         event = send_reply(session, item, "Das tut uns leid.", how=POSTED, template=None, config=config)
         assert event.payload["how"] == "failed"
         assert str(event.payload["detail"]).startswith("200, but the answer is no status: was it posted?")
         assert journal.draft(item.id) is not None, "the draft and its key stay for a safe retry"
-        journal.close()
-    finally:
-        server.shutdown()
-        server.server_close()
