@@ -4,7 +4,6 @@ trying again can never post it twice."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -12,8 +11,8 @@ from smwar.config import Config
 from smwar.engine.session import Session
 from smwar.errors import SmwarError
 from smwar.journal.reading import JournalReader
-from smwar.model import Event, JournaledMention, Mention
-from smwar.publish import POSTERS, Account, Posted, post_reply
+from smwar.model import Event, JournaledMention
+from smwar.publish import POSTERS, Account, post_reply
 from smwar.review.report import FAILED
 from smwar.secrets import get_secret, refuse_plain_http
 
@@ -52,7 +51,6 @@ def send_reply(
     findings: list[str] | None = None,
     config: Config | None = None,
     drill: bool = False,
-    poster: Callable[[Account, str, Mention | None, str], Posted] = post_reply,
 ) -> Event:
     """Send the reply `how` (SIMULATED is forced in a drill) and journal what came of it, with
     the check's `findings` and the `override` reason given for publishing despite them."""
@@ -65,7 +63,7 @@ def send_reply(
         assert config is not None
         account = reply_target(config, item.mention.network)
         draft = session.journal.save_draft(item.id, text, template)
-        result = poster(account, text, item.mention, draft.post_key)
+        result = post_reply(account, text, item.mention, draft.post_key)
         outcome = POSTED if result.ok else FAILED
         event = session.record_reply(
             item,

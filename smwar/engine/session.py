@@ -185,14 +185,11 @@ class Session:
         trends = runbooks.trends
         start = now - trends.baseline - trends.window
         cut = (now - 2 * trends.window).replace(second=0, microsecond=0)
+        keys = {OVERALL: None, **{scenario.id: scenario.id for scenario in runbooks.scenarios}}
         history: dict[str, History] = {
-            scenario.id: (
-                self.journal.minute_counts(start, cut, scenario.id),
-                self.journal.match_times(scenario.id, cut),
-            )
-            for scenario in runbooks.scenarios
+            key: (self.journal.minute_counts(start, cut, scenario_id), self.journal.match_times(scenario_id, cut))
+            for key, scenario_id in keys.items()
         }
-        history[OVERALL] = (self.journal.minute_counts(start, cut, None), self.journal.mention_times(cut))
         last = self.journal.last_mention_at()
         downtime = Downtime(last.timestamp(), now.timestamp()) if last is not None and last < now else None
         # campaigns are gathered again from the journal's latest mentions on a start
@@ -278,10 +275,8 @@ class Session:
         watch = self._watches.get(scenario_id)
         if watch is None:  # matched by a set that a reload has since replaced
             return None
-        recent = self._recent[scenario_id]
-        recent.append(now)
-        while recent[0] < now - RATE_WINDOW:
-            recent.popleft()
+        self._recent[scenario_id].append(now)
+        _trim(self._recent[scenario_id], now)
         why = watch.observe(now, from_vip)
         if why is None or self.active_incident(scenario_id) is not None:
             return None
@@ -311,15 +306,12 @@ class Session:
 
     def scenario_stats(self) -> list[ScenarioStat]:
         with self._lock:
-            cutoff = self.clock.now() - RATE_WINDOW
-            stats = []
+            now, stats = self.clock.now(), []
             for scenario in self.runbooks.scenarios:
-                recent = self._recent[scenario.id]
-                while recent and recent[0] < cutoff:
-                    recent.popleft()
+                recent = _trim(self._recent[scenario.id], now)
                 count = self._counts.get(scenario.id, 0)
                 trend = self.signals.trends.get(scenario.id)
-                warnings = tuple(self.signals.raised(scenario.id, self.clock.now()))
+                warnings = tuple(self.signals.raised(scenario.id, now))
                 stats.append(
                     ScenarioStat(scenario, count, len(recent), self.latest_incident(scenario.id), trend, warnings)
                 )
@@ -542,3 +534,10 @@ def tags_for(
     if who in learned and TROUBLEMAKER_TAG not in tags:
         tags += [TROUBLEMAKER_TAG, LEARNED_TAG]
     return tuple(tags)
+
+
+def _trim(recent: deque[datetime], now: datetime) -> deque[datetime]:
+    """`recent` without the arrivals older than the rate window."""
+    while recent and recent[0] < now - RATE_WINDOW:
+        recent.popleft()
+    return recent

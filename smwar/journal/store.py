@@ -227,22 +227,18 @@ class Journal:
             rows = self._db.execute("SELECT scenario_id, COUNT(*) FROM matches GROUP BY scenario_id").fetchall()
         return {scenario_id: int(count) for scenario_id, count in rows}
 
-    def match_times(self, scenario_id: str, since: datetime) -> list[datetime]:
-        """When mentions matching `scenario_id` arrived, since `since`, in order."""
-        with self._lock:
-            rows = self._db.execute(
+    def match_times(self, scenario_id: str | None, since: datetime) -> list[datetime]:
+        """When mentions matching `scenario_id` (None: all mentions) arrived, since `since`, in order."""
+        if scenario_id is None:
+            sql, params = "SELECT received_at FROM mentions m WHERE m.received_at >= ?", [to_iso(since)]
+        else:
+            sql = (
                 "SELECT m.received_at FROM matches x JOIN mentions m ON m.id = x.mention_id "
-                "WHERE x.scenario_id = ? AND m.received_at >= ? ORDER BY m.received_at",
-                [scenario_id, to_iso(since)],
-            ).fetchall()
-        return [from_iso(at) for (at,) in rows]
-
-    def mention_times(self, since: datetime) -> list[datetime]:
-        """When mentions arrived, since `since`, in order."""
+                "WHERE x.scenario_id = ? AND m.received_at >= ?"
+            )
+            params = [scenario_id, to_iso(since)]
         with self._lock:
-            rows = self._db.execute(
-                "SELECT received_at FROM mentions WHERE received_at >= ? ORDER BY received_at", [to_iso(since)]
-            ).fetchall()
+            rows = self._db.execute(sql + " ORDER BY m.received_at", params).fetchall()
         return [from_iso(at) for (at,) in rows]
 
     def first_mention_at(self) -> datetime | None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer, normalize
 
 from smwar.runbooks.text import fold
 
@@ -98,7 +98,7 @@ def _english_score(text: str) -> Sentiment:
         return Sentiment(compound, label_of(compound))
     compound = max(-0.9999, min(0.9999, compound))
     total = compound * math.sqrt(ALPHA / (1 - compound * compound)) + sum(EMOJI[found] for found in emoji)
-    score = round(total / math.sqrt(total * total + ALPHA), 4)
+    score = round(normalize(total, ALPHA), 4)
     return Sentiment(score, label_of(score), tuple(emoji))
 
 
@@ -226,7 +226,7 @@ class GermanScorer:
         total = _but_rule(lowered, valences)
         if total:
             total += math.copysign(min(text.count("!"), 4) * 0.292, total)
-        score = total / math.sqrt(total * total + ALPHA)
+        score = normalize(total, ALPHA)
         return Sentiment(round(score, 4), label_of(score), tuple(carried))
 
     @staticmethod
