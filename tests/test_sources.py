@@ -170,14 +170,20 @@ def test_the_live_feed_journals_mentions_with_their_cursor_and_a_restart_resumes
     journal.close()
 
 
-async def test_a_line_longer_than_a_batch_is_quarantined_and_reading_goes_on(tmp_path: Path) -> None:
-    file = tmp_path / "huge.jsonl"
-    file.write_text(line("x" * (2 << 20)) + line("after"), encoding="utf-8")
+async def follow_until(file: Path, texts: list[str]) -> Collected:
+    """Follow `file` as a JSONL source until exactly `texts` have arrived: what was delivered."""
     collected = Collected()
     source = JsonlSource(JsonlSettings(id="export", kind="jsonl", path=str(file), poll_seconds=0.1))
     task = asyncio.create_task(SourceRunner(source, None, collected).run_forever())
-    await until(lambda: collected.texts == ["after"])
+    await until(lambda: collected.texts == texts)
     task.cancel()
+    return collected
+
+
+async def test_a_line_longer_than_a_batch_is_quarantined_and_reading_goes_on(tmp_path: Path) -> None:
+    file = tmp_path / "huge.jsonl"
+    file.write_text(line("x" * (2 << 20)) + line("after"), encoding="utf-8")
+    collected = await follow_until(file, ["after"])
     [(raw, why)] = collected.quarantined
     assert why == f"line of {(2 << 20) + 13:,} bytes is too long" and len(raw) == 256 * 1024
 
@@ -185,11 +191,7 @@ async def test_a_line_longer_than_a_batch_is_quarantined_and_reading_goes_on(tmp
 async def test_a_nesting_bomb_is_quarantined_and_the_lines_after_it_arrive(tmp_path: Path) -> None:
     file = tmp_path / "bomb.jsonl"
     file.write_text("[" * 100_000 + "\n" + line("after the bomb"), encoding="utf-8")
-    collected = Collected()
-    source = JsonlSource(JsonlSettings(id="export", kind="jsonl", path=str(file), poll_seconds=0.1))
-    task = asyncio.create_task(SourceRunner(source, None, collected).run_forever())
-    await until(lambda: collected.texts == ["after the bomb"])
-    task.cancel()
+    collected = await follow_until(file, ["after the bomb"])
     [(_, why)] = collected.quarantined
     assert "recursion" in why.lower()
 

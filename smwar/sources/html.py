@@ -35,12 +35,8 @@ class _TextCollector(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _HIDDEN:
             self._hidden.append(tag)
-        elif self._hidden:
-            return
-        elif tag == "br":
-            self.parts.append(_LINE)
-        elif tag in _BLOCKS:
-            self.parts.append(_PARAGRAPH)
+        else:
+            self.handle_startendtag(tag, attrs)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self._hidden:
