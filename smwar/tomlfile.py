@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,7 +26,12 @@ _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
 _ASSIGN = re.compile(
     r"^\s*((?:[A-Za-z0-9_\-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_\-]+|\"[^\"]*\"|'[^']*'))*)\s*="
 )
-_DECODE_POSITION = re.compile(r"\(at line (\d+), column \d+\)")
+_DECODE_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+_DATE_LIKE = re.compile(r"\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?)?(?:Z|[+-]\d\d:\d\d)?|\d\d:\d\d:\d\d")
+MAX_TOML_CHARS = 16_000_000  # a runbook set with 400,000 terms is about 6 MB
+MAX_NESTING = 100
+# tomllib's words for a construct that reached a line or the end of the text still open
+_UNCLOSED = ("Unclosed", "Unterminated", "Expected \"'''\"", 'Expected \'"""\'', "Illegal character '\\n'")
 
 
 class Strict(BaseModel):
@@ -67,19 +72,127 @@ def load_toml(path: Path) -> TomlDocument:
 
 def parse_toml(text: str, path: Path) -> TomlDocument:
     """Parse `text` that was read from `path`; a syntax error becomes `InputErrors` with its line."""
+    if len(text) > MAX_TOML_CHARS:
+        limit = f"{MAX_TOML_CHARS // 1_000_000} MB"
+        raise InputErrors([InputError(path, None, f"too large to be a runbook, drill or config (over {limit})")])
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InputErrors([_decode_error(path, exc)]) from exc
+        raise InputErrors([syntax_error(text, path, exc)]) from exc
+    except RecursionError:
+        line = _open_at(text, len(text)).deepest_line
+        raise InputErrors([InputError(path, line, f"TOML nested more than {MAX_NESTING} levels deep")]) from None
     return TomlDocument(path, data, _scan_lines(text))
 
 
-def _decode_error(path: Path, exc: tomllib.TOMLDecodeError) -> InputError:
+def syntax_error(text: str, path: Path, exc: tomllib.TOMLDecodeError) -> InputError:
+    """`exc` located where the broken construct began: an array, inline table or string left
+    open is reported at the line that opened it; a key set twice names its first line too."""
     message = str(exc)
     found = _DECODE_POSITION.search(message)
-    line = int(found.group(1)) if found else getattr(exc, "lineno", None)
-    reason = _DECODE_POSITION.sub("", message).strip()
+    reason = _DECODE_POSITION.sub("", message).replace("(at end of document)", "").strip()
+    offset = getattr(exc, "pos", None)  # Python 3.14 keeps it; before, it is only in the message
+    if not isinstance(offset, int):
+        offset = _offset(text, found) if found else len(text)
+    line = text.count("\n", 0, offset) + 1
+    if reason.startswith(_UNCLOSED) or offset >= len(text):
+        opened = _open_at(text, offset).innermost
+        if opened is not None:
+            what, first_line = opened
+            return InputError(path, first_line, f"TOML syntax error: {what} opened here is never closed")
+    if reason.startswith(("Cannot overwrite", "Cannot declare")) and (first := _first_setting(text, line)):
+        key, earlier = first
+        return InputError(path, line, f"TOML syntax error: {key} is set twice (first at line {earlier})")
+    line_text = text[text.rfind("\n", 0, offset) + 1 :].partition("\n")[0]
+    date = _DATE_LIKE.search(line_text)
+    if date and _bad_date(date.group()):
+        return InputError(path, line, f"TOML syntax error: {date.group()} is no valid date or time")
+    if reason.startswith("Unescaped '\\'"):
+        reason += " (write \\\\ for a backslash, or put the text in 'single quotes')"
     return InputError(path, line, f"TOML syntax error: {reason}")
+
+
+def _offset(text: str, position: re.Match[str]) -> int:
+    line, column = int(position.group(1)), int(position.group(2))
+    start = 0
+    for _ in range(line - 1):
+        start = text.index("\n", start) + 1
+    return start + column - 1
+
+
+@dataclass(slots=True)
+class _OpenConstructs:
+    """What is still open at a point of a TOML text, innermost last, each with its first line."""
+
+    stack: list[tuple[str, int]]
+    deepest_line: int | None
+
+    @property
+    def innermost(self) -> tuple[str, int] | None:
+        return self.stack[-1] if self.stack else None
+
+
+_SPECIAL = re.compile(r"[\"'#\[\]{}\n\\]")
+_BRACKETS = {"[": "an array", "{": "an inline table"}
+
+
+def _open_at(text: str, end: int) -> _OpenConstructs:
+    """Strings, arrays and inline tables open at `end`, found by one pass over TOML's tokens."""
+    stack: list[tuple[str, int]] = []
+    deepest: int | None = None
+    line, skip, comment = 1, 0, False
+    string: str | None = None
+    for special in _SPECIAL.finditer(text, 0, end):
+        at, char = special.start(), special.group()
+        if char == "\n":
+            line += 1
+            comment = False
+            if string in ('"', "'"):  # a one-line string ends with its line, broken or not
+                string = None
+                stack.pop()
+            continue
+        if at < skip or comment:
+            continue
+        if string:
+            if char == "\\" and string[0] == '"':
+                skip = at + 2
+                line += text.startswith("\n", at + 1)
+            elif text.startswith(string, at):
+                string, skip = None, at + len(string)
+                stack.pop()
+        elif char == "#":
+            comment = True
+        elif char in "\"'":
+            string = char * 3 if text.startswith(char * 3, at) else char
+            skip = at + len(string)
+            stack.append(("a multi-line string" if len(string) == 3 else "a string", line))
+        elif char in _BRACKETS:
+            stack.append((_BRACKETS[char], line))
+            if len(stack) > MAX_NESTING and deepest is None:
+                deepest = line
+        elif char in "]}" and stack:
+            stack.pop()
+    return _OpenConstructs(stack, deepest)
+
+
+def _first_setting(text: str, line: int) -> tuple[str, int] | None:
+    """The dotted key set again on `line` and the line that set it first."""
+    first: dict[Key, int] = {}
+    for key, number in _settings(text):
+        if number == line and key in first:
+            return ".".join(str(part) for part in key if isinstance(part, str)), first[key]
+        first.setdefault(key, number)
+        if number >= line:
+            break
+    return None
+
+
+def _bad_date(value: str) -> bool:
+    try:
+        tomllib.loads(f"d = {value}")
+    except tomllib.TOMLDecodeError:
+        return True
+    return False
 
 
 def _split_key(raw: str) -> tuple[str, ...]:
@@ -89,6 +202,13 @@ def _split_key(raw: str) -> tuple[str, ...]:
 
 def _scan_lines(text: str) -> dict[Key, int]:
     lines: dict[Key, int] = {}
+    for key, number in _settings(text):
+        lines.setdefault(key, number)
+    return lines
+
+
+def _settings(text: str) -> Iterator[tuple[Key, int]]:
+    """Each key path a header or assignment sets, with its line, in the order of the text."""
     array_counts: dict[tuple[str, ...], int] = {}
     prefix: Key = ()
     open_string: str | None = None
@@ -110,19 +230,18 @@ def _scan_lines(text: str) -> dict[Key, int]:
                 prefix = (*_resolve(names, array_counts), index)
             else:
                 prefix = _resolve(names, array_counts)
-            lines.setdefault(prefix, number)
+            yield prefix, number
             continue
         assign = _ASSIGN.match(line)
         if not assign:
             continue
-        lines[(*prefix, *_split_key(assign.group(1)))] = number
+        yield (*prefix, *_split_key(assign.group(1))), number
         value = line[assign.end() :]
         for quote in ('"""', "'''"):
             if value.count(quote) % 2 == 1:
                 open_string = quote
         if open_string is None:
             bracket_depth = _bracket_balance(value)
-    return lines
 
 
 def _resolve(names: tuple[str, ...], array_counts: dict[tuple[str, ...], int]) -> Key:

@@ -1,5 +1,5 @@
 """The Bluesky source against real servers on 127.0.0.1: a websocket server that replays real
-Jetstream events (shared/fixtures/jetstream) honouring `cursor`, and an HTTP server that
+Jetstream events (tests/fixtures/jetstream) honouring `cursor`, and an HTTP server that
 answers searchPosts, createSession and refreshSession as the API documents them."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from smwar.sources.bluesky import JETSTREAM_REWIND_US, BlueskySettings, BlueskyS
 from smwar.sources.runner import SourceRunner
 from tests.local_http import Collected, until
 
-FIXTURE = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "jetstream" / "expected_v1.jsonl"
+FIXTURE = Path(__file__).parent / "fixtures" / "jetstream" / "expected_v1.jsonl"
 LINES = FIXTURE.read_text(encoding="utf-8").splitlines()
 # "Reuters" only occurs in a link card's description, never in a post's text: it must match nothing.
 KEYWORDS = ["band", "MAGA", "tic tac", "election", "Reuters"]

@@ -1,0 +1,88 @@
+"""Every TOML syntax error names the file and the line where the broken construct began, for a
+runbook set, a drill and the config, printed by the CLI as one line without a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from smwar.cli import main
+from smwar.paths import config_file
+from tests.conftest import SHORT_DRILL
+from tests.test_runbooks import MINIMAL_PLAN, scenario, write_set
+
+# (what is broken, the text inserted after the file's second line, the line of the error counted
+# from the insertion, what the error says)
+BROKEN = {
+    "unclosed array": ('tags = ["leak", "wasser"\n', 0, "an array opened here is never closed"),
+    "unclosed array, more keys after it": (
+        'tags = [\n  "leak",\n  "wasser"\n',
+        0,
+        "an array opened here is never closed",
+    ),
+    "unclosed inline table": ("where = { network = 1, text = 2\n", 0, "an inline table opened here is never closed"),
+    "unclosed multi-line string": (
+        'about = """Leaks\n\nand more\n',
+        0,
+        "a multi-line string opened here is never closed",
+    ),
+    "unclosed string": ('about = "Leaks\n', 0, "a string opened here is never closed"),
+    "duplicate key": ('about = "x"\nnote = 1\nabout = "y"\n', 2, "about is set twice (first at line 3)"),
+    "bad escape": ('about = "\\d+ litres"\n', 0, "Unescaped '\\' in a string (write \\\\ for a backslash"),
+    "bad date": ("since = 2026-13-45\n", 0, "2026-13-45 is no valid date or time"),
+}
+
+
+def broken(text: str, case: str) -> tuple[str, int, str]:
+    """`text` with the broken construct inserted after its second line (at the end for the ones
+    left open, so that they run to the end of the file, unless more keys follow), and the line
+    the error must name."""
+    insert, offset, message = BROKEN[case]
+    lines = text.splitlines(keepends=True)
+    at = len(lines) if "unclosed" in case and "after it" not in case else 2
+    return "".join([*lines[:at], insert, *lines[at:]]), at + 1 + offset, message
+
+
+def cli_error(*args: str) -> str:
+    result = CliRunner().invoke(main, list(args))
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.output
+
+
+@pytest.mark.parametrize("case", BROKEN)
+def test_a_runbook_syntax_error_names_its_file_and_line(tmp_path: Path, case: str) -> None:
+    text, line, message = broken(scenario(), case)
+    folder = write_set(tmp_path / "set", plan=MINIMAL_PLAN, leaks=text)
+    output = cli_error("runbooks", "check", str(folder))
+    assert f"{folder / 'leaks.toml'}:{line}: TOML syntax error: " in output and message in output, output
+
+
+@pytest.mark.parametrize("case", BROKEN)
+def test_a_drill_syntax_error_names_its_file_and_line(tmp_path: Path, case: str) -> None:
+    text, line, message = broken(SHORT_DRILL.read_text(encoding="utf-8"), case)
+    drill = tmp_path / "drill.toml"
+    drill.write_text(text, encoding="utf-8")
+    output = cli_error("drill", "play", str(drill))
+    assert f"{drill}:{line}: TOML syntax error: " in output and message in output, output
+
+
+@pytest.mark.parametrize("case", BROKEN)
+def test_a_config_syntax_error_names_its_file_and_line(case: str) -> None:
+    text, line, message = broken('operator = "kim"\nrunbooks = "/etc/smwar/runbooks"\n', case)
+    config_file().parent.mkdir(parents=True)
+    config_file().write_text(text, encoding="utf-8")
+    output = cli_error("sources", "list")
+    assert f"{config_file()}:{line}: TOML syntax error: " in output and message in output, output
+
+
+def test_tomls_nested_too_deeply_or_too_large_are_refused_in_one_line(tmp_path: Path) -> None:
+    folder = write_set(tmp_path / "set", plan=MINIMAL_PLAN, leaks=scenario() + "deep = " + "[" * 5000 + "]" * 5000)
+    output = cli_error("runbooks", "check", str(folder))
+    deep_line = len(scenario().splitlines()) + 1
+    assert f"{folder / 'leaks.toml'}:{deep_line}: TOML nested more than 100 levels deep" in output, output
+    (folder / "leaks.toml").write_text(scenario() + "# " + "x" * 17_000_000 + "\n", encoding="utf-8")
+    output = cli_error("runbooks", "check", str(folder))
+    assert f"{folder / 'leaks.toml'}: too large to be a runbook, drill or config (over 16 MB)" in output, output
