@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -30,6 +32,17 @@ class InputError(SmwarError):
 
     def _located(self, file: str) -> str:
         return f"{file}:{self.line}" if self.line else file
+
+
+@contextmanager
+def file_errors(path: Path | str, doing: str) -> Iterator[None]:
+    """An OSError while `doing` ("read", "write") `path` becomes a SmwarError: a missing directory,
+    a full disk or a file without permission is the user's to put right, and the traceback would
+    hide the one line they need: `path: cannot write: No such file or directory`."""
+    try:
+        yield
+    except OSError as exc:
+        raise SmwarError(f"{path}: cannot {doing}: {exc.strerror or exc}") from None
 
 
 class InputErrors(SmwarError):

@@ -44,6 +44,11 @@ def drill_runs_dir() -> Path:
     return data_dir() / "drills"
 
 
+def log_file() -> Path:
+    """Where errors go with their tracebacks: never over the operator's screen."""
+    return data_dir() / "smwar.log"
+
+
 def user_runbooks_dir() -> Path:
     return config_dir() / "runbooks"
 

@@ -1,10 +1,14 @@
-"""Mention text is untrusted: turn it into text that is safe to put on a terminal.
+"""Outside text is hostile: the one sanitiser every output path passes it through.
 
-Escape sequences and control characters are made visible as Unicode control pictures
-(ESC becomes "␛"), bidirectional overrides and isolates become a visible `<U+202E>`, so
-nothing a stranger posts can move the cursor, recolour the screen or reorder what the
-operator reads. Markup safety is the face's job: it must wrap the result in a plain
-`rich.text.Text`, never parse it as markup.
+Mention text, author names and handles, URLs, source titles, runbook and drill text and
+servers' error messages can carry terminal escape sequences (OSC 0 renames the window, OSC 52
+writes the clipboard), control characters, bidirectional overrides that reorder what the
+operator reads, lone surrogates a terminal cannot encode, and invisible characters that make
+two handles look alike. `printable` makes all of them visible: ESC and every C0/C1 control
+become Unicode control pictures ("␛"), so a sequence shows as the text it is and does nothing;
+bidi controls and (in handles and URLs) invisible characters become a visible `<U+202E>`.
+Markup safety is the face's part: it wraps the result in a plain `rich.text.Text` or passes
+`markup=False`, never parses it as markup.
 """
 
 from __future__ import annotations
@@ -13,7 +17,15 @@ import re
 
 _BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _LINE_BREAKS = frozenset("\u2028\u2029\u0085")
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f" + "".join(sorted(_BIDI_CONTROLS | _LINE_BREAKS)) + "]")
+# Characters that show as nothing: harmless inside prose (a zero-width joiner binds an emoji),
+# a spoof inside a handle or an address ("@elektro\u200bmueller" is not "@elektromueller").
+_INVISIBLE = (
+    "\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200d\u2060-\u2064\u206a-\u206f"
+    "\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e007f"
+)
+_ALWAYS = "\x00-\x1f\x7f-\x9f\ud800-\udfff" + "".join(sorted(_BIDI_CONTROLS | _LINE_BREAKS))
+_UNSAFE = re.compile(f"[{_ALWAYS}]")
+_UNSAFE_IN_NAMES = re.compile(f"[{_ALWAYS}{_INVISIBLE}]")
 
 
 def _picture(char: str, keep_newlines: bool) -> str:
@@ -28,6 +40,8 @@ def _picture(char: str, keep_newlines: bool) -> str:
         return chr(0x2400 + code)
     if code == 0x7F:
         return "\u2421"
+    if 0xD800 <= code <= 0xDFFF:
+        return "\ufffd"
     return f"<U+{code:04X}>"
 
 
@@ -38,6 +52,12 @@ def printable(text: str, *, keep_newlines: bool = False) -> str:
     a single line (for the feed).
     """
     return _UNSAFE.sub(lambda found: _picture(found.group(), keep_newlines), text)
+
+
+def printable_name(text: str) -> str:
+    """A handle, name or URL made printable, and its invisible characters made visible too:
+    where one character changes who or where, the operator must see it."""
+    return _UNSAFE_IN_NAMES.sub(lambda found: _picture(found.group(), False), text)
 
 
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>|~])")  # what can start markup inside a line or a table cell

@@ -6,12 +6,11 @@ exports. A machine without a usable keyring gets an error that says what to inst
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import keyring
 from keyring.errors import KeyringError, NoKeyringError, PasswordDeleteError
 
 from smwar.errors import SmwarError
+from smwar.urls import host_of
 
 SERVICE = "smwar"
 NO_BACKEND = (
@@ -65,6 +64,6 @@ def require_keyring() -> None:
 def refuse_plain_http(url: str, whose: str) -> None:
     """A token or password is sent over https only (or to this machine)."""
     if url.startswith("http://"):
-        host = urlsplit(url).hostname or ""
+        host = host_of(url)
         if host not in ("localhost", "127.0.0.1", "::1"):
             raise SmwarError(f"{whose}: its secret would go unencrypted to {host}; use https")

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import inspect
 import io
 import json
+import logging
 import os
 import socket
 import threading
@@ -42,6 +44,33 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     yield tmp_path / "home"
     os.environ.pop("TZ", None)
     time.tzset()
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def guard_reports(request: pytest.FixtureRequest) -> Iterator[list[logging.LogRecord]]:
+    """What the app's guard caught. The guard keeps the app up, so a test would not notice a
+    handler that raised: unless the test asks for this fixture (it expects failures and
+    checks them itself), any failure the guard reported fails the test."""
+    caught = _Records()
+    guard = logging.getLogger("smwar.guard")
+    guard.addHandler(caught)
+    try:
+        yield caught.records
+    finally:
+        guard.removeHandler(caught)
+    asked = "guard_reports" in inspect.signature(request.function).parameters if request.function else False
+    if caught.records and not asked:
+        failures = "\n".join(f"{r.getMessage()}: {r.exc_info[1]!r}" for r in caught.records if r.exc_info)
+        pytest.fail(f"the app's guard caught failures:\n{failures}")
 
 
 @pytest.fixture(scope="session")

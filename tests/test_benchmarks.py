@@ -44,3 +44,15 @@ def test_trend_bench_prints_delay_false_alarms_and_the_rule_of_thumb(capsys: pyt
     assert len(re.findall(rf"^    smwar +{found}$", out, re.M)) == 5
     assert len(re.findall(rf"^    2x last hour +{found}$", out, re.M)) == 5
     assert re.search(r"^  flare: .* short-lived +\d+, sustained +\d+, no verdict +\d+ of 3$", out, re.M)
+
+
+def test_ruleset_bench_prints_load_and_compile_times_and_their_ratio_to_parsing(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    load("ruleset_bench").main(["--terms", "2000"])
+    out = capsys.readouterr().out
+    assert "Generated: 2,000 terms in 3 files" in out
+    for label in ("baseline (tomllib.loads)", "load and check", "compile the rules"):
+        assert re.search(rf"^{re.escape(label)}: +[\d.]+ s$", out, re.M), label
+    assert re.search(r"^load and compile: +[\d.]+ s  \([\d,]+ terms/s\)$", out, re.M)
+    assert re.search(r"^ratio to baseline: +[\d.]+ x$", out, re.M)

@@ -35,7 +35,7 @@ deadline = "10m"
 [[scenario.step]]
 id = "statement"
 title = "Holding statement"
-role = "pr"
+role = "pr-liaison"
 deadline = "30m"
 after = ["{gate}"]
 """

@@ -8,14 +8,15 @@ import click
 
 from smwar import __version__
 from smwar.cli.auth import auth
-from smwar.cli.common import reports_errors, runbook_path
+from smwar.cli.common import reports_errors, runbook_path, say
 from smwar.cli.contacts import contacts
 from smwar.cli.drill import drill
 from smwar.cli.export import export
 from smwar.cli.runbooks import runbooks
 from smwar.cli.sources import sources
 from smwar.config import Config, load_config
-from smwar.errors import SmwarError
+from smwar.errors import SmwarError, file_errors
+from smwar.logfile import log_to_file
 from smwar.paths import data_dir
 from smwar.runbooks.loader import load_runbook_set
 
@@ -26,11 +27,12 @@ from smwar.runbooks.loader import load_runbook_set
 @reports_errors
 def main(ctx: click.Context) -> None:
     """smwar: a social-media war room in the terminal. Without a command: live mode."""
+    log_to_file()
     if ctx.invoked_subcommand is not None:
         return
     config = load_config()
     if not config.source:
-        click.echo(
+        say(
             "Live mode has no sources configured yet. Add one, for example:\n"
             "  smwar sources add jsonl export path=~/exports/mentions.jsonl\n"
             "  smwar sources add webhook hook port=8787   (then: smwar auth set webhook:hook)\n"
@@ -63,7 +65,7 @@ def run_live(config: Config) -> None:
         finally:
             feed.stop()
             session.poll()  # what the sources had handed over is journaled before leaving
-    click.echo(f"Live journal: {journal.path}")
+    say(f"Live journal: {journal.path}")
 
 
 @main.command("ingest")
@@ -86,21 +88,22 @@ def ingest(path: str) -> None:
         before = journal.mention_count()
         handover = Handover()
         session = Session(journal, runbooks, RealClock(), handover, config.operator)
-        done = ingest_jsonl(path, session, handover)
+        with file_errors(path, "read"):
+            done = ingest_jsonl(path, session, handover)
         kept = journal.mention_count() - before
-    click.echo(f"{done.read} mentions read, {kept} new in the journal, {done.unreadable} unreadable lines quarantined")
+    say(f"{done.read} mentions read, {kept} new in the journal, {done.unreadable} unreadable lines quarantined")
     for proposal in done.proposals:
-        click.echo(f"incident proposed: {proposal}")
+        say(f"incident proposed: {proposal}")
 
 
 @main.command("paths")
 def paths() -> None:
     """Show where smwar keeps its data (SMWAR_HOME relocates it)."""
-    from smwar.paths import config_dir, config_file, drill_runs_dir, live_journal_path
+    from smwar.paths import config_dir, config_file, drill_runs_dir, live_journal_path, log_file
 
-    click.echo(
+    say(
         f"config:  {config_dir()} ({config_file().name})\ndata:    {data_dir()}\n"
-        f"live:    {live_journal_path()}\ndrills:  {drill_runs_dir()}"
+        f"live:    {live_journal_path()}\ndrills:  {drill_runs_dir()}\nlog:     {log_file()}"
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from smwar.cli.common import reports_errors
+from smwar.cli.common import reports_errors, say
 from smwar.config import load_config
 from smwar.secrets import delete_secret, get_secret, require_keyring, set_secret
 from smwar.sources.registry import secret_name
@@ -27,10 +27,10 @@ def set_(name: str) -> None:
     """Store the secret for NAME: mastodon:HOST, bluesky:HANDLE or webhook:SOURCE_ID."""
     known = _names()
     if name not in known:
-        click.echo(f"note: no configured source uses {name!r} (they use: {', '.join(known) or 'none'})", err=True)
+        say(f"note: no configured source uses {name!r} (they use: {', '.join(known) or 'none'})", err=True)
     value = click.prompt(f"secret for {name} (not shown)", hide_input=True).strip()
     set_secret(f"auth:{name}", value)
-    click.echo(f"{name}: stored in the OS keyring")
+    say(f"{name}: stored in the OS keyring")
 
 
 @auth.command("delete")
@@ -39,7 +39,7 @@ def set_(name: str) -> None:
 def delete(name: str) -> None:
     """Forget the secret for NAME."""
     gone = delete_secret(f"auth:{name}")
-    click.echo(f"{name}: {'removed' if gone else 'nothing was stored'}")
+    say(f"{name}: {'removed' if gone else 'nothing was stored'}")
 
 
 @auth.command("list")
@@ -48,4 +48,4 @@ def list_() -> None:
     """Which secrets the configured sources need, and whether each is set (never the value)."""
     require_keyring()
     for name in _names():
-        click.echo(f"{name:<24} {'set' if get_secret(f'auth:{name}') else 'not set'}")
+        say(f"{name:<24} {'set' if get_secret(f'auth:{name}') else 'not set'}")

@@ -13,8 +13,15 @@ import click
 from smwar.config import load_config
 from smwar.errors import InputErrors, SmwarError
 from smwar.paths import bundled_runbooks_dir
+from smwar.plaintext import printable
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def say(message: str = "", *, err: bool = False, nl: bool = True) -> None:
+    """Every line the CLI prints, through the sanitiser: it quotes runbook text, mention text,
+    server messages and file contents, and none of it may act on the terminal."""
+    click.echo(printable(message, keep_newlines=True), err=err, nl=nl)
 
 
 def reports_errors(command: F) -> F:
@@ -25,7 +32,7 @@ def reports_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except SmwarError as exc:
-            click.echo(f"smwar: {exc}" if not isinstance(exc, InputErrors) else str(exc), err=True)
+            say(f"smwar: {exc}" if not isinstance(exc, InputErrors) else str(exc), err=True)
             sys.exit(2)
 
     return wrapper  # type: ignore[return-value]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from smwar.cli.common import reports_errors, runbook_path
+from smwar.cli.common import reports_errors, runbook_path, say
 from smwar.engine.notifications import contact_url, secret_name
 from smwar.errors import SmwarError
 from smwar.notify import redact, send
@@ -38,7 +38,7 @@ def _contact(runbooks: RunbookSet, contact_id: str) -> Contact:
 def list_(runbooks_path: Path | None) -> None:
     """Each contact and where its notifications go (secrets masked)."""
     for contact in load_runbook_set(runbook_path(runbooks_path)).contacts:
-        click.echo(f"{contact.id:<20} {contact.name} ({contact.role}) → {_address(contact)}")
+        say(f"{contact.id:<20} {contact.name} ({contact.role}) → {_address(contact)}")
 
 
 def _address(contact: Contact) -> str:
@@ -62,7 +62,7 @@ def set_url(contact_id: str, runbooks_path: Path | None) -> None:
     _contact(load_runbook_set(runbook_path(runbooks_path)), contact_id)
     url = click.prompt("apprise URL (not shown)", hide_input=True).strip()
     set_secret(secret_name(contact_id), url)
-    click.echo(f"{contact_id}: stored in the keyring as {redact(url)}")
+    say(f"{contact_id}: stored in the keyring as {redact(url)}")
 
 
 @contacts.command("delete-url")
@@ -71,7 +71,7 @@ def set_url(contact_id: str, runbooks_path: Path | None) -> None:
 def delete_url(contact_id: str) -> None:
     """Forget CONTACT_ID's URL in the keyring (the runbook's notify_url, if any, applies again)."""
     gone = delete_secret(secret_name(contact_id))
-    click.echo(f"{contact_id}: {'removed from the keyring' if gone else 'nothing was stored in the keyring'}")
+    say(f"{contact_id}: {'removed from the keyring' if gone else 'nothing was stored in the keyring'}")
 
 
 @contacts.command("test")
@@ -82,6 +82,6 @@ def test(contact_id: str, runbooks_path: Path | None) -> None:
     """Send a test notification to CONTACT_ID now and say what came of it."""
     contact = _contact(load_runbook_set(runbook_path(runbooks_path)), contact_id)
     delivery = send(contact.id, contact_url(contact), "smwar test", f"A test notification for {contact.name}.")
-    click.echo(f"{contact.id}: {'sent' if delivery.ok else 'FAILED'}: {delivery.detail}")
+    say(f"{contact.id}: {'sent' if delivery.ok else 'FAILED'}: {delivery.detail}")
     if not delivery.ok:
         raise SystemExit(1)

@@ -8,12 +8,12 @@ from pathlib import Path
 import click
 from click_default_group import DefaultGroup
 
-from smwar.cli.common import reports_errors, runbook_path
+from smwar.cli.common import reports_errors, runbook_path, say
 from smwar.clock import DrillClock, check_speed
 from smwar.config import load_config
-from smwar.drills.script import find_drill
+from smwar.drills.script import find_drill, load_drill
 from smwar.engine.drill import PastRun, drill_session, open_drill_run
-from smwar.errors import SmwarError
+from smwar.errors import SmwarError, file_errors
 
 
 @click.group(cls=DefaultGroup, default="play", default_if_no_args=True)
@@ -49,12 +49,14 @@ def play(script: str | None, speed: float, fresh: bool, runbooks_path: Path | No
     config = load_config()
     watch = RunbookWatch(runbook_path(runbooks_path))
     runbooks = watch.load()
-    run = open_drill_run(find_drill(script), fresh=fresh, now=datetime.now(UTC))
+    path = find_drill(script)
+    load_drill(path, runbooks=runbooks)  # refused before a run is made: it expects a scenario they lack
+    run = open_drill_run(path, fresh=fresh, now=datetime.now(UTC))
     clock = DrillClock(run.position, speed)
     session = drill_session(run, runbooks, clock, config.operator)
     with run.journal:
         WarRoomApp(session, drill=DrillInfo.of(run), runbook_watch=watch).run()
-    click.echo(f"Drill journal: {run.journal.path}")
+    say(f"Drill journal: {run.journal.path}")
 
 
 @drill.command("generate")
@@ -81,9 +83,8 @@ def generate(
 
     runbooks = load_runbook_set(runbook_path(runbooks_path))
     for wanted in (scenario_id, then_id):
-        if wanted is not None and runbooks.find_scenario(wanted) is None:
-            known = ", ".join(scenario.id for scenario in runbooks.scenarios)
-            raise SmwarError(f"no scenario {wanted!r} in the runbooks (scenarios: {known})")
+        if wanted is not None and (problem := runbooks.unknown_scenario(wanted)):
+            raise SmwarError(problem)
     text = build_drill(runbooks, scenario_id, seed, minutes, then_id)
     _write_or_print(text, output, f"wrote {output}; play it with: smwar drill {output}")
 
@@ -118,10 +119,11 @@ def debrief(run: str | None, output: Path | None, script_path: Path | None, runb
 def _write_or_print(text: str, output: Path | None, written: str) -> None:
     """Write `text` to `output` and say `written`, or print it when there is no output file."""
     if output is None:
-        click.echo(text, nl=False)
+        say(text, nl=False)
         return
-    output.write_text(text, encoding="utf-8")
-    click.echo(written)
+    with file_errors(output, "write"):
+        output.write_text(text, encoding="utf-8")
+    say(written)
 
 
 @drill.command("history")
@@ -142,8 +144,8 @@ def history(drill_id: str | None, operator: str | None, scenario_id: str | None)
     ]
     if not runs:
         filtered = drill_id or operator or scenario_id
-        click.echo("No runs match." if filtered else "No drill runs yet.")
-        click.echo("Play one with: smwar drill")
+        say("No runs match." if filtered else "No drill runs yet.")
+        say("Play one with: smwar drill")
         return
     groups: dict[tuple[str, str], list[PastRun]] = {}
     for run in runs:
@@ -153,8 +155,8 @@ def history(drill_id: str | None, operator: str | None, scenario_id: str | None)
         trend = f"  {scores[0]} → {scores[-1]}" if len(scores) > 1 else ""
         trains = sorted({s for run in played for s in run.scenarios})
         about = f" ({', '.join(trains)})" if trains else ""
-        click.echo(f"{drill_name}{about} · {people}{trend}")
+        say(f"{drill_name}{about} · {people}{trend}")
         for run in played:
             score = f"{run.total:>3}/100" if run.total is not None else "not ended"
             parts = " ".join(f"{key} {round(100 * value)}%" for key, value in run.parts.items())
-            click.echo(f"  {run.started:%Y-%m-%d %H:%M}  {score:>9}  {run.run}  {parts}")
+            say(f"  {run.started:%Y-%m-%d %H:%M}  {score:>9}  {run.run}  {parts}")

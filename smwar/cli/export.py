@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from smwar.cli.common import reports_errors, runbook_path
+from smwar.cli.common import reports_errors, runbook_path, say
+from smwar.errors import file_errors
 from smwar.review.formats import FORMAT_HELP, FORMATS
 
 
@@ -34,6 +35,8 @@ def export(
     incident: int, fmt: str, output: Path | None, pseudonymise: bool, run_name: str | None, runbooks_path: Path | None
 ) -> None:
     """Write the post-mortem of INCIDENT (its number, as in the war room)."""
+    if output is not None and not output.name:  # -o "" is the path ".", which dir_okay=False lets through
+        raise click.BadParameter(f"{str(output)!r} names no file", param_hint="'-o' / '--output'")
     from smwar.engine.drill import find_run
     from smwar.engine.export import default_output
     from smwar.engine.export import export as write_export
@@ -46,5 +49,6 @@ def export(
     with reading_session(journal, runbooks) as session:
         check_incident(session, incident)
         target = output or default_output(incident, fmt, pseudonymise)
-        written = write_export(session, incident, fmt, target, pseudonymise=pseudonymise)
-    click.echo(f"wrote {written}")
+        with file_errors(target, "write"):
+            written = write_export(session, incident, fmt, target, pseudonymise=pseudonymise)
+    say(f"wrote {written}")

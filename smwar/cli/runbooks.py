@@ -5,12 +5,21 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from smwar.cli.common import reports_errors, runbook_path
-from smwar.model import Mention
+from smwar.cli.common import reports_errors, runbook_path, say
+from smwar.drills.script import check_drills
+from smwar.errors import file_errors
+from smwar.model import NETWORKS, Mention
 from smwar.runbooks.loader import inspect_runbook_set, load_runbook_set, runbook_files
+from smwar.runbooks.matcher import Progress, RuleMatcher
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
+
+LARGE_SET = 20_000  # terms: a smaller set compiles in a blink, without a progress bar
 
 
 @click.group()
@@ -24,17 +33,43 @@ def runbooks() -> None:
 def check(path: Path | None) -> None:
     """Validate a runbook set (default: the one smwar would use) and report every problem.
 
-    Errors exit with status 2; warnings (rules that can never match) are printed but pass.
+    The drills in its `drills/` folder are checked against it too. Errors exit with status 2;
+    warnings (rules that can never match) are printed but pass.
     """
     target = path or runbook_path(None)
     loaded, warnings = inspect_runbook_set(target)
     for warning in warnings:
-        click.echo(f"{warning.where}: warning: {warning.message}", err=True)
+        say(f"{warning.where}: warning: {warning.message}", err=True)
+    progress = _compile_progress()
+    for targets in (loaded.scenarios, loaded.request_types):
+        RuleMatcher(targets, loaded.deescalation, progress)
+    drills = check_drills(target, loaded)
     steps = sum(len(s.step) for s in loaded.scenarios)
-    click.echo(
+    say(
         f"{target}: {len(runbook_files(target))} files, {len(loaded.scenarios)} scenarios, {steps} steps, "
-        f"{len(loaded.request_types)} request types: OK" + (f" ({len(warnings)} warnings)" if warnings else "")
+        f"{len(loaded.request_types)} request types, {drills} drills: OK"
+        + (f" ({len(warnings)} warnings)" if warnings else "")
     )
+
+
+def _compile_progress() -> Progress:
+    """`check` compiles the rules as the war room does, so that the wait for a large set shows
+    here first, as a bar on stderr (only its label when stderr is no terminal); a small set
+    compiles without one."""
+    bar: ProgressBar[int] | None = None
+
+    def told(done: int, total: int) -> None:
+        nonlocal bar
+        if total < LARGE_SET:
+            return
+        if bar is None:
+            bar = click.progressbar(length=total, label=f"compiling {total:,} terms", file=sys.stderr)
+        bar.update(done - bar.pos)
+        if done == total:
+            bar.render_finish()
+            bar = None
+
+    return told
 
 
 @runbooks.command("try")
@@ -42,10 +77,10 @@ def check(path: Path | None) -> None:
 @click.option(
     "--file", "file", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="Mentions as JSON Lines."
 )
-@click.option("--network", default="mastodon", show_default=True, help="Network of TEXT.")
+@click.option("--network", type=click.Choice(NETWORKS), default="mastodon", show_default=True, help="Network of TEXT.")
 @click.option("--lang", default=None, help="Language of TEXT (de, en…).")
 @click.option("--author", default="", help="Author handle of TEXT.")
-@click.option("--followers", type=int, default=None, help="Follower count of TEXT's author.")
+@click.option("--followers", type=click.IntRange(min=0), default=None, help="Follower count of TEXT's author.")
 @click.option("--summary", is_flag=True, help="With --file: only the totals and the misses.")
 @click.option("--runbooks", "runbooks_path", type=click.Path(path_type=Path), help="Runbook set to try.")
 @reports_errors
@@ -72,9 +107,10 @@ def try_(
     now = datetime.now(UTC)
     if text is not None:
         mention = Mention(network, "try", author, text, now, lang, followers)
-        click.echo("\n".join(trial.describe(mention)))
+        say("\n".join(trial.describe(mention)))
         return
     assert file is not None
-    bad = trial.run_file(file, now, echo=click.echo, verbose=not summary)
+    with file_errors(file, "read"):
+        bad = trial.run_file(file, now, echo=say, verbose=not summary)
     if bad:
         sys.exit(2)

@@ -8,10 +8,10 @@ from typing import get_origin
 import click
 from pydantic import ValidationError
 
-from smwar.cli.common import reports_errors
+from smwar.cli.common import reports_errors, say
 from smwar.config import add_source, load_config, remove_source
 from smwar.errors import SmwarError
-from smwar.plaintext import printable
+from smwar.plaintext import printable, printable_name
 from smwar.sources.base import Batch, SourceError
 from smwar.sources.registry import KIND_SETTINGS, KINDS, SETTINGS, build
 from smwar.sources.runner import describe
@@ -54,7 +54,7 @@ def add(kind: str, source_id: str, options: tuple[str, ...]) -> None:
         )
         raise SmwarError(f"{kind} source {source_id!r}: {problems}") from None
     add_source(settings)
-    click.echo(f"added {kind} source {source_id!r}. Try it: smwar sources test {source_id}")
+    say(f"added {kind} source {source_id!r}. Try it: smwar sources test {source_id}")
 
 
 @sources.command("list")
@@ -63,11 +63,11 @@ def list_() -> None:
     """The configured sources."""
     configured = load_config().source
     if not configured:
-        click.echo("No sources yet. Add one: smwar sources add KIND ID key=value …")
+        say("No sources yet. Add one: smwar sources add KIND ID key=value …")
     for settings in configured:
         shown = settings.model_dump(exclude={"id", "kind"}, exclude_defaults=True)
         details = " ".join(f"{key}={value}" for key, value in shown.items())
-        click.echo(f"{settings.id:<16} {settings.kind:<10} {details}")
+        say(f"{settings.id:<16} {settings.kind:<10} {details}")
 
 
 @sources.command("remove")
@@ -76,12 +76,18 @@ def list_() -> None:
 def remove(source_id: str) -> None:
     """Remove source SOURCE_ID from the config (its mentions stay in the journal)."""
     remove_source(source_id)
-    click.echo(f"removed source {source_id!r}")
+    say(f"removed source {source_id!r}")
 
 
 @sources.command("test")
 @click.argument("source_id")
-@click.option("--seconds", default=TEST_SECONDS, show_default=True, help="How long to wait for a first batch.")
+@click.option(
+    "--seconds",
+    type=click.FloatRange(0, 3600, min_open=True),
+    default=TEST_SECONDS,
+    show_default=True,
+    help="How long to wait for a first batch.",
+)
 @reports_errors
 def test(source_id: str, seconds: float) -> None:
     """Fetch once from SOURCE_ID and show what came back, or exactly why it failed."""
@@ -96,13 +102,13 @@ def test(source_id: str, seconds: float) -> None:
     try:
         batch = asyncio.run(asyncio.wait_for(first_batch(), timeout=seconds))
     except TimeoutError:
-        click.echo(f"{source_id}: nothing arrived within {seconds:g} s (the source works but was quiet)")
+        say(f"{source_id}: nothing arrived within {seconds:g} s (the source works but was quiet)")
         return
     except Exception as exc:  # whatever the network or the answer did: say exactly that
-        click.echo(f"{source_id}: FAILED: {printable(describe(exc))}", err=True)
+        say(f"{source_id}: FAILED: {describe(exc)}", err=True)
         raise SystemExit(1) from None
-    click.echo(f"{source_id}: {len(batch.mentions)} mentions, {len(batch.quarantined)} unreadable items")
+    say(f"{source_id}: {len(batch.mentions)} mentions, {len(batch.quarantined)} unreadable items")
     for mention in batch.mentions[:10]:
-        click.echo(f"  {mention.network} {printable(mention.author)}: {printable(mention.text)[:100]}")
+        say(f"  {mention.network} {printable_name(mention.author)}: {printable(mention.text)[:100]}")
     for raw, why in batch.quarantined[:5]:
-        click.echo(f"  quarantined ({printable(why)}): {printable(raw[:80].decode('utf-8', 'replace'))}")
+        say(f"  quarantined ({why}): {printable(raw[:80].decode('utf-8', 'replace'))}")

@@ -6,21 +6,19 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from smwar.errors import InputError, InputErrors
 from smwar.model import NETWORKS, Mention
 from smwar.paths import bundled_drills_dir, by_path_or_name
-from smwar.runbooks.definitions import Identifier
-from smwar.timespan import parse_offset
-from smwar.tomlfile import Strict, load_toml, parse_toml, validate
+from smwar.runbooks.definitions import Identifier, RunbookSet
+from smwar.runbooks.loader import DRILLS_SUBDIR
+from smwar.timespan import positive, read_offset
+from smwar.tomlfile import Key, Strict, TomlDocument, load_toml, parse_toml, validate
 
-
-def _offset(value: object) -> object:
-    return parse_offset(value) if isinstance(value, str) else value
-
-
-Offset = Annotated[timedelta, BeforeValidator(_offset)]
+Offset = Annotated[timedelta, BeforeValidator(read_offset)]  # after the drill starts: 00:00 is its first moment
+# an outage that lasts no time, or an incident due to be open at the very start, is a slip
+Span = Annotated[Offset, AfterValidator(positive)]
 
 
 class DrillInfo(Strict):
@@ -54,7 +52,7 @@ class Outage(Strict):
 
     at: Offset
     network: str = Field(pattern="^(" + "|".join(NETWORKS) + ")$")
-    lasts: Offset
+    lasts: Span
 
     def covers(self, network: str, offset: timedelta) -> bool:
         return network == self.network and self.at <= offset < self.at + self.lasts
@@ -64,7 +62,7 @@ class ExpectedIncident(Strict):
     """A scenario the trainee should open, and by when (counted from the drill's start)."""
 
     scenario: Identifier
-    open_by: Offset
+    open_by: Span
 
 
 class Expected(Strict):
@@ -116,21 +114,60 @@ class DrillScript(Strict):
         )
 
 
-def load_drill(path: Path, text: str | None = None) -> DrillScript:
-    """The drill script at `path`, or in `text` (a copy a run kept of the file at `path`)."""
+def load_drill(path: Path, text: str | None = None, runbooks: RunbookSet | None = None) -> DrillScript:
+    """The drill script at `path`, or in `text` (a copy a run kept of the file at `path`).
+
+    Given the `runbooks` it is to be played on, every scenario it expects (or expects not to be
+    opened) must be one of theirs: a run would otherwise be scored against an incident nobody
+    could ever open.
+    """
     document = load_toml(path) if text is None else parse_toml(text, path)
     script = validate(document, DrillScript)
-    for index in range(1, len(script.inject)):
-        if script.inject[index].at < script.inject[index - 1].at:
-            raise InputErrors(
-                [
-                    document.error(
-                        ("inject", index, "at"),
-                        "injects must be in time order: this one is earlier than the one before",
-                    )
-                ]
-            )
+    errors = [
+        document.error(
+            ("inject", index, "at"), "injects must be in time order: this one is earlier than the one before"
+        )
+        for index in range(1, len(script.inject))
+        if script.inject[index].at < script.inject[index - 1].at
+    ]
+    if runbooks is not None:
+        errors += _unknown_scenarios(document, script.expected, runbooks)
+    if errors:
+        raise InputErrors(errors)
     return script
+
+
+def _unknown_scenarios(document: TomlDocument, expected: Expected, runbooks: RunbookSet) -> list[InputError]:
+    named: list[tuple[Key, str, str]] = [
+        (("expected", "incident", index, "scenario"), "expected.incident.scenario", incident.scenario)
+        for index, incident in enumerate(expected.incident)
+    ]
+    named += [
+        (("expected", "not_opened", index), "expected.not_opened", scenario)
+        for index, scenario in enumerate(expected.not_opened)
+    ]
+    return [
+        document.error(key, f"{label}: {problem}")
+        for key, label, scenario in named
+        if (problem := runbooks.unknown_scenario(scenario))
+    ]
+
+
+def check_drills(runbook_path: Path, runbooks: RunbookSet) -> int:
+    """Load each drill kept with the set at `runbook_path` (in its `drills/` folder) against
+    `runbooks`, so that `smwar runbooks check` also catches a drill a renamed scenario broke.
+    Every problem is raised together; returns how many drills there are."""
+    folder = runbook_path / DRILLS_SUBDIR
+    drills = sorted(folder.glob("*.toml")) if folder.is_dir() else []
+    errors: list[InputError] = []
+    for drill in drills:
+        try:
+            load_drill(drill, runbooks=runbooks)
+        except InputErrors as exc:
+            errors += exc.errors
+    if errors:
+        raise InputErrors(errors)
+    return len(drills)
 
 
 def find_drill(name: str | None) -> Path:

@@ -5,7 +5,6 @@ trying again can never post it twice."""
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from smwar.config import Config
 from smwar.engine.session import Session
@@ -15,6 +14,7 @@ from smwar.model import Event, JournaledMention
 from smwar.publish import POSTERS, Account, post_reply
 from smwar.review.report import FAILED
 from smwar.secrets import get_secret, refuse_plain_http
+from smwar.urls import host_of
 
 SIMULATED, BY_HAND, POSTED = "simulated", "by hand", "posted"
 CALM_WINDOW = timedelta(hours=1)
@@ -32,7 +32,7 @@ def reply_target(config: Config, network: str) -> Account:
     if network == "bluesky":
         server, login, name = config.reply_as.bluesky_pds, named, f"bluesky:{named}"
     else:
-        server, login, name = named, "", f"{network}:{urlsplit(named).hostname or named}"
+        server, login, name = named, "", f"{network}:{host_of(named) or named}"
     secret = get_secret(f"auth:{name}")
     if not secret:
         raise SmwarError(f"no secret for {name} in the OS keyring: smwar auth set {name}")

@@ -11,12 +11,12 @@ import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cache
-from urllib.parse import urlsplit
 
 from spellchecker import SpellChecker
 
 from smwar.replies.drafting import PLACEHOLDER
 from smwar.runbooks.definitions import TROUBLEMAKER_TAG, RunbookSet
+from smwar.urls import host_of
 
 BLOCKING = "blocking"
 WARNING = "warning"
@@ -124,11 +124,11 @@ def _links(text: str, domains: Collection[str]) -> list[Finding]:
     findings = []
     for match in _URL.finditer(text):
         link = match.group().rstrip(".,;:!?)")
-        parts = urlsplit(link if "://" in link else "https://" + link)
-        host = (parts.hostname or "").lower()
-        if not re.fullmatch(r"https?://[^\s/]+\.[a-z]{2,}(?:[/?#]\S*)?", link, re.I) and not link.lower().startswith(
+        host = host_of(link if "://" in link else "https://" + link)
+        well_formed = re.fullmatch(r"https?://[^\s/]+\.[a-z]{2,}(?:[/?#]\S*)?", link, re.I) or link.lower().startswith(
             "www."
-        ):
+        )
+        if not host or not well_formed:
             findings.append(Finding(BLOCKING, "link", f"broken link: {link}"))
         elif domains and not any(host == d or host.endswith("." + d) for d in domains):
             findings.append(Finding(BLOCKING, "link", f"{host} is not one of the official domains"))

@@ -7,6 +7,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from smwar.model import Mention
+from smwar.plaintext import printable, printable_name
 from smwar.runbooks.definitions import ReplyTemplate, RunbookSet
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_-]*)\}")
@@ -23,12 +24,13 @@ def mention_handle(mention: Mention) -> str:
 def values_for(mention: Mention, runbooks: RunbookSet) -> dict[str, str]:
     """What a template's placeholders are filled with: the author and company, and the
     runbook's own placeholders ({hotline}, {ticket_url}…)."""
-    return {**runbooks.replies.placeholders, "author": mention_handle(mention), "company": runbooks.company.name}
+    fields = {**runbooks.replies.placeholders, "author": mention_handle(mention), "company": runbooks.company.name}
+    return {name: printable_name(value) if name == "author" else printable(value) for name, value in fields.items()}
 
 
 def fill(text: str, values: Mapping[str, str]) -> str:
     """`text` with every placeholder it has a value for filled; others stay for the check to find."""
-    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), printable(text, keep_newlines=True))
 
 
 def channel_address(runbooks: RunbookSet, network: str) -> str | None:

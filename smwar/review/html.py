@@ -5,13 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
-from html import escape
+from html import escape as html_escape
 from typing import TextIO
 
 from smwar.model import StepStatus
+from smwar.plaintext import printable
 from smwar.review.figures import metric_rows, moment, reply_rows, step_rows, summary_rows
 from smwar.review.report import Review
 from smwar.timespan import format_duration
+
+
+def escape(text: str) -> str:
+    """Journal text made printable (no control or bidi character in the file), then HTML-escaped."""
+    return html_escape(printable(text, keep_newlines=True))
+
 
 WIDTH, HEIGHT, PAD = 860, 260, 48
 COLOURS = ["#c0392b", "#2471a3", "#b7950b", "#1e8449", "#7d3c98", "#ca6f1e", "#566573"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
@@ -14,6 +15,7 @@ from typing import TextIO
 
 from smwar.clock import to_iso
 from smwar.journal.reading import MentionRow
+from smwar.plaintext import printable
 from smwar.review.pseudonym import Pseudonyms
 from smwar.review.report import Review
 
@@ -53,10 +55,23 @@ def _csv(archive: zipfile.ZipFile, name: str, header: list[str], rows: Iterable[
     with archive.open(name, "w", force_zip64=True) as raw:
         writer.writerow(header)
         for chunk in _chunks(rows, CHUNK):
-            writer.writerows(chunk)
+            writer.writerows([tuple(map(_cell, row)) for row in chunk])
             raw.write("".join(lines).encode("utf-8"))
             lines.clear()
         raw.write("".join(lines).encode("utf-8"))
+
+
+_FORMULA = re.compile(r"=|[+\-@\t\r].*[(|!]", re.DOTALL)
+
+
+def _cell(value: object) -> object:
+    """A cell as it is safe to open: printable (a CSV is also read with `cat`), and a text a
+    spreadsheet would run as a formula ("=HYPERLINK(…)", "@SUM(…)", "+cmd|…") kept as text by a
+    leading apostrophe. A handle ("@kai@social.example") or "-1 star" stays as it is."""
+    if not isinstance(value, str):
+        return value
+    text = printable(value, keep_newlines=True)
+    return "'" + text if _FORMULA.match(text) else text
 
 
 class _Lines:
@@ -68,14 +83,16 @@ class _Lines:
 
 def write_json(review: Review, rows: Iterable[tuple[object, ...]], out: TextIO, names: Pseudonyms | None) -> None:
     """One JSON object: the incident, its figures, timeline, replies, lessons and volume, then
-    every mention as an array in the order of `mention_fields` (streamed, in chunks)."""
+    every mention as an array in the order of `mention_fields` (streamed, in chunks). Text is
+    kept exactly, every character past ASCII escaped, so no control or bidi character is in
+    the file itself."""
     head = summary(review) | {"mention_fields": MENTION_FIELDS}
-    out.write(json.dumps(head, ensure_ascii=False, indent=1)[:-2])  # leave the object open…
+    out.write(json.dumps(head, indent=1)[:-2])  # leave the object open…
     out.write(',\n "mentions": [')
     separator = "\n  "
     for chunk in _chunks(shared(rows, names), CHUNK):
         out.write(separator)
-        out.write(json.dumps(chunk, ensure_ascii=False)[1:-1])
+        out.write(json.dumps(chunk)[1:-1])
         separator = ",\n  "
     out.write("\n ]\n}\n")  # …and close it after the mentions
 

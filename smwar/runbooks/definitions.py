@@ -8,22 +8,17 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated
 
+import re2
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from smwar.model import Mention
-from smwar.runbooks.text import term_words
-from smwar.timespan import parse_duration
+from smwar.runbooks.text import has_words
+from smwar.timespan import read_duration
 from smwar.tomlfile import Strict
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9\-_]*$", max_length=64)]
 LIST_REFERENCE = re.compile(r"\$([a-z0-9][a-z0-9\-_]*)")  # "$company": a named term list
-
-
-def _duration(value: object) -> object:
-    return parse_duration(value) if isinstance(value, str) else value
-
-
-Duration = Annotated[timedelta, BeforeValidator(_duration)]
+Duration = Annotated[timedelta, BeforeValidator(read_duration)]
 
 
 def _check_terms(terms: list[str]) -> list[str]:
@@ -31,17 +26,44 @@ def _check_terms(terms: list[str]) -> list[str]:
         if term.startswith("$"):
             if not LIST_REFERENCE.fullmatch(term):
                 raise ValueError(f"{term!r} is no term list name (lowercase letters, digits, - and _ after the $)")
-        elif not term_words(term):
+        elif not has_words(term):
             raise ValueError(f"term {term!r} needs a letter, a digit or an emoji")
     return terms
 
 
+_REGEX_OPTIONS = re2.Options()
+_REGEX_OPTIONS.case_sensitive = False
+_REGEX_OPTIONS.log_errors = False  # a refused pattern is the runbook's error, not a line on stderr
+# what a pattern Python's `re` takes but RE2 refuses asks for, by RE2's words for it
+_UNSUPPORTED = (
+    (re.compile(r"operator: \(\?<?[=!]"), "RE2 has no lookaround"),
+    (re.compile(r"escape sequence: \\[1-9]|operator: \(\?P"), "RE2 has no backreferences"),
+    (re.compile(r"operator: \(\?>"), "RE2 has no atomic groups"),
+    (re.compile(r"repetition operator: [*+?}]\+"), "RE2 has no possessive repetition"),
+    (re.compile(r"escape sequence: \\Z"), "RE2 writes the end of the text as \\z"),
+)
+
+
+def compile_regex(pattern: str) -> re2._Regexp:
+    """A runbook regex, case-insensitive. It is RE2's, not Python's: RE2 matches in time linear
+    in the text, so no mention (a hostile "aaaa…b" against `(a+)+$`) can stall matching. What
+    only backtracking can do (lookaround, backreferences) RE2 refuses, and so does this, with why."""
+    try:
+        return re2.compile(pattern, _REGEX_OPTIONS)
+    except re2.error as exc:
+        said = exc.args[0] if exc.args else ""
+        reason = said.decode() if isinstance(said, bytes) else str(said)  # RE2 gives its reason as bytes
+    try:
+        re.compile(pattern)
+    except re.error:
+        raise ValueError(f"regex {pattern!r} does not compile: {reason}") from None
+    why = next((why for said, why in _UNSUPPORTED if said.search(reason)), "RE2 cannot express it")
+    raise ValueError(f"regex {pattern!r} is not supported: {why} ({reason}); runbook regexes run in linear time")
+
+
 def _check_patterns(patterns: list[str]) -> list[str]:
     for pattern in patterns:
-        try:
-            compiled = re.compile(pattern, re.IGNORECASE)
-        except re.error as exc:
-            raise ValueError(f"regex {pattern!r} does not compile: {exc}") from None
+        compiled = compile_regex(pattern)
         if compiled.search("") is not None:
             raise ValueError(f"regex {pattern!r} matches empty text, so it would match every mention")
     return patterns
@@ -282,6 +304,11 @@ class Trends(Strict):
     quiet: float = Field(1.0, gt=0)
 
 
+# the war room's own roles, which every set has; a step may also name anyone the plan makes
+# responsible (a channel's or request type's owner) or a contact
+WAR_ROOM_ROLES = ("lead", "scribe", "pr-liaison", "responder")
+
+
 class Step(Strict):
     id: Identifier
     title: str
@@ -390,6 +417,14 @@ class RunbookSet(Strict):
     def find_scenario(self, scenario_id: str) -> Scenario | None:
         """The scenario, or None if the set no longer has it (old journal entries may name it)."""
         return next((scenario for scenario in self.scenarios if scenario.id == scenario_id), None)
+
+    def unknown_scenario(self, scenario_id: str) -> str | None:
+        """Why naming `scenario_id` (in a drill, on the command line) is wrong, listing the set's
+        scenarios; None if the set has it."""
+        if self.find_scenario(scenario_id) is not None:
+            return None
+        known = ", ".join(scenario.id for scenario in self.scenarios)
+        return f"no scenario {scenario_id!r} in the runbooks (scenarios: {known})"
 
 
 VIP_TAG = "vip"

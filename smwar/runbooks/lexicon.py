@@ -3,15 +3,19 @@
 A mention's word stands for a term's word when it is the same after folding, shares an
 inflection base with it ("leaking" ~ "leak", "defekte" ~ "defekt"), extends it by a short
 ending ("leckt" ~ "leck"), is the same up to a few typos, or holds it as part of a German
-compound ("Kellerwasserschaden" ~ "wasserschaden"). Typo candidates come from a deletion
-index (a word within k typos of a term shares a string with it after at most k deletions
-from each), so a lookup never compares against every term. Lookups are cached per word:
-the words of a stream repeat, so almost every lookup after the first minutes is one dict hit.
+compound ("Kellerwasserschaden" ~ "wasserschaden"). Typo candidates come from an index of
+pieces of the terms' forms (see `pieces`), a few entries per form, so the index is built in
+time linear in the terms and a lookup never compares against every term. Lookups are cached
+per word: the words of a stream repeat, so almost every lookup after the first minutes is
+one dict hit.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
+from functools import cache
+from itertools import pairwise
 
 from rapidfuzz.distance import OSA
 
@@ -40,40 +44,55 @@ def allowed_typos(length: int) -> int:
     return 1 if length <= LONGEST_ONE_TYPO else MAX_TYPOS
 
 
-def deletions(word: str, depth: int) -> set[str]:
-    """`word` and every string left after deleting up to `depth` of its letters."""
-    found = {word}
-    frontier = {word}
-    for _ in range(min(depth, len(word) - 1)):
-        frontier = {part[:index] + part[index + 1 :] for part in frontier for index in range(len(part))}
-        found |= frontier
-    return found
+@cache
+def pieces(length: int) -> tuple[tuple[int, int], ...]:
+    """Where the typo index cuts a form of `length` letters: into k + 1 pieces, (start, end)
+    each, for the k typos its length allows (none for a short form), with one letter left out
+    between two pieces. A typo (a letter wrong, missing or extra, or two letters swapped, which
+    cannot straddle the left-out letter into both neighbours) spoils at most one piece, so a word
+    within k typos of the form holds one of its pieces unchanged, at most k places off. That is
+    two or three entries per form, where indexing every string left after k deletions took up
+    to length²/2 (and two minutes for 100,000 terms)."""
+    typos = allowed_typos(length)
+    if not typos:
+        return ()
+    letters = length - typos  # the rest are left out between the pieces
+    bounds = [letters * number // (typos + 1) for number in range(typos + 2)]
+    return tuple((start + number, end + number) for number, (start, end) in enumerate(pairwise(bounds)))
 
 
 class Lexicon:
-    def __init__(self, words: Iterable[str]) -> None:
+    def __init__(self, words: Iterable[str] = ()) -> None:
         self.words: list[str] = []
         self._ids: dict[str, int] = {}
-        for word in words:
-            if word not in self._ids:
-                self._ids[word] = len(self.words)
-                self.words.append(word)
-        self._bases: dict[str, set[int]] = {}
-        self._deleted: dict[str, set[tuple[int, str]]] = {}  # variant -> {(word id, form)}
-        for word_id, word in enumerate(self.words):
-            for base in bases(word):
-                self._bases.setdefault(base, set()).add(word_id)
-                # a form within two typos of this one is longer than 10 letters, so only
-                # forms of 9 letters and more need the second deletion
-                depth = MAX_TYPOS if len(base) >= LONGEST_ONE_TYPO - 1 else 1
-                for variant in deletions(base, depth):
-                    self._deleted.setdefault(variant, set()).add((word_id, base))
-        self._part_lengths = sorted({len(word) for word in self.words if len(word) >= MIN_COMPOUND_PART})
-        self._longest = max(map(len, self.words), default=0)
+        self._bases: defaultdict[str, list[int]] = defaultdict(list)  # a word gives a base once
+        self._forms: list[tuple[int, str]] = []  # (word id, form) of every form a typo may reach
+        # (form length, piece number, first letter + piece) -> indexes into _forms
+        self._pieces: defaultdict[tuple[int, int, str], list[int]] = defaultdict(list)
+        self._lengths: set[int] = set()  # of the words
         self._cache: dict[str, Hits] = {}
+        for word in words:
+            self.add(word)
 
-    def id_of(self, word: str) -> int:
-        return self._ids[word]
+    def add(self, word: str) -> int:
+        """The id of `word`, indexed now if it is new: a set's words are indexed as its terms are
+        compiled, so compiling a large set is one pass that can tell how far it got."""
+        known = self._ids.get(word)
+        if known is not None:
+            return known
+        word_id = self._ids[word] = len(self.words)
+        self.words.append(word)
+        for base in bases(word):
+            self._bases[base].append(word_id)
+            cuts = pieces(len(base))
+            if cuts:
+                form = len(self._forms)
+                self._forms.append((word_id, base))
+                for number, (start, end) in enumerate(cuts):
+                    self._pieces[len(base), number, base[0] + base[start:end]].append(form)
+        self._lengths.add(len(word))
+        self._cache.clear()  # a word looked up before may stand for this one
+        return word_id
 
     def lookup(self, word: str) -> Hits:
         """The term words `word` may stand for, with how closely: ((word id, similarity), …)."""
@@ -110,22 +129,30 @@ class Lexicon:
             # typos, also in an inflected form ("ausgelaufne" ~ "ausgelaufen"); the form's own
             # length sets the tolerance, so "floors" never reaches "flood" through "floor"
             limit = allowed_typos(len(form))
-            if not limit or len(form) > self._longest + limit:
+            if not limit:
                 continue
-            for variant in deletions(form, limit):
-                for word_id, term_form in self._deleted.get(variant, ()):
-                    if term_form[0] != form[0]:
-                        continue
-                    # the shorter of the two sets the tolerance: "wassser" is no "wasser"
-                    allowed = allowed_typos(min(len(form), len(term_form)))
-                    distance = OSA.distance(form, term_form, score_cutoff=allowed)
-                    if distance <= allowed:
-                        ceiling = 1.0 if form == word and term_form == self.words[word_id] else INFLECTION_SIMILARITY
-                        offer(word_id, ceiling * (1 - distance / max(len(form), len(term_form))))
-        for length in self._part_lengths:
-            if length >= len(word):
-                break
+            for index in self._typo_candidates(form, limit):
+                word_id, term_form = self._forms[index]
+                # the shorter of the two sets the tolerance: "wassser" is no "wasser"
+                allowed = allowed_typos(min(len(form), len(term_form)))
+                distance = OSA.distance(form, term_form, score_cutoff=allowed)
+                if distance <= allowed:
+                    ceiling = 1.0 if form == word and term_form == self.words[word_id] else INFLECTION_SIMILARITY
+                    offer(word_id, ceiling * (1 - distance / max(len(form), len(term_form))))
+        for length in sorted(length for length in self._lengths if MIN_COMPOUND_PART <= length < len(word)):
             for start in range(len(word) - length + 1):
                 if (word_id := self._ids.get(word[start : start + length])) is not None:
                     offer(word_id, COMPOUND_SIMILARITY)
         return tuple(best.items())
+
+    def _typo_candidates(self, form: str, limit: int) -> set[int]:
+        """The indexed forms with the first letter of `form` that hold, near its place, a
+        substring of `form` as one of their pieces: every form within `limit` typos of it, and
+        a few more that the distance then rules out."""
+        found: set[int] = set()
+        for length in range(len(form) - limit, len(form) + limit + 1):
+            shift = allowed_typos(min(len(form), length))
+            for number, (start, end) in enumerate(pieces(length)):
+                for at in range(max(0, start - shift), min(start + shift, len(form) - end + start) + 1):
+                    found.update(self._pieces.get((length, number, form[0] + form[at : at + end - start]), ()))
+        return found

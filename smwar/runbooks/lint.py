@@ -26,6 +26,8 @@ def never_matching(document: TomlDocument, at: Key, target: Scenario | RequestTy
     for number, rule in enumerate(target.rule):
         rule_at = (*at, "rule", number)
         yield from _filters_never_hold(document, rule_at, rule)
+        if not vetoes:
+            continue  # nothing to veto a term: spare folding every term of a large set once more
         for key in ("any", "all"):
             for term in getattr(rule, key):
                 veto = vetoes.get(term_words(term))

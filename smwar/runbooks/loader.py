@@ -10,6 +10,7 @@ from typing import TypeVar
 from smwar.errors import InputError, InputErrors
 from smwar.runbooks.definitions import (
     LIST_REFERENCE,
+    WAR_ROOM_ROLES,
     Channel,
     Company,
     Contact,
@@ -231,6 +232,8 @@ class _Merger:
     def _references(self, document: TomlDocument, index: int, scenario: Scenario) -> Iterator[InputError]:
         contacts = {contact.id for contact in self.contacts}
         channels = {channel.id for channel in self.channels}
+        owners = {channel.owner for channel in self.channels} | {kind.owner for _, _, kind in self.request_types}
+        roles = sorted({*WAR_ROOM_ROLES, *owners, *contacts})
         at = ("scenario", index)
         for key in ("notify", "mobilise"):
             for position, contact in enumerate(getattr(scenario, key)):
@@ -245,6 +248,9 @@ class _Merger:
                 if gate not in earlier:
                     known = "a later step" if any(s.id == gate for s in scenario.step) else "a missing step"
                     yield document.error((*step_at, "after"), f"step {step.id!r}: gate on {known} {gate!r}")
+            if step.role not in roles:
+                known = ", ".join(roles)
+                yield document.error((*step_at, "role"), f"step {step.id!r}: no role {step.role!r} (roles: {known})")
             for contact in step.notify:
                 if contact not in contacts:
                     yield document.error((*step_at, "notify"), f"step {step.id!r}: no contact with id {contact!r}")

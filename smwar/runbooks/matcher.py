@@ -14,19 +14,38 @@ must count; a `none` term vetoes the target, and so does a match of a target nam
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence, Set
+import gc
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterator, Sequence, Set
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Protocol
 
 from smwar.model import Match, Mention, TermHit
-from smwar.runbooks.definitions import Deescalation, Rule, author_tags
+from smwar.runbooks.definitions import Deescalation, Rule, author_tags, compile_regex
 from smwar.runbooks.lexicon import CACHE_LIMIT, Hits, Lexicon
-from smwar.runbooks.text import TOKEN, term_words, token_words
+from smwar.runbooks.text import TOKEN, analysed, term_words, token_words
 
 PHRASE_GAP = 3
+PROGRESS_STEPS = 100
+Progress = Callable[[int, int], None]  # (done, total)
 MAX_QUOTE = 80  # characters of a regex hit kept in the explanation
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector held off while rules compile: a large set makes millions of
+    containers and no reference cycles, and collecting while they pile up walks them again and
+    again (a sixth of the time for 100,000 terms, counting the one collection that follows)."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 class Matcher(Protocol):
@@ -119,7 +138,10 @@ class _Found:
 class RuleMatcher:
     """Compiled rules of a set of targets; `match` is safe to call from one thread at a time."""
 
-    def __init__(self, targets: Sequence[Target], deescalation: Deescalation) -> None:
+    @_collector_paused()
+    def __init__(self, targets: Sequence[Target], deescalation: Deescalation, progress: Progress | None = None) -> None:
+        """`progress` is told (terms compiled, terms in all) about `PROGRESS_STEPS` times as the
+        terms compile: a set of 100,000 terms takes seconds."""
         self._deescalation = deescalation
         texts: dict[str, int] = {}
         patterns: dict[str, int] = {}
@@ -149,36 +171,41 @@ class RuleMatcher:
             )
             for target in targets
         )
-        folded = {text: term_words(text) for text in texts}
-        joined = {text: "".join(words) for text, words in folded.items() if len(words) > 1}
-        self.lexicon = Lexicon([*(word for words in folded.values() for word in words), *joined.values()])
-        self._terms = tuple(
-            _Term(
-                text,
-                tuple(map(self.lexicon.id_of, folded[text])),
-                self.lexicon.id_of(joined[text]) if text in joined else None,
-            )
-            for text in texts
-        )
-        self._patterns = tuple((text, re.compile(text, re.IGNORECASE)) for text in patterns)
-        self._terms_by_word: dict[int, list[int]] = {}
+        self.lexicon = Lexicon()
+        self._terms = self._compile_terms(texts, progress)
+        self._patterns = tuple((text, compile_regex(text)) for text in patterns)
+        self._terms_by_word: defaultdict[int, list[int]] = defaultdict(list)
         for index, term in enumerate(self._terms):
-            keys = {term.words[0]} | ({term.joined} if term.joined is not None else set())
-            for key in keys:
-                self._terms_by_word.setdefault(key, []).append(index)
-        self._targets_by_term: dict[int, set[int]] = {}
-        self._targets_by_pattern: dict[int, set[int]] = {}
+            self._terms_by_word[term.words[0]].append(index)
+            if term.joined is not None:
+                self._terms_by_word[term.joined].append(index)
+        self._targets_by_term: defaultdict[int, set[int]] = defaultdict(set)
+        self._targets_by_pattern: defaultdict[int, set[int]] = defaultdict(set)
         for target_index, target in enumerate(self._targets):
             for rule in target.rules:
                 for term in (*rule.any, *rule.all, *rule.none):
-                    self._targets_by_term.setdefault(term, set()).add(target_index)
+                    self._targets_by_term[term].add(target_index)
                 for pattern in rule.regex:
-                    self._targets_by_pattern.setdefault(pattern, set()).add(target_index)
+                    self._targets_by_pattern[pattern].add(target_index)
         self._tokens: dict[str, tuple[Hits, ...]] = {}  # token -> the hits of each of its words
 
+    def _compile_terms(self, texts: Collection[str], progress: Progress | None) -> tuple[_Term, ...]:
+        """Each term folded and its words (and a phrase's words written as one) indexed in the
+        lexicon, telling `progress` along the way."""
+        compiled: list[_Term] = []
+        step = -(-len(texts) // PROGRESS_STEPS)  # rounded up
+        for done, text in enumerate(texts, start=1):
+            words = term_words(text)
+            ids = tuple(map(self.lexicon.add, words))
+            compiled.append(_Term(text, ids, self.lexicon.add("".join(words)) if len(words) > 1 else None))
+            if progress is not None and (done % step == 0 or done == len(texts)):
+                progress(done, len(texts))
+        return tuple(compiled)
+
     def match(self, mention: Mention) -> tuple[Match, ...]:
-        terms = self._find_terms(mention.text)
-        patterns = self._find_patterns(mention.text)
+        text = analysed(mention.text)
+        terms = self._find_terms(text)
+        patterns = self._find_patterns(text)
         if not terms and not patterns:
             return ()
         touched: set[int] = set()

@@ -6,6 +6,11 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
+MAX_ANALYSED_CHARS = 5_000
+"""How much of a mention's text is analysed (matched by terms and regexes, scored for
+sentiment, compared for campaigns). Posts are far shorter; a hostile megabyte then costs no
+more than a long post. The whole text is still journaled and shown."""
+
 _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _PICTOGRAPH = "\u00a9\u00ae\u203c\u2049\u2122\u2139\u2190-\u2bff\u3030\u303d\U0001f000-\U0001faff"
 # words (with a leading # or @), and pictographs, which are words too ("🙄" in a rule's terms)
@@ -18,14 +23,23 @@ _ENDINGS = (
     "ungen", "ung", "ing", "ies", "est", "ten", "ter", "tes", "en", "er", "es", "em", "ed", "st", "te", "et",
     "e", "n", "t", "s",
 )  # fmt: skip
+# by last letter: a word is only tried against the endings it can have (every word of every term is)
+_ENDINGS_BY_LAST = {last: tuple(e for e in _ENDINGS if e[-1] == last) for last in {e[-1] for e in _ENDINGS}}
 _MIN_BASE = 4
 _MIN_PLURAL_BASE = 3  # "apps" -> "app", but not "ads" -> "ad"
 
 
+def analysed(text: str) -> str:
+    """The part of a mention's `text` that is analysed: its first `MAX_ANALYSED_CHARS` characters."""
+    return text[:MAX_ANALYSED_CHARS]
+
+
 def fold(word: str) -> str:
     """Case, umlauts and accents folded: "Wasserschäden" -> "wasserschaeden"."""
-    folded = word.casefold().translate(_FOLD)
-    decomposed = unicodedata.normalize("NFKD", folded)
+    folded = word.casefold()
+    if folded.isascii():  # most words: no umlaut or accent to fold (a large set's terms fold fast)
+        return folded
+    decomposed = unicodedata.normalize("NFKD", folded.translate(_FOLD))
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
@@ -33,7 +47,7 @@ def bases(word: str) -> set[str]:
     """The word and what is left after stripping one inflection ending: "defekte" -> defekte,
     defekt, defek. Two forms of one word share a base ("leaking" and "leaks" share "leak")."""
     found = {word}
-    for ending in _ENDINGS:
+    for ending in _ENDINGS_BY_LAST.get(word[-1:], ()):
         rest = len(word) - len(ending)
         if word.endswith(ending) and rest >= (_MIN_PLURAL_BASE if ending == "s" else _MIN_BASE):
             found.add(word[:rest])
@@ -63,3 +77,8 @@ def words(text: str) -> Iterator[tuple[str, str]]:
 def term_words(term: str) -> tuple[str, ...]:
     """The folded words of a runbook term; a term of several words is a phrase."""
     return tuple(word for word, _ in words(term.lstrip("#@")))
+
+
+def has_words(term: str) -> bool:
+    """Whether `term_words(term)` finds any word, without folding them (checking 100,000 terms)."""
+    return TOKEN.search(term.lstrip("#@")) is not None

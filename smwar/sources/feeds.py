@@ -23,7 +23,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 import feedparser
 import httpx
@@ -33,6 +33,7 @@ from smwar.model import Mention
 from smwar.sources.base import MAX_ITEM_BYTES, Batch, Poller, SourceError, check
 from smwar.sources.html import html_to_text
 from smwar.sources.settings import SourceSettings
+from smwar.urls import host_of, split_url
 
 NETWORK = "rss"
 MAX_FEED_BYTES = 10 * 1024 * 1024  # a feed larger than this is not a feed we can poll every minute
@@ -249,7 +250,9 @@ def _unwrap_redirect(link: str | None) -> tuple[str | None, bool]:
     """Google Alerts links go through google.com/url?url=…: the article's own URL, and whether it was one."""
     if not link:
         return None, False
-    parts = urlsplit(link)
+    parts = split_url(link)
+    if parts is None:
+        return link, False
     host = parts.hostname or ""
     if parts.path == "/url" and (host == "google.com" or host.startswith(("google.", "www.google."))):
         target = parse_qs(parts.query).get("url") or parse_qs(parts.query).get("q")
@@ -259,8 +262,7 @@ def _unwrap_redirect(link: str | None) -> tuple[str | None, bool]:
 
 
 def _host(url: str) -> str:
-    host = (urlsplit(url).hostname or "").lower()
-    return host.removeprefix("www.") or "unknown"
+    return host_of(url).removeprefix("www.") or "unknown"
 
 
 def _digest(data: bytes) -> str:

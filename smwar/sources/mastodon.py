@@ -49,6 +49,7 @@ from smwar.model import Mention
 from smwar.sources.base import MAX_ITEM_BYTES, Batch, Rejections, SourceError, check, http_client, parsed, read_items
 from smwar.sources.html import html_to_text
 from smwar.sources.settings import SourceSettings
+from smwar.urls import split_url
 
 NETWORK = "mastodon"
 AUTH_HINT = "set a token with: smwar auth set mastodon:<instance host>"
@@ -467,7 +468,8 @@ def _status_id(status: Any) -> str | None:
 def _link_id(links: dict[str | None, dict[str, str]], rel: str, param: str) -> str | None:
     """An id from a pagination link: taken, not followed (the link could point anywhere)."""
     url = links.get(rel, {}).get("url", "")
-    found = parse_qs(urlsplit(url).query).get(param, [""])[0]
+    parts = split_url(url)
+    found = parse_qs(parts.query).get(param, [""])[0] if parts else ""
     return found if _ID.fullmatch(found) else None
 
 

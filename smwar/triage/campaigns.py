@@ -18,6 +18,8 @@ from datetime import datetime, timedelta
 
 from rapidfuzz import fuzz, process
 
+from smwar.runbooks.text import analysed
+
 SIMILAR = 88.0  # rapidfuzz ratio, 0-100
 CAMPAIGN_AUTHORS = 3
 MIN_LENGTH = 25  # shorter texts ("+1", "same here") are alike without being a campaign
@@ -50,8 +52,9 @@ class Cluster:
 
 
 def shape(text: str) -> str:
-    """The text as compared: without links, handles, punctuation, case and extra spaces."""
-    return " ".join(NOISE.sub(" ", text).casefold().split())
+    """The text as compared: its analysed start, without links, handles, punctuation, case and
+    extra spaces (copies of one campaign text agree in their start too)."""
+    return " ".join(NOISE.sub(" ", analysed(text)).casefold().split())
 
 
 def shingles(shaped: str) -> set[int]:

@@ -11,6 +11,7 @@ import importlib.util
 import math
 import re
 import xml.etree.ElementTree as ElementTree
+from bisect import bisect_left
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer, normalize
 
-from smwar.runbooks.text import fold
+from smwar.runbooks.text import analysed, fold
 
 NEGATIVE, NEUTRAL, POSITIVE = "negative", "neutral", "positive"
 CACHE_LIMIT = 200_000  # words whose lookup is remembered
@@ -82,7 +83,9 @@ def label_of(score: float) -> str:
 
 def sentiment(text: str, lang: str | None, neutral: Collection[str] = ()) -> Sentiment:
     """The sentiment of `text` in `lang` (guessed from its words when None); the folded words
-    in `neutral` (the company's names: "Müller" is no "Müll") carry none."""
+    in `neutral` (the company's names: "Müller" is no "Müll") carry none. Only the analysed
+    start of the text counts: VADER's English rules take time quadratic in the number of words."""
+    text = analysed(text)
     language = lang.split("-")[0].casefold() if lang else guess_language(text)  # "de-DE" is German
     if language == "de":
         return _german().score(text, neutral)
@@ -260,11 +263,10 @@ def _starts(lowered: list[str], index: int, words: tuple[str, ...]) -> bool:
 
 
 def _clauses(text: str, starts: list[int]) -> list[int]:
-    """The clause number of each token (punctuation ends a clause)."""
-    numbers, ends = [], [match.start() for match in CLAUSE_END.finditer(text)]
-    for start in starts:
-        numbers.append(sum(end < start for end in ends))
-    return numbers
+    """The clause number of each token (punctuation ends a clause): how many clause ends come
+    before it, found by bisection, as counting them for every token was quadratic in the text."""
+    ends = [match.start() for match in CLAUSE_END.finditer(text)]
+    return [bisect_left(ends, start) for start in starts]
 
 
 def _but_rule(lowered: list[str], valences: list[float]) -> float:

@@ -13,6 +13,7 @@ from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState
@@ -34,6 +35,7 @@ from smwar.runbooks.watch import RunbookWatch
 from smwar.timespan import format_duration, format_offset
 from smwar.triage.signals import CAMPAIGN, OVERALL, Alert
 from smwar.tui.acting import ask, attempt
+from smwar.tui.guard import FailureNotices, Guarded
 from smwar.tui.screens.debrief import DebriefScreen
 from smwar.tui.screens.incident import IncidentScreen
 from smwar.tui.screens.prompt import ChoicePrompt, TextPrompt
@@ -77,7 +79,7 @@ class DrillInfo:
 DRILL_ACTIONS = {"toggle_pause", "speed", "next_inject", "trainer_message", "end_drill"}
 
 
-class WarRoomApp(App[None]):
+class WarRoomApp(Guarded, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "smwar"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -174,6 +176,7 @@ class WarRoomApp(App[None]):
         config: Config | None = None,
     ) -> None:
         super().__init__()
+        self.failures = FailureNotices()  # the guard's: what failed and was shown, never fatal
         self.config = config  # live mode: where replies are posted from
         self.session = session
         self.drill = drill
@@ -189,6 +192,41 @@ class WarRoomApp(App[None]):
         self.trainer_message: str | None = None
         self.offered_end = False  # said once that every inject has been played
         self.title = f"smwar — DRILL — {drill.title}" if drill is not None else "smwar — LIVE"
+
+    # -- the edge: outside text on the way to the terminal, and errors that would end the app --
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every notice quotes outside text sooner or later (a mention, a server's reason, a
+        runbook's title): it is made printable and never read as markup."""
+        super().notify(
+            printable(message, keep_newlines=True),
+            title=printable(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
+    def validate_title(self, title: object) -> str:
+        return printable(str(title))
+
+    def validate_sub_title(self, sub_title: object) -> str:
+        return printable(str(sub_title))
+
+    def _handle_exception(self, error: Exception) -> None:
+        """What no handler of ours caught (a timer's callback, a Textual widget): reported by the
+        guard while the war room runs; only a failure to start ends the app."""
+        if self.is_running and self.screen_stack:
+            self.failures.report(self, error, "smwar")
+        else:
+            super()._handle_exception(error)
 
     # -- layout ------------------------------------------------------------------------
 
@@ -233,10 +271,12 @@ class WarRoomApp(App[None]):
             sources = len(self.live_feed.health()) if self.live_feed else 0
             return Text(f" LIVE · {sources} sources · notifications go out for real ", style="bold")
         if self.trainer_message is not None:  # the message matters more than the run's name
-            banner = Text(f" DRILL · {self.drill.title} · nothing is sent ", style="bold")
+            banner = Text(f" DRILL · {printable(self.drill.title)} · nothing is sent ", style="bold")
             banner.append(f" Trainer: {printable(self.trainer_message)} ", style="bold reverse")
             return banner
-        return Text(f" DRILL · {self.drill.title} · run {self.drill.run} · nothing is sent ", style="bold")
+        return Text(
+            f" DRILL · {printable(self.drill.title)} · run {printable(self.drill.run)} · nothing is sent ", style="bold"
+        )
 
     # -- the pipeline, off the UI thread -----------------------------------------------
 
@@ -401,7 +441,7 @@ class WarRoomApp(App[None]):
         scenario = self.session.runbooks.find_scenario(incident.scenario_id) if incident else None
         title = Text("No incident yet: the board proposes one when a scenario fires.", style="italic")
         if incident is not None and scenario is not None:
-            title = Text(f"#{incident.id} {scenario.title} — {incident.status.upper()}", style="bold")
+            title = Text(f"#{incident.id} {printable(scenario.title)} — {incident.status.upper()}", style="bold")
             if incident.status is IncidentStatus.PROPOSED:
                 title.append("  (o: open · x: dismiss)", style="italic")
         self.query_one("#chain-title", Static).update(title)
@@ -416,7 +456,7 @@ class WarRoomApp(App[None]):
         if self.drill is not None:
             status.append(" DRILL ", style="reverse bold")
         if self.pipeline_error is not None:
-            status.append(f" feed stalled: {self.pipeline_error} ", style="reverse bold")
+            status.append(f" feed stalled: {printable(self.pipeline_error)} ", style="reverse bold")
         if self.runbook_error is not None:
             status.append(
                 f" runbook edit not loaded, last good set in force: {self.runbook_error} ", style="reverse bold"
@@ -426,7 +466,7 @@ class WarRoomApp(App[None]):
         source = self._drill_source()
         for outage in source.player.outages(now) if source is not None else []:
             back = format_offset(outage.at + outage.lasts)
-            status.append(f" {outage.network} down until T+{back} ", style="reverse bold")
+            status.append(f" {printable(outage.network)} down until T+{back} ", style="reverse bold")
         if self.drill is not None:
             status.append(f" T+{format_offset(now - self.drill.start)} of {format_offset(self.drill.length)}")
             if isinstance(clock, DrillClock):

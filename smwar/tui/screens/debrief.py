@@ -14,11 +14,12 @@ from textual.widgets import DataTable, Footer, Static
 from smwar.drills.debrief import Debrief, mark
 from smwar.drills.score import stamp
 from smwar.plaintext import printable
+from smwar.tui.guard import Guarded
 
 STYLES = {"✔": "green", "½": "yellow", "✘": "bold red"}
 
 
-class DebriefScreen(Screen[None]):
+class DebriefScreen(Guarded, Screen[None]):
     BINDINGS = [Binding("escape", "app.pop_screen", "Back", tooltip="Back to the war room", id="debrief.back")]
 
     def __init__(self, debrief: Debrief, written: Path | None) -> None:
@@ -41,7 +42,9 @@ class DebriefScreen(Screen[None]):
         score = self.debrief.score
         for part in score.parts:
             points = f"{score.points(part):.1f}" if part.judged else "—"
-            table.add_row(part.title, str(part.weight), part.result, points, key=part.key)
+            table.add_row(
+                Text(printable(part.title)), str(part.weight), Text(printable(part.result)), points, key=part.key
+            )
         table.border_title = "Breakdown"
 
     def _head(self) -> Text:
@@ -62,7 +65,7 @@ class DebriefScreen(Screen[None]):
         for part in self.debrief.score.parts:
             if not part.judged:
                 continue
-            findings.append(f"\n{part.title}\n", style="bold underline")
+            findings.append(f"\n{printable(part.title)}\n", style="bold underline")
             for finding in part.findings:
                 symbol = mark(finding)
                 findings.append(f" {symbol} ", style=STYLES.get(symbol, ""))

@@ -25,15 +25,17 @@ from smwar.incidents.chain import (
 )
 from smwar.incidents.metrics import IncidentMetrics
 from smwar.model import Incident
+from smwar.plaintext import printable
 from smwar.runbooks.definitions import Step
 from smwar.timespan import format_offset
 from smwar.tui.acting import ask, attempt
+from smwar.tui.guard import Guarded
 from smwar.tui.screens.review import ReviewScreen
-from smwar.tui.text import local_time
+from smwar.tui.text import local_time, plain
 from smwar.tui.widgets.chain import ChainTable
 
 
-class IncidentScreen(Screen[None]):
+class IncidentScreen(Guarded, Screen[None]):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", tooltip="Back to the war room", id="incident.back"),
         Binding(
@@ -87,6 +89,14 @@ class IncidentScreen(Screen[None]):
         self.refresh_view()
         self.query_one(ChainTable).focus()
 
+    def on_screen_suspend(self) -> None:
+        self.ready = False  # on its way out (popped, or another screen on top): its widgets may go
+
+    def on_screen_resume(self) -> None:
+        self.ready = self.is_mounted
+        if self.ready:  # what changed while a prompt was on top
+            self.refresh_view()
+
     @property
     def incident(self) -> Incident:
         return self.session.incident(self.incident_id)
@@ -100,7 +110,7 @@ class IncidentScreen(Screen[None]):
             return
         now = self.session.clock.now()
         head = Text(end="")
-        head.append(f"Incident #{incident.id} · {scenario.title}\n", style="bold")
+        head.append(f"Incident #{incident.id} · {printable(scenario.title)}\n", style="bold")
         head.append(
             f"{incident.status.upper()} · severity {severity(incident, scenario)} · "
             f"proposed {local_time(incident.proposed_at)} because {incident.trigger}"
@@ -109,20 +119,20 @@ class IncidentScreen(Screen[None]):
         if started is not None and incident.closed_at is None:
             again = " since reopening" if incident.reopened_at else ""
             head.append(f" · open for {format_offset(now - started)}{again}")
-        head.append(f"\nGoal: {incident.goal or '— (press o on the board to open it and state the goal)'}")
+        head.append(f"\nGoal: {printable(incident.goal or '— (press o on the board to open it and state the goal)')}")
         if incident.outcome:
-            head.append(f"\nOutcome: {incident.outcome}")
+            head.append(f"\nOutcome: {printable(incident.outcome)}")
         head.append(f"\n{measured(self.session.metrics(incident.id))}")
         if incident.roles:
             head.append("\nRoles: " + " · ".join(f"{role} {person}" for role, person in sorted(incident.roles.items())))
         notes = incident_notes(incident)
         if notes:
-            head.append(f"\nNotes: {len(notes)} · latest: {notes[-1].text}", style="italic")
+            head.append(f"\nNotes: {len(notes)} · latest: {printable(notes[-1].text)}", style="italic")
         earlier = [
             lesson for lesson in lessons(self.session.journal, incident.scenario_id) if lesson.incident_id < incident.id
         ]
         for lesson in earlier[-3:]:
-            head.append(f"\nLesson from incident #{lesson.incident_id}: {lesson.text}", style="bold")
+            head.append(f"\nLesson from incident #{lesson.incident_id}: {printable(lesson.text)}", style="bold")
         self.query_one("#incident-head", Static).update(head)
         self.query_one(ChainTable).show(incident, scenario, now)
         self._show_step()
@@ -240,8 +250,8 @@ def measured(figures: IncidentMetrics) -> str:
 def step_detail(incident: Incident, step: Step) -> list[Text]:
     state = step_state(incident, step.id)
     lines = [
-        Text(step.title, style="bold"),
-        Text(f"role {step.role} · deadline +{format_offset(step.deadline)} after opening · {state.status}"),
+        plain(step.title, "bold"),
+        Text(f"role {printable(step.role)} · deadline +{format_offset(step.deadline)} after opening · {state.status}"),
     ]
     if state.by and state.at:
         lines.append(
@@ -251,28 +261,30 @@ def step_detail(incident: Incident, step: Step) -> list[Text]:
             )
         )
     if state.override:
-        lines.append(Text(f"⚠ gate overridden: {state.override}", style="bold"))
+        lines.append(Text(f"⚠ gate overridden: {printable(state.override)}", style="bold"))
     waiting = missing_gates(incident, step)
     if waiting and not state.finished:
-        lines.append(Text(f"🔒 waits for: {', '.join(waiting)} (d asks for a reason to override)", style="bold"))
+        lines.append(
+            Text(f"🔒 waits for: {printable(', '.join(waiting))} (d asks for a reason to override)", style="bold")
+        )
     if step.notify:
-        lines.append(Text(f"notify: {', '.join(step.notify)} (m sends)"))
+        lines.append(Text(f"notify: {printable(', '.join(step.notify))} (m sends)"))
     for delivery in state.deliveries:
         mark = "simulated (drill)" if delivery.simulated else ("sent" if delivery.ok else "FAILED")
-        line = Text(f"  ✉ {local_time(delivery.at)} {delivery.contact_id}: {mark}")
+        line = Text(f"  ✉ {local_time(delivery.at)} {printable(delivery.contact_id)}: {mark}")
         if not delivery.simulated:
-            line.append(f" — {delivery.detail}", style="" if delivery.ok else "bold")
+            line.append(f" — {printable(delivery.detail)}", style="" if delivery.ok else "bold")
         lines.append(line)
     if step.channel:
-        lines.append(Text(f"channel: {step.channel}"))
+        lines.append(Text(f"channel: {printable(step.channel)}"))
     if step.help:
-        lines.append(Text(step.help, style="italic"))
+        lines.append(plain(step.help, "italic", keep_newlines=True))
     if step.checks:
         lines.append(Text("check before marking it done:", style="bold"))
-        lines.extend(Text(f"  ☐ {check}") for check in step.checks)
+        lines.extend(plain(f"  ☐ {check}") for check in step.checks)
     if step.template:
         lines.append(Text("template:", style="bold"))
-        lines.append(Text(step.template))
+        lines.append(plain(step.template, keep_newlines=True))
     for note in state.notes:
-        lines.append(Text(f"✎ {local_time(note.at)} {note.actor}: {note.text}"))
+        lines.append(plain(f"✎ {local_time(note.at)} {note.actor}: {note.text}"))
     return lines

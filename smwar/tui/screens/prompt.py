@@ -1,4 +1,4 @@
-"""A one-line question (a goal, a reason, a note) as a typed modal result."""
+"""A one-line question (a goal, a reason, a note) or a choice, as a typed modal result."""
 
 from __future__ import annotations
 
@@ -10,55 +10,75 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from smwar.tui.guard import Guarded
+from smwar.tui.text import plain
 
-class TextPrompt(ModalScreen[str | None]):
-    """Dismisses with the entered text, or None when cancelled. Empty text is refused."""
+
+class _Prompt(Guarded, ModalScreen[str | None]):
+    """A question with its title and explanation (both may quote outside text), answered once:
+    a second Enter that arrives before the screen is gone is ignored, not a second dismiss."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
+    HINT = ""
 
-    def __init__(self, title: str, explanation: str, placeholder: str = "") -> None:
+    def __init__(self, title: str, explanation: str) -> None:
         super().__init__()
         self._title = title
         self._explanation = explanation
-        self._placeholder = placeholder
+        self._answered = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt"):
-            yield Static(Text(self._title, style="bold"), id="prompt-title")
-            yield Static(Text(self._explanation), id="prompt-explanation")
-            yield Input(placeholder=self._placeholder, id="prompt-input")
-            yield Static(Text("enter to confirm · escape to cancel", style="italic"), id="prompt-hint")
+            yield Static(plain(self._title, "bold"), id="prompt-title")
+            yield Static(plain(self._explanation, keep_newlines=True), id="prompt-explanation")
+            yield from self.answer_widgets()
+            yield Static(Text(self.HINT, style="italic"), id="prompt-hint")
+
+    def answer_widgets(self) -> ComposeResult:
+        raise NotImplementedError
+
+    def answer(self, value: str | None) -> None:
+        if not self._answered:
+            self._answered = True
+            self.dismiss(value)
+
+    def action_cancel(self) -> None:
+        self.answer(None)
+
+
+class TextPrompt(_Prompt):
+    """Dismisses with the entered text, or None when cancelled. Empty text is refused."""
+
+    HINT = "enter to confirm · escape to cancel"
+
+    def __init__(self, title: str, explanation: str, placeholder: str = "") -> None:
+        super().__init__(title, explanation)
+        self._placeholder = placeholder
+
+    def answer_widgets(self) -> ComposeResult:
+        yield Input(placeholder=self._placeholder, id="prompt-input")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.value.strip():
-            self.dismiss(event.value.strip())
+            self.answer(event.value.strip())
         else:
             self.query_one("#prompt-hint", Static).update(Text("This cannot be empty.", style="bold"))
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
-
-class ChoicePrompt(ModalScreen[str | None]):
+class ChoicePrompt(_Prompt):
     """Dismisses with the id of the chosen option, or None when cancelled."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="choice.cancel")]
+    HINT = "enter to choose · escape to cancel"
 
     def __init__(
         self, title: str, explanation: str, options: list[tuple[str, str]], selected: str | None = None
     ) -> None:
-        super().__init__()
-        self._title = title
-        self._explanation = explanation
+        super().__init__(title, explanation)
         self._options = options  # (id, label)
         self._selected = selected
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="prompt"):
-            yield Static(Text(self._title, style="bold"), id="prompt-title")
-            yield Static(Text(self._explanation), id="prompt-explanation")
-            yield OptionList(*(Option(label, id=key) for key, label in self._options), id="prompt-choice")
-            yield Static(Text("enter to choose · escape to cancel", style="italic"), id="prompt-hint")
+    def answer_widgets(self) -> ComposeResult:
+        yield OptionList(*(Option(plain(label), id=key) for key, label in self._options), id="prompt-choice")
 
     def on_mount(self) -> None:
         choice = self.query_one(OptionList)
@@ -68,7 +88,4 @@ class ChoicePrompt(ModalScreen[str | None]):
         choice.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.answer(event.option.id)

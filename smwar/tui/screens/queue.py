@@ -13,8 +13,9 @@ from textual.widgets import DataTable, Footer, Static
 
 from smwar.engine.session import Session
 from smwar.triage.queue import NO_PRIORITY, WATCH, QueueEntry, answer_queue
+from smwar.tui.guard import Guarded
 from smwar.tui.screens.reply import ReplyScreen
-from smwar.tui.text import local_time, plain
+from smwar.tui.text import local_time, plain, plain_name
 
 HORIZON = timedelta(days=1)  # how far back the queue looks
 DEPTH = 500  # mentions read to build it
@@ -23,7 +24,7 @@ COLUMNS = [("Action", 7), ("Prio", 4), ("Request", 16), ("Owner", 14), ("Reach",
 COLUMNS += [("Mention", None)]
 
 
-class QueueScreen(Screen[None]):
+class QueueScreen(Guarded, Screen[None]):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", tooltip="Back to the war room", id="queue.back"),
         Binding("r", "reply", "Reply", tooltip="Reply to the highlighted mention", id="queue.reply"),
@@ -82,7 +83,7 @@ def _cells(entry: QueueEntry) -> tuple[Text, ...]:
     if entry.copies > 1:
         mention.append(f"campaign ×{entry.copies} ", style="bold reverse")
     mention.append_text(plain(" ".join(item.mention.text.split())[:EXCERPT]))
-    author = plain(item.mention.author)
+    author = plain_name(item.mention.author)
     author.truncate(COLUMNS[6][1] or 0, overflow="ellipsis")
     return (
         Text(action.upper(), style="bold" if action == "respond" else "dim"),

@@ -17,15 +17,16 @@ from smwar.engine.replies import BY_HAND, POSTED, reply_target, send_reply, temp
 from smwar.engine.session import Session
 from smwar.errors import SmwarError
 from smwar.model import JournaledMention
-from smwar.plaintext import printable
+from smwar.plaintext import printable, printable_name
 from smwar.replies.check import BLOCKING, LIMITS, Finding, blocking, check, graphemes
 from smwar.replies.drafting import Suggestion, fill, suggestions, values_for
 from smwar.review.report import FAILED
 from smwar.runbooks.definitions import TROUBLEMAKER_TAG, VIP_TAG
+from smwar.tui.guard import Guarded
 from smwar.tui.screens.prompt import ChoicePrompt, TextPrompt
 
 
-class ReplyScreen(Screen[None]):
+class ReplyScreen(Guarded, Screen[None]):
     BINDINGS = [
         Binding("escape", "leave", "Back", tooltip="Back to the war room (the draft is kept)", id="reply.back"),
         Binding("ctrl+s", "save", "Save draft", tooltip="Keep the draft (it survives a restart)", id="reply.save"),
@@ -74,19 +75,19 @@ class ReplyScreen(Screen[None]):
     def _mention_text(self) -> Text:
         mention = self.item.mention
         head = Text()
-        head.append(f"Reply to {printable(mention.author)} on {mention.network}", style="bold")
+        head.append(f"Reply to {printable_name(mention.author)} on {mention.network}", style="bold")
         if VIP_TAG in self.item.author_tags:
             head.append("  ★ VIP", style="bold")
         if TROUBLEMAKER_TAG in self.item.author_tags:
             head.append("  ⚑ known troublemaker: the plan says not to answer", style="bold reverse")
         if self.item.triage and self.item.triage.action:
-            head.append(f"  · plan: {self.item.triage.action} ({self.item.triage.rule})")
+            head.append(f"  · plan: {self.item.triage.action} ({printable(self.item.triage.rule)})")
         head.append("\n" + printable(mention.text, keep_newlines=True))
         return head
 
     def _label(self, suggestion: Suggestion) -> str:
         why = ", ".join(suggestion.why) or "no particular fit"
-        return f"{suggestion.template.title}  [{why}]"
+        return printable(f"{suggestion.template.title}  [{why}]")
 
     def _filled(self, template_id: str | None) -> str:
         chosen = next((s.template for s in self.suggested if s.template.id == template_id), None)
@@ -165,7 +166,7 @@ class ReplyScreen(Screen[None]):
 
         self.app.push_screen(
             ChoicePrompt(
-                f"Post this reply to {printable(self.item.mention.author)}?",
+                f"Post this reply to {printable_name(self.item.mention.author)}?",
                 f"It goes out now, publicly, from your account{f' {account.login}' if account.login else ''} on "
                 f"{account.server}.",
                 [("post", "Post it"), ("back", "Not yet")],

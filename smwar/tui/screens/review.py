@@ -24,6 +24,7 @@ from smwar.review.figures import metric_rows, moment, reply_rows, step_rows, sum
 from smwar.review.formats import FORMAT_HELP
 from smwar.review.report import Review
 from smwar.tui.acting import ask
+from smwar.tui.guard import Guarded
 from smwar.tui.screens.prompt import ChoicePrompt
 
 VOLUME_ROWS = 5  # scenarios with a sparkline
@@ -31,7 +32,7 @@ TIMELINE_HELP = "filter the timeline: words, or a kind such as step, reply, note
 SEARCH_HELP = "search the incident's mentions: words, network:mastodon, author:jana, scenario:product-defect"
 
 
-class ReviewScreen(Screen[None]):
+class ReviewScreen(Guarded, Screen[None]):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", tooltip="Back to the incident", id="review.back"),
         Binding("L", "lesson", "Lesson", tooltip="Keep a lesson learned with this incident", id="review.lesson"),
@@ -119,7 +120,9 @@ class ReviewScreen(Screen[None]):
         order = sorted(volume.series, key=lambda s: (s != self.review.incident.scenario_id, s))
         for scenario in order[:VOLUME_ROWS]:
             counts = volume.series[scenario]
-            label = Static(Text(f"{scenario[:24]:<24} peak {max(counts):>4}/{minutes} "), classes="volume-label")
+            label = Static(
+                Text(f"{printable(scenario)[:24]:<24} peak {max(counts):>4}/{minutes} "), classes="volume-label"
+            )
             box.mount(Horizontal(label, Sparkline(counts, classes="volume-line"), classes="volume-row"))
         if not order:
             box.mount(Static(Text("No matching mentions in the incident's window.")))

@@ -9,8 +9,10 @@ from textual.widgets import DataTable
 from smwar.engine.session import RATE_WINDOW, ScenarioStat
 from smwar.incidents.chain import severity
 from smwar.model import IncidentStatus
+from smwar.plaintext import printable
 from smwar.timespan import format_duration
 from smwar.triage.trends import DEVELOPING, FALLING, RISING, SHORT_LIVED, STEADY, SUSTAINED, Trend
+from smwar.tui.guard import Guarded
 
 SCENARIO_WIDTH = 18
 COLUMNS = ("scenario", "incident", "recent", "trend", "negative", "count", "severity")  # the most urgent first
@@ -25,7 +27,7 @@ STATUS_STYLE = {
 }
 
 
-class ScenarioBoard(DataTable[Text]):
+class ScenarioBoard(Guarded, DataTable[Text]):
     def on_mount(self) -> None:
         self.cursor_type = "row"
         self.zebra_stripes = True
@@ -65,7 +67,7 @@ def _cells(stat: ScenarioStat) -> tuple[Text, ...]:
         status = Text("—", style="dim")
     else:
         status = Text(f"{incident.status.upper()} #{incident.id}", style=STATUS_STYLE[incident.status])
-    title = Text(stat.scenario.title, overflow="ellipsis", no_wrap=True)
+    title = Text(printable(stat.scenario.title), overflow="ellipsis", no_wrap=True)
     if stat.warnings:
         title = Text.assemble(("⚠ ", "bold"), title)
     return (

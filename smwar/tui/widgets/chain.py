@@ -11,14 +11,16 @@ from textual.widgets import DataTable
 
 from smwar.incidents.chain import chain_steps, due_at, due_soon_window, missing_gates, overdue, step_state
 from smwar.model import Incident, IncidentStatus, StepStatus
+from smwar.plaintext import printable
 from smwar.runbooks.definitions import Scenario, Step
 from smwar.timespan import format_offset
+from smwar.tui.guard import Guarded
 from smwar.tui.text import local_time
 
 GLYPHS = {StepStatus.PENDING: "☐", StepStatus.IN_PROGRESS: "▶", StepStatus.DONE: "☑", StepStatus.SKIPPED: "⤼"}
 
 
-class ChainTable(DataTable[Text]):
+class ChainTable(Guarded, DataTable[Text]):
     BINDINGS = [
         Binding("d", "act('done')", "Done", tooltip="Mark the highlighted step done", id="chain.done"),
         Binding("p", "act('start')", "In progress", tooltip="Mark the highlighted step in progress", id="chain.start"),
@@ -75,7 +77,7 @@ def step_cells(incident: Incident, step: Step, now: datetime) -> tuple[Text, Tex
     state = step_state(incident, step.id)
     locked = not state.finished and bool(missing_gates(incident, step))
     glyph = "🔒" if locked and state.status is StepStatus.PENDING else GLYPHS[state.status]
-    title = Text(step.title, style="dim" if state.finished else "")
+    title = Text(printable(step.title), style="dim" if state.finished else "")
     if state.override:
         title.append("  ⚠ gate overridden", style="bold")
     if state.notes:

@@ -8,15 +8,17 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from smwar.model import JournaledMention
+from smwar.plaintext import printable
 from smwar.runbooks.definitions import RunbookSet
 from smwar.triage.campaigns import Cluster
 from smwar.triage.decide import company_words
 from smwar.triage.sentiment import label_of
 from smwar.triage.sentiment import sentiment as sentiment_of
-from smwar.tui.text import local_time, plain
+from smwar.tui.guard import Guarded
+from smwar.tui.text import local_time, plain, plain_name
 
 
-class MentionDetail(VerticalScroll):
+class MentionDetail(Guarded, VerticalScroll):
     def __init__(self, runbooks: RunbookSet, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.runbooks = runbooks
@@ -39,15 +41,15 @@ def triage_lines(item: JournaledMention, runbooks: RunbookSet, campaign: Cluster
         style = "bold reverse" if triage.action == "respond" else "bold"
         action.append((triage.action or "no rule applies").upper(), style=style)
         if triage.rule:
-            action.append(f" (rule {triage.rule})")
+            action.append(f" (rule {printable(triage.rule)})")
         lines.append(action)
         for kind in triage.request_types:
             known = runbooks.find_request_type(kind)
             if known is not None:
-                lines.append(Text(f"  {known.title}: priority {known.priority}, owner {known.owner}"))
+                lines.append(plain(f"  {known.title}: priority {known.priority}, owner {known.owner}"))
         channel = runbooks.channel(item.mention.network)
         if channel is not None and channel.owner:
-            lines.append(Text(f"  channel {channel.id}: owner {channel.owner}"))
+            lines.append(plain(f"  channel {channel.id}: owner {channel.owner}"))
         if triage.sentiment is not None:
             mood = sentiment_of(item.mention.text, item.mention.lang, company_words(runbooks))
             line = Text(f"  sentiment {triage.sentiment:+.2f} {label_of(triage.sentiment)}")
@@ -70,10 +72,10 @@ def describe(item: JournaledMention, runbooks: RunbookSet, campaign: Cluster | N
     mention = item.mention
     head = Text()
     head.append(f"{local_time(mention.posted_at)}  {mention.network}  ", style="bold")
-    head.append_text(plain(mention.author, "bold"))
+    head.append_text(plain_name(mention.author, "bold"))
     if mention.author_name:
         head.append(" (")
-        head.append_text(plain(mention.author_name))
+        head.append_text(plain_name(mention.author_name))
         head.append(")")
     if mention.followers is not None:
         head.append(f"  {mention.followers:,} followers")
@@ -87,7 +89,7 @@ def describe(item: JournaledMention, runbooks: RunbookSet, campaign: Cluster | N
             parts.append(line)
     parts.append(plain(mention.text, keep_newlines=True))
     if mention.url:
-        parts.append(plain(mention.url, "underline"))
+        parts.append(plain_name(mention.url, "underline"))
     parts += triage_lines(item, runbooks, campaign)
     if not item.matches:
         parts.append(Text("No scenario matched.", style="italic"))
@@ -95,15 +97,23 @@ def describe(item: JournaledMention, runbooks: RunbookSet, campaign: Cluster | N
         scenario = runbooks.find_scenario(match.scenario_id)
         if scenario is None:
             parts.append(
-                Text(f"\n{match.scenario_id} (no longer in the runbooks): score {match.score:.2f}", style="bold")
+                plain(
+                    f"\n{match.scenario_id} (no longer in the runbooks): score {match.score:.2f}",
+                    "bold",
+                    keep_newlines=True,
+                )
             )
         else:
             parts.append(
-                Text(f"\n{scenario.title}: score {match.score:.2f} (threshold {scenario.threshold:.2f})", style="bold")
+                plain(
+                    f"\n{scenario.title}: score {match.score:.2f} (threshold {scenario.threshold:.2f})",
+                    "bold",
+                    keep_newlines=True,
+                )
             )
         for hit in match.hits:
-            line = Text(f"  rule {hit.rule}: ")
+            line = plain(f"  rule {hit.rule}: ")
             line.append_text(plain(" ".join(hit.words), "bold"))
-            line.append(f" ~ “{hit.term}” {hit.similarity:.0%}")
+            line.append(printable(f" ~ “{hit.term}” {hit.similarity:.0%}"))
             parts.append(line)
     return parts

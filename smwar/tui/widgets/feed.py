@@ -21,14 +21,15 @@ from textual.strip import Strip
 
 from smwar.model import JournaledMention
 from smwar.runbooks.definitions import TROUBLEMAKER_TAG, VIP_TAG
-from smwar.tui.text import local_time, plain
+from smwar.tui.guard import Guarded
+from smwar.tui.text import local_time, plain, plain_name
 
 NETWORK_LABELS = {"hackernews": "hn"}
 AUTHOR_WIDTH = 20
 MATCH_WIDTH = 16
 
 
-class Feed(ScrollView, can_focus=True):
+class Feed(Guarded, ScrollView, can_focus=True):
     COMPONENT_CLASSES = {
         "feed--time",
         "feed--network",
@@ -124,7 +125,7 @@ class Feed(ScrollView, can_focus=True):
         author_style = style("feed--vip") if VIP_TAG in item.author_tags else style("feed--author")
         if TROUBLEMAKER_TAG in item.author_tags:
             author_style = style("feed--troublemaker")
-        author = plain(f"{marker}{mention.author}")
+        author = plain_name(f"{marker}{mention.author}")
         author.truncate(AUTHOR_WIDTH, overflow="ellipsis", pad=True)
         author.stylize(author_style)
         line.append_text(author)

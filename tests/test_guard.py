@@ -1,0 +1,70 @@
+"""Nothing ends the war room but the operator: a failing handler is logged, shown as a
+notice, and the app, the draft and the chain stay as they were."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from pathlib import Path
+
+from textual.widgets import Input
+
+from smwar.logfile import log_to_file
+from smwar.model import IncidentStatus
+from smwar.replies.check import check
+from smwar.runbooks.definitions import RunbookSet
+from smwar.tui.screens.incident import IncidentScreen
+
+from .conftest import notices
+from .test_app import SIZE, war_room
+
+
+async def test_enter_twice_in_a_prompt_answers_it_once(runbooks: RunbookSet) -> None:
+    _run, clock, session, app = war_room(runbooks)
+    async with app.run_test(size=SIZE) as pilot:
+        clock.advance(timedelta(minutes=2))
+        [proposal] = app.poll_now().proposals
+        await pilot.pause()
+        await pilot.press("o")
+        app.screen.query_one(Input).value = "answer every customer"
+        await pilot.press("enter", "enter")  # the second arrives while the prompt is on its way out
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, IncidentScreen)
+        incident = session.incident(proposal.id)
+        assert incident.status is IncidentStatus.OPEN and incident.goal == "answer every customer"
+
+
+async def test_a_failing_key_handler_is_logged_shown_once_and_survived(
+    runbooks: RunbookSet, home: Path, guard_reports: list[logging.LogRecord]
+) -> None:
+    log = log_to_file()
+    _run, clock, session, app = war_room(runbooks)
+    async with app.run_test(size=SIZE) as pilot:
+        clock.advance(timedelta(minutes=2))
+        [proposal] = app.poll_now().proposals
+        await pilot.pause()
+        session.journal.close()  # the disk is gone: every journal read and write now raises
+        await pilot.press("o")
+        app.screen.query_one(Input).value = "answer every customer"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.is_running, "a failure is no reason to leave the war room"
+        assert any("nothing you entered is lost" in text for text in notices(app))
+        assert guard_reports and app.failures.count == len(guard_reports)
+        await pilot.press("o")  # the same failure again: logged, not shown twice
+        app.screen.query_one(Input).value = "answer every customer"
+        await pilot.press("enter")
+        await pilot.pause()
+        shown = [text for text in notices(app) if "nothing you entered is lost" in text]
+        assert app.failures.count == len(guard_reports) >= 2 and len(shown) == 1
+        await pilot.press("question_mark")  # keys still work
+        assert app.is_running
+    assert log is not None
+    written = log.read_text(encoding="utf-8")
+    assert "Traceback" in written and "failed" in written and proposal.id
+
+
+def test_a_link_that_cannot_be_parsed_is_a_broken_link_not_a_crash(runbooks: RunbookSet) -> None:
+    draft = "Hallo @troll[x]@evil.example, siehe https://[evil.example/x und http://h:99999/"
+    links = [f.message for f in check(draft, "mastodon", runbooks, lang="de") if f.code == "link"]
+    assert links[0] == "broken link: https://[evil.example/x"

@@ -1,0 +1,251 @@
+"""Nonsense is refused with a line: durations of no time (or a bare number, or past a year),
+a chain step given a role nobody has, a drill that expects a scenario its runbooks lack; and a
+command given a path it cannot use says so in one line, never with a traceback."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from smwar.cli import main
+from smwar.drills.script import load_drill
+from smwar.errors import InputErrors
+from smwar.paths import bundled_runbooks_dir, drill_runs_dir
+from smwar.runbooks.definitions import RunbookSet
+from smwar.runbooks.loader import load_runbook_set
+from tests.conftest import SHORT_DRILL
+from tests.test_review import worked
+from tests.test_runbooks import MINIMAL_PLAN, errors_of, scenario, write_set
+
+DRILL = """\
+[drill]
+id = "tiny"
+title = "Tiny"
+company = "Elektro-Müller AG"
+
+[[expected.incident]]
+scenario = "product-defect"
+open_by = "{open_by}"
+
+[[outage]]
+network = "mastodon"
+at = "00:30"
+lasts = {lasts}
+
+[[inject]]
+at = {at}
+network = "mastodon"
+author = "@a@social.example"
+text = "Meine AquaPro ist ausgelaufen"
+"""
+
+
+def drill(folder: Path, open_by: str = "05:00", lasts: str = '"01:00"', at: str = '"00:00"') -> Path:
+    path = folder / "tiny.toml"
+    path.write_text(DRILL.format(open_by=open_by, lasts=lasts, at=at), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def no_war_room(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A drill that should have been refused fails the test instead of starting the full-screen app."""
+
+    def played(_: object) -> None:
+        pytest.fail("the war room started")
+
+    monkeypatch.setattr("smwar.tui.app.WarRoomApp.run", played)
+
+
+def refused(*args: str) -> str:
+    """The output of a command that must fail as a user's error: non-zero, no traceback."""
+    result = CliRunner().invoke(main, list(args))
+    assert result.exit_code != 0, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output
+    return result.output
+
+
+# -- durations ------------------------------------------------------------------------------
+
+PLAN_WITH_TRENDS = MINIMAL_PLAN + '[trends]\nwindow = "{window}"\n'
+
+
+@pytest.mark.parametrize(
+    ("within", "deadline", "line", "message"),
+    [
+        ('"0s"', '"10m"', 8, "scenario.trigger.within: must be more than zero"),
+        ('"10m"', '"0m"', 18, "scenario.step.deadline: must be more than zero"),
+        ('"10m"', '"0h0m0s"', 18, "scenario.step.deadline: must be more than zero"),
+        ("15", '"10m"', 8, 'scenario.trigger.within: write it in quotes, like "15m"'),
+        ('"10m"', "-600", 18, 'scenario.step.deadline: write it in quotes, like "15m"'),
+        ('"10m"', "true", 18, 'scenario.step.deadline: write it in quotes, like "15m"'),
+        ('"10m"', "00:10:00", 18, 'scenario.step.deadline: write it in quotes, like "15m"'),
+        ('"10m"', '"99999999h"', 18, "scenario.step.deadline: '99999999h' is too long: at most a year"),
+    ],
+)
+def test_a_runbook_duration_of_no_time_a_bare_number_or_past_a_year_is_refused(
+    tmp_path: Path, within: str, deadline: str, line: int, message: str
+) -> None:
+    text = (
+        scenario().replace('within = "10m"', f"within = {within}").replace('deadline = "10m"', f"deadline = {deadline}")
+    )
+    folder = write_set(tmp_path / "set", plan=MINIMAL_PLAN, leaks=text)
+    assert errors_of(folder) == [f"{folder / 'leaks.toml'}:{line}: {message}"]
+
+
+def test_a_trend_window_of_no_time_is_refused(tmp_path: Path) -> None:
+    folder = write_set(tmp_path / "set", plan=PLAN_WITH_TRENDS.format(window="0m"), leaks=scenario())
+    assert errors_of(folder) == [f"{folder / 'plan.toml'}:4: trends.window: must be more than zero"]
+
+
+@pytest.mark.parametrize(
+    ("change", "line", "message"),
+    [
+        ({"lasts": '"00:00"'}, 13, "outage.lasts: must be more than zero"),
+        ({"lasts": "180"}, 13, 'outage.lasts: write it in quotes, like "12:30"'),
+        ({"open_by": "0:00"}, 8, "expected.incident.open_by: must be more than zero"),
+        ({"at": "-30"}, 16, 'inject.at: write it in quotes, like "12:30"'),
+        ({"at": '"9999999999:00:00"'}, 16, "inject.at: '9999999999:00:00' is too long: at most a year"),
+    ],
+)
+def test_a_drill_offset_before_the_start_or_a_span_of_no_time_is_refused(
+    tmp_path: Path, change: dict[str, str], line: int, message: str
+) -> None:
+    path = drill(tmp_path, **change)
+    with pytest.raises(InputErrors) as caught:
+        load_drill(path)
+    assert [str(error) for error in caught.value.errors] == [f"{path}:{line}: {message}"]
+    assert f"{path}:{line}: {message}" in refused("drill", "play", str(path))
+
+
+def test_a_drill_starting_at_its_first_moment_is_fine(tmp_path: Path) -> None:
+    assert load_drill(drill(tmp_path, at='"00:00"')).inject[0].at.total_seconds() == 0
+
+
+# -- roles ----------------------------------------------------------------------------------
+
+PLAN_WITH_OWNERS = (
+    MINIMAL_PLAN
+    + '[[channel]]\nid = "blog"\ntitle = "Blog"\nkind = "blog"\nowner = "communications"\n'
+    + '[[contact]]\nid = "legal"\nname = "Legal"\nrole = "Legal department"\nreach = "legal@example.org"\n'
+)
+
+
+def test_a_step_naming_a_role_nobody_has_is_refused_with_the_roles_there_are(tmp_path: Path) -> None:
+    text = scenario().replace('role = "pr-liaison"', 'role = "pr-liason"')
+    folder = write_set(tmp_path / "set", plan=PLAN_WITH_OWNERS, leaks=text)
+    assert errors_of(folder) == [
+        f"{folder / 'leaks.toml'}:23: step 'statement': no role 'pr-liason' "
+        "(roles: communications, lead, legal, pr-liaison, responder, scribe)"
+    ]
+
+
+@pytest.mark.parametrize("role", ["scribe", "communications", "legal"])
+def test_a_step_may_go_to_a_war_room_role_an_owner_or_a_contact(tmp_path: Path, role: str) -> None:
+    text = scenario().replace('role = "pr-liaison"', f'role = "{role}"')
+    loaded = load_runbook_set(write_set(tmp_path / "set", plan=PLAN_WITH_OWNERS, leaks=text))
+    assert loaded.scenario("leaks").step_by_id("statement").role == role
+
+
+# -- drills against their runbooks ----------------------------------------------------------
+
+
+def test_runbooks_check_refuses_a_drill_of_the_set_expecting_a_scenario_it_lacks(tmp_path: Path) -> None:
+    copy = shutil.copytree(bundled_runbooks_dir(), tmp_path / "mine")
+    washer = copy / "drills" / "washer-leak.toml"
+    text = washer.read_text(encoding="utf-8")
+    text = text.replace('scenario = "product-defect"', 'scenario = "product-defekt"', 1)
+    washer.write_text(text.replace('"offensive-post"]', '"offensive-posts"]'), encoding="utf-8")
+    output = refused("runbooks", "check", str(copy))
+    known = "(scenarios: data-leak-rumour, offensive-post, positive-hype, product-defect, service-outage)"
+    assert output.splitlines() == [
+        f"{washer}:16: expected.incident.scenario: no scenario 'product-defekt' in the runbooks {known}",
+        f"{washer}:13: expected.not_opened: no scenario 'offensive-posts' in the runbooks {known}",
+    ]
+
+
+def test_runbooks_check_counts_the_drills_it_checked(tmp_path: Path) -> None:
+    copy = shutil.copytree(bundled_runbooks_dir(), tmp_path / "mine")
+    result = CliRunner().invoke(main, ["runbooks", "check", str(copy)])
+    assert result.exit_code == 0, result.output
+    assert "4 request types, 3 drills: OK" in result.output
+
+
+def test_a_drill_expecting_a_scenario_the_runbooks_lack_is_not_played(tmp_path: Path) -> None:
+    path = drill(tmp_path)
+    runbooks = write_set(tmp_path / "set", plan=MINIMAL_PLAN, leaks=scenario())
+    output = refused("drill", "play", str(path), "--runbooks", str(runbooks))
+    assert output == (
+        f"{path}:7: expected.incident.scenario: no scenario 'product-defect' in the runbooks (scenarios: leaks)\n"
+    )
+    assert not drill_runs_dir().exists() or not any(drill_runs_dir().iterdir()), "no run was made for it"
+
+
+# -- the command line -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def played(runbooks: RunbookSet) -> Any:
+    run, _clock, _session, _incident = worked(runbooks)
+    run.journal.close()
+    return run
+
+
+def test_exporting_into_a_missing_directory_says_so_in_one_line(tmp_path: Path, played: Any) -> None:
+    for fmt in ("md", "csv"):
+        target = tmp_path / "no" / "such" / f"pm.{fmt}"
+        output = refused("export", "1", "--run", played.name, "--format", fmt, "-o", str(target))
+        assert output == f"smwar: {target}: cannot write: No such file or directory\n"
+
+
+def test_exporting_to_no_file_name_is_a_usage_error(played: Any) -> None:
+    assert "'.' names no file" in refused("export", "1", "--run", played.name, "-o", "")
+
+
+def test_a_debrief_or_generated_drill_into_a_missing_directory_says_so_in_one_line(tmp_path: Path, played: Any) -> None:
+    target = tmp_path / "no" / "such" / "out"
+    expected = f"smwar: {target}: cannot write: No such file or directory\n"
+    assert refused("drill", "debrief", played.name, "-o", str(target)) == expected
+    assert refused("drill", "generate", "--scenario", "product-defect", "-o", str(target)) == expected
+
+
+@pytest.fixture
+def unreadable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A file that cannot be opened (tests may run as root, whom a chmod does not stop)."""
+    path = tmp_path / "mentions.jsonl"
+    path.write_text('{"text": "leak"}\n', encoding="utf-8")
+    opened = Path.open
+
+    def guarded(self: Path, *args: Any, **kwargs: Any) -> Any:
+        if self == path:
+            raise PermissionError(13, "Permission denied", str(self))
+        return opened(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", guarded)
+    return path
+
+
+def test_ingesting_or_trying_an_unreadable_file_says_so_in_one_line(unreadable: Path) -> None:
+    expected = f"smwar: {unreadable}: cannot read: Permission denied\n"
+    assert refused("ingest", str(unreadable)) == expected
+    assert refused("runbooks", "try", "--file", str(unreadable), "--runbooks", str(bundled_runbooks_dir())) == expected
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["runbooks", "try", "leak", "--followers", "-5"],
+        ["runbooks", "try", "leak", "--network", "myspace"],
+        ["sources", "test", "any", "--seconds", "0"],
+    ],
+)
+def test_nonsense_options_are_usage_errors(args: list[str]) -> None:
+    assert "Invalid value for" in refused(*args)
+
+
+def test_the_short_drill_still_loads_against_the_bundled_runbooks(runbooks: RunbookSet) -> None:
+    assert load_drill(SHORT_DRILL, runbooks=runbooks).drill.id == "short-leak"
