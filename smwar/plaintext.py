@@ -66,3 +66,9 @@ _MARKDOWN = re.compile(r"([\\`*_\[\]<>|~])")  # what can start markup inside a l
 def markdown_inline(text: str) -> str:
     """Untrusted or free text made inert in Markdown: one line, every markup character escaped."""
     return _MARKDOWN.sub(r"\\\1", printable(text))
+
+
+def excerpt(text: str, width: int) -> str:
+    """The start of `text` on one line, at most `width` characters, its whitespace collapsed.
+    Reads only the first few times `width` characters, however long the text is."""
+    return " ".join(text[: width * 8].split())[:width]

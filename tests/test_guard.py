@@ -7,13 +7,17 @@ import logging
 from datetime import timedelta
 from pathlib import Path
 
+from textual import events
+from textual.screen import Screen
 from textual.widgets import Input
 
 from smwar.logfile import log_to_file
 from smwar.model import IncidentStatus
 from smwar.replies.check import check
 from smwar.runbooks.definitions import RunbookSet
+from smwar.tui.app import WarRoomApp
 from smwar.tui.screens.incident import IncidentScreen
+from smwar.tui.screens.queue import QueueScreen
 
 from .conftest import notices
 from .test_app import SIZE, war_room
@@ -68,3 +72,32 @@ def test_a_link_that_cannot_be_parsed_is_a_broken_link_not_a_crash(runbooks: Run
     draft = "Hallo @troll[x]@evil.example, siehe https://[evil.example/x und http://h:99999/"
     links = [f.message for f in check(draft, "mastodon", runbooks, lang="de") if f.code == "link"]
     assert links[0] == "broken link: https://[evil.example/x"
+
+
+def burst(app: WarRoomApp, *keys: str) -> None:
+    """Keys as a fast typist's terminal delivers them: all queued before the first is handled."""
+    for key in keys:
+        app.post_message(events.Key(key, {"enter": "\r", "escape": "\x1b"}.get(key, key if len(key) == 1 else None)))
+
+
+async def test_the_command_palette_runs_a_command_once_however_fast_enter_comes(runbooks: RunbookSet) -> None:
+    _run, _clock, _session, app = war_room(runbooks)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p", *"Answer next")
+        await pilot.pause()
+        burst(app, "enter", "enter", "enter")
+        await pilot.pause(0.3)
+        assert app.failures.count == 0
+        assert [type(screen) for screen in app.screen_stack] == [Screen, QueueScreen], "opened once, nothing popped"
+
+
+async def test_the_command_palette_survives_keys_faster_than_it_draws(runbooks: RunbookSet) -> None:
+    _run, _clock, _session, app = war_room(runbooks)
+    async with app.run_test(size=SIZE) as pilot:
+        for keys in (["pagedown"], ["pagedown", "pageup"], ["d", "escape"], ["f", "o", "escape", "escape"]):
+            burst(app, "ctrl+p", *keys)
+            await pilot.pause(0.3)
+            assert app.failures.count == 0, keys
+            while len(app.screen_stack) > 1:
+                await pilot.press("escape")
+        assert app.is_running

@@ -5,6 +5,7 @@ command given a path it cannot use says so in one line, never with a traceback."
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from click.testing import CliRunner
 
 from smwar.cli import main
 from smwar.drills.script import load_drill
+from smwar.engine.drill import open_drill_run
 from smwar.errors import InputErrors
 from smwar.paths import bundled_runbooks_dir, drill_runs_dir
 from smwar.runbooks.definitions import RunbookSet
@@ -185,6 +187,19 @@ def test_a_drill_expecting_a_scenario_the_runbooks_lack_is_not_played(tmp_path: 
     assert not drill_runs_dir().exists() or not any(drill_runs_dir().iterdir()), "no run was made for it"
 
 
+def test_a_resumed_drill_is_checked_as_the_run_began_not_as_the_file_now_reads(tmp_path: Path) -> None:
+    path = drill(tmp_path)
+    run = open_drill_run(path, fresh=True, now=datetime.now(UTC), runbooks=load_runbook_set(bundled_runbooks_dir()))
+    run.journal.close()
+    path.write_text(path.read_text(encoding="utf-8").replace("product-defect", "leaks"), encoding="utf-8")
+    runbooks = write_set(tmp_path / "set", plan=MINIMAL_PLAN, leaks=scenario())
+    output = refused("drill", "play", str(path), "--runbooks", str(runbooks))
+    assert output == (
+        f"{path.resolve()}:7: expected.incident.scenario: no scenario 'product-defect' in the runbooks"
+        " (scenarios: leaks)\n"
+    )
+
+
 # -- the command line -----------------------------------------------------------------------
 
 
@@ -249,3 +264,24 @@ def test_nonsense_options_are_usage_errors(args: list[str]) -> None:
 
 def test_the_short_drill_still_loads_against_the_bundled_runbooks(runbooks: RunbookSet) -> None:
     assert load_drill(SHORT_DRILL, runbooks=runbooks).drill.id == "short-leak"
+
+
+def test_a_data_directory_that_cannot_hold_a_journal_says_so_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    home.write_text("a file where the data directory should be", encoding="utf-8")
+    monkeypatch.setenv("SMWAR_HOME", str(home))
+    output = refused("ingest", "-")
+    assert output.startswith(f"smwar: {home / 'data' / 'live.sqlite'}: cannot open a journal here (")
+    assert output.count("\n") == 1
+    drill_output = refused("drill", "play", str(SHORT_DRILL), "--runbooks", str(bundled_runbooks_dir()))
+    assert "cannot open a journal here" in drill_output and drill_output.count("\n") == 1
+
+
+def test_a_directory_where_the_journal_should_be_is_named_as_such(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SMWAR_HOME", str(tmp_path))
+    (tmp_path / "data" / "live.sqlite").mkdir(parents=True)
+    assert refused("export", "1") == f"smwar: {tmp_path / 'data' / 'live.sqlite'}: not a journal file\n"

@@ -8,7 +8,7 @@ import click
 
 from smwar import __version__
 from smwar.cli.auth import auth
-from smwar.cli.common import reports_errors, runbook_path, say
+from smwar.cli.common import compile_progress, reports_errors, runbook_path, say
 from smwar.cli.contacts import contacts
 from smwar.cli.drill import drill
 from smwar.cli.export import export
@@ -58,7 +58,7 @@ def run_live(config: Config) -> None:
     watch = RunbookWatch(runbook_path(None))
     runbooks = watch.load()
     with open_live_journal() as journal:
-        session, feed = live_session(config, runbooks, journal)
+        session, feed = live_session(config, runbooks, journal, compile_progress())
         feed.start()
         try:
             WarRoomApp(session, live_feed=feed, runbook_watch=watch, config=config).run()
@@ -87,7 +87,7 @@ def ingest(path: str) -> None:
     with open_live_journal() as journal:
         before = journal.mention_count()
         handover = Handover()
-        session = Session(journal, runbooks, RealClock(), handover, config.operator)
+        session = Session(journal, runbooks, RealClock(), handover, config.operator, compile_progress())
         with file_errors(path, "read"):
             done = ingest_jsonl(path, session, handover)
         kept = journal.mention_count() - before

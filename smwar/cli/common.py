@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -15,7 +15,13 @@ from smwar.errors import InputErrors, SmwarError
 from smwar.paths import bundled_runbooks_dir
 from smwar.plaintext import printable
 
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
+
+    from smwar.runbooks.matcher import Progress
+
 F = TypeVar("F", bound=Callable[..., Any])
+LARGE_SET = 20_000  # terms: a smaller set compiles in a blink, without a progress bar
 
 
 def say(message: str = "", *, err: bool = False, nl: bool = True) -> None:
@@ -41,3 +47,23 @@ def reports_errors(command: F) -> F:
 def runbook_path(given: Path | None) -> Path:
     """The runbook set a command works with: the one given, else the configured one."""
     return given or load_config().runbook_path(bundled_runbooks_dir())
+
+
+def compile_progress() -> Progress:
+    """Compiling a large set's rules (`runbooks check`, and the war room before it opens) shows
+    as a bar on stderr (only its label when stderr is no terminal); a small set compiles
+    without one."""
+    bar: ProgressBar[int] | None = None
+
+    def told(done: int, total: int) -> None:
+        nonlocal bar
+        if total < LARGE_SET:
+            return
+        if bar is None:
+            bar = click.progressbar(length=total, label=f"compiling {total:,} terms", file=sys.stderr)
+        bar.update(done - bar.pos)
+        if done == total:
+            bar.render_finish()
+            bar = None
+
+    return told

@@ -8,10 +8,10 @@ from pathlib import Path
 import click
 from click_default_group import DefaultGroup
 
-from smwar.cli.common import reports_errors, runbook_path, say
+from smwar.cli.common import compile_progress, reports_errors, runbook_path, say
 from smwar.clock import DrillClock, check_speed
 from smwar.config import load_config
-from smwar.drills.script import find_drill, load_drill
+from smwar.drills.script import find_drill
 from smwar.engine.drill import PastRun, drill_session, open_drill_run
 from smwar.errors import SmwarError, file_errors
 
@@ -50,10 +50,9 @@ def play(script: str | None, speed: float, fresh: bool, runbooks_path: Path | No
     watch = RunbookWatch(runbook_path(runbooks_path))
     runbooks = watch.load()
     path = find_drill(script)
-    load_drill(path, runbooks=runbooks)  # refused before a run is made: it expects a scenario they lack
-    run = open_drill_run(path, fresh=fresh, now=datetime.now(UTC))
+    run = open_drill_run(path, fresh=fresh, now=datetime.now(UTC), runbooks=runbooks)
     clock = DrillClock(run.position, speed)
-    session = drill_session(run, runbooks, clock, config.operator)
+    session = drill_session(run, runbooks, clock, config.operator, compile_progress())
     with run.journal:
         WarRoomApp(session, drill=DrillInfo.of(run), runbook_watch=watch).run()
     say(f"Drill journal: {run.journal.path}")

@@ -5,21 +5,15 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-from smwar.cli.common import reports_errors, runbook_path, say
+from smwar.cli.common import compile_progress, reports_errors, runbook_path, say
 from smwar.drills.script import check_drills
 from smwar.errors import file_errors
 from smwar.model import NETWORKS, Mention
 from smwar.runbooks.loader import inspect_runbook_set, load_runbook_set, runbook_files
-from smwar.runbooks.matcher import Progress, RuleMatcher
-
-if TYPE_CHECKING:
-    from click._termui_impl import ProgressBar
-
-LARGE_SET = 20_000  # terms: a smaller set compiles in a blink, without a progress bar
+from smwar.runbooks.matcher import RuleMatcher
 
 
 @click.group()
@@ -40,7 +34,7 @@ def check(path: Path | None) -> None:
     loaded, warnings = inspect_runbook_set(target)
     for warning in warnings:
         say(f"{warning.where}: warning: {warning.message}", err=True)
-    progress = _compile_progress()
+    progress = compile_progress()
     for targets in (loaded.scenarios, loaded.request_types):
         RuleMatcher(targets, loaded.deescalation, progress)
     drills = check_drills(target, loaded)
@@ -50,26 +44,6 @@ def check(path: Path | None) -> None:
         f"{len(loaded.request_types)} request types, {drills} drills: OK"
         + (f" ({len(warnings)} warnings)" if warnings else "")
     )
-
-
-def _compile_progress() -> Progress:
-    """`check` compiles the rules as the war room does, so that the wait for a large set shows
-    here first, as a bar on stderr (only its label when stderr is no terminal); a small set
-    compiles without one."""
-    bar: ProgressBar[int] | None = None
-
-    def told(done: int, total: int) -> None:
-        nonlocal bar
-        if total < LARGE_SET:
-            return
-        if bar is None:
-            bar = click.progressbar(length=total, label=f"compiling {total:,} terms", file=sys.stderr)
-        bar.update(done - bar.pos)
-        if done == total:
-            bar.render_finish()
-            bar = None
-
-    return told
 
 
 @runbooks.command("try")

@@ -18,6 +18,7 @@ from smwar.journal.store import Journal
 from smwar.model import SYSTEM_ACTOR, Event
 from smwar.paths import by_path_or_name, drill_runs_dir
 from smwar.runbooks.definitions import RunbookSet
+from smwar.runbooks.matcher import Progress
 
 MODE_DRILL = "drill"
 ENDED = "drill.ended"
@@ -37,8 +38,10 @@ class DrillRun:
         return self.journal.path.stem
 
 
-def open_drill_run(script_path: Path, *, fresh: bool, now: datetime) -> DrillRun:
-    """Resume the latest run of this drill, or start a new one (`fresh`, or none to resume)."""
+def open_drill_run(script_path: Path, *, fresh: bool, now: datetime, runbooks: RunbookSet | None = None) -> DrillRun:
+    """Resume the latest run of this drill, or start a new one (`fresh`, or none to resume).
+    With `runbooks`, the script the run plays (a resumed run's own copy) must expect only
+    scenarios they have: it is refused before a run is made or resumed."""
     script = load_drill(script_path)  # a file that cannot be read is reported with its reason here
     text = script_path.read_text(encoding="utf-8")
     latest = None if fresh else latest_run(script.drill.id)
@@ -48,10 +51,15 @@ def open_drill_run(script_path: Path, *, fresh: bool, now: datetime) -> DrillRun
         if meta.get("mode") != MODE_DRILL or "clock_start" not in meta:
             journal.close()
             raise SmwarError(f"{latest} is not a drill journal; start a new run with --new")
-        script = _run_script(meta) or script  # a run goes on with the script it began with
+        try:  # a run goes on with the script it began with
+            script = _run_script(meta, runbooks) or load_drill(script_path, text, runbooks=runbooks)
+        except SmwarError:
+            journal.close()
+            raise
         clock_start = from_iso(meta["clock_start"])
         position = max(clock_start, journal.latest_time() or clock_start)
         return DrillRun(journal, script, script_path, clock_start, position, resumed=True)
+    script = load_drill(script_path, text, runbooks=runbooks)
     path = drill_runs_dir() / f"{now:%Y%m%d-%H%M%S}-{script.drill.id}.sqlite"
     suffix = 1
     while path.exists():
@@ -75,10 +83,10 @@ def open_drill_run(script_path: Path, *, fresh: bool, now: datetime) -> DrillRun
     return DrillRun(Journal.open(path), script, script_path, now, now, resumed=False)
 
 
-def _run_script(meta: dict[str, str]) -> DrillScript | None:
+def _run_script(meta: dict[str, str], runbooks: RunbookSet | None = None) -> DrillScript | None:
     """The copy of its script a run kept when it began (older runs kept only its path)."""
     text = meta.get("drill_script_text")
-    return load_drill(Path(meta.get("drill_script", "drill.toml")), text) if text else None
+    return load_drill(Path(meta.get("drill_script", "drill.toml")), text, runbooks=runbooks) if text else None
 
 
 def latest_run(drill_id: str) -> Path | None:
@@ -105,12 +113,14 @@ class DrillSource:
         return self.player.remaining
 
 
-def drill_session(run: DrillRun, runbooks: RunbookSet, clock: Clock, operator: str) -> Session:
+def drill_session(
+    run: DrillRun, runbooks: RunbookSet, clock: Clock, operator: str, progress: Progress | None = None
+) -> Session:
     script = run.script
     played = [script.index_of(native_id) for native_id in run.journal.native_ids()]
     position = run.position if run.resumed else None
     player = DrillPlayer(script, run.clock_start, played=played, position=position)
-    return Session(run.journal, runbooks, clock, DrillSource(player), operator)
+    return Session(run.journal, runbooks, clock, DrillSource(player), operator, progress)
 
 
 # -- the end of a run, its score and debrief ----------------------------------------------

@@ -23,6 +23,7 @@ from smwar.journal.store import Journal
 from smwar.model import Quarantined
 from smwar.paths import live_journal_path
 from smwar.runbooks.definitions import RunbookSet
+from smwar.runbooks.matcher import Progress
 from smwar.sources.base import Batch, Source
 from smwar.sources.registry import build
 from smwar.sources.runner import Health, SourceRunner
@@ -134,9 +135,11 @@ def open_live_journal() -> Journal:
     return journal
 
 
-def live_session(config: Config, runbooks: RunbookSet, journal: Journal) -> tuple[Session, LiveFeed]:
+def live_session(
+    config: Config, runbooks: RunbookSet, journal: Journal, progress: Progress | None = None
+) -> tuple[Session, LiveFeed]:
     """A session fed by every configured source, each resuming where the journal left it."""
     keys = {settings.id: f"{settings.id}@{settings.fingerprint()}" for settings in config.source}
     sources = [build(settings) for settings in config.source]
     feed = LiveFeed(sources, journal.cursors(), keys, journal.quarantine_counts())
-    return Session(journal, runbooks, RealClock(), feed, config.operator), feed
+    return Session(journal, runbooks, RealClock(), feed, config.operator, progress), feed

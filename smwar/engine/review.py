@@ -171,8 +171,10 @@ def add_lesson(session: Session, incident_id: int, text: str) -> None:
 def reading_session(path: Path, runbooks: RunbookSet) -> Iterator[Session]:
     """A session on the journal at `path` for reviewing it, as it stands: at the drill clock's
     last position for a drill run, now for the live journal."""
-    if not path.is_file():
+    if not path.exists():
         raise SmwarError(f"{path}: no such journal")
+    if not path.is_file():
+        raise SmwarError(f"{path}: not a journal file")
     with Journal.open(path) as journal:
         drill = journal.meta().get("mode") == "drill"
         now = (journal.latest_time() if drill else None) or datetime.now(UTC)

@@ -42,7 +42,7 @@ from smwar.runbooks.definitions import (
     Step,
     author_tags,
 )
-from smwar.runbooks.matcher import Matcher, RuleMatcher
+from smwar.runbooks.matcher import Matcher, Progress, RuleMatcher
 from smwar.triage.campaigns import MAX_CLUSTERS
 from smwar.triage.campaigns import SPAN as CAMPAIGN_SPAN
 from smwar.triage.decide import Triager
@@ -116,7 +116,9 @@ class Session:
         clock: Clock,
         source: MentionSource,
         operator: str,
+        progress: Progress | None = None,
     ) -> None:
+        """`progress` is told how compiling the runbooks' rules goes (a large set takes seconds)."""
         self.journal = journal
         self.clock = clock
         self.source = source
@@ -131,7 +133,7 @@ class Session:
         self._watches: dict[str, TriggerWatch] = {}
         self._signals: Signals | None = None  # built when first needed (a session that only reads never)
         self._reviewed: datetime | None = None
-        self._arm(runbooks, RuleMatcher(runbooks.scenarios, runbooks.deescalation))
+        self._arm(runbooks, RuleMatcher(runbooks.scenarios, runbooks.deescalation, progress))
 
     def _arm(self, runbooks: RunbookSet, matcher: Matcher) -> None:
         """Put `runbooks` in force: its matcher, and trigger windows. A scenario that was in

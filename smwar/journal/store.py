@@ -33,8 +33,12 @@ class Journal:
     @classmethod
     def open(cls, path: Path) -> Journal:
         """Open or create the journal at `path`, creating its directory, migrating its schema."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(path, check_same_thread=False)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(path, check_same_thread=False)
+        except (OSError, sqlite3.Error) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise JournalError(f"{path}: cannot open a journal here ({reason})") from exc
         try:
             db = Database(connection)
             db.execute("PRAGMA foreign_keys=ON")

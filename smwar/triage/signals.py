@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from smwar.model import JournaledMention
+from smwar.plaintext import excerpt
 from smwar.runbooks.definitions import EarlyWarning, Rule, RunbookSet
 from smwar.runbooks.matcher import RuleMatcher
 from smwar.triage.campaigns import Campaigns, Cluster
@@ -165,16 +166,15 @@ class Signals:
 
 
 def _excerpt(item: JournaledMention) -> str:
-    return f"{item.mention.network}: “{' '.join(item.mention.text.split())[:80]}”"
+    return f"{item.mention.network}: “{excerpt(item.mention.text, 80)}”"
 
 
 def _campaign_alert(cluster: Cluster) -> Alert:
-    excerpt = " ".join(cluster.text.split())[:80]
     return Alert(
         CAMPAIGN,
         min(cluster.scenarios),
         f"Copy-paste campaign: {len(cluster.authors)} authors",
-        f"“{excerpt}” — answer it once",
+        f"“{excerpt(cluster.text, 80)}” — answer it once",
         cluster.id,
     )
 

@@ -12,6 +12,7 @@ from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
 from textual.containers import Horizontal, Vertical
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -38,6 +39,7 @@ from smwar.tui.acting import ask, attempt
 from smwar.tui.guard import FailureNotices, Guarded
 from smwar.tui.screens.debrief import DebriefScreen
 from smwar.tui.screens.incident import IncidentScreen
+from smwar.tui.screens.palette import Palette
 from smwar.tui.screens.prompt import ChoicePrompt, TextPrompt
 from smwar.tui.screens.queue import QueueScreen
 from smwar.tui.screens.reply import ReplyScreen
@@ -842,6 +844,10 @@ class WarRoomApp(Guarded, App[None]):
         else:
             self.action_show_help_panel()
 
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(Palette())
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand(
@@ -853,6 +859,7 @@ class WarRoomApp(Guarded, App[None]):
         yield SystemCommand(
             "Show incident checklist", "The reaction chain of the current incident", self.action_show_incident
         )
+        yield SystemCommand("Answer next", "What to answer next, most urgent first", self.action_answer_queue)
         yield SystemCommand("Pause or resume drill", "Stop or restart the drill clock", self.action_toggle_pause)
         yield SystemCommand("Drill faster", "Double the drill speed (up to 60×)", lambda: self.action_speed(2))
         yield SystemCommand("Drill slower", "Halve the drill speed", lambda: self.action_speed(0.5))

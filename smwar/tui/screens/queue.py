@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from smwar.engine.session import Session
+from smwar.plaintext import excerpt
 from smwar.triage.queue import NO_PRIORITY, WATCH, QueueEntry, answer_queue
 from smwar.tui.guard import Guarded
 from smwar.tui.screens.reply import ReplyScreen
@@ -82,7 +83,7 @@ def _cells(entry: QueueEntry) -> tuple[Text, ...]:
     mention = Text()
     if entry.copies > 1:
         mention.append(f"campaign ×{entry.copies} ", style="bold reverse")
-    mention.append_text(plain(" ".join(item.mention.text.split())[:EXCERPT]))
+    mention.append_text(plain(excerpt(item.mention.text, EXCERPT)))
     author = plain_name(item.mention.author)
     author.truncate(COLUMNS[6][1] or 0, overflow="ellipsis")
     return (
