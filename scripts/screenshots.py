@@ -1,5 +1,6 @@
-"""Regenerate screenshots/*.svg: the war room mid-drill, the incident checklist, the answer
-queue, the drill's debrief, the reply editor, the incident's post-mortem, live mode.
+"""Regenerate screenshots/*.svg: the war room mid-drill, the notice inbox, the incident
+checklist, the answer queue, the drill's debrief, the reply editor, the incident's
+post-mortem, live mode.
 
 Plays the bundled washer-leak drill on a manual clock to minute 15, opens the proposed
 incident and works two steps, exactly as an operator would, answers the YouTuber, plays on to
@@ -33,7 +34,7 @@ from smwar.tui.app import DrillInfo, WarRoomApp
 from smwar.tui.widgets.feed import Feed
 
 OUT = Path(__file__).resolve().parents[1] / "screenshots"
-SIZE = (140, 40)
+SIZE = (120, 40)  # the feed line shows at least 60 characters of text at this width
 START = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
 
@@ -62,12 +63,18 @@ async def shoot() -> None:
         await pilot.press("escape", "up", "up")
         await pilot.pause()
         app.save_screenshot("main-mid-drill.svg", str(OUT))
+        await pilot.press("m")
+        await pilot.pause()
+        app.save_screenshot("notice-inbox.svg", str(OUT))
+        await pilot.press("escape")
         await pilot.press("n")
         await pilot.pause()
         app.save_screenshot("answer-queue.svg", str(OUT))
         await pilot.press("escape")
         feed = app.query_one(Feed)
-        feed.cursor = next(n for n, i in enumerate(feed.items) if i.mention.author == "lenatechnik.bsky.social")
+        feed.cursor = next(
+            n for n in range(feed.count) if (i := feed.item(n)) and i.mention.author == "lenatechnik.bsky.social"
+        )
         await pilot.press("r")
         await pilot.pause()
         app.save_screenshot("reply-editor.svg", str(OUT))

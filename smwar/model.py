@@ -188,3 +188,31 @@ class Event:
 
 
 SYSTEM_ACTOR = "smwar"
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something the war room told the operator: a proposal, a deadline, a warning, a
+    campaign, a trainer's message. Kept in the journal; `read` once the operator saw it."""
+
+    kind: str
+    title: str
+    body: str
+    at: datetime
+    scenario_id: str | None = None
+    incident_id: int | None = None
+    id: int = 0
+    read: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeGroup:
+    """The notices of one kind about one scenario (None: about everything), newest last."""
+
+    kind: str
+    scenario_id: str | None
+    count: int
+    unread: int
+    first_at: datetime
+    last_at: datetime
+    latest: str  # the newest one: its title — its text

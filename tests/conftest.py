@@ -23,10 +23,11 @@ from textual.app import App
 from smwar.clock import ManualClock
 from smwar.engine.drill import DrillRun, drill_session, open_drill_run
 from smwar.engine.session import Session
-from smwar.model import Incident
+from smwar.model import Incident, JournaledMention
 from smwar.paths import bundled_runbooks_dir
 from smwar.runbooks.definitions import RunbookSet
 from smwar.runbooks.loader import load_runbook_set
+from smwar.tui.widgets.feed import Feed
 
 DATA = Path(__file__).parent / "data"
 SHORT_DRILL = DATA / "short-drill.toml"
@@ -101,6 +102,11 @@ def screen_text(app: App[object]) -> str:
     )
     console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
     return console.export_text(styles=False)
+
+
+def in_feed(feed: Feed) -> list[JournaledMention]:
+    """Every mention the feed shows, read through its pages as scrolling would."""
+    return [item for index in range(feed.count) if (item := feed.item(index)) is not None]
 
 
 def notices(app: App[object]) -> list[str]:

@@ -25,7 +25,7 @@ from smwar.runbooks.definitions import RunbookSet
 from smwar.tui.app import DrillInfo, WarRoomApp
 from smwar.tui.screens.review import ReviewScreen
 
-from .conftest import notices, screen_text, start_drill
+from .conftest import screen_text, start_drill
 from .test_scoring import SCORED_DRILL
 
 BROWSER = shutil.which("chromium-headless-shell") or shutil.which("chromium") or shutil.which("chromium-browser")
@@ -232,7 +232,8 @@ async def test_lessons_come_back_when_the_scenario_fires_again(runbooks: Runbook
         [proposal] = app.poll_now().proposals
         await pilot.pause()
         assert proposal.id != first and proposal.scenario_id == "product-defect"
-        assert any("Put the hotline number on the status page at once (#1)" in n for n in notices(app))
+        [lesson] = app.desk.journal.notices("lesson", "product-defect")
+        assert "Put the hotline number on the status page at once (#1)" in lesson.body, "waiting in the inbox"
         await pilot.press("i")
         assert "Lesson from incident #1: Put the hotline number on the status page at once" in screen_text(app)
     run.journal.close()

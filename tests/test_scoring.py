@@ -23,7 +23,7 @@ from smwar.tui.app import DrillInfo, WarRoomApp
 from smwar.tui.screens.debrief import DebriefScreen
 from smwar.tui.widgets.feed import Feed
 
-from .conftest import DATA, T0, notices, screen_text, start_drill
+from .conftest import DATA, T0, in_feed, notices, screen_text, start_drill
 from .test_app import SIZE, answer, war_room
 
 SCORED_DRILL = DATA / "scored-drill.toml"
@@ -33,7 +33,7 @@ async def reply_to(app: WarRoomApp, pilot, author: str, text: str, override: str
     """Reply as an operator would: highlight the mention, r, write, ctrl+o (copy and record);
     `override`: the reason given when the check blocks it."""
     feed = app.query_one(Feed)
-    feed.cursor = next(n for n, item in enumerate(feed.items) if item.mention.author == author)
+    feed.cursor = next(n for n, item in enumerate(in_feed(feed)) if item.mention.author == author)
     await pilot.press("r")
     app.screen.query_one(TextArea).text = text
     await pilot.press("ctrl+o")

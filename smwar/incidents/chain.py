@@ -19,7 +19,6 @@ from smwar.model import (
     Event,
     Incident,
     IncidentStatus,
-    JournaledMention,
     Note,
     StepState,
     StepStatus,
@@ -241,17 +240,6 @@ def deadline_alert(incident: Incident, step: Step, now: datetime) -> str | None:
         rung = (step.id, DUE_SOON) in incident.alerts or (step.id, MISSED) in incident.alerts
         return None if rung else DUE_SOON
     return None
-
-
-def concerns(incident: Incident, scenario: Scenario, item: JournaledMention) -> bool:
-    """Whether a mention belongs to the incident: linked by hand, or matching its scenario from
-    the trigger window before the proposal until the incident closed."""
-    if item.id in incident.linked:
-        return True
-    if not any(match.scenario_id == incident.scenario_id for match in item.matches):
-        return False
-    start = incident.proposed_at - scenario.trigger.within
-    return item.received_at >= start and (incident.closed_at is None or item.received_at <= incident.closed_at)
 
 
 def last_undoable(events: Iterable[Event]) -> Event | None:

@@ -109,7 +109,44 @@ def _v5(db: Database) -> None:
     db["mentions"].create_index(["network", "author"])
 
 
-MIGRATIONS: tuple[Callable[[Database], None], ...] = (_v1, _v2, _v3, _v4, _v5)
+def _v6(db: Database) -> None:
+    """Views page through mentions by what they show: full-text search over the text (FTS5,
+    kept in step by a trigger; mentions are never changed or removed), and the triage action."""
+    db.execute(
+        "CREATE VIRTUAL TABLE mentions_fts USING fts5(text, content='mentions', content_rowid='id', "
+        "tokenize='unicode61 remove_diacritics 2')"
+    )
+    db.execute(
+        "CREATE TRIGGER mentions_fts_insert AFTER INSERT ON mentions "
+        "BEGIN INSERT INTO mentions_fts (rowid, text) VALUES (new.id, new.text); END"
+    )
+    db.execute("INSERT INTO mentions_fts (mentions_fts) VALUES ('rebuild')")
+    db["mentions"].create_index(["action", "id"])
+
+
+def _v7(db: Database) -> None:
+    """Notices (proposals, deadlines, warnings, campaigns, trainer messages) in one inbox:
+    what was said, when, about which scenario, and whether the operator has read it."""
+    db["notices"].create(
+        {
+            "id": int,
+            "at": str,
+            "kind": str,
+            "scenario_id": str,
+            "incident_id": int,
+            "title": str,
+            "body": str,
+            "read": int,
+        },
+        pk="id",
+        not_null={"at", "kind", "title", "body", "read"},
+        defaults={"read": 0},
+    )
+    db["notices"].create_index(["kind", "scenario_id", "id"])
+    db["notices"].create_index(["read"])
+
+
+MIGRATIONS: tuple[Callable[[Database], None], ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7)
 CURRENT_VERSION = len(MIGRATIONS)
 
 

@@ -19,8 +19,20 @@ from typing import Any
 from sqlite_utils import Database
 
 from smwar.clock import from_iso, to_iso
+from smwar.journal.pages import MentionFilter
 from smwar.journal.schema import JournalError, migrate
-from smwar.model import Draft, Event, JournaledMention, Match, Mention, Quarantined, TermHit, Triage
+from smwar.model import (
+    Draft,
+    Event,
+    JournaledMention,
+    Match,
+    Mention,
+    Notice,
+    NoticeGroup,
+    Quarantined,
+    TermHit,
+    Triage,
+)
 from smwar.tid import new_tid
 
 
@@ -154,6 +166,53 @@ class Journal:
                 return []
             matches = self._matches_for(rows[0]["id"], rows[-1]["id"])
         return [_mention_from_row(row, matches.get(row["id"], ())) for row in rows]
+
+    # -- pages, for views that show a window of a million ---------------------------------
+
+    def tally(self, view: MentionFilter, after_id: int = 0) -> tuple[int, int]:
+        """How many mentions `view` keeps of those with ids after `after_id`, and the newest
+        id in the journal, the bound of that count: the next tally starts after it."""
+        where, params = view.where()
+        with self._lock:
+            newest = int(self._db.execute("SELECT COALESCE(MAX(id), 0) FROM mentions").fetchone()[0])
+            row = self._db.execute(
+                f"SELECT COUNT(*) FROM mentions m WHERE m.id > ? AND m.id <= ? AND {where}", [after_id, newest, *params]
+            )
+            return int(row.fetchone()[0]), newest
+
+    def mention_page(
+        self, view: MentionFilter, *, after_id: int | None = None, before_id: int | None = None, limit: int
+    ) -> list[JournaledMention]:
+        """Up to `limit` mentions `view` keeps, in arrival order: the first ones after
+        `after_id`, or the last ones before `before_id` (keyset pagination on the id)."""
+        where, params = view.where()
+        if before_id is not None:
+            sql = f"SELECT * FROM mentions m WHERE m.id < ? AND {where} ORDER BY m.id DESC LIMIT ?"
+            params = [before_id, *params, limit]
+        else:
+            sql = f"SELECT * FROM mentions m WHERE m.id > ? AND {where} ORDER BY m.id LIMIT ?"
+            params = [after_id or 0, *params, limit]
+        with self._lock:
+            rows = list(self._db.query(sql, params))
+            if before_id is not None:
+                rows.reverse()
+            matches = self._matches_of([row["id"] for row in rows]) if rows else {}
+        return [_mention_from_row(row, matches.get(row["id"], ())) for row in rows]
+
+    def mention_id_at(self, view: MentionFilter, index: int) -> int | None:
+        """The id of the `index`-th mention (from 0) `view` keeps: a jump, not a scroll (its
+        cost grows with `index`; a scroll pages from a neighbour by keyset instead)."""
+        where, params = view.where()
+        if view.everything:  # ids are dense: a mention is never removed, an ignored repeat takes none
+            with self._lock:
+                low, high, count = self._db.execute("SELECT MIN(id), MAX(id), COUNT(*) FROM mentions").fetchone()
+            if count and high - low + 1 == count:
+                return int(low) + index if 0 <= index < count else None
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT m.id FROM mentions m WHERE {where} ORDER BY m.id LIMIT 1 OFFSET ?", [*params, index]
+            ).fetchone()
+        return int(row[0]) if row else None
 
     def to_answer(
         self, since: datetime, actions: Sequence[str], limit: int, answered: Collection[int] = ()
@@ -425,6 +484,58 @@ class Journal:
         """The reply went out: its draft is done with (the reply event keeps the text)."""
         with self._lock, self._db.atomic():
             self._db.execute("DELETE FROM drafts WHERE mention_id = ?", [mention_id])
+
+    # -- notices: the inbox -----------------------------------------------------------
+
+    def add_notice(self, notice: Notice) -> Notice:
+        with self._lock, self._db.atomic():
+            cursor = self._db.execute(
+                "INSERT INTO notices (at, kind, scenario_id, incident_id, title, body, read) VALUES (?,?,?,?,?,?,0)",
+                [to_iso(notice.at), notice.kind, notice.scenario_id, notice.incident_id, notice.title, notice.body],
+            )
+        return replace(notice, id=int(cursor.lastrowid or 0))
+
+    def notice_groups(self) -> list[NoticeGroup]:
+        """The inbox: one group per kind and scenario, with the unread first, newest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT kind, scenario_id, COUNT(*), SUM(read = 0), MIN(at), MAX(at), MAX(id) FROM notices "
+                "GROUP BY kind, scenario_id ORDER BY SUM(read = 0) = 0, MAX(id) DESC"
+            ).fetchall()
+            newest = ",".join(str(int(row[6])) for row in rows) or "NULL"
+            latest = dict(
+                self._db.execute(f"SELECT id, title || ' — ' || body FROM notices WHERE id IN ({newest})").fetchall()
+            )
+        return [
+            NoticeGroup(kind, scenario, count, int(unread), from_iso(first), from_iso(last), latest[last_id])
+            for kind, scenario, count, unread, first, last, last_id in rows
+        ]
+
+    def notices(self, kind: str, scenario_id: str | None, limit: int = 200) -> list[Notice]:
+        """The newest `limit` notices of one group, newest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, at, kind, scenario_id, incident_id, title, body, read FROM notices "
+                "WHERE kind = ? AND scenario_id IS ? ORDER BY id DESC LIMIT ?",
+                [kind, scenario_id, limit],
+            ).fetchall()
+        return [
+            Notice(kind, title, body, from_iso(at), scenario, incident, notice_id, bool(read))
+            for notice_id, at, kind, scenario, incident, title, body, read in rows
+        ]
+
+    def mark_read(self, kind: str | None = None, scenario_id: str | None = None) -> int:
+        """Mark one group's notices read (all notices, without `kind`); how many were unread."""
+        sql, params = "UPDATE notices SET read = 1 WHERE read = 0", []
+        if kind is not None:
+            sql += " AND kind = ? AND scenario_id IS ?"
+            params = [kind, scenario_id]
+        with self._lock, self._db.atomic():
+            return self._db.execute(sql, params).rowcount
+
+    def unread_notices(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM notices WHERE read = 0").fetchone()[0])
 
     def incident_scenarios(self) -> list[tuple[int, str]]:
         """Every incident's id and scenario."""

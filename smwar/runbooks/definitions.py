@@ -325,6 +325,7 @@ class Step(Strict):
 class Scenario(Strict):
     id: Identifier
     title: str
+    tag: str = Field("", pattern=r"^[A-Za-z0-9]{0,4}$")  # the feed's short name for it; default: initials
     severity: Severity
     summary: str = ""
     threshold: float = Field(0.5, gt=0, le=1)
@@ -341,6 +342,11 @@ class Scenario(Strict):
         if self.id in self.unless:
             raise ValueError(f"scenario {self.id!r} names itself in `unless`, so it could never match")
         return self
+
+    @property
+    def short(self) -> str:
+        """The tag the feed shows: the runbook's, or the initials of the id ("data-leak-rumour": DLR)."""
+        return self.tag or "".join(part[0] for part in re.split(r"[-_]", self.id) if part)[:4].upper()
 
     def step_by_id(self, step_id: str) -> Step:
         return next(step for step in self.step if step.id == step_id)
@@ -401,6 +407,11 @@ class RunbookSet(Strict):
 
     def channel(self, channel_id: str) -> Channel | None:
         return next((channel for channel in self.channels if channel.id == channel_id), None)
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """Each scenario's short tag, by id."""
+        return {scenario.id: scenario.short for scenario in self.scenarios}
 
     def scenario(self, scenario_id: str) -> Scenario:
         return next(scenario for scenario in self.scenarios if scenario.id == scenario_id)

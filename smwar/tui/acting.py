@@ -24,11 +24,20 @@ def attempt(app: App[None], action: Callable[[], object]) -> bool:
     return True
 
 
-def ask(app: App[None], title: str, explanation: str, then: Callable[[str], object], *, placeholder: str = "") -> None:
-    """Ask for one line of text, then attempt `then(text)`; escape cancels."""
+def ask(
+    app: App[None],
+    title: str,
+    explanation: str,
+    then: Callable[[str], object],
+    *,
+    placeholder: str = "",
+    value: str = "",
+    empty_ok: bool = False,
+) -> None:
+    """Ask for one line of text (starting as `value`), then attempt `then(text)`; escape cancels."""
 
     def answered(text: str | None) -> None:
         if text is not None:
             attempt(app, lambda: then(text))
 
-    app.push_screen(TextPrompt(title, explanation, placeholder=placeholder), answered)
+    app.push_screen(TextPrompt(title, explanation, placeholder=placeholder, value=value, empty_ok=empty_ok), answered)

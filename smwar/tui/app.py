@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from time import monotonic
 from typing import ClassVar
 
 from rich.text import Text
@@ -14,7 +15,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.containers import Horizontal, Vertical
-from textual.notifications import SeverityLevel
+from textual.notifications import Notify, SeverityLevel
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState
@@ -29,7 +30,9 @@ from smwar.engine.notifications import notify_step
 from smwar.engine.review import lessons
 from smwar.engine.session import TRAINER_MESSAGE, Session, Update
 from smwar.errors import InputError, InputErrors, SmwarError
-from smwar.incidents.chain import MISSED, check_actionable, concerns, find_step, missing_gates, severity
+from smwar.incidents.chain import MISSED, check_actionable, find_step, missing_gates, severity
+from smwar.journal.pages import MentionFilter
+from smwar.journal.reading import Span
 from smwar.model import Delivery, Incident, IncidentStatus
 from smwar.plaintext import printable
 from smwar.runbooks.watch import RunbookWatch
@@ -37,7 +40,9 @@ from smwar.timespan import format_duration, format_offset
 from smwar.triage.signals import CAMPAIGN, OVERALL, Alert
 from smwar.tui.acting import ask, attempt
 from smwar.tui.guard import FailureNotices, Guarded
+from smwar.tui.notices import DEADLINE, INCIDENT, LESSON, TRAINER, NoticeDesk
 from smwar.tui.screens.debrief import DebriefScreen
+from smwar.tui.screens.inbox import InboxScreen
 from smwar.tui.screens.incident import IncidentScreen
 from smwar.tui.screens.palette import Palette
 from smwar.tui.screens.prompt import ChoicePrompt, TextPrompt
@@ -47,9 +52,11 @@ from smwar.tui.widgets.board import ScenarioBoard, trend_cell
 from smwar.tui.widgets.chain import ChainTable
 from smwar.tui.widgets.detail import MentionDetail
 from smwar.tui.widgets.feed import Feed
+from smwar.tui.widgets.feed_rows import FeedRows
 from smwar.tui.widgets.sources import sources_text
 
 POLL_SECONDS = 0.25
+OPEN_END = datetime(9999, 12, 31, tzinfo=UTC)  # an incident still open keeps its new mentions
 RETRY_SECONDS = 5.0
 
 
@@ -132,6 +139,7 @@ class WarRoomApp(Guarded, App[None]):
         ),
         Binding("i", "show_incident", "Incident", tooltip="Show the incident's checklist", id="incident.show"),
         Binding("n", "answer_queue", "Answer next", tooltip="What to answer next, most urgent first", id="queue.show"),
+        Binding("m", "inbox", "Inbox", tooltip="Every notice, grouped by kind and scenario", id="inbox.show"),
         Binding(
             "O",
             "open_by_hand",
@@ -179,6 +187,8 @@ class WarRoomApp(Guarded, App[None]):
     ) -> None:
         super().__init__()
         self.failures = FailureNotices()  # the guard's: what failed and was shown, never fatal
+        self.desk = NoticeDesk(self, session.journal)
+        self._toast: tuple[str, str, int, float] | None = None  # the one on screen: title, message, times, until
         self.config = config  # live mode: where replies are posted from
         self.session = session
         self.drill = drill
@@ -190,6 +200,7 @@ class WarRoomApp(Guarded, App[None]):
         self.runbook_error: str | None = None
         self.sending: set[tuple[int, str]] = set()  # (incident, step) whose notifications are on their way
         self.feed_incident: int | None = None  # the incident the feed is filtered to
+        self.mention_total = 0  # in the journal: counted at the start, then as they arrive
         self._filtered_shape: object = None
         self.trainer_message: str | None = None
         self.offered_end = False  # said once that every inject has been played
@@ -207,14 +218,25 @@ class WarRoomApp(Guarded, App[None]):
         markup: bool = False,
     ) -> None:
         """Every notice quotes outside text sooner or later (a mention, a server's reason, a
-        runbook's title): it is made printable and never read as markup."""
+        runbook's title): it is made printable and never read as markup. One toast at a time:
+        a new one replaces the last, the same again counts up ("×3") instead of stacking."""
+        message, title = printable(message, keep_newlines=True), printable(title)
+        seconds = timeout if timeout is not None else self.NOTIFICATION_TIMEOUT
+        now = monotonic()
+        shown = self._toast
+        times = shown[2] + 1 if shown is not None and shown[:2] == (title, message) and now < shown[3] else 1
+        self._toast = (title, message, times, now + seconds)
         super().notify(
-            printable(message, keep_newlines=True),
-            title=printable(title),
+            message,
+            title=f"{title} (×{times})" if times > 1 else title,
             severity=severity,
-            timeout=timeout,
+            timeout=seconds,
             markup=False,
         )
+
+    def _on_notify(self, event: Notify) -> None:
+        self._notifications.clear()  # the new toast takes the place of the last
+        super()._on_notify(event)
 
     def validate_title(self, title: object) -> str:
         return printable(str(title))
@@ -241,15 +263,17 @@ class WarRoomApp(Guarded, App[None]):
             with Vertical(id="right"):
                 yield ScenarioBoard(id="board")
                 yield Static(id="chain-title")
-                yield ChainTable(id="chain")
+                yield ChainTable(id="chain", compact=True)
         yield Static(id="status")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#feed", Feed).border_title = "Feed"
         self.query_one("#detail").border_title = "Mention"
         self.query_one("#board", ScenarioBoard).border_title = "Scenarios"
-        self.query_one("#feed", Feed).add(self.session.journal.mentions())
+        self.mention_total = self.session.journal.mention_count()
+        feed = self.query_one("#feed", Feed)
+        feed.use_tags(self.session.runbooks.tags)
+        feed.show(FeedRows(self.session.journal, MentionFilter()))
         active = [i for i in self.session.incidents() if i.status is IncidentStatus.OPEN]
         proposed = [i for i in self.session.incidents() if i.status is IncidentStatus.PROPOSED]
         if active or proposed:
@@ -336,6 +360,7 @@ class WarRoomApp(Guarded, App[None]):
             self.runbook_error = None
             runbooks = self.session.runbooks
             self.query_one("#detail", MentionDetail).runbooks = runbooks
+            self.query_one("#feed", Feed).use_tags(runbooks.tags)
             focused = self.session.incident(self.focused_incident) if self.focused_incident else None
             if focused is not None and runbooks.find_scenario(focused.scenario_id) is None:
                 self.focused_incident = None
@@ -365,7 +390,7 @@ class WarRoomApp(Guarded, App[None]):
         scenario = self.session.runbooks.find_scenario(alert.scenario_id) if alert.scenario_id else None
         title = f"{alert.title} ({scenario.title})" if scenario else alert.title
         detail = f"{alert.author} — {alert.detail}" if alert.author else alert.detail
-        self.notify(detail, title=title, severity="warning", timeout=20, markup=False)
+        self.desk.post(alert.kind, title, detail, at=self.session.clock.now(), scenario_id=alert.scenario_id)
 
     def poll_now(self) -> Update:
         """Run the pipeline once on this thread, for callers that move the clock by hand."""
@@ -374,6 +399,7 @@ class WarRoomApp(Guarded, App[None]):
         return update
 
     def apply_update(self, update: Update) -> None:
+        self.mention_total += len(update.mentions)
         self.query_one("#feed", Feed).add(update.mentions)
         for message in update.messages:
             self.show_trainer_message(message)
@@ -382,20 +408,25 @@ class WarRoomApp(Guarded, App[None]):
         for incident in update.proposals:
             self.bell()
             scenario = self.session.runbooks.scenario(incident.scenario_id)
-            self.notify(
+            now = self.session.clock.now()
+            self.desk.post(
+                INCIDENT,
+                f"Incident #{incident.id} proposed",
                 f"{scenario.title}: {incident.trigger}. Press o to open it, x to dismiss.",
-                title=f"Incident #{incident.id} proposed",
-                severity="warning",
-                timeout=15,
-                markup=False,
+                at=now,
+                scenario_id=scenario.id,
+                incident_id=incident.id,
+                urgent=True,
             )
             learned = [x for x in lessons(self.session.journal, incident.scenario_id) if x.incident_id < incident.id]
             if learned:
-                self.notify(
+                self.desk.post(
+                    LESSON,
+                    f"Lessons learned from earlier {scenario.title} incidents",
                     "\n".join(f"• {lesson.text} (#{lesson.incident_id})" for lesson in learned[-5:]),
-                    title=f"Lessons learned from earlier {scenario.title} incidents",
-                    timeout=60,
-                    markup=False,
+                    at=now,
+                    scenario_id=scenario.id,
+                    incident_id=incident.id,
                 )
             if (
                 self.focused_incident is None
@@ -430,12 +461,15 @@ class WarRoomApp(Guarded, App[None]):
         for incident, step, kind in self.session.due_alerts():
             self.bell()
             due = "is overdue" if kind == MISSED else "is due soon"
-            self.notify(
+            self.desk.post(
+                DEADLINE,
+                "Deadline",
                 f"Incident #{incident.id}: “{step.title}” {due}.",
-                title="Deadline",
+                at=self.session.clock.now(),
+                scenario_id=incident.scenario_id,
+                incident_id=incident.id,
+                urgent=True,
                 severity="error" if kind == MISSED else "warning",
-                timeout=20,
-                markup=False,
             )
 
     def _show_chain(self) -> None:
@@ -452,7 +486,6 @@ class WarRoomApp(Guarded, App[None]):
     def _status_text(self) -> Text:
         """One line: what is wrong first (it must not be cut off), then the clock and counts."""
         now = self.session.clock.now()
-        feed = self.query_one("#feed", Feed)
         status = Text(end="")
         clock = self.session.clock
         if self.drill is not None:
@@ -480,7 +513,9 @@ class WarRoomApp(Guarded, App[None]):
                 else " · source: drill script (all injects played)"
             )
 
-        status.append(f" · {len(feed.all_items)} mentions")
+        if self.desk.unread:
+            status.append(f" ✉ {self.desk.unread} unread (m) ", style="bold reverse")
+        status.append(f" · {self.mention_total:,} mentions")
         overall = self.session.signals.trends.get(OVERALL)
         if overall is not None:
             status.append(f" ({overall.count} in {format_duration(self.session.runbooks.trends.window)} ")
@@ -616,11 +651,12 @@ class WarRoomApp(Guarded, App[None]):
             scenario = self.session.runbooks.find_scenario(self.session.incident(incident_id).scenario_id)
         if incident_id is None or scenario is None:
             self.feed_incident = None
-            feed.show_only(None)
-            feed.border_title = "Feed"
+            feed.show(FeedRows(self.session.journal, replace(feed.view, span=None, incident=None)))
             return
-        feed.show_only(lambda item: concerns(self.session.incident(incident_id), scenario, item))
-        feed.border_title = f"Feed · incident #{incident_id} only (F: all)"
+        incident = self.session.incident(incident_id)
+        start = incident.proposed_at - scenario.trigger.within
+        span = Span(incident.scenario_id, start, incident.closed_at or OPEN_END, frozenset(incident.linked))
+        feed.show(FeedRows(self.session.journal, replace(feed.view, span=span, incident=incident_id)))
 
     def send_notifications(self, incident_id: int, step_id: str) -> None:
         """Notify a step's contacts off the UI thread; results arrive as toasts and in the step."""
@@ -731,7 +767,7 @@ class WarRoomApp(Guarded, App[None]):
     def show_trainer_message(self, message: str) -> None:
         self.trainer_message = message
         self.bell()
-        self.notify(message, title="Trainer", severity="warning", timeout=60, markup=False)
+        self.desk.post(TRAINER, "Trainer", message, at=self.session.clock.now())
         for banner in self.screen.query("#drill-banner").results(Static):
             banner.update(self.banner_text())
 
@@ -824,6 +860,9 @@ class WarRoomApp(Guarded, App[None]):
     def action_answer_queue(self) -> None:
         self.push_screen(QueueScreen(self.session, drill=self.drill is not None))
 
+    def action_inbox(self) -> None:
+        self.push_screen(InboxScreen(self.desk, self.session.runbooks), lambda _: self.refresh_views())
+
     def action_toggle_pause(self) -> None:
         clock = self.session.clock
         if isinstance(clock, DrillClock):
@@ -860,6 +899,7 @@ class WarRoomApp(Guarded, App[None]):
             "Show incident checklist", "The reaction chain of the current incident", self.action_show_incident
         )
         yield SystemCommand("Answer next", "What to answer next, most urgent first", self.action_answer_queue)
+        yield SystemCommand("Inbox", "Every notice, grouped by kind and scenario", self.action_inbox)
         yield SystemCommand("Pause or resume drill", "Stop or restart the drill clock", self.action_toggle_pause)
         yield SystemCommand("Drill faster", "Double the drill speed (up to 60×)", lambda: self.action_speed(2))
         yield SystemCommand("Drill slower", "Halve the drill speed", lambda: self.action_speed(0.5))

@@ -158,14 +158,14 @@ class Terminal:
         with self._lock:
             return self.screen.title
 
-    def wait_for(self, words: str, timeout: float = 30.0) -> bool:
+    def wait_for(self, words: str, timeout: float = 30.0, every: float = 0.1) -> bool:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if words in self.text():
                 return True
             if self.process.poll() is not None:
                 return False
-            time.sleep(0.1)
+            time.sleep(every)
         return False
 
     def output_since(self, mark: int) -> bytes:

@@ -1,4 +1,4 @@
-"""One incident: its goal, trigger and the reaction chain as a checklist."""
+"""One incident: its goal, trigger and the reaction chain as a checklist, beside the feed."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
+from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
 from smwar.engine.review import lessons
@@ -35,7 +35,7 @@ from smwar.tui.text import local_time, plain
 from smwar.tui.widgets.chain import ChainTable
 
 
-class IncidentScreen(Guarded, Screen[None]):
+class IncidentScreen(Guarded, ModalScreen[None]):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", tooltip="Back to the war room", id="incident.back"),
         Binding(

@@ -50,5 +50,5 @@ class Palette(Guarded, CommandPalette):
         try:
             await CommandPalette._gather_commands.__wrapped__(self, search_value)  # type: ignore[attr-defined]
         except NoMatches:
-            if not self._dismissed:
+            if self.is_active and not self._dismissed:
                 raise  # the palette is open: a real fault, for the guard

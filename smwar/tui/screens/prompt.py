@@ -47,19 +47,24 @@ class _Prompt(Guarded, ModalScreen[str | None]):
 
 
 class TextPrompt(_Prompt):
-    """Dismisses with the entered text, or None when cancelled. Empty text is refused."""
+    """Dismisses with the entered text, or None when cancelled. Empty text is refused, unless
+    it means something (`empty_ok`)."""
 
     HINT = "enter to confirm · escape to cancel"
 
-    def __init__(self, title: str, explanation: str, placeholder: str = "") -> None:
+    def __init__(
+        self, title: str, explanation: str, placeholder: str = "", *, value: str = "", empty_ok: bool = False
+    ) -> None:
         super().__init__(title, explanation)
         self._placeholder = placeholder
+        self._value = value
+        self._empty_ok = empty_ok
 
     def answer_widgets(self) -> ComposeResult:
-        yield Input(placeholder=self._placeholder, id="prompt-input")
+        yield Input(self._value, placeholder=self._placeholder, id="prompt-input")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.value.strip():
+        if event.value.strip() or self._empty_ok:
             self.answer(event.value.strip())
         else:
             self.query_one("#prompt-hint", Static).update(Text("This cannot be empty.", style="bold"))

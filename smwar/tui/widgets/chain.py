@@ -37,8 +37,10 @@ class ChainTable(Guarded, DataTable[Text]):
             self.step_id = step_id
             super().__init__()
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None, compact: bool = False) -> None:
+        """`compact`: for a narrow column beside the feed: short times, no role."""
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self.compact = compact
         self.incident: Incident | None = None
         self.steps: list[Step] = []
 
@@ -46,7 +48,8 @@ class ChainTable(Guarded, DataTable[Text]):
         self.add_column(" ", key="status")
         self.add_column("Due", key="due")
         self.add_column("Step", key="title")
-        self.add_column("Role", key="role")
+        if not self.compact:
+            self.add_column("Role", key="role")
 
     def show(self, incident: Incident | None, scenario: Scenario | None, now: datetime) -> None:
         """Show `incident`'s chain, keeping the highlighted step where it was."""
@@ -58,7 +61,8 @@ class ChainTable(Guarded, DataTable[Text]):
         if incident is None:
             return
         for step in self.steps:
-            self.add_row(*step_cells(incident, step, now), key=step.id)
+            cells = step_cells(incident, step, now, short=self.compact)
+            self.add_row(*(cells[:3] if self.compact else cells), key=step.id)
         self.move_cursor(row=min(row, self.row_count - 1), animate=False)
 
     @property
@@ -73,30 +77,39 @@ class ChainTable(Guarded, DataTable[Text]):
             self.post_message(self.Act(action, self.incident.id, step.id))
 
 
-def step_cells(incident: Incident, step: Step, now: datetime) -> tuple[Text, Text, Text, Text]:
+def step_cells(incident: Incident, step: Step, now: datetime, short: bool = False) -> tuple[Text, Text, Text, Text]:
     state = step_state(incident, step.id)
     locked = not state.finished and bool(missing_gates(incident, step))
     glyph = "🔒" if locked and state.status is StepStatus.PENDING else GLYPHS[state.status]
-    title = Text(printable(step.title), style="dim" if state.finished else "")
-    if state.override:
-        title.append("  ⚠ gate overridden", style="bold")
-    if state.notes:
-        title.append(f"  ✎{len(state.notes)}", style="italic")
+    title = Text()  # what needs attention first: a narrow column cuts the title, not the marks
     failed = {d.contact_id for d in state.deliveries if not d.ok} - {d.contact_id for d in state.deliveries if d.ok}
     if failed:
-        title.append(f"  ✉ failed: {', '.join(sorted(failed))}", style="bold reverse")
+        title.append(f"✉ failed: {', '.join(sorted(failed))}", style="bold reverse")
+        title.append("  ")
+    if state.override:
+        title.append("⚠ gate overridden  ", style="bold")
+    if state.notes:
+        title.append(f"✎{len(state.notes)}  ", style="italic")
+    title.append(printable(step.title), style="dim" if state.finished else "")
     role = incident.roles.get(step.role)
-    return Text(glyph), due_text(incident, step, now), title, Text(f"{step.role} ({role})" if role else step.role)
+    role_text = Text(f"{step.role} ({role})" if role else step.role)
+    return Text(glyph), due_text(incident, step, now, short), title, role_text
 
 
-def due_text(incident: Incident, step: Step, now: datetime) -> Text:
+def due_text(incident: Incident, step: Step, now: datetime, short: bool = False) -> Text:
+    """When the step is due ("in 14:00", "overdue 3:00") or was finished; `short`: the times only
+    ("14:00", "-3:00", the clock time it was finished)."""
     state = step_state(incident, step.id)
     if state.finished and state.at is not None:
-        return Text(f"{state.status} {local_time(state.at)}", style="dim")
+        return Text(local_time(state.at)[:5] if short else f"{state.status} {local_time(state.at)}", style="dim")
     due = due_at(incident, step)
     if incident.status is not IncidentStatus.OPEN or due is None:
         return Text(f"+{format_offset(step.deadline)}", style="dim")
     if overdue(incident, step, now):
-        return Text(f"overdue {format_offset(now - due)}", style="bold reverse")
+        late = format_offset(now - due)
+        return Text(f"-{late}" if short else f"overdue {late}", style="bold reverse")
     left = due - now
-    return Text(f"in {format_offset(left)}", style="bold" if left <= due_soon_window(incident, step) else "")
+    return Text(
+        format_offset(left) if short else f"in {format_offset(left)}",
+        style="bold" if left <= due_soon_window(incident, step) else "",
+    )

@@ -1,4 +1,5 @@
-"""The mention feed: ONE Line-API widget, so it stays smooth however many mentions arrive.
+"""The mention feed: ONE Line-API widget over rows paged from the journal, so it opens and
+scrolls alike on ten mentions or a million.
 
 Tail mode follows new mentions until the operator moves up; from then on new mentions
 only bump a "N new" counter in the border, and `end` resumes following.
@@ -6,7 +7,8 @@ only bump a "N new" counter in the border, and `end` resumes following.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
+from dataclasses import replace
 
 from rich.style import Style
 from rich.text import Text
@@ -19,14 +21,26 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from smwar.journal.pages import MentionFilter
 from smwar.model import JournaledMention
 from smwar.runbooks.definitions import TROUBLEMAKER_TAG, VIP_TAG
+from smwar.tui.acting import ask
 from smwar.tui.guard import Guarded
 from smwar.tui.text import local_time, plain, plain_name
+from smwar.tui.widgets.feed_rows import FeedRows
 
-NETWORK_LABELS = {"hackernews": "hn"}
-AUTHOR_WIDTH = 20
-MATCH_WIDTH = 16
+# one letter a network: the feed line is for the text (the detail pane names it in full)
+NETWORK_LETTERS = {
+    "mastodon": "M",
+    "bluesky": "B",
+    "rss": "R",
+    "reddit": "r",
+    "hackernews": "H",
+    "webhook": "W",
+    "jsonl": "J",
+}
+AUTHOR_WIDTH = 11
+TAG_WIDTH = 4
 
 
 class Feed(Guarded, ScrollView, can_focus=True):
@@ -50,6 +64,14 @@ class Feed(Guarded, ScrollView, can_focus=True):
         Binding(
             "end,f", "follow", "Follow", tooltip="Jump to the newest mention and follow the feed", id="feed.follow"
         ),
+        Binding(
+            "slash",
+            "search",
+            "Search",
+            key_display="/",
+            tooltip="Show only mentions with these words, network:, author:, scenario:, action:",
+            id="feed.search",
+        ),
     ]
 
     class Selected(Message):
@@ -63,55 +85,76 @@ class Feed(Guarded, ScrollView, can_focus=True):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.all_items: list[JournaledMention] = []
-        self.items: list[JournaledMention] = []  # those shown: all, or those the filter keeps
-        self.keep: Callable[[JournaledMention], bool] | None = None
+        self.rows: FeedRows | None = None
+        self.tags: dict[str, str] = {}  # scenario id -> the short tag a line shows
         self._lines: LRUCache[tuple[int, int, bool], Strip] = LRUCache(1024)
 
-    def show_only(self, keep: Callable[[JournaledMention], bool] | None) -> None:
-        """Show the mentions `keep` accepts (None: all), following the newest."""
-        self.keep = keep
-        self.items = [item for item in self.all_items if keep is None or keep(item)]
+    @property
+    def count(self) -> int:
+        """How many mentions the feed shows (its filter's, in the journal)."""
+        return self.rows.total if self.rows is not None else 0
+
+    def item(self, index: int) -> JournaledMention | None:
+        return self.rows.at(index) if self.rows is not None else None
+
+    @property
+    def view(self) -> MentionFilter:
+        return self.rows.view if self.rows is not None else MentionFilter()
+
+    def use_tags(self, tags: dict[str, str]) -> None:
+        """The short tag of each scenario (by id) a line shows for its best match."""
+        self.tags = tags
         self._lines.clear()
-        self.virtual_size = Size(self.size.width, len(self.items))
+        self.refresh()
+
+    def show(self, rows: FeedRows) -> None:
+        """Show these rows (a new filter, or the whole journal), following the newest."""
+        self.rows = rows
+        title = Text("Feed")
+        if rows.view.incident is not None:
+            title.append(f" · incident #{rows.view.incident} only (F: all)")
+        if rows.view.label:
+            title.append_text(plain(f" · “{rows.view.label}” (/: change)"))
+        self.border_title = title
+        self._lines.clear()
+        self.virtual_size = Size(self.size.width, rows.total)
         self.pending = 0
         self.action_follow()
         self.refresh()
 
-    def add(self, items: list[JournaledMention] | tuple[JournaledMention, ...]) -> None:
-        self.all_items.extend(items)
-        keep = self.keep
-        items = [item for item in items if keep is None or keep(item)]
-        if not items:
+    def add(self, items: Sequence[JournaledMention]) -> None:
+        """Mentions that arrived (already journaled): the feed counts those its filter keeps."""
+        if self.rows is None:
             return
-        self.items.extend(items)
-        self.virtual_size = Size(self.size.width, len(self.items))
+        added = self.rows.grow(items)
+        if not added:
+            return
+        self.virtual_size = Size(self.size.width, self.count)
         if self.following:
-            self.cursor = len(self.items) - 1
-            self.scroll_to(
-                y=max(0, len(self.items) - self.scrollable_content_region.height), animate=False, immediate=True
-            )
+            self.cursor = self.count - 1
+            self.scroll_to(y=max(0, self.count - self.scrollable_content_region.height), animate=False, immediate=True)
         else:
-            self.pending += len(items)
+            self.pending += added
         self.refresh()
 
     def on_resize(self) -> None:
         self._lines.clear()
-        self.virtual_size = Size(self.size.width, len(self.items))
+        self.virtual_size = Size(self.size.width, self.count)
 
     @property
     def selected(self) -> JournaledMention | None:
-        return self.items[self.cursor] if 0 <= self.cursor < len(self.items) else None
+        return self.item(self.cursor)
 
     def render_line(self, y: int) -> Strip:
         index = round(self.scroll_offset.y) + y
         width = self.scrollable_content_region.width
-        if index >= len(self.items):
-            return Strip.blank(width, self.rich_style)
         key = (index, width, index == self.cursor)
         strip = self._lines.get(key)
         if strip is None:
-            strip = self._render_item(self.items[index], width, index == self.cursor)
+            item = self.item(index)
+            if item is None:
+                return Strip.blank(width, self.rich_style)
+            strip = self._render_item(item, width, index == self.cursor)
             self._lines[key] = strip
         return strip
 
@@ -119,8 +162,8 @@ class Feed(Guarded, ScrollView, can_focus=True):
         style = self.get_component_rich_style
         mention = item.mention
         line = Text(end="", no_wrap=True, overflow="ellipsis")
-        line.append(local_time(mention.posted_at), style("feed--time"))
-        line.append(f" {NETWORK_LABELS.get(mention.network, mention.network):<8} ", style("feed--network"))
+        line.append(local_time(mention.posted_at)[:5], style("feed--time"))
+        line.append(f" {NETWORK_LETTERS.get(mention.network, '?')} ", style("feed--network"))
         marker = ("★" if VIP_TAG in item.author_tags else "") + ("⚑" if TROUBLEMAKER_TAG in item.author_tags else "")
         author_style = style("feed--vip") if VIP_TAG in item.author_tags else style("feed--author")
         if TROUBLEMAKER_TAG in item.author_tags:
@@ -133,7 +176,8 @@ class Feed(Guarded, ScrollView, can_focus=True):
         best = item.best
         tail = Text(end="")
         if best is not None:
-            tail = Text(f" {best.scenario_id[:MATCH_WIDTH]} {best.score:.2f}", style("feed--scenario"), end="")
+            tag = self.tags.get(best.scenario_id, best.scenario_id)[:TAG_WIDTH]
+            tail = Text(f" {tag:>{TAG_WIDTH}}", style("feed--scenario"), end="")
         text_width = max(0, width - line.cell_len - tail.cell_len)
         body = plain(mention.text, style("feed--matched") if best else style("feed--unmatched"))
         body.truncate(text_width, overflow="ellipsis", pad=True)
@@ -144,8 +188,7 @@ class Feed(Guarded, ScrollView, can_focus=True):
         return Strip(list(line.render(self.app.console)), width).apply_style(base)
 
     def watch_cursor(self, old: int, new: int) -> None:
-        self._lines.clear()
-        self.refresh()
+        self.refresh()  # the lines are cached with whether they are the cursor's
         item = self.selected
         if item is not None:
             self.post_message(self.Selected(item))
@@ -158,26 +201,46 @@ class Feed(Guarded, ScrollView, can_focus=True):
             self.pending = 0
 
     def action_cursor(self, delta: int) -> None:
-        if not self.items:
+        if not self.count:
             return
-        target = min(max(self.cursor + delta, 0), len(self.items) - 1)
-        if delta < 0 and target < len(self.items) - 1:
+        target = min(max(self.cursor + delta, 0), self.count - 1)
+        if delta < 0 and target < self.count - 1:
             self.following = False
-        if target == len(self.items) - 1:
+        if target == self.count - 1:
             self.following = True
         self.cursor = target
         self._keep_cursor_visible()
 
+    def action_search(self) -> None:
+        if self.rows is None:
+            return
+        journal, view = self.rows.journal, self.view
+
+        def search(text: str) -> None:
+            wanted = MentionFilter.parse(text)
+            self.show(FeedRows(journal, replace(wanted, span=view.span, incident=view.incident)))
+
+        ask(
+            self.app,
+            "Search the feed",
+            "Words the text must hold (a word's start is enough) and network:, author:, scenario:, "
+            "action: (respond, watch, ignore). Empty: every mention.",
+            search,
+            placeholder="leak network:mastodon",
+            value=view.label,
+            empty_ok=True,
+        )
+
     def action_first(self) -> None:
-        if self.items:
+        if self.count:
             self.following = False
             self.cursor = 0
             self._keep_cursor_visible()
 
     def action_follow(self) -> None:
         self.following = True
-        if self.items:
-            self.cursor = len(self.items) - 1
+        if self.count:
+            self.cursor = self.count - 1
             self._keep_cursor_visible()
 
     def _keep_cursor_visible(self) -> None:
@@ -196,6 +259,6 @@ class Feed(Guarded, ScrollView, can_focus=True):
         if offset is None:
             return
         index = round(self.scroll_offset.y) + offset.y
-        if 0 <= index < len(self.items):
-            self.following = index == len(self.items) - 1
+        if 0 <= index < self.count:
+            self.following = index == self.count - 1
             self.cursor = index

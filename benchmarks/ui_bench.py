@@ -1,0 +1,182 @@
+"""The war room at storm scale: how fast it opens on a million mentions, what it holds in
+memory, and how fast a key shows while 1,000 mentions a second stream in.
+
+Builds a live journal of N mentions (default 1,000,000; tests/tools/journals.py) and an empty
+one, each with one JSON Lines source, and runs `smwar` (live mode) on a real pseudo-terminal
+read by a terminal emulator, as an operator would. Prints
+
+* the first frame (the feed on screen) with the big journal and with the empty one, and their
+  ratio: the baseline is the empty start in the same run;
+* the resident memory after start (VmRSS), for both;
+* key -> frame latency (p50/p95/p99, ms) for scrolling, paging, jumping to the newest and a
+  search, while a writer appends 1,000 mentions a second to the source's file: the time from
+  writing the key to the terminal until the detail pane shows the mention it selects. Keys
+  whose frame never came within a second count as dropped.
+
+    python benchmarks/ui_bench.py [--mentions 1000000] [--keys 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.tools.journals import fill  # noqa: E402
+from tests.tools.terminal import Terminal  # noqa: E402
+
+COLUMNS, ROWS = 120, 40
+STREAM_RATE = 1000  # mentions a second
+FRAME_TIMEOUT = 1.0
+KEYS = {"scroll": ["\x1b[A", "\x1b[B", "k", "j"], "page": ["\x1b[5~", "\x1b[6~"], "end": ["\x1b[F"]}
+
+
+def home_with(folder: Path, mentions: int) -> tuple[Path, Path]:
+    """An SMWAR_HOME whose live journal holds `mentions`, with one JSON Lines source."""
+    home = folder / f"home-{mentions}"
+    (home / "data").mkdir(parents=True)
+    fill(home / "data" / "live.sqlite", mentions)
+    stream = folder / f"stream-{mentions}.jsonl"
+    stream.touch()
+    env = {**os.environ, "SMWAR_HOME": str(home)}
+    subprocess.run(
+        [sys.executable, "-m", "smwar", "sources", "add", "jsonl", "stream", f"path={stream}", "poll_seconds=0.1"],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return home, stream
+
+
+def rss_mib(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1]) / 1024
+
+
+def start(home: Path) -> tuple[Terminal, float]:
+    started = time.perf_counter()
+    terminal = Terminal([], home, columns=COLUMNS, rows=ROWS)
+    if not terminal.wait_for("Feed", 300, every=0.005):
+        raise SystemExit(f"smwar did not open:\n{terminal.text()}")
+    return terminal, time.perf_counter() - started
+
+
+class Writer(threading.Thread):
+    """Appends STREAM_RATE mentions a second to the source's file, in tenths of a second."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(daemon=True)
+        self.path, self.stop, self.written = path, threading.Event(), 0
+
+    def run(self) -> None:
+        with self.path.open("a", encoding="utf-8") as out:
+            while not self.stop.is_set():
+                tick = time.perf_counter()
+                lines = [
+                    json.dumps(
+                        {
+                            "id": f"s{self.written + i}",
+                            "author": f"@s{i}@example.social",
+                            "network": "mastodon",
+                            "text": f"Streamed {self.written + i}: AquaPro ausgelaufen, Wasserschaden",
+                        }
+                    )
+                    for i in range(STREAM_RATE // 10)
+                ]
+                out.write("\n".join(lines) + "\n")
+                out.flush()
+                self.written += len(lines)
+                self.stop.wait(max(0.0, 0.1 - (time.perf_counter() - tick)))
+
+
+def detail(terminal: Terminal) -> str:
+    """The detail pane: the lower part of the left column, where the selected mention shows."""
+    lines = terminal.text().splitlines()
+    return "\n".join(line[:86] for line in lines[ROWS // 2 : ROWS - 2])
+
+
+def latencies(terminal: Terminal, keys: list[str], count: int) -> tuple[list[float], int]:
+    """ms from each key to the detail pane changing; and the keys whose frame never came."""
+    measured, dropped = [], 0
+    for n in range(count):
+        key = keys[n % len(keys)]
+        before = detail(terminal)
+        sent = time.perf_counter()
+        terminal.send(key)
+        while detail(terminal) == before and time.perf_counter() - sent < FRAME_TIMEOUT:
+            time.sleep(0.001)
+        if detail(terminal) == before:
+            dropped += 1
+        else:
+            measured.append((time.perf_counter() - sent) * 1000)
+        time.sleep(0.05)
+    return measured, dropped
+
+
+def percentiles(values: list[float]) -> str:
+    if len(values) < 2:
+        return "n/a"
+    cuts = statistics.quantiles(values, n=100)
+    return f"p50 {statistics.median(values):6.1f}  p95 {cuts[94]:6.1f}  p99 {cuts[98]:6.1f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mentions", type=int, default=1_000_000)
+    parser.add_argument("--keys", type=int, default=200, help="key presses measured per kind")
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="smwar-ui-bench-") as tmp:
+        folder = Path(tmp)
+        built = time.perf_counter()
+        homes = {size: home_with(folder, size) for size in (0, options.mentions)}
+        print(f"journals built in {time.perf_counter() - built:.1f} s")
+        firsts, memory = {}, {}
+        for size, (home, _stream) in homes.items():
+            terminal, firsts[size] = start(home)
+            time.sleep(2)
+            memory[size] = rss_mib(terminal.process.pid)
+            terminal.close()
+        empty, big = firsts[0], firsts[options.mentions]
+        print(f"first frame, empty journal:      {empty:6.2f} s   RSS {memory[0]:6.0f} MiB")
+        print(f"first frame, {options.mentions:,} mentions: {big:6.2f} s   RSS {memory[options.mentions]:6.0f} MiB")
+        print(f"first frame ratio (big / empty): {big / empty:6.2f}x")
+        home, stream = homes[options.mentions]
+        terminal, _ = start(home)
+        writer = Writer(stream)
+        writer.start()
+        time.sleep(3)
+        try:
+            results = {kind: latencies(terminal, keys, options.keys) for kind, keys in KEYS.items()}
+            search: list[float] = []
+            dropped_search = 0
+            for n in range(max(5, options.keys // 20)):
+                terminal.send("/")
+                terminal.wait_for("Search the feed", 5, every=0.001)
+                terminal.send(f"{'ausgelaufen' if n % 2 else 'verspätet'} network:bluesky")
+                [measured], [dropped] = zip(*[latencies(terminal, ["\r"], 1)], strict=True)
+                search += measured
+                dropped_search += dropped
+            results["search"] = (search, dropped_search)
+        finally:
+            writer.stop.set()
+            rss = rss_mib(terminal.process.pid)
+            terminal.close()
+        print(f"while {STREAM_RATE:,} mentions/s stream in ({writer.written:,} written); key -> frame:")
+        for kind, (values, dropped) in results.items():
+            print(f"  {kind:<7} {percentiles(values)}   ({len(values)} frames, {dropped} dropped)")
+        print(f"RSS after the storm: {rss:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

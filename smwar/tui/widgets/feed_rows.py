@@ -1,0 +1,61 @@
+"""The rows a feed shows, read from the journal a page at a time: never the whole journal.
+
+It knows how many mentions its filter keeps and keeps a few pages around where the operator
+looks. A page next to one it has is read by keyset (the ids after or before it), any other by
+the id at its position; new mentions only raise the count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual.cache import LRUCache
+
+from smwar.journal.pages import MentionFilter
+from smwar.journal.store import Journal
+from smwar.model import JournaledMention
+
+PAGE = 64
+PAGES_KEPT = 16  # about a thousand mentions in memory, whatever the journal holds
+
+
+class FeedRows:
+    def __init__(self, journal: Journal, view: MentionFilter) -> None:
+        self.journal = journal
+        self.view = view
+        self.total, self._newest = journal.tally(view)
+        self._pages: LRUCache[int, list[JournaledMention]] = LRUCache(PAGES_KEPT)
+
+    def grow(self, arrived: Sequence[JournaledMention]) -> int:
+        """Count what arrived since the last look (the journal says which of it the filter
+        keeps); returns how many more rows there are."""
+        if not arrived:
+            return 0
+        if self.view.everything:
+            added = sum(1 for item in arrived if item.id > self._newest)
+            self._newest = max(self._newest, max(item.id for item in arrived))
+        else:
+            added, self._newest = self.journal.tally(self.view, self._newest)
+        self.total += added
+        return added
+
+    def at(self, index: int) -> JournaledMention | None:
+        if not 0 <= index < self.total:
+            return None
+        number, offset = divmod(index, PAGE)
+        page = self._pages.get(number)
+        if page is None or offset >= len(page):  # not read yet, or the last page grew since
+            page = self._read(number)
+            self._pages[number] = page
+        return page[offset] if offset < len(page) else None
+
+    def _read(self, number: int) -> list[JournaledMention]:
+        before, after = self._pages.get(number - 1), self._pages.get(number + 1)
+        if before is not None and len(before) == PAGE:
+            return self.journal.mention_page(self.view, after_id=before[-1].id, limit=PAGE)
+        if after is not None and after:
+            return self.journal.mention_page(self.view, before_id=after[0].id, limit=PAGE)
+        first = self.journal.mention_id_at(self.view, number * PAGE)
+        if first is None:
+            return []
+        return self.journal.mention_page(self.view, after_id=first - 1, limit=PAGE)

@@ -1,0 +1,151 @@
+"""The feed pages through the journal: a million mentions open on the newest, every row is
+reachable and right, a search narrows them by full-text words and fields, and what the feed
+shows agrees with reading the whole journal, whatever order the rows are asked for in."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input
+
+from smwar.clock import ManualClock
+from smwar.engine.session import Idle, Session
+from smwar.journal.pages import MentionFilter
+from smwar.journal.reading import Span
+from smwar.journal.store import Journal
+from smwar.runbooks.definitions import RunbookSet
+from smwar.tui.app import WarRoomApp
+from smwar.tui.widgets.feed import Feed
+from smwar.tui.widgets.feed_rows import FeedRows
+
+from .conftest import screen_text
+from .tools.journals import T0, fill, text_of
+
+MILLION = 1_000_000
+
+
+@pytest.fixture(scope="module")
+def million(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return fill(tmp_path_factory.mktemp("million") / "live.sqlite", MILLION)
+
+
+def war_room_on(path: Path, runbooks: RunbookSet) -> tuple[Journal, WarRoomApp]:
+    journal = Journal.open(path)
+    clock = ManualClock(T0 + timedelta(seconds=MILLION + 60))
+    return journal, WarRoomApp(Session(journal, runbooks, clock, Idle(), "tester"), poll_seconds=3600)
+
+
+async def test_a_million_mentions_open_on_the_newest_and_every_row_is_reachable(
+    million: Path, runbooks: RunbookSet
+) -> None:
+    journal, app = war_room_on(million, runbooks)
+    with journal:
+        async with app.run_test(size=(140, 40)) as pilot:
+            await pilot.pause()
+            feed = app.query_one(Feed)
+            assert feed.count == MILLION and feed.following
+            assert feed.selected is not None and feed.selected.id == MILLION
+            assert "Post 1000000:" in screen_text(app) and "1,000,000 mentions" in screen_text(app)
+            await pilot.press("home")
+            assert feed.selected is not None and feed.selected.mention.text == text_of(1)
+            assert "Post 1:" in screen_text(app) and not feed.following
+            feed.cursor = 999_998  # the row 999,999
+            feed.action_cursor(0)
+            await pilot.pause()
+            assert feed.selected is not None and feed.selected.id == 999_999
+            assert feed.selected.mention.text == text_of(999_999)
+            assert "Post 999999:" in screen_text(app)
+            await pilot.press("pageup")
+            assert feed.selected is not None and feed.selected.mention.native_id == f"post-{999_999 - 20}"
+            await pilot.press("end")
+            assert feed.following and feed.selected is not None and feed.selected.id == MILLION
+
+
+async def test_a_search_narrows_a_million_to_its_words_and_fields(million: Path, runbooks: RunbookSet) -> None:
+    journal, app = war_room_on(million, runbooks)
+    with journal:
+        async with app.run_test(size=(140, 40)) as pilot:
+            await pilot.pause()
+            await pilot.press("slash")
+            app.screen.query_one(Input).value = "ausgel network:reddit"
+            await pilot.press("enter")
+            await pilot.pause()
+            feed = app.query_one(Feed)
+            # "ausgelaufen" is every third mention, reddit every fourth: n ≡ 6 (mod 12)
+            assert feed.count == len(range(6, MILLION + 1, 12))
+            assert feed.selected is not None and feed.selected.id == 999_990
+            assert "ausgel network:reddit" in str(feed.border_title)
+            await pilot.press("home")
+            assert feed.selected is not None and feed.selected.id == 6
+            await pilot.press("slash")
+            app.screen.query_one(Input).value = ""
+            await pilot.press("enter")
+            await pilot.pause()
+            assert feed.count == MILLION and str(feed.border_title) == "Feed"
+
+
+SMALL = 3_000
+VIEWS: list[tuple[MentionFilter, Callable[[int], bool]]] = [
+    (MentionFilter(), lambda n: True),
+    (MentionFilter.parse("lieferung"), lambda n: n % 3 != 0),
+    (MentionFilter.parse("Waschmaschine ausgelaufen"), lambda n: n % 3 == 0),
+    (MentionFilter.parse("verspät"), lambda n: n % 3 != 0),  # umlauts fold: "verspätet"
+    (MentionFilter.parse("author:USER42@"), lambda n: n % 5000 == 42),
+    (MentionFilter.parse("action:watch network:bluesky"), lambda n: n % 3 == 1 and n % 4 == 1),
+    (MentionFilter.parse("scenario:product-defect"), lambda n: n % 3 == 0),
+    (MentionFilter.parse("nothing-like-this"), lambda n: False),
+    (
+        MentionFilter(
+            span=Span("product-defect", T0 + timedelta(seconds=100), T0 + timedelta(seconds=400), {7, 2_500})
+        ),
+        lambda n: n in (7, 2_500) or (100 <= n <= 400 and n % 3 == 0),
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return fill(tmp_path_factory.mktemp("small") / "live.sqlite", SMALL)
+
+
+@pytest.mark.parametrize(("view", "keeps"), VIEWS)
+def test_the_feed_shows_what_reading_the_whole_journal_would(
+    small: Path, view: MentionFilter, keeps: Callable[[int], bool]
+) -> None:
+    expected = [n for n in range(1, SMALL + 1) if keeps(n)]
+    with Journal.open(small) as journal:
+        rows = FeedRows(journal, view)
+        assert rows.total == len(expected)
+        jumps = random.Random(len(expected)).sample(range(len(expected)), min(200, len(expected)))
+        forward = list(range(len(expected)))  # page after page by keyset, then back the other way
+        for index in [*jumps, *forward, *reversed(forward)]:
+            item = rows.at(index)
+            assert item is not None and item.id == expected[index]
+            assert item.mention.text == text_of(expected[index])
+        assert rows.at(len(expected)) is None and rows.at(-1) is None
+
+
+def test_mentions_that_arrive_are_counted_only_when_the_filter_keeps_them(tmp_path: Path) -> None:
+    path = fill(tmp_path / "live.sqlite", 300)
+    with Journal.open(path) as journal:
+        everything, leaks = FeedRows(journal, MentionFilter()), FeedRows(journal, MentionFilter.parse("ausgelaufen"))
+        assert (everything.total, leaks.total) == (300, 100)
+        last = everything.at(299)
+        assert last is not None
+        db = journal._db.conn
+        with db:
+            for n in range(301, 307):  # two of them leaks (303, 306)
+                db.execute(
+                    "INSERT INTO mentions (id, network, native_id, author, text, posted_at, received_at) "
+                    "VALUES (?, 'mastodon', ?, '@a@b.c', ?, ?, ?)",
+                    [n, f"post-{n}", text_of(n), last.mention.posted_at.isoformat(), last.received_at.isoformat()],
+                )
+        arrived = journal.mention_page(MentionFilter(), after_id=300, limit=10)
+        assert everything.grow(arrived) == 6 and leaks.grow(arrived) == 2
+        assert everything.at(305) is not None and everything.at(305).id == 306  # type: ignore[union-attr]
+        assert [leaks.at(i).id for i in (100, 101)] == [303, 306]  # type: ignore[union-attr]
+        assert everything.grow(arrived) == 0, "the same mentions again are no new ones"

@@ -1,0 +1,88 @@
+"""Notices have one home: an inbox in the journal, grouped by kind and scenario, marked read as
+the operator looks; at most one toast is on screen, for what needs the operator now, and the
+same one again counts up instead of stacking."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from smwar.clock import ManualClock
+from smwar.engine.ingest import Handover
+from smwar.engine.session import Session
+from smwar.journal.store import Journal
+from smwar.runbooks.definitions import RunbookSet
+from smwar.sources.base import Batch
+from smwar.tui.app import WarRoomApp
+from smwar.tui.screens.inbox import InboxScreen
+
+from .conftest import T0, screen_text
+from .test_triage import JOURNALIST, LEAK_REPORT, post
+
+LEAKS = [post(n, f"@kunde{n}@x.social", f"{LEAK_REPORT} ({n})") for n in range(10, 20)]
+PRESS = post(1, JOURNALIST, "Presseanfrage zu auslaufenden AquaPro: was sagt Müller dazu?")
+HASHTAG = post(2, "@wut@x.social", "Schon wieder! #ElektroMuellerFail")
+
+
+def war_room(path: Path, runbooks: RunbookSet) -> tuple[Handover, ManualClock, WarRoomApp]:
+    handover, clock = Handover(), ManualClock(T0)
+    session = Session(Journal.open(path), runbooks, clock, handover, "anna")
+    return handover, clock, WarRoomApp(session, poll_seconds=3600)
+
+
+async def test_notices_go_to_the_inbox_and_one_toast_shows_what_needs_the_operator(
+    tmp_path: Path, runbooks: RunbookSet
+) -> None:
+    handover, clock, app = war_room(tmp_path / "live.sqlite", runbooks)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        handover.give(Batch(mentions=[PRESS, HASHTAG]))
+        app.poll_now()
+        await pilot.pause()
+        assert not app._notifications, "early warnings wait in the inbox, they do not cover the feed"
+        assert "✉ 2 unread (m)" in screen_text(app)
+        clock.advance(timedelta(minutes=1))
+        handover.give(Batch(mentions=LEAKS))
+        [proposal] = app.poll_now().proposals
+        await pilot.pause()
+        [toast] = app._notifications
+        assert toast.title == f"Incident #{proposal.id} proposed", "the new incident is the one toast"
+        await pilot.press("m")
+        await pilot.pause()
+        assert isinstance(app.screen, InboxScreen)
+        text = screen_text(app)
+        assert "Early warning" in text and "Incident proposed" in text
+        assert "Product defect: leaking washing machines" in text
+        groups = {group.kind: group for group in app.desk.journal.notice_groups()}
+        assert (groups["incident"].unread, groups["warning"].unread) == (0, 2), "the newest group is read first"
+        assert groups["warning"].count == 2 and groups["warning"].scenario_id == "product-defect"
+        assert groups["campaign"].count == 1, "the ten leak reports read alike: a campaign"
+        await pilot.press("down", "down")
+        assert app.desk.unread == 0 == app.desk.journal.unread_notices()
+        await pilot.press("a")
+        assert "0 unread" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "unread (m)" not in screen_text(app)
+    app.session.journal.close()
+    _handover, _clock, again = war_room(tmp_path / "live.sqlite", runbooks)
+    async with again.run_test(size=(140, 40)) as pilot:
+        await pilot.press("m")
+        kinds = [group.kind for group in again.desk.journal.notice_groups()]
+        assert sorted(kinds) == ["campaign", "incident", "warning"], "the inbox is kept in the journal"
+    again.session.journal.close()
+
+
+async def test_one_toast_at_a_time_and_a_repeat_counts_up(tmp_path: Path, runbooks: RunbookSet) -> None:
+    _handover, _clock, app = war_room(tmp_path / "live.sqlite", runbooks)
+    async with app.run_test(size=(140, 40)) as pilot:
+        for _ in range(3):
+            app.notify("Mastodon is down", title="Source")
+        await pilot.pause()
+        [toast] = app._notifications
+        assert toast.title == "Source (×3)"
+        app.notify("Incident #1: “Notify the PR advisor” is overdue.", title="Deadline")
+        await pilot.pause()
+        [toast] = app._notifications
+        assert toast.title == "Deadline"
+    app.session.journal.close()

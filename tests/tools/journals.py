@@ -1,0 +1,64 @@
+"""A journal of a million mentions in seconds, for paging tests and the UI benchmark.
+
+The rows are made by SQLite itself (a recursive CTE in one transaction), through the real
+schema (`Journal.open` migrates it, the full-text trigger indexes every text): mention n is
+`post-n` on one of four networks, its text names n, every third matches product-defect,
+and the triage action cycles respond, watch, ignore.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from smwar.journal.store import Journal
+
+T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+NETWORKS = ("mastodon", "bluesky", "reddit", "hackernews")
+ACTIONS = ("respond", "watch", "ignore")
+
+
+def text_of(n: int) -> str:
+    """The text of mention n, as `fill` writes it."""
+    kind = "Waschmaschine ausgelaufen" if n % 3 == 0 else "Lieferung verspätet"
+    return f"Post {n}: meine {kind}, Nummer {n} #elektromueller"
+
+
+def fill(path: Path, count: int, mode: str = "live") -> Path:
+    """The journal at `path` with `count` mentions (ids 1…count), one a second from T0."""
+    with Journal.open(path) as journal:
+        journal.set_meta({"mode": mode})
+        db = journal._db.conn
+        start = T0.timestamp()
+        # indexes made after the rows, not kept up row by row: a bulk load's usual order
+        indexes = db.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') "
+            "AND tbl_name IN ('mentions', 'matches') AND sql IS NOT NULL"
+        ).fetchall()
+        with db:
+            for kind, name, _sql in indexes:
+                db.execute(f"DROP {kind.upper()} {name}")
+            db.execute(
+                "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < ?) "
+                "INSERT INTO mentions (id, network, native_id, author, followers, lang, text, posted_at, "
+                "received_at, author_tags, action, action_rule, request_types, sentiment) "
+                "SELECT n, "
+                f"CASE n % 4 {' '.join(f'WHEN {i} THEN {name!r}' for i, name in enumerate(NETWORKS))} END, "
+                "'post-' || n, '@user' || (n % 5000) || '@example.social', n % 900, 'de', "
+                "'Post ' || n || ': meine ' || "
+                "CASE WHEN n % 3 = 0 THEN 'Waschmaschine ausgelaufen' ELSE 'Lieferung verspätet' END "
+                "|| ', Nummer ' || n || ' #elektromueller', "
+                "strftime('%Y-%m-%dT%H:%M:%S.000000+00:00', ? + n, 'unixepoch'), "
+                "strftime('%Y-%m-%dT%H:%M:%S.000000+00:00', ? + n, 'unixepoch'), '', "
+                f"CASE n % 3 {' '.join(f'WHEN {i} THEN {name!r}' for i, name in enumerate(ACTIONS))} END, "
+                "'bench', '', -0.5 FROM c",
+                [count, start, start],
+            )
+            db.execute(
+                "INSERT INTO matches (mention_id, scenario_id, score, explanation) "
+                "SELECT id, 'product-defect', 0.9, '[]' FROM mentions WHERE id % 3 = 0"
+            )
+            for _kind, _name, sql in indexes:
+                db.execute(sql)
+            db.execute("INSERT INTO mentions_fts (mentions_fts) VALUES ('rebuild')")
+    return path
