@@ -39,7 +39,7 @@ from tests.tools.terminal import Terminal  # noqa: E402
 COLUMNS, ROWS = 120, 40
 STREAM_RATE = 1000  # mentions a second
 FRAME_TIMEOUT = 1.0
-KEYS = {"scroll": ["\x1b[A", "\x1b[B", "k", "j"], "page": ["\x1b[5~", "\x1b[6~"], "end": ["\x1b[F"]}
+KEYS = {"scroll": ["\x1b[A", "\x1b[B", "k", "j"], "page": ["\x1b[5~", "\x1b[6~"]}
 
 
 def home_with(folder: Path, mentions: int) -> tuple[Path, Path]:
@@ -106,11 +106,15 @@ def detail(terminal: Terminal) -> str:
     return "\n".join(line[:86] for line in lines[ROWS // 2 : ROWS - 2])
 
 
-def latencies(terminal: Terminal, keys: list[str], count: int) -> tuple[list[float], int]:
-    """ms from each key to the detail pane changing; and the keys whose frame never came."""
+def latencies(terminal: Terminal, keys: list[str], count: int, first: str = "") -> tuple[list[float], int]:
+    """ms from each key to the detail pane changing, and the keys whose frame never came; `first`
+    is pressed (not timed) before each, so that the key has something to change."""
     measured, dropped = [], 0
     for n in range(count):
         key = keys[n % len(keys)]
+        if first:
+            terminal.send(first)
+            time.sleep(0.3)
         before = detail(terminal)
         sent = time.perf_counter()
         terminal.send(key)
@@ -157,7 +161,10 @@ def main() -> None:
         writer.start()
         time.sleep(3)
         try:
+            terminal.send("\x1b[5~")  # up a page: the feed stops following, a key changes what is shown
+            time.sleep(0.5)
             results = {kind: latencies(terminal, keys, options.keys) for kind, keys in KEYS.items()}
+            results["end"] = latencies(terminal, ["\x1b[F"], max(5, options.keys // 4), first="\x1b[5~")
             search: list[float] = []
             dropped_search = 0
             for n in range(max(5, options.keys // 20)):

@@ -152,9 +152,9 @@ async def test_tail_mode_stops_when_the_operator_scrolls_up_and_counts_new_menti
         app.poll_now()
         await pilot.pause()
         assert feed.cursor == 3, "the operator's place is kept"
-        assert feed.pending == 3 and feed.border_subtitle == "3 new · end to follow"
+        assert feed.pending == 3 and feed.border_subtitle == "4 of 8 · 3 new · end to follow"
         await pilot.press("end")
-        assert feed.following and feed.pending == 0 and feed.cursor == 7
+        assert feed.following and feed.pending == 0 and feed.cursor == 7 and not feed.border_subtitle
 
 
 async def test_space_pauses_the_drill_and_the_pause_is_journaled(runbooks: RunbookSet) -> None:

@@ -199,15 +199,14 @@ class Journal:
             matches = self._matches_of([row["id"] for row in rows]) if rows else {}
         return [_mention_from_row(row, matches.get(row["id"], ())) for row in rows]
 
+    def first_mention_id(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT COALESCE(MIN(id), 0) FROM mentions").fetchone()[0])
+
     def mention_id_at(self, view: MentionFilter, index: int) -> int | None:
         """The id of the `index`-th mention (from 0) `view` keeps: a jump, not a scroll (its
         cost grows with `index`; a scroll pages from a neighbour by keyset instead)."""
         where, params = view.where()
-        if view.everything:  # ids are dense: a mention is never removed, an ignored repeat takes none
-            with self._lock:
-                low, high, count = self._db.execute("SELECT MIN(id), MAX(id), COUNT(*) FROM mentions").fetchone()
-            if count and high - low + 1 == count:
-                return int(low) + index if 0 <= index < count else None
         with self._lock:
             row = self._db.execute(
                 f"SELECT m.id FROM mentions m WHERE {where} ORDER BY m.id LIMIT 1 OFFSET ?", [*params, index]
@@ -237,7 +236,10 @@ class Journal:
 
     def recent_mentions(self, since: datetime, limit: int) -> list[JournaledMention]:
         """The newest `limit` mentions received since `since`, oldest first, with their matches."""
-        sql = "SELECT * FROM mentions WHERE received_at >= ? ORDER BY id DESC LIMIT ?"
+        sql = (  # found by arrival time (indexed): the newest ids would scan a quiet journal whole
+            "SELECT * FROM mentions WHERE id IN "
+            "(SELECT id FROM mentions WHERE received_at >= ? ORDER BY received_at DESC LIMIT ?) ORDER BY id DESC"
+        )
         with self._lock:
             rows = list(self._db.query(sql, [to_iso(since), limit]))[::-1]
             matches = self._matches_of([row["id"] for row in rows])
@@ -296,7 +298,7 @@ class Journal:
             sql, params = "SELECT received_at FROM mentions m WHERE m.received_at >= ?", [to_iso(since)]
         else:
             sql = (
-                "SELECT m.received_at FROM matches x JOIN mentions m ON m.id = x.mention_id "
+                "SELECT m.received_at FROM mentions m CROSS JOIN matches x ON x.mention_id = m.id "
                 "WHERE x.scenario_id = ? AND m.received_at >= ?"
             )
             params = [scenario_id, to_iso(since)]
@@ -341,7 +343,7 @@ class Journal:
             ).fetchall():
                 at = from_iso(proposed)
                 for network, author in self._db.execute(
-                    "SELECT m.network, m.author FROM mentions m JOIN matches x ON x.mention_id = m.id "
+                    "SELECT m.network, m.author FROM mentions m CROSS JOIN matches x ON x.mention_id = m.id "
                     "WHERE m.received_at BETWEEN ? AND ? AND x.scenario_id = ? AND m.sentiment <= ?",
                     [to_iso(at - timedelta(days=1)), to_iso(at + timedelta(days=1)), scenario_id, cutoff],
                 ):
@@ -357,7 +359,7 @@ class Journal:
             sql = f"SELECT {minute}, COUNT(*) FROM mentions m WHERE {where} GROUP BY 1 ORDER BY 1"
         else:
             sql = (
-                f"SELECT {minute}, COUNT(*) FROM matches x JOIN mentions m ON m.id = x.mention_id "
+                f"SELECT {minute}, COUNT(*) FROM mentions m CROSS JOIN matches x ON x.mention_id = m.id "
                 f"WHERE x.scenario_id = ? AND {where} GROUP BY 1 ORDER BY 1"
             )
             params.insert(0, scenario_id)
@@ -369,7 +371,7 @@ class Journal:
         """When the first mention matching `scenario_id` arrived in (`after`, `until`]."""
         with self._lock:
             row = self._db.execute(
-                "SELECT MIN(m.received_at) FROM matches x JOIN mentions m ON m.id = x.mention_id "
+                "SELECT MIN(m.received_at) FROM mentions m CROSS JOIN matches x ON x.mention_id = m.id "
                 "WHERE x.scenario_id = ? AND m.received_at > ? AND m.received_at <= ?",
                 [scenario_id, to_iso(after) if after else "", to_iso(until)],
             ).fetchone()

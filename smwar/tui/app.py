@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -56,6 +57,7 @@ from smwar.tui.widgets.feed_rows import FeedRows
 from smwar.tui.widgets.sources import sources_text
 
 POLL_SECONDS = 0.25
+SWITCH_SECONDS = 0.001
 OPEN_END = datetime(9999, 12, 31, tzinfo=UTC)  # an incident still open keeps its new mentions
 RETRY_SECONDS = 5.0
 
@@ -268,12 +270,16 @@ class WarRoomApp(Guarded, App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        # the pipeline thread shares the interpreter: it hands it back to the screen every
+        # millisecond (Python's default is 5), so a key is drawn between two of its batches' steps
+        sys.setswitchinterval(SWITCH_SECONDS)
         self.query_one("#detail").border_title = "Mention"
         self.query_one("#board", ScenarioBoard).border_title = "Scenarios"
-        self.mention_total = self.session.journal.mention_count()
         feed = self.query_one("#feed", Feed)
         feed.use_tags(self.session.runbooks.tags)
-        feed.show(FeedRows(self.session.journal, MentionFilter()))
+        rows = FeedRows(self.session.journal, MentionFilter())
+        self.mention_total = rows.total
+        feed.show(rows)
         active = [i for i in self.session.incidents() if i.status is IncidentStatus.OPEN]
         proposed = [i for i in self.session.incidents() if i.status is IncidentStatus.PROPOSED]
         if active or proposed:
@@ -433,7 +439,8 @@ class WarRoomApp(Guarded, App[None]):
                 or self.session.incident(self.focused_incident).status is not IncidentStatus.OPEN
             ):
                 self.focused_incident = incident.id
-        self.refresh_views()
+        if update.proposals or update.alerts or update.messages:
+            self.refresh_views()  # what changes the board now; counts alone wait for the second's refresh
 
     # -- views -------------------------------------------------------------------------
 

@@ -40,12 +40,15 @@ class ScenarioBoard(Guarded, DataTable[Text]):
         self.add_column("Sev", key="severity", width=4)
 
     def show(self, stats: list[ScenarioStat]) -> None:
+        """Update the cells that changed: a table redraws whole on any change, and this runs
+        with every batch of mentions."""
         for stat in stats:
             cells = _cells(stat)
             key = stat.scenario.id
             if key in self.rows:
                 for column, value in zip(COLUMNS, cells, strict=True):
-                    self.update_cell(key, column, value)
+                    if self.get_cell(key, column) != value:
+                        self.update_cell(key, column, value)
             else:
                 self.add_row(*cells, key=key)
 

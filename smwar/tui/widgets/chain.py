@@ -43,6 +43,7 @@ class ChainTable(Guarded, DataTable[Text]):
         self.compact = compact
         self.incident: Incident | None = None
         self.steps: list[Step] = []
+        self._rows: list[tuple[Text, ...]] = []
 
     def on_mount(self) -> None:
         self.add_column(" ", key="status")
@@ -55,15 +56,21 @@ class ChainTable(Guarded, DataTable[Text]):
         """Show `incident`'s chain, keeping the highlighted step where it was."""
         same = self.incident is not None and incident is not None and self.incident.id == incident.id
         row = self.cursor_row if same else 0
-        self.incident = incident
-        self.steps = chain_steps(incident, scenario) if incident is not None and scenario is not None else []
+        steps = chain_steps(incident, scenario) if incident is not None and scenario is not None else []
+        rows = [self._cells(incident, step, now) for step in steps] if incident is not None else []
+        if same and rows == self._rows and [step.id for step in steps] == [step.id for step in self.steps]:
+            self.incident = incident
+            return  # nothing shown has changed: no redraw (this runs with every batch of mentions)
+        self.incident, self.steps, self._rows = incident, steps, rows
         self.clear()
-        if incident is None:
-            return
-        for step in self.steps:
-            cells = step_cells(incident, step, now, short=self.compact)
-            self.add_row(*(cells[:3] if self.compact else cells), key=step.id)
-        self.move_cursor(row=min(row, self.row_count - 1), animate=False)
+        for step, cells in zip(steps, rows, strict=True):
+            self.add_row(*cells, key=step.id)
+        if rows:
+            self.move_cursor(row=min(row, self.row_count - 1), animate=False)
+
+    def _cells(self, incident: Incident, step: Step, now: datetime) -> tuple[Text, ...]:
+        cells = step_cells(incident, step, now, short=self.compact)
+        return cells[:3] if self.compact else cells
 
     @property
     def selected_step(self) -> Step | None:

@@ -189,16 +189,25 @@ class Feed(Guarded, ScrollView, can_focus=True):
 
     def watch_cursor(self, old: int, new: int) -> None:
         self.refresh()  # the lines are cached with whether they are the cursor's
+        self._show_place()
         item = self.selected
         if item is not None:
             self.post_message(self.Selected(item))
 
-    def watch_pending(self, pending: int) -> None:
-        self.border_subtitle = f"{pending} new · end to follow" if pending else ""
+    def watch_pending(self) -> None:
+        self._show_place()
 
     def watch_following(self, following: bool) -> None:
         if following:
             self.pending = 0
+        self._show_place()
+
+    def _show_place(self) -> None:
+        """Where the cursor is, in the border (the feed has no scrollbar: drawing one for a
+        million rows costs more than the rows), and what arrived since the operator looked up."""
+        place = "" if self.following or not self.count else f"{self.cursor + 1:,} of {self.count:,}"
+        new = f"{self.pending:,} new · end to follow" if self.pending else ""
+        self.border_subtitle = " · ".join(part for part in (place, new) if part)
 
     def action_cursor(self, delta: int) -> None:
         if not self.count:

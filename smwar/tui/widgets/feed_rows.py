@@ -24,6 +24,9 @@ class FeedRows:
         self.journal = journal
         self.view = view
         self.total, self._newest = journal.tally(view)
+        # the whole journal: ids are dense (a mention is never removed, an ignored repeat takes
+        # none), so a position is an id by arithmetic, however far the jump
+        self._first = journal.first_mention_id() if view.everything else 0
         self._pages: LRUCache[int, list[JournaledMention]] = LRUCache(PAGES_KEPT)
 
     def grow(self, arrived: Sequence[JournaledMention]) -> int:
@@ -55,7 +58,8 @@ class FeedRows:
             return self.journal.mention_page(self.view, after_id=before[-1].id, limit=PAGE)
         if after is not None and after:
             return self.journal.mention_page(self.view, before_id=after[0].id, limit=PAGE)
-        first = self.journal.mention_id_at(self.view, number * PAGE)
+        dense = self.view.everything and self._newest - self._first + 1 == self.total
+        first = self._first + number * PAGE if dense else self.journal.mention_id_at(self.view, number * PAGE)
         if first is None:
             return []
         return self.journal.mention_page(self.view, after_id=first - 1, limit=PAGE)
