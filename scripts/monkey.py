@@ -9,7 +9,8 @@ letters, digits, arrows, function keys, the palette) with random gaps, and every
 resizes the terminal. Then it prints
 
     crashes: N      the app ended without being asked to (it is started again)
-    hangs: N        a resize that brought no redraw within 1 s
+    hangs: N        a resize that brought no redraw within 1 s (--verbose: how long it took,
+                    after which keys)
     escapes: N      payload sequences that reached the terminal's byte stream
     caught: N       failures the app's guard caught and logged (the app went on)
 
@@ -61,7 +62,7 @@ SIZES = [(120, 40), (140, 44), (80, 24), (200, 60)]
 REDRAW_SECONDS = 1.0
 
 
-def storm(minutes: float, seed: int, speed: float) -> dict[str, int]:
+def storm(minutes: float, seed: int, speed: float, verbose: bool = False) -> dict[str, int]:
     rng = random.Random(seed)
     folder = Path(tempfile.mkdtemp(prefix="smwar-monkey-"))
     span = int(minutes * 60 * speed) + 60
@@ -73,6 +74,7 @@ def storm(minutes: float, seed: int, speed: float) -> dict[str, int]:
     deadline = time.monotonic() + minutes * 60
     next_resize = time.monotonic() + 2
     size = 0
+    recent: list[str] = []
     while time.monotonic() < deadline:
         if not terminal.alive():
             counts["crashes"] += 1
@@ -90,10 +92,17 @@ def storm(minutes: float, seed: int, speed: float) -> dict[str, int]:
                 time.sleep(0.02)
             if terminal.mark == mark and terminal.alive():
                 counts["hangs"] += 1
+                if verbose:  # the keys that led there, what was on screen, and how long the redraw took
+                    while terminal.mark == mark and time.monotonic() - waited < 30 and terminal.alive():
+                        time.sleep(0.02)
+                    shown = next((line.strip() for line in terminal.text().splitlines() if line.strip()), "")
+                    took = time.monotonic() - waited
+                    print(f"hang of {took:.1f} s after {recent[-8:]!r}: {shown[:90]!r}", file=sys.stderr)
             next_resize = time.monotonic() + 2
             continue
         keys = rng.choice(SPECIAL) if rng.random() < 0.5 else rng.choice(LETTERS)
         terminal.send(keys)
+        recent.append(keys)
         time.sleep(rng.choice([0.0, 0.01, 0.05, 0.2]))
     counts["escapes"] += len(forbidden_in(bytes(terminal.output)))
     if not terminal.alive():
@@ -109,8 +118,9 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--speed", type=float, default=10.0)
+    parser.add_argument("--verbose", action="store_true", help="say on stderr what was on screen at each hang")
     options = parser.parse_args()
-    counts = storm(options.minutes, options.seed, options.speed)
+    counts = storm(options.minutes, options.seed, options.speed, options.verbose)
     print(f"monkey: {options.minutes:g} min, seed {options.seed}, drill at {options.speed:g}×")
     for name, value in counts.items():
         print(f"{name}: {value}")

@@ -47,7 +47,8 @@ def log_to_file() -> Path | None:
         path.parent.mkdir(parents=True, exist_ok=True)
         file_handler = _Handler(path, maxBytes=MAX_LOG_BYTES, backupCount=KEPT_LOGS, encoding="utf-8", delay=True)
     except OSError:
-        root.addHandler(logging.NullHandler())
+        if not any(isinstance(handler, logging.NullHandler) for handler in root.handlers):
+            root.addHandler(logging.NullHandler())  # once: a retry adds no second one
         return None
     file_handler.setFormatter(_PrintableFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     file_handler.setLevel(logging.INFO)

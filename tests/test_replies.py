@@ -88,3 +88,16 @@ def test_a_template_for_an_unknown_scenario_is_an_error_with_its_line(tmp_path: 
         load_runbook_set(folder)
     [error] = caught.value.errors
     assert str(error).startswith(f"{replies}:") and "no scenario with id 'app-down'" in str(error)
+
+
+def test_a_draft_of_many_unknown_words_is_named_word_by_word_with_corrections_for_the_first_few(
+    runbooks: RunbookSet,
+) -> None:
+    """What a hostile paste or a stuck key types: each unknown word is named, a correction is
+    looked up (one edit away, linear in the word) for the first few only."""
+    words = ["Maschiene", "Reperatur", "Telefn", "Rechnng", "Antwrt", "Probelm", "Servce", "Entschuldigng"]
+    findings = check(" ".join(words), "mastodon", runbooks, lang="de")
+    named = [finding.message for finding in findings if finding.code == "spelling"]
+    assert len(named) == len(words)
+    assert "did you mean “maschine”" in named[0] and "did you mean “antwort”" in named[4]
+    assert all("did you mean" not in message for message in named[5:]), "the rest are only named"

@@ -10,13 +10,15 @@ import re
 import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from spellchecker import SpellChecker
 
 from smwar.replies.drafting import PLACEHOLDER
 from smwar.runbooks.definitions import TROUBLEMAKER_TAG, RunbookSet
 from smwar.urls import host_of
+
+MAX_SUGGESTED = 5  # unknown words a check suggests a correction for; the rest are only named
 
 BLOCKING = "blocking"
 WARNING = "warning"
@@ -161,8 +163,8 @@ def _spelling(text: str, lang: str, runbooks: RunbookSet) -> list[Finding]:
     words = [w for w in _WORD.findall(plain) if len(w) > 2 and w.lower() not in own]
     unknown = speller.unknown([w.lower() for w in words if "-" not in w])
     findings = []
-    for word in dict.fromkeys(w for w in words if w.lower() in unknown):
-        better = speller.correction(word.lower())
+    for number, word in enumerate(dict.fromkeys(w for w in words if w.lower() in unknown)):
+        better = _suggestion(speller, word.lower()) if number < MAX_SUGGESTED else None
         hint = f" (did you mean “{better}”?)" if better and better != word.lower() else ""
         findings.append(Finding(WARNING, "spelling", f"“{word}” is not in the {lang} dictionary{hint}"))
     return findings
@@ -176,4 +178,12 @@ def _own_words(runbooks: RunbookSet) -> list[str]:
 
 @cache
 def _speller(lang: str) -> SpellChecker:
-    return SpellChecker(language=lang)
+    # one edit away: linear in a word's length (two edits grow with its square, and a long
+    # unknown word typed in the editor froze the screen for seconds)
+    return SpellChecker(language=lang, distance=1)
+
+
+@lru_cache(maxsize=4096)
+def _suggestion(speller: SpellChecker, word: str) -> str | None:
+    """The dictionary's nearest word (checked again with every key typed, so kept)."""
+    return speller.correction(word)
