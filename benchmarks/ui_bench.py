@@ -100,15 +100,16 @@ class Writer(threading.Thread):
                 self.stop.wait(max(0.0, 0.1 - (time.perf_counter() - tick)))
 
 
-def detail(terminal: Terminal) -> str:
+def detail(terminal: Terminal) -> tuple[str, ...]:
     """The detail pane: the lower part of the left column, where the selected mention shows."""
-    lines = terminal.text().splitlines()
-    return "\n".join(line[:86] for line in lines[ROWS // 2 : ROWS - 2])
+    return terminal.rows(ROWS // 2, ROWS - 2)
 
 
 def latencies(terminal: Terminal, keys: list[str], count: int, first: str = "") -> tuple[list[float], int]:
-    """ms from each key to the detail pane changing, and the keys whose frame never came; `first`
-    is pressed (not timed) before each, so that the key has something to change."""
+    """ms from each key to the frame that changed the detail pane, and the keys whose frame never
+    came; `first` is pressed (not timed) before each, so that the key has something to change.
+    A frame's time is when its bytes reached the terminal (the emulator's own parsing and this
+    loop's looking are not smwar's)."""
     measured, dropped = [], 0
     for n in range(count):
         key = keys[n % len(keys)]
@@ -119,11 +120,11 @@ def latencies(terminal: Terminal, keys: list[str], count: int, first: str = "") 
         sent = time.perf_counter()
         terminal.send(key)
         while detail(terminal) == before and time.perf_counter() - sent < FRAME_TIMEOUT:
-            time.sleep(0.001)
+            time.sleep(0.002)
         if detail(terminal) == before:
             dropped += 1
         else:
-            measured.append((time.perf_counter() - sent) * 1000)
+            measured.append((terminal.fed_at - sent) * 1000)
         time.sleep(0.05)
     return measured, dropped
 

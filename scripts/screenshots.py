@@ -30,7 +30,8 @@ from smwar.engine.live import live_session, open_live_journal
 from smwar.paths import bundled_runbooks_dir
 from smwar.runbooks.loader import load_runbook_set
 from smwar.sources.registry import SETTINGS
-from smwar.tui.app import DrillInfo, WarRoomApp
+from smwar.tui.app import WarRoomApp
+from smwar.tui.rooms.drill import DrillInfo
 from smwar.tui.widgets.feed import Feed
 
 OUT = Path(__file__).resolve().parents[1] / "screenshots"
@@ -46,7 +47,7 @@ async def shoot() -> None:
     async with app.run_test(size=SIZE) as pilot:
         for _ in range(15 * 6):
             clock.advance(timedelta(seconds=10))
-            app.poll_now()
+            app.main.poll_now()
         await pilot.press("o")
         app.screen.query_one(Input).value = "stop the spread; answer every affected customer within 2 hours"
         await pilot.press("enter", "d", "down", "s")
@@ -57,7 +58,7 @@ async def shoot() -> None:
         app.screen.query_one(Input).value = "pr-liaison = Katrin"
         await pilot.press("enter")
         clock.advance(timedelta(minutes=4))
-        app.poll_now()
+        app.main.poll_now()
         await pilot.pause()
         app.save_screenshot("incident-checklist.svg", str(OUT))
         await pilot.press("escape", "up", "up")
@@ -83,7 +84,7 @@ async def shoot() -> None:
         await pilot.pause()
         for _ in range(12 * 6):
             clock.advance(timedelta(seconds=10))
-            app.poll_now()
+            app.main.poll_now()
         await pilot.press("E")
         app.screen.query_one(OptionList).highlighted = 0
         await pilot.press("enter")

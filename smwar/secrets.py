@@ -6,9 +6,6 @@ exports. A machine without a usable keyring gets an error that says what to inst
 
 from __future__ import annotations
 
-import keyring
-from keyring.errors import KeyringError, NoKeyringError, PasswordDeleteError
-
 from smwar.errors import SmwarError
 from smwar.urls import host_of
 
@@ -27,6 +24,9 @@ class SecretStoreError(SmwarError):
 def get_secret(name: str) -> str | None:
     """The secret stored as `name`; None if there is none, or no keyring at all on this
     machine. A keyring that is there but refuses (locked, access denied) is an error."""
+    import keyring  # loaded when a secret is first needed: it takes a while to find its backend
+    from keyring.errors import KeyringError, NoKeyringError
+
     try:
         return keyring.get_password(SERVICE, name)
     except NoKeyringError:
@@ -36,6 +36,9 @@ def get_secret(name: str) -> str | None:
 
 
 def set_secret(name: str, value: str) -> None:
+    import keyring
+    from keyring.errors import KeyringError
+
     try:
         keyring.set_password(SERVICE, name, value)
     except KeyringError as exc:
@@ -44,6 +47,9 @@ def set_secret(name: str, value: str) -> None:
 
 def delete_secret(name: str) -> bool:
     """Forget `name`; False if there was nothing to forget."""
+    import keyring
+    from keyring.errors import KeyringError, PasswordDeleteError
+
     try:
         keyring.delete_password(SERVICE, name)
     except PasswordDeleteError:
@@ -55,6 +61,9 @@ def delete_secret(name: str) -> bool:
 
 def require_keyring() -> None:
     """Raise the install-a-keyring message when this machine has no keyring at all."""
+    import keyring
+    from keyring.errors import KeyringError
+
     try:
         keyring.get_password(SERVICE, "probe")
     except KeyringError as exc:

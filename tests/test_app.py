@@ -14,7 +14,8 @@ from smwar.engine.session import Session
 from smwar.incidents.chain import incident_notes
 from smwar.model import IncidentStatus, StepStatus
 from smwar.runbooks.definitions import RunbookSet
-from smwar.tui.app import DrillInfo, WarRoomApp
+from smwar.tui.app import WarRoomApp
+from smwar.tui.rooms.drill import DrillInfo
 from smwar.tui.screens.incident import IncidentScreen
 from smwar.tui.text import local_time
 from smwar.tui.widgets.board import ScenarioBoard
@@ -40,7 +41,7 @@ async def test_mentions_reach_feed_and_journal_with_why_they_matched(runbooks: R
     run, clock, _session, app = war_room(runbooks)
     async with app.run_test(size=SIZE) as pilot:
         clock.advance(timedelta(seconds=30))
-        app.poll_now()
+        app.main.poll_now()
         await pilot.pause()
         feed = app.query_one(Feed)
         assert [item.mention.author for item in in_feed(feed)] == [
@@ -67,7 +68,7 @@ async def test_a_trigger_proposes_an_incident_and_the_chain_is_worked_and_journa
     run, clock, session, app = war_room(runbooks)
     async with app.run_test(size=SIZE) as pilot:
         clock.advance(timedelta(minutes=2))
-        update = app.poll_now()
+        update = app.main.poll_now()
         await pilot.pause()
         [proposal] = update.proposals
         assert proposal.scenario_id == "product-defect"
@@ -114,7 +115,8 @@ async def test_restart_shows_the_previous_incident_and_chain_intact(runbooks: Ru
     run, clock, session, app = war_room(runbooks)
     async with app.run_test(size=SIZE) as pilot:
         clock.advance(timedelta(minutes=2))
-        [proposal] = app.poll_now().proposals
+        [proposal] = app.main.poll_now().proposals
+        await pilot.pause()
         session.open_incident(proposal.id, "stop the spread")
         session.complete_step(proposal.id, "notify-pr")
         session.skip_step(proposal.id, "facts", "known already")
@@ -135,7 +137,7 @@ async def test_restart_shows_the_previous_incident_and_chain_intact(runbooks: Ru
         assert len(in_feed(app2.query_one(Feed))) == 8
         assert "OPEN" in str(app2.query_one("#chain-title").render())
         clock2.advance(timedelta(minutes=5))
-        assert app2.poll_now().mentions == (), "injects already played are not played twice"
+        assert app2.main.poll_now().mentions == (), "injects already played are not played twice"
         assert again.journal.mention_count() == 8
 
 
@@ -143,13 +145,14 @@ async def test_tail_mode_stops_when_the_operator_scrolls_up_and_counts_new_menti
     _run, clock, _session, app = war_room(runbooks)
     async with app.run_test(size=SIZE) as pilot:
         clock.advance(timedelta(seconds=45))
-        app.poll_now()
+        app.main.poll_now()
+        await pilot.pause()
         feed = app.query_one(Feed)
         assert feed.following and feed.cursor == 4
         await pilot.press("up")
         assert not feed.following
         clock.advance(timedelta(seconds=60))
-        app.poll_now()
+        app.main.poll_now()
         await pilot.pause()
         assert feed.cursor == 3, "the operator's place is kept"
         assert feed.pending == 3 and feed.border_subtitle == "4 of 8 · 3 new · end to follow"

@@ -22,7 +22,7 @@ from .test_app import SIZE, answer, war_room
 
 async def open_incident(app, clock, pilot) -> int:  # type: ignore[no-untyped-def]
     clock.advance(timedelta(minutes=2))
-    [proposal] = app.poll_now().proposals
+    [proposal] = app.main.poll_now().proposals
     await pilot.pause()
     await pilot.press("o")
     await answer(pilot, "answer every affected customer within 2 hours")
@@ -96,7 +96,7 @@ async def test_open_by_hand_link_and_filter_the_feed(runbooks: RunbookSet) -> No
     _run, clock, session, app = war_room(runbooks)
     async with app.run_test(size=SIZE) as pilot:
         clock.advance(timedelta(seconds=12))
-        app.poll_now()
+        app.main.poll_now()
         await pilot.pause()
         feed = app.query_one(Feed)
         feed.cursor = 1  # the football post: no scenario matched it
@@ -113,13 +113,14 @@ async def test_open_by_hand_link_and_filter_the_feed(runbooks: RunbookSet) -> No
         await pilot.press("l")
         assert session.incident(incident.id).linked == {in_feed(feed)[0].id, in_feed(feed)[1].id}
         clock.advance(timedelta(seconds=30))
-        app.poll_now()
+        app.main.poll_now()
+        await pilot.pause()
         await pilot.press("F")
         await pilot.pause()
         assert [item.id for item in in_feed(feed)] == sorted(session.incident(incident.id).linked)
         assert "incident #1 only" in screen_text(app)
         await pilot.press("F")
-        assert feed.count == app.mention_total > 2
+        assert feed.count == app.main.mention_total > 2
 
 
 async def test_a_notification_step_sends_for_real_records_failures_and_retries_only_those(
@@ -186,8 +187,9 @@ async def test_notifications_go_out_once_and_only_for_an_open_incident(runbooks:
     _run, clock, session, app = war_room(runbooks)
     async with app.run_test(size=SIZE) as pilot:
         clock.advance(timedelta(minutes=2))
-        [proposal] = app.poll_now().proposals
-        app.send_notifications(proposal.id, "notify-pr")
+        [proposal] = app.main.poll_now().proposals
+        await pilot.pause()
+        app.main.notifier.send(proposal.id, "notify-pr")
         await pilot.pause()
         assert "Incident #1 is proposed: only an open incident notifies." in notices(app)
         await pilot.press("o")
@@ -195,8 +197,8 @@ async def test_notifications_go_out_once_and_only_for_an_open_incident(runbooks:
         said: list[str] = []
         toast = app.notify
         app.notify = lambda message, **options: (said.append(message), toast(message, **options))  # type: ignore[method-assign]
-        app.send_notifications(proposal.id, "notify-pr")
-        app.send_notifications(proposal.id, "notify-pr")
+        app.main.notifier.send(proposal.id, "notify-pr")
+        app.main.notifier.send(proposal.id, "notify-pr")
         await pilot.pause()
         assert "These notifications are on their way already." in said  # the result's toast replaced it since
         await app.workers.wait_for_complete()

@@ -8,7 +8,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from textual import events
-from textual.screen import Screen
 from textual.widgets import Input
 
 from smwar.logfile import log_to_file
@@ -17,6 +16,7 @@ from smwar.replies.check import check
 from smwar.runbooks.definitions import RunbookSet
 from smwar.tui.app import WarRoomApp
 from smwar.tui.screens.incident import IncidentScreen
+from smwar.tui.screens.main import MainScreen
 from smwar.tui.screens.queue import QueueScreen
 
 from .conftest import notices
@@ -27,7 +27,7 @@ async def test_enter_twice_in_a_prompt_answers_it_once(runbooks: RunbookSet) -> 
     _run, clock, session, app = war_room(runbooks)
     async with app.run_test(size=SIZE) as pilot:
         clock.advance(timedelta(minutes=2))
-        [proposal] = app.poll_now().proposals
+        [proposal] = app.main.poll_now().proposals
         await pilot.pause()
         await pilot.press("o")
         app.screen.query_one(Input).value = "answer every customer"
@@ -45,7 +45,7 @@ async def test_a_failing_key_handler_is_logged_shown_once_and_survived(
     _run, clock, session, app = war_room(runbooks)
     async with app.run_test(size=SIZE) as pilot:
         clock.advance(timedelta(minutes=2))
-        [proposal] = app.poll_now().proposals
+        [proposal] = app.main.poll_now().proposals
         await pilot.pause()
         session.journal.close()  # the disk is gone: every journal read and write now raises
         await pilot.press("o")
@@ -88,7 +88,7 @@ async def test_the_command_palette_runs_a_command_once_however_fast_enter_comes(
         burst(app, "enter", "enter", "enter")
         await pilot.pause(0.3)
         assert app.failures.count == 0
-        assert [type(screen) for screen in app.screen_stack] == [Screen, QueueScreen], "opened once, nothing popped"
+        assert [type(screen) for screen in app.screen_stack] == [MainScreen, QueueScreen], "opened once, nothing popped"
 
 
 async def test_the_command_palette_survives_keys_faster_than_it_draws(runbooks: RunbookSet) -> None:

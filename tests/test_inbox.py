@@ -37,13 +37,13 @@ async def test_notices_go_to_the_inbox_and_one_toast_shows_what_needs_the_operat
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.pause()
         handover.give(Batch(mentions=[PRESS, HASHTAG]))
-        app.poll_now()
+        app.main.poll_now()
         await pilot.pause()
         assert not app._notifications, "early warnings wait in the inbox, they do not cover the feed"
         assert "✉ 2 unread (m)" in screen_text(app)
         clock.advance(timedelta(minutes=1))
         handover.give(Batch(mentions=LEAKS))
-        [proposal] = app.poll_now().proposals
+        [proposal] = app.main.poll_now().proposals
         await pilot.pause()
         [toast] = app._notifications
         assert toast.title == f"Incident #{proposal.id} proposed", "the new incident is the one toast"
@@ -53,12 +53,12 @@ async def test_notices_go_to_the_inbox_and_one_toast_shows_what_needs_the_operat
         text = screen_text(app)
         assert "Early warning" in text and "Incident proposed" in text
         assert "Product defect: leaking washing machines" in text
-        groups = {group.kind: group for group in app.desk.journal.notice_groups()}
+        groups = {group.kind: group for group in app.main.desk.journal.notice_groups()}
         assert (groups["incident"].unread, groups["warning"].unread) == (0, 2), "the newest group is read first"
         assert groups["warning"].count == 2 and groups["warning"].scenario_id == "product-defect"
         assert groups["campaign"].count == 1, "the ten leak reports read alike: a campaign"
         await pilot.press("down", "down")
-        assert app.desk.unread == 0 == app.desk.journal.unread_notices()
+        assert app.main.desk.unread == 0 == app.main.desk.journal.unread_notices()
         await pilot.press("a")
         assert "0 unread" in screen_text(app)
         await pilot.press("escape")
@@ -68,7 +68,7 @@ async def test_notices_go_to_the_inbox_and_one_toast_shows_what_needs_the_operat
     _handover, _clock, again = war_room(tmp_path / "live.sqlite", runbooks)
     async with again.run_test(size=(140, 40)) as pilot:
         await pilot.press("m")
-        kinds = [group.kind for group in again.desk.journal.notice_groups()]
+        kinds = [group.kind for group in again.main.desk.journal.notice_groups()]
         assert sorted(kinds) == ["campaign", "incident", "warning"], "the inbox is kept in the journal"
     again.session.journal.close()
 

@@ -16,7 +16,8 @@ from smwar.runbooks import watch as watch_module
 from smwar.runbooks.definitions import RunbookSet
 from smwar.runbooks.loader import load_runbook_set
 from smwar.runbooks.watch import RunbookWatch
-from smwar.tui.app import DrillInfo, WarRoomApp
+from smwar.tui.app import WarRoomApp
+from smwar.tui.rooms.drill import DrillInfo
 
 from .conftest import next_match_fires_nothing, screen_text, start_drill, until_proposed
 
@@ -31,8 +32,8 @@ def edit(file: Path, old: str, new: str) -> None:
 
 async def settle(app: WarRoomApp, pilot) -> None:  # type: ignore[no-untyped-def]
     """Two polls: an edit is read once the files stood still for one poll."""
-    app.check_runbooks_now()
-    app.check_runbooks_now()
+    app.main.check_runbooks_now()
+    app.main.check_runbooks_now()
     await pilot.pause()
 
 
@@ -56,7 +57,7 @@ async def test_edits_are_reloaded_and_a_broken_edit_keeps_the_last_good_set(tmp_
         assert session.runbooks.scenario("service-outage").threshold == 0.7, "the last good set stays"
 
         clock.advance(timedelta(seconds=30))
-        app.poll_now()
+        app.main.poll_now()
         await pilot.pause()
         assert run.journal.mention_count() > 0, "the feed runs on with the last good set"
 
@@ -109,7 +110,8 @@ async def test_a_refused_reload_is_tried_again_once_the_incident_is_closed(
     async with app.run_test(size=SIZE) as pilot:
         while not session.active_incident("product-defect"):
             clock.advance(timedelta(seconds=10))
-            app.poll_now()
+            app.main.poll_now()
+            await pilot.pause()
         (folder / "scenarios" / "product-defect.toml").unlink()
         (folder / "replies.toml").unlink()  # its templates name the scenario too
         edit(folder / "scenarios" / "positive-hype.toml", 'unless = ["product-defect", ', "unless = [")
@@ -118,7 +120,7 @@ async def test_a_refused_reload_is_tried_again_once_the_incident_is_closed(
         incident = session.active_incident("product-defect")
         assert incident is not None
         session.dismiss_incident(incident.id, "drill over")
-        app.check_runbooks_now()
+        app.main.check_runbooks_now()
         await pilot.pause()
         assert session.runbooks.find_scenario("product-defect") is None
         assert "runbook edit not loaded" not in screen_text(app)

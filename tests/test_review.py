@@ -22,7 +22,8 @@ from smwar.engine.export import export
 from smwar.engine.review import add_lesson, build_review, span_of
 from smwar.journal.reading import JournalReader, Query
 from smwar.runbooks.definitions import RunbookSet
-from smwar.tui.app import DrillInfo, WarRoomApp
+from smwar.tui.app import WarRoomApp
+from smwar.tui.rooms.drill import DrillInfo
 from smwar.tui.screens.review import ReviewScreen
 
 from .conftest import screen_text, start_drill
@@ -229,10 +230,10 @@ async def test_lessons_come_back_when_the_scenario_fires_again(runbooks: Runbook
     app = WarRoomApp(session, drill=DrillInfo.of(run), poll_seconds=3600)
     async with app.run_test(size=(140, 40)) as pilot:
         clock.advance(timedelta(minutes=10))  # T+42:00
-        [proposal] = app.poll_now().proposals
+        [proposal] = app.main.poll_now().proposals
         await pilot.pause()
         assert proposal.id != first and proposal.scenario_id == "product-defect"
-        [lesson] = app.desk.journal.notices("lesson", "product-defect")
+        [lesson] = app.main.desk.journal.notices("lesson", "product-defect")
         assert "Put the hotline number on the status page at once (#1)" in lesson.body, "waiting in the inbox"
         await pilot.press("i")
         assert "Lesson from incident #1: Put the hotline number on the status page at once" in screen_text(app)

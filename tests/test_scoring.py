@@ -19,7 +19,8 @@ from smwar.engine.session import Update
 from smwar.model import Incident, IncidentStatus, StepStatus
 from smwar.paths import drill_runs_dir, live_journal_path
 from smwar.runbooks.definitions import RunbookSet
-from smwar.tui.app import DrillInfo, WarRoomApp
+from smwar.tui.app import WarRoomApp
+from smwar.tui.rooms.drill import DrillInfo
 from smwar.tui.screens.debrief import DebriefScreen
 from smwar.tui.widgets.feed import Feed
 
@@ -47,12 +48,13 @@ async def test_a_played_drill_gets_its_exact_score_breakdown_debrief_and_history
     run, clock, session, app = war_room(runbooks, script=SCORED_DRILL)
     async with app.run_test(size=SIZE) as pilot:
         clock.advance(timedelta(seconds=50))
-        app.poll_now()
+        app.main.poll_now()
         await pilot.pause()
         assert "Trainer: The head of communications is on holiday" in screen_text(app)
 
         clock.advance(timedelta(seconds=70))  # T+2:00
-        update = app.poll_now()
+        update = app.main.poll_now()
+        await pilot.pause()
         [proposal] = update.proposals
         assert "throwaway42" not in {m.mention.author for m in update.mentions}, "hackernews is down"
         await pilot.pause()
@@ -62,7 +64,8 @@ async def test_a_played_drill_gets_its_exact_score_breakdown_debrief_and_history
         await pilot.press("escape")
 
         clock.advance(timedelta(seconds=90))  # T+3:30, the end of the outage
-        update = app.poll_now()
+        update = app.main.poll_now()
+        await pilot.pause()
         assert [m.mention.author for m in update.mentions] == ["throwaway42"], "held back, now through"
 
         await pilot.press("i")
@@ -132,7 +135,7 @@ async def test_jump_ahead_and_a_trainer_message_on_the_drill_clock(runbooks: Run
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("J")
         assert clock.now() - run.clock_start == timedelta(seconds=5), "to the first inject"
-        assert [m.mention.author for m in app.poll_now().mentions] == ["@jana_k@chaos.social"]
+        assert [m.mention.author for m in app.main.poll_now().mentions] == ["@jana_k@chaos.social"]
         await pilot.press("space")  # running again
         await pilot.press("t")
         assert clock.paused, "a trainer message pauses the drill"
@@ -166,7 +169,8 @@ async def test_a_drill_with_replies_never_touches_the_live_journal(runbooks: Run
     run, clock, _session, app = war_room(runbooks, script=SCORED_DRILL)
     async with app.run_test(size=SIZE) as pilot:
         clock.advance(timedelta(minutes=2))
-        app.poll_now()
+        app.main.poll_now()
+        await pilot.pause()
         await reply_to(app, pilot, "anna.bsky.social", "Wir kümmern uns.")
         assert "Recorded as simulated: a drill sends nothing." in notices(app)
         assert "DRILL" in app.title and "nothing is sent" in screen_text(app)

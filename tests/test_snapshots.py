@@ -8,7 +8,8 @@ from datetime import timedelta
 from textual.pilot import Pilot
 
 from smwar.runbooks.definitions import RunbookSet
-from smwar.tui.app import DrillInfo, WarRoomApp
+from smwar.tui.app import WarRoomApp
+from smwar.tui.rooms.drill import DrillInfo
 
 from .conftest import start_drill
 

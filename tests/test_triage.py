@@ -209,9 +209,9 @@ async def test_the_war_room_shows_alerts_the_board_trend_and_the_queue(live) -> 
         handover.give(
             Batch(mentions=[post(1, JOURNALIST, "Presseanfrage zu auslaufenden AquaPro: was sagt Müller dazu?")])
         )
-        app.poll_now()
+        app.main.poll_now()
         await pilot.pause()
-        [notice] = app.desk.journal.notices("warning", "product-defect")
+        [notice] = app.main.desk.journal.notices("warning", "product-defect")
         assert notice.title.startswith("Early warning: A journalist or consumer portal asks about leaks")
         assert "✉ 1 unread (m)" in screen_text(app), "it waits in the inbox"
         assert "⚠ Product defect" in screen_text(app), "the board marks the scenario"
@@ -231,7 +231,8 @@ async def test_the_war_room_shows_alerts_the_board_trend_and_the_queue(live) -> 
             )
         )
         clock.advance(timedelta(seconds=5))
-        app.poll_now()
+        app.main.poll_now()
+        await pilot.pause()
         await pilot.press("n")
         assert isinstance(app.screen, QueueScreen)
         text = screen_text(app)

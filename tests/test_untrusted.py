@@ -9,7 +9,8 @@ import pytest
 
 from smwar.plaintext import printable
 from smwar.runbooks.definitions import RunbookSet
-from smwar.tui.app import DrillInfo, WarRoomApp
+from smwar.tui.app import WarRoomApp
+from smwar.tui.rooms.drill import DrillInfo
 from smwar.tui.widgets.feed import Feed
 
 from .conftest import in_feed, screen_text, start_drill
@@ -54,7 +55,7 @@ async def shown(runbooks: RunbookSet, tmp_path: Path):  # type: ignore[no-untype
     app = WarRoomApp(session, drill=DrillInfo.of(run), poll_seconds=3600)
     async with app.run_test(size=(160, 50)) as pilot:
         clock.advance(run.script.length)
-        app.poll_now()
+        app.main.poll_now()
         await pilot.pause()
         yield app, pilot
 

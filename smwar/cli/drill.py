@@ -44,7 +44,8 @@ def _speed(_: click.Context, __: click.Parameter, value: float) -> float:
 def play(script: str | None, speed: float, fresh: bool, runbooks_path: Path | None) -> None:
     """Play SCRIPT (a drill file or a bundled drill's name) in the war room."""
     from smwar.runbooks.watch import RunbookWatch
-    from smwar.tui.app import DrillInfo, WarRoomApp
+    from smwar.tui.app import WarRoomApp
+    from smwar.tui.rooms.drill import DrillInfo
 
     config = load_config()
     watch = RunbookWatch(runbook_path(runbooks_path))

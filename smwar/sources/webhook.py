@@ -16,14 +16,16 @@ import hmac
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from aiohttp import web
 from pydantic import Field
 
 from smwar.sources.base import Batch, SourceError
 from smwar.sources.jsonl import content_id, mention_from
 from smwar.sources.settings import SourceSettings
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 SIGNATURE_HEADER = "X-Smwar-Signature"
 NETWORK = "webhook"
@@ -56,6 +58,8 @@ class WebhookSource:
     async def run(self, cursor: str | None) -> AsyncIterator[Batch]:
         if not self._secret:
             raise SourceError(f"no signing secret: set one with `smwar auth set webhook:{self.id}`", fatal=True)
+        from aiohttp import web  # the server's library, loaded only where a webhook listens
+
         app = web.Application(client_max_size=self.settings.max_bytes)
         app.router.add_post(self.settings.path, self._receive)
         runner = web.AppRunner(app, access_log=None)
@@ -75,6 +79,8 @@ class WebhookSource:
             await runner.cleanup()
 
     async def _receive(self, request: web.Request) -> web.Response:
+        from aiohttp import web
+
         try:
             body = await request.read()
         except web.HTTPRequestEntityTooLarge:

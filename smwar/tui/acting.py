@@ -5,9 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from textual.app import App
+from textual.widget import Widget
 
 from smwar.errors import SmwarError
 from smwar.tui.screens.prompt import TextPrompt
+
+
+def alarm(node: App[None] | Widget, message: str, title: str) -> None:
+    """A problem the operator must see: an error notice that stays for half a minute."""
+    node.notify(message, title=title, severity="error", timeout=30, markup=False)
 
 
 def attempt(app: App[None], action: Callable[[], object]) -> bool:

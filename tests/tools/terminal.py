@@ -101,6 +101,7 @@ class Terminal:
         self.screen = pyte.Screen(columns, rows)
         self.stream = pyte.ByteStream(self.screen)
         self.output = bytearray()
+        self.fed_at = 0.0  # perf_counter when the last bytes reached the emulator
         self._lock = threading.Lock()
         home.mkdir(parents=True, exist_ok=True)
         self.master, slave = pty.openpty()
@@ -140,6 +141,7 @@ class Terminal:
             with self._lock:
                 self.output += data
                 self.stream.feed(data)
+                self.fed_at = time.perf_counter()
 
     def send(self, keys: str) -> None:
         os.write(self.master, keys.encode())
@@ -153,6 +155,13 @@ class Terminal:
     def text(self) -> str:
         with self._lock:
             return "\n".join(self.screen.display)
+
+    def rows(self, first: int, last: int) -> tuple[str, ...]:
+        """The characters of rows `first`..`last` (cheaper than the whole screen's text), and
+        nothing else: to tell whether they changed."""
+        with self._lock:
+            buffer, columns = self.screen.buffer, range(self.screen.columns)
+            return tuple("".join(buffer[y][x].data for x in columns) for y in range(first, last))
 
     def title(self) -> str:
         with self._lock:

@@ -31,6 +31,7 @@ from smwar.timespan import format_offset
 from smwar.tui.acting import ask, attempt
 from smwar.tui.guard import Guarded
 from smwar.tui.screens.review import ReviewScreen
+from smwar.tui.steps import StepNotifier, act_on_step, ask_note
 from smwar.tui.text import local_time, plain
 from smwar.tui.widgets.chain import ChainTable
 
@@ -69,10 +70,11 @@ class IncidentScreen(Guarded, ModalScreen[None]):
         ),
     ]
 
-    def __init__(self, session: Session, incident_id: int) -> None:
+    def __init__(self, session: Session, incident_id: int, notifier: StepNotifier) -> None:
         super().__init__()
         self.session = session
         self.incident_id = incident_id
+        self.notifier = notifier  # the war room's: a step on its way is not sent twice
         self.ready = False
 
     def compose(self) -> ComposeResult:
@@ -149,7 +151,11 @@ class IncidentScreen(Guarded, ModalScreen[None]):
         self.app.push_screen(ReviewScreen(self.session, self.incident_id))
 
     def action_note_incident(self) -> None:
-        self.app.ask_note(self.incident_id, None)  # type: ignore[attr-defined]
+        ask_note(self.app, self.session, self.incident_id, None)  # type: ignore[arg-type]
+
+    def on_chain_table_act(self, message: ChainTable.Act) -> None:
+        message.stop()
+        act_on_step(self.app, self.session, message)  # type: ignore[arg-type]
 
     def action_undo(self) -> None:
         def undo() -> None:
@@ -163,7 +169,7 @@ class IncidentScreen(Guarded, ModalScreen[None]):
         if step is None or not step.notify:
             self.app.notify("The highlighted step notifies no one.", severity="warning")
             return
-        self.app.send_notifications(self.incident_id, step.id)  # type: ignore[attr-defined]
+        self.notifier.send(self.incident_id, step.id)
 
     def action_add_step(self) -> None:
         def add(text: str) -> None:

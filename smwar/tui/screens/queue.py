@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from smwar.config import Config
 from smwar.engine.session import Session
 from smwar.plaintext import excerpt
 from smwar.triage.queue import NO_PRIORITY, WATCH, QueueEntry, answer_queue
@@ -31,10 +32,11 @@ class QueueScreen(Guarded, Screen[None]):
         Binding("r", "reply", "Reply", tooltip="Reply to the highlighted mention", id="queue.reply"),
     ]
 
-    def __init__(self, session: Session, *, drill: bool) -> None:
+    def __init__(self, session: Session, *, drill: bool, config: Config | None = None) -> None:
         super().__init__()
         self.session = session
         self.drill = drill
+        self.config = config  # live mode: where replies are posted from
         self.entries: list[QueueEntry] = []
 
     def compose(self) -> ComposeResult:
@@ -73,8 +75,7 @@ class QueueScreen(Guarded, Screen[None]):
             self.notify("Nothing to answer.", markup=False)
             return
         entry = self.entries[table.cursor_row]
-        config = getattr(self.app, "config", None)
-        self.app.push_screen(ReplyScreen(self.session, entry.item, drill=self.drill, config=config))
+        self.app.push_screen(ReplyScreen(self.session, entry.item, drill=self.drill, config=self.config))
 
 
 def _cells(entry: QueueEntry) -> tuple[Text, ...]:

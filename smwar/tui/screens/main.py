@@ -1,0 +1,283 @@
+"""The main screen: the feed and the selected mention on the left, the scenario board and the
+focused incident's chain on the right, the status bar below.
+
+It lays out the panels and keeps them current (what arrived, once a second, and when a room
+says something changed); its rooms (smwar/tui/rooms/) own the keys: the pipeline, the drill,
+incidents, replies and notices. `F` filters the feed to the incident shown on the right.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from rich.text import Text
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Footer, Static
+
+from smwar.clock import DrillClock
+from smwar.config import Config
+from smwar.engine.live import LiveFeed
+from smwar.engine.session import Session
+from smwar.journal.pages import MentionFilter
+from smwar.journal.reading import Span
+from smwar.model import IncidentStatus
+from smwar.plaintext import printable
+from smwar.runbooks.watch import RunbookWatch
+from smwar.timespan import format_duration, format_offset
+from smwar.triage.signals import OVERALL
+from smwar.tui.guard import Guarded
+from smwar.tui.messages import Arrived, Changed, RunbooksChanged
+from smwar.tui.notices import NoticeDesk
+from smwar.tui.rooms.drill import DrillInfo, DrillRoom
+from smwar.tui.rooms.incidents import IncidentRoom
+from smwar.tui.rooms.notices import NoticeRoom
+from smwar.tui.rooms.pipeline import PipelineRoom
+from smwar.tui.rooms.replies import ReplyRoom
+from smwar.tui.screens.incident import IncidentScreen
+from smwar.tui.steps import StepNotifier
+from smwar.tui.widgets.board import ScenarioBoard, trend_cell
+from smwar.tui.widgets.chain import ChainTable
+from smwar.tui.widgets.detail import MentionDetail
+from smwar.tui.widgets.feed import Feed
+from smwar.tui.widgets.feed_rows import FeedRows
+from smwar.tui.widgets.sources import sources_text
+
+OPEN_END = datetime(9999, 12, 31, tzinfo=UTC)  # an incident still open keeps its new mentions
+
+
+class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, NoticeRoom):
+    BINDINGS = [
+        Binding(
+            "F",
+            "filter_feed",
+            "Filter",
+            show=False,
+            tooltip="Show only the mentions of the incident shown on the right (again: all)",
+            id="feed.filter",
+        ),
+    ]
+
+    def __init__(
+        self,
+        session: Session,
+        desk: NoticeDesk,
+        *,
+        drill: DrillInfo | None,
+        live_feed: LiveFeed | None,
+        runbook_watch: RunbookWatch | None,
+        poll_seconds: float,
+        config: Config | None,
+        banner: Text,
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self.desk = desk
+        self.drill = drill
+        self.drilling = drill is not None
+        self.live_feed = live_feed
+        self.runbook_watch = runbook_watch
+        self.poll_seconds = poll_seconds
+        self.config = config
+        self.banner = banner
+        self.notifier = StepNotifier(self, session, simulated=drill is not None, done=self.refresh_views)
+        self.mention_total = 0  # in the journal: counted at the start, then as they arrive
+        self._filtered_shape: object = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.banner, id="drill-banner", classes="banner" if self.drill else "banner -live")
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield Feed(id="feed")
+                yield MentionDetail(self.session.runbooks, id="detail")
+            with Vertical(id="right"):
+                yield ScenarioBoard(id="board")
+                yield Static(id="chain-title")
+                yield ChainTable(id="chain", compact=True)
+        yield Static(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#detail").border_title = "Mention"
+        self.query_one("#board", ScenarioBoard).border_title = "Scenarios"
+        feed = self.query_one("#feed", Feed)
+        feed.use_tags(self.session.runbooks.tags)
+        rows = FeedRows(self.session.journal, MentionFilter())
+        self.mention_total = rows.total
+        feed.show(rows)
+        incidents = self.session.incidents()
+        active = [i for i in incidents if i.status is IncidentStatus.OPEN]
+        proposed = [i for i in incidents if i.status is IncidentStatus.PROPOSED]
+        if active or proposed:
+            self.focused_incident = (active or proposed)[-1].id
+        self.refresh_views()
+        feed.focus()
+        self.set_interval(1.0, self.refresh_views)
+        self.start_pipeline()
+        if self.drill is not None and self.drill.resumed:
+            self.notify(
+                f"Resumed drill run {self.drill.run}. Start over with: smwar drill --new",
+                title="Drill resumed",
+                timeout=8,
+                markup=False,
+            )
+
+    # -- what arrived and what changed ----------------------------------------------------
+
+    def on_arrived(self, message: Arrived) -> None:
+        update = message.update
+        self.mention_total += len(update.mentions)
+        self.query_one("#feed", Feed).add(update.mentions)
+        for incident in update.proposals:
+            focused = self.session.incident(self.focused_incident) if self.focused_incident else None
+            if focused is None or focused.status is not IncidentStatus.OPEN:
+                self.focused_incident = incident.id
+        if update.proposals or update.alerts or update.messages:
+            self.post_message(Changed())  # what changes the board now; counts alone wait for the second's refresh
+
+    def on_changed(self, _: Changed) -> None:
+        self.refresh_views()
+
+    def on_runbooks_changed(self, message: RunbooksChanged) -> None:
+        runbooks = message.runbooks
+        self.query_one("#detail", MentionDetail).runbooks = runbooks
+        self.query_one("#feed", Feed).use_tags(runbooks.tags)
+        focused = self.session.incident(self.focused_incident) if self.focused_incident else None
+        if focused is not None and runbooks.find_scenario(focused.scenario_id) is None:
+            self.focused_incident = None
+        self.query_one("#board", ScenarioBoard).keep_only({s.id for s in runbooks.scenarios})
+
+    def refresh_views(self) -> None:
+        self.ring_deadlines()
+        self.offer_end()
+        if self.feed_incident is not None:
+            self._refilter_if_changed()
+        self.query_one("#board", ScenarioBoard).show(self.session.scenario_stats())
+        self._show_chain()
+        self.query_one("#status", Static).update(self._status_text())
+        screen = self.app.screen
+        if isinstance(screen, IncidentScreen) and screen.ready:
+            screen.refresh_view()
+
+    def _refilter_if_changed(self) -> None:
+        assert self.feed_incident is not None
+        incident = self.session.incident(self.feed_incident)
+        shape = (incident.linked, incident.closed_at, incident.reopened_at)
+        if shape != self._filtered_shape:
+            self._filtered_shape = shape
+            self._filter_feed()
+
+    def _show_chain(self) -> None:
+        incident = self.session.incident(self.focused_incident) if self.focused_incident else None
+        scenario = self.session.runbooks.find_scenario(incident.scenario_id) if incident else None
+        title = Text("No incident yet: the board proposes one when a scenario fires.", style="italic")
+        if incident is not None and scenario is not None:
+            title = Text(f"#{incident.id} {printable(scenario.title)} — {incident.status.upper()}", style="bold")
+            if incident.status is IncidentStatus.PROPOSED:
+                title.append("  (o: open · x: dismiss)", style="italic")
+        self.query_one("#chain-title", Static).update(title)
+        self.query_one("#chain", ChainTable).show(incident, scenario, self.session.clock.now())
+
+    def _status_text(self) -> Text:
+        """One line: what is wrong first (it must not be cut off), then the clock and counts."""
+        now = self.session.clock.now()
+        status = Text(end="")
+        clock = self.session.clock
+        if self.drill is not None:
+            status.append(" DRILL ", style="reverse bold")
+        if self.pipeline_error is not None:
+            status.append(f" feed stalled: {printable(self.pipeline_error)} ", style="reverse bold")
+        if self.runbook_error is not None:
+            status.append(
+                f" runbook edit not loaded, last good set in force: {self.runbook_error} ", style="reverse bold"
+            )
+        if self.live_feed is not None:
+            status.append_text(sources_text(self.live_feed.health()))
+        source = self.drill_source()
+        for outage in source.player.outages(now) if source is not None else []:
+            back = format_offset(outage.at + outage.lasts)
+            status.append(f" {printable(outage.network)} down until T+{back} ", style="reverse bold")
+        if self.drill is not None:
+            status.append(f" T+{format_offset(now - self.drill.start)} of {format_offset(self.drill.length)}")
+            if isinstance(clock, DrillClock):
+                status.append(f" · {clock.speed:g}× · {'paused' if clock.paused else 'running'}")
+            remaining = source.remaining if source is not None else 0
+            status.append(
+                f" · source: drill script ({remaining} injects to go)"
+                if remaining
+                else " · source: drill script (all injects played)"
+            )
+
+        if self.desk.unread:
+            status.append(f" ✉ {self.desk.unread} unread (m) ", style="bold reverse")
+        status.append(f" · {self.mention_total:,} mentions")
+        overall = self.session.signals.trends.get(OVERALL)
+        if overall is not None:
+            status.append(f" ({overall.count} in {format_duration(self.session.runbooks.trends.window)} ")
+            status.append_text(trend_cell(overall))
+            status.append(")")
+        open_count = sum(1 for i in self.session.incidents() if i.status is IncidentStatus.OPEN)
+        status.append(f" · {open_count} open incident{'s' if open_count != 1 else ''}")
+        status.append(f" · {now.astimezone():%H:%M:%S}")
+        return status
+
+    # -- the panels ------------------------------------------------------------------------
+
+    def on_feed_selected(self, message: Feed.Selected) -> None:
+        campaign = self.session.signals.campaigns.find(message.item.mention.text)
+        self.query_one("#detail", MentionDetail).show(message.item, campaign)
+
+    def on_data_table_row_highlighted(self, message: DataTable.RowHighlighted) -> None:
+        if message.data_table.id != "board" or message.row_key.value is None:
+            return
+        incident = self.session.latest_incident(str(message.row_key.value))
+        if incident is not None:
+            self.focused_incident = incident.id
+            self._show_chain()
+
+    def action_filter_feed(self) -> None:
+        self.feed_incident = None if self.feed_incident is not None else self.focused_incident
+        self._filter_feed()
+
+    def _filter_feed(self) -> None:
+        """Show the feed-filter incident's mentions (re-applied as links, reopening and the
+        incident's end change what belongs to it), or all."""
+        feed = self.query_one("#feed", Feed)
+        incident_id = self.feed_incident
+        scenario = None
+        if incident_id is not None:
+            scenario = self.session.runbooks.find_scenario(self.session.incident(incident_id).scenario_id)
+        if incident_id is None or scenario is None:
+            self.feed_incident = None
+            feed.show(FeedRows(self.session.journal, replace(feed.view, span=None, incident=None)))
+            return
+        incident = self.session.incident(incident_id)
+        start = incident.proposed_at - scenario.trigger.within
+        span = Span(incident.scenario_id, start, incident.closed_at or OPEN_END, frozenset(incident.linked))
+        feed.show(FeedRows(self.session.journal, replace(feed.view, span=span, incident=incident_id)))
+
+    def commands(self) -> Iterator[SystemCommand]:
+        """The war room's actions for the command palette."""
+        yield SystemCommand(
+            "Open proposed incident", "State the goal and start the reaction chain", self.action_open_incident
+        )
+        yield SystemCommand(
+            "Dismiss proposed incident", "Record why it is not an incident", self.action_dismiss_incident
+        )
+        yield SystemCommand(
+            "Show incident checklist", "The reaction chain of the current incident", self.action_show_incident
+        )
+        yield SystemCommand("Answer next", "What to answer next, most urgent first", self.action_answer_queue)
+        yield SystemCommand("Inbox", "Every notice, grouped by kind and scenario", self.action_inbox)
+        if self.drill is not None:
+            yield SystemCommand("Pause or resume drill", "Stop or restart the drill clock", self.action_toggle_pause)
+            yield SystemCommand("Drill faster", "Double the drill speed (up to 60×)", lambda: self.action_speed(2))
+            yield SystemCommand("Drill slower", "Halve the drill speed", lambda: self.action_speed(0.5))
+        yield SystemCommand(
+            "Follow the feed",
+            "Jump to the newest mention and follow",
+            lambda: self.query_one("#feed", Feed).action_follow(),
+        )
