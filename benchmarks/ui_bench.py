@@ -102,7 +102,7 @@ class Writer(threading.Thread):
 
 def detail(terminal: Terminal) -> tuple[str, ...]:
     """The detail pane: the lower part of the left column, where the selected mention shows."""
-    return terminal.rows(ROWS // 2, ROWS - 2)
+    return terminal.row_chars(ROWS // 2, ROWS - 2)
 
 
 def latencies(terminal: Terminal, keys: list[str], count: int, first: str = "") -> tuple[list[float], int]:

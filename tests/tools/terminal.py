@@ -156,7 +156,7 @@ class Terminal:
         with self._lock:
             return "\n".join(self.screen.display)
 
-    def rows(self, first: int, last: int) -> tuple[str, ...]:
+    def row_chars(self, first: int, last: int) -> tuple[str, ...]:
         """The characters of rows `first`..`last` (cheaper than the whole screen's text), and
         nothing else: to tell whether they changed."""
         with self._lock:
