@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import keyring
@@ -16,10 +17,13 @@ from textual.widgets import TextArea
 
 from smwar.cli import main
 from smwar.config import load_config
-from smwar.engine.live import live_session, open_live_journal
+from smwar.engine.live import MAX_INTAKE, LiveFeed, live_session, open_live_journal
+from smwar.model import Mention
 from smwar.paths import config_file
 from smwar.runbooks.definitions import RunbookSet
+from smwar.sources.base import Batch
 from smwar.tui.app import WarRoomApp
+from smwar.tui.widgets.sources import sources_text
 
 from .conftest import notices, screen_text
 from .memory_keyring import FileKeyring
@@ -107,6 +111,18 @@ async def test_the_live_war_room_shows_sources_and_pauses_one(tmp_path: Path, ru
     events = list(open_live_journal().events())
     assert [e.kind for e in events] == ["source.paused", "reply.recorded"]
     assert events[1].payload["simulated"] is False and events[1].payload["network"] == "jsonl"
+
+
+def test_a_storm_faster_than_the_pipeline_goes_through_in_slices_and_says_it_is_behind() -> None:
+    feed = LiveFeed([], {})
+    storm = [Mention("mastodon", str(n), "@a", f"Post {n}", datetime(2026, 12, 6, tzinfo=UTC)) for n in range(5_000)]
+    feed._deliver("stream", Batch(mentions=storm))  # a source hands a storm over at once
+    first = feed.due(datetime.now(UTC))
+    assert [m.native_id for m in first.mentions] == [str(n) for n in range(MAX_INTAKE)], "the oldest first"
+    assert feed.backlog() == 5_000 - MAX_INTAKE
+    assert "⧗ 3,000 waiting: the pipeline is behind" in sources_text([], feed.backlog()).plain
+    feed.due(datetime.now(UTC))
+    assert feed.backlog() == 1_000 and "waiting" not in sources_text([], feed.backlog()).plain
 
 
 def test_a_drill_journal_is_never_taken_for_the_live_one() -> None:

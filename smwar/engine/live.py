@@ -28,7 +28,9 @@ from smwar.sources.base import Batch, Source
 from smwar.sources.registry import build
 from smwar.sources.runner import Health, SourceRunner
 
-MAX_INTAKE = 20_000  # mentions journaled in one transaction at most
+# mentions journaled in one transaction at most: a fraction of a second's work, so a storm's
+# backlog goes through in slices, each shown as it lands, and more waiting is reported as such
+MAX_INTAKE = 2_000
 
 
 class LiveFeed:
@@ -95,6 +97,12 @@ class LiveFeed:
             taken = Intake(inbox.mentions[:MAX_INTAKE], {}, inbox.quarantined)
             self._inbox = Intake(inbox.mentions[MAX_INTAKE:], inbox.cursors, [])
             return taken
+
+    def backlog(self) -> int:
+        """Mentions handed over by the sources and not yet taken: more than `MAX_INTAKE` means
+        the pipeline is behind the storm."""
+        with self._lock:
+            return len(self._inbox.mentions)
 
     def put_back(self, intake: Intake) -> None:
         with self._lock:

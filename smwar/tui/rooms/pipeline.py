@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from smwar.engine.live import LiveFeed
+from smwar.engine.live import MAX_INTAKE, LiveFeed
 from smwar.engine.session import Session, Update
 from smwar.errors import InputError, InputErrors, SmwarError
 from smwar.runbooks.watch import RunbookWatch
@@ -62,7 +62,8 @@ class PipelineRoom(Screen[None]):
         except Exception:
             self.app.call_from_thread(self.set_timer, RETRY_SECONDS, self._pump)
             raise
-        self.app.call_from_thread(self.set_timer, self.poll_seconds, self._pump)
+        behind = self.live_feed is not None and self.live_feed.backlog() > MAX_INTAKE
+        self.app.call_from_thread(self.set_timer, 0 if behind else self.poll_seconds, self._pump)
         if update.mentions or update.messages or update.alerts:
             self.post_message(Arrived(update))
 

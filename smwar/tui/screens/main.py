@@ -195,7 +195,7 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
                 f" runbook edit not loaded, last good set in force: {self.runbook_error} ", style="reverse bold"
             )
         if self.live_feed is not None:
-            status.append_text(sources_text(self.live_feed.health()))
+            status.append_text(sources_text(self.live_feed.health(), self.live_feed.backlog()))
         source = self.drill_source()
         for outage in source.player.outages(now) if source is not None else []:
             back = format_offset(outage.at + outage.lasts)

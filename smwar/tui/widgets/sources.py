@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from smwar.engine.live import MAX_INTAKE
 from smwar.plaintext import printable
 from smwar.sources.runner import Health
 from smwar.tui.text import local_time
@@ -12,9 +13,12 @@ MARKS = {"starting": "…", "live": "●", "backing off": "⟳", "failing": "✖
 STYLES = {"failing": "bold reverse", "backing off": "bold", "paused": "dim"}
 
 
-def sources_text(health: list[Health]) -> Text:
-    """Each source: its state, rate, and until when and why it is backing off or failing."""
+def sources_text(health: list[Health], waiting: int = 0) -> Text:
+    """Each source: its state, rate, and until when and why it is backing off or failing; and
+    the mentions `waiting` for the pipeline when it is behind the storm."""
     line = Text(end="")
+    if waiting > MAX_INTAKE:
+        line.append(f" ⧗ {waiting:,} waiting: the pipeline is behind ", style="bold reverse")
     for item in health:
         part = f" {MARKS.get(item.state, '?')} {item.source_id} {item.state}"
         if item.state == "live":
