@@ -51,6 +51,8 @@ def printable(text: str, *, keep_newlines: bool = False) -> str:
     With `keep_newlines` line breaks survive (for the detail pane); otherwise the result is
     a single line (for the feed).
     """
+    if text.isprintable():  # most text, and safe: `_UNSAFE` finds only characters Python calls unprintable
+        return text
     return _UNSAFE.sub(lambda found: _picture(found.group(), keep_newlines), text)
 
 

@@ -17,7 +17,9 @@ from click.testing import CliRunner
 from smwar.cli import main
 from smwar.engine.export import export
 from smwar.logfile import log_to_file
+from smwar.plaintext import printable
 from smwar.replies.drafting import fill, values_for
+from smwar.review.tables import _cell
 from smwar.runbooks.loader import load_runbook_set
 from tests.conftest import start_drill
 from tests.tools.terminal import HOSTILE, PAYLOADS, hostile_set
@@ -91,3 +93,31 @@ def test_the_log_file_is_written_inert() -> None:
         handler.flush()
     written = path.read_text(encoding="utf-8")
     assert "PWNED-TITLE" in written and not active_in(written)
+
+
+def test_the_sanitiser_leaves_every_printable_character_as_it_is() -> None:
+    """`printable` returns text Python calls printable untouched, without looking further:
+    the characters it replaces must all be ones Python calls unprintable."""
+    shown = "".join(char for char in map(chr, range(0x110000)) if char.isprintable())
+    assert printable("\n" + shown, keep_newlines=True) == "\n" + shown  # the full pass, forced by the line break
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        ('=HYPERLINK("https://evil.example","x")', '\'=HYPERLINK("https://evil.example","x")'),
+        ("@SUM(1+1)", "'@SUM(1+1)"),
+        ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+        ("-2+3!", "'-2+3!"),
+        ("=\x1b[31m", "'=␛[31m"),
+        ("@kai@social.example", "@kai@social.example"),
+        ("-1 star", "-1 star"),
+        ("\t=1+1", "    =1+1"),
+        ("line\nbreak\r\u202e", "line\nbreak␍<U+202E>"),
+        ("", ""),
+        (7, 7),
+        (None, None),
+    ],
+)
+def test_a_csv_cell_is_printable_and_never_a_formula(cell: object, written: object) -> None:
+    assert _cell(cell) == written

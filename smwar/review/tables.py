@@ -62,6 +62,7 @@ def _csv(archive: zipfile.ZipFile, name: str, header: list[str], rows: Iterable[
 
 
 _FORMULA = re.compile(r"=|[+\-@\t\r].*[(|!]", re.DOTALL)
+_FORMULA_START = frozenset("=+-@\t\r")  # what `_FORMULA` can begin with: a cheap test before it
 
 
 def _cell(value: object) -> object:
@@ -71,7 +72,7 @@ def _cell(value: object) -> object:
     if not isinstance(value, str):
         return value
     text = printable(value, keep_newlines=True)
-    return "'" + text if _FORMULA.match(text) else text
+    return "'" + text if text[:1] in _FORMULA_START and _FORMULA.match(text) else text
 
 
 class _Lines:
