@@ -21,9 +21,13 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from functools import cache
+from types import ModuleType
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
-import apprise
+if TYPE_CHECKING:
+    import apprise
 
 MASK = "****"  # what apprise itself prints in place of a password
 _MAX_DETAIL = 200
@@ -41,10 +45,18 @@ _CAUSES = (  # read from apprise's "Socket Exception: …" lines, first match wi
 _WEBHOOKS = ("json", "form", "xml")
 _SECRET_SPLIT = re.compile(r"[/:@?&=#+,;\s]+")
 
-_apprise_log = logging.getLogger(apprise.LOGGER_NAME)
-_apprise_log.setLevel(logging.DEBUG)
-_apprise_log.propagate = False
-_apprise_log.addHandler(logging.NullHandler())
+
+@cache
+def _apprise() -> ModuleType:
+    """apprise, loaded when a notification is first sent or shown (it takes a while to load its
+    plugins), its own log kept out of ours: its lines are read from each result instead."""
+    import apprise
+
+    log = logging.getLogger(apprise.LOGGER_NAME)
+    log.setLevel(logging.DEBUG)
+    log.propagate = False
+    log.addHandler(logging.NullHandler())
+    return apprise
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +82,7 @@ def send(contact_id: str, url: str | None, title: str, body: str, *, timeout: fl
 
 def redact(url: str) -> str:
     """`url` with its passwords, tokens and keys masked: safe for logs, the journal and the screen."""
+    apprise = _apprise()
     try:
         service = apprise.Apprise.instantiate(url)
         private = urlsplit(service.url(privacy=True)) if service is not None else None
@@ -94,6 +107,7 @@ def redact(url: str) -> str:
 
 
 def _deliver(url: str, title: str, body: str, timeout: float) -> tuple[bool, str]:
+    apprise = _apprise()
     asset = apprise.AppriseAsset(service_timeout=timeout, interpret_emojis=False)
     try:
         service = apprise.Apprise.instantiate(url, asset=asset, suppress_exceptions=False)
@@ -134,6 +148,7 @@ def _reason(entries: list[apprise.NotifyLogEntry], where: str, timeout: float, u
 
 
 def _unusable(url: str, why: str) -> str:
+    apprise = _apprise()
     scheme = url.partition("://")[0].lower() if "://" in url else ""
     if not scheme:
         return "not a notification URL (expected e.g. mailtos://… or json://…)"

@@ -22,7 +22,7 @@ from smwar.engine.session import Session
 from smwar.plaintext import printable
 from smwar.runbooks.watch import RunbookWatch
 from smwar.tui.guard import FailureNotices, Guarded
-from smwar.tui.messages import TrainerSaid
+from smwar.tui.messages import Changed, TrainerSaid
 from smwar.tui.notices import NoticeDesk
 from smwar.tui.rooms.drill import DrillInfo
 from smwar.tui.screens.main import MainScreen
@@ -140,8 +140,10 @@ class WarRoomApp(Guarded, App[None]):
             banner.update(self.banner_text())
 
     def refresh_views(self) -> None:
-        """Draw what an operator action changed (the main screen's panels and the incident's)."""
+        """Draw what an operator action changed: on the main screen, and on the screen in front."""
         self.main.refresh_views()
+        if self.screen is not self.main:
+            self.screen.post_message(Changed())
 
     def action_toggle_keys(self) -> None:
         if self.screen.query("KeyPanel"):

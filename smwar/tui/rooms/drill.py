@@ -22,7 +22,6 @@ from smwar.engine.session import TRAINER_MESSAGE, Session
 from smwar.timespan import format_offset
 from smwar.tui.acting import alarm, ask
 from smwar.tui.messages import Arrived, Changed, TrainerSaid
-from smwar.tui.screens.debrief import DebriefScreen
 from smwar.tui.screens.prompt import ChoicePrompt
 
 DRILL_ACTIONS = {"toggle_pause", "speed", "next_inject", "trainer_message", "end_drill"}
@@ -168,6 +167,8 @@ class DrillRoom(Screen[None]):
             except OSError as exc:
                 written = None
                 alarm(self, f"The debrief could not be written: {exc}", "Debrief not saved")
+            from smwar.tui.screens.debrief import DebriefScreen  # loaded on first use: a quicker start
+
             self.app.clear_notifications()  # the score, not the toasts of the last minutes
             self.app.push_screen(DebriefScreen(debrief, written))
 

@@ -17,7 +17,6 @@ from smwar.engine.session import Session
 from smwar.incidents.chain import severity
 from smwar.model import Incident, IncidentStatus
 from smwar.tui.acting import ask, attempt
-from smwar.tui.screens.incident import IncidentScreen
 from smwar.tui.screens.prompt import ChoicePrompt, TextPrompt
 from smwar.tui.steps import StepNotifier, act_on_step
 from smwar.tui.widgets.board import ScenarioBoard
@@ -79,6 +78,8 @@ class IncidentRoom(Screen[None]):
         return ranked[0] if ranked else None
 
     def _show(self, incident_id: int) -> None:
+        from smwar.tui.screens.incident import IncidentScreen  # loaded on first use: a quicker start
+
         self.focused_incident = incident_id
         self.app.push_screen(IncidentScreen(self.session, incident_id, self.notifier))
 

@@ -8,8 +8,6 @@ from textual.screen import Screen
 
 from smwar.config import Config
 from smwar.engine.session import Session
-from smwar.tui.screens.queue import QueueScreen
-from smwar.tui.screens.reply import ReplyScreen
 from smwar.tui.widgets.feed import Feed
 
 
@@ -34,7 +32,11 @@ class ReplyRoom(Screen[None]):
         if item is None:
             self.notify("Highlight a mention in the feed first.", severity="warning")
             return
+        from smwar.tui.screens.reply import ReplyScreen  # loaded on first use: a quicker start
+
         self.app.push_screen(ReplyScreen(self.session, item, drill=self.drilling, config=self.config))
 
     def action_answer_queue(self) -> None:
+        from smwar.tui.screens.queue import QueueScreen
+
         self.app.push_screen(QueueScreen(self.session, drill=self.drilling, config=self.config))

@@ -30,6 +30,7 @@ from smwar.runbooks.definitions import Step
 from smwar.timespan import format_offset
 from smwar.tui.acting import ask, attempt
 from smwar.tui.guard import Guarded
+from smwar.tui.messages import Changed
 from smwar.tui.screens.review import ReviewScreen
 from smwar.tui.steps import StepNotifier, act_on_step, ask_note
 from smwar.tui.text import local_time, plain
@@ -87,9 +88,14 @@ class IncidentScreen(Guarded, ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#drill-banner", Static).update(self.app.banner_text())  # type: ignore[attr-defined]
-        self.ready = True  # its widgets are there: from now on the app may refresh it
+        self.ready = True  # its widgets are there: from now on it may be refreshed
         self.refresh_view()
         self.query_one(ChainTable).focus()
+        self.set_interval(1.0, self.on_changed)  # deadlines count down
+
+    def on_changed(self, _: Changed | None = None) -> None:
+        if self.ready:
+            self.refresh_view()
 
     def on_screen_suspend(self) -> None:
         self.ready = False  # on its way out (popped, or another screen on top): its widgets may go

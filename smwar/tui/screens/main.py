@@ -37,7 +37,6 @@ from smwar.tui.rooms.incidents import IncidentRoom
 from smwar.tui.rooms.notices import NoticeRoom
 from smwar.tui.rooms.pipeline import PipelineRoom
 from smwar.tui.rooms.replies import ReplyRoom
-from smwar.tui.screens.incident import IncidentScreen
 from smwar.tui.steps import StepNotifier
 from smwar.tui.widgets.board import ScenarioBoard, trend_cell
 from smwar.tui.widgets.chain import ChainTable
@@ -158,9 +157,6 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
         self.query_one("#board", ScenarioBoard).show(self.session.scenario_stats())
         self._show_chain()
         self.query_one("#status", Static).update(self._status_text())
-        screen = self.app.screen
-        if isinstance(screen, IncidentScreen) and screen.ready:
-            screen.refresh_view()
 
     def _refilter_if_changed(self) -> None:
         assert self.feed_incident is not None
