@@ -19,6 +19,7 @@ from smwar.tui.rooms.drill import DrillInfo
 from smwar.tui.screens.incident import IncidentScreen
 from smwar.tui.text import local_time
 from smwar.tui.widgets.board import ScenarioBoard
+from smwar.tui.widgets.detail import MentionDetail
 from smwar.tui.widgets.feed import Feed
 
 from .conftest import T0, in_feed, screen_text, start_drill
@@ -151,13 +152,16 @@ async def test_tail_mode_stops_when_the_operator_scrolls_up_and_counts_new_menti
         assert feed.following and feed.cursor == 4
         await pilot.press("up")
         assert not feed.following
+        detail = app.query_one(MentionDetail)
+        assert detail.border_subtitle == "4 of 5", "where the operator is, beside the mention"
         clock.advance(timedelta(seconds=60))
         app.main.poll_now()
         await pilot.pause()
         assert feed.cursor == 3, "the operator's place is kept"
-        assert feed.pending == 3 and feed.border_subtitle == "4 of 8 · 3 new · end to follow"
+        assert feed.pending == 3 and feed.border_subtitle == "3 new · end to follow"
         await pilot.press("end")
         assert feed.following and feed.pending == 0 and feed.cursor == 7 and not feed.border_subtitle
+        assert not detail.border_subtitle, "following the newest needs no place"
 
 
 async def test_space_pauses_the_drill_and_the_pause_is_journaled(runbooks: RunbookSet) -> None:

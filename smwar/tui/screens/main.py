@@ -224,7 +224,9 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
 
     def on_feed_selected(self, message: Feed.Selected) -> None:
         campaign = self.session.signals.campaigns.find(message.item.mention.text)
-        self.query_one("#detail", MentionDetail).show(message.item, campaign)
+        detail = self.query_one("#detail", MentionDetail)
+        detail.show(message.item, campaign)
+        detail.border_subtitle = message.place
 
     def on_data_table_row_highlighted(self, message: DataTable.RowHighlighted) -> None:
         if message.data_table.id != "board" or message.row_key.value is None:

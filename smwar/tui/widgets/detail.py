@@ -23,12 +23,21 @@ class MentionDetail(Guarded, VerticalScroll):
         super().__init__(id=id)
         self.runbooks = runbooks
         self._body = Static(Text("Select a mention in the feed to see it in full.", style="italic"))
+        self._shown = 0  # lines of what is shown
+
 
     def compose(self):  # type: ignore[override]
         yield self._body
 
     def show(self, item: JournaledMention, campaign: Cluster | None = None) -> None:
-        self._body.update(Group(*describe(item, self.runbooks, campaign)))
+        """Show `item`; the screen is laid out anew only when it or what it replaces is longer
+        than the pane (the feed's cursor moves here on every key: a layout is most of a frame)."""
+        content = Group(*describe(item, self.runbooks, campaign))
+        console = self.app.console
+        lines = len(console.render_lines(content, console.options.update_width(self._body.content_region.width)))
+        fits = max(lines, self._shown) <= self.scrollable_content_region.height
+        self._shown = lines
+        self._body.update(content, layout=not fits)
         self.scroll_home(animate=False)
 
 

@@ -75,13 +75,15 @@ class Feed(Guarded, ScrollView, can_focus=True):
     ]
 
     class Selected(Message):
-        def __init__(self, item: JournaledMention) -> None:
+        def __init__(self, item: JournaledMention, place: str) -> None:
             self.item = item
+            self.place = place  # where it is in the feed: "1,234 of 5,678", or "" when following
             super().__init__()
 
-    cursor: reactive[int] = reactive(-1, init=False)
-    following: reactive[bool] = reactive(True, init=False)
-    pending: reactive[int] = reactive(0, init=False)
+    # each draws what it changes itself: a full repaint per key would redraw every line
+    cursor: reactive[int] = reactive(-1, init=False, repaint=False)
+    following: reactive[bool] = reactive(True, init=False, repaint=False)
+    pending: reactive[int] = reactive(0, init=False, repaint=False)
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -188,26 +190,23 @@ class Feed(Guarded, ScrollView, can_focus=True):
         return Strip(list(line.render(self.app.console)), width).apply_style(base)
 
     def watch_cursor(self, old: int, new: int) -> None:
-        self.refresh()  # the lines are cached with whether they are the cursor's
-        self._show_place()
+        # only the two lines that change (they are cached with whether they are the cursor's):
+        # a key then draws two lines of the feed, not all of it
+        self.refresh_line(old)
+        self.refresh_line(new)
         item = self.selected
         if item is not None:
-            self.post_message(self.Selected(item))
+            # where the cursor is goes with it (the feed has no scrollbar: drawing one for a
+            # million rows costs more than the rows)
+            place = "" if self.following else f"{new + 1:,} of {self.count:,}"
+            self.post_message(self.Selected(item, place))
 
     def watch_pending(self) -> None:
-        self._show_place()
+        self.border_subtitle = f"{self.pending:,} new · end to follow" if self.pending else ""
 
     def watch_following(self, following: bool) -> None:
         if following:
             self.pending = 0
-        self._show_place()
-
-    def _show_place(self) -> None:
-        """Where the cursor is, in the border (the feed has no scrollbar: drawing one for a
-        million rows costs more than the rows), and what arrived since the operator looked up."""
-        place = "" if self.following or not self.count else f"{self.cursor + 1:,} of {self.count:,}"
-        new = f"{self.pending:,} new · end to follow" if self.pending else ""
-        self.border_subtitle = " · ".join(part for part in (place, new) if part)
 
     def action_cursor(self, delta: int) -> None:
         if not self.count:
