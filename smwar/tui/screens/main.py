@@ -82,7 +82,7 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
         self.poll_seconds = poll_seconds
         self.config = config
         self.banner = banner
-        self.notifier = StepNotifier(self, session, simulated=drill is not None, done=self.refresh_views)
+        self.notifier = StepNotifier(self, session, simulated=drill is not None, done=self._notified)
         self.mention_total = 0  # in the journal: counted at the start, then as they arrive
         self._filtered_shape: object = None
 
@@ -139,6 +139,11 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
 
     def on_changed(self, _: Changed) -> None:
         self.refresh_views()
+
+    def _notified(self) -> None:
+        """A step's deliveries are in: here, and on the incident's screen if it is in front."""
+        self.refresh_views()
+        self.app.screen.post_message(Changed())
 
     def on_runbooks_changed(self, message: RunbooksChanged) -> None:
         runbooks = message.runbooks
