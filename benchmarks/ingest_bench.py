@@ -8,7 +8,9 @@ trends, campaigns, early warnings, trigger proposals) -> the journal in batched 
 with the clock moving as in a storm of 20 mentions a second. Prints mentions/s and peak memory
 (on a quarter and on half of the mentions: it must not grow), next to a plain
 `sqlite3.executemany` of the same rows into a bare table measured in the same run, as the
-ceiling.
+ceiling; and how much of a mention's time end to end its costliest steps take, each measured
+alone on a sample: the rule matching (scenarios, request types, early-warning signs) and the
+sentiment.
 
     python benchmarks/ingest_bench.py [--mentions 200000] [--seed 7]
 """
@@ -26,6 +28,7 @@ import time
 import tracemalloc
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 from pathlib import Path
 
 from smwar.clock import ManualClock
@@ -34,13 +37,19 @@ from smwar.engine.session import Session
 from smwar.journal.store import Journal
 from smwar.paths import bundled_runbooks_dir
 from smwar.runbooks.loader import load_runbook_set
+from smwar.runbooks.matcher import RuleMatcher
 from smwar.sources.base import Batch
+from smwar.sources.jsonl import mention_from
+from smwar.triage.decide import Triager, company_words
+from smwar.triage.sentiment import sentiment
+from smwar.triage.signals import Signals
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "corpus.jsonl"
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 NETWORKS = ("mastodon", "bluesky", "reddit", "hackernews", "rss")
 STORM_RATE = 20  # mentions a second of clock time: a big storm (two trend windows hold 24,000)
+STEPS_SAMPLE = 20_000  # mentions the costliest steps are measured on alone
 
 
 def write_mentions(path: Path, count: int, seed: int) -> None:
@@ -104,6 +113,24 @@ def ceiling(path: Path, db_path: Path) -> int:
     return count
 
 
+def costliest_steps(path: Path, count: int) -> dict[str, float]:
+    """Seconds a mention the costliest steps take alone, on the first `count` mentions (read
+    beforehand): matching it against the scenarios, the request types and the early-warning
+    signs, and its sentiment."""
+    runbooks = load_runbook_set(bundled_runbooks_dir())
+    with path.open(encoding="utf-8") as lines:
+        mentions = [mention_from(json.loads(line), T0, "") for line in islice(lines, count)]
+    matchers = [
+        RuleMatcher(runbooks.scenarios, runbooks.deescalation),
+        Triager(runbooks).request_types,
+        Signals(runbooks, T0, {}).sign_matcher,
+    ]
+    neutral = company_words(runbooks)
+    _, matching = timed(lambda: [matcher.match(mention) for mention in mentions for matcher in matchers])
+    _, feeling = timed(lambda: [sentiment(mention.text, mention.lang, neutral) for mention in mentions])
+    return {"matching": matching / len(mentions), "sentiment": feeling / len(mentions)}
+
+
 def timed(run):  # type: ignore[no-untyped-def]
     started = time.perf_counter()
     result = run()
@@ -122,6 +149,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"Generated: {args.mentions:,} mentions ({source.stat().st_size / 2**20:.1f} MiB of JSONL)")
         (read, kept), seconds = timed(lambda: end_to_end(source, work / "journal.sqlite"))
         bare, bare_seconds = timed(lambda: ceiling(source, work / "bare.sqlite"))
+        alone = min(args.mentions, STEPS_SAMPLE)
+        steps = costliest_steps(source, alone)
         # memory on a quarter and on a half: streamed in batches, with the trend windows and the
         # campaign clusters full by then, it must not grow with the count
         peaks = {}
@@ -136,6 +165,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"end to end:  {ours:10,.0f} mentions/s  ({read:,} read, {kept:,} journaled after dedupe, {seconds:.1f} s)")
     print(f"executemany: {theirs:10,.0f} mentions/s  ({bare:,} rows in {bare_seconds:.2f} s: SQLite alone)")
     print(f"end to end is {ours / theirs:.1%} of the ceiling")
+    each = seconds / read
+    shares = ", ".join(f"{step} {cost * 1e6:,.0f} µs ({cost / each:.0%})" for step, cost in steps.items())
+    print(f"of a mention's {each * 1e6:,.0f} µs end to end: {shares}, measured alone on {alone:,} mentions")
     for count, peak in peaks.items():
         print(f"peak memory (tracemalloc) for {count:,} mentions: {peak / 2**20:.1f} MiB")
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -17,6 +17,7 @@ from smwar.engine.session import Idle, Session
 from smwar.journal.pages import MentionFilter
 from smwar.journal.reading import Span
 from smwar.journal.store import Journal
+from smwar.model import Mention
 from smwar.runbooks.definitions import RunbookSet
 from smwar.tui.app import WarRoomApp
 from smwar.tui.widgets.feed import Feed
@@ -136,14 +137,17 @@ def test_mentions_that_arrive_are_counted_only_when_the_filter_keeps_them(tmp_pa
         assert (everything.total, leaks.total) == (300, 100)
         last = everything.at(299)
         assert last is not None
-        db = journal._db.conn
-        with db:
-            for n in range(301, 307):  # two of them leaks (303, 306)
-                db.execute(
-                    "INSERT INTO mentions (id, network, native_id, author, text, posted_at, received_at) "
-                    "VALUES (?, 'mastodon', ?, '@a@b.c', ?, ?, ?)",
-                    [n, f"post-{n}", text_of(n), last.mention.posted_at.isoformat(), last.received_at.isoformat()],
-                )
+        arrivals = [  # two of them leaks (303, 306)
+            (
+                Mention("mastodon", f"post-{n}", "@a@b.c", text_of(n), last.mention.posted_at),
+                last.received_at,
+                (),
+                (),
+                None,
+            )
+            for n in range(301, 307)
+        ]
+        assert [item.id for item in journal.add_mentions(arrivals)] == list(range(301, 307))
         arrived = journal.mention_page(MentionFilter(), after_id=300, limit=10)
         assert everything.grow(arrived) == 6 and leaks.grow(arrived) == 2
         assert everything.at(305) is not None and everything.at(305).id == 306  # type: ignore[union-attr]

@@ -1,16 +1,19 @@
 """A session: the pipeline from a mention source to the journal, and the operator's actions.
 
-`poll` runs off the UI thread (matching is the costly part); operator actions run on the
-UI thread, notification results arrive from a worker. All go through one lock, and every
-action is committed to the journal before the new state is returned, so nothing the screen
-shows as done can be lost.
+`poll` runs off the UI thread; operator actions run on the UI thread, notification results
+arrive from a worker. The session's state (incidents, counts, trigger windows) is guarded by
+one lock, held only for short in-memory updates and the operator's commits: a poll matches,
+journals and counts its batch outside it, so the screen never waits for a batch. Every action
+is committed to the journal before the new state is returned, so nothing the screen shows as
+done can be lost.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -123,7 +126,8 @@ class Session:
         self.clock = clock
         self.source = source
         self.operator = operator
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # the state: held briefly, never across a batch's work
+        self._pipeline = threading.Lock()  # one poll or reload at a time
         self._events: dict[int, list[Event]] = {}
         for event in journal.events():
             if event.incident_id is not None:
@@ -202,7 +206,7 @@ class Session:
         """Put an edited runbook set in force; refused (the old set stays) if it drops a
         scenario with an active incident. The journal records which set was in force when."""
         matcher = RuleMatcher(runbooks.scenarios, runbooks.deescalation)
-        with self._lock:
+        with self._pipeline, self._lock:
             self._arm(runbooks, matcher)
             scenarios = [scenario.id for scenario in runbooks.scenarios]
             self.journal.append(
@@ -214,62 +218,64 @@ class Session:
     def poll(self) -> Update:
         """Take what the source has due, match, journal it, and propose incidents.
 
-        Matching, the costly part, runs outside the lock, so the screen never waits for it.
-        `poll` itself is called from one thread at a time.
+        The session's lock is held only to take the batch and to count it into the state the
+        screen reads; matching, journaling and the signals run outside it. `poll` and `reload`
+        run one at a time, so the runbooks in force stay the same through a poll.
         """
-        with self._lock:
-            signals = self.signals  # built before this poll journals anything: the batch counts once
-            now = self.clock.now()
-            intake = self.source.due(now)
-            matcher, triager, deescalation = self.matcher, self.triager, self.runbooks.deescalation
-            learned = self.learned
-        if not (intake.mentions or intake.cursors or intake.quarantined or intake.messages):
+        with self._pipeline:
             with self._lock:
-                return Update(alerts=tuple(self._alerts(signals, [], now)))
+                signals = self.signals  # built before this poll journals anything: the batch counts once
+                now = self.clock.now()
+                intake = self.source.due(now)
+            stored = self._journal(intake, now)
+            with self._lock:
+                proposals = [
+                    proposal
+                    for item in stored
+                    for match in item.matches
+                    if (proposal := self._observe(match.scenario_id, now, VIP_TAG in item.author_tags)) is not None
+                ]
+                quiet = {i.scenario_id for i in self._incidents.values() if i.status in ACTIVE}
+            alerts = self._alerts(signals, stored, now, quiet)
+            messages = [Event(TRAINER_MESSAGE, now, SYSTEM_ACTOR, payload={"text": text}) for text in intake.messages]
+            if messages or alerts:
+                self.journal.append_all([*messages, *(_alert_event(alert, now) for alert in alerts)])
+            return Update(tuple(stored), tuple(proposals), tuple(intake.messages), tuple(alerts))
+
+    def _journal(self, intake: Intake, now: datetime) -> list[JournaledMention]:
+        """Match and triage the mentions not journaled yet (a repeat is not worth matching),
+        and journal them with the sources' cursors and unreadable items."""
+        if not (intake.mentions or intake.cursors or intake.quarantined):
+            return []
+        with self._kept(intake):
+            mentions = self.journal.unseen(intake.mentions)
+            known = self.journal.known_authors({(mention.network, mention.author) for mention in mentions})
+        deescalation = self.runbooks.deescalation
         batch = []
+        for mention in mentions:
+            matches = self.matcher.match(mention)
+            tags = tags_for(mention, deescalation, known, self.learned)
+            triage = self.triager.triage(mention, tags, [match.scenario_id for match in matches])
+            batch.append((mention, now, matches, tags, triage))
+        with self._kept(intake):
+            return self.journal.add_mentions(batch, cursors=intake.cursors, quarantined=intake.quarantined)
+
+    @contextmanager
+    def _kept(self, intake: Intake) -> Iterator[None]:
+        """Hand `intake` back to the source if the journal fails: nothing is lost, the next poll tries again."""
         try:
-            known = self.journal.known_authors({(mention.network, mention.author) for mention in intake.mentions})
+            yield
         except Exception:
             self.source.put_back(intake)
             raise
-        for mention in intake.mentions:
-            matches = matcher.match(mention)
-            tags = tags_for(mention, deescalation, known, learned)
-            triage = triager.triage(mention, tags, [match.scenario_id for match in matches])
-            batch.append((mention, now, matches, tags, triage))
-        with self._lock:
-            try:
-                stored = self.journal.add_mentions(batch, cursors=intake.cursors, quarantined=intake.quarantined)
-            except Exception:
-                self.source.put_back(intake)  # nothing is lost: the next poll tries again
-                raise
-            proposals: list[Incident] = []
-            for item in stored:
-                for match in item.matches:
-                    proposal = self._observe(match.scenario_id, now, VIP_TAG in item.author_tags)
-                    if proposal is not None:
-                        proposals.append(proposal)
-            for message in intake.messages:
-                self.journal.append(Event(TRAINER_MESSAGE, now, SYSTEM_ACTOR, payload={"text": message}))
-            # a reload since the batch was taken built new signals from the journal without it
-            alerts = self._alerts(self.signals, stored, now)
-            return Update(tuple(stored), tuple(proposals), tuple(intake.messages), tuple(alerts))
 
-    def _alerts(self, signals: Signals, stored: list[JournaledMention], now: datetime) -> list[Alert]:
-        """Count the new mentions into the volumes and judge them (at most once a second);
-        every alert raised is journaled."""
-        quiet = {incident.scenario_id for incident in self._incidents.values() if incident.status in ACTIVE}
+    def _alerts(self, signals: Signals, stored: list[JournaledMention], now: datetime, quiet: set[str]) -> list[Alert]:
+        """Count the new mentions into the volumes and judge them (at most once a second); no
+        early warning or spike for a scenario in `quiet` (its incident is active)."""
         alerts = [alert for item in stored for alert in signals.observe(item, now, quiet)]
         if self._reviewed is None or now - self._reviewed >= REVIEW_EVERY:
             self._reviewed = now
             alerts += signals.review(now, quiet)
-        for alert in alerts:
-            payload = {"scenario": alert.scenario_id, "title": alert.title, "detail": alert.detail}
-            if alert.mention_id is not None:
-                payload["mention_id"] = alert.mention_id
-            if alert.author is not None:
-                payload["author"] = alert.author
-            self.journal.append(Event(alert.event_kind, now, SYSTEM_ACTOR, payload=payload))
         return alerts
 
     def _observe(self, scenario_id: str, now: datetime, from_vip: bool) -> Incident | None:
@@ -536,6 +542,16 @@ def tags_for(
     if who in learned and TROUBLEMAKER_TAG not in tags:
         tags += [TROUBLEMAKER_TAG, LEARNED_TAG]
     return tuple(tags)
+
+
+def _alert_event(alert: Alert, now: datetime) -> Event:
+    """How an alert is journaled."""
+    payload = {"scenario": alert.scenario_id, "title": alert.title, "detail": alert.detail}
+    if alert.mention_id is not None:
+        payload["mention_id"] = alert.mention_id
+    if alert.author is not None:
+        payload["author"] = alert.author
+    return Event(alert.event_kind, now, SYSTEM_ACTOR, payload=payload)
 
 
 def _trim(recent: deque[datetime], now: datetime) -> deque[datetime]:

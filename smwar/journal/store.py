@@ -1,8 +1,10 @@
 """The journal file: mentions and matches in batches, every action committed durably.
 
-One connection serves the engine's worker thread and the UI thread, guarded by a lock;
-SQLite runs in WAL mode with `synchronous=FULL`, so a commit that returned survives a
-killed process and a power cut alike.
+Two connections: writes go through one, a transaction at a time under a lock; reads go
+through a read-only one, so that the screen's reads never queue behind the pipeline's write
+transaction (in WAL mode a reader sees the last commit while a writer works). SQLite runs
+with `synchronous=FULL`, so a commit that returned survives a killed process and a power cut
+alike, and the next read sees it.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ import json
 import sqlite3
 import threading
 from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -35,12 +39,25 @@ from smwar.model import (
 )
 from smwar.tid import new_tid
 
+Pair = tuple[str, str]  # (network, author) or (network, native id)
+Item = tuple[Mention, datetime, tuple[Match, ...], tuple[str, ...], Triage | None]  # a mention to journal
+PAIRS_PER_QUERY = 400  # within SQLite's older limit on bound values (999)
+EXPLANATIONS_KEPT = 4096  # match explanations whose JSON is remembered
+INSERT_MENTION = (
+    "INSERT INTO mentions (id, network, native_id, author, followers, lang, text, url, posted_at, received_at, "
+    "author_tags, author_name, reply_to, quote_of, action, action_rule, request_types, sentiment) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+_encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps with options makes an encoder a call
+
 
 class Journal:
-    def __init__(self, path: Path, db: Database) -> None:
+    def __init__(self, path: Path, db: Database, reader: sqlite3.Connection) -> None:
         self.path = path
-        self._db = db
-        self._lock = threading.RLock()
+        self._db = db  # the writer
+        self._lock = threading.RLock()  # the writer's: one transaction at a time
+        self._reader = reader
+        self._read_lock = threading.Lock()
 
     @classmethod
     def open(cls, path: Path) -> Journal:
@@ -57,17 +74,20 @@ class Journal:
             db.execute("PRAGMA synchronous=FULL")
             db.enable_wal()
             migrate(db, str(path))
+            reader = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
         except sqlite3.DatabaseError as exc:
             connection.close()
             raise JournalError(f"{path} is not a usable smwar journal ({exc}); it was left untouched") from exc
         except JournalError:
             connection.close()
             raise
-        return cls(path, db)
+        reader.row_factory = sqlite3.Row
+        return cls(path, db, reader)
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._read_lock:
             self._db.close()
+            self._reader.close()
 
     def __enter__(self) -> Journal:
         return self
@@ -75,83 +95,83 @@ class Journal:
     def __exit__(self, *_: object) -> None:
         self.close()
 
+    @contextmanager
+    def writing(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction, committed durably when the block ends (rolled back if it
+        raises). It takes SQLite's write lock at once, so what it reads stays true until it
+        commits; reads go on beside it, seeing the last commit."""
+        with self._lock:
+            connection = self._db.conn
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield connection
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.rollback()
+                raise
+
+    def _rows(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
+        """Rows read on the read-only connection: the last commit, never waiting for a write."""
+        with self._read_lock:
+            return self._reader.execute(sql, params).fetchall()
+
+    def _value(self, sql: str, params: Sequence[object] = ()) -> Any:
+        """The first column of the first row read (None without one)."""
+        rows = self._rows(sql, params)
+        return rows[0][0] if rows else None
+
     # -- meta ---------------------------------------------------------------------------
 
     def meta(self) -> dict[str, str]:
-        with self._lock:
-            return {row["key"]: row["value"] for row in self._db.query("SELECT key, value FROM meta")}
+        return {row["key"]: row["value"] for row in self._rows("SELECT key, value FROM meta")}
 
     def set_meta(self, values: dict[str, str]) -> None:
-        with self._lock, self._db.atomic():
+        with self.writing():
             self._db["meta"].upsert_all(({"key": k, "value": v} for k, v in values.items()), pk="key")
 
     # -- mentions -----------------------------------------------------------------------
 
     def add_mentions(
         self,
-        batch: Sequence[tuple[Mention, datetime, tuple[Match, ...], tuple[str, ...], Triage | None]],
+        batch: Sequence[Item],
         *,
         cursors: Mapping[str, str] | None = None,
         quarantined: Sequence[Quarantined] = (),
     ) -> list[JournaledMention]:
-        """Store a batch in one transaction; mentions already journaled are skipped. The
-        sources' `cursors` (where each left off) and the items they could not read are
-        committed with it, so a restart resumes exactly after what was kept."""
-        stored: list[JournaledMention] = []
-        with self._lock, self._db.atomic():
-            for source_id, position in (cursors or {}).items():
-                self._db.execute(
-                    "INSERT OR REPLACE INTO cursors (source_id, cursor, saved_at) VALUES (?,?,?)",
-                    [source_id, position, to_iso(datetime.now(UTC))],
-                )
-            for item in quarantined:
-                self._db.execute(
-                    "INSERT INTO quarantine (source_id, at, reason, raw) VALUES (?,?,?,?)",
-                    [item.source_id, to_iso(item.at), item.reason, item.raw],
-                )
-            execute = self._db.conn.execute  # the hot path: plain sqlite3, no wrapper per row
-            received_iso: dict[datetime, str] = {}  # a batch mostly shares one arrival time
-            for mention, received_at, matches, tags, triage in batch:
-                received = received_iso.get(received_at) or received_iso.setdefault(received_at, to_iso(received_at))
-                cursor = execute(
-                    "INSERT OR IGNORE INTO mentions (network, native_id, author, followers, lang, text, url, "
-                    "posted_at, received_at, author_tags, author_name, reply_to, quote_of, action, action_rule, "
-                    "request_types, sentiment) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        mention.network,
-                        mention.native_id,
-                        mention.author,
-                        mention.followers,
-                        mention.lang,
-                        mention.text,
-                        mention.url,
-                        to_iso(mention.posted_at),
-                        received,
-                        ",".join(tags),
-                        mention.author_name,
-                        mention.reply_to,
-                        mention.quote_of,
-                        triage.action if triage else None,
-                        triage.rule if triage else None,
-                        ",".join(triage.request_types) if triage else None,
-                        triage.sentiment if triage else None,
-                    ),
-                )
-                if not cursor.rowcount:
-                    continue
-                mention_id = int(cursor.lastrowid or 0)
-                for match in matches:
-                    execute(
-                        "INSERT INTO matches (mention_id, scenario_id, score, explanation) VALUES (?,?,?,?)",
-                        (
-                            mention_id,
-                            match.scenario_id,
-                            match.score,
-                            json.dumps([_explained(hit) for hit in match.hits], ensure_ascii=False),
-                        ),
-                    )
-                stored.append(JournaledMention(mention_id, mention, received_at, matches, tags, triage))
-        return stored
+        """Store a batch in one transaction; mentions already journaled, or earlier in the
+        batch, are skipped. The sources' `cursors` (where each left off) and the items they
+        could not read are committed with it, so a restart resumes exactly after what was kept.
+
+        The rows are made before the transaction begins, each table is written with one
+        statement, and the texts are indexed for search in one statement at the end (fed by a
+        trigger a row at a time, FTS5 wrote its index out for every row)."""
+        rows = _mention_rows(batch)
+        explained = [[(m.scenario_id, m.score, _explanation(m.hits)) for m in matches] for _, _, matches, _, _ in batch]
+        saved = to_iso(datetime.now(UTC))
+        with self.writing() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO cursors (source_id, cursor, saved_at) VALUES (?,?,?)",
+                [(source_id, position, saved) for source_id, position in (cursors or {}).items()],
+            )
+            db.executemany(
+                "INSERT INTO quarantine (source_id, at, reason, raw) VALUES (?,?,?,?)",
+                [(item.source_id, to_iso(item.at), item.reason, item.raw) for item in quarantined],
+            )
+            fresh = _unseen(db, [item[0] for item in batch])
+            first = int(db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM mentions").fetchone()[0])
+            ids = dict(zip(fresh, range(first, first + len(fresh)), strict=True))
+            db.executemany(INSERT_MENTION, [(ids[index], *rows[index]) for index in fresh])
+            db.executemany(
+                "INSERT INTO matches (mention_id, scenario_id, score, explanation) VALUES (?,?,?,?)",
+                [(ids[index], *match) for index in fresh for match in explained[index]],
+            )
+            db.execute("INSERT INTO mentions_fts (rowid, text) SELECT id, text FROM mentions WHERE id >= ?", [first])
+        return [JournaledMention(ids[index], *batch[index]) for index in fresh]
+
+    def unseen(self, mentions: Sequence[Mention]) -> list[Mention]:
+        """The mentions `add_mentions` would store: neither journaled yet nor earlier among them."""
+        with self._read_lock:
+            return [mentions[index] for index in _unseen(self._reader, mentions)]
 
     def mentions(self, *, after_id: int = 0, limit: int | None = None) -> list[JournaledMention]:
         """Journaled mentions in arrival order, with their matches."""
@@ -160,11 +180,10 @@ class Journal:
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
-        with self._lock:
-            rows = list(self._db.query(sql, params))
-            if not rows:
-                return []
-            matches = self._matches_for(rows[0]["id"], rows[-1]["id"])
+        rows = self._rows(sql, params)
+        if not rows:
+            return []
+        matches = self._matches_for(rows[0]["id"], rows[-1]["id"])
         return [_mention_from_row(row, matches.get(row["id"], ())) for row in rows]
 
     # -- pages, for views that show a window of a million ---------------------------------
@@ -173,12 +192,11 @@ class Journal:
         """How many mentions `view` keeps of those with ids after `after_id`, and the newest
         id in the journal, the bound of that count: the next tally starts after it."""
         where, params = view.where()
-        with self._lock:
-            newest = int(self._db.execute("SELECT COALESCE(MAX(id), 0) FROM mentions").fetchone()[0])
-            row = self._db.execute(
-                f"SELECT COUNT(*) FROM mentions m WHERE m.id > ? AND m.id <= ? AND {where}", [after_id, newest, *params]
-            )
-            return int(row.fetchone()[0]), newest
+        newest = int(self._value("SELECT COALESCE(MAX(id), 0) FROM mentions"))
+        count = self._value(
+            f"SELECT COUNT(*) FROM mentions m WHERE m.id > ? AND m.id <= ? AND {where}", [after_id, newest, *params]
+        )
+        return int(count), newest
 
     def mention_page(
         self, view: MentionFilter, *, after_id: int | None = None, before_id: int | None = None, limit: int
@@ -192,26 +210,23 @@ class Journal:
         else:
             sql = f"SELECT * FROM mentions m WHERE m.id > ? AND {where} ORDER BY m.id LIMIT ?"
             params = [after_id or 0, *params, limit]
-        with self._lock:
-            rows = list(self._db.query(sql, params))
-            if before_id is not None:
-                rows.reverse()
-            matches = self._matches_of([row["id"] for row in rows]) if rows else {}
+        rows = self._rows(sql, params)
+        if before_id is not None:
+            rows.reverse()
+        matches = self._matches_of([row["id"] for row in rows]) if rows else {}
         return [_mention_from_row(row, matches.get(row["id"], ())) for row in rows]
 
     def first_mention_id(self) -> int:
-        with self._lock:
-            return int(self._db.execute("SELECT COALESCE(MIN(id), 0) FROM mentions").fetchone()[0])
+        return int(self._value("SELECT COALESCE(MIN(id), 0) FROM mentions"))
 
     def mention_id_at(self, view: MentionFilter, index: int) -> int | None:
         """The id of the `index`-th mention (from 0) `view` keeps: a jump, not a scroll (its
         cost grows with `index`; a scroll pages from a neighbour by keyset instead)."""
         where, params = view.where()
-        with self._lock:
-            row = self._db.execute(
-                f"SELECT m.id FROM mentions m WHERE {where} ORDER BY m.id LIMIT 1 OFFSET ?", [*params, index]
-            ).fetchone()
-        return int(row[0]) if row else None
+        found = self._value(
+            f"SELECT m.id FROM mentions m WHERE {where} ORDER BY m.id LIMIT 1 OFFSET ?", [*params, index]
+        )
+        return int(found) if found is not None else None
 
     def to_answer(
         self, since: datetime, actions: Sequence[str], limit: int, answered: Collection[int] = ()
@@ -222,16 +237,15 @@ class Journal:
         sql = (
             f"SELECT * FROM mentions WHERE received_at >= ? AND action IN ({marks}) AND id < ? ORDER BY id DESC LIMIT ?"
         )
-        rows: list[dict[str, Any]] = []
+        rows: list[sqlite3.Row] = []
         below = 2**62
-        with self._lock:
-            while len(rows) < limit:
-                page = list(self._db.query(sql, [to_iso(since), *actions, below, limit]))
-                rows += [row for row in page if row["id"] not in answered][: limit - len(rows)]
-                if len(page) < limit:
-                    break
-                below = page[-1]["id"]
-            matches = self._matches_of([row["id"] for row in rows])
+        while len(rows) < limit:
+            page = self._rows(sql, [to_iso(since), *actions, below, limit])
+            rows += [row for row in page if row["id"] not in answered][: limit - len(rows)]
+            if len(page) < limit:
+                break
+            below = page[-1]["id"]
+        matches = self._matches_of([row["id"] for row in rows])
         return [_mention_from_row(row, matches.get(row["id"], ())) for row in rows]
 
     def recent_mentions(self, since: datetime, limit: int) -> list[JournaledMention]:
@@ -240,19 +254,20 @@ class Journal:
             "SELECT * FROM mentions WHERE id IN "
             "(SELECT id FROM mentions WHERE received_at >= ? ORDER BY received_at DESC LIMIT ?) ORDER BY id DESC"
         )
-        with self._lock:
-            rows = list(self._db.query(sql, [to_iso(since), limit]))[::-1]
-            matches = self._matches_of([row["id"] for row in rows])
+        rows = self._rows(sql, [to_iso(since), limit])[::-1]
+        matches = self._matches_of([row["id"] for row in rows])
         return [_mention_from_row(row, matches.get(row["id"], ())) for row in rows]
 
     def texts(self, ids: Sequence[int]) -> dict[int, str]:
         """The texts of these mentions, by id."""
         found: dict[int, str] = {}
-        with self._lock:
-            for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
-                marks = ",".join("?" for _ in chunk)
-                found.update(self._db.execute(f"SELECT id, text FROM mentions WHERE id IN ({marks})", chunk).fetchall())
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" for _ in chunk)
+            found.update(
+                (row["id"], row["text"])
+                for row in self._rows(f"SELECT id, text FROM mentions WHERE id IN ({marks})", chunk)
+            )
         return found
 
     def _matches_of(self, ids: Sequence[int]) -> dict[int, tuple[Match, ...]]:
@@ -270,7 +285,7 @@ class Journal:
         if only:
             sql += f" AND mention_id IN ({','.join('?' for _ in only)})"
             params += list(only)
-        for row in self._db.query(sql + " ORDER BY score DESC", params):
+        for row in self._rows(sql + " ORDER BY score DESC", params):
             hits = tuple(
                 TermHit(h["rule"], h["term"], tuple(h["words"]), h["similarity"])
                 for h in json.loads(row["explanation"])
@@ -279,17 +294,14 @@ class Journal:
         return {key: tuple(value) for key, value in found.items()}
 
     def mention_count(self) -> int:
-        with self._lock:
-            return int(self._db.execute("SELECT COUNT(*) FROM mentions").fetchone()[0])
+        return int(self._value("SELECT COUNT(*) FROM mentions"))
 
     def native_ids(self) -> list[str]:
         """The native ids of every journaled mention (a drill's tell which injects it played)."""
-        with self._lock:
-            return [row[0] for row in self._db.execute("SELECT native_id FROM mentions")]
+        return [row[0] for row in self._rows("SELECT native_id FROM mentions")]
 
     def match_counts(self) -> dict[str, int]:
-        with self._lock:
-            rows = self._db.execute("SELECT scenario_id, COUNT(*) FROM matches GROUP BY scenario_id").fetchall()
+        rows = self._rows("SELECT scenario_id, COUNT(*) FROM matches GROUP BY scenario_id")
         return {scenario_id: int(count) for scenario_id, count in rows}
 
     def match_times(self, scenario_id: str | None, since: datetime) -> list[datetime]:
@@ -302,52 +314,34 @@ class Journal:
                 "WHERE x.scenario_id = ? AND m.received_at >= ?"
             )
             params = [scenario_id, to_iso(since)]
-        with self._lock:
-            rows = self._db.execute(sql + " ORDER BY m.received_at", params).fetchall()
-        return [from_iso(at) for (at,) in rows]
+        return [from_iso(at) for (at,) in self._rows(sql + " ORDER BY m.received_at", params)]
 
     def first_mention_at(self) -> datetime | None:
-        with self._lock:
-            row = self._db.execute("SELECT MIN(received_at) FROM mentions").fetchone()
-        return from_iso(row[0]) if row and row[0] else None
+        found = self._value("SELECT MIN(received_at) FROM mentions")
+        return from_iso(found) if found else None
 
     def last_mention_at(self) -> datetime | None:
-        with self._lock:
-            row = self._db.execute("SELECT MAX(received_at) FROM mentions").fetchone()
-        return from_iso(row[0]) if row and row[0] else None
+        found = self._value("SELECT MAX(received_at) FROM mentions")
+        return from_iso(found) if found else None
 
-    def known_authors(self, authors: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    def known_authors(self, authors: Collection[Pair]) -> set[Pair]:
         """Which of these (network, author) pairs have mentions in the journal already."""
-        found: set[tuple[str, str]] = set()
-        pairs = sorted(authors)
-        with self._lock:
-            for start in range(0, len(pairs), 400):  # SQLite's limit on bound values
-                chunk = pairs[start : start + 400]
-                values = ",".join("(?,?)" for _ in chunk)
-                found.update(
-                    self._db.execute(
-                        f"SELECT DISTINCT network, author FROM mentions WHERE (network, author) IN (VALUES {values})",
-                        [value for pair in chunk for value in pair],
-                    ).fetchall()
-                )
-        return found
+        with self._read_lock:
+            return _present(self._reader, "author", authors)
 
-    def negative_authors(self, cutoff: float, incidents: int) -> dict[tuple[str, str], int]:
+    def negative_authors(self, cutoff: float, incidents: int) -> dict[Pair, int]:
         """Authors with mentions at or below the sentiment `cutoff` that matched the scenario
         of at least `incidents` different incidents (received within a day of its proposal),
         with how many. Each incident reads only its own two days, by arrival."""
-        seen: dict[tuple[str, str], set[int]] = {}
-        with self._lock:
-            for incident_id, scenario_id, proposed in self._db.execute(
-                "SELECT id, scenario_id, proposed_at FROM incidents"
-            ).fetchall():
-                at = from_iso(proposed)
-                for network, author in self._db.execute(
-                    "SELECT m.network, m.author FROM mentions m CROSS JOIN matches x ON x.mention_id = m.id "
-                    "WHERE m.received_at BETWEEN ? AND ? AND x.scenario_id = ? AND m.sentiment <= ?",
-                    [to_iso(at - timedelta(days=1)), to_iso(at + timedelta(days=1)), scenario_id, cutoff],
-                ):
-                    seen.setdefault((network, author), set()).add(incident_id)
+        seen: dict[Pair, set[int]] = {}
+        for incident_id, scenario_id, proposed in self._rows("SELECT id, scenario_id, proposed_at FROM incidents"):
+            at = from_iso(proposed)
+            for network, author in self._rows(
+                "SELECT m.network, m.author FROM mentions m CROSS JOIN matches x ON x.mention_id = m.id "
+                "WHERE m.received_at BETWEEN ? AND ? AND x.scenario_id = ? AND m.sentiment <= ?",
+                [to_iso(at - timedelta(days=1)), to_iso(at + timedelta(days=1)), scenario_id, cutoff],
+            ):
+                seen.setdefault((network, author), set()).add(incident_id)
         return {who: len(found) for who, found in seen.items() if len(found) >= incidents}
 
     def minute_counts(self, since: datetime, until: datetime, scenario_id: str | None) -> list[tuple[datetime, int]]:
@@ -363,37 +357,31 @@ class Journal:
                 f"WHERE x.scenario_id = ? AND {where} GROUP BY 1 ORDER BY 1"
             )
             params.insert(0, scenario_id)
-        with self._lock:
-            rows = self._db.execute(sql, params).fetchall()
-        return [(datetime.fromisoformat(f"{text}:00+00:00"), count) for text, count in rows]
+        return [(datetime.fromisoformat(f"{text}:00+00:00"), count) for text, count in self._rows(sql, params)]
 
     def first_match(self, scenario_id: str, after: datetime | None, until: datetime) -> datetime | None:
         """When the first mention matching `scenario_id` arrived in (`after`, `until`]."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT MIN(m.received_at) FROM mentions m CROSS JOIN matches x ON x.mention_id = m.id "
-                "WHERE x.scenario_id = ? AND m.received_at > ? AND m.received_at <= ?",
-                [scenario_id, to_iso(after) if after else "", to_iso(until)],
-            ).fetchone()
-        return from_iso(row[0]) if row and row[0] else None
+        found = self._value(
+            "SELECT MIN(m.received_at) FROM mentions m CROSS JOIN matches x ON x.mention_id = m.id "
+            "WHERE x.scenario_id = ? AND m.received_at > ? AND m.received_at <= ?",
+            [scenario_id, to_iso(after) if after else "", to_iso(until)],
+        )
+        return from_iso(found) if found else None
 
     def cursors(self) -> dict[str, str]:
         """Where each live source left off, as last committed with its mentions."""
-        with self._lock:
-            return {row["source_id"]: row["cursor"] for row in self._db.query("SELECT * FROM cursors")}
+        return {row["source_id"]: row["cursor"] for row in self._rows("SELECT source_id, cursor FROM cursors")}
 
     def quarantine_counts(self) -> dict[str, int]:
-        with self._lock:
-            rows = self._db.execute("SELECT source_id, COUNT(*) FROM quarantine GROUP BY source_id").fetchall()
+        rows = self._rows("SELECT source_id, COUNT(*) FROM quarantine GROUP BY source_id")
         return {source_id: int(count) for source_id, count in rows}
 
     def latest_time(self) -> datetime | None:
         """The latest clock time anything was journaled at (to resume a drill clock)."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT MAX(t) FROM (SELECT MAX(received_at) AS t FROM mentions UNION ALL SELECT MAX(at) FROM events)"
-            ).fetchone()
-        return from_iso(row[0]) if row and row[0] else None
+        found = self._value(
+            "SELECT MAX(t) FROM (SELECT MAX(received_at) AS t FROM mentions UNION ALL SELECT MAX(at) FROM events)"
+        )
+        return from_iso(found) if found else None
 
     # -- events and incidents -----------------------------------------------------------
 
@@ -402,35 +390,24 @@ class Journal:
         `status` updates the incident's current status in the same transaction."""
         if new_incident is not None:
             return self.append_new_incident([event], new_incident, status or "proposed")[0]
-        with self._lock, self._db.atomic():
+        with self.writing() as db:
             if status is not None:
-                self._db.execute("UPDATE incidents SET status = ? WHERE id = ?", [status, event.incident_id])
-            return self._insert_event(event)
+                db.execute("UPDATE incidents SET status = ? WHERE id = ?", [status, event.incident_id])
+            return _insert_event(db, event)
 
-    def _insert_event(self, event: Event) -> Event:
-        cursor = self._db.execute(
-            "INSERT INTO events (at, wall, actor, kind, incident_id, step_id, payload) VALUES (?,?,?,?,?,?,?)",
-            [
-                to_iso(event.at),
-                to_iso(datetime.now(UTC)),
-                event.actor,
-                event.kind,
-                event.incident_id,
-                event.step_id,
-                json.dumps(event.payload, ensure_ascii=False),
-            ],
-        )
-        return replace(event, id=cursor.lastrowid)
+    def append_all(self, events: Sequence[Event]) -> list[Event]:
+        """Commit events that change no incident's status in one transaction."""
+        with self.writing() as db:
+            return [_insert_event(db, event) for event in events]
 
     def append_new_incident(self, events: Sequence[Event], scenario_id: str, status: str) -> list[Event]:
         """Create an incident and commit its first `events` in one transaction."""
-        with self._lock, self._db.atomic():
-            incident_id = (
-                self._db["incidents"]
-                .insert({"scenario_id": scenario_id, "status": status, "proposed_at": to_iso(events[0].at)})
-                .last_pk
-            )
-            return [self._insert_event(replace(event, incident_id=incident_id)) for event in events]
+        with self.writing() as db:
+            incident_id = db.execute(
+                "INSERT INTO incidents (scenario_id, status, proposed_at) VALUES (?,?,?)",
+                [scenario_id, status, to_iso(events[0].at)],
+            ).lastrowid
+            return [_insert_event(db, replace(event, incident_id=incident_id)) for event in events]
 
     def events(self, incident_id: int | None = None, kind: str | None = None) -> Iterator[Event]:
         where: list[str] = []
@@ -442,9 +419,7 @@ class Journal:
             where.append("kind = ?")
             params.append(kind)
         sql = "SELECT * FROM events" + (" WHERE " + " AND ".join(where) if where else "")
-        with self._lock:
-            rows = list(self._db.query(sql + " ORDER BY id", params))
-        for row in rows:
+        for row in self._rows(sql + " ORDER BY id", params):
             yield Event(
                 row["kind"],
                 from_iso(row["at"]),
@@ -459,39 +434,34 @@ class Journal:
 
     def save_draft(self, mention_id: int, text: str, template_id: str | None) -> Draft:
         """Keep the draft for a mention (its post key stays the same across saves)."""
-        with self._lock, self._db.atomic():
-            key = self._db.execute("SELECT post_key FROM drafts WHERE mention_id = ?", [mention_id]).fetchone()
+        with self.writing() as db:
+            key = db.execute("SELECT post_key FROM drafts WHERE mention_id = ?", [mention_id]).fetchone()
             draft = Draft(mention_id, text, template_id, key[0] if key else new_tid(), datetime.now(UTC))
-            self._db["drafts"].upsert(
-                {
-                    "mention_id": mention_id,
-                    "text": text,
-                    "template_id": template_id,
-                    "post_key": draft.post_key,
-                    "saved_at": to_iso(draft.saved_at),
-                },
-                pk="mention_id",
+            db.execute(
+                "INSERT OR REPLACE INTO drafts (mention_id, text, template_id, post_key, saved_at) VALUES (?,?,?,?,?)",
+                [mention_id, text, template_id, draft.post_key, to_iso(draft.saved_at)],
             )
             return draft
 
     def draft(self, mention_id: int) -> Draft | None:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT mention_id, text, template_id, post_key, saved_at FROM drafts WHERE mention_id = ?",
-                [mention_id],
-            ).fetchone()
-        return Draft(row[0], row[1], row[2], row[3], from_iso(row[4])) if row else None
+        rows = self._rows(
+            "SELECT mention_id, text, template_id, post_key, saved_at FROM drafts WHERE mention_id = ?", [mention_id]
+        )
+        if not rows:
+            return None
+        mention_id, text, template_id, post_key, saved_at = rows[0]
+        return Draft(mention_id, text, template_id, post_key, from_iso(saved_at))
 
     def drop_draft(self, mention_id: int) -> None:
         """The reply went out: its draft is done with (the reply event keeps the text)."""
-        with self._lock, self._db.atomic():
-            self._db.execute("DELETE FROM drafts WHERE mention_id = ?", [mention_id])
+        with self.writing() as db:
+            db.execute("DELETE FROM drafts WHERE mention_id = ?", [mention_id])
 
     # -- notices: the inbox -----------------------------------------------------------
 
     def add_notice(self, notice: Notice) -> Notice:
-        with self._lock, self._db.atomic():
-            cursor = self._db.execute(
+        with self.writing() as db:
+            cursor = db.execute(
                 "INSERT INTO notices (at, kind, scenario_id, incident_id, title, body, read) VALUES (?,?,?,?,?,?,0)",
                 [to_iso(notice.at), notice.kind, notice.scenario_id, notice.incident_id, notice.title, notice.body],
             )
@@ -499,15 +469,15 @@ class Journal:
 
     def notice_groups(self) -> list[NoticeGroup]:
         """The inbox: one group per kind and scenario, with the unread first, newest first."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT kind, scenario_id, COUNT(*), SUM(read = 0), MIN(at), MAX(at), MAX(id) FROM notices "
-                "GROUP BY kind, scenario_id ORDER BY SUM(read = 0) = 0, MAX(id) DESC"
-            ).fetchall()
-            newest = ",".join(str(int(row[6])) for row in rows) or "NULL"
-            latest = dict(
-                self._db.execute(f"SELECT id, title || ' — ' || body FROM notices WHERE id IN ({newest})").fetchall()
-            )
+        rows = self._rows(
+            "SELECT kind, scenario_id, COUNT(*), SUM(read = 0), MIN(at), MAX(at), MAX(id) FROM notices "
+            "GROUP BY kind, scenario_id ORDER BY SUM(read = 0) = 0, MAX(id) DESC"
+        )
+        newest = ",".join(str(int(row[6])) for row in rows) or "NULL"
+        latest = {
+            row[0]: row[1]
+            for row in self._rows(f"SELECT id, title || ' — ' || body FROM notices WHERE id IN ({newest})")
+        }
         return [
             NoticeGroup(kind, scenario, count, int(unread), from_iso(first), from_iso(last), latest[last_id])
             for kind, scenario, count, unread, first, last, last_id in rows
@@ -515,12 +485,11 @@ class Journal:
 
     def notices(self, kind: str, scenario_id: str | None, limit: int = 200) -> list[Notice]:
         """The newest `limit` notices of one group, newest first."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT id, at, kind, scenario_id, incident_id, title, body, read FROM notices "
-                "WHERE kind = ? AND scenario_id IS ? ORDER BY id DESC LIMIT ?",
-                [kind, scenario_id, limit],
-            ).fetchall()
+        rows = self._rows(
+            "SELECT id, at, kind, scenario_id, incident_id, title, body, read FROM notices "
+            "WHERE kind = ? AND scenario_id IS ? ORDER BY id DESC LIMIT ?",
+            [kind, scenario_id, limit],
+        )
         return [
             Notice(kind, title, body, from_iso(at), scenario, incident, notice_id, bool(read))
             for notice_id, at, kind, scenario, incident, title, body, read in rows
@@ -532,28 +501,104 @@ class Journal:
         if kind is not None:
             sql += " AND kind = ? AND scenario_id IS ?"
             params = [kind, scenario_id]
-        with self._lock, self._db.atomic():
-            return self._db.execute(sql, params).rowcount
+        with self.writing() as db:
+            return db.execute(sql, params).rowcount
 
     def unread_notices(self) -> int:
-        with self._lock:
-            return int(self._db.execute("SELECT COUNT(*) FROM notices WHERE read = 0").fetchone()[0])
+        return int(self._value("SELECT COUNT(*) FROM notices WHERE read = 0"))
 
     def incident_scenarios(self) -> list[tuple[int, str]]:
         """Every incident's id and scenario."""
-        with self._lock:
-            return [(int(row[0]), str(row[1])) for row in self._db.execute("SELECT id, scenario_id FROM incidents")]
+        return [(int(row[0]), str(row[1])) for row in self._rows("SELECT id, scenario_id FROM incidents")]
 
     def integrity(self) -> str:
-        with self._lock:
-            return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
+        return str(self._value("PRAGMA integrity_check"))
 
 
-def _explained(hit: TermHit) -> dict[str, object]:
-    return {"rule": hit.rule, "term": hit.term, "words": list(hit.words), "similarity": hit.similarity}
+def _present(connection: sqlite3.Connection, column: str, pairs: Collection[Pair]) -> set[Pair]:
+    """Which (network, `column`) pairs have mentions in the journal, each looked up in its
+    index (`(network, column) IN (VALUES …)` scanned the whole index instead)."""
+    found: set[Pair] = set()
+    ordered = list(pairs)
+    for start in range(0, len(ordered), PAIRS_PER_QUERY):
+        chunk = ordered[start : start + PAIRS_PER_QUERY]
+        values = ",".join("(?,?)" for _ in chunk)
+        rows = connection.execute(
+            f"WITH k(network, value) AS (VALUES {values}) SELECT network, value FROM k WHERE EXISTS "
+            f"(SELECT 1 FROM mentions m WHERE m.network = k.network AND m.{column} = k.value)",
+            [value for pair in chunk for value in pair],
+        ).fetchall()
+        found.update((network, value) for network, value in rows)
+    return found
 
 
-def _mention_from_row(row: dict[str, Any], matches: tuple[Match, ...]) -> JournaledMention:
+def _unseen(connection: sqlite3.Connection, mentions: Sequence[Mention]) -> list[int]:
+    """The positions of the mentions neither journaled nor earlier among them."""
+    seen = _present(connection, "native_id", {(mention.network, mention.native_id) for mention in mentions})
+    fresh = []
+    for index, mention in enumerate(mentions):
+        key = (mention.network, mention.native_id)
+        if key not in seen:
+            seen.add(key)
+            fresh.append(index)
+    return fresh
+
+
+def _mention_rows(batch: Sequence[Item]) -> list[tuple[object, ...]]:
+    """The mentions' columns after the id, as `INSERT_MENTION` takes them."""
+    received_iso: dict[datetime, str] = {}  # a batch mostly shares one arrival time
+    rows = []
+    for mention, received_at, _, tags, triage in batch:
+        received = received_iso.get(received_at) or received_iso.setdefault(received_at, to_iso(received_at))
+        rows.append(
+            (
+                mention.network,
+                mention.native_id,
+                mention.author,
+                mention.followers,
+                mention.lang,
+                mention.text,
+                mention.url,
+                to_iso(mention.posted_at),
+                received,
+                ",".join(tags),
+                mention.author_name,
+                mention.reply_to,
+                mention.quote_of,
+                triage.action if triage else None,
+                triage.rule if triage else None,
+                ",".join(triage.request_types) if triage else None,
+                triage.sentiment if triage else None,
+            )
+        )
+    return rows
+
+
+@lru_cache(maxsize=EXPLANATIONS_KEPT)
+def _explanation(hits: tuple[TermHit, ...]) -> str:
+    """A match's hits as the JSON its row keeps (a storm repeats a few: each is encoded once)."""
+    return _encode(
+        [{"rule": hit.rule, "term": hit.term, "words": list(hit.words), "similarity": hit.similarity} for hit in hits]
+    )
+
+
+def _insert_event(db: sqlite3.Connection, event: Event) -> Event:
+    cursor = db.execute(
+        "INSERT INTO events (at, wall, actor, kind, incident_id, step_id, payload) VALUES (?,?,?,?,?,?,?)",
+        [
+            to_iso(event.at),
+            to_iso(datetime.now(UTC)),
+            event.actor,
+            event.kind,
+            event.incident_id,
+            event.step_id,
+            _encode(event.payload),
+        ],
+    )
+    return replace(event, id=cursor.lastrowid)
+
+
+def _mention_from_row(row: sqlite3.Row, matches: tuple[Match, ...]) -> JournaledMention:
     mention = Mention(
         network=row["network"],
         native_id=row["native_id"],

@@ -196,14 +196,15 @@ class Deescalation(Strict):
     def decide(
         self, mention: Mention, tags: Collection[str], request_types: Collection[str], scenarios: Collection[str]
     ) -> DeescalationRule | None:
-        """The first rule whose conditions all hold for `mention`, or None."""
+        """The first rule whose conditions all hold for `mention`, or None (the filters, the
+        costliest condition, are tried last)."""
         return next(
             (
                 rule
                 for rule in self.rule
-                if rule.admits(mention, tags)
-                and (not rule.request_types or any(kind in rule.request_types for kind in request_types))
+                if (not rule.request_types or any(kind in rule.request_types for kind in request_types))
                 and (not rule.scenarios or any(scenario in rule.scenarios for scenario in scenarios))
+                and rule.admits(mention, tags)
             ),
             None,
         )

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 import threading
-from collections import Counter, OrderedDict, defaultdict
-from dataclasses import dataclass, field
+from collections import OrderedDict, defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from rapidfuzz import fuzz, process
@@ -60,7 +61,9 @@ def shape(text: str) -> str:
 def shingles(shaped: str) -> set[int]:
     """Its runs of three words (a short text: the whole text), hashed."""
     words = shaped.split()
-    return {hash(" ".join(words[index : index + 3])) for index in range(max(1, len(words) - 2))}
+    if len(words) < 3:
+        return {hash(shaped)}
+    return set(map(hash, map(" ".join, zip(words, words[1:], words[2:], strict=False))))
 
 
 class Campaigns:
@@ -73,10 +76,16 @@ class Campaigns:
         self._shapes: dict[int, str] = {}
         self._by_shingle: defaultdict[int, set[int]] = defaultdict(set)
 
-    def add(self, mention_id: int, network: str, author: str, text: str, at: datetime) -> Cluster | None:
-        """File a mention; its cluster when it is part of one (of any size), else None."""
+    def add(
+        self, mention_id: int, network: str, author: str, text: str, at: datetime, scenarios: Collection[str] = ()
+    ) -> Cluster | None:
+        """File a mention, which matched `scenarios`; its cluster when it is part of one (of
+        any size), else None."""
         with self._lock:
-            return self._add(mention_id, network, author, text, at)
+            cluster = self._add(mention_id, network, author, text, at)
+            if cluster is not None:
+                cluster.scenarios.update(scenarios)
+            return cluster
 
     def _add(self, mention_id: int, network: str, author: str, text: str, at: datetime) -> Cluster | None:
         self._forget(at)
@@ -102,22 +111,28 @@ class Campaigns:
         return cluster
 
     def find(self, text: str) -> Cluster | None:
-        """The cluster a mention with `text` belongs to, while it is remembered (nothing is filed)."""
+        """The cluster a mention with `text` belongs to, while it is remembered (nothing is
+        filed), as it is now: a copy, which mentions filed later leave as it is."""
         shaped = shape(text)
         if len(shaped) < MIN_LENGTH:
             return None
         with self._lock:
-            return self._closest(shaped, shingles(shaped))
+            cluster = self._closest(shaped, shingles(shaped))
+            return _copy(cluster) if cluster is not None else None
 
     def campaigns(self) -> list[Cluster]:
-        """The clusters that are campaigns, biggest first."""
+        """The clusters that are campaigns, biggest first (copies, as `find` gives)."""
         with self._lock:
-            found = [cluster for cluster in self._clusters.values() if cluster.is_campaign]
+            found = [_copy(cluster) for cluster in self._clusters.values() if cluster.is_campaign]
         return sorted(found, key=lambda cluster: (-len(cluster.authors), cluster.first_at))
 
     def _closest(self, shaped: str, runs: set[int]) -> Cluster | None:
-        shared = Counter(cluster_id for run in runs for cluster_id in self._by_shingle.get(run, ()))
-        candidates = {cluster_id: self._shapes[cluster_id] for cluster_id, _ in shared.most_common(CANDIDATES)}
+        shared: dict[int, int] = {}  # cluster id -> runs shared (counted without Counter's overhead a call)
+        for run in runs:
+            for cluster_id in self._by_shingle.get(run, ()):
+                shared[cluster_id] = shared.get(cluster_id, 0) + 1
+        most = sorted(shared, key=shared.__getitem__, reverse=True)[:CANDIDATES]
+        candidates = {cluster_id: self._shapes[cluster_id] for cluster_id in most}
         found = process.extractOne(shaped, candidates, scorer=fuzz.ratio, score_cutoff=SIMILAR)
         return self._clusters[found[2]] if found else None
 
@@ -131,3 +146,9 @@ class Campaigns:
                 if not self._by_shingle[run]:
                     del self._by_shingle[run]
             del self._clusters[oldest.id]
+
+
+def _copy(cluster: Cluster) -> Cluster:
+    return replace(
+        cluster, authors=set(cluster.authors), members=list(cluster.members), scenarios=set(cluster.scenarios)
+    )

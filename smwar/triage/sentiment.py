@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer, normalize
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer, SentiText, normalize
 
 from smwar.runbooks.text import analysed, fold
 
@@ -94,9 +94,11 @@ def sentiment(text: str, lang: str | None, neutral: Collection[str] = ()) -> Sen
 
 def _english_score(text: str) -> Sentiment:
     """VADER's compound, with the emoji its lexicon lacks added to its sum of valences (VADER
-    would let a "not" before them turn them round, across the end of a sentence)."""
-    emoji = [found.group() for found in EMOJI_PATTERN.finditer(text)]
-    compound = _english().polarity_scores(EMOJI_PATTERN.sub(" ", text))["compound"]
+    would let a "not" before them turn them round, across the end of a sentence). A text with
+    nothing VADER knows is not given to it: every valence it would sum is 0."""
+    emoji = EMOJI_PATTERN.findall(text)
+    rest = EMOJI_PATTERN.sub(" ", text) if emoji else text
+    compound = _english().polarity_scores(rest)["compound"] if _vader_knows(rest) else 0.0
     if not emoji:
         return Sentiment(compound, label_of(compound))
     compound = max(-0.9999, min(0.9999, compound))
@@ -126,6 +128,20 @@ def guess_language(text: str) -> str:
 @cache
 def _english() -> SentimentIntensityAnalyzer:
     return SentimentIntensityAnalyzer()
+
+
+@cache
+def _english_emoji() -> frozenset[str]:
+    return frozenset(_english().emojis)
+
+
+def _vader_knows(text: str) -> bool:
+    """Whether `text` has one of VADER's emoji or a word of its lexicon, as VADER splits
+    words; only such a word is given a valence (boosters and negations modify one)."""
+    lexicon = _english().lexicon
+    return not _english_emoji().isdisjoint(text) or any(
+        SentiText._strip_punc_if_word(word).lower() in lexicon for word in text.split()
+    )
 
 
 @cache

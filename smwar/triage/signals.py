@@ -1,9 +1,14 @@
 """What the feed as a whole says, beyond each mention: spikes and trends per scenario and
 overall, copy-paste campaigns, and the runbook's early-warning signs, each raised once as an
-alert for the operator (and the journal)."""
+alert for the operator (and the journal).
+
+The pipeline's thread counts mentions in; the screen reads the trends, the raised signs and
+the campaigns meanwhile: `trends` is replaced whole when the volumes are judged, the raised
+signs are kept under a lock of their own, and the campaigns under theirs."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -84,6 +89,7 @@ class Signals:
         self.sign_matcher = RuleMatcher(worded, runbooks.deescalation)
         self.campaigns = previous.campaigns if previous else Campaigns()
         self.trends: dict[str, Trend] = dict(previous.trends) if previous else {}
+        self._lock = threading.Lock()  # over `last_hit`
         self.last_hit: dict[str, datetime] = dict(previous.last_hit) if previous else {}
         self.announced: set[int] = previous.announced if previous else set()  # campaigns alerted
         for item in recent:
@@ -114,25 +120,24 @@ class Signals:
         return alerts
 
     def _file(self, item: JournaledMention) -> Cluster | None:
-        """File a mention with the campaigns, and what it matched with its cluster."""
+        """File a mention, and what it matched, with the campaigns."""
         mention = item.mention
-        cluster = self.campaigns.add(item.id, mention.network, mention.author, mention.text, item.received_at)
-        if cluster is not None:
-            cluster.scenarios.update(match.scenario_id for match in item.matches)
-        return cluster
+        scenarios = {match.scenario_id for match in item.matches}
+        return self.campaigns.add(item.id, mention.network, mention.author, mention.text, item.received_at, scenarios)
 
     def review(self, now: datetime, quiet: set[str]) -> list[Alert]:
         """Judge every volume now; the spikes that start (not for a scenario in `quiet`: its
         incident is being worked) and the mood signs that hold."""
         alerts: list[Alert] = []
         window = _minutes(self.settings.window.total_seconds())
-        for key, volume in self.volumes.items():
+        trends = {key: volume.trend(now) for key, volume in self.volumes.items()}
+        for key, trend in trends.items():
             before = self.trends.get(key)
-            trend = self.trends[key] = volume.trend(now)
             if trend.spike and not (before and before.burst) and key not in quiet:
                 title = "Spike in all mentions" if key == OVERALL else "Spike"
                 detail = f"{trend.count} mentions in the last {window}; about {trend.expected:.0f} are usual"
                 alerts.append(Alert(SPIKE, None if key == OVERALL else key, title, detail))
+        self.trends = {**self.trends, **trends}
         for key, (scenario_id, sign) in self.signs.items():
             trend = self.trends.get(scenario_id)
             if sign.negative_share is None or trend is None or trend.negative_share is None:
@@ -143,11 +148,9 @@ class Signals:
 
     def raised(self, scenario_id: str, now: datetime) -> list[EarlyWarning]:
         """The signs of a scenario that held within the last window."""
-        return [
-            sign
-            for key, (owner, sign) in self.signs.items()
-            if owner == scenario_id and key in self.last_hit and now - self.last_hit[key] <= self.settings.window
-        ]
+        with self._lock:
+            hits = {key: self.last_hit.get(key) for key, (owner, _) in self.signs.items() if owner == scenario_id}
+        return [self.signs[key][1] for key, at in hits.items() if at is not None and now - at <= self.settings.window]
 
     def _raise(
         self, key: str, now: datetime, quiet: set[str], why: str, item: JournaledMention | None = None
@@ -155,8 +158,9 @@ class Signals:
         """An alert for a sign, unless it held within the last window already (it is raised
         again after a quiet window) or its scenario has an active incident."""
         scenario_id, sign = self.signs[key]
-        last = self.last_hit.get(key)
-        self.last_hit[key] = now
+        with self._lock:
+            last = self.last_hit.get(key)
+            self.last_hit[key] = now
         if scenario_id in quiet or (last is not None and now - last <= self.settings.window):
             return []
         title = f"Early warning: {sign.title}"

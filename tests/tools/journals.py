@@ -1,8 +1,8 @@
 """A journal of a million mentions in seconds, for paging tests and the UI benchmark.
 
 The rows are made by SQLite itself (a recursive CTE in one transaction), through the real
-schema (`Journal.open` migrates it, the full-text trigger indexes every text): mention n is
-`post-n` on one of four networks, its text names n, every third matches product-defect,
+schema (`Journal.open` migrates it; the full-text index is rebuilt over every text): mention
+n is `post-n` on one of four networks, its text names n, every third matches product-defect,
 and the triage action cycles respond, watch, ignore.
 """
 
