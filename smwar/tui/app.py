@@ -4,6 +4,7 @@ screen, such as the trainer's message on the banner."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from time import monotonic
 from typing import ClassVar
@@ -73,6 +74,13 @@ class WarRoomApp(Guarded, App[None]):
 
     def get_default_screen(self) -> Screen[None]:
         return self.main
+
+    def on_ready(self) -> None:
+        # what start-up made (modules, runbooks, compiled rules, the first page) lives as long
+        # as the app: kept out of the collector's sweeps, which paused a storm's frames for
+        # a tenth of a second and more (the garbage of start-up is collected first)
+        gc.collect()
+        gc.freeze()
 
     # -- the edge: outside text on the way to the terminal, and errors that would end the app --
 
