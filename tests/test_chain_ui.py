@@ -66,6 +66,15 @@ async def test_gate_override_roles_ad_hoc_steps_severity_undo_and_resolve(runboo
         await answer(pilot, "statement out after 25 minutes, every customer answered")
         assert session.incident(incident_id).status is IncidentStatus.RESOLVED
         assert "Outcome: statement out after 25 minutes" in screen_text(app)
+
+        await pilot.press("V")
+        await answer(pilot, "hold statement templates ready")
+        assert session.incident(incident_id).status is IncidentStatus.REVIEWED
+        await pilot.press("escape")
+        app.refresh_views()
+        await pilot.pause()
+        shown = screen_text(app)
+        assert shown.count("REVIEWED") == 2, "the board and the chain's title show a reviewed incident"
     kinds = [event.kind for event in run.journal.events(incident_id)]
     assert kinds.count("role.assigned") == 2 and "action.undone" in kinds and "incident.resolved" in kinds
 

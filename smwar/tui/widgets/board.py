@@ -24,6 +24,7 @@ STATUS_STYLE = {
     IncidentStatus.OPEN: "bold",
     IncidentStatus.DISMISSED: "dim",
     IncidentStatus.RESOLVED: "dim",
+    IncidentStatus.REVIEWED: "dim",
 }
 
 
