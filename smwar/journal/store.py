@@ -193,6 +193,9 @@ class Journal:
         id in the journal, the bound of that count: the next tally starts after it."""
         where, params = view.where()
         newest = int(self._value("SELECT COALESCE(MAX(id), 0) FROM mentions"))
+        if view.everything:  # ids are dense (a mention is never removed, a new one takes the next id): no count
+            first = int(self._value("SELECT COALESCE(MIN(id), 1) FROM mentions"))
+            return max(0, newest - max(after_id, first - 1)), newest
         count = self._value(
             f"SELECT COUNT(*) FROM mentions m WHERE m.id > ? AND m.id <= ? AND {where}", [after_id, newest, *params]
         )
