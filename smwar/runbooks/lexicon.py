@@ -12,6 +12,7 @@ one dict hit.
 
 from __future__ import annotations
 
+from bisect import insort
 from collections import defaultdict
 from collections.abc import Iterable
 from functools import cache
@@ -61,15 +62,34 @@ def pieces(length: int) -> tuple[tuple[int, int], ...]:
     return tuple((start + number, end + number) for number, (start, end) in enumerate(pairwise(bounds)))
 
 
+@cache
+def probes(length: int) -> tuple[tuple[int, int, tuple[tuple[int, int], ...]], ...]:
+    """Where a form of `length` letters is looked up in the typo index: (start, end) of each
+    substring that may be a piece (see `pieces`) of an indexed form within the typos the shorter
+    of the two allows, moved as far as those typos may move it, with the (form length, piece
+    number) of each piece it may be."""
+    limit = allowed_typos(length)
+    places: defaultdict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+    for other in range(length - limit, length + limit + 1):
+        shift = allowed_typos(min(length, other))
+        for number, (start, end) in enumerate(pieces(other)):
+            for at in range(max(0, start - shift), min(start + shift, length - end + start) + 1):
+                places[at, at + end - start].append((other, number))
+    return tuple((start, end, tuple(found)) for (start, end), found in places.items())
+
+
 class Lexicon:
     def __init__(self, words: Iterable[str] = ()) -> None:
         self.words: list[str] = []
         self._ids: dict[str, int] = {}
         self._bases: defaultdict[str, list[int]] = defaultdict(list)  # a word gives a base once
         self._forms: list[tuple[int, str]] = []  # (word id, form) of every form a typo may reach
-        # (form length, piece number, first letter + piece) -> indexes into _forms
-        self._pieces: defaultdict[tuple[int, int, str], list[int]] = defaultdict(list)
-        self._lengths: set[int] = set()  # of the words
+        # first letter -> piece -> (form length, piece number) -> indexes into _forms
+        self._pieces: defaultdict[str, defaultdict[str, defaultdict[tuple[int, int], list[int]]]] = defaultdict(
+            lambda: defaultdict(lambda: defaultdict(list))
+        )
+        self._part_lengths: list[int] = []  # of the words that may be part of a compound, sorted
+        self._part_heads: set[str] = set()  # and their first MIN_COMPOUND_PART letters
         self._cache: dict[str, Hits] = {}
         for word in words:
             self.add(word)
@@ -89,8 +109,11 @@ class Lexicon:
                 form = len(self._forms)
                 self._forms.append((word_id, base))
                 for number, (start, end) in enumerate(cuts):
-                    self._pieces[len(base), number, base[0] + base[start:end]].append(form)
-        self._lengths.add(len(word))
+                    self._pieces[base[0]][base[start:end]][len(base), number].append(form)
+        if len(word) >= MIN_COMPOUND_PART:
+            self._part_heads.add(word[:MIN_COMPOUND_PART])
+            if len(word) not in self._part_lengths:
+                insort(self._part_lengths, len(word))
         self._cache.clear()  # a word looked up before may stand for this one
         return word_id
 
@@ -128,10 +151,7 @@ class Lexicon:
         for form in word_bases:
             # typos, also in an inflected form ("ausgelaufne" ~ "ausgelaufen"); the form's own
             # length sets the tolerance, so "floors" never reaches "flood" through "floor"
-            limit = allowed_typos(len(form))
-            if not limit:
-                continue
-            for index in self._typo_candidates(form, limit):
+            for index in self._typo_candidates(form):
                 word_id, term_form = self._forms[index]
                 # the shorter of the two sets the tolerance: "wassser" is no "wasser"
                 allowed = allowed_typos(min(len(form), len(term_form)))
@@ -139,20 +159,30 @@ class Lexicon:
                 if distance <= allowed:
                     ceiling = 1.0 if form == word and term_form == self.words[word_id] else INFLECTION_SIMILARITY
                     offer(word_id, ceiling * (1 - distance / max(len(form), len(term_form))))
-        for length in sorted(length for length in self._lengths if MIN_COMPOUND_PART <= length < len(word)):
-            for start in range(len(word) - length + 1):
+        # a part of a compound starts where the first letters of one are (in most words nowhere)
+        starts = [
+            start
+            for start in range(len(word) - MIN_COMPOUND_PART + 1)
+            if word[start : start + MIN_COMPOUND_PART] in self._part_heads
+        ]
+        for length in self._part_lengths:
+            if not starts or length >= len(word):
+                break
+            for start in starts:
+                if start + length > len(word):
+                    break
                 if (word_id := self._ids.get(word[start : start + length])) is not None:
                     offer(word_id, COMPOUND_SIMILARITY)
         return tuple(best.items())
 
-    def _typo_candidates(self, form: str, limit: int) -> set[int]:
+    def _typo_candidates(self, form: str) -> set[int]:
         """The indexed forms with the first letter of `form` that hold, near its place, a
-        substring of `form` as one of their pieces: every form within `limit` typos of it, and
-        a few more that the distance then rules out."""
+        substring of `form` as one of their pieces: every form within its typos of it, and a
+        few more that the distance then rules out."""
         found: set[int] = set()
-        for length in range(len(form) - limit, len(form) + limit + 1):
-            shift = allowed_typos(min(len(form), length))
-            for number, (start, end) in enumerate(pieces(length)):
-                for at in range(max(0, start - shift), min(start + shift, len(form) - end + start) + 1):
-                    found.update(self._pieces.get((length, number, form[0] + form[at : at + end - start]), ()))
+        if (index := self._pieces.get(form[:1])) is not None:
+            for start, end, places in probes(len(form)):
+                if (indexed := index.get(form[start:end])) is not None:
+                    for place in places:
+                        found.update(indexed.get(place, ()))
         return found

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import gc
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterator, Sequence, Set
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -25,7 +25,7 @@ from typing import Protocol
 from smwar.model import Match, Mention, TermHit
 from smwar.runbooks.definitions import Deescalation, Rule, author_tags, compile_regex
 from smwar.runbooks.lexicon import CACHE_LIMIT, Hits, Lexicon
-from smwar.runbooks.text import TOKEN, analysed, term_words, token_words
+from smwar.runbooks.text import analysed, term_words, token_words, tokens
 
 PHRASE_GAP = 3
 PROGRESS_STEPS = 100
@@ -84,8 +84,9 @@ class _Rule:
     filtered: bool  # has any filter: only then is it worth asking whether a mention passes
 
     @cached_property
-    def wanted(self) -> frozenset[int]:
-        return frozenset(self.any)
+    def ranks(self) -> dict[int, int]:
+        """Each `any` term's place among them, first occurrences only."""
+        return {term: rank for rank, term in enumerate(dict.fromkeys(self.any))}
 
     @cached_property
     def needed(self) -> frozenset[int]:
@@ -95,13 +96,13 @@ class _Rule:
     def vetoes(self) -> frozenset[int]:
         return frozenset(self.none)
 
-    def can_count(self, terms: Set[int], patterns: Set[int]) -> bool:
+    def can_count(self, terms: Mapping[int, object], patterns: Mapping[int, object]) -> bool:
         """Whether the terms and patterns found could let this rule count (filters aside)."""
-        if self.all and not self.needed.issubset(terms):
+        if self.all and not terms.keys() >= self.needed:
             return False
         if not (self.any or self.regex):
             return bool(self.all)
-        return not self.wanted.isdisjoint(terms) or any(pattern in patterns for pattern in self.regex)
+        return not self.ranks.keys().isdisjoint(terms) or not patterns.keys().isdisjoint(self.regex)
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ class _Target:
         return any(rule.rule.filters_authors for rule in self.rules)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one is made for every term found, a frozen one in twice the time
 class _Found:
     similarity: float
     words: tuple[str, ...]
@@ -179,15 +180,18 @@ class RuleMatcher:
             self._terms_by_word[term.words[0]].append(index)
             if term.joined is not None:
                 self._terms_by_word[term.joined].append(index)
-        self._targets_by_term: defaultdict[int, set[int]] = defaultdict(set)
-        self._targets_by_pattern: defaultdict[int, set[int]] = defaultdict(set)
+        # the targets a term or pattern can make count (a `none` term alone never makes a match)
+        self._targets_by_term: list[set[int]] = [set() for _ in self._terms]
+        self._targets_by_pattern: list[set[int]] = [set() for _ in self._patterns]
         for target_index, target in enumerate(self._targets):
             for rule in target.rules:
-                for term in (*rule.any, *rule.all, *rule.none):
+                for term in (*rule.any, *rule.all):
                     self._targets_by_term[term].add(target_index)
                 for pattern in rule.regex:
                     self._targets_by_pattern[pattern].add(target_index)
+        self._tagged = {index for index, target in enumerate(self._targets) if target.needs_tags}
         self._tokens: dict[str, tuple[Hits, ...]] = {}  # token -> the hits of each of its words
+        self._silent: set[str] = set()  # tokens of one word that stands for no term's word: most
 
     def _compile_terms(self, texts: Collection[str], progress: Progress | None) -> tuple[_Term, ...]:
         """Each term folded and its words (and a phrase's words written as one) indexed in the
@@ -210,33 +214,39 @@ class RuleMatcher:
             return ()
         touched: set[int] = set()
         for term in terms:
-            touched |= self._targets_by_term.get(term, set())
+            touched |= self._targets_by_term[term]
         for pattern in patterns:
             touched |= self._targets_by_pattern[pattern]
-        tags: tuple[str, ...] | None = None
-        if any(self._targets[index].needs_tags for index in touched):
+        tags: tuple[str, ...] = ()
+        if not self._tagged.isdisjoint(touched):
             tags = author_tags(self._deescalation, mention.network, mention.author, mention.followers)
-        scored = {
-            index: found
-            for index in sorted(touched)
-            if (found := self._score(self._targets[index], terms, patterns, mention, tags or ())) is not None
-        }
-        matched = {found.scenario_id for found in scored.values()}
-        kept = [found for index, found in scored.items() if not self._targets[index].unless & matched]
+        scored: list[tuple[_Target, Match]] = []
+        for index in sorted(touched):
+            found = self._score(self._targets[index], terms, patterns, mention, tags)
+            if found is not None:
+                scored.append((self._targets[index], found))
+        if not scored:
+            return ()
+        matched = {found.scenario_id for _, found in scored}
+        kept = [found for target, found in scored if not target.unless & matched]
         return tuple(sorted(kept, key=lambda match: -match.score))
 
     # -- finding terms -----------------------------------------------------------------
 
     def _find_terms(self, text: str) -> dict[int, _Found]:
         """Every term found in `text`, with its best occurrence."""
+        found_tokens = tokens(text)
+        silent = self._silent
+        if silent.issuperset(found_tokens):
+            return {}  # most mentions: no word of them stands for a term's word
         seen: dict[int, list[tuple[int, float]]] = {}  # lexicon id -> [(position, similarity)]
         origin: dict[int, tuple[int, str]] = {}  # position -> (token number, token), for explanations
         position = 0
-        for number, token in enumerate(TOKEN.findall(text)):
-            per_word = self._tokens.get(token)
-            if per_word is None:
-                per_word = self._learn(token)
-            for hits in per_word:
+        for number, token in enumerate(found_tokens):
+            if token in silent:
+                position += 1
+                continue
+            for hits in self._tokens.get(token) or self._learn(token):
                 if hits:
                     origin[position] = (number, token)
                     for word_id, similarity in hits:
@@ -255,10 +265,14 @@ class RuleMatcher:
         return found
 
     def _learn(self, token: str) -> tuple[Hits, ...]:
-        per_word = tuple(self.lexicon.lookup(word) for word in token_words(token))
-        if len(self._tokens) >= CACHE_LIMIT:
+        per_word = tuple(map(self.lexicon.lookup, token_words(token)))
+        if len(self._tokens) + len(self._silent) >= CACHE_LIMIT:
             self._tokens.clear()
-        self._tokens[token] = per_word
+            self._silent.clear()
+        if per_word == ((),):
+            self._silent.add(token)
+        else:
+            self._tokens[token] = per_word
         return per_word
 
     def _locate(
@@ -269,13 +283,14 @@ class RuleMatcher:
             for position, similarity in seen.get(term.joined, ()):
                 if best is None or similarity > best.similarity:
                     best = _Found(similarity, (origin[position][1],))
+        rest = term.words[1:]
         for position, similarity in seen.get(term.words[0], ()):
-            chain = _follow(term.words[1:], seen, position)
+            chain = _follow(rest, seen, position)
             if chain is None:
                 continue
             mean = (similarity + chain[0]) / len(term.words)
             if best is None or mean > best.similarity:
-                best = _Found(mean, _quoted([position, *chain[1]], origin))
+                best = _Found(mean, _quoted((position, *chain[1]), origin))
         return best
 
     def _find_patterns(self, text: str) -> dict[int, _Found]:
@@ -296,60 +311,66 @@ class RuleMatcher:
         mention: Mention,
         tags: tuple[str, ...],
     ) -> Match | None:
-        present, matched_patterns = terms.keys(), patterns.keys()
-        possible = [rule for rule in target.counting if rule.can_count(present, matched_patterns)]
-        if len([rule for rule in possible if rule.rule.required]) < len(target.required):
+        possible: list[_Rule] = []
+        weights: list[float] = []
+        required = 0
+        for rule in target.counting:
+            if rule.can_count(terms, patterns):
+                possible.append(rule)
+                weights.append(rule.rule.weight)
+                required += rule.rule.required
+        if required < len(target.required):
             return None  # the common case: a mention of us that is not about this scenario
-        if min(sum(rule.rule.weight for rule in possible), 1.0) < target.threshold:
+        if min(sum(weights), 1.0) < target.threshold:
             return None  # even at full similarity it could not reach the threshold
         for veto in target.vetoes:
-            if not veto.vetoes.isdisjoint(present) and (not veto.filtered or veto.rule.admits(mention, tags)):
+            if not veto.vetoes.isdisjoint(terms) and (not veto.filtered or veto.rule.admits(mention, tags)):
                 return None
         score = 0.0
-        counting: list[_Rule] = []
+        counted: list[tuple[str, list[tuple[str, _Found]]]] = []  # (rule id, [(term, occurrence)])
         for compiled in possible:
             if compiled.filtered and not compiled.rule.admits(mention, tags):
                 if compiled.rule.required:
                     return None
                 continue
-            counting.append(compiled)
-            score += compiled.rule.weight * self._rule_similarity(compiled, terms, patterns)
+            similarity, hits = self._counted(compiled, terms, patterns)
+            score += compiled.rule.weight * similarity
+            counted.append((compiled.rule.id, hits))
         score = min(score, 1.0)
-        if not counting or score < target.threshold:
+        if not counted or score < target.threshold:
             return None
-        hits = [hit for compiled in counting for hit in self._rule_hits(compiled, terms, patterns)]
-        return Match(target.id, round(score, 3), tuple(hits))
+        explained: list[TermHit] = []
+        for rule_id, hits in counted:
+            for term, found in hits:
+                explained.append(TermHit(rule_id, term, found.words, round(found.similarity, 3)))
+        return Match(target.id, round(score, 3), tuple(explained))
 
-    def _rule_similarity(self, compiled: _Rule, terms: dict[int, _Found], patterns: dict[int, _Found]) -> float:
-        """How strongly a rule that can count counts: the mean of its best `any` hit and its
-        `all` hits. The explanation is only built for targets that match."""
-        similarities = [terms[term].similarity for term in compiled.all]
+    def _counted(
+        self, compiled: _Rule, terms: dict[int, _Found], patterns: dict[int, _Found]
+    ) -> tuple[float, list[tuple[str, _Found]]]:
+        """What a rule that can count counts, as (term, occurrence): its best `any` term or
+        regex (the rule's first on a tie) and each of its `all` terms; and how strongly, the
+        mean of their similarities."""
+        counted: list[tuple[str, _Found]] = []
+        similarities: list[float] = []
+        for term in compiled.all:
+            counted.append((self._terms[term].text, terms[term]))
+            similarities.append(terms[term].similarity)
         if compiled.any or compiled.regex:
-            best = max((terms[term].similarity for term in compiled.wanted & terms.keys()), default=0.0)
-            if any(pattern in patterns for pattern in compiled.regex):
-                best = max(best, 1.0)
-            similarities.append(best)
-        return sum(similarities) / len(similarities)
-
-    def _rule_hits(self, compiled: _Rule, terms: dict[int, _Found], patterns: dict[int, _Found]) -> list[TermHit]:
-        """The hits a counting rule counts: its best `any` term or regex and all its `all` terms."""
-        rule = compiled.rule
-        counted = [self._hit(rule.id, self._terms[term].text, terms[term]) for term in compiled.all]
-        if compiled.any or compiled.regex:
-            candidates = [(terms[term], self._terms[term].text) for term in compiled.any if term in terms]
-            candidates += [(patterns[p], f"/{self._patterns[p][0]}/") for p in compiled.regex if p in patterns]
-            if not candidates:
-                return []
-            found, text = max(candidates, key=lambda candidate: candidate[0].similarity)
-            counted.insert(0, self._hit(rule.id, text, found))
-        return counted
-
-    @staticmethod
-    def _hit(rule_id: str, term: str, found: _Found) -> TermHit:
-        return TermHit(rule_id, term, found.words, round(found.similarity, 3))
+            best: tuple[str, _Found] | None = None
+            for term in sorted(compiled.ranks.keys() & terms.keys(), key=compiled.ranks.__getitem__):
+                if best is None or terms[term].similarity > best[1].similarity:
+                    best = (self._terms[term].text, terms[term])
+            for pattern in compiled.regex:
+                if pattern in patterns and (best is None or patterns[pattern].similarity > best[1].similarity):
+                    best = (f"/{self._patterns[pattern][0]}/", patterns[pattern])
+            assert best is not None  # the rule can count
+            similarities.append(best[1].similarity)
+            counted.insert(0, best)
+        return sum(similarities) / len(similarities), counted
 
 
-def _quoted(positions: list[int], origin: dict[int, tuple[int, str]]) -> tuple[str, ...]:
+def _quoted(positions: tuple[int, ...], origin: dict[int, tuple[int, str]]) -> tuple[str, ...]:
     """The tokens at `positions`, with "…" where tokens were skipped; a hashtag that gave
     several of the words is quoted once."""
     quoted: list[str] = []
@@ -365,17 +386,20 @@ def _quoted(positions: list[int], origin: dict[int, tuple[int, str]]) -> tuple[s
     return tuple(quoted)
 
 
+_NOTHING_LEFT: tuple[float, tuple[int, ...]] = (0.0, ())
+
+
 def _follow(
     rest: tuple[int, ...], seen: dict[int, list[tuple[int, float]]], start: int
-) -> tuple[float, list[int]] | None:
+) -> tuple[float, tuple[int, ...]] | None:
     """The best way to find the remaining phrase words in order, each within `PHRASE_GAP`
     words of the one before: (sum of their similarities, their positions), or None."""
     if not rest:
-        return 0.0, []
-    best: tuple[float, list[int]] | None = None
+        return _NOTHING_LEFT
+    best: tuple[float, tuple[int, ...]] | None = None
     for at, similarity in seen.get(rest[0], ()):
         if start < at <= start + PHRASE_GAP + 1 and (tail := _follow(rest[1:], seen, at)) is not None:
             total = similarity + tail[0]
             if best is None or total > best[0]:
-                best = (total, [at, *tail[1]])
+                best = (total, (at, *tail[1]))
     return best

@@ -25,7 +25,6 @@ class MentionDetail(Guarded, VerticalScroll):
         self._body = Static(Text("Select a mention in the feed to see it in full.", style="italic"))
         self._shown = 0  # lines of what is shown
 
-
     def compose(self):  # type: ignore[override]
         yield self._body
 
