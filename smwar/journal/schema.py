@@ -153,7 +153,35 @@ def _v8(db: Database) -> None:
     db.execute("DROP TRIGGER mentions_fts_insert")
 
 
-MIGRATIONS: tuple[Callable[[Database], None], ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8)
+def _v9(db: Database) -> None:
+    """Several processes on one journal: a lease names the one that runs the sources (the
+    ingest leader) until it expires; the leader publishes how its sources are doing, and any
+    process may ask it to pause one."""
+    db["leases"].create(
+        {"name": str, "holder": str, "expires": float, "backlog": int},
+        pk="name",
+        not_null={"holder", "expires", "backlog"},
+        defaults={"backlog": 0},
+    )
+    db["source_health"].create(
+        {
+            "source_id": str,
+            "network": str,
+            "state": str,
+            "reason": str,
+            "until": str,
+            "mentions": int,
+            "quarantined": int,
+            "per_minute": float,
+            "refused": int,
+        },
+        pk="source_id",
+        not_null={"network", "state"},
+    )
+    db["source_pauses"].create({"source_id": str}, pk="source_id")
+
+
+MIGRATIONS: tuple[Callable[[Database], None], ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9)
 CURRENT_VERSION = len(MIGRATIONS)
 
 

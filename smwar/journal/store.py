@@ -25,6 +25,7 @@ from sqlite_utils import Database
 from smwar.clock import from_iso, to_iso
 from smwar.journal.pages import MentionFilter
 from smwar.journal.schema import JournalError, migrate
+from smwar.journal.team import Coordination
 from smwar.model import (
     Draft,
     Event,
@@ -51,7 +52,7 @@ INSERT_MENTION = (
 _encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps with options makes an encoder a call
 
 
-class Journal:
+class Journal(Coordination):
     def __init__(self, path: Path, db: Database, reader: sqlite3.Connection) -> None:
         self.path = path
         self._db = db  # the writer
@@ -296,6 +297,12 @@ class Journal:
             found.setdefault(row["mention_id"], []).append(Match(row["scenario_id"], row["score"], hits))
         return {key: tuple(value) for key, value in found.items()}
 
+    def last_mention_id(self) -> int:
+        return int(self._value("SELECT COALESCE(MAX(id), 0) FROM mentions"))
+
+    def last_event_id(self) -> int:
+        return int(self._value("SELECT COALESCE(MAX(id), 0) FROM events"))
+
     def mention_count(self) -> int:
         return int(self._value("SELECT COUNT(*) FROM mentions"))
 
@@ -412,16 +419,16 @@ class Journal:
             ).lastrowid
             return [_insert_event(db, replace(event, incident_id=incident_id)) for event in events]
 
-    def events(self, incident_id: int | None = None, kind: str | None = None) -> Iterator[Event]:
-        where: list[str] = []
-        params: list[Any] = []
+    def events(self, incident_id: int | None = None, kind: str | None = None, after_id: int = 0) -> Iterator[Event]:
+        where: list[str] = ["id > ?"]
+        params: list[Any] = [after_id]
         if incident_id is not None:
             where.append("incident_id = ?")
             params.append(incident_id)
         if kind is not None:
             where.append("kind = ?")
             params.append(kind)
-        sql = "SELECT * FROM events" + (" WHERE " + " AND ".join(where) if where else "")
+        sql = "SELECT * FROM events WHERE " + " AND ".join(where)
         for row in self._rows(sql + " ORDER BY id", params):
             yield Event(
                 row["kind"],

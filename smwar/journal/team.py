@@ -1,0 +1,126 @@
+"""What processes sharing one journal tell each other: who runs the sources (a lease), how
+the sources are doing, which of them an operator paused, and whether anything changed.
+
+Every write is a short `BEGIN IMMEDIATE` transaction (SQLite's busy timeout lets a second
+writer wait for it); a lease's expiry is wall-clock seconds, which every process on one host
+shares. A process learns that another one wrote by `PRAGMA data_version`, which changes on
+its connection whenever another connection commits: a check that costs no read of a table.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from smwar.clock import from_iso, to_iso
+from smwar.sources.runner import Health
+
+INGEST = "ingest"  # the lease of the process that runs the sources and the matcher
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    name: str
+    holder: str
+    expires: float  # wall-clock seconds (time.time())
+    backlog: int  # mentions the holder's sources handed over and it has not yet journaled
+
+    def held_at(self, now: float) -> bool:
+        return self.expires > now
+
+
+class Coordination:
+    """The part of the journal's interface that lets several processes work one journal."""
+
+    _data_version: int | None = None
+
+    if TYPE_CHECKING:  # the journal's own, on which these are built
+
+        def writing(self) -> AbstractContextManager[sqlite3.Connection]: ...
+        def _rows(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]: ...
+        def _value(self, sql: str, params: Sequence[object] = ()) -> Any: ...
+
+    def changed(self) -> bool:
+        """Whether another connection committed since the last call (True on the first)."""
+        version = int(self._value("PRAGMA data_version"))
+        changed, self._data_version = version != self._data_version, version
+        return changed
+
+    def take_lease(self, name: str, holder: str, now: float, seconds: float, backlog: int = 0) -> bool:
+        """Take or renew the lease `name` for `holder` until `now + seconds`: granted when
+        it is free, expired or already `holder`'s."""
+        with self.writing() as db:
+            row = db.execute("SELECT holder, expires FROM leases WHERE name = ?", [name]).fetchone()
+            if row is not None and row[0] != holder and row[1] > now:
+                return False
+            db.execute(
+                "INSERT INTO leases (name, holder, expires, backlog) VALUES (?,?,?,?) ON CONFLICT (name) "
+                "DO UPDATE SET holder = excluded.holder, expires = excluded.expires, backlog = excluded.backlog",
+                [name, holder, now + seconds, backlog],
+            )
+            return True
+
+    def release_lease(self, name: str, holder: str) -> None:
+        """Give the lease up at once, if `holder` holds it: another process takes over
+        without waiting for it to expire."""
+        with self.writing() as db:
+            db.execute("DELETE FROM leases WHERE name = ? AND holder = ?", [name, holder])
+
+    def lease(self, name: str) -> Lease | None:
+        rows = self._rows("SELECT name, holder, expires, backlog FROM leases WHERE name = ?", [name])
+        return Lease(*rows[0]) if rows else None
+
+    def publish_health(self, health: Sequence[Health]) -> None:
+        """How each source is doing, as its runner says: the leader's, for every process to show."""
+        with self.writing() as db:
+            db.execute("DELETE FROM source_health")
+            db.executemany(
+                "INSERT INTO source_health VALUES (?,?,?,?,?,?,?,?,?)",
+                [
+                    (
+                        item.source_id,
+                        item.network,
+                        item.state,
+                        item.reason,
+                        to_iso(item.until) if item.until is not None else None,
+                        item.mentions,
+                        item.quarantined,
+                        item.per_minute,
+                        item.refused,
+                    )
+                    for item in health
+                ],
+            )
+
+    def source_health(self) -> list[Health]:
+        return list(_health(self._rows("SELECT * FROM source_health ORDER BY rowid")))
+
+    def set_paused(self, source_id: str, paused: bool) -> None:
+        """Ask whoever runs the sources to pause `source_id` (or to resume it)."""
+        with self.writing() as db:
+            if paused:
+                db.execute("INSERT OR IGNORE INTO source_pauses VALUES (?)", [source_id])
+            else:
+                db.execute("DELETE FROM source_pauses WHERE source_id = ?", [source_id])
+
+    def paused_sources(self) -> set[str]:
+        return {row[0] for row in self._rows("SELECT source_id FROM source_pauses")}
+
+
+def _health(rows: Sequence[sqlite3.Row]) -> Iterator[Health]:
+    for row in rows:
+        until = row["until"]
+        yield Health(
+            row["source_id"],
+            row["network"],
+            row["state"],
+            row["reason"],
+            from_iso(until) if until else None,
+            row["mentions"] or 0,
+            row["quarantined"] or 0,
+            row["per_minute"] or 0.0,
+            row["refused"] or 0,
+        )
