@@ -25,8 +25,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from smwar.clock import ManualClock, to_iso
+from smwar.engine.pipeline import Idle
 from smwar.engine.review import add_lesson
-from smwar.engine.session import Idle, Session
+from smwar.engine.session import Session
 from smwar.journal.store import Journal
 from smwar.model import JournaledMention, Mention
 from smwar.paths import bundled_runbooks_dir
@@ -85,16 +86,16 @@ def build(path: Path, count: int) -> None:
             )
         clock = ManualClock(T0 + timedelta(minutes=5))
         session = Session(journal, runbooks, clock, Idle(), "bench")
-        incident = session.open_from_mention(_item(journal, 1), "product-defect", "answer everyone within 2 hours")
+        incident = session.desk.open_from_mention(_item(journal, 1), "product-defect", "answer everyone within 2 hours")
         clock.advance(timedelta(minutes=8))
-        session.complete_step(incident.id, "notify-pr")
-        session.skip_step(incident.id, "facts", "already known from the quality team")
+        session.desk.complete_step(incident.id, "notify-pr")
+        session.desk.skip_step(incident.id, "facts", "already known from the quality team")
         for mention_id in (10, count // 2, count - 10):
             clock.advance(timedelta(minutes=20))
             reply = "Das tut uns leid, wir melden uns per DM."
-            session.record_reply(_item(journal, mention_id), reply, simulated=False)
+            session.desk.record_reply(_item(journal, mention_id), reply, simulated=False)
         clock.advance(timedelta(hours=3))
-        session.resolve_incident(incident.id, "statement out, every affected customer answered")
+        session.desk.resolve_incident(incident.id, "statement out, every affected customer answered")
         add_lesson(session, incident.id, "Put the hotline on the status page at once")
 
 

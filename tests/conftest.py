@@ -168,7 +168,7 @@ def until_proposed(session: Session, clock: ManualClock, scenario_id: str) -> In
     """Play the drill on until `scenario_id` is proposed."""
     while True:
         clock.advance(timedelta(seconds=10))
-        for proposal in session.poll().proposals:
+        for proposal in session.pipeline.poll().proposals:
             if proposal.scenario_id == scenario_id:
                 return proposal
 
@@ -178,6 +178,6 @@ def next_match_fires_nothing(session: Session, clock: ManualClock, scenario_id: 
     matched = False
     while not matched:
         clock.advance(timedelta(seconds=5))
-        update = session.poll()
+        update = session.pipeline.poll()
         matched = any(m.scenario_id == scenario_id for item in update.mentions for m in item.matches)
         assert [p for p in update.proposals if p.scenario_id == scenario_id] == [], "fired again"

@@ -85,12 +85,13 @@ async def test_a_trigger_proposes_an_incident_and_the_chain_is_worked_and_journa
         await pilot.pause()
         assert "Override the gate of step 'holding-statement'?" in screen_text(app)
         await pilot.press("escape")
-        assert session.incident(proposal.id).steps.get("holding-statement") is None
+        assert session.desk.incident(proposal.id).steps.get("holding-statement") is None
         await pilot.press("up", "up", "d")
         await pilot.press("down", "s")
         await answer(pilot, "facts come from the quality team's own report")
         await pilot.press("d")
-        assert session.incident(proposal.id).steps["facts"].status is StepStatus.SKIPPED, "a skipped step stays skipped"
+        skipped = session.desk.incident(proposal.id).steps["facts"]
+        assert skipped.status is StepStatus.SKIPPED, "a skipped step stays skipped"
         await pilot.press("down", "d")  # the holding statement: unlocked now
         await pilot.press("n")
         await answer(pilot, "statement checked by Katrin")
@@ -118,10 +119,10 @@ async def test_restart_shows_the_previous_incident_and_chain_intact(runbooks: Ru
         clock.advance(timedelta(minutes=2))
         [proposal] = app.main.poll_now().proposals
         await pilot.pause()
-        session.open_incident(proposal.id, "stop the spread")
-        session.complete_step(proposal.id, "notify-pr")
-        session.skip_step(proposal.id, "facts", "known already")
-        session.add_note(proposal.id, None, "handover to night shift")
+        session.desk.open_incident(proposal.id, "stop the spread")
+        session.desk.complete_step(proposal.id, "notify-pr")
+        session.desk.skip_step(proposal.id, "facts", "known already")
+        session.desk.add_note(proposal.id, None, "handover to night shift")
         await pilot.pause()
     run.journal.close()
 
@@ -130,7 +131,7 @@ async def test_restart_shows_the_previous_incident_and_chain_intact(runbooks: Ru
     assert clock2.now() >= T0 + timedelta(minutes=2), "the drill clock resumes where the run stopped"
     async with app2.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        incident = session2.incident(proposal.id)
+        incident = session2.desk.incident(proposal.id)
         assert incident.status is IncidentStatus.OPEN and incident.goal == "stop the spread"
         assert incident.steps["notify-pr"].status is StepStatus.DONE
         assert incident.steps["facts"].status is StepStatus.SKIPPED

@@ -36,7 +36,7 @@ async def test_gate_override_roles_ad_hoc_steps_severity_undo_and_resolve(runboo
         incident_id = await open_incident(app, clock, pilot)
         await pilot.press("down", "down", "d")
         await answer(pilot, "the PR advisor approved the text by phone")
-        state = step_state(session.incident(incident_id), "holding-statement")
+        state = step_state(session.desk.incident(incident_id), "holding-statement")
         assert state.status is StepStatus.DONE and state.override == "the PR advisor approved the text by phone"
         assert "⚠ gate overridden" in screen_text(app)
 
@@ -44,32 +44,32 @@ async def test_gate_override_roles_ad_hoc_steps_severity_undo_and_resolve(runboo
         await answer(pilot, "lead = Anna")
         await pilot.press("r")
         await answer(pilot, "lead = Ben")
-        assert session.incident(incident_id).roles == {"lead": "Ben"}
+        assert session.desk.incident(incident_id).roles == {"lead": "Ben"}
         assert "Roles: lead Ben" in screen_text(app)
 
         await pilot.press("a")
         await answer(pilot, "Call the consumer portal back @pr-liaison +20m")
-        [added] = session.incident(incident_id).added_steps
+        [added] = session.desk.incident(incident_id).added_steps
         assert (added.title, added.role) == ("Call the consumer portal back", "pr-liaison")
         assert "Call the consumer portal back" in screen_text(app)
 
         await pilot.press("less_than_sign")
-        assert session.incident(incident_id).severity == "high"
+        assert session.desk.incident(incident_id).severity == "high"
         assert "severity high" in screen_text(app)
 
         await pilot.press("u")
         await pilot.pause(0.2)
-        assert session.incident(incident_id).severity is None, "undo took the severity change back"
+        assert session.desk.incident(incident_id).severity is None, "undo took the severity change back"
         assert "Undone: severity high" in notices(app)
 
         await pilot.press("R")
         await answer(pilot, "statement out after 25 minutes, every customer answered")
-        assert session.incident(incident_id).status is IncidentStatus.RESOLVED
+        assert session.desk.incident(incident_id).status is IncidentStatus.RESOLVED
         assert "Outcome: statement out after 25 minutes" in screen_text(app)
 
         await pilot.press("V")
         await answer(pilot, "hold statement templates ready")
-        assert session.incident(incident_id).status is IncidentStatus.REVIEWED
+        assert session.desk.incident(incident_id).status is IncidentStatus.REVIEWED
         await pilot.press("escape")
         app.refresh_views()
         await pilot.pause()
@@ -84,7 +84,7 @@ async def test_in_progress_and_a_due_step_rings_once(runbooks: RunbookSet) -> No
     async with app.run_test(size=SIZE) as pilot:
         incident_id = await open_incident(app, clock, pilot)
         await pilot.press("p")
-        assert step_state(session.incident(incident_id), "notify-pr").status is StepStatus.IN_PROGRESS
+        assert step_state(session.desk.incident(incident_id), "notify-pr").status is StepStatus.IN_PROGRESS
         bells = []
         app.bell = lambda: bells.append(1)  # type: ignore[method-assign]
         clock.advance(timedelta(minutes=9))
@@ -114,19 +114,19 @@ async def test_open_by_hand_link_and_filter_the_feed(runbooks: RunbookSet) -> No
         assert "Which scenario is this?" in screen_text(app)
         await pilot.press("down", "down", "enter")  # the third scenario in the list
         await answer(pilot, "find out whether the ad is ours")
-        [incident] = [i for i in session.incidents() if i.trigger.startswith("opened by hand")]
+        [incident] = [i for i in session.desk.incidents() if i.trigger.startswith("opened by hand")]
         assert incident.scenario_id == runbooks.scenarios[2].id and incident.status is IncidentStatus.OPEN
         await pilot.press("escape")
 
         feed.cursor = 0
         await pilot.press("l")
-        assert session.incident(incident.id).linked == {in_feed(feed)[0].id, in_feed(feed)[1].id}
+        assert session.desk.incident(incident.id).linked == {in_feed(feed)[0].id, in_feed(feed)[1].id}
         clock.advance(timedelta(seconds=30))
         app.main.poll_now()
         await pilot.pause()
         await pilot.press("F")
         await pilot.pause()
-        assert [item.id for item in in_feed(feed)] == sorted(session.incident(incident.id).linked)
+        assert [item.id for item in in_feed(feed)] == sorted(session.desk.incident(incident.id).linked)
         assert "incident #1 only" in screen_text(app)
         await pilot.press("F")
         assert feed.count == app.main.mention_total > 2
@@ -156,7 +156,7 @@ async def test_a_notification_step_sends_for_real_records_failures_and_retries_o
         [(_, path, payload)] = webhook.requests
         assert path == "/hook" and "Product defect: leaking washing machines" in str(payload["title"])
         assert "Goal: answer every affected customer within 2 hours" in str(payload["message"])
-        results = {d.contact_id: d for d in step_state(session.incident(incident_id), "notify-pr").deliveries}
+        results = {d.contact_id: d for d in step_state(session.desk.incident(incident_id), "notify-pr").deliveries}
         assert results["pr-advisor"].ok
         assert results["product-quality"].detail == f"connection refused by 127.0.0.1:{closed_port}"
         assert results["head-of-comms"].detail == "no notification address for contact 'head-of-comms'"
@@ -183,7 +183,7 @@ async def test_a_drill_never_sends_a_notification(runbooks: RunbookSet, webhook:
         incident_id = await open_incident(app, clock, pilot)
         await pilot.press("m")
         await app.workers.wait_for_complete()
-    deliveries = step_state(session.incident(incident_id), "notify-pr").deliveries
+    deliveries = step_state(session.desk.incident(incident_id), "notify-pr").deliveries
     assert [(d.contact_id, d.simulated) for d in deliveries] == [
         ("pr-advisor", True),
         ("product-quality", True),
@@ -212,4 +212,4 @@ async def test_notifications_go_out_once_and_only_for_an_open_incident(runbooks:
         assert "These notifications are on their way already." in said  # the result's toast replaced it since
         await app.workers.wait_for_complete()
         await pilot.pause()
-    assert len(step_state(session.incident(proposal.id), "notify-pr").deliveries) == 3
+    assert len(step_state(session.desk.incident(proposal.id), "notify-pr").deliveries) == 3

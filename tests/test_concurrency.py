@@ -53,7 +53,7 @@ def test_the_screen_reads_the_last_commit_while_a_write_transaction_is_open(
     with Journal.open(tmp_path / "live.sqlite") as journal:
         session = Session(journal, runbooks, clock, handover, "tester")
         handover.give(Batch(leaks(1, 30)))
-        first = session.poll()
+        first = session.pipeline.poll()
         assert len(first.mentions) == 30 and first.proposals, "the leaks propose an incident"
         journal.add_notice(Notice("incident", "Incident #1 proposed", "Product defect", T0, "product-defect"))
 
@@ -73,7 +73,7 @@ def test_the_screen_reads_the_last_commit_while_a_write_transaction_is_open(
         assert holding.wait(DEADLOCK)
         clock.advance(timedelta(minutes=1))
         handover.give(Batch(leaks(31, 10)))
-        poller = threading.Thread(target=session.poll, daemon=True)  # it waits for the writer to commit
+        poller = threading.Thread(target=session.pipeline.poll, daemon=True)  # it waits for the writer to commit
         poller.start()
         try:
             everything = MentionFilter()
@@ -87,12 +87,12 @@ def test_the_screen_reads_the_last_commit_while_a_write_transaction_is_open(
             assert len(finished(lambda: journal.to_answer(T0, ("respond", "watch"), 50))) == 30
             assert finished(journal.unread_notices) == 1, "the uncommitted notice is not seen"
             assert len(finished(journal.notice_groups)) == 1
-            incidents = finished(session.incidents)
+            incidents = finished(session.desk.incidents)
             assert [incident.scenario_id for incident in incidents] == ["product-defect"]
-            assert finished(lambda: session.incident(incidents[0].id)) == incidents[0]
-            stats = finished(session.scenario_stats)
+            assert finished(lambda: session.desk.incident(incidents[0].id)) == incidents[0]
+            stats = finished(session.pipeline.scenario_stats)
             assert {stat.scenario.id: stat.count for stat in stats}["product-defect"] == 30
-            assert finished(lambda: session.signals.campaigns.find(f"{LEAK} #99")) is not None
+            assert finished(lambda: session.pipeline.signals.campaigns.find(f"{LEAK} #99")) is not None
             assert poller.is_alive(), "the poll is still waiting to journal its batch"
         finally:
             release.set()
@@ -100,4 +100,4 @@ def test_the_screen_reads_the_last_commit_while_a_write_transaction_is_open(
             poller.join(DEADLOCK)
         assert not poller.is_alive()
         assert journal.mention_count() == 40 and journal.unread_notices() == 2
-        assert {stat.scenario.id: stat.count for stat in session.scenario_stats()}["product-defect"] == 40
+        assert {stat.scenario.id: stat.count for stat in session.pipeline.scenario_stats()}["product-defect"] == 40

@@ -215,7 +215,7 @@ def test_killed_mid_work_the_journal_keeps_every_confirmed_action(
         assert run.resumed
         session = drill_session(run, runbooks, ManualClock(run.position), "checker")
         for action in actions:
-            incident = session.incident(action["incident_id"])
+            incident = session.desk.incident(action["incident_id"])
             kind, step_id, payload = action["kind"], action["step_id"], action["payload"]
             if kind == chain.OPENED:
                 assert incident.status is IncidentStatus.OPEN and incident.goal == payload["goal"]

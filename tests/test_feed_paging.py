@@ -13,7 +13,8 @@ import pytest
 from textual.widgets import Input
 
 from smwar.clock import ManualClock
-from smwar.engine.session import Idle, Session
+from smwar.engine.pipeline import Idle
+from smwar.engine.session import Session
 from smwar.journal.pages import MentionFilter
 from smwar.journal.reading import Span
 from smwar.journal.store import Journal

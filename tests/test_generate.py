@@ -52,7 +52,7 @@ def test_playing_a_generated_drill_proposes_the_expected_incident_before_its_dea
     proposed = None
     while proposed is None and clock.now() - run.clock_start < expected.open_by:
         clock.advance(timedelta(seconds=15))
-        proposed = next((p for p in session.poll().proposals if p.scenario_id == "product-defect"), None)
+        proposed = next((p for p in session.pipeline.poll().proposals if p.scenario_id == "product-defect"), None)
     assert proposed is not None, "the trigger fires in time to open the incident by its deadline"
 
 
@@ -65,7 +65,7 @@ def test_a_generated_drill_shows_the_warning_signs_before_the_trigger(tmp_path: 
     proposed = None
     while proposed is None and clock.now() - run.clock_start < timedelta(minutes=15):
         clock.advance(timedelta(seconds=15))
-        proposed = next((p for p in session.poll().proposals if p.scenario_id == "product-defect"), None)
+        proposed = next((p for p in session.pipeline.poll().proposals if p.scenario_id == "product-defect"), None)
     assert proposed is not None
     warnings = [e for e in session.journal.events(kind="alert.warning") if e.payload["scenario"] == "product-defect"]
     assert warnings and warnings[0].at < proposed.proposed_at, "a sign showed before the trigger fired"
@@ -111,7 +111,7 @@ def test_each_bundled_drill_fires_what_it_expects_before_its_deadline_and_nothin
     proposed: dict[str, timedelta] = {}
     while clock.now() - run.clock_start <= script.length:
         clock.advance(timedelta(seconds=10))
-        for proposal in session.poll().proposals:
+        for proposal in session.pipeline.poll().proposals:
             proposed.setdefault(proposal.scenario_id, proposal.proposed_at - run.clock_start)
     for expected in script.expected.incident:
         assert proposed.get(expected.scenario, timedelta.max) <= expected.open_by, (expected, proposed)

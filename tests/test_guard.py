@@ -34,7 +34,7 @@ async def test_enter_twice_in_a_prompt_answers_it_once(runbooks: RunbookSet) -> 
         await pilot.press("enter", "enter")  # the second arrives while the prompt is on its way out
         await pilot.pause()
         assert app.is_running and isinstance(app.screen, IncidentScreen)
-        incident = session.incident(proposal.id)
+        incident = session.desk.incident(proposal.id)
         assert incident.status is IncidentStatus.OPEN and incident.goal == "answer every customer"
 
 

@@ -38,8 +38,8 @@ def hostile_incident(tmp_path: Path):  # type: ignore[no-untyped-def]
     runbooks = load_runbook_set(runbook_dir)
     run, clock, session = start_drill(runbooks, drill)
     clock.advance(timedelta(minutes=2))
-    [proposal, *_] = session.poll().proposals
-    session.open_incident(proposal.id, "answer " + PAYLOADS["title"])
+    [proposal, *_] = session.pipeline.poll().proposals
+    session.desk.open_incident(proposal.id, "answer " + PAYLOADS["title"])
     yield runbooks, session, proposal.id
     run.journal.close()
 

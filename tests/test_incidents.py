@@ -21,8 +21,8 @@ def opened_in_drill(runbooks: RunbookSet) -> tuple[DrillRun, ManualClock, Sessio
     """A drill whose product-defect trigger fired two minutes in, with the incident opened."""
     run, clock, session = start_drill(runbooks)
     clock.advance(timedelta(minutes=2))
-    [proposal] = session.poll().proposals
-    session.open_incident(proposal.id, "answer every affected customer within 2 hours")
+    [proposal] = session.pipeline.poll().proposals
+    session.desk.open_incident(proposal.id, "answer every affected customer within 2 hours")
     return run, clock, session, proposal.id
 
 
@@ -34,27 +34,27 @@ def opened(runbooks: RunbookSet) -> tuple[Session, int]:
 def test_the_lifecycle_runs_proposed_open_resolved_reviewed_and_reopens(runbooks: RunbookSet) -> None:
     session, incident_id = opened(runbooks)
     with pytest.raises(ChainError, match="say how it ended"):
-        session.resolve_incident(incident_id, " ")
-    resolved = session.resolve_incident(incident_id, "statement out, all 12 customers answered")
+        session.desk.resolve_incident(incident_id, " ")
+    resolved = session.desk.resolve_incident(incident_id, "statement out, all 12 customers answered")
     assert resolved.status is IncidentStatus.RESOLVED and resolved.closed_at is not None
     with pytest.raises(ChainError, match="open it first"):
-        session.complete_step(incident_id, "notify-pr")
-    assert session.review_incident(incident_id, "hotline must get the statement earlier").status is (
+        session.desk.complete_step(incident_id, "notify-pr")
+    assert session.desk.review_incident(incident_id, "hotline must get the statement earlier").status is (
         IncidentStatus.REVIEWED
     )
-    reopened = session.reopen_incident(incident_id, "a second wave of reports")
+    reopened = session.desk.reopen_incident(incident_id, "a second wave of reports")
     assert reopened.status is IncidentStatus.OPEN and reopened.goal == "answer every affected customer within 2 hours"
-    assert session.active_incident("product-defect") == reopened
+    assert session.desk.active_incident("product-defect") == reopened
 
 
 def test_a_dismissed_proposal_is_reopened_only_with_a_goal(runbooks: RunbookSet) -> None:
     _run, clock, session = start_drill(runbooks)
     clock.advance(timedelta(minutes=2))
-    [proposal] = session.poll().proposals
-    session.dismiss_incident(proposal.id, "posts are about another brand")
+    [proposal] = session.pipeline.poll().proposals
+    session.desk.dismiss_incident(proposal.id, "posts are about another brand")
     with pytest.raises(ChainError, match="state the goal"):
-        session.reopen_incident(proposal.id, "it is ours after all")
-    assert session.reopen_incident(proposal.id, "it is ours after all", goal="stop the spread").status is (
+        session.desk.reopen_incident(proposal.id, "it is ours after all")
+    assert session.desk.reopen_incident(proposal.id, "it is ours after all", goal="stop the spread").status is (
         IncidentStatus.OPEN
     )
 
@@ -62,91 +62,91 @@ def test_a_dismissed_proposal_is_reopened_only_with_a_goal(runbooks: RunbookSet)
 def test_severity_is_raised_and_lowered_within_its_scale(runbooks: RunbookSet) -> None:
     session, incident_id = opened(runbooks)
     with pytest.raises(ChainError, match="already critical"):
-        session.change_severity(incident_id, +1)
-    assert session.change_severity(incident_id, -2).severity == Severity.MEDIUM
-    assert session.change_severity(incident_id, +1).severity == Severity.HIGH
+        session.desk.change_severity(incident_id, +1)
+    assert session.desk.change_severity(incident_id, -2).severity == Severity.MEDIUM
+    assert session.desk.change_severity(incident_id, +1).severity == Severity.HIGH
 
 
 def test_an_incident_is_opened_by_hand_from_a_mention_and_mentions_are_linked(runbooks: RunbookSet) -> None:
     _run, clock, session = start_drill(runbooks)
     clock.advance(timedelta(seconds=12))
-    first, second = session.poll().mentions
-    incident = session.open_from_mention(second, "offensive-post", "get the ad taken down today")
+    first, second = session.pipeline.poll().mentions
+    incident = session.desk.open_from_mention(second, "offensive-post", "get the ad taken down today")
     assert incident.status is IncidentStatus.OPEN and incident.linked == {second.id}
     assert incident.trigger == f"opened by hand from mention #{second.id}"
     with pytest.raises(ChainError, match="already has incident"):
-        session.open_from_mention(first, "offensive-post", "again")
-    assert session.link_mention(incident.id, first.id).linked == {first.id, second.id}
+        session.desk.open_from_mention(first, "offensive-post", "again")
+    assert session.desk.link_mention(incident.id, first.id).linked == {first.id, second.id}
     with pytest.raises(ChainError, match="already linked"):
-        session.link_mention(incident.id, first.id)
+        session.desk.link_mention(incident.id, first.id)
 
 
 def test_a_locked_step_needs_an_override_with_a_reason_which_is_recorded(runbooks: RunbookSet) -> None:
     session, incident_id = opened(runbooks)
     with pytest.raises(ChainError, match="locked until notify-pr"):
-        session.complete_step(incident_id, "holding-statement")
-    session.start_step(incident_id, "notify-pr")
-    assert step_state(session.incident(incident_id), "notify-pr").status is StepStatus.IN_PROGRESS
+        session.desk.complete_step(incident_id, "holding-statement")
+    session.desk.start_step(incident_id, "notify-pr")
+    assert step_state(session.desk.incident(incident_id), "notify-pr").status is StepStatus.IN_PROGRESS
     with pytest.raises(ChainError, match="locked until notify-pr"):
-        session.complete_step(incident_id, "holding-statement")
-    done = session.complete_step(incident_id, "holding-statement", override="PR advisor approved by phone")
+        session.desk.complete_step(incident_id, "holding-statement")
+    done = session.desk.complete_step(incident_id, "holding-statement", override="PR advisor approved by phone")
     state = step_state(done, "holding-statement")
     assert state.status is StepStatus.DONE and state.override == "PR advisor approved by phone"
-    [event] = [e for e in session.events_of(incident_id) if e.step_id == "holding-statement"]
+    [event] = [e for e in session.desk.events_of(incident_id) if e.step_id == "holding-statement"]
     assert event.payload == {"override": "PR advisor approved by phone", "gates": ["notify-pr"]}
 
 
 def test_undo_takes_an_action_back_as_a_new_event(runbooks: RunbookSet) -> None:
     session, incident_id = opened(runbooks)
-    session.complete_step(incident_id, "notify-pr")
-    session.skip_step(incident_id, "facts", "known already")
-    incident, what = session.undo(incident_id)
+    session.desk.complete_step(incident_id, "notify-pr")
+    session.desk.skip_step(incident_id, "facts", "known already")
+    incident, what = session.desk.undo(incident_id)
     assert what == "step facts skipped"
     assert step_state(incident, "facts").status is StepStatus.PENDING
     assert step_state(incident, "notify-pr").status is StepStatus.DONE
-    incident, what = session.undo(incident_id)
+    incident, what = session.desk.undo(incident_id)
     assert what == "step notify-pr done" and step_state(incident, "notify-pr").status is StepStatus.PENDING
-    kinds = [event.kind for event in session.events_of(incident_id)]
+    kinds = [event.kind for event in session.desk.events_of(incident_id)]
     assert kinds.count("step.done") == 1 and kinds.count("action.undone") == 2, "history is never rewritten"
     with pytest.raises(ChainError, match="nothing to undo"):
-        session.undo(incident_id)
+        session.desk.undo(incident_id)
 
 
 def test_ad_hoc_steps_roles_and_handovers(runbooks: RunbookSet) -> None:
     session, incident_id = opened(runbooks)
-    incident = session.add_step(incident_id, parse_added_step("Call the consumer portal back @pr-liaison"))
+    incident = session.desk.add_step(incident_id, parse_added_step("Call the consumer portal back @pr-liaison"))
     [added] = incident.added_steps
     assert added.id == "added-1" and added.deadline == timedelta(minutes=30)
-    assert step_state(session.complete_step(incident_id, "added-1"), "added-1").status is StepStatus.DONE
-    session.assign_role(incident_id, "lead", "Anna")
-    incident = session.assign_role(incident_id, "lead", "Ben")
+    assert step_state(session.desk.complete_step(incident_id, "added-1"), "added-1").status is StepStatus.DONE
+    session.desk.assign_role(incident_id, "lead", "Anna")
+    incident = session.desk.assign_role(incident_id, "lead", "Ben")
     assert incident.roles == {"lead": "Ben"}
-    [_, handover] = [e for e in session.events_of(incident_id) if e.kind == "role.assigned"]
+    [_, handover] = [e for e in session.desk.events_of(incident_id) if e.kind == "role.assigned"]
     assert handover.payload == {"role": "lead", "person": "Ben", "handover_from": "Anna"}
 
 
 def test_deadlines_ring_once_when_due_soon_and_once_when_missed_also_after_a_restart(runbooks: RunbookSet) -> None:
     run, clock, session, _ = opened_in_drill(runbooks)
-    assert session.due_alerts() == []
+    assert session.desk.due_alerts() == []
     clock.advance(timedelta(minutes=8, seconds=30))  # notify-pr (10m) is due in 1:30
-    assert [(step.id, kind) for _, step, kind in session.due_alerts()] == [("notify-pr", "due-soon")]
-    assert session.due_alerts() == []
+    assert [(step.id, kind) for _, step, kind in session.desk.due_alerts()] == [("notify-pr", "due-soon")]
+    assert session.desk.due_alerts() == []
     clock.advance(timedelta(minutes=2))
-    assert [(step.id, kind) for _, step, kind in session.due_alerts()] == [("notify-pr", "missed")]
+    assert [(step.id, kind) for _, step, kind in session.desk.due_alerts()] == [("notify-pr", "missed")]
     resumed = drill_session(run, runbooks, clock, "tester")
-    assert resumed.due_alerts() == [], "a restart does not ring again"
+    assert resumed.desk.due_alerts() == [], "a restart does not ring again"
 
 
 def test_metrics_time_to_detect_open_steps_and_missed_deadlines(runbooks: RunbookSet) -> None:
     _run, clock, session = start_drill(runbooks)
     clock.advance(timedelta(minutes=2))
-    [proposal] = session.poll().proposals
+    [proposal] = session.pipeline.poll().proposals
     clock.advance(timedelta(minutes=1))
-    session.open_incident(proposal.id, "stop the spread")
+    session.desk.open_incident(proposal.id, "stop the spread")
     clock.advance(timedelta(minutes=5))
-    session.complete_step(proposal.id, "notify-pr")
+    session.desk.complete_step(proposal.id, "notify-pr")
     clock.advance(timedelta(minutes=20))
-    figures = session.metrics(proposal.id)
+    figures = session.desk.metrics(proposal.id)
     first_match = next(m.received_at for m in session.journal.mentions() if m.matches)
     assert figures.time_to_detect == proposal.proposed_at - first_match
     assert figures.time_to_open == timedelta(minutes=1)
@@ -158,25 +158,25 @@ def test_metrics_time_to_detect_open_steps_and_missed_deadlines(runbooks: Runboo
 
 def test_a_restarted_session_resumes_every_incident_with_its_chain(runbooks: RunbookSet) -> None:
     run, clock, session, incident_id = opened_in_drill(runbooks)
-    session.complete_step(incident_id, "notify-pr")
-    session.skip_step(incident_id, "facts", "known")
-    session.undo(incident_id)
-    session.add_step(incident_id, parse_added_step("Call back the journalist @pr-liaison +15m"))
-    session.assign_role(incident_id, "scribe", "Carla")
+    session.desk.complete_step(incident_id, "notify-pr")
+    session.desk.skip_step(incident_id, "facts", "known")
+    session.desk.undo(incident_id)
+    session.desk.add_step(incident_id, parse_added_step("Call back the journalist @pr-liaison +15m"))
+    session.desk.assign_role(incident_id, "scribe", "Carla")
     resumed = drill_session(run, runbooks, clock, "tester")
-    assert resumed.incidents() == session.incidents()
+    assert resumed.desk.incidents() == session.desk.incidents()
 
 
 def test_a_restart_does_not_fire_a_trigger_again_with_the_mentions_that_fired_it(runbooks: RunbookSet) -> None:
     run, clock, session = start_drill(runbooks, find_drill(None))
-    session.dismiss_incident(until_proposed(session, clock, "product-defect").id, "testing")
+    session.desk.dismiss_incident(until_proposed(session, clock, "product-defect").id, "testing")
     next_match_fires_nothing(drill_session(run, runbooks, clock, "tester"), clock, "product-defect")
 
 
 def test_a_note_belongs_to_a_step_of_the_chain(runbooks: RunbookSet) -> None:
     session, incident_id = opened(runbooks)
     with pytest.raises(ChainError, match="has no step 'no-such-step'"):
-        session.add_note(incident_id, "no-such-step", "lost")
+        session.desk.add_note(incident_id, "no-such-step", "lost")
 
 
 def test_an_added_step_is_written_with_its_role_and_due_time() -> None:
@@ -193,43 +193,43 @@ def test_an_added_step_is_due_within_a_week_and_its_id_is_never_reused(runbooks:
     session, incident_id = opened(runbooks)
     for due_in in (timedelta(0), timedelta(days=8), timedelta(hours=200_000_000)):
         with pytest.raises(ChainError, match="due within 7 days"):
-            session.add_step(incident_id, AddedStep("x", "lead", due_in))
-    session.add_step(incident_id, AddedStep("First", "lead", timedelta(minutes=5)))
-    session.undo(incident_id)
-    [again] = session.add_step(incident_id, AddedStep("Second", "lead", timedelta(minutes=5))).added_steps
+            session.desk.add_step(incident_id, AddedStep("x", "lead", due_in))
+    session.desk.add_step(incident_id, AddedStep("First", "lead", timedelta(minutes=5)))
+    session.desk.undo(incident_id)
+    [again] = session.desk.add_step(incident_id, AddedStep("Second", "lead", timedelta(minutes=5))).added_steps
     assert again.id == "added-2"
 
 
 def test_an_added_step_is_due_soon_in_the_last_fifth_of_its_own_time(runbooks: RunbookSet) -> None:
     _run, clock, session, incident_id = opened_in_drill(runbooks)
     clock.advance(timedelta(hours=1))
-    session.complete_step(incident_id, "notify-pr")
-    session.due_alerts()
-    session.add_step(incident_id, AddedStep("Call back", "lead", timedelta(minutes=5)))
-    assert [kind for _, step, kind in session.due_alerts() if step.id == "added-1"] == []
+    session.desk.complete_step(incident_id, "notify-pr")
+    session.desk.due_alerts()
+    session.desk.add_step(incident_id, AddedStep("Call back", "lead", timedelta(minutes=5)))
+    assert [kind for _, step, kind in session.desk.due_alerts() if step.id == "added-1"] == []
     clock.advance(timedelta(minutes=4, seconds=1))
-    assert [kind for _, step, kind in session.due_alerts() if step.id == "added-1"] == ["due-soon"]
+    assert [kind for _, step, kind in session.desk.due_alerts() if step.id == "added-1"] == ["due-soon"]
 
 
 def test_undo_never_reaches_past_a_resolve_or_reopen(runbooks: RunbookSet) -> None:
     session, incident_id = opened(runbooks)
-    session.complete_step(incident_id, "notify-pr")
-    session.resolve_incident(incident_id, "done")
+    session.desk.complete_step(incident_id, "notify-pr")
+    session.desk.resolve_incident(incident_id, "done")
     with pytest.raises(ChainError, match="reopen it first"):
-        session.undo(incident_id)
-    session.reopen_incident(incident_id, "second wave")
+        session.desk.undo(incident_id)
+    session.desk.reopen_incident(incident_id, "second wave")
     with pytest.raises(ChainError, match="nothing to undo since it was last opened"):
-        session.undo(incident_id)
-    assert step_state(session.incident(incident_id), "notify-pr").status is StepStatus.DONE
+        session.desk.undo(incident_id)
+    assert step_state(session.desk.incident(incident_id), "notify-pr").status is StepStatus.DONE
 
 
 def test_roles_severity_and_links_belong_to_an_active_incident(runbooks: RunbookSet) -> None:
     session, incident_id = opened(runbooks)
-    session.resolve_incident(incident_id, "done")
+    session.desk.resolve_incident(incident_id, "done")
     for action in (
-        lambda: session.assign_role(incident_id, "lead", "Anna"),
-        lambda: session.change_severity(incident_id, -1),
-        lambda: session.link_mention(incident_id, 1),
+        lambda: session.desk.assign_role(incident_id, "lead", "Anna"),
+        lambda: session.desk.change_severity(incident_id, -1),
+        lambda: session.desk.link_mention(incident_id, 1),
     ):
         with pytest.raises(ChainError, match="reopen it first"):
             action()
@@ -237,26 +237,26 @@ def test_roles_severity_and_links_belong_to_an_active_incident(runbooks: Runbook
 
 def test_reopening_restarts_the_deadlines_of_what_is_left_and_clears_the_outcome(runbooks: RunbookSet) -> None:
     _run, clock, session, incident_id = opened_in_drill(runbooks)
-    session.complete_step(incident_id, "notify-pr")
-    session.resolve_incident(incident_id, "calm again")
+    session.desk.complete_step(incident_id, "notify-pr")
+    session.desk.resolve_incident(incident_id, "calm again")
     clock.advance(timedelta(hours=5))
-    figures = session.metrics(incident_id)
+    figures = session.desk.metrics(incident_id)
     assert [step.step_id for step in figures.missed] == [], "nothing was late when it was resolved"
-    reopened = session.reopen_incident(incident_id, "second wave")
+    reopened = session.desk.reopen_incident(incident_id, "second wave")
     assert reopened.outcome is None and reopened.reopened_at == clock.now()
-    assert session.due_alerts() == [], "no storm of overdue bells right after reopening"
+    assert session.desk.due_alerts() == [], "no storm of overdue bells right after reopening"
     clock.advance(timedelta(minutes=21))
-    assert ("facts", "missed") in [(step.id, kind) for _, step, kind in session.due_alerts()]
+    assert ("facts", "missed") in [(step.id, kind) for _, step, kind in session.desk.due_alerts()]
 
 
 def test_time_to_detect_for_an_incident_opened_by_hand_counts_from_its_mention(runbooks: RunbookSet) -> None:
     _run, clock, session = start_drill(runbooks)
     clock.advance(timedelta(seconds=12))
-    _, football = session.poll().mentions
+    _, football = session.pipeline.poll().mentions
     clock.advance(timedelta(minutes=7))
-    incident = session.open_from_mention(football, "offensive-post", "check it")
-    assert session.metrics(incident.id).time_to_detect == incident.proposed_at - football.received_at
-    assert [e.kind for e in session.events_of(incident.id)] == [
+    incident = session.desk.open_from_mention(football, "offensive-post", "check it")
+    assert session.desk.metrics(incident.id).time_to_detect == incident.proposed_at - football.received_at
+    assert [e.kind for e in session.desk.events_of(incident.id)] == [
         "incident.proposed",
         "incident.opened",
         "mention.linked",

@@ -15,8 +15,9 @@ from textual.widgets import OptionList, TextArea
 
 from smwar.clock import ManualClock
 from smwar.config import Config, ReplyAccounts
+from smwar.engine.pipeline import Idle
 from smwar.engine.replies import POSTED, send_reply
-from smwar.engine.session import Idle, Session
+from smwar.engine.session import Session
 from smwar.errors import SmwarError
 from smwar.journal.store import Journal
 from smwar.model import Mention
@@ -91,7 +92,7 @@ def test_a_failed_post_is_recorded_and_the_retry_posts_once(mock: MockServer, se
     assert replies_to(mock, status["id"]) == []
     kept = session.journal.draft(item.id)
     assert kept is not None and kept.text == "Wir kümmern uns."
-    assert session.replies() == [], "a failed post is on record, but it is no reply"
+    assert session.desk.replies() == [], "a failed post is on record, but it is no reply"
 
     retried = send_reply(session, item, "Wir kümmern uns.", how=POSTED, template=None, config=config)
     assert retried.payload["how"] == "posted" and retried.payload["key"] == failed.payload["key"]
@@ -150,8 +151,8 @@ async def test_the_editor_goes_from_a_mention_to_a_posted_reply(
         "de",
         url=str(status["url"]),
     )
-    matches = session.matcher.match(mention)
-    journal.add_mentions([(mention, T0, matches, (), session.triager.triage(mention, (), ["product-defect"]))])
+    matches = session.pipeline.matcher.match(mention)
+    journal.add_mentions([(mention, T0, matches, (), session.pipeline.triager.triage(mention, (), ["product-defect"]))])
     app = WarRoomApp(session, poll_seconds=3600, config=Config(reply_as=ReplyAccounts(mastodon=mock.base_url)))
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.press("r")

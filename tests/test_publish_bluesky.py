@@ -19,8 +19,9 @@ import pytest
 
 from smwar.clock import ManualClock
 from smwar.config import Config, ReplyAccounts
+from smwar.engine.pipeline import Idle
 from smwar.engine.replies import POSTED, reply_target, send_reply
-from smwar.engine.session import Idle, Session
+from smwar.engine.session import Session
 from smwar.errors import SmwarError
 from smwar.journal.store import Journal
 from smwar.model import JournaledMention, Mention
@@ -211,7 +212,7 @@ def test_a_lost_answer_and_a_refused_post_each_end_in_exactly_one_post(pds: Pds,
     failed = send_reply(session, item, "Wir kümmern uns.", how=POSTED, template=None, config=config)
     assert failed.payload["how"] == "failed"
     assert failed.payload["detail"] == "503 InternalServerError: try again later"
-    assert pds.mine() == {} and session.replies() == []
+    assert pds.mine() == {} and session.desk.replies() == []
 
     pds.lose_answers = 1  # this time the PDS keeps the post, but its answer never arrives
     lost = send_reply(session, item, "Wir kümmern uns.", how=POSTED, template=None, config=config)
@@ -221,7 +222,7 @@ def test_a_lost_answer_and_a_refused_post_each_end_in_exactly_one_post(pds: Pds,
     assert retried.payload["how"] == "posted" and retried.payload["key"] == failed.payload["key"]
     assert len(pds.mine()) == 1, "the retry found the post the lost answer made"
     assert pds.creates == 2, "and did not try to make it again"
-    assert [event.payload["how"] for event in session.replies()] == ["posted"]
+    assert [event.payload["how"] for event in session.desk.replies()] == ["posted"]
 
 
 def test_refusals_are_recorded_with_the_servers_reason(pds: Pds, setup) -> None:  # type: ignore[no-untyped-def]

@@ -82,8 +82,8 @@ def test_a_set_that_drops_a_scenario_with_an_active_incident_is_refused(tmp_path
     folder = Path(shutil.copytree(bundled_runbooks_dir(), tmp_path / "runbooks"))
     _run, clock, session = start_drill(load_runbook_set(folder))
     clock.advance(timedelta(minutes=5))
-    session.poll()
-    [proposed] = session.incidents()
+    session.pipeline.poll()
+    [proposed] = session.desk.incidents()
     (folder / "scenarios" / "product-defect.toml").unlink()
     (folder / "replies.toml").unlink()  # its templates name the scenario too
     edit(folder / "scenarios" / "positive-hype.toml", 'unless = ["product-defect", ', "unless = [")
@@ -94,7 +94,7 @@ def test_a_set_that_drops_a_scenario_with_an_active_incident_is_refused(tmp_path
 
 def test_a_reload_does_not_fire_a_trigger_again(runbooks: RunbookSet) -> None:
     _run, clock, session = start_drill(runbooks, find_drill(None))
-    session.dismiss_incident(until_proposed(session, clock, "product-defect").id, "testing")
+    session.desk.dismiss_incident(until_proposed(session, clock, "product-defect").id, "testing")
     session.reload(runbooks)
     next_match_fires_nothing(session, clock, "product-defect")
 
@@ -108,7 +108,7 @@ async def test_a_refused_reload_is_tried_again_once_the_incident_is_closed(
     run, clock, session = start_drill(watch.load(), find_drill(None))
     app = WarRoomApp(session, drill=DrillInfo.of(run), runbook_watch=watch, poll_seconds=3600)
     async with app.run_test(size=SIZE) as pilot:
-        while not session.active_incident("product-defect"):
+        while not session.desk.active_incident("product-defect"):
             clock.advance(timedelta(seconds=10))
             app.main.poll_now()
             await pilot.pause()
@@ -117,9 +117,9 @@ async def test_a_refused_reload_is_tried_again_once_the_incident_is_closed(
         edit(folder / "scenarios" / "positive-hype.toml", 'unless = ["product-defect", ', "unless = [")
         await settle(app, pilot)
         assert "'product-defect' has an active incident" in screen_text(app)
-        incident = session.active_incident("product-defect")
+        incident = session.desk.active_incident("product-defect")
         assert incident is not None
-        session.dismiss_incident(incident.id, "drill over")
+        session.desk.dismiss_incident(incident.id, "drill over")
         app.main.check_runbooks_now()
         await pilot.pause()
         assert session.runbooks.find_scenario("product-defect") is None

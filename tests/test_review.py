@@ -37,19 +37,19 @@ def worked(runbooks: RunbookSet, script: Path = SCORED_DRILL):  # type: ignore[n
     replies (one to a troll), a note, resolved, a lesson."""
     run, clock, session = start_drill(runbooks, script)
     clock.advance(timedelta(minutes=2))
-    [proposal] = session.poll().proposals
-    session.open_incident(proposal.id, "answer every affected customer within 2 hours")
+    [proposal] = session.pipeline.poll().proposals
+    session.desk.open_incident(proposal.id, "answer every affected customer within 2 hours")
     clock.advance(timedelta(minutes=1))
-    session.complete_step(proposal.id, "notify-pr")
+    session.desk.complete_step(proposal.id, "notify-pr")
     by_author = {item.mention.author: item for item in session.journal.mentions()}
-    session.record_reply(
+    session.desk.record_reply(
         by_author["u/wasserschaden_ffm"], "Das tut uns leid! Bitte schreib uns per DM.", simulated=True
     )
     clock.advance(timedelta(minutes=28))  # T+31:00: facts was due at T+22:00
-    session.skip_step(proposal.id, "facts", "the quality team had them already")
-    session.record_reply(by_author["@wutbuerger77@mastodon.social"], "Wir schweigen nicht.", simulated=True)
-    session.add_note(proposal.id, None, "press called, see https://example.org/presse")
-    session.resolve_incident(proposal.id, "statement out, every affected customer answered")
+    session.desk.skip_step(proposal.id, "facts", "the quality team had them already")
+    session.desk.record_reply(by_author["@wutbuerger77@mastodon.social"], "Wir schweigen nicht.", simulated=True)
+    session.desk.add_note(proposal.id, None, "press called, see https://example.org/presse")
+    session.desk.resolve_incident(proposal.id, "statement out, every affected customer answered")
     add_lesson(session, proposal.id, "Put the hotline number on the status page at once")
     return run, clock, session, proposal.id
 
@@ -172,7 +172,7 @@ def test_the_export_command_writes_a_file_or_says_which_incidents_exist(tmp_path
 
 def test_search_finds_mentions_by_words_network_author_and_scenario(runbooks: RunbookSet) -> None:
     run, _clock, session, incident_id = worked(runbooks)
-    span = span_of(session.incident(incident_id), session)
+    span = span_of(session.desk.incident(incident_id), session)
     with JournalReader(run.journal.path) as reader:
         assert [r.author for r in reader.search(span, Query.parse("aquapro network:mastodon"))] == [
             "@jana_k@chaos.social",

@@ -15,7 +15,7 @@ from smwar.clock import DrillClock
 from smwar.drills.score import RunRecord, score
 from smwar.drills.script import Expected, ExpectedIncident
 from smwar.engine.drill import ENDED, drill_session, end_drill, open_drill_run, read_run
-from smwar.engine.session import Update
+from smwar.engine.pipeline import Update
 from smwar.model import Incident, IncidentStatus, StepStatus
 from smwar.paths import drill_runs_dir, live_journal_path
 from smwar.runbooks.definitions import RunbookSet
@@ -75,7 +75,7 @@ async def test_a_played_drill_gets_its_exact_score_breakdown_debrief_and_history
         clock.advance(timedelta(minutes=36, seconds=30))  # T+40:00: holding-statement was due at T+32:00
         await pilot.press("down", "d")
         await pilot.press("escape")
-        incident = session.incident(proposal.id)
+        incident = session.desk.incident(proposal.id)
         assert incident.steps["holding-statement"].status is StepStatus.DONE
 
         await reply_to(app, pilot, "anna.bsky.social", "Das tut uns leid, wir melden uns per DM.")
@@ -152,16 +152,16 @@ async def test_jump_ahead_and_a_trainer_message_on_the_drill_clock(runbooks: Run
 def test_a_resumed_drill_still_holds_back_the_outage_and_shows_no_message_twice(runbooks: RunbookSet) -> None:
     run, clock, session = start_drill(runbooks, SCORED_DRILL)
     clock.advance(timedelta(minutes=2))
-    first = session.poll()
+    first = session.pipeline.poll()
     assert first.messages == ("The head of communications is on holiday. Who signs off the statement?",)
-    assert len(first.mentions) == 7 and session.source.remaining == 1  # type: ignore[attr-defined]
+    assert len(first.mentions) == 7 and session.pipeline.source.remaining == 1  # type: ignore[attr-defined]
     run.journal.close()
 
     resumed, clock, session = start_drill(runbooks, SCORED_DRILL, fresh=False)
-    assert resumed.resumed and session.source.remaining == 1  # type: ignore[attr-defined]
-    assert session.poll() == Update(), "nothing twice: no mention, no message"
+    assert resumed.resumed and session.pipeline.source.remaining == 1  # type: ignore[attr-defined]
+    assert session.pipeline.poll() == Update(), "nothing twice: no mention, no message"
     clock.advance(timedelta(seconds=90))
-    assert [m.mention.author for m in session.poll().mentions] == ["throwaway42"]
+    assert [m.mention.author for m in session.pipeline.poll().mentions] == ["throwaway42"]
     resumed.journal.close()
 
 
@@ -221,7 +221,7 @@ def test_a_run_keeps_its_script_so_editing_or_removing_the_file_does_not_change_
     shutil.copy(SCORED_DRILL, script)
     run, clock, session = start_drill(runbooks, script)
     clock.advance(timedelta(minutes=2))
-    session.poll()
+    session.pipeline.poll()
     before = end_drill(session, run.script, run.clock_start, run.name)
     run.journal.close()
     script.write_text(script.read_text().replace('open_by = "00:03:00"', 'open_by = "00:01:00"'))

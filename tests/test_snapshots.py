@@ -19,12 +19,12 @@ SIZE = (140, 40)
 def drill_app(runbooks: RunbookSet) -> tuple[WarRoomApp, object]:
     run, clock, session = start_drill(runbooks)
     clock.advance(timedelta(minutes=2))
-    session.poll()
-    [incident] = session.incidents()
-    session.open_incident(incident.id, "answer every affected customer within 2 hours")
+    session.pipeline.poll()
+    [incident] = session.desk.incidents()
+    session.desk.open_incident(incident.id, "answer every affected customer within 2 hours")
     clock.advance(timedelta(minutes=4))
-    session.complete_step(incident.id, "notify-pr")
-    session.skip_step(incident.id, "facts", "the quality team already has them")
+    session.desk.complete_step(incident.id, "notify-pr")
+    session.desk.skip_step(incident.id, "facts", "the quality team already has them")
     clock.advance(timedelta(minutes=12))
     return WarRoomApp(session, drill=DrillInfo.of(run), poll_seconds=3600), incident
 

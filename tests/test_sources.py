@@ -151,7 +151,7 @@ def test_the_live_feed_journals_mentions_with_their_cursor_and_a_restart_resumes
             deadline = time.monotonic() + 5
             while journal.mention_count() < count:
                 assert time.monotonic() < deadline
-                session.poll()
+                session.pipeline.poll()
                 time.sleep(0.02)
             return session
         finally:
@@ -220,6 +220,6 @@ def test_a_failed_commit_hands_the_intake_back_for_the_next_poll(tmp_path: Path,
     handover.give(Batch(mentions=[Mention("mastodon", "1", "@a@b.c", "Meine AquaPro leckt", T0)]))
     journal.close()  # the disk goes away, say
     with pytest.raises(sqlite3.ProgrammingError):
-        session.poll()
+        session.pipeline.poll()
     [kept] = handover.pending
     assert [m.native_id for m in kept.mentions] == ["1"], "nothing is lost: the next poll tries again"

@@ -13,8 +13,9 @@ import pytest
 
 from smwar.clock import ManualClock
 from smwar.engine.ingest import Handover
+from smwar.engine.pipeline import FIRST_TIME_TAG, LEARNED_TAG
 from smwar.engine.review import build_review
-from smwar.engine.session import FIRST_TIME_TAG, LEARNED_TAG, Session
+from smwar.engine.session import Session
 from smwar.journal.store import Journal
 from smwar.model import Mention
 from smwar.review.figures import metric_rows
@@ -73,7 +74,7 @@ def live(tmp_path: Path, runbooks: RunbookSet) -> tuple[Session, Handover, Manua
 
 def feed(session: Session, handover: Handover, *mentions: Mention):  # type: ignore[no-untyped-def]
     handover.give(Batch(mentions=list(mentions)))
-    return session.poll()
+    return session.pipeline.poll()
 
 
 def post(number: int, author: str, text: str, network: str = "mastodon", **extra: object) -> Mention:
@@ -100,8 +101,8 @@ def test_a_troublemaker_is_learned_from_negative_mentions_in_earlier_incidents(
     angry = "Meine AquaPro von Elektro-Müller ist schon wieder ausgelaufen. Frechheit, Schrott, nie wieder!"
     for round_ in range(3):  # three incidents, days apart, each with his angry mention in it
         [item] = feed(session, handover, post(100 + round_, "@grumpy@x.social", angry)).mentions
-        incident = session.open_from_mention(item, "product-defect", "answer the affected")
-        session.resolve_incident(incident.id, "calmed down")
+        incident = session.desk.open_from_mention(item, "product-defect", "answer the affected")
+        session.desk.resolve_incident(incident.id, "calmed down")
         clock.advance(timedelta(days=3))
     assert TROUBLEMAKER_TAG not in item.author_tags, "learned when a session starts, from what is journaled"
     later = Session(journal, runbooks, clock, handover, "anna")
@@ -122,13 +123,13 @@ def test_early_warnings_are_raised_once_before_the_trigger_and_journaled(live) -
     update = feed(session, handover, asking)
     titles = [alert.title for alert in update.alerts if alert.kind == WARNING and alert.scenario_id == "product-defect"]
     assert "Early warning: A journalist or consumer portal asks about leaks" in titles
-    assert session.incidents() == [], "a warning, before any trigger fired"
+    assert session.desk.incidents() == [], "a warning, before any trigger fired"
     clock.advance(timedelta(minutes=2))
     again = feed(
         session, handover, post(2, JOURNALIST, "Gibt es schon eine Stellungnahme zu den auslaufenden AquaPro?")
     )
     assert [a for a in again.alerts if a.kind == WARNING and "journalist" in a.title] == [], "raised once"
-    assert session.scenario_stats()[3].warnings, "the board shows the sign while it holds"
+    assert session.pipeline.scenario_stats()[3].warnings, "the board shows the sign while it holds"
     journaled = list(session.journal.events(kind="alert.warning"))
     assert journaled and journaled[0].payload["scenario"] == "product-defect"
     clock.advance(timedelta(minutes=1))
@@ -139,7 +140,7 @@ def test_early_warnings_are_raised_once_before_the_trigger_and_journaled(live) -
 def test_no_early_warning_while_the_scenario_has_an_incident(live) -> None:  # type: ignore[no-untyped-def]
     session, handover, clock = live
     [item] = feed(session, handover, post(1, "@a@b.social", LEAK_REPORT)).mentions
-    session.open_from_mention(item, "product-defect", "answer everyone")
+    session.desk.open_from_mention(item, "product-defect", "answer everyone")
     clock.advance(timedelta(minutes=20))
     update = feed(
         session, handover, post(2, JOURNALIST, "Wir recherchieren zu auslaufenden AquaPro von Elektro-Müller.")
@@ -159,7 +160,7 @@ def test_a_spike_against_the_journals_baseline_raises_one_alert(live) -> None:  
         spikes += [alert for alert in update.alerts if alert.kind == SPIKE and alert.scenario_id == "product-defect"]
     assert len(spikes) == 1, "one alert per burst"
     assert "mentions in the last 10 min" in spikes[0].detail
-    [stat] = [stat for stat in session.scenario_stats() if stat.scenario.id == "product-defect"]
+    [stat] = [stat for stat in session.pipeline.scenario_stats() if stat.scenario.id == "product-defect"]
     assert stat.trend is not None and stat.trend.spike and stat.trend.burst is not None
     assert list(session.journal.events(kind="alert.spike"))
 
@@ -175,10 +176,10 @@ def test_a_campaign_about_a_scenario_is_alerted_once_and_answered_once(live) -> 
         items += update.mentions
     [alert] = alerts
     assert alert.scenario_id == "data-leak-rumour" and alert.mention_id == items[0].id
-    queue = answer_queue(items, session.runbooks, {}, session.signals.campaigns.find)
+    queue = answer_queue(items, session.runbooks, {}, session.pipeline.signals.campaigns.find)
     assert [entry.copies for entry in queue] == [5], "the campaign is one entry"
     answered = {items[2].id: items[2].mention.text}
-    answered_once = answer_queue(items[3:], session.runbooks, answered, session.signals.campaigns.find)
+    answered_once = answer_queue(items[3:], session.runbooks, answered, session.pipeline.signals.campaigns.find)
     assert answered_once == [], "one copy answered: the campaign is answered"
 
 
@@ -247,7 +248,7 @@ def test_the_post_mortem_shows_what_warned_of_the_incident_without_naming_author
     feed(session, handover, post(1, "lenatechnik.bsky.social", "#ElektroMuellerFail schon wieder", network="bluesky"))
     clock.advance(timedelta(minutes=30))
     [item] = feed(session, handover, post(2, "@a@b.social", LEAK_REPORT)).mentions
-    incident = session.open_from_mention(item, "product-defect", "answer every affected customer")
+    incident = session.desk.open_from_mention(item, "product-defect", "answer every affected customer")
     review = build_review(session, incident.id)
     kinds = [entry.kind for entry in review.timeline]
     assert kinds.index("alert.warning") < kinds.index("incident.proposed"), "the warning came first"
@@ -276,7 +277,7 @@ def test_after_a_restart_the_baseline_comes_from_the_journal(
     for number in range(10):
         clock.advance(timedelta(seconds=12))
         feed(later, handover, post(10_000 + number, f"@s{number}@x.social", LEAK_REPORT + f" ({number})"))
-    [stat] = [stat for stat in later.scenario_stats() if stat.scenario.id == "product-defect"]
+    [stat] = [stat for stat in later.pipeline.scenario_stats() if stat.scenario.id == "product-defect"]
     assert stat.trend is not None and stat.trend.spike is spike
     assert stat.trend.expected == pytest.approx(timedelta(minutes=10) / every, rel=0.35)
 
@@ -292,7 +293,7 @@ def test_what_sources_catch_up_with_after_a_day_away_is_no_spike(tmp_path: Path,
     backlog = [post(100 + n, f"@b{n}@x.social", LEAK_REPORT + f" ({n})") for n in range(40)]
     update = feed(later, handover, *backlog)
     assert [alert for alert in update.alerts if alert.kind == SPIKE] == []
-    [stat] = [stat for stat in later.scenario_stats() if stat.scenario.id == "product-defect"]
+    [stat] = [stat for stat in later.pipeline.scenario_stats() if stat.scenario.id == "product-defect"]
     # a report every five minutes is two a window; counting the day away as quiet would make it ~0.02
     assert stat.trend is not None and stat.trend.expected > 1, "the day away is no history"
 
@@ -320,5 +321,5 @@ def test_a_campaign_is_still_one_row_and_no_news_after_a_restart(tmp_path: Path,
     update = feed(later, handover, post(9, "@bot9@x.social", copy))
     assert [alert for alert in update.alerts if alert.kind == CAMPAIGN] == [], "announced before the restart"
     items = journal.recent_mentions(T0, 100)
-    queue = answer_queue(items, runbooks, {}, later.signals.campaigns.find)
+    queue = answer_queue(items, runbooks, {}, later.pipeline.signals.campaigns.find)
     assert [entry.copies for entry in queue] == [5]

@@ -64,7 +64,7 @@ def run_live(config: Config) -> None:
             WarRoomApp(session, live_feed=feed, runbook_watch=watch, config=config).run()
         finally:
             feed.stop()
-            session.poll()  # what the sources had handed over is journaled before leaving
+            session.pipeline.poll()  # what the sources had handed over is journaled before leaving
     say(f"Live journal: {journal.path}")
 
 

@@ -12,7 +12,8 @@ from smwar.drills.debrief import Debrief
 from smwar.drills.player import DrillPlayer
 from smwar.drills.score import Reply, RunRecord, score
 from smwar.drills.script import DrillScript, load_drill
-from smwar.engine.session import Idle, Intake, Session
+from smwar.engine.pipeline import Idle, Intake
+from smwar.engine.session import Session
 from smwar.errors import InputErrors, SmwarError
 from smwar.journal.store import Journal
 from smwar.model import SYSTEM_ACTOR, Event
@@ -138,9 +139,9 @@ def debrief(session: Session, script: DrillScript, start: datetime, run: str) ->
     record = RunRecord(
         start=start,
         end=until,
-        incidents=session.incidents(),
-        metrics={incident.id: session.metrics(incident.id) for incident in session.incidents()},
-        replies=[Reply(str(event.payload["author"]), event.at) for event in session.replies()],
+        incidents=session.desk.incidents(),
+        metrics={incident.id: session.desk.metrics(incident.id) for incident in session.desk.incidents()},
+        replies=[Reply(str(event.payload["author"]), event.at) for event in session.desk.replies()],
     )
     operators = sorted(
         {event.actor for event in session.journal.events() if event.actor != SYSTEM_ACTOR and event.at <= until}

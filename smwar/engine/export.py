@@ -38,7 +38,7 @@ def export(session: Session, incident_id: int, fmt: str, output: Path, *, pseudo
     names = pseudonyms_of(session) if pseudonymise else None
     if names is not None:
         review = pseudonymised(review, names)
-    span = span_of(session.incident(incident_id), session)
+    span = span_of(session.desk.incident(incident_id), session)
     partial = output.with_name(output.name + ".part")
     try:
         if fmt == "csv":

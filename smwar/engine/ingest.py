@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from smwar.engine.session import Intake, Session
+from smwar.engine.pipeline import Intake
+from smwar.engine.session import Session
 from smwar.errors import SmwarError
 from smwar.model import Quarantined
 from smwar.sources.base import Batch
@@ -55,7 +56,7 @@ def ingest_jsonl(path: str, session: Session, handover: Handover) -> Ingested:
             done.read += len(batch.mentions)
             done.unreadable += len(batch.quarantined)
             handover.give(batch)
-            update = session.poll()
+            update = session.pipeline.poll()
             done.proposals += [f"#{p.id} {p.scenario_id}: {p.trigger}" for p in update.proposals]
 
     asyncio.run(read())

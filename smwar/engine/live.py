@@ -17,7 +17,8 @@ from datetime import UTC, datetime
 
 from smwar.clock import RealClock
 from smwar.config import Config
-from smwar.engine.session import Intake, Session
+from smwar.engine.pipeline import Intake
+from smwar.engine.session import Session
 from smwar.errors import SmwarError
 from smwar.journal.store import Journal
 from smwar.model import Quarantined

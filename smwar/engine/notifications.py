@@ -40,7 +40,7 @@ def message(incident: Incident, scenario: Scenario, step: Step) -> tuple[str, st
 def notify_step(session: Session, incident_id: int, step_id: str, *, simulated: bool) -> list[Delivery]:
     """Notify the step's contacts that have not been reached yet; runs off the UI thread
     (sending blocks), journals each result as it comes."""
-    incident = session.incident(incident_id)
+    incident = session.desk.incident(incident_id)
     if incident.status is not IncidentStatus.OPEN:
         raise ChainError(f"incident #{incident_id} is {incident.status}: only an open incident notifies")
     scenario = session.runbooks.scenario(incident.scenario_id)
@@ -63,6 +63,6 @@ def notify_step(session: Session, incident_id: int, step_id: str, *, simulated: 
                 sent = send(contact_id, url, title, body)
             delivery = Delivery(contact_id, sent.ok, sent.detail, now)
             target = redact(url) if url else "—"
-        session.record_delivery(incident_id, step_id, delivery, target)
+        session.desk.record_delivery(incident_id, step_id, delivery, target)
         results.append(delivery)
     return results

@@ -58,14 +58,14 @@ def send_reply(
     if override:
         details["override"] = override
     if drill:
-        event = session.record_reply(item, text, simulated=True, how=SIMULATED, **details)
+        event = session.desk.record_reply(item, text, simulated=True, how=SIMULATED, **details)
     elif how == POSTED:
         assert config is not None
         account = reply_target(config, item.mention.network)
         draft = session.journal.save_draft(item.id, text, template)
         result = post_reply(account, text, item.mention, draft.post_key)
         outcome = POSTED if result.ok else FAILED
-        event = session.record_reply(
+        event = session.desk.record_reply(
             item,
             text,
             simulated=False,
@@ -78,7 +78,7 @@ def send_reply(
         if not result.ok:
             return event  # the draft and its key stay for the retry
     else:
-        event = session.record_reply(item, text, simulated=False, how=BY_HAND, **details)
+        event = session.desk.record_reply(item, text, simulated=False, how=BY_HAND, **details)
     session.journal.drop_draft(item.id)
     return event
 
@@ -88,7 +88,7 @@ def template_success(session: Session) -> dict[str, float]:
     posted less in the following hour than in the hour before."""
     calmed: dict[str, list[bool]] = {}
     with JournalReader(session.journal.path) as reader:
-        for event in session.replies():
+        for event in session.desk.replies():
             template = event.payload.get("template")
             if not template:
                 continue

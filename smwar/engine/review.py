@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from smwar.clock import ManualClock, from_iso
-from smwar.engine.session import Idle, Session
+from smwar.engine.pipeline import Idle
+from smwar.engine.session import Session
 from smwar.errors import SmwarError
 from smwar.incidents import chain
 from smwar.journal.reading import JournalReader, MentionRow, Span
@@ -37,11 +38,11 @@ def span_of(incident: Incident, session: Session) -> Span:
 def build_review(session: Session, incident_id: int, *, figures: bool = True) -> Review:
     """The post-mortem of `incident_id`; without `figures` only its story (timeline, replies,
     chain), not the counts over all its mentions: what the CSV export needs, and faster."""
-    incident = session.incident(incident_id)
+    incident = session.desk.incident(incident_id)
     span = span_of(incident, session)
     scenario = session.runbooks.find_scenario(incident.scenario_id)
-    metrics = session.metrics(incident_id)
-    events = session.events_of(incident_id)
+    metrics = session.desk.metrics(incident_id)
+    events = session.desk.events_of(incident_id)
     with JournalReader(session.journal.path) as reader:
         replied = _replies(reader, span, session.journal.events(kind=REPLIED))
         replies = [record for _, record in replied]
@@ -164,7 +165,7 @@ def lessons(journal: Journal, scenario_id: str, only: int | None = None) -> tupl
 
 def add_lesson(session: Session, incident_id: int, text: str) -> None:
     """Keep a lesson learned with the incident; it is shown when its scenario fires again."""
-    session.record_for(incident_id, LESSON, text=chain.text(text, "write the lesson"))
+    session.desk.record_for(incident_id, LESSON, text=chain.text(text, "write the lesson"))
 
 
 @contextmanager
@@ -182,7 +183,7 @@ def reading_session(path: Path, runbooks: RunbookSet) -> Iterator[Session]:
 
 
 def check_incident(session: Session, incident_id: int) -> None:
-    known = [incident.id for incident in session.incidents()]
+    known = [incident.id for incident in session.desk.incidents()]
     if incident_id not in known:
         listed = ", ".join(f"#{i}" for i in known) or "none"
         raise SmwarError(f"no incident #{incident_id} in {session.journal.path} (incidents: {listed})")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from smwar.engine.session import Update
+from smwar.engine.pipeline import Update
 from smwar.runbooks.definitions import RunbookSet
 
 

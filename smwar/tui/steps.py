@@ -23,11 +23,11 @@ NOTIFICATIONS = "notifications"  # the workers' group
 def act_on_step(app: App[None], session: Session, message: ChainTable.Act) -> None:
     incident_id, step_id = message.incident_id, message.step_id
     if message.action == "done":
-        incident = session.incident(incident_id)
+        incident = session.desk.incident(incident_id)
         step = find_step(incident, session.runbooks.scenario(incident.scenario_id), step_id)
         waiting = missing_gates(incident, step)
         if not waiting:
-            attempt(app, lambda: session.complete_step(incident_id, step_id))
+            attempt(app, lambda: session.desk.complete_step(incident_id, step_id))
             return
         if not attempt(app, lambda: check_actionable(incident, step)):
             return
@@ -35,17 +35,17 @@ def act_on_step(app: App[None], session: Session, message: ChainTable.Act) -> No
             app,
             f"Override the gate of step {step_id!r}?",
             f"It waits for {', '.join(waiting)}. Doing it anyway is recorded with your reason.",
-            lambda reason: session.complete_step(incident_id, step_id, override=reason),
+            lambda reason: session.desk.complete_step(incident_id, step_id, override=reason),
             placeholder="e.g. the PR advisor approved by phone",
         )
     elif message.action == "start":
-        attempt(app, lambda: session.start_step(incident_id, step_id))
+        attempt(app, lambda: session.desk.start_step(incident_id, step_id))
     elif message.action == "skip":
         ask(
             app,
             f"Skip step {step_id!r}",
             "Why is this step skipped?",
-            lambda reason: session.skip_step(incident_id, step_id, reason),
+            lambda reason: session.desk.skip_step(incident_id, step_id, reason),
             placeholder="e.g. no media coverage yet",
         )
     elif message.action == "note":
@@ -58,7 +58,7 @@ def ask_note(app: App[None], session: Session, incident_id: int, step_id: str | 
         app,
         f"Note on {about}",
         "What should the record say?",
-        lambda text: session.add_note(incident_id, step_id, text),
+        lambda text: session.desk.add_note(incident_id, step_id, text),
     )
 
 
@@ -77,7 +77,7 @@ class StepNotifier:
         if (incident_id, step_id) in self.sending:
             self.owner.notify("These notifications are on their way already.", markup=False)
             return
-        incident = self.session.incident(incident_id)
+        incident = self.session.desk.incident(incident_id)
         if incident.status is not IncidentStatus.OPEN:
             alarm(
                 self.owner, f"Incident #{incident_id} is {incident.status}: only an open incident notifies.", "Not sent"

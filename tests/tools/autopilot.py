@@ -68,7 +68,7 @@ class Autopilot:
     # -- one turn of the loop ------------------------------------------------------------
 
     def turn(self) -> None:
-        update = self.session.poll()
+        update = self.session.pipeline.poll()
         if update.mentions:
             self.confirm(
                 "mentions",
@@ -77,9 +77,9 @@ class Autopilot:
             )
         for proposal in update.proposals:
             self.confirm(chain.PROPOSED, proposal.id, scenario_id=proposal.scenario_id)
-        for incident, step, alert in self.session.due_alerts():  # the app rings these each second
+        for incident, step, alert in self.session.desk.due_alerts():  # the app rings these each second
             self.confirm(chain.DEADLINE, incident.id, step.id, alert=alert)
-        for incident in self.session.incidents():
+        for incident in self.session.desk.incidents():
             try:
                 self.act_on(incident)
             except chain.ChainError as exc:  # not allowed right now: the screen would say why
@@ -88,10 +88,10 @@ class Autopilot:
     def may_dismiss(self, incident: Incident) -> bool:
         """Dismiss a scenario's proposal once at most, and only while the drill has plenty left to
         propose it again or another incident stays open: there must always be work (notes) left."""
-        others = [other for other in self.session.incidents() if other.id != incident.id]
+        others = [other for other in self.session.desk.incidents() if other.id != incident.id]
         if any(o.scenario_id == incident.scenario_id and o.status is IncidentStatus.DISMISSED for o in others):
             return False
-        remaining = getattr(self.session.source, "remaining", 0)
+        remaining = getattr(self.session.pipeline.source, "remaining", 0)
         return remaining >= 100 or any(other.status is IncidentStatus.OPEN for other in others)
 
     def act_on(self, incident: Incident) -> None:
@@ -100,11 +100,11 @@ class Autopilot:
             if rng.random() < 0.2:
                 if rng.random() < 0.5 and self.may_dismiss(incident):
                     reason = self.unique("dismissed by autopilot")
-                    self.session.dismiss_incident(incident.id, reason)
+                    self.session.desk.dismiss_incident(incident.id, reason)
                     self.confirm(chain.DISMISSED, incident.id, reason=reason)
                 else:
                     goal = self.unique("contain it within the hour")
-                    self.session.open_incident(incident.id, goal)
+                    self.session.desk.open_incident(incident.id, goal)
                     self.confirm(chain.OPENED, incident.id, goal=goal)
             return
         if incident.status is not IncidentStatus.OPEN or rng.random() > 0.15:
@@ -115,26 +115,26 @@ class Autopilot:
         roll = rng.random()
         if ready and roll < 0.06:  # steps take a while, so deadlines do ring
             step = rng.choice(ready)
-            self.session.complete_step(incident.id, step.id)
+            self.session.desk.complete_step(incident.id, step.id)
             self.confirm(chain.STEP_DONE, incident.id, step.id)
         elif pending and roll < 0.08:
             step = rng.choice(pending)
             reason = self.unique("skipped by autopilot")
-            self.session.skip_step(incident.id, step.id, reason)
+            self.session.desk.skip_step(incident.id, step.id, reason)
             self.confirm(chain.STEP_SKIPPED, incident.id, step.id, reason=reason)
         elif pending and roll < 0.10:
             # Now and then try a locked step anyway: the chain refuses, nothing is journaled.
             step = rng.choice(pending)
-            self.session.complete_step(incident.id, step.id)
+            self.session.desk.complete_step(incident.id, step.id)
             self.confirm(chain.STEP_DONE, incident.id, step.id)
         elif roll < 0.6:
             text = self.unique("incident note")
-            self.session.add_note(incident.id, None, text)
+            self.session.desk.add_note(incident.id, None, text)
             self.confirm(chain.NOTE, incident.id, None, text=text)
         else:
             step_id = rng.choice(scenario.step).id
             text = self.unique(f"note on {step_id}")
-            self.session.add_note(incident.id, step_id, text)
+            self.session.desk.add_note(incident.id, step_id, text)
             self.confirm(chain.NOTE, incident.id, step_id, text=text)
 
 

@@ -18,7 +18,8 @@ from smwar.clock import MAX_SPEED, MIN_SPEED, DrillClock
 from smwar.drills.debrief import to_markdown
 from smwar.drills.script import DrillScript
 from smwar.engine.drill import DrillRun, DrillSource, end_drill
-from smwar.engine.session import TRAINER_MESSAGE, Session
+from smwar.engine.pipeline import TRAINER_MESSAGE
+from smwar.engine.session import Session
 from smwar.timespan import format_offset
 from smwar.tui.acting import alarm, ask
 from smwar.tui.messages import Arrived, Changed, TrainerSaid
@@ -85,7 +86,7 @@ class DrillRoom(Screen[None]):
         return self.drill is not None or action not in DRILL_ACTIONS
 
     def drill_source(self) -> DrillSource | None:
-        source = self.session.source
+        source = self.session.pipeline.source
         return source if self.drill is not None and isinstance(source, DrillSource) else None
 
     def on_arrived(self, message: Arrived) -> None:
@@ -105,14 +106,14 @@ class DrillRoom(Screen[None]):
         clock = self.session.clock
         if isinstance(clock, DrillClock):
             paused = clock.toggle_pause()
-            self.session.record("drill.paused" if paused else "drill.resumed")
+            self.session.desk.record("drill.paused" if paused else "drill.resumed")
             self.post_message(Changed())
 
     def action_speed(self, factor: float) -> None:
         clock = self.session.clock
         if isinstance(clock, DrillClock):
             clock.set_speed(max(MIN_SPEED, min(clock.speed * factor, MAX_SPEED)))
-            self.session.record("drill.speed", speed=clock.speed)
+            self.session.desk.record("drill.speed", speed=clock.speed)
             self.post_message(Changed())
 
     def action_trainer_message(self) -> None:
@@ -124,7 +125,7 @@ class DrillRoom(Screen[None]):
             self.action_toggle_pause()
 
         def give(text: str) -> None:
-            self.session.record(TRAINER_MESSAGE, text=text, trainer=True)
+            self.session.desk.record(TRAINER_MESSAGE, text=text, trainer=True)
             self.post_message(TrainerSaid(text))
 
         ask(
@@ -145,7 +146,7 @@ class DrillRoom(Screen[None]):
             self.notify("Nothing more is coming in this drill: press E to end it.", markup=False)
             return
         clock.jump(ahead)
-        self.session.record("drill.jumped", seconds=ahead.total_seconds())
+        self.session.desk.record("drill.jumped", seconds=ahead.total_seconds())
         self.notify(f"Jumped {format_offset(ahead)} ahead.", markup=False)
         self.post_message(Changed())
 

@@ -69,7 +69,7 @@ class IncidentRoom(Screen[None]):
     def _target(self, status: IncidentStatus) -> Incident | None:
         """The incident an action is about: the highlighted scenario's, else the most severe (oldest first)."""
         selected = self.query_one("#board", ScenarioBoard).selected_scenario
-        candidates = [i for i in self.session.incidents() if i.status is status]
+        candidates = [i for i in self.session.desk.incidents() if i.status is status]
         for incident in candidates:
             if incident.scenario_id == selected:
                 return incident
@@ -91,7 +91,7 @@ class IncidentRoom(Screen[None]):
         scenario = self.session.runbooks.scenario(incident.scenario_id)
 
         def opened(goal: str | None) -> None:
-            if goal is not None and attempt(self.app, lambda: self.session.open_incident(incident.id, goal)):
+            if goal is not None and attempt(self.app, lambda: self.session.desk.open_incident(incident.id, goal)):
                 self._show(incident.id)
 
         self.app.push_screen(
@@ -111,7 +111,7 @@ class IncidentRoom(Screen[None]):
 
         def dismissed(reason: str | None) -> None:
             if reason is not None:
-                attempt(self.app, lambda: self.session.dismiss_incident(incident.id, reason))
+                attempt(self.app, lambda: self.session.desk.dismiss_incident(incident.id, reason))
 
         self.app.push_screen(
             TextPrompt(
@@ -130,11 +130,11 @@ class IncidentRoom(Screen[None]):
         best = item.best.scenario_id if item.best else None
 
         def chosen(scenario_id: str | None) -> None:
-            if scenario_id is None or not attempt(self.app, lambda: self.session.check_can_open(scenario_id)):
+            if scenario_id is None or not attempt(self.app, lambda: self.session.desk.check_can_open(scenario_id)):
                 return
 
             def open_it(goal: str) -> None:
-                self._show(self.session.open_from_mention(item, scenario_id, goal).id)
+                self._show(self.session.desk.open_from_mention(item, scenario_id, goal).id)
 
             ask(
                 self.app,
@@ -160,12 +160,12 @@ class IncidentRoom(Screen[None]):
         if item is None or incident_id is None:
             self.notify("Highlight a mention, and show an incident on the right.", severity="warning")
             return
-        if attempt(self.app, lambda: self.session.link_mention(incident_id, item.id)):
+        if attempt(self.app, lambda: self.session.desk.link_mention(incident_id, item.id)):
             self.notify(f"Mention #{item.id} linked to incident #{incident_id}.", markup=False)
 
     def action_show_incident(self) -> None:
         if self.focused_incident is not None:
-            incident: Incident | None = self.session.incident(self.focused_incident)
+            incident: Incident | None = self.session.desk.incident(self.focused_incident)
         else:
             incident = self._target(IncidentStatus.OPEN) or self._target(IncidentStatus.PROPOSED)
         if incident is None:

@@ -76,7 +76,7 @@ class NoticeRoom(Screen[None]):
 
     def ring_deadlines(self) -> None:
         """Due-soon and overdue steps ring once each (the session journals that they did)."""
-        for incident, step, kind in self.session.due_alerts():
+        for incident, step, kind in self.session.desk.due_alerts():
             self.app.bell()
             due = "is overdue" if kind == MISSED else "is due soon"
             self.desk.post(

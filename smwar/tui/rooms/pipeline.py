@@ -16,7 +16,8 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from smwar.engine.live import MAX_INTAKE, LiveFeed
-from smwar.engine.session import Session, Update
+from smwar.engine.pipeline import Update
+from smwar.engine.session import Session
 from smwar.errors import InputError, InputErrors, SmwarError
 from smwar.runbooks.watch import RunbookWatch
 from smwar.tui.acting import alarm
@@ -58,7 +59,7 @@ class PipelineRoom(Screen[None]):
         try:
             if self.runbook_watch is not None and self.runbook_watch.changed():
                 self.app.call_from_thread(self.show_reload, self._reload_runbooks())
-            update = self.session.poll()
+            update = self.session.pipeline.poll()
         except Exception:
             self.app.call_from_thread(self.set_timer, RETRY_SECONDS, self._pump)
             raise
@@ -69,7 +70,7 @@ class PipelineRoom(Screen[None]):
 
     def poll_now(self) -> Update:
         """Run the pipeline once on this thread, for callers that move the clock by hand."""
-        update = self.session.poll()
+        update = self.session.pipeline.poll()
         self.post_message(Arrived(update))
         return update
 
@@ -129,7 +130,7 @@ class PipelineRoom(Screen[None]):
         def chosen(source_id: str | None) -> None:
             if source_id is not None:
                 paused = feed.toggle_pause(source_id)
-                self.session.record("source.paused" if paused else "source.resumed", source=source_id)
+                self.session.desk.record("source.paused" if paused else "source.resumed", source=source_id)
                 self.notify(f"{source_id} {'paused' if paused else 'resumed'}.", markup=False)
 
         options = [(h.source_id, f"{h.source_id} ({h.network}): {h.state}") for h in feed.health()]

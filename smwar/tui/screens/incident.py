@@ -107,7 +107,7 @@ class IncidentScreen(Guarded, ModalScreen[None]):
 
     @property
     def incident(self) -> Incident:
-        return self.session.incident(self.incident_id)
+        return self.session.desk.incident(self.incident_id)
 
     def refresh_view(self) -> None:
         incident = self.incident
@@ -130,7 +130,7 @@ class IncidentScreen(Guarded, ModalScreen[None]):
         head.append(f"\nGoal: {printable(incident.goal or '— (press o on the board to open it and state the goal)')}")
         if incident.outcome:
             head.append(f"\nOutcome: {printable(incident.outcome)}")
-        head.append(f"\n{measured(self.session.metrics(incident.id))}")
+        head.append(f"\n{measured(self.session.desk.metrics(incident.id))}")
         if incident.roles:
             head.append("\nRoles: " + " · ".join(f"{role} {person}" for role, person in sorted(incident.roles.items())))
         notes = incident_notes(incident)
@@ -165,7 +165,7 @@ class IncidentScreen(Guarded, ModalScreen[None]):
 
     def action_undo(self) -> None:
         def undo() -> None:
-            _, what = self.session.undo(self.incident_id)
+            _, what = self.session.desk.undo(self.incident_id)
             self.app.notify(f"Undone: {what}", title="Undo", markup=False)
 
         attempt(self.app, undo)  # type: ignore[arg-type]
@@ -179,7 +179,7 @@ class IncidentScreen(Guarded, ModalScreen[None]):
 
     def action_add_step(self) -> None:
         def add(text: str) -> None:
-            self.session.add_step(self.incident_id, parse_added_step(text))
+            self.session.desk.add_step(self.incident_id, parse_added_step(text))
 
         ask(
             self.app,  # type: ignore[arg-type]
@@ -194,7 +194,7 @@ class IncidentScreen(Guarded, ModalScreen[None]):
             role, _, person = text.partition("=")
             if not person.strip():
                 raise ChainError("write it as role = person, e.g. lead = Anna")
-            self.session.assign_role(self.incident_id, role.strip(), person.strip())
+            self.session.desk.assign_role(self.incident_id, role.strip(), person.strip())
 
         roles = ", ".join(sorted({step.role for step in self.query_one(ChainTable).steps}))
         ask(
@@ -206,14 +206,14 @@ class IncidentScreen(Guarded, ModalScreen[None]):
         )
 
     def action_severity(self, steps: int) -> None:
-        attempt(self.app, lambda: self.session.change_severity(self.incident_id, steps))  # type: ignore[arg-type]
+        attempt(self.app, lambda: self.session.desk.change_severity(self.incident_id, steps))  # type: ignore[arg-type]
 
     def action_resolve(self) -> None:
         ask(
             self.app,  # type: ignore[arg-type]
             f"Resolve incident #{self.incident_id}",
             f"How did it end, measured against the goal: {self.incident.goal or '—'}",
-            lambda outcome: self.session.resolve_incident(self.incident_id, outcome),
+            lambda outcome: self.session.desk.resolve_incident(self.incident_id, outcome),
             placeholder="e.g. statement out in 25 min, all 14 affected customers answered",
         )
 
@@ -222,19 +222,19 @@ class IncidentScreen(Guarded, ModalScreen[None]):
             self.app,  # type: ignore[arg-type]
             f"Mark incident #{self.incident_id} reviewed",
             "The review's main lesson, for the record.",
-            lambda note: self.session.review_incident(self.incident_id, note),
+            lambda note: self.session.desk.review_incident(self.incident_id, note),
         )
 
     def action_reopen(self) -> None:
         def reopen(reason: str) -> None:
             if self.incident.goal is not None:
-                self.session.reopen_incident(self.incident_id, reason)
+                self.session.desk.reopen_incident(self.incident_id, reason)
                 return
             ask(  # it was dismissed before anyone stated a goal
                 self.app,  # type: ignore[arg-type]
                 f"Goal for incident #{self.incident_id}",
                 "State the goal for this incident, as the team will be measured against it.",
-                lambda goal: self.session.reopen_incident(self.incident_id, reason, goal=goal),
+                lambda goal: self.session.desk.reopen_incident(self.incident_id, reason, goal=goal),
             )
 
         ask(

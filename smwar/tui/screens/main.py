@@ -107,7 +107,7 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
         rows = FeedRows(self.session.journal, MentionFilter())
         self.mention_total = rows.total
         feed.show(rows)
-        incidents = self.session.incidents()
+        incidents = self.session.desk.incidents()
         active = [i for i in incidents if i.status is IncidentStatus.OPEN]
         proposed = [i for i in incidents if i.status is IncidentStatus.PROPOSED]
         if active or proposed:
@@ -131,7 +131,7 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
         self.mention_total += len(update.mentions)
         self.query_one("#feed", Feed).add(update.mentions)
         for incident in update.proposals:
-            focused = self.session.incident(self.focused_incident) if self.focused_incident else None
+            focused = self.session.desk.incident(self.focused_incident) if self.focused_incident else None
             if focused is None or focused.status is not IncidentStatus.OPEN:
                 self.focused_incident = incident.id
         if update.proposals or update.alerts or update.messages:
@@ -149,7 +149,7 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
         runbooks = message.runbooks
         self.query_one("#detail", MentionDetail).runbooks = runbooks
         self.query_one("#feed", Feed).use_tags(runbooks.tags)
-        focused = self.session.incident(self.focused_incident) if self.focused_incident else None
+        focused = self.session.desk.incident(self.focused_incident) if self.focused_incident else None
         if focused is not None and runbooks.find_scenario(focused.scenario_id) is None:
             self.focused_incident = None
         self.query_one("#board", ScenarioBoard).keep_only({s.id for s in runbooks.scenarios})
@@ -159,20 +159,20 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
         self.offer_end()
         if self.feed_incident is not None:
             self._refilter_if_changed()
-        self.query_one("#board", ScenarioBoard).show(self.session.scenario_stats())
+        self.query_one("#board", ScenarioBoard).show(self.session.pipeline.scenario_stats())
         self._show_chain()
         self.query_one("#status", Static).update(self._status_text())
 
     def _refilter_if_changed(self) -> None:
         assert self.feed_incident is not None
-        incident = self.session.incident(self.feed_incident)
+        incident = self.session.desk.incident(self.feed_incident)
         shape = (incident.linked, incident.closed_at, incident.reopened_at)
         if shape != self._filtered_shape:
             self._filtered_shape = shape
             self._filter_feed()
 
     def _show_chain(self) -> None:
-        incident = self.session.incident(self.focused_incident) if self.focused_incident else None
+        incident = self.session.desk.incident(self.focused_incident) if self.focused_incident else None
         scenario = self.session.runbooks.find_scenario(incident.scenario_id) if incident else None
         title = Text("No incident yet: the board proposes one when a scenario fires.", style="italic")
         if incident is not None and scenario is not None:
@@ -215,12 +215,12 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
         if self.desk.unread:
             status.append(f" ✉ {self.desk.unread} unread (m) ", style="bold reverse")
         status.append(f" · {self.mention_total:,} mentions")
-        overall = self.session.signals.trends.get(OVERALL)
+        overall = self.session.pipeline.signals.trends.get(OVERALL)
         if overall is not None:
             status.append(f" ({overall.count} in {format_duration(self.session.runbooks.trends.window)} ")
             status.append_text(trend_cell(overall))
             status.append(")")
-        open_count = sum(1 for i in self.session.incidents() if i.status is IncidentStatus.OPEN)
+        open_count = sum(1 for i in self.session.desk.incidents() if i.status is IncidentStatus.OPEN)
         status.append(f" · {open_count} open incident{'s' if open_count != 1 else ''}")
         status.append(f" · {now.astimezone():%H:%M:%S}")
         return status
@@ -228,7 +228,7 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
     # -- the panels ------------------------------------------------------------------------
 
     def on_feed_selected(self, message: Feed.Selected) -> None:
-        campaign = self.session.signals.campaigns.find(message.item.mention.text)
+        campaign = self.session.pipeline.signals.campaigns.find(message.item.mention.text)
         detail = self.query_one("#detail", MentionDetail)
         detail.show(message.item, campaign)
         detail.border_subtitle = message.place
@@ -236,7 +236,7 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
     def on_data_table_row_highlighted(self, message: DataTable.RowHighlighted) -> None:
         if message.data_table.id != "board" or message.row_key.value is None:
             return
-        incident = self.session.latest_incident(str(message.row_key.value))
+        incident = self.session.desk.latest_incident(str(message.row_key.value))
         if incident is not None:
             self.focused_incident = incident.id
             self._show_chain()
@@ -252,12 +252,12 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
         incident_id = self.feed_incident
         scenario = None
         if incident_id is not None:
-            scenario = self.session.runbooks.find_scenario(self.session.incident(incident_id).scenario_id)
+            scenario = self.session.runbooks.find_scenario(self.session.desk.incident(incident_id).scenario_id)
         if incident_id is None or scenario is None:
             self.feed_incident = None
             feed.show(FeedRows(self.session.journal, replace(feed.view, span=None, incident=None)))
             return
-        incident = self.session.incident(incident_id)
+        incident = self.session.desk.incident(incident_id)
         start = incident.proposed_at - scenario.trigger.within
         span = Span(incident.scenario_id, start, incident.closed_at or OPEN_END, frozenset(incident.linked))
         feed.show(FeedRows(self.session.journal, replace(feed.view, span=span, incident=incident_id)))

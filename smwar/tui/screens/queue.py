@@ -56,10 +56,10 @@ class QueueScreen(Guarded, Screen[None]):
     def refresh_queue(self) -> None:
         session = self.session
         since = session.clock.now() - HORIZON
-        replied = [int(str(e.payload["mention_id"])) for e in session.replies() if "mention_id" in e.payload]
+        replied = [int(str(e.payload["mention_id"])) for e in session.desk.replies() if "mention_id" in e.payload]
         answered = session.journal.texts(replied)
         items = session.journal.to_answer(since, ("respond", WATCH), DEPTH, answered)
-        self.entries = answer_queue(items, session.runbooks, answered, session.signals.campaigns.find)
+        self.entries = answer_queue(items, session.runbooks, answered, session.pipeline.signals.campaigns.find)
         table = self.query_one("#queue", DataTable)
         table.clear()
         for number, entry in enumerate(self.entries):

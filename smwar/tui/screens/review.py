@@ -145,7 +145,7 @@ class ReviewScreen(Guarded, Screen[None]):
             self.search(event.value)
 
     def search(self, text: str) -> None:
-        span = span_of(self.session.incident(self.incident_id), self.session)
+        span = span_of(self.session.desk.incident(self.incident_id), self.session)
         with JournalReader(self.session.journal.path) as reader:
             found = reader.search(span, Query.parse(text))
         table = self.query_one("#review-mentions", DataTable)

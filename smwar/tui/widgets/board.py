@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
-from smwar.engine.session import RATE_WINDOW, ScenarioStat
+from smwar.engine.pipeline import RATE_WINDOW, ScenarioStat
 from smwar.incidents.chain import severity
 from smwar.model import IncidentStatus
 from smwar.plaintext import printable
