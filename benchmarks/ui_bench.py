@@ -7,9 +7,11 @@ read by a terminal emulator, as an operator would. Prints
 
 * the first frame (the feed on screen) with the big journal and with the empty one, and their
   ratio: the baseline is the empty start in the same run;
-* the resident memory after start (VmRSS), for both;
+* the resident memory after start (VmRSS), for both, of the war room and of the ingest process
+  it starts beside itself (which runs the source and the matcher);
 * key -> frame latency (p50/p95/p99, ms) for scrolling, paging, jumping to the newest and a
-  search, while a writer appends 1,000 mentions a second to the source's file: the time from
+  search, while a writer appends 1,000 mentions a second to the source's file (which the ingest
+  process matches and journals, and the war room reads from the journal): the time from
   writing the key to the terminal until the detail pane shows the mention it selects. Keys
   whose frame never came within a second count as dropped.
 
@@ -21,9 +23,7 @@ from __future__ import annotations
 import argparse
 import compileall
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.tools.journals import fill  # noqa: E402
+from tests.tools.journals import fill, with_stream  # noqa: E402
 from tests.tools.terminal import Terminal  # noqa: E402
 
 COLUMNS, ROWS = 120, 40
@@ -49,20 +49,19 @@ def home_with(folder: Path, mentions: int) -> tuple[Path, Path]:
     (home / "data").mkdir(parents=True)
     fill(home / "data" / "live.sqlite", mentions)
     stream = folder / f"stream-{mentions}.jsonl"
-    stream.touch()
-    env = {**os.environ, "SMWAR_HOME": str(home)}
-    subprocess.run(
-        [sys.executable, "-m", "smwar", "sources", "add", "jsonl", "stream", f"path={stream}", "poll_seconds=0.1"],
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    with_stream(home, stream)
     return home, stream
 
 
 def rss_mib(pid: int) -> float:
     status = Path(f"/proc/{pid}/status").read_text()
     return int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1]) / 1024
+
+
+def leader_rss_mib(pid: int) -> float:
+    """The resident memory of the ingest process the war room started (its one child)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return sum(rss_mib(int(child)) for child in children)
 
 
 def start(home: Path) -> tuple[Terminal, float]:
@@ -150,15 +149,22 @@ def main() -> None:
         built = time.perf_counter()
         homes = {size: home_with(folder, size) for size in (0, options.mentions)}
         print(f"journals built in {time.perf_counter() - built:.1f} s")
-        firsts, memory = {}, {}
+        firsts, memory, leader = {}, {}, {}
         for size, (home, _stream) in homes.items():
             terminal, firsts[size] = start(home)
             time.sleep(2)
             memory[size] = rss_mib(terminal.process.pid)
+            leader[size] = leader_rss_mib(terminal.process.pid)
             terminal.close()
         empty, big = firsts[0], firsts[options.mentions]
-        print(f"first frame, empty journal:      {empty:6.2f} s   RSS {memory[0]:6.0f} MiB")
-        print(f"first frame, {options.mentions:,} mentions: {big:6.2f} s   RSS {memory[options.mentions]:6.0f} MiB")
+        print(
+            f"first frame, empty journal:      {empty:6.2f} s   RSS {memory[0]:6.0f} MiB"
+            f"   (ingest process {leader[0]:.0f} MiB)"
+        )
+        print(
+            f"first frame, {options.mentions:,} mentions: {big:6.2f} s   RSS {memory[options.mentions]:6.0f} MiB"
+            f"   (ingest process {leader[options.mentions]:.0f} MiB)"
+        )
         print(f"first frame ratio (big / empty): {big / empty:6.2f}x")
         home, stream = homes[options.mentions]
         terminal, _ = start(home)

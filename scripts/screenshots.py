@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -26,13 +27,20 @@ from smwar.clock import ManualClock
 from smwar.config import Config
 from smwar.drills.script import find_drill
 from smwar.engine.drill import drill_session, open_drill_run
-from smwar.engine.live import live_session, open_live_journal
+from smwar.engine.follow import follow
+from smwar.engine.live import open_live_journal
 from smwar.paths import bundled_runbooks_dir
 from smwar.runbooks.loader import load_runbook_set
 from smwar.sources.registry import SETTINGS
 from smwar.tui.app import WarRoomApp
 from smwar.tui.rooms.drill import DrillInfo
 from smwar.tui.widgets.feed import Feed
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.tools.leaders import leading  # noqa: E402
 
 OUT = Path(__file__).resolve().parents[1] / "screenshots"
 SIZE = (120, 40)  # the feed line shows at least 60 characters of text at this width
@@ -108,19 +116,18 @@ async def shoot_live(home: Path) -> None:
         ],
     )
     journal = open_live_journal()
-    session, feed = live_session(config, load_runbook_set(bundled_runbooks_dir()), journal)
-    feed.start()
-    app = WarRoomApp(session, live_feed=feed, poll_seconds=0.05)
+    follower = follow(journal, load_runbook_set(bundled_runbooks_dir()), config.operator)
+    app = WarRoomApp(follower.session, follower=follower, poll_seconds=0.05, config=config)
     try:
-        async with app.run_test(size=SIZE) as pilot:
-            while journal.mention_count() < 60:
-                await asyncio.sleep(0.05)
-            await pilot.pause(0.3)
-            app.refresh_views()
-            await pilot.pause()
-            app.save_screenshot("live-sources.svg", str(OUT))
+        with leading(config):
+            async with app.run_test(size=SIZE) as pilot:
+                while journal.mention_count() < 60 or not follower.health():
+                    await asyncio.sleep(0.05)
+                await pilot.pause(1.2)  # the sources' health, as the leader reports it every second
+                app.refresh_views()
+                await pilot.pause()
+                app.save_screenshot("live-sources.svg", str(OUT))
     finally:
-        feed.stop()
         journal.close()
 
 

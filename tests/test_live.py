@@ -13,11 +13,13 @@ import keyring
 import pytest
 from click.testing import CliRunner
 from keyring.backends.fail import Keyring as FailKeyring
+from textual.pilot import Pilot
 from textual.widgets import TextArea
 
 from smwar.cli import main
 from smwar.config import load_config
-from smwar.engine.live import MAX_INTAKE, LiveFeed, live_session, open_live_journal
+from smwar.engine.follow import follow
+from smwar.engine.live import MAX_INTAKE, LiveFeed, open_live_journal
 from smwar.model import Mention
 from smwar.paths import config_file
 from smwar.runbooks.definitions import RunbookSet
@@ -27,6 +29,7 @@ from smwar.tui.widgets.sources import sources_text
 
 from .conftest import notices, screen_text
 from .memory_keyring import FileKeyring
+from .tools.leaders import leading
 
 
 def test_sources_are_added_listed_tested_and_removed_in_the_config(tmp_path: Path) -> None:
@@ -67,6 +70,16 @@ def test_a_webhook_secret_lives_in_the_keyring_and_never_in_the_config() -> None
     assert "hook: nothing arrived within 0.5 s" in quiet.output
 
 
+async def shows(pilot: Pilot[None], app: WarRoomApp, words: str, seconds: float = 10) -> bool:
+    """Whether `words` come on screen within `seconds` (the leader renews and reports every second)."""
+    deadline = time.monotonic() + seconds
+    while words not in screen_text(app):
+        if time.monotonic() > deadline:
+            return False
+        await pilot.pause(0.1)
+    return True
+
+
 def test_live_mode_without_sources_says_how_to_add_one() -> None:
     result = CliRunner().invoke(main, [])
     assert result.exit_code == 1
@@ -77,26 +90,23 @@ async def test_the_live_war_room_shows_sources_and_pauses_one(tmp_path: Path, ru
     export = tmp_path / "export.jsonl"
     export.write_text(json.dumps({"text": "Meine AquaPro ist ausgelaufen", "id": "1"}) + "\n", encoding="utf-8")
     CliRunner().invoke(main, ["sources", "add", "jsonl", "export", f"path={export}", "poll_seconds=0.2"])
+    config = load_config()
     journal = open_live_journal()
-    session, feed = live_session(load_config(), runbooks, journal)
-    feed.start()
-    app = WarRoomApp(session, live_feed=feed, poll_seconds=0.05)
+    follower = follow(journal, runbooks, config.operator)
+    app = WarRoomApp(follower.session, follower=follower, poll_seconds=0.05, config=config)
     try:
         async with app.run_test(size=(140, 40)) as pilot:
-            deadline = time.monotonic() + 5
-            while journal.mention_count() == 0:
-                assert time.monotonic() < deadline
-                await asyncio.sleep(0.05)
-            await pilot.pause(0.2)
-            shown = screen_text(app)
-            assert "LIVE · 1 sources · notifications go out for real" in shown
-            assert "● export live" in shown and "Meine AquaPro ist ausgela" in shown
-            await pilot.press("S", "enter")
-            await pilot.pause(0.2)
-            assert "export paused." in notices(app)
-            app.refresh_views()
-            await pilot.pause()
-            assert "⏸ export paused" in screen_text(app)
+            assert await shows(pilot, app, "no ingest process is running"), "before a leader runs, it says so"
+            with leading(config):  # the leader process a war room starts, here on a thread
+                assert await shows(pilot, app, "Meine AquaPro ist ausgela")
+                assert await shows(pilot, app, "● export live")
+                shown = screen_text(app)
+                assert "LIVE · 1 sources · notifications go out for real" in shown
+                assert "no ingest process" not in shown
+                await pilot.press("S", "enter")
+                await pilot.pause(0.2)
+                assert "export paused." in notices(app)
+                assert await shows(pilot, app, "⏸ export paused"), "the leader pauses it, whoever asked"
             copied: list[str] = []
             app.copy_to_clipboard = copied.append  # type: ignore[method-assign]
             await pilot.press("r")
@@ -106,7 +116,6 @@ async def test_the_live_war_room_shows_sources_and_pauses_one(tmp_path: Path, ru
             await pilot.pause()
             assert copied == ["Das tut uns leid, bitte schreib uns eine DM."], "live: to the clipboard, to post"
     finally:
-        feed.stop()
         journal.close()
     events = list(open_live_journal().events())
     assert [e.kind for e in events] == ["source.paused", "reply.recorded"]
@@ -203,8 +212,8 @@ async def test_the_detail_pane_shows_a_mentions_display_name_and_what_it_replies
     ingested = await asyncio.to_thread(CliRunner().invoke, main, ["ingest", str(export)])  # it runs its own loop
     assert "2 new in the journal" in ingested.output, ingested.output
     journal = open_live_journal()
-    session, feed = live_session(load_config(), runbooks, journal)
-    app = WarRoomApp(session, live_feed=feed, poll_seconds=3600)
+    follower = follow(journal, runbooks, "tester")
+    app = WarRoomApp(follower.session, follower=follower, poll_seconds=3600)
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.press("up")  # the first of the two
         await pilot.pause()

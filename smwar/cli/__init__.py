@@ -17,7 +17,7 @@ from smwar.cli.sources import sources
 from smwar.config import Config, load_config
 from smwar.errors import SmwarError, file_errors
 from smwar.logfile import log_to_file
-from smwar.paths import data_dir
+from smwar.paths import data_dir, log_file
 from smwar.runbooks.loader import load_runbook_set
 
 
@@ -45,27 +45,59 @@ def main(ctx: click.Context) -> None:
 
 
 def run_live(config: Config) -> None:
-    from smwar.engine.live import live_session, open_live_journal
+    from smwar.engine.follow import follow
+    from smwar.engine.leader import LeaderProcess
+    from smwar.engine.live import open_live_journal
     from smwar.runbooks.watch import RunbookWatch
     from smwar.tui.app import WarRoomApp
 
+    _refuse_piped(config)
+    watch = RunbookWatch(runbook_path(None))
+    runbooks = watch.load()
+    with open_live_journal() as journal:
+        leader = LeaderProcess(log_file())
+        follower = follow(journal, runbooks, config.operator, leader, compile_progress())
+        leader.start()
+        try:
+            WarRoomApp(follower.session, follower=follower, runbook_watch=watch, config=config).run()
+        finally:
+            leader.stop()
+    say(f"Live journal: {journal.path}")
+
+
+def _refuse_piped(config: Config) -> None:
     piped = [s.id for s in config.source if s.kind == "jsonl" and getattr(s, "path", "") == "-"]
     if piped:
         raise SmwarError(
             f"source {', '.join(piped)} reads standard input, which is the keyboard in live mode; "
             "pipe mentions in with `smwar ingest -` instead"
         )
-    watch = RunbookWatch(runbook_path(None))
-    runbooks = watch.load()
+
+
+@main.command("lead")
+@reports_errors
+def lead() -> None:
+    """Run the live sources into the live journal, without a screen.
+
+    One process at a time runs the sources and the matcher for the live journal (it holds the
+    journal's ingest lease); every war room starts one beside itself. Run this on a host where
+    nobody keeps a war room open, or under a service manager: while another leads, it waits,
+    and takes over within seconds when that one stops. Ends on SIGTERM or Ctrl-C, after
+    journaling what its sources handed over.
+    """
+    import signal
+
+    from smwar.engine.leader import IngestLeader
+    from smwar.engine.live import open_live_journal
+    from smwar.runbooks.watch import RunbookWatch
+
+    config = load_config()
+    _refuse_piped(config)
     with open_live_journal() as journal:
-        session, feed = live_session(config, runbooks, journal, compile_progress())
-        feed.start()
-        try:
-            WarRoomApp(session, live_feed=feed, runbook_watch=watch, config=config).run()
-        finally:
-            feed.stop()
-            session.pipeline.poll()  # what the sources had handed over is journaled before leaving
-    say(f"Live journal: {journal.path}")
+        leader = IngestLeader(config, RunbookWatch(runbook_path(None)), journal)
+        for number in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(number, lambda *_: leader.stopping.set())
+        leader.run()
 
 
 @main.command("ingest")

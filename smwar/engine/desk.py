@@ -10,6 +10,7 @@ journal before the new state is returned, so nothing the screen shows as done ca
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from datetime import datetime
 
 from smwar.clock import Clock
@@ -31,7 +32,10 @@ class IncidentDesk:
         self.operator = operator
         self._lock = threading.RLock()
         self._events: dict[int, list[Event]] = {}
+        self._caught_up = 0  # the last event read from the journal
+        self._mine: set[int] = set()  # events this desk journaled after that one: already folded in
         for event in journal.events():
+            self._caught_up = event.id or 0
             if event.incident_id is not None:
                 self._events.setdefault(event.incident_id, []).append(event)
         self._incidents = {incident_id: chain.replay(events) for incident_id, events in self._events.items()}
@@ -272,8 +276,33 @@ class IncidentDesk:
     def _record(self, event: Event, *, status: str | None = None, new_incident: str | None = None) -> Incident:
         return self._remember(self.journal.append(event, status=status, new_incident=new_incident))
 
+    def catch_up(self, events: Sequence[Event] | None = None) -> list[Incident]:
+        """Fold in what other processes journaled since the last catch-up (`events`, or read
+        from the journal when not given): incidents proposed, opened and worked elsewhere.
+        Returns the incidents proposed elsewhere, as they stand now."""
+        with self._lock:
+            if events is None:
+                events = list(self.journal.events(after_id=self._caught_up))
+            proposed: list[int] = []
+            for event in events:
+                if event.id is None or event.id <= self._caught_up:
+                    continue
+                self._caught_up = event.id
+                if event.id in self._mine or event.incident_id is None:
+                    continue
+                self._fold(event)
+                if event.kind == chain.PROPOSED:
+                    proposed.append(event.incident_id)
+            self._mine = {mine for mine in self._mine if mine > self._caught_up}
+            return [self._incidents[incident_id] for incident_id in proposed]
+
     def _remember(self, stored: Event) -> Incident:
-        """Fold a committed event into its incident."""
+        """Fold an event this desk committed into its incident."""
+        assert stored.id is not None
+        self._mine.add(stored.id)
+        return self._fold(stored)
+
+    def _fold(self, stored: Event) -> Incident:
         assert stored.incident_id is not None
         events = self._events.setdefault(stored.incident_id, [])
         events.append(stored)

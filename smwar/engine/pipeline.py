@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -35,7 +35,7 @@ from smwar.runbooks.matcher import Matcher, Progress, RuleMatcher
 from smwar.triage.campaigns import MAX_CLUSTERS
 from smwar.triage.campaigns import SPAN as CAMPAIGN_SPAN
 from smwar.triage.decide import Triager
-from smwar.triage.signals import OVERALL, Alert, History, Signals
+from smwar.triage.signals import ALERT_KINDS, OVERALL, Alert, History, Signals
 from smwar.triage.trends import Downtime, Trend
 
 RATE_WINDOW = timedelta(minutes=10)
@@ -194,17 +194,19 @@ class Pipeline:
         recent = self.journal.recent_mentions(now - CAMPAIGN_SPAN, MAX_CLUSTERS) if previous is None else ()
         return Signals(runbooks, self.journal.first_mention_at() or now, history, previous, downtime, recent)
 
-    def reload(self, runbooks: RunbookSet) -> None:
+    def reload(self, runbooks: RunbookSet, *, journaled: bool = True) -> None:
         """Put an edited runbook set in force, at the desk too; refused (the old set stays) if
-        it drops a scenario with an active incident. The journal records which set was in force when."""
+        it drops a scenario with an active incident. The journal records which set was in force
+        when, unless not `journaled`."""
         matcher = RuleMatcher(runbooks.scenarios, runbooks.deescalation)
         with self._pipeline, self._lock:
             self.desk.adopt(runbooks)
             self._arm(runbooks, matcher)
-            scenarios = [scenario.id for scenario in runbooks.scenarios]
-            self.journal.append(
-                Event("runbooks.reloaded", self.clock.now(), SYSTEM_ACTOR, payload={"scenarios": scenarios})
-            )
+            if journaled:
+                scenarios = [scenario.id for scenario in runbooks.scenarios]
+                self.journal.append(
+                    Event("runbooks.reloaded", self.clock.now(), SYSTEM_ACTOR, payload={"scenarios": scenarios})
+                )
 
     def poll(self) -> Update:
         """Take what the source has due, match, journal it, and propose incidents.
@@ -269,13 +271,33 @@ class Pipeline:
             alerts += signals.review(now, quiet)
         return alerts
 
-    def _observe(self, scenario_id: str, now: datetime, from_vip: bool) -> Incident | None:
+    def watch(self, stored: Sequence[JournaledMention]) -> None:
+        """Count mentions another process journaled into what the board and the signals
+        show, as that process's pipeline counted them; nothing is proposed or alerted here
+        (the other process did that, and journaled it)."""
+        with self._lock:
+            now = self.clock.now()
+            for item in stored:
+                for match in item.matches:
+                    self._count(match.scenario_id, now)
+            signals = self.signals
+            quiet = self.desk.active_scenarios()
+        for item in stored:
+            signals.observe(item, now, quiet)
+
+    def _count(self, scenario_id: str, now: datetime) -> bool:
+        """Count a match into the board's figures; False if its scenario is no longer in force."""
         self._counts[scenario_id] = self._counts.get(scenario_id, 0) + 1
-        watch = self._watches.get(scenario_id)
-        if watch is None:  # matched by a set that a reload has since replaced
-            return None
+        if scenario_id not in self._recent:  # matched by a set that a reload has since replaced
+            return False
         self._recent[scenario_id].append(now)
         _trim(self._recent[scenario_id], now)
+        return True
+
+    def _observe(self, scenario_id: str, now: datetime, from_vip: bool) -> Incident | None:
+        watch = self._watches.get(scenario_id)
+        if not self._count(scenario_id, now) or watch is None:
+            return None
         why = watch.observe(now, from_vip)
         if why is None:
             return None
@@ -311,6 +333,18 @@ def tags_for(
     if who in learned and TROUBLEMAKER_TAG not in tags:
         tags += [TROUBLEMAKER_TAG, LEARNED_TAG]
     return tuple(tags)
+
+
+ALERT_EVENT_KINDS = frozenset(ALERT_KINDS.values())
+
+
+def alert_from(event: Event) -> Alert:
+    """The alert a journaled alert event holds (see `_alert_event`)."""
+    kind = next(kind for kind, journaled in ALERT_KINDS.items() if journaled == event.kind)
+    payload = event.payload
+    return Alert(
+        kind, payload["scenario"], payload["title"], payload["detail"], payload.get("mention_id"), payload.get("author")
+    )
 
 
 def _alert_event(alert: Alert, now: datetime) -> Event:

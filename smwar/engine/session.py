@@ -30,8 +30,9 @@ class Session:
         self.desk = IncidentDesk(journal, runbooks, clock, operator)
         self.pipeline = Pipeline(source, journal, runbooks, clock, self.desk, progress)
 
-    def reload(self, runbooks: RunbookSet) -> None:
+    def reload(self, runbooks: RunbookSet, *, journaled: bool = True) -> None:
         """Put an edited runbook set in force in the pipeline and at the desk; refused (the old
-        set stays) if it drops a scenario with an active incident."""
-        self.pipeline.reload(runbooks)
+        set stays) if it drops a scenario with an active incident. `journaled`: whether this
+        process records the change (beside an ingest leader, the leader does)."""
+        self.pipeline.reload(runbooks, journaled=journaled)
         self.runbooks = runbooks

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlite_utils import Database
@@ -192,6 +193,19 @@ def stored_version(db: Database) -> int:
     return int(row[0] or 0)
 
 
+@contextmanager
+def _immediate(db: Database) -> Iterator[None]:
+    """A transaction that takes the write lock at once (waiting for another writer as long as
+    the busy timeout allows), so that what it reads stays true until it commits."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.execute("COMMIT")
+
+
 def migrate(db: Database, name: str) -> None:
     """Bring `db` up to `CURRENT_VERSION`, one transaction per migration."""
     version = stored_version(db)
@@ -201,7 +215,9 @@ def migrate(db: Database, name: str) -> None:
             f"up to {CURRENT_VERSION}); it was left untouched. Upgrade smwar to open it."
         )
     for number in range(version + 1, CURRENT_VERSION + 1):
-        with db.atomic():
+        with _immediate(db):
+            if stored_version(db) >= number:
+                continue  # another process opening the journal at the same time migrated it
             if number == 1:
                 db[VERSION_TABLE].create({"version": int, "applied_at": str}, pk="version")
             MIGRATIONS[number - 1](db)

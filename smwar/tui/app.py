@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from smwar.config import Config
-from smwar.engine.live import LiveFeed
+from smwar.engine.follow import Follower
 from smwar.engine.session import Session
 from smwar.plaintext import printable
 from smwar.runbooks.watch import RunbookWatch
@@ -48,7 +48,7 @@ class WarRoomApp(Guarded, App[None]):
         session: Session,
         *,
         drill: DrillInfo | None = None,
-        live_feed: LiveFeed | None = None,
+        follower: Follower | None = None,
         runbook_watch: RunbookWatch | None = None,
         poll_seconds: float = POLL_SECONDS,
         config: Config | None = None,
@@ -58,14 +58,14 @@ class WarRoomApp(Guarded, App[None]):
         self._toast: tuple[str, str, int, float] | None = None  # the one on screen: title, message, times, until
         self.session = session
         self.drill = drill
-        self.live_feed = live_feed
+        self.config = config
         self.trainer_message: str | None = None
         self.title = f"smwar — DRILL — {drill.title}" if drill is not None else "smwar — LIVE"
         self.main = MainScreen(
             session,
             NoticeDesk(self, session.journal),
             drill=drill,
-            live_feed=live_feed,
+            follower=follower,
             runbook_watch=runbook_watch,
             poll_seconds=poll_seconds,
             config=config,
@@ -132,7 +132,7 @@ class WarRoomApp(Guarded, App[None]):
 
     def banner_text(self) -> Text:
         if self.drill is None:
-            sources = len(self.live_feed.health()) if self.live_feed else 0
+            sources = len(self.config.source) if self.config else 0
             return Text(f" LIVE · {sources} sources · notifications go out for real ", style="bold")
         if self.trainer_message is not None:  # the message matters more than the run's name
             banner = Text(f" DRILL · {printable(self.drill.title)} · nothing is sent ", style="bold")

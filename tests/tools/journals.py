@@ -8,6 +8,9 @@ and the triage action cycles respond, watch, ignore.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,6 +25,20 @@ def text_of(n: int) -> str:
     """The text of mention n, as `fill` writes it."""
     kind = "Waschmaschine ausgelaufen" if n % 3 == 0 else "Lieferung verspätet"
     return f"Post {n}: meine {kind}, Nummer {n} #elektromueller"
+
+
+def with_stream(home: Path, stream: Path) -> dict[str, str]:
+    """The environment of a process on SMWAR_HOME `home`, whose config has one source: the
+    JSON Lines file `stream` (created empty), followed every tenth of a second."""
+    stream.touch()
+    env = {**os.environ, "SMWAR_HOME": str(home)}
+    subprocess.run(
+        [sys.executable, "-m", "smwar", "sources", "add", "jsonl", "stream", f"path={stream}", "poll_seconds=0.1"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return env
 
 
 def fill(path: Path, count: int, mode: str = "live") -> Path:

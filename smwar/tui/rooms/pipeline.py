@@ -1,7 +1,9 @@
-"""The pipeline room: mentions from the sources through the session, off the UI thread.
+"""The pipeline room: new mentions, off the UI thread.
 
-One worker polls the session, re-armed after each batch (a slow batch never stacks up), and
-posts what arrived as `Arrived` for the other rooms. A failing batch is shown in the status
+One worker polls, re-armed after each batch (a slow batch never stacks up): in a drill the
+session's pipeline, which matches and journals what the drill plays; live, the journal, for
+what the ingest leader's process journaled (and other war rooms did). It posts what arrived as
+`Arrived` for the other rooms. A failing batch is shown in the status
 bar and retried; a runbook edit is put in force between two batches, or refused with the last
 good set kept. `S` pauses or resumes one live source.
 """
@@ -15,7 +17,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from smwar.engine.live import MAX_INTAKE, LiveFeed
+from smwar.engine.follow import Follower
 from smwar.engine.pipeline import Update
 from smwar.engine.session import Session
 from smwar.errors import InputError, InputErrors, SmwarError
@@ -42,7 +44,7 @@ class PipelineRoom(Screen[None]):
     ]
 
     session: Session
-    live_feed: LiveFeed | None
+    follower: Follower | None  # live: what the ingest leader journaled is read, nothing matched here
     runbook_watch: RunbookWatch | None
     poll_seconds: float
     pipeline_error: str | None = None
@@ -59,11 +61,11 @@ class PipelineRoom(Screen[None]):
         try:
             if self.runbook_watch is not None and self.runbook_watch.changed():
                 self.app.call_from_thread(self.show_reload, self._reload_runbooks())
-            update = self.session.pipeline.poll()
+            update = self.follower.poll() if self.follower is not None else self.session.pipeline.poll()
         except Exception:
             self.app.call_from_thread(self.set_timer, RETRY_SECONDS, self._pump)
             raise
-        behind = self.live_feed is not None and self.live_feed.backlog() > MAX_INTAKE
+        behind = self.follower is not None and self.follower.behind
         self.app.call_from_thread(self.set_timer, 0 if behind else self.poll_seconds, self._pump)
         if update.mentions or update.messages or update.alerts:
             self.post_message(Arrived(update))
@@ -94,7 +96,7 @@ class PipelineRoom(Screen[None]):
         except InputErrors as exc:
             return exc
         try:
-            self.session.reload(runbooks)
+            self.session.reload(runbooks, journaled=self.follower is None)
         except SmwarError as exc:
             self.runbook_watch.refused()
             return exc
@@ -122,7 +124,7 @@ class PipelineRoom(Screen[None]):
         self.post_message(Changed())
 
     def action_toggle_source(self) -> None:
-        feed = self.live_feed
+        feed = self.follower
         if feed is None:
             self.notify("A drill has no live sources.", severity="warning")
             return

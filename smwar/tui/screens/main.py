@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from smwar.clock import DrillClock
 from smwar.config import Config
-from smwar.engine.live import LiveFeed
+from smwar.engine.follow import Follower
 from smwar.engine.session import Session
 from smwar.journal.pages import MentionFilter
 from smwar.journal.reading import Span
@@ -66,7 +66,7 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
         desk: NoticeDesk,
         *,
         drill: DrillInfo | None,
-        live_feed: LiveFeed | None,
+        follower: Follower | None,
         runbook_watch: RunbookWatch | None,
         poll_seconds: float,
         config: Config | None,
@@ -77,7 +77,7 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
         self.desk = desk
         self.drill = drill
         self.drilling = drill is not None
-        self.live_feed = live_feed
+        self.follower = follower
         self.runbook_watch = runbook_watch
         self.poll_seconds = poll_seconds
         self.config = config
@@ -195,8 +195,9 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
             status.append(
                 f" runbook edit not loaded, last good set in force: {self.runbook_error} ", style="reverse bold"
             )
-        if self.live_feed is not None:
-            status.append_text(sources_text(self.live_feed.health(), self.live_feed.backlog()))
+        if self.follower is not None:
+            follower = self.follower
+            status.append_text(sources_text(follower.health(), follower.backlog(), follower.missing))
         source = self.drill_source()
         for outage in source.player.outages(now) if source is not None else []:
             back = format_offset(outage.at + outage.lasts)

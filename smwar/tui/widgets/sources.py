@@ -13,10 +13,13 @@ MARKS = {"starting": "…", "live": "●", "backing off": "⟳", "failing": "✖
 STYLES = {"failing": "bold reverse", "backing off": "bold", "paused": "dim"}
 
 
-def sources_text(health: list[Health], waiting: int = 0) -> Text:
-    """Each source: its state, rate, and until when and why it is backing off or failing; and
-    the mentions `waiting` for the pipeline when it is behind the storm."""
+def sources_text(health: list[Health], waiting: int = 0, missing: str | None = None) -> Text:
+    """Each source: its state, rate, and until when and why it is backing off or failing; the
+    mentions `waiting` for the pipeline when it is behind the storm; and first of all why
+    nothing arrives when no process runs the sources (`missing`)."""
     line = Text(end="")
+    if missing is not None:
+        line.append(f" ✖ {printable(missing)} ", style="bold reverse")
     if waiting > MAX_INTAKE:
         line.append(f" ⧗ {waiting:,} waiting: the pipeline is behind ", style="bold reverse")
     for item in health:

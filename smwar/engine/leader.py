@@ -1,0 +1,187 @@
+"""The ingest leader: the one process that runs the live sources and the matcher.
+
+Any number of `smwar` processes may open the live journal; one of them at a time holds the
+journal's ingest lease and runs the sources, matches and journals what they bring. Each war
+room starts a leader process of its own (`smwar lead`, out of the screen's interpreter, so a
+storm's matching never holds up a key); all but one of them wait. The holder renews its lease
+every second; a leader that dies stops renewing, and within `LEASE_SECONDS` a waiting one takes
+over and resumes every source from the cursors the journal holds, which were committed with
+the mentions they led to: nothing is skipped, and what is fetched twice is deduplicated.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from smwar.config import Config
+from smwar.engine.live import MAX_INTAKE, LiveFeed, live_session
+from smwar.engine.session import Session
+from smwar.errors import InputErrors, SmwarError
+from smwar.journal.store import Journal
+from smwar.journal.team import INGEST
+from smwar.runbooks.watch import RunbookWatch
+
+LEASE_SECONDS = 5.0  # a leader silent this long is taken for dead
+RENEW_SECONDS = 1.0  # how often the holder renews its lease and publishes its sources' health
+WAIT_SECONDS = 1.0  # how often a waiting leader asks for the lease
+RESTART_SECONDS = 5.0  # how soon a war room starts its leader process again after it died
+POLL_SECONDS = 0.25  # how often the leader takes what its sources handed over
+
+log = logging.getLogger(__name__)
+
+
+def holder_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class IngestLeader:
+    """Waits for the ingest lease, then runs the sources into the journal until stopped or
+    until it loses the lease (it was silent so long that another took over)."""
+
+    def __init__(self, config: Config, watch: RunbookWatch, journal: Journal, holder: str | None = None) -> None:
+        self.config = config
+        self.watch = watch
+        self.journal = journal
+        self.holder = holder or holder_name()
+        self.stopping = threading.Event()
+        self._runbooks = watch.load()
+        self._session: Session | None = None
+        self._feed: LiveFeed | None = None
+        self._renewed = 0.0
+
+    @property
+    def leading(self) -> bool:
+        return self._feed is not None
+
+    def run(self) -> None:
+        """Lead or wait until `stopping` is set; then journal what the sources handed over
+        and give the lease up, so that another leader takes over at once."""
+        try:
+            while not self.stopping.is_set():
+                if not self.leading and not self._take():
+                    self.stopping.wait(WAIT_SECONDS)
+                    continue
+                behind = self._lead()
+                if not behind:
+                    self.stopping.wait(POLL_SECONDS)
+        finally:
+            self._step_down()
+
+    def _take(self) -> bool:
+        if not self.journal.take_lease(INGEST, self.holder, time.time(), LEASE_SECONDS):
+            return False
+        log.info("%s took the ingest lease", self.holder)
+        session, feed = live_session(self.config, self._runbooks, self.journal)
+        self._session, self._feed = session, feed
+        feed.start()
+        self._renewed = time.monotonic()
+        self._apply_pauses()
+        return True
+
+    def _lead(self) -> bool:
+        """One round: renew the lease when due, follow runbook edits, journal what is due.
+        True if the sources are ahead of the pipeline (the next round should come at once)."""
+        assert self._session is not None and self._feed is not None
+        if time.monotonic() - self._renewed >= RENEW_SECONDS:
+            if not self.journal.take_lease(INGEST, self.holder, time.time(), LEASE_SECONDS, self._feed.backlog()):
+                log.warning("%s lost the ingest lease to another leader", self.holder)
+                self._step_down()
+                return False
+            self._renewed = time.monotonic()
+            self.journal.publish_health(self._feed.health())
+            self._apply_pauses()
+            self._follow_runbooks()
+        self._session.desk.catch_up()
+        self._session.pipeline.poll()
+        return self._feed.backlog() > MAX_INTAKE
+
+    def _apply_pauses(self) -> None:
+        """Pause the sources an operator asked to pause, resume the others."""
+        assert self._feed is not None
+        wanted = self.journal.paused_sources()
+        for health in self._feed.health():
+            if (health.state == "paused") != (health.source_id in wanted):
+                self._feed.toggle_pause(health.source_id)
+
+    def _follow_runbooks(self) -> None:
+        """Put an edited runbook set in force; the last good one stays on an error (the war
+        rooms show the error, which they find on their own)."""
+        assert self._session is not None
+        if not self.watch.changed():
+            return
+        try:
+            runbooks = self.watch.load()
+            self._session.reload(runbooks)
+        except InputErrors as exc:
+            log.warning("runbook edit not loaded: %s", exc)
+            return
+        except SmwarError as exc:
+            self.watch.refused()
+            log.warning("runbook edit not put in force: %s", exc)
+            return
+        self._runbooks = runbooks
+
+    def _step_down(self) -> None:
+        feed, session = self._feed, self._session
+        self._feed = self._session = None
+        if feed is None or session is None:
+            return
+        feed.stop()
+        try:
+            session.pipeline.poll()  # what the sources had handed over is journaled before leaving
+        finally:
+            self.journal.release_lease(INGEST, self.holder)
+            log.info("%s gave the ingest lease up", self.holder)
+
+
+class LeaderProcess:
+    """The leader process a war room starts beside itself, and starts again if it dies."""
+
+    def __init__(self, log_path: Path) -> None:
+        self.log_path = log_path
+        self._process: subprocess.Popen[bytes] | None = None
+        self._died_at: float | None = None
+        self.ended: str | None = None  # why the process is not running, while it is not
+
+    def start(self) -> None:
+        with self.log_path.open("ab") as log_file:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "smwar", "lead"],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=log_file,
+                start_new_session=True,  # the terminal's signals (^C, a closed window) are the war room's
+            )
+
+    def check(self) -> None:
+        """Start the process again `RESTART_SECONDS` after it died (its error is in the log)."""
+        process = self._process
+        if process is None or process.poll() is None:
+            return
+        now = time.monotonic()
+        if self._died_at is None:
+            self._died_at = now
+            self.ended = f"the ingest process ended (exit code {process.returncode}, see the log); restarting"
+            log.error("the ingest process ended with exit code %s", process.returncode)
+        elif now - self._died_at >= RESTART_SECONDS:
+            self._died_at = self.ended = None
+            self.start()
+
+    def stop(self) -> None:
+        """Ask the process to journal what it holds and give the lease up; kill it if it hangs."""
+        process = self._process
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -1,0 +1,169 @@
+"""Several processes on one journal: the ingest lease, the change check, the sources' health
+and pause requests, each seen through a second connection to the same file as another process
+would see them; and real `smwar lead` processes that hand the lease over when one dies."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from smwar.journal.store import Journal
+from smwar.journal.team import INGEST
+from smwar.model import Event
+from smwar.sources.runner import Health
+from tests.tools.journals import with_stream
+from tests.tools.terminal import Terminal
+
+NOW = 1_800_000_000.0
+
+
+def test_one_holder_at_a_time_and_another_takes_over_when_it_lapses(tmp_path: Path) -> None:
+    path = tmp_path / "live.sqlite"
+    with Journal.open(path) as anna, Journal.open(path) as ben:
+        assert anna.take_lease(INGEST, "anna", NOW, 5)
+        assert not ben.take_lease(INGEST, "ben", NOW + 1, 5)  # Anna's still runs
+        assert anna.take_lease(INGEST, "anna", NOW + 4, 5, backlog=12)  # renewed until NOW + 9
+        assert not ben.take_lease(INGEST, "ben", NOW + 8, 5)
+        lease = ben.lease(INGEST)
+        assert lease is not None and lease.holder == "anna" and lease.backlog == 12
+        assert ben.take_lease(INGEST, "ben", NOW + 9.5, 5)  # Anna fell silent: Ben takes over
+        assert not anna.take_lease(INGEST, "anna", NOW + 10, 5)  # and Anna learns she lost it
+        ben.release_lease(INGEST, "anna")  # only the holder can give it up
+        assert anna.lease(INGEST).holder == "ben"  # type: ignore[union-attr]
+        ben.release_lease(INGEST, "ben")
+        assert anna.take_lease(INGEST, "anna", NOW + 11, 5)  # given up: taken at once
+
+
+def test_a_commit_by_another_connection_is_noticed_and_only_once(tmp_path: Path) -> None:
+    path = tmp_path / "live.sqlite"
+    with Journal.open(path) as watcher, Journal.open(path) as writer:
+        watcher.changed()
+        assert not watcher.changed()
+        writer.append(Event("note", datetime(2026, 12, 1, tzinfo=UTC), "anna", payload={"text": "hi"}))
+        assert watcher.changed()
+        assert not watcher.changed()
+        assert [event.kind for event in watcher.events(after_id=0)] == ["note"]
+        assert list(watcher.events(after_id=watcher.last_event_id())) == []
+
+
+def test_the_leaders_source_health_and_pause_requests_reach_the_others(tmp_path: Path) -> None:
+    path = tmp_path / "live.sqlite"
+    until = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    with Journal.open(path) as leader, Journal.open(path) as room:
+        leader.publish_health(
+            [
+                Health("masto", "mastodon", "live", mentions=40, per_minute=12.5),
+                Health("rss", "rss", "backing off", "HTTP 503", until, quarantined=2),
+            ]
+        )
+        assert room.source_health() == [
+            Health("masto", "mastodon", "live", mentions=40, per_minute=12.5),
+            Health("rss", "rss", "backing off", "HTTP 503", until, quarantined=2),
+        ]
+        room.set_paused("rss", True)
+        room.set_paused("rss", True)
+        assert leader.paused_sources() == {"rss"}
+        room.set_paused("rss", False)
+        assert leader.paused_sources() == set()
+
+
+# -- real leader processes -------------------------------------------------------------
+
+
+def _home(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    stream = tmp_path / "stream.jsonl"
+    return with_stream(tmp_path / "home", stream), stream
+
+
+def _write(stream: Path, first: int, count: int) -> None:
+    with stream.open("a", encoding="utf-8") as out:
+        for n in range(first, first + count):
+            item = {"id": f"p{n}", "network": "mastodon", "author": f"@u{n}@example.social", "text": f"post {n}"}
+            out.write(json.dumps(item) + "\n")
+
+
+def _until(check, seconds: float) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.1)
+    return bool(check())
+
+
+def _native_ids(journal_path: Path) -> list[str]:
+    with Journal.open(journal_path) as journal:
+        return journal.native_ids()
+
+
+def test_when_the_leader_dies_another_takes_over_and_nothing_is_lost_or_doubled(tmp_path: Path) -> None:
+    env, stream = _home(tmp_path)
+    journal_path = Path(env["SMWAR_HOME"]) / "data" / "live.sqlite"
+    leaders = [
+        subprocess.Popen([sys.executable, "-m", "smwar", "lead"], env=env, stderr=subprocess.PIPE) for _ in range(2)
+    ]
+    try:
+        _write(stream, 0, 300)
+        assert _until(lambda: journal_path.exists() and len(_native_ids(journal_path)) == 300, 30)
+        with Journal.open(journal_path) as journal:
+            lease = journal.lease(INGEST)
+        assert lease is not None
+        holder = next(p for p in leaders if lease.holder.endswith(f":{p.pid}"))
+        waiting = next(p for p in leaders if p is not holder)
+        holder.send_signal(signal.SIGKILL)  # no goodbye: the lease must lapse
+        holder.wait()
+        killed_at = time.monotonic()
+        _write(stream, 300, 200)
+
+        def taken_over() -> bool:
+            with Journal.open(journal_path) as journal:
+                now = journal.lease(INGEST)
+            return now is not None and now.holder.endswith(f":{waiting.pid}")
+
+        assert _until(taken_over, 15)
+        assert time.monotonic() - killed_at < 10  # the lease lapses in 5 s, the other asks every second
+        assert _until(lambda: len(_native_ids(journal_path)) == 500, 30)
+        ids = _native_ids(journal_path)
+        assert sorted(ids) == sorted(f"p{n}" for n in range(500))  # each once
+        waiting.send_signal(signal.SIGTERM)  # a clean stop gives the lease up at once
+        assert waiting.wait(timeout=20) == 0
+        with Journal.open(journal_path) as journal:
+            assert journal.lease(INGEST) is None
+    finally:
+        for process in leaders:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+
+
+def test_two_war_rooms_on_one_journal_see_the_same_storm_and_each_others_actions(tmp_path: Path) -> None:
+    """Two operators run `smwar` on one live journal: each war room starts a leader process,
+    one of them runs the source; both feeds show what it journaled, and an incident one
+    operator opens shows as open on the other's board. Quitting both leaves no leader behind."""
+    env, stream = _home(tmp_path)
+    home = Path(env["SMWAR_HOME"])
+    anna = Terminal([], home, columns=120, rows=40)
+    ben = Terminal([], home, columns=120, rows=40)
+    try:
+        assert anna.wait_for("Feed") and ben.wait_for("Feed")
+        with stream.open("a", encoding="utf-8") as out:
+            for n in range(8):
+                item = {"id": f"leak{n}", "network": "mastodon", "author": f"@u{n}@example.social"}
+                out.write(json.dumps({**item, "text": f"Meine AquaPro ist ausgelaufen, Wasserschaden #{n}"}) + "\n")
+        assert anna.wait_for("Wasserschaden #7", 20) and ben.wait_for("Wasserschaden #7", 20)
+        assert anna.wait_for("PROPOSED", 10) and ben.wait_for("PROPOSED", 10)
+        anna.send("o")
+        assert anna.wait_for("State the goal", 10)
+        anna.send("Stop the spread\r")
+        assert ben.wait_for("OPEN #1", 10)
+    finally:
+        assert anna.close() == 0
+        assert ben.close() == 0
+    with Journal.open(home / "data" / "live.sqlite") as journal:
+        assert journal.lease(INGEST) is None  # the leader stopped with its war room and gave the lease up
+        assert sorted(journal.native_ids()) == sorted(f"leak{n}" for n in range(8))
