@@ -22,7 +22,7 @@ from smwar.model import Mention
 from smwar.runbooks.definitions import RunbookSet
 from smwar.tui.app import WarRoomApp
 from smwar.tui.widgets.feed import Feed
-from smwar.tui.widgets.feed_rows import FeedRows
+from smwar.tui.widgets.feed_rows import MOST, FeedRows
 
 from .conftest import screen_text
 from .tools.journals import T0, fill, text_of
@@ -77,12 +77,22 @@ async def test_a_search_narrows_a_million_to_its_words_and_fields(million: Path,
             await pilot.press("enter")
             await pilot.pause()
             feed = app.query_one(Feed)
-            # "ausgelaufen" is every third mention, reddit every fourth: n ≡ 6 (mod 12)
-            assert feed.count == len(range(6, MILLION + 1, 12))
+            # "ausgelaufen" is every third mention, reddit every fourth: n ≡ 6 (mod 12), 83,333 of
+            # them: more than a search keeps, so it keeps the newest and says so
+            assert feed.count == MOST
             assert feed.selected is not None and feed.selected.id == 999_990
             assert "ausgel network:reddit" in str(feed.border_title)
+            assert f"the newest {MOST:,}: narrow it" in str(feed.border_title)
             await pilot.press("home")
-            assert feed.selected is not None and feed.selected.id == 6
+            assert feed.selected is not None and feed.selected.id == 999_990 - 12 * (MOST - 1)
+            await pilot.press("slash")
+            app.screen.query_one(Input).value = "ausgel network:reddit author:user4710@"
+            await pilot.press("enter")
+            await pilot.pause()
+            kept = [n for n in range(6, MILLION + 1, 12) if n % 5000 == 4710]
+            assert feed.count == len(kept), "narrowed, it keeps all it finds"
+            assert feed.selected is not None and feed.selected.id == kept[-1]
+            assert "the newest" not in str(feed.border_title)
             await pilot.press("slash")
             app.screen.query_one(Input).value = ""
             await pilot.press("enter")

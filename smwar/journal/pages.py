@@ -27,6 +27,7 @@ class MentionFilter:
     scenario: str | None = None
     action: str | None = None
     span: Span | None = None
+    after: int = 0  # only mentions with a greater id: a search that keeps too many keeps the newest
     label: str = field(default="", compare=False)  # the search as the operator typed it
     incident: int | None = field(default=None, compare=False)  # whose span it is
 
@@ -54,12 +55,23 @@ class MentionFilter:
     def everything(self) -> bool:
         return self == MentionFilter()
 
+    @property
+    def source(self) -> str:
+        """The rows a query reads, as `mentions m`: with words, the full-text index drives, in
+        the order of its ids (the newest matches come first without reading all of them)."""
+        return "mentions_fts f CROSS JOIN mentions m ON m.id = f.rowid" if self.words else "mentions m"
+
+    @property
+    def key(self) -> str:
+        """The id the rows are ordered and bounded by (the index's own, when it drives)."""
+        return "f.rowid" if self.words else "m.id"
+
     def where(self) -> tuple[str, list[object]]:
-        """The condition on `mentions m`, and its parameters."""
-        clauses = ["1"]
-        params: list[object] = []
+        """The condition on the rows of `source`, and its parameters."""
+        clauses = [f"{self.key} > ?"]
+        params: list[object] = [self.after]
         if self.words:
-            clauses.append("m.id IN (SELECT rowid FROM mentions_fts WHERE mentions_fts MATCH ?)")
+            clauses.append("mentions_fts MATCH ?")
             params.append(" ".join(f'"{word}"*' for word in self.words))
         if self.network:
             clauses.append("m.network = ?")

@@ -189,18 +189,32 @@ class Journal(Coordination):
 
     # -- pages, for views that show a window of a million ---------------------------------
 
-    def tally(self, view: MentionFilter, after_id: int = 0) -> tuple[int, int]:
-        """How many mentions `view` keeps of those with ids after `after_id`, and the newest
-        id in the journal, the bound of that count: the next tally starts after it."""
+    def tally(self, view: MentionFilter, after_id: int = 0, most: int | None = None) -> tuple[int, int]:
+        """How many mentions `view` keeps of those with ids after `after_id` (counted up to
+        `most`), and the newest id in the journal, the bound of that count: the next tally
+        starts after it."""
         where, params = view.where()
         newest = int(self._value("SELECT COALESCE(MAX(id), 0) FROM mentions"))
         if view.everything:  # ids are dense (a mention is never removed, a new one takes the next id): no count
             first = int(self._value("SELECT COALESCE(MIN(id), 1) FROM mentions"))
             return max(0, newest - max(after_id, first - 1)), newest
+        key = view.key
         count = self._value(
-            f"SELECT COUNT(*) FROM mentions m WHERE m.id > ? AND m.id <= ? AND {where}", [after_id, newest, *params]
+            f"SELECT COUNT(*) FROM (SELECT 1 FROM {view.source} WHERE {key} > ? AND {key} <= ? AND {where} LIMIT ?)",
+            [after_id, newest, *params, -1 if most is None else most],
         )
         return int(count), newest
+
+    def newest_id_at(self, view: MentionFilter, index: int, upto: int | None = None) -> int | None:
+        """The id of the `index`-th newest mention (from 0) `view` keeps, of those up to id
+        `upto`, or None if it keeps fewer: read from the newest end (its cost grows with `index`)."""
+        where, params = view.where()
+        found = self._value(
+            f"SELECT {view.key} FROM {view.source} WHERE {view.key} <= ? AND {where} "
+            f"ORDER BY {view.key} DESC LIMIT 1 OFFSET ?",
+            [2**62 if upto is None else upto, *params, index],
+        )
+        return int(found) if found is not None else None
 
     def mention_page(
         self, view: MentionFilter, *, after_id: int | None = None, before_id: int | None = None, limit: int
@@ -208,11 +222,12 @@ class Journal(Coordination):
         """Up to `limit` mentions `view` keeps, in arrival order: the first ones after
         `after_id`, or the last ones before `before_id` (keyset pagination on the id)."""
         where, params = view.where()
+        source, key = view.source, view.key
         if before_id is not None:
-            sql = f"SELECT * FROM mentions m WHERE m.id < ? AND {where} ORDER BY m.id DESC LIMIT ?"
+            sql = f"SELECT m.* FROM {source} WHERE {key} < ? AND {where} ORDER BY {key} DESC LIMIT ?"
             params = [before_id, *params, limit]
         else:
-            sql = f"SELECT * FROM mentions m WHERE m.id > ? AND {where} ORDER BY m.id LIMIT ?"
+            sql = f"SELECT m.* FROM {source} WHERE {key} > ? AND {where} ORDER BY {key} LIMIT ?"
             params = [after_id or 0, *params, limit]
         rows = self._rows(sql, params)
         if before_id is not None:
@@ -228,7 +243,8 @@ class Journal(Coordination):
         cost grows with `index`; a scroll pages from a neighbour by keyset instead)."""
         where, params = view.where()
         found = self._value(
-            f"SELECT m.id FROM mentions m WHERE {where} ORDER BY m.id LIMIT 1 OFFSET ?", [*params, index]
+            f"SELECT {view.key} FROM {view.source} WHERE {where} ORDER BY {view.key} LIMIT 1 OFFSET ?",
+            [*params, index],
         )
         return int(found) if found is not None else None
 

@@ -138,10 +138,11 @@ class Terminal:
                 return
             if not data:
                 return
+            arrived = time.perf_counter()  # the emulator's parsing below is not the program's time
             with self._lock:
                 self.output += data
                 self.stream.feed(data)
-                self.fed_at = time.perf_counter()
+                self.fed_at = arrived
 
     def send(self, keys: str) -> None:
         os.write(self.master, keys.encode())

@@ -117,6 +117,8 @@ class Feed(Guarded, ScrollView, can_focus=True):
             title.append(f" · incident #{rows.view.incident} only (F: all)")
         if rows.view.label:
             title.append_text(plain(f" · “{rows.view.label}” (/: change)"))
+        if rows.capped:
+            title.append(f" · the newest {rows.total:,}: narrow it to see further back")
         self.border_title = title
         self._lines.clear()
         self.virtual_size = Size(self.size.width, rows.total)

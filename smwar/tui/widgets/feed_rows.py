@@ -2,12 +2,15 @@
 
 It knows how many mentions its filter keeps and keeps a few pages around where the operator
 looks. A page next to one it has is read by keyset (the ids after or before it), any other by
-the id at its position; new mentions only raise the count.
+the id at its position; new mentions only raise the count. A search that keeps more than
+`MOST` of the journal keeps its newest `MOST` (the operator narrows it to see further back):
+its count and a jump never read more than that.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from textual.cache import LRUCache
 
@@ -17,11 +20,17 @@ from smwar.model import JournaledMention
 
 PAGE = 64
 PAGES_KEPT = 16  # about a thousand mentions in memory, whatever the journal holds
+MOST = 10_000  # mentions a search keeps, the newest: counting a third of a million takes seconds
 
 
 class FeedRows:
     def __init__(self, journal: Journal, view: MentionFilter) -> None:
         self.journal = journal
+        self.capped = False  # the search keeps more than `MOST`: only the newest are shown
+        if not view.everything:
+            floor = journal.newest_id_at(view, MOST)
+            if floor is not None:
+                view, self.capped = replace(view, after=floor), True
         self.view = view
         self.total, self._newest = journal.tally(view)
         # the whole journal: ids are dense (a mention is never removed, an ignored repeat takes
@@ -59,7 +68,12 @@ class FeedRows:
         if after is not None and after:
             return self.journal.mention_page(self.view, before_id=after[0].id, limit=PAGE)
         dense = self.view.everything and self._newest - self._first + 1 == self.total
-        first = self._first + number * PAGE if dense else self.journal.mention_id_at(self.view, number * PAGE)
+        if dense:
+            first: int | None = self._first + number * PAGE
+        elif number * PAGE >= self.total // 2:  # nearer the newest end: counted from there
+            first = self.journal.newest_id_at(self.view, self.total - 1 - number * PAGE, self._newest)
+        else:
+            first = self.journal.mention_id_at(self.view, number * PAGE)
         if first is None:
             return []
         return self.journal.mention_page(self.view, after_id=first - 1, limit=PAGE)
