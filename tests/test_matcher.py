@@ -111,7 +111,11 @@ def test_short_words_need_exact_letters_and_typos_spare_the_first_letter(tmp_pat
         mention("usgelaufen"),
         mention("ausgelafen"),
         mention("FLOODED"),
-    ) == [False, False, False, True, True]
+        mention("floods"),
+        mention("Das Essen war lecker"),
+    ) == [False, False, False, True, False, True, False], "a short word: as written, or its plural"
+    loose = custom_set(tmp_path, '[[scenario.rule]]\nid = "r"\nany = ["flood", "help"]\nloose = true\n')
+    assert matched(loose, mention("FLOODED"), mention("helping hands")) == [True, True], "unless the rule is loose"
 
 
 def test_a_word_sharing_only_a_short_base_is_no_match(tmp_path: Path) -> None:
@@ -252,3 +256,63 @@ def test_folding_and_hashtag_splitting() -> None:
 def test_untrusted_text_is_made_printable(raw: str, shown: str) -> None:
     assert printable(raw) == shown
     assert printable("two\nlines", keep_newlines=True) == "two\nlines"
+
+
+def kinds(runbooks: RunbookSet, text: str) -> list[str]:
+    """The request types a mention is taken for."""
+    return [
+        match.scenario_id for match in RuleMatcher(runbooks.request_types, runbooks.deescalation).match(mention(text))
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Das Essen bei Elektro-Müller im Kantinentest war lecker",  # "lecker" is no leak
+        "Leck mich, Elektro-Müller, mit eurer AquaPro-Werbung",  # an insult
+        "My AquaPro is not leaking anymore, the technician fixed it",  # denied
+        "Meine AquaPro ist nicht mehr undicht, danke an den Techniker",
+        "Kein Datenleck bei Elektro-Müller, sagt der Datenschutzbeauftragte",
+        "Elektro-Müller macht einen Datenlecktest im Kundenportal",  # a test's head is the test
+    ],
+)
+def test_false_friends_negations_and_a_compounds_head_do_not_make_a_scenario(runbooks: RunbookSet, text: str) -> None:
+    assert best(runbooks, text)[0] not in ("product-defect", "data-leak-rumour"), text
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Wir schauen uns die AquaPro morgen im Laden an", "complaint"),  # "schauen" is one letter from "Schaden"
+        ("I want to report that the AquaPro manual has a typo", "press"),  # a report is no reporter
+        ("Helping my dad set up his new AquaPro today", "support"),  # "help" is short: only as written
+    ],
+)
+def test_ordinary_words_do_not_make_a_request(runbooks: RunbookSet, text: str, kind: str) -> None:
+    assert kind not in kinds(runbooks, text)
+
+
+def test_what_the_false_friends_spare_still_counts(runbooks: RunbookSet) -> None:
+    assert best(runbooks, "Meine AquaPro leckt, die Küche ist nass")[0] == "product-defect"
+    assert best(runbooks, "Kundendatenleck bei Elektro-Müller? Passwörter im Netz")[0] == "data-leak-rumour"
+    assert best(runbooks, "Elektro-Müller gehackt, Kundendaten auf Pastebin")[0] == "data-leak-rumour"
+    assert best(runbooks, "Loving the new AquaPro, quietest washer I ever had")[0] == "positive-hype"
+    assert "complaint" in kinds(runbooks, "Wasserschaden durch die AquaPro, wer zahlt den Schaden?")
+    assert "press" in kinds(runbooks, "Reporter here, request for comment on the AquaPro recall")
+    assert "support" in kinds(runbooks, "Help! AquaPro error code E17")
+
+
+def test_a_negation_governs_the_next_words_of_its_clause_only(tmp_path: Path) -> None:
+    rules = '[[scenario.rule]]\nid = "r"\nany = ["undicht"]\nnegation = "void"\n'
+    runbooks = custom_set(tmp_path, rules)
+    assert matched(
+        runbooks,
+        mention("nicht mehr undicht"),
+        mention("nicht kaputt, sondern undicht"),
+        mention("Nicht nur undicht, auch laut"),
+        mention("I can't believe it, undicht again"),
+        mention("Kein Wunder, undicht"),
+        mention("undicht"),
+    ) == [False, True, True, True, True, True]
+    flipped = custom_set(tmp_path, '[[scenario.rule]]\nid = "r"\nany = ["working"]\nnegation = "flip"\n')
+    assert matched(flipped, mention("the app is not working"), mention("the app is working")) == [True, False]

@@ -210,12 +210,23 @@ class Deescalation(Strict):
         )
 
 
+Negation = Annotated[str, Field(pattern=r"^(void|keep|flip)$")]
+
+
 class Rule(Filters):
     """Terms that count towards a scenario.
 
     `any`: one of the terms suffices; `all`: every term must be there; `regex`: patterns that
     count like `any` terms; `none`: a veto for the whole scenario. A `required` rule must
     match for the scenario to match at all, whatever the other rules score.
+
+    A term right after a negation ("not leaking", "nicht mehr undicht", "kein Datenleck")
+    counts as any other (`negation = "keep"`), does not count (`"void"`: for a claim that
+    a negation denies), or counts only so (`"flip"`: "not working" for a rule of "working").
+    `false_friends` are words and phrases that look like the rule's terms and mean something
+    else ("lecker", "Leck mich" for "Leck"): a term found in one does not count. Words of
+    fewer than six letters match only as written (and with a plural s) unless the rule is
+    `loose`: then inflections and longer words count too ("help" ~ "helping").
     """
 
     id: Identifier
@@ -223,6 +234,9 @@ class Rule(Filters):
     all: Terms = []
     regex: Patterns = []
     none: Terms = []
+    false_friends: Terms = []
+    negation: Negation = "keep"
+    loose: bool = False
     weight: float = Field(1.0, gt=0, le=1)
     required: bool = False
 
@@ -292,17 +306,23 @@ class EarlyWarning(Strict):
         return self
 
 
+ALL_MENTIONS = "all"  # the key of all mentions' volume in `Trends.expected`
+
+
 class Trends(Strict):
     """How volume is judged: the count of a scenario's mentions in the last `window` against
     the rate of the `baseline` before it; a rise whose chance under that rate is below `alarm`
-    is a spike, once there are `min_mentions`. With no history yet, `quiet` mentions per window
-    are taken as the usual rate."""
+    is a spike, once there are `min_mentions` and `min_rise` more than the usual. The rate
+    starts from what the plan `expected` an hour (per scenario id, or ALL_MENTIONS) and is
+    learned from the history; without it, from `quiet` mentions per window."""
 
     window: Duration = timedelta(minutes=10)
     baseline: Duration = timedelta(hours=24)
     alarm: float = Field(0.0001, gt=0, lt=0.5)
     min_mentions: int = Field(5, ge=1)
+    min_rise: float = Field(5.0, ge=0)
     quiet: float = Field(1.0, gt=0)
+    expected: dict[Identifier, Annotated[float, Field(gt=0)]] = {}
 
 
 # the war room's own roles, which every set has; a step may also name anyone the plan makes

@@ -1,13 +1,18 @@
 """Every word the runbooks' terms use, indexed so that a mention's word finds them fast.
 
 A mention's word stands for a term's word when it is the same after folding, shares an
-inflection base with it ("leaking" ~ "leak", "defekte" ~ "defekt"), extends it by a short
-ending ("leckt" ~ "leck"), is the same up to a few typos, or holds it as part of a German
-compound ("Kellerwasserschaden" ~ "wasserschaden"). Typo candidates come from an index of
-pieces of the terms' forms (see `pieces`), a few entries per form, so the index is built in
-time linear in the terms and a lookup never compares against every term. Lookups are cached
-per word: the words of a stream repeat, so almost every lookup after the first minutes is
-one dict hit.
+inflection base with it ("ausgelaufene" ~ "ausgelaufen", "defekte" ~ "defekt"), extends it by
+a short ending ("undichte" ~ "undicht"), is the same up to a few typos, or ends a German
+compound with it, the compound's head ("Kellerwasserschaden" ~ "wasserschaden"; less surely a
+part before it, and
+"Datenlecktest" as surely, a test). A term's word of fewer than `MIN_LOOSE` letters is only itself, its
+plural and a compound's head ("leak", "leaks", "Kundendaten"; not "leaking", "lecker",
+"helping"), unless it was added `loose`.
+
+Typo candidates come from an index of pieces of the terms' forms (see `pieces`), a few
+entries per form, so the index is built in time linear in the terms and a lookup never
+compares against every term. Lookups are cached per word: the words of a stream repeat, so
+almost every lookup after the first minutes is one dict hit.
 """
 
 from __future__ import annotations
@@ -24,11 +29,20 @@ from smwar.runbooks.text import bases
 
 INFLECTION_SIMILARITY = 0.95
 EXTENSION_SIMILARITY = 0.9
-COMPOUND_SIMILARITY = 0.9
+COMPOUND_SIMILARITY = 0.9  # the head of a compound, or a stem before a derivational ending
+MODIFIER_SIMILARITY = 0.7  # a part before the head: "Hackergruppe" is about hackers, less surely
 MAX_EXTENSION = 3
 MIN_EXTENDED = 4
 MIN_SHARED_BASE = 5
 MIN_COMPOUND_PART = 5
+MIN_LOOSE = 6  # letters a term's word needs to match inflections, extensions and compounds
+PLURALS = ("s", "es")
+# what may follow a compound's head (inflections), and derivational endings, after which the
+# part is the stem: "Peinlichkeit" ~ "peinlich", "recommendations" ~ "recommend"
+HEAD_ENDINGS = frozenset(
+    {"", "s", "es", "e", "en", "n", "er", "ern", "keit", "heit", "ung", "ungen", "lich", "isch", "ation", "ations",
+     "ness", "ity", "ment", "ments"}
+)  # fmt: skip
 MAX_TYPOS = 2
 LONGEST_EXACT = 6
 LONGEST_ONE_TYPO = 10
@@ -90,18 +104,25 @@ class Lexicon:
         )
         self._part_lengths: list[int] = []  # of the words that may be part of a compound, sorted
         self._part_heads: set[str] = set()  # and their first MIN_COMPOUND_PART letters
+        self._loose: set[int] = set()  # short words that match like long ones
         self._cache: dict[str, Hits] = {}
         for word in words:
             self.add(word)
 
-    def add(self, word: str) -> int:
+    def add(self, word: str, loose: bool = False) -> int:
         """The id of `word`, indexed now if it is new: a set's words are indexed as its terms are
-        compiled, so compiling a large set is one pass that can tell how far it got."""
+        compiled, so compiling a large set is one pass that can tell how far it got. A short
+        word `loose` matches like a long one."""
         known = self._ids.get(word)
         if known is not None:
+            if loose and known not in self._loose:
+                self._loose.add(known)
+                self._cache.clear()
             return known
         word_id = self._ids[word] = len(self.words)
         self.words.append(word)
+        if loose:
+            self._loose.add(word_id)
         for base in bases(word):
             self._bases[base].append(word_id)
             cuts = pieces(len(base))
@@ -117,16 +138,19 @@ class Lexicon:
         self._cache.clear()  # a word looked up before may stand for this one
         return word_id
 
-    def lookup(self, word: str) -> Hits:
-        """The term words `word` may stand for, with how closely: ((word id, similarity), …)."""
-        hits = self._cache.get(word)
+    def lookup(self, word: str, glued: bool = False) -> Hits:
+        """The term words `word` may stand for, with how closely: ((word id, similarity), …).
+        A `glued` word is a hashtag or handle written as one ("aquaproleak"): its parts are
+        words side by side, each as sure as the last, not a compound's modifiers and head."""
+        key = "#" + word if glued else word
+        hits = self._cache.get(key)
         if hits is None:
             if len(self._cache) >= CACHE_LIMIT:
                 self._cache.clear()
-            hits = self._cache[word] = self._compute(word)
+            hits = self._cache[key] = self._compute(word, glued)
         return hits
 
-    def _compute(self, word: str) -> Hits:
+    def _compute(self, word: str, glued: bool) -> Hits:
         best: dict[int, float] = {}
 
         def offer(word_id: int, similarity: float) -> None:
@@ -140,13 +164,13 @@ class Lexicon:
         for base in word_bases:
             for word_id in self._bases.get(base, ()):
                 # a short shared base says little: "leaks" ~ "leak", but "dates" is no "daten"
-                if base == self.words[word_id] or len(base) >= MIN_SHARED_BASE:
+                if (base == self.words[word_id] or len(base) >= MIN_SHARED_BASE) and self._may_stand(word, word_id):
                     offer(word_id, INFLECTION_SIMILARITY)
         for cut in range(1, MAX_EXTENSION + 1):
             prefix = word[:-cut]
             if len(prefix) < MIN_EXTENDED:
                 break
-            if (word_id := self._ids.get(prefix)) is not None:
+            if (word_id := self._ids.get(prefix)) is not None and self._may_stand(word, word_id):
                 offer(word_id, EXTENSION_SIMILARITY)
         for form in word_bases:
             # typos, also in an inflected form ("ausgelaufne" ~ "ausgelaufen"); the form's own
@@ -172,8 +196,18 @@ class Lexicon:
                 if start + length > len(word):
                     break
                 if (word_id := self._ids.get(word[start : start + length])) is not None:
-                    offer(word_id, COMPOUND_SIMILARITY)
+                    # not the compound's head, less surely what it means: "Datenlecktest" is a test
+                    if glued or word[start + length :] in HEAD_ENDINGS:
+                        offer(word_id, COMPOUND_SIMILARITY)
+                    elif length >= MIN_LOOSE:  # a short word is no modifier: "flooded", "Datenlecktest"
+                        offer(word_id, MODIFIER_SIMILARITY)
         return tuple(best.items())
+
+    def _may_stand(self, word: str, word_id: int) -> bool:
+        """Whether `word` may stand for the term word `word_id` otherwise than as it is: a
+        short term word only as its plural, unless it is loose."""
+        term = self.words[word_id]
+        return len(term) >= MIN_LOOSE or word_id in self._loose or word in (term + ending for ending in PLURALS)
 
     def _typo_candidates(self, form: str) -> set[int]:
         """The indexed forms with the first letter of `form` that hold, near its place, a

@@ -28,7 +28,7 @@ from smwar.tomlfile import Key, TomlDocument, load_toml, validate
 
 DRILLS_SUBDIR = "drills"
 COMPANY_LIST = "company"
-RULE_TERMS = ("any", "all", "none")
+RULE_TERMS = ("any", "all", "none", "false_friends")
 TargetT = TypeVar("TargetT", Scenario, RequestType)
 
 

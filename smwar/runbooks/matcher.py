@@ -9,7 +9,9 @@ more than splitting it into words.
 A target's score is the sum of `weight × similarity` over its rules, capped at 1; a rule
 counts its best `any` term (or regex) and every one of its `all` terms; a `required` rule
 must count; a `none` term vetoes the target, and so does a match of a target named in its
-`unless`. Every match carries its explanation: rule, mention words, term, similarity.
+`unless`. A term a negation governs counts as its rule says (see `Rule`), and one found in
+the rule's false friends does not count for it. Every match carries its explanation: rule,
+mention words, term, similarity.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Protocol
 from smwar.model import Match, Mention, TermHit
 from smwar.runbooks.definitions import Deescalation, Rule, author_tags, compile_regex
 from smwar.runbooks.lexicon import CACHE_LIMIT, Hits, Lexicon
+from smwar.runbooks.negation import negated
 from smwar.runbooks.text import analysed, term_words, token_words, tokens
 
 PHRASE_GAP = 3
@@ -82,6 +85,13 @@ class _Rule:
     none: tuple[int, ...]
     regex: tuple[int, ...]  # pattern indexes
     filtered: bool  # has any filter: only then is it worth asking whether a mention passes
+    friends: tuple[tuple[str, ...], ...] = ()  # false friends, as folded words
+    negation: str = "keep"
+
+    @property
+    def plain(self) -> bool:
+        """Whether it counts every term found, with no false friend to leave out: most rules."""
+        return self.negation == "keep" and not self.friends
 
     @cached_property
     def ranks(self) -> dict[int, int]:
@@ -134,6 +144,10 @@ class _Target:
 class _Found:
     similarity: float
     words: tuple[str, ...]
+    tokens: tuple[int, ...] = ()  # their numbers among the mention's tokens
+
+
+Found = dict[int, "_Found"]  # term or pattern index -> its best occurrence
 
 
 class RuleMatcher:
@@ -166,6 +180,8 @@ class RuleMatcher:
                         tuple(map(term_index, rule.none)),
                         tuple(map(pattern_index, rule.regex)),
                         rule.filters_anything,
+                        tuple(term_words(friend) for friend in rule.false_friends),
+                        rule.negation,
                     )
                     for rule in target.rule
                 ),
@@ -173,7 +189,8 @@ class RuleMatcher:
             for target in targets
         )
         self.lexicon = Lexicon()
-        self._terms = self._compile_terms(texts, progress)
+        loose = {text for target in targets for rule in target.rule if rule.loose for text in (*rule.any, *rule.all)}
+        self._terms = self._compile_terms(texts, loose, progress)
         self._patterns = tuple((text, compile_regex(text)) for text in patterns)
         self._terms_by_word: defaultdict[int, list[int]] = defaultdict(list)
         for index, term in enumerate(self._terms):
@@ -193,52 +210,59 @@ class RuleMatcher:
         self._tokens: dict[str, tuple[Hits, ...]] = {}  # token -> the hits of each of its words
         self._silent: set[str] = set()  # tokens of one word that stands for no term's word: most
 
-    def _compile_terms(self, texts: Collection[str], progress: Progress | None) -> tuple[_Term, ...]:
+    def _compile_terms(
+        self, texts: Collection[str], loose: Collection[str], progress: Progress | None
+    ) -> tuple[_Term, ...]:
         """Each term folded and its words (and a phrase's words written as one) indexed in the
-        lexicon, telling `progress` along the way."""
+        lexicon (`loose` ones as such), telling `progress` along the way."""
         compiled: list[_Term] = []
         step = -(-len(texts) // PROGRESS_STEPS)  # rounded up
+        add = self.lexicon.add
         for done, text in enumerate(texts, start=1):
             words = term_words(text)
-            ids = tuple(map(self.lexicon.add, words))
-            compiled.append(_Term(text, ids, self.lexicon.add("".join(words)) if len(words) > 1 else None))
+            wide = text in loose
+            ids = tuple(add(word, wide) for word in words)
+            compiled.append(_Term(text, ids, add("".join(words), wide) if len(words) > 1 else None))
             if progress is not None and (done % step == 0 or done == len(texts)):
                 progress(done, len(texts))
         return tuple(compiled)
 
     def match(self, mention: Mention) -> tuple[Match, ...]:
         text = analysed(mention.text)
-        terms = self._find_terms(text)
+        found_tokens = tokens(text)
+        terms, governed = self._find_terms(text, found_tokens)
         patterns = self._find_patterns(text)
-        if not terms and not patterns:
+        if not terms and not governed and not patterns:
             return ()
         touched: set[int] = set()
-        for term in terms:
+        for term in (*terms, *governed):
             touched |= self._targets_by_term[term]
         for pattern in patterns:
             touched |= self._targets_by_pattern[pattern]
         tags: tuple[str, ...] = ()
         if not self._tagged.isdisjoint(touched):
             tags = author_tags(self._deescalation, mention.network, mention.author, mention.followers)
+        found = _Finds(terms, governed, found_tokens)
         scored: list[tuple[_Target, Match]] = []
         for index in sorted(touched):
-            found = self._score(self._targets[index], terms, patterns, mention, tags)
-            if found is not None:
-                scored.append((self._targets[index], found))
+            match = self._score(self._targets[index], found, patterns, mention, tags)
+            if match is not None:
+                scored.append((self._targets[index], match))
         if not scored:
             return ()
-        matched = {found.scenario_id for _, found in scored}
-        kept = [found for target, found in scored if not target.unless & matched]
+        matched = {match.scenario_id for _, match in scored}
+        kept = [match for target, match in scored if not target.unless & matched]
         return tuple(sorted(kept, key=lambda match: -match.score))
 
     # -- finding terms -----------------------------------------------------------------
 
-    def _find_terms(self, text: str) -> dict[int, _Found]:
-        """Every term found in `text`, with its best occurrence."""
-        found_tokens = tokens(text)
+    def _find_terms(self, text: str, found_tokens: list[str]) -> tuple[Found, Found]:
+        """Every term found in `text` (whose tokens are `found_tokens`), with its best
+        occurrence that no negation governs, and apart from them the terms whose best
+        occurrence a negation governs."""
         silent = self._silent
         if silent.issuperset(found_tokens):
-            return {}  # most mentions: no word of them stands for a term's word
+            return {}, {}  # most mentions: no word of them stands for a term's word
         seen: dict[int, list[tuple[int, float]]] = {}  # lexicon id -> [(position, similarity)]
         origin: dict[int, tuple[int, str]] = {}  # position -> (token number, token), for explanations
         position = 0
@@ -253,19 +277,27 @@ class RuleMatcher:
                         seen.setdefault(word_id, []).append((position, similarity))
                 position += 1
         if not seen:
-            return {}
-        found: dict[int, _Found] = {}
+            return {}, {}
+        negation = negated(text, found_tokens)
+        found: Found = {}
+        governed: Found = {}
         for word_id in seen:
             for term_index in self._terms_by_word.get(word_id, ()):
-                if term_index in found:
+                if term_index in found or term_index in governed:
                     continue
-                hit = self._locate(self._terms[term_index], seen, origin)
-                if hit is not None:
-                    found[term_index] = hit
-        return found
+                free, bound = self._locate(self._terms[term_index], seen, origin, negation)
+                if free is not None:
+                    found[term_index] = free
+                if bound is not None:
+                    governed[term_index] = bound
+        return found, governed
 
     def _learn(self, token: str) -> tuple[Hits, ...]:
-        per_word = tuple(map(self.lexicon.lookup, token_words(token)))
+        words = token_words(token)
+        glued = token[0] in "#@"  # the whole of a hashtag or handle (its last word) is its parts glued
+        per_word = tuple(
+            self.lexicon.lookup(word, glued and number == len(words) - 1) for number, word in enumerate(words)
+        )
         if len(self._tokens) + len(self._silent) >= CACHE_LIMIT:
             self._tokens.clear()
             self._silent.clear()
@@ -276,25 +308,35 @@ class RuleMatcher:
         return per_word
 
     def _locate(
-        self, term: _Term, seen: dict[int, list[tuple[int, float]]], origin: dict[int, tuple[int, str]]
-    ) -> _Found | None:
-        best: _Found | None = None
+        self,
+        term: _Term,
+        seen: dict[int, list[tuple[int, float]]],
+        origin: dict[int, tuple[int, str]],
+        negation: frozenset[int],
+    ) -> tuple[_Found | None, _Found | None]:
+        """The term's best occurrence that no negation governs, and its best one that one
+        does (a phrase by its first word)."""
+        best: list[_Found | None] = [None, None]  # free, governed
+
+        def offer(similarity: float, positions: tuple[int, ...]) -> None:
+            numbers = tuple(origin[position][0] for position in positions)
+            slot = numbers[0] in negation
+            current = best[slot]
+            if current is None or similarity > current.similarity:
+                best[slot] = _Found(similarity, _quoted(positions, origin), numbers)
+
         if term.joined is not None:
             for position, similarity in seen.get(term.joined, ()):
-                if best is None or similarity > best.similarity:
-                    best = _Found(similarity, (origin[position][1],))
+                offer(similarity, (position,))
         rest = term.words[1:]
         for position, similarity in seen.get(term.words[0], ()):
             chain = _follow(rest, seen, position)
-            if chain is None:
-                continue
-            mean = (similarity + chain[0]) / len(term.words)
-            if best is None or mean > best.similarity:
-                best = _Found(mean, _quoted((position, *chain[1]), origin))
-        return best
+            if chain is not None:
+                offer((similarity + chain[0]) / len(term.words), (position, *chain[1]))
+        return best[0], best[1]
 
-    def _find_patterns(self, text: str) -> dict[int, _Found]:
-        found: dict[int, _Found] = {}
+    def _find_patterns(self, text: str) -> Found:
+        found: Found = {}
         for index, (_, pattern) in enumerate(self._patterns):
             hit = pattern.search(text)
             if hit is not None:
@@ -306,17 +348,18 @@ class RuleMatcher:
     def _score(
         self,
         target: _Target,
-        terms: dict[int, _Found],
-        patterns: dict[int, _Found],
+        found: _Finds,
+        patterns: Found,
         mention: Mention,
         tags: tuple[str, ...],
     ) -> Match | None:
-        possible: list[_Rule] = []
+        possible: list[tuple[_Rule, Found]] = []
         weights: list[float] = []
         required = 0
         for rule in target.counting:
+            terms = found.for_rule(rule)
             if rule.can_count(terms, patterns):
-                possible.append(rule)
+                possible.append((rule, terms))
                 weights.append(rule.rule.weight)
                 required += rule.rule.required
         if required < len(target.required):
@@ -324,11 +367,11 @@ class RuleMatcher:
         if min(sum(weights), 1.0) < target.threshold:
             return None  # even at full similarity it could not reach the threshold
         for veto in target.vetoes:
-            if not veto.vetoes.isdisjoint(terms) and (not veto.filtered or veto.rule.admits(mention, tags)):
+            if not veto.vetoes.isdisjoint(found.every) and (not veto.filtered or veto.rule.admits(mention, tags)):
                 return None
         score = 0.0
         counted: list[tuple[str, list[tuple[str, _Found]]]] = []  # (rule id, [(term, occurrence)])
-        for compiled in possible:
+        for compiled, terms in possible:
             if compiled.filtered and not compiled.rule.admits(mention, tags):
                 if compiled.rule.required:
                     return None
@@ -341,13 +384,11 @@ class RuleMatcher:
             return None
         explained: list[TermHit] = []
         for rule_id, hits in counted:
-            for term, found in hits:
-                explained.append(TermHit(rule_id, term, found.words, round(found.similarity, 3)))
+            for term, occurrence in hits:
+                explained.append(TermHit(rule_id, term, occurrence.words, round(occurrence.similarity, 3)))
         return Match(target.id, round(score, 3), tuple(explained))
 
-    def _counted(
-        self, compiled: _Rule, terms: dict[int, _Found], patterns: dict[int, _Found]
-    ) -> tuple[float, list[tuple[str, _Found]]]:
+    def _counted(self, compiled: _Rule, terms: Found, patterns: Found) -> tuple[float, list[tuple[str, _Found]]]:
         """What a rule that can count counts, as (term, occurrence): its best `any` term or
         regex (the rule's first on a tie) and each of its `all` terms; and how strongly, the
         mean of their similarities."""
@@ -368,6 +409,39 @@ class RuleMatcher:
             similarities.append(best[1].similarity)
             counted.insert(0, best)
         return sum(similarities) / len(similarities), counted
+
+
+class _Finds:
+    """The terms found in one mention, as each rule sees them: those a negation governs count
+    as the rule says, and those in its false friends not at all."""
+
+    def __init__(self, free: Found, governed: Found, found_tokens: list[str]) -> None:
+        self.free = free
+        self.governed = governed
+        self.every = {**governed, **free} if governed else free  # an occurrence no negation governs first
+        self._tokens = found_tokens
+        self._folded: list[str] | None = None
+
+    def for_rule(self, rule: _Rule) -> Found:
+        if rule.plain:
+            return self.every
+        terms = {"keep": self.every, "void": self.free, "flip": self.governed}[rule.negation]
+        if not rule.friends:
+            return terms
+        friendly = self._covered(rule.friends)
+        return {term: found for term, found in terms.items() if friendly.isdisjoint(found.tokens)}
+
+    def _covered(self, friends: tuple[tuple[str, ...], ...]) -> set[int]:
+        """The numbers of the tokens that make up an occurrence of one of `friends`."""
+        if self._folded is None:
+            self._folded = [token_words(token)[-1] for token in self._tokens]
+        folded, covered = self._folded, set()
+        for friend in friends:
+            width = len(friend)
+            for start in range(len(folded) - width + 1):
+                if tuple(folded[start : start + width]) == friend:
+                    covered.update(range(start, start + width))
+        return covered
 
 
 def _quoted(positions: tuple[int, ...], origin: dict[int, tuple[int, str]]) -> tuple[str, ...]:

@@ -1,0 +1,59 @@
+"""Which words of a mention a negation governs: "not leaking", "nicht mehr undicht", "kein
+Datenleck", "never broken".
+
+A negation word governs the next `WINDOW` words of its clause; a clause ends at . ! ? ; : , a
+dash, a bracket or a line break, and at "but", "aber", "sondern", "doch" ("nicht kaputt,
+sondern undicht": "undicht" stands). "not only", "nicht nur", "can't believe", "kein Wunder"
+negate nothing. The word order
+of "leckt nicht" (the negation after the verb) is left alone: the negation may as well belong
+to what follows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from smwar.runbooks.text import TOKEN
+
+WINDOW = 3
+CUES = frozenset(
+    {
+        "not", "no", "never", "without", "nor", "neither", "cannot", "cant", "dont", "doesnt", "didnt", "isnt",
+        "wasnt", "arent", "werent", "wont", "hasnt", "havent", "hadnt", "shouldnt", "wouldnt", "couldnt",
+        "nicht", "nichts", "kein", "keine", "keinen", "keinem", "keiner", "keines", "nie", "niemals", "ohne",
+        "weder", "nirgends",
+    }
+)  # fmt: skip
+# the word after a negation that makes it no denial: "not only", "can't believe", "kein Wunder",
+# "not sure if", "no doubt"
+NOT_NEGATING = frozenset(
+    {"only", "just", "believe", "wonder", "doubt", "sure", "joke", "kidding",
+     "nur", "bloss", "bloß", "glauben", "fassen", "wunder", "zweifel", "sicher", "witz"}
+)  # fmt: skip
+CLAUSE_WORDS = frozenset({"but", "however", "aber", "sondern", "doch", "jedoch"})
+CLAUSE_MARKS = frozenset(".!?;:,()[]–—\n")
+
+
+def _cue(token: str) -> bool:
+    word = token.casefold().replace("’", "'")
+    return word in CUES or word.endswith("n't")
+
+
+def negated(text: str, found: Sequence[str]) -> frozenset[int]:
+    """The numbers of the tokens in `found` (the tokens of `text`, in order) that a negation
+    governs; none in most texts, which hold no negation word and cost one look at each token."""
+    if CUES.isdisjoint(map(str.lower, found)) and "n't" not in text and "n’t" not in text:
+        return frozenset()
+    spans = [match.span() for match in TOKEN.finditer(text)]
+    if len(spans) != len(found):  # not the tokens they were said to be: no negation is safer than a wrong one
+        return frozenset()
+    governed: set[int] = set()
+    for number, token in enumerate(found):
+        if not _cue(token) or (number + 1 < len(found) and found[number + 1].casefold() in NOT_NEGATING):
+            continue
+        for after in range(number + 1, min(number + 1 + WINDOW, len(found))):
+            between = text[spans[after - 1][1] : spans[after][0]]
+            if not CLAUSE_MARKS.isdisjoint(between) or found[after].casefold() in CLAUSE_WORDS:
+                break
+            governed.add(after)
+    return frozenset(governed)
