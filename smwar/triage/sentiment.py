@@ -1,9 +1,13 @@
 """How a mention feels about the company: negative, neutral or positive, with the words that
-carried it. English goes to VADER (a lexicon with rules for negation, boosters, capitals,
-exclamation and "but"). German gets the same method with German resources: the German Polarity
-Lexicon of Klenner, Clematide, Wiegand and Peters (shipped with textblob-de), a short list of
-words people use in complaints and praise online, German negators (also after the verb: "das
-klappt nicht"), boosters and dampeners, and the "aber" rule."""
+carried it. One method for German and English, VADER's (a lexicon of valences with rules for
+negation, boosters, capitals, "!" and "but"), on published lexicons: VADER's for English
+(words, emoticons and, through their names, emoji), the German Polarity Lexicon of Klenner,
+Clematide, Wiegand and Peters (shipped with textblob-de) for German, each with the words of
+online complaint and praise in smwar.triage.sentiment_words. Then what a lexicon cannot see:
+praise beside a failure ("great, third outage this week, love it"), praise in scare quotes and
+the phrases of sarcasm ("Danke auch", "thanks for nothing") turn round; 🔥 and 👏 praise in
+praise and rage or mock after a complaint; a negated failure ("nicht mehr undicht") is relief;
+"nicht … sondern" sets aside what it negates; a question without a complaint counts less."""
 
 from __future__ import annotations
 
@@ -11,62 +15,61 @@ import importlib.util
 import math
 import re
 import xml.etree.ElementTree as ElementTree
-from bisect import bisect_left
-from collections.abc import Collection, Iterator
+from bisect import bisect_left, bisect_right
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer, SentiText, normalize
+from vaderSentiment.vaderSentiment import BOOSTER_DICT, SentimentIntensityAnalyzer, normalize
 
 from smwar.runbooks.text import analysed, fold
+from smwar.triage import sentiment_words as vocabulary
 
 NEGATIVE, NEUTRAL, POSITIVE = "negative", "neutral", "positive"
-CACHE_LIMIT = 200_000  # words whose lookup is remembered
+CACHE_LIMIT = 200_000  # words whose lookup is remembered, per language
 CUTOFF = 0.05  # VADER's: |compound| below this is neutral
 
 # VADER's constants, which its authors derived from human ratings
-BOOST, CAPS, NEGATION, ALPHA = 0.293, 0.733, -0.74, 15.0
-# the lexicon's polarity on VADER's valence scale (-4…4): its strong entries (±1.0) as VADER's
-# typical strong words, its weak ones (±0.7, many of them near neutral in use) as mild words
-STRONG, WEAK = 2.0, 0.9
+CAPS, NEGATION, ALPHA = 0.733, -0.74, 15.0
+# the German lexicon's polarity on VADER's valence scale (-4…4): its strong entries (±1.0) as
+# VADER's typical strong words, its weak ones (±0.7, many of them near neutral in use) as mild words
+STRONG, WEAK = 2.0, 0.6
+IRONY = 0.8  # praise turned round by sarcasm counts this much of its valence
+QUESTION = 0.3  # a question that complains of nothing: its words count this much
+DEAD = 0.5  # a total valence up to this is no sentiment: one faint word is none
+COMPLAINT = -1.5  # a word this negative, or a failure, makes a question a complaint
+UNANSWERED = -1.5  # a response or a resolution negated: "has not replied", "isn't fixed"
 
-NEGATORS = {"nicht", "kein", "keine", "keinen", "keinem", "keiner", "keines", "nie", "niemals", "nichts", "ohne"}
-NEGATORS |= {"nix", "net", "garnicht", "niemand", "niemandem", "niemanden", "weder", "nirgends", "keinerlei"}
-BOOSTERS = {
-    "sehr": BOOST, "total": BOOST, "mega": BOOST, "extrem": BOOST, "echt": BOOST, "voll": BOOST,
-    "absolut": BOOST, "richtig": BOOST, "so": BOOST, "wirklich": BOOST, "völlig": BOOST, "komplett": BOOST,
-    "unglaublich": BOOST, "besonders": BOOST, "äußerst": BOOST, "ziemlich": BOOST, "dermaßen": BOOST,
-    "kaum": -BOOST, "etwas": -BOOST, "bisschen": -BOOST, "eher": -BOOST, "halbwegs": -BOOST, "leicht": -BOOST,
-}  # fmt: skip
 # inflection endings, longest first; after a verb's ending the infinitive is tried too
-ENDINGS = ("est", "ten", "tet", "en", "er", "es", "em", "st", "te", "et", "e", "n", "t", "s")
+ENDINGS = (
+    "esten",
+    "ester",
+    "este",
+    "sten",
+    "ster",
+    "est",
+    "ste",
+    "ten",
+    "tet",
+    "en",
+    "er",
+    "es",
+    "em",
+    "st",
+    "te",
+    "et",
+)
+ENDINGS += ("e", "n", "t", "s")
 VERB_ENDINGS = {"est", "ten", "tet", "st", "te", "et", "t"}
-BUT = {"aber", "doch", "jedoch", "allerdings", "trotzdem", "dennoch"}
 CLAUSE_END = re.compile(r"[.!?;:,]")
-# words of online complaints and praise the lexicon (written from newspaper text) lacks
-EXTRA = {
-    "kaputt": -2.0, "defekt": -1.8, "abzocke": -2.8, "abzocken": -2.5, "betrug": -2.8, "betrüger": -2.8,
-    "frechheit": -2.5, "schrott": -2.5, "mist": -1.8, "müll": -2.0, "scheiße": -3.0, "scheiss": -3.0,
-    "beschissen": -3.0, "mies": -2.0, "lächerlich": -2.0, "unverschämt": -2.5, "ätzend": -2.2,
-    "nervig": -1.8, "nervt": -1.8, "peinlich": -2.0, "unfähig": -2.5, "wucher": -2.2, "reinfall": -2.2,
-    "ärgerlich": -1.8, "sauer": -1.8, "wütend": -2.5, "stinksauer": -3.0, "hinhalten": -1.5,
-    "ausgelaufen": -1.5, "undicht": -1.5, "ignoriert": -1.5, "vertröstet": -1.5, "finger weg": -2.5,
-    "nie wieder": -2.5, "na toll": -2.0, "danke": 1.8, "dankeschön": 2.0, "vielen dank": 2.2, "top": 2.0,
-    "klasse": 2.2, "spitze": 2.2, "genial": 2.5, "klappt": 1.0, "funktioniert": 0.8, "zufrieden": 2.0,
-    "begeistert": 2.5, "hilfreich": 1.8, "freundlich": 1.8, "kompetent": 1.8, "empfehlenswert": 2.2,
-    "lieblings": 1.5, "geil": 2.2, "cool": 1.5, "schnell": 0.8, "unkompliziert": 1.5, "super": 2.2,
-    "katastrophe": -2.8, "desaster": -2.8, "leider": -0.8, "ausgefallen": -1.2, "ärger": -1.8, "problem": -1.2,
-    "beschwerde": -1.2, "reklamation": -1.0, "wartezeit": -1.0, "warteschleife": -1.2, "skandal": -2.5,
-    "sorry": -0.5, "unmöglich": -1.8, "zumutung": -2.5, "schade": -1.2, "blöd": -1.8, "doof": -1.8,
-}  # fmt: skip
-EXTRA_VERBS = {"klappt", "funktioniert", "nervt", "ignoriert", "vertröstet", "hinhalten", "abzocken"}
-# emoji VADER's English lexicon has no words for (its names: "enraged face", "thumbs down"…)
-EMOJI = {
-    "😡": -2.5, "🤬": -3.0, "😠": -2.2, "😤": -1.8, "🙄": -1.5, "👎": -2.0, "💩": -2.0, "🤮": -2.5, "😒": -1.5,
-    "👍": 2.0, "😍": 2.8, "🥰": 2.5, "🎉": 2.0, "🙏": 1.5, "💪": 1.5, "👏": 2.0,
-}  # fmt: skip
-EMOJI_PATTERN = re.compile("|".join(map(re.escape, EMOJI)))
+SENTENCE_END = re.compile(r"[.!?;]")
+# quotes around a few words, not a quoted sentence: "Express-Versand", "premium"
+QUOTED = re.compile(r"[\"„“”«»]([^\"„“”«»\n]{1,40})[\"“”«»]")
+SCARE_WORDS = 3
+EMOTICON = r"(?<![\w:/])(?:[:;=]'?-?[)(\]\[DPpO/\\|*]+|[xX]D+|<3)(?![\w/])"
+TOKEN = re.compile(EMOTICON + r"|[^\W\d_][\w'’-]*|[\U0001f000-\U0001faff\u2600-\u27bf]", re.UNICODE)
+EMOJI_OR_EMOTICON = re.compile(EMOTICON + r"|[\U0001f000-\U0001faff\u2600-\u27bf]")
 WORD = re.compile(r"[^\W\d_][\w'’-]*|[\U0001f000-\U0001faff\u2600-\u27bf]", re.UNICODE)
 
 
@@ -74,7 +77,7 @@ WORD = re.compile(r"[^\W\d_][\w'’-]*|[\U0001f000-\U0001faff\u2600-\u27bf]", re
 class Sentiment:
     score: float  # -1 (most negative) … +1 (most positive)
     label: str  # NEGATIVE, NEUTRAL or POSITIVE
-    words: tuple[str, ...] = ()  # what carried it (German scores only)
+    words: tuple[str, ...] = ()  # what carried it; praise sarcasm turned round is marked "(ironic)"
 
 
 def label_of(score: float) -> str:
@@ -82,29 +85,12 @@ def label_of(score: float) -> str:
 
 
 def sentiment(text: str, lang: str | None, neutral: Collection[str] = ()) -> Sentiment:
-    """The sentiment of `text` in `lang` (guessed from its words when None); the folded words
-    in `neutral` (the company's names: "Müller" is no "Müll") carry none. Only the analysed
-    start of the text counts: VADER's English rules take time quadratic in the number of words."""
+    """The sentiment of `text` in `lang` (guessed from its words when None; English unless
+    German); the folded words in `neutral` (the company's names: "Müller" is no "Müll") carry
+    none. Only the analysed start of the text counts, and each step is linear in it."""
     text = analysed(text)
     language = lang.split("-")[0].casefold() if lang else guess_language(text)  # "de-DE" is German
-    if language == "de":
-        return _german().score(text, neutral)
-    return _english_score(text)
-
-
-def _english_score(text: str) -> Sentiment:
-    """VADER's compound, with the emoji its lexicon lacks added to its sum of valences (VADER
-    would let a "not" before them turn them round, across the end of a sentence). A text with
-    nothing VADER knows is not given to it: every valence it would sum is 0."""
-    emoji = EMOJI_PATTERN.findall(text)
-    rest = EMOJI_PATTERN.sub(" ", text) if emoji else text
-    compound = _english().polarity_scores(rest)["compound"] if _vader_knows(rest) else 0.0
-    if not emoji:
-        return Sentiment(compound, label_of(compound))
-    compound = max(-0.9999, min(0.9999, compound))
-    total = compound * math.sqrt(ALPHA / (1 - compound * compound)) + sum(EMOJI[found] for found in emoji)
-    score = round(normalize(total, ALPHA), 4)
-    return Sentiment(score, label_of(score), tuple(emoji))
+    return (_german() if language == "de" else _english()).score(text, neutral)
 
 
 GERMAN_MARKERS = {"der", "die", "das", "und", "ist", "nicht", "ich", "mit", "ein", "eine", "für", "auf", "zu"}
@@ -125,31 +111,129 @@ def guess_language(text: str) -> str:
     return "de" if re.search(r"[äöüßÄÖÜ]", text) else "en"
 
 
+@dataclass(frozen=True, slots=True)
+class Language:
+    """What a language's scorer reads: valences of words and phrases (multi-word keys), the
+    roles of words in a complaint, its negators, boosters and contrast words, and whether its
+    words are inflected (German: "guter" is "gut")."""
+
+    valence: Mapping[str, float]
+    roles: Mapping[str, str]
+    verbs: Collection[str]  # negated also by a negator after them: "funktioniert leider nicht"
+    negators: Collection[str]
+    boosters: Mapping[str, float]
+    contrast: Collection[str]
+    inflected: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What is known of a word: its valence (0: none), whether it is a verb, its role."""
+
+    valence: float = 0.0
+    verb: bool = False
+    role: str | None = None
+
+
+NOTHING = Entry()
+
+
 @cache
-def _english() -> SentimentIntensityAnalyzer:
+def _vader() -> SentimentIntensityAnalyzer:
     return SentimentIntensityAnalyzer()
 
 
 @cache
-def _english_emoji() -> frozenset[str]:
-    return frozenset(_english().emojis)
-
-
-def _vader_knows(text: str) -> bool:
-    """Whether `text` has one of VADER's emoji or a word of its lexicon, as VADER splits
-    words; only such a word is given a valence (boosters and negations modify one)."""
-    lexicon = _english().lexicon
-    return not _english_emoji().isdisjoint(text) or any(
-        SentiText._strip_punc_if_word(word).lower() in lexicon for word in text.split()
+def _english() -> Scorer:
+    vader = _vader()
+    valence = {word: value for word, value in vader.lexicon.items() if word.isascii()}
+    roles = _with_roles(valence, vocabulary.ENGLISH_WORDS, vocabulary.ENGLISH_ROLES)
+    boosters = {word: abs(value) if value > 0 else value for word, value in BOOSTER_DICT.items() if " " not in word}
+    english = Language(
+        valence=valence,
+        roles=roles,
+        verbs=(),
+        negators=vocabulary.ENGLISH_NEGATORS,
+        boosters=boosters | vocabulary.ENGLISH_BOOSTERS,
+        contrast=vocabulary.ENGLISH_CONTRAST,
+        inflected=False,
     )
+    return Scorer(english, _emoji(vader))
 
 
 @cache
-def _german() -> GermanScorer:
+def _german() -> Scorer:
     spec = importlib.util.find_spec("textblob_de")  # its data only: textblob itself is not loaded
     assert spec is not None and spec.submodule_search_locations
     lexicon = Path(next(iter(spec.submodule_search_locations))) / "data" / "de-sentiment.xml"
-    return GermanScorer(lexicon, _english())
+    valence: dict[str, float] = {}
+    verbs: set[str] = set()
+    for entry in ElementTree.parse(lexicon).getroot().iter("word"):
+        form, polarity = entry.get("form", ""), float(entry.get("polarity") or 0)
+        if polarity and "_" not in form:
+            keys = _keys(form)
+            valence.update(dict.fromkeys(keys, math.copysign(STRONG if abs(polarity) >= 1 else WEAK, polarity)))
+            if entry.get("pos") == "VB":
+                verbs.update(keys)
+    extra = {key: value for form, value in vocabulary.GERMAN_WORDS.items() for key in _keys(form)}
+    roles = _with_roles(valence, extra, {role: _folded(terms) for role, terms in vocabulary.GERMAN_ROLES.items()})
+    verbs.update(key for form in vocabulary.GERMAN_VERBS for key in _keys(form))
+    verbs.update(key for form in vocabulary.GERMAN_ROLES[vocabulary.RESPONSE] for key in _keys(form))
+    german = Language(
+        valence=valence,
+        roles=roles,
+        verbs=verbs,
+        negators=vocabulary.GERMAN_NEGATORS,
+        boosters=vocabulary.GERMAN_BOOSTERS,
+        contrast=vocabulary.GERMAN_CONTRAST,
+        inflected=True,
+    )
+    return Scorer(german, _emoji(_vader()))
+
+
+def _keys(form: str) -> set[str]:
+    """How a German word is looked up: folded, and without umlauts as hasty typing has it
+    ("enttauscht"), unless it is short: a short word without its umlaut is often another
+    ("schön", "schon"). A phrase is only case-folded."""
+    if " " in form:  # a phrase is matched word by word, as the words are written
+        return {form.casefold()}
+    keys = {fold(form)}
+    if len(form) >= 6:
+        keys.add(_plain(form))
+    return keys
+
+
+def _folded(terms: Mapping[str, float]) -> dict[str, float]:
+    return {key: value for form, value in terms.items() for key in _keys(form)}
+
+
+def _with_roles(
+    valence: dict[str, float], extra: Mapping[str, float], roles: Mapping[str, Mapping[str, float]]
+) -> dict[str, str]:
+    """`extra` and the role words added to `valence` (a value of 0 removes a word, a role
+    word of 0 keeps the lexicon's valence); the role of each role word."""
+    valence.update(extra)
+    found: dict[str, str] = {}
+    for role, terms in roles.items():
+        for term, value in terms.items():
+            found[term] = role
+            if value:
+                valence[term] = value
+    for word in [word for word, value in valence.items() if not value and " " not in word]:
+        del valence[word]
+    return found
+
+
+def _emoji(vader: SentimentIntensityAnalyzer) -> dict[str, float]:
+    """Emoji and emoticons: an emoji counts as its name's words do in VADER's lexicon, unless
+    given here; emoticons as VADER's lexicon rates them."""
+    named = {
+        emoji: total
+        for emoji, name in vader.emojis.items()
+        if (total := sum(vader.lexicon.get(word, 0.0) for word in name.split()))
+    }
+    emoticons = {word: value for word, value in vader.lexicon.items() if EMOJI_OR_EMOTICON.fullmatch(word)}
+    return named | vocabulary.EMOJI | emoticons | vocabulary.EMOTICONS | vocabulary.SARCASM_EMOJI
 
 
 def _plain(word: str) -> str:
@@ -157,108 +241,245 @@ def _plain(word: str) -> str:
     return word.casefold().translate(str.maketrans("äöü", "aou")).replace("ß", "ss")
 
 
-class GermanScorer:
-    def __init__(self, lexicon: Path, english: SentimentIntensityAnalyzer) -> None:
-        self.valence: dict[str, float] = {}
-        self.verbs: set[str] = set()
-        for entry in ElementTree.parse(lexicon).getroot().iter("word"):
-            form, polarity = entry.get("form", ""), float(entry.get("polarity") or 0)
-            if polarity and "_" not in form:
-                value = math.copysign(STRONG if abs(polarity) >= 1 else WEAK, polarity)
-                self._add(form, value, entry.get("pos") == "VB")
-        for form, value in EXTRA.items():
-            self._add(form, value, form in EXTRA_VERBS)
-        self._seen: dict[str, tuple[float, bool]] = {}  # words looked up, with what was found
-        self.phrases = {tuple(form.split()): value for form, value in EXTRA.items() if " " in form}
-        self.phrase_heads = {words[0] for words in self.phrases}
-        # an emoji counts as its name's words do in VADER's English lexicon
-        self.emoji = {
-            emoji: total
-            for emoji, name in english.emojis.items()
-            if (total := sum(english.lexicon.get(word, 0.0) for word in name.split()))
-        } | EMOJI
+class Reading:
+    """A text as it is read: its tokens (words, phrases' first words, emoji and emoticons) and
+    their clauses, and what was found for each: valence, role, whether sarcasm may turn it,
+    the text that carried it."""
 
-    def _add(self, form: str, value: float, verb: bool) -> None:
-        keys = {fold(form)}
-        if len(form) >= 6:  # a short word without its umlaut is often another word ("schön", "schon")
-            keys.add(_plain(form))
-        for key in keys:
-            self.valence[key] = value
-            if verb:
-                self.verbs.add(key)
+    __slots__ = (
+        "_corrections", "_sentences", "clause", "contextual", "flippable", "lowered", "roles", "shouting", "text",
+        "texts", "tokens", "valences",
+    )  # fmt: skip
 
-    def lookup(self, word: str) -> tuple[float, bool]:
-        """The valence of `word` (0: none) and whether it is a verb, trying its inflections."""
+    def __init__(self, text: str, tokens: list[tuple[str, int]]) -> None:
+        self.text, self.tokens = text, tokens
+        self.lowered = [token.casefold() for token, _ in tokens]
+        self.clause = _spans(CLAUSE_END, text, [start for _, start in tokens])
+        self.shouting = any(token.isupper() and len(token) > 1 for token, _ in tokens) and not text.isupper()
+        self.valences = [0.0] * len(tokens)
+        self.roles: list[str | None] = [None] * len(tokens)
+        self.flippable = [False] * len(tokens)  # praise sarcasm may turn round
+        self.texts = [token for token, _ in tokens]  # a word, or the phrase that starts at it
+        self.contextual: list[int] = []  # emoji whose sense depends on the rest: 🔥 👏
+        self._sentences: list[int] | None = None
+        self._corrections: list[int] | None = None
+
+    def set(self, index: int, value: float, role: str | None, flippable: bool, text: str = "") -> None:
+        self.valences[index], self.roles[index], self.flippable[index] = value, role, flippable
+        if text:
+            self.texts[index] = text
+
+    def sentences(self) -> list[int]:
+        """The sentence number of each token."""
+        if self._sentences is None:
+            self._sentences = _spans(SENTENCE_END, self.text, [start for _, start in self.tokens])
+        return self._sentences
+
+    def corrected(self, index: int) -> bool:
+        """Whether a "sondern" (rather, instead) follows `index` in its sentence: "nicht laut,
+        sondern leise"."""
+        if self._corrections is None:
+            self._corrections = [other for other, word in enumerate(self.lowered) if word in vocabulary.CORRECTION]
+        after = bisect_right(self._corrections, index)
+        if after == len(self._corrections):
+            return False
+        sentence = self.sentences()
+        return sentence[self._corrections[after]] == sentence[index]
+
+
+class Scorer:
+    def __init__(self, language: Language, emoji: Mapping[str, float]) -> None:
+        self.language = language
+        self.emoji = emoji
+        self._seen: dict[str, Entry] = {}  # words looked up, with what was found
+        self.phrases: dict[str, list[tuple[tuple[str, ...], float, str | None]]] = {}
+        for phrase in sorted((key for key in (*language.valence, *language.roles) if " " in key), key=len)[::-1]:
+            parts = tuple(phrase.split())
+            entry = (parts, language.valence.get(phrase, 0.0), language.roles.get(phrase))
+            if entry not in self.phrases.get(parts[0], []):
+                self.phrases.setdefault(parts[0], []).append(entry)
+
+    def lookup(self, word: str) -> Entry:
+        """What is known of `word`, trying its inflections, then the head of a hyphenated word
+        as it is written (inflections of a name's part mislead: "Elektro-Müller" is no "Müll")."""
         known = self._seen.get(word)
         if known is None:
             if len(self._seen) >= CACHE_LIMIT:
                 self._seen.clear()
-            known = self._seen[word] = self._look_up(word)
+            known = self._look_up(word)
+            if known is NOTHING and "-" in word.strip("-"):
+                known = self._look_up(word.rstrip("-").rsplit("-", 1)[-1], inflected=False)
+            self._seen[word] = known
         return known
 
-    def _look_up(self, word: str) -> tuple[float, bool]:
-        for key in (fold(word), _plain(word)):
-            for form in _forms(key):
-                if form in self.valence:
-                    return self.valence[form], form in self.verbs
-        return 0.0, False
+    def _look_up(self, word: str, inflected: bool = True) -> Entry:
+        language = self.language
+        keys = (fold(word), _plain(word)) if language.inflected else (word.casefold().removesuffix("'s"),)
+        for key in keys:
+            for form in _forms(key) if language.inflected and inflected else (key,):
+                value, role = language.valence.get(form, 0.0), language.roles.get(form)
+                if value or role:
+                    return Entry(value, form in language.verbs, role)
+        return NOTHING
 
     def score(self, text: str, neutral: Collection[str] = ()) -> Sentiment:
-        tokens = [(match.group(), match.start()) for match in WORD.finditer(text)]
-        lowered = [token.casefold() for token, _ in tokens]
-        shouting = any(token.isupper() and len(token) > 1 for token, _ in tokens) and not text.isupper()
-        clause = _clauses(text, [start for _, start in tokens])
-        valences, carried = [0.0] * len(tokens), []
-        skip = 0
-        for index, (token, _) in enumerate(tokens):
-            if skip:
-                skip -= 1
-                continue
-            phrase = None
-            if lowered[index] in self.phrase_heads:
-                phrase = next((words for words in self.phrases if _starts(lowered, index, words)), None)
-            if phrase:
-                valences[index], skip = self.phrases[phrase], len(phrase) - 1
-                carried.append(" ".join(phrase))
-                continue
-            if token in self.emoji:
-                valences[index] = self.emoji[token]
-                carried.append(token)
-                continue
-            if lowered[index] in BOOSTERS or lowered[index] in NEGATORS:
-                continue
-            value, verb = self.lookup(token)
-            if not value or (neutral and fold(token) in neutral):
-                continue
-            if shouting and token.isupper():
-                value += CAPS if value > 0 else -CAPS
-            for distance in (1, 2, 3):
-                before = index - distance
-                if before < 0 or clause[before] != clause[index]:
-                    break
-                boost = BOOSTERS.get(lowered[before], 0.0) * (1 - 0.05 * (distance - 1))
-                value += boost if value > 0 else -boost
-            if self._negated(lowered, clause, index, verb):
-                value *= NEGATION
-            valences[index] = value
-            carried.append(token)
-        total = _but_rule(lowered, valences)
+        if "’" in text:
+            text = text.replace("’", "'")
+        reading = Reading(text, [(match.group(), match.start()) for match in TOKEN.finditer(text)])
+        self._read_words(reading, neutral)
+        complaint = self._read_context(reading)
+        valences = reading.valences
+        if "?" in text and not complaint and not any(value <= COMPLAINT for value in valences):
+            asked = _questions(text, reading.sentences())
+            valences = [
+                value * QUESTION if question else value for value, question in zip(valences, asked, strict=True)
+            ]
+        total = _but_rule(reading.lowered, self.language.contrast, valences)
+        total = math.copysign(max(0.0, abs(total) - DEAD), total)
         if total:
             total += math.copysign(min(text.count("!"), 4) * 0.292, total)
         score = normalize(total, ALPHA)
-        return Sentiment(round(score, 4), label_of(score), tuple(carried))
-
-    @staticmethod
-    def _negated(lowered: list[str], clause: list[int], index: int, verb: bool) -> bool:
-        """A negator up to three words before, in the same clause; for a verb also after it, as
-        German puts it ("funktioniert leider nicht")."""
-        window = [index - distance for distance in (1, 2, 3)]
-        if verb:
-            window += [index + distance for distance in (1, 2, 3)]
-        return any(
-            0 <= other < len(lowered) and clause[other] == clause[index] and lowered[other] in NEGATORS
-            for other in window
+        carried = tuple(
+            f"{reading.texts[index]} (ironic)" if reading.roles[index] == vocabulary.IRONIC else reading.texts[index]
+            for index, value in enumerate(valences)
+            if value
         )
+        return Sentiment(round(score, 4), label_of(score), carried)
+
+    def _read_words(self, reading: Reading, neutral: Collection[str]) -> None:
+        """Each word's valence and role: phrases first, then emoji and emoticons, then words
+        with their boosters, negators (a negated failure is relief, a negated response a
+        failure; "sondern" and "neither … nor" set the negated aside) and the unreal."""
+        language, lowered, clause = self.language, reading.lowered, reading.clause
+        negators = [index for index, word in enumerate(lowered) if word in language.negators or word.endswith("n't")]
+        irrealis = [index for index, word in enumerate(lowered) if word in vocabulary.IRREALIS]
+        skip = 0
+        for index, (token, _) in enumerate(reading.tokens):
+            if skip:
+                skip -= 1
+                continue
+            word = lowered[index]
+            phrase = self._phrase(lowered, index) if word in self.phrases else None
+            if phrase:
+                parts, value, role = phrase
+                skip = len(parts) - 1
+                if not any(self._negates(part) for part in parts) and _near(negators, clause, index, 3, 0) >= 0:
+                    value, role = value * NEGATION, _negated_role(role)
+                reading.set(index, value, role, value > 0, " ".join(parts))
+            elif token in vocabulary.CONTEXT_EMOJI:
+                reading.contextual.append(index)
+            elif token in self.emoji:
+                value = self.emoji[token]
+                reading.set(index, value, vocabulary.SARCASM if token in vocabulary.SARCASM_EMOJI else None, value > 0)
+            elif word not in language.negators and (
+                word not in language.boosters
+                or (word in vocabulary.STANDALONE_BOOSTERS and not self._boosts(lowered, clause, index))
+            ):
+                entry = self.lookup(token)
+                if (entry.valence or entry.role) and not (neutral and _is_named(token, neutral)):
+                    self._read_word(reading, index, entry, negators, irrealis)
+
+    def _read_word(self, reading: Reading, index: int, entry: Entry, negators: list[int], irrealis: list[int]) -> None:
+        token, lowered, clause = reading.tokens[index][0], reading.lowered, reading.clause
+        value, role = entry.valence, entry.role
+        if reading.shouting and token.isupper() and value:
+            value += CAPS if value > 0 else -CAPS
+        value += self._boost(lowered, clause, index, value)
+        negator = _near(negators, clause, index, 3, 3 if entry.verb else 0)
+        if negator >= 0:
+            set_aside = lowered[negator] in vocabulary.VOIDING_NEGATORS or reading.corrected(index)
+            value, role = 0.0 if set_aside else value * NEGATION, _negated_role(role)
+            if role == vocabulary.FAILURE and not set_aside:
+                value = min(value, UNANSWERED)
+        if _near(irrealis, clause, index, 3, 3) >= 0:
+            value, role = 0.0, None  # what is only imagined: "ich dachte, sie wäre kaputt"
+        reading.set(index, value, role, value > 0 and role != vocabulary.RESOLUTION)
+
+    def _read_context(self, reading: Reading) -> bool:
+        """Sarcasm and context, once every word is read: praise beside a failure or a cue of
+        sarcasm turns round (unless the failure is resolved, or conceded before an "aber"/"but"
+        the praise follows); praise in scare quotes is set aside, or turned round when nothing
+        else praises; praise of a thing in scare quotes (Toller "Service") is a cue of sarcasm;
+        an emoji of context praises without a complaint and rages or mocks with one. Praise
+        turned round gets the role IRONIC. Returns whether the text complains."""
+        valences, roles, flippable = reading.valences, reading.roles, reading.flippable
+        quoted = _quoted(reading.text, [start for _, start in reading.tokens])
+        for start, end in _runs(quoted):
+            if start and flippable[start - 1] and not quoted[start - 1] and not any(valences[start:end]):
+                roles[start] = vocabulary.SARCASM
+        complaint = [index for index, role in enumerate(roles) if role in (vocabulary.FAILURE, vocabulary.SARCASM)]
+        resolved = vocabulary.RESOLUTION in roles
+        pivot = next((index for index, word in enumerate(reading.lowered) if word in self.language.contrast), -1)
+        conceded = bool(complaint) and complaint[-1] < pivot  # praise after the "aber" stands
+        praise_outside = any(value > 0 and not quoted[index] for index, value in enumerate(valences))
+        for index, value in enumerate(valences):
+            if not flippable[index]:
+                continue
+            if quoted[index]:
+                turn = bool(complaint) or not praise_outside
+                valences[index] = -value * IRONY if turn else 0.0
+                roles[index] = vocabulary.IRONIC if turn else roles[index]
+            elif complaint and not resolved and not (conceded and index > pivot):
+                valences[index], roles[index] = -value * IRONY, vocabulary.IRONIC
+        for index in reading.contextual:
+            value = vocabulary.CONTEXT_EMOJI[reading.tokens[index][0]]
+            valences[index] = -value if complaint and not resolved else value
+        return bool(complaint)
+
+    def _phrase(self, lowered: list[str], index: int) -> tuple[tuple[str, ...], float, str | None] | None:
+        for entry in self.phrases.get(lowered[index], ()):
+            parts = entry[0]
+            if tuple(lowered[index : index + len(parts)]) == parts:
+                return entry
+        return None
+
+    def _negates(self, word: str) -> bool:
+        return word in self.language.negators or word.endswith("n't")
+
+    def _boosts(self, lowered: list[str], clause: list[int], index: int) -> bool:
+        """Whether a booster boosts the word after it ("super freundlich") rather than being a
+        word of its own ("Super!")."""
+        after = index + 1
+        return after < len(lowered) and clause[after] == clause[index] and bool(self.lookup(lowered[after]).valence)
+
+    def _boost(self, lowered: list[str], clause: list[int], index: int, value: float) -> float:
+        """What the boosters up to three words before add to (or take from) `value`."""
+        added = 0.0
+        for distance in (1, 2, 3):
+            before = index - distance
+            if before < 0 or clause[before] != clause[index]:
+                break
+            boost = self.language.boosters.get(lowered[before], 0.0) * (1 - 0.05 * (distance - 1))
+            added += boost if value > 0 else -boost
+        return added if value else 0.0
+
+
+NEGATED_ROLES = {
+    vocabulary.FAILURE: vocabulary.RESOLUTION,
+    vocabulary.RESOLUTION: vocabulary.FAILURE,
+    vocabulary.RESPONSE: vocabulary.FAILURE,
+}
+
+
+def _near(positions: list[int], clause: list[int], index: int, before: int, after: int) -> int:
+    """The first of the sorted `positions` from `before` words before `index` to `after` words
+    after it, in its clause; -1 if none. Negators are looked for before a word, and after a
+    German verb ("funktioniert leider nicht")."""
+    for other in positions[bisect_left(positions, index - before) : bisect_right(positions, index + after)]:
+        if other != index and clause[other] == clause[index]:
+            return other
+    return -1
+
+
+def _negated_role(role: str | None) -> str | None:
+    """A failure negated is relief ("nicht mehr undicht"), a resolution or a response negated
+    is a failure ("isn't fixed", "has not replied"); sarcasm stays sarcasm."""
+    return NEGATED_ROLES.get(role, role) if role else None
+
+
+def _is_named(token: str, neutral: Collection[str]) -> bool:
+    """Whether `token` (or a part of it: "Elektro-Müller's") is one of the company's names."""
+    return any(fold(part.removesuffix("'s")) in neutral for part in token.split("-"))
 
 
 def _forms(word: str) -> Iterator[str]:
@@ -274,20 +495,45 @@ def _forms(word: str) -> Iterator[str]:
                 yield base + "n"
 
 
-def _starts(lowered: list[str], index: int, words: tuple[str, ...]) -> bool:
-    return tuple(lowered[index : index + len(words)]) == words
-
-
-def _clauses(text: str, starts: list[int]) -> list[int]:
-    """The clause number of each token (punctuation ends a clause): how many clause ends come
-    before it, found by bisection, as counting them for every token was quadratic in the text."""
-    ends = [match.start() for match in CLAUSE_END.finditer(text)]
+def _spans(boundary: re.Pattern[str], text: str, starts: list[int]) -> list[int]:
+    """The clause (or sentence) number of each token: how many boundaries come before it,
+    found by bisection, as counting them for every token was quadratic in the text."""
+    ends = [match.start() for match in boundary.finditer(text)]
     return [bisect_left(ends, start) for start in starts]
 
 
-def _but_rule(lowered: list[str], valences: list[float]) -> float:
+def _questions(text: str, sentence: list[int]) -> list[bool]:
+    """Whether each token (by its sentence number) stands in a sentence that asks."""
+    marks = [text[match.start()] for match in SENTENCE_END.finditer(text)]
+    return [number < len(marks) and marks[number] == "?" for number in sentence]
+
+
+def _runs(flags: list[bool]) -> Iterator[tuple[int, int]]:
+    """The start and end of each run of true flags."""
+    start = None
+    for index, flag in enumerate([*flags, False]):
+        if flag and start is None:
+            start = index
+        elif not flag and start is not None:
+            yield start, index
+            start = None
+
+
+def _quoted(text: str, starts: list[int]) -> list[bool]:
+    """Whether each token stands in scare quotes: quotes around at most three words."""
+    spans = [match.span(1) for match in QUOTED.finditer(text) if len(match.group(1).split()) <= SCARE_WORDS]
+    if not spans:
+        return [False] * len(starts)
+    openings = [start for start, _ in spans]
+    return [
+        (slot := bisect_right(openings, start) - 1) >= 0 and spans[slot][0] <= start < spans[slot][1]
+        for start in starts
+    ]
+
+
+def _but_rule(lowered: list[str], contrast: Collection[str], valences: list[float]) -> float:
     """VADER's "but": what comes after it counts 1.5 times, what comes before half."""
-    pivot = next((index for index, word in enumerate(lowered) if word in BUT), None)
+    pivot = next((index for index, word in enumerate(lowered) if word in contrast), None)
     if pivot is None:
         return sum(valences)
     return sum(value * (0.5 if index < pivot else 1.5) for index, value in enumerate(valences))

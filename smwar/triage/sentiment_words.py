@@ -1,0 +1,187 @@
+"""The words sentiment is read from besides the published lexicons (VADER's for English, the
+German Polarity Lexicon for German): how people complain about and praise a company online,
+what negates, boosts and contrasts in each language, the phrases of sarcasm, and the emoji
+whose meaning depends on what stands around them. Valences are on VADER's scale (-4…4);
+multi-word entries are phrases, matched word by word."""
+
+from __future__ import annotations
+
+from typing import Final
+
+# VADER's booster increment, which its authors derived from human ratings
+BOOST: Final = 0.293
+
+# A word's part in a complaint: a failure (an outage, a defect, waiting, money gone), its
+# resolution ("fixed", "geht wieder"), a response (a reply or a visit; its lack is a failure:
+# "has not replied", "reagiert nicht") or a cue of sarcasm ("danke auch", 🙃)
+FAILURE, RESOLUTION, RESPONSE, SARCASM = "failure", "resolution", "response", "sarcasm"
+IRONIC = "ironic"  # the role of praise that sarcasm turned round
+
+GERMAN_NEGATORS: Final = frozenset({
+    "nicht", "kein", "keine", "keinen", "keinem", "keiner", "keines", "nie", "niemals", "nichts", "ohne", "nix",
+    "net", "garnicht", "niemand", "niemandem", "niemanden", "weder", "nirgends", "keinerlei", "null",
+})  # fmt: skip
+ENGLISH_NEGATORS: Final = frozenset({
+    "not", "no", "never", "none", "nobody", "nothing", "neither", "nor", "nowhere", "without", "cannot", "cant",
+    "dont", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent", "wont", "wouldnt", "couldnt", "shouldnt",
+    "hasnt", "havent", "hadnt", "aint", "nope", "zero",
+})  # fmt: skip
+GERMAN_BOOSTERS: Final = {
+    "sehr": BOOST, "total": BOOST, "mega": BOOST, "extrem": BOOST, "echt": BOOST, "voll": BOOST,
+    "absolut": BOOST, "richtig": BOOST, "so": BOOST, "wirklich": BOOST, "völlig": BOOST, "komplett": BOOST,
+    "unglaublich": BOOST, "besonders": BOOST, "äußerst": BOOST, "ziemlich": BOOST, "dermaßen": BOOST,
+    "super": BOOST, "ultra": BOOST, "tierisch": BOOST,
+    "kaum": -BOOST, "etwas": -BOOST, "bisschen": -BOOST, "eher": -BOOST, "halbwegs": -BOOST, "leicht": -BOOST,
+}  # fmt: skip
+# VADER's boosters, and these
+ENGLISH_BOOSTERS: Final = {"super": BOOST, "mega": BOOST}
+# what comes after counts 1.5 times, what comes before half (VADER's "but")
+GERMAN_CONTRAST: Final = frozenset(["aber", "doch", "jedoch", "allerdings", "trotzdem", "dennoch", "sondern"])
+ENGLISH_CONTRAST: Final = frozenset(["but", "however", "although", "though"])
+# "nicht laut, sondern leise": what a negator before it negated is set aside, not turned round;
+# so is what "neither … nor" negates
+CORRECTION: Final = frozenset({"sondern", "rather", "instead"})
+VOIDING_NEGATORS: Final = frozenset({"neither", "nor", "weder"})
+# boosters that are praise of their own where they boost nothing ("Super!", "Mega!")
+STANDALONE_BOOSTERS: Final = frozenset({"super", "mega"})
+# what is only wished or imagined carries no sentiment: "ich dachte, sie wäre kaputt"
+IRREALIS: Final = frozenset({"wäre", "wären", "hätte", "hätten"})
+
+# Words of online complaint and praise the German lexicon (written from newspaper text) lacks,
+# and some of its entries that online are no sentiment ("ehrlich gesagt", "klar"): valence 0
+GERMAN_WORDS: Final = {
+    "kaputt": -2.0, "defekt": -1.8, "abzocke": -2.8, "abzocken": -2.5, "betrug": -2.8, "betrüger": -2.8,
+    "frechheit": -2.5, "schrott": -2.5, "mist": -1.8, "müll": -2.0, "scheiße": -3.0, "scheiss": -3.0,
+    "beschissen": -3.0, "mies": -2.0, "lächerlich": -2.0, "unverschämt": -2.5, "ätzend": -2.2,
+    "nervig": -1.8, "nervt": -1.8, "peinlich": -2.0, "unfähig": -2.5, "wucher": -2.2, "reinfall": -2.2,
+    "ärgerlich": -1.8, "sauer": -1.8, "wütend": -2.5, "stinksauer": -3.0, "hinhalten": -1.5,
+    "ignoriert": -1.5, "vertröstet": -1.5, "finger weg": -2.5, "danke": 1.8, "dankeschön": 2.0,
+    "vielen dank": 2.2, "top": 2.0, "klasse": 2.2, "spitze": 2.2, "genial": 2.5, "klappt": 1.0,
+    "funktioniert": 0.8, "zufrieden": 2.0, "begeistert": 2.5, "hilfreich": 1.8, "freundlich": 1.8,
+    "kompetent": 1.8, "empfehlenswert": 2.2, "lieblings": 1.5, "geil": 2.2, "cool": 1.5,
+    "schnell": 0.8, "unkompliziert": 1.5, "super": 2.2, "katastrophe": -2.8, "desaster": -2.8, "leider": -0.8,
+    "ärger": -1.8, "problem": -1.2, "beschwerde": -1.2, "reklamation": -1.0, "skandal": -2.5, "sorry": -0.5,
+    "unmöglich": -1.8, "zumutung": -2.5, "schade": -1.2, "blöd": -1.8, "doof": -1.8, "daneben": -1.8,
+    "frustrierend": -2.0, "lachhaft": -2.2, "saftladen": -2.5, "enttäuscht": -2.2, "enttäuschend": -2.2,
+    "leise": 1.0, "flüsterleise": 1.5, "zuverlässig": 1.8, "pünktlich": 1.5, "chapeau": 2.5, "bravo": 2.0, "wow": 1.5,
+    "traum": 2.2, "der hammer": 2.5, "mega teil": 2.5, "großartig": 2.5, "fair": 1.5, "nett": 1.5,
+    "gefreut": 1.0, "warnung": -1.2, "unter aller kanone": -3.0, "schlag ins gesicht": -2.5,
+    "den geist aufgibt": -2.0, "gibt den geist auf": -2.0, "funkstille": -1.8, "unbrauchbar": -2.2,
+    "spaß": 1.5, "schick": 1.5, "beste": 2.5, "empfehle": 1.8, "testsieger": 2.2, "wie ein uhrwerk": 2.0,
+    "keine probleme": 1.5, "null probleme": 1.5, "ich liebe": 2.5, "liebe es": 2.5, "shoutout": 1.5,
+    "geschmacklos": -2.2, "widerlich": -2.5, "ekelhaft": -2.5, "respektlos": -2.2,
+    "mega": 2.0, "wieder kaufen": 2.0, "nicht kaufen": -2.0, "sucht": 0.0, "dauert": 0.0, "dauern": 0.0,
+    "einen stern": -1.5, "ein stern": -1.5, "liebe leute": 0.0, "lieber": 0.0,
+    "ehrlich": 0.0, "ehrliche": 0.0, "interessant": 0.0, "klar": 0.0, "sicher": 0.0, "frage": 0.0, "lohnt": 0.0,
+}  # fmt: skip
+GERMAN_VERBS: Final = frozenset({"klappt", "funktioniert", "nervt", "ignoriert", "vertröstet", "hinhalten", "abzocken"})
+ENGLISH_WORDS: Final = {
+    "finally": 0.8, "reliable": 1.8, "kudos": 2.0, "rip-off": -2.5, "ripoff": -2.5, "scam": -2.8,
+    "flimsy": -1.8, "decorative": -0.8, "junk": -2.2, "mould": -1.5, "mold": -1.5, "slow": -1.0,
+    "quiet": 1.2, "silent": 1.2, "fast": 1.0, "quick": 1.0, "durable": 1.5, "sturdy": 1.2, "built to last": 1.5,
+    "punctual": 1.2, "polite": 1.2, "overpriced": -1.8, "favourite": 2.0, "gold standard": 2.0, "legend": 1.5,
+    "customer for life": 2.5, "shoutout": 1.5, "a joke": -2.0, "five stars": 2.5, "one star": -2.2, "fine": 0.8,
+    "sorted": 0.8,
+    "ok": 0.0, "okay": 0.0, "like": 0.0, "please": 0.0, "curious": 0.0, "sure": 0.0, "yeah": 0.0, "worth": 0.0,
+    "hope": 0.0, "help": 0.0, "pretty": 0.0, "kind": 0.0, "question": 0.0, "support": 0.0, "dear": 0.0,
+    "worth it": 1.8, "worth the money": 1.5, "done with": -1.5, "would buy again": 2.0, "don't buy": -2.0,
+    "losing my mind": -2.0,
+}  # fmt: skip
+
+# The roles of words: what fails, what resolves it, what is said in sarcasm. A failure carries
+# the valence given here (none if 0: only its part counts); a negated failure ("nicht mehr
+# undicht", "no longer leaking") is a resolution, a negated resolution ("isn't fixed") a failure.
+# Most failures are the bundled runbooks' words for a defect, an outage, a leak of data and an
+# offensive ad, and some praise is the words of their positive hype.
+GERMAN_ROLES: Final = {
+    FAILURE: {
+        "ausfall": -1.5, "ausgefallen": -1.5, "störung": -1.2, "down": -1.5, "offline": -1.0, "abgestürzt": -1.5,
+        "stürzt ab": -1.5, "absturz": -1.5, "fehler": -1.2, "fehlercode": -1.2, "serverfehler": -1.5,
+        "serverprobleme": -1.5, "geht nicht": -1.5, "funktioniert nicht": -1.5, "klappt nicht": -1.5,
+        "nicht erreichbar": -1.5, "unerreichbar": -1.5, "lädt nicht": -1.2, "schlägt fehl": -1.5,
+        "schiefgelaufen": -1.5, "tot": -1.5, "hängt": -0.8, "keine verbindung": -1.2, "wirft mich raus": -1.2,
+        "undicht": -1.5, "ausgelaufen": -1.5, "läuft aus": -1.5, "ausläuft": -1.5, "leckt": -1.5,
+        "verliert wasser": -1.5, "tropft": -1.2, "überschwemmung": -2.0, "überschwemmt": -2.0, "geflutet": -2.0,
+        "wasserschaden": -2.0, "unter wasser": -1.5, "geplatzt": -1.5, "aufgequollen": -1.5, "rissig": -1.5,
+        "kaputt": 0.0, "defekt": 0.0, "warteschleife": -1.2, "wartezeit": -1.0, "gewartet": -1.0,
+        "keine antwort": -1.5, "schon wieder": -1.0, "immer noch nicht": -1.2, "immer noch kein": -1.2,
+        "immer noch keine": -1.2, "noch immer nicht": -1.2, "noch immer kein": -1.2, "seit tagen": -1.0,
+        "seit wochen": -1.0, "zum dritten mal": -1.2, "zum zweiten mal": -1.0, "storniert": -1.0,
+        "abgelehnt": -1.2, "verspätet": -1.2, "datenleck": -2.0, "datenpanne": -2.0, "gehackt": -2.0,
+        "geleakt": -2.0, "sicherheitslücke": -1.8, "sexistisch": -2.5, "rassistisch": -2.5,
+        "diskriminierend": -2.2, "problem": 0.0, "probleme": -1.2, "ärger": 0.0, "beschwerde": 0.0,
+        "reklamiert": -1.0, "stürzt": -1.2, "zu spät": -1.2, "wieder weg": -1.0, "stinkt": -1.8, "riecht": -0.8,
+        "timeout": -1.0, "wartungsmodus": -0.8, "ins leere": -1.2, "schmeißt mich raus": -1.2, "pfütze": -1.2,
+        "wasser überall": -1.8, "steht wasser": -1.5, "abgesoffen": -1.8, "gerissen": -1.2, "ruiniert": -2.0,
+        "geknackt": -1.8, "kompromittiert": 0.0, "abgeflossen": -1.8, "darknet": -1.5, "frauenfeindlich": 0.0,
+        "bodyshaming": -2.2, "übergriffig": -2.0, "herablassend": -1.5, "boykott": -1.5, "shitstorm": -1.8,
+        "unterste schublade": -2.5, "schlechter witz": -2.0, "fremdgeschämt": -1.8,
+        "lieferzeit": -0.5, "nie wieder": -2.5, "geld zurück": -1.5, "wer hat das getestet": -1.5,
+        "wer hat das bitte getestet": -1.5,
+    },
+    RESOLUTION: {
+        "gelöst": 1.8, "behoben": 1.8, "repariert": 1.5, "erstattet": 1.5, "geht wieder": 1.5,
+        "funktioniert wieder": 1.5, "endlich": 0.8,
+    },
+    RESPONSE: {
+        "gemeldet": 0.5, "geantwortet": 0.5, "antwortet": 0.3, "antworten": 0.3, "reagiert": 0.3,
+        "zurückgerufen": 0.8, "ruft zurück": 0.5, "angekommen": 0.3, "geliefert": 0.3,
+    },
+    SARCASM: {
+        "danke auch": -2.0, "danke für nichts": -2.5, "vielen dank für nichts": -2.5, "na toll": -2.0,
+        "na super": -2.0, "na klasse": -2.0, "na prima": -2.0, "na bravo": -2.0, "wer hätte das gedacht": -1.5,
+        "macht ja spaß": -2.0, "ganz toll": -1.0,
+    },
+}  # fmt: skip
+ENGLISH_ROLES: Final = {
+    FAILURE: {
+        "outage": -1.5, "outages": -1.5, "down": -1.2, "offline": -1.0, "crash": 0.0, "crashes": -1.5,
+        "crashed": -1.5, "error": 0.0, "errors": -1.5, "fails": 0.0, "failed": 0.0, "failing": -1.8,
+        "not working": -1.5, "doesn't work": -1.5, "won't load": -1.5, "can't log in": -1.5, "timeout": -1.0,
+        "timing out": -1.2, "unavailable": -1.2, "unreachable": -1.2, "bad gateway": -1.5, "dead": 0.0,
+        "broken": 0.0, "broke": -1.5, "leak": 0.0, "leaks": -1.4, "leaking": -1.5, "leaked": -1.8,
+        "flooded": -2.0, "flood": -1.5, "water damage": -2.0, "soaked": -1.0, "burst": -1.2, "cracked": -1.2,
+        "on hold": -1.2, "waiting": -0.8, "still waiting": -1.5, "still no": -1.5, "still not": -1.5,
+        "still pending": -1.5, "still doesn't": -1.5, "still don't": -1.5, "still can't": -1.5,
+        "still hasn't": -1.5, "still haven't": -1.5, "still isn't": -1.5, "no response": -1.5, "no answer": -1.5,
+        "no reply": -1.5, "yet again": -1.0, "once again": -0.8, "never happened": -1.5, "never arrived": -1.5,
+        "never showed up": -1.5, "never came": -1.5, "hours late": -1.5, "days late": -1.5, "weeks late": -1.5,
+        "third time": -1.0, "fourth time": -1.0, "fifth time": -1.0, "delayed": 0.0, "delay": 0.0,
+        "stuck": 0.0, "lost": 0.0, "charged twice": -1.5, "overcharged": -1.8, "cancelled": 0.0,
+        "canceled": -1.0, "hung up": -1.5, "data leak": -2.0, "breach": -2.0, "breached": -2.0, "hacked": -2.0,
+        "sexist": -2.5, "racist": -2.5, "offensive": 0.0, "tone-deaf": -1.8, "never again": -2.5,
+        "won't sync": -1.2, "won't let me": -1.2, "spins forever": -1.2, "loops forever": -1.2, "rings out": -1.2,
+        "something went wrong": -1.2, "puddle": -1.2, "dripping": -1.2, "drips": -1.2, "seeping": -1.2,
+        "water everywhere": -1.8, "ruined": 0.0, "destroyed": 0.0, "stolen": 0.0, "exposed": -1.0,
+        "pastebin": -1.5, "paste site": -1.5, "pwned": -2.0, "dumped": 0.0, "being sold": -1.5,
+        "tasteless": -2.2, "disgusting": 0.0, "vile": 0.0, "disrespectful": -2.0, "demeaning": -2.0,
+        "patronising": -1.8, "patronizing": -1.8, "misogynist": -2.5, "misogynistic": -2.5, "boycott": 0.0,
+        "backlash": -1.5, "take it down": -1.5, "wtf": 0.0,
+        "dumpster fire": -3.0, "wear and tear": -1.0, "within spec": -1.0, "who signed off": -1.5,
+        "who thought this was a good idea": -1.5,
+    },
+    RESOLUTION: {
+        "fixed": 1.5, "resolved": 1.5, "solved": 1.5, "sorted": 1.0, "back online": 1.5, "working again": 1.5,
+        "finally": 0.8, "replaced": 1.0, "refunded": 1.5,
+    },
+    RESPONSE: {
+        "replied": 0.5, "answered": 0.5, "responded": 0.5, "called back": 0.8, "showed up": 0.5, "arrived": 0.3,
+        "worked": 0.5, "works": 0.5,
+    },
+    SARCASM: {
+        "thanks for nothing": -2.5, "thank you for nothing": -2.5, "yeah right": -2.0, "great timing": -1.5,
+        "just what i needed": -1.5, "what a surprise": -1.5, "oh great": -1.5, "nothing says": -1.0,
+    },
+}  # fmt: skip
+
+# emoji VADER's English lexicon has no words for (its names: "enraged face", "thumbs down"…)
+EMOJI: Final = {
+    "😡": -2.5, "🤬": -3.0, "😠": -2.2, "😤": -1.8, "👎": -2.0, "💩": -2.0, "🤮": -2.5, "😒": -1.5,
+    "🤢": -2.2, "🤡": -2.0, "🤔": 0.0, "👍": 2.0, "😍": 2.8, "🥰": 2.5, "🎉": 2.0, "🙏": 1.5, "💪": 1.5,
+}  # fmt: skip
+# emoji that praise in praise and mock or rage after a complaint: 🔥 is a hit or a fire, 👏 is
+# applause or a slow clap, 😂 laughs with or at
+CONTEXT_EMOJI: Final = {"🔥": 2.0, "👏": 2.0, "😂": 1.0, "🤣": 1.0}
+SARCASM_EMOJI: Final = {"🙃": -1.5, "🙄": -1.5}
+# emoticons VADER's lexicon lacks
+EMOTICONS: Final = {"xD": 2.0, "XD": 2.0, ":-P": 1.0, ";(": -1.5, ":'-(": -2.2, "=(": -1.9, ":-/": -1.2}
