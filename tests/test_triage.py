@@ -157,8 +157,10 @@ def test_a_spike_against_the_journals_baseline_raises_one_alert(live) -> None:  
     for second in range(0, 300, 15):  # then twenty in five minutes
         clock.advance(timedelta(seconds=15))
         update = feed(session, handover, post(1000 + second, f"@storm{second}@x.social", LEAK_REPORT + f" ({second})"))
-        spikes += [alert for alert in update.alerts if alert.kind == SPIKE and alert.scenario_id == "product-defect"]
-    assert len(spikes) == 1, "one alert per burst"
+        spikes += [alert for alert in update.alerts if alert.kind == SPIKE]
+    # the seventh report is six above the usual; the scenario's trigger proposed its incident at
+    # the sixth: the spike is alerted for all mentions, the scenario's own is kept quiet
+    assert [alert.scenario_id for alert in spikes] == [None], "one alert per burst"
     assert "mentions in the last 10 min" in spikes[0].detail
     [stat] = [stat for stat in session.pipeline.scenario_stats() if stat.scenario.id == "product-defect"]
     assert stat.trend is not None and stat.trend.spike and stat.trend.burst is not None

@@ -320,7 +320,7 @@ class Trends(Strict):
     baseline: Duration = timedelta(hours=24)
     alarm: float = Field(0.0001, gt=0, lt=0.5)
     min_mentions: int = Field(5, ge=1)
-    min_rise: float = Field(5.0, ge=0)
+    min_rise: float = Field(6.0, ge=0)
     quiet: float = Field(1.0, gt=0)
     expected: dict[Identifier, Annotated[float, Field(gt=0)]] = {}
 

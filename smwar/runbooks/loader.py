@@ -9,6 +9,7 @@ from typing import TypeVar
 
 from smwar.errors import InputError, InputErrors
 from smwar.runbooks.definitions import (
+    ALL_MENTIONS,
     LIST_REFERENCE,
     WAR_ROOM_ROLES,
     Channel,
@@ -69,6 +70,7 @@ class _Merger:
     templates: list[tuple[TomlDocument, int, ReplyTemplate]] = field(default_factory=list)
     deescalation: Deescalation | None = None
     trends: Trends | None = None
+    trends_document: TomlDocument | None = None
     channels: list[Channel] = field(default_factory=list)
     contacts: list[Contact] = field(default_factory=list)
     request_types: list[tuple[TomlDocument, int, RequestType]] = field(default_factory=list)
@@ -93,7 +95,8 @@ class _Merger:
                 self.deescalation, self.deescalation_document = content.deescalation, document
         if content.trends is not None:
             self._single(document, "trends", self.trends is not None)
-            self.trends = self.trends or content.trends
+            if self.trends is None:
+                self.trends, self.trends_document = content.trends, document
         for index, channel in enumerate(content.channel):
             self._unique(document, ("channel", index, "id"), "channel", channel.id)
             self.channels.append(channel)
@@ -157,6 +160,7 @@ class _Merger:
             self.errors.extend(self._references(document, index, scenario))
         self.errors.extend(self._deescalation_references())
         self.errors.extend(self._template_references())
+        self.errors.extend(self._trends_references())
         if self.company is None:
             self.errors.append(InputError(path, None, "no [company] section in any file of this set"))
         if self.errors:
@@ -213,6 +217,15 @@ class _Merger:
                     if missing not in known[key]:
                         kind = key.removesuffix("s").replace("_", " ")
                         yield document.error(("template", index, key, position), f"no {kind} with id {missing!r}")
+
+    def _trends_references(self) -> Iterator[InputError]:
+        if self.trends is None or self.trends_document is None:
+            return
+        known = {scenario.id for _, _, scenario in self.scenarios}
+        for key in self.trends.expected:
+            if key != ALL_MENTIONS and key not in known:
+                message = f"expected: no scenario with id {key!r} ({ALL_MENTIONS!r}: all mentions)"
+                yield self.trends_document.error(("trends", "expected", key), message)
 
     def _deescalation_references(self) -> Iterator[InputError]:
         if self.deescalation is None or self.deescalation_document is None:

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from smwar.model import JournaledMention
 from smwar.plaintext import excerpt
-from smwar.runbooks.definitions import EarlyWarning, Rule, RunbookSet
+from smwar.runbooks.definitions import ALL_MENTIONS, EarlyWarning, Rule, RunbookSet
 from smwar.runbooks.matcher import RuleMatcher
 from smwar.triage.campaigns import Campaigns, Cluster
 from smwar.triage.sentiment import NEGATIVE, label_of
@@ -68,14 +68,19 @@ class Signals:
         """`history`: from the journal, per scenario id and OVERALL, counts per minute and then
         the arrival times of the last two windows; `previous`: the signals of the set this one
         replaces, whose raised signs stay raised (and whose `downtime` stays); `downtime`: the
-        time smwar did not run before it started (None: a journal with nothing before);
+        time smwar did not run before it started (None with no `history` either: an empty
+        journal, started at `since`);
         `recent`: the journal's latest mentions, oldest first, which campaigns are gathered from
         again (those already campaigns were announced before)."""
         self.settings = runbooks.trends
+        journaled = any(minutes or times for minutes, times in history.values())
+        if previous is None and downtime is None and since is not None and not journaled:
+            downtime = Downtime.cold(since.timestamp())
         self.downtime = previous.downtime if previous else downtime
         self.volumes: dict[str, Volume] = {}
         for key in [OVERALL, *(scenario.id for scenario in runbooks.scenarios)]:
-            self.volumes[key] = Volume(self.settings, since, self.downtime)
+            expected = self.settings.expected.get(ALL_MENTIONS if key == OVERALL else key)
+            self.volumes[key] = Volume(self.settings, since, self.downtime, expected)
             minutes, times = history.get(key, ((), ()))
             self.volumes[key].seed(minutes, times)
         self.signs = {

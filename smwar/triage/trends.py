@@ -1,17 +1,24 @@
 """Volume over sliding windows against a baseline learned from the journal: is this a spike,
 which way is it going, and is a burst short-lived or sustained?
 
-A spike is a count in the last window that would be unlikely (below the runbook's `alarm`
-chance) if mentions kept arriving at the baseline's rate, as a Poisson process. The rate comes
-from the `baseline` span before the window, with a quarter of a window at the `quiet` rate
-added to the history, so that a stream with hardly any history does not call every mention a
-spike.
+The usual rate of a stream is learned from the `baseline` span before the last window,
+starting from a prior: the plan's expected volume (the runbook's `expected`, which counts as an
+hour of history), else the `quiet` rate (a quarter of a window). A spike is a count in the last
+window that would be unlikely (below the runbook's `alarm` chance) at that rate, allowing for
+how little history there may be (the rate is known from the prior and the history as a gamma
+distribution, so a count is judged by the negative binomial), and at least `min_rise` mentions
+above it. A spike starts a burst only while volume is rising: not when the second half of the
+window holds clearly fewer than the first, nor fewer than the window before (an alarm is for a
+rise); once a burst runs, it goes on while the count stays above the usual (a chance below
+`HOLD`), falling or not, so that one burst is one alarm.
+
 A burst — the time from a spike until a full window without one — is short-lived when its
 latest half window has fallen clearly below half its busiest half window, and sustained once
 it has held up for a whole window; the verdict stands until the burst ends. A spike needs a
-baseline: one window of history at least, and none is judged in the first window after a
-restart, when the sources catch up with what came while smwar was not running (that time is
-left out of the history too)."""
+window's worth of knowledge (the plan's prior is that at once; `quiet` needs history). What
+sources catch up with after a start is neither judged nor learned: after a restart, for a
+window (the time smwar did not run is no history either); on an empty journal, for the first
+`COLD_CATCH_UP` seconds, while each source takes its first page."""
 
 from __future__ import annotations
 
@@ -27,17 +34,27 @@ from smwar.runbooks.definitions import Trends
 RISING, FALLING, STEADY = "rising", "falling", "steady"
 SHORT_LIVED, SUSTAINED, DEVELOPING = "short-lived", "sustained", "developing"
 STEPS = 10  # a burst's busiest half window is looked for in tenths of a window
-PRIOR = 0.25  # the weight, in windows, of the `quiet` rate next to the history
+QUIET_WEIGHT = 0.25  # the weight, in windows, of the `quiet` rate next to the history
+PLAN_WEIGHT = 3600.0  # the weight, in seconds of history, of the plan's expected volume
 TREND_SIGMAS = 1.5  # how far the second half of a window must differ from the first
+COLD_CATCH_UP = 120.0  # seconds after a start on an empty journal that sources catch up
+HOLD = 0.01  # a burst lasts while the window's count is this unlikely at the usual rate
 
 
 @dataclass(frozen=True, slots=True)
 class Downtime:
     """When smwar last ran before this start (the journal's newest mention then) and when it
-    started again: no history between, and what sources catch up with comes all at once."""
+    started again: no history between, and what sources catch up with for `catch_up` seconds
+    after the start (None: a window) comes all at once."""
 
     last_seen: float
     started: float
+    catch_up: float | None = None
+
+    @classmethod
+    def cold(cls, started: float) -> Downtime:
+        """A start on an empty journal: nothing missed, only the sources' first pages."""
+        return cls(started, started, COLD_CATCH_UP)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,34 +69,58 @@ class Trend:
     negative_before: float | None = None  # the same in the window before
 
 
-def rise_chance(count: int, expected: float) -> float:
-    """P(X >= count) for X ~ Poisson(expected); 1.0 when `count` is no rise."""
+def rise_chance(count: int, expected: float, windows: float = math.inf) -> float:
+    """P(X >= count) for the next window's count X when the rate per window is `expected`,
+    learned from `windows` windows' worth of counts: X is negative binomial (gamma-Poisson),
+    Poisson when the rate is known exactly (`windows` infinite); 1.0 when `count` is no rise."""
     if count <= expected:
         return 1.0
-    log_term = -expected + count * math.log(expected) - math.lgamma(count + 1)
+    if math.isinf(windows):
+        log_term = -expected + count * math.log(expected) - math.lgamma(count + 1)
+        shape, odds = math.inf, expected
+    else:
+        shape, odds = expected * windows, 1 / (windows + 1)  # gamma(shape, windows), P(one more)
+        log_term = (
+            math.lgamma(count + shape) - math.lgamma(shape) - math.lgamma(count + 1)
+            + shape * math.log1p(-odds) + count * math.log(odds)
+        )  # fmt: skip
     total, index = 0.0, count
     while True:  # the terms shrink from here on: add them until they no longer matter
         term = math.exp(log_term)
         total += term
         if term < total * 1e-12 or index > count + 10_000:
             return min(1.0, total)
+        log_term += math.log(odds) - math.log(index + 1) + (0.0 if math.isinf(shape) else math.log(index + shape))
         index += 1
-        log_term += math.log(expected) - math.log(index)
 
 
 class Volume:
     """The arrivals of one stream (a scenario's mentions, or all of them) and its bursts: the
     times of the last two windows, and counts per minute for the baseline span (so memory
-    stays small however busy the day was)."""
+    stays small however busy the day was). `expected`: the plan's usual mentions an hour."""
 
-    def __init__(self, settings: Trends, since: datetime | None, downtime: Downtime | None = None) -> None:
+    def __init__(
+        self,
+        settings: Trends,
+        since: datetime | None,
+        downtime: Downtime | None = None,
+        expected: float | None = None,
+    ) -> None:
         self.settings = settings
         self.downtime = downtime
         self.window = settings.window.total_seconds()
         self.span = settings.baseline.total_seconds() + self.window
         self.since = since.timestamp() if since else None  # the start of the history known
-        self.times: deque[float] = deque()  # of the last two windows
-        self.minutes: deque[list[int]] = deque()  # [minute, count], oldest first
+        self.settled = -math.inf  # before this, arrivals are what sources catch up with
+        if downtime is not None:
+            self.settled = downtime.started + (self.window if downtime.catch_up is None else downtime.catch_up)
+        if expected is None:  # (mentions, windows) the prior is worth
+            self.prior = (QUIET_WEIGHT * settings.quiet, QUIET_WEIGHT)
+        else:
+            self.prior = (expected * PLAN_WEIGHT / 3600, PLAN_WEIGHT / self.window)
+        self.times: deque[float] = deque()  # of the last two windows, caught up with or not
+        self.minutes: deque[list[int]] = deque()  # [minute, count] of the history, oldest first
+        self.total = 0  # of `minutes`
         self.moods: deque[tuple[float, bool]] = deque()  # (time, negative) where sentiment is known
         self.burst_start: float | None = None
         self.last_spike: float | None = None
@@ -89,7 +130,9 @@ class Volume:
         """The history from the journal, oldest first: counts per minute, then the arrival
         times from where those minutes end (the last two windows, at least)."""
         for at, count in minutes:
-            self.minutes.append([int(at.timestamp() // 60), count])
+            if not self._catching_up(at.timestamp()):
+                self.minutes.append([int(at.timestamp() // 60), count])
+                self.total += count
         for at in times:
             self._count(at.timestamp())
 
@@ -101,13 +144,19 @@ class Volume:
         if negative is not None:
             self.moods.append((stamp, negative))
 
+    def _catching_up(self, stamp: float) -> bool:
+        return self.downtime is not None and self.downtime.started <= stamp < self.settled
+
     def _count(self, stamp: float) -> None:
         self.times.append(stamp)
+        if self._catching_up(stamp):
+            return
         minute = int(stamp // 60)
         if self.minutes and self.minutes[-1][0] == minute:
             self.minutes[-1][1] += 1
         else:
             self.minutes.append([minute, 1])
+        self.total += 1
 
     def trend(self, now: datetime) -> Trend:
         stamp = now.timestamp()
@@ -116,28 +165,43 @@ class Volume:
         times = list(self.times)
         recent = times[bisect_left(times, start) :]
         first_minute = int(start // 60)  # the minute the window starts in counts to neither side
-        history = sum(count for minute, count in self.minutes if minute < first_minute)
+        history = self.total - sum(count for _, count in self._minutes_from(first_minute))
         lowest = max(self.since if self.since is not None else stamp, stamp - self.span)
-        known = max(0.0, first_minute * 60 - lowest)
-        settled = True
-        if self.downtime is not None:  # the hours smwar did not run are no history, quiet or not
-            known -= _overlap(self.downtime.last_seen, self.downtime.started, lowest, first_minute * 60)
-            settled = stamp >= self.downtime.started + self.window  # sources catch up at first
-        windows = known / self.window
-        expected = (history + PRIOR * self.settings.quiet) / (windows + PRIOR)
-        count = len(recent)
-        chance = rise_chance(count, expected)
-        spike = settled and windows >= 1 and count >= self.settings.min_mentions and chance < self.settings.alarm
+        end = first_minute * 60
+        known = max(0.0, end - lowest)
+        if self.downtime is not None:  # the hours smwar did not run and the catching up are no history
+            known -= _overlap(self.downtime.last_seen, self.settled, lowest, end)
+        prior_count, prior_windows = self.prior
+        windows = known / self.window + prior_windows
+        expected = (history + prior_count) / windows
+        judged = len(times) - bisect_left(times, max(start, self.settled))  # what came live
+        before = bisect_left(times, start) - bisect_left(times, max(start - self.window, self.settled))
+        chance = rise_chance(judged, expected, windows)
+        settings = self.settings
+        direction = _direction(times[len(times) - judged :], start, self.window)
+        if self.burst_start is None:  # a burst starts on a clear rise
+            big = judged >= max(settings.min_mentions, expected + settings.min_rise)
+            rising = direction != FALLING and judged >= before
+            spike = windows >= 1 and big and rising and chance < settings.alarm
+        else:  # and lasts while volume stays above the usual
+            spike = chance < HOLD
         share = _share([negative for at, negative in self.moods if at >= start])
-        before = _share([negative for at, negative in self.moods if start - self.window <= at < start])
-        direction, burst = _direction(recent, start, self.window), self._burst(spike, stamp, times)
-        return Trend(count, expected, chance, spike, direction, burst, share, before)
+        previous = _share([negative for at, negative in self.moods if start - self.window <= at < start])
+        burst = self._burst(spike, stamp, times)
+        return Trend(len(recent), expected, chance, spike, direction, burst, share, previous)
+
+    def _minutes_from(self, first: int) -> Iterable[list[int]]:
+        """The history's minutes from `first` on, newest first."""
+        for entry in reversed(self.minutes):
+            if entry[0] < first:
+                return
+            yield entry
 
     def _forget(self, stamp: float) -> None:
         while self.times and self.times[0] < stamp - 2 * self.window:
             self.times.popleft()
         while self.minutes and self.minutes[0][0] * 60 < stamp - self.span:
-            self.minutes.popleft()
+            self.total -= self.minutes.popleft()[1]
         while self.moods and self.moods[0][0] < stamp - 2 * self.window:
             self.moods.popleft()
 
