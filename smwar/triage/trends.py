@@ -88,7 +88,7 @@ def rise_chance(count: int, expected: float, windows: float = math.inf) -> float
     while True:  # the terms shrink from here on: add them until they no longer matter
         term = math.exp(log_term)
         total += term
-        if term < total * 1e-12 or index > count + 10_000:
+        if term <= total * 1e-12 or index > count + 10_000:  # (0 <= 0: the first has underflowed)
             return min(1.0, total)
         log_term += math.log(odds) - math.log(index + 1) + (0.0 if math.isinf(shape) else math.log(index + shape))
         index += 1
