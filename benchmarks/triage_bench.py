@@ -6,7 +6,8 @@ both were written and what the labels mean.
 Every mention goes through what the live pipeline runs for it (engine/pipeline.py `_journal`):
 the bundled runbooks, `RuleMatcher(runbooks.scenarios, runbooks.deescalation)`, `tags_for` with
 the known authors of an empty journal (each set is one batch into it) and nothing learned, and
-`Triager(runbooks).triage(mention, tags, matched scenario ids)`. Only the triage's `action` and
+`Triager(runbooks).triage(...)`, through the pipeline's own `assess` (a mention not about us
+matches no scenario). Only the triage's `action` and
 `sentiment` are read, so fields added to it later change nothing here. Prints, per set, each
 figure next to its goal in issue 18:
 
@@ -36,7 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from smwar.engine.pipeline import tags_for
+from smwar.engine.pipeline import assess, tags_for
 from smwar.model import Mention
 from smwar.paths import bundled_runbooks_dir
 from smwar.runbooks.evaluate import macro_f1, quality
@@ -81,9 +82,8 @@ def run(path: Path, runbooks_dir: Path) -> list[Outcome]:
     known: set[tuple[str, str]] = set()  # an empty journal: nobody is known yet
     outcomes = []
     for line, mention, raw in read_jsonl(path, T0):
-        matches = matcher.match(mention)
         tags = tags_for(mention, runbooks.deescalation, known, {})
-        triage = triager.triage(mention, tags, [match.scenario_id for match in matches])
+        matches, triage = assess(mention, tags, matcher, triager)
         score = getattr(triage, "sentiment", None)
         outcomes.append(
             Outcome(

@@ -87,6 +87,7 @@ def test_a_set_that_drops_a_scenario_with_an_active_incident_is_refused(tmp_path
     (folder / "scenarios" / "product-defect.toml").unlink()
     (folder / "replies.toml").unlink()  # its templates name the scenario too
     edit(folder / "scenarios" / "positive-hype.toml", 'unless = ["product-defect", ', "unless = [")
+    edit(folder / "deescalation.toml", 'scenarios = ["product-defect", ', "scenarios = [")
     with pytest.raises(SmwarError, match="'product-defect' has an active incident"):
         session.reload(load_runbook_set(folder))
     assert session.runbooks.find_scenario(proposed.scenario_id) is not None
@@ -115,6 +116,7 @@ async def test_a_refused_reload_is_tried_again_once_the_incident_is_closed(
         (folder / "scenarios" / "product-defect.toml").unlink()
         (folder / "replies.toml").unlink()  # its templates name the scenario too
         edit(folder / "scenarios" / "positive-hype.toml", 'unless = ["product-defect", ', "unless = [")
+        edit(folder / "deescalation.toml", 'scenarios = ["product-defect", ', "scenarios = [")
         await settle(app, pilot)
         assert "'product-defect' has an active incident" in screen_text(app)
         incident = session.desk.active_incident("product-defect")

@@ -222,7 +222,7 @@ def test_try_shows_scenario_rules_words_request_type_deescalation_and_sentiment(
     assert "  positive-hype: Positive hype: a flood of praise and questions · score 1.00 (threshold 0.70)" in lines
     assert "    rule praise: begeistert ~ “begeistert” 100%" in lines
     assert "    rule purchase: Wo kann ich … kaufen ~ “wo kann ich kaufen” 100%" in lines
-    assert any(line.startswith("  de-escalation: respond (rule vips-and-journalists") for line in lines)
+    assert any(line.startswith("  de-escalation: respond (rule questions") for line in lines), "a VIP who asks"
     assert lines[-1].startswith("  sentiment: +") and "positive (" in lines[-1] and "begeistert" in lines[-1]
 
 

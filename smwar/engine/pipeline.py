@@ -21,7 +21,7 @@ from typing import Protocol
 from smwar.clock import Clock
 from smwar.incidents.triggers import TriggerWatch
 from smwar.journal.store import Journal
-from smwar.model import SYSTEM_ACTOR, Event, Incident, JournaledMention, Mention, Quarantined
+from smwar.model import SYSTEM_ACTOR, Event, Incident, JournaledMention, Match, Mention, Quarantined, Triage
 from smwar.runbooks.definitions import (
     TROUBLEMAKER_TAG,
     VIP_TAG,
@@ -246,9 +246,8 @@ class Pipeline:
         deescalation = self.runbooks.deescalation
         batch = []
         for mention in mentions:
-            matches = self.matcher.match(mention)
             tags = tags_for(mention, deescalation, known, self.learned)
-            triage = self.triager.triage(mention, tags, [match.scenario_id for match in matches])
+            matches, triage = assess(mention, tags, self.matcher, self.triager)
             batch.append((mention, now, matches, tags, triage))
         with self._kept(intake):
             return self.journal.add_mentions(batch, cursors=intake.cursors, quarantined=intake.quarantined)
@@ -317,6 +316,16 @@ class Pipeline:
                     ScenarioStat(scenario, count, len(recent), self.desk.latest_incident(scenario.id), trend, warnings)
                 )
             return stats
+
+
+def assess(
+    mention: Mention, tags: tuple[str, ...], matcher: Matcher, triager: Triager
+) -> tuple[tuple[Match, ...], Triage]:
+    """What a mention is: the scenarios it matches (none if it is not about us: a namesake's
+    storm is not ours) and what to do with it."""
+    verdict = triager.relevance.judge(mention)
+    matches = matcher.match(mention) if verdict.relevant else ()
+    return matches, triager.triage(mention, tags, [match.scenario_id for match in matches], verdict)
 
 
 def tags_for(

@@ -85,18 +85,27 @@ class Severity(StrEnum):
         return list(Severity).index(self)
 
 
+Domain = Annotated[str, Field(pattern=r"^[a-z0-9]([a-z0-9\-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9\-]*[a-z0-9])?)+$")]
+
+
 class Company(Strict):
     """Who the set is for. `names` are how people write the company and its products; with
-    the handles and hashtags they form the term list `$company` that rules can use."""
+    the handles, hashtags and the ways a reply `addressed` it they form the term list
+    `$company` that rules can use. A mention is about the company when it names it (not only
+    a namesake in `not_us`, the term list `$not-us`), carries one of its handles or hashtags,
+    links to one of its `domains`, or replies to it."""
 
     name: str
     names: Terms = []
     handles: Terms = []
     hashtags: Terms = []
+    domains: list[Domain] = []
+    addressed: Terms = []  # "eure App": the company only in a reply to it
+    not_us: Terms = []  # namesakes: "Drogerie Müller", "Thomas Müller"
 
     @property
     def terms(self) -> list[str]:
-        return [*(self.names or [self.name]), *self.handles, *self.hashtags]
+        return [*(self.names or [self.name]), *self.handles, *self.hashtags, *self.addressed]
 
 
 Address = Annotated[str, Field(pattern=r"^(du|Sie|you)$")]  # how a channel addresses people

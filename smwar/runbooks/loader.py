@@ -29,6 +29,7 @@ from smwar.tomlfile import Key, TomlDocument, load_toml, validate
 
 DRILLS_SUBDIR = "drills"
 COMPANY_LIST = "company"
+NOT_US_LIST = "not-us"
 RULE_TERMS = ("any", "all", "none", "false_friends")
 TargetT = TypeVar("TargetT", Scenario, RequestType)
 
@@ -148,6 +149,8 @@ class _Merger:
             raise InputErrors(self.errors)
         if self.company is not None:
             self.term_lists[COMPANY_LIST] = self.company.terms
+            if self.company.not_us:
+                self.term_lists.setdefault(NOT_US_LIST, self.company.not_us)
         self.request_types = [(d, i, self._expanded(d, ("request_type", i), t)) for d, i, t in self.request_types]
         self.scenarios = [(d, i, self._expanded(d, ("scenario", i), t)) for d, i, t in self.scenarios]
         for kind, targets in (("request type", self.request_types), ("scenario", self.scenarios)):

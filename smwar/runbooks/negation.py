@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from smwar.runbooks.text import TOKEN
 
-WINDOW = 3
+WINDOW = 5  # German puts the verb last: "nie ist auch nur ein Tropfen ausgelaufen"
 CUES = frozenset(
     {
         "not", "no", "never", "without", "nor", "neither", "cannot", "cant", "dont", "doesnt", "didnt", "isnt",
@@ -27,8 +27,8 @@ CUES = frozenset(
 # the word after a negation that makes it no denial: "not only", "can't believe", "kein Wunder",
 # "not sure if", "no doubt"
 NOT_NEGATING = frozenset(
-    {"only", "just", "believe", "wonder", "doubt", "sure", "joke", "kidding",
-     "nur", "bloss", "bloß", "glauben", "fassen", "wunder", "zweifel", "sicher", "witz"}
+    {"only", "just", "believe", "wonder", "doubt", "sure", "joke", "kidding", "idea", "clue",
+     "nur", "bloss", "bloß", "glauben", "fassen", "wunder", "zweifel", "sicher", "witz", "ahnung"}
 )  # fmt: skip
 CLAUSE_WORDS = frozenset({"but", "however", "aber", "sondern", "doch", "jedoch"})
 CLAUSE_MARKS = frozenset(".!?;:,()[]–—\n")

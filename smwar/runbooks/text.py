@@ -22,6 +22,7 @@ _ASCII_TOKEN = re.compile(_WORD.format(letter="[A-Za-z0-9]", apostrophes="'"))
 # other byte is made a space
 _TO_SPACE = bytes(byte if chr(byte).isascii() and chr(byte).isalnum() else ord(" ") for byte in range(256))
 _IS_PICTOGRAPH = re.compile(rf"[{_PICTOGRAPH}]")
+_POSSESSIVE = re.compile(r"['’]s$")  # "Elektro-Müller's" is Elektro-Müller
 _CAMEL = re.compile(r"[A-ZÄÖÜ]+(?![a-zäöüß])|[A-ZÄÖÜ]?[a-zäöüß]+|\d+")
 
 # German and English inflection endings; stripping one leaves a base two forms may share.
@@ -76,7 +77,7 @@ def token_words(token: str) -> tuple[str, ...]:
     if _IS_PICTOGRAPH.match(token):
         return (token.removesuffix("\ufe0f"),)  # as it is: folding would turn the information sign into "i"
     if token[0] not in "#@":
-        return (fold(token),)
+        return (fold(_POSSESSIVE.sub("", token)),)
     body = token[1:]
     parts = _CAMEL.findall(body)
     whole = fold(body)

@@ -1,5 +1,6 @@
-"""The de-escalation plan applied to one mention: its request types, the first rule that
-decides whether to respond at once, watch or ignore it, and its sentiment."""
+"""The de-escalation plan applied to one mention: whether it is about us at all (if not, it is
+ignored by the rule "off-topic"), its request types, the first rule that decides whether to
+respond at once, watch or ignore it, and its sentiment."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from smwar.model import Mention, Triage
 from smwar.runbooks.definitions import RunbookSet
 from smwar.runbooks.matcher import RuleMatcher
 from smwar.runbooks.text import term_words
+from smwar.triage.relevance import OFF_TOPIC, Relevance, Verdict
 from smwar.triage.sentiment import sentiment
 
 RESPOND = "respond"  # the action that asks for an answer
+IGNORE = "ignore"
 
 
 def company_words(runbooks: RunbookSet) -> frozenset[str]:
@@ -22,13 +25,20 @@ def company_words(runbooks: RunbookSet) -> frozenset[str]:
 class Triager:
     def __init__(self, runbooks: RunbookSet) -> None:
         self.deescalation = runbooks.deescalation
+        self.relevance = Relevance(runbooks)
         self.request_types = RuleMatcher(runbooks.request_types, runbooks.deescalation)
         self.neutral = company_words(runbooks)
 
-    def triage(self, mention: Mention, tags: Collection[str], scenarios: Collection[str]) -> Triage:
+    def triage(
+        self, mention: Mention, tags: Collection[str], scenarios: Collection[str], verdict: Verdict | None = None
+    ) -> Triage:
+        """What to do with `mention`: nothing if it is not about us (`verdict`, judged here
+        when not given), else what the first de-escalation rule that holds says."""
+        mood = sentiment(mention.text, mention.lang, self.neutral).score
+        if not (verdict or self.relevance.judge(mention)).relevant:
+            return Triage(IGNORE, OFF_TOPIC, (), mood)
         kinds = tuple(match.scenario_id for match in self.request_types.match(mention))
         rule = self.deescalation.decide(mention, tags, kinds, scenarios)
-        mood = sentiment(mention.text, mention.lang, self.neutral).score
         if rule is None:
             return Triage(None, None, kinds, mood)
         return Triage(rule.action, rule.id, kinds, mood)

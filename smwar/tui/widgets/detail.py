@@ -12,6 +12,7 @@ from smwar.plaintext import printable
 from smwar.runbooks.definitions import RunbookSet
 from smwar.triage.campaigns import Cluster
 from smwar.triage.decide import company_words
+from smwar.triage.relevance import OFF_TOPIC, Relevance
 from smwar.triage.sentiment import label_of
 from smwar.triage.sentiment import sentiment as sentiment_of
 from smwar.tui.guard import Guarded
@@ -51,6 +52,8 @@ def triage_lines(item: JournaledMention, runbooks: RunbookSet, campaign: Cluster
         if triage.rule:
             action.append(f" (rule {printable(triage.rule)})")
         lines.append(action)
+        if triage.rule == OFF_TOPIC:  # why it is not about us (judged again: only these are)
+            lines.append(plain(f"  not about us: {Relevance(runbooks).judge(item.mention).why}"))
         for kind in triage.request_types:
             known = runbooks.find_request_type(kind)
             if known is not None:

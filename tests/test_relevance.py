@@ -1,0 +1,93 @@
+"""Relevance first: a mention not about us is ignored by the rule "off-topic" and counts for no
+scenario; among those about us, affected customers are answered and commentators watched."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from smwar.model import JournaledMention, Mention
+from smwar.runbooks.definitions import RunbookSet, author_tags
+from smwar.runbooks.matcher import RuleMatcher
+from smwar.triage.decide import Triager
+from smwar.triage.relevance import OFF_TOPIC, Relevance
+from smwar.tui.widgets.detail import describe
+
+T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+OUR_POST = "https://mastodon.social/@elektromueller/113554"
+
+
+def mention(text: str, **extra: object) -> Mention:
+    return Mention("mastodon", "1", str(extra.pop("author", "@a@example.social")), text, T0, **extra)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("Frau Müller aus der Buchhaltung hat heute Geburtstag", "names nothing of Elektro-Müller AG's"),
+        ("Drogerie Müller hat die Preise für Windeln schon wieder erhöht 🙄", "a namesake"),
+        ("Die AquaPro Schwimmbrille beschlägt nach zwei Bahnen", "a namesake"),
+        ("Liebe Stadtwerke, eure App ist seit heute Morgen down. Fehler 503.", "“eure App”, but not to us"),
+        ("Der neue Superheldenfilm ist komplett geleakt, überall Spoiler", "names nothing"),
+    ],
+)
+def test_a_mention_not_about_us_is_ignored_and_says_why(runbooks: RunbookSet, text: str, why: str) -> None:
+    verdict = Relevance(runbooks).judge(mention(text))
+    assert not verdict.relevant and why in verdict.why
+    triage = Triager(runbooks).triage(mention(text), (), ())
+    assert (triage.action, triage.rule) == ("ignore", OFF_TOPIC)
+
+
+@pytest.mark.parametrize(
+    ("item", "why"),
+    [
+        (mention("Schon wieder Pfützen vor der Maschine #AquaPro"), "carries “#aquapro”"),
+        (mention("Rückruf? Steht auf https://aquapro.example/rueckruf"), "links to aquapro.example"),
+        (mention("eure App ist seit heute Morgen down", reply_to=OUR_POST), "replies to us"),
+        (mention("Elektro-Müller's app is down again"), "names “Elektro-Müller”"),
+        (mention("Bäckerei nebenan hat zu, aber meine AquaPro läuft"), "names “AquaPro”"),
+    ],
+)
+def test_a_mention_about_us_is_relevant_and_says_why(runbooks: RunbookSet, item: Mention, why: str) -> None:
+    verdict = Relevance(runbooks).judge(item)
+    assert verdict.relevant and verdict.why == why
+
+
+def decide(runbooks: RunbookSet, item: Mention) -> tuple[str | None, str | None]:
+    matches = RuleMatcher(runbooks.scenarios, runbooks.deescalation).match(item)
+    tags = author_tags(runbooks.deescalation, item.network, item.author, item.followers)
+    triage = Triager(runbooks).triage(item, tags, [match.scenario_id for match in matches])
+    return triage.action, triage.rule
+
+
+def test_affected_customers_are_answered_and_commentators_watched(runbooks: RunbookSet) -> None:
+    assert decide(runbooks, mention("Meine AquaPro ist heute Nacht ausgelaufen, das Laminat ist hin"))[0] == "respond"
+    assert decide(runbooks, mention("my order #EM-55821 still says processing, Elektro-Müller"))[0] == "respond"
+    assert (
+        decide(runbooks, mention("Bestellnummer 2024-118734: Lieferung der AquaPro seit zwei Wochen überfällig"))[0]
+        == "respond"
+    )
+    assert (
+        decide(runbooks, mention("Laut Heise haben viele AquaPro-Besitzer Wasserschäden. Elektro-Müller schweigt."))[0]
+        == "watch"
+    ), "a commentator on the news"
+    assert (
+        decide(runbooks, mention("Meine AquaPro läuft seit fünf Jahren, nie ist ein Tropfen ausgelaufen"))[0] == "watch"
+    ), "a denial is no problem"
+
+
+def test_a_vip_without_a_request_is_watched_not_answered_first(runbooks: RunbookSet) -> None:
+    vip = "lenatechnik.bsky.social"
+    unboxing = Mention("bluesky", "1", vip, "Unboxing the AquaPro 10 tonight on stream", T0, followers=250_000)
+    assert decide(runbooks, unboxing) == ("watch", "vips-and-journalists")
+    asking = Mention("bluesky", "2", vip, "Meine AquaPro ist ausgelaufen, wer hilft?", T0, followers=250_000)
+    assert decide(runbooks, asking)[0] == "respond", "with a request of their own, at once"
+
+
+def test_the_detail_pane_says_why_a_mention_is_not_about_us(runbooks: RunbookSet) -> None:
+    item = mention("Drogerie Müller hat die Preise für Windeln schon wieder erhöht")
+    triage = Triager(runbooks).triage(item, (), ())
+    shown = "\n".join(line.plain for line in describe(JournaledMention(1, item, T0, (), (), triage), runbooks))
+    assert "Triage: IGNORE (rule off-topic)" in shown
+    assert "not about us: names “Drogerie Müller”, a namesake, not us" in shown
