@@ -88,6 +88,17 @@ class _Rule:
     friends: tuple[tuple[str, ...], ...] = ()  # false friends, as folded words
     negation: str = "keep"
 
+    @cached_property
+    def terms(self) -> frozenset[int]:
+        return frozenset((*self.any, *self.all))
+
+    @cached_property
+    def friends_by_first(self) -> dict[str, tuple[tuple[str, ...], ...]]:
+        grouped: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+        for friend in self.friends:
+            grouped[friend[0]].append(friend)
+        return {first: tuple(friends) for first, friends in grouped.items()}
+
     @property
     def plain(self) -> bool:
         """Whether it counts every term found, with no false friend to leave out: most rules."""
@@ -319,10 +330,10 @@ class RuleMatcher:
         best: list[_Found | None] = [None, None]  # free, governed
 
         def offer(similarity: float, positions: tuple[int, ...]) -> None:
-            numbers = tuple(origin[position][0] for position in positions)
-            slot = numbers[0] in negation
+            slot = bool(negation) and origin[positions[0]][0] in negation
             current = best[slot]
             if current is None or similarity > current.similarity:
+                numbers = tuple(origin[position][0] for position in positions)
                 best[slot] = _Found(similarity, _quoted(positions, origin), numbers)
 
         if term.joined is not None:
@@ -426,21 +437,24 @@ class _Finds:
         if rule.plain:
             return self.every
         terms = {"keep": self.every, "void": self.free, "flip": self.governed}[rule.negation]
-        if not rule.friends:
-            return terms
-        friendly = self._covered(rule.friends)
+        if not rule.friends or rule.terms.isdisjoint(terms):
+            return terms  # no false friend to leave out, or none of the rule's terms to leave
+        friendly = self._covered(rule.friends_by_first)
         return {term: found for term, found in terms.items() if friendly.isdisjoint(found.tokens)}
 
-    def _covered(self, friends: tuple[tuple[str, ...], ...]) -> set[int]:
-        """The numbers of the tokens that make up an occurrence of one of `friends`."""
-        if self._folded is None:
-            self._folded = [token_words(token)[-1] for token in self._tokens]
+    def _covered(self, friends: Mapping[str, tuple[tuple[str, ...], ...]]) -> set[int]:
+        """The numbers of the tokens that make up an occurrence of one of `friends` (by their
+        first word): one look at each token."""
+        if self._folded is None:  # a plain ASCII word folds to its lower case; a hashtag to its whole
+            plain = str.isascii
+            self._folded = [
+                token.lower() if plain(token) and token.isalnum() else token_words(token)[-1] for token in self._tokens
+            ]
         folded, covered = self._folded, set()
-        for friend in friends:
-            width = len(friend)
-            for start in range(len(folded) - width + 1):
-                if tuple(folded[start : start + width]) == friend:
-                    covered.update(range(start, start + width))
+        for start, word in enumerate(folded):
+            for friend in friends.get(word, ()):
+                if tuple(folded[start : start + len(friend)]) == friend:
+                    covered.update(range(start, start + len(friend)))
         return covered
 
 
