@@ -445,17 +445,19 @@ class _Finds:
     def _covered(self, friends: Mapping[str, tuple[tuple[str, ...], ...]]) -> set[int]:
         """The numbers of the tokens that make up an occurrence of one of `friends` (by their
         first word): one look at each token."""
-        if self._folded is None:  # a plain ASCII word folds to its lower case; a hashtag to its whole
-            plain = str.isascii
-            self._folded = [
-                token.lower() if plain(token) and token.isalnum() else token_words(token)[-1] for token in self._tokens
-            ]
+        if self._folded is None:
+            self._folded = [_folded(token) for token in self._tokens]
         folded, covered = self._folded, set()
         for start, word in enumerate(folded):
             for friend in friends.get(word, ()):
                 if tuple(folded[start : start + len(friend)]) == friend:
                     covered.update(range(start, start + len(friend)))
         return covered
+
+
+def _folded(token: str) -> str:
+    """A token as one folded word: a plain ASCII word is its lower case; a hashtag its whole."""
+    return token.lower() if token.isascii() and token.isalnum() else token_words(token)[-1]
 
 
 def _quoted(positions: tuple[int, ...], origin: dict[int, tuple[int, str]]) -> tuple[str, ...]:
