@@ -353,7 +353,7 @@ async def test_the_runner_rides_out_a_timeout_and_the_source_polls_on(mock: Mock
         task = asyncio.create_task(runner.run_forever())
         try:
             await until(lambda: runner.health().state == "backing off")
-            assert runner.health().reason == "timed out (ReadTimeout)"
+            assert runner.health().reason == "timed out waiting for the answer (127.0.0.1)"
             await until(lambda: collected.ids == [first["id"]])
             later = post(poster, "posted between two polls #polled")
             await until(lambda: collected.ids == [first["id"], later["id"]])

@@ -57,6 +57,9 @@ class Source(Protocol):
         ...
 
 
+SERVER_SAID = 160  # characters of an error answer's body quoted in the reason
+
+
 def http_client(timeout: float = 20.0, **options: Any) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         timeout=httpx.Timeout(timeout, connect=10.0),
@@ -78,7 +81,16 @@ def check(response: httpx.Response, *, auth_hint: str = "") -> httpx.Response:
     if status in (401, 403):
         hint = f"; {auth_hint}" if auth_hint else ""
         raise SourceError(f"{where} refused access ({status}){hint}", retry_after, fatal=True)
-    raise SourceError(f"{where} answered {status}", retry_after)
+    said = _said(response)
+    raise SourceError(f"{where} answered {status} {response.reason_phrase}{': ' + said if said else ''}", retry_after)
+
+
+def _said(response: httpx.Response) -> str:
+    """The start of what the server said with an error, on one line ("" for a stream not read)."""
+    try:
+        return " ".join(response.text.split())[:SERVER_SAID]
+    except httpx.ResponseNotRead:
+        return ""
 
 
 def retry_after_seconds(value: str | None) -> float | None:

@@ -7,9 +7,11 @@ import asyncio
 import contextlib
 import logging
 import random
+import socket
+import ssl
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -142,13 +144,47 @@ class SourceRunner:
 
 
 def describe(exc: BaseException) -> str:
-    """A failure in words for the status bar and `smwar sources test`."""
+    """A failure in words for the status bar and `smwar sources test`: what failed, where, and
+    the cause underneath (DNS, a refused connection, TLS, a timeout) — never an empty reason."""
     if isinstance(exc, SourceError):
         return str(exc)
-    if isinstance(exc, httpx.TimeoutException):
-        return f"timed out ({type(exc).__name__})"
+    host = _host(exc)
+    at = f" ({host})" if host else ""
+    causes = list(_chain(exc))
+    if isinstance(exc, httpx.TimeoutException) or any(isinstance(cause, TimeoutError) for cause in causes):
+        phase = {"ConnectTimeout": "connecting", "ReadTimeout": "waiting for the answer"}.get(type(exc).__name__, "")
+        return f"timed out{' ' + phase if phase else ''}{at}"
+    if any(isinstance(cause, socket.gaierror) for cause in causes) or _said(causes, "name or service not known"):
+        return f"DNS: cannot find {host or 'the host'}"
+    if any(isinstance(cause, ConnectionRefusedError) for cause in causes) or _said(causes, "connection refused"):
+        return f"connection refused{at}"
+    if any(isinstance(cause, ssl.SSLError) for cause in causes):
+        tls = next(cause for cause in causes if isinstance(cause, ssl.SSLError))
+        return f"TLS failed{at}: {getattr(tls, 'reason', None) or tls}"
     if isinstance(exc, httpx.HTTPError | OSError):
-        return f"network error: {exc or type(exc).__name__}"
+        reason = next((str(cause) for cause in causes if str(cause)), type(exc).__name__)
+        return f"network error{at}: {reason}"
     if isinstance(exc, ValueError):
         return f"unreadable answer: {exc}"
     return f"failed: {type(exc).__name__}: {exc}"
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """`exc` and what caused it, down to the socket's error (httpx wraps httpcore's, which wraps the OS's)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _said(causes: list[BaseException], words: str) -> bool:
+    return any(words in str(cause).casefold() for cause in causes)
+
+
+def _host(exc: BaseException) -> str:
+    try:
+        return exc.request.url.host if isinstance(exc, httpx.RequestError) else ""
+    except RuntimeError:  # an error raised without its request
+        return ""
