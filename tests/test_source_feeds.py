@@ -5,14 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
+from smwar.plaintext import printable
 from smwar.sources.base import SourceError
 from smwar.sources.feeds import FeedCursor, FeedSettings, FeedSource
 from tests.local_http import serving, take
 
 Answer = tuple[int, dict[str, str], bytes]
+FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
 
 RSS = """<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:atom="http://www.w3.org/2005/Atom">
@@ -43,8 +46,8 @@ ITEM_STATEMENT = """<item>
       <description>Der Vorstand &#228;u&#223;ert sich.</description>
     </item>"""
 ITEM_BROKEN = """<item>
-      <title>An item with neither a guid nor a link</title>
-      <description>It cannot be told apart from the next one like it.</description>
+      <guid isPermaLink="false">http://heise.de/-1003</guid>
+      <pubDate>Sun, 22 Nov 2026 11:00:00 +0100</pubDate>
     </item>"""
 
 GOOGLE_ALERTS = b"""<?xml version="1.0" encoding="utf-8"?>
@@ -211,8 +214,8 @@ async def test_a_broken_entry_is_quarantined_once_and_the_others_arrive(server: 
 
     assert [mention.native_id for mention in first.mentions] == ["http://heise.de/-1001", "http://heise.de/-1002"]
     [(raw, reason)] = first.quarantined
-    assert b"neither a guid nor a link" in raw
-    assert reason == "unreadable feed entry: entry has neither an id nor a link"
+    assert b"http://heise.de/-1003" in raw
+    assert reason == "unreadable feed entry: entry 'http://heise.de/-1003' has neither a title nor a summary"
     assert second.mentions == []
     assert second.quarantined == []
 
@@ -229,3 +232,102 @@ async def test_server_trouble_is_a_source_error(
         await take(feed_source(server.url).run(None), 1)
     assert raised.value.retry_after == retry_after
     assert str(status) in str(raised.value)
+
+
+def fixture(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+async def test_entries_without_id_or_link_arrive_once_across_polls_and_restarts(server: FeedServer) -> None:
+    idless = fixture("idless.rss")
+    server.serve(idless)  # no ETag: every poll gets the whole feed again
+    first, second = await take(feed_source(server.url).run(None), 2)
+
+    assert [mention.text for mention in first.mentions] == [
+        "Acme-App: Anmeldung seit dem Morgen gestört — Mehrere Leser melden, dass die Acme-App beim Anmelden "
+        "einen Fehler zeigt.",
+        "Acme antwortet auf unsere Anfrage: Der Fehler sei behoben.",
+        "Hinweis zu Abbuchungen — Doppelte Abbuchungen von Acme bitte mit Kontoauszug bei uns melden.",
+    ]  # the undated one last: posted when it was seen
+    assert first.quarantined == []
+    ids = [mention.native_id for mention in first.mentions]
+    assert len(set(ids)) == 3
+    assert all(native_id.startswith("hash:ticker.example.de:") for native_id in ids)
+    assert all(mention.url is None and mention.author == "rss:ticker.example.de" for mention in first.mentions)
+    assert second.mentions == []
+    assert second.cursor is None  # nothing new: the runner keeps the first one
+
+    [after_restart] = await take(feed_source(server.url).run(first.cursor), 1)
+    assert after_restart.mentions == []
+    [fresh] = await take(feed_source(server.url).run(None), 1)  # no cursor: the journal sees the same ids
+    assert [mention.native_id for mention in fresh.mentions] == ids
+
+
+async def test_an_edit_of_a_titled_dated_entry_is_no_new_mention(server: FeedServer) -> None:
+    idless = fixture("idless.rss")
+    edited = idless.replace(b"einen Fehler zeigt.", b"einen Fehler zeigt. Acme kennt das Problem.")
+    rewritten = idless.replace(b"bitte mit Kontoauszug", b"bitte mit Kopie des Kontoauszugs")
+    server.serve(idless, edited, rewritten)
+    first, after_edit, after_rewrite = await take(feed_source(server.url).run(None), 3)
+
+    assert len(first.mentions) == 3
+    assert after_edit.mentions == []  # title and date name it: the same entry
+    [undated] = after_rewrite.mentions  # no date: only its text tells it apart, so a new text is a new entry
+    assert undated.text.endswith("bitte mit Kopie des Kontoauszugs bei uns melden.")
+
+
+@pytest.mark.parametrize(
+    ("name", "content_type", "native_id", "text", "lang"),
+    [
+        (  # undeclared: neither the XML declaration nor the server names it
+            "koi8-r.rss",
+            "application/rss+xml",
+            "https://tech.example.ru/news/acme-sboj-2711",
+            "Сбой в приложении Acme: клиенты не могут войти — Пользователи жалуются, что с утра приложение Acme "
+            "выдаёт ошибку при входе. Служба поддержки не отвечает.",
+            "ru",
+        ),
+        (  # the server claims UTF-8, which does not read it
+            "shift_jis.atom",
+            "application/atom+xml; charset=utf-8",
+            "tag:blog.example.jp,2026:entry-1182",
+            "Acmeのアプリにログインできない — 今朝からAcmeのアプリでエラーが出て、ログインできません。"
+            "サポートに問い合わせても返事がありません。",
+            "ja",
+        ),
+        (  # text/xml without a charset; a right-to-left mark in the text
+            "windows-1255.rss",
+            "text/xml",
+            "example-48213",
+            "תקלה באפליקציה של Acme — לקוחות מדווחים שהאפליקציה של Acme לא עובדת מהבוקר. "
+            '\u200fהחברה: "אנחנו בודקים את הנושא".',
+            "he",
+        ),
+        (  # declared by the server, and right: without it the text would be read as Central European
+            "windows-1254.rss",
+            "application/rss+xml; charset=windows-1254",
+            "https://haber.example.com.tr/acme-giris-sorunu-5521",
+            "Acme uygulamasında giriş sorunu — Acme müşterileri uygulamanın sabahtan beri çalışmadığını "
+            "bildiriyor. Şirket henüz kullanıcıların sorularına yanıt vermedi.",
+            "tr",
+        ),
+    ],
+)
+async def test_feeds_in_legacy_encodings_read_as_written(
+    server: FeedServer, name: str, content_type: str, native_id: str, text: str, lang: str
+) -> None:
+    server.serve(fixture(name), content_type=content_type)
+    first, second = await take(feed_source(server.url).run(None), 2)
+
+    assert first.quarantined == []
+    mention = first.mentions[0]  # the first one posted
+    assert (mention.native_id, mention.text, mention.lang) == (native_id, text, lang)
+    assert second.mentions == []
+
+
+async def test_hebrew_text_keeps_its_letters_and_shows_its_bidi_mark_on_output(server: FeedServer) -> None:
+    server.serve(fixture("windows-1255.rss"), content_type="text/xml")
+    [batch] = await take(feed_source(server.url).run(None), 1)
+
+    [mention] = batch.mentions
+    assert printable(mention.text).endswith('מהבוקר. <U+200F>החברה: "אנחנו בודקים את הנושא".')

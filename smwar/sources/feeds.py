@@ -6,6 +6,16 @@ parsed by feedparser, which never fetches anything itself. Entries already deliv
 remembered in the cursor, so a feed that repeats its last fifty entries on every change
 delivers each entry once.
 
+The bytes are decoded before feedparser sees them: by the first encoding the answer declares
+(its byte order mark, the HTTP charset, the XML declaration) that reads all of it, else as
+UTF-8, else by the encoding charset-normalizer finds, so a feed in an undeclared KOI8-R,
+Shift_JIS or windows-1255 (or one whose server claims UTF-8 for it) reads as it was written.
+
+An entry with neither an id nor a link is known by a digest of its feed's host, its title and
+its date: the same entry is the same mention on every poll, and an edit of its text does not
+make a new one. Where the title or the date is missing the text joins the digest, as nothing
+else tells such entries apart.
+
 An answer that is not a feed at all (an HTML page, garbage) is quarantined once with its raw
 bytes; if the same answer comes again the source fails with the reason, so that its health
 shows the problem without filling the quarantine with copies. An entry that cannot be read
@@ -16,17 +26,22 @@ from __future__ import annotations
 
 import asyncio
 import calendar
+import codecs
 import contextlib
 import hashlib
 import io
 import json
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import parse_qs
 
+import charset_normalizer
 import feedparser
 import httpx
+from charset_normalizer.md import mess_ratio
 from pydantic import Field
 
 from smwar.model import Mention
@@ -41,6 +56,19 @@ MAX_TEXT_CHARS = 10_000  # a full article in the summary is cut here
 SEEN = 500  # entry ids remembered (at least every entry of the current feed)
 ACCEPT = "application/atom+xml, application/rss+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.1"
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+# charset-normalizer counts the bidi marks Hebrew and Arabic text carries as mess, and reads a
+# windows-1255 feed with two of them as Cyrillic: its readings are compared without them.
+_BIDI_MARKS = re.compile("[\u200e\u200f\u061c]")
+MESS_TIE = 0.005  # readings this close in mess are told apart by how well they fit a language, as it does itself
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE, whose mark it starts with
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_CHARSET = re.compile(r""";\s*charset\s*=\s*["']?([^"';\s]+)""", re.IGNORECASE)
+_XML_ENCODING = re.compile(r"""\A\s*<\?xml\s[^>]*?\bencoding\s*=\s*["']([^"']*)["']""")
 
 
 class FeedSettings(SourceSettings):
@@ -165,16 +193,17 @@ def entry_mention(entry: dict[str, Any], feed_host: str, now: datetime, lang: st
 
     `lang`: the feed's language, where it declares one (an entry's own `xml:lang` wins)."""
     link = _str_or_none(entry.get("link"))
-    native_id = _str_or_none(entry.get("id")) or link
-    if not native_id:
-        raise ValueError("entry has neither an id nor a link")
     title = _text(entry.get("title"), entry.get("title_detail"))
     summary = _summary(entry)
     if summary == title:
         summary = ""
     text = " — ".join(part for part in (title, summary) if part)
+    native_id = _str_or_none(entry.get("id")) or link
     if not text:
-        raise ValueError(f"entry {native_id[:100]!r} has neither a title nor a summary")
+        raise ValueError(f"entry {(native_id or 'without an id or a link')[:100]!r} has neither a title nor a summary")
+    posted_at = _posted_at(entry)
+    if not native_id:
+        native_id = _content_id(feed_host, title, posted_at, text)
     if len(text) > MAX_TEXT_CHARS:
         text = text[: MAX_TEXT_CHARS - 1] + "…"
     url, redirected = _unwrap_redirect(link)
@@ -187,18 +216,74 @@ def entry_mention(entry: dict[str, Any], feed_host: str, now: datetime, lang: st
         native_id=native_id[:2000],
         author=f"rss:{host}/{name}" if name else f"rss:{host}",
         text=text,
-        posted_at=_posted_at(entry) or now,
+        posted_at=posted_at or now,
         lang=_entry_lang(entry) or lang,
         url=url,
         author_name=name or None,
     )
 
 
+def _content_id(feed_host: str, title: str, posted_at: datetime | None, text: str) -> str:
+    """The id of an entry that has none: its feed's host, title and date, and its text where one
+    of those is missing."""
+    date = posted_at.isoformat() if posted_at else ""
+    key = [feed_host, title, date] if title and date else [feed_host, title, date, text]
+    return f"hash:{feed_host}:{_digest(json.dumps(key, ensure_ascii=False).encode())}"
+
+
 def _parse(body: bytes, content_type: str, url: str) -> dict[str, Any]:
+    body, content_type = _as_utf8(body, content_type)
     # A stream, never bytes or a string: feedparser would try those as a file name or a URL.
-    headers = {"content-type": content_type or "application/xml", "content-location": url}
+    headers = {"content-type": content_type, "content-location": url}
     result: dict[str, Any] = feedparser.parse(io.BytesIO(body), response_headers=headers)
     return result
+
+
+def _as_utf8(body: bytes, content_type: str) -> tuple[bytes, str]:
+    """The answer as UTF-8 and a Content-Type that says so; as it came if nothing reads it.
+
+    The XML declaration is made to agree: feedparser believes it over the HTTP charset for
+    some content types."""
+    text = next((text for text in _readings(body, content_type) if _is_markup(text)), None)
+    if text is None:
+        return body, content_type or "application/xml"
+    if found := _XML_ENCODING.match(text):
+        text = text[: found.start(1)] + "utf-8" + text[found.end(1) :]
+    media_type = content_type.split(";")[0].strip() or "application/xml"
+    return text.encode("utf-8"), f"{media_type}; charset=utf-8"
+
+
+def _readings(body: bytes, content_type: str) -> Iterator[str]:
+    """`body` decoded by each encoding it declares that reads all of it, then as UTF-8, then as
+    charset-normalizer reads it (only if it comes to that: it is the slow one)."""
+    for encoding in (*_declared(body, content_type), "utf-8"):
+        try:
+            text = body.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        yield text
+    readings = [(str(match), match.coherence) for match in charset_normalizer.from_bytes(body)]
+    if readings:
+        mess = [mess_ratio(_BIDI_MARKS.sub("", text), maximum_threshold=1.0) for text, _ in readings]
+        calm = [reading for reading, score in zip(readings, mess, strict=True) if score <= min(mess) + MESS_TIE]
+        yield max(calm, key=lambda reading: reading[1])[0]
+
+
+def _declared(body: bytes, content_type: str) -> list[str]:
+    """The encodings the answer names: its byte order mark alone, else the HTTP charset and the
+    XML declaration's."""
+    for mark, encoding in _BOMS:
+        if body.startswith(mark):
+            return [encoding]
+    charset = _CHARSET.search(content_type)
+    declaration = _XML_ENCODING.match(body[:500].decode("latin-1"))
+    return [found.group(1) for found in (charset, declaration) if found]
+
+
+def _is_markup(text: str) -> bool:
+    """Whether `text` can be XML: no NUL, markup from the first character on (UTF-8 read as the
+    UTF-16 an XML declaration may wrongly claim decodes, as nonsense)."""
+    return "\x00" not in text and text.lstrip(" \t\r\n\ufeff").startswith("<")
 
 
 def _summary(entry: dict[str, Any]) -> str:
