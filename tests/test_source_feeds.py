@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -331,3 +332,26 @@ async def test_hebrew_text_keeps_its_letters_and_shows_its_bidi_mark_on_output(s
 
     [mention] = batch.mentions
     assert printable(mention.text).endswith('מהבוקר. <U+200F>החברה: "אנחנו בודקים את הנושא".')
+
+
+ITEM_UMLAUTS = """<item>
+      <title>Acme: der Vorstand äußert sich</title>
+      <guid isPermaLink="false">http://heise.de/-1004</guid>
+    </item>"""
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (rss(ITEM_UMLAUTS).replace(b'encoding="UTF-8"', b'encoding="UTF-16"'), "application/rss+xml"),  # wrong claim
+        (rss(ITEM_UMLAUTS).decode().encode("utf-16"), "application/rss+xml"),  # a byte order mark
+        (codecs.BOM_UTF8 + rss(ITEM_UMLAUTS), "application/rss+xml; charset=iso-8859-1"),  # outranks the server
+    ],
+)
+async def test_byte_order_marks_and_a_wrong_utf16_declaration(
+    server: FeedServer, body: bytes, content_type: str
+) -> None:
+    server.serve(body, content_type=content_type)
+    [batch] = await take(feed_source(server.url).run(None), 1)
+
+    assert [mention.text for mention in batch.mentions] == ["Acme: der Vorstand äußert sich"]
