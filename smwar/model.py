@@ -27,6 +27,21 @@ class Mention:
     quote_of: str | None = None  # the post it quotes or reposts with a comment
 
 
+EDITED, DELETED = "edited", "deleted"
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """A network's word that a post was edited (with its new `text`) or deleted: journaled as a
+    fact about the mention, whose first text is kept (a deleted post is evidence)."""
+
+    network: str
+    native_id: str
+    kind: str  # EDITED or DELETED
+    at: datetime
+    text: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Quarantined:
     """An item a source could not read: kept with its raw bytes and why, never silently lost."""
@@ -86,6 +101,7 @@ class JournaledMention:
     matches: tuple[Match, ...] = ()
     author_tags: tuple[str, ...] = ()
     triage: Triage | None = None
+    revised: str | None = None  # EDITED or DELETED, as the network last said
 
     @property
     def best(self) -> Match | None:

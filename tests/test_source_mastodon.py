@@ -27,7 +27,7 @@ from smwar.sources.mastodon import AUTH_HINT, MastodonSettings, MastodonSource
 from smwar.sources.runner import SourceRunner
 from tests.local_http import Collected, until
 
-HOST = "127.0.0.1"  # what a local account's handle is completed with
+HOST = "127.0.0.1"  # the mock's host: a local account's handle is completed with it and its port
 TOKEN = "alice_token"  # seeded by the mock for alice; bob has "bob_token"
 
 
@@ -187,13 +187,14 @@ async def test_statuses_under_a_hashtag_arrive_as_mentions_with_their_fields(
     post(poster, "under another hashtag #elsewhere")
 
     batch = await first_batch(MastodonSource(settings(mock.base_url, "fields")))
+    port = httpx.URL(mock.base_url).port
 
     assert [m.native_id for m in batch.mentions] == [original["id"], reply["id"], quote["id"]], "oldest first"
     first, second, third = batch.mentions
     assert first == Mention(
         network="mastodon",
         native_id=original["id"],
-        author=f"@bob@{HOST}",  # a local account's acct has no domain: the instance's is added
+        author=f"@bob@{HOST}:{port}",  # a local account's acct has no domain: the instance's is added, with its port
         text="Tom & Jerry <b>not bold</b> #Fields\n\nsecond paragraph\nnext line",  # tags dropped, not obeyed
         posted_at=first.posted_at,
         lang=None,
@@ -204,7 +205,7 @@ async def test_statuses_under_a_hashtag_arrive_as_mentions_with_their_fields(
         quote_of=None,
     )
     assert first.posted_at.tzinfo is UTC and abs(time.time() - first.posted_at.timestamp()) < 60
-    assert (second.author, second.lang, second.reply_to) == (f"@alice@{HOST}", "de", original["id"])
+    assert (second.author, second.lang, second.reply_to) == (f"@alice@{HOST}:{port}", "de", original["id"])
     assert third.quote_of == original["url"]
     assert json.loads(batch.cursor or "") == {"tag:fields": quote["id"]}
     assert batch.quarantined == []
@@ -439,3 +440,27 @@ async def test_keywords_pick_statuses_from_the_public_timeline_polled_and_stream
         assert [m.native_id for b in await later for m in b.mentions] == [pushed["id"]]
     finally:
         await run.aclose()
+
+
+async def test_an_edit_and_a_deletion_on_the_stream_arrive_as_revisions(mock: MockServer, poster: httpx.Client) -> None:
+    """The stream says when a post is edited (its new text) and deleted; both reach the journal
+    as facts about the mention, which keeps its first text."""
+    collected = Collected()
+    source = MastodonSource(settings(mock.base_url, "revised", stream=True))
+    runner = SourceRunner(source, None, collected, base_delay=0.01, max_delay=0.1)
+    task = asyncio.create_task(runner.run_forever())
+    try:
+        await until(lambda: runner.health().state == "live")
+        await asyncio.sleep(0.2)  # the stream is open
+        status = post(poster, "my AquaPro leaks #revised")
+        await until(lambda: collected.ids == [status["id"]])
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        poster.put(f"/api/v1/statuses/{status['id']}", json={"status": "fixed now #revised"}, headers=headers)
+        poster.delete(f"/api/v1/statuses/{status['id']}", headers=headers).raise_for_status()
+        await until(lambda: len([r for batch in collected.batches for r in batch.revisions]) == 2)
+    finally:
+        task.cancel()
+    edited, deleted = [revision for batch in collected.batches for revision in batch.revisions]
+    assert (edited.native_id, edited.kind, edited.text) == (status["id"], "edited", "fixed now #revised")
+    assert (deleted.native_id, deleted.kind, deleted.text) == (status["id"], "deleted", None)
+    assert collected.ids == [status["id"]], "an edit is no new mention"

@@ -28,7 +28,7 @@ class Handover:
     def give(self, batch: Batch) -> None:
         now = datetime.now(UTC)
         quarantined = [Quarantined(self.source_id, why, raw, now) for raw, why in batch.quarantined]
-        self.pending.append(Intake(list(batch.mentions), {}, quarantined))
+        self.pending.append(Intake(list(batch.mentions), {}, quarantined, revisions=list(batch.revisions)))
 
     def due(self, now: datetime) -> Intake:
         return self.pending.pop(0) if self.pending else Intake()

@@ -85,6 +85,7 @@ class LiveFeed:
             if batch.cursor is not None:
                 self._inbox.cursors[self._keys[source_id]] = batch.cursor
             self._inbox.quarantined.extend(Quarantined(source_id, why, raw, now) for raw, why in batch.quarantined)
+            self._inbox.revisions.extend(batch.revisions)
 
     def due(self, now: datetime) -> Intake:
         """What the sources handed over since the last call (a storm's backlog in slices, so
@@ -94,9 +95,10 @@ class LiveFeed:
             if len(inbox.mentions) <= MAX_INTAKE:
                 self._inbox = Intake()
                 return inbox
-            # the cursors stay behind until their mentions are taken: a crash refetches, never skips
+            # the cursors stay behind until their mentions are taken: a crash refetches, never
+            # skips; so do the edits and deletions, which may be of mentions still waiting
             taken = Intake(inbox.mentions[:MAX_INTAKE], {}, inbox.quarantined)
-            self._inbox = Intake(inbox.mentions[MAX_INTAKE:], inbox.cursors, [])
+            self._inbox = Intake(inbox.mentions[MAX_INTAKE:], inbox.cursors, [], revisions=inbox.revisions)
             return taken
 
     def backlog(self) -> int:
@@ -112,6 +114,7 @@ class LiveFeed:
                 [*intake.mentions, *inbox.mentions],
                 {**intake.cursors, **inbox.cursors},
                 [*intake.quarantined, *inbox.quarantined],
+                revisions=[*intake.revisions, *inbox.revisions],
             )
 
     def health(self) -> list[Health]:

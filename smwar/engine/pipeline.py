@@ -21,7 +21,17 @@ from typing import Protocol
 from smwar.clock import Clock
 from smwar.incidents.triggers import TriggerWatch
 from smwar.journal.store import Journal
-from smwar.model import SYSTEM_ACTOR, Event, Incident, JournaledMention, Match, Mention, Quarantined, Triage
+from smwar.model import (
+    SYSTEM_ACTOR,
+    Event,
+    Incident,
+    JournaledMention,
+    Match,
+    Mention,
+    Quarantined,
+    Revision,
+    Triage,
+)
 from smwar.runbooks.definitions import (
     TROUBLEMAKER_TAG,
     VIP_TAG,
@@ -56,6 +66,7 @@ class Intake:
     cursors: dict[str, str] = field(default_factory=dict)
     quarantined: list[Quarantined] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
+    revisions: list[Revision] = field(default_factory=list)  # edits and deletions, journaled with the cursors
 
 
 class MentionSource(Protocol):
@@ -238,7 +249,7 @@ class Pipeline:
     def _journal(self, intake: Intake, now: datetime) -> list[JournaledMention]:
         """Match and triage the mentions not journaled yet (a repeat is not worth matching),
         and journal them with the sources' cursors and unreadable items."""
-        if not (intake.mentions or intake.cursors or intake.quarantined):
+        if not (intake.mentions or intake.cursors or intake.quarantined or intake.revisions):
             return []
         with self._kept(intake):
             mentions = self.journal.unseen(intake.mentions)
@@ -250,7 +261,9 @@ class Pipeline:
             matches, triage = assess(mention, tags, self.matcher, self.triager)
             batch.append((mention, now, matches, tags, triage))
         with self._kept(intake):
-            return self.journal.add_mentions(batch, cursors=intake.cursors, quarantined=intake.quarantined)
+            return self.journal.add_mentions(
+                batch, cursors=intake.cursors, quarantined=intake.quarantined, revisions=intake.revisions
+            )
 
     @contextmanager
     def _kept(self, intake: Intake) -> Iterator[None]:

@@ -182,7 +182,20 @@ def _v9(db: Database) -> None:
     db["source_pauses"].create({"source_id": str}, pk="source_id")
 
 
-MIGRATIONS: tuple[Callable[[Database], None], ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9)
+def _v10(db: Database) -> None:
+    """Networks edit and delete: each edit (its new text) and deletion of a mention is kept,
+    and the mention says what it last became; its first text stays, as evidence."""
+    db["mentions"].add_column("revised", str)
+    db["revisions"].create(
+        {"id": int, "mention_id": int, "kind": str, "at": str, "text": str},
+        pk="id",
+        not_null={"mention_id", "kind", "at"},
+        foreign_keys=[("mention_id", "mentions", "id")],
+    )
+    db["revisions"].create_index(["mention_id", "id"])
+
+
+MIGRATIONS: tuple[Callable[[Database], None], ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10)
 CURRENT_VERSION = len(MIGRATIONS)
 
 

@@ -24,6 +24,7 @@ from sqlite_utils import Database
 
 from smwar.clock import from_iso, to_iso
 from smwar.journal.pages import MentionFilter
+from smwar.journal.revisions import Revisions, revise_in
 from smwar.journal.schema import JournalError, migrate
 from smwar.journal.team import Coordination
 from smwar.model import (
@@ -35,6 +36,7 @@ from smwar.model import (
     Notice,
     NoticeGroup,
     Quarantined,
+    Revision,
     TermHit,
     Triage,
 )
@@ -52,7 +54,7 @@ INSERT_MENTION = (
 _encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps with options makes an encoder a call
 
 
-class Journal(Coordination):
+class Journal(Coordination, Revisions):
     def __init__(self, path: Path, db: Database, reader: sqlite3.Connection) -> None:
         self.path = path
         self._db = db  # the writer
@@ -138,14 +140,16 @@ class Journal(Coordination):
         *,
         cursors: Mapping[str, str] | None = None,
         quarantined: Sequence[Quarantined] = (),
+        revisions: Sequence[Revision] = (),
     ) -> list[JournaledMention]:
         """Store a batch in one transaction; mentions already journaled, or earlier in the
-        batch, are skipped. The sources' `cursors` (where each left off) and the items they
-        could not read are committed with it, so a restart resumes exactly after what was kept.
+                batch, are skipped. The sources' `cursors` (where each left off) and the items they
+                could not read are committed with it, so a restart resumes exactly after what was kept; and
+        the edits and deletions the sources saw (of this batch's mentions too).
 
-        The rows are made before the transaction begins, each table is written with one
-        statement, and the texts are indexed for search in one statement at the end (fed by a
-        trigger a row at a time, FTS5 wrote its index out for every row)."""
+                The rows are made before the transaction begins, each table is written with one
+                statement, and the texts are indexed for search in one statement at the end (fed by a
+                trigger a row at a time, FTS5 wrote its index out for every row)."""
         rows = _mention_rows(batch)
         explained = [[(m.scenario_id, m.score, _explanation(m.hits)) for m in matches] for _, _, matches, _, _ in batch]
         saved = to_iso(datetime.now(UTC))
@@ -167,6 +171,7 @@ class Journal(Coordination):
                 [(ids[index], *match) for index in fresh for match in explained[index]],
             )
             db.execute("INSERT INTO mentions_fts (rowid, text) SELECT id, text FROM mentions WHERE id >= ?", [first])
+            revise_in(db, revisions)
         return [JournaledMention(ids[index], *batch[index]) for index in fresh]
 
     def unseen(self, mentions: Sequence[Mention]) -> list[Mention]:
@@ -643,4 +648,4 @@ def _mention_from_row(row: sqlite3.Row, matches: tuple[Match, ...]) -> Journaled
     if row["request_types"] is not None:  # triaged when it arrived
         kinds = tuple(kind for kind in row["request_types"].split(",") if kind)
         triage = Triage(row["action"], row["action_rule"], kinds, row["sentiment"])
-    return JournaledMention(row["id"], mention, from_iso(row["received_at"]), matches, tags, triage)
+    return JournaledMention(row["id"], mention, from_iso(row["received_at"]), matches, tags, triage, row["revised"])

@@ -23,7 +23,7 @@ from typing import Any, Generic, Protocol, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from smwar.model import Mention
+from smwar.model import Mention, Revision
 from smwar.sources.settings import SourceSettings
 
 State = TypeVar("State")
@@ -37,6 +37,7 @@ class Batch:
     mentions: list[Mention] = field(default_factory=list)
     quarantined: list[tuple[bytes, str]] = field(default_factory=list)  # (raw bytes, why)
     cursor: str | None = None  # where to resume after this batch; None: where it was
+    revisions: list[Revision] = field(default_factory=list)  # posts (of this batch or before) edited or deleted
 
 
 class SourceError(Exception):

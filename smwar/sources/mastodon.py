@@ -35,7 +35,7 @@ import contextlib
 import json
 import logging
 import re
-from collections.abc import AsyncGenerator, AsyncIterator, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -45,7 +45,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from smwar.model import Mention
+from smwar.model import DELETED, EDITED, Mention, Revision
 from smwar.sources.base import MAX_ITEM_BYTES, Batch, Rejections, SourceError, check, http_client, parsed, read_items
 from smwar.sources.html import html_to_text
 from smwar.sources.settings import SourceSettings
@@ -59,6 +59,10 @@ MAX_ANSWER_BYTES = PAGE_LIMIT * MAX_ITEM_BYTES
 MAX_STREAM_LINE = 2 * MAX_ITEM_BYTES  # longer: the connection is dropped, REST catches the status up
 STREAM_TIMEOUT = httpx.Timeout(20.0, read=90.0)  # Mastodon sends a heartbeat every 15 s
 STREAM_BURST = 500  # stream events taken into one batch at most
+UPDATE, DELETE = "update", "delete"  # a new status, a deletion
+STATUS_UPDATES = frozenset({"status.update", "status_update"})  # an edit, as Mastodon and some servers name it
+STREAM_EVENTS = frozenset({UPDATE, DELETE, *STATUS_UPDATES})
+Event = tuple[str, str, bytes]  # (timeline key, event name, data)
 PUBLIC = "public"  # the cursor key of the public timeline
 _PATHS = {PUBLIC: "/api/v1/timelines/public", "tag": "/api/v1/timelines/tag"}
 
@@ -284,7 +288,8 @@ class _Reader:
         self.newest = newest
         self.keywords = [keyword.casefold() for keyword in keywords]
         self.rejections = Rejections()
-        self.parse = partial(mention_of, host=urlsplit(instance).hostname or "")
+        address = urlsplit(instance)  # its own accounts' handles keep a port it has: @anna@host:8443
+        self.parse = partial(mention_of, host=f"{address.hostname or ''}{f':{address.port}' if address.port else ''}")
 
     async def poll(self, tags: list[str], terms: list[str], every: float) -> AsyncIterator[Batch]:
         while True:
@@ -351,7 +356,7 @@ class _Reader:
         deliver what the streams push (and poll the search terms between)."""
         async for batch in self.catch_up(tags, terms):
             yield batch
-        events: asyncio.Queue[tuple[str, bytes] | Exception] = asyncio.Queue()
+        events: asyncio.Queue[Event | Exception] = asyncio.Queue()
         async with contextlib.AsyncExitStack() as streams:
             for key in self.timelines(tags):
                 response = await streams.enter_async_context(self.open_stream(key))
@@ -362,7 +367,7 @@ class _Reader:
                 yield batch
 
     async def listen(
-        self, events: asyncio.Queue[tuple[str, bytes] | Exception], terms: list[str], every: float
+        self, events: asyncio.Queue[Event | Exception], terms: list[str], every: float
     ) -> AsyncIterator[Batch]:
         loop = asyncio.get_running_loop()
         next_poll = loop.time() + every
@@ -377,7 +382,9 @@ class _Reader:
                 continue
             updates, failure = _until_failure([first, *_drain(events, STREAM_BURST)])
             if updates:
-                yield self.take(updates)
+                batch = self.take((key, data) for key, name, data in updates if name == UPDATE)
+                batch.revisions.extend(_revisions(updates, self.parse))
+                yield batch
             if failure is not None:
                 raise failure  # after the statuses the stream sent before it ended
 
@@ -482,13 +489,13 @@ async def _read_capped(response: httpx.Response) -> bytes:
     return bytes(body)
 
 
-async def _pump(response: httpx.Response, key: str, events: asyncio.Queue[tuple[str, bytes] | Exception]) -> None:
-    """Hand a stream's statuses (with their timeline's key) to the reader; how the stream
-    ended is handed over last."""
+async def _pump(response: httpx.Response, key: str, events: asyncio.Queue[Event | Exception]) -> None:
+    """Hand a stream's statuses, edits and deletions (with their timeline's key) to the reader;
+    how the stream ended is handed over last."""
     try:
         async for name, data in _sse_events(response):
-            if name == "update":
-                events.put_nowait((key, data))
+            if name in STREAM_EVENTS:
+                events.put_nowait((key, name, data))
     except Exception as exc:  # the reader raises it
         events.put_nowait(exc)
     else:
@@ -502,11 +509,24 @@ async def _stop(task: asyncio.Task[None]) -> None:
         await task
 
 
-def _until_failure(
-    events: list[tuple[str, bytes] | Exception],
-) -> tuple[list[tuple[str, bytes]], Exception | None]:
-    """The stream updates up to the first failure, and that failure."""
-    updates: list[tuple[str, bytes]] = []
+def _revisions(events: Iterable[Event], parse: Callable[[dict[str, Any]], Mention]) -> Iterator[Revision]:
+    """The edits (with the new text) and deletions among a stream's events; an unreadable
+    edit is skipped (the post's first text stays)."""
+    now = datetime.now(UTC)
+    for _, name, data in events:
+        if name == DELETE:
+            yield Revision(NETWORK, data.decode("utf-8", "replace").strip().strip('"'), DELETED, now)
+        elif name in STATUS_UPDATES:
+            try:
+                edited = parse(json.loads(data))
+            except (ValueError, RecursionError):
+                continue
+            yield Revision(NETWORK, edited.native_id, EDITED, now, edited.text)
+
+
+def _until_failure(events: list[Event | Exception]) -> tuple[list[Event], Exception | None]:
+    """The stream events up to the first failure, and that failure."""
+    updates: list[Event] = []
     for event in events:
         if isinstance(event, Exception):
             return updates, event

@@ -231,7 +231,8 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
     def on_feed_selected(self, message: Feed.Selected) -> None:
         campaign = self.session.pipeline.signals.campaigns.find(message.item.mention.text)
         detail = self.query_one("#detail", MentionDetail)
-        detail.show(message.item, campaign)
+        revisions = self.session.journal.revisions_of(message.item.id) if message.item.revised else ()
+        detail.show(message.item, campaign, revisions)
         detail.border_subtitle = message.place
 
     def on_data_table_row_highlighted(self, message: DataTable.RowHighlighted) -> None:

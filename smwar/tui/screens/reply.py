@@ -16,7 +16,7 @@ from smwar.config import Config
 from smwar.engine.replies import BY_HAND, POSTED, reply_target, send_reply, template_success
 from smwar.engine.session import Session
 from smwar.errors import SmwarError
-from smwar.model import JournaledMention
+from smwar.model import DELETED, JournaledMention
 from smwar.plaintext import printable, printable_name
 from smwar.replies.check import BLOCKING, LIMITS, Finding, blocking, check, graphemes
 from smwar.replies.drafting import Suggestion, fill, suggestions, values_for
@@ -24,6 +24,8 @@ from smwar.review.report import FAILED
 from smwar.runbooks.definitions import TROUBLEMAKER_TAG, VIP_TAG
 from smwar.tui.guard import Guarded
 from smwar.tui.screens.prompt import ChoicePrompt, TextPrompt
+
+DELETED_POST = "its author deleted the post: a reply answers nothing there, and may read as chasing them"
 
 
 class ReplyScreen(Guarded, Screen[None]):
@@ -117,6 +119,8 @@ class ReplyScreen(Guarded, Screen[None]):
             author_tags=self.item.author_tags,
             action=triage.action if triage else None,
         )
+        if any(revision.kind == DELETED for revision in self.session.journal.revisions_of(self.item.id)):
+            self.findings.insert(0, Finding(BLOCKING, "deleted", DELETED_POST))
         limit = LIMITS.get(network)
         size = f"{len(text)} characters"
         if limit is not None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.console import Group
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from smwar.model import JournaledMention
+from smwar.model import DELETED, JournaledMention, Revision
 from smwar.plaintext import printable
 from smwar.runbooks.definitions import RunbookSet
 from smwar.triage.campaigns import Cluster
@@ -29,10 +31,11 @@ class MentionDetail(Guarded, VerticalScroll):
     def compose(self):  # type: ignore[override]
         yield self._body
 
-    def show(self, item: JournaledMention, campaign: Cluster | None = None) -> None:
-        """Show `item`; the screen is laid out anew only when it or what it replaces is longer
-        than the pane (the feed's cursor moves here on every key: a layout is most of a frame)."""
-        content = Group(*describe(item, self.runbooks, campaign))
+    def show(self, item: JournaledMention, campaign: Cluster | None = None, revisions: Sequence[Revision] = ()) -> None:
+        """Show `item` (and what became of it); the screen is laid out anew only when it or
+        what it replaces is longer than the pane (the feed's cursor moves here on every key:
+        a layout is most of a frame)."""
+        content = Group(*describe(item, self.runbooks, campaign, revisions))
         console = self.app.console
         lines = len(console.render_lines(content, console.options.update_width(self._body.content_region.width)))
         fits = max(lines, self._shown) <= self.scrollable_content_region.height
@@ -79,7 +82,24 @@ def triage_lines(item: JournaledMention, runbooks: RunbookSet, campaign: Cluster
     return lines
 
 
-def describe(item: JournaledMention, runbooks: RunbookSet, campaign: Cluster | None = None) -> list[Text]:
+def revision_lines(revisions: Sequence[Revision]) -> list[Text]:
+    """What became of the post since: each edit with its new text, and its deletion (the text
+    above is the first, kept as evidence)."""
+    lines: list[Text] = []
+    for revision in revisions:
+        when = local_time(revision.at)
+        if revision.kind == DELETED:
+            lines.append(Text(f"✗ deleted by its author at {when}; the text above is kept as evidence", "bold"))
+        else:
+            line = Text(f"✎ edited at {when}, now: ", style="bold")
+            line.append_text(plain(revision.text or "", keep_newlines=True))
+            lines.append(line)
+    return lines
+
+
+def describe(
+    item: JournaledMention, runbooks: RunbookSet, campaign: Cluster | None = None, revisions: Sequence[Revision] = ()
+) -> list[Text]:
     mention = item.mention
     head = Text()
     head.append(f"{local_time(mention.posted_at)}  {mention.network}  ", style="bold")
@@ -99,6 +119,7 @@ def describe(item: JournaledMention, runbooks: RunbookSet, campaign: Cluster | N
             line.append_text(plain(target))
             parts.append(line)
     parts.append(plain(mention.text, keep_newlines=True))
+    parts += revision_lines(revisions)
     if mention.url:
         parts.append(plain_name(mention.url, "underline"))
     parts += triage_lines(item, runbooks, campaign)

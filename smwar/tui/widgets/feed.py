@@ -22,7 +22,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from smwar.journal.pages import MentionFilter
-from smwar.model import JournaledMention
+from smwar.model import DELETED, EDITED, JournaledMention
 from smwar.runbooks.definitions import TROUBLEMAKER_TAG, VIP_TAG
 from smwar.tui.acting import ask
 from smwar.tui.guard import Guarded
@@ -41,6 +41,7 @@ NETWORK_LETTERS = {
 }
 AUTHOR_WIDTH = 11
 TAG_WIDTH = 4
+REVISED_MARKS = {EDITED: "✎edited ", DELETED: "✗deleted "}
 
 
 class Feed(Guarded, ScrollView, can_focus=True):
@@ -54,6 +55,7 @@ class Feed(Guarded, ScrollView, can_focus=True):
         "feed--cursor",
         "feed--vip",
         "feed--troublemaker",
+        "feed--revised",
     }
     BINDINGS = [
         Binding("up,k", "cursor(-1)", "Up", show=False, id="feed.up"),
@@ -184,6 +186,8 @@ class Feed(Guarded, ScrollView, can_focus=True):
             tail = Text(f" {tag:>{TAG_WIDTH}}", style("feed--scenario"), end="")
         text_width = max(0, width - line.cell_len - tail.cell_len)
         body = plain(mention.text, style("feed--matched") if best else style("feed--unmatched"))
+        if item.revised:  # edited or deleted since: the first text is shown, marked
+            body = Text(REVISED_MARKS.get(item.revised, "? "), style("feed--revised"), end="").append_text(body)
         body.truncate(text_width, overflow="ellipsis", pad=True)
         line.append_text(body)
         line.append_text(tail)
