@@ -464,3 +464,13 @@ async def test_an_edit_and_a_deletion_on_the_stream_arrive_as_revisions(mock: Mo
     assert (edited.native_id, edited.kind, edited.text) == (status["id"], "edited", "fixed now #revised")
     assert (deleted.native_id, deleted.kind, deleted.text) == (status["id"], "deleted", None)
     assert collected.ids == [status["id"]], "an edit is no new mention"
+
+
+async def test_a_direct_message_found_by_search_is_no_public_mention(mock: MockServer, poster: httpx.Client) -> None:
+    """Search with the account's token also finds the private messages it can read: they are
+    left out of the feed (not quarantined either)."""
+    public = post(poster, "kettle-dm leaks again")
+    post(poster, "@bob our kettle-dm leaks", visibility="direct")
+    batch = await first_batch(MastodonSource(settings(mock.base_url, search=["kettle-dm"]), token=TOKEN))
+    assert [mention.native_id for mention in batch.mentions] == [public["id"]]
+    assert batch.quarantined == []

@@ -60,6 +60,7 @@ MAX_STREAM_LINE = 2 * MAX_ITEM_BYTES  # longer: the connection is dropped, REST 
 STREAM_TIMEOUT = httpx.Timeout(20.0, read=90.0)  # Mastodon sends a heartbeat every 15 s
 STREAM_BURST = 500  # stream events taken into one batch at most
 UPDATE, DELETE = "update", "delete"  # a new status, a deletion
+DIRECT = "direct"  # a status's visibility when it is a private message
 STATUS_UPDATES = frozenset({"status.update", "status_update"})  # an edit, as Mastodon and some servers name it
 STREAM_EVENTS = frozenset({UPDATE, DELETE, *STATUS_UPDATES})
 Event = tuple[str, str, bytes]  # (timeline key, event name, data)
@@ -165,6 +166,13 @@ class _Status(BaseModel):
     in_reply_to_id: StatusId | None = None
     reblog: _Status | None = None
     quote: _Quote | None = None
+    visibility: str = "public"
+
+
+def public_mention_of(status: dict[str, Any], host: str) -> Mention | None:
+    """A status as a mention, or None for a direct message: a private conversation is no
+    public mention (it is not taken into the feed, nor quarantined)."""
+    return None if status.get("visibility") == DIRECT else mention_of(status, host)
 
 
 def mention_of(status: dict[str, Any], host: str) -> Mention:
@@ -289,7 +297,9 @@ class _Reader:
         self.keywords = [keyword.casefold() for keyword in keywords]
         self.rejections = Rejections()
         address = urlsplit(instance)  # its own accounts' handles keep a port it has: @anna@host:8443
-        self.parse = partial(mention_of, host=f"{address.hostname or ''}{f':{address.port}' if address.port else ''}")
+        self.parse = partial(
+            public_mention_of, host=f"{address.hostname or ''}{f':{address.port}' if address.port else ''}"
+        )
 
     async def poll(self, tags: list[str], terms: list[str], every: float) -> AsyncIterator[Batch]:
         while True:
@@ -509,7 +519,7 @@ async def _stop(task: asyncio.Task[None]) -> None:
         await task
 
 
-def _revisions(events: Iterable[Event], parse: Callable[[dict[str, Any]], Mention]) -> Iterator[Revision]:
+def _revisions(events: Iterable[Event], parse: Callable[[dict[str, Any]], Mention | None]) -> Iterator[Revision]:
     """The edits (with the new text) and deletions among a stream's events; an unreadable
     edit is skipped (the post's first text stays)."""
     now = datetime.now(UTC)
@@ -521,7 +531,8 @@ def _revisions(events: Iterable[Event], parse: Callable[[dict[str, Any]], Mentio
                 edited = parse(json.loads(data))
             except (ValueError, RecursionError):
                 continue
-            yield Revision(NETWORK, edited.native_id, EDITED, now, edited.text)
+            if edited is not None:
+                yield Revision(NETWORK, edited.native_id, EDITED, now, edited.text)
 
 
 def _until_failure(events: list[Event | Exception]) -> tuple[list[Event], Exception | None]:
