@@ -39,14 +39,14 @@ class Relevance:
             if terms
         ]
         self._matcher = RuleMatcher(targets, runbooks.deescalation)
-        self._domains = tuple(fold(domain) for domain in company.domains)
+        self._domains = tuple(domain.casefold() for domain in company.domains)
         # handles and hashtags as written, with their @ and # ("AquaPro" alone is a name, and may be a namesake's)
-        self._marks = tuple(fold(mark) for mark in (*company.handles, *company.hashtags))
+        self._marks = tuple(mark.casefold() for mark in (*company.handles, *company.hashtags))
         # what our posts' addresses hold: handles without their instance, and our domains
         self._ours = tuple({fold(handle.lstrip("@").split("@")[0]) for handle in company.handles} | set(self._domains))
 
     def judge(self, mention: Mention) -> Verdict:
-        text = fold(mention.text)
+        text = mention.text.casefold()  # handles, hashtags and domains are ASCII: no need to fold umlauts
         mark = next((mark for mark in self._marks if _carries(text, mark)), None)
         if mark is not None:
             return Verdict(True, f"carries {_quoted(mark)}")
