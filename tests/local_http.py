@@ -12,8 +12,9 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from smwar.sources.base import Batch, Poller, http_client
-from smwar.sources.recent import RecentCursor
+from smwar.sources.base import Batch, Poller, Source, http_client
+from smwar.sources.recent import MAX_ANSWER_BYTES, RecentCursor
+from smwar.sources.runner import SourceRunner
 
 # (path, query parameters, request headers lower-cased) -> (status, response headers, body)
 Respond = Callable[[str, dict[str, str], dict[str, str]], tuple[int, dict[str, str], bytes]]
@@ -105,3 +106,48 @@ async def poll_until_caught_up(
             if not batch.mentions and not state.gaps:
                 return ids, state
     raise AssertionError(f"not caught up after {polls} polls")
+
+
+# How a page can be at fault, and what the source's health then says: an error page, a body cut
+# short (three times over: quarantined once all the same), a body over the size a page may have.
+FAULTS = {
+    "error": "answered 502",
+    "truncated": "127.0.0.1 answered no JSON (",
+    "oversized": "127.0.0.1 answered more than the 10,485,760 bytes a page may have; refused",
+}
+
+
+def faulty(fault: str, page: bytes) -> list[tuple[int, bytes]]:
+    """The answers (status, body) a server gives, one a request, for a page at `fault` before it
+    answers `page` as it is."""
+    if fault == "error":
+        return [(502, b"<html><body><h1>502 Bad Gateway</h1></body></html>")]
+    if fault == "truncated":
+        return [(200, page[: len(page) // 2])] * 3
+    return [(200, page[:-1] + b" " * MAX_ANSWER_BYTES + page[-1:])]
+
+
+async def loses_nothing(source: Source, cursor: str | None, ids: list[str], page_one: int, fault: str) -> None:
+    """Run `source` from `cursor` under a runner while a server answers its second page `faulty`:
+    the `page_one` newest of `ids` arrive at once, then, once the fault is over, all of `ids`
+    (nothing lost, nothing twice); the health's first reason names the fault, and an unreadable
+    answer is quarantined once, with that reason."""
+    collected, reasons = Collected(), list[str]()
+    runner = SourceRunner(source, cursor, collected, base_delay=0.05)
+    task = asyncio.create_task(runner.run_forever())
+
+    def arrived() -> bool:
+        if (health := runner.health()).reason and health.reason not in reasons:
+            reasons.append(health.reason)
+        return len(collected.ids) >= len(ids)
+
+    try:
+        await until(arrived)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert [mention.native_id for mention in collected.batches[0].mentions] == ids[-page_one:]
+    assert sorted(collected.ids) == sorted(ids)
+    assert FAULTS[fault] in reasons[0]
+    assert len(collected.quarantined) == (fault == "truncated")
+    assert all(reason == reasons[0] for _, reason in collected.quarantined)

@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,9 +18,10 @@ from smwar.sources.base import Batch, SourceError, http_client
 from smwar.sources.hackernews import MAX_PAGES, HackerNewsSettings, HackerNewsSource
 from smwar.sources.recent import LOOKBACK, MAX_GAPS, RecentCursor
 from smwar.sources.runner import SourceRunner
-from tests.local_http import poll_until_caught_up, serving, take
+from tests.local_http import FAULTS, faulty, loses_nothing, poll_until_caught_up, serving, take
 
 T = 1_795_852_800  # 2026-11-22 05:20:00 UTC
+RECORDED = Path(__file__).parent / "fixtures" / "hackernews"
 
 
 def story(
@@ -73,6 +75,8 @@ class Algolia:
     hits: list[dict[str, Any]] = field(default_factory=list)
     failures: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     requests: list[dict[str, str]] = field(default_factory=list)
+    page_faults: dict[str, list[tuple[int, bytes]]] = field(default_factory=dict)  # by `page`: answers first
+    items: dict[str, dict[str, Any]] = field(default_factory=dict)  # `items/<id>`
 
     @property
     def api(self) -> str:
@@ -109,13 +113,18 @@ def algolia() -> Iterator[Algolia]:
     state = Algolia()
 
     def respond(path: str, params: dict[str, str], _: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
-        state.requests.append(params)
+        state.requests.append({**params, "path": path} if path != "/api/v1/search_by_date" else params)
         json_type = {"Content-Type": "application/json; charset=utf-8"}
         if state.failures:
             status, headers = state.failures.pop(0)
             return status, {**json_type, **headers}, json.dumps({"message": "busy", "status": status}).encode()
+        if path == "/api/v1/search_by_date" and (faults := state.page_faults.get(params.get("page", ""))):
+            status, body = faults.pop(0)
+            return status, json_type, body
         if path == "/api/v1/search_by_date":
             return 200, json_type, json.dumps(state.search_by_date(params)).encode()
+        if (item := state.items.get(path.removeprefix("/api/v1/items/"))) is not None:
+            return 200, json_type, json.dumps(item).encode()
         return 404, json_type, b'{"message":"not found"}'
 
     with serving(respond) as state.port:
@@ -138,16 +147,21 @@ async def test_stories_and_comments_arrive_as_mentions(algolia: Algolia) -> None
     assert post.network == "hackernews"
     assert post.native_id == "41000001"
     assert post.author == "throwaway42"
-    assert post.text == "Acme is down\n\nSince 9am nothing works.\n\nAnyone else?"
+    assert (
+        post.text
+        == "Acme is down (https://status.acme.example/incidents/17)\n\nSince 9am nothing works.\n\nAnyone else?"
+    )
     assert post.url == "https://news.ycombinator.com/item?id=41000001"
     assert post.posted_at == datetime.fromtimestamp(T, UTC)
     assert post.reply_to is None
-    assert reply.text == "Same here / Acme's status page is green."
+    assert reply.text == (
+        "Same here / Acme's status page is green.\n\non: Acme is down (https://status.acme.example/incidents/17)"
+    )
     assert reply.author == "dang"
     assert reply.reply_to == "41000001"
     assert reply.url == "https://news.ycombinator.com/item?id=41000002"
     [request] = algolia.requests
-    assert request == {"query": "acme", "tags": "(story,comment)", "hitsPerPage": "100", "page": "0"}
+    assert request == {"query": "acme", "tags": "(story,poll,comment)", "hitsPerPage": "100", "page": "0"}
     assert json.loads(batch.cursor or "") == {"newest": T + 60, "seen": {"41000002": T + 60, "41000001": T}}
 
 
@@ -315,6 +329,52 @@ async def test_a_cursor_without_gaps_loads_as_before() -> None:
     many = [{"floor": n, "until": n + 1, "seen": {}} for n in range(MAX_GAPS + 5)]
     bounded = RecentCursor.load(json.dumps({"newest": T, "seen": {}, "gaps": many}))
     assert [gap.floor for gap in bounded.gaps] == [float(n) for n in range(5, MAX_GAPS + 5)]  # the newest kept
+
+
+async def test_a_search_as_algolia_sends_it_keeps_stories_links_and_poll_options(algolia: Algolia) -> None:
+    algolia.hits = json.loads((RECORDED / "search_by_date.json").read_text(encoding="utf-8"))["hits"]
+    algolia.items["46120200"] = json.loads((RECORDED / "item_46120200.json").read_text(encoding="utf-8"))
+    [batch] = await take(hn_source(algolia.api).run(None), 1)
+
+    story_, poll, reply = batch.mentions
+    assert story_.text == "Acme SSO outage (https://status.acme.example/incidents/17)"
+    assert poll.text == (
+        "Poll: Are you moving off Acme?\n\n"
+        "After this week's outage: which SSO provider do you run?\n\n"
+        "• Yes, already migrating\n• No, staying & waiting for the post-mortem\n• We never used Acme"
+    )
+    assert poll.url == "https://news.ycombinator.com/item?id=46120200"
+    assert reply.text == (
+        "Their status page was green the whole time. The real timeline is in the GitHub issue"
+        " (https://github.com/acme/sso/issues/812), and the old post-mortem:"
+        " https://blog.acme.example/2025/postmortem-sso-outage-and-what-we-learned\n\n"
+        "Acme's support never answered.\n\n"
+        "on: Acme SSO outage (https://status.acme.example/incidents/17)"
+    )
+    assert reply.reply_to == "46120031"
+    assert [request.get("path") for request in algolia.requests] == [None, "/api/v1/items/46120200"]
+
+
+def storm_after_a_first_poll(algolia: Algolia, first: int, count: int) -> tuple[str, list[str]]:
+    """`count` new stories (five a page with `small_pages`) after a first poll: its cursor, their ids."""
+    storm = [story(first + n, T + 1 + n, f"Acme storm {n}") for n in range(count)]
+    algolia.hits = [story(first - 1, T, "Acme"), *storm]
+    return json.dumps({"newest": T, "seen": {str(first - 1): T}}), [hit["objectID"] for hit in storm]
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+async def test_a_faulty_second_page_keeps_the_first_and_the_next_poll_reads_on_from_it(
+    algolia: Algolia, small_pages: int, fault: str
+) -> None:
+    cursor, ids = storm_after_a_first_poll(algolia, 44000000, 12)
+    second = json.dumps(algolia.search_by_date({"hitsPerPage": "5", "page": "1"})).encode()
+    algolia.page_faults["1"] = faulty(fault, second)
+
+    await loses_nothing(hn_source(algolia.api), cursor, ids, 5, fault)
+
+    assert algolia.page_faults["1"] == []
+    resumed = algolia.requests[2]  # after the failure: the stretch below page one, from the oldest it read
+    assert resumed["numericFilters"] == f"created_at_i>={T - int(LOOKBACK)},created_at_i<={T + 8}"
 
 
 async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:

@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,10 +15,11 @@ import pytest
 from smwar.sources import reddit as reddit_module
 from smwar.sources.base import SourceError, http_client
 from smwar.sources.recent import LOOKBACK, RecentCursor
-from smwar.sources.reddit import MAX_PAGES, RedditSettings, RedditSource
-from tests.local_http import poll_until_caught_up, serving, take
+from smwar.sources.reddit import MAX_PAGES, RedditSettings, RedditSource, markdown_text
+from tests.local_http import FAULTS, faulty, loses_nothing, poll_until_caught_up, serving, take
 
 T = 1_795_852_800.0  # 2026-11-22 05:20:00 UTC
+RECORDED = Path(__file__).parent / "fixtures" / "reddit"
 
 
 def post(base36: str, created: float, title: str, selftext: str = "", author: str = "angry_admin") -> dict[str, Any]:
@@ -57,6 +59,7 @@ class Reddit:
     remaining: float = 99.0
     remaining_next: list[float] = field(default_factory=list)  # told in turn before `remaining`
     requests: list[dict[str, str]] = field(default_factory=list)
+    page_faults: dict[str, list[tuple[int, bytes]]] = field(default_factory=dict)  # by `after`: answers first
 
     @property
     def api(self) -> str:
@@ -96,6 +99,9 @@ def reddit() -> Iterator[Reddit]:
             status, extra = state.failures.pop(0)
             body = json.dumps({"message": "Too Many Requests", "error": status}).encode()
             return status, {**json_type, **extra}, body
+        if faults := state.page_faults.get(params.get("after", "")):
+            status, body = faults.pop(0)
+            return status, json_type, body
         if path == "/search.json":
             return 200, {**json_type, **limits}, json.dumps(state.search(params)).encode()
         return 404, json_type, b'{"message": "Not Found", "error": 404}'
@@ -120,11 +126,13 @@ async def test_posts_arrive_as_mentions(reddit: Reddit) -> None:
     assert deleted.network == "reddit"
     assert deleted.native_id == "t3_1h2g3f4"
     assert deleted.author == "u/angry_admin"
-    assert deleted.text == "Acme deleted my account\n\nNo warning, no answer from support &amp; <b>no</b> refund."
+    assert (
+        deleted.text == "r/sysadmin: Acme deleted my account\n\nNo warning, no answer from support & <b>no</b> refund."
+    )
     assert deleted.url == "https://www.reddit.com/r/sysadmin/comments/1h2g3f4/acme_deleted_my_account/"
     assert deleted.posted_at == datetime.fromtimestamp(T, UTC)
     assert deleted.lang is None
-    assert down.text == "Is Acme down for anyone else?"
+    assert down.text == "r/sysadmin: Is Acme down for anyone else?"
     assert down.author == "u/mod_bot"
     [request] = reddit.requests
     assert request["q"] == "acme"
@@ -280,3 +288,62 @@ async def test_a_rate_limit_used_up_mid_pagination_leaves_a_gap_that_a_later_pol
     assert caught_up.gaps == []
     gap_request = reddit.requests[3]  # the first request after the rate limit's reset: the gap, from its token
     assert gap_request.get("after") == gap.after
+
+
+async def test_a_search_as_reddit_sends_it_reads_as_plain_text_with_its_subreddit_and_clean_links(
+    reddit: Reddit,
+) -> None:
+    reddit.posts = json.loads((RECORDED / "search_new.json").read_text(encoding="utf-8"))["data"]["children"]
+    [batch] = await take(reddit_source(reddit.api).run(None), 1)
+
+    german, breach, outage = batch.mentions
+    assert outage.text == (
+        "r/sysadmin: Acme SSO down for anyone else?\n\n"
+        "Since this morning every Acme login ends in a 502.\n\n"
+        "• status page (https://status.acme.example/) says all green\n"
+        "• support ticket #4471, no answer\n\n"
+        "Anyone else? Their post-mortem from last time: https://blog.acme.example/outage?id=17"
+    )
+    assert outage.url == "https://www.reddit.com/r/sysadmin/comments/1p9k2xq/acme_sso_down_for_anyone_else/"
+    assert breach.text == (
+        "r/technology: Acme confirms data breach affecting 2M customers"
+        " (https://news.example/2026/11/acme-breach?page=2)"
+    )
+    assert german.text == (
+        "r/de: Acme-Störung: Kundendienst antwortet nicht\n\n"
+        "> Wir arbeiten mit Hochdruck an einer Lösung\n\n"
+        "Seit drei Tagen. Siehe auch den Thread in r/sysadmin (https://www.reddit.com/r/sysadmin/comments/1p9k2xq/)."
+    )
+
+
+def test_markdown_becomes_plain_text() -> None:
+    source = (
+        "# Heads up\n\n1. *first*\n2. `second`\n\n| plan | price |\n|---|---|\n| pro | 9 € |\n\n"
+        "```\nERR 502\n```\n\n![screenshot](https://i.redd.it/x.png) ~~gone~~ <https://acme.example/?gclid=1>"
+    )
+    assert markdown_text(source) == (
+        "Heads up\n\n1. first\n2. second\n\nplan | price\npro | 9 €\n\nERR 502\n\n"
+        "screenshot (https://i.redd.it/x.png) gone https://acme.example/"
+    )
+
+
+def storm_after_a_first_poll(reddit: Reddit, name: str, count: int) -> list[str]:
+    """`count` new posts (five a page with `small_pages`) after a first poll left a cursor; their fullnames."""
+    storm = [post(f"{name}{n}", T + 1 + n, f"Acme storm {n}") for n in range(count)]
+    reddit.posts = [post(f"{name}x", T, "Acme"), *storm]
+    return [child["data"]["name"] for child in storm]
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+async def test_a_faulty_second_page_keeps_the_first_and_the_next_poll_reads_on_from_it(
+    reddit: Reddit, small_pages: int, fault: str
+) -> None:
+    names = storm_after_a_first_poll(reddit, "m", 12)
+    cursor = json.dumps({"newest": T, "seen": {"t3_mx": T}})
+    second = json.dumps(reddit.search({"after": "t3_m7", "limit": "5"})).encode()
+    reddit.page_faults["t3_m7"] = faulty(fault, second)
+
+    await loses_nothing(reddit_source(reddit.api), cursor, names, 5, fault)
+
+    assert reddit.page_faults["t3_m7"] == []  # every faulty answer was served ...
+    assert [request.get("after") for request in reddit.requests[:3]] == [None, "t3_m7", "t3_m7"]  # ... at page two

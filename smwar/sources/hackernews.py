@@ -1,34 +1,42 @@
-"""Hacker News: stories and comments that match a query, from the HN Search API (Algolia).
+"""Hacker News: stories, polls and comments that match a query, from the HN Search API (Algolia).
 
-Each poll asks `search_by_date` (newest first) for stories and comments created since a
+Each poll asks `search_by_date` (newest first) for stories, polls and comments created since a
 little before the newest one already seen: Algolia indexes with a delay, so an item can turn
 up after a newer one. The ids seen in that window travel in the cursor, so nothing arrives
-twice and nothing indexed late is lost. When more items are new than a poll's pages hold, the
-cursor keeps the stretch left unread as a gap, and the next polls read it first, asking for
-`created_at_i` between the gap's floor and the oldest item read so far.
+twice and nothing indexed late is lost. When more items are new than a poll's pages hold (or a
+page fails), the cursor keeps the stretch left unread as a gap, and the next polls read it
+first, asking for `created_at_i` between the gap's floor and the oldest item read so far.
+
+A comment's text ends with the story it belongs to ("on: title (address)"); links in comments
+keep their targets as "text (address)", without tracking parameters; a poll's options are
+fetched (`items/<id>`) and listed under its text.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
+import html
+import re
 from datetime import UTC, datetime
-from functools import partial
 from typing import Any, Literal, TypeGuard
 
 import httpx
 from pydantic import Field
 
 from smwar.model import Mention
-from smwar.sources.base import Batch, Poller, SourceError, check, read_items
+from smwar.sources.base import SourceError, check
 from smwar.sources.html import html_to_text
-from smwar.sources.recent import Pages, Read, RecentCursor, Stop
+from smwar.sources.links import with_target
+from smwar.sources.recent import Pages, Read, RecentPoller, Stop, get_json
 from smwar.sources.settings import SourceSettings
 
 NETWORK = "hackernews"
 ITEM_URL = "https://news.ycombinator.com/item?id={}"
 HITS_PER_PAGE = 100
 MAX_PAGES = 10  # per poll: a thousand new items in one poll interval is more than a query should match
+MAX_OPTIONS = 50
+OPTIONS = "options"  # where a poll hit carries the texts of its options, as the items API names them
+_ANCHOR = re.compile(r"<a\s[^>]*?href\s*=\s*(?:\"([^\"]*)\"|'([^']*)')[^>]*>(.*?)</a\s*>", re.IGNORECASE | re.DOTALL)
 
 
 class HackerNewsSettings(SourceSettings):
@@ -37,38 +45,28 @@ class HackerNewsSettings(SourceSettings):
     api: str = Field("https://hn.algolia.com/api/v1", pattern=r"^https?://\S+$")
 
 
-class HackerNewsSource(Poller[RecentCursor]):
+class HackerNewsSource(RecentPoller):
     """Polls the HN search every `poll_seconds`; the cursor is a `RecentCursor` as JSON."""
 
     network = NETWORK
+    max_pages = MAX_PAGES
 
-    def load(self, cursor: str | None) -> RecentCursor:
-        return RecentCursor.load(cursor)
+    def identify(self, item: object, raw: bytes) -> tuple[str, float | None]:
+        object_id = item.get("objectID") if isinstance(item, dict) else None
+        if _is_id(object_id):
+            return str(object_id), _created(item)
+        return "sha:" + hashlib.blake2b(raw, digest_size=8).hexdigest(), None
 
-    async def poll(self, client: httpx.AsyncClient, state: RecentCursor) -> tuple[Batch, RecentCursor, float]:
-        """One search (several pages if that many items are new, and first a stretch left unread by
-        an earlier poll, if any): the batch and the state after it."""
-        hits, ended, _ = await state.read(MAX_PAGES, partial(self._read, client))
-        fresh: list[bytes] = []
-        arrived: dict[str, float | None] = {}
-        for hit in hits:
-            raw = json.dumps(hit, ensure_ascii=False).encode()
-            key, created = _identify(hit, raw)
-            if state.known(key) or key in arrived:
-                continue
-            arrived[key] = created
-            fresh.append(raw)
-        mentions, quarantined = read_items(fresh, hit_mention)
-        mentions.sort(key=lambda mention: mention.posted_at)
-        new_state = state.advanced(arrived, ended)
-        return Batch(mentions, quarantined, new_state.dump() if new_state != state else None), new_state, 0.0
+    def mention(self, item: dict[str, Any]) -> Mention:
+        return hit_mention(item)
 
-    async def _read(self, client: httpx.AsyncClient, read: Read, pages: int) -> Pages:
-        """The hits created from `read.until` (or now) back to `read.floor`, in at most `pages` pages."""
-        url = f"{self.settings.api.rstrip('/')}/search_by_date"
+    async def read_pages(self, client: httpx.AsyncClient, read: Read, pages: int) -> Pages:
+        """The hits created from `read.until` (or now) back to `read.floor`, in at most `pages` pages,
+        a poll's with its options; it stops early when a page fails."""
+        api = self.settings.api.rstrip("/")
         params: dict[str, str | int] = {
             "query": self.settings.query,
-            "tags": "(story,comment)",
+            "tags": "(story,poll,comment)",
             "hitsPerPage": HITS_PER_PAGE,
         }
         filters = [f"created_at_i>={int(read.floor)}"] if read.floor is not None else []
@@ -79,23 +77,41 @@ class HackerNewsSource(Poller[RecentCursor]):
         pages = pages if read.floor is not None else 1  # the first time: the latest page
         hits: list[object] = []
         for page in range(pages):
-            response = check(await client.get(url, params=params | {"page": page}))
-            answer = response.json()
-            page_hits = answer.get("hits") if isinstance(answer, dict) else None
-            if not isinstance(page_hits, list):
-                raise SourceError(f"{response.url.host} answered without a list of hits")
+            try:
+                answer = await get_json(client, f"{api}/search_by_date", params | {"page": page}, check)
+                page_hits = answer.data.get("hits") if isinstance(answer.data, dict) else None
+                if not isinstance(page_hits, list):
+                    raise answer.unreadable("without a list of hits")
+                for hit in page_hits:
+                    await self._add_options(client, api, hit)
+            except (SourceError, httpx.HTTPError) as exc:
+                return Pages(hits, Stop(_oldest(hits)), page, failure=exc)
             hits.extend(page_hits)
-            pages_in_all = answer.get("nbPages")
+            pages_in_all = answer.data.get("nbPages") if isinstance(answer.data, dict) else None
             if len(page_hits) < HITS_PER_PAGE or not _is_int(pages_in_all) or page + 1 >= pages_in_all:
                 return Pages(hits, None, page + 1)
-        times = [created for created in map(_created, hits) if created is not None]
-        return Pages(hits, Stop(min(times, default=None)), pages)
+        return Pages(hits, Stop(_oldest(hits)), pages)
+
+    async def _add_options(self, client: httpx.AsyncClient, api: str, hit: object) -> None:
+        """A poll's hit with the texts of its options (from the items API) under `OPTIONS`."""
+        if not isinstance(hit, dict) or "poll" not in _tags(hit) or not _is_id(object_id := hit.get("objectID")):
+            return
+        answer = await get_json(client, f"{api}/items/{object_id}", {}, check)
+        item = answer.data if isinstance(answer.data, dict) else {}
+        children = item.get("children")
+        options = item.get("options") or [
+            child for child in (children if isinstance(children, list) else []) if _is_option(child)
+        ]
+        if not isinstance(options, list):
+            raise answer.unreadable(f"poll {object_id} without a list of options")
+        texts = [html_to_text(option["text"]) for option in options if _is_option(option)]
+        hit[OPTIONS] = [text for text in texts if text][:MAX_OPTIONS]
 
 
 def hit_mention(hit: dict[str, Any]) -> Mention:
-    """One search hit (a story or a comment) as a mention."""
+    """One search hit (a story, a poll or a comment) as a mention."""
     object_id = hit["objectID"]
-    if not isinstance(object_id, str | int) or not str(object_id):
+    if not _is_id(object_id):
         raise TypeError("objectID is not an id")
     created = hit["created_at_i"]
     if not _is_int(created):
@@ -103,17 +119,28 @@ def hit_mention(hit: dict[str, Any]) -> Mention:
     author = hit["author"]
     if not isinstance(author, str) or not author:
         raise TypeError("author is not a name")
-    tags = hit.get("_tags")
-    tags = tags if isinstance(tags, list) else []
+    tags = _tags(hit)
     reply_to: str | None = None
     if "comment" in tags or hit.get("comment_text"):
-        text = html_to_text(_string(hit, "comment_text"))
+        text = comment_text(_string(hit, "comment_text"))
         parent = hit.get("parent_id")
-        reply_to = str(parent) if isinstance(parent, str | int) and not isinstance(parent, bool) else None
+        reply_to = str(parent) if _is_id(parent) else None
+        story = " ".join(_string(hit, "story_title").split())
+        story_url = _string(hit, "story_url")
+        if text and (story or story_url):
+            text += "\n\non: " + (with_target(story, story_url) if story_url else story)
     else:
         title = " ".join(_string(hit, "title").split())
-        body = html_to_text(_string(hit, "story_text"))  # Ask HN, Show HN and the like
-        text = "\n\n".join(part for part in (title, body) if part)
+        if title and (link := _string(hit, "url")):
+            title = with_target(title, link)
+        body = comment_text(_string(hit, "story_text"))  # Ask HN, Show HN, polls and the like
+        options = hit.get(OPTIONS)
+        listed = (
+            "\n".join(f"• {option}" for option in options if isinstance(option, str))
+            if isinstance(options, list)
+            else ""
+        )
+        text = "\n\n".join(part for part in (title, body, listed) if part)
     if not text:
         raise ValueError(f"item {object_id} has no text")
     return Mention(
@@ -127,12 +154,34 @@ def hit_mention(hit: dict[str, Any]) -> Mention:
     )
 
 
-def _identify(hit: object, raw: bytes) -> tuple[str, int | None]:
-    """A hit's id and creation time, as far as they can be read (the id of an unreadable hit: its digest)."""
-    object_id = hit.get("objectID") if isinstance(hit, dict) else None
-    if isinstance(object_id, str | int) and not isinstance(object_id, bool) and str(object_id):
-        return str(object_id), _created(hit)
-    return "sha:" + hashlib.blake2b(raw, digest_size=8).hexdigest(), None
+def comment_text(markup: str) -> str:
+    """HN's HTML as plain text, each link written out as "text (address)"."""
+
+    def written_out(anchor: re.Match[str]) -> str:
+        target = html.unescape(anchor.group(1) or anchor.group(2) or "")
+        label = html_to_text(anchor.group(3))
+        return html.escape(with_target(label, target) if target else label, quote=False)
+
+    return html_to_text(_ANCHOR.sub(written_out, markup))
+
+
+def _oldest(hits: list[object]) -> int | None:
+    return min((created for created in map(_created, hits) if created is not None), default=None)
+
+
+def _tags(hit: dict[str, Any]) -> list[object]:
+    tags = hit.get("_tags")
+    return tags if isinstance(tags, list) else []
+
+
+def _is_option(option: object) -> TypeGuard[dict[str, str]]:
+    return (
+        isinstance(option, dict) and option.get("type", "pollopt") == "pollopt" and isinstance(option.get("text"), str)
+    )
+
+
+def _is_id(value: object) -> TypeGuard[str | int]:
+    return isinstance(value, str | int) and not isinstance(value, bool) and bool(str(value))
 
 
 def _created(hit: object) -> int | None:

@@ -6,18 +6,34 @@ A poll reads a bounded number of pages. When more items arrived since the last p
 it stops above the window's floor, and the stretch between that floor and the oldest item it
 read is a gap: the cursor keeps it, and later polls read it (oldest gap first) until it is
 closed. A gap keeps the ids already delivered within it, so its edges are never delivered twice.
+
+A page that fails (an HTTP error, a broken connection, an answer that is not JSON or larger
+than `MAX_ANSWER_BYTES`) ends its read there: the pages before it are delivered, with a cursor
+that makes the next poll go on at that page, and then the poll fails, for the runner to back
+off from. An unreadable answer is quarantined with its bytes once: while polls keep failing, the
+same page or the same bytes unreadable again is only a failure.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, NamedTuple, TypeGuard
+
+import httpx
+
+from smwar.model import Mention
+from smwar.sources.base import MAX_ITEM_BYTES, Batch, Poller, SourceError, read_items
+from smwar.sources.settings import SourceSettings
 
 LOOKBACK = 300.0  # seconds before the newest item seen that each poll looks at again
 SEEN_MAX = 2000
 MAX_GAPS = 20  # beyond this many unread stretches the oldest is given up
+MAX_ANSWER_BYTES = 10 * 1024 * 1024  # a page larger than this is refused, not read
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,12 +84,75 @@ class Stop:
 
 class Pages(NamedTuple):
     """What one read brought: its items, where it stopped short of its floor (None: it got there),
-    the pages it used, and how long the server asks to be left alone (then the poll reads no more)."""
+    the pages it used, how long the server asks to be left alone (then the poll reads no more),
+    and the failure of the page after `used` pages, if one failed (then the poll reads no more)."""
 
     items: list[object]
     stop: Stop | None
     used: int
     wait: float = 0.0
+    failure: Exception | None = None
+
+
+class Reading(NamedTuple):
+    """What a poll's reads brought: the items, how each read made ended, the wait asked, and the
+    failure that ended them early (None: none)."""
+
+    items: list[object]
+    ended: list[Stop | None]
+    wait: float
+    failure: Exception | None
+
+
+class Unreadable(SourceError):
+    """An answer that is not the page asked for: its bytes go to quarantine, once for `page`."""
+
+    def __init__(self, page: str, body: bytes, why: str) -> None:
+        super().__init__(why)
+        self.page = page
+        self.body = body
+
+
+class Answer(NamedTuple):
+    """One page as JSON, with its bytes, where it came from and which page it is."""
+
+    data: object
+    body: bytes
+    response: httpx.Response
+    page: str
+
+    def unreadable(self, why: str) -> Unreadable:
+        return Unreadable(self.page, self.body, f"{self.response.url.host} answered {why}")
+
+
+async def get_json(
+    client: httpx.AsyncClient,
+    url: str,
+    params: dict[str, str | int],
+    check: Callable[[httpx.Response], httpx.Response],
+    page: str | None = None,
+) -> Answer:
+    """One page: `check`ed, at most `MAX_ANSWER_BYTES` (`SourceError` when larger), and JSON
+    (`Unreadable` when not). `page`: what makes it that page (by default its address)."""
+    async with client.stream("GET", url, params=params) as response:
+        check(response)
+        declared = response.headers.get("Content-Length", "")
+        size = int(declared) if declared.isdigit() else 0
+        body = bytearray()
+        if size <= MAX_ANSWER_BYTES:
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > MAX_ANSWER_BYTES:
+                    break
+        if max(size, len(body)) > MAX_ANSWER_BYTES:
+            host = response.url.host
+            raise SourceError(f"{host} answered more than the {MAX_ANSWER_BYTES:,} bytes a page may have; refused")
+    page = page if page is not None else str(response.url)
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise Answer(None, bytes(body), response, page).unreadable(f"no JSON ({exc})"[:300]) from None
+    return Answer(data, bytes(body), response, page)
 
 
 @dataclass(slots=True)
@@ -117,11 +196,10 @@ class RecentCursor:
         oldest = self.gaps[0]
         return [Read(oldest.floor, oldest.until, oldest.after), top]
 
-    async def read(
-        self, pages: int, read: Callable[[Read, int], Awaitable[Pages]]
-    ) -> tuple[list[object], list[Stop | None], float]:
+    async def read(self, pages: int, read: Callable[[Read, int], Awaitable[Pages]]) -> Reading:
         """Make this cursor's `reads` with `read(what, at most so many pages)`, within `pages` pages in
-        all (a gap leaves one for the newest items): the items, how each read ended, the wait asked."""
+        all (a gap leaves one for the newest items), until one fails; a read whose first page failed
+        counts as not made."""
         items: list[object] = []
         ended: list[Stop | None] = []
         plan = self.reads()
@@ -129,11 +207,12 @@ class RecentCursor:
             most = pages - 1 if what is not plan[-1] else pages  # a gap leaves a page for the newest items
             answer = await read(what, max(most, 1))
             items.extend(answer.items)
-            ended.append(answer.stop)
+            if answer.used or answer.failure is None:
+                ended.append(answer.stop)
             pages -= answer.used
-            if answer.wait or pages < 1:
-                return items, ended, answer.wait
-        return items, ended, 0.0
+            if answer.failure is not None or answer.wait or pages < 1:
+                return Reading(items, ended, answer.wait, answer.failure)
+        return Reading(items, ended, 0.0, None)
 
     def advanced(self, arrived: dict[str, float | None], ended: Sequence[Stop | None] = ()) -> RecentCursor:
         """This cursor after `arrived` (id -> time, None where unreadable) was handled, where `ended`
@@ -196,3 +275,66 @@ def _times(data: dict[str, Any]) -> dict[str, float]:
 
 def is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+class RecentPoller(Poller[RecentCursor]):
+    """A search read newest first with a `RecentCursor`. A subclass says how a stretch is read
+    (`read_pages`), how an item is known (`identify`) and what mention it is (`mention`)."""
+
+    max_pages: int
+
+    def __init__(self, settings: SourceSettings, client: httpx.AsyncClient | None = None) -> None:
+        super().__init__(settings, client)
+        self._failure: Exception | None = None  # of the poll whose batch was handed over last
+        self._quarantined: set[str] = set()  # pages and digests of answers quarantined since the last good poll
+
+    def load(self, cursor: str | None) -> RecentCursor:
+        return RecentCursor.load(cursor)
+
+    async def read_pages(self, client: httpx.AsyncClient, read: Read, pages: int) -> Pages:
+        raise NotImplementedError
+
+    def identify(self, item: object, raw: bytes) -> tuple[str, float | None]:
+        raise NotImplementedError
+
+    def mention(self, item: dict[str, Any]) -> Mention | None:
+        raise NotImplementedError
+
+    async def poll(self, client: httpx.AsyncClient, state: RecentCursor) -> tuple[Batch, RecentCursor, float]:
+        """One search (several pages if that many items are new, and first a stretch left unread by
+        an earlier poll, if any): the batch, the state after it, and how long to wait before the
+        next request (0: no need). When a page failed, the batch holds what was read before it and
+        the failure is raised once the batch is handed over (at once when there is nothing to hand)."""
+        reading = await state.read(self.max_pages, partial(self.read_pages, client))
+        fresh: list[bytes] = []
+        arrived: dict[str, float | None] = {}
+        for item in reading.items:
+            raw = json.dumps(item, ensure_ascii=False).encode()
+            key, created = self.identify(item, raw)
+            if state.known(key) or key in arrived:
+                continue
+            arrived[key] = created
+            fresh.append(raw)
+        mentions, quarantined = read_items(fresh, self.mention)
+        mentions.sort(key=lambda mention: mention.posted_at)
+        new_state = state.advanced(arrived, reading.ended)
+        failure = reading.failure
+        if failure is None:
+            self._quarantined.clear()
+        elif isinstance(failure, Unreadable):
+            keys = {f"page {failure.page}", "sha256 " + hashlib.sha256(failure.body).hexdigest()}
+            if not keys & self._quarantined:
+                quarantined.append((failure.body[:MAX_ITEM_BYTES], str(failure)))
+            self._quarantined |= keys
+        if failure is not None and not mentions and not quarantined and new_state == state:
+            raise failure
+        self._failure = failure
+        return Batch(mentions, quarantined, new_state.dump() if new_state != state else None), new_state, reading.wait
+
+    async def run(self, cursor: str | None) -> AsyncIterator[Batch]:
+        async with contextlib.aclosing(super().run(cursor)) as batches:
+            async for batch in batches:
+                yield batch
+                if self._failure is not None:
+                    failure, self._failure = self._failure, None
+                    raise failure

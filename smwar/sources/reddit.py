@@ -4,12 +4,15 @@ Each poll asks for the newest matches (`sort=new`) and pages back until it reach
 created a little before the newest one already seen: search indexes with a delay, so a post
 can turn up after a newer one. The fullnames seen in that window travel in the cursor, so
 nothing arrives twice. When more posts are new than a poll's pages hold (or the rate limit runs
-out first), the cursor keeps the stretch left unread as a gap, with the `after` token to go on
-from, and the next polls read it first.
+out first, or a page fails), the cursor keeps the stretch left unread as a gap, with the `after`
+token to go on from, and the next polls read it first.
 
 Reddit tells how much of its rate limit is left (`X-Ratelimit-Remaining`, `-Reset` in seconds):
 a 429 without `Retry-After` waits for the reset, and a poll that used the last request waits
 for it too before the next one.
+
+A mention's text starts with its subreddit ("r/sysadmin: "); Reddit's Markdown becomes plain
+text, links keep their targets as "text (address)", and addresses lose their tracking parameters.
 """
 
 from __future__ import annotations
@@ -18,15 +21,17 @@ import hashlib
 import json
 import math
 from datetime import UTC, datetime
-from functools import partial
 from typing import Any, Literal
 
 import httpx
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from pydantic import Field
 
 from smwar.model import Mention
-from smwar.sources.base import Batch, Poller, SourceError, check, read_items
-from smwar.sources.recent import Pages, Read, RecentCursor, Stop, is_number
+from smwar.sources.base import SourceError, check
+from smwar.sources.links import clean_urls, with_target
+from smwar.sources.recent import Pages, Read, RecentPoller, Stop, get_json, is_number
 from smwar.sources.settings import SourceSettings
 
 NETWORK = "reddit"
@@ -35,6 +40,7 @@ PAGE_SIZE = 100
 MAX_PAGES = 5  # per poll
 MAX_TEXT_CHARS = 10_000
 AUTH_HINT = "Reddit refuses anonymous clients from some networks"
+_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable(["strikethrough", "table"])
 
 
 class RedditSettings(SourceSettings):
@@ -43,53 +49,42 @@ class RedditSettings(SourceSettings):
     api: str = Field(WEB, pattern=r"^https?://\S+$")
 
 
-class RedditSource(Poller[RecentCursor]):
+class RedditSource(RecentPoller):
     """Polls Reddit's search every `poll_seconds`; the cursor is a `RecentCursor` as JSON."""
 
     network = NETWORK
+    max_pages = MAX_PAGES
 
-    def load(self, cursor: str | None) -> RecentCursor:
-        return RecentCursor.load(cursor)
+    def identify(self, item: object, raw: bytes) -> tuple[str, float | None]:
+        return _identify(item)
 
-    async def poll(self, client: httpx.AsyncClient, state: RecentCursor) -> tuple[Batch, RecentCursor, float]:
-        """One search (several pages if that many posts are new, and first a stretch left unread by
-        an earlier poll, if any): the batch, the state after it, and how long Reddit's rate limit
-        asks to wait before the next request (0: no need)."""
-        children, ended, wait = await state.read(MAX_PAGES, partial(self._read, client))
-        fresh: list[bytes] = []
-        arrived: dict[str, float | None] = {}
-        for child in children:
-            key, created = _identify(child)
-            if state.known(key) or key in arrived:
-                continue
-            arrived[key] = created
-            fresh.append(json.dumps(child, ensure_ascii=False).encode())
-        mentions, quarantined = read_items(fresh, child_mention)
-        mentions.sort(key=lambda mention: mention.posted_at)
-        new_state = state.advanced(arrived, ended)
-        return Batch(mentions, quarantined, new_state.dump() if new_state != state else None), new_state, wait
+    def mention(self, item: dict[str, Any]) -> Mention | None:
+        return child_mention(item)
 
-    async def _read(self, client: httpx.AsyncClient, read: Read, pages: int) -> Pages:
+    async def read_pages(self, client: httpx.AsyncClient, read: Read, pages: int) -> Pages:
         """The posts from just after `read.after` (or the newest) back to `read.floor`, in at most
-        `pages` pages; it stops early when the rate limit is used up."""
+        `pages` pages; it stops early when the rate limit is used up or a page fails."""
         url = f"{self.settings.api.rstrip('/')}/search.json"
         params: dict[str, str | int] = {"q": self.settings.query, "sort": "new", "limit": PAGE_SIZE, "raw_json": 1}
         if read.after is not None:
             params["after"] = read.after
         pages = pages if read.floor is not None else 1  # the first time: the latest page
         children: list[object] = []
-        number, wait, after = 0, 0.0, None
+        number, wait, after = 0, 0.0, read.after
         while number < pages:
+            try:
+                answer = await get_json(client, url, params, _check, page=f"after {after}")
+            except (SourceError, httpx.HTTPError) as exc:
+                return Pages(children, Stop(_oldest(children), after), number, failure=exc)
             number += 1
-            response = _check(await client.get(url, params=params))
-            answer = response.json()
-            listing = answer.get("data") if isinstance(answer, dict) else None
+            listing = answer.data.get("data") if isinstance(answer.data, dict) else None
             page = listing.get("children") if isinstance(listing, dict) else None
             if not isinstance(listing, dict) or not isinstance(page, list):
-                raise SourceError(f"{response.url.host} answered without a listing")
+                failure = answer.unreadable("without a listing")
+                return Pages(children, Stop(_oldest(children), after), number - 1, failure=failure)
             times = [created for _, created in map(_identify, page) if created is not None]
             children.extend(child for child in page if not _older(child, read.floor))
-            wait = _exhausted_wait(response.headers)
+            wait = _exhausted_wait(answer.response.headers)
             after = listing.get("after")
             reached = read.floor is None or any(created < read.floor for created in times)  # nothing older is new
             if reached or not isinstance(after, str) or not after or len(page) < PAGE_SIZE:
@@ -97,8 +92,7 @@ class RedditSource(Poller[RecentCursor]):
             if wait:
                 break
             params = params | {"after": after, "count": len(children)}
-        oldest = min((created for _, created in map(_identify, children) if created is not None), default=None)
-        return Pages(children, Stop(oldest, after), number, wait)
+        return Pages(children, Stop(_oldest(children), after), number, wait)
 
 
 def child_mention(child: dict[str, Any]) -> Mention | None:
@@ -117,18 +111,25 @@ def child_mention(child: dict[str, Any]) -> Mention | None:
     created = data["created_utc"]
     if not is_number(created):
         raise TypeError("created_utc is not a number of seconds")
+    permalink = _string(data, "permalink")
     if kind == "t3":
         title = " ".join(_string(data, "title").split())
-        text = "\n\n".join(part for part in (title, _string(data, "selftext").strip()) if part)
+        link = _string(data, "url")
+        if title and link and not data.get("is_self") and not link.endswith(permalink or "\0"):
+            title = with_target(title, link)  # a link post: where it points
+        text = "\n\n".join(part for part in (title, markdown_text(_string(data, "selftext"))) if part)
         reply_to = None
     else:
-        text = _string(data, "body").strip()
+        text = markdown_text(_string(data, "body"))
         reply_to = _string(data, "parent_id") or None
     if not text:
         raise ValueError(f"{fullname} has no text")
+    subreddit = _string(data, "subreddit_name_prefixed") or (
+        f"r/{name}" if (name := _string(data, "subreddit")) else ""
+    )
+    text = clean_urls(f"{subreddit}: {text}" if subreddit else text)
     if len(text) > MAX_TEXT_CHARS:
         text = text[: MAX_TEXT_CHARS - 1] + "…"
-    permalink = _string(data, "permalink")
     return Mention(
         network=NETWORK,
         native_id=fullname,
@@ -138,6 +139,66 @@ def child_mention(child: dict[str, Any]) -> Mention | None:
         url=WEB + permalink if permalink.startswith("/") else None,
         reply_to=reply_to,
     )
+
+
+def markdown_text(source: str) -> str:
+    """Reddit's Markdown as plain text: paragraphs apart by a blank line, list items ("• ", "1. ")
+    and table rows ("a | b") one a line, quotes marked "> ", links as "text (address)"."""
+    blocks: list[tuple[str, str]] = []  # (text, "item" of a tight list | "row" of a table | "block")
+    quotes, lists = 0, list[int | None]()  # open quotes; per open list, its next number (None: bullets)
+    marker, tight, row = "", False, None  # row: the cells of a table row being read
+    for token in _MARKDOWN.parse(source.strip()):
+        kind = token.type
+        if kind in ("blockquote_open", "blockquote_close"):
+            quotes += 1 if kind == "blockquote_open" else -1
+        elif kind in ("bullet_list_open", "ordered_list_open"):
+            start = token.attrs.get("start", 1) if kind == "ordered_list_open" else None
+            lists.append(int(start) if start is not None else None)
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            lists.pop()
+        elif kind == "list_item_open":
+            number = lists[-1]
+            marker = "  " * (len(lists) - 1) + ("• " if number is None else f"{number}. ")
+            lists[-1] = None if number is None else number + 1
+        elif kind == "paragraph_open":
+            tight = token.hidden
+        elif kind == "tr_open":
+            row = []
+        elif kind == "tr_close" and row is not None:
+            blocks.append(("> " * quotes + " | ".join(row), "row"))
+            row = None
+        elif kind == "inline" and row is not None:
+            row.append(_inline(token.children or []))
+        elif kind in ("inline", "fence", "code_block"):
+            text = _inline(token.children or []) if kind == "inline" else token.content.rstrip("\n")
+            lines = text.split("\n")
+            lines[0], marker = marker + lines[0], ""
+            blocks.append(("\n".join("> " * quotes + line for line in lines), "item" if tight else "block"))
+            tight = False
+    joined = [
+        ("\n" if kind != "block" and kind == blocks[at - 1][1] else "\n\n") + text
+        for at, (text, kind) in enumerate(blocks)
+    ]
+    return "".join(joined).strip()
+
+
+def _inline(children: list[Token]) -> str:
+    parts: list[str] = []
+    links: list[tuple[str, int]] = []  # per open link: its target and where its text starts
+    for child in children:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append("\n")
+        elif child.type == "link_open":
+            links.append((str(child.attrs.get("href", "")), len(parts)))
+        elif child.type == "link_close" and links:
+            target, start = links.pop()
+            label = "".join(parts[start:])
+            parts[start:] = [with_target(label, WEB + target if target.startswith("/") else target)]
+        elif child.type == "image":
+            parts.append(with_target(child.content, str(child.attrs.get("src", ""))))
+    return "".join(parts)
 
 
 def _check(response: httpx.Response) -> httpx.Response:
@@ -165,6 +226,10 @@ def _identify(child: object) -> tuple[str, float | None]:
         return name, float(created) if is_number(created) else None
     raw = json.dumps(child, sort_keys=True, default=str).encode()
     return "sha:" + hashlib.blake2b(raw, digest_size=8).hexdigest(), None
+
+
+def _oldest(children: list[object]) -> float | None:
+    return min((created for _, created in map(_identify, children) if created is not None), default=None)
 
 
 def _older(child: object, floor: float | None) -> bool:
