@@ -20,13 +20,21 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
+from smwar.clock import ManualClock
+from smwar.engine.ingest import Handover
+from smwar.engine.session import Session
+from smwar.journal.store import Journal
+from smwar.model import DELETED, EDITED
+from smwar.runbooks.definitions import RunbookSet
 from smwar.sources.base import MAX_ITEM_BYTES, Batch, SourceError
 from smwar.sources.bluesky import JETSTREAM_REWIND_US, BlueskySettings, BlueskySource
 from smwar.sources.runner import SourceRunner
 from tests.local_http import Collected, until
 
-FIXTURE = Path(__file__).parent / "fixtures" / "jetstream" / "expected_v1.jsonl"
-LINES = FIXTURE.read_text(encoding="utf-8").splitlines()
+FIXTURES = Path(__file__).parent / "fixtures" / "jetstream"
+LINES = (FIXTURES / "expected_v1.jsonl").read_text(encoding="utf-8").splitlines()
+# an update and two deletions of matching posts, after the events above (see SOURCES.md)
+REVISION_LINES = (FIXTURES / "revisions_v1.jsonl").read_text(encoding="utf-8").splitlines()
 # "Reuters" only occurs in a link card's description, never in a post's text: it must match nothing.
 KEYWORDS = ["band", "MAGA", "tic tac", "election", "Reuters"]
 PASSWORD = "abcd-efgh-ijkl-mnop"
@@ -175,6 +183,62 @@ async def test_jetstream_keeps_exactly_the_post_creates_that_match_and_drops_eve
         assert mention.posted_at == datetime.fromisoformat(record["createdAt"])
         assert mention.reply_to == (record["reply"]["parent"]["uri"] if "reply" in record else None)
         assert mention.quote_of is None
+
+
+def post_revisions(lines: list[str]) -> list[tuple[str, str, str | None]]:
+    """(at-uri, kind, new text) of every update and delete of a post in `lines`."""
+    found = []
+    for line in lines:
+        event = json.loads(line)
+        commit = event.get("commit", {})
+        if event["kind"] == "commit" and commit["collection"] == "app.bsky.feed.post":
+            uri = f"at://{event['did']}/app.bsky.feed.post/{commit['rkey']}"
+            if commit["operation"] == "update":
+                found.append((uri, EDITED, commit["record"]["text"]))
+            elif commit["operation"] == "delete":
+                found.append((uri, DELETED, None))
+    return found
+
+
+async def test_updates_and_deletions_of_posts_become_revisions_of_their_mentions_once(
+    tmp_path: Path, runbooks: RunbookSet
+) -> None:
+    lines = [*LINES, *REVISION_LINES]
+    expected = post_revisions(lines)
+    assert len(expected) == 4, "the real deletion of a post that matched nothing, and three of matching posts"
+    collected = Collected()
+    # the connection drops right after the edit: the resumed stream sends it (and more) again
+    async with jetstream(lines, drop_after=len(LINES) + 1) as server:
+        runner = SourceRunner(BlueskySource(stream_settings(server.url)), None, collected, base_delay=0.01)
+        task = asyncio.create_task(runner.run_forever())
+        last = time_of(lines[-1])
+        try:
+            await until(lambda: bool(collected.batches) and cursor_time(collected.batches[-1]) == last)
+        finally:
+            await stop(task)
+        assert len(server.replay.queries) == 2 and server.replay.sent[1] > 1, "the edit was sent twice"
+    revisions = [revision for batch in collected.batches for revision in batch.revisions]
+    assert [(r.native_id, r.kind, r.text) for r in revisions] == expected, "each once, in order"
+    assert all(r.network == "bluesky" for r in revisions)
+    assert revisions[1].at == datetime.fromtimestamp(json.loads(REVISION_LINES[0])["time_us"] / 1e6, UTC)
+    assert sorted(collected.ids) == sorted(EXPECTED), "no mention lost or doubled"
+
+    with Journal.open(tmp_path / "live.sqlite") as journal:  # the pipeline keeps them on the mentions
+        handover = Handover()
+        session = Session(journal, runbooks, ManualClock(datetime(2026, 7, 4, 15, tzinfo=UTC)), handover, "anna")
+        for batch in collected.batches:
+            handover.give(batch)
+            session.pipeline.poll()
+        items = {item.mention.native_id: item for item in journal.mentions()}
+        assert len(items) == len(EXPECTED)
+        edited, deleted = expected[1][0], expected[2][0]
+        assert items[edited].mention.text == EXPECTED[edited][1]["text"], "the first text stays"
+        assert [(r.kind, r.text) for r in journal.revisions_of(items[edited].id)] == [
+            (EDITED, expected[1][2]),
+            (DELETED, None),
+        ]
+        assert items[edited].revised == DELETED and items[deleted].revised == DELETED
+        assert sum(len(journal.revisions_of(item.id)) for item in items.values()) == 3
 
 
 def cut_before_a_late_post(lines: list[str]) -> int:
@@ -471,6 +535,64 @@ async def test_search_pages_back_to_what_it_has_seen_and_loses_nothing(api: Api)
 
     third = await first_batch(BlueskySource(search_settings(api)), second.cursor)
     assert third.mentions == [] and third.quarantined == [], "nothing new: nothing twice"
+
+
+async def test_quoted_text_and_alt_text_become_part_of_the_text_marked_as_such(api: Api) -> None:
+    quoted = post_view(1, "Die AquaPro ist undicht")
+    quote = post_view(2, "AquaPro? Na super.", embed=QUOTE_EMBED)  # as the lexicon's embed views have it
+    quote["embed"] = {"$type": "app.bsky.embed.record#view", "record": record_view(quoted)}
+    pictures = post_view(3, "AquaPro", embed={"$type": "app.bsky.embed.images", "images": [image("Wasser"), image("")]})
+    both = post_view(4, "", embed={**MEDIA_EMBED, "media": {"$type": "app.bsky.embed.video", "alt": " AquaPro-Flut "}})
+    both["embed"] = {
+        "$type": "app.bsky.embed.recordWithMedia#view",
+        "record": {"$type": "app.bsky.embed.record#view", "record": record_view(quoted)},
+        "media": {"$type": "app.bsky.embed.video#view", "cid": "c", "playlist": "https://video.bsky.app/x.m3u8"},
+    }
+    gone = post_view(5, "AquaPro?", embed=QUOTE_EMBED)
+    gone["embed"] = {
+        "$type": "app.bsky.embed.record#view",
+        "record": {"$type": "app.bsky.embed.record#viewNotFound", "uri": quoted["uri"], "notFound": True},
+    }
+    api.page_size = 10
+    api.add(quote, pictures, both, gone)
+    batch = await first_batch(BlueskySource(search_settings(api)))
+    assert [m.text for m in batch.mentions] == [
+        "AquaPro? Na super.\n[quote] Die AquaPro ist undicht",
+        "AquaPro\n[image: Wasser]\n[image]",
+        "[video: AquaPro-Flut]\n[quote] Die AquaPro ist undicht",
+        "AquaPro?",
+    ]
+
+    image_only = json.loads(LINES[28])  # a real post of a picture and a line of text, the alt text empty
+    image_only["commit"]["record"]["embed"]["images"][0]["alt"] = "A band on stage"
+    async with jetstream([json.dumps(image_only, ensure_ascii=False), LINES[30]]) as server:
+        batches = await batches_until(BlueskySource(stream_settings(server.url)), None, lambda got: bool(got))
+    [found] = batches[0].mentions
+    assert found.text == image_only["commit"]["record"]["text"] + "\n[image: A band on stage]", "keywords see alt text"
+
+
+QUOTE_EMBED = {
+    "$type": "app.bsky.embed.record",
+    "record": {"uri": "at://did:plc:author1/app.bsky.feed.post/1", "cid": "c"},
+}
+MEDIA_EMBED = {"$type": "app.bsky.embed.recordWithMedia", "record": QUOTE_EMBED}
+
+
+def image(alt: str) -> dict[str, Any]:
+    blob = {"$type": "blob", "ref": {"$link": "bafkrei"}, "mimeType": "image/jpeg", "size": 1}
+    return {"alt": alt, "image": blob, "aspectRatio": {"height": 3, "width": 4}}
+
+
+def record_view(post: dict[str, Any]) -> dict[str, Any]:
+    """The `app.bsky.embed.record#viewRecord` of a quoted postView."""
+    return {
+        "$type": "app.bsky.embed.record#viewRecord",
+        "uri": post["uri"],
+        "cid": post["cid"],
+        "author": post["author"],
+        "value": post["record"],
+        "indexedAt": post["indexedAt"],
+    }
 
 
 async def test_rate_limits_and_server_errors_are_source_errors(api: Api) -> None:

@@ -8,9 +8,11 @@ searches there with the access token, refreshing the session (or logging in agai
 the token has expired.
 
 Jetstream is read over a websocket subscribed to `app.bsky.feed.post` only. Creates whose text
-contains a keyword become mentions; everything else (deletes, updates, other collections,
-identity and account events, kinds Jetstream may add later) is dropped without a word, and an
-event that cannot be read is quarantined. Events are handed over in batches, at most every
+contains a keyword become mentions; every update of a post becomes an edit (`Revision`, with the
+new text) and every deletion a deletion, on the at-uri the post's mention has: the journal keeps
+those of posts it has and drops the rest. Everything else (other collections, identity and
+account events, kinds Jetstream may add later) is dropped without a word, and an event that
+cannot be read is quarantined. Events are handed over in batches, at most every
 `FLUSH_SECONDS` or `BATCH_SIZE` items.
 
 The cursor is a small JSON object::
@@ -55,7 +57,7 @@ from pydantic import field_validator, model_validator
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
-from smwar.model import Mention
+from smwar.model import DELETED, EDITED, Mention, Revision
 from smwar.sources.base import (
     MAX_ITEM_BYTES,
     USER_AGENT,
@@ -81,6 +83,7 @@ MAX_FRAME_BYTES = 8 * 1024 * 1024  # larger websocket messages close the connect
 SEEN_LIMIT = 50_000  # at-uris (and quarantined items) remembered so that a replay does not repeat them
 _EXPIRED = frozenset({"ExpiredToken", "InvalidToken"})
 _QUOTES = {"app.bsky.embed.record", "app.bsky.embed.recordWithMedia"}
+_OPERATIONS = frozenset({"create", "update", "delete"})
 
 
 class BlueskySettings(SourceSettings):
@@ -296,12 +299,18 @@ class BlueskySource:
 
         mentions = [mention for mention in batch.mentions if new(mention.native_id)]
         quarantined = [item for item in batch.quarantined if new(_quarantine_key(item))]
-        if len(mentions) == len(batch.mentions) and len(quarantined) == len(batch.quarantined):
+        revisions = [revision for revision in batch.revisions if new(_revision_key(revision))]
+        if (len(mentions), len(quarantined), len(revisions)) == (
+            len(batch.mentions),
+            len(batch.quarantined),
+            len(batch.revisions),
+        ):
             return batch
-        return Batch(mentions, quarantined, batch.cursor)
+        return Batch(mentions, quarantined, batch.cursor, revisions)
 
     def _remember(self, batch: Batch) -> None:
-        for key in [*(m.native_id for m in batch.mentions), *map(_quarantine_key, batch.quarantined)]:
+        keys = [*(m.native_id for m in batch.mentions), *map(_quarantine_key, batch.quarantined)]
+        for key in [*keys, *map(_revision_key, batch.revisions)]:
             self._seen[key] = None
         while len(self._seen) > SEEN_LIMIT:
             self._seen.popitem(last=False)
@@ -455,7 +464,7 @@ class BlueskySource:
         def flush() -> None:
             if pending.changed(position.time_us):
                 position.time_us = pending.time_us
-                emit(Batch(pending.mentions, pending.quarantined, position.dump()))
+                emit(Batch(pending.mentions, pending.quarantined, position.dump(), pending.revisions))
             pending.reset()
 
         try:
@@ -498,35 +507,42 @@ class BlueskySource:
             return
         pending.advance(time_us)
         try:
-            mention = self._post_from_event(event, time_us)
+            found = self._post_from_event(event, time_us)
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
             pending.quarantined.append((raw, _reason(exc)))
             return
-        if mention is not None:
-            pending.mentions.append(mention)
+        if isinstance(found, Mention):
+            pending.mentions.append(found)
+        elif found is not None:
+            pending.revisions.append(found)
 
-    def _post_from_event(self, event: dict[str, Any], time_us: int) -> Mention | None:
-        """The mention in a Jetstream event, or None for an event that is not a matching post."""
+    def _post_from_event(self, event: dict[str, Any], time_us: int) -> Mention | Revision | None:
+        """The mention (a matching post created) or revision (a post updated or deleted) in a
+        Jetstream event; None for an event that is neither."""
         if event.get("kind") != "commit":
             return None  # identity, account, and whatever kinds come later
         commit = event["commit"]
         if not isinstance(commit, dict):
             raise TypeError("commit is not an object")
-        if commit.get("operation") != "create" or commit.get("collection") != POST_COLLECTION:
-            return None  # deletes, updates, and collections we did not ask for
-        record = commit["record"]
-        if not isinstance(record, dict):
-            raise TypeError("record is not an object")
-        text = _string(record, "text")
-        folded = text.casefold()
-        if not any(keyword in folded for keyword in self._keywords):
-            return None
+        operation = commit.get("operation")
+        if operation not in _OPERATIONS or commit.get("collection") != POST_COLLECTION:
+            return None  # collections we did not ask for, operations Jetstream may add
         did, rkey = _string(event, "did"), _string(commit, "rkey")
         if not did.startswith("did:") or not rkey or "/" in rkey:
             raise ValueError(f"not a post's did and rkey: {did!r}, {rkey!r}"[:200])
         uri = f"at://{did}/{POST_COLLECTION}/{rkey}"
-        fallback = datetime.fromtimestamp(time_us / 1_000_000, UTC)
-        return _mention(uri, did, None, None, record, fallback)
+        at = datetime.fromtimestamp(time_us / 1_000_000, UTC)
+        if operation == "delete":
+            return Revision(NETWORK, uri, DELETED, at)
+        record = commit["record"]
+        if not isinstance(record, dict):
+            raise TypeError("record is not an object")
+        if operation == "update":
+            return Revision(NETWORK, uri, EDITED, at, _full_text(record))
+        searchable = _searchable(record)
+        if not any(keyword in searchable for keyword in self._keywords):
+            return None
+        return _mention(uri, did, None, None, record, at)
 
 
 @dataclass(slots=True)
@@ -536,6 +552,7 @@ class _Pending:
     time_us: int | None
     mentions: list[Mention] = field(default_factory=list)
     quarantined: list[tuple[bytes, str]] = field(default_factory=list)
+    revisions: list[Revision] = field(default_factory=list)
     flush_at: float = field(default_factory=lambda: time.monotonic() + FLUSH_SECONDS)
 
     def advance(self, time_us: int) -> None:
@@ -543,13 +560,13 @@ class _Pending:
             self.time_us = time_us
 
     def full(self) -> bool:
-        return len(self.mentions) + len(self.quarantined) >= BATCH_SIZE
+        return len(self.mentions) + len(self.quarantined) + len(self.revisions) >= BATCH_SIZE
 
     def changed(self, time_us: int | None) -> bool:
-        return bool(self.mentions or self.quarantined) or self.time_us != time_us
+        return bool(self.mentions or self.quarantined or self.revisions) or self.time_us != time_us
 
     def reset(self) -> None:
-        self.mentions, self.quarantined = [], []
+        self.mentions, self.quarantined, self.revisions = [], [], []
         self.flush_at = time.monotonic() + FLUSH_SECONDS
 
 
@@ -584,12 +601,19 @@ def _mention_from_post_view(post: dict[str, Any]) -> Mention:
     if not uri.startswith(f"at://{did}/{POST_COLLECTION}/"):
         raise ValueError(f"not the at-uri of a post by {did}: {uri!r}"[:200])
     fallback = _parse_time(post.get("indexedAt")) or datetime.now(UTC)
-    return _mention(uri, did, handle, display_name, record, fallback)
+    return _mention(uri, did, handle, display_name, record, fallback, _quoted_text(post.get("embed")))
 
 
 def _mention(
-    uri: str, did: str, handle: str | None, display_name: str | None, record: dict[str, Any], fallback: datetime
+    uri: str,
+    did: str,
+    handle: str | None,
+    display_name: str | None,
+    record: dict[str, Any],
+    fallback: datetime,
+    quoted: str | None = None,
 ) -> Mention:
+    """The mention of a post's `record`; `quoted`: the text of the post it quotes, if known."""
     rkey = uri.rsplit("/", 1)[1]
     langs = record.get("langs")
     if langs is not None and (not isinstance(langs, list) or not all(isinstance(lang, str) for lang in langs)):
@@ -601,7 +625,7 @@ def _mention(
         network=NETWORK,
         native_id=uri,
         author=handle or did,
-        text=_string(record, "text"),
+        text=_full_text(record) + (f"\n[quote] {quoted}" if quoted else ""),
         posted_at=_parse_time(created) or fallback,
         lang=langs[0] if langs else None,
         followers=None,  # neither searchPosts nor Jetstream says
@@ -610,6 +634,48 @@ def _mention(
         reply_to=_reply_parent(record.get("reply")),
         quote_of=_quoted(record.get("embed")),
     )
+
+
+def _full_text(record: dict[str, Any]) -> str:
+    """A post's text, with its images and video after it, marked as such with their alt text."""
+    text = _string(record, "text")
+    marks = [f"[{kind}: {alt}]" if alt else f"[{kind}]" for kind, alt in _media(record)]
+    return "\n".join([text, *marks]) if text and marks else text or "\n".join(marks)
+
+
+def _searchable(record: dict[str, Any]) -> str:
+    """What Jetstream keywords are looked for in: a post's text and its alt texts."""
+    return "\n".join([_string(record, "text"), *(alt for _, alt in _media(record))]).casefold()
+
+
+def _media(record: dict[str, Any]) -> list[tuple[str, str]]:
+    """("image" or "video", its alt text or "") for each picture and video a post embeds."""
+    embed = record.get("embed")
+    if isinstance(embed, dict) and embed.get("$type") == "app.bsky.embed.recordWithMedia":
+        embed = embed.get("media")
+    if not isinstance(embed, dict):
+        return []
+    if embed.get("$type") == "app.bsky.embed.images" and isinstance(embed.get("images"), list):
+        alts = [image.get("alt") if isinstance(image, dict) else None for image in embed["images"]]
+        return [("image", alt.strip() if isinstance(alt, str) else "") for alt in alts]
+    if embed.get("$type") == "app.bsky.embed.video":
+        alt = embed.get("alt")
+        return [("video", alt.strip() if isinstance(alt, str) else "")]
+    return []
+
+
+def _quoted_text(embed_view: object) -> str | None:
+    """The text of the post a searchPosts `postView` quotes, from its embed view."""
+    if not isinstance(embed_view, dict):
+        return None
+    view = embed_view.get("record")
+    if embed_view.get("$type") == "app.bsky.embed.recordWithMedia#view" and isinstance(view, dict):
+        view = view.get("record")
+    if not isinstance(view, dict) or view.get("$type") != "app.bsky.embed.record#viewRecord":
+        return None  # not a quote, or one of a post not found, blocked or detached
+    value = view.get("value")
+    text = _full_text(value) if isinstance(value, dict) and isinstance(value.get("text"), str) else ""
+    return text or None
 
 
 def _reply_parent(reply: object) -> str | None:
@@ -707,6 +773,10 @@ def _closed_reason(exc: ConnectionClosed) -> str:
     if close is None:
         return "no close frame"
     return f"code {close.code}" + (f": {close.reason}"[:120] if close.reason else "")
+
+
+def _revision_key(revision: Revision) -> str:
+    return f"{revision.kind}:{revision.at.isoformat()}:{revision.native_id}"
 
 
 def _quarantine_key(item: tuple[bytes, str]) -> str:
