@@ -14,6 +14,7 @@ import pytest
 
 from smwar.sources import reddit as reddit_module
 from smwar.sources.base import SourceError, http_client
+from smwar.sources.links import clean_url
 from smwar.sources.recent import LOOKBACK, RecentCursor
 from smwar.sources.reddit import MAX_PAGES, RedditSettings, RedditSource, markdown_text
 from tests.local_http import FAULTS, faulty, loses_nothing, poll_until_caught_up, serving, take
@@ -347,3 +348,33 @@ async def test_a_faulty_second_page_keeps_the_first_and_the_next_poll_reads_on_f
 
     assert reddit.page_faults["t3_m7"] == []  # every faulty answer was served ...
     assert [request.get("after") for request in reddit.requests[:3]] == [None, "t3_m7", "t3_m7"]  # ... at page two
+
+
+async def test_an_unreadable_first_answer_is_quarantined_before_the_source_fails(reddit: Reddit) -> None:
+    reddit.page_faults[""] = [(200, b"<html><body>Our CDN is having a moment</body></html>")] * 2
+    source = reddit_source(reddit.api)
+    batches = source.run(None)
+    quarantined = await anext(batches)
+    with pytest.raises(SourceError, match=r"^127\.0\.0\.1 answered no JSON \(Expecting value"):
+        await anext(batches)
+    await batches.aclose()  # type: ignore[attr-defined]
+
+    assert (quarantined.mentions, quarantined.cursor) == ([], None)
+    [(raw, _)] = quarantined.quarantined
+    assert raw.startswith(b"<html>")
+    with pytest.raises(SourceError, match="answered no JSON"):  # the same answer again: only a failure
+        await take(source.run(None), 1)
+
+
+@pytest.mark.parametrize(
+    ("url", "cleaned"),
+    [
+        ("https://a.example/p?utm_source=x&UTM_Medium=y&id=7&fbclid=z#top", "https://a.example/p?id=7#top"),
+        ("https://a.example/p?q=caf%C3%A9&ref=hn", "https://a.example/p?q=caf%C3%A9"),
+        ("https://a.example/p?share_id=abc", "https://a.example/p"),
+        ("https://a.example/p?reference=1&gclid", "https://a.example/p?reference=1"),
+        ("http://[oops/?utm_source=x", "http://[oops/?utm_source=x"),  # not an address: left as it is
+    ],
+)
+def test_tracking_parameters_are_taken_off_addresses(url: str, cleaned: str) -> None:
+    assert clean_url(url) == cleaned
