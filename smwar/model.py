@@ -28,6 +28,8 @@ class Mention:
 
 
 EDITED, DELETED = "edited", "deleted"
+REPLIED = "reply.recorded"  # the event of a reply that went out (or was simulated, or failed)
+FAILED = "failed"  # a reply's `how` when posting it failed: it is on record, but no reply
 
 
 @dataclass(frozen=True, slots=True)

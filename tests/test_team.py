@@ -14,7 +14,7 @@ from pathlib import Path
 
 from smwar.journal.store import Journal
 from smwar.journal.team import INGEST
-from smwar.model import Event
+from smwar.model import Event, Mention, Revision
 from smwar.sources.runner import Health
 from tests.tools.journals import with_stream
 from tests.tools.terminal import Terminal
@@ -143,12 +143,13 @@ def test_when_the_leader_dies_another_takes_over_and_nothing_is_lost_or_doubled(
 
 def test_two_war_rooms_on_one_journal_see_the_same_storm_and_each_others_actions(tmp_path: Path) -> None:
     """Two operators run `smwar` on one live journal: each war room starts a leader process,
-    one of them runs the source; both feeds show what it journaled, and an incident one
-    operator opens shows as open on the other's board. Quitting both leaves no leader behind."""
+    one of them runs the source; both feeds show what it journaled, each sees the other is
+    there, an incident one operator opens shows as open on the other's board, and a reply one
+    opens shows as theirs on the other's feed. Quitting both leaves no leader behind."""
     env, stream = _home(tmp_path)
     home = Path(env["SMWAR_HOME"])
-    anna = Terminal([], home, columns=120, rows=40)
-    ben = Terminal([], home, columns=120, rows=40)
+    anna = Terminal(["--as", "anna"], home, columns=120, rows=40)
+    ben = Terminal(["--as", "ben"], home, columns=120, rows=40)
     try:
         assert anna.wait_for("Feed") and ben.wait_for("Feed")
         with stream.open("a", encoding="utf-8") as out:
@@ -161,9 +162,57 @@ def test_two_war_rooms_on_one_journal_see_the_same_storm_and_each_others_actions
         assert anna.wait_for("State the goal", 10)
         anna.send("Stop the spread\r")
         assert ben.wait_for("OPEN #1", 10)
+        assert ben.wait_for("with anna", 10) and anna.wait_for("with ben", 10)
+        anna.send("\x1b")  # out of the checklist, back on the feed: the newest mention is selected
+        time.sleep(0.5)  # an escape and a key at once would read as alt+key
+        anna.send("r")
+        assert anna.wait_for("Reply to", 10)
+        assert ben.wait_for("✍anna", 10), "ben sees that anna is replying"
+        anna.send("\x1b")  # anna leaves the reply: her claim goes
+        assert ben.wait_for("with anna (main)", 10)
+        assert _until(lambda: "✍anna" not in ben.text(), 10)
     finally:
         assert anna.close() == 0
         assert ben.close() == 0
     with Journal.open(home / "data" / "live.sqlite") as journal:
         assert journal.lease(INGEST) is None  # the leader stopped with its war room and gave the lease up
         assert sorted(journal.native_ids()) == sorted(f"leak{n}" for n in range(8))
+
+
+def test_a_claim_is_one_operators_until_released_or_taken_over(tmp_path: Path) -> None:
+    path = tmp_path / "live.sqlite"
+    at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    with Journal.open(path) as anna, Journal.open(path) as ben:
+        anna.add_mentions([(Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro leckt", at), at, (), (), None)])
+        assert anna.claim(1, "anna", at) is None
+        assert anna.claim(1, "anna", at) is None, "claiming again is fine"
+        held = ben.claim(1, "ben", at)
+        assert held is not None and held.operator == "anna", "ben sees that anna is replying"
+        assert ben.claims()[1].operator == "anna"
+        assert anna.stale_send(1, "anna") is None
+        assert ben.claim(1, "ben", at, steal=True) is None  # taken over, explicitly
+        assert (anna.stale_send(1, "anna") or "").startswith("ben took the reply over at")
+        ben.append(Event("reply.recorded", at, "ben", payload={"mention_id": 1, "how": "by hand"}))
+        ben.release(1, "ben")
+        assert (anna.stale_send(1, "anna") or "").startswith("ben already replied at"), "no second answer"
+        assert anna.claims() == {}
+
+
+def test_a_post_deleted_meanwhile_is_not_answered_and_a_failed_post_is_no_reply(tmp_path: Path) -> None:
+    path = tmp_path / "live.sqlite"
+    at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    with Journal.open(path) as journal:
+        journal.add_mentions(
+            [(Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro leckt", at), at, (), (), None)]
+        )
+        journal.append(Event("reply.recorded", at, "ben", payload={"mention_id": 1, "how": "failed"}))
+        assert journal.stale_send(1, "anna") is None, "ben's post failed: nobody answered yet"
+        journal.revise([Revision("mastodon", "m1", "deleted", at)])
+        assert journal.stale_send(1, "anna") == "its author deleted the post"
+
+
+def test_who_is_here_is_who_said_so_lately(tmp_path: Path) -> None:
+    with Journal.open(tmp_path / "live.sqlite") as journal:
+        journal.beat("anna", "responder", "reply", NOW)
+        journal.beat("ben", "lead", "incident", NOW - 60)  # gone a minute ago
+        assert [(p.operator, p.doing) for p in journal.present(NOW)] == [("anna", "reply")]

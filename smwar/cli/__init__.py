@@ -23,14 +23,24 @@ from smwar.runbooks.loader import load_runbook_set
 
 @click.group(invoke_without_command=True)
 @click.version_option(__version__, prog_name="smwar")
+@click.option(
+    "--as",
+    "operator",
+    metavar="NAME",
+    help="Work the live war room as NAME (default: the config's operator): what the team sees.",
+)
 @click.pass_context
 @reports_errors
-def main(ctx: click.Context) -> None:
+def main(ctx: click.Context, operator: str | None) -> None:
     """smwar: a social-media war room in the terminal. Without a command: live mode."""
     log_to_file()
     if ctx.invoked_subcommand is not None:
         return
     config = load_config()
+    if operator is not None:
+        if not operator.strip():
+            raise SmwarError("--as needs a name")
+        config = config.model_copy(update={"operator": operator.strip()})
     if not config.source:
         say(
             "Live mode has no sources configured yet. Add one, for example:\n"

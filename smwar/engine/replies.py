@@ -53,7 +53,12 @@ def send_reply(
     drill: bool = False,
 ) -> Event:
     """Send the reply `how` (SIMULATED is forced in a drill) and journal what came of it, with
-    the check's `findings` and the `override` reason given for publishing despite them."""
+    the check's `findings` and the `override` reason given for publishing despite them. Refused
+    (`SmwarError`) when it would be stale: another operator took the reply over or replied, or
+    the post was deleted. The operator's claim on the mention ends with the reply."""
+    stale = session.journal.stale_send(item.id, session.operator)
+    if stale is not None:
+        raise SmwarError(f"Not sent: {stale}")
     details: dict[str, object] = {"template": template, "findings": findings or []}
     if override:
         details["override"] = override
@@ -80,6 +85,7 @@ def send_reply(
     else:
         event = session.desk.record_reply(item, text, simulated=False, how=BY_HAND, **details)
     session.journal.drop_draft(item.id)
+    session.journal.release(item.id, session.operator)
     return event
 
 

@@ -195,7 +195,19 @@ def _v10(db: Database) -> None:
     db["revisions"].create_index(["mention_id", "id"])
 
 
-MIGRATIONS: tuple[Callable[[Database], None], ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10)
+def _v11(db: Database) -> None:
+    """A team on one journal: who is here (a heartbeat), and who is replying to which mention
+    (a claim), so that nobody answers the same person twice."""
+    db["presence"].create({"operator": str, "role": str, "doing": str, "seen": float}, pk="operator")
+    db["claims"].create(
+        {"mention_id": int, "operator": str, "since": str},
+        pk="mention_id",
+        not_null={"operator", "since"},
+        foreign_keys=[("mention_id", "mentions", "id")],
+    )
+
+
+MIGRATIONS: tuple[Callable[[Database], None], ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11)
 CURRENT_VERSION = len(MIGRATIONS)
 
 

@@ -1,5 +1,6 @@
 """What processes sharing one journal tell each other: who runs the sources (a lease), how
-the sources are doing, which of them an operator paused, and whether anything changed.
+the sources are doing, which of them an operator paused, who is here (presence), who is
+replying to which mention (claims), and whether anything changed.
 
 Every write is a short `BEGIN IMMEDIATE` transaction (SQLite's busy timeout lets a second
 writer wait for it); a lease's expiry is wall-clock seconds, which every process on one host
@@ -13,12 +14,15 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from smwar.clock import from_iso, to_iso
+from smwar.model import DELETED, FAILED, REPLIED
 from smwar.sources.runner import Health
 
 INGEST = "ingest"  # the lease of the process that runs the sources and the matcher
+PRESENT_SECONDS = 15.0  # an operator whose war room has not said so for this long is gone
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +112,77 @@ class Coordination:
 
     def paused_sources(self) -> set[str]:
         return {row[0] for row in self._rows("SELECT source_id FROM source_pauses")}
+
+    # -- people --------------------------------------------------------------------------
+
+    def beat(self, operator: str, role: str, doing: str, now: float) -> None:
+        """Say that `operator` is here, in `role`, `doing` something (every few seconds)."""
+        with self.writing() as db:
+            db.execute(
+                "INSERT INTO presence VALUES (?,?,?,?) ON CONFLICT (operator) "
+                "DO UPDATE SET role = excluded.role, doing = excluded.doing, seen = excluded.seen",
+                [operator, role, doing, now],
+            )
+
+    def present(self, now: float) -> list[Presence]:
+        rows = self._rows(
+            "SELECT operator, role, doing FROM presence WHERE seen > ? ORDER BY operator", [now - PRESENT_SECONDS]
+        )
+        return [Presence(*row) for row in rows]
+
+    def claim(self, mention_id: int, operator: str, now: datetime, *, steal: bool = False) -> Claim | None:
+        """Claim the reply to a mention for `operator`: None when it is theirs now, else the
+        claim of whoever is replying already (taken over only when `steal`)."""
+        with self.writing() as db:
+            row = db.execute("SELECT operator, since FROM claims WHERE mention_id = ?", [mention_id]).fetchone()
+            if row is not None and row[0] != operator and not steal:
+                return Claim(mention_id, row[0], from_iso(row[1]))
+            db.execute("INSERT OR REPLACE INTO claims VALUES (?,?,?)", [mention_id, operator, to_iso(now)])
+            return None
+
+    def release(self, mention_id: int, operator: str) -> None:
+        """Give the claim up, if it is still `operator`'s."""
+        with self.writing() as db:
+            db.execute("DELETE FROM claims WHERE mention_id = ? AND operator = ?", [mention_id, operator])
+
+    def claims(self) -> dict[int, Claim]:
+        rows = self._rows("SELECT mention_id, operator, since FROM claims")
+        return {row[0]: Claim(row[0], row[1], from_iso(row[2])) for row in rows}
+
+    def stale_send(self, mention_id: int, operator: str) -> str | None:
+        """Why `operator` must not send a reply to the mention now, checked in one transaction
+        (None: go ahead): someone else holds the claim, someone else replied, or its author
+        deleted the post."""
+        with self.writing() as db:
+            holder = db.execute("SELECT operator, since FROM claims WHERE mention_id = ?", [mention_id]).fetchone()
+            if holder is not None and holder[0] != operator:
+                return f"{holder[0]} took the reply over at {from_iso(holder[1]).astimezone():%H:%M}"
+            other = db.execute(
+                "SELECT actor, at FROM events WHERE kind = ? AND actor != ? "
+                "AND json_extract(payload, '$.mention_id') = ? AND json_extract(payload, '$.how') IS NOT ? "
+                "ORDER BY id DESC LIMIT 1",
+                [REPLIED, operator, mention_id, FAILED],
+            ).fetchone()
+            if other is not None:
+                return f"{other[0]} already replied at {from_iso(other[1]).astimezone():%H:%M}"
+            revised = db.execute("SELECT revised FROM mentions WHERE id = ?", [mention_id]).fetchone()
+            if revised is not None and revised[0] == DELETED:
+                return "its author deleted the post"
+            return None
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    mention_id: int
+    operator: str
+    since: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Presence:
+    operator: str
+    role: str
+    doing: str  # where in the war room: the feed, a reply, an incident
 
 
 def _health(rows: Sequence[sqlite3.Row]) -> Iterator[Health]:

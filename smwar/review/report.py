@@ -10,13 +10,11 @@ from datetime import datetime, timedelta
 
 from smwar.incidents import chain
 from smwar.incidents.metrics import IncidentMetrics, StepTiming
-from smwar.model import Event, Incident, StepStatus
+from smwar.model import FAILED, REPLIED, Event, Incident, StepStatus
 from smwar.review.pseudonym import Pseudonyms
 from smwar.triage.signals import ALERT_KINDS, WARNING
 
 LESSON = "lesson.added"
-REPLIED = "reply.recorded"
-FAILED = "failed"  # a reply's `how` when posting it failed: it is on record, but no reply
 
 
 @dataclass(frozen=True, slots=True)

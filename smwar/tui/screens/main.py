@@ -37,6 +37,7 @@ from smwar.tui.rooms.incidents import IncidentRoom
 from smwar.tui.rooms.notices import NoticeRoom
 from smwar.tui.rooms.pipeline import PipelineRoom
 from smwar.tui.rooms.replies import ReplyRoom
+from smwar.tui.rooms.team import TeamRoom
 from smwar.tui.steps import StepNotifier
 from smwar.tui.widgets.board import ScenarioBoard, trend_cell
 from smwar.tui.widgets.chain import ChainTable
@@ -48,7 +49,7 @@ from smwar.tui.widgets.sources import sources_text
 OPEN_END = datetime(9999, 12, 31, tzinfo=UTC)  # an incident still open keeps its new mentions
 
 
-class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, NoticeRoom):
+class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, NoticeRoom, TeamRoom):
     BINDINGS = [
         Binding(
             "F",
@@ -116,6 +117,7 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
         feed.focus()
         self.set_interval(1.0, self.refresh_views)
         self.start_pipeline()
+        self.start_team()
         if self.drill is not None and self.drill.resumed:
             self.notify(
                 f"Resumed drill run {self.drill.run}. Start over with: smwar drill --new",
@@ -161,6 +163,7 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
             self._refilter_if_changed()
         self.query_one("#board", ScenarioBoard).show(self.session.pipeline.scenario_stats())
         self._show_chain()
+        self.see_team()
         self.query_one("#status", Static).update(self._status_text())
 
     def _refilter_if_changed(self) -> None:
@@ -215,6 +218,7 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
 
         if self.desk.unread:
             status.append(f" ✉ {self.desk.unread} unread (m) ", style="bold reverse")
+        status.append_text(self.team_text())
         status.append(f" · {self.mention_total:,} mentions")
         overall = self.session.pipeline.signals.trends.get(OVERALL)
         if overall is not None:

@@ -24,6 +24,7 @@ from smwar.review.report import FAILED
 from smwar.runbooks.definitions import TROUBLEMAKER_TAG, VIP_TAG
 from smwar.tui.guard import Guarded
 from smwar.tui.screens.prompt import ChoicePrompt, TextPrompt
+from smwar.tui.text import local_time
 
 DELETED_POST = "its author deleted the post: a reply answers nothing there, and may read as chasing them"
 
@@ -73,6 +74,33 @@ class ReplyScreen(Guarded, Screen[None]):
         self.query_one("#reply-text").border_title = "Reply"
         self._recheck()
         self.query_one("#reply-text", TextArea).focus()
+        self._claim()
+
+    def _claim(self) -> None:
+        """Opening the reply claims it: the others see who is replying. Someone else's claim is
+        taken over only when the operator says so (the other sees it was taken)."""
+        journal, operator = self.session.journal, self.session.operator
+        holder = journal.claim(self.item.id, operator, self.session.clock.now())
+        if holder is None:
+            return
+
+        def chosen(answer: str | None) -> None:
+            if answer == "take":
+                journal.claim(self.item.id, operator, self.session.clock.now(), steal=True)
+                self.notify(f"You took the reply over from {holder.operator}.", markup=False)
+            else:
+                self.app.pop_screen()
+
+        since = local_time(holder.since)[:5]
+        self.app.push_screen(
+            ChoicePrompt(
+                f"{holder.operator} is replying to this",
+                f"since {since}. Two answers to one person make it worse: leave it, or take it over "
+                f"(they will see that you did).",
+                [("leave", f"Leave it to {holder.operator}"), ("take", "Take it over")],
+            ),
+            chosen,
+        )
 
     def _mention_text(self) -> Text:
         mention = self.item.mention
@@ -147,6 +175,7 @@ class ReplyScreen(Guarded, Screen[None]):
     def action_leave(self) -> None:
         if self.text and self.text != self.saved:
             self.action_save()
+        self.session.journal.release(self.item.id, self.session.operator)  # the draft stays, the claim goes
         self.app.pop_screen()
 
     def action_copy(self) -> None:
@@ -203,6 +232,11 @@ class ReplyScreen(Guarded, Screen[None]):
         )
 
     def _send(self, how: str, override: str) -> None:
+        stale = self.session.journal.stale_send(self.item.id, self.session.operator)
+        if stale is not None:  # before the text goes to the clipboard to be pasted somewhere
+            self.app.bell()
+            self.notify(f"Not sent: {stale}.", title="Someone was faster", severity="error", markup=False, timeout=20)
+            return
         text = self.text
         if how == BY_HAND and not self.drill:
             self.app.copy_to_clipboard(text)

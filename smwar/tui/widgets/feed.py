@@ -23,6 +23,7 @@ from textual.strip import Strip
 
 from smwar.journal.pages import MentionFilter
 from smwar.model import DELETED, EDITED, JournaledMention
+from smwar.plaintext import printable
 from smwar.runbooks.definitions import TROUBLEMAKER_TAG, VIP_TAG
 from smwar.tui.acting import ask
 from smwar.tui.guard import Guarded
@@ -56,6 +57,7 @@ class Feed(Guarded, ScrollView, can_focus=True):
         "feed--vip",
         "feed--troublemaker",
         "feed--revised",
+        "feed--claimed",
     }
     BINDINGS = [
         Binding("up,k", "cursor(-1)", "Up", show=False, id="feed.up"),
@@ -91,6 +93,7 @@ class Feed(Guarded, ScrollView, can_focus=True):
         super().__init__(id=id)
         self.rows: FeedRows | None = None
         self.tags: dict[str, str] = {}  # scenario id -> the short tag a line shows
+        self.claimed: dict[int, str] = {}  # mention id -> who else is replying to it
         self._lines: LRUCache[tuple[int, int, bool], Strip] = LRUCache(1024)
 
     @property
@@ -108,6 +111,14 @@ class Feed(Guarded, ScrollView, can_focus=True):
     def use_tags(self, tags: dict[str, str]) -> None:
         """The short tag of each scenario (by id) a line shows for its best match."""
         self.tags = tags
+        self._lines.clear()
+        self.refresh()
+
+    def show_claims(self, claimed: dict[int, str]) -> None:
+        """Mark the mentions someone else is replying to (only the lines that change redraw)."""
+        if claimed == self.claimed:
+            return
+        self.claimed = claimed
         self._lines.clear()
         self.refresh()
 
@@ -188,6 +199,8 @@ class Feed(Guarded, ScrollView, can_focus=True):
         body = plain(mention.text, style("feed--matched") if best else style("feed--unmatched"))
         if item.revised:  # edited or deleted since: the first text is shown, marked
             body = Text(REVISED_MARKS.get(item.revised, "? "), style("feed--revised"), end="").append_text(body)
+        if item.id in self.claimed:  # someone else is answering: do not answer twice
+            body = Text(f"✍{printable(self.claimed[item.id])} ", style("feed--claimed"), end="").append_text(body)
         body.truncate(text_width, overflow="ellipsis", pad=True)
         line.append_text(body)
         line.append_text(tail)

@@ -1,0 +1,60 @@
+"""Two people must not answer one customer twice: a reply someone else has open shows as
+theirs in the feed, opening it asks before taking it over, and sending after it was taken
+over (or answered) is refused."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from textual.widgets import TextArea
+
+from smwar.clock import ManualClock
+from smwar.engine.ingest import Handover
+from smwar.engine.session import Session
+from smwar.journal.store import Journal
+from smwar.model import Mention
+from smwar.runbooks.definitions import RunbookSet
+from smwar.sources.base import Batch
+from smwar.tui.app import WarRoomApp
+from smwar.tui.screens.prompt import ChoicePrompt
+from smwar.tui.screens.reply import ReplyScreen
+
+from .conftest import notices, screen_text
+
+T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+async def test_a_reply_someone_else_has_open_is_marked_asked_about_and_guarded(
+    tmp_path: Path, runbooks: RunbookSet
+) -> None:
+    path = tmp_path / "live.sqlite"
+    journal, ben = Journal.open(path), Journal.open(path)
+    handover = Handover()
+    session = Session(journal, runbooks, ManualClock(T0), handover, "anna")
+    handover.give(Batch(mentions=[Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro leckt", T0, "de")]))
+    [item] = session.pipeline.poll().mentions
+    assert ben.claim(item.id, "ben", T0) is None  # ben opened the reply in his war room
+    app = WarRoomApp(session, poll_seconds=3600)
+    async with app.run_test(size=(140, 40)) as pilot:
+        app.main.refresh_views()
+        await pilot.pause()
+        assert "✍ben Meine AquaPro leckt" in screen_text(app)
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoicePrompt) and "ben is replying to this" in screen_text(app)
+        await pilot.press("down", "enter")  # take it over
+        await pilot.pause()
+        assert isinstance(app.screen, ReplyScreen)
+        assert journal.claims()[item.id].operator == "anna"
+        assert "You took the reply over from ben." in notices(app)
+        assert (ben.stale_send(item.id, "ben") or "").startswith("anna took the reply over at"), "ben learns it"
+        assert ben.claim(item.id, "ben", T0, steal=True) is None  # and takes it back
+        app.screen.query_one(TextArea).text = "Das tut uns leid, bitte schreib uns eine DM."
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert any(notice.startswith("Not sent: ben took the reply over at") for notice in notices(app))
+        assert isinstance(app.screen, ReplyScreen), "the draft stays on screen"
+    assert [event for event in journal.events() if event.kind == "reply.recorded"] == []
+    journal.close()
+    ben.close()
