@@ -33,6 +33,8 @@ from tests.local_http import Collected, until
 
 FIXTURES = Path(__file__).parent / "fixtures" / "jetstream"
 LINES = (FIXTURES / "expected_v1.jsonl").read_text(encoding="utf-8").splitlines()
+PROFILES = json.loads((FIXTURES / "getProfiles.json").read_text(encoding="utf-8"))["profiles"]
+NOWHERE = "http://127.0.0.1:9"  # an AppView that refuses every connection: no profiles, no quoted texts
 # an update and two deletions of matching posts, after the events above (see SOURCES.md)
 REVISION_LINES = (FIXTURES / "revisions_v1.jsonl").read_text(encoding="utf-8").splitlines()
 # "Reuters" only occurs in a link card's description, never in a post's text: it must match nothing.
@@ -126,8 +128,10 @@ async def jetstream(lines: list[str], drop_after: int | None = None) -> AsyncIte
         yield Server(replay, f"ws://127.0.0.1:{port}/subscribe")
 
 
-def stream_settings(url: str, keywords: list[str] = KEYWORDS) -> BlueskySettings:
-    return BlueskySettings(id="bsky", kind="bluesky", jetstream=True, keywords=keywords, jetstream_url=url)
+def stream_settings(url: str, keywords: list[str] = KEYWORDS, appview: str = NOWHERE) -> BlueskySettings:
+    return BlueskySettings(
+        id="bsky", kind="bluesky", jetstream=True, keywords=keywords, jetstream_url=url, appview=appview
+    )
 
 
 async def batches_until(
@@ -159,30 +163,91 @@ async def stop(task: asyncio.Task[None]) -> None:
 # -- Jetstream -------------------------------------------------------------------------------------
 
 
-async def test_jetstream_keeps_exactly_the_post_creates_that_match_and_drops_everything_else() -> None:
+async def test_jetstream_keeps_exactly_the_post_creates_that_match_and_drops_everything_else(api: Api) -> None:
     kinds = {json.loads(line)["kind"] for line in LINES}
     assert {"commit", "identity", "account"} <= kinds, "the fixture has the kinds this test is about"
     assert 0 < len(EXPECTED) < len(matching_posts(LINES, [""])), "some posts match, others do not"
     assert any("reply" in record for _, record in EXPECTED.values()), "some matching posts are replies"
+    api.profiles = PROFILES
+    quoted = post_view(1, "Die AquaPro ist undicht")  # what getPosts knows of the post a quote post quotes
+    api.add(quoted)
+    quote = json.loads(LINES[24])
+    quote["time_us"] = LAST_TIME
+    quote["commit"]["rkey"] = "3quotepost22a"
+    quote["commit"]["record"]["embed"] = {
+        "$type": "app.bsky.embed.record",
+        "record": {"uri": quoted["uri"], "cid": "b"},
+    }
+    quote_uri = f"at://{quote['did']}/app.bsky.feed.post/3quotepost22a"
 
-    async with jetstream(LINES) as server:
-        batches = await batches_until(BlueskySource(stream_settings(server.url)), None, caught_up)
+    async with jetstream([*LINES, json.dumps(quote, ensure_ascii=False)]) as server:
+        source = BlueskySource(stream_settings(server.url, appview=api.base("appview")))
+        batches = await batches_until(source, None, lambda got: quote_uri in [m.native_id for m in got[-1].mentions])
         assert server.replay.queries == [{"wantedCollections": ["app.bsky.feed.post"]}], "no cursor: live tail"
 
     mentions = [m for batch in batches for m in batch.mentions]
-    assert sorted(m.native_id for m in mentions) == sorted(EXPECTED)
+    assert sorted(m.native_id for m in mentions) == sorted([*EXPECTED, quote_uri])
     assert not [item for batch in batches for item in batch.quarantined]
+    profiles = {profile["did"]: profile for profile in PROFILES}
     for mention in mentions:
+        if mention.native_id == quote_uri:
+            assert mention.text == f"{quote['commit']['record']['text']}\n[quote] Die AquaPro ist undicht"
+            assert mention.quote_of == quoted["uri"]
+            continue
         event, record = EXPECTED[mention.native_id]
         rkey = event["commit"]["rkey"]
+        profile = profiles.get(event["did"], {})
+        handle = profile.get("handle", "handle.invalid")
+        assert mention.author == (event["did"] if handle == "handle.invalid" else handle), "a handle, else the DID"
+        assert mention.author_name == (profile.get("displayName") or None)
+        assert mention.followers == profile.get("followersCount")
         assert mention.network == "bluesky"
-        assert (mention.author, mention.author_name, mention.followers) == (event["did"], None, None)
         assert mention.text == record["text"]
         assert mention.url == f"https://bsky.app/profile/{event['did']}/post/{rkey}"
         assert mention.lang == (record.get("langs") or [None])[0]
         assert mention.posted_at == datetime.fromisoformat(record["createdAt"])
         assert mention.reply_to == (record["reply"]["parent"]["uri"] if "reply" in record else None)
         assert mention.quote_of is None
+    assert {m.author for m in mentions} >= {"oldguard.test", "uninsurable.test", "did:plc:ybqkf2mtfbwx3qhga63mttja"}
+    asked = [query["actors"] for _, path, query, _ in api.requests if path.endswith("getProfiles")]
+    assert sorted(did for actors in asked for did in actors) == sorted({event["did"] for event, _ in EXPECTED.values()})
+    assert [query["uris"] for _, path, query, _ in api.requests if path.endswith("getPosts")] == [[quoted["uri"]]]
+
+
+async def test_profiles_are_looked_up_25_at_a_time_kept_and_a_failed_lookup_loses_nothing(api: Api) -> None:
+    posts = [post_view(n, f"AquaPro {n}") for n in range(30)]
+    for n, post in enumerate(posts):  # thirty authors, whose handles searchPosts gives
+        post["author"] = {"did": f"did:plc:author{n:02d}", "handle": f"user{n}.bsky.social"}
+        post["uri"] = f"at://did:plc:author{n:02d}/app.bsky.feed.post/3lpost{n:05d}"
+    api.add(*posts)
+    api.page_size = 100
+    api.profiles = [{"did": f"did:plc:author{n:02d}", "handle": f"new{n}.test", "followersCount": n} for n in range(29)]
+    source = searcher(api)
+    first = await first_batch(source)
+    asked = [len(query["actors"]) for _, path, query, _ in api.requests if path.endswith("getProfiles")]
+    assert asked == [25, 5]
+    by_id = {m.native_id: m for m in first.mentions}
+    assert [(by_id[p["uri"]].author, by_id[p["uri"]].followers) for p in posts[27:]] == [
+        ("new27.test", 27),
+        ("new28.test", 28),
+        ("user29.bsky.social", None),  # unknown to getProfiles: as search had it
+    ]
+
+    api.add(*(post_view(n, f"AquaPro {n}") for n in range(100, 103)))
+    api.profiles = []
+    api.lookups_fail = True
+    second = await first_batch(source, first.cursor)
+    assert len(second.mentions) == 3, "a lookup that fails loses no mention"
+    assert {m.author for m in second.mentions} == {f"user{n}.bsky.social" for n in range(3)}
+    again = [post_view(n, f"AquaPro {n}") for n in (201, 202)]
+    for n, post in enumerate(again, start=1):  # by authors looked up in the first poll
+        post["author"]["did"] = f"did:plc:author{n:02d}"
+        post["uri"] = f"at://did:plc:author{n:02d}/app.bsky.feed.post/3lpost{n + 200:05d}"
+    api.add(*again)
+    third = await first_batch(source, second.cursor)
+    assert [m.followers for m in third.mentions] == [1, 2], "looked up before: not asked again"
+    lookups = [path for _, path, _, _ in api.requests if path.endswith("getProfiles")]
+    assert len(lookups) == 3, "the failed lookup pauses lookups: the third poll asks nothing"
 
 
 def post_revisions(lines: list[str]) -> list[tuple[str, str, str | None]]:
@@ -395,6 +460,8 @@ class Api:
     valid_access: set[str] = field(default_factory=set)
     valid_refresh: set[str] = field(default_factory=set)
     issued: int = 0
+    profiles: list[dict[str, Any]] = field(default_factory=list)  # what getProfiles knows
+    lookups_fail: bool = False  # getProfiles and getPosts answer 502
 
     def base(self, prefix: str) -> str:
         return f"http://127.0.0.1:{self.port}/{prefix}"
@@ -423,6 +490,19 @@ class Api:
                 return 400, {}, {"error": "ExpiredToken", "message": "Token has expired"}
             self.valid_refresh.discard(bearer)
             return 200, {}, self.issue()
+        if self.lookups_fail and path.startswith("/appview/"):
+            return 502, {}, {"error": "UpstreamFailure", "message": "Upstream Failure"}
+        lookups = {
+            "app.bsky.actor.getProfiles": ("actors", "profiles", "did"),
+            "app.bsky.feed.getPosts": ("uris", "posts", "uri"),
+        }
+        if path.startswith("/appview/xrpc/") and (lookup := lookups.get(path.rsplit("/", 1)[1])):
+            param, key, id_field = lookup
+            if len(query[param]) > 25:
+                message = f"Error: {param} must not have more than 25 elements"
+                return 400, {}, {"error": "InvalidRequest", "message": message}
+            known = self.profiles if key == "profiles" else self.posts
+            return 200, {}, {key: [item for item in known if item[id_field] in query[param]]}
         if path.endswith("/xrpc/app.bsky.feed.searchPosts"):
             if path.startswith("/pds/") and bearer not in self.valid_access:
                 return 401, {}, {"error": "ExpiredToken", "message": "Token has expired"}
@@ -475,8 +555,18 @@ def api() -> Iterator[Api]:
 
 def search_settings(api: Api, **extra: Any) -> BlueskySettings:
     return BlueskySettings(
-        id="bsky", kind="bluesky", search=["AquaPro"], appview=api.base("appview"), pds=api.base("pds"), **extra
+        id="bsky",
+        kind="bluesky",
+        search=["AquaPro"],
+        appview=api.base("appview"),
+        pds=api.base("pds"),
+        **{"handle": "me.bsky.social", **extra},
     )
+
+
+def searcher(api: Api) -> BlueskySource:
+    """A search source logged in with its app password."""
+    return BlueskySource(search_settings(api), PASSWORD)
 
 
 async def first_batch(source: BlueskySource, cursor: str | None = None) -> Batch:
@@ -490,7 +580,7 @@ async def first_batch(source: BlueskySource, cursor: str | None = None) -> Batch
 
 async def test_search_pages_back_to_what_it_has_seen_and_loses_nothing(api: Api) -> None:
     api.add(*(post_view(n, f"AquaPro Nummer {n}") for n in range(5)), post_view(99, "nothing to do with it"))
-    source = BlueskySource(search_settings(api))
+    source = searcher(api)
 
     first = await first_batch(source)
     assert [m.text for m in first.mentions] == ["AquaPro Nummer 2", "AquaPro Nummer 3", "AquaPro Nummer 4"], (
@@ -515,7 +605,7 @@ async def test_search_pages_back_to_what_it_has_seen_and_loses_nothing(api: Api)
     newer[2]["record"]["reply"] = reply
     newer[3]["record"]["text"] = ["AquaPro", "Nummer 8"]
     api.add(*newer)
-    second = await first_batch(BlueskySource(search_settings(api)), first.cursor)
+    second = await first_batch(searcher(api), first.cursor)
 
     pages = [q.get("cursor") for _, path, q, _ in api.requests if path.endswith("searchPosts")][1:]
     assert pages == [None, ["3"], ["6"]], "three pages of three reach the posts seen before"
@@ -533,7 +623,7 @@ async def test_search_pages_back_to_what_it_has_seen_and_loses_nothing(api: Api)
     assert by_text["AquaPro Nummer 7"].reply_to == "at://did:plc:r/app.bsky.feed.post/9"
     assert json.loads(second.cursor or "")["search"]["AquaPro"]["uri"].endswith("3lpost00012")
 
-    third = await first_batch(BlueskySource(search_settings(api)), second.cursor)
+    third = await first_batch(searcher(api), second.cursor)
     assert third.mentions == [] and third.quarantined == [], "nothing new: nothing twice"
 
 
@@ -555,7 +645,7 @@ async def test_quoted_text_and_alt_text_become_part_of_the_text_marked_as_such(a
     }
     api.page_size = 10
     api.add(quote, pictures, both, gone)
-    batch = await first_batch(BlueskySource(search_settings(api)))
+    batch = await first_batch(searcher(api))
     assert [m.text for m in batch.mentions] == [
         "AquaPro? Na super.\n[quote] Die AquaPro ist undicht",
         "AquaPro\n[image: Wasser]\n[image]",
@@ -598,13 +688,13 @@ def record_view(post: dict[str, Any]) -> dict[str, Any]:
 async def test_rate_limits_and_server_errors_are_source_errors(api: Api) -> None:
     api.answers.append((429, {"Retry-After": "7"}, {"error": "RateLimitExceeded", "message": "slow down"}))
     with pytest.raises(SourceError) as limited:
-        await first_batch(BlueskySource(search_settings(api)))
+        await first_batch(searcher(api))
     assert limited.value.retry_after == 7.0 and not limited.value.fatal
 
     api.add(post_view(1, "AquaPro leaks"))
     api.answers.append((500, {}, {"error": "InternalServerError", "message": "oops"}))
     collected = Collected()
-    runner = SourceRunner(BlueskySource(search_settings(api)), None, collected, base_delay=0.01)
+    runner = SourceRunner(searcher(api), None, collected, base_delay=0.01)
     task = asyncio.create_task(runner.run_forever())
     try:
         await until(lambda: bool(collected.ids))
@@ -619,7 +709,7 @@ async def test_login_with_an_app_password_uses_the_session_and_renews_it_once(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     api.add(post_view(1, "AquaPro leaks"))
-    source = BlueskySource(search_settings(api, handle="me.bsky.social"), PASSWORD)
+    source = searcher(api)
     assert (await first_batch(source)).mentions[0].text == "AquaPro leaks"
 
     api.valid_access.clear()  # the access token expires: the session is refreshed
@@ -628,6 +718,7 @@ async def test_login_with_an_app_password_uses_the_session_and_renews_it_once(
     api.valid_refresh.clear()  # and when the refresh token is gone too, it logs in again
     await first_batch(source)
 
+    api.requests[:] = [request for request in api.requests if request[1].startswith("/pds/")]  # not lookups
     calls = [(path.rsplit(".", 1)[1], bearer) for _, path, _, bearer in api.requests]
     assert calls == [
         ("createSession", None),
@@ -640,7 +731,6 @@ async def test_login_with_an_app_password_uses_the_session_and_renews_it_once(
         ("createSession", None),
         ("searchPosts", "access-3"),
     ]
-    assert all(path.startswith("/pds/") for _, path, _, _ in api.requests), "with a session, searches go to the PDS"
 
     api.answers.extend([(401, {}, {"error": "AuthenticationRequired", "message": "no"})] * 2)
     with pytest.raises(SourceError) as refused:
@@ -653,7 +743,7 @@ async def test_login_with_an_app_password_uses_the_session_and_renews_it_once(
     ], "a refused session is renewed once, not in a loop"
 
     with pytest.raises(SourceError) as wrong:
-        await first_batch(BlueskySource(search_settings(api, handle="me.bsky.social"), "wrong-password"))
+        await first_batch(BlueskySource(search_settings(api), "wrong-password"))
     assert wrong.value.fatal and "app password" in str(wrong.value)
 
     secrets = [PASSWORD, "wrong-password", *(f"{kind}-{n}" for kind in ("access", "refresh") for n in range(1, 6))]
@@ -661,13 +751,16 @@ async def test_login_with_an_app_password_uses_the_session_and_renews_it_once(
     assert not [secret for secret in secrets for text in told if secret in text]
 
 
-async def test_without_a_login_searches_go_to_the_public_appview(api: Api) -> None:
+async def test_without_an_app_password_search_fails_at_once_saying_how_to_sign_in(api: Api) -> None:
     api.add(post_view(1, "AquaPro leaks"))
-    batch = await first_batch(BlueskySource(search_settings(api, handle="me.bsky.social")))  # no password
-    assert [m.text for m in batch.mentions] == ["AquaPro leaks"]
-    [(method, path, query, bearer)] = api.requests
-    assert (method, path, bearer) == ("GET", "/appview/xrpc/app.bsky.feed.searchPosts", None)
-    assert (query["q"], query["sort"]) == (["AquaPro"], ["latest"])
+    with pytest.raises(SourceError) as no_password:
+        await first_batch(BlueskySource(search_settings(api)))  # a handle, no password in the keyring
+    with pytest.raises(SourceError) as no_handle:
+        await first_batch(BlueskySource(search_settings(api, handle=None), PASSWORD))
+    assert no_password.value.fatal and no_handle.value.fatal, "no point trying again soon"
+    assert "smwar auth set bluesky:me.bsky.social" in str(no_password.value)
+    assert "set handle=" in str(no_handle.value) and "needs a login" in str(no_handle.value)
+    assert api.requests == [], "nothing is asked anonymously"
 
 
 def test_settings_refuse_a_source_that_follows_nothing() -> None:
@@ -693,7 +786,7 @@ def search_pages(api: Api) -> int:
 
 async def test_a_flood_of_posts_is_read_over_later_polls_each_post_once(api: Api) -> None:
     api.add(*(post_view(n, f"AquaPro {n}") for n in range(2)))
-    first = await first_batch(BlueskySource(search_settings(api)))
+    first = await first_batch(searcher(api))
     delivered = [m.native_id for m in first.mentions]
 
     # 150 new posts: far more than 20 pages of 3. Some share one indexedAt across a page boundary.
@@ -709,7 +802,7 @@ async def test_a_flood_of_posts_is_read_over_later_polls_each_post_once(api: Api
             api.add(*(post_view(later + k, f"AquaPro {later + k}") for k in range(4)))
             later += 4
         before = search_pages(api)
-        batch = await first_batch(BlueskySource(search_settings(api)), cursor)  # a new source: a restart
+        batch = await first_batch(searcher(api), cursor)  # a new source: a restart
         assert search_pages(api) - before <= 20, "a poll reads at most 20 pages per term"
         delivered += [m.native_id for m in batch.mentions]
         cursor = batch.cursor
@@ -723,15 +816,15 @@ async def test_a_flood_of_posts_is_read_over_later_polls_each_post_once(api: Api
     assert search_entry(batch)["uri"] == api.posts[0]["uri"]
     assert set(search_entry(batch)) == {"at", "uri"}, "without gaps the cursor is as it always was"
 
-    again = await first_batch(BlueskySource(search_settings(api)), cursor)
+    again = await first_batch(searcher(api), cursor)
     assert again.mentions == [] and again.cursor == cursor, "nothing new: nothing twice"
 
 
 async def test_a_cursor_saved_inside_a_gap_resumes_after_a_restart(api: Api) -> None:
     api.add(post_view(0, "AquaPro 0"))
-    first = await first_batch(BlueskySource(search_settings(api)))
+    first = await first_batch(searcher(api))
     api.add(*(post_view(n, f"AquaPro {n}") for n in range(1, 101)))
-    second = await first_batch(BlueskySource(search_settings(api)), first.cursor)
+    second = await first_batch(searcher(api), first.cursor)
     assert [m.text for m in second.mentions] == [f"AquaPro {n}" for n in range(41, 101)], "20 pages of the newest"
 
     [gap] = search_entry(second)["gaps"]
@@ -739,9 +832,9 @@ async def test_a_cursor_saved_inside_a_gap_resumes_after_a_restart(api: Api) -> 
     assert gap["top"]["uri"] == post_view(41, "")["uri"] and gap["seen"] == [gap["top"]["uri"]]
     stored = json.dumps(json.loads(second.cursor or ""), indent=2)  # as a store might keep it
 
-    pages_before = search_pages(api)
-    third = await first_batch(BlueskySource(search_settings(api)), stored)
-    queries = [q for _, path, q, _ in api.requests[pages_before:] if path.endswith("searchPosts")]
+    requests_before = len(api.requests)
+    third = await first_batch(searcher(api), stored)
+    queries = [q for _, path, q, _ in api.requests[requests_before:] if path.endswith("searchPosts")]
     assert [q.get("cursor") for q in queries][:2] == [None, ["60"]], "the newest first, then on from the gap's cursor"
     assert [m.text for m in third.mentions] == [f"AquaPro {n}" for n in range(1, 41)], "the middle, oldest first"
     assert "gaps" not in search_entry(third)
@@ -749,13 +842,13 @@ async def test_a_cursor_saved_inside_a_gap_resumes_after_a_restart(api: Api) -> 
 
 async def test_gaps_are_bounded_and_the_newest_read_keeps_pages(api: Api) -> None:
     api.add(post_view(0, "AquaPro 0"))
-    cursor = (await first_batch(BlueskySource(search_settings(api)))).cursor
+    cursor = (await first_batch(searcher(api))).cursor
     number, delivered, most = 1, [api.posts[0]["uri"]], 0
     for _ in range(24):  # each poll, more than even 20 pages hold
         api.add(*(post_view(n, f"AquaPro {n}") for n in range(number, number + 70)))
         number += 70
         before = search_pages(api)
-        batch = await first_batch(BlueskySource(search_settings(api)), cursor)
+        batch = await first_batch(searcher(api), cursor)
         assert search_pages(api) - before <= 20
         ids = [m.native_id for m in batch.mentions]
         assert api.posts[0]["uri"] in ids, "the newest posts are always read"
@@ -769,7 +862,7 @@ async def test_gaps_are_bounded_and_the_newest_read_keeps_pages(api: Api) -> Non
 async def test_an_old_cursor_loads_and_comes_back_in_the_same_form(api: Api) -> None:
     api.add(*(post_view(n, f"AquaPro {n}") for n in range(4)))
     old = {"v": 1, "search": {"AquaPro": {"at": api.posts[2]["indexedAt"], "uri": api.posts[2]["uri"]}}, "time_us": 5}
-    batch = await first_batch(BlueskySource(search_settings(api)), json.dumps(old))
+    batch = await first_batch(searcher(api), json.dumps(old))
     assert [m.text for m in batch.mentions] == ["AquaPro 2", "AquaPro 3"]
     assert json.loads(batch.cursor or "") == {
         "v": 1,

@@ -2,8 +2,9 @@
 firehose that contain one of the configured keywords.
 
 Search polls every `poll_seconds`, newest first, and pages back until it reaches posts it has
-already seen. It works anonymously against the public AppView; with a `handle` and an app
-password (from the keyring) it logs in to the PDS with `com.atproto.server.createSession` and
+already seen. It needs a login: the public AppView has refused anonymous `searchPosts` (403)
+since 2025, so without a `handle` and its app password (from the keyring) the source fails at
+once, saying so. With them it logs in to the PDS with `com.atproto.server.createSession` and
 searches there with the access token, refreshing the session (or logging in again) once when
 the token has expired.
 
@@ -32,6 +33,15 @@ cursor that has shifted since then gives some again). Later polls read the gaps,
 with what the newest posts leave of their pages (at least half), until they are closed; beyond
 `MAX_GAPS` the oldest is given up.
 
+Jetstream names a post's author by DID only, and neither Jetstream nor searchPosts says how
+many followers an author has: before a batch is handed over, its authors are looked up with
+`app.bsky.actor.getProfiles` on the AppView (`PROFILE_BATCH` at a time) for their handle,
+display name and follower count, so that runbook lists and reach thresholds apply; the text of
+a post a Jetstream post quotes is looked up likewise with `app.bsky.feed.getPosts`. What was
+looked up is kept in the source's memory for `LOOKUP_TTL` (not in the journal: a restart asks
+again). A lookup that fails leaves the mentions as they are, the author as a DID, and none is
+tried for `LOOKUP_PAUSE`.
+
 `time_us` is the newest Jetstream event seen. Jetstream's events do not arrive strictly in
 time order, so a reconnect asks for `JETSTREAM_REWIND_US` before it; the posts seen again are
 recognised by their at-uri and not handed over twice (after a restart of the program the
@@ -44,12 +54,13 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Literal, NamedTuple
+from typing import Any, Generic, Literal, NamedTuple, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -71,6 +82,8 @@ from smwar.sources.base import (
 from smwar.sources.recent import MAX_GAPS
 from smwar.sources.settings import SourceSettings
 
+log = logging.getLogger(__name__)
+Found = TypeVar("Found")
 NETWORK = "bluesky"
 POST_COLLECTION = "app.bsky.feed.post"
 SEARCH_PAGE_SIZE = 100  # the most searchPosts gives at once
@@ -81,6 +94,13 @@ FLUSH_SECONDS = 1.0  # a Jetstream batch waits at most this long
 MAX_FRAME_BYTES = 8 * 1024 * 1024  # larger websocket messages close the connection (smaller ones over
 # MAX_ITEM_BYTES are quarantined): a record cannot be near this large
 SEEN_LIMIT = 50_000  # at-uris (and quarantined items) remembered so that a replay does not repeat them
+PROFILE_BATCH = 25  # actors getProfiles (and posts getPosts) takes at once
+LOOKUP_TTL = 6 * 3600.0  # seconds a looked-up profile or quoted text is used before it is asked again
+LOOKUP_PAUSE = 60.0  # after a failed lookup, seconds in which authors stay DIDs without asking
+LOOKUP_LIMIT = 20_000  # profiles (and quoted texts) remembered at most
+LOOKUP_TIMEOUT = 5.0  # seconds a lookup may take: a batch waits for it
+QUOTE_MARK = "\n[quote] "  # what comes before a quoted post's text in a mention's
+_LOGIN_NEEDED = "Bluesky search needs a login (the AppView refuses anonymous searchPosts since 2025): "
 _EXPIRED = frozenset({"ExpiredToken", "InvalidToken"})
 _QUOTES = {"app.bsky.embed.record", "app.bsky.embed.recordWithMedia"}
 _OPERATIONS = frozenset({"create", "update", "delete"})
@@ -93,7 +113,7 @@ class BlueskySettings(SourceSettings):
     search: list[str] = []  # terms for app.bsky.feed.searchPosts (Lucene-like syntax)
     keywords: list[str] = []  # Jetstream keeps a post whose text contains any of these, case-insensitively
     jetstream: bool = False
-    appview: str = "https://public.api.bsky.app"  # where anonymous searches go
+    appview: str = "https://public.api.bsky.app"  # where authors' profiles and quoted posts are looked up
     pds: str = "https://bsky.social"  # where `handle` logs in, and where searches go once logged in
     jetstream_url: str = "wss://jetstream2.us-east.bsky.network/subscribe"
     handle: str | None = None  # log in with this handle and the app password kept in the keyring
@@ -252,6 +272,8 @@ class BlueskySource:
         self._session: _Session | None = None
         self._keywords = [keyword.casefold() for keyword in settings.keywords]
         self._seen: OrderedDict[str, None] = OrderedDict()  # at-uris handed over, oldest first
+        self._profiles = _Lookup("app.bsky.actor.getProfiles", "actors", "profiles", _profile_from)
+        self._quoted = _Lookup("app.bsky.feed.getPosts", "uris", "posts", _quoted_from)
 
     def __repr__(self) -> str:
         return f"BlueskySource(id={self.id!r})"
@@ -266,9 +288,9 @@ class BlueskySource:
         fails, the run ends with its error after the batches made before."""
         position = _Position.load(cursor, self.settings.search)
         outbox: asyncio.Queue[Batch | BaseException] = asyncio.Queue()
-        client = self._client or (http_client() if self.settings.search else None)
+        client = self._client or http_client()
         producers: list[Coroutine[Any, Any, None]] = []
-        if self.settings.search and client is not None:
+        if self.settings.search:
             producers.append(self._poll_search(client, position, outbox.put_nowait))
         if self.settings.jetstream:
             producers.append(self._read_jetstream(position, outbox.put_nowait))
@@ -278,14 +300,14 @@ class BlueskySource:
                 item = await outbox.get()
                 if isinstance(item, BaseException):
                     raise item
-                batch = self._unseen(item)
+                batch = await self._filled(client, self._unseen(item))
                 yield batch
                 self._remember(batch)  # only now: a batch the runner did not take is fetched again
         finally:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            if client is not None and client is not self._client:
+            if client is not self._client:
                 await client.aclose()
 
     def _unseen(self, batch: Batch) -> Batch:
@@ -308,6 +330,20 @@ class BlueskySource:
             return batch
         return Batch(mentions, quarantined, batch.cursor, revisions)
 
+    async def _filled(self, client: httpx.AsyncClient, batch: Batch) -> Batch:
+        """`batch` with its authors' profiles and the texts of the posts it quotes, where known."""
+        if not batch.mentions:
+            return batch
+        appview = self.settings.appview
+        profiles = await self._profiles.get(client, appview, [_did_of(mention) for mention in batch.mentions])
+        unquoted = [m.quote_of for m in batch.mentions if m.quote_of and QUOTE_MARK not in m.text]
+        quoted = await self._quoted.get(client, appview, unquoted)
+        mentions = [_with_profile(mention, profiles.get(_did_of(mention))) for mention in batch.mentions]
+        mentions = [
+            replace(m, text=m.text + QUOTE_MARK + quoted[m.quote_of]) if m.quote_of in quoted else m for m in mentions
+        ]
+        return replace(batch, mentions=mentions)
+
     def _remember(self, batch: Batch) -> None:
         keys = [*(m.native_id for m in batch.mentions), *map(_quarantine_key, batch.quarantined)]
         for key in [*keys, *map(_revision_key, batch.revisions)]:
@@ -318,6 +354,8 @@ class BlueskySource:
     # -- search -------------------------------------------------------------------------------
 
     async def _poll_search(self, client: httpx.AsyncClient, position: _Position, emit: Callable[[Batch], None]) -> None:
+        if not self.logs_in:
+            raise SourceError(_LOGIN_NEEDED + _how_to_log_in(self.settings.handle), fatal=True)
         while True:
             for term in self.settings.search:
                 mentions, quarantined = await self._search(client, term, position)
@@ -408,10 +446,6 @@ class BlueskySource:
         return _Read(found, used, page_cursor)
 
     async def _xrpc_get(self, client: httpx.AsyncClient, method: str, params: dict[str, str]) -> dict[str, Any]:
-        if not self.logs_in:
-            response = await client.get(f"{self.settings.appview}/xrpc/{method}", params=params)
-            check(response, auth_hint="searching may need a login: set `handle` and store an app password")
-            return _json_object(response, method)
         if self._session is None:
             await self._log_in(client)
         response = await self._authorized_get(client, method, params)
@@ -570,6 +604,98 @@ class _Pending:
         self.flush_at = time.monotonic() + FLUSH_SECONDS
 
 
+@dataclass(frozen=True, slots=True)
+class _Profile:
+    handle: str | None
+    name: str | None
+    followers: int | None
+
+
+class _Lookup(Generic[Found]):
+    """An AppView query by key (`param`, up to `PROFILE_BATCH` keys at once) whose answer lists
+    objects under `answer_key`; `read` takes the key and what was found from each. Answers (and
+    keys it did not find: deleted accounts and posts) are kept for `LOOKUP_TTL`."""
+
+    def __init__(
+        self, method: str, param: str, answer_key: str, read: Callable[[object], tuple[str, Found] | None]
+    ) -> None:
+        self._method, self._param, self._answer_key, self._read = method, param, answer_key, read
+        self._known: OrderedDict[str, tuple[float, Found | None]] = OrderedDict()
+        self._paused_until = 0.0
+
+    async def get(self, client: httpx.AsyncClient, appview: str, keys: list[str]) -> dict[str, Found]:
+        now = time.monotonic()
+        found: dict[str, Found] = {}
+        missing: list[str] = []
+        for key in dict.fromkeys(keys):
+            entry = self._known.get(key)
+            if entry is None or entry[0] <= now:
+                missing.append(key)
+            elif entry[1] is not None:
+                found[key] = entry[1]
+        for start in range(0, len(missing), PROFILE_BATCH):
+            if time.monotonic() < self._paused_until:
+                break
+            chunk = missing[start : start + PROFILE_BATCH]
+            try:
+                answered = await self._ask(client, appview, chunk)
+            except (httpx.HTTPError, SourceError) as exc:
+                self._paused_until = time.monotonic() + LOOKUP_PAUSE
+                log.warning("%s failed, asking again in %g s: %s", self._method, LOOKUP_PAUSE, _reason(exc))
+                break
+            for key in chunk:
+                self._known[key] = (now + LOOKUP_TTL, answered.get(key))
+                self._known.move_to_end(key)
+            found.update((key, answered[key]) for key in chunk if key in answered)
+        while len(self._known) > LOOKUP_LIMIT:
+            self._known.popitem(last=False)
+        return found
+
+    async def _ask(self, client: httpx.AsyncClient, appview: str, keys: list[str]) -> dict[str, Found]:
+        params = [(self._param, key) for key in keys]
+        response = await client.get(f"{appview}/xrpc/{self._method}", params=params, timeout=LOOKUP_TIMEOUT)
+        items = _json_object(check(response), self._method).get(self._answer_key)
+        if not isinstance(items, list):
+            raise SourceError(f"{self._method} answered without a list of {self._answer_key}")
+        return dict(pair for item in items if (pair := self._read(item)) is not None)
+
+
+def _profile_from(item: object) -> tuple[str, _Profile] | None:
+    """(DID, profile) from a getProfiles `profileViewDetailed`."""
+    if not isinstance(item, dict) or not isinstance(did := item.get("did"), str):
+        return None
+    followers = item.get("followersCount")
+    if not isinstance(followers, int) or isinstance(followers, bool) or followers < 0:
+        followers = None
+    return did, _Profile(_handle(item.get("handle")), _display_name(item.get("displayName")), followers)
+
+
+def _quoted_from(item: object) -> tuple[str, str] | None:
+    """(at-uri, text with alt text) from a getPosts `postView`."""
+    if not isinstance(item, dict) or not isinstance(uri := item.get("uri"), str):
+        return None
+    record = item.get("record")
+    if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+        return None
+    return (uri, text) if (text := _full_text(record)) else None
+
+
+def _with_profile(mention: Mention, profile: _Profile | None) -> Mention:
+    if profile is None:
+        return mention
+    return replace(
+        mention,
+        author=profile.handle or mention.author,
+        author_name=profile.name or mention.author_name,
+        followers=profile.followers,
+    )
+
+
+def _did_of(mention: Mention) -> str:
+    """The author's DID, from the post's at-uri (at://DID/app.bsky.feed.post/RKEY)."""
+    return mention.native_id.removeprefix("at://").split("/", 1)[0]
+
+
 async def _reporting(producer: Coroutine[Any, Any, None], report: Callable[[BaseException], None]) -> None:
     """Run `producer`; its failure is handed to the consumer instead of dying with the task."""
     try:
@@ -590,11 +716,7 @@ def _mention_from_post_view(post: dict[str, Any]) -> Mention:
     if not isinstance(author, dict):
         raise TypeError("author is not an object")
     did = _string(author, "did")
-    handle = author.get("handle")
-    if not isinstance(handle, str) or not handle or handle == "handle.invalid":
-        handle = None
-    display_name = author.get("displayName")
-    display_name = (display_name.strip() or None) if isinstance(display_name, str) else None
+    handle, display_name = _handle(author.get("handle")), _display_name(author.get("displayName"))
     record = post["record"]
     if not isinstance(record, dict):
         raise TypeError("record is not an object")
@@ -602,6 +724,14 @@ def _mention_from_post_view(post: dict[str, Any]) -> Mention:
         raise ValueError(f"not the at-uri of a post by {did}: {uri!r}"[:200])
     fallback = _parse_time(post.get("indexedAt")) or datetime.now(UTC)
     return _mention(uri, did, handle, display_name, record, fallback, _quoted_text(post.get("embed")))
+
+
+def _handle(value: object) -> str | None:
+    return value if isinstance(value, str) and value and value != "handle.invalid" else None
+
+
+def _display_name(value: object) -> str | None:
+    return (value.strip() or None) if isinstance(value, str) else None
 
 
 def _mention(
@@ -625,10 +755,10 @@ def _mention(
         network=NETWORK,
         native_id=uri,
         author=handle or did,
-        text=_full_text(record) + (f"\n[quote] {quoted}" if quoted else ""),
+        text=_full_text(record) + (QUOTE_MARK + quoted if quoted else ""),
         posted_at=_parse_time(created) or fallback,
         lang=langs[0] if langs else None,
-        followers=None,  # neither searchPosts nor Jetstream says
+        followers=None,  # neither searchPosts nor Jetstream says: the author's profile is looked up
         url=f"https://bsky.app/profile/{did}/post/{rkey}",
         author_name=display_name,
         reply_to=_reply_parent(record.get("reply")),
@@ -736,6 +866,12 @@ def _moved(gap: _Gap, posts: list[object], page_cursor: str) -> _Gap:
 
 
 # -- HTTP and websocket details ---------------------------------------------------------------
+
+
+def _how_to_log_in(handle: str | None) -> str:
+    if handle:
+        return f"no app password is stored for {handle}; store one with `smwar auth set bluesky:{handle}`"
+    return "set handle= on the source and store its app password with `smwar auth set bluesky:HANDLE`"
 
 
 def _json_object(response: httpx.Response, method: str) -> dict[str, Any]:
