@@ -17,19 +17,24 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import keyring
 import pytest
+from click.testing import CliRunner
 from websockets.asyncio.server import ServerConnection, serve
 
+from smwar.cli import main
 from smwar.clock import ManualClock
 from smwar.engine.ingest import Handover
 from smwar.engine.session import Session
 from smwar.journal.store import Journal
 from smwar.model import DELETED, EDITED
+from smwar.paths import config_file
 from smwar.runbooks.definitions import RunbookSet
 from smwar.sources.base import MAX_ITEM_BYTES, Batch, SourceError
 from smwar.sources.bluesky import JETSTREAM_REWIND_US, BlueskySettings, BlueskySource
 from smwar.sources.runner import SourceRunner
 from tests.local_http import Collected, until
+from tests.memory_keyring import FileKeyring
 
 FIXTURES = Path(__file__).parent / "fixtures" / "jetstream"
 LINES = (FIXTURES / "expected_v1.jsonl").read_text(encoding="utf-8").splitlines()
@@ -761,6 +766,20 @@ async def test_without_an_app_password_search_fails_at_once_saying_how_to_sign_i
     assert "smwar auth set bluesky:me.bsky.social" in str(no_password.value)
     assert "set handle=" in str(no_handle.value) and "needs a login" in str(no_handle.value)
     assert api.requests == [], "nothing is asked anonymously"
+
+
+def test_sources_test_says_when_search_has_no_app_password() -> None:
+    keyring.set_keyring(FileKeyring())
+    runner = CliRunner()
+    config_file().parent.mkdir(parents=True, exist_ok=True)
+    added = runner.invoke(main, ["sources", "add", "bluesky", "bsky", "search=AquaPro", "handle=me.bsky.social"])
+    assert added.exit_code == 0, added.output
+    failed = runner.invoke(main, ["sources", "test", "bsky"])
+    assert failed.exit_code == 1
+    assert "bsky: FAILED: Bluesky search needs a login" in failed.output
+    assert "no app password is stored for me.bsky.social; store one with `smwar auth set bluesky:me.bsky.social`" in (
+        failed.output
+    )
 
 
 def test_settings_refuse_a_source_that_follows_nothing() -> None:
