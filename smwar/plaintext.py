@@ -23,7 +23,14 @@ _INVISIBLE = (
     "\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200d\u2060-\u2064\u206a-\u206f"
     "\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e007f"
 )
-_ALWAYS = "\x00-\x1f\x7f-\x9f\ud800-\udfff" + "".join(sorted(_BIDI_CONTROLS | _LINE_BREAKS))
+UNSAFE = (
+    (0x00, 0x1F),
+    (0x7F, 0x9F),
+    (0xD800, 0xDFFF),
+    *((ord(char), ord(char)) for char in sorted(_BIDI_CONTROLS | _LINE_BREAKS)),
+)
+"""What `printable` replaces, as ranges of code points (both ends included)."""
+_ALWAYS = "".join(f"{chr(low)}-{chr(high)}" for low, high in UNSAFE)
 _UNSAFE = re.compile(f"[{_ALWAYS}]")
 _UNSAFE_IN_NAMES = re.compile(f"[{_ALWAYS}{_INVISIBLE}]")
 

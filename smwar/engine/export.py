@@ -41,18 +41,13 @@ def export(session: Session, incident_id: int, fmt: str, output: Path, *, pseudo
     span = span_of(session.desk.incident(incident_id), session)
     partial = output.with_name(output.name + ".part")
     try:
-        if fmt == "csv":
+        if fmt in ("csv", "json"):
+            write = write_csv_zip if fmt == "csv" else write_json
             with JournalReader(session.journal.path) as reader:
-                write_csv_zip(review, reader.rows(span), partial, names)
+                write(review, reader, span, partial, names)
         else:
             with partial.open("w", encoding="utf-8") as out:
-                if fmt == "md":
-                    write_markdown(review, out)
-                elif fmt == "html":
-                    write_html(review, out)
-                else:
-                    with JournalReader(session.journal.path) as reader:
-                        write_json(review, reader.rows(span), out, names)
+                (write_markdown if fmt == "md" else write_html)(review, out)
         partial.replace(output)
     finally:
         partial.unlink(missing_ok=True)

@@ -5,6 +5,7 @@ mentions takes the memory of a thousand."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,7 +15,7 @@ from smwar.engine.pipeline import Idle
 from smwar.engine.session import Session
 from smwar.errors import SmwarError
 from smwar.incidents import chain
-from smwar.journal.reading import JournalReader, MentionRow, Span
+from smwar.journal.reading import JournalReader, MentionRow, Span, Tally
 from smwar.journal.store import Journal
 from smwar.model import SYSTEM_ACTOR, Event, Incident, Mention
 from smwar.review.report import FAILED, LESSON, REPLIED, Lesson, ReplyRecord, Review, Volume, deviations, timeline
@@ -46,14 +47,16 @@ def build_review(session: Session, incident_id: int, *, figures: bool = True) ->
     with JournalReader(session.journal.path) as reader:
         replied = _replies(reader, span, session.journal.events(kind=REPLIED))
         replies = [record for _, record in replied]
+        authors = {reply.author for reply in replies}
         bucket = _bucket(span.end - span.start)
         volume = Volume(span.start, bucket, {})
-        must = answered = mentions = 0
-        networks: dict[str, int] = {}
+        tally = Tally(0, {}, 0, 0, [])
         if figures:
-            must, answered = _must_answer(reader, span, session.runbooks, {reply.author for reply in replies})
-            volume = Volume(span.start, bucket, reader.volume(span.start, span.end, bucket))
-            mentions, networks = reader.count(span), reader.by_network(span)
+            with ThreadPoolExecutor(max_workers=1) as aside:  # two counts at once: SQLite lets go of the interpreter
+                counted = aside.submit(_volume, session.journal.path, span, bucket)
+                tally = reader.tally(span, authors)
+                volume = Volume(span.start, bucket, counted.result())
+    must, answered = _must_answer(tally, span, session.runbooks, authors)
     return Review(
         incident=incident,
         title=scenario.title if scenario is not None else incident.scenario_id,
@@ -61,8 +64,8 @@ def build_review(session: Session, incident_id: int, *, figures: bool = True) ->
         start=span.start,
         end=span.end,
         metrics=metrics,
-        mentions=mentions,
-        networks=networks,
+        mentions=tally.mentions,
+        networks=tally.networks,
         must_answer=must,
         answered=answered,
         replies=tuple(replies),
@@ -71,6 +74,11 @@ def build_review(session: Session, incident_id: int, *, figures: bool = True) ->
         lessons=lessons(session.journal, incident.scenario_id, only=incident_id),
         volume=volume,
     )
+
+
+def _volume(path: Path, span: Span, bucket: timedelta) -> dict[str, list[int]]:
+    with JournalReader(path) as reader:
+        return reader.volume(span.start, span.end, bucket)
 
 
 def _alerts(session: Session, span: Span) -> list[Event]:
@@ -124,14 +132,14 @@ def _replies(reader: JournalReader, span: Span, events: Iterator[Event]) -> list
     return records
 
 
-def _must_answer(reader: JournalReader, span: Span, runbooks: RunbookSet, replied: set[str]) -> tuple[int, int]:
+def _must_answer(tally: Tally, span: Span, runbooks: RunbookSet, replied: set[str]) -> tuple[int, int]:
     """How many of the incident's mentions the de-escalation plan said to answer, and of how
     many of those the author got a reply. A mention journaled before triage existed, or
     linked by hand, is triaged now."""
-    must, answered, untriaged = reader.answers_due(span, replied)
-    if untriaged:
+    must, answered = tally.must_answer, tally.answered
+    if tally.untriaged:
         triager = Triager(runbooks)
-        for row in untriaged:
+        for row in tally.untriaged:
             tags = [tag for tag in (row.author_tags or "").split(",") if tag]
             if triager.triage(as_mention(row), tags, [span.scenario_id]).action == RESPOND:
                 must += 1

@@ -10,8 +10,9 @@ import sqlite3
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import itemgetter
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from smwar.clock import from_iso, to_iso
 
@@ -19,6 +20,14 @@ _COLUMNS = (
     "m.id, m.network, m.native_id, m.author, m.author_name, m.followers, m.lang, m.text, m.url, "
     "m.posted_at, m.received_at, m.author_tags, m.action, m.action_rule, m.request_types"
 )
+_ROW = f"{_COLUMNS}, x.score"  # a `MentionRow`
+_SPAN = "x.scenario_id = ? AND m.received_at >= ? AND m.received_at <= ?"
+_NETWORKS = (  # the networks journaled, one index seek each
+    "WITH RECURSIVE n(network) AS (SELECT MIN(network) FROM mentions UNION ALL "
+    "SELECT (SELECT MIN(network) FROM mentions WHERE network > n.network) FROM n WHERE n.network IS NOT NULL) "
+    "SELECT network FROM n WHERE network IS NOT NULL"
+)
+CHUNK = 2000  # mentions read and written at once: fast, and a bounded piece of memory
 
 
 class MentionRow(NamedTuple):
@@ -40,6 +49,17 @@ class MentionRow(NamedTuple):
     action_rule: str | None  # the rule that said it
     request_types: str | None  # comma-separated; None: not triaged when it arrived (an older journal)
     score: float | None  # how well it matched the incident's scenario (None: linked by hand only)
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """An incident's mentions counted."""
+
+    mentions: int  # the scenario's matches in its span, and the mentions linked to it by hand
+    networks: dict[str, int]  # the matches per network, most first
+    must_answer: int  # matches triaged when they arrived that the de-escalation plan said to answer…
+    answered: int  # …and of those, how many are by an author who got a reply
+    untriaged: list[MentionRow]  # the mentions to triage now: journaled before triage existed, or linked by hand
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,64 +92,79 @@ class JournalReader:
         return map(MentionRow._make, self.rows(span))
 
     def rows(self, span: Span) -> Iterator[tuple[object, ...]]:
-        """The same as plain tuples in `MentionRow` order: the fastest way to write them out."""
+        """The same as plain tuples in `MentionRow` order."""
+        without_id = itemgetter(slice(1, None))
+        for chunk in self.chunks(span, _ROW):
+            yield from map(without_id, chunk)
+
+    def chunks(self, span: Span, select: str, size: int = CHUNK) -> Iterator[list[tuple[Any, ...]]]:
+        """The incident's mentions in journal order, `size` at a time, each as its id and what
+        `select` (SQL over `m`, the mention, and `x`, its match of the scenario, which is NULL
+        for a mention linked by hand only) makes of it: the fastest way to write them out."""
         matched = self._db.execute(
-            f"SELECT {_COLUMNS}, x.score FROM matches x JOIN mentions m ON m.id = x.mention_id "
+            f"SELECT m.id, {select} FROM matches x JOIN mentions m ON m.id = x.mention_id "
             "WHERE x.scenario_id = ? AND m.received_at >= ? AND m.received_at <= ? ORDER BY x.mention_id",
             (span.scenario_id, *self._bounds(span)),
         )
-        extra = self._linked_only(span)  # few: merged in by id without slowing the stream
-        if not extra:
-            yield from matched
-            return
-        for row in matched:
-            while extra and extra[0][0] < row[0]:  # type: ignore[operator]
-                yield extra.pop(0)
-            yield row
-        yield from extra
+        extra = self.rows_of(span, self._linked_only(span), f"m.id, {select}")  # few: merged in by id
+        while chunk := matched.fetchmany(size):
+            last: int = chunk[-1][0]
+            if extra and extra[0][0] < last:
+                chunk = sorted(chunk + [row for row in extra if row[0] < last], key=itemgetter(0))
+                extra = [row for row in extra if row[0] > last]
+            yield chunk
+        if extra:
+            yield extra
 
-    def _linked_only(self, span: Span) -> list[MentionRow]:
-        """The mentions linked by hand that the span's matches do not already bring."""
-        ids = [mention_id for mention_id in span.linked if not self._matched_within(span, mention_id)]
+    def rows_of(self, span: Span, ids: Collection[int], select: str = _ROW) -> list[tuple[Any, ...]]:
+        """What `select` makes of the mentions with `ids`, in journal order (their match of the
+        incident's scenario, if any, as `x`)."""
         if not ids:
             return []
         rows = self._db.execute(
-            f"SELECT {_COLUMNS}, x.score FROM mentions m LEFT JOIN matches x "
-            f"ON x.mention_id = m.id AND x.scenario_id = ? WHERE m.id IN ({','.join('?' * len(ids))}) ORDER BY m.id",
+            f"SELECT {select} FROM mentions m LEFT JOIN matches x ON x.mention_id = m.id AND x.scenario_id = ? "
+            f"WHERE m.id IN ({','.join('?' * len(ids))}) ORDER BY m.id",
             (span.scenario_id, *ids),
         )
-        return list(map(MentionRow._make, rows))
+        return rows.fetchall()
 
-    def answers_due(self, span: Span, replied: Collection[str]) -> tuple[int, int, list[MentionRow]]:
-        """Of the span's matching mentions triaged when they arrived: how many the plan said to
-        answer, and how many of those are by an author in `replied`; and the mentions that
-        still need triage (journaled before it existed, or linked by hand)."""
+    def _linked_only(self, span: Span) -> list[int]:
+        """The mentions linked by hand that the span's matches do not already bring."""
+        return [mention_id for mention_id in span.linked if not self._matched_within(span, mention_id)]
+
+    def tally(self, span: Span, replied: Collection[str]) -> Tally:
+        """The span's mentions counted in one pass over them (a sum per network: no sort)."""
+        networks = [network for (network,) in self._db.execute(_NETWORKS)]
         authors = list(replied)
         in_replied = f"m.author IN ({','.join('?' * len(authors))})" if authors else "0"
-        where = "x.scenario_id = ? AND m.received_at >= ? AND m.received_at <= ?"
-        row = self._db.execute(
-            f"SELECT COUNT(*), COALESCE(SUM({in_replied}), 0) FROM matches x JOIN mentions m ON m.id = x.mention_id "
-            f"WHERE {where} AND m.action = 'respond' AND m.request_types IS NOT NULL",
-            (*authors, span.scenario_id, *self._bounds(span)),
+        due = "m.action = 'respond' AND m.request_types IS NOT NULL"
+        counts = ", ".join(["SUM(m.network = ?)"] * len(networks) + [f"SUM({due})", f"SUM({due} AND {in_replied})"])
+        matched, *numbers = self._db.execute(
+            f"SELECT COUNT(*), {counts}, SUM(m.request_types IS NULL) "
+            f"FROM matches x JOIN mentions m ON m.id = x.mention_id WHERE {_SPAN}",
+            (*networks, *authors, span.scenario_id, *self._bounds(span)),
         ).fetchone()
-        untriaged = self._db.execute(
-            f"SELECT {_COLUMNS}, x.score FROM matches x JOIN mentions m ON m.id = x.mention_id "
-            f"WHERE {where} AND m.request_types IS NULL",
-            (span.scenario_id, *self._bounds(span)),
+        *per_network, must, answered, untriaged = (int(number or 0) for number in numbers)
+        linked = self.rows_of(span, self._linked_only(span))
+        found = [(network, number) for network, number in zip(networks, per_network, strict=True) if number]
+        return Tally(
+            mentions=int(matched) + len(linked),
+            networks=dict(sorted(found, key=lambda item: -item[1])),
+            must_answer=must,
+            answered=answered,
+            untriaged=list(map(MentionRow._make, [*(self._untriaged(span) if untriaged else ()), *linked])),
         )
-        return int(row[0]), int(row[1]), [*map(MentionRow._make, untriaged), *self._linked_only(span)]
+
+    def _untriaged(self, span: Span) -> list[tuple[object, ...]]:
+        return self._db.execute(
+            f"SELECT {_ROW} FROM matches x JOIN mentions m ON m.id = x.mention_id "
+            f"WHERE {_SPAN} AND m.request_types IS NULL",
+            (span.scenario_id, *self._bounds(span)),
+        ).fetchall()
 
     @staticmethod
     def _bounds(span: Span) -> tuple[str, str]:
         return to_iso(span.start), to_iso(span.end)
-
-    def count(self, span: Span) -> int:
-        matched = self._db.execute(
-            "SELECT COUNT(*) FROM matches x JOIN mentions m ON m.id = x.mention_id "
-            "WHERE x.scenario_id = ? AND m.received_at >= ? AND m.received_at <= ?",
-            (span.scenario_id, to_iso(span.start), to_iso(span.end)),
-        ).fetchone()[0]
-        return int(matched) + sum(1 for mention_id in span.linked if not self._matched_within(span, mention_id))
 
     def concerns(self, span: Span, mention_id: int) -> bool:
         """Whether one mention belongs to the incident."""
@@ -147,28 +182,21 @@ class JournalReader:
         row = self._db.execute("SELECT received_at FROM mentions WHERE id = ?", (mention_id,)).fetchone()
         return from_iso(row[0]) if row else None
 
-    def by_network(self, span: Span) -> dict[str, int]:
-        rows = self._db.execute(
-            "SELECT m.network, COUNT(*) FROM matches x JOIN mentions m ON m.id = x.mention_id "
-            "WHERE x.scenario_id = ? AND m.received_at >= ? AND m.received_at <= ? GROUP BY m.network "
-            "ORDER BY COUNT(*) DESC",
-            (span.scenario_id, to_iso(span.start), to_iso(span.end)),
-        )
-        return dict(rows.fetchall())
-
     def volume(self, start: datetime, end: datetime, bucket: timedelta) -> dict[str, list[int]]:
-        """Matching mentions per scenario and per `bucket` from `start` to `end`."""
-        size = max(int(bucket.total_seconds()), 1)
-        count = int((end - start).total_seconds()) // size + 1
-        rows = self._db.execute(
-            "SELECT x.scenario_id, (CAST(strftime('%s', m.received_at) AS INTEGER) - ?) / ?, COUNT(*) "
-            "FROM mentions m JOIN matches x ON x.mention_id = m.id "
-            "WHERE m.received_at >= ? AND m.received_at <= ? GROUP BY 1, 2",
-            (int(start.timestamp()), size, to_iso(start), to_iso(end)),
-        )
+        """Matching mentions per scenario and per `bucket` from `start` to `end`, the buckets
+        counted from `start`'s whole second: each bucket its stretch of the index of arrival,
+        so no mention's time is parsed."""
+        size = timedelta(seconds=max(int(bucket.total_seconds()), 1))
+        count = int((end - start).total_seconds()) // int(size.total_seconds()) + 1
+        origin = start.replace(microsecond=0)
         series: dict[str, list[int]] = {}
-        for scenario_id, index, number in rows:
-            if 0 <= index < count:
+        for index in range(count):
+            rows = self._db.execute(
+                "SELECT x.scenario_id, COUNT(*) FROM mentions m CROSS JOIN matches x ON x.mention_id = m.id "
+                "WHERE m.received_at >= ? AND m.received_at < ? AND m.received_at <= ? GROUP BY 1",
+                (to_iso(max(origin + index * size, start)), to_iso(origin + (index + 1) * size), to_iso(end)),
+            )
+            for scenario_id, number in rows:
                 series.setdefault(scenario_id, [0] * count)[index] = number
         return series
 
@@ -180,7 +208,7 @@ class JournalReader:
         )
         params: list[object] = [scenario_id, to_iso(start), to_iso(end)]
         if author is not None:
-            sql += " AND m.author = ?"
+            sql += f" AND m.network IN ({_NETWORKS}) AND m.author = ?"  # the author's mentions, by index
             params.append(author)
         return int(self._db.execute(sql, params).fetchone()[0])
 

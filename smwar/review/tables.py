@@ -1,5 +1,7 @@
 """The post-mortem as data for other tools: CSV (mentions and events, one file each, in a zip)
-and JSON (everything). Mentions are streamed row by row, so memory does not grow with them."""
+and JSON (everything). Mentions are streamed a chunk at a time, so memory does not grow with
+them, and formatted by SQLite as they are read (`sqlrows`); a row with a value to neutralise,
+and every row of a pseudonymised export, is written value by value by the rules here."""
 
 from __future__ import annotations
 
@@ -8,27 +10,29 @@ import itertools
 import json
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
+from operator import add
 from pathlib import Path
-from typing import TextIO
+from typing import IO, Any, NamedTuple
 
 from smwar.clock import to_iso
-from smwar.journal.reading import MentionRow
+from smwar.journal.reading import CHUNK, JournalReader, MentionRow, Span
 from smwar.plaintext import printable
+from smwar.review import sqlrows
 from smwar.review.pseudonym import Pseudonyms
 from smwar.review.report import Review
 
 MENTION_FIELDS = list(MentionRow._fields)
-CHUNK = 2000  # mentions encoded at once: fast, and a bounded piece of memory
 EVENT_FIELDS = ["at", "actor", "kind", "text"]
+_JSON_ROWS = b",\n  "
 
 
-def shared(rows: Iterable[tuple[object, ...]], names: Pseudonyms | None) -> Iterable[tuple[object, ...]]:
-    """Mention rows as exported: as they are, or with `names` their authors and ids
-    pseudonymised and their links and display names dropped."""
-    if names is None:
-        return rows
+def shared(rows: Iterable[tuple[object, ...]], names: Pseudonyms) -> Iterator[tuple[object, ...]]:
+    """Mention rows with their authors and ids pseudonymised and their links and display names
+    dropped."""
     return (
         MentionRow._make(row)._replace(
             native_id=names.post(str(row[2])),
@@ -41,24 +45,63 @@ def shared(rows: Iterable[tuple[object, ...]], names: Pseudonyms | None) -> Iter
     )
 
 
-def write_csv_zip(review: Review, rows: Iterable[tuple[object, ...]], path: Path, names: Pseudonyms | None) -> None:
+def write_csv_zip(review: Review, reader: JournalReader, span: Span, path: Path, names: Pseudonyms | None) -> None:
     """`mentions.csv` and `events.csv` in the zip at `path`."""
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        _csv(archive, "mentions.csv", MENTION_FIELDS, shared(rows, names))
-        _csv(archive, "events.csv", EVENT_FIELDS, ((to_iso(e.at), e.actor, e.kind, e.text) for e in review.timeline))
+        with archive.open("mentions.csv", "w", force_zip64=True) as out:
+            out.write(_csv_lines([MENTION_FIELDS]))
+            _write_behind(out, _mentions(reader, span, names, _CSV))
+        with archive.open("events.csv", "w", force_zip64=True) as out:
+            out.write(_csv_lines([EVENT_FIELDS, *((to_iso(e.at), e.actor, e.kind, e.text) for e in review.timeline)]))
 
 
-def _csv(archive: zipfile.ZipFile, name: str, header: list[str], rows: Iterable[Iterable[object]]) -> None:
-    """Rows as CSV into the archive, encoded a chunk at a time (per row is much slower)."""
+def _write_behind(out: IO[bytes], chunks: Iterable[bytes], ahead: int = 2) -> None:
+    """`chunks` written to `out` by a thread of its own, so that compressing one (which lets go
+    of the interpreter) overlaps reading and formatting the next."""
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        pending: deque[Future[int]] = deque()
+        for data in chunks:
+            pending.append(writer.submit(out.write, data))
+            if len(pending) > ahead:
+                pending.popleft().result()
+        for written in pending:
+            written.result()
+
+
+def _mentions(reader: JournalReader, span: Span, names: Pseudonyms | None, written: _Format) -> Iterator[bytes]:
+    """The incident's mentions a chunk at a time: as SQLite formats them on the read, or, to
+    pseudonymise them, value by value."""
+    if names is not None:
+        return map(written.value_by_value, _chunks(shared(reader.rows(span), names), CHUNK))
+    return (written.read(chunk, reader, span) for chunk in reader.chunks(span, written.sql, CHUNK))
+
+
+def _csv_read(chunk: list[tuple[Any, ...]], reader: JournalReader, span: Span) -> bytes:
+    """A chunk of `CSV_SQL` rows as CSV; those with a value to change written value by value."""
+    ids, lines, scores = zip(*chunk, strict=True)
+    rows = _scored(lines, scores, _csv_score)
+    changed = sqlrows.to_change(lines)
+    for index, row in zip(changed, reader.rows_of(span, [ids[index] for index in changed]), strict=True):
+        rows[index] = _csv_lines([row])
+    return b"".join(rows)
+
+
+def _scored(rows: Iterable[bytes], scores: Iterable[object], written: Callable[[object], bytes]) -> list[bytes]:
+    """Each row as SQLite wrote it, then its score as `written` writes it (once a score)."""
+    ends = {score: written(score) for score in set(scores)}
+    return list(map(add, rows, map(ends.__getitem__, scores)))
+
+
+def _csv_score(score: object) -> bytes:
+    """The last value of a row, and its end."""
+    return _csv_lines([(score, "")])[:-3] + b"\r\n"
+
+
+def _csv_lines(rows: Iterable[Iterable[object]]) -> bytes:
+    """Rows as CSV, each value through `_cell`."""
     lines: list[str] = []
-    writer = csv.writer(_Lines(lines))
-    with archive.open(name, "w", force_zip64=True) as raw:
-        writer.writerow(header)
-        for chunk in _chunks(rows, CHUNK):
-            writer.writerows([tuple(map(_cell, row)) for row in chunk])
-            raw.write("".join(lines).encode("utf-8"))
-            lines.clear()
-        raw.write("".join(lines).encode("utf-8"))
+    csv.writer(_Lines(lines)).writerows(tuple(map(_cell, row)) for row in rows)
+    return "".join(lines).encode()
 
 
 _FORMULA = re.compile(r"=|[+\-@\t\r].*[(|!]", re.DOTALL)
@@ -82,20 +125,51 @@ class _Lines:
         self.write = lines.append
 
 
-def write_json(review: Review, rows: Iterable[tuple[object, ...]], out: TextIO, names: Pseudonyms | None) -> None:
+def write_json(review: Review, reader: JournalReader, span: Span, path: Path, names: Pseudonyms | None) -> None:
     """One JSON object: the incident, its figures, timeline, replies, lessons and volume, then
     every mention as an array in the order of `mention_fields` (streamed, in chunks). Text is
-    kept exactly, every character past ASCII escaped, so no control or bidi character is in
-    the file itself."""
+    kept exactly, every character past ASCII (and DEL) escaped, so no control or bidi character
+    is in the file itself."""
     head = summary(review) | {"mention_fields": MENTION_FIELDS}
-    out.write(json.dumps(head, indent=1)[:-2])  # leave the object open…
-    out.write(',\n "mentions": [')
-    separator = "\n  "
-    for chunk in _chunks(shared(rows, names), CHUNK):
-        out.write(separator)
-        out.write(json.dumps(chunk)[1:-1])
-        separator = ",\n  "
-    out.write("\n ]\n}\n")  # …and close it after the mentions
+    with path.open("wb") as out:
+        out.write(_escaped_del(json.dumps(head, indent=1)[:-2].encode()))  # leave the object open…
+        out.write(b',\n "mentions": [')
+        separator = b"\n  "
+        for data in _mentions(reader, span, names, _JSON):
+            out.write(separator)
+            out.write(_escaped_del(data))
+            separator = _JSON_ROWS
+        out.write(b"\n ]\n}\n")  # …and close it after the mentions
+
+
+def _json_read(chunk: list[tuple[Any, ...]], _reader: JournalReader, _span: Span) -> bytes:
+    """A chunk of `JSON_SQL` rows as JSON arrays."""
+    _, arrays, scores = zip(*chunk, strict=True)
+    return sqlrows.ascii_json(_JSON_ROWS.join(_scored(arrays, scores, _json_score)))
+
+
+def _json_score(score: object) -> bytes:
+    """The last value of an array, and its end."""
+    return b"," + json.dumps(score).encode() + b"]"
+
+
+def _json_lines(rows: Iterable[tuple[object, ...]]) -> bytes:
+    return _JSON_ROWS.join(json.dumps(row, separators=(",", ":")).encode() for row in rows)
+
+
+def _escaped_del(text: bytes) -> bytes:
+    """`json.dumps` leaves DEL, a control character, as it is."""
+    return text.replace(b"\x7f", b"\\u007f")
+
+
+class _Format(NamedTuple):
+    sql: str  # what SQLite makes of a mention (`JournalReader.chunks`)…
+    read: Callable[[list[tuple[Any, ...]], JournalReader, Span], bytes]  # …and of a chunk of those
+    value_by_value: Callable[[list[tuple[object, ...]]], bytes]  # a chunk of `MentionRow`s
+
+
+_CSV = _Format(sqlrows.CSV_SQL, _csv_read, _csv_lines)
+_JSON = _Format(sqlrows.JSON_SQL, _json_read, _json_lines)
 
 
 def _chunks(rows: Iterable[tuple[object, ...]], size: int) -> Iterator[list[tuple[object, ...]]]:

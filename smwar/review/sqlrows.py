@@ -1,0 +1,104 @@
+"""Mention rows formatted by SQLite as they are read, for the CSV and JSON exports.
+
+The read is the floor of an export's time, so SQLite formats each row on the way, as one
+string of its values but the score (a float SQLite would write otherwise than Python). For JSON
+that is SQLite's own encoder, which is `json.dumps` but for the escapes of characters past
+ASCII. For CSV the values are written as they are, but for the text and the request types,
+which SQLite quotes where `csv.writer` would and marks where `tables._cell` marks a formula:
+commas and replies that start "@name … !" are common there. One match of a chunk of such lines
+against what they must look like then finds each row with a value `tables._cell` or
+`csv.writer` would write otherwise; only those rows are written value by value.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import re2
+
+from smwar.journal.reading import MentionRow
+from smwar.plaintext import UNSAFE
+
+FIELDS = MentionRow._fields[:-1]  # a row but its score
+_QUOTED = ("text", "request_types")  # quoted and marked by SQLite
+
+
+def _formula(value: str) -> str:
+    """SQL: whether `value` would run as a formula (`tables._FORMULA`, for a printable text)."""
+    after = " OR ".join(f"instr({value}, '{char}')" for char in "(|!")
+    return f"unicode({value}) IN (43, 45, 61, 64) AND (unicode({value}) = 61 OR {after})"
+
+
+def _value(field: str) -> str:
+    """SQL: the value of `field`; one of `_QUOTED` with an apostrophe before it if it would run
+    as a formula."""
+    value = f"m.{field}"
+    return f"CASE WHEN {_formula(value)} THEN '''' || {value} ELSE {value} END" if field in _QUOTED else value
+
+
+def _line_format(fields: tuple[str, ...], quoted: tuple[str, ...] = ()) -> str:
+    """SQL: the printf format of a line: `"%w"` (which doubles quotes) for each of `fields`
+    that `csv.writer` quotes (it holds a comma, a quote or a line break), `%s` for the rest."""
+    if not fields:
+        return "'" + "".join('"%w",' if field in quoted else "%s," for field in FIELDS) + "'"
+    field, *others = fields
+    special = " OR ".join(f"instr(m.{field}, '{char}')" for char in ',"\r\n')
+    with_quotes, without = _line_format(tuple(others), (*quoted, field)), _line_format(tuple(others), quoted)
+    return f"CASE WHEN {special} THEN {with_quotes} ELSE {without} END"
+
+
+CSV_SQL = f"CAST(printf({_line_format(_QUOTED)}, {', '.join(map(_value, FIELDS))}) AS BLOB), x.score"
+"""A mention as a CSV line up to its score; and its score."""
+
+JSON_SQL = f"CAST(rtrim(json_array({', '.join(f'm.{field}' for field in FIELDS)}), ']') AS BLOB), x.score"
+"""A mention as a JSON array of its values up to its score, left open; and its score. SQLite
+writes JSON as `json.dumps` does with `ensure_ascii=False, separators=(",", ":")`."""
+
+
+def _but(more: str) -> str:
+    """RE2: a character `printable` leaves as it is, but a line break (which a CSV value keeps),
+    and that is not in `more` (the inside of an RE2 class). No invalid UTF-8 either."""
+    replaced = {code for low, high in UNSAFE for code in range(low, high + 1)} - {ord("\n")}
+    starts = sorted(code for code in replaced if code - 1 not in replaced)
+    ends = sorted(code for code in replaced if code + 1 not in replaced)
+    ranges = "".join(f"\\x{{{low:x}}}-\\x{{{high:x}}}" for low, high in zip(starts, ends, strict=True))
+    return f"[^{ranges}{more}]"
+
+
+# A value as CSV_SQL writes it when that is what `tables._cell` and `csv.writer` make of it…
+_PLAIN, _FIRST, _NO_FORMULA, _QUOTED_ANY = _but(r',"\n'), _but(r',"\n=+\-@'), _but(r',"\n(|!'), _but('"')
+_AS_IS = f"(?:{_FIRST}{_PLAIN}*|[-+@]{_NO_FORMULA}*)?"  # …needing no quotes and no mark
+_QUOTED_AS_IS = f'(?:"(?:{_QUOTED_ANY}|"")*"|{_PLAIN}*)'  # …one quoted and marked by SQLite
+_LINE = "".join(f"{_QUOTED_AS_IS if field in _QUOTED else _AS_IS}," for field in FIELDS)
+_LINES = re2.compile(rf"{_LINE}(?:\r\n{_LINE})*")
+_ONE_LINE = re2.compile(_LINE)
+
+
+def to_change(lines: tuple[bytes, ...]) -> list[int]:
+    """The lines (as `CSV_SQL` writes them) with a value `tables._cell` or `csv.writer` would
+    write otherwise: none, by one match, in most chunks."""
+    if _LINES.fullmatch(b"\r\n".join(lines)):
+        return []
+    return [row for row, line in enumerate(lines) if not _ONE_LINE.fullmatch(line)]
+
+
+_LATIN_1 = re.compile(rb"\\x")
+
+
+def ascii_json(text: bytes) -> bytes:
+    """JSON text with every character past ASCII escaped, as `json.dumps` escapes it."""
+    if text.isascii():
+        return text
+    decoded = text.decode()
+    escaped = decoded.encode("ascii", "backslashreplace")  # "ü" as \xfc, U+202E as \u202e, "😀" as \U0001f600
+    if "\\x" in decoded or b"\\U" in escaped:  # a \x of the text's own, or a character JSON writes as two
+        return _ascii_by_json(decoded)
+    return _LATIN_1.sub(rb"\\u00", escaped)  # re.sub: bytes.replace is slow with many matches
+
+
+def _ascii_by_json(text: str) -> bytes:
+    """The same by `json.dumps` of the whole text, which escapes its own quotes, backslashes and
+    line breaks too: those are put back (the text's escapes stand out, their backslash doubled)."""
+    escaped = json.dumps(text)[1:-1].replace("\\\\", "\x00")
+    return escaped.replace('\\"', '"').replace("\\n", "\n").replace("\x00", "\\").encode()

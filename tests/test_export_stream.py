@@ -1,0 +1,150 @@
+"""Exports write mentions as SQLite formats them on the read, and a row with a value to
+neutralise value by value: whichever way a row goes, it comes out as the value-by-value rules
+write it (`_cell` and `csv.writer`, `json.dumps`), and nothing in it acts on a terminal or a
+spreadsheet."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from smwar.clock import ManualClock
+from smwar.engine.export import export
+from smwar.engine.pipeline import Idle
+from smwar.engine.review import build_review, span_of
+from smwar.engine.session import Session
+from smwar.journal.reading import JournalReader
+from smwar.journal.store import Journal
+from smwar.model import Match, Mention, Triage
+from smwar.plaintext import printable
+from smwar.review import sqlrows, tables
+from smwar.runbooks.definitions import RunbookSet
+from tests.test_hostile_outputs import active_in
+
+T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+TEXTS = [
+    "Meine AquaPro ist ausgelaufen, das Bad steht unter Wasser",  # a comma: quoted
+    "\x1b]0;PWNED\x07 \x1b[31mrot\x1b[0m \u202egnirts",  # escape sequences and a bidi override
+    "=cmd|' /C calc'!A0",
+    "@elektromueller answer (now)!",  # a reply that would run as a formula
+    "@elektromueller thanks",
+    "-1 star, +2 for the hotline",
+    'Er sagte "nie wieder"\nund ging',  # a quote and a line break, kept
+    "carriage\r\nreturn\tand tab\u2028and a line separator\x85",
+    "\x1c\x1d\x1e\x1f separators \x7f DEL",
+    "C:\\xyz \\U0001f600 backslashes",
+    "Grüße 😀 \u00a0 \u200b",
+    "",
+]
+
+
+KAI = "@kai@muenchen.social"
+HOSTILE_NAMES = {5: "@Kai (Presse)", 7: "Kai\u202e", 8: "Kai, der Große"}
+
+
+def _mention(number: int, text: str) -> Mention:
+    return Mention(
+        network=("mastodon", "bluesky", "reddit")[number % 3],
+        native_id=f"post-{number}" if number != 5 else "post,5",
+        author=KAI if number != 1 else '=HYPERLINK("https://evil.example","x")',
+        text=text,
+        posted_at=T0 + timedelta(seconds=number),
+        lang="de",
+        followers=number * 100 if number != 3 else None,
+        url=f"https://example.social/@kai/{number}" if number != 4 else None,
+        author_name=HOSTILE_NAMES.get(number, "Kai"),
+    )
+
+
+@pytest.fixture
+def incident(tmp_path: Path, runbooks: RunbookSet, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Session, int]]:
+    """An incident over the texts above (and a mention linked by hand, in the middle, that did
+    not match), read three at a time: the linked one is merged in between chunks."""
+    monkeypatch.setattr(tables, "CHUNK", 3)
+    journal = Journal.open(tmp_path / "journal.sqlite")
+    matched = (Match("product-defect", 0.857, ()),)
+    types = [("complaint",), ("complaint", "support"), ()]
+    items = [
+        (
+            _mention(number, text),
+            T0 + timedelta(seconds=number),
+            matched if number != 6 else (),
+            ("vip", "press") if number == 2 else (),
+            Triage("respond", "affected-customers", types[number % 3]) if number != 7 else None,
+        )
+        for number, text in enumerate(TEXTS)
+    ]
+    journaled = journal.add_mentions(items)
+    clock = ManualClock(T0 + timedelta(minutes=2))
+    session = Session(journal, runbooks, clock, Idle(), "tester")
+    opened = session.desk.open_from_mention(journaled[6], "product-defect", "answer everyone")
+    session.desk.record_reply(journaled[3], "Das tut uns leid.", simulated=True)
+    yield session, opened.id
+    journal.close()
+
+
+def _rows(session: Session, incident_id: int) -> list[tuple[object, ...]]:
+    with JournalReader(session.journal.path) as reader:
+        return list(reader.rows(span_of(session.desk.incident(incident_id), session)))
+
+
+def test_a_streamed_csv_is_what_the_rules_write_value_by_value(incident, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    session, incident_id = incident
+    rows = _rows(session, incident_id)
+    assert [row[0] for row in rows] == list(range(1, len(TEXTS) + 1)), "journal order, the linked one in between"
+    with zipfile.ZipFile(export(session, incident_id, "csv", tmp_path / "x.zip", pseudonymise=False)) as archive:
+        written = archive.read("mentions.csv")
+    assert written == tables._csv_lines([tables.MENTION_FIELDS, *rows])
+    text = written.decode()
+    assert not active_in(text.replace("\r\n", "\n")), active_in(text)
+    header, *cells = csv.reader(io.StringIO(text, newline=""))
+    by_id = {int(row[0]): dict(zip(header, row, strict=True)) for row in cells}
+    assert by_id[7]["text"] == 'Er sagte "nie wieder"\nund ging', "a quote and a line break survive csv.reader"
+    assert by_id[2]["text"] == printable(TEXTS[1], keep_newlines=True) and "␛]0;PWNED␇" in by_id[2]["text"]
+    assert by_id[3]["text"].startswith("'=cmd") and by_id[4]["text"].startswith("'@elektromueller")
+    assert by_id[5]["text"] == "@elektromueller thanks" and by_id[6]["text"].startswith("-1 star")
+    assert by_id[2]["author"].startswith("'=HYPERLINK") and by_id[6]["author_name"] == "'@Kai (Presse)"
+    assert by_id[2]["request_types"] == "complaint,support" and by_id[3]["author_tags"] == "vip,press"
+
+
+def test_a_streamed_json_keeps_every_text_exactly_and_escaped(incident, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    session, incident_id = incident
+    rows = _rows(session, incident_id)
+    written = export(session, incident_id, "json", tmp_path / "x.json", pseudonymise=False).read_bytes()
+    assert written.isascii() and b"\x7f" not in written and not active_in(written.decode())
+    assert json.loads(written)["mentions"] == [list(row) for row in rows], "every text exactly"
+    mentions = written[written.index(b'"mentions": [') :].splitlines()[1:-2]
+    expected = [json.dumps(row, separators=(",", ":")).replace("\x7f", "\\u007f") for row in rows]
+    assert [line.strip().rstrip(b",").decode() for line in mentions] == expected
+
+
+def test_the_figures_count_every_mention_of_the_incident(incident) -> None:  # type: ignore[no-untyped-def]
+    session, incident_id = incident
+    review = build_review(session, incident_id)
+    matched = len(TEXTS) - 1  # all but the one linked by hand
+    assert review.mentions == len(TEXTS) and review.networks == {"bluesky": 4, "reddit": 4, "mastodon": 3}
+    assert list(review.networks) == ["bluesky", "reddit", "mastodon"], "most first, a tie by name"
+    assert sum(review.volume.series["product-defect"]) == matched
+    [reply] = review.replies
+    assert (reply.author, reply.author_before, reply.volume_before) == (KAI, matched - 1, matched)
+    with JournalReader(session.journal.path) as reader:
+        tally = reader.tally(span_of(session.desk.incident(incident_id), session), {KAI})
+    assert (tally.must_answer, tally.answered) == (matched - 1, matched - 2), "triaged on arrival; one not by Kai"
+    assert [row.id for row in tally.untriaged] == [8, 7], "to triage now: one journaled untriaged, the linked one"
+
+
+@pytest.mark.parametrize(
+    "text", ["plain", "Grüße", "😀 and ü", "C:\\xyz", "\\U0001f600", 'say "hi"\\n', "\x1e\x00", "\u202e"]
+)
+def test_json_past_ascii_is_escaped_as_json_dumps_escapes_it(text: str) -> None:
+    rows = [[text, 1, None], ["ü", 2.5]]
+    as_sqlite = ",\n  ".join(json.dumps(row, ensure_ascii=False, separators=(",", ":")) for row in rows)
+    as_json = ",\n  ".join(json.dumps(row, separators=(",", ":")) for row in rows)
+    assert sqlrows.ascii_json(as_sqlite.encode()) == as_json.encode()
