@@ -218,6 +218,8 @@ class RuleMatcher:
                 for pattern in rule.regex:
                     self._targets_by_pattern[pattern].add(target_index)
         self._tagged = {index for index, target in enumerate(self._targets) if target.needs_tags}
+        # negations are looked for only when a rule counts a negated term otherwise than any other
+        self._negation_counts = any(rule.negation != "keep" for target in self._targets for rule in target.rules)
         self._tokens: dict[str, tuple[Hits, ...]] = {}  # token -> the hits of each of its words
         self._silent: set[str] = set()  # tokens of one word that stands for no term's word: most
 
@@ -289,7 +291,7 @@ class RuleMatcher:
                 position += 1
         if not seen:
             return {}, {}
-        negation = negated(text, found_tokens)
+        negation = negated(text, found_tokens) if self._negation_counts else frozenset()
         found: Found = {}
         governed: Found = {}
         for word_id in seen:
