@@ -216,3 +216,25 @@ def test_who_is_here_is_who_said_so_lately(tmp_path: Path) -> None:
         journal.beat("anna", "responder", "reply", NOW)
         journal.beat("ben", "lead", "incident", NOW - 60)  # gone a minute ago
         assert [(p.operator, p.doing) for p in journal.present(NOW)] == [("anna", "reply")]
+
+
+def test_the_ingest_process_ends_with_a_war_room_that_was_killed(tmp_path: Path) -> None:
+    """A war room that is killed (or whose terminal closes) cannot stop its ingest process;
+    that one notices and ends by itself, giving the lease up, instead of running on unseen."""
+    env, _stream = _home(tmp_path)
+    home = Path(env["SMWAR_HOME"])
+    room = Terminal([], home, columns=120, rows=40)
+    try:
+        assert room.wait_for("Feed")
+        journal_path = home / "data" / "live.sqlite"
+
+        def leading() -> bool:
+            with Journal.open(journal_path) as journal:
+                return journal.lease(INGEST) is not None
+
+        assert _until(leading, 15)
+        room.process.send_signal(signal.SIGKILL)
+        room.process.wait()
+        assert _until(lambda: not leading(), 15), "the lease is given up, not left to lapse"
+    finally:
+        room.close()

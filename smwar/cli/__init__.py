@@ -85,8 +85,9 @@ def _refuse_piped(config: Config) -> None:
 
 
 @main.command("lead")
+@click.option("--with", "war_room", type=int, hidden=True, help="End when this war room process is gone.")
 @reports_errors
-def lead() -> None:
+def lead(war_room: int | None) -> None:
     """Run the live sources into the live journal, without a screen.
 
     One process at a time runs the sources and the matcher for the live journal (it holds the
@@ -104,7 +105,7 @@ def lead() -> None:
     config = load_config()
     _refuse_piped(config)
     with open_live_journal() as journal:
-        leader = IngestLeader(config, RunbookWatch(runbook_path(None)), journal)
+        leader = IngestLeader(config, RunbookWatch(runbook_path(None)), journal, war_room=war_room)
         for number in (signal.SIGTERM, signal.SIGINT):
             signal.signal(number, lambda *_: leader.stopping.set())
         leader.run()

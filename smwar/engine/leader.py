@@ -45,7 +45,17 @@ class IngestLeader:
     """Waits for the ingest lease, then runs the sources into the journal until stopped or
     until it loses the lease (it was silent so long that another took over)."""
 
-    def __init__(self, config: Config, watch: RunbookWatch, journal: Journal, holder: str | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        watch: RunbookWatch,
+        journal: Journal,
+        holder: str | None = None,
+        war_room: int | None = None,
+    ) -> None:
+        """`war_room`: the process id of the war room that started this one; it ends with it
+        (killed, its terminal closed), never to run on unseen."""
+        self.war_room = war_room
         self.config = config
         self.watch = watch
         self.journal = journal
@@ -65,6 +75,9 @@ class IngestLeader:
         and give the lease up, so that another leader takes over at once."""
         try:
             while not self.stopping.is_set():
+                if self.war_room is not None and os.getppid() != self.war_room:
+                    log.info("the war room %s is gone: the ingest process ends with it", self.war_room)
+                    break
                 if not self.leading and not self._take():
                     self.stopping.wait(WAIT_SECONDS)
                     continue
@@ -153,7 +166,7 @@ class LeaderProcess:
     def start(self) -> None:
         with self.log_path.open("ab") as log_file:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "smwar", "lead"],
+                [sys.executable, "-m", "smwar", "lead", "--with", str(os.getpid())],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=log_file,
