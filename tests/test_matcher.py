@@ -230,6 +230,7 @@ def test_request_types_are_recognised_with_the_same_rules(runbooks: RunbookSet) 
     assert {k.scenario_id for k in kinds.match(mention("Wo kann ich die AquaPro kaufen?"))} == {
         "purchase-question",
         "first-person",  # who asks: in their own words
+        "question",  # and that they ask
     }
     assert [k.scenario_id for k in kinds.match(mention("Presseanfrage zur AquaPro"))] == ["press"]
 

@@ -35,7 +35,8 @@ from .conftest import screen_text
 
 LABELLED = Path(__file__).parent / "data" / "triage.jsonl"
 BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
-MARKERS = {"first-person", "affected-customer"}  # request types that say who speaks, not what they want
+# request types the plan gained after the set was labelled: who speaks, and whether they ask
+MARKERS = {"first-person", "affected-customer", "question"}
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 JOURNALIST = "@redaktion@social.heise.de"
 LEAK_REPORT = "Meine AquaPro von Elektro-Müller ist ausgelaufen, Wasserschaden in der Küche!"
@@ -73,7 +74,7 @@ def triage_bench():  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize(
-    ("name", "actions", "affected"), [("triage-eval.jsonl", 0.78, 0.75), ("triage-unseen.jsonl", 0.7, 0.55)]
+    ("name", "actions", "affected"), [("triage-eval.jsonl", 0.8, 0.8), ("triage-unseen.jsonl", 0.75, 0.75)]
 )
 def test_triage_agrees_with_a_community_managers_labels(name: str, actions: float, affected: float) -> None:
     """Off-topic posts (namesakes, another firm's outage, "Leck mich") are never put on

@@ -20,6 +20,7 @@ from smwar.runbooks.text import fold
 
 OFF_TOPIC = "off-topic"  # the rule that ignores a mention not about us
 NAMES, ADDRESSED, NAMESAKES = "names", "addressed", "namesakes"
+SURE = 0.8  # how closely a name must be matched: a typo or an inflection still names it
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +35,7 @@ class Relevance:
         self.company = company.name
         lists = {NAMES: company.names or [company.name], ADDRESSED: company.addressed, NAMESAKES: company.not_us}
         targets = [
-            RequestType(id=key, title=key, priority=1, owner="-", threshold=1.0, rule=[Rule(id=key, any=terms)])
+            RequestType(id=key, title=key, priority=1, owner="-", threshold=SURE, rule=[Rule(id=key, any=terms)])
             for key, terms in lists.items()
             if terms
         ]
