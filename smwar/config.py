@@ -30,6 +30,7 @@ class ReplyAccounts(Strict):
 
 class Config(Strict):
     operator: str = Field(default_factory=getpass.getuser, min_length=1)
+    owns: list[str] = []  # what the operator answers for: the plan's owners (social-team, …); `M` in the queue
     runbooks: Path | None = None
     source: list[AnySettings] = []  # [[source]] tables: what live mode watches
     reply_as: ReplyAccounts = ReplyAccounts()

@@ -10,6 +10,7 @@ from pathlib import Path
 from textual.widgets import TextArea
 
 from smwar.clock import ManualClock
+from smwar.config import Config
 from smwar.engine.ingest import Handover
 from smwar.engine.session import Session
 from smwar.journal.store import Journal
@@ -18,6 +19,7 @@ from smwar.runbooks.definitions import RunbookSet
 from smwar.sources.base import Batch
 from smwar.tui.app import WarRoomApp
 from smwar.tui.screens.prompt import ChoicePrompt
+from smwar.tui.screens.queue import QueueScreen
 from smwar.tui.screens.reply import ReplyScreen
 
 from .conftest import notices, screen_text
@@ -56,5 +58,33 @@ async def test_a_reply_someone_else_has_open_is_marked_asked_about_and_guarded(
         assert any(notice.startswith("Not sent: ben took the reply over at") for notice in notices(app))
         assert isinstance(app.screen, ReplyScreen), "the draft stays on screen"
     assert [event for event in journal.events() if event.kind == "reply.recorded"] == []
+    journal.close()
+    ben.close()
+
+
+async def test_my_queue_keeps_what_i_own_and_says_who_else_is_replying(tmp_path: Path, runbooks: RunbookSet) -> None:
+    path = tmp_path / "live.sqlite"
+    journal, ben = Journal.open(path), Journal.open(path)
+    handover = Handover()
+    session = Session(journal, runbooks, ManualClock(T0), handover, "anna")
+    press = Mention("mastodon", "p1", "@redaktion@social.heise.de", "Presseanfrage zur AquaPro: Stellungnahme?", T0)
+    leak = Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro ist ausgelaufen, bitte meldet euch", T0)
+    handover.give(Batch(mentions=[press, leak]))
+    items = session.pipeline.poll().mentions
+    ben.claim(items[1].id, "ben", T0)
+    config = Config(operator="anna", owns=["customer-service"])
+    app = WarRoomApp(session, poll_seconds=3600, config=config)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen)
+        everyone = screen_text(app)
+        assert "Presseanfrage" in everyone and "ben is replying" in everyone and "everyone's (M)" in everyone
+        await pilot.press("M")
+        await pilot.pause()
+        mine = screen_text(app)
+        assert "yours: customer-service (M)" in mine
+        assert "Presseanfrage" not in mine, "the press enquiry is the PR advisor's"
+        assert "ben is replying" in mine and "Meine AquaPro ist ausgelaufen" in mine
     journal.close()
     ben.close()

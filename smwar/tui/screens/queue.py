@@ -1,5 +1,7 @@
 """The answer queue: what to answer next, by the plan's action, the request type's priority
-and the author's reach; a campaign is one row. `r` replies to the highlighted one."""
+and the author's reach; a campaign is one row. `r` replies to the highlighted one; `M` keeps
+only what the operator owns (the config's `owns`: the plan's owners of request types and
+channels). A mention someone else is replying to says who."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from smwar.config import Config
 from smwar.engine.session import Session
-from smwar.plaintext import excerpt
+from smwar.plaintext import excerpt, printable
 from smwar.triage.queue import NO_PRIORITY, WATCH, QueueEntry, answer_queue
 from smwar.tui.guard import Guarded
 from smwar.tui.screens.reply import ReplyScreen
@@ -30,6 +32,7 @@ class QueueScreen(Guarded, Screen[None]):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", tooltip="Back to the war room", id="queue.back"),
         Binding("r", "reply", "Reply", tooltip="Reply to the highlighted mention", id="queue.reply"),
+        Binding("M", "mine", "Mine / all", tooltip="Only what you own by the plan, or everything", id="queue.mine"),
     ]
 
     def __init__(self, session: Session, *, drill: bool, config: Config | None = None) -> None:
@@ -38,6 +41,8 @@ class QueueScreen(Guarded, Screen[None]):
         self.drill = drill
         self.config = config  # live mode: where replies are posted from
         self.entries: list[QueueEntry] = []
+        self.owns = tuple(config.owns) if config is not None else ()
+        self.mine = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="queue-head")
@@ -59,15 +64,27 @@ class QueueScreen(Guarded, Screen[None]):
         replied = [int(str(e.payload["mention_id"])) for e in session.desk.replies() if "mention_id" in e.payload]
         answered = session.journal.texts(replied)
         items = session.journal.to_answer(since, ("respond", WATCH), DEPTH, answered)
-        self.entries = answer_queue(items, session.runbooks, answered, session.pipeline.signals.campaigns.find)
+        entries = answer_queue(items, session.runbooks, answered, session.pipeline.signals.campaigns.find)
+        self.entries = [entry for entry in entries if entry.owner in self.owns] if self.mine else entries
+        claimed = {mention: claim.operator for mention, claim in session.journal.claims().items()}
         table = self.query_one("#queue", DataTable)
         table.clear()
         for number, entry in enumerate(self.entries):
-            table.add_row(*_cells(entry), key=str(number))
+            other = claimed.get(entry.item.id)
+            table.add_row(*_cells(entry, other if other != session.operator else None), key=str(number))
         now = len([entry for entry in self.entries if entry.item.triage and entry.item.triage.action == "respond"])
         head = Text(f" {now} to answer now", style="bold reverse")
         head.append(f"  · {len(self.entries) - now} to watch · from the newest {DEPTH} of the last day")
+        whose = f"yours: {', '.join(self.owns)}" if self.mine else "everyone's"
+        head.append(f" · {printable(whose)} (M)")
         self.query_one("#queue-head", Static).update(head)
+
+    def action_mine(self) -> None:
+        if not self.owns:
+            self.notify('Say what you own in the config: owns = ["social-team"] (the plan\'s owners).', markup=False)
+            return
+        self.mine = not self.mine
+        self.refresh_queue()
 
     def action_reply(self) -> None:
         table = self.query_one("#queue", DataTable)
@@ -78,10 +95,13 @@ class QueueScreen(Guarded, Screen[None]):
         self.app.push_screen(ReplyScreen(self.session, entry.item, drill=self.drill, config=self.config))
 
 
-def _cells(entry: QueueEntry) -> tuple[Text, ...]:
+def _cells(entry: QueueEntry, replying: str | None) -> tuple[Text, ...]:
+    """The row of an entry; `replying`: who else is replying to it."""
     item = entry.item
     action = str(item.triage.action if item.triage else "")
     mention = Text()
+    if replying is not None:
+        mention.append(f"{printable(replying)} is replying ", style="bold reverse")
     if entry.copies > 1:
         mention.append(f"campaign ×{entry.copies} ", style="bold reverse")
     mention.append_text(plain(excerpt(item.mention.text, EXCERPT)))
