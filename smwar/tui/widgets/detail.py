@@ -44,6 +44,16 @@ class MentionDetail(Guarded, VerticalScroll):
         self.scroll_home(animate=False)
 
 
+_judge: list[tuple[RunbookSet, Relevance]] = []  # the set shown last, and its judge: compiled once a set
+
+
+def _relevance(runbooks: RunbookSet) -> Relevance:
+    """The relevance judge of `runbooks`, made once per set (the cursor passes many off-topic lines)."""
+    if not _judge or _judge[0][0] is not runbooks:
+        _judge[:] = [(runbooks, Relevance(runbooks))]
+    return _judge[0][1]
+
+
 def triage_lines(item: JournaledMention, runbooks: RunbookSet, campaign: Cluster | None) -> list[Text]:
     """What the plan says to do with it, whose job it is, its mood, and its campaign."""
     lines: list[Text] = []
@@ -56,7 +66,7 @@ def triage_lines(item: JournaledMention, runbooks: RunbookSet, campaign: Cluster
             action.append(f" (rule {printable(triage.rule)})")
         lines.append(action)
         if triage.rule == OFF_TOPIC:  # why it is not about us (judged again: only these are)
-            lines.append(plain(f"  not about us: {Relevance(runbooks).judge(item.mention).why}"))
+            lines.append(plain(f"  not about us: {_relevance(runbooks).judge(item.mention).why}"))
         for kind in triage.request_types:
             known = runbooks.find_request_type(kind)
             if known is not None:
