@@ -1,6 +1,6 @@
 """Edits and deletions are facts: a network's word that a post was edited or deleted is
 journaled on the mention (its first text kept as evidence), the feed marks it, the detail pane
-shows what became of it, and a reply to a deleted post is blocked until the operator says why."""
+shows what became of it, and a reply to a deleted post is warned about and not sent."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from smwar.clock import ManualClock
 from smwar.engine.ingest import Handover
 from smwar.engine.session import Session
 from smwar.journal.store import Journal
-from smwar.model import DELETED, EDITED, Mention, Revision
+from smwar.model import DELETED, EDITED, REPLIED, Mention, Revision
 from smwar.runbooks.definitions import RunbookSet
 from smwar.sources.base import Batch
 from smwar.tui.app import WarRoomApp
@@ -54,7 +54,7 @@ def test_a_revision_is_kept_on_its_mention_and_one_of_an_unknown_post_is_dropped
         ]
 
 
-async def test_the_feed_marks_a_deleted_post_the_detail_says_so_and_a_reply_is_blocked(
+async def test_the_feed_marks_a_deleted_post_the_detail_says_so_and_a_reply_is_not_sent(
     tmp_path: Path, runbooks: RunbookSet
 ) -> None:
     journal = Journal.open(tmp_path / "live.sqlite")
@@ -74,7 +74,9 @@ async def test_the_feed_marks_a_deleted_post_the_detail_says_so_and_a_reply_is_b
         app.screen.query_one(TextArea).text = "Das tut uns leid, bitte schreib uns eine DM."
         await pilot.pause()
         assert "its author deleted the post" in screen_text(app)
-        await pilot.press("ctrl+o")  # copy out: a blocking finding asks why first
+        await pilot.press("ctrl+o")  # copy out: refused, nothing goes to the clipboard or the journal
         await pilot.pause()
-        assert "1 blocking finding" in screen_text(app)
+        assert "Not sent: its author deleted the post." in screen_text(app)
+        assert isinstance(app.screen, ReplyScreen)  # the draft stays open
+    assert list(journal.events(kind=REPLIED)) == []
     journal.close()

@@ -18,7 +18,7 @@ from smwar.engine.session import Session
 from smwar.errors import SmwarError
 from smwar.model import DELETED, JournaledMention
 from smwar.plaintext import printable, printable_name
-from smwar.replies.check import BLOCKING, LIMITS, Finding, blocking, check, graphemes
+from smwar.replies.check import BLOCKING, LIMITS, WARNING, Finding, blocking, check, graphemes
 from smwar.replies.drafting import Suggestion, fill, suggestions, values_for
 from smwar.review.report import FAILED
 from smwar.runbooks.definitions import TROUBLEMAKER_TAG, VIP_TAG
@@ -26,7 +26,9 @@ from smwar.tui.guard import Guarded
 from smwar.tui.screens.prompt import ChoicePrompt, TextPrompt
 from smwar.tui.text import local_time
 
-DELETED_POST = "its author deleted the post: a reply answers nothing there, and may read as chasing them"
+DELETED_POST = (
+    "its author deleted the post: a reply answers nothing there and may read as chasing them, so it is not sent"
+)
 
 
 class ReplyScreen(Guarded, Screen[None]):
@@ -148,7 +150,7 @@ class ReplyScreen(Guarded, Screen[None]):
             action=triage.action if triage else None,
         )
         if any(revision.kind == DELETED for revision in self.session.journal.revisions_of(self.item.id)):
-            self.findings.insert(0, Finding(BLOCKING, "deleted", DELETED_POST))
+            self.findings.insert(0, Finding(WARNING, "deleted", DELETED_POST))
         limit = LIMITS.get(network)
         size = f"{len(text)} characters"
         if limit is not None:
@@ -235,7 +237,7 @@ class ReplyScreen(Guarded, Screen[None]):
         stale = self.session.journal.stale_send(self.item.id, self.session.operator)
         if stale is not None:  # before the text goes to the clipboard to be pasted somewhere
             self.app.bell()
-            self.notify(f"Not sent: {stale}.", title="Someone was faster", severity="error", markup=False, timeout=20)
+            self.notify(f"Not sent: {stale}.", title="Stale reply", severity="error", markup=False, timeout=20)
             return
         text = self.text
         if how == BY_HAND and not self.drill:
@@ -258,7 +260,7 @@ class ReplyScreen(Guarded, Screen[None]):
                 drill=self.drill,
             )
         except SmwarError as exc:
-            self.app.call_from_thread(self.notify, str(exc), title="Not sent", severity="error", markup=False)
+            self.app.call_from_thread(self.notify, str(exc), title="Stale reply", severity="error", markup=False)
             return
         self.app.call_from_thread(self._sent, dict(event.payload))
 
