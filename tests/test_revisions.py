@@ -19,7 +19,7 @@ from smwar.sources.base import Batch
 from smwar.tui.app import WarRoomApp
 from smwar.tui.screens.reply import ReplyScreen
 
-from .conftest import screen_text
+from .conftest import notices, screen_text
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 LEAK = "Meine AquaPro ist ausgelaufen, das Bad steht unter Wasser"
@@ -76,7 +76,7 @@ async def test_the_feed_marks_a_deleted_post_the_detail_says_so_and_a_reply_is_n
         assert "its author deleted the post" in screen_text(app)
         await pilot.press("ctrl+o")  # copy out: refused, nothing goes to the clipboard or the journal
         await pilot.pause()
-        assert "Not sent: its author deleted the post." in screen_text(app)
+        assert notices(app) == ["Not sent: its author deleted the post."]
         assert isinstance(app.screen, ReplyScreen)  # the draft stays open
     assert list(journal.events(kind=REPLIED)) == []
     journal.close()
