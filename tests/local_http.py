@@ -7,11 +7,17 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+from smwar.clock import ManualClock
+from smwar.engine.ingest import Handover
+from smwar.engine.session import Session
+from smwar.journal.store import Journal
+from smwar.runbooks.definitions import RunbookSet
 from smwar.sources.base import Batch, Poller, Source, http_client
 from smwar.sources.recent import MAX_ANSWER_BYTES, RecentCursor
 from smwar.sources.runner import SourceRunner
@@ -151,3 +157,12 @@ async def loses_nothing(source: Source, cursor: str | None, ids: list[str], page
     assert FAULTS[fault] in reasons[0]
     assert len(collected.quarantined) == (fault == "truncated")
     assert all(reason == reasons[0] for _, reason in collected.quarantined)
+
+
+def journal_batches(journal: Journal, runbooks: RunbookSet, batches: Iterable[Batch]) -> None:
+    """Pass `batches` through a session's pipeline into `journal`, as the war room would."""
+    handover = Handover()
+    session = Session(journal, runbooks, ManualClock(datetime.now(UTC)), handover, "anna")
+    for batch in batches:
+        handover.give(batch)
+        session.pipeline.poll()

@@ -10,10 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from smwar.journal.store import Journal
+from smwar.model import EDITED
 from smwar.plaintext import printable
+from smwar.runbooks.definitions import RunbookSet
 from smwar.sources.base import SourceError
 from smwar.sources.feeds import FeedCursor, FeedSettings, FeedSource
-from tests.local_http import serving, take
+from tests.local_http import journal_batches, serving, take
 
 Answer = tuple[int, dict[str, str], bytes]
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
@@ -272,9 +275,38 @@ async def test_an_edit_of_a_titled_dated_entry_is_no_new_mention(server: FeedSer
     first, after_edit, after_rewrite = await take(feed_source(server.url).run(None), 3)
 
     assert len(first.mentions) == 3
-    assert after_edit.mentions == []  # title and date name it: the same entry
+    assert after_edit.mentions == []  # title and date name it: the same entry, edited
+    [edit] = after_edit.revisions
+    assert (edit.native_id, edit.kind) == (first.mentions[0].native_id, EDITED)
+    assert edit.text is not None and edit.text.endswith("einen Fehler zeigt. Acme kennt das Problem.")
     [undated] = after_rewrite.mentions  # no date: only its text tells it apart, so a new text is a new entry
     assert undated.text.endswith("bitte mit Kopie des Kontoauszugs bei uns melden.")
+
+
+async def test_an_item_whose_words_changed_under_its_id_is_an_edit_journaled_once(
+    server: FeedServer, tmp_path: Path, runbooks: RunbookSet
+) -> None:
+    """The feed publishes an item, then the same item (its guid) with a corrected title and text:
+    an edit of the mention, not a new one; the feed served again unchanged, or to a restarted
+    source, tells no edit again."""
+    corrected = ITEM_LEAK.replace("Datenleck bei Kundenkonten", "Kein Datenleck bei Kundenkonten").replace(
+        "abgeflossen", "nicht abgeflossen"
+    )
+    server.serve(rss(ITEM_LEAK), rss(corrected))
+    first, edited, again = await take(feed_source(server.url).run(None), 3)
+    [restarted] = await take(feed_source(server.url).run(edited.cursor), 1)
+
+    assert [batch.mentions for batch in (edited, again, restarted)] == [[], [], []]
+    [edit] = edited.revisions
+    assert (edit.native_id, edit.kind) == ("http://heise.de/-1001", EDITED)
+    assert edit.text is not None and edit.text.startswith("Acme: Kein Datenleck bei Kundenkonten — ")
+    assert again.revisions == restarted.revisions == []
+    assert len(FeedCursor.load(edited.cursor).words) == 1
+    with Journal.open(tmp_path / "live.sqlite") as journal:
+        journal_batches(journal, runbooks, [first, edited, again, restarted])
+        [kept] = journal.mentions()
+        assert kept.mention.text.startswith("Acme: Datenleck bei Kundenkonten — "), "the first words stay"
+        assert (kept.revised, [r.text for r in journal.revisions_of(kept.id)]) == (EDITED, [edit.text])
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,11 +22,13 @@ import pytest
 from mastodon_mock.testing import MockServer
 from pydantic import ValidationError
 
-from smwar.model import Mention
+from smwar.journal.store import Journal
+from smwar.model import EDITED, Mention
+from smwar.runbooks.definitions import RunbookSet
 from smwar.sources.base import Batch, SourceError, http_client
 from smwar.sources.mastodon import AUTH_HINT, MastodonSettings, MastodonSource
 from smwar.sources.runner import SourceRunner
-from tests.local_http import Collected, until
+from tests.local_http import Collected, journal_batches, until
 
 HOST = "127.0.0.1"  # the mock's host: a local account's handle is completed with it and its port
 TOKEN = "alice_token"  # seeded by the mock for alice; bob has "bob_token"
@@ -474,3 +477,35 @@ async def test_a_direct_message_found_by_search_is_no_public_mention(mock: MockS
     batch = await first_batch(MastodonSource(settings(mock.base_url, search=["kettle-dm"]), token=TOKEN))
     assert [mention.native_id for mention in batch.mentions] == [public["id"]]
     assert batch.quarantined == []
+
+
+async def test_an_edit_seen_on_a_re_poll_is_journaled_once_and_no_new_mention(
+    mock: MockServer, poster: httpx.Client, tmp_path: Path, runbooks: RunbookSet
+) -> None:
+    """A poll after an edit shows the status again, with its `edited_at` and new words: an edit
+    of the mention, kept once (not again on the next poll, nor after a restart), the first
+    words kept as evidence; the hashtag timeline and search alike."""
+    status = post(poster, "my AquaPro leaks #repolled repolled-term")
+    tags = MastodonSource(settings(mock.base_url, "repolled"))
+    search = MastodonSource(settings(mock.base_url, search=["repolled-term"]), token=TOKEN)
+    first = [await first_batch(tags), await first_batch(search)]
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    edit = {"status": "my AquaPro was replaced, thanks #repolled repolled-term"}
+    poster.put(f"/api/v1/statuses/{status['id']}", json=edit, headers=headers).raise_for_status()
+
+    again = [await first_batch(source, batch.cursor) for source, batch in zip((tags, search), first, strict=True)]
+    assert [batch.mentions for batch in again] == [[], []], "an edit is no new mention"
+    assert [(r.native_id, r.kind, r.text) for batch in again for r in batch.revisions] == [
+        (status["id"], EDITED, edit["status"])
+    ] * 2
+    quiet = await first_batch(tags, again[0].cursor)
+    restarted = await first_batch(MastodonSource(settings(mock.base_url, "repolled")), again[0].cursor)
+    assert quiet.revisions == [], "the same version again is no edit"
+    assert [r.text for r in restarted.revisions] == [edit["status"]], "after a restart: told again"
+
+    with Journal.open(tmp_path / "live.sqlite") as journal:
+        journal_batches(journal, runbooks, [*first, *again, restarted])
+        [kept] = journal.mentions()
+        assert kept.mention.text == "my AquaPro leaks #repolled repolled-term", "the first words stay"
+        assert kept.revised == EDITED
+        assert [(r.kind, r.text) for r in journal.revisions_of(kept.id)] == [(EDITED, edit["status"])]

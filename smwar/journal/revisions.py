@@ -2,8 +2,9 @@
 
 A revision is journaled against the mention it names (by network and native id) in the same
 transaction as the batch that brought it; one for a post the journal never had is dropped (a
-deletion of what was never seen leaves nothing to keep). The mention's first text stays; its
-`revised` column says what it last became, for the feed.
+deletion of what was never seen leaves nothing to keep), and so is an edit that leaves the words
+as the journal has them (a re-poll after a restart tells again an edit already kept). The
+mention's first text stays; its `revised` column says what it last became, for the feed.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 from smwar.clock import from_iso, to_iso
-from smwar.model import Revision
+from smwar.model import EDITED, Revision
 
 
 class Revisions:
@@ -47,9 +48,11 @@ def revise_in(db: sqlite3.Connection, revisions: Sequence[Revision]) -> int:
     kept = 0
     for revision in revisions:
         row = db.execute(
-            "SELECT id FROM mentions WHERE network = ? AND native_id = ?", [revision.network, revision.native_id]
+            "SELECT m.id, COALESCE((SELECT r.text FROM revisions r WHERE r.mention_id = m.id AND r.kind = ? "
+            "ORDER BY r.id DESC LIMIT 1), m.text) FROM mentions m WHERE m.network = ? AND m.native_id = ?",
+            [EDITED, revision.network, revision.native_id],
         ).fetchone()
-        if row is None:
+        if row is None or (revision.kind == EDITED and revision.text == row[1]):
             continue
         db.execute(
             "INSERT INTO revisions (mention_id, kind, at, text) VALUES (?,?,?,?)",

@@ -16,6 +16,9 @@ its date: the same entry is the same mention on every poll, and an edit of its t
 make a new one. Where the title or the date is missing the text joins the digest, as nothing
 else tells such entries apart.
 
+An entry seen again whose words (title and text) changed is an edit (`Revision`, with the new
+words), not a new mention: the cursor keeps a short digest of each remembered entry's words.
+
 An answer that is not a feed at all (an HTML page, garbage) is quarantined once with its raw
 bytes; if the same answer comes again the source fails with the reason, so that its health
 shows the problem without filling the quarantine with copies. An entry that cannot be read
@@ -44,7 +47,7 @@ import httpx
 from charset_normalizer.md import mess_ratio
 from pydantic import Field
 
-from smwar.model import Mention
+from smwar.model import EDITED, Mention, Revision
 from smwar.sources.base import MAX_ITEM_BYTES, Batch, Poller, SourceError, check
 from smwar.sources.html import html_to_text
 from smwar.sources.settings import SourceSettings
@@ -81,12 +84,14 @@ class FeedCursor:
     """Where a feed stands: its validators for the conditional GET and what it delivered.
 
     As JSON: `{"etag": …, "last_modified": …, "seen": [16-hex digests of entry ids, newest
-    first], "rejected": digest of the last answer quarantined as not a feed, or null}`."""
+    first], "words": {entry id digest: 8-hex digest of its words, for the entries of "seen" that
+    were mentions}, "rejected": digest of the last answer quarantined as not a feed, or null}`."""
 
     etag: str | None = None
     last_modified: str | None = None
     seen: list[str] = field(default_factory=list)
     rejected: str | None = None
+    words: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, cursor: str | None) -> FeedCursor:
@@ -97,17 +102,26 @@ class FeedCursor:
             return cls()
         if not isinstance(data, dict):
             return cls()
-        seen = data.get("seen")
+        seen, words = data.get("seen"), data.get("words")
         return cls(
             etag=_str_or_none(data.get("etag")),
             last_modified=_str_or_none(data.get("last_modified")),
             seen=[key for key in seen if isinstance(key, str)] if isinstance(seen, list) else [],
             rejected=_str_or_none(data.get("rejected")),
+            words={key: value for key, value in words.items() if isinstance(value, str)}
+            if isinstance(words, dict)
+            else {},
         )
 
     def dump(self) -> str:
         return json.dumps(
-            {"etag": self.etag, "last_modified": self.last_modified, "seen": self.seen, "rejected": self.rejected},
+            {
+                "etag": self.etag,
+                "last_modified": self.last_modified,
+                "seen": self.seen,
+                "words": self.words,
+                "rejected": self.rejected,
+            },
             separators=(",", ":"),
         )
 
@@ -150,7 +164,9 @@ class FeedSource(Poller[FeedCursor]):
 
         mentions: list[Mention] = []
         quarantined: list[tuple[bytes, str]] = []
+        edits: list[Revision] = []
         keys: list[str] = []
+        words: dict[str, str] = {}
         seen = set(state.seen)
         now = datetime.now(UTC)
         feed = parsed.get("feed")
@@ -168,23 +184,29 @@ class FeedSource(Poller[FeedCursor]):
                     quarantined.append((raw[:MAX_ITEM_BYTES], f"unreadable feed entry: {exc}"[:300]))
             else:
                 key = _digest(mention.native_id.encode())
+                written = _digest(mention.text.encode(), 4)
+                before = state.words.get(key)
                 if key not in seen:
                     mentions.append(mention)
+                elif before is not None and before != written and key not in words:
+                    edits.append(Revision(NETWORK, mention.native_id, EDITED, now, mention.text))
+                words.setdefault(key, written)
             if key not in keys:
                 keys.append(key)
         mentions.sort(key=lambda mention: mention.posted_at)
         current = set(keys)
-        remembered = keys + [key for key in state.seen if key not in current]
-        new_state = FeedCursor(etag, last_modified, remembered[: max(SEEN, len(keys))], rejected=None)
+        remembered = (keys + [key for key in state.seen if key not in current])[: max(SEEN, len(keys))]
+        kept = {key: found for key in remembered if (found := words.get(key) or state.words.get(key))}
+        new_state = FeedCursor(etag, last_modified, remembered, rejected=None, words=kept)
         changed = new_state != state
-        return Batch(mentions, quarantined, new_state.dump() if changed else None), new_state, 0.0
+        return Batch(mentions, quarantined, new_state.dump() if changed else None, edits), new_state, 0.0
 
     def _reject(self, state: FeedCursor, body: bytes, reason: str) -> tuple[Batch, FeedCursor, float]:
         """Quarantine an answer that is not a feed; the same answer again is a failure."""
         digest = _digest(body)
         if digest == state.rejected:
             raise SourceError(f"{_host(self.settings.url)}: {reason} (kept in quarantine)")
-        new_state = FeedCursor(state.etag, state.last_modified, state.seen, rejected=digest)
+        new_state = FeedCursor(state.etag, state.last_modified, state.seen, rejected=digest, words=state.words)
         return Batch([], [(body[:MAX_ITEM_BYTES], reason)], new_state.dump()), new_state, 0.0
 
 
@@ -350,8 +372,8 @@ def _host(url: str) -> str:
     return host_of(url).removeprefix("www.") or "unknown"
 
 
-def _digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=8).hexdigest()
+def _digest(data: bytes, size: int = 8) -> str:
+    return hashlib.blake2b(data, digest_size=size).hexdigest()
 
 
 def _str_or_none(value: object) -> str | None:

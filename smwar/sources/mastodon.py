@@ -6,6 +6,14 @@ and follows its `Link: rel="prev"` pages toward the present, oldest page first, 
 several pages between two polls is read whole. Search (`/api/v2/search`) has no such links: it
 is read newest first and paged back (`max_id`) down to the newest status seen.
 
+Each round asks a timeline for its newest page first: when that page reaches back to the cursor
+it is all that is new, and the statuses on it seen before show their edits. A status seen again
+with another `edited_at` or other words than the source last saw becomes an edit (`Revision`,
+with its new text), not a new mention; search pages show their edits the same way. The source
+remembers the last `VERSIONS` statuses it saw; one it does not remember (after a restart) with
+an `edited_at` is an edit too, and the journal drops an edit that does not change the words it
+has.
+
 The cursor is a JSON object from each timeline's key to the newest status id delivered from
 it, e.g. `{"search:acme recall":"113500","tag:acme":"113502"}`; a restart resumes right after
 it. Ids compare by length, then as text: Mastodon's numeric ids and GoToSocial's ULIDs both
@@ -32,9 +40,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
 import re
+from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -65,6 +75,7 @@ STATUS_UPDATES = frozenset({"status.update", "status_update"})  # an edit, as Ma
 STREAM_EVENTS = frozenset({UPDATE, DELETE, *STATUS_UPDATES})
 Event = tuple[str, str, bytes]  # (timeline key, event name, data)
 PUBLIC = "public"  # the cursor key of the public timeline
+VERSIONS = 2000  # statuses whose last version the source remembers, to tell an edit on a re-poll
 _PATHS = {PUBLIC: "/api/v1/timelines/public", "tag": "/api/v1/timelines/tag"}
 
 log = logging.getLogger(__name__)
@@ -221,6 +232,24 @@ class _Unreadable(Exception):
         self.item = (raw[:MAX_ITEM_BYTES], why[:300])
 
 
+class _Versions:
+    """The version (`edited_at` and a digest of the words) of the statuses seen last, at most
+    `VERSIONS` of them: a status seen again in another version was edited."""
+
+    def __init__(self) -> None:
+        self._known: OrderedDict[str, tuple[str, str]] = OrderedDict()
+
+    def edited(self, mention: Mention, edited_at: str | None) -> bool:
+        """Remember the version of `mention` seen now; whether it is an edit of the one before
+        (of one unknown: whether the status says it was edited)."""
+        version = (edited_at or "", hashlib.blake2b(mention.text.encode(), digest_size=8).hexdigest())
+        before = self._known.pop(mention.native_id, None)
+        self._known[mention.native_id] = version
+        if len(self._known) > VERSIONS:
+            self._known.popitem(last=False)
+        return version != before if before is not None else bool(edited_at)
+
+
 @dataclass(frozen=True, slots=True)
 class _Answer:
     value: Any
@@ -242,6 +271,7 @@ class MastodonSource:
         self._client = client  # None: one of our own for each run
         self._told_no_search = False
         self._rejections = Rejections()  # kept across runs: the same bad answer twice is a failure
+        self._versions = _Versions()  # kept across runs: an edit seen on a re-poll is told once
 
     def __repr__(self) -> str:  # never the token
         return f"MastodonSource(id={self.id!r}, instance={self.settings.instance!r})"
@@ -254,7 +284,7 @@ class MastodonSource:
             keys.append(PUBLIC)
         async with self._http() as client:
             reader = _Reader(client, settings.instance, self._token, _load_cursor(cursor, keys), settings.keywords)
-            reader.rejections = self._rejections
+            reader.rejections, reader.versions = self._rejections, self._versions
             if settings.stream and (tags or settings.keywords):
                 rounds = reader.stream(tags, terms, settings.poll_seconds)
             else:
@@ -296,6 +326,7 @@ class _Reader:
         self.newest = newest
         self.keywords = [keyword.casefold() for keyword in keywords]
         self.rejections = Rejections()
+        self.versions = _Versions()
         address = urlsplit(instance)  # its own accounts' handles keep a port it has: @anna@host:8443
         self.parse = partial(
             public_mention_of, host=f"{address.hostname or ''}{f':{address.port}' if address.port else ''}"
@@ -321,12 +352,12 @@ class _Reader:
         return [f"tag:{tag}" for tag in tags] + ([PUBLIC] if self.keywords else [])
 
     async def read_timeline(self, key: str) -> AsyncIterator[Batch]:
-        """A timeline from the cursor on, oldest page first, so that each batch's cursor
-        covers everything before it."""
+        """A timeline's newest page, with the edits of the statuses on it seen before; when more
+        is new than it holds, the timeline from the cursor on, oldest page first, so that each
+        batch's cursor covers everything before it."""
         path = _PATHS[PUBLIC] if key == PUBLIC else f"{_PATHS['tag']}/{quote(key.removeprefix('tag:'), safe='')}"
         params = {"limit": str(PAGE_LIMIT)}
-        if key in self.newest:
-            params["min_id"] = self.newest[key]
+        floor = self.newest.get(key)
         for _ in range(MAX_PAGES):
             try:
                 answer = await self.get(path, params)
@@ -334,9 +365,13 @@ class _Reader:
             except _Unreadable as bad:
                 yield self.batch(quarantined=self.rejections.quarantine(*bad.item))
                 return
+            newest_page = "min_id" not in params
+            if newest_page and floor is not None and not _reaches(statuses, floor):
+                params["min_id"] = floor  # all of the newest page is new, and more before it
+                continue
             newer = _link_id(answer.links, "prev", "min_id")  # the page after this one, toward now
             yield self.take([(key, status) for status in statuses], {key: newer})
-            if newer is None or len(statuses) < PAGE_LIMIT:
+            if newest_page or newer is None or len(statuses) < PAGE_LIMIT:
                 return
             params = {"limit": str(PAGE_LIMIT), "min_id": newer}
 
@@ -353,7 +388,7 @@ class _Reader:
             except _Unreadable as bad:
                 return self.batch(quarantined=self.rejections.quarantine(*bad.item))
             found += [(key, status) for status in statuses]
-            oldest = min(filter(None, map(_status_id, statuses)), key=_order, default=None)
+            oldest = _oldest(statuses)
             if floor is None or oldest is None or len(statuses) < PAGE_LIMIT or _order(oldest) <= _order(floor):
                 break
             if params.get("max_id") == oldest:
@@ -426,10 +461,14 @@ class _Reader:
 
     def take(self, items: Iterable[tuple[str, Any]], newer: dict[str, str | None] | None = None) -> Batch:
         """The mentions among `items` ((timeline key, decoded status or raw JSON)) that are newer
-        than their timeline's cursor, oldest first; the cursor moves past them (and to `newer`)."""
+        than their timeline's cursor, oldest first, and the edits of those seen before; the
+        cursor moves past them (and to `newer`)."""
         mentions: dict[str, Mention] = {}  # by id: a status under two hashtags is one mention
+        edits: dict[str, Revision] = {}
+        met: set[str] = set()  # the statuses whose version was looked at
         delivered: list[tuple[str, str]] = []
         quarantined: list[tuple[bytes, str]] = []
+        now = datetime.now(UTC)
         for key, item in items:
             raw = item if isinstance(item, bytes) else json.dumps(item, ensure_ascii=False).encode()
             found, bad = read_items([raw], self.parse)
@@ -437,13 +476,20 @@ class _Reader:
             for mention in found:
                 if key == PUBLIC and not any(keyword in mention.text.casefold() for keyword in self.keywords):
                     continue  # the public timeline is everything: keep what the keywords pick
-                if self.is_new(key, mention.native_id):
-                    mentions.setdefault(mention.native_id, mention)
-                    delivered.append((key, mention.native_id))
+                status_id = mention.native_id
+                edited = status_id not in met and self.versions.edited(mention, _edited_at(item))
+                met.add(status_id)
+                if self.is_new(key, status_id):
+                    mentions.setdefault(status_id, mention)
+                    delivered.append((key, status_id))
+                elif edited:
+                    edits[status_id] = Revision(NETWORK, status_id, EDITED, now, mention.text)
         for key, status_id in [*delivered, *(newer or {}).items()]:
             if status_id is not None:
                 self.advance(key, status_id)
-        return self.batch(sorted(mentions.values(), key=lambda mention: _order(mention.native_id)), quarantined)
+        batch = self.batch(sorted(mentions.values(), key=lambda mention: _order(mention.native_id)), quarantined)
+        batch.revisions.extend(edit for status_id, edit in edits.items() if status_id not in mentions)
+        return batch
 
     def is_new(self, key: str, status_id: str) -> bool:
         seen = self.newest.get(key)
@@ -480,6 +526,24 @@ def _statuses(answer: _Answer, field: str | None) -> list[Any]:
 def _status_id(status: Any) -> str | None:
     found = status.get("id") if isinstance(status, dict) else None
     return found if isinstance(found, str) and _ID.fullmatch(found) else None
+
+
+def _reaches(statuses: list[Any], floor: str) -> bool:
+    """Whether a newest page holds everything newer than `floor`: it is the whole timeline, or
+    its oldest status is no newer than `floor`."""
+    oldest = _oldest(statuses)
+    return len(statuses) < PAGE_LIMIT or oldest is None or _order(oldest) <= _order(floor)
+
+
+def _oldest(statuses: list[Any]) -> str | None:
+    return min(filter(None, map(_status_id, statuses)), key=_order, default=None)
+
+
+def _edited_at(status: Any) -> str | None:
+    """When a decoded status (the boosted one, for a boost) was last edited, if it says."""
+    shown = status.get("reblog") or status if isinstance(status, dict) else None
+    edited = shown.get("edited_at") if isinstance(shown, dict) else None
+    return edited if isinstance(edited, str) else None
 
 
 def _link_id(links: dict[str | None, dict[str, str]], rel: str, param: str) -> str | None:
