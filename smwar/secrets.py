@@ -10,6 +10,7 @@ from smwar.errors import SmwarError
 from smwar.urls import host_of
 
 SERVICE = "smwar"
+SERVE_KEY = "serve"  # the name of the key `smwar serve` asks browsers for
 NO_BACKEND = (
     "no usable OS keyring: smwar keeps secrets only there. On a desktop, unlock or install your "
     "keyring (GNOME Keyring/KWallet on Linux, Keychain on macOS, Credential Manager on Windows); "

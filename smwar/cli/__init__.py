@@ -13,6 +13,7 @@ from smwar.cli.contacts import contacts
 from smwar.cli.drill import drill
 from smwar.cli.export import export
 from smwar.cli.runbooks import runbooks
+from smwar.cli.serve import serve
 from smwar.cli.sources import sources
 from smwar.config import Config, load_config
 from smwar.errors import SmwarError, file_errors
@@ -156,3 +157,4 @@ main.add_command(contacts)
 main.add_command(sources)
 main.add_command(auth)
 main.add_command(export)
+main.add_command(serve)

@@ -6,13 +6,13 @@ import click
 
 from smwar.cli.common import reports_errors, say
 from smwar.config import load_config
-from smwar.secrets import delete_secret, get_secret, require_keyring, set_secret
+from smwar.secrets import SERVE_KEY, delete_secret, get_secret, require_keyring, set_secret
 from smwar.sources.registry import secret_name
 
 
 def _names() -> list[str]:
-    """The secrets the configured sources use."""
-    return [name for name in (secret_name(settings) for settings in load_config().source) if name]
+    """The secrets the configured sources use, and the key of `smwar serve`."""
+    return [*(name for name in (secret_name(settings) for settings in load_config().source) if name), SERVE_KEY]
 
 
 @click.group()
@@ -24,10 +24,11 @@ def auth() -> None:
 @click.argument("name")
 @reports_errors
 def set_(name: str) -> None:
-    """Store the secret for NAME: mastodon:HOST, bluesky:HANDLE or webhook:SOURCE_ID."""
+    """Store the secret for NAME: mastodon:HOST, bluesky:HANDLE, webhook:SOURCE_ID, or serve
+    (the key browsers give `smwar serve`)."""
     known = _names()
     if name not in known:
-        say(f"note: no configured source uses {name!r} (they use: {', '.join(known) or 'none'})", err=True)
+        say(f"note: no configured source uses {name!r}, nor does `smwar serve` (known: {', '.join(known)})", err=True)
     value = click.prompt(f"secret for {name} (not shown)", hide_input=True).strip()
     set_secret(f"auth:{name}", value)
     say(f"{name}: stored in the OS keyring")
@@ -45,7 +46,8 @@ def delete(name: str) -> None:
 @auth.command("list")
 @reports_errors
 def list_() -> None:
-    """Which secrets the configured sources need, and whether each is set (never the value)."""
+    """Which secrets the configured sources and `smwar serve` need, and whether each is set
+    (never the value)."""
     require_keyring()
     for name in _names():
         say(f"{name:<24} {'set' if get_secret(f'auth:{name}') else 'not set'}")

@@ -1,0 +1,119 @@
+"""The war room in a browser: textual-serve's server, each browser session a `smwar` process,
+every request let in only with the serve key (when one is set) and only for its own page.
+
+The key is given once, as `?key=` on the page's address; the server answers with a cookie
+(HttpOnly, SameSite=Strict, a keyed hash of the key, never the key itself) and sends the
+browser on to the address without it. The page's scripts, styles and websocket then carry
+the cookie, as browsers send cookies on a websocket's handshake but not a page's basic-auth
+credentials everywhere. Without a key (only on this machine), the page must be asked for by a
+loopback name, so that a web page whose name was pointed at 127.0.0.1 cannot reach it.
+The websocket, which drives the war room and which no browser protects across sites, is
+only opened for a page of the same origin.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import ipaddress
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from textual_serve.server import Server
+from yarl import URL
+
+from smwar.cli.common import say
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+KEY_PARAMETER = "key"
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` (a name or an address, IPv6 possibly in brackets) is this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class GuardedServer(Server):
+    """textual-serve's server, guarded: see the module's description."""
+
+    def __init__(self, command: str, host: str, port: int, key: str | None) -> None:
+        super().__init__(command, host=host, port=port, title="smwar")
+        self._key = key
+        self._pass = hmac.new(key.encode(), b"smwar serve cookie", hashlib.sha256).hexdigest() if key else ""
+        self._cookie = f"smwar-serve-{port}"  # cookies are kept per host, not per port
+        self._sessions: set[asyncio.Task[object]] = set()  # one per open browser tab
+
+    def initialize_logging(self) -> None:
+        super().initialize_logging()
+        logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # it would show a `?key=`
+
+    async def on_startup(self, app: web.Application) -> None:
+        where = f"http://{self.host}:{self.port}/"
+        if self._key:
+            say(f"Serving the war room on {where}?key=… (the key set with `smwar auth set serve`); Ctrl-C ends")
+        else:
+            say(f"Serving the war room on {where} (this machine only); Ctrl-C ends")
+
+    async def on_shutdown(self, app: web.Application) -> None:
+        # a tab's war room is told to quit when its session is cancelled; left alone, each
+        # open tab would hold the server's shutdown for a minute
+        for session in self._sessions:
+            session.cancel()
+        await asyncio.gather(*self._sessions, return_exceptions=True)
+
+    async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+        session = asyncio.current_task()
+        assert session is not None
+        self._sessions.add(session)
+        try:
+            return await super().handle_websocket(request)
+        finally:
+            self._sessions.discard(session)
+
+    async def _make_app(self) -> web.Application:
+        app = await super()._make_app()
+        app.middlewares.append(self._guard)
+        return app
+
+    async def handle_index(self, request: web.Request) -> web.StreamResponse:  # type: ignore[override]
+        # the page's script and websocket addresses are built from public_url: the address
+        # the browser used, not the one listened on (0.0.0.0 is no address to connect to)
+        self.public_url = str(request.url.origin())
+        return await super().handle_index(request)
+
+    @web.middleware
+    async def _guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path == "/ws" and not _same_origin(request):
+            raise web.HTTPForbidden(text="the war room's websocket opens only for its own page")
+        if not self._key:
+            if not is_loopback(request.url.host or ""):
+                raise web.HTTPForbidden(text="without a key this war room answers only to localhost")
+            return await handler(request)
+        given = request.query.get(KEY_PARAMETER)
+        if given is not None:
+            if not hmac.compare_digest(given.encode(), self._key.encode()):
+                raise web.HTTPForbidden(text="wrong key")
+            query = {name: value for name, value in request.query.items() if name != KEY_PARAMETER}
+            onward = web.Response(status=302, headers={"Location": str(request.rel_url.with_query(query))})
+            onward.set_cookie(self._cookie, self._pass, httponly=True, samesite="Strict", secure=request.secure)
+            return onward
+        cookie = request.cookies.get(self._cookie)
+        if cookie is None:
+            raise web.HTTPUnauthorized(text="this war room needs its key: open it as /?key=…")
+        if not hmac.compare_digest(cookie.encode(), self._pass.encode()):
+            raise web.HTTPForbidden(text="wrong key")
+        return await handler(request)
+
+
+def _same_origin(request: web.Request) -> bool:
+    """Whether a browser's request comes from a page of the server's own origin (a request
+    without an Origin header comes from no web page)."""
+    origin = request.headers.get("Origin")
+    return origin is None or URL(origin).raw_authority == request.host
