@@ -255,6 +255,36 @@ async def test_profiles_are_looked_up_25_at_a_time_kept_and_a_failed_lookup_lose
     assert len(lookups) == 3, "the failed lookup pauses lookups: the third poll asks nothing"
 
 
+async def test_profiles_kept_in_the_journal_are_not_looked_up_again_after_a_restart_until_they_expire(
+    api: Api, tmp_path: Path
+) -> None:
+    posts = [post_view(n, f"AquaPro {n}") for n in range(3)]
+    api.add(*posts)
+    api.profiles = [{"did": f"did:plc:author{n}", "handle": f"new{n}.test", "followersCount": 10 + n} for n in (0, 1)]
+
+    def lookups() -> int:
+        return sum(1 for _, path, _, _ in api.requests if path.endswith("getProfiles"))
+
+    with Journal.open(tmp_path / "live.sqlite") as journal:
+        first = await first_batch(BlueskySource(search_settings(api), PASSWORD, journal=journal))
+        assert lookups() == 1
+        restarted = await first_batch(BlueskySource(search_settings(api), PASSWORD, journal=journal))
+        assert lookups() == 1, "a restart finds the profiles in the journal"
+        assert [(m.author, m.followers) for m in restarted.mentions] == [
+            (m.author, m.followers) for m in first.mentions
+        ]
+        assert {(m.author, m.followers) for m in first.mentions} >= {("new0.test", 10), ("new1.test", 11)}
+        later = datetime.now(UTC) + timedelta(hours=25)
+        assert journal.known_profiles(["did:plc:author0", "did:plc:author2"], later) == {}, "expired in 24 h"
+        kept = journal.known_profiles(["did:plc:author0", "did:plc:author2"], datetime.now(UTC))
+        assert kept["did:plc:author0"][0] == ("new0.test", None, 10)
+        assert kept["did:plc:author2"][0] is None, "unknown to getProfiles: kept as not found"
+        with journal.writing() as db:
+            db.execute("UPDATE profiles SET expires = ?", ["2000-01-01T00:00:00.000000+00:00"])
+        await first_batch(BlueskySource(search_settings(api), PASSWORD, journal=journal))
+        assert lookups() == 2, "expired: looked up again"
+
+
 def post_revisions(lines: list[str]) -> list[tuple[str, str, str | None]]:
     """(at-uri, kind, new text) of every update and delete of a post in `lines`."""
     found = []

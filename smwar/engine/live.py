@@ -152,6 +152,6 @@ def live_session(
 ) -> tuple[Session, LiveFeed]:
     """A session fed by every configured source, each resuming where the journal left it."""
     keys = {settings.id: f"{settings.id}@{settings.fingerprint()}" for settings in config.source}
-    sources = [build(settings) for settings in config.source]
+    sources = [build(settings, journal) for settings in config.source]
     feed = LiveFeed(sources, journal.cursors(), keys, journal.quarantine_counts())
     return Session(journal, runbooks, RealClock(), feed, config.operator, progress), feed

@@ -207,7 +207,31 @@ def _v11(db: Database) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[Database], None], ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11)
+def _v12(db: Database) -> None:
+    """Bluesky authors' profiles (handle, display name, follower count), kept until they expire
+    so that a restart does not look every author up again; `found` 0: the AppView had none."""
+    db["profiles"].create(
+        {"did": str, "found": int, "handle": str, "name": str, "followers": int, "expires": str},
+        pk="did",
+        not_null={"found", "expires"},
+    )
+    db["profiles"].create_index(["expires"])
+
+
+MIGRATIONS: tuple[Callable[[Database], None], ...] = (
+    _v1,
+    _v2,
+    _v3,
+    _v4,
+    _v5,
+    _v6,
+    _v7,
+    _v8,
+    _v9,
+    _v10,
+    _v11,
+    _v12,
+)
 CURRENT_VERSION = len(MIGRATIONS)
 
 

@@ -24,6 +24,7 @@ from sqlite_utils import Database
 
 from smwar.clock import from_iso, to_iso
 from smwar.journal.pages import MentionFilter
+from smwar.journal.profiles import Profiles
 from smwar.journal.revisions import Revisions, revise_in
 from smwar.journal.schema import JournalError, migrate
 from smwar.journal.team import Coordination
@@ -54,7 +55,7 @@ INSERT_MENTION = (
 _encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps with options makes an encoder a call
 
 
-class Journal(Coordination, Revisions):
+class Journal(Coordination, Revisions, Profiles):
     def __init__(self, path: Path, db: Database, reader: sqlite3.Connection) -> None:
         self.path = path
         self._db = db  # the writer

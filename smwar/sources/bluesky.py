@@ -33,14 +33,7 @@ cursor that has shifted since then gives some again). Later polls read the gaps,
 with what the newest posts leave of their pages (at least half), until they are closed; beyond
 `MAX_GAPS` the oldest is given up.
 
-Jetstream names a post's author by DID only, and neither Jetstream nor searchPosts says how
-many followers an author has: before a batch is handed over, its authors are looked up with
-`app.bsky.actor.getProfiles` on the AppView (`PROFILE_BATCH` at a time) for their handle,
-display name and follower count, so that runbook lists and reach thresholds apply; the text of
-a post a Jetstream post quotes is looked up likewise with `app.bsky.feed.getPosts`. What was
-looked up is kept in the source's memory for `LOOKUP_TTL` (not in the journal: a restart asks
-again). A lookup that fails leaves the mentions as they are, the author as a DID, and none is
-tried for `LOOKUP_PAUSE`.
+Authors' profiles, quoted posts' texts and alt texts: `smwar.sources.bluesky_profiles`.
 
 `time_us` is the newest Jetstream event seen. Jetstream's events do not arrive strictly in
 time order, so a reconnect asks for `JETSTREAM_REWIND_US` before it; the posts seen again are
@@ -54,13 +47,12 @@ import asyncio
 import contextlib
 import hashlib
 import json
-import logging
 import time
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, Callable, Coroutine
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Generic, Literal, NamedTuple, TypeVar
+from typing import Any, Literal, NamedTuple
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -79,11 +71,22 @@ from smwar.sources.base import (
     read_items,
     retry_after_seconds,
 )
+from smwar.sources.bluesky_profiles import (
+    QUOTE_MARK,
+    Enricher,
+    ProfileJournal,
+    display_name_of,
+    full_text,
+    handle_of,
+    json_object,
+    quoted_text,
+    reason,
+    searchable,
+    string_field,
+)
 from smwar.sources.recent import MAX_GAPS
 from smwar.sources.settings import SourceSettings
 
-log = logging.getLogger(__name__)
-Found = TypeVar("Found")
 NETWORK = "bluesky"
 POST_COLLECTION = "app.bsky.feed.post"
 SEARCH_PAGE_SIZE = 100  # the most searchPosts gives at once
@@ -94,12 +97,6 @@ FLUSH_SECONDS = 1.0  # a Jetstream batch waits at most this long
 MAX_FRAME_BYTES = 8 * 1024 * 1024  # larger websocket messages close the connection (smaller ones over
 # MAX_ITEM_BYTES are quarantined): a record cannot be near this large
 SEEN_LIMIT = 50_000  # at-uris (and quarantined items) remembered so that a replay does not repeat them
-PROFILE_BATCH = 25  # actors getProfiles (and posts getPosts) takes at once
-LOOKUP_TTL = 6 * 3600.0  # seconds a looked-up profile or quoted text is used before it is asked again
-LOOKUP_PAUSE = 60.0  # after a failed lookup, seconds in which authors stay DIDs without asking
-LOOKUP_LIMIT = 20_000  # profiles (and quoted texts) remembered at most
-LOOKUP_TIMEOUT = 5.0  # seconds a lookup may take: a batch waits for it
-QUOTE_MARK = "\n[quote] "  # what comes before a quoted post's text in a mention's
 _LOGIN_NEEDED = "Bluesky search needs a login (the AppView refuses anonymous searchPosts since 2025): "
 _EXPIRED = frozenset({"ExpiredToken", "InvalidToken"})
 _QUOTES = {"app.bsky.embed.record", "app.bsky.embed.recordWithMedia"}
@@ -263,7 +260,11 @@ class BlueskySource:
     network = NETWORK
 
     def __init__(
-        self, settings: BlueskySettings, app_password: str | None = None, client: httpx.AsyncClient | None = None
+        self,
+        settings: BlueskySettings,
+        app_password: str | None = None,
+        client: httpx.AsyncClient | None = None,
+        journal: ProfileJournal | None = None,  # where authors' profiles are kept across restarts
     ) -> None:
         self.id = settings.id
         self.settings = settings
@@ -272,8 +273,7 @@ class BlueskySource:
         self._session: _Session | None = None
         self._keywords = [keyword.casefold() for keyword in settings.keywords]
         self._seen: OrderedDict[str, None] = OrderedDict()  # at-uris handed over, oldest first
-        self._profiles = _Lookup("app.bsky.actor.getProfiles", "actors", "profiles", _profile_from)
-        self._quoted = _Lookup("app.bsky.feed.getPosts", "uris", "posts", _quoted_from)
+        self._enricher = Enricher(settings.appview, journal)
 
     def __repr__(self) -> str:
         return f"BlueskySource(id={self.id!r})"
@@ -300,7 +300,7 @@ class BlueskySource:
                 item = await outbox.get()
                 if isinstance(item, BaseException):
                     raise item
-                batch = await self._filled(client, self._unseen(item))
+                batch = await self._enricher.filled(client, self._unseen(item))
                 yield batch
                 self._remember(batch)  # only now: a batch the runner did not take is fetched again
         finally:
@@ -329,20 +329,6 @@ class BlueskySource:
         ):
             return batch
         return Batch(mentions, quarantined, batch.cursor, revisions)
-
-    async def _filled(self, client: httpx.AsyncClient, batch: Batch) -> Batch:
-        """`batch` with its authors' profiles and the texts of the posts it quotes, where known."""
-        if not batch.mentions:
-            return batch
-        appview = self.settings.appview
-        profiles = await self._profiles.get(client, appview, [_did_of(mention) for mention in batch.mentions])
-        unquoted = [m.quote_of for m in batch.mentions if m.quote_of and QUOTE_MARK not in m.text]
-        quoted = await self._quoted.get(client, appview, unquoted)
-        mentions = [_with_profile(mention, profiles.get(_did_of(mention))) for mention in batch.mentions]
-        mentions = [
-            replace(m, text=m.text + QUOTE_MARK + quoted[m.quote_of]) if m.quote_of in quoted else m for m in mentions
-        ]
-        return replace(batch, mentions=mentions)
 
     def _remember(self, batch: Batch) -> None:
         keys = [*(m.native_id for m in batch.mentions), *map(_quarantine_key, batch.quarantined)]
@@ -453,7 +439,7 @@ class BlueskySource:
             await self._renew(client)
             response = await self._authorized_get(client, method, params)
         check(response, auth_hint="the session was refused even after logging in again")
-        return _json_object(response, method)
+        return json_object(response, method)
 
     async def _authorized_get(self, client: httpx.AsyncClient, method: str, params: dict[str, str]) -> httpx.Response:
         assert self._session is not None
@@ -515,7 +501,7 @@ class BlueskySource:
                         flush()
         except ConnectionClosed as exc:
             flush()  # what arrived before the connection went is handed over
-            raise SourceError(f"Jetstream connection to {host} lost ({_closed_reason(exc)})") from None
+            raise SourceError(f"Jetstream connection to {host} lost ({_closedreason(exc)})") from None
         except InvalidStatus as exc:
             status = exc.response.status_code
             retry_after = retry_after_seconds(exc.response.headers.get("Retry-After"))
@@ -537,13 +523,13 @@ class BlueskySource:
             if not isinstance(time_us, int) or isinstance(time_us, bool) or time_us <= 0:
                 raise TypeError(f"time_us is not a positive integer: {time_us!r}"[:200])
         except (ValueError, TypeError, KeyError) as exc:
-            pending.quarantined.append((raw, _reason(exc)))
+            pending.quarantined.append((raw, reason(exc)))
             return
         pending.advance(time_us)
         try:
             found = self._post_from_event(event, time_us)
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
-            pending.quarantined.append((raw, _reason(exc)))
+            pending.quarantined.append((raw, reason(exc)))
             return
         if isinstance(found, Mention):
             pending.mentions.append(found)
@@ -561,7 +547,7 @@ class BlueskySource:
         operation = commit.get("operation")
         if operation not in _OPERATIONS or commit.get("collection") != POST_COLLECTION:
             return None  # collections we did not ask for, operations Jetstream may add
-        did, rkey = _string(event, "did"), _string(commit, "rkey")
+        did, rkey = string_field(event, "did"), string_field(commit, "rkey")
         if not did.startswith("did:") or not rkey or "/" in rkey:
             raise ValueError(f"not a post's did and rkey: {did!r}, {rkey!r}"[:200])
         uri = f"at://{did}/{POST_COLLECTION}/{rkey}"
@@ -572,9 +558,9 @@ class BlueskySource:
         if not isinstance(record, dict):
             raise TypeError("record is not an object")
         if operation == "update":
-            return Revision(NETWORK, uri, EDITED, at, _full_text(record))
-        searchable = _searchable(record)
-        if not any(keyword in searchable for keyword in self._keywords):
+            return Revision(NETWORK, uri, EDITED, at, full_text(record))
+        words = searchable(record)
+        if not any(keyword in words for keyword in self._keywords):
             return None
         return _mention(uri, did, None, None, record, at)
 
@@ -604,98 +590,6 @@ class _Pending:
         self.flush_at = time.monotonic() + FLUSH_SECONDS
 
 
-@dataclass(frozen=True, slots=True)
-class _Profile:
-    handle: str | None
-    name: str | None
-    followers: int | None
-
-
-class _Lookup(Generic[Found]):
-    """An AppView query by key (`param`, up to `PROFILE_BATCH` keys at once) whose answer lists
-    objects under `answer_key`; `read` takes the key and what was found from each. Answers (and
-    keys it did not find: deleted accounts and posts) are kept for `LOOKUP_TTL`."""
-
-    def __init__(
-        self, method: str, param: str, answer_key: str, read: Callable[[object], tuple[str, Found] | None]
-    ) -> None:
-        self._method, self._param, self._answer_key, self._read = method, param, answer_key, read
-        self._known: OrderedDict[str, tuple[float, Found | None]] = OrderedDict()
-        self._paused_until = 0.0
-
-    async def get(self, client: httpx.AsyncClient, appview: str, keys: list[str]) -> dict[str, Found]:
-        now = time.monotonic()
-        found: dict[str, Found] = {}
-        missing: list[str] = []
-        for key in dict.fromkeys(keys):
-            entry = self._known.get(key)
-            if entry is None or entry[0] <= now:
-                missing.append(key)
-            elif entry[1] is not None:
-                found[key] = entry[1]
-        for start in range(0, len(missing), PROFILE_BATCH):
-            if time.monotonic() < self._paused_until:
-                break
-            chunk = missing[start : start + PROFILE_BATCH]
-            try:
-                answered = await self._ask(client, appview, chunk)
-            except (httpx.HTTPError, SourceError) as exc:
-                self._paused_until = time.monotonic() + LOOKUP_PAUSE
-                log.warning("%s failed, asking again in %g s: %s", self._method, LOOKUP_PAUSE, _reason(exc))
-                break
-            for key in chunk:
-                self._known[key] = (now + LOOKUP_TTL, answered.get(key))
-                self._known.move_to_end(key)
-            found.update((key, answered[key]) for key in chunk if key in answered)
-        while len(self._known) > LOOKUP_LIMIT:
-            self._known.popitem(last=False)
-        return found
-
-    async def _ask(self, client: httpx.AsyncClient, appview: str, keys: list[str]) -> dict[str, Found]:
-        params = [(self._param, key) for key in keys]
-        response = await client.get(f"{appview}/xrpc/{self._method}", params=params, timeout=LOOKUP_TIMEOUT)
-        items = _json_object(check(response), self._method).get(self._answer_key)
-        if not isinstance(items, list):
-            raise SourceError(f"{self._method} answered without a list of {self._answer_key}")
-        return dict(pair for item in items if (pair := self._read(item)) is not None)
-
-
-def _profile_from(item: object) -> tuple[str, _Profile] | None:
-    """(DID, profile) from a getProfiles `profileViewDetailed`."""
-    if not isinstance(item, dict) or not isinstance(did := item.get("did"), str):
-        return None
-    followers = item.get("followersCount")
-    if not isinstance(followers, int) or isinstance(followers, bool) or followers < 0:
-        followers = None
-    return did, _Profile(_handle(item.get("handle")), _display_name(item.get("displayName")), followers)
-
-
-def _quoted_from(item: object) -> tuple[str, str] | None:
-    """(at-uri, text with alt text) from a getPosts `postView`."""
-    if not isinstance(item, dict) or not isinstance(uri := item.get("uri"), str):
-        return None
-    record = item.get("record")
-    if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-        return None
-    return (uri, text) if (text := _full_text(record)) else None
-
-
-def _with_profile(mention: Mention, profile: _Profile | None) -> Mention:
-    if profile is None:
-        return mention
-    return replace(
-        mention,
-        author=profile.handle or mention.author,
-        author_name=profile.name or mention.author_name,
-        followers=profile.followers,
-    )
-
-
-def _did_of(mention: Mention) -> str:
-    """The author's DID, from the post's at-uri (at://DID/app.bsky.feed.post/RKEY)."""
-    return mention.native_id.removeprefix("at://").split("/", 1)[0]
-
-
 async def _reporting(producer: Coroutine[Any, Any, None], report: Callable[[BaseException], None]) -> None:
     """Run `producer`; its failure is handed to the consumer instead of dying with the task."""
     try:
@@ -711,27 +605,19 @@ async def _reporting(producer: Coroutine[Any, Any, None], report: Callable[[Base
 
 def _mention_from_post_view(post: dict[str, Any]) -> Mention:
     """A mention from a searchPosts `postView`."""
-    uri = _string(post, "uri")
+    uri = string_field(post, "uri")
     author = post["author"]
     if not isinstance(author, dict):
         raise TypeError("author is not an object")
-    did = _string(author, "did")
-    handle, display_name = _handle(author.get("handle")), _display_name(author.get("displayName"))
+    did = string_field(author, "did")
+    handle, display_name = handle_of(author.get("handle")), display_name_of(author.get("displayName"))
     record = post["record"]
     if not isinstance(record, dict):
         raise TypeError("record is not an object")
     if not uri.startswith(f"at://{did}/{POST_COLLECTION}/"):
         raise ValueError(f"not the at-uri of a post by {did}: {uri!r}"[:200])
     fallback = _parse_time(post.get("indexedAt")) or datetime.now(UTC)
-    return _mention(uri, did, handle, display_name, record, fallback, _quoted_text(post.get("embed")))
-
-
-def _handle(value: object) -> str | None:
-    return value if isinstance(value, str) and value and value != "handle.invalid" else None
-
-
-def _display_name(value: object) -> str | None:
-    return (value.strip() or None) if isinstance(value, str) else None
+    return _mention(uri, did, handle, display_name, record, fallback, quoted_text(post.get("embed")))
 
 
 def _mention(
@@ -755,7 +641,7 @@ def _mention(
         network=NETWORK,
         native_id=uri,
         author=handle or did,
-        text=_full_text(record) + (QUOTE_MARK + quoted if quoted else ""),
+        text=full_text(record) + (QUOTE_MARK + quoted if quoted else ""),
         posted_at=_parse_time(created) or fallback,
         lang=langs[0] if langs else None,
         followers=None,  # neither searchPosts nor Jetstream says: the author's profile is looked up
@@ -766,54 +652,12 @@ def _mention(
     )
 
 
-def _full_text(record: dict[str, Any]) -> str:
-    """A post's text, with its images and video after it, marked as such with their alt text."""
-    text = _string(record, "text")
-    marks = [f"[{kind}: {alt}]" if alt else f"[{kind}]" for kind, alt in _media(record)]
-    return "\n".join([text, *marks]) if text and marks else text or "\n".join(marks)
-
-
-def _searchable(record: dict[str, Any]) -> str:
-    """What Jetstream keywords are looked for in: a post's text and its alt texts."""
-    return "\n".join([_string(record, "text"), *(alt for _, alt in _media(record))]).casefold()
-
-
-def _media(record: dict[str, Any]) -> list[tuple[str, str]]:
-    """("image" or "video", its alt text or "") for each picture and video a post embeds."""
-    embed = record.get("embed")
-    if isinstance(embed, dict) and embed.get("$type") == "app.bsky.embed.recordWithMedia":
-        embed = embed.get("media")
-    if not isinstance(embed, dict):
-        return []
-    if embed.get("$type") == "app.bsky.embed.images" and isinstance(embed.get("images"), list):
-        alts = [image.get("alt") if isinstance(image, dict) else None for image in embed["images"]]
-        return [("image", alt.strip() if isinstance(alt, str) else "") for alt in alts]
-    if embed.get("$type") == "app.bsky.embed.video":
-        alt = embed.get("alt")
-        return [("video", alt.strip() if isinstance(alt, str) else "")]
-    return []
-
-
-def _quoted_text(embed_view: object) -> str | None:
-    """The text of the post a searchPosts `postView` quotes, from its embed view."""
-    if not isinstance(embed_view, dict):
-        return None
-    view = embed_view.get("record")
-    if embed_view.get("$type") == "app.bsky.embed.recordWithMedia#view" and isinstance(view, dict):
-        view = view.get("record")
-    if not isinstance(view, dict) or view.get("$type") != "app.bsky.embed.record#viewRecord":
-        return None  # not a quote, or one of a post not found, blocked or detached
-    value = view.get("value")
-    text = _full_text(value) if isinstance(value, dict) and isinstance(value.get("text"), str) else ""
-    return text or None
-
-
 def _reply_parent(reply: object) -> str | None:
     if reply is None:
         return None
     if not isinstance(reply, dict) or not isinstance(reply.get("parent"), dict):
         raise TypeError("reply has no parent")
-    return _string(reply["parent"], "uri")
+    return string_field(reply["parent"], "uri")
 
 
 def _quoted(embed: object) -> str | None:
@@ -825,14 +669,7 @@ def _quoted(embed: object) -> str | None:
         inner = inner.get("record")
     if not isinstance(inner, dict):
         raise TypeError(f"{embed['$type']} without a record")
-    return _string(inner, "uri")
-
-
-def _string(data: dict[str, Any], key: str) -> str:
-    value = data[key]
-    if not isinstance(value, str):
-        raise TypeError(f"{key} is not a string")
-    return value
+    return string_field(inner, "uri")
 
 
 def _parse_time(value: object) -> datetime | None:
@@ -874,18 +711,8 @@ def _how_to_log_in(handle: str | None) -> str:
     return "set handle= on the source and store its app password with `smwar auth set bluesky:HANDLE`"
 
 
-def _json_object(response: httpx.Response, method: str) -> dict[str, Any]:
-    try:
-        data = response.json()
-    except ValueError:
-        raise SourceError(f"{method} answered something that is not JSON") from None
-    if not isinstance(data, dict):
-        raise SourceError(f"{method} answered JSON that is not an object")
-    return data
-
-
 def _session_from(response: httpx.Response, method: str) -> _Session:
-    data = _json_object(response, method)
+    data = json_object(response, method)
     access, refresh = data.get("accessJwt"), data.get("refreshJwt")
     if not isinstance(access, str) or not isinstance(refresh, str) or not access or not refresh:
         raise SourceError(f"{method} answered without the session's tokens")
@@ -904,7 +731,7 @@ def _token_expired(response: httpx.Response) -> bool:
     return False
 
 
-def _closed_reason(exc: ConnectionClosed) -> str:
+def _closedreason(exc: ConnectionClosed) -> str:
     close = exc.rcvd or exc.sent
     if close is None:
         return "no close frame"
@@ -917,7 +744,3 @@ def _revision_key(revision: Revision) -> str:
 
 def _quarantine_key(item: tuple[bytes, str]) -> str:
     return "quarantined:" + hashlib.sha256(item[0]).hexdigest()
-
-
-def _reason(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"[:300]

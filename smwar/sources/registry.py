@@ -10,6 +10,7 @@ from pydantic import Field, TypeAdapter
 from smwar.secrets import get_secret, refuse_plain_http
 from smwar.sources.base import Source
 from smwar.sources.bluesky import BlueskySettings, BlueskySource
+from smwar.sources.bluesky_profiles import ProfileJournal
 from smwar.sources.feeds import FeedSettings, FeedSource
 from smwar.sources.hackernews import HackerNewsSettings, HackerNewsSource
 from smwar.sources.jsonl import JsonlSettings, JsonlSource
@@ -55,8 +56,9 @@ def secret_name(settings: AnySettings) -> str | None:
             return None
 
 
-def build(settings: AnySettings) -> Source:
-    """The source `settings` describe, with its secret from the keyring."""
+def build(settings: AnySettings, journal: ProfileJournal | None = None) -> Source:
+    """The source `settings` describe, with its secret from the keyring; `journal` keeps what a
+    source looked up (Bluesky's authors' profiles) across restarts."""
     name = secret_name(settings)
     secret = get_secret(f"auth:{name}") if name else None
     if secret is not None:
@@ -65,7 +67,7 @@ def build(settings: AnySettings) -> Source:
         case MastodonSettings():
             return MastodonSource(settings, secret)
         case BlueskySettings():
-            return BlueskySource(settings, secret)
+            return BlueskySource(settings, secret, journal=journal)
         case WebhookSettings():
             return WebhookSource(settings, secret)
         case FeedSettings():
