@@ -107,6 +107,7 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
         self.query_one("#board", ScenarioBoard).border_title = "Scenarios"
         feed = self.query_one("#feed", Feed)
         feed.use_tags(self.session.runbooks.tags)
+        self.watch(feed, "cursor", self._show_selected, init=False)
         rows = FeedRows(self.session.journal, MentionFilter())
         self.mention_total = rows.total
         feed.show(rows)
@@ -234,12 +235,18 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
 
     # -- the panels ------------------------------------------------------------------------
 
-    def on_feed_selected(self, message: Feed.Selected) -> None:
-        campaign = self.session.pipeline.signals.campaigns.find(message.item.mention.text)
+    def _show_selected(self) -> None:
+        """The mention under the feed's cursor in full: called as the cursor moves, so the
+        detail is drawn in the same frame as the cursor (a message would take a frame more)."""
+        feed = self.query_one("#feed", Feed)
+        item = feed.selected
+        if item is None:
+            return
+        campaign = self.session.pipeline.signals.campaigns.find(item.mention.text)
         detail = self.query_one("#detail", MentionDetail)
-        revisions = self.session.journal.revisions_of(message.item.id) if message.item.revised else ()
-        detail.show(message.item, campaign, revisions)
-        detail.border_subtitle = message.place
+        revisions = self.session.journal.revisions_of(item.id) if item.revised else ()
+        detail.show(item, campaign, revisions)
+        detail.border_subtitle = feed.place
 
     def on_data_table_row_highlighted(self, message: DataTable.RowHighlighted) -> None:
         if message.data_table.id != "board" or message.row_key.value is None:

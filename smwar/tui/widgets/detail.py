@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rich.console import Group
+from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.segment import Segment
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
@@ -27,21 +28,42 @@ class MentionDetail(Guarded, VerticalScroll):
         self.runbooks = runbooks
         self._body = Static(Text("Select a mention in the feed to see it in full.", style="italic"))
         self._shown = 0  # lines of what is shown
+        self._showing: tuple[JournaledMention, Cluster | None, Sequence[Revision]] | None = None
+        self._width = 0  # what it was laid out for
 
     def compose(self):  # type: ignore[override]
         yield self._body
 
     def show(self, item: JournaledMention, campaign: Cluster | None = None, revisions: Sequence[Revision] = ()) -> None:
-        """Show `item` (and what became of it); the screen is laid out anew only when it or
-        what it replaces is longer than the pane (the feed's cursor moves here on every key:
-        a layout is most of a frame)."""
-        content = Group(*describe(item, self.runbooks, campaign, revisions))
+        """Show `item` (and what became of it). The feed's cursor moves here on every key, so
+        the text is wrapped once, here, and the pane draws those lines as they are; the
+        screen is laid out anew only when they or what they replace are longer than the pane
+        (a layout is most of a frame)."""
+        self._showing = (item, campaign, revisions)
         console = self.app.console
-        lines = len(console.render_lines(content, console.options.update_width(self._body.content_region.width)))
-        fits = max(lines, self._shown) <= self.scrollable_content_region.height
-        self._shown = lines
-        self._body.update(content, layout=not fits)
+        self._width = self._body.content_region.width
+        content = Group(*describe(item, self.runbooks, campaign, revisions))
+        lines = console.render_lines(content, console.options.update_width(self._width), pad=False)
+        fits = max(len(lines), self._shown) <= self.scrollable_content_region.height
+        self._shown = len(lines)
+        self._body.update(Wrapped(lines), layout=not fits)
         self.scroll_home(animate=False)
+
+    def on_resize(self) -> None:
+        if self._showing is not None and self._body.content_region.width != self._width:
+            self.show(*self._showing)
+
+
+class Wrapped:
+    """Lines a console already wrapped to the pane's width, drawn again as they are."""
+
+    def __init__(self, lines: list[list[Segment]]) -> None:
+        self.lines = lines
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for line in self.lines:
+            yield from line
+            yield Segment.line()
 
 
 _judge: list[tuple[RunbookSet, Relevance]] = []  # the set shown last, and its judge: compiled once a set

@@ -16,7 +16,6 @@ from textual import events
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Size
-from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -77,12 +76,6 @@ class Feed(Guarded, ScrollView, can_focus=True):
             id="feed.search",
         ),
     ]
-
-    class Selected(Message):
-        def __init__(self, item: JournaledMention, place: str) -> None:
-            self.item = item
-            self.place = place  # where it is in the feed: "1,234 of 5,678", or "" when following
-            super().__init__()
 
     # each draws what it changes itself: a full repaint per key would redraw every line
     cursor: reactive[int] = reactive(-1, init=False, repaint=False)
@@ -208,17 +201,18 @@ class Feed(Guarded, ScrollView, can_focus=True):
         base = self.rich_style + (style("feed--cursor") if selected else Style())
         return Strip(list(line.render(self.app.console)), width).apply_style(base)
 
+    @property
+    def place(self) -> str:
+        """Where the cursor is: "1,234 of 5,678", or "" while following (the feed has no
+        scrollbar: drawing one for a million rows costs more than the rows)."""
+        return "" if self.following else f"{self.cursor + 1:,} of {self.count:,}"
+
     def watch_cursor(self, old: int, new: int) -> None:
         # only the two lines that change (they are cached with whether they are the cursor's):
-        # a key then draws two lines of the feed, not all of it
+        # a key then draws two lines of the feed, not all of it. Whoever shows the selected
+        # mention watches `cursor` too, and is called at once: its change lands in this frame.
         self.refresh_line(old)
         self.refresh_line(new)
-        item = self.selected
-        if item is not None:
-            # where the cursor is goes with it (the feed has no scrollbar: drawing one for a
-            # million rows costs more than the rows)
-            place = "" if self.following else f"{new + 1:,} of {self.count:,}"
-            self.post_message(self.Selected(item, place))
 
     def watch_pending(self) -> None:
         self.border_subtitle = f"{self.pending:,} new · end to follow" if self.pending else ""
