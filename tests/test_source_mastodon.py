@@ -18,17 +18,24 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import keyring
 import pytest
-from mastodon_mock.testing import MockServer
+from click.testing import CliRunner
+from mastodon_mock.config import DatabaseConfig, MastodonMockConfig, StreamingConfig
+from mastodon_mock.testing import DEFAULT_TEST_SEED, MockServer
 from pydantic import ValidationError
 
+from smwar.cli import main
 from smwar.journal.store import Journal
 from smwar.model import EDITED, Mention
+from smwar.paths import config_file
 from smwar.runbooks.definitions import RunbookSet
+from smwar.secrets import delete_secret, set_secret
 from smwar.sources.base import Batch, SourceError, http_client
 from smwar.sources.mastodon import AUTH_HINT, MastodonSettings, MastodonSource
 from smwar.sources.runner import SourceRunner
 from tests.local_http import Collected, journal_batches, until
+from tests.memory_keyring import FileKeyring
 
 HOST = "127.0.0.1"  # the mock's host: a local account's handle is completed with it and its port
 TOKEN = "alice_token"  # seeded by the mock for alice; bob has "bob_token"
@@ -509,3 +516,54 @@ async def test_an_edit_seen_on_a_re_poll_is_journaled_once_and_no_new_mention(
         assert kept.mention.text == "my AquaPro leaks #repolled repolled-term", "the first words stay"
         assert kept.revised == EDITED
         assert [(r.kind, r.text) for r in journal.revisions_of(kept.id)] == [(EDITED, edit["status"])]
+
+
+def app_token(mock: MockServer, scopes: str) -> str:
+    """A token of an app registered with `scopes`, as an operator would make one."""
+    app = httpx.post(f"{mock.base_url}/api/v1/apps", json={"client_name": "smwar", "scopes": scopes}).json()
+    form = {"grant_type": "client_credentials", "client_id": app["client_id"], "scope": scopes}
+    token: str = httpx.post(f"{mock.base_url}/oauth/token", data=form).json()["access_token"]
+    return token
+
+
+def sources_test(instance: str, token: str | None, *options: str) -> str:
+    """What `smwar sources test` says of a Mastodon source of `instance` with `token` in the keyring."""
+    keyring.set_keyring(FileKeyring())
+    delete_secret(f"auth:mastodon:{HOST}")
+    if token is not None:
+        set_secret(f"auth:mastodon:{HOST}", token)
+    runner = CliRunner()
+    config_file().parent.mkdir(parents=True, exist_ok=True)
+    runner.invoke(main, ["sources", "remove", "masto"])  # the one of the call before, if any
+    added = runner.invoke(main, ["sources", "add", "mastodon", "masto", f"instance={instance}", *options])
+    assert added.exit_code == 0, added.output
+    return runner.invoke(main, ["sources", "test", "masto", "--seconds", "5"]).output
+
+
+HINT = f"smwar auth set mastodon:{HOST}"
+
+
+def test_sources_test_says_what_the_token_and_the_server_lack(mock: MockServer, poster: httpx.Client) -> None:
+    post(poster, "kettle-scopes leaks #scopes")
+    fine = sources_test(mock.base_url, app_token(mock, "read write"), "search=kettle-scopes", "stream=true")
+    assert "missing" not in fine and "masto: 1 mentions" in fine
+    writer = sources_test(mock.base_url, app_token(mock, "write:statuses follow"), "search=kettle-scopes")
+    assert "masto: missing: the token lacks the read:statuses scope (search needs it; it has write:statuses" in writer
+    refused = sources_test(mock.base_url, "not-a-token", "search=kettle-scopes")
+    assert f"masto: missing: the instance refused the token (401); set one with: {HINT}" in refused
+    anonymous = sources_test(mock.base_url, None, "hashtags=scopes", "search=kettle-scopes", "stream=true")
+    lacking = "search and streaming need one with the read:statuses scope"
+    assert f"masto: missing: no token: {lacking}; set one with: {HINT}" in anonymous
+    assert "not-a-token" not in refused + writer, "a token is never shown"
+
+
+def test_sources_test_says_an_old_server_tells_no_edits() -> None:
+    config = MastodonMockConfig(
+        mocked_version="3.4.1",
+        database=DatabaseConfig(path=":memory:"),
+        seed=DEFAULT_TEST_SEED,
+        streaming=StreamingConfig(heartbeat_seconds=0.2),
+    )
+    with MockServer(config=config) as old:
+        said = sources_test(old.base_url, None, "hashtags=anything")
+    assert "masto: missing: the instance runs version 3.4: edits need Mastodon 3.5 or later" in said

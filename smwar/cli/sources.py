@@ -12,7 +12,7 @@ from smwar.cli.common import reports_errors, say
 from smwar.config import add_source, load_config, remove_source
 from smwar.errors import SmwarError
 from smwar.plaintext import printable, printable_name
-from smwar.sources.base import Batch, SourceError
+from smwar.sources.base import Batch, SelfChecking, SourceError
 from smwar.sources.registry import KIND_SETTINGS, KINDS, SETTINGS, build
 from smwar.sources.runner import describe
 
@@ -99,6 +99,13 @@ def test(source_id: str, seconds: float) -> None:
                 return batch
         raise SourceError("the source ended without sending anything")
 
+    if isinstance(source, SelfChecking):
+        try:
+            shortfalls = asyncio.run(asyncio.wait_for(source.shortfalls(), timeout=seconds))
+        except TimeoutError:
+            shortfalls = []  # a server this slow: the fetch below says so
+        for shortfall in shortfalls:
+            say(f"{source_id}: missing: {shortfall}")
     try:
         batch = asyncio.run(asyncio.wait_for(first_batch(), timeout=seconds))
     except TimeoutError:

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -55,6 +55,15 @@ class Source(Protocol):
 
     def run(self, cursor: str | None) -> AsyncIterator[Batch]:
         """Batches as they come, forever (a poller sleeps between polls, a stream waits)."""
+        ...
+
+
+@runtime_checkable
+class SelfChecking(Protocol):
+    """A source that can tell what its credentials and its server lack, for `sources test`."""
+
+    async def shortfalls(self) -> list[str]:
+        """What is missing for what the source reads, a line each (none: nothing is)."""
         ...
 
 
