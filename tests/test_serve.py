@@ -22,11 +22,13 @@ from click.testing import CliRunner
 from playwright.sync_api import Page, sync_playwright
 
 from smwar.cli import main
+from smwar.journal.store import Journal
+from smwar.paths import live_journal_path
 from tests.memory_keyring import FileKeyring
 from tests.tools.journals import with_stream
 
 ROOT = Path(__file__).resolve().parents[1]
-BROWSER = shutil.which("chromium") or shutil.which("chromium-headless-shell")
+BROWSER = shutil.which("chromium-headless-shell") or shutil.which("chromium")
 KEY = "correct-horse-battery-staple"
 MENTION = "Mein AquaPro Geschirrspüler ist ausgelaufen"
 # xterm.js draws on a canvas, so its text is in no DOM node: this catches the page's terminal
@@ -50,9 +52,9 @@ SCREEN = """() => {
 
 
 @contextmanager
-def serving(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    """`smwar serve` on a free port of 127.0.0.1, on a home whose one source is a JSON Lines
-    file holding one mention; yields its address and process, which it ends after."""
+def serving(tmp_path: Path, *before: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """`smwar [BEFORE] serve` on a free port of 127.0.0.1, on a home whose one source is a JSON
+    Lines file holding one mention; yields its address and process, which it ends after."""
     env = with_stream(tmp_path / "home", tmp_path / "stream.jsonl")
     (tmp_path / "stream.jsonl").write_text(
         json.dumps({"id": "1", "network": "mastodon", "author": "@kim@example.social", "text": MENTION}) + "\n"
@@ -61,31 +63,31 @@ def serving(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "smwar", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
-            assert process.poll() is None and time.monotonic() < deadline, "smwar serve did not start listening"
-            time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}", process
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    command = [sys.executable, "-m", "smwar", *before, "serve", "--port", str(port)]
+    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as process:
+        try:
+            deadline = time.monotonic() + 20
+            while not listening(port):
+                assert process.poll() is None and time.monotonic() < deadline, "smwar serve did not start listening"
+                time.sleep(0.1)
+            yield f"http://127.0.0.1:{port}", process
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 @contextmanager
 def browser_page() -> Iterator[Page]:
-    if BROWSER is None:
-        pytest.skip("no Chromium found (chromium or chromium-headless-shell): .ci/run installs one")
     args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=BROWSER, args=[*args, "--disable-sync", "--no-first-run"])
+        browser = playwright.chromium.launch(
+            executable_path=str(BROWSER), args=[*args, "--disable-sync", "--no-first-run"]
+        )
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 700})
             page.add_init_script(CATCH_TERMINAL)
@@ -107,11 +109,12 @@ def status(url: str, headers: dict[str, str]) -> int:
         return refused.code
 
 
-def test_the_war_room_in_a_browser_asks_for_its_key_and_takes_keys(tmp_path: Path) -> None:
+@pytest.mark.skipif(BROWSER is None, reason="no Chromium (chromium-headless-shell or chromium): .ci/run installs it")
+def test_the_war_room_in_a_browser_asks_for_its_key_and_takes_keys_as_the_operator_given(tmp_path: Path) -> None:
     keyring.set_keyring(FileKeyring())
     stored = CliRunner().invoke(main, ["auth", "set", "serve"], input=f"{KEY}\n")
     assert stored.exit_code == 0 and KEY not in stored.output
-    with serving(tmp_path) as (address, server), browser_page() as page:
+    with serving(tmp_path, "--as", "anna") as (address, server), browser_page() as page:
         assert page.goto(f"{address}/").status == 401  # type: ignore[union-attr]
         assert page.goto(f"{address}/?key=wrong").status == 403  # type: ignore[union-attr]
         assert page.goto(f"{address}/?key={KEY}").status == 200  # type: ignore[union-attr]
@@ -121,6 +124,8 @@ def test_the_war_room_in_a_browser_asks_for_its_key_and_takes_keys(tmp_path: Pat
         page.focus(".xterm-helper-textarea")
         page.keyboard.press("m")  # the notice inbox
         shows(page, "No notices yet.")
+        with Journal.open(live_journal_path()) as journal:
+            assert [person.operator for person in journal.present(time.time())] == ["anna"]
         cookie = {"Cookie": f"smwar-serve-{address.rsplit(':', 1)[1]}=forged"}
         assert status(f"{address}/ws", cookie) == 403
         assert status(f"{address}/static/js/textual.js", {}) == 401  # each request, not only the page
