@@ -2,7 +2,7 @@
 every request let in only with the serve key (when one is set) and only for its own page.
 
 The key is given once, as `?key=` on the page's address; the server answers with a cookie
-(HttpOnly, SameSite=Strict, a keyed hash of the key, never the key itself) and sends the
+(HttpOnly, SameSite=Lax, a keyed hash of the key, never the key itself) and sends the
 browser on to the address without it. The page's scripts, styles and websocket then carry
 the cookie, as browsers send cookies on a websocket's handshake but not a page's basic-auth
 credentials everywhere. Without a key (only on this machine), the page must be asked for by a
@@ -102,7 +102,7 @@ class GuardedServer(Server):
                 raise web.HTTPForbidden(text="wrong key")
             query = {name: value for name, value in request.query.items() if name != KEY_PARAMETER}
             onward = web.Response(status=302, headers={"Location": str(request.rel_url.with_query(query))})
-            onward.set_cookie(self._cookie, self._pass, httponly=True, samesite="Strict", secure=request.secure)
+            onward.set_cookie(self._cookie, self._pass, httponly=True, samesite="Lax", secure=request.secure)
             return onward
         cookie = request.cookies.get(self._cookie)
         if cookie is None:
