@@ -27,8 +27,8 @@ from typing import Protocol
 from smwar.model import Match, Mention, TermHit
 from smwar.runbooks.definitions import Deescalation, Rule, author_tags, compile_regex
 from smwar.runbooks.lexicon import CACHE_LIMIT, Hits, Lexicon
-from smwar.runbooks.negation import negated
-from smwar.runbooks.text import analysed, term_words, token_words, tokens
+from smwar.runbooks.reading import Reading, read
+from smwar.runbooks.text import term_words, token_words
 
 PHRASE_GAP = 3
 PROGRESS_STEPS = 100
@@ -203,11 +203,16 @@ class RuleMatcher:
         loose = {text for target in targets for rule in target.rule if rule.loose for text in (*rule.any, *rule.all)}
         self._terms = self._compile_terms(texts, loose, progress)
         self._patterns = tuple((text, compile_regex(text)) for text in patterns)
-        self._terms_by_word: defaultdict[int, list[int]] = defaultdict(list)
+        # the terms of one word, and the phrases (by their first word and as one word), by lexicon id
+        self._words_by_word: defaultdict[int, list[int]] = defaultdict(list)
+        self._phrases_by_word: defaultdict[int, list[int]] = defaultdict(list)
         for index, term in enumerate(self._terms):
-            self._terms_by_word[term.words[0]].append(index)
+            if term.joined is None and len(term.words) == 1:
+                self._words_by_word[term.words[0]].append(index)
+                continue
+            self._phrases_by_word[term.words[0]].append(index)
             if term.joined is not None:
-                self._terms_by_word[term.joined].append(index)
+                self._phrases_by_word[term.joined].append(index)
         # the targets a term or pattern can make count (a `none` term alone never makes a match)
         self._targets_by_term: list[set[int]] = [set() for _ in self._terms]
         self._targets_by_pattern: list[set[int]] = [set() for _ in self._patterns]
@@ -241,10 +246,9 @@ class RuleMatcher:
         return tuple(compiled)
 
     def match(self, mention: Mention) -> tuple[Match, ...]:
-        text = analysed(mention.text)
-        found_tokens = tokens(text)
-        terms, governed = self._find_terms(text, found_tokens)
-        patterns = self._find_patterns(text)
+        reading = read(mention.text)
+        terms, governed = self._find_terms(reading)
+        patterns = self._find_patterns(reading.text)
         if not terms and not governed and not patterns:
             return ()
         touched: set[int] = set()
@@ -255,7 +259,7 @@ class RuleMatcher:
         tags: tuple[str, ...] = ()
         if not self._tagged.isdisjoint(touched):
             tags = author_tags(self._deescalation, mention.network, mention.author, mention.followers)
-        found = _Finds(terms, governed, found_tokens)
+        found = _Finds(terms, governed, reading)
         scored: list[tuple[_Target, Match]] = []
         for index in sorted(touched):
             match = self._score(self._targets[index], found, patterns, mention, tags)
@@ -269,11 +273,11 @@ class RuleMatcher:
 
     # -- finding terms -----------------------------------------------------------------
 
-    def _find_terms(self, text: str, found_tokens: list[str]) -> tuple[Found, Found]:
-        """Every term found in `text` (whose tokens are `found_tokens`), with its best
-        occurrence that no negation governs, and apart from them the terms whose best
-        occurrence a negation governs."""
+    def _find_terms(self, reading: Reading) -> tuple[Found, Found]:
+        """Every term found in the `reading` of a mention, with its best occurrence that no
+        negation governs, and apart from them the terms whose best occurrence a negation governs."""
         silent = self._silent
+        found_tokens = reading.tokens
         if silent.issuperset(found_tokens):
             return {}, {}  # most mentions: no word of them stands for a term's word
         seen: dict[int, list[tuple[int, float]]] = {}  # lexicon id -> [(position, similarity)]
@@ -291,11 +295,19 @@ class RuleMatcher:
                 position += 1
         if not seen:
             return {}, {}
-        negation = negated(text, found_tokens) if self._negation_counts else frozenset()
+        negation = reading.negated if self._negation_counts else frozenset()
         found: Found = {}
         governed: Found = {}
-        for word_id in seen:
-            for term_index in self._terms_by_word.get(word_id, ()):
+        for word_id, occurrences in seen.items():
+            singles = self._words_by_word.get(word_id)
+            if singles:
+                free, bound = _best(occurrences, origin, negation)
+                for term_index in singles:  # a term of one word is reached by its word alone
+                    if free is not None:
+                        found[term_index] = free
+                    if bound is not None:
+                        governed[term_index] = bound
+            for term_index in self._phrases_by_word.get(word_id, ()):
                 if term_index in found or term_index in governed:
                     continue
                 free, bound = self._locate(self._terms[term_index], seen, origin, negation)
@@ -428,12 +440,11 @@ class _Finds:
     """The terms found in one mention, as each rule sees them: those a negation governs count
     as the rule says, and those in its false friends not at all."""
 
-    def __init__(self, free: Found, governed: Found, found_tokens: list[str]) -> None:
+    def __init__(self, free: Found, governed: Found, reading: Reading) -> None:
         self.free = free
         self.governed = governed
         self.every = {**governed, **free} if governed else free  # an occurrence no negation governs first
-        self._tokens = found_tokens
-        self._folded: list[str] | None = None
+        self._reading = reading
 
     def for_rule(self, rule: _Rule) -> Found:
         if rule.plain:
@@ -447,19 +458,12 @@ class _Finds:
     def _covered(self, friends: Mapping[str, tuple[tuple[str, ...], ...]]) -> set[int]:
         """The numbers of the tokens that make up an occurrence of one of `friends` (by their
         first word): one look at each token."""
-        if self._folded is None:
-            self._folded = [_folded(token) for token in self._tokens]
-        folded, covered = self._folded, set()
+        folded, covered = self._reading.folded, set()
         for start, word in enumerate(folded):
             for friend in friends.get(word, ()):
                 if tuple(folded[start : start + len(friend)]) == friend:
                     covered.update(range(start, start + len(friend)))
         return covered
-
-
-def _folded(token: str) -> str:
-    """A token as one folded word: a plain ASCII word is its lower case; a hashtag its whole."""
-    return token.lower() if token.isascii() and token.isalnum() else token_words(token)[-1]
 
 
 def _quoted(positions: tuple[int, ...], origin: dict[int, tuple[int, str]]) -> tuple[str, ...]:
@@ -476,6 +480,22 @@ def _quoted(positions: tuple[int, ...], origin: dict[int, tuple[int, str]]) -> t
         quoted.append(token)
         previous = number
     return tuple(quoted)
+
+
+def _best(
+    occurrences: list[tuple[int, float]], origin: dict[int, tuple[int, str]], negation: frozenset[int]
+) -> tuple[_Found | None, _Found | None]:
+    """The best of a word's `occurrences` (position, similarity) that no negation governs, and
+    the best one that one does: the first of the closest."""
+    best: list[tuple[float, int] | None] = [None, None]  # free, governed: (similarity, position)
+    for position, similarity in occurrences:
+        slot = bool(negation) and origin[position][0] in negation
+        current = best[slot]
+        if current is None or similarity > current[0]:
+            best[slot] = (similarity, position)
+    return tuple(  # type: ignore[return-value]
+        None if pick is None else _Found(pick[0], (origin[pick[1]][1],), (origin[pick[1]][0],)) for pick in best
+    )
 
 
 _NOTHING_LEFT: tuple[float, tuple[int, ...]] = (0.0, ())

@@ -1,0 +1,55 @@
+"""A mention's text as the matchers read it: its analysed part split into tokens once, with the
+tokens a negation governs and the tokens as folded words worked out once, when first asked.
+
+The matchers of one mention (relevance, scenarios, request types, early-warning signs) each
+read the same text; `read` hands them one `Reading` of it, kept for the latest
+`READINGS_KEPT` texts (a batch's mentions are matched, then their signs looked for).
+"""
+
+from __future__ import annotations
+
+from smwar.runbooks.negation import negated
+from smwar.runbooks.text import analysed, token_words, tokens
+
+READINGS_KEPT = 4_096  # more than a batch holds: its signs are looked for once it is journaled
+
+
+class Reading:
+    __slots__ = ("_folded", "_negated", "text", "tokens")
+
+    def __init__(self, text: str) -> None:
+        self.text = analysed(text)
+        self.tokens = tokens(self.text)
+        self._negated: frozenset[int] | None = None
+        self._folded: list[str] | None = None
+
+    @property
+    def negated(self) -> frozenset[int]:
+        """The numbers of the tokens a negation governs."""
+        if self._negated is None:
+            self._negated = negated(self.text, self.tokens)
+        return self._negated
+
+    @property
+    def folded(self) -> list[str]:
+        """Each token as one folded word: a plain ASCII word is its lower case; a hashtag its whole."""
+        if self._folded is None:
+            self._folded = [
+                token.lower() if token.isascii() and token.isalnum() else token_words(token)[-1]
+                for token in self.tokens
+            ]
+        return self._folded
+
+
+_readings: dict[str, Reading] = {}
+
+
+def read(text: str) -> Reading:
+    """The reading of `text`, made once for the matchers that read it one after another. Safe
+    from several threads: at worst two make the same reading."""
+    found = _readings.get(text)
+    if found is None:
+        if len(_readings) >= READINGS_KEPT:
+            _readings.clear()
+        found = _readings[text] = Reading(text)
+    return found
