@@ -309,6 +309,36 @@ async def test_an_item_whose_words_changed_under_its_id_is_an_edit_journaled_onc
         assert (kept.revised, [r.text for r in journal.revisions_of(kept.id)]) == (EDITED, [edit.text])
 
 
+async def test_feeds_recorded_from_a_blog_and_from_reddit_read_as_people_see_them(server: FeedServer) -> None:
+    """The Cloudflare blog's RSS (Ghost) and r/rust's Atom feed as feed-rs recorded them: the
+    author, the words (title, then the summary or the HTML content as text), the link, the date."""
+    server.serve(fixture("cloudflare_blog.rss"))
+    source = feed_source(server.url)
+    [blog] = (await take(source.run(None), 1))[0].mentions
+    server.serve(fixture("reddit_r_rust.atom"), content_type="application/atom+xml")
+    [thread] = (await take(source.run(None), 1))[0].mentions
+
+    assert (blog.native_id, blog.author, blog.author_name) == (
+        "6166e7e065133e02a961145d",
+        "rss:blog.cloudflare.com/Luke Valenta",
+        "Luke Valenta",
+    )
+    assert blog.text == (
+        "Privacy-Preserving Compromised Credential Checking — Announcing a public demo and open-sourced "
+        "implementation of a privacy-preserving compromised credential checking service"
+    )
+    assert blog.url == "https://blog.cloudflare.com/privacy-preserving-compromised-credential-checking/"
+    assert blog.posted_at == datetime(2021, 10, 14, 12, 59, 53, tzinfo=UTC)
+    assert (thread.author, thread.author_name) == ("rss:reddit.com//u/llogiq", "/u/llogiq")
+    assert thread.text.startswith(
+        "Hey Rustaceans! Got an easy question? Ask here (21/2020)! — Mystified about strings? Borrow checker have "
+        "you in a headlock? Seek help here!"
+    )
+    assert "<" not in thread.text and "&#39;" not in thread.text, "the HTML content is text"
+    assert thread.url == "https://www.reddit.com/r/rust/comments/glvkc5/hey_rustaceans_got_an_easy_question_ask_here/"
+    assert thread.posted_at == datetime(2020, 5, 18, 5, 44, 47, tzinfo=UTC)
+
+
 @pytest.mark.parametrize(
     ("name", "content_type", "native_id", "text", "lang"),
     [

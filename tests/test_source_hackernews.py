@@ -381,3 +381,30 @@ async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
     async with asyncio.timeout(timeout):
         while not condition():
             await asyncio.sleep(0.005)
+
+
+async def test_answers_recorded_from_the_hn_search_api_read_as_people_see_them(algolia: Algolia) -> None:
+    """A comment and a story as hn.algolia.com answered them (recorded by node-hacker-news-api):
+    the comment's HTML entities and markup become text and it names its story, with its address."""
+    recorded = json.loads((RECORDED / "node_hn_api.json").read_text(encoding="utf-8"))
+    algolia.hits = [hit for answer in recorded for hit in answer["reply"]["hits"]]
+    [batch] = await take(hn_source(algolia.api).run(None), 1)
+
+    assert batch.quarantined == []
+    comment_, story_ = batch.mentions
+    assert (comment_.native_id, comment_.author, comment_.reply_to) == ("7919418", "fleitz", "7919290")
+    assert comment_.text == (
+        "Yeah the article seems stupid, while technically they aren't contributing to the scholarship they do pay "
+        "tuition for the last 2 years.\n\nI'm not the biggest fan of starbucks, mostly because their coffee doesn't "
+        "taste that good, however, I don't why what they've done shouldn't be applauded.\n\nIt's kinda funny that I "
+        "see more people upset about the business practices of Starbucks/Wal-Mart than Lockheed Martin.\n\n"
+        "on: Starbucks admits it's not contributing to scholarship fund "
+        "(http://www.komonews.com/news/local/Starbucks-admits-its-not-contributing-to-hyped-scholarships-263837031.html)"
+    )
+    assert comment_.url == "https://news.ycombinator.com/item?id=7919418"
+    assert comment_.posted_at == datetime(2014, 6, 20, 3, 32, 34, tzinfo=UTC)
+    assert (story_.native_id, story_.author, story_.reply_to) == ("7919424", "bradleyjg", None)
+    assert story_.text == (
+        "Judge says concerned about Apple, Google hiring settlement "
+        "(http://in.reuters.com/article/2014/06/19/apple-google-settlement-idINL2N0P01ZI20140619)"
+    )

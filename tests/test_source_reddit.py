@@ -378,3 +378,37 @@ async def test_an_unreadable_first_answer_is_quarantined_before_the_source_fails
 )
 def test_tracking_parameters_are_taken_off_addresses(url: str, cleaned: str) -> None:
     assert clean_url(url) == cleaned
+
+
+async def test_a_search_recorded_from_reddit_reads_as_people_see_it(reddit: Reddit) -> None:
+    """Three posts of a search answer PRAW recorded from Reddit (raw_json=1): the subreddit leads
+    the text, Markdown (code blocks, emphasis) is plain text, the permalink loses `?ref=`."""
+    reddit.posts = json.loads((RECORDED / "praw_search.json").read_text(encoding="utf-8"))["data"]["children"]
+    [batch] = await take(reddit_source(reddit.api).run(None), 1)
+
+    assert batch.quarantined == []
+    assert [(m.native_id, m.author) for m in batch.mentions] == [
+        ("t3_1qvzkd", "u/DAsSNipez"),
+        ("t3_3b4erh", "u/Ouiski"),
+        ("t3_3x4kt2", "u/GrinningMouth38"),
+    ], "oldest first"
+    code, scraping, question = batch.mentions
+    assert question.text == (
+        "r/redditdev: [PRAW] Is there an easy way of getting a list of the subreddits I am subscribed to, without "
+        "using OAuth?\n\nAs the title says.  I have done a bit of looking around and I can't seem to find an easy way "
+        "of doing this.  I am simply looking to return a list of my own subscribed subs and then do a quick search "
+        "through each of them.\n\nThanks"
+    )
+    assert (
+        question.url
+        == "https://www.reddit.com/r/redditdev/comments/3x4kt2/praw_is_there_an_easy_way_of_getting_a_list_of/"
+    )
+    assert question.posted_at == datetime(2015, 12, 16, 21, 3, 6, tzinfo=UTC)
+    assert code.text.startswith(
+        "r/redditdev: Praw, opening a user page.\n\nIs it possible to do this?\n\nSo instead of:\n\n"
+        "reddit_object.get_subreddit('redditdev')\n\nI would have something like:\n\n"
+        "reddit_object.get_userpage('DAsSNipez')\n\n"
+    )
+    assert "I don't think that's what I want" in code.text, "emphasis is plain text"
+    assert scraping.text.startswith("r/learnpython: Collecting submission data from Reddit\n\nFirst off, ")
+    assert "https://github.com/reddit/reddit/wiki/OAuth2-Quick-Start-Example" in scraping.text

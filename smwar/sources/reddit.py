@@ -12,7 +12,8 @@ a 429 without `Retry-After` waits for the reset, and a poll that used the last r
 for it too before the next one.
 
 A mention's text starts with its subreddit ("r/sysadmin: "); Reddit's Markdown becomes plain
-text, links keep their targets as "text (address)", and addresses lose their tracking parameters.
+text, links keep their targets as "text (address)", and addresses (the post's own too: search
+gives its permalink with `?ref=search_posts`) lose their tracking parameters.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from pydantic import Field
 
 from smwar.model import Mention
 from smwar.sources.base import SourceError, check
-from smwar.sources.links import clean_urls, with_target
+from smwar.sources.links import clean_url, clean_urls, with_target
 from smwar.sources.recent import Pages, Read, RecentPoller, Stop, get_json, is_number
 from smwar.sources.settings import SourceSettings
 
@@ -136,7 +137,7 @@ def child_mention(child: dict[str, Any]) -> Mention | None:
         author=f"u/{author}",
         text=text,
         posted_at=datetime.fromtimestamp(float(created), UTC),
-        url=WEB + permalink if permalink.startswith("/") else None,
+        url=clean_url(WEB + permalink) if permalink.startswith("/") else None,
         reply_to=reply_to,
     )
 
