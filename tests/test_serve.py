@@ -97,8 +97,9 @@ def browser_page() -> Iterator[Page]:
 
 
 def shows(page: Page, words: str) -> None:
-    """Wait until the terminal in the page shows `words` (it fails after 15 s)."""
-    page.wait_for_function(f"() => ({SCREEN})().includes({json.dumps(words)})", timeout=15_000)
+    """Wait until the terminal in the page shows `words` (it fails after 30 s: each tab's war
+    room is a process of its own, slow to start on a busy machine)."""
+    page.wait_for_function(f"() => ({SCREEN})().includes({json.dumps(words)})", timeout=30_000)
 
 
 def status(url: str, headers: dict[str, str]) -> int:
