@@ -167,7 +167,7 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
         self.query_one("#board", ScenarioBoard).show(self.session.pipeline.scenario_stats())
         self._show_chain()
         self.see_team()
-        self.query_one("#status", Static).update(self._status_text())
+        self.query_one("#status", Static).update(self._status_text(), layout=False)  # one line, always
 
     def _refilter_if_changed(self) -> None:
         assert self.feed_incident is not None
@@ -185,7 +185,9 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
             title = Text(f"#{incident.id} {printable(scenario.title)} — {incident.status.upper()}", style="bold")
             if incident.status is IncidentStatus.PROPOSED:
                 title.append("  (o: open · x: dismiss)", style="italic")
-        self.query_one("#chain-title", Static).update(title)
+        shown = self.query_one("#chain-title", Static)
+        if title != shown.content:  # the same title again is no new layout
+            shown.update(title)
         self.query_one("#chain", ChainTable).show(incident, scenario, self.session.clock.now())
 
     def _status_text(self) -> Text:

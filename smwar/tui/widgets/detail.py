@@ -37,16 +37,17 @@ class MentionDetail(Guarded, VerticalScroll):
     def show(self, item: JournaledMention, campaign: Cluster | None = None, revisions: Sequence[Revision] = ()) -> None:
         """Show `item` (and what became of it). The feed's cursor moves here on every key, so
         the text is wrapped once, here, and the pane draws those lines as they are; the
-        screen is laid out anew only when they or what they replace are longer than the pane
-        (a layout is most of a frame)."""
+        screen is laid out anew only when that changes the pane's height of text (a layout
+        is most of a frame)."""
         self._showing = (item, campaign, revisions)
         console = self.app.console
         self._width = self._body.content_region.width
         content = Group(*describe(item, self.runbooks, campaign, revisions))
         lines = console.render_lines(content, console.options.update_width(self._width), pad=False)
-        fits = max(len(lines), self._shown) <= self.scrollable_content_region.height
+        # the body is as high as the pane, or as its lines where they are more
+        same_height = len(lines) == self._shown or max(len(lines), self._shown) <= self.scrollable_content_region.height
         self._shown = len(lines)
-        self._body.update(Wrapped(lines), layout=not fits)
+        self._body.update(Wrapped(lines), layout=not same_height)
         self.scroll_home(animate=False)
 
     def on_resize(self) -> None:

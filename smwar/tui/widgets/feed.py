@@ -139,7 +139,9 @@ class Feed(Guarded, ScrollView, can_focus=True):
         added = self.rows.grow(items)
         if not added:
             return
-        self.virtual_size = Size(self.size.width, self.count)
+        # more rows below change no widget's place or size (the feed's is set by the screen):
+        # no new layout, which would be most of the frame a key waits for
+        self.set_reactive(Feed.virtual_size, Size(self.size.width, self.count))
         if self.following:
             self.cursor = self.count - 1
             self.scroll_to(y=max(0, self.count - self.scrollable_content_region.height), animate=False, immediate=True)
