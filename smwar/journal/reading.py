@@ -15,10 +15,16 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from smwar.clock import from_iso, to_iso
+from smwar.model import EDITED
 
+REVISED_TEXT = (  # the text of a mention's last edit; NULL if it was deleted after (or never edited)
+    f"CASE WHEN m.revised = '{EDITED}' "
+    "THEN (SELECT r.text FROM revisions r WHERE r.mention_id = m.id ORDER BY r.id DESC LIMIT 1) END"
+)
 _COLUMNS = (
     "m.id, m.network, m.native_id, m.author, m.author_name, m.followers, m.lang, m.text, m.url, "
-    "m.posted_at, m.received_at, m.author_tags, m.action, m.action_rule, m.request_types"
+    "m.posted_at, m.received_at, m.author_tags, m.action, m.action_rule, m.request_types, m.revised, "
+    f"{REVISED_TEXT}"
 )
 _ROW = f"{_COLUMNS}, x.score"  # a `MentionRow`
 _SPAN = "x.scenario_id = ? AND m.received_at >= ? AND m.received_at <= ?"
@@ -48,6 +54,8 @@ class MentionRow(NamedTuple):
     action: str | None  # what the de-escalation plan said: respond, watch, ignore
     action_rule: str | None  # the rule that said it
     request_types: str | None  # comma-separated; None: not triaged when it arrived (an older journal)
+    revised: str | None  # what the network last said became of it: edited, deleted; None: nothing
+    revised_text: str | None  # its text as last edited (None if deleted): `text` stays as first seen
     score: float | None  # how well it matched the incident's scenario (None: linked by hand only)
 
 

@@ -17,11 +17,12 @@ import re
 
 import re2
 
-from smwar.journal.reading import MentionRow
+from smwar.journal.reading import REVISED_TEXT, MentionRow
 from smwar.plaintext import UNSAFE
 
 FIELDS = MentionRow._fields[:-1]  # a row but its score
-_QUOTED = ("text", "request_types")  # quoted and marked by SQLite
+_QUOTED = ("text", "request_types", "revised_text")  # quoted and marked by SQLite
+_SQL = {field: f"m.{field}" for field in FIELDS} | {"revised_text": f"({REVISED_TEXT})"}  # each field's value
 
 
 def _formula(value: str) -> str:
@@ -33,7 +34,7 @@ def _formula(value: str) -> str:
 def _value(field: str) -> str:
     """SQL: the value of `field`; one of `_QUOTED` with an apostrophe before it if it would run
     as a formula."""
-    value = f"m.{field}"
+    value = _SQL[field]
     return f"CASE WHEN {_formula(value)} THEN '''' || {value} ELSE {value} END" if field in _QUOTED else value
 
 
@@ -43,7 +44,7 @@ def _line_format(fields: tuple[str, ...], quoted: tuple[str, ...] = ()) -> str:
     if not fields:
         return "'" + "".join('"%w",' if field in quoted else "%s," for field in FIELDS) + "'"
     field, *others = fields
-    special = " OR ".join(f"instr(m.{field}, '{char}')" for char in ',"\r\n')
+    special = " OR ".join(f"instr({_SQL[field]}, '{char}')" for char in ',"\r\n')
     with_quotes, without = _line_format(tuple(others), (*quoted, field)), _line_format(tuple(others), quoted)
     return f"CASE WHEN {special} THEN {with_quotes} ELSE {without} END"
 
@@ -51,7 +52,7 @@ def _line_format(fields: tuple[str, ...], quoted: tuple[str, ...] = ()) -> str:
 CSV_SQL = f"CAST(printf({_line_format(_QUOTED)}, {', '.join(map(_value, FIELDS))}) AS BLOB), x.score"
 """A mention as a CSV line up to its score; and its score."""
 
-JSON_SQL = f"CAST(rtrim(json_array({', '.join(f'm.{field}' for field in FIELDS)}), ']') AS BLOB), x.score"
+JSON_SQL = f"CAST(rtrim(json_array({', '.join(_SQL.values())}), ']') AS BLOB), x.score"
 """A mention as a JSON array of its values up to its score, left open; and its score. SQLite
 writes JSON as `json.dumps` does with `ensure_ascii=False, separators=(",", ":")`."""
 

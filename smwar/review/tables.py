@@ -32,14 +32,15 @@ _JSON_ROWS = b",\n  "
 
 def shared(rows: Iterable[tuple[object, ...]], names: Pseudonyms) -> Iterator[tuple[object, ...]]:
     """Mention rows with their authors and ids pseudonymised and their links and display names
-    dropped."""
+    dropped (in the text as first seen and as last edited alike)."""
     return (
-        MentionRow._make(row)._replace(
-            native_id=names.post(str(row[2])),
-            author=names.author(str(row[3])),
+        (mention := MentionRow._make(row))._replace(
+            native_id=names.post(mention.native_id),
+            author=names.author(mention.author),
             author_name=None,
-            text=names.text(str(row[7])),
+            text=names.text(mention.text),
             url=None,
+            revised_text=names.text(mention.revised_text) if mention.revised_text is not None else None,
         )
         for row in rows
     )
