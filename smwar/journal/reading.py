@@ -26,7 +26,7 @@ _COLUMNS = (
     "m.posted_at, m.received_at, m.author_tags, m.action, m.action_rule, m.request_types, m.revised, "
     f"{REVISED_TEXT}"
 )
-_ROW = f"{_COLUMNS}, x.score"  # a `MentionRow`
+ROW = f"{_COLUMNS}, x.score"  # a `MentionRow`, in SQL over `m`, a mention, and `x`, its match
 _SPAN = "x.scenario_id = ? AND m.received_at >= ? AND m.received_at <= ?"
 _NETWORKS = (  # the networks journaled, one index seek each
     "WITH RECURSIVE n(network) AS (SELECT MIN(network) FROM mentions UNION ALL "
@@ -102,7 +102,7 @@ class JournalReader:
     def rows(self, span: Span) -> Iterator[tuple[object, ...]]:
         """The same as plain tuples in `MentionRow` order."""
         without_id = itemgetter(slice(1, None))
-        for chunk in self.chunks(span, _ROW):
+        for chunk in self.chunks(span, ROW):
             yield from map(without_id, chunk)
 
     def chunks(self, span: Span, select: str, size: int = CHUNK) -> Iterator[list[tuple[Any, ...]]]:
@@ -124,7 +124,7 @@ class JournalReader:
         if extra:
             yield extra
 
-    def rows_of(self, span: Span, ids: Collection[int], select: str = _ROW) -> list[tuple[Any, ...]]:
+    def rows_of(self, span: Span, ids: Collection[int], select: str = ROW) -> list[tuple[Any, ...]]:
         """What `select` makes of the mentions with `ids`, in journal order (their match of the
         incident's scenario, if any, as `x`)."""
         if not ids:
@@ -165,7 +165,7 @@ class JournalReader:
 
     def _untriaged(self, span: Span) -> list[tuple[object, ...]]:
         return self._db.execute(
-            f"SELECT {_ROW} FROM matches x JOIN mentions m ON m.id = x.mention_id "
+            f"SELECT {ROW} FROM matches x JOIN mentions m ON m.id = x.mention_id "
             f"WHERE {_SPAN} AND m.request_types IS NULL",
             (span.scenario_id, *self._bounds(span)),
         ).fetchall()
