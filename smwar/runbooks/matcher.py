@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import gc
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Protocol
+
+import re2
 
 from smwar.model import Match, Mention, TermHit
 from smwar.runbooks.definitions import Deescalation, Rule, author_tags, compile_regex
@@ -203,6 +205,7 @@ class RuleMatcher:
         loose = {text for target in targets for rule in target.rule if rule.loose for text in (*rule.any, *rule.all)}
         self._terms = self._compile_terms(texts, loose, progress)
         self._patterns = tuple((text, compile_regex(text)) for text in patterns)
+        self._pattern_set = _pattern_set(self._patterns)
         # the terms of one word, and the phrases (by their first word and as one word), by lexicon id
         self._words_by_word: defaultdict[int, list[int]] = defaultdict(list)
         self._phrases_by_word: defaultdict[int, list[int]] = defaultdict(list)
@@ -308,9 +311,12 @@ class RuleMatcher:
                     if bound is not None:
                         governed[term_index] = bound
             for term_index in self._phrases_by_word.get(word_id, ()):
+                term = self._terms[term_index]
                 if term_index in found or term_index in governed:
                     continue
-                free, bound = self._locate(self._terms[term_index], seen, origin, negation)
+                if term.joined not in seen and not all(word in seen for word in term.words[1:]):
+                    continue  # a word of the phrase is not there (most phrases that share a first word)
+                free, bound = self._locate(term, seen, origin, negation)
                 if free is not None:
                     found[term_index] = free
                 if bound is not None:
@@ -361,9 +367,15 @@ class RuleMatcher:
         return best[0], best[1]
 
     def _find_patterns(self, text: str) -> Found:
+        """Each pattern found in `text`: one pass of them all tells which (most texts: none),
+        then each of those is searched for its hit."""
+        if self._pattern_set is None:
+            indexes: Iterable[int] = range(len(self._patterns))
+        else:
+            indexes = self._pattern_set.Match(text) or ()
         found: Found = {}
-        for index, (_, pattern) in enumerate(self._patterns):
-            hit = pattern.search(text)
+        for index in sorted(indexes):
+            hit = self._patterns[index][1].search(text)
             if hit is not None:
                 found[index] = _Found(1.0, (hit.group()[:MAX_QUOTE],))
         return found
@@ -378,6 +390,9 @@ class RuleMatcher:
         mention: Mention,
         tags: tuple[str, ...],
     ) -> Match | None:
+        for rule in target.required:
+            if not rule.can_count(found.every, patterns):
+                return None  # the common case: a mention of us that is not about this scenario
         possible: list[tuple[_Rule, Found]] = []
         weights: list[float] = []
         required = 0
@@ -388,7 +403,7 @@ class RuleMatcher:
                 weights.append(rule.rule.weight)
                 required += rule.rule.required
         if required < len(target.required):
-            return None  # the common case: a mention of us that is not about this scenario
+            return None  # a required rule's terms are there, but not as it counts them
         if min(sum(weights), 1.0) < target.threshold:
             return None  # even at full similarity it could not reach the threshold
         for veto in target.vetoes:
@@ -480,6 +495,21 @@ def _quoted(positions: tuple[int, ...], origin: dict[int, tuple[int, str]]) -> t
         quoted.append(token)
         previous = number
     return tuple(quoted)
+
+
+def _pattern_set(patterns: Sequence[tuple[str, re2._Regexp]]) -> re2.Set | None:
+    """All `patterns` as one RE2 set, which finds which of them a text holds in one pass; None
+    without patterns, or if RE2 cannot make the set (then each is searched alone)."""
+    if not patterns:
+        return None
+    try:
+        found = re2.Set.SearchSet(patterns[0][1].options)
+        for text, _ in patterns:
+            found.Add(text)
+        found.Compile()
+    except re2.error:
+        return None
+    return found
 
 
 def _best(

@@ -292,6 +292,7 @@ class Scorer:
         self.language = language
         self.emoji = emoji
         self._seen: dict[str, Entry] = {}  # words looked up, with what was found
+        self._inert: set[str] = set()  # tokens that start no phrase, are no emoji and carry nothing: most
         self.phrases: dict[str, list[tuple[tuple[str, ...], float, str | None]]] = {}
         for phrase in sorted((key for key in (*language.valence, *language.roles) if " " in key), key=len)[::-1]:
             parts = tuple(phrase.split())
@@ -354,11 +355,16 @@ class Scorer:
         negators = [index for index, word in enumerate(lowered) if word in language.negators or word.endswith("n't")]
         irrealis = [index for index, word in enumerate(lowered) if word in vocabulary.IRREALIS]
         skip = 0
+        inert = self._inert
         for index, (token, _) in enumerate(reading.tokens):
             if skip:
                 skip -= 1
                 continue
+            if token in inert:
+                continue
             word = lowered[index]
+            if self._is_inert(token, word):
+                continue
             phrase = self._phrase(lowered, index) if word in self.phrases else None
             if phrase:
                 parts, value, role = phrase
@@ -378,6 +384,18 @@ class Scorer:
                 entry = self.lookup(token)
                 if (entry.valence or entry.role) and not (neutral and _is_named(token, neutral)):
                     self._read_word(reading, index, entry, negators, irrealis)
+
+    def _is_inert(self, token: str, word: str) -> bool:
+        """Whether `token` (folded: `word`) can carry nothing wherever it stands, remembered if so."""
+        if word in self.phrases or token in vocabulary.CONTEXT_EMOJI or token in self.emoji:
+            return False
+        entry = self.lookup(token)
+        if entry.valence or entry.role:
+            return False
+        if len(self._inert) >= CACHE_LIMIT:
+            self._inert.clear()
+        self._inert.add(token)
+        return True
 
     def _read_word(self, reading: Reading, index: int, entry: Entry, negators: list[int], irrealis: list[int]) -> None:
         token, lowered, clause = reading.tokens[index][0], reading.lowered, reading.clause
