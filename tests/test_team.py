@@ -199,6 +199,22 @@ def test_a_claim_is_one_operators_until_released_or_taken_over(tmp_path: Path) -
         assert anna.claims() == {}
 
 
+def test_while_one_operator_sends_a_reply_nobody_elses_goes_out(tmp_path: Path) -> None:
+    """Ben takes the claim over the moment Anna's guard let her reply go: his would be the
+    second answer, so he is told to wait until hers is journaled, and then that she replied."""
+    path = tmp_path / "live.sqlite"
+    at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    with Journal.open(path) as anna, Journal.open(path) as ben:
+        anna.add_mentions([(Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro leckt", at), at, (), (), None)])
+        assert anna.claim(1, "anna", at) is None
+        assert anna.stale_send(1, "anna") is None  # anna's reply is on its way
+        assert ben.claim(1, "ben", at, steal=True) is None
+        assert ben.stale_send(1, "ben") == "anna is sending a reply to it this moment"
+        anna.append(Event("reply.recorded", at, "anna", payload={"mention_id": 1, "how": "by hand"}))
+        anna.release(1, "anna")
+        assert (ben.stale_send(1, "ben") or "").startswith("anna already replied at")
+
+
 def test_a_post_deleted_meanwhile_is_not_answered_and_a_failed_post_is_no_reply(tmp_path: Path) -> None:
     path = tmp_path / "live.sqlite"
     at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)

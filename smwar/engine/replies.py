@@ -55,35 +55,40 @@ def send_reply(
     """Send the reply `how` (SIMULATED is forced in a drill) and journal what came of it, with
     the check's `findings` and the `override` reason given for publishing despite them. Refused
     (`SmwarError`) when it would be stale: another operator took the reply over or replied, or
-    the post was deleted. The operator's claim on the mention ends with the reply."""
+    the post was deleted. The operator's claim on the mention ends with the reply; while it
+    is being sent, nobody else's goes out."""
     stale = session.journal.stale_send(item.id, session.operator)
     if stale is not None:
         raise SmwarError(f"Not sent: {stale}")
     details: dict[str, object] = {"template": template, "findings": findings or []}
     if override:
         details["override"] = override
-    if drill:
-        event = session.desk.record_reply(item, text, simulated=True, how=SIMULATED, **details)
-    elif how == POSTED:
-        assert config is not None
-        account = reply_target(config, item.mention.network)
-        draft = session.journal.save_draft(item.id, text, template)
-        result = post_reply(account, text, item.mention, draft.post_key)
-        outcome = POSTED if result.ok else FAILED
-        event = session.desk.record_reply(
-            item,
-            text,
-            simulated=False,
-            how=outcome,
-            url=result.url,
-            detail=result.detail,
-            key=draft.post_key,
-            **details,
-        )
-        if not result.ok:
-            return event  # the draft and its key stay for the retry
-    else:
-        event = session.desk.record_reply(item, text, simulated=False, how=BY_HAND, **details)
+    try:
+        if drill:
+            event = session.desk.record_reply(item, text, simulated=True, how=SIMULATED, **details)
+        elif how == POSTED:
+            assert config is not None
+            account = reply_target(config, item.mention.network)
+            draft = session.journal.save_draft(item.id, text, template)
+            result = post_reply(account, text, item.mention, draft.post_key)
+            event = session.desk.record_reply(
+                item,
+                text,
+                simulated=False,
+                how=POSTED if result.ok else FAILED,
+                url=result.url,
+                detail=result.detail,
+                key=draft.post_key,
+                **details,
+            )
+        else:
+            event = session.desk.record_reply(item, text, simulated=False, how=BY_HAND, **details)
+    except BaseException:
+        session.journal.sent(item.id, session.operator)
+        raise
+    if event.payload["how"] == FAILED:
+        session.journal.sent(item.id, session.operator)
+        return event  # the draft, its key and the claim stay for the retry
     session.journal.drop_draft(item.id)
     session.journal.release(item.id, session.operator)
     return event

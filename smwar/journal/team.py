@@ -11,6 +11,7 @@ its connection whenever another connection commits: a check that costs no read o
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from smwar.sources.runner import Health
 
 INGEST = "ingest"  # the lease of the process that runs the sources and the matcher
 PRESENT_SECONDS = 15.0  # an operator whose war room has not said so for this long is gone
+SEND_SECONDS = 120.0  # a reply being sent is its sender's this long at most (posting it takes seconds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,9 +143,10 @@ class Coordination:
             return None
 
     def release(self, mention_id: int, operator: str) -> None:
-        """Give the claim up, if it is still `operator`'s."""
+        """Give the claim up, if it is still `operator`'s (and the reply they were sending)."""
         with self.writing() as db:
             db.execute("DELETE FROM claims WHERE mention_id = ? AND operator = ?", [mention_id, operator])
+            db.execute("DELETE FROM leases WHERE name = ? AND holder = ?", [_sending(mention_id), operator])
 
     def claims(self) -> dict[int, Claim]:
         rows = self._rows("SELECT mention_id, operator, since FROM claims")
@@ -151,24 +154,52 @@ class Coordination:
 
     def stale_send(self, mention_id: int, operator: str) -> str | None:
         """Why `operator` must not send a reply to the mention now, checked in one transaction
-        (None: go ahead): someone else holds the claim, someone else replied, or its author
-        deleted the post."""
+        (None: go ahead): someone else holds the claim, replied, or is sending a reply this
+        moment, or its author deleted the post. Going ahead, `operator` is the one sending it
+        until `sent` (or `release`), or for `SEND_SECONDS`: another who took the claim over
+        meanwhile is told to wait, so that the two replies never both go out."""
         with self.writing() as db:
-            holder = db.execute("SELECT operator, since FROM claims WHERE mention_id = ?", [mention_id]).fetchone()
-            if holder is not None and holder[0] != operator:
-                return f"{holder[0]} took the reply over at {from_iso(holder[1]).astimezone():%H:%M}"
-            other = db.execute(
-                "SELECT actor, at FROM events WHERE kind = ? AND actor != ? "
-                "AND json_extract(payload, '$.mention_id') = ? AND json_extract(payload, '$.how') IS NOT ? "
-                "ORDER BY id DESC LIMIT 1",
-                [REPLIED, operator, mention_id, FAILED],
-            ).fetchone()
-            if other is not None:
-                return f"{other[0]} already replied at {from_iso(other[1]).astimezone():%H:%M}"
-            revised = db.execute("SELECT revised FROM mentions WHERE id = ?", [mention_id]).fetchone()
-            if revised is not None and revised[0] == DELETED:
-                return "its author deleted the post"
-            return None
+            reason = _stale(db, mention_id, operator, time.time())
+            if reason is None:
+                db.execute(
+                    "INSERT OR REPLACE INTO leases (name, holder, expires) VALUES (?,?,?)",
+                    [_sending(mention_id), operator, time.time() + SEND_SECONDS],
+                )
+            return reason
+
+    def sent(self, mention_id: int, operator: str) -> None:
+        """`operator` is no longer sending a reply to the mention (it went out, or failed)."""
+        with self.writing() as db:
+            db.execute("DELETE FROM leases WHERE name = ? AND holder = ?", [_sending(mention_id), operator])
+
+
+def _sending(mention_id: int) -> str:
+    """The name of the lease of whoever is sending a reply to the mention."""
+    return f"sending:{mention_id}"
+
+
+def _stale(db: sqlite3.Connection, mention_id: int, operator: str, now: float) -> str | None:
+    holder = db.execute("SELECT operator, since FROM claims WHERE mention_id = ?", [mention_id]).fetchone()
+    if holder is not None and holder[0] != operator:
+        return f"{holder[0]} took the reply over at {from_iso(holder[1]).astimezone():%H:%M}"
+    sending = db.execute(
+        "SELECT holder FROM leases WHERE name = ? AND holder != ? AND expires > ?",
+        [_sending(mention_id), operator, now],
+    ).fetchone()
+    if sending is not None:
+        return f"{sending[0]} is sending a reply to it this moment"
+    other = db.execute(
+        "SELECT actor, at FROM events WHERE kind = ? AND actor != ? "
+        "AND json_extract(payload, '$.mention_id') = ? AND json_extract(payload, '$.how') IS NOT ? "
+        "ORDER BY id DESC LIMIT 1",
+        [REPLIED, operator, mention_id, FAILED],
+    ).fetchone()
+    if other is not None:
+        return f"{other[0]} already replied at {from_iso(other[1]).astimezone():%H:%M}"
+    revised = db.execute("SELECT revised FROM mentions WHERE id = ?", [mention_id]).fetchone()
+    if revised is not None and revised[0] == DELETED:
+        return "its author deleted the post"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
