@@ -84,3 +84,13 @@ def test_a_shared_export_drops_the_links_of_an_edit_too(tmp_path: Path, runbooks
     [edited] = [row for row in written["mentions"] if row[fields.index("revised")] == EDITED]
     assert edited[fields.index("revised_text")].startswith("Hat sich erledigt")
     assert "example.social" not in edited[fields.index("revised_text")]
+
+
+def test_the_post_mortem_lists_what_became_of_the_incidents_posts(tmp_path: Path, runbooks: RunbookSet) -> None:
+    markdown = _exported(tmp_path, runbooks, "md").decode()
+    section = markdown[markdown.index("## Edited and deleted posts") : markdown.index("## Deviations")]
+    assert FIRST["m1"] in section and "edited: Hat sich erledigt, danke ␛\\]0;PWNED␇" in section
+    assert f"| {FIRST['m2']} | deleted |" in section and FIRST["m3"] not in section, "only what was revised"
+    html = _exported(tmp_path / "html", runbooks, "html").decode()
+    assert "<h2>Edited and deleted posts</h2>" in html and "edited: Hat sich erledigt, danke ␛]0;PWNED␇" in html
+    assert not active_in(markdown) and not active_in(html)

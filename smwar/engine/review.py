@@ -10,15 +10,27 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from smwar.clock import ManualClock, from_iso
-from smwar.engine.pipeline import Idle
+from smwar.clock import Clock, ManualClock, from_iso
+from smwar.engine.desk import IncidentDesk
 from smwar.engine.session import Session
 from smwar.errors import SmwarError
 from smwar.incidents import chain
 from smwar.journal.reading import JournalReader, MentionRow, Span, Tally
 from smwar.journal.store import Journal
 from smwar.model import SYSTEM_ACTOR, Event, Incident, Mention
-from smwar.review.report import FAILED, LESSON, REPLIED, Lesson, ReplyRecord, Review, Volume, deviations, timeline
+from smwar.review.report import (
+    FAILED,
+    LESSON,
+    REPLIED,
+    REVISED_ROWS,
+    Lesson,
+    ReplyRecord,
+    Review,
+    Revised,
+    Volume,
+    deviations,
+    timeline,
+)
 from smwar.runbooks.definitions import RunbookSet
 from smwar.triage.decide import RESPOND, Triager
 from smwar.triage.signals import ALERT_KINDS
@@ -51,6 +63,7 @@ def build_review(session: Session, incident_id: int, *, figures: bool = True) ->
         bucket = _bucket(span.end - span.start)
         volume = Volume(span.start, bucket, {})
         tally = Tally(0, {}, 0, 0, [])
+        revised_rows = reader.revised(span, REVISED_ROWS)
         if figures:
             with ThreadPoolExecutor(max_workers=1) as aside:  # two counts at once: SQLite lets go of the interpreter
                 counted = aside.submit(_volume, session.journal.path, span, bucket)
@@ -73,6 +86,9 @@ def build_review(session: Session, incident_id: int, *, figures: bool = True) ->
         deviations=deviations(incident, metrics.steps, events),
         lessons=lessons(session.journal, incident.scenario_id, only=incident_id),
         volume=volume,
+        revised=tuple(
+            Revised(row.author, row.network, row.text, row.revised or "", row.revised_text) for row in revised_rows
+        ),
     )
 
 
@@ -187,7 +203,16 @@ def reading_session(path: Path, runbooks: RunbookSet) -> Iterator[Session]:
     with Journal.open(path) as journal:
         drill = journal.meta().get("mode") == "drill"
         now = (journal.latest_time() if drill else None) or datetime.now(UTC)
-        yield Session(journal, runbooks, ManualClock(now), Idle(), operator=SYSTEM_ACTOR)
+        yield ReadingSession(journal, runbooks, ManualClock(now))
+
+
+class ReadingSession(Session):
+    """A session that only reads: the desk, without the intake pipeline, whose setup (match
+    counts, trigger windows, learned troublemakers) reads much of the journal for nothing."""
+
+    def __init__(self, journal: Journal, runbooks: RunbookSet, clock: Clock) -> None:
+        self.journal, self.runbooks, self.clock, self.operator = journal, runbooks, clock, SYSTEM_ACTOR
+        self.desk = IncidentDesk(journal, runbooks, clock, SYSTEM_ACTOR)
 
 
 def check_incident(session: Session, incident_id: int) -> None:

@@ -27,7 +27,8 @@ _COLUMNS = (
     f"{REVISED_TEXT}"
 )
 ROW = f"{_COLUMNS}, x.score"  # a `MentionRow`, in SQL over `m`, a mention, and `x`, its match
-_SPAN = "x.scenario_id = ? AND m.received_at >= ? AND m.received_at <= ?"
+_WITHIN = "m.received_at >= ? AND m.received_at <= ?"
+_SPAN = f"x.scenario_id = ? AND {_WITHIN}"
 _NETWORKS = (  # the networks journaled, one index seek each
     "WITH RECURSIVE n(network) AS (SELECT MIN(network) FROM mentions UNION ALL "
     "SELECT (SELECT MIN(network) FROM mentions WHERE network > n.network) FROM n WHERE n.network IS NOT NULL) "
@@ -106,23 +107,36 @@ class JournalReader:
             yield from map(without_id, chunk)
 
     def chunks(self, span: Span, select: str, size: int = CHUNK) -> Iterator[list[tuple[Any, ...]]]:
-        """The incident's mentions in journal order, `size` at a time, each as its id and what
-        `select` (SQL over `m`, the mention, and `x`, its match of the scenario, which is NULL
-        for a mention linked by hand only) makes of it: the fastest way to write them out."""
-        matched = self._db.execute(
+        """The incident's mentions in journal order, at most `size` at a time, as `chunk` reads
+        them: the fastest way to write them out."""
+        for ids in self.blocks(span, size):
+            if chunk := self.chunk(span, select, ids):
+                yield chunk
+
+    def blocks(self, span: Span, size: int = CHUNK) -> list[range]:
+        """The ids of the incident's mentions in ranges of at most `size` ids, in journal order:
+        pieces `chunk` reads apart, on readers of their own at once if need be."""
+        first, last = self._db.execute(
+            "SELECT MIN(id), MAX(id) FROM mentions WHERE received_at >= ? AND received_at <= ?", self._bounds(span)
+        ).fetchone()
+        within = range(first, last + 1) if first is not None else range(0)
+        blocks = [within[start : start + size] for start in range(0, len(within), size)]
+        apart = [range(mention_id, mention_id + 1) for mention_id in span.linked if mention_id not in within]
+        return sorted(blocks + apart, key=lambda ids: ids.start)
+
+    def chunk(self, span: Span, select: str, ids: range) -> list[tuple[Any, ...]]:
+        """The incident's mentions with `ids`, in journal order, each as its id and what `select`
+        (SQL over `m`, the mention, and `x`, its match of the scenario, which is NULL for a
+        mention linked by hand only) makes of it."""
+        matched: list[tuple[Any, ...]] = self._db.execute(
             f"SELECT m.id, {select} FROM matches x JOIN mentions m ON m.id = x.mention_id "
-            "WHERE x.scenario_id = ? AND m.received_at >= ? AND m.received_at <= ? ORDER BY x.mention_id",
-            (span.scenario_id, *self._bounds(span)),
-        )
-        extra = self.rows_of(span, self._linked_only(span), f"m.id, {select}")  # few: merged in by id
-        while chunk := matched.fetchmany(size):
-            last: int = chunk[-1][0]
-            if extra and extra[0][0] < last:
-                chunk = sorted(chunk + [row for row in extra if row[0] < last], key=itemgetter(0))
-                extra = [row for row in extra if row[0] > last]
-            yield chunk
-        if extra:
-            yield extra
+            f"WHERE x.scenario_id = ? AND x.mention_id >= ? AND x.mention_id < ? AND {_WITHIN} "
+            "ORDER BY x.mention_id",
+            (span.scenario_id, ids.start, ids.stop, *self._bounds(span)),
+        ).fetchall()
+        linked = [i for i in span.linked if i in ids and not self._matched_within(span, i)]
+        extra = self.rows_of(span, linked, f"m.id, {select}")  # few: merged in by id
+        return sorted(matched + extra, key=itemgetter(0)) if extra else matched
 
     def rows_of(self, span: Span, ids: Collection[int], select: str = ROW) -> list[tuple[Any, ...]]:
         """What `select` makes of the mentions with `ids`, in journal order (their match of the
@@ -135,6 +149,18 @@ class JournalReader:
             (span.scenario_id, *ids),
         )
         return rows.fetchall()
+
+    def revised(self, span: Span, limit: int) -> list[MentionRow]:
+        """The first `limit` of the incident's mentions its network said were edited or deleted,
+        in journal order (found from the revisions, which are few)."""
+        linked = list(span.linked)
+        rows = self._db.execute(
+            f"SELECT {ROW} FROM mentions m LEFT JOIN matches x ON x.mention_id = m.id AND x.scenario_id = ? "
+            f"WHERE m.id IN (SELECT mention_id FROM revisions) AND ((x.mention_id IS NOT NULL AND {_WITHIN}) "
+            f"OR m.id IN ({','.join('?' * len(linked))})) ORDER BY m.id LIMIT ?",
+            (span.scenario_id, *self._bounds(span), *linked, limit),
+        )
+        return list(map(MentionRow._make, rows))
 
     def _linked_only(self, span: Span) -> list[int]:
         """The mentions linked by hand that the span's matches do not already bring."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from smwar.model import StepStatus
-from smwar.review.report import Review
+from smwar.model import DELETED, StepStatus
+from smwar.review.report import REVISED_ROWS, Review
 from smwar.timespan import format_duration
 
 PEAK_ROWS = 12  # the busiest buckets a table shows
@@ -81,6 +81,30 @@ def reply_rows(review: Review) -> list[list[str]]:
         ]
         for reply in review.replies
     ]
+
+
+REVISED_HEADER = ["Author", "Network", "First seen", "Became"]
+
+
+def revised_rows(review: Review) -> list[list[str]]:
+    """The incident's mentions edited or deleted since: the text first seen, and what it became."""
+    return [
+        [
+            post.author,
+            post.network,
+            post.text,
+            "deleted" if post.kind == DELETED else f"edited: {post.revised_text or ''}",
+        ]
+        for post in review.revised
+    ]
+
+
+def revised_note(review: Review) -> str:
+    """What the list of edited and deleted mentions holds."""
+    if not review.revised:
+        return "None of the incident's mentions was edited or deleted on its network."
+    more = len(review.revised) >= REVISED_ROWS
+    return f"The first {REVISED_ROWS}; the CSV and JSON exports list them all." if more else ""
 
 
 def busiest(review: Review) -> list[tuple[str, dict[str, int]]]:

@@ -10,7 +10,16 @@ from typing import TextIO
 
 from smwar.model import StepStatus
 from smwar.plaintext import printable
-from smwar.review.figures import metric_rows, moment, reply_rows, step_rows, summary_rows
+from smwar.review.figures import (
+    REVISED_HEADER,
+    metric_rows,
+    moment,
+    reply_rows,
+    revised_note,
+    revised_rows,
+    step_rows,
+    summary_rows,
+)
 from smwar.review.report import Review
 from smwar.timespan import format_duration
 
@@ -70,6 +79,11 @@ def _parts(review: Review) -> Iterator[str]:
         yield "<p>No replies were recorded.</p>"
     yield "<h2>Timeline</h2>"
     yield _table(["Time", "Who", "What"], [(moment(e.at), e.actor, e.text) for e in review.timeline])
+    yield "<h2>Edited and deleted posts</h2>"
+    if review.revised:
+        yield _table(REVISED_HEADER, revised_rows(review))
+    if note := revised_note(review):
+        yield f"<p>{escape(note)}</p>"
     yield "<h2>Deviations from the runbook</h2>"
     yield _list(review.deviations, "None: the chain was followed as written.")
     yield "<h2>Lessons learned</h2>"

@@ -7,7 +7,17 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from smwar.plaintext import markdown_inline as md
-from smwar.review.figures import busiest, metric_rows, moment, reply_rows, step_rows, summary_rows
+from smwar.review.figures import (
+    REVISED_HEADER,
+    busiest,
+    metric_rows,
+    moment,
+    reply_rows,
+    revised_note,
+    revised_rows,
+    step_rows,
+    summary_rows,
+)
 from smwar.review.report import Review
 
 
@@ -68,6 +78,14 @@ def _lines(review: Review) -> Iterator[str]:
         yield from (f"- {count}× {md(text)}" for text, count in review.templates().items())
     else:
         yield "No replies were recorded."
+    yield ""
+    yield "## Edited and deleted posts"
+    yield ""
+    if review.revised:
+        yield from _table(REVISED_HEADER, revised_rows(review))
+    if note := revised_note(review):
+        yield ""
+        yield md(note)
     yield ""
     yield "## Deviations from the runbook"
     yield ""

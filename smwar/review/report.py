@@ -15,6 +15,7 @@ from smwar.review.pseudonym import Pseudonyms
 from smwar.triage.signals import ALERT_KINDS, WARNING
 
 LESSON = "lesson.added"
+REVISED_ROWS = 100  # the edited and deleted mentions a post-mortem lists (the CSV and JSON carry all)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,17 @@ class ReplyRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class Revised:
+    """One of the incident's mentions its network later said was edited or deleted."""
+
+    author: str
+    network: str
+    text: str  # as first seen
+    kind: str  # EDITED or DELETED
+    revised_text: str | None  # as last edited; None once deleted
+
+
+@dataclass(frozen=True, slots=True)
 class Volume:
     """Matching mentions per scenario in buckets of `bucket` from `start`."""
 
@@ -85,6 +97,7 @@ class Review:
     deviations: tuple[str, ...]
     lessons: tuple[Lesson, ...]
     volume: Volume
+    revised: tuple[Revised, ...] = ()  # the first `REVISED_ROWS` of its mentions edited or deleted since
 
     @property
     def warned_ahead(self) -> timedelta | None:
@@ -218,4 +231,13 @@ def pseudonymised(review: Review, names: Pseudonyms) -> Review:
         timeline=tuple(replace(entry, text=scrub(entry.text)) for entry in review.timeline),
         deviations=tuple(scrub(text) for text in review.deviations),
         lessons=tuple(replace(lesson, text=scrub(lesson.text)) for lesson in review.lessons),
+        revised=tuple(
+            replace(
+                post,
+                author=names.author(post.author),
+                text=scrub(post.text),
+                revised_text=scrub(post.revised_text) if post.revised_text is not None else None,
+            )
+            for post in review.revised
+        ),
     )

@@ -9,6 +9,7 @@ import csv
 import itertools
 import json
 import re
+import threading
 import zipfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -16,7 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 from operator import add
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import IO, Any, NamedTuple, TypeVar
 
 from smwar.clock import to_iso
 from smwar.journal.reading import CHUNK, JournalReader, MentionRow, Span
@@ -28,6 +29,9 @@ from smwar.review.report import Review
 MENTION_FIELDS = list(MentionRow._fields)
 EVENT_FIELDS = ["at", "actor", "kind", "text"]
 _JSON_ROWS = b",\n  "
+READERS = 2  # threads reading and formatting chunks of mentions at once
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 
 
 def shared(rows: Iterable[tuple[object, ...]], names: Pseudonyms) -> Iterator[tuple[object, ...]]:
@@ -56,17 +60,24 @@ def write_csv_zip(review: Review, reader: JournalReader, span: Span, path: Path,
             out.write(_csv_lines([EVENT_FIELDS, *((to_iso(e.at), e.actor, e.kind, e.text) for e in review.timeline)]))
 
 
-def _write_behind(out: IO[bytes], chunks: Iterable[bytes], ahead: int = 2) -> None:
+def _write_behind(out: IO[bytes], chunks: Iterable[bytes]) -> None:
     """`chunks` written to `out` by a thread of its own, so that compressing one (which lets go
     of the interpreter) overlaps reading and formatting the next."""
     with ThreadPoolExecutor(max_workers=1) as writer:
-        pending: deque[Future[int]] = deque()
-        for data in chunks:
-            pending.append(writer.submit(out.write, data))
-            if len(pending) > ahead:
-                pending.popleft().result()
-        for written in pending:
-            written.result()
+        for _ in _in_order(writer, out.write, chunks, ahead=2):
+            pass
+
+
+def _in_order(pool: ThreadPoolExecutor, work: Callable[[_T], _R], items: Iterable[_T], ahead: int) -> Iterator[_R]:
+    """`work` done on each of `items` by `pool`, its results in the order of `items`, at most
+    `ahead` of them waiting at once (besides the one being taken)."""
+    pending: deque[Future[_R]] = deque()
+    for item in items:
+        pending.append(pool.submit(work, item))
+        if len(pending) > ahead:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
 
 
 def _mentions(reader: JournalReader, span: Span, names: Pseudonyms | None, written: _Format) -> Iterator[bytes]:
@@ -74,7 +85,29 @@ def _mentions(reader: JournalReader, span: Span, names: Pseudonyms | None, writt
     pseudonymise them, value by value."""
     if names is not None:
         return map(written.value_by_value, _chunks(shared(reader.rows(span), names), CHUNK))
-    return (written.read(chunk, reader, span) for chunk in reader.chunks(span, written.sql, CHUNK))
+    return _read_apart(reader, span, written)
+
+
+def _read_apart(reader: JournalReader, span: Span, written: _Format) -> Iterator[bytes]:
+    """The chunks as SQLite formats them, each read and made whole by one of `READERS` threads
+    with a reader of its own: SQLite lets go of the interpreter while it reads and formats, so
+    one thread's read overlaps another's Python (and the writer's compression)."""
+    own = threading.local()
+    opened: list[JournalReader] = []
+
+    def read(ids: range) -> bytes:
+        if not hasattr(own, "reader"):
+            own.reader = JournalReader(reader.path)
+            opened.append(own.reader)
+        chunk = own.reader.chunk(span, written.sql, ids)
+        return written.read(chunk, own.reader, span) if chunk else b""
+
+    try:
+        with ThreadPoolExecutor(max_workers=READERS) as pool:
+            yield from _in_order(pool, read, reader.blocks(span, CHUNK), ahead=READERS + 1)
+    finally:
+        for each in opened:
+            each.close()
 
 
 def _csv_read(chunk: list[tuple[Any, ...]], reader: JournalReader, span: Span) -> bytes:
