@@ -101,7 +101,7 @@ class _Rule:
             grouped[friend[0]].append(friend)
         return {first: tuple(friends) for first, friends in grouped.items()}
 
-    @property
+    @cached_property
     def plain(self) -> bool:
         """Whether it counts every term found, with no false friend to leave out: most rules."""
         return self.negation == "keep" and not self.friends
@@ -464,7 +464,7 @@ class _Finds:
     def for_rule(self, rule: _Rule) -> Found:
         if rule.plain:
             return self.every
-        terms = {"keep": self.every, "void": self.free, "flip": self.governed}[rule.negation]
+        terms = self.every if rule.negation == "keep" else self.free if rule.negation == "void" else self.governed
         if not rule.friends or rule.terms.isdisjoint(terms):
             return terms  # no false friend to leave out, or none of the rule's terms to leave
         friendly = self._covered(rule.friends_by_first)

@@ -422,7 +422,7 @@ class Scorer:
         turned round gets the role IRONIC. Returns whether the text complains."""
         valences, roles, flippable = reading.valences, reading.roles, reading.flippable
         quoted = _quoted(reading.text, [start for _, start in reading.tokens])
-        for start, end in _runs(quoted):
+        for start, end in _runs(quoted) if any(quoted) else ():
             if start and flippable[start - 1] and not quoted[start - 1] and not any(valences[start:end]):
                 roles[start] = vocabulary.SARCASM
         complaint = [index for index, role in enumerate(roles) if role in (vocabulary.FAILURE, vocabulary.SARCASM)]
@@ -430,7 +430,7 @@ class Scorer:
         pivot = next((index for index, word in enumerate(reading.lowered) if word in self.language.contrast), -1)
         conceded = bool(complaint) and complaint[-1] < pivot  # praise after the "aber" stands
         praise_outside = any(value > 0 and not quoted[index] for index, value in enumerate(valences))
-        for index, value in enumerate(valences):
+        for index, value in enumerate(valences) if any(flippable) else ():
             if not flippable[index]:
                 continue
             if quoted[index]:
