@@ -28,7 +28,7 @@ from smwar.runbooks.loader import load_runbook_set
     "--as",
     "operator",
     metavar="NAME",
-    help="Work the live war room as NAME (default: the config's operator): what the team sees.",
+    help="Work as NAME, live or in a drill (default: the config's operator): what the team sees.",
 )
 @click.pass_context
 @reports_errors

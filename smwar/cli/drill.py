@@ -9,11 +9,12 @@ import click
 from click_default_group import DefaultGroup
 
 from smwar.cli.common import compile_progress, reports_errors, runbook_path, say
-from smwar.clock import DrillClock, check_speed
+from smwar.clock import check_speed
 from smwar.config import load_config
 from smwar.drills.script import find_drill
-from smwar.engine.drill import PastRun, drill_session, open_drill_run
+from smwar.engine.drill import DrillFollower, PastRun, drill_session, open_drill_run, team_clock
 from smwar.errors import SmwarError, file_errors
+from smwar.plaintext import printable
 
 
 @click.group(cls=DefaultGroup, default="play", default_if_no_args=True)
@@ -40,9 +41,15 @@ def _speed(_: click.Context, __: click.Parameter, value: float) -> float:
     type=click.Path(path_type=Path),
     help="Runbook set to play against (default: your own, else the bundled examples).",
 )
+@click.pass_context
 @reports_errors
-def play(script: str | None, speed: float, fresh: bool, runbooks_path: Path | None) -> None:
-    """Play SCRIPT (a drill file or a bundled drill's name) in the war room."""
+def play(ctx: click.Context, script: str | None, speed: float, fresh: bool, runbooks_path: Path | None) -> None:
+    """Play SCRIPT (a drill file or a bundled drill's name) in the war room.
+
+    A team plays one run together: while someone plays the drill's latest run, `smwar --as
+    NAME drill` in another terminal joins it (same drill, same SMWAR_HOME) on its clock and
+    speed; everyone acts under their own name, and the debrief scores each of them and the
+    team. One of the war rooms plays the injects; if it quits, another goes on."""
     from smwar.runbooks.watch import RunbookWatch
     from smwar.tui.app import WarRoomApp
     from smwar.tui.rooms.drill import DrillInfo
@@ -51,12 +58,27 @@ def play(script: str | None, speed: float, fresh: bool, runbooks_path: Path | No
     watch = RunbookWatch(runbook_path(runbooks_path))
     runbooks = watch.load()
     path = find_drill(script)
+    operator = _operator(ctx, config.operator)
     run = open_drill_run(path, fresh=fresh, now=datetime.now(UTC), runbooks=runbooks)
-    clock = DrillClock(run.position, speed)
-    session = drill_session(run, runbooks, clock, config.operator, compile_progress())
     with run.journal:
-        WarRoomApp(session, drill=DrillInfo.of(run), runbook_watch=watch).run()
+        clock = team_clock(run, speed, operator)
+        session = drill_session(run, runbooks, clock, operator, compile_progress())
+        follower = DrillFollower(session, run, runbooks)
+        try:
+            WarRoomApp(session, drill=DrillInfo.of(run), follower=follower, runbook_watch=watch).run()
+        finally:
+            follower.stop()
     say(f"Drill journal: {run.journal.path}")
+
+
+def _operator(ctx: click.Context, configured: str) -> str:
+    """Who plays: `smwar --as NAME drill`, else the config's operator."""
+    named = ctx.find_root().params.get("operator")
+    if named is None:
+        return configured
+    if not str(named).strip():
+        raise SmwarError("--as needs a name")
+    return str(named).strip()
 
 
 @drill.command("generate")
@@ -160,3 +182,8 @@ def history(drill_id: str | None, operator: str | None, scenario_id: str | None)
             score = f"{run.total:>3}/100" if run.total is not None else "not ended"
             parts = " ".join(f"{key} {round(100 * value)}%" for key, value in run.parts.items())
             say(f"  {run.started:%Y-%m-%d %H:%M}  {score:>9}  {run.run}  {parts}")
+            if len(run.people) > 1 or (run.people and operator is not None):
+                each = " · ".join(
+                    f"{printable(name)} {'—' if own is None else own}" for name, own in sorted(run.people.items())
+                )
+                say(f"  {'':16}  {'each':>9}  {each}")

@@ -7,14 +7,56 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from smwar.drills.score import Finding, Score, stamp
+from smwar.drills.team import Team
 from smwar.model import Incident
 from smwar.plaintext import markdown_inline as md
+from smwar.timespan import format_duration
 
 MARKS = {1.0: "✔", 0.5: "½", 0.0: "✘"}
+PEOPLE_COLUMNS = (
+    "Operator",
+    "Score",
+    "Replies",
+    "Median reply",
+    "Steps (late)",
+    "Opened",
+    "Left to a teammate",
+    "Double answers",
+    "Handovers",
+)
 
 
 def mark(finding: Finding) -> str:
     return MARKS.get(finding.credit, "·")
+
+
+def people_rows(team: Team) -> list[tuple[str, ...]]:
+    """Each operator's figures, in the order of `PEOPLE_COLUMNS` (names as journaled: quote them)."""
+    return [
+        (
+            person.name,
+            "—" if person.score is None else f"{person.score} / 100",
+            str(person.replies) + (f" ({person.wrong_replies} to leave alone)" if person.wrong_replies else ""),
+            format_duration(person.median_reply) if person.median_reply is not None else "—",
+            f"{person.steps} ({person.steps_late})",
+            str(person.opened),
+            str(person.avoided),
+            str(person.doubles),
+            str(person.handovers),
+        )
+        for person in team.people
+    ]
+
+
+def team_line(team: Team) -> str:
+    """The team's figures in one sentence."""
+    median = format_duration(team.median_reply) if team.median_reply is not None else "—"
+    return (
+        f"{len(team.people)} operator{'s' if len(team.people) != 1 else ''} · {team.replies} replies "
+        f"(median {median} after the mention) · {team.doubles} mention{'s' if team.doubles != 1 else ''} "
+        f"answered twice · {team.avoided} double answer{'s' if team.avoided != 1 else ''} avoided "
+        f"· {team.handovers} handover{'s' if team.handovers != 1 else ''}"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +72,7 @@ class Debrief:
     operators: Sequence[str]
     incidents: Sequence[Incident]
     score: Score
+    team: Team
 
 
 def to_markdown(facts: Debrief) -> str:
@@ -58,6 +101,12 @@ def to_markdown(facts: Debrief) -> str:
             continue
         lines += ["", f"### {part.title}", ""]
         lines += [f"- {mark(finding)} {md(finding.text)}" for finding in part.findings]
+    lines += ["", "## Team", "", f"Team score: {score.total} / 100 · {team_line(facts.team)}", ""]
+    if facts.team.people:
+        lines += ["| " + " | ".join(PEOPLE_COLUMNS) + " |", "|---|" + "---:|" * (len(PEOPLE_COLUMNS) - 1)]
+        lines += ["| " + " | ".join(md(cell) for cell in row) + " |" for row in people_rows(facts.team)]
+    else:
+        lines.append("Nobody acted.")
     lines += ["", "## Incidents", ""]
     if not facts.incidents:
         lines.append("No incident was proposed or opened.")

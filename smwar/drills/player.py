@@ -43,6 +43,13 @@ class DrillPlayer:
             inject = self.script.inject[index]
             bisect.insort(self._pending, (self.script.back_online(inject.network, inject.at), index))
 
+    def played(self, native_ids: Iterable[str], now: datetime) -> None:
+        """Another process played these injects, and the messages due by `now`: none of them
+        is pending here any more."""
+        gone = {self.script.index_of(native_id) for native_id in native_ids}
+        self._pending = [(at, index) for at, index in self._pending if index not in gone]
+        self.messages(now)
+
     def messages(self, now: datetime) -> list[str]:
         """The scripted trainer messages the clock reached since the last call."""
         offset = now - self.start

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import datetime
+import time
+from collections import deque
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from smwar.clock import Clock, ManualClock, from_iso, to_iso
+from smwar.clock import Clock, DrillClock, ManualClock, from_iso, to_iso
 from smwar.drills.debrief import Debrief
 from smwar.drills.player import DrillPlayer
 from smwar.drills.score import Reply, RunRecord, score
 from smwar.drills.script import DrillScript, load_drill
-from smwar.engine.pipeline import Idle, Intake
+from smwar.drills.team import team
+from smwar.engine.follow import Follower
+from smwar.engine.leader import LEASE_SECONDS, RENEW_SECONDS, WAIT_SECONDS, holder_name
+from smwar.engine.pipeline import TRAINER_MESSAGE, Idle, Intake, Update
 from smwar.engine.session import Session
 from smwar.errors import InputErrors, SmwarError
 from smwar.journal.store import Journal
@@ -23,6 +28,9 @@ from smwar.runbooks.matcher import Progress
 
 MODE_DRILL = "drill"
 ENDED = "drill.ended"
+CLOCK = "drill.clock"  # where the shared drill clock stood at a wall-clock second, its speed, paused or not
+PLAYER = "drill"  # the lease of the process that plays the drill's injects
+SYNC_SECONDS = 0.25  # how often a war room reads the shared clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +132,165 @@ def drill_session(
     return Session(run.journal, runbooks, clock, DrillSource(player), operator, progress)
 
 
+# -- a drill played by a team ------------------------------------------------------------
+
+
+class TeamClock(DrillClock):
+    """The drill clock of every war room on one drill journal. Its state is journaled (a
+    `CLOCK` event: the drill time at a wall-clock second, the speed, paused or not) whenever
+    someone pauses, resumes, changes the speed or jumps, and read by the others at most every
+    `SYNC_SECONDS`; between two changes each process runs it on the wall clock they share."""
+
+    def __init__(self, journal: Journal, start: datetime, speed: float, operator: str) -> None:
+        super().__init__(start, speed)
+        self.journal = journal
+        self.operator = operator
+        self._seen = 0  # the last clock event read
+        self._synced = 0.0  # when it was last read (monotonic seconds)
+
+    def _real(self) -> float:
+        return time.time()  # the one time base the processes on this host share
+
+    def now(self) -> datetime:
+        self.sync()
+        return super().now()
+
+    @property
+    def speed(self) -> float:
+        self.sync()
+        return self._speed
+
+    @property
+    def paused(self) -> bool:
+        self.sync()
+        return self._paused
+
+    def publish(self) -> None:
+        """Journal where the clock stands now, for every war room of the run."""
+        with self._lock:
+            self._rebase()
+            at, wall, speed, paused = self._anchor_drill, self._anchor_real, self._speed, self._paused
+        payload = {"wall": wall, "speed": speed, "paused": paused}
+        stored = self.journal.append(Event(CLOCK, at, self.operator, payload=payload))
+        self._seen, self._synced = stored.id or self._seen, time.monotonic()
+
+    def sync(self, *, now: bool = False) -> None:
+        """Take the newest journaled state (`now`: even if it was read a moment ago)."""
+        if not now and time.monotonic() - self._synced < SYNC_SECONDS:
+            return
+        self._synced = time.monotonic()
+        newest = deque(self.journal.events(kind=CLOCK, after_id=self._seen), maxlen=1)
+        if not newest or newest[0].id is None:
+            return
+        latest = newest[0]
+        self._seen = latest.id
+        with self._lock:
+            self._anchor_drill, self._anchor_real = latest.at, float(str(latest.payload["wall"]))
+            self._speed, self._paused = float(str(latest.payload["speed"])), bool(latest.payload["paused"])
+
+    def set_speed(self, speed: float) -> None:
+        self.sync(now=True)
+        super().set_speed(speed)
+        self.publish()
+
+    def pause(self) -> None:
+        self.sync(now=True)
+        super().pause()
+        self.publish()
+
+    def resume(self) -> None:
+        self.sync(now=True)
+        super().resume()
+        self.publish()
+
+    def toggle_pause(self) -> bool:
+        self.sync(now=True)
+        return super().toggle_pause()
+
+    def jump(self, delta: timedelta) -> None:
+        self.sync(now=True)
+        super().jump(delta)
+        self.publish()
+
+
+def team_clock(run: DrillRun, speed: float, operator: str) -> TeamClock:
+    """The run's shared clock: joined as it runs when another war room plays the run, else
+    going on from where the run stood (at `speed`)."""
+    clock = TeamClock(run.journal, run.position, speed, operator)
+    lease = run.journal.lease(PLAYER)
+    if lease is not None and lease.held_at(time.time()):
+        clock.sync(now=True)
+    else:
+        clock.publish()
+    return clock
+
+
+class DrillFollower(Follower):
+    """A war room of a drill that a team plays on one drill journal. One war room at a time
+    holds the run's `PLAYER` lease and plays the injects and trainer messages on the shared
+    clock; when it quits or dies, another takes over within `LEASE_SECONDS` and goes on from
+    the journaled clock (the injects already journaled are not played again). Every war room,
+    the player's too, reads what was journaled as a live one does: mentions, incidents and
+    their steps, replies, claims, and the trainer's messages."""
+
+    def __init__(self, session: Session, run: DrillRun, runbooks: RunbookSet, holder: str | None = None) -> None:
+        super().__init__(session)
+        self.run = run
+        self.runbooks = runbooks
+        self.holder = holder or holder_name()
+        self.player: Session | None = None  # the session that plays the injects, while this one leads
+        self._asked = 0.0
+        self._said = session.journal.last_event_id()  # the last trainer message or end read
+
+    @property
+    def leading(self) -> bool:
+        return self.player is not None
+
+    def poll(self) -> Update:
+        self._lead()
+        if self.player is not None:
+            self.player.desk.catch_up()  # incidents opened elsewhere: no proposal for an active one
+            self.player.pipeline.poll()
+        update = super().poll()
+        source = self.session.pipeline.source
+        if isinstance(source, DrillSource):  # what the status line counts and `J` jumps to
+            source.player.played([item.mention.native_id for item in update.mentions], self.session.clock.now())
+        return replace(update, messages=update.messages + tuple(self._said_since()))
+
+    def _lead(self) -> None:
+        if time.monotonic() - self._asked < (RENEW_SECONDS if self.player is not None else WAIT_SECONDS):
+            return
+        self._asked = time.monotonic()
+        journal = self.session.journal
+        if not journal.take_lease(PLAYER, self.holder, time.time(), LEASE_SECONDS):
+            self.player = None  # another war room plays the drill (it took over when we were silent)
+            return
+        if self.player is None:
+            clock = self.session.clock
+            position = replace(self.run, position=clock.now(), resumed=True)  # what came before was shown
+            self.player = drill_session(position, self.runbooks, clock, SYSTEM_ACTOR)
+
+    def _said_since(self) -> list[str]:
+        """The trainer's messages and the drill's end, journaled by the other war rooms."""
+        said: list[str] = []
+        for event in self.session.journal.events(after_id=self._said):
+            self._said = event.id or self._said
+            if event.kind == TRAINER_MESSAGE and event.actor != self.session.operator:
+                said.append(str(event.payload.get("text", "")))
+            elif event.kind == ENDED and event.actor != self.session.operator:
+                said.append(f"{event.actor} ended the drill: press E to see the score.")
+        return said
+
+    def _look_at_leader(self) -> None:
+        """No ingest process serves a drill: its player is one of the war rooms (`_lead`)."""
+
+    def stop(self) -> None:
+        """Give the lease up: another war room plays on at once."""
+        if self.player is not None:
+            self.player = None
+            self.session.journal.release_lease(PLAYER, self.holder)
+
+
 # -- the end of a run, its score and debrief ----------------------------------------------
 
 
@@ -143,9 +310,9 @@ def debrief(session: Session, script: DrillScript, start: datetime, run: str) ->
         metrics={incident.id: session.desk.metrics(incident.id) for incident in session.desk.incidents()},
         replies=[Reply(str(event.payload["author"]), event.at) for event in session.desk.replies()],
     )
-    operators = sorted(
-        {event.actor for event in session.journal.events() if event.actor != SYSTEM_ACTOR and event.at <= until}
-    )
+    events = [event for event in session.journal.events() if event.at <= until]
+    operators = sorted({event.actor for event in events if event.actor != SYSTEM_ACTOR})
+    arrivals = {item.id: item.received_at for item in session.journal.mentions()}
     return Debrief(
         title=script.drill.title,
         drill_id=script.drill.id,
@@ -156,6 +323,7 @@ def debrief(session: Session, script: DrillScript, start: datetime, run: str) ->
         operators=operators,
         incidents=record.incidents,
         score=score(script.expected, session.runbooks, record),
+        team=team(events, arrivals, script.expected, record.incidents, record.metrics, start),
     )
 
 
@@ -163,7 +331,10 @@ def end_drill(session: Session, script: DrillScript, start: datetime, run: str) 
     """End the run (once: ending it again shows the same debrief) and journal its score."""
     if ended_at(session.journal) is None:
         result = debrief(session, script, start, run)
-        payload = result.score.summary() | {"scenarios": [incident.scenario for incident in script.expected.incident]}
+        payload = result.score.summary() | {
+            "scenarios": [incident.scenario for incident in script.expected.incident],
+            "people": {person.name: person.summary() for person in result.team.people},
+        }
         session.journal.append(Event(ENDED, session.clock.now(), session.operator, payload=payload))
     return debrief(session, script, start, run)
 
@@ -210,9 +381,10 @@ class PastRun:
     drill_id: str
     title: str
     operators: tuple[str, ...]
-    total: int | None  # None: not ended yet
+    total: int | None  # None: not ended yet: the team's score
     parts: dict[str, float]
     scenarios: tuple[str, ...]  # the scenarios the drill trains
+    people: dict[str, int | None]  # each operator's own score (None: nothing of theirs to judge)
 
 
 def history() -> list[PastRun]:
@@ -229,6 +401,7 @@ def history() -> list[PastRun]:
         total = summary.get("total")
         parts = summary.get("parts")
         scenarios = summary.get("scenarios")
+        people = summary.get("people")
         runs.append(
             PastRun(
                 run=path.stem,
@@ -239,6 +412,14 @@ def history() -> list[PastRun]:
                 total=total if isinstance(total, int) else None,
                 parts={str(k): float(v) for k, v in parts.items()} if isinstance(parts, dict) else {},
                 scenarios=tuple(map(str, scenarios)) if isinstance(scenarios, list) else (),
+                people={str(name): _score_of(figures) for name, figures in people.items()}
+                if isinstance(people, dict)
+                else {},
             )
         )
     return runs
+
+
+def _score_of(figures: object) -> int | None:
+    score = figures.get("score") if isinstance(figures, dict) else None
+    return score if isinstance(score, int) else None

@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from smwar.drills.debrief import Debrief, mark
+from smwar.drills.debrief import PEOPLE_COLUMNS, Debrief, mark, people_rows, team_line
 from smwar.drills.score import stamp
 from smwar.plaintext import printable
 from smwar.tui.guard import Guarded
@@ -33,6 +33,8 @@ class DebriefScreen(Guarded, Screen[None]):
             yield Static(self._head(), id="debrief-head")
             yield DataTable(id="debrief-parts", cursor_type="row", zebra_stripes=True)
             yield Static(self._findings(), id="debrief-findings")
+            yield Static(self._team(), id="debrief-team")
+            yield DataTable(id="debrief-people", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -46,6 +48,12 @@ class DebriefScreen(Guarded, Screen[None]):
                 Text(printable(part.title)), str(part.weight), Text(printable(part.result)), points, key=part.key
             )
         table.border_title = "Breakdown"
+        people = self.query_one("#debrief-people", DataTable)
+        people.add_columns(*PEOPLE_COLUMNS)
+        for row in people_rows(self.debrief.team):
+            people.add_row(*(Text(printable(cell)) for cell in row), key=row[0])
+        people.border_title = "Each operator"
+        people.display = bool(self.debrief.team.people)
 
     def _head(self) -> Text:
         debrief = self.debrief
@@ -59,6 +67,12 @@ class DebriefScreen(Guarded, Screen[None]):
         if self.written is not None:
             head.append(f"Debrief written to {self.written}", style="italic")
         return head
+
+    def _team(self) -> Text:
+        team = Text()
+        team.append(f"\nTeam score: {self.debrief.score.total} / 100", style="bold")
+        team.append(f" · {team_line(self.debrief.team)}")
+        return team
 
     def _findings(self) -> Text:
         findings = Text()

@@ -16,7 +16,7 @@ from smwar.config import Config
 from smwar.engine.replies import BY_HAND, POSTED, reply_target, send_reply, template_success
 from smwar.engine.session import Session
 from smwar.errors import SmwarError
-from smwar.model import DELETED, JournaledMention
+from smwar.model import DELETED, LEFT_TO_CLAIM, TAKEN_OVER, JournaledMention
 from smwar.plaintext import printable, printable_name
 from smwar.replies.check import BLOCKING, LIMITS, WARNING, Finding, blocking, check, graphemes
 from smwar.replies.drafting import Suggestion, fill, suggestions, values_for
@@ -89,8 +89,10 @@ class ReplyScreen(Guarded, Screen[None]):
         def chosen(answer: str | None) -> None:
             if answer == "take":
                 journal.claim(self.item.id, operator, self.session.clock.now(), steal=True)
+                self.session.desk.record(TAKEN_OVER, mention_id=self.item.id, holder=holder.operator)
                 self.notify(f"You took the reply over from {holder.operator}.", markup=False)
-            else:
+            else:  # a double answer avoided: the drill's debrief counts it
+                self.session.desk.record(LEFT_TO_CLAIM, mention_id=self.item.id, holder=holder.operator)
                 self.app.pop_screen()
 
         since = local_time(holder.since)[:5]
