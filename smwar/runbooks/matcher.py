@@ -36,6 +36,7 @@ PHRASE_GAP = 3
 PROGRESS_STEPS = 100
 Progress = Callable[[int, int], None]  # (done, total)
 MAX_QUOTE = 80  # characters of a regex hit kept in the explanation
+_NO_WORDS: frozenset[int] = frozenset()
 
 
 @contextmanager
@@ -77,6 +78,7 @@ class _Term:
     text: str
     words: tuple[int, ...]  # lexicon ids, in order
     joined: int | None  # a phrase's words written as one ("elektromueller"), if a phrase
+    rest: frozenset[int]  # a phrase's words after its first
 
 
 @dataclass(frozen=True)
@@ -243,7 +245,8 @@ class RuleMatcher:
             words = term_words(text)
             wide = text in loose
             ids = tuple(add(word, wide) for word in words)
-            compiled.append(_Term(text, ids, add("".join(words), wide) if len(words) > 1 else None))
+            joined = add("".join(words), wide) if len(words) > 1 else None
+            compiled.append(_Term(text, ids, joined, frozenset(ids[1:]) if joined is not None else _NO_WORDS))
             if progress is not None and (done % step == 0 or done == len(texts)):
                 progress(done, len(texts))
         return tuple(compiled)
@@ -285,17 +288,17 @@ class RuleMatcher:
             return {}, {}  # most mentions: no word of them stands for a term's word
         seen: dict[int, list[tuple[int, float]]] = {}  # lexicon id -> [(position, similarity)]
         origin: dict[int, tuple[int, str]] = {}  # position -> (token number, token), for explanations
-        position = 0
-        for number, token in enumerate(found_tokens):
-            if token in silent:
-                position += 1
-                continue
-            for hits in self._tokens.get(token) or self._learn(token):
+        shift = 0  # words before a token beyond one a token (a hashtag gives several)
+        for number, token in [(number, token) for number, token in enumerate(found_tokens) if token not in silent]:
+            position = number + shift  # a silent token is one word
+            per_word = self._tokens.get(token) or self._learn(token)
+            for hits in per_word:
                 if hits:
                     origin[position] = (number, token)
                     for word_id, similarity in hits:
                         seen.setdefault(word_id, []).append((position, similarity))
                 position += 1
+            shift += len(per_word) - 1
         if not seen:
             return {}, {}
         negation = reading.negated if self._negation_counts else frozenset()
@@ -314,7 +317,7 @@ class RuleMatcher:
                 term = self._terms[term_index]
                 if term_index in found or term_index in governed:
                     continue
-                if term.joined not in seen and not all(word in seen for word in term.words[1:]):
+                if term.joined not in seen and not seen.keys() >= term.rest:
                     continue  # a word of the phrase is not there (most phrases that share a first word)
                 free, bound = self._locate(term, seen, origin, negation)
                 if free is not None:
