@@ -9,6 +9,11 @@ credentials everywhere. Without a key (only on this machine), the page must be a
 loopback name, so that a web page whose name was pointed at 127.0.0.1 cannot reach it.
 The websocket, which drives the war room and which no browser protects across sites, is
 only opened for a page of the same origin.
+
+Behind a reverse proxy (which may end TLS), the address browsers use is given as the public
+URL: the page's script and websocket addresses are built from it (`wss://` for `https://`),
+its origin is the only one whose page opens the websocket, and the cookie is then `Secure`.
+No X-Forwarded-* header is read: anyone can send one.
 """
 
 from __future__ import annotations
@@ -40,12 +45,23 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def public_origin(address: str) -> URL:
+    """The origin (scheme://host[:port]) of `address`, an http(s) site's root, at which a
+    reverse proxy serves the war room."""
+    url = URL(address)
+    if url.scheme not in ("http", "https") or not url.host or url.path != "/" or url.query_string or url.user:
+        raise ValueError(f"{address} is no http(s)://HOST[:PORT] address: the war room is served at a site's root")
+    return url.origin()
+
+
 class GuardedServer(Server):
     """textual-serve's server, guarded: see the module's description."""
 
-    def __init__(self, command: str, host: str, port: int, key: str | None) -> None:
+    def __init__(self, command: str, host: str, port: int, key: str | None, public: URL | None = None) -> None:
         super().__init__(command, host=host, port=port, title="smwar")
         self._key = key
+        self._public = public  # the origin a reverse proxy serves it at, from public_origin
+        self._https = public is not None and public.scheme == "https"  # the proxy ends TLS
         self._pass = hmac.new(key.encode(), b"smwar serve cookie", hashlib.sha256).hexdigest() if key else ""
         self._cookie = f"smwar-serve-{port}"  # cookies are kept per host, not per port
         self._sessions: set[asyncio.Task[object]] = set()  # one per open browser tab
@@ -55,7 +71,7 @@ class GuardedServer(Server):
         logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # it would show a `?key=`
 
     async def on_startup(self, app: web.Application) -> None:
-        where = f"http://{self.host}:{self.port}/"
+        where = f"{self._public}/" if self._public else f"http://{self.host}:{self.port}/"
         if self._key:
             say(f"Serving the war room on {where}?key=… (the key set with `smwar auth set serve`); Ctrl-C ends")
         else:
@@ -83,14 +99,14 @@ class GuardedServer(Server):
         return app
 
     async def handle_index(self, request: web.Request) -> web.StreamResponse:  # type: ignore[override]
-        # the page's script and websocket addresses are built from public_url: the address
-        # the browser used, not the one listened on (0.0.0.0 is no address to connect to)
-        self.public_url = str(request.url.origin())
+        # the page's script and websocket addresses are built from public_url: the proxy's,
+        # or the address the browser used, not the one listened on (0.0.0.0 is no address)
+        self.public_url = str(self._public or request.url.origin())
         return await super().handle_index(request)
 
     @web.middleware
     async def _guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.path == "/ws" and not _same_origin(request):
+        if request.path == "/ws" and not _same_origin(request, self._public):
             raise web.HTTPForbidden(text="the war room's websocket opens only for its own page")
         if not self._key:
             if not is_loopback(request.url.host or ""):
@@ -102,7 +118,8 @@ class GuardedServer(Server):
                 raise web.HTTPForbidden(text="wrong key")
             query = {name: value for name, value in request.query.items() if name != KEY_PARAMETER}
             onward = web.Response(status=302, headers={"Location": str(request.rel_url.with_query(query))})
-            onward.set_cookie(self._cookie, self._pass, httponly=True, samesite="Lax", secure=request.secure)
+            secure = request.secure or self._https
+            onward.set_cookie(self._cookie, self._pass, httponly=True, samesite="Lax", secure=secure)
             return onward
         cookie = request.cookies.get(self._cookie)
         if cookie is None:
@@ -112,8 +129,13 @@ class GuardedServer(Server):
         return await handler(request)
 
 
-def _same_origin(request: web.Request) -> bool:
-    """Whether a browser's request comes from a page of the server's own origin (a request
-    without an Origin header comes from no web page)."""
-    origin = request.headers.get("Origin")
-    return origin is None or URL(origin).raw_authority == request.host
+def _same_origin(request: web.Request, public: URL | None) -> bool:
+    """Whether a browser's request comes from a page of the server's own origin, the public
+    one when it has one (a request without an Origin header comes from no web page)."""
+    given = request.headers.get("Origin")
+    if given is None:
+        return True
+    origin = URL(given)
+    if public is None:
+        return origin.raw_authority == request.host
+    return (origin.scheme, origin.host, origin.port) == (public.scheme, public.host, public.port)
