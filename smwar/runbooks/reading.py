@@ -1,9 +1,8 @@
 """A mention's text as the matchers read it: its analysed part split into tokens once, with the
 tokens a negation governs and the tokens as folded words worked out once, when first asked.
 
-The matchers of one mention (relevance, scenarios, request types, early-warning signs) each
-read the same text; `read` hands them one `Reading` of it, kept for the latest
-`READINGS_KEPT` texts (a batch's mentions are matched, then their signs looked for).
+The matchers of one mention (relevance, scenarios, request types) read the same text one
+after another; `read` hands them one `Reading` of it, kept for the latest few texts only.
 """
 
 from __future__ import annotations
@@ -11,10 +10,12 @@ from __future__ import annotations
 from smwar.runbooks.negation import negated
 from smwar.runbooks.text import analysed, token_words, tokens
 
-READINGS_KEPT = 4_096  # more than a batch holds: its signs are looked for once it is journaled
+READINGS_KEPT = 64  # a few: a mention's matchers read it in a row
 
 
 class Reading:
+    """The analysed part of a text and its tokens."""
+
     __slots__ = ("_folded", "_negated", "text", "tokens")
 
     def __init__(self, text: str) -> None:

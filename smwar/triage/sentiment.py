@@ -328,6 +328,8 @@ class Scorer:
             text = text.replace("’", "'")
         reading = Reading(text, [(match.group(), match.start()) for match in TOKEN.finditer(text)])
         self._read_words(reading, neutral)
+        if not reading.contextual and not any(reading.valences):
+            return Sentiment(0.0, NEUTRAL)  # no word carries any: context cannot give one
         complaint = self._read_context(reading)
         valences = reading.valences
         if "?" in text and not complaint and not any(value <= COMPLAINT for value in valences):
