@@ -484,8 +484,10 @@ def post_view(number: int, text: str, **record: Any) -> dict[str, Any]:
 
 @dataclass
 class Api:
-    """searchPosts (anonymous under /appview, with a session under /pds), createSession and
-    refreshSession; `answers` are given instead, one per searchPosts request, while there are any."""
+    """searchPosts (anonymous under /appview, with a session under /pds), getProfiles and getPosts
+    (under /appview, and getPosts with a session under /pds too), createSession and
+    refreshSession; `answers` are given instead, one per searchPosts request, while there are any,
+    and `refetches` likewise for getPosts under /pds."""
 
     port: int = 0
     posts: list[dict[str, Any]] = field(default_factory=list)  # newest first
@@ -497,6 +499,7 @@ class Api:
     issued: int = 0
     profiles: list[dict[str, Any]] = field(default_factory=list)  # what getProfiles knows
     lookups_fail: bool = False  # getProfiles and getPosts answer 502
+    refetches: list[tuple[int, dict[str, str], dict[str, Any]]] = field(default_factory=list)
 
     def base(self, prefix: str) -> str:
         return f"http://127.0.0.1:{self.port}/{prefix}"
@@ -531,7 +534,14 @@ class Api:
             "app.bsky.actor.getProfiles": ("actors", "profiles", "did"),
             "app.bsky.feed.getPosts": ("uris", "posts", "uri"),
         }
-        if path.startswith("/appview/xrpc/") and (lookup := lookups.get(path.rsplit("/", 1)[1])):
+        if path == "/pds/xrpc/app.bsky.feed.getPosts":
+            if bearer not in self.valid_access:
+                return 401, {}, {"error": "ExpiredToken", "message": "Token has expired"}
+            if self.refetches:
+                return self.refetches.pop(0)
+        if path.startswith(("/appview/xrpc/", "/pds/xrpc/app.bsky.feed.getPosts")) and (
+            lookup := lookups.get(path.rsplit("/", 1)[1])
+        ):
             param, key, id_field = lookup
             if len(query[param]) > 25:
                 message = f"Error: {param} must not have more than 25 elements"
@@ -866,7 +876,8 @@ async def test_a_flood_of_posts_is_read_over_later_polls_each_post_once(api: Api
     assert set(search_entry(batch)) == {"at", "uri"}, "without gaps the cursor is as it always was"
 
     again = await first_batch(searcher(api), cursor)
-    assert again.mentions == [] and again.cursor == cursor, "nothing new: nothing twice"
+    assert again.mentions == [] and again.revisions == [], "nothing new: nothing twice"
+    assert search_entry(again) == search_entry(batch), "only the posts' turns to be re-fetched have moved on"
 
 
 async def test_a_cursor_saved_inside_a_gap_resumes_after_a_restart(api: Api) -> None:
@@ -913,8 +924,104 @@ async def test_an_old_cursor_loads_and_comes_back_in_the_same_form(api: Api) -> 
     old = {"v": 1, "search": {"AquaPro": {"at": api.posts[2]["indexedAt"], "uri": api.posts[2]["uri"]}}, "time_us": 5}
     batch = await first_batch(searcher(api), json.dumps(old))
     assert [m.text for m in batch.mentions] == ["AquaPro 2", "AquaPro 3"]
-    assert json.loads(batch.cursor or "") == {
+    saved = json.loads(batch.cursor or "")
+    assert [uri for uri, _, _ in saved.pop("recheck")] == [api.posts[1]["uri"], api.posts[0]["uri"]], (
+        "and, new, the posts found, to re-fetch"
+    )
+    assert saved == {
         "v": 1,
         "search": {"AquaPro": {"at": api.posts[0]["indexedAt"], "uri": api.posts[0]["uri"]}},
         "time_us": 5,
     }
+
+
+# -- search: what became of the posts found ----------------------------------------------------------
+
+
+def refetched(api: Api) -> list[list[str]]:
+    """The at-uris of each getPosts call the source made to re-fetch posts (with its session)."""
+    return [query["uris"] for _, path, query, _ in api.requests if path == "/pds/xrpc/app.bsky.feed.getPosts"]
+
+
+async def test_a_post_deleted_or_edited_after_it_was_found_is_journaled_as_such_on_its_mention(
+    api: Api, tmp_path: Path, runbooks: RunbookSet
+) -> None:
+    api.add(*(post_view(n, f"AquaPro Nummer {n}") for n in range(3)))
+    first = await first_batch(searcher(api))
+    assert len(first.mentions) == 3 and refetched(api) == [], "nothing found before: nothing to re-fetch"
+    deleted, edited, kept = (post["uri"] for post in reversed(api.posts))
+    api.posts = [post for post in api.posts if post["uri"] != deleted]
+    next(post for post in api.posts if post["uri"] == edited)["record"]["text"] = "AquaPro Nummer 1, korrigiert"
+
+    batches, cursor = [first], first.cursor
+    api.refetches = [
+        (502, {}, {"error": "UpstreamFailure", "message": "Upstream Failure"}),
+        (200, {}, {"cursor": "0"}),  # an answer without its list of posts says nothing either
+    ]
+    for _ in api.refetches[:]:
+        batch = await first_batch(searcher(api), cursor)
+        assert batch.revisions == [], "a failed re-fetch tells no deletion and no edit"
+        batches.append(batch)
+        cursor = batch.cursor
+    assert refetched(api) == [[deleted, edited, kept]] * 2, "each time, all of them, oldest first"
+
+    told = await first_batch(searcher(api), cursor)
+    assert [(r.native_id, r.kind, r.text) for r in told.revisions] == [
+        (deleted, DELETED, None),
+        (edited, EDITED, "AquaPro Nummer 1, korrigiert"),
+    ]
+    assert told.mentions == [] and all(r.network == "bluesky" for r in told.revisions)
+    again = await first_batch(searcher(api), told.cursor)
+    assert again.revisions == [], "each told once"
+    assert refetched(api)[-2:] == [[deleted, edited, kept], [edited, kept]], "a deleted post is let go"
+    batches += [told, again]
+
+    with Journal.open(tmp_path / "live.sqlite") as journal:  # through the intake pipeline to the journal
+        handover = Handover()
+        session = Session(journal, runbooks, ManualClock(datetime(2026, 7, 4, 15, tzinfo=UTC)), handover, "anna")
+        for batch in batches:
+            handover.give(batch)
+            session.pipeline.poll()
+        items = {item.mention.native_id: item for item in journal.mentions()}
+        assert sorted(items) == sorted([deleted, edited, kept]), "no mention more, none less"
+        assert [(r.kind, r.text) for r in journal.revisions_of(items[deleted].id)] == [(DELETED, None)]
+        assert [(r.kind, r.text) for r in journal.revisions_of(items[edited].id)] == [
+            (EDITED, "AquaPro Nummer 1, korrigiert")
+        ]
+        assert items[edited].mention.text == "AquaPro Nummer 1", "the first text stays"
+        assert (items[deleted].revised, items[edited].revised, items[kept].revised) == (DELETED, EDITED, None)
+
+
+async def test_a_quoted_post_gone_is_no_edit_of_the_post_quoting_it(api: Api) -> None:
+    quoted = post_view(1, "Die AquaPro ist undicht")
+    quote = post_view(2, "AquaPro? Na super.", embed=QUOTE_EMBED)
+    quote["embed"] = {"$type": "app.bsky.embed.record#view", "record": record_view(quoted)}
+    api.add(quote)
+    first = await first_batch(searcher(api))
+    assert first.mentions[0].text == "AquaPro? Na super.\n[quote] Die AquaPro ist undicht"
+    quote["embed"]["record"] = {"$type": "app.bsky.embed.record#viewNotFound", "uri": quoted["uri"], "notFound": True}
+    assert (await first_batch(searcher(api), first.cursor)).revisions == [], "its own text is unchanged"
+    quote["record"]["text"] = "AquaPro? Na toll."
+    [revision] = (await first_batch(searcher(api), first.cursor)).revisions
+    assert (revision.kind, revision.text) == (EDITED, "AquaPro? Na toll."), "the text its mention would have now"
+
+
+async def test_re_fetching_is_capped_per_poll_and_remembers_a_bounded_day_of_posts(api: Api) -> None:
+    api.add(post_view(0, "AquaPro 0"))
+    now = int(datetime.now(UTC).timestamp())
+    gone = [f"at://did:plc:author1/app.bsky.feed.post/3lgone{k:05d}" for k in range(600)]
+    stale = "at://did:plc:author1/app.bsky.feed.post/3lstale00000"
+    cursor = {
+        "v": 1,
+        "search": {"AquaPro": {"at": api.posts[0]["indexedAt"], "uri": api.posts[0]["uri"]}},
+        "recheck": [
+            [stale, now - 25 * 3600, "00000000"],
+            *([uri, now - 60 * k, "00000000"] for k, uri in enumerate(gone)),
+        ],
+    }
+    batch = await first_batch(searcher(api), json.dumps(cursor))
+    assert refetched(api) == [gone[k : k + 25] for k in range(0, 100, 25)], "four calls of 25, the first in turn"
+    assert [r.native_id for r in batch.revisions] == gone[:100], "none of them is there any more"
+    assert [uri for uri, _, _ in json.loads(batch.cursor or "")["recheck"]] == gone[100:500], (
+        "after a day a post is let go, and beyond 500 those found longest ago"
+    )

@@ -16,9 +16,20 @@ account events, kinds Jetstream may add later) is dropped without a word, and an
 cannot be read is quarantined. Events are handed over in batches, at most every
 `FLUSH_SECONDS` or `BATCH_SIZE` items.
 
+Search tells nothing of what became of a post it found, so each poll first re-fetches some of
+the posts search found in the last `RECHECK_SECONDS` (at most `RECHECK_LIMIT`, those checked
+longest ago first) with `app.bsky.feed.getPosts`, 25 a call and at most `RECHECK_CALLS` calls:
+a post getPosts no longer gives (deleted, or its account taken down or gone) becomes a deletion,
+one whose text (with alt texts) is no longer the text first found becomes an edit, with the text
+its mention would have now. A call that fails says nothing of its posts: they wait for their
+next turn, and no call more is made in that poll.
+
 The cursor is a small JSON object::
 
-    {"v": 1, "search": {"<term>": {"at": "<newest indexedAt>", "uri": "<its at-uri>"}}, "time_us": 1783175888400999}
+    {"v": 1, "search": {"<term>": {"at": "<newest indexedAt>", "uri": "<its at-uri>"}}, "time_us": 1783175888400999,
+     "recheck": [["<at-uri>", <Unix seconds when found>, "<8-hex digest of its text>"], ...]}
+
+`recheck` (absent when empty) lists the posts to re-fetch in the order of their next turn.
 
 A poll reads at most `SEARCH_MAX_PAGES` pages per term. When more posts arrived since the last
 poll than that, it stops short of the posts seen before, and the unread stretch in between is
@@ -47,12 +58,13 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, TypeGuard
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -72,6 +84,7 @@ from smwar.sources.base import (
     retry_after_seconds,
 )
 from smwar.sources.bluesky_profiles import (
+    PROFILE_BATCH,
     QUOTE_MARK,
     Enricher,
     ProfileJournal,
@@ -87,6 +100,7 @@ from smwar.sources.bluesky_profiles import (
 from smwar.sources.recent import MAX_GAPS
 from smwar.sources.settings import SourceSettings
 
+log = logging.getLogger(__name__)
 NETWORK = "bluesky"
 POST_COLLECTION = "app.bsky.feed.post"
 SEARCH_PAGE_SIZE = 100  # the most searchPosts gives at once
@@ -96,11 +110,15 @@ BATCH_SIZE = 100  # mentions and quarantined items in one Jetstream batch, at mo
 FLUSH_SECONDS = 1.0  # a Jetstream batch waits at most this long
 MAX_FRAME_BYTES = 8 * 1024 * 1024  # larger websocket messages close the connection (smaller ones over
 # MAX_ITEM_BYTES are quarantined): a record cannot be near this large
+RECHECK_SECONDS = 24 * 3600  # search's posts are re-fetched for edits and deletions this long after found
+RECHECK_LIMIT = 500  # posts waiting to be re-fetched, at most (beyond it, those found longest ago are let go)
+RECHECK_CALLS = 4  # getPosts calls (of PROFILE_BATCH posts) a poll makes at most
 SEEN_LIMIT = 50_000  # at-uris (and quarantined items) remembered so that a replay does not repeat them
 _LOGIN_NEEDED = "Bluesky search needs a login (the AppView refuses anonymous searchPosts since 2025): "
 _EXPIRED = frozenset({"ExpiredToken", "InvalidToken"})
 _QUOTES = {"app.bsky.embed.record", "app.bsky.embed.recordWithMedia"}
 _OPERATIONS = frozenset({"create", "update", "delete"})
+_Params = dict[str, str] | list[tuple[str, str]]  # an XRPC query's parameters (a list where one repeats)
 
 
 class BlueskySettings(SourceSettings):
@@ -181,6 +199,22 @@ class _Gap:
         return {"cursor": self.cursor, "floor": _newest_dump(self.floor), **top, "seen": list(self.seen)}
 
 
+class _Watched(NamedTuple):
+    """A post search found, to re-fetch: when it was found (Unix seconds) and a digest of its text."""
+
+    found: int
+    digest: str
+
+
+@dataclass(slots=True)
+class _Rechecked:
+    """What one re-fetch made of the posts it asked for: the revisions to journal, and each post's
+    digest now (None: deleted), in the order they were asked for."""
+
+    revisions: list[Revision] = field(default_factory=list)
+    digests: dict[str, str | None] = field(default_factory=dict)
+
+
 @dataclass(slots=True)
 class _Position:
     """Where a run stands; `dump()` is the source's cursor."""
@@ -188,6 +222,7 @@ class _Position:
     search: dict[str, _Newest] = field(default_factory=dict)
     time_us: int | None = None
     gaps: dict[str, list[_Gap]] = field(default_factory=dict)  # per term, oldest first; no empty lists
+    watched: OrderedDict[str, _Watched] = field(default_factory=OrderedDict)  # search's posts, next turn first
 
     @classmethod
     def load(cls, cursor: str | None, terms: list[str]) -> _Position:
@@ -215,6 +250,11 @@ class _Position:
                 gaps = [gap for gap in map(_Gap.load, stored if isinstance(stored, list) else []) if gap is not None]
                 if gaps:
                     position.gaps[term] = gaps[-MAX_GAPS:]
+        watched = data.get("recheck")
+        for entry in watched if isinstance(watched, list) else []:
+            if _is_watched(entry):
+                position.watched[entry[0]] = _Watched(entry[1], entry[2])
+        position.let_go(int(time.time()))
         return position
 
     def dump(self) -> str:
@@ -223,7 +263,51 @@ class _Position:
             data["search"] = {term: self._entry(term, newest) for term, newest in self.search.items()}
         if self.time_us is not None:
             data["time_us"] = self.time_us
+        if self.watched:
+            data["recheck"] = [[uri, *watched] for uri, watched in self.watched.items()]
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+    def watch(self, uri: str, digest: str, now: int) -> None:
+        """Re-fetch the post `uri`, found `now`, after those waiting already."""
+        if uri not in self.watched:
+            self.watched[uri] = _Watched(now, digest)
+        self.let_go(now)
+
+    def due(self, now: int) -> list[str]:
+        """The posts to re-fetch in this poll, in turn."""
+        self.let_go(now)
+        return list(self.watched)[: RECHECK_CALLS * PROFILE_BATCH]
+
+    def rechecked(self, rechecked: _Rechecked) -> list[Revision]:
+        """Posts re-fetched: deleted ones are let go, the others take their new digest and wait for
+        their next turn after all the others. The revisions found, of the posts still watched (not
+        let go meanwhile, nor told deleted by Jetstream)."""
+        revisions = [revision for revision in rechecked.revisions if revision.native_id in self.watched]
+        for uri, digest in rechecked.digests.items():
+            watched = self.watched.pop(uri, None)
+            if watched is not None and digest is not None:
+                self.watched[uri] = watched._replace(digest=digest)
+        return revisions
+
+    def told(self, revisions: list[Revision]) -> None:
+        """Jetstream's word on posts: a watched post deleted is let go, one edited takes its new text's
+        digest (so that re-fetching it does not tell the edit again)."""
+        for revision in revisions:
+            watched = self.watched.get(revision.native_id)
+            if watched is not None and revision.kind == DELETED:
+                del self.watched[revision.native_id]
+            elif watched is not None and revision.text is not None:
+                self.watched[revision.native_id] = watched._replace(digest=_digest(revision.text))
+
+    def let_go(self, now: int) -> None:
+        """Forget the posts found more than `RECHECK_SECONDS` ago, and beyond `RECHECK_LIMIT` those
+        found longest ago."""
+        kept = sorted((watched.found, uri) for uri, watched in self.watched.items())
+        for _, uri in kept[: max(len(kept) - RECHECK_LIMIT, 0)]:
+            del self.watched[uri]
+        for found, uri in kept:
+            if found < now - RECHECK_SECONDS and uri in self.watched:
+                del self.watched[uri]
 
     def _entry(self, term: str, newest: _Newest) -> dict[str, Any]:
         gaps = self.gaps.get(term)
@@ -239,6 +323,20 @@ def _newest_from(entry: object) -> _Newest | None:
 
 def _newest_dump(newest: _Newest) -> dict[str, str]:
     return {"at": newest.at_text, "uri": newest.uri}
+
+
+def _is_watched(entry: object) -> TypeGuard[list[Any]]:
+    """Whether `entry` is a `recheck` entry of the cursor: [at-uri, Unix seconds, digest]."""
+    if not isinstance(entry, list) or len(entry) != 3:
+        return False
+    uri, found, digest = entry
+    return (
+        isinstance(uri, str)
+        and uri.startswith("at://")
+        and isinstance(found, int)
+        and not isinstance(found, bool)
+        and isinstance(digest, str)
+    )
 
 
 class _Read(NamedTuple):
@@ -343,10 +441,41 @@ class BlueskySource:
         if not self.logs_in:
             raise SourceError(_LOGIN_NEEDED + _how_to_log_in(self.settings.handle), fatal=True)
         while True:
+            rechecked = await self._recheck(client, position)
             for term in self.settings.search:
                 mentions, quarantined = await self._search(client, term, position)
-                emit(Batch(mentions, quarantined, position.dump()))  # no await in between: cursors keep order
+                revisions = position.rechecked(rechecked)  # in the batch that journals its revisions
+                emit(Batch(mentions, quarantined, position.dump(), revisions))  # no await in between
+                rechecked = _Rechecked()
             await asyncio.sleep(self.settings.poll_seconds)
+
+    async def _recheck(self, client: httpx.AsyncClient, position: _Position) -> _Rechecked:
+        """The posts due in this poll re-fetched, `PROFILE_BATCH` a call, until a call fails; those
+        of the failed call go to the back of the queue unchanged (a post that always fails does not
+        hold up the rest), and no call more is made. `position` is left as it was."""
+        rechecked = _Rechecked()
+        due = position.due(int(time.time()))
+        for start in range(0, len(due), PROFILE_BATCH):
+            uris = due[start : start + PROFILE_BATCH]
+            try:
+                answer = await self._xrpc_get(client, "app.bsky.feed.getPosts", [("uris", uri) for uri in uris])
+                posts = answer.get("posts")
+                if not isinstance(posts, list):
+                    raise SourceError("getPosts answered without a list of posts")
+            except (httpx.HTTPError, SourceError) as exc:
+                if isinstance(exc, SourceError) and exc.fatal:
+                    raise  # a session refused: search is refused too
+                log.warning("re-fetching %d Bluesky posts failed, trying them later: %s", len(uris), reason(exc))
+                rechecked.digests.update((uri, position.watched[uri].digest) for uri in uris)
+                break
+            given = {post["uri"]: post for post in posts if isinstance(post, dict) and isinstance(post.get("uri"), str)}
+            now = datetime.now(UTC)
+            for uri in uris:
+                digest, revision = _revision(uri, given.get(uri), position.watched[uri].digest, now)
+                rechecked.digests[uri] = digest
+                if revision is not None:
+                    rechecked.revisions.append(revision)
+        return rechecked
 
     async def _search(
         self, client: httpx.AsyncClient, term: str, position: _Position
@@ -385,7 +514,12 @@ class BlueskySource:
             position.gaps.pop(term, None)
         found = [*filled, *reversed(top.posts)]  # oldest first, as they happened
         raw = [json.dumps(post, ensure_ascii=False).encode() for post in found]
-        return read_items(raw, _mention_from_post_view)
+        mentions, quarantined = read_items(raw, _mention_from_post_view)
+        taken, now = {mention.native_id for mention in mentions}, int(time.time())
+        for post in found:  # each a postView whose record was read, if its mention was taken
+            if isinstance(post, dict) and post.get("uri") in taken:
+                position.watch(post["uri"], _digest(full_text(post["record"])), now)
+        return mentions, quarantined
 
     async def _read_search(
         self,
@@ -431,7 +565,7 @@ class BlueskySource:
             page_cursor = next_cursor
         return _Read(found, used, page_cursor)
 
-    async def _xrpc_get(self, client: httpx.AsyncClient, method: str, params: dict[str, str]) -> dict[str, Any]:
+    async def _xrpc_get(self, client: httpx.AsyncClient, method: str, params: _Params) -> dict[str, Any]:
         if self._session is None:
             await self._log_in(client)
         response = await self._authorized_get(client, method, params)
@@ -441,7 +575,7 @@ class BlueskySource:
         check(response, auth_hint="the session was refused even after logging in again")
         return json_object(response, method)
 
-    async def _authorized_get(self, client: httpx.AsyncClient, method: str, params: dict[str, str]) -> httpx.Response:
+    async def _authorized_get(self, client: httpx.AsyncClient, method: str, params: _Params) -> httpx.Response:
         assert self._session is not None
         headers = {"Authorization": f"Bearer {self._session.access}"}
         return await client.get(f"{self.settings.pds}/xrpc/{method}", params=params, headers=headers)
@@ -484,6 +618,7 @@ class BlueskySource:
         def flush() -> None:
             if pending.changed(position.time_us):
                 position.time_us = pending.time_us
+                position.told(pending.revisions)
                 emit(Batch(pending.mentions, pending.quarantined, position.dump(), pending.revisions))
             pending.reset()
 
@@ -650,6 +785,25 @@ def _mention(
         reply_to=_reply_parent(record.get("reply")),
         quote_of=_quoted(record.get("embed")),
     )
+
+
+def _revision(uri: str, post: dict[str, Any] | None, digest: str, now: datetime) -> tuple[str | None, Revision | None]:
+    """What a re-fetch of the post `uri`, whose text had `digest`, found: its digest now (None:
+    deleted) and its revision, if any. A post getPosts did not give is deleted; one it gave but
+    that cannot be read is taken as it was."""
+    if post is None:
+        return None, Revision(NETWORK, uri, DELETED, now)
+    try:
+        text = _mention_from_post_view(post).text
+        now_digest = _digest(full_text(post["record"]))
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        return digest, None
+    return now_digest, (Revision(NETWORK, uri, EDITED, now, text) if now_digest != digest else None)
+
+
+def _digest(text: str) -> str:
+    """A short digest of a post's text with its alt texts (`full_text`): what an edit changes."""
+    return hashlib.blake2b(text.encode(), digest_size=4).hexdigest()
 
 
 def _reply_parent(reply: object) -> str | None:
