@@ -1025,3 +1025,29 @@ async def test_re_fetching_is_capped_per_poll_and_remembers_a_bounded_day_of_pos
     assert [uri for uri, _, _ in json.loads(batch.cursor or "")["recheck"]] == gone[100:500], (
         "after a day a post is let go, and beyond 500 those found longest ago"
     )
+
+
+async def test_what_jetstream_tells_of_a_post_search_found_is_not_told_again_by_re_fetching(api: Api) -> None:
+    deleted, edited = post_view(1, "AquaPro eins"), post_view(2, "AquaPro zwei")
+    api.add(deleted, edited)
+    cursor = (await first_batch(searcher(api))).cursor
+    events = []
+    for number, (post, operation) in enumerate([(deleted, "delete"), (edited, "update")]):
+        did, _, rkey = post["uri"].removeprefix("at://").split("/")
+        commit = {"rev": f"3mrev{number}", "operation": operation, "collection": "app.bsky.feed.post", "rkey": rkey}
+        if operation == "update":
+            commit["record"] = {**post["record"], "text": "AquaPro zwei, korrigiert"}
+        events.append(json.dumps({"did": did, "time_us": LAST_TIME + number, "kind": "commit", "commit": commit}))
+
+    async with jetstream(events) as server:
+        both = BlueskySource(
+            search_settings(api, jetstream=True, keywords=["AquaPro"], jetstream_url=server.url), PASSWORD
+        )
+        batches = await batches_until(both, cursor, lambda got: cursor_time(got[-1]) == LAST_TIME + 1)
+    told = [(r.native_id, r.kind) for batch in batches for r in batch.revisions]
+    assert told == [(deleted["uri"], DELETED), (edited["uri"], EDITED)], "told by Jetstream, once"
+
+    api.posts = [post for post in api.posts if post is not deleted]
+    edited["record"]["text"] = "AquaPro zwei, korrigiert"
+    later = await first_batch(searcher(api), batches[-1].cursor)
+    assert later.revisions == [] and refetched(api)[-1] == [edited["uri"]], "the deleted post is let go"
