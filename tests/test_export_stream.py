@@ -148,3 +148,33 @@ def test_json_past_ascii_is_escaped_as_json_dumps_escapes_it(text: str) -> None:
     as_sqlite = ",\n  ".join(json.dumps(row, ensure_ascii=False, separators=(",", ":")) for row in rows)
     as_json = ",\n  ".join(json.dumps(row, separators=(",", ":")) for row in rows)
     assert sqlrows.ascii_json(as_sqlite.encode()) == as_json.encode()
+
+
+def test_a_score_sqlite_writes_otherwise_and_a_stretch_without_the_incidents_mentions(
+    tmp_path: Path, runbooks: RunbookSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A score of many digits is written by Python's rules; ids of other scenarios' mentions
+    make blocks with none of the incident's, which leave no trace in the file."""
+    monkeypatch.setattr(tables, "CHUNK", 1)
+    scores = {0: 1 / 3, 1: None, 2: 0.5, 3: 1.0}  # None: matched only another scenario
+    with Journal.open(tmp_path / "journal.sqlite") as journal:
+        journaled = journal.add_mentions(
+            [
+                (
+                    _mention(number, f"post {number}, plain"),
+                    T0 + timedelta(seconds=number),
+                    (Match("product-defect" if score is not None else "outage", score or 0.9, ()),),
+                    (),
+                    Triage("respond", "affected-customers", ("complaint",)),
+                )
+                for number, score in scores.items()
+            ]
+        )
+        session = Session(journal, runbooks, ManualClock(T0 + timedelta(minutes=2)), Idle(), "tester")
+        incident_id = session.desk.open_from_mention(journaled[0], "product-defect", "answer everyone").id
+        rows = _rows(session, incident_id)
+        assert [row[-1] for row in rows] == [1 / 3, 0.5, 1.0]
+        with zipfile.ZipFile(export(session, incident_id, "csv", tmp_path / "x.zip", pseudonymise=False)) as archive:
+            assert archive.read("mentions.csv") == tables._csv_lines([tables.MENTION_FIELDS, *rows])
+        written = export(session, incident_id, "json", tmp_path / "x.json", pseudonymise=False).read_bytes()
+        assert json.loads(written)["mentions"] == [list(row) for row in rows]

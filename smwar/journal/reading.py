@@ -29,6 +29,10 @@ _COLUMNS = (
 ROW = f"{_COLUMNS}, x.score"  # a `MentionRow`, in SQL over `m`, a mention, and `x`, its match
 _WITHIN = "m.received_at >= ? AND m.received_at <= ?"
 _SPAN = f"x.scenario_id = ? AND {_WITHIN}"
+_BLOCK = (  # the scenario's matches in the span with ids in a range, in journal order
+    "FROM matches x JOIN mentions m ON m.id = x.mention_id "
+    f"WHERE x.scenario_id = ? AND x.mention_id >= ? AND x.mention_id < ? AND {_WITHIN} ORDER BY x.mention_id"
+)
 _NETWORKS = (  # the networks journaled, one index seek each
     "WITH RECURSIVE n(network) AS (SELECT MIN(network) FROM mentions UNION ALL "
     "SELECT (SELECT MIN(network) FROM mentions WHERE network > n.network) FROM n WHERE n.network IS NOT NULL) "
@@ -129,14 +133,22 @@ class JournalReader:
         (SQL over `m`, the mention, and `x`, its match of the scenario, which is NULL for a
         mention linked by hand only) makes of it."""
         matched: list[tuple[Any, ...]] = self._db.execute(
-            f"SELECT m.id, {select} FROM matches x JOIN mentions m ON m.id = x.mention_id "
-            f"WHERE x.scenario_id = ? AND x.mention_id >= ? AND x.mention_id < ? AND {_WITHIN} "
-            "ORDER BY x.mention_id",
-            (span.scenario_id, ids.start, ids.stop, *self._bounds(span)),
+            f"SELECT m.id, {select} {_BLOCK}", (span.scenario_id, ids.start, ids.stop, *self._bounds(span))
         ).fetchall()
         linked = [i for i in span.linked if i in ids and not self._matched_within(span, i)]
         extra = self.rows_of(span, linked, f"m.id, {select}")  # few: merged in by id
         return sorted(matched + extra, key=itemgetter(0)) if extra else matched
+
+    def joined(self, span: Span, select: str, separator: bytes, ids: range) -> tuple[bytes, int]:
+        """What `select` makes of each of the scenario's matches with `ids` (as `chunk`, but
+        without the mentions linked by hand), joined by SQLite into one in journal order with
+        `separator`; and for how many of them it made NULL, which are left out."""
+        joined, left_out = self._db.execute(
+            "SELECT CAST(group_concat(line, ?) AS BLOB), count(*) - count(line) "
+            f"FROM (SELECT {select} AS line {_BLOCK})",
+            (separator, span.scenario_id, ids.start, ids.stop, *self._bounds(span)),
+        ).fetchone()
+        return joined or b"", left_out
 
     def rows_of(self, span: Span, ids: Collection[int], select: str = ROW) -> list[tuple[Any, ...]]:
         """What `select` makes of the mentions with `ids`, in journal order (their match of the

@@ -1,13 +1,15 @@
 """Mention rows formatted by SQLite as they are read, for the CSV and JSON exports.
 
 The read is the floor of an export's time, so SQLite formats each row on the way, as one
-string of its values but the score (a float SQLite would write otherwise than Python). For JSON
+string of its values, and joins a block of rows into one (`JournalReader.joined`). For JSON
 that is SQLite's own encoder, which is `json.dumps` but for the escapes of characters past
-ASCII. For CSV the values are written as they are, but for the text and the request types,
-which SQLite quotes where `csv.writer` would and marks where `tables._cell` marks a formula:
-commas and replies that start "@name … !" are common there. One match of a chunk of such lines
-against what they must look like then finds each row with a value `tables._cell` or
-`csv.writer` would write otherwise; only those rows are written value by value.
+ASCII. For CSV the values are written as they are, but for the free texts and the request
+types, which SQLite quotes where `csv.writer` would and marks where `tables._cell` marks a
+formula: commas and replies that start "@name … !" are common there. A score is written by
+SQLite as Python writes it (scores have three places at most), or marked for Python to write.
+One match of a block of such lines against what they must look like then finds whether a row
+has a value `tables._cell` or `csv.writer` would write otherwise; only the rows of such a block
+are matched one by one, and those that differ written value by value.
 """
 
 from __future__ import annotations
@@ -49,12 +51,22 @@ def _line_format(fields: tuple[str, ...], quoted: tuple[str, ...] = ()) -> str:
     return f"CASE WHEN {special} THEN {with_quotes} ELSE {without} END"
 
 
-CSV_SQL = f"CAST(printf({_line_format(_QUOTED)}, {', '.join(map(_value, FIELDS))}) AS BLOB), x.score"
-"""A mention as a CSV line up to its score; and its score."""
+_SCORE = "CAST(x.score AS TEXT)"
+_SCORE_AS_PYTHON = f"(x.score IS NULL OR (CAST({_SCORE} AS REAL) = x.score AND NOT instr({_SCORE}, 'e')))"
+"""SQL: whether SQLite writes the score as Python does (the shortest text that reads back the
+same, no exponent), which a score of three places always is."""
 
-JSON_SQL = f"CAST(rtrim(json_array({', '.join(_SQL.values())}), ']') AS BLOB), x.score"
-"""A mention as a JSON array of its values up to its score, left open; and its score. SQLite
-writes JSON as `json.dumps` does with `ensure_ascii=False, separators=(",", ":")`."""
+CSV_SQL = (
+    f"CAST(printf({_line_format(_QUOTED)}, {', '.join(map(_value, FIELDS))}) "
+    f"|| CASE WHEN {_SCORE_AS_PYTHON} THEN coalesce({_SCORE}, '') ELSE char(1) END || char(13, 10) AS BLOB)"
+)
+"""A mention as a CSV line, its end included; a score SQLite would write otherwise than Python
+as a control character, which makes the line one to write value by value."""
+
+JSON_SQL = f"CASE WHEN {_SCORE_AS_PYTHON} THEN CAST(json_array({', '.join(_SQL.values())}, x.score) AS BLOB) END"
+"""A mention as a JSON array of its values, or NULL (to write value by value) if SQLite would
+write its score otherwise than Python. SQLite writes JSON as `json.dumps` does with
+`ensure_ascii=False, separators=(",", ":")`."""
 
 
 def _but(more: str) -> str:
@@ -71,16 +83,20 @@ def _but(more: str) -> str:
 _PLAIN, _FIRST, _NO_FORMULA, _QUOTED_ANY = _but(r',"\n'), _but(r',"\n=+\-@'), _but(r',"\n(|!'), _but('"')
 _AS_IS = f"(?:{_FIRST}{_PLAIN}*|[-+@]{_NO_FORMULA}*)?"  # …needing no quotes and no mark
 _QUOTED_AS_IS = f'(?:"(?:{_QUOTED_ANY}|"")*"|{_PLAIN}*)'  # …one quoted and marked by SQLite
-_LINE = "".join(f"{_QUOTED_AS_IS if field in _QUOTED else _AS_IS}," for field in FIELDS)
-_LINES = re2.compile(rf"{_LINE}(?:\r\n{_LINE})*")
+_LINE = "".join(f"{_QUOTED_AS_IS if field in _QUOTED else _AS_IS}," for field in FIELDS) + r"-?[0-9.]*\r\n"
+_LINES = re2.compile(f"(?:{_LINE})*")
 _ONE_LINE = re2.compile(_LINE)
+
+
+def as_written(lines: bytes) -> bool:
+    """Whether CSV lines (as `CSV_SQL` writes them, one after another) are what `tables._cell`
+    and `csv.writer` make of their values: one match, however many lines."""
+    return _LINES.fullmatch(lines) is not None
 
 
 def to_change(lines: tuple[bytes, ...]) -> list[int]:
     """The lines (as `CSV_SQL` writes them) with a value `tables._cell` or `csv.writer` would
-    write otherwise: none, by one match, in most chunks."""
-    if _LINES.fullmatch(b"\r\n".join(lines)):
-        return []
+    write otherwise."""
     return [row for row, line in enumerate(lines) if not _ONE_LINE.fullmatch(line)]
 
 
@@ -91,10 +107,9 @@ def ascii_json(text: bytes) -> bytes:
     """JSON text with every character past ASCII escaped, as `json.dumps` escapes it."""
     if text.isascii():
         return text
-    decoded = text.decode()
-    escaped = decoded.encode("ascii", "backslashreplace")  # "ü" as \xfc, U+202E as \u202e, "😀" as \U0001f600
-    if "\\x" in decoded or b"\\U" in escaped:  # a \x of the text's own, or a character JSON writes as two
-        return _ascii_by_json(decoded)
+    escaped = text.decode().encode("ascii", "backslashreplace")  # "ü" as \xfc, U+202E as \u202e, "😀" as \U0001f600
+    if b"\\x" in text or b"\\U" in escaped:  # a \x of the text's own, or a character JSON writes as two
+        return _ascii_by_json(text.decode())
     return _LATIN_1.sub(rb"\\u00", escaped)  # re.sub: bytes.replace is slow with many matches
 
 

@@ -15,7 +15,6 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
-from operator import add
 from pathlib import Path
 from typing import IO, Any, NamedTuple, TypeVar
 
@@ -99,36 +98,35 @@ def _read_apart(reader: JournalReader, span: Span, written: _Format) -> Iterator
         if not hasattr(own, "reader"):
             own.reader = JournalReader(reader.path)
             opened.append(own.reader)
-        chunk = own.reader.chunk(span, written.sql, ids)
-        return written.read(chunk, own.reader, span) if chunk else b""
+        return _block(own.reader, span, written, ids)
 
     try:
         with ThreadPoolExecutor(max_workers=READERS) as pool:
-            yield from _in_order(pool, read, reader.blocks(span, CHUNK), ahead=READERS + 1)
+            yield from filter(None, _in_order(pool, read, reader.blocks(span, CHUNK), ahead=READERS + 1))
     finally:
         for each in opened:
             each.close()
 
 
-def _csv_read(chunk: list[tuple[Any, ...]], reader: JournalReader, span: Span) -> bytes:
-    """A chunk of `CSV_SQL` rows as CSV; those with a value to change written value by value."""
-    ids, lines, scores = zip(*chunk, strict=True)
-    rows = _scored(lines, scores, _csv_score)
-    changed = sqlrows.to_change(lines)
-    for index, row in zip(changed, reader.rows_of(span, [ids[index] for index in changed]), strict=True):
-        rows[index] = _csv_lines([row])
-    return b"".join(rows)
-
-
-def _scored(rows: Iterable[bytes], scores: Iterable[object], written: Callable[[object], bytes]) -> list[bytes]:
-    """Each row as SQLite wrote it, then its score as `written` writes it (once a score)."""
-    ends = {score: written(score) for score in set(scores)}
-    return list(map(add, rows, map(ends.__getitem__, scores)))
-
-
-def _csv_score(score: object) -> bytes:
-    """The last value of a row, and its end."""
-    return _csv_lines([(score, "")])[:-3] + b"\r\n"
+def _block(reader: JournalReader, span: Span, written: _Format, ids: range) -> bytes:
+    """The incident's mentions with `ids`, written: joined by SQLite if every row is as the
+    rules write it value by value, else row by row, those that are not written value by value.
+    Mentions linked by hand are merged in by the second way: they are few."""
+    if not any(mention_id in ids for mention_id in span.linked):
+        joined, left_out = reader.joined(span, written.sql, written.separator, ids)
+        if not left_out and written.as_written(joined):
+            return written.finished(joined)
+    rows = reader.chunk(span, written.sql, ids)
+    if not rows:
+        return b""
+    mention_ids, lines = zip(*rows, strict=True)
+    changed = written.to_change(lines)
+    fixed = dict(zip(changed, reader.rows_of(span, [mention_ids[index] for index in changed]), strict=True))
+    return written.finished(
+        written.separator.join(
+            written.value_by_value([fixed[index]]) if index in fixed else line for index, line in enumerate(lines)
+        )
+    )
 
 
 def _csv_lines(rows: Iterable[Iterable[object]]) -> bytes:
@@ -176,17 +174,6 @@ def write_json(review: Review, reader: JournalReader, span: Span, path: Path, na
         out.write(b"\n ]\n}\n")  # …and close it after the mentions
 
 
-def _json_read(chunk: list[tuple[Any, ...]], _reader: JournalReader, _span: Span) -> bytes:
-    """A chunk of `JSON_SQL` rows as JSON arrays."""
-    _, arrays, scores = zip(*chunk, strict=True)
-    return sqlrows.ascii_json(_JSON_ROWS.join(_scored(arrays, scores, _json_score)))
-
-
-def _json_score(score: object) -> bytes:
-    """The last value of an array, and its end."""
-    return b"," + json.dumps(score).encode() + b"]"
-
-
 def _json_lines(rows: Iterable[tuple[object, ...]]) -> bytes:
     return _JSON_ROWS.join(json.dumps(row, separators=(",", ":")).encode() for row in rows)
 
@@ -197,13 +184,25 @@ def _escaped_del(text: bytes) -> bytes:
 
 
 class _Format(NamedTuple):
-    sql: str  # what SQLite makes of a mention (`JournalReader.chunks`)…
-    read: Callable[[list[tuple[Any, ...]], JournalReader, Span], bytes]  # …and of a chunk of those
-    value_by_value: Callable[[list[tuple[object, ...]]], bytes]  # a chunk of `MentionRow`s
+    sql: str  # what SQLite makes of a mention (`JournalReader.joined` and `.chunk`)…
+    separator: bytes  # …between two of those…
+    as_written: Callable[[bytes], bool]  # …whether rows so joined need no value written by the rules…
+    to_change: Callable[[tuple[Any, ...]], list[int]]  # …and else which of them do…
+    finished: Callable[[bytes], bytes]  # …what becomes of them once joined…
+    value_by_value: Callable[[list[tuple[object, ...]]], bytes]  # …and how `MentionRow`s are written
 
 
-_CSV = _Format(sqlrows.CSV_SQL, _csv_read, _csv_lines)
-_JSON = _Format(sqlrows.JSON_SQL, _json_read, _json_lines)
+def _nulls(lines: tuple[bytes | None, ...]) -> list[int]:
+    """The rows SQLite left NULL."""
+    return [index for index, line in enumerate(lines) if line is None]
+
+
+def _as_is(data: bytes) -> bytes:
+    return data
+
+
+_CSV = _Format(sqlrows.CSV_SQL, b"", sqlrows.as_written, sqlrows.to_change, _as_is, _csv_lines)
+_JSON = _Format(sqlrows.JSON_SQL, _JSON_ROWS, bool, _nulls, sqlrows.ascii_json, _json_lines)
 
 
 def _chunks(rows: Iterable[tuple[object, ...]], size: int) -> Iterator[list[tuple[object, ...]]]:
