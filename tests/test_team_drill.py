@@ -8,11 +8,19 @@ from __future__ import annotations
 
 import signal
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from click.testing import CliRunner
+
+from smwar.cli import main
+from smwar.drills.script import Expected, ExpectedIncident
+from smwar.drills.team import team
 from smwar.engine.drill import PLAYER, find_run, history, read_run
+from smwar.incidents.chain import OPENED, ROLE, STEP_DONE, UNDONE
+from smwar.incidents.metrics import IncidentMetrics, StepTiming
 from smwar.journal.store import Journal
-from smwar.model import LEFT_TO_CLAIM, REPLIED
+from smwar.model import LEFT_TO_CLAIM, REPLIED, TAKEN_OVER, Event, Incident, IncidentStatus, StepStatus
 from smwar.runbooks.definitions import RunbookSet
 from tests.test_team import _until  # the same wait for a journal's state
 from tests.tools.terminal import Terminal
@@ -87,6 +95,8 @@ def test_two_operators_play_one_drill_and_the_debrief_scores_each_and_the_team(
     assert past.people == {"anna": 100, "ben": 100}
     with Journal.open(run) as journal:
         assert journal.lease(PLAYER) is None, "the war room that played the drill gave the lease up"
+    shown = CliRunner().invoke(main, ["drill", "history"]).output
+    assert "each  anna 100 · ben 100" in shown
 
 
 def test_when_the_war_room_playing_the_drill_dies_another_plays_on(home: Path) -> None:
@@ -111,3 +121,50 @@ def test_when_the_war_room_playing_the_drill_dies_another_plays_on(home: Path) -
     finally:
         anna.close()
         assert ben is None or ben.close() == 0
+
+
+def test_each_person_is_scored_on_their_own_actions_and_the_team_on_what_they_did_together() -> None:
+    """Anna answers fast, Ben answers the same mention again (a double answer) and a troll the
+    plan leaves alone; Cleo leaves a reply to Anna, takes one over from Ben, marks a step done
+    on time (and one she took back), and opens the expected incident late; a role changes hands."""
+    start = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    at = start + timedelta(minutes=20)
+    expected = Expected(incident=[ExpectedIncident(scenario="product-defect", open_by=timedelta(minutes=15))])
+    expected = expected.model_copy(update={"leave_alone": ["@troll@x.social"]})
+    incident = Incident(1, "product-defect", IncidentStatus.OPEN, start, "trigger", opened_at=at)
+    step = StepTiming(
+        "notify-pr", "Notify the PR advisor", timedelta(minutes=10), StepStatus.DONE, timedelta(minutes=5), False
+    )
+    undone = StepTiming(
+        "facts", "Collect the facts", timedelta(minutes=20), StepStatus.DONE, timedelta(minutes=6), False
+    )
+    metrics = {1: IncidentMetrics(None, None, (step, undone))}
+
+    def reply(actor: str, mention_id: int, minutes: int, author: str = "@kunde@x.social") -> Event:
+        payload = {"mention_id": mention_id, "author": author, "how": "simulated"}
+        return Event(REPLIED, start + timedelta(minutes=minutes), actor, payload=payload)
+
+    events = [
+        reply("anna", 1, 3),
+        reply("ben", 1, 4),  # a second answer to the same person
+        reply("ben", 2, 30, "@troll@x.social"),
+        Event(LEFT_TO_CLAIM, at, "cleo", payload={"mention_id": 3, "holder": "anna"}),
+        Event(TAKEN_OVER, at, "cleo", payload={"mention_id": 4, "holder": "ben"}),
+        Event(OPENED, at, "cleo", 1),
+        Event(STEP_DONE, at, "cleo", 1, "notify-pr"),
+        Event(STEP_DONE, at, "cleo", 1, "facts", id=90),
+        Event(UNDONE, at, "cleo", 1, "facts", {"event_id": 90}),
+        Event(ROLE, at, "anna", 1, payload={"role": "lead", "person": "Ben", "handover_from": "Anna"}),
+        Event(REPLIED, at, "smwar", payload={"mention_id": 5, "author": "x"}),  # not a person's
+    ]
+    arrivals = {1: start, 2: start + timedelta(minutes=2)}
+    result = team(events, arrivals, expected, [incident], metrics, start)
+    people = {person.name: person for person in result.people}
+    assert list(people) == ["anna", "ben", "cleo"]
+    anna, ben, cleo = people["anna"], people["ben"], people["cleo"]
+    assert (anna.replies, anna.score, anna.median_reply, anna.handovers) == (1, 100, timedelta(minutes=3), 1)
+    assert (ben.replies, ben.doubles, ben.wrong_replies, ben.score, ben.handovers) == (2, 1, 1, 0, 2)
+    # left one to anna (1), took one over (no credit, a handover), opened late (½), a step on time (1)
+    assert (cleo.avoided, cleo.opened, cleo.steps, cleo.handovers) == (1, 1, 1, 1)
+    assert cleo.score == round(100 * 2.5 / 3)
+    assert (result.replies, result.doubles, result.avoided, result.handovers) == (3, 1, 1, 2)

@@ -63,7 +63,7 @@ def play(ctx: click.Context, script: str | None, speed: float, fresh: bool, runb
     with run.journal:
         clock = team_clock(run, speed, operator)
         session = drill_session(run, runbooks, clock, operator, compile_progress())
-        follower = DrillFollower(session, run, runbooks)
+        follower = DrillFollower(session, run)
         try:
             WarRoomApp(session, drill=DrillInfo.of(run), follower=follower, runbook_watch=watch).run()
         finally:

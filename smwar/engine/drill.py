@@ -233,10 +233,9 @@ class DrillFollower(Follower):
     the player's too, reads what was journaled as a live one does: mentions, incidents and
     their steps, replies, claims, and the trainer's messages."""
 
-    def __init__(self, session: Session, run: DrillRun, runbooks: RunbookSet, holder: str | None = None) -> None:
+    def __init__(self, session: Session, run: DrillRun, holder: str | None = None) -> None:
         super().__init__(session)
         self.run = run
-        self.runbooks = runbooks
         self.holder = holder or holder_name()
         self.player: Session | None = None  # the session that plays the injects, while this one leads
         self._asked = 0.0
@@ -249,6 +248,8 @@ class DrillFollower(Follower):
     def poll(self) -> Update:
         self._lead()
         if self.player is not None:
+            if self.player.runbooks is not self.session.runbooks:  # this war room put an edit in force
+                self.player.reload(self.session.runbooks)
             self.player.desk.catch_up()  # incidents opened elsewhere: no proposal for an active one
             self.player.pipeline.poll()
         update = super().poll()
@@ -265,10 +266,10 @@ class DrillFollower(Follower):
         if not journal.take_lease(PLAYER, self.holder, time.time(), LEASE_SECONDS):
             self.player = None  # another war room plays the drill (it took over when we were silent)
             return
-        if self.player is None:
-            clock = self.session.clock
-            position = replace(self.run, position=clock.now(), resumed=True)  # what came before was shown
-            self.player = drill_session(position, self.runbooks, clock, SYSTEM_ACTOR)
+        if self.player is None:  # the script's messages up to the last one journaled were shown
+            shown = [event.at for event in journal.events(kind=TRAINER_MESSAGE) if event.actor == SYSTEM_ACTOR]
+            run = replace(self.run, position=shown[-1], resumed=True) if shown else replace(self.run, resumed=False)
+            self.player = drill_session(run, self.session.runbooks, self.session.clock, SYSTEM_ACTOR)
 
     def _said_since(self) -> list[str]:
         """The trainer's messages and the drill's end, journaled by the other war rooms."""

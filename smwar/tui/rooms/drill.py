@@ -82,8 +82,11 @@ class DrillRoom(Screen[None]):
     offered_end = False  # said once that every inject has been played
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The drill's keys are for drills: in live mode they are neither shown nor run."""
-        return self.drill is not None or action not in DRILL_ACTIONS
+        """The drill's keys are for drills: in live mode they are neither shown nor run; a
+        drill has no live source to pause."""
+        if self.drill is not None:
+            return action != "toggle_source"
+        return action not in DRILL_ACTIONS
 
     def drill_source(self) -> DrillSource | None:
         source = self.session.pipeline.source
