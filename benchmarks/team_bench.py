@@ -170,18 +170,19 @@ def operator(
             return
         tally.committed[f"event:{max(e.id or 0 for e in session.desk.events_of(done.id))}"] = time.time()
 
-    next_look = next_beat = time.monotonic()
+    next_look = next_beat = next_act = time.monotonic()
     while tally.claims < claims and not stop.is_set():
         now = time.monotonic()
-        if now >= next_look:
+        if now >= next_look:  # the war room's timer, whatever its operator is doing
             look()
             next_look = now + POLL_SECONDS
         if now >= next_beat:
             timed("beat", journal.beat, name, "responder", "feed", time.time())
             next_beat = now + BEAT_SECONDS
-        if pool:
+        if now >= next_act and pool:
             chain_step() if rng.random() < CHAIN_SHARE else reply()
-        time.sleep(rng.expovariate(pace))
+            next_act = now + rng.expovariate(pace)
+        time.sleep(max(0.0, min(next_look, next_beat, next_act) - time.monotonic()))
     end = time.monotonic() + 2 * POLL_SECONDS
     while time.monotonic() < end:  # the last actions of the others reach this one too
         look()

@@ -31,7 +31,7 @@ from smwar.sources.runner import Health, SourceRunner
 
 # mentions journaled in one transaction at most: a fraction of a second's work, so a storm's
 # backlog goes through in slices, each shown as it lands, and more waiting is reported as such
-MAX_INTAKE = 2_000
+MAX_INTAKE = 500
 
 
 class LiveFeed:

@@ -9,7 +9,9 @@ alike, and the next read sees it.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -60,6 +62,9 @@ class Journal(Coordination, Revisions, Profiles):
         self.path = path
         self._db = db  # the writer
         self._lock = threading.RLock()  # the writer's: one transaction at a time
+        # the writers of every process queue for their turn on this file's lock, each woken the
+        # moment the one before commits (SQLite's busy timeout polls, sleeping up to 100 ms)
+        self._turn = os.open(f"{path}-turn", os.O_RDWR | os.O_CREAT, 0o600)
         self._reader = reader
         self._read_lock = threading.Lock()
 
@@ -92,6 +97,7 @@ class Journal(Coordination, Revisions, Profiles):
         with self._lock, self._read_lock:
             self._db.close()
             self._reader.close()
+            os.close(self._turn)
 
     def __enter__(self) -> Journal:
         return self
@@ -105,14 +111,18 @@ class Journal(Coordination, Revisions, Profiles):
         raises). It takes SQLite's write lock at once, so what it reads stays true until it
         commits; reads go on beside it, seeing the last commit."""
         with self._lock:
-            connection = self._db.conn
-            connection.execute("BEGIN IMMEDIATE")
+            fcntl.flock(self._turn, fcntl.LOCK_EX)
             try:
-                yield connection
-                connection.execute("COMMIT")
-            except BaseException:
-                connection.rollback()
-                raise
+                connection = self._db.conn
+                connection.execute("BEGIN IMMEDIATE")
+                try:
+                    yield connection
+                    connection.execute("COMMIT")
+                except BaseException:
+                    connection.rollback()
+                    raise
+            finally:
+                fcntl.flock(self._turn, fcntl.LOCK_UN)
 
     def _rows(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
         """Rows read on the read-only connection: the last commit, never waiting for a write."""
