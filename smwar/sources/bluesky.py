@@ -267,10 +267,10 @@ class _Position:
             data["recheck"] = [[uri, *watched] for uri, watched in self.watched.items()]
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
-    def watch(self, uri: str, digest: str, now: int) -> None:
-        """Re-fetch the post `uri`, found `now`, after those waiting already."""
-        if uri not in self.watched:
-            self.watched[uri] = _Watched(now, digest)
+    def watch(self, found: dict[str, str], now: int) -> None:
+        """Re-fetch the posts `found` (at-uri: digest of its text) `now`, after those waiting already."""
+        for uri, digest in found.items():
+            self.watched.setdefault(uri, _Watched(now, digest))
         self.let_go(now)
 
     def due(self, now: int) -> list[str]:
@@ -515,10 +515,11 @@ class BlueskySource:
         found = [*filled, *reversed(top.posts)]  # oldest first, as they happened
         raw = [json.dumps(post, ensure_ascii=False).encode() for post in found]
         mentions, quarantined = read_items(raw, _mention_from_post_view)
-        taken, now = {mention.native_id for mention in mentions}, int(time.time())
-        for post in found:  # each a postView whose record was read, if its mention was taken
-            if isinstance(post, dict) and post.get("uri") in taken:
-                position.watch(post["uri"], _digest(full_text(post["record"])), now)
+        taken = {mention.native_id for mention in mentions}
+        position.watch(  # each a postView whose record was read, if its mention was taken
+            {p["uri"]: _digest(full_text(p["record"])) for p in found if isinstance(p, dict) and p.get("uri") in taken},
+            int(time.time()),
+        )
         return mentions, quarantined
 
     async def _read_search(
