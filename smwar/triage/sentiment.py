@@ -120,7 +120,7 @@ class Language:
     valence: Mapping[str, float]
     roles: Mapping[str, str]
     verbs: Collection[str]  # negated also by a negator after them: "funktioniert leider nicht"
-    negators: Collection[str]
+    negators: frozenset[str]
     boosters: Mapping[str, float]
     contrast: Collection[str]
     inflected: bool
@@ -354,8 +354,12 @@ class Scorer:
         with their boosters, negators (a negated failure is relief, a negated response a
         failure; "sondern" and "neither … nor" set the negated aside) and the unreal."""
         language, lowered, clause = self.language, reading.lowered, reading.clause
-        negators = [index for index, word in enumerate(lowered) if word in language.negators or word.endswith("n't")]
-        irrealis = [index for index, word in enumerate(lowered) if word in vocabulary.IRREALIS]
+        negators: list[int] = []
+        if "'" in reading.text or not language.negators.isdisjoint(lowered):  # most texts: none ("n't" has a ')
+            negators = [index for index, word in enumerate(lowered) if self._negates(word)]
+        irrealis: list[int] = []
+        if not vocabulary.IRREALIS.isdisjoint(lowered):
+            irrealis = [index for index, word in enumerate(lowered) if word in vocabulary.IRREALIS]
         skip = 0
         inert = self._inert
         for index, (token, _) in enumerate(reading.tokens):
