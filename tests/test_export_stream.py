@@ -118,11 +118,15 @@ def test_a_streamed_json_keeps_every_text_exactly_and_escaped(incident, tmp_path
     session, incident_id = incident
     rows = _rows(session, incident_id)
     written = export(session, incident_id, "json", tmp_path / "x.json", pseudonymise=False).read_bytes()
-    assert written.isascii() and b"\x7f" not in written and not active_in(written.decode())
+    assert b"\x7f" not in written and not active_in(written.decode())
     assert json.loads(written)["mentions"] == [list(row) for row in rows], "every text exactly"
     mentions = written[written.index(b'"mentions": [') :].splitlines()[1:-2]
-    expected = [json.dumps(row, separators=(",", ":")).replace("\x7f", "\\u007f") for row in rows]
-    assert [line.strip().rstrip(b",").decode() for line in mentions] == expected
+    as_utf8 = [json.dumps(row, ensure_ascii=False, separators=(",", ":")) for row in rows]
+    escaped = [json.dumps(row, separators=(",", ":")).replace("\x7f", "\\u007f") for row in rows]
+    lines = [line.strip().rstrip(b",").decode() for line in mentions]
+    assert all(line in pair for line, pair in zip(lines, zip(as_utf8, escaped, strict=True), strict=True))
+    assert "Grüße 😀" in lines[10], "UTF-8 where nothing in the chunk acts on a terminal"
+    assert lines[0] == escaped[0] and lines[1] == escaped[1] != as_utf8[1], "escaped where something does"
 
 
 def test_the_figures_count_every_mention_of_the_incident(incident) -> None:  # type: ignore[no-untyped-def]

@@ -2,14 +2,17 @@
 
 The read is the floor of an export's time, so SQLite formats each row on the way, as one
 string of its values, and joins a block of rows into one (`JournalReader.joined`). For JSON
-that is SQLite's own encoder, which is `json.dumps` but for the escapes of characters past
-ASCII. For CSV the values are written as they are, but for the free texts and the request
-types, which SQLite quotes where `csv.writer` would and marks where `tables._cell` marks a
-formula: commas and replies that start "@name … !" are common there. A score is written by
-SQLite as Python writes it (scores have three places at most), or marked for Python to write.
-One match of a block of such lines against what they must look like then finds whether a row
-has a value `tables._cell` or `csv.writer` would write otherwise; only the rows of such a block
-are matched one by one, and those that differ written value by value.
+that is SQLite's own encoder, which is `json.dumps` with `ensure_ascii=False`: a block is
+written so, as UTF-8, unless a character in it acts on a terminal, which one RE2 search finds;
+then every character past ASCII in the block is escaped, as `json.dumps` escapes it.
+
+For CSV the values are written as they are, but for the free texts and the request types,
+which SQLite quotes where `csv.writer` would and marks where `tables._cell` marks a formula:
+commas and replies that start "@name … !" are common there. A score is written by SQLite as
+Python writes it (scores have three places at most), or marked for Python to write. One match
+of a block of such lines against what they must look like then finds whether a row has a value
+`tables._cell` or `csv.writer` would write otherwise; only the lines of such a block are
+matched one by one, and those that differ written value by value.
 """
 
 from __future__ import annotations
@@ -69,14 +72,19 @@ write its score otherwise than Python. SQLite writes JSON as `json.dumps` does w
 `ensure_ascii=False, separators=(",", ":")`."""
 
 
-def _but(more: str) -> str:
-    """RE2: a character `printable` leaves as it is, but a line break (which a CSV value keeps),
-    and that is not in `more` (the inside of an RE2 class). No invalid UTF-8 either."""
+def _replaced() -> str:
+    """RE2: the inside of a class of the characters `printable` replaces, but a line break
+    (which a CSV value keeps, and JSON rows are written on lines of their own)."""
     replaced = {code for low, high in UNSAFE for code in range(low, high + 1)} - {ord("\n")}
     starts = sorted(code for code in replaced if code - 1 not in replaced)
     ends = sorted(code for code in replaced if code + 1 not in replaced)
-    ranges = "".join(f"\\x{{{low:x}}}-\\x{{{high:x}}}" for low, high in zip(starts, ends, strict=True))
-    return f"[^{ranges}{more}]"
+    return "".join(f"\\x{{{low:x}}}-\\x{{{high:x}}}" for low, high in zip(starts, ends, strict=True))
+
+
+def _but(more: str) -> str:
+    """RE2: a character `printable` leaves as it is, but a line break, and that is not in `more`
+    (the inside of an RE2 class). No invalid UTF-8 either."""
+    return f"[^{_replaced()}{more}]"
 
 
 # A value as CSV_SQL writes it when that is what `tables._cell` and `csv.writer` make of it…
@@ -98,6 +106,15 @@ def to_change(lines: tuple[bytes, ...]) -> list[int]:
     """The lines (as `CSV_SQL` writes them) with a value `tables._cell` or `csv.writer` would
     write otherwise."""
     return [row for row, line in enumerate(lines) if not _ONE_LINE.fullmatch(line)]
+
+
+_ACTIVE = re2.compile(f"[{_replaced()}]")
+
+
+def json_block(text: bytes) -> bytes:
+    """JSON text as written to the file: as it is (UTF-8) if no character in it acts on a
+    terminal, else with every character past ASCII escaped (DEL is the writer's)."""
+    return ascii_json(text) if _ACTIVE.search(text) else text
 
 
 _LATIN_1 = re.compile(rb"\\x")

@@ -160,8 +160,8 @@ class _Lines:
 def write_json(review: Review, reader: JournalReader, span: Span, path: Path, names: Pseudonyms | None) -> None:
     """One JSON object: the incident, its figures, timeline, replies, lessons and volume, then
     every mention as an array in the order of `mention_fields` (streamed, in chunks). Text is
-    kept exactly, every character past ASCII (and DEL) escaped, so no control or bidi character
-    is in the file itself."""
+    kept exactly, in UTF-8; a control, bidi or line-separating character (and DEL) is escaped,
+    so none is in the file itself (in a chunk with one, every character past ASCII is)."""
     head = summary(review) | {"mention_fields": MENTION_FIELDS}
     with path.open("wb") as out:
         out.write(_escaped_del(json.dumps(head, indent=1)[:-2].encode()))  # leave the object open…
@@ -202,7 +202,7 @@ def _as_is(data: bytes) -> bytes:
 
 
 _CSV = _Format(sqlrows.CSV_SQL, b"", sqlrows.as_written, sqlrows.to_change, _as_is, _csv_lines)
-_JSON = _Format(sqlrows.JSON_SQL, _JSON_ROWS, bool, _nulls, sqlrows.ascii_json, _json_lines)
+_JSON = _Format(sqlrows.JSON_SQL, _JSON_ROWS, bool, _nulls, sqlrows.json_block, _json_lines)
 
 
 def _chunks(rows: Iterable[tuple[object, ...]], size: int) -> Iterator[list[tuple[object, ...]]]:
