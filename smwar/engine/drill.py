@@ -165,13 +165,14 @@ class TeamClock(DrillClock):
         self.sync()
         return self._paused
 
-    def publish(self) -> None:
-        """Journal where the clock stands now, for every war room of the run."""
+    def publish(self, actor: str | None = None) -> None:
+        """Journal where the clock stands now, for every war room of the run (by `actor`:
+        the operator who changed it, unless said otherwise)."""
         with self._lock:
             self._rebase()
             at, wall, speed, paused = self._anchor_drill, self._anchor_real, self._speed, self._paused
         payload = {"wall": wall, "speed": speed, "paused": paused}
-        stored = self.journal.append(Event(CLOCK, at, self.operator, payload=payload))
+        stored = self.journal.append(Event(CLOCK, at, actor or self.operator, payload=payload))
         self._seen, self._synced = stored.id or self._seen, time.monotonic()
 
     def sync(self, *, now: bool = False) -> None:
@@ -221,7 +222,7 @@ def team_clock(run: DrillRun, speed: float, operator: str) -> TeamClock:
     if lease is not None and lease.held_at(time.time()):
         clock.sync(now=True)
     else:
-        clock.publish()
+        clock.publish(SYSTEM_ACTOR)  # no operator's doing: the debrief does not count it as theirs
     return clock
 
 
@@ -240,10 +241,6 @@ class DrillFollower(Follower):
         self.player: Session | None = None  # the session that plays the injects, while this one leads
         self._asked = 0.0
         self._said = session.journal.last_event_id()  # the last trainer message or end read
-
-    @property
-    def leading(self) -> bool:
-        return self.player is not None
 
     def poll(self) -> Update:
         self._lead()
