@@ -7,6 +7,8 @@ storm's matching never holds up a key); all but one of them wait. The holder ren
 every second; a leader that dies stops renewing, and within `LEASE_SECONDS` a waiting one takes
 over and resumes every source from the cursors the journal holds, which were committed with
 the mentions they led to: nothing is skipped, and what is fetched twice is deduplicated.
+Seeing every new mention, the leader is also the one that assigns those the plan hands out
+in turn (`engine/assign.py`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import time
 from pathlib import Path
 
 from smwar.config import Config
+from smwar.engine.assign import RoundRobin
 from smwar.engine.live import MAX_INTAKE, LiveFeed, live_session
 from smwar.engine.session import Session
 from smwar.errors import InputErrors, SmwarError
@@ -64,6 +67,7 @@ class IngestLeader:
         self._runbooks = watch.load()
         self._session: Session | None = None
         self._feed: LiveFeed | None = None
+        self._assigner: RoundRobin | None = None
         self._renewed = 0.0
 
     @property
@@ -93,6 +97,7 @@ class IngestLeader:
         log.info("%s took the ingest lease", self.holder)
         session, feed = live_session(self.config, self._runbooks, self.journal)
         self._session, self._feed = session, feed
+        self._assigner = RoundRobin(self.journal)
         feed.start()
         self._renewed = time.monotonic()
         self._apply_pauses()
@@ -101,7 +106,7 @@ class IngestLeader:
     def _lead(self) -> bool:
         """One round: renew the lease when due, follow runbook edits, journal what is due.
         True if the sources are ahead of the pipeline (the next round should come at once)."""
-        assert self._session is not None and self._feed is not None
+        assert self._session is not None and self._feed is not None and self._assigner is not None
         if time.monotonic() - self._renewed >= RENEW_SECONDS:
             if not self.journal.take_lease(INGEST, self.holder, time.time(), LEASE_SECONDS, self._feed.backlog()):
                 log.warning("%s lost the ingest lease to another leader", self.holder)
@@ -112,7 +117,8 @@ class IngestLeader:
             self._apply_pauses()
             self._follow_runbooks()
         self._session.desk.catch_up()
-        self._session.pipeline.poll()
+        update = self._session.pipeline.poll()
+        self._assigner.assign(update.mentions, self._runbooks, self._session.clock.now())
         return self._feed.backlog() > MAX_INTAKE
 
     def _apply_pauses(self) -> None:

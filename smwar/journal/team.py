@@ -23,6 +23,8 @@ from smwar.model import DELETED, FAILED, REPLIED
 from smwar.sources.runner import Health
 
 INGEST = "ingest"  # the lease of the process that runs the sources and the matcher
+ASSIGNED = "mention.assigned"  # the ingest leader gave a mention to answer to one operator
+HANDED = "role.handed"  # an operator handed one of their roles over to another
 PRESENT_SECONDS = 15.0  # an operator whose war room has not said so for this long is gone
 SEND_SECONDS = 120.0  # a reply being sent is its sender's this long at most (posting it takes seconds)
 
@@ -132,6 +134,31 @@ class Coordination:
         )
         return [Presence(*row) for row in rows]
 
+    def roles_of(self, operator: str, owns: Sequence[str]) -> list[str]:
+        """The roles `operator` holds now: those their config says they own, with the roles
+        handed to them since and without those they handed on."""
+        held = list(owns)
+        rows = self._rows(
+            "SELECT actor, json_extract(payload, '$.role'), json_extract(payload, '$.to') FROM events "
+            "WHERE kind = ? ORDER BY id",
+            [HANDED],
+        )
+        for giver, role, taker in rows:
+            if giver == operator and role in held:
+                held.remove(role)
+            if taker == operator and role not in held:
+                held.append(role)
+        return held
+
+    def assignments(self) -> dict[int, str]:
+        """To whom the ingest leader assigned each mention it assigned, by mention id."""
+        rows = self._rows(
+            "SELECT json_extract(payload, '$.mention_id'), json_extract(payload, '$.operator') FROM events "
+            "WHERE kind = ? ORDER BY id",
+            [ASSIGNED],
+        )
+        return {int(mention_id): str(operator) for mention_id, operator in rows}
+
     def claim(self, mention_id: int, operator: str, now: datetime, *, steal: bool = False) -> Claim | None:
         """Claim the reply to a mention for `operator`: None when it is theirs now, else the
         claim of whoever is replying already (taken over only when `steal`)."""
@@ -214,6 +241,11 @@ class Presence:
     operator: str
     role: str
     doing: str  # where in the war room: the feed, a reply, an incident
+
+    @property
+    def roles(self) -> list[str]:
+        """The roles in `role`, which names them all (`social-team, customer-service`)."""
+        return [role.strip() for role in self.role.split(",")]
 
 
 def _health(rows: Sequence[sqlite3.Row]) -> Iterator[Health]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated
@@ -109,6 +109,10 @@ class Company(Strict):
 
 
 Address = Annotated[str, Field(pattern=r"^(du|Sie|you)$")]  # how a channel addresses people
+ROUND_ROBIN = "round-robin"
+# how a mention to answer whose job this is gets to someone: "" whoever takes it from the
+# queue; ROUND_ROBIN the owner's present operators in turn (the ingest leader assigns it)
+Assign = Annotated[str, Field(pattern=rf"^({ROUND_ROBIN})?$")]
 
 
 class Channel(Strict):
@@ -120,6 +124,7 @@ class Channel(Strict):
     tone: str = Field("informal", pattern=r"^(formal|informal)$")
     address: Address = "du"
     owner: str
+    assign: Assign = ""
 
 
 class Contact(Strict):
@@ -272,6 +277,7 @@ class RequestType(Strict):
     title: str
     priority: int = Field(ge=1, le=9)
     owner: str
+    assign: Assign = ""
     threshold: float = Field(0.5, gt=0, le=1)
     unless: list[Identifier] = []
     rule: list[Rule] = []
@@ -451,6 +457,12 @@ class RunbookSet(Strict):
 
     def find_request_type(self, type_id: str) -> RequestType | None:
         return next((request_type for request_type in self.request_types if request_type.id == type_id), None)
+
+    def responsible(self, request_types: Sequence[str], network: str) -> RequestType | Channel | None:
+        """What makes a mention someone's job (its `owner`): the most urgent of its request
+        types the set knows, else the channel of its network."""
+        known = [kind for type_id in request_types if (kind := self.find_request_type(type_id)) is not None]
+        return min(known, key=lambda kind: kind.priority, default=None) or self.channel(network)
 
     def contact(self, contact_id: str) -> Contact:
         return next(contact for contact in self.contacts if contact.id == contact_id)

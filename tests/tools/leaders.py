@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from smwar.config import Config
 from smwar.engine.leader import IngestLeader
@@ -15,10 +16,11 @@ from smwar.runbooks.watch import RunbookWatch
 
 
 @contextmanager
-def leading(config: Config) -> Iterator[IngestLeader]:
-    """The bundled runbooks' leader for `config`'s sources, stopped (its lease given up) after."""
+def leading(config: Config, runbooks: Path | None = None) -> Iterator[IngestLeader]:
+    """The leader for `config`'s sources by the `runbooks` folder (the bundled one unless
+    given), stopped (its lease given up) after."""
     journal = open_live_journal()
-    leader = IngestLeader(config, RunbookWatch(bundled_runbooks_dir()), journal, holder="test-leader")
+    leader = IngestLeader(config, RunbookWatch(runbooks or bundled_runbooks_dir()), journal, holder="test-leader")
     thread = threading.Thread(target=leader.run, name="leader", daemon=True)
     thread.start()
     try:

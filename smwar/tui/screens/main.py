@@ -82,8 +82,6 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
         self.runbook_watch = runbook_watch
         self.poll_seconds = poll_seconds
         self.config = config
-        if config is not None and config.owns:
-            self.role = ", ".join(config.owns)  # what the team sees this operator answer for
         self.banner = banner
         self.notifier = StepNotifier(self, session, simulated=drill is not None, done=self._notified)
         self.mention_total = 0  # in the journal: counted at the start, then as they arrive

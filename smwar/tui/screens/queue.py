@@ -1,7 +1,9 @@
 """The answer queue: what to answer next, by the plan's action, the request type's priority
 and the author's reach; a campaign is one row. `r` replies to the highlighted one; `M` keeps
 only what the operator owns (the config's `owns`: the plan's owners of request types and
-channels). A mention someone else is replying to says who."""
+channels, with the roles handed to them and without those they handed on) and what was
+assigned to them; of work handed out in turn, only their share. A mention someone else is
+replying to, or that was assigned to someone, says who."""
 
 from __future__ import annotations
 
@@ -41,7 +43,7 @@ class QueueScreen(Guarded, Screen[None]):
         self.drill = drill
         self.config = config  # live mode: where replies are posted from
         self.entries: list[QueueEntry] = []
-        self.owns = tuple(config.owns) if config is not None else ()
+        self.owns: tuple[str, ...] = ()  # the roles the operator holds, read with the queue
         self.mine = False
 
     def compose(self) -> ComposeResult:
@@ -65,13 +67,22 @@ class QueueScreen(Guarded, Screen[None]):
         answered = session.journal.texts(replied)
         items = session.journal.to_answer(since, ("respond", WATCH), DEPTH, answered)
         entries = answer_queue(items, session.runbooks, answered, session.pipeline.signals.campaigns.find)
-        self.entries = [entry for entry in entries if entry.owner in self.owns] if self.mine else entries
+        me, assigned = session.operator, session.journal.assignments()
+        self.owns = tuple(session.journal.roles_of(me, self.config.owns if self.config is not None else ()))
+        if self.mine:
+            entries = [
+                entry
+                for entry in entries
+                if assigned.get(entry.item.id) == me or (entry.owner in self.owns and entry.item.id not in assigned)
+            ]
+        self.entries = entries
         claimed = {mention: claim.operator for mention, claim in session.journal.claims().items()}
         table = self.query_one("#queue", DataTable)
         table.clear()
         for number, entry in enumerate(self.entries):
-            other = claimed.get(entry.item.id)
-            table.add_row(*_cells(entry, other if other != session.operator else None), key=str(number))
+            other, to = claimed.get(entry.item.id), assigned.get(entry.item.id)
+            cells = _cells(entry, other if other != me else None, "you" if to == me else to)
+            table.add_row(*cells, key=str(number))
         now = len([entry for entry in self.entries if entry.item.triage and entry.item.triage.action == "respond"])
         head = Text(f" {now} to answer now", style="bold reverse")
         head.append(f"  · {len(self.entries) - now} to watch · from the newest {DEPTH} of the last day")
@@ -95,13 +106,16 @@ class QueueScreen(Guarded, Screen[None]):
         self.app.push_screen(ReplyScreen(self.session, entry.item, drill=self.drill, config=self.config))
 
 
-def _cells(entry: QueueEntry, replying: str | None) -> tuple[Text, ...]:
-    """The row of an entry; `replying`: who else is replying to it."""
+def _cells(entry: QueueEntry, replying: str | None, assigned: str | None) -> tuple[Text, ...]:
+    """The row of an entry; `replying`: who else is replying to it; `assigned`: to whom it
+    was assigned."""
     item = entry.item
     action = str(item.triage.action if item.triage else "")
     mention = Text()
     if replying is not None:
         mention.append(f"{printable(replying)} is replying ", style="bold reverse")
+    if assigned is not None:
+        mention.append(f"assigned to {printable(assigned)} ", style="bold")
     if entry.copies > 1:
         mention.append(f"campaign ×{entry.copies} ", style="bold reverse")
     mention.append_text(plain(excerpt(item.mention.text, EXCERPT)))
