@@ -33,7 +33,14 @@ NO_ROLE = "responder"  # what the team sees of an operator who owns nothing by t
 
 class TeamRoom(Screen[None]):
     BINDINGS = [
-        Binding("H", "hand_over", "Hand over", tooltip="Hand one of your roles over to someone here", id="team.hand"),
+        Binding(
+            "H",
+            "hand_over",
+            "Hand over",
+            show=False,
+            tooltip="Hand one of your roles over to someone here",
+            id="team.hand",
+        ),
     ]
 
     session: Session
