@@ -7,11 +7,12 @@ second journal with a tenth of them. Then runs `smwar export` for each format, e
 process, and prints the seconds and the peak memory (the process's high-water mark) of each,
 for both sizes (Linux: it reads /proc).
 
-The baseline, measured in the same run, is a bare `sqlite3` read of what the CSV and JSON
-exports write of the mentions: the same rows (the scenario's matches, in journal order) and the
-same columns (`MentionRow`'s, from the first text to the revised one and the score), each row
-a Python tuple, nothing written. The whole export is timed against it, from the interpreter's
-start to the file's rename.
+The baseline is a bare `sqlite3` read of what the CSV and JSON exports write of the mentions:
+the same rows (the scenario's matches, in journal order) and the same columns (`MentionRow`'s,
+from the first text to the revised one and the score), each row a Python tuple, nothing
+written. It is measured just before each export (the load of a shared machine drifts), and the
+whole export, from the interpreter's start to the file's rename, is timed against it: in
+seconds, and in CPU seconds (all of its threads').
 
     python benchmarks/export_bench.py [--mentions 1000000] [--formats csv json]
 """
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import sqlite3
 import subprocess
 import sys
@@ -109,9 +111,10 @@ def _item(journal: Journal, mention_id: int) -> JournaledMention:
     return journal.mentions(after_id=mention_id - 1, limit=1)[0]
 
 
-def timed_export(journal: Path, fmt: str, out: Path) -> tuple[float, float]:
-    """Seconds and peak MiB of `smwar export` in a process of its own. The peak is the child's
-    own high-water mark (VmHWM): rusage would count the memory of this process it forked from."""
+def timed_export(journal: Path, fmt: str, out: Path) -> tuple[float, float, float]:
+    """Seconds, CPU seconds and peak MiB of `smwar export` in a process of its own. The peak is
+    the child's own high-water mark (VmHWM): rusage would count the memory of this process it
+    forked from."""
     peak_file = out.with_suffix(".peak")
     code = (
         "import sys, pathlib\n"
@@ -123,16 +126,20 @@ def timed_export(journal: Path, fmt: str, out: Path) -> tuple[float, float]:
         "    hwm = next(line for line in status.splitlines() if line.startswith('VmHWM'))\n"
         f"    pathlib.Path('{peak_file}').write_text(hwm.split()[1])\n"
     )
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     result = subprocess.run([sys.executable, "-c", code], stdout=subprocess.DEVNULL, check=False)
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     if result.returncode != 0:
         raise SystemExit(f"export --format {fmt} failed with status {result.returncode}")
-    return seconds, int(peak_file.read_text()) / 1024
+    return seconds, cpu, int(peak_file.read_text()) / 1024
 
 
-def bare_read(journal: Path) -> float:
-    started = time.perf_counter()
+def bare_read(journal: Path) -> tuple[float, float]:
+    """Seconds and CPU seconds of the baseline read."""
+    started, cpu = time.perf_counter(), time.process_time()
     db = sqlite3.connect(journal)
     rows = db.execute(
         f"SELECT {ROW} FROM matches x JOIN mentions m ON m.id = x.mention_id "
@@ -141,7 +148,7 @@ def bare_read(journal: Path) -> float:
     for _ in rows:
         pass
     db.close()
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
 def main() -> None:
@@ -159,16 +166,16 @@ def main() -> None:
             started = time.perf_counter()
             build(journal, count)
             print(f"built a journal of {count:,} mentions in {time.perf_counter() - started:.1f} s")
-            baseline = bare_read(journal)
-            print(f"  baseline: a bare sqlite3 read of the mention rows and columns exported takes {baseline:.2f} s")
             results[count] = {}
             for fmt in formats:
+                baseline, baseline_cpu = bare_read(journal)  # just before: the load of a shared machine drifts
                 out = Path(tmp) / f"export-{count}.{fmt}"
-                seconds, peak = timed_export(journal, fmt, out)
+                seconds, cpu, peak = timed_export(journal, fmt, out)
                 results[count][fmt] = (seconds, peak)
                 size = out.stat().st_size / 2**20
                 print(
-                    f"  {fmt:<4}  {seconds:6.2f} s  ({seconds / baseline:5.1f}× the bare read)  "
+                    f"  {fmt:<4}  {seconds:6.2f} s  ({seconds / baseline:5.1f}× the bare read of {baseline:.2f} s)  "
+                    f"cpu {cpu:6.2f} s ({cpu / baseline_cpu:4.1f}× its {baseline_cpu:.2f} s)  "
                     f"peak {peak:6.1f} MiB  file {size:7.1f} MiB"
                 )
         small, large = sizes
