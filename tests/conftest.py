@@ -181,3 +181,40 @@ def next_match_fires_nothing(session: Session, clock: ManualClock, scenario_id: 
         update = session.pipeline.poll()
         matched = any(m.scenario_id == scenario_id for item in update.mentions for m in item.matches)
         assert [p for p in update.proposals if p.scenario_id == scenario_id] == [], "fired again"
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[object]:
+    """One real PostgreSQL server for the session (see tests/tools/postgres.py); its password
+    reaches every connection, in this process and its children, through PGPASSFILE."""
+    import tempfile
+
+    from tests.tools.postgres import binaries, start
+
+    bindir = binaries()
+    if bindir is None:
+        pytest.skip("no PostgreSQL server binaries (initdb, postgres) on this machine: apt-get install postgresql")
+    root = Path(tempfile.mkdtemp(prefix="smwar-pg-"))
+    server = start(bindir, root)
+    before = os.environ.get("PGPASSFILE")
+    os.environ["PGPASSFILE"] = str(server.passfile)
+    try:
+        yield server
+    finally:
+        server.stop()
+        if before is None:
+            os.environ.pop("PGPASSFILE", None)
+        else:
+            os.environ["PGPASSFILE"] = before
+        import shutil
+
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres_server: object) -> str:
+    """The address of a new, empty PostgreSQL database for this test alone."""
+    from tests.tools.postgres import Server
+
+    assert isinstance(postgres_server, Server)
+    return postgres_server.new_database()

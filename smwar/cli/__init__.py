@@ -12,6 +12,7 @@ from smwar.cli.common import compile_progress, reports_errors, runbook_path, say
 from smwar.cli.contacts import contacts
 from smwar.cli.drill import drill
 from smwar.cli.export import export
+from smwar.cli.journal import journal
 from smwar.cli.runbooks import runbooks
 from smwar.cli.serve import serve
 from smwar.cli.sources import sources
@@ -158,3 +159,4 @@ main.add_command(sources)
 main.add_command(auth)
 main.add_command(export)
 main.add_command(serve)
+main.add_command(journal)

@@ -1,0 +1,305 @@
+"""The journal on PostgreSQL: the same interface as the SQLite journal (`smwar.journal.store`),
+for a team past one host.
+
+Three connections: writes go through one, a transaction at a time under a lock; reads go
+through another, autocommitting, so that a read never waits for a write (each statement sees
+the last commit); the third listens. Every write transaction says so on the channel
+`smwar_changed` (`NOTIFY`, delivered when it commits): the ids of the mentions or events it
+added (`mention:ID`, `event:ID`), never what they say; a listener that missed notifications
+catches up by reading after the last id it saw. Mention and event ids are given under a lock
+of their table until commit, so that they are committed in the order of their ids and a read
+"after the last id seen" misses none.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from smwar.clock import to_iso
+from smwar.journal.pages import MentionFilter
+from smwar.journal.postgres import pages
+from smwar.journal.postgres.connect import connect, redacted
+from smwar.journal.postgres.records import Records, revise_in
+from smwar.journal.postgres.rows import event_of, matches_by_mention
+from smwar.journal.postgres.schema import migrate
+from smwar.journal.postgres.team import Coordination
+from smwar.journal.store import Item, _encode, _explanation, _mention_from_row, _mention_rows
+from smwar.model import Event, JournaledMention, Match, Mention, Quarantined, Revision
+
+CHANNEL = "smwar_changed"
+INSERT_MENTION = (
+    "INSERT INTO mentions (id, network, native_id, author, followers, lang, text, url, posted_at, received_at, "
+    "author_tags, author_name, reply_to, quote_of, action, action_rule, request_types, sentiment) "
+    "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+)
+
+
+class PostgresJournal(Coordination, Records):
+    def __init__(self, url: str, writer: psycopg.Connection, reader: psycopg.Connection) -> None:
+        self.url = url
+        self.path = redacted(url)  # what the journal is called where the SQLite one shows its path
+        self._db = writer
+        self._lock = threading.RLock()  # the writer's: one transaction at a time
+        self._reader = reader
+        self._read_lock = threading.Lock()
+        self._listener = connect(url)
+        self._listener.execute(f"LISTEN {CHANNEL}")
+        self._heard = False
+
+    @classmethod
+    def open(cls, url: str) -> PostgresJournal:
+        """Open the journal in the database at `url`, migrating its schema."""
+        writer = connect(url)
+        try:
+            migrate(writer, redacted(url))
+        except BaseException:
+            writer.close()
+            raise
+        return cls(url, writer, connect(url))
+
+    def close(self) -> None:
+        with self._lock, self._read_lock:
+            for connection in (self._db, self._reader, self._listener):
+                connection.close()
+
+    def __enter__(self) -> PostgresJournal:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    @contextmanager
+    def writing(self) -> Iterator[psycopg.Connection]:
+        """A write transaction, committed when the block ends (rolled back if it raises); its
+        commit notifies the listeners (those that add mentions or events say their ids too)."""
+        with self._lock, self._db.transaction():
+            yield self._db
+            self._db.execute("SELECT pg_notify(%s, '')", [CHANNEL])
+
+    def _rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        """Rows read on the reading connection: the last commit, never waiting for a write."""
+        with self._read_lock:
+            return self._reader.execute(sql, params).fetchall()  # type: ignore[arg-type]  # the journal's own SQL
+
+    def _dicts(self, sql: str, params: Sequence[object] = ()) -> list[dict[str, Any]]:
+        """`_rows`, each a dict by column name."""
+        with self._read_lock, self._reader.cursor(row_factory=dict_row) as cursor:
+            return cursor.execute(sql, params).fetchall()  # type: ignore[arg-type]
+
+    def _value(self, sql: str, params: Sequence[object] = ()) -> Any:
+        rows = self._rows(sql, params)
+        return rows[0][0] if rows else None
+
+    def changed(self) -> bool:
+        """Whether anyone committed a write since the last call (True on the first)."""
+        with self._read_lock:
+            heard = sum(1 for _ in self._listener.notifies(timeout=0)) > 0
+        first, self._heard = not self._heard, True
+        return heard or first
+
+    # -- meta ---------------------------------------------------------------------------
+
+    def meta(self) -> dict[str, str]:
+        return dict(self._rows("SELECT key, value FROM meta"))
+
+    def set_meta(self, values: dict[str, str]) -> None:
+        with self.writing() as db, db.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO meta (key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                list(values.items()),
+            )
+
+    # -- mentions -----------------------------------------------------------------------
+
+    def add_mentions(
+        self,
+        batch: Sequence[Item],
+        *,
+        cursors: Mapping[str, str] | None = None,
+        quarantined: Sequence[Quarantined] = (),
+        revisions: Sequence[Revision] = (),
+    ) -> list[JournaledMention]:
+        """Store a batch in one transaction, as the SQLite journal does: mentions journaled
+        already, or earlier in the batch, are skipped; the sources' cursors, what they could not
+        read and the edits and deletions they saw are committed with it."""
+        rows = _mention_rows(batch)
+        explained = [[(m.scenario_id, m.score, _explanation(m.hits)) for m in matches] for _, _, matches, _, _ in batch]
+        saved = to_iso(datetime.now(UTC))
+        with self.writing() as connection, connection.cursor() as db:
+            db.execute("LOCK TABLE mentions IN SHARE ROW EXCLUSIVE MODE")  # ids committed in order
+            db.executemany(
+                "INSERT INTO cursors (source_id, cursor, saved_at) VALUES (%s,%s,%s) ON CONFLICT (source_id) "
+                "DO UPDATE SET cursor = excluded.cursor, saved_at = excluded.saved_at",
+                [(source_id, position, saved) for source_id, position in (cursors or {}).items()],
+            )
+            db.executemany(
+                "INSERT INTO quarantine (source_id, at, reason, raw) VALUES (%s,%s,%s,%s)",
+                [(item.source_id, to_iso(item.at), item.reason, item.raw) for item in quarantined],
+            )
+            fresh = _unseen(db, [item[0] for item in batch])
+            first = int(db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM mentions").fetchone()[0])  # type: ignore[index]
+            ids = dict(zip(fresh, range(first, first + len(fresh)), strict=True))
+            db.executemany(INSERT_MENTION, [(ids[index], *rows[index]) for index in fresh])
+            db.executemany(
+                "INSERT INTO matches (mention_id, scenario_id, score, explanation) VALUES (%s,%s,%s,%s)",
+                [(ids[index], *match) for index in fresh for match in explained[index]],
+            )
+            revise_in(db, revisions)
+            if fresh:
+                db.execute("SELECT pg_notify(%s, %s)", [CHANNEL, f"mention:{first + len(fresh) - 1}"])
+        return [JournaledMention(ids[index], *batch[index]) for index in fresh]
+
+    def mentions(self, *, after_id: int = 0, limit: int | None = None) -> list[JournaledMention]:
+        """Journaled mentions in arrival order, with their matches."""
+        rows = self._dicts("SELECT * FROM mentions WHERE id > %s ORDER BY id LIMIT %s", [after_id, limit])
+        return self._with_matches(rows)
+
+    def _with_matches(self, rows: list[dict[str, Any]]) -> list[JournaledMention]:
+        ids = [row["id"] for row in rows]
+        matches = self._matches_of(ids) if ids else {}
+        return [_mention_from_row(row, matches.get(row["id"], ())) for row in rows]  # type: ignore[arg-type]
+
+    def _matches_of(self, ids: Sequence[int]) -> dict[int, tuple[Match, ...]]:
+        rows = self._rows(
+            "SELECT mention_id, scenario_id, score, explanation FROM matches WHERE mention_id = ANY(%s) "
+            "ORDER BY score DESC",
+            [list(ids)],
+        )
+        return matches_by_mention(rows)
+
+    def cursors(self) -> dict[str, str]:
+        return dict(self._rows("SELECT source_id, cursor FROM cursors"))
+
+    def quarantine_counts(self) -> dict[str, int]:
+        return dict(self._rows("SELECT source_id, COUNT(*)::int FROM quarantine GROUP BY source_id"))
+
+    def last_mention_id(self) -> int:
+        return int(self._value("SELECT COALESCE(MAX(id), 0) FROM mentions"))
+
+    def first_mention_id(self) -> int:
+        return int(self._value("SELECT COALESCE(MIN(id), 0) FROM mentions"))
+
+    # -- pages, for views that show a window of a million ---------------------------------
+
+    def tally(self, view: MentionFilter, after_id: int = 0, most: int | None = None) -> tuple[int, int]:
+        """How many mentions `view` keeps of those with ids after `after_id` (counted up to
+        `most`), and the newest id in the journal, the bound of that count."""
+        newest = self.last_mention_id()
+        if view.everything:  # ids are dense (given under the table's lock, never removed): no count
+            first = int(self._value("SELECT COALESCE(MIN(id), 1) FROM mentions"))
+            return max(0, newest - max(after_id, first - 1)), newest
+        where, params = pages.where(view)
+        count = self._value(
+            f"SELECT COUNT(*) FROM (SELECT 1 FROM mentions m WHERE m.id > %s AND m.id <= %s AND {where} LIMIT %s) k",
+            [after_id, newest, *params, most],
+        )
+        return int(count), newest
+
+    def newest_id_at(self, view: MentionFilter, index: int, upto: int | None = None) -> int | None:
+        """The id of the `index`-th newest mention (from 0) `view` keeps, of those up to id `upto`."""
+        where, params = pages.where(view)
+        return self._value(
+            f"SELECT m.id FROM mentions m WHERE m.id <= %s AND {where} ORDER BY m.id DESC LIMIT 1 OFFSET %s",
+            [2**62 if upto is None else upto, *params, index],
+        )
+
+    def mention_page(
+        self, view: MentionFilter, *, after_id: int | None = None, before_id: int | None = None, limit: int
+    ) -> list[JournaledMention]:
+        """Up to `limit` mentions `view` keeps, in arrival order: the first ones after
+        `after_id`, or the last ones before `before_id` (keyset pagination on the id)."""
+        where, params = pages.where(view)
+        if before_id is not None:
+            sql = f"SELECT m.* FROM mentions m WHERE m.id < %s AND {where} ORDER BY m.id DESC LIMIT %s"
+            rows = self._dicts(sql, [before_id, *params, limit])[::-1]
+        else:
+            sql = f"SELECT m.* FROM mentions m WHERE m.id > %s AND {where} ORDER BY m.id LIMIT %s"
+            rows = self._dicts(sql, [after_id or 0, *params, limit])
+        return self._with_matches(rows)
+
+    def mention_id_at(self, view: MentionFilter, index: int) -> int | None:
+        """The id of the `index`-th mention (from 0) `view` keeps: a jump, not a scroll."""
+        where, params = pages.where(view)
+        return self._value(
+            f"SELECT m.id FROM mentions m WHERE {where} ORDER BY m.id LIMIT 1 OFFSET %s", [*params, index]
+        )
+
+    # -- events and incidents -----------------------------------------------------------
+
+    def append(self, event: Event, *, new_incident: str | None = None, status: str | None = None) -> Event:
+        """Commit one event. `new_incident` (a scenario id) creates the incident first;
+        `status` updates the incident's current status in the same transaction."""
+        if new_incident is not None:
+            return self.append_new_incident([event], new_incident, status or "proposed")[0]
+        with self.writing() as db:
+            if status is not None:
+                db.execute("UPDATE incidents SET status = %s WHERE id = %s", [status, event.incident_id])
+            return _insert_events(db, [event])[0]
+
+    def append_all(self, events: Sequence[Event]) -> list[Event]:
+        """Commit events that change no incident's status in one transaction."""
+        with self.writing() as db:
+            return _insert_events(db, events)
+
+    def append_new_incident(self, events: Sequence[Event], scenario_id: str, status: str) -> list[Event]:
+        """Create an incident and commit its first `events` in one transaction."""
+        with self.writing() as db:
+            row = db.execute(
+                "INSERT INTO incidents (scenario_id, status, proposed_at) VALUES (%s,%s,%s) RETURNING id",
+                [scenario_id, status, to_iso(events[0].at)],
+            ).fetchone()
+            return _insert_events(db, [replace(event, incident_id=row[0]) for event in events])  # type: ignore[index]
+
+    def events(self, incident_id: int | None = None, kind: str | None = None, after_id: int = 0) -> Iterator[Event]:
+        sql = (
+            "SELECT * FROM events WHERE id > %s AND (%s::bigint IS NULL OR incident_id = %s) "
+            "AND (%s::text IS NULL OR kind = %s) ORDER BY id"
+        )
+        for row in self._dicts(sql, [after_id, incident_id, incident_id, kind, kind]):
+            yield event_of(row)
+
+    def last_event_id(self) -> int:
+        return int(self._value("SELECT COALESCE(MAX(id), 0) FROM events"))
+
+
+def _unseen(db: psycopg.Cursor[Any], mentions: Sequence[Mention]) -> list[int]:
+    """The positions of the mentions neither journaled nor earlier among them."""
+    keys = {(mention.network, mention.native_id) for mention in mentions}
+    found = db.execute(
+        "SELECT m.network, m.native_id FROM unnest(%s::text[], %s::text[]) k(network, native_id) "
+        "JOIN mentions m USING (network, native_id)",
+        [[key[0] for key in keys], [key[1] for key in keys]],
+    ).fetchall()
+    seen = set(found)
+    fresh = []
+    for index, mention in enumerate(mentions):
+        key = (mention.network, mention.native_id)
+        if key not in seen:
+            seen.add(key)
+            fresh.append(index)
+    return fresh
+
+
+def _insert_events(db: psycopg.Connection, events: Sequence[Event]) -> list[Event]:
+    """`events` added in an open write transaction; its commit notifies the last one's id."""
+    db.execute("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE")  # ids committed in order
+    wall = to_iso(datetime.now(UTC))
+    added = []
+    for event in events:
+        row = db.execute(
+            "INSERT INTO events (at, wall, actor, kind, incident_id, step_id, payload) "
+            "VALUES (%s,%s,%s,%s,%s,%s,%s) RETURNING id",
+            [to_iso(event.at), wall, event.actor, event.kind, event.incident_id, event.step_id, _encode(event.payload)],
+        ).fetchone()
+        added.append(replace(event, id=row[0]))  # type: ignore[index]
+    if added:
+        db.execute("SELECT pg_notify(%s, %s)", [CHANNEL, f"event:{added[-1].id}"])
+    return added

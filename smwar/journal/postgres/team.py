@@ -1,0 +1,184 @@
+"""What processes sharing one PostgreSQL journal tell each other (see `smwar.journal.team`
+for the SQLite journal's): the ingest lease, the sources' health and pauses, presence, claims
+and the stale-send guard.
+
+A lease is taken by one conditional statement (an upsert that changes the row only when it is
+free, expired or the taker's own). Claiming, releasing and the stale-send guard first lock the
+mention's row, so that two operators' transactions on one mention take turns: what one of
+them reads stays true until it commits."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+
+from smwar.clock import from_iso, to_iso
+from smwar.journal.team import PRESENT_SECONDS, SEND_SECONDS, Claim, Lease, Presence, _health, _sending
+from smwar.model import DELETED, FAILED, REPLIED
+from smwar.sources.runner import Health
+
+
+class Coordination:
+    """The part of the PostgreSQL journal's interface that lets several processes work one journal."""
+
+    if TYPE_CHECKING:  # the journal's own, on which these are built
+
+        def writing(self) -> AbstractContextManager[psycopg.Connection]: ...
+        def _rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]: ...
+        def _dicts(self, sql: str, params: Sequence[object] = ()) -> list[dict[str, Any]]: ...
+
+    def take_lease(self, name: str, holder: str, now: float, seconds: float, backlog: int = 0) -> bool:
+        """Take or renew the lease `name` for `holder` until `now + seconds`: granted when
+        it is free, expired or already `holder`'s."""
+        with self.writing() as db:
+            granted = db.execute(
+                "INSERT INTO leases (name, holder, expires, backlog) VALUES (%s,%s,%s,%s) ON CONFLICT (name) "
+                "DO UPDATE SET holder = excluded.holder, expires = excluded.expires, backlog = excluded.backlog "
+                "WHERE leases.holder = excluded.holder OR leases.expires <= %s RETURNING name",
+                [name, holder, now + seconds, backlog, now],
+            ).fetchone()
+            return granted is not None
+
+    def release_lease(self, name: str, holder: str) -> None:
+        """Give the lease up at once, if `holder` holds it."""
+        with self.writing() as db:
+            db.execute("DELETE FROM leases WHERE name = %s AND holder = %s", [name, holder])
+
+    def lease(self, name: str) -> Lease | None:
+        rows = self._rows("SELECT name, holder, expires, backlog FROM leases WHERE name = %s", [name])
+        return Lease(*rows[0]) if rows else None
+
+    def publish_health(self, health: Sequence[Health]) -> None:
+        """How each source is doing, as its runner says: the leader's, for every process to show."""
+        with self.writing() as db, db.cursor() as cursor:
+            cursor.execute("DELETE FROM source_health")
+            cursor.executemany(
+                "INSERT INTO source_health (source_id, network, state, reason, until, mentions, quarantined, "
+                "per_minute, refused) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+                [
+                    (
+                        item.source_id,
+                        item.network,
+                        item.state,
+                        item.reason,
+                        to_iso(item.until) if item.until is not None else None,
+                        item.mentions,
+                        item.quarantined,
+                        item.per_minute,
+                        item.refused,
+                    )
+                    for item in health
+                ],
+            )
+
+    def source_health(self) -> list[Health]:
+        return list(_health(self._dicts("SELECT * FROM source_health ORDER BY seq")))  # type: ignore[arg-type]
+
+    def set_paused(self, source_id: str, paused: bool) -> None:
+        """Ask whoever runs the sources to pause `source_id` (or to resume it)."""
+        with self.writing() as db:
+            if paused:
+                db.execute("INSERT INTO source_pauses VALUES (%s) ON CONFLICT DO NOTHING", [source_id])
+            else:
+                db.execute("DELETE FROM source_pauses WHERE source_id = %s", [source_id])
+
+    def paused_sources(self) -> set[str]:
+        return {row[0] for row in self._rows("SELECT source_id FROM source_pauses")}
+
+    # -- people --------------------------------------------------------------------------
+
+    def beat(self, operator: str, role: str, doing: str, now: float) -> None:
+        """Say that `operator` is here, in `role`, `doing` something (every few seconds)."""
+        with self.writing() as db:
+            db.execute(
+                "INSERT INTO presence VALUES (%s,%s,%s,%s) ON CONFLICT (operator) "
+                "DO UPDATE SET role = excluded.role, doing = excluded.doing, seen = excluded.seen",
+                [operator, role, doing, now],
+            )
+
+    def present(self, now: float) -> list[Presence]:
+        rows = self._rows(
+            "SELECT operator, role, doing FROM presence WHERE seen > %s ORDER BY operator", [now - PRESENT_SECONDS]
+        )
+        return [Presence(*row) for row in rows]
+
+    def claim(self, mention_id: int, operator: str, now: datetime, *, steal: bool = False) -> Claim | None:
+        """Claim the reply to a mention for `operator`: None when it is theirs now, else the
+        claim of whoever is replying already (taken over only when `steal`)."""
+        with self.writing() as db:
+            _take_turn(db, mention_id)
+            row = db.execute("SELECT operator, since FROM claims WHERE mention_id = %s", [mention_id]).fetchone()
+            if row is not None and row[0] != operator and not steal:
+                return Claim(mention_id, row[0], from_iso(row[1]))
+            db.execute(
+                "INSERT INTO claims VALUES (%s,%s,%s) ON CONFLICT (mention_id) "
+                "DO UPDATE SET operator = excluded.operator, since = excluded.since",
+                [mention_id, operator, to_iso(now)],
+            )
+            return None
+
+    def release(self, mention_id: int, operator: str) -> None:
+        """Give the claim up, if it is still `operator`'s (and the reply they were sending)."""
+        with self.writing() as db:
+            _take_turn(db, mention_id)
+            db.execute("DELETE FROM claims WHERE mention_id = %s AND operator = %s", [mention_id, operator])
+            db.execute("DELETE FROM leases WHERE name = %s AND holder = %s", [_sending(mention_id), operator])
+
+    def claims(self) -> dict[int, Claim]:
+        rows = self._rows("SELECT mention_id, operator, since FROM claims")
+        return {row[0]: Claim(row[0], row[1], from_iso(row[2])) for row in rows}
+
+    def stale_send(self, mention_id: int, operator: str) -> str | None:
+        """Why `operator` must not send a reply to the mention now, checked in one transaction
+        (None: go ahead); going ahead, `operator` is the one sending it until `sent` (or
+        `release`), or for `SEND_SECONDS` (see the SQLite journal's)."""
+        with self.writing() as db:
+            _take_turn(db, mention_id)
+            now = time.time()
+            reason = _stale(db, mention_id, operator, now)
+            if reason is None:
+                db.execute(
+                    "INSERT INTO leases (name, holder, expires) VALUES (%s,%s,%s) ON CONFLICT (name) "
+                    "DO UPDATE SET holder = excluded.holder, expires = excluded.expires",
+                    [_sending(mention_id), operator, now + SEND_SECONDS],
+                )
+            return reason
+
+    def sent(self, mention_id: int, operator: str) -> None:
+        """`operator` is no longer sending a reply to the mention (it went out, or failed)."""
+        with self.writing() as db:
+            db.execute("DELETE FROM leases WHERE name = %s AND holder = %s", [_sending(mention_id), operator])
+
+
+def _take_turn(db: psycopg.Connection, mention_id: int) -> None:
+    """Lock the mention's row until the transaction ends: its claim's writers take turns."""
+    db.execute("SELECT 1 FROM mentions WHERE id = %s FOR NO KEY UPDATE", [mention_id])
+
+
+def _stale(db: psycopg.Connection, mention_id: int, operator: str, now: float) -> str | None:
+    holder = db.execute("SELECT operator, since FROM claims WHERE mention_id = %s", [mention_id]).fetchone()
+    if holder is not None and holder[0] != operator:
+        return f"{holder[0]} took the reply over at {from_iso(holder[1]).astimezone():%H:%M}"
+    sending = db.execute(
+        "SELECT holder FROM leases WHERE name = %s AND holder != %s AND expires > %s",
+        [_sending(mention_id), operator, now],
+    ).fetchone()
+    if sending is not None:
+        return f"{sending[0]} is sending a reply to it this moment"
+    other = db.execute(
+        "SELECT actor, at FROM events WHERE kind = %s AND actor != %s "
+        "AND payload::jsonb ->> 'mention_id' = %s AND (payload::jsonb ->> 'how') IS DISTINCT FROM %s "
+        "ORDER BY id DESC LIMIT 1",
+        [REPLIED, operator, str(mention_id), FAILED],
+    ).fetchone()
+    if other is not None:
+        return f"{other[0]} already replied at {from_iso(other[1]).astimezone():%H:%M}"
+    revised = db.execute("SELECT revised FROM mentions WHERE id = %s", [mention_id]).fetchone()
+    if revised is not None and revised[0] == DELETED:
+        return "its author deleted the post"
+    return None

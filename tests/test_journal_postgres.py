@@ -1,0 +1,315 @@
+"""The journal's behaviour on both backends: SQLite, and PostgreSQL on a real server the tests
+start (tests/tools/postgres.py). What only PostgreSQL does (its text search's stems,
+LISTEN/NOTIFY, its schema versions) is checked on it alone."""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from smwar.journal.address import open_journal
+from smwar.journal.pages import MentionFilter
+from smwar.journal.schema import JournalError
+from smwar.journal.team import INGEST
+from smwar.model import REPLIED, Event, Match, Mention, Notice, Quarantined, Revision, TermHit, Triage
+from smwar.sources.runner import Health
+
+T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+NOW = 1_800_000_000.0
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def address(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:{tmp_path / 'live.sqlite'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+def mention(native_id: str, text: str = "AquaPro ausgelaufen", author: str = "@jana@chaos.social") -> Mention:
+    return Mention("mastodon", native_id, author, text, T0, "de", 120)
+
+
+def test_a_batch_is_written_and_read_back_with_its_matches_cursors_and_quarantine(address: str) -> None:
+    match = Match("product-defect", 0.97, (TermHit("leak", "ausgelaufen", ("ausgelaufn",), 0.95),))
+    triage = Triage("respond", "angry-customer", ("complaint", "refund"), -0.6)
+    bad = Quarantined("masto", "not JSON", b"\xff{", T0)
+    with open_journal(address) as journal:
+        journal.set_meta({"mode": "live"})
+        first = journal.add_mentions(
+            [(mention("1"), T0, (match,), ("vip",), triage), (mention("2"), T0, (), (), None)],
+            cursors={"masto": "since:2"},
+            quarantined=[bad],
+        )
+        again = journal.add_mentions(
+            [(mention("2"), T0, (), (), None), (mention("3"), T0, (), (), None), (mention("3"), T0, (), (), None)],
+            cursors={"masto": "since:3"},
+        )
+        assert [item.id for item in first] == [1, 2] and [item.id for item in again] == [3], "deduplicated"
+        stored = journal.mentions()
+        assert stored[0] == first[0]
+        assert (stored[0].matches, stored[0].author_tags, stored[0].triage) == ((match,), ("vip",), triage)
+        assert [item.id for item in journal.mentions(after_id=1, limit=1)] == [2]
+        assert journal.cursors() == {"masto": "since:3"}
+        assert journal.quarantine_counts() == {"masto": 1}
+        assert journal.meta() == {"mode": "live"}
+        assert (journal.first_mention_id(), journal.last_mention_id()) == (1, 3)
+
+
+def test_the_feed_pages_and_searches_by_a_words_start(address: str) -> None:
+    texts = ["AquaPro ausgelaufen", "Lieferung verspätet", "leak everywhere", "Kundenservice schweigt"]
+    with open_journal(address) as journal:
+        journal.add_mentions(
+            [(mention(str(n), texts[n % 4], f"@user{n % 3}@x.social"), T0, (), (), None) for n in range(40)]
+        )
+        everything = MentionFilter()
+        assert journal.tally(everything) == (40, 40)
+        assert journal.tally(everything, after_id=30) == (10, 40)
+        leak = MentionFilter.parse("ausgel")
+        assert journal.tally(leak) == (10, 40)
+        assert journal.tally(leak, most=3) == (3, 40)
+        page = journal.mention_page(leak, after_id=0, limit=4)
+        assert [item.id for item in page] == [1, 5, 9, 13]
+        before = journal.mention_page(leak, before_id=13, limit=2)
+        assert [item.id for item in before] == [5, 9]
+        assert journal.mention_id_at(leak, 2) == 9
+        assert journal.newest_id_at(leak, 0) == 37 and journal.newest_id_at(leak, 1, upto=36) == 29
+        assert journal.newest_id_at(leak, 10) is None
+        both = MentionFilter.parse("kunden schw author:user1")
+        assert [item.id for item in journal.mention_page(both, limit=10)] == [8, 20, 32]
+        assert journal.tally(MentionFilter.parse("verspät network:mastodon")) == (10, 40)
+        assert journal.tally(MentionFilter.parse("nirgends")) == (0, 40)
+
+
+def test_postgresql_finds_german_and_english_stems(postgres_url: str) -> None:
+    texts = ["Die Kunde ist verärgert", "They refunded nothing", "Neue Lieferungen"]
+    with open_journal(postgres_url) as journal:
+        journal.add_mentions([(mention(str(n), text), T0, (), (), None) for n, text in enumerate(texts)])
+        found = {
+            word: [item.id for item in journal.mention_page(MentionFilter.parse(word), limit=5)]
+            for word in ("Kunden", "refunds", "Lieferung", "liefer", "verärg")
+        }
+        assert found == {"Kunden": [1], "refunds": [2], "Lieferung": [3], "liefer": [3], "verärg": [1]}
+
+
+def test_events_are_read_after_an_id_by_incident_and_kind(address: str) -> None:
+    with open_journal(address) as journal:
+        [opened] = (journal.append(Event("incident.proposed", T0, "smwar"), new_incident="product-defect"),)
+        assert opened.id == 1 and opened.incident_id == 1
+        note = journal.append(Event("note", T0, "anna", 1, payload={"text": "läuft"}), status="acknowledged")
+        more = journal.append_all([Event("note", T0 + timedelta(seconds=1), "ben", payload={"n": n}) for n in range(3)])
+        assert [event.id for event in more] == [3, 4, 5] and journal.last_event_id() == 5
+        assert [event.id for event in journal.events(after_id=2)] == [3, 4, 5]
+        assert list(journal.events(incident_id=1)) == [opened, note]
+        assert [event.payload for event in journal.events(kind="note", after_id=3)] == [{"n": 1}, {"n": 2}]
+        other = journal.append_new_incident([Event("incident.proposed", T0, "smwar")], "delivery", "proposed")
+        assert other[0].incident_id == 2
+
+
+def test_one_lease_holder_at_a_time_and_another_takes_over_when_it_lapses(address: str) -> None:
+    with open_journal(address) as anna, open_journal(address) as ben:
+        assert anna.take_lease(INGEST, "anna", NOW, 5)
+        assert not ben.take_lease(INGEST, "ben", NOW + 1, 5)
+        assert anna.take_lease(INGEST, "anna", NOW + 4, 5, backlog=12)
+        assert not ben.take_lease(INGEST, "ben", NOW + 8, 5)
+        lease = ben.lease(INGEST)
+        assert lease is not None and (lease.holder, lease.backlog) == ("anna", 12)
+        assert ben.take_lease(INGEST, "ben", NOW + 9.5, 5)  # lapsed: taken over
+        assert not anna.take_lease(INGEST, "anna", NOW + 10, 5)
+        ben.release_lease(INGEST, "anna")  # only the holder gives it up
+        assert anna.lease(INGEST).holder == "ben"  # type: ignore[union-attr]
+        ben.release_lease(INGEST, "ben")
+        assert anna.lease(INGEST) is None and anna.take_lease(INGEST, "anna", NOW + 11, 5)
+
+
+def test_claims_steals_and_the_stale_send_guard(address: str) -> None:
+    with open_journal(address) as anna, open_journal(address) as ben:
+        anna.add_mentions([(mention("m1"), T0, (), (), None), (mention("m2"), T0, (), (), None)])
+        assert anna.claim(1, "anna", T0) is None and anna.claim(1, "anna", T0) is None
+        held = ben.claim(1, "ben", T0)
+        assert held is not None and held.operator == "anna" and ben.claims()[1].operator == "anna"
+        assert anna.stale_send(1, "anna") is None  # anna's reply is on its way
+        assert ben.claim(1, "ben", T0, steal=True) is None
+        assert ben.stale_send(1, "ben") == "anna is sending a reply to it this moment"
+        assert (anna.stale_send(1, "anna") or "").startswith("ben took the reply over at")
+        anna.append(Event(REPLIED, T0, "anna", payload={"mention_id": 1, "how": "by hand"}))
+        anna.sent(1, "anna")
+        assert (ben.stale_send(1, "ben") or "").startswith("anna already replied at")
+        ben.release(1, "ben")
+        assert anna.claims() == {}
+        ben.append(Event(REPLIED, T0, "ben", payload={"mention_id": 2, "how": "failed"}))
+        assert anna.stale_send(2, "anna") is None, "a failed post is no reply"
+        anna.sent(2, "anna")
+        assert (
+            anna.revise([Revision("mastodon", "m2", "deleted", T0), Revision("mastodon", "nope", "deleted", T0)]) == 1
+        )
+        assert anna.stale_send(2, "anna") == "its author deleted the post"
+
+
+def _answer_all(address: str, operator: str, count: int, together: multiprocessing.synchronize.Barrier) -> None:
+    """Take every mention's claim over and reply where the guard lets the reply go, starting
+    on each mention at the same moment as the other process."""
+    with open_journal(address) as journal:
+        for mention_id in range(1, count + 1):
+            together.wait(30)
+            journal.claim(mention_id, operator, T0, steal=True)
+            if journal.stale_send(mention_id, operator) is None:
+                journal.append(Event(REPLIED, T0, operator, payload={"mention_id": mention_id, "how": "by hand"}))
+                journal.sent(mention_id, operator)
+
+
+def test_two_processes_racing_for_every_mention_answer_each_once(address: str) -> None:
+    count = 60
+    with open_journal(address) as journal:
+        journal.add_mentions([(mention(str(n)), T0, (), (), None) for n in range(count)])
+        context = multiprocessing.get_context("spawn")
+        together = context.Barrier(2)
+        workers = [
+            context.Process(target=_answer_all, args=(address, name, count, together)) for name in ("anna", "ben")
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(60)
+            assert worker.exitcode == 0
+        replies = Counter(event.payload["mention_id"] for event in journal.events(kind=REPLIED))
+        assert replies == Counter(range(1, count + 1)), "every mention answered, none twice"
+
+
+def test_the_sources_health_pauses_presence_revisions_and_profiles_reach_the_others(address: str) -> None:
+    until = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    health = [
+        Health("masto", "mastodon", "live", mentions=40, per_minute=12.5),
+        Health("rss", "rss", "backing off", "HTTP 503", until, quarantined=2),
+    ]
+    with open_journal(address) as leader, open_journal(address) as room:
+        leader.publish_health(health)
+        assert room.source_health() == health
+        room.set_paused("rss", True)
+        room.set_paused("rss", True)
+        assert leader.paused_sources() == {"rss"}
+        room.set_paused("rss", False)
+        assert leader.paused_sources() == set()
+        room.beat("anna", "responder", "reply", NOW)
+        room.beat("ben", "lead", "incident", NOW - 60)
+        assert [(p.operator, p.doing) for p in leader.present(NOW)] == [("anna", "reply")]
+        leader.add_mentions([(mention("m1"), T0, (), (), None)])
+        edit = Revision("mastodon", "m1", "edited", T0, "AquaPro doch dicht")
+        assert leader.revise([edit, edit]) == 1, "an edit told again is kept once"
+        assert room.revisions_of(1) == [edit] and room.mentions()[0].revised == "edited"
+        room.keep_profiles({"did:plc:a": ("a.bsky.social", "A", 10), "did:plc:b": None}, T0 + timedelta(hours=1))
+        assert leader.known_profiles(["did:plc:a", "did:plc:b", "did:plc:c"], T0) == {
+            "did:plc:a": (("a.bsky.social", "A", 10), T0 + timedelta(hours=1)),
+            "did:plc:b": (None, T0 + timedelta(hours=1)),
+        }
+        assert leader.known_profiles(["did:plc:a"], T0 + timedelta(hours=2)) == {}
+
+
+def test_another_connections_commit_is_noticed_within_a_second(address: str) -> None:
+    with open_journal(address) as watcher, open_journal(address) as writer:
+        watcher.changed()
+        assert not watcher.changed()
+        writer.append(Event("note", T0, "anna", payload={"text": "hi"}))
+        deadline = time.monotonic() + 1
+        while not watcher.changed():
+            assert time.monotonic() < deadline, "not noticed within a second"
+            time.sleep(0.01)
+        assert not watcher.changed()
+        assert [event.kind for event in watcher.events(after_id=0)] == ["note"]
+
+
+def test_a_postgresql_journal_is_migrated_once_and_one_from_a_newer_smwar_is_refused(postgres_url: str) -> None:
+    import psycopg
+
+    from smwar.journal.postgres.schema import CURRENT_VERSION
+
+    open_journal(postgres_url).close()
+    open_journal(postgres_url).close()
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        assert db.execute("SELECT array_agg(version) FROM schema_version").fetchone() == (
+            list(range(1, CURRENT_VERSION + 1)),
+        )
+        db.execute("INSERT INTO schema_version VALUES (%s, '2030-01-01')", [CURRENT_VERSION + 5])
+    with pytest.raises(JournalError, match=rf"newer smwar .*schema {CURRENT_VERSION + 5}.*left untouched"):
+        open_journal(postgres_url)
+
+
+def test_an_address_with_its_password_is_refused(postgres_url: str) -> None:
+    with pytest.raises(JournalError, match="must not carry its password"):
+        open_journal(postgres_url.replace("smwar@", "smwar:secret@"))
+
+
+# -- smwar journal migrate ---------------------------------------------------------------
+
+
+def _live_journal() -> Path:
+    """The live journal with a row in every table that is copied."""
+    from smwar.paths import live_journal_path
+
+    path = live_journal_path()
+    match = Match("product-defect", 1, (TermHit("leak", "ausgelaufen", ("ausgelaufn",), 1.0),))
+    with open_journal(f"sqlite:{path}") as journal:
+        journal.set_meta({"mode": "live"})
+        journal.add_mentions(
+            [(mention(str(n), f"AquaPro ausgelaufen {n}"), T0, (match,), ("vip",), None) for n in range(12)],
+            cursors={"masto": "since:12"},
+            quarantined=[Quarantined("masto", "not JSON", b"\xff{", T0)],
+            revisions=[Revision("mastodon", "3", "edited", T0, "doch dicht")],
+        )
+        journal.append(Event("incident.proposed", T0, "smwar", payload={"n": 1.5}), new_incident="product-defect")
+        journal.save_draft(1, "Das tut uns leid", None)
+        journal.add_notice(Notice("warning", "Achtung", "viel los", T0))
+        journal.claim(2, "anna", T0)
+        journal.keep_profiles({"did:plc:a": ("a.bsky.social", "A", 10)}, T0 + timedelta(days=1))
+        journal.set_paused("rss", True)
+    return path
+
+
+def test_the_live_journal_is_copied_to_postgresql_and_back_resuming_and_checked(
+    postgres_server: object, postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import keyring
+    from click.testing import CliRunner
+
+    from smwar.cli import main
+    from smwar.journal.postgres.connect import secret_name
+    from smwar.secrets import set_secret
+    from tests.memory_keyring import FileKeyring
+    from tests.tools.postgres import Server
+
+    assert isinstance(postgres_server, Server)
+    keyring.set_keyring(FileKeyring())
+    set_secret(secret_name(postgres_url), postgres_server.passfile.read_text().strip().rsplit(":", 1)[1])
+    monkeypatch.delenv("PGPASSFILE")  # the keyring's password it is, then
+    live = _live_journal()
+
+    copied = CliRunner().invoke(main, ["journal", "migrate", "--to", postgres_url])
+    assert copied.exit_code == 0, copied.output
+    assert "mentions: 12/12" in copied.stderr and "events: 1 rows, same checksum" in copied.stdout
+    with open_journal(f"sqlite:{live}") as journal:
+        journal.add_mentions([(mention("new", "Lieferung verspätet"), T0, (), (), None)])
+    again = CliRunner().invoke(main, ["journal", "migrate", "--to", postgres_url])
+    assert again.exit_code == 0, again.output
+    assert "mentions: 12/13" in again.stderr and "mentions: 13/13" in again.stderr, "resumed after what it had"
+
+    with open_journal(f"sqlite:{live}") as original, open_journal(postgres_url) as journal:
+        assert journal.mentions() == original.mentions()
+        assert list(journal.events()) == list(original.events())
+        assert journal.claims() == original.claims() and journal.revisions_of(4) == original.revisions_of(4)
+        assert [m.id for m in journal.mention_page(MentionFilter.parse("verspät"), limit=5)] == [13]
+        assert journal.append(Event("note", T0, "anna")).id == 2, "ids go on after the copied ones"
+
+    back = tmp_path / "back.sqlite"
+    returned = CliRunner().invoke(main, ["journal", "migrate", "--from", postgres_url, "--to", f"sqlite:{back}"])
+    assert returned.exit_code == 0, returned.output
+    with open_journal(f"sqlite:{back}") as journal, open_journal(f"sqlite:{live}") as original:
+        assert journal.mentions() == original.mentions()
+        assert [m.id for m in journal.mention_page(MentionFilter.parse("ausgel"), limit=20)] == list(range(1, 13))
+        assert [event.kind for event in journal.events()] == ["incident.proposed", "note"]
+
+    both = CliRunner().invoke(main, ["journal", "migrate", "--to", f"sqlite:{tmp_path / 'other.sqlite'}"])
+    assert both.exit_code == 2 and "from SQLite to PostgreSQL or back" in both.output

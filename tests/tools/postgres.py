@@ -1,0 +1,142 @@
+"""A real PostgreSQL server for the tests: `initdb` and `postgres` from the machine's binaries,
+in a temporary directory, listening only on a unix socket there, with a password (kept in a
+libpq passfile, never in a URL). One server serves a whole test session; each test gets a
+database of its own, copied from an empty template (fast)."""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import secrets
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+USER = "smwar"
+TEMPLATE = "smwar_template"
+START_SECONDS = 30.0
+INITDB = ("-E", "UTF8", "--locale=C", "--no-sync")
+SETTINGS = (  # a unix socket only; durability traded for speed (a test's data is thrown away)
+    *("-c", "listen_addresses=", "-c", "fsync=off", "-c", "full_page_writes=off"),
+    *("-c", "synchronous_commit=off", "-c", "max_connections=200"),
+)
+
+
+def binaries() -> Path | None:
+    """The folder with `initdb` and `postgres`: pg_config's, else the newest of Debian's."""
+    found: list[str] = []
+    if pg_config := shutil.which("pg_config"):
+        found.append(subprocess.run([pg_config, "--bindir"], capture_output=True, text=True).stdout.strip())
+    found += sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda path: int(Path(path).parent.name), reverse=True)
+    for folder in found:
+        if (Path(folder) / "initdb").exists() and (Path(folder) / "postgres").exists():
+            return Path(folder)
+    return None
+
+
+@dataclass
+class Server:
+    """A running server: `url(name)` is a database's address (the password is in `passfile`)."""
+
+    bindir: Path
+    root: Path
+    process: subprocess.Popen[bytes]
+    passfile: Path
+    fresh: int = 0
+
+    @property
+    def socket_dir(self) -> Path:
+        return self.root / "socket"
+
+    def url(self, database: str) -> str:
+        return f"postgresql://{USER}@/{database}?host={quote(str(self.socket_dir), safe='')}"
+
+    def new_database(self) -> str:
+        """The address of a new, empty database (copied from the template)."""
+        import psycopg
+
+        self.fresh += 1
+        name = f"test_{os.getpid()}_{self.fresh}"
+        with psycopg.connect(self.url("postgres"), autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}" TEMPLATE {TEMPLATE}')
+        return self.url(name)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def _account() -> tuple[int, int] | None:
+    """Whom the server runs as: PostgreSQL refuses to run as root, so root hands it to the
+    `postgres` account (or `nobody`); anyone else runs it as themselves."""
+    if os.geteuid() != 0:
+        return None
+    for name in ("postgres", "nobody"):
+        try:
+            entry = pwd.getpwnam(name)
+        except KeyError:
+            continue
+        return entry.pw_uid, entry.pw_gid
+    raise RuntimeError("running as root with neither a postgres nor a nobody account to run PostgreSQL as")
+
+
+def start(bindir: Path, root: Path) -> Server:
+    """Initialise a cluster in `root` and start it; raises if it does not come up."""
+    account = _account()
+    as_owner: dict[str, object] = {}
+    password = secrets.token_urlsafe(16)
+    (root / "socket").mkdir(parents=True)
+    (root / "pwfile").write_text(password + "\n")
+    if account is not None:
+        as_owner = {"user": account[0], "group": account[1], "extra_groups": []}
+        for path in (root, root / "socket", root / "pwfile"):
+            os.chown(path, *account)
+    data = root / "data"
+    subprocess.run(
+        [bindir / "initdb", "-D", data, "-U", USER, "--auth=scram-sha-256", f"--pwfile={root / 'pwfile'}", *INITDB],
+        check=True,
+        capture_output=True,
+        **as_owner,  # type: ignore[arg-type]
+    )
+    (root / "pwfile").unlink()
+    process = subprocess.Popen(
+        [bindir / "postgres", "-D", data, "-k", root / "socket", *SETTINGS],
+        stdout=subprocess.DEVNULL,
+        stderr=open(root / "server.log", "wb"),  # noqa: SIM115 - the server's for its lifetime
+        **as_owner,  # type: ignore[arg-type]
+    )
+    passfile = root / "pgpass"
+    passfile.write_text(f"*:*:*:{USER}:{password}\n")
+    passfile.chmod(0o600)
+    server = Server(bindir, root, process, passfile)
+    _wait_for(server)
+    import psycopg
+
+    with psycopg.connect(server.url("postgres"), autocommit=True, passfile=str(passfile)) as admin:
+        admin.execute(f"CREATE DATABASE {TEMPLATE}")
+    return server
+
+
+def _wait_for(server: Server) -> None:
+    import psycopg
+
+    deadline = time.monotonic() + START_SECONDS
+    while True:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"postgres exited: {(server.root / 'server.log').read_text()[-2000:]}")
+        try:
+            psycopg.connect(server.url("postgres"), passfile=str(server.passfile)).close()
+            return
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                server.stop()
+                raise
+            time.sleep(0.05)
