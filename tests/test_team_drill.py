@@ -20,6 +20,7 @@ from smwar.engine.drill import PLAYER, find_run, history, read_run
 from smwar.incidents.chain import OPENED, ROLE, STEP_DONE, UNDONE
 from smwar.incidents.metrics import IncidentMetrics, StepTiming
 from smwar.journal.store import Journal
+from smwar.journal.team import HANDED
 from smwar.model import LEFT_TO_CLAIM, REPLIED, TAKEN_OVER, Event, Incident, IncidentStatus, StepStatus
 from smwar.runbooks.definitions import RunbookSet
 from tests.test_team import _until  # the same wait for a journal's state
@@ -126,7 +127,8 @@ def test_when_the_war_room_playing_the_drill_dies_another_plays_on(home: Path) -
 def test_each_person_is_scored_on_their_own_actions_and_the_team_on_what_they_did_together() -> None:
     """Anna answers fast, Ben answers the same mention again (a double answer) and a troll the
     plan leaves alone; Cleo leaves a reply to Anna, takes one over from Ben, marks a step done
-    on time (and one she took back), and opens the expected incident late; a role changes hands."""
+    on time (and one she took back), and opens the expected incident late; roles change hands,
+    in an incident and by handing one over (which changes the incident's role too: one handover)."""
     start = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
     at = start + timedelta(minutes=20)
     expected = Expected(incident=[ExpectedIncident(scenario="product-defect", open_by=timedelta(minutes=15))])
@@ -155,6 +157,8 @@ def test_each_person_is_scored_on_their_own_actions_and_the_team_on_what_they_di
         Event(STEP_DONE, at, "cleo", 1, "facts", id=90),
         Event(UNDONE, at, "cleo", 1, "facts", {"event_id": 90}),
         Event(ROLE, at, "anna", 1, payload={"role": "lead", "person": "Ben", "handover_from": "Anna"}),
+        Event(HANDED, at, "ben", payload={"role": "pr-liaison", "to": "anna"}),  # one action:
+        Event(ROLE, at, "ben", 1, payload={"role": "pr-liaison", "person": "anna", "handover_from": "ben"}),
         Event(REPLIED, at, "smwar", payload={"mention_id": 5, "author": "x"}),  # not a person's
     ]
     arrivals = {1: start, 2: start + timedelta(minutes=2)}
@@ -162,9 +166,9 @@ def test_each_person_is_scored_on_their_own_actions_and_the_team_on_what_they_di
     people = {person.name: person for person in result.people}
     assert list(people) == ["anna", "ben", "cleo"]
     anna, ben, cleo = people["anna"], people["ben"], people["cleo"]
-    assert (anna.replies, anna.score, anna.median_reply, anna.handovers) == (1, 100, timedelta(minutes=3), 1)
-    assert (ben.replies, ben.doubles, ben.wrong_replies, ben.score, ben.handovers) == (2, 1, 1, 0, 2)
+    assert (anna.replies, anna.score, anna.median_reply, anna.handovers) == (1, 100, timedelta(minutes=3), 2)
+    assert (ben.replies, ben.doubles, ben.wrong_replies, ben.score, ben.handovers) == (2, 1, 1, 0, 3)
     # left one to anna (1), took one over (no credit, a handover), opened late (½), a step on time (1)
     assert (cleo.avoided, cleo.opened, cleo.steps, cleo.handovers) == (1, 1, 1, 1)
     assert cleo.score == round(100 * 2.5 / 3)
-    assert (result.replies, result.doubles, result.avoided, result.handovers) == (3, 1, 1, 2)
+    assert (result.replies, result.doubles, result.avoided, result.handovers) == (3, 1, 1, 3)

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from smwar.drills.script import Expected
 from smwar.incidents.chain import OPENED, ROLE, STEP_DONE, STEP_SKIPPED, UNDONE
 from smwar.incidents.metrics import IncidentMetrics
+from smwar.journal.team import HANDED
 from smwar.model import FAILED, LEFT_TO_CLAIM, REPLIED, SYSTEM_ACTOR, TAKEN_OVER, Event, Incident, StepStatus
 
 REPLY_GOAL = timedelta(minutes=10)  # drill time from a mention's arrival to its reply
@@ -114,11 +115,17 @@ def team(
     _steps(acts, metrics, person)
     _openings(acts, expected, incidents, start, person)
     handovers = 0
+    handed: set[tuple[str, ...]] = set()  # roles handed over in one action, (from, to, role)
     for event in acts:
         if event.kind == LEFT_TO_CLAIM:
             person(event.actor).avoided += 1
             person(event.actor).credits.append(1)
         involved = _handed_over(event)
+        key = tuple(part.casefold() for part in (*involved, str(event.payload.get("role", ""))))
+        if event.kind == HANDED:
+            handed.add(key)
+        elif event.kind == ROLE and key in handed:
+            continue  # that handover's own change in an incident's roles: counted once
         handovers += bool(involved)
         for name in involved:
             person(name).handovers += 1
@@ -167,8 +174,11 @@ def _openings(
 
 
 def _handed_over(event: Event) -> tuple[str, ...]:
-    """The people a handover event involves (none if it is not one): a role given to someone
-    else while another held it, or a reply taken over from the teammate writing it."""
+    """The people a handover event involves, giver first (none if it is not one): a role
+    handed over, or given in an incident to someone else while another held it, or a reply
+    taken over from the teammate writing it."""
+    if event.kind == HANDED:
+        return (event.actor, str(event.payload.get("to", "")))
     if event.kind == ROLE and event.payload.get("handover_from"):
         return (str(event.payload["handover_from"]), str(event.payload.get("person", "")))
     if event.kind == TAKEN_OVER:
