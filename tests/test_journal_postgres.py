@@ -15,7 +15,7 @@ import pytest
 from smwar.journal.address import open_journal
 from smwar.journal.pages import MentionFilter
 from smwar.journal.schema import JournalError
-from smwar.journal.team import INGEST
+from smwar.journal.team import ASSIGNED, HANDED, INGEST
 from smwar.model import REPLIED, Event, Match, Mention, Notice, Quarantined, Revision, TermHit, Triage
 from smwar.sources.runner import Health
 
@@ -241,6 +241,88 @@ def test_a_postgresql_journal_is_migrated_once_and_one_from_a_newer_smwar_is_ref
 def test_an_address_with_its_password_is_refused(postgres_url: str) -> None:
     with pytest.raises(JournalError, match="must not carry its password"):
         open_journal(postgres_url.replace("smwar@", "smwar:secret@"))
+
+
+def test_drafts_and_the_notices_inbox(address: str) -> None:
+    with open_journal(address) as journal:
+        journal.add_mentions([(mention("m1"), T0, (), (), None)])
+        first = journal.save_draft(1, "Das tut", None)
+        second = journal.save_draft(1, "Das tut uns leid", "sorry")
+        assert second.post_key == first.post_key, "a retried post stays the same post"
+        assert journal.draft(1) == second
+        journal.drop_draft(1)
+        assert journal.draft(1) is None
+        notices = [
+            journal.add_notice(Notice("warning", f"Achtung {n}", "viel los", T0 + timedelta(minutes=n), "leak"))
+            for n in range(3)
+        ]
+        journal.add_notice(Notice("deadline", "Frist", "in 10 min", T0))
+        assert [notice.id for notice in notices] == [1, 2, 3]
+        assert journal.mark_read("deadline", None) == 1
+        [warnings, deadline] = journal.notice_groups()
+        assert (warnings.kind, warnings.count, warnings.unread, warnings.latest) == (
+            "warning",
+            3,
+            3,
+            "Achtung 2 — viel los",
+        )
+        assert (warnings.first_at, warnings.last_at) == (T0, T0 + timedelta(minutes=2))
+        assert (deadline.kind, deadline.unread) == ("deadline", 0)
+        assert [notice.title for notice in journal.notices("warning", "leak", limit=2)] == ["Achtung 2", "Achtung 1"]
+        assert journal.notices("deadline", None)[0].read
+        assert journal.unread_notices() == 3 and journal.mark_read() == 3 and journal.unread_notices() == 0
+
+
+def test_what_the_views_and_the_scoring_read(address: str) -> None:
+    leak = Match("leak", 0.9, ())
+    angry = Triage("respond", "angry", ("complaint",), -0.8)
+    calm = Triage("watch", "calm", (), 0.2)
+    at = [T0 + timedelta(minutes=n // 2, seconds=n) for n in range(6)]
+    with open_journal(address) as journal:
+        journal.append(Event("incident.proposed", T0, "smwar"), new_incident="leak")
+        journal.add_mentions(
+            [
+                (
+                    mention(str(n), author=f"@a{n % 2}@x.social"),
+                    at[n],
+                    (leak,) if n < 4 else (),
+                    (),
+                    angry if n % 2 else calm,
+                )
+                for n in range(6)
+            ]
+        )
+        assert [m.id for m in journal.to_answer(T0, ["respond"], 2, answered={6})] == [4, 2]
+        assert [m.id for m in journal.recent_mentions(at[2], 2)] == [5, 6]
+        assert journal.texts([1, 2]) == {1: "AquaPro ausgelaufen", 2: "AquaPro ausgelaufen"}
+        pairs = {("mastodon", "@a0@x.social"), ("mastodon", "@nobody@x.social")}
+        assert journal.known_authors(pairs) == {("mastodon", "@a0@x.social")}
+        assert journal.unseen([mention("5"), mention("new"), mention("new")]) == [mention("new")]
+        assert journal.negative_authors(-0.5, 1) == {("mastodon", "@a1@x.social"): 1}
+        assert journal.minute_counts(T0, T0 + timedelta(minutes=5), None) == [
+            (T0 + timedelta(minutes=n), 2) for n in range(3)
+        ]
+        assert journal.minute_counts(T0, T0 + timedelta(minutes=5), "leak") == [(T0, 2), (T0 + timedelta(minutes=1), 2)]
+        assert journal.first_match("leak", at[0], at[3]) == at[1]
+        assert journal.match_times("leak", at[2]) == at[2:4] and journal.match_times(None, at[4]) == at[4:]
+        assert journal.match_counts() == {"leak": 4}
+        assert (journal.mention_count(), sorted(journal.native_ids())) == (6, [str(n) for n in range(6)])
+        assert (journal.first_mention_at(), journal.last_mention_at(), journal.latest_time()) == (at[0], at[5], at[5])
+        assert journal.incident_scenarios() == [(1, "leak")]
+
+
+def test_roles_handed_over_and_mentions_assigned(address: str) -> None:
+    with open_journal(address) as journal:
+        journal.append_all(
+            [
+                Event(HANDED, T0, "anna", payload={"role": "lead", "to": "ben"}),
+                Event(ASSIGNED, T0, "smwar", payload={"mention_id": 7, "operator": "ben"}),
+                Event(ASSIGNED, T0, "smwar", payload={"mention_id": 8, "operator": "anna"}),
+            ]
+        )
+        assert journal.roles_of("anna", ["lead", "responder"]) == ["responder"]
+        assert journal.roles_of("ben", ["responder"]) == ["responder", "lead"]
+        assert journal.assignments() == {7: "ben", 8: "anna"}
 
 
 # -- smwar journal migrate ---------------------------------------------------------------

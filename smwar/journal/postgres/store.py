@@ -27,6 +27,8 @@ from smwar.clock import to_iso
 from smwar.journal.pages import MentionFilter
 from smwar.journal.postgres import pages
 from smwar.journal.postgres.connect import connect, redacted
+from smwar.journal.postgres.inbox import Inbox
+from smwar.journal.postgres.reads import Reads, fresh_positions, present
 from smwar.journal.postgres.records import Records, revise_in
 from smwar.journal.postgres.rows import event_of, matches_by_mention
 from smwar.journal.postgres.schema import migrate
@@ -42,7 +44,7 @@ INSERT_MENTION = (
 )
 
 
-class PostgresJournal(Coordination, Records):
+class PostgresJournal(Coordination, Records, Reads, Inbox):
     def __init__(self, url: str, writer: psycopg.Connection, reader: psycopg.Connection) -> None:
         self.url = url
         self.path = redacted(url)  # what the journal is called where the SQLite one shows its path
@@ -272,20 +274,8 @@ class PostgresJournal(Coordination, Records):
 
 def _unseen(db: psycopg.Cursor[Any], mentions: Sequence[Mention]) -> list[int]:
     """The positions of the mentions neither journaled nor earlier among them."""
-    keys = {(mention.network, mention.native_id) for mention in mentions}
-    found = db.execute(
-        "SELECT m.network, m.native_id FROM unnest(%s::text[], %s::text[]) k(network, native_id) "
-        "JOIN mentions m USING (network, native_id)",
-        [[key[0] for key in keys], [key[1] for key in keys]],
-    ).fetchall()
-    seen = set(found)
-    fresh = []
-    for index, mention in enumerate(mentions):
-        key = (mention.network, mention.native_id)
-        if key not in seen:
-            seen.add(key)
-            fresh.append(index)
-    return fresh
+    found = db.execute(*present("native_id", {(mention.network, mention.native_id) for mention in mentions}))
+    return fresh_positions(mentions, set(found.fetchall()))
 
 
 def _insert_events(db: psycopg.Connection, events: Sequence[Event]) -> list[Event]:

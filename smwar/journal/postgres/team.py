@@ -18,7 +18,17 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 
 from smwar.clock import from_iso, to_iso
-from smwar.journal.team import PRESENT_SECONDS, SEND_SECONDS, Claim, Lease, Presence, _health, _sending
+from smwar.journal.team import (
+    ASSIGNED,
+    HANDED,
+    PRESENT_SECONDS,
+    SEND_SECONDS,
+    Claim,
+    Lease,
+    Presence,
+    _health,
+    _sending,
+)
 from smwar.model import DELETED, FAILED, REPLIED
 from smwar.sources.runner import Health
 
@@ -106,6 +116,30 @@ class Coordination:
             "SELECT operator, role, doing FROM presence WHERE seen > %s ORDER BY operator", [now - PRESENT_SECONDS]
         )
         return [Presence(*row) for row in rows]
+
+    def roles_of(self, operator: str, owns: Sequence[str]) -> list[str]:
+        """The roles `operator` holds now: those their config says they own, with the roles
+        handed to them since and without those they handed on."""
+        held = list(owns)
+        rows = self._rows(
+            "SELECT actor, payload::jsonb ->> 'role', payload::jsonb ->> 'to' FROM events WHERE kind = %s ORDER BY id",
+            [HANDED],
+        )
+        for giver, role, taker in rows:
+            if giver == operator and role in held:
+                held.remove(role)
+            if taker == operator and role not in held:
+                held.append(role)
+        return held
+
+    def assignments(self) -> dict[int, str]:
+        """To whom the ingest leader assigned each mention it assigned, by mention id."""
+        rows = self._rows(
+            "SELECT (payload::jsonb ->> 'mention_id')::bigint, payload::jsonb ->> 'operator' FROM events "
+            "WHERE kind = %s ORDER BY id",
+            [ASSIGNED],
+        )
+        return dict(rows)
 
     def claim(self, mention_id: int, operator: str, now: datetime, *, steal: bool = False) -> Claim | None:
         """Claim the reply to a mention for `operator`: None when it is theirs now, else the
