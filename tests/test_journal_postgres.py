@@ -14,6 +14,7 @@ import pytest
 
 from smwar.journal.address import open_journal
 from smwar.journal.pages import MentionFilter
+from smwar.journal.reading import Span
 from smwar.journal.schema import JournalError
 from smwar.journal.team import ASSIGNED, HANDED, INGEST
 from smwar.model import REPLIED, Event, Match, Mention, Notice, Quarantined, Revision, TermHit, Triage
@@ -83,6 +84,12 @@ def test_the_feed_pages_and_searches_by_a_words_start(address: str) -> None:
         assert [item.id for item in journal.mention_page(both, limit=10)] == [8, 20, 32]
         assert journal.tally(MentionFilter.parse("verspät network:mastodon")) == (10, 40)
         assert journal.tally(MentionFilter.parse("nirgends")) == (0, 40)
+        journal.add_mentions(
+            [(mention("oil", "Öl läuft aus"), T0 + timedelta(hours=1), (Match("oil", 1.0, ()),), (), None)]
+        )
+        assert [m.id for m in journal.mention_page(MentionFilter.parse("ol lauf"), limit=5)] == [41], "diacritics"
+        span = Span("oil", T0 + timedelta(minutes=30), T0 + timedelta(hours=2), linked=[3])
+        assert [m.id for m in journal.mention_page(MentionFilter(span=span), limit=5)] == [3, 41]
 
 
 def test_postgresql_finds_german_and_english_stems(postgres_url: str) -> None:
@@ -236,6 +243,19 @@ def test_a_postgresql_journal_is_migrated_once_and_one_from_a_newer_smwar_is_ref
         db.execute("INSERT INTO schema_version VALUES (%s, '2030-01-01')", [CURRENT_VERSION + 5])
     with pytest.raises(JournalError, match=rf"newer smwar .*schema {CURRENT_VERSION + 5}.*left untouched"):
         open_journal(postgres_url)
+
+
+def test_a_postgresql_journal_of_an_older_schema_is_migrated_with_its_mentions(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from smwar.journal.postgres import schema
+
+    monkeypatch.setattr(schema, "CURRENT_VERSION", 1)
+    with open_journal(postgres_url) as journal:  # as the first PostgreSQL journal was
+        journal.add_mentions([(mention("1", "Öl ausgelaufen"), T0, (), (), None)])
+    monkeypatch.undo()
+    with open_journal(postgres_url) as journal:
+        assert journal.tally(MentionFilter.parse("ol")) == (1, 1), "indexed again, without diacritics"
 
 
 def test_an_address_with_its_password_is_refused(postgres_url: str) -> None:

@@ -1,15 +1,16 @@
 """A feed view's filter (`MentionFilter`) as PostgreSQL: the same conditions as the SQLite
 journal's, with PostgreSQL's text search for the words. A word is found by its start as
-written ("ausgel" finds "ausgelaufen"), or by its German or English stem ("Kunden" finds
-"Kunde", "refunds" finds "refunded")."""
+written, with or without diacritics ("ausgel" finds "ausgelaufen", "ol" finds "Öl"), or by
+its German or English stem ("Kunden" finds "Kunde", "refunds" finds "refunded")."""
 
 from __future__ import annotations
 
 from smwar.clock import to_iso
 from smwar.journal.pages import MentionFilter
+from smwar.journal.postgres.schema import FOLDED
 
 WORD_QUERY = (  # one word of a search, matched against `mentions.search`
-    "(to_tsquery('simple', %s) || plainto_tsquery('german', %s) || plainto_tsquery('english', %s))"
+    f"(to_tsquery('{FOLDED}', %s) || plainto_tsquery('german', %s) || plainto_tsquery('english', %s))"
 )
 
 

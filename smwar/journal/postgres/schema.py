@@ -1,5 +1,7 @@
 """The PostgreSQL journal's schema as forward migrations, numbered on their own (table
-`schema_version`): version 1 holds what the SQLite journal holds at its version 12. A journal
+`schema_version`): version 1 holds what the SQLite journal holds at its version 12; version 2
+finds words without their diacritics (the extension `unaccent`, trusted: the database's owner
+may create it). A journal
 from a newer smwar is never touched; processes opening one database at once migrate it once
 (an advisory lock makes them take turns)."""
 
@@ -12,9 +14,10 @@ import psycopg
 from smwar.journal.schema import JournalError
 
 LOCK = 0x736D776172  # the advisory lock key of migrations ("smwar")
+FOLDED = "smwar_folded"  # the text search configuration of words as written, without diacritics
 SEARCH = (  # a mention's words for full-text search: German and English stems, and as written
     "to_tsvector('german'::regconfig, text) || to_tsvector('english'::regconfig, text) "
-    "|| to_tsvector('simple'::regconfig, text)"
+    f"|| to_tsvector('{FOLDED}'::regconfig, text)"
 )
 
 _V1 = (
@@ -22,8 +25,9 @@ _V1 = (
     "CREATE TABLE mentions (id bigint PRIMARY KEY, network text NOT NULL, native_id text NOT NULL, "
     "author text NOT NULL, followers integer, lang text, text text NOT NULL, url text, posted_at text NOT NULL, "
     "received_at text NOT NULL, author_tags text, author_name text, reply_to text, quote_of text, action text, "
-    "action_rule text, request_types text, sentiment double precision, revised text, "
-    f"search tsvector GENERATED ALWAYS AS ({SEARCH}) STORED, UNIQUE (network, native_id))",
+    "action_rule text, request_types text, sentiment double precision, revised text, search tsvector GENERATED "
+    "ALWAYS AS (to_tsvector('german'::regconfig, text) || to_tsvector('english'::regconfig, text) "
+    "|| to_tsvector('simple'::regconfig, text)) STORED, UNIQUE (network, native_id))",
     "CREATE INDEX mentions_received_at ON mentions (received_at)",
     "CREATE INDEX mentions_network_author ON mentions (network, author)",
     "CREATE INDEX mentions_action_id ON mentions (action, id)",
@@ -70,7 +74,16 @@ _V1 = (
     "CREATE INDEX profiles_expires ON profiles (expires)",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)
+_V2 = (  # the words as written are found without their diacritics too ("ol" finds "Öl"), as on SQLite
+    "CREATE EXTENSION IF NOT EXISTS unaccent",
+    f"CREATE TEXT SEARCH CONFIGURATION {FOLDED} (COPY = simple)",
+    f"ALTER TEXT SEARCH CONFIGURATION {FOLDED} ALTER MAPPING FOR hword, hword_part, word WITH unaccent, simple",
+    "ALTER TABLE mentions DROP COLUMN search",
+    f"ALTER TABLE mentions ADD COLUMN search tsvector GENERATED ALWAYS AS ({SEARCH}) STORED",
+    "CREATE INDEX mentions_search ON mentions USING gin (search)",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
 CURRENT_VERSION = len(MIGRATIONS)
 
 
