@@ -229,6 +229,18 @@ def test_another_connections_commit_is_noticed_within_a_second(address: str) -> 
         assert [event.kind for event in watcher.events(after_id=0)] == ["note"]
 
 
+def test_postgresql_notifications_carry_ids_only(postgres_url: str) -> None:
+    import psycopg
+
+    with open_journal(postgres_url) as journal, psycopg.connect(postgres_url, autocommit=True) as listener:
+        listener.execute("LISTEN smwar_changed")
+        journal.add_mentions([(mention("1", "geheim"), T0, (), (), None), (mention("2", "geheim"), T0, (), (), None)])
+        journal.append(Event("note", T0, "anna", payload={"text": "geheim"}))
+        journal.claim(1, "anna", T0)
+        heard = [notify.payload for notify in listener.notifies(timeout=0.5)]
+        assert sorted(heard) == ["", "", "", "event:1", "mention:2"]
+
+
 def test_a_postgresql_journal_is_migrated_once_and_one_from_a_newer_smwar_is_refused(postgres_url: str) -> None:
     import psycopg
 
