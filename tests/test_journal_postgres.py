@@ -158,9 +158,12 @@ def test_claims_steals_and_the_stale_send_guard(address: str) -> None:
 
 
 def _answer_all(address: str, operator: str, count: int, together: multiprocessing.synchronize.Barrier) -> None:
-    """Take every mention's claim over and reply where the guard lets the reply go, starting
-    on each mention at the same moment as the other process."""
+    """Take the ingest lease, then every mention's claim over, replying where the guard lets
+    the reply go: each at the same moment as the other process."""
     with open_journal(address) as journal:
+        together.wait(30)
+        if journal.take_lease(INGEST, operator, NOW, 60):
+            journal.append(Event("lease.taken", T0, operator))
         for mention_id in range(1, count + 1):
             together.wait(30)
             journal.claim(mention_id, operator, T0, steal=True)
@@ -169,7 +172,7 @@ def _answer_all(address: str, operator: str, count: int, together: multiprocessi
                 journal.sent(mention_id, operator)
 
 
-def test_two_processes_racing_for_every_mention_answer_each_once(address: str) -> None:
+def test_two_processes_racing_take_one_lease_and_answer_every_mention_once(address: str) -> None:
     count = 60
     with open_journal(address) as journal:
         journal.add_mentions([(mention(str(n)), T0, (), (), None) for n in range(count)])
@@ -185,6 +188,8 @@ def test_two_processes_racing_for_every_mention_answer_each_once(address: str) -
             assert worker.exitcode == 0
         replies = Counter(event.payload["mention_id"] for event in journal.events(kind=REPLIED))
         assert replies == Counter(range(1, count + 1)), "every mention answered, none twice"
+        [taken] = journal.events(kind="lease.taken")
+        assert journal.lease(INGEST).holder == taken.actor  # type: ignore[union-attr]
 
 
 def test_the_sources_health_pauses_presence_revisions_and_profiles_reach_the_others(address: str) -> None:
