@@ -119,6 +119,7 @@ class IngestLeader:
         self._session.desk.catch_up()
         update = self._session.pipeline.poll()
         self._assigner.assign(update.mentions, self._runbooks, self._session.clock.now())
+        self.journal.checkpoint()
         return self._feed.backlog() > MAX_INTAKE
 
     def _apply_pauses(self) -> None:

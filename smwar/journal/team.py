@@ -22,6 +22,9 @@ from smwar.clock import from_iso, to_iso
 from smwar.model import DELETED, FAILED, REPLIED
 from smwar.sources.runner import Health
 
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
 INGEST = "ingest"  # the lease of the process that runs the sources and the matcher
 ASSIGNED = "mention.assigned"  # the ingest leader gave a mention to answer to one operator
 HANDED = "role.handed"  # an operator handed one of their roles over to another
@@ -46,10 +49,21 @@ class Coordination:
     _data_version: int | None = None
 
     if TYPE_CHECKING:  # the journal's own, on which these are built
+        _db: Database
+        _lock: AbstractContextManager[Any]  # the writer's
 
         def writing(self) -> AbstractContextManager[sqlite3.Connection]: ...
         def _rows(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]: ...
         def _value(self, sql: str, params: Sequence[object] = ()) -> Any: ...
+
+    def checkpoint(self) -> None:
+        """Copy what the write-ahead log holds into the journal file now, as far as no reader
+        still needs it (SQLite's PASSIVE checkpoint; it waits for nobody and nobody waits for
+        it). The ingest leader does it after each round: otherwise the commit that fills the
+        log to SQLite's threshold does it, an operator's as likely as any, which then takes
+        many times a commit's time."""
+        with self._lock:
+            self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def changed(self) -> bool:
         """Whether another connection committed since the last call (True on the first)."""
