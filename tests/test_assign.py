@@ -71,20 +71,26 @@ def test_the_leader_assigns_new_mentions_to_the_present_owners_in_turn(tmp_path:
                 out.write(json.dumps({"id": f"p{n}", "author": f"@k{n}@x.social", "text": f"{text} #{n}"}) + "\n")
 
     with open_live_journal() as journal:
-        now = time.time()
-        journal.beat("anna", "customer-service", "feed", now)
-        journal.beat("ben", "social-team, customer-service", "feed", now)
-        journal.beat("cara", "social-team", "feed", now)  # holds another role
-        journal.beat("dora", "customer-service", "feed", now - 60)  # gone
+
+        def assigned(count: int) -> bool:
+            """Whether `count` mentions are assigned, the team's war rooms saying they are here meanwhile."""
+            now = time.time()
+            journal.beat("anna", "customer-service", "feed", now)
+            journal.beat("ben", "social-team, customer-service", "feed", now)
+            journal.beat("cara", "social-team", "feed", now)  # holds another role
+            journal.beat("dora", "customer-service", "feed", now - 60)  # gone
+            return len(journal.assignments()) == count
+
+        assigned(0)
         post(0, [LEAK, "Presseanfrage zur AquaPro: Stellungnahme?", LEAK, LEAK])
         with leading(config, folder):
-            assert _until(lambda: len(journal.assignments()) == 3)
+            assert _until(lambda: assigned(3))
         by_id = {item.id: item.mention.native_id for item in journal.mentions()}
         assert {by_id[m]: who for m, who in journal.assignments().items()} == {"p0": "anna", "p2": "ben", "p3": "anna"}
         assert {e.payload["role"] for e in journal.events(kind=ASSIGNED)} == {"customer-service"}
         post(4, [LEAK])  # a leader that takes over goes on after the last one assigned
         with leading(config, folder):
-            assert _until(lambda: len(journal.assignments()) == 4)
+            assert _until(lambda: assigned(4))
         by_id = {item.id: item.mention.native_id for item in journal.mentions()}
         assert journal.assignments()[max(by_id)] == "ben"
 
