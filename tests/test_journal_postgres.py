@@ -252,7 +252,8 @@ def test_a_postgresql_journal_is_migrated_once_and_one_from_a_newer_smwar_is_ref
     from smwar.journal.postgres.schema import CURRENT_VERSION
 
     open_journal(postgres_url).close()
-    open_journal(postgres_url).close()
+    with open_journal(postgres_url) as journal:
+        assert str(journal.path).endswith(f"/socket/{postgres_url.split('/')[-1].split('?')[0]}")
     with psycopg.connect(postgres_url, autocommit=True) as db:
         assert db.execute("SELECT array_agg(version) FROM schema_version").fetchone() == (
             list(range(1, CURRENT_VERSION + 1)),

@@ -46,7 +46,6 @@ INSERT_MENTION = (
 
 class PostgresJournal(Coordination, Records, Reads, Inbox):
     def __init__(self, url: str, writer: psycopg.Connection, reader: psycopg.Connection) -> None:
-        self.url = url
         self.path = redacted(url)  # what the journal is called where the SQLite one shows its path
         self._db = writer
         self._lock = threading.RLock()  # the writer's: one transaction at a time
