@@ -55,9 +55,10 @@ def _line_format(fields: tuple[str, ...], quoted: tuple[str, ...] = ()) -> str:
 
 
 _SCORE = "CAST(x.score AS TEXT)"
-_SCORE_AS_PYTHON = f"(x.score IS NULL OR (CAST({_SCORE} AS REAL) = x.score AND NOT instr({_SCORE}, 'e')))"
-"""SQL: whether SQLite writes the score as Python does (the shortest text that reads back the
-same, no exponent), which a score of three places always is."""
+_SCORE_AS_PYTHON = "(x.score IS NULL OR (x.score = round(x.score, 3) AND abs(x.score) < 1e15))"
+"""SQL: whether SQLite writes the score as Python does: a score of three places at most (as
+scores are) it writes in those places, as the shortest text that reads back the same, and
+without an exponent below 1e15. One test of numbers, no text made."""
 
 CSV_SQL = (
     f"CAST(printf({_line_format(_QUOTED)}, {', '.join(map(_value, FIELDS))}) "
