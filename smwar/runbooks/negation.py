@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from smwar.runbooks.text import TOKEN
 
-WINDOW = 5  # German puts the verb last: "nie ist auch nur ein Tropfen ausgelaufen"
+WINDOW = 6  # German puts the verb last: "nie ist auch nur ein Tropfen ausgelaufen"
 CUES = frozenset(
     {
         "not", "no", "never", "without", "nor", "neither", "cannot", "cant", "dont", "doesnt", "didnt", "isnt",
