@@ -34,6 +34,11 @@ class MentionDetail(Guarded, VerticalScroll):
     def compose(self):  # type: ignore[override]
         yield self._body
 
+    def on_mount(self) -> None:
+        # the mood's words are read again for the mention shown: its lexicons (half a second to
+        # load) are read now, beside the screen, not on the key that shows the first mention
+        self.run_worker(_read_lexicons, thread=True, exit_on_error=False)
+
     def show(self, item: JournaledMention, campaign: Cluster | None = None, revisions: Sequence[Revision] = ()) -> None:
         """Show `item` (and what became of it). The feed's cursor moves here on every key, so
         the text is wrapped once, here, and the pane draws those lines as they are; the
@@ -65,6 +70,11 @@ class Wrapped:
         for line in self.lines:
             yield from line
             yield Segment.line()
+
+
+def _read_lexicons() -> None:
+    for lang in ("de", "en"):
+        sentiment_of("", lang)
 
 
 _judge: list[tuple[RunbookSet, Relevance]] = []  # the set shown last, and its judge: compiled once a set
