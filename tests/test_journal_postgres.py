@@ -115,6 +115,8 @@ def test_events_are_read_after_an_id_by_incident_and_kind(address: str) -> None:
         assert [event.payload for event in journal.events(kind="note", after_id=3)] == [{"n": 1}, {"n": 2}]
         other = journal.append_new_incident([Event("incident.proposed", T0, "smwar")], "delivery", "proposed")
         assert other[0].incident_id == 2
+        journal.checkpoint()  # as the ingest leader does after each round
+        assert journal.last_event_id() == 6
 
 
 def test_one_lease_holder_at_a_time_and_another_takes_over_when_it_lapses(address: str) -> None:

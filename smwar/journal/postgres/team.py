@@ -42,6 +42,10 @@ class Coordination:
         def _rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]: ...
         def _dicts(self, sql: str, params: Sequence[object] = ()) -> list[dict[str, Any]]: ...
 
+    def checkpoint(self) -> None:
+        """Nothing to do, as the ingest leader asks after each round: PostgreSQL's own
+        checkpointer writes its log out, and no commit waits for it."""
+
     def take_lease(self, name: str, holder: str, now: float, seconds: float, backlog: int = 0) -> bool:
         """Take or renew the lease `name` for `holder` until `now + seconds`: granted when
         it is free, expired or already `holder`'s."""
