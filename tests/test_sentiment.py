@@ -74,6 +74,9 @@ def test_clear_cases(text: str, lang: str, label: str) -> None:
         ("Love the new AquaPro 🔥", "en", POSITIVE),
         ("Server down 🔥", "en", NEGATIVE),
         ("Server down 🔥", "de", NEGATIVE),
+        # and beside words that only blame, before them as after
+        ("🔥🔥 what an awful ad 🔥🔥", "en", NEGATIVE),
+        ("🔥 Der neue Spot ist einfach peinlich 🔥", "de", NEGATIVE),
         ("Lieferung zum dritten Mal verschoben, keine Antwort 👏", "de", NEGATIVE),
         ("Toller Service, danke 👏", "de", POSITIVE),
         # negation: a negated failure is relief, a negated reply a failure, "sondern" sets aside

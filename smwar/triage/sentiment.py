@@ -445,9 +445,11 @@ class Scorer:
                 roles[index] = vocabulary.IRONIC if turn else roles[index]
             elif complaint and not resolved and not (conceded and index > pivot):
                 valences[index], roles[index] = -value * IRONY, vocabulary.IRONIC
+        # beside words that only blame ("widerlich", "a disgrace") an emoji of context rages too
+        rages = (bool(complaint) and not resolved) or (sum(valences) < 0 and not any(value > 0 for value in valences))
         for index in reading.contextual:
             value = vocabulary.CONTEXT_EMOJI[reading.tokens[index][0]]
-            valences[index] = -value if complaint and not resolved else value
+            valences[index] = -value if rages else value
         return bool(complaint)
 
     def _phrase(self, lowered: list[str], index: int) -> tuple[tuple[str, ...], float, str | None] | None:

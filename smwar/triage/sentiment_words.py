@@ -30,7 +30,7 @@ GERMAN_BOOSTERS: Final = {
     "sehr": BOOST, "total": BOOST, "mega": BOOST, "extrem": BOOST, "echt": BOOST, "voll": BOOST,
     "absolut": BOOST, "richtig": BOOST, "so": BOOST, "wirklich": BOOST, "völlig": BOOST, "komplett": BOOST,
     "unglaublich": BOOST, "besonders": BOOST, "äußerst": BOOST, "ziemlich": BOOST, "dermaßen": BOOST,
-    "super": BOOST, "ultra": BOOST, "tierisch": BOOST,
+    "super": BOOST, "ultra": BOOST, "tierisch": BOOST, "einfach": BOOST,
     "kaum": -BOOST, "etwas": -BOOST, "bisschen": -BOOST, "eher": -BOOST, "halbwegs": -BOOST, "leicht": -BOOST,
 }  # fmt: skip
 # VADER's boosters, and these
