@@ -5,6 +5,7 @@ LISTEN/NOTIFY, its schema versions) is checked on it alone."""
 from __future__ import annotations
 
 import multiprocessing
+import sqlite3
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -278,9 +279,14 @@ def test_a_postgresql_journal_of_an_older_schema_is_migrated_with_its_mentions(
         assert journal.tally(MentionFilter.parse("ol")) == (1, 1), "indexed again, without diacritics"
 
 
-def test_an_address_with_its_password_is_refused(postgres_url: str) -> None:
-    with pytest.raises(JournalError, match="must not carry its password"):
+def test_an_address_with_its_password_or_of_no_server_is_refused_clearly(postgres_url: str, tmp_path: Path) -> None:
+    with pytest.raises(JournalError, match="must not carry its password") as refused:
         open_journal(postgres_url.replace("smwar@", "smwar:secret@"))
+    assert "secret" not in str(refused.value)
+    with pytest.raises(JournalError, match="not a PostgreSQL address"):
+        open_journal("postgresql://smwar@/db?nonsense=1")
+    with pytest.raises(JournalError, match=f"cannot open the PostgreSQL journal at postgresql://{tmp_path}/db"):
+        open_journal(f"postgresql://smwar@/db?host={tmp_path}")
 
 
 def test_drafts_and_the_notices_inbox(address: str) -> None:
@@ -435,3 +441,7 @@ def test_the_live_journal_is_copied_to_postgresql_and_back_resuming_and_checked(
 
     both = CliRunner().invoke(main, ["journal", "migrate", "--to", f"sqlite:{tmp_path / 'other.sqlite'}"])
     assert both.exit_code == 2 and "from SQLite to PostgreSQL or back" in both.output
+    with sqlite3.connect(live) as db:  # a table of a newer smwar, say
+        db.execute("CREATE TABLE plans (id INTEGER PRIMARY KEY)")
+    newer = CliRunner().invoke(main, ["journal", "migrate", "--to", postgres_url])
+    assert newer.exit_code == 2 and "does not know how to copy the tables ['plans']" in newer.output
