@@ -31,8 +31,9 @@ from smwar.model import DELETED, EDITED
 from smwar.paths import config_file
 from smwar.runbooks.definitions import RunbookSet
 from smwar.sources.base import MAX_ITEM_BYTES, Batch, SourceError
-from smwar.sources.bluesky import JETSTREAM_REWIND_US, BlueskySettings, BlueskySource
+from smwar.sources.bluesky import JETSTREAM_REWIND_US, BlueskySource
 from smwar.sources.runner import SourceRunner
+from smwar.sources.settings import BlueskySettings
 from tests.local_http import Collected, until
 from tests.memory_keyring import FileKeyring
 

@@ -15,7 +15,8 @@ from smwar.model import EDITED
 from smwar.plaintext import printable
 from smwar.runbooks.definitions import RunbookSet
 from smwar.sources.base import SourceError
-from smwar.sources.feeds import FeedCursor, FeedSettings, FeedSource
+from smwar.sources.feeds import FeedCursor, FeedSource
+from smwar.sources.settings import FeedSettings
 from tests.local_http import journal_batches, serving, take
 
 Answer = tuple[int, dict[str, str], bytes]

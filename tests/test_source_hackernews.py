@@ -15,9 +15,10 @@ import pytest
 
 from smwar.sources import hackernews
 from smwar.sources.base import Batch, SourceError, http_client
-from smwar.sources.hackernews import MAX_PAGES, HackerNewsSettings, HackerNewsSource
+from smwar.sources.hackernews import MAX_PAGES, HackerNewsSource
 from smwar.sources.recent import LOOKBACK, MAX_GAPS, RecentCursor
 from smwar.sources.runner import SourceRunner
+from smwar.sources.settings import HackerNewsSettings
 from tests.local_http import FAULTS, faulty, loses_nothing, poll_until_caught_up, serving, take
 
 T = 1_795_852_800  # 2026-11-22 05:20:00 UTC

@@ -32,8 +32,9 @@ from smwar.paths import config_file
 from smwar.runbooks.definitions import RunbookSet
 from smwar.secrets import delete_secret, set_secret
 from smwar.sources.base import Batch, SourceError, http_client
-from smwar.sources.mastodon import AUTH_HINT, MastodonSettings, MastodonSource
+from smwar.sources.mastodon import AUTH_HINT, MastodonSource
 from smwar.sources.runner import SourceRunner
+from smwar.sources.settings import MastodonSettings
 from tests.local_http import Collected, journal_batches, until
 from tests.memory_keyring import FileKeyring
 

@@ -16,7 +16,8 @@ from smwar.sources import reddit as reddit_module
 from smwar.sources.base import SourceError, http_client
 from smwar.sources.links import clean_url
 from smwar.sources.recent import LOOKBACK, RecentCursor
-from smwar.sources.reddit import MAX_PAGES, RedditSettings, RedditSource, markdown_text
+from smwar.sources.reddit import MAX_PAGES, RedditSource, markdown_text
+from smwar.sources.settings import RedditSettings
 from tests.local_http import FAULTS, faulty, loses_nothing, poll_until_caught_up, serving, take
 
 T = 1_795_852_800.0  # 2026-11-22 05:20:00 UTC

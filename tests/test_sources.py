@@ -21,9 +21,10 @@ from smwar.journal.store import Journal
 from smwar.model import Mention
 from smwar.runbooks.definitions import RunbookSet
 from smwar.sources.base import Batch
-from smwar.sources.jsonl import JsonlSettings, JsonlSource
+from smwar.sources.jsonl import JsonlSource
 from smwar.sources.runner import SourceRunner
-from smwar.sources.webhook import SIGNATURE_HEADER, WebhookSettings, WebhookSource, sign
+from smwar.sources.settings import JsonlSettings, WebhookSettings
+from smwar.sources.webhook import SIGNATURE_HEADER, WebhookSource, sign
 from smwar.tui.widgets.sources import sources_text
 from tests.local_http import Collected, until
 

@@ -64,11 +64,10 @@ from collections import OrderedDict
 from collections.abc import AsyncGenerator, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, NamedTuple, TypeGuard
+from typing import Any, NamedTuple, TypeGuard
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
-from pydantic import field_validator, model_validator
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
@@ -98,7 +97,7 @@ from smwar.sources.bluesky_profiles import (
     string_field,
 )
 from smwar.sources.recent import MAX_GAPS
-from smwar.sources.settings import SourceSettings
+from smwar.sources.settings import BlueskySettings
 
 log = logging.getLogger(__name__)
 NETWORK = "bluesky"
@@ -119,48 +118,6 @@ _EXPIRED = frozenset({"ExpiredToken", "InvalidToken"})
 _QUOTES = {"app.bsky.embed.record", "app.bsky.embed.recordWithMedia"}
 _OPERATIONS = frozenset({"create", "update", "delete"})
 _Params = dict[str, str] | list[tuple[str, str]]  # an XRPC query's parameters (a list where one repeats)
-
-
-class BlueskySettings(SourceSettings):
-    """Posts on Bluesky: by search terms (polled) and/or by keywords on the Jetstream firehose."""
-
-    kind: Literal["bluesky"]
-    search: list[str] = []  # terms for app.bsky.feed.searchPosts (Lucene-like syntax)
-    keywords: list[str] = []  # Jetstream keeps a post whose text contains any of these, case-insensitively
-    jetstream: bool = False
-    appview: str = "https://public.api.bsky.app"  # where authors' profiles and quoted posts are looked up
-    pds: str = "https://bsky.social"  # where `handle` logs in, and where searches go once logged in
-    jetstream_url: str = "wss://jetstream2.us-east.bsky.network/subscribe"
-    handle: str | None = None  # log in with this handle and the app password kept in the keyring
-
-    @field_validator("search", "keywords")
-    @classmethod
-    def _no_blank_terms(cls, terms: list[str]) -> list[str]:
-        if any(not term.strip() for term in terms):
-            raise ValueError("a term must not be blank")
-        return [term.strip() for term in terms]
-
-    @field_validator("appview", "pds")
-    @classmethod
-    def _http_url(cls, url: str) -> str:
-        if urlsplit(url).scheme not in ("http", "https"):
-            raise ValueError("expected an http:// or https:// URL")
-        return url.rstrip("/")
-
-    @field_validator("jetstream_url")
-    @classmethod
-    def _ws_url(cls, url: str) -> str:
-        if urlsplit(url).scheme not in ("ws", "wss"):
-            raise ValueError("expected a ws:// or wss:// URL")
-        return url
-
-    @model_validator(mode="after")
-    def _something_to_follow(self) -> BlueskySettings:
-        if self.jetstream and not self.keywords:
-            raise ValueError("jetstream = true needs keywords: the whole firehose is not a feed")
-        if not self.search and not self.jetstream:
-            raise ValueError("give search terms, or jetstream = true with keywords")
-        return self
 
 
 @dataclass(frozen=True, slots=True)

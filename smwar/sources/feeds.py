@@ -38,19 +38,17 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import parse_qs
 
 import charset_normalizer
 import feedparser
 import httpx
 from charset_normalizer.md import mess_ratio
-from pydantic import Field
 
 from smwar.model import EDITED, Mention, Revision
 from smwar.sources.base import MAX_ITEM_BYTES, Batch, Poller, SourceError, check
 from smwar.sources.html import html_to_text
-from smwar.sources.settings import SourceSettings
 from smwar.urls import host_of, split_url
 
 NETWORK = "rss"
@@ -72,11 +70,6 @@ _BOMS = (
 )
 _CHARSET = re.compile(r""";\s*charset\s*=\s*["']?([^"';\s]+)""", re.IGNORECASE)
 _XML_ENCODING = re.compile(r"""\A\s*<\?xml\s[^>]*?\bencoding\s*=\s*["']([^"']*)["']""")
-
-
-class FeedSettings(SourceSettings):
-    kind: Literal["rss"]
-    url: str = Field(pattern=r"^https?://[^\s/]+\S*$", max_length=2000)
 
 
 @dataclass(slots=True)

@@ -18,17 +18,15 @@ import hashlib
 import html
 import re
 from datetime import UTC, datetime
-from typing import Any, Literal, TypeGuard
+from typing import Any, TypeGuard
 
 import httpx
-from pydantic import Field
 
 from smwar.model import Mention
 from smwar.sources.base import SourceError, check
 from smwar.sources.html import html_to_text
 from smwar.sources.links import with_target
 from smwar.sources.recent import Pages, Read, RecentPoller, Stop, get_json
-from smwar.sources.settings import SourceSettings
 
 NETWORK = "hackernews"
 ITEM_URL = "https://news.ycombinator.com/item?id={}"
@@ -37,12 +35,6 @@ MAX_PAGES = 10  # per poll: a thousand new items in one poll interval is more th
 MAX_OPTIONS = 50
 OPTIONS = "options"  # where a poll hit carries the texts of its options, as the items API names them
 _ANCHOR = re.compile(r"<a\s[^>]*?href\s*=\s*(?:\"([^\"]*)\"|'([^']*)')[^>]*>(.*?)</a\s*>", re.IGNORECASE | re.DOTALL)
-
-
-class HackerNewsSettings(SourceSettings):
-    kind: Literal["hackernews"]
-    query: str = Field(min_length=1, max_length=500)
-    api: str = Field("https://hn.algolia.com/api/v1", pattern=r"^https?://\S+$")
 
 
 class HackerNewsSource(RecentPoller):

@@ -13,14 +13,14 @@ import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from smwar.errors import InputError
 from smwar.model import Mention
 from smwar.sources.base import MAX_ITEM_BYTES, Batch, parsed
-from smwar.sources.settings import SourceSettings
+from smwar.sources.settings import JsonlSettings
 
 NETWORK = "jsonl"
 CHUNK_BYTES = 1 << 20  # a big file is read in batches of about this size
@@ -109,15 +109,6 @@ def _decode(path: Path, number: int, raw: bytes) -> str:
         return raw.decode("utf-8-sig" if number == 1 else "utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(path, number, f"not UTF-8 text (byte {exc.start + 1} of the line)") from None
-
-
-class JsonlSettings(SourceSettings):
-    """A JSON Lines file followed as it grows (an export, another tool's log), or "-" for stdin."""
-
-    kind: Literal["jsonl"]
-    path: str
-    poll_seconds: float = Field(1.0, ge=0.1, le=3600.0)
-    follow: bool = True  # keep reading as the file grows; false: read it once, to its end
 
 
 class JsonlSource:

@@ -53,21 +53,21 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, I
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 import re2
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from smwar.model import DELETED, EDITED, Mention, Revision
 from smwar.sources.base import MAX_ITEM_BYTES, Batch, Rejections, SourceError, check, http_client, parsed, read_items
 from smwar.sources.html import html_to_text
-from smwar.sources.settings import SourceSettings
+from smwar.sources.settings import MASTODON_AUTH_HINT as AUTH_HINT
+from smwar.sources.settings import MastodonSettings
 from smwar.urls import split_url
 
 NETWORK = "mastodon"
-AUTH_HINT = "set a token with: smwar auth set mastodon:<instance host>"
 PAGE_LIMIT = 40  # the most Mastodon gives in one page
 MAX_PAGES = 25  # per timeline and round: a long outage is caught up over several rounds
 MAX_ANSWER_BYTES = PAGE_LIMIT * MAX_ITEM_BYTES
@@ -89,55 +89,7 @@ log = logging.getLogger(__name__)
 
 _ID = re.compile(r"[0-9A-Za-z]{1,64}")
 _VERSION = re2.compile(r"(\d{1,4})\.(\d{1,4})")
-_TAG = re.compile(r"[\w·\u200c]{1,100}")
 StatusId = Annotated[str, Field(pattern=r"^[0-9A-Za-z]{1,64}$")]
-
-
-class MastodonSettings(SourceSettings):
-    """One instance, read for hashtags and search terms (at least one of them)."""
-
-    kind: Literal["mastodon"]
-    instance: str  # its address, e.g. "https://mastodon.social"
-    hashtags: list[str] = []  # without "#"
-    search: list[str] = []  # status search terms: need a token on most instances
-    keywords: list[str] = []  # with these, the public (federated) timeline too, keeping statuses that contain one
-    stream: bool = False  # stream the hashtags (and the public timeline) too, besides catching up over REST
-
-    @field_validator("instance")
-    @classmethod
-    def _address_alone(cls, value: str) -> str:
-        parts = urlsplit(value.strip())
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("must be the instance's http(s) address, e.g. https://mastodon.social")
-        if parts.username or parts.password:
-            raise ValueError(f"must not hold credentials: {AUTH_HINT}")
-        if parts.path.strip("/") or parts.query or parts.fragment:
-            raise ValueError("must be the instance's address alone, without a path")
-        _ = parts.port  # a port that is not a number raises here
-        return f"{parts.scheme}://{parts.netloc.lower()}"
-
-    @field_validator("hashtags")
-    @classmethod
-    def _tag_names(cls, values: list[str]) -> list[str]:
-        names = [value.strip().lstrip("#").lower() for value in values]
-        for name in names:
-            if not _TAG.fullmatch(name):
-                raise ValueError(f"{name!r} is not a hashtag: letters, digits and _ only")
-        return list(dict.fromkeys(names))
-
-    @field_validator("search", "keywords")
-    @classmethod
-    def _terms(cls, values: list[str]) -> list[str]:
-        terms = [value.strip() for value in values]
-        if not all(0 < len(term) <= 200 for term in terms):
-            raise ValueError("a search term must have 1 to 200 characters")
-        return list(dict.fromkeys(terms))
-
-    @model_validator(mode="after")
-    def _something_to_read(self) -> MastodonSettings:
-        if not (self.hashtags or self.search or self.keywords):
-            raise ValueError("give at least one hashtag, search term or keyword")
-        return self
 
 
 class _Account(BaseModel):

@@ -22,32 +22,24 @@ import hashlib
 import json
 import math
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
-from pydantic import Field
 
 from smwar.model import Mention
 from smwar.sources.base import SourceError, check
 from smwar.sources.links import clean_url, clean_urls, with_target
 from smwar.sources.recent import Pages, Read, RecentPoller, Stop, get_json, is_number
-from smwar.sources.settings import SourceSettings
+from smwar.sources.settings import REDDIT_WEB as WEB
 
 NETWORK = "reddit"
-WEB = "https://www.reddit.com"
 PAGE_SIZE = 100
 MAX_PAGES = 5  # per poll
 MAX_TEXT_CHARS = 10_000
 AUTH_HINT = "Reddit refuses anonymous clients from some networks"
 _MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable(["strikethrough", "table"])
-
-
-class RedditSettings(SourceSettings):
-    kind: Literal["reddit"]
-    query: str = Field(min_length=1, max_length=512)
-    api: str = Field(WEB, pattern=r"^https?://\S+$")
 
 
 class RedditSource(RecentPoller):

@@ -1,23 +1,31 @@
-"""Every kind of source smwar has, how its settings are read, and how it is built."""
+"""Every kind of source smwar has, how its settings are read, and how it is built.
+
+Reading settings needs only `smwar.sources.settings`: a kind's client code (and the libraries
+it speaks its network with) is imported when a source of that kind is built.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
 
 from pydantic import Field, TypeAdapter
 
 from smwar.secrets import get_secret, refuse_plain_http
-from smwar.sources.base import Source
-from smwar.sources.bluesky import BlueskySettings, BlueskySource
-from smwar.sources.bluesky_profiles import ProfileJournal
-from smwar.sources.feeds import FeedSettings, FeedSource
-from smwar.sources.hackernews import HackerNewsSettings, HackerNewsSource
-from smwar.sources.jsonl import JsonlSettings, JsonlSource
-from smwar.sources.mastodon import MastodonSettings, MastodonSource
-from smwar.sources.reddit import RedditSettings, RedditSource
-from smwar.sources.settings import SourceSettings
-from smwar.sources.webhook import WebhookSettings, WebhookSource
+from smwar.sources.settings import (
+    BlueskySettings,
+    FeedSettings,
+    HackerNewsSettings,
+    JsonlSettings,
+    MastodonSettings,
+    RedditSettings,
+    SourceSettings,
+    WebhookSettings,
+)
+
+if TYPE_CHECKING:
+    from smwar.sources.base import Source
+    from smwar.sources.bluesky_profiles import ProfileJournal
 
 AnySettings = Annotated[
     MastodonSettings
@@ -65,18 +73,32 @@ def build(settings: AnySettings, journal: ProfileJournal | None = None) -> Sourc
         _refuse_plain_http(settings)
     match settings:
         case MastodonSettings():
+            from smwar.sources.mastodon import MastodonSource
+
             return MastodonSource(settings, secret)
         case BlueskySettings():
+            from smwar.sources.bluesky import BlueskySource
+
             return BlueskySource(settings, secret, journal=journal)
         case WebhookSettings():
+            from smwar.sources.webhook import WebhookSource
+
             return WebhookSource(settings, secret)
         case FeedSettings():
+            from smwar.sources.feeds import FeedSource
+
             return FeedSource(settings)
         case HackerNewsSettings():
+            from smwar.sources.hackernews import HackerNewsSource
+
             return HackerNewsSource(settings)
         case RedditSettings():
+            from smwar.sources.reddit import RedditSource
+
             return RedditSource(settings)
         case _:
+            from smwar.sources.jsonl import JsonlSource
+
             return JsonlSource(settings)
 
 

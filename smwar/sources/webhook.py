@@ -16,27 +16,17 @@ import hmac
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal
-
-from pydantic import Field
+from typing import TYPE_CHECKING
 
 from smwar.sources.base import Batch, SourceError
 from smwar.sources.jsonl import content_id, mention_from
-from smwar.sources.settings import SourceSettings
+from smwar.sources.settings import WebhookSettings
 
 if TYPE_CHECKING:
     from aiohttp import web
 
 SIGNATURE_HEADER = "X-Smwar-Signature"
 NETWORK = "webhook"
-
-
-class WebhookSettings(SourceSettings):
-    kind: Literal["webhook"]
-    host: str = "127.0.0.1"
-    port: int = Field(8787, ge=0, le=65535)
-    path: str = Field("/mentions", pattern=r"^/")
-    max_bytes: int = Field(1_000_000, ge=1_000, le=50_000_000)
 
 
 def sign(secret: str, body: bytes) -> str:
