@@ -445,3 +445,20 @@ def test_the_live_journal_is_copied_to_postgresql_and_back_resuming_and_checked(
         db.execute("CREATE TABLE plans (id INTEGER PRIMARY KEY)")
     newer = CliRunner().invoke(main, ["journal", "migrate", "--to", postgres_url])
     assert newer.exit_code == 2 and "does not know how to copy the tables ['plans']" in newer.output
+
+
+def test_a_copy_matches_on_a_database_that_orders_text_by_a_locale(postgres_server: object) -> None:
+    from smwar.journal.postgres.copy import copy_journal
+    from tests.tools.postgres import Server
+
+    assert isinstance(postgres_server, Server)
+    url = postgres_server.new_database(icu_locale="en-US")
+    live = _live_journal()
+    keys = ["a_b", "aB", "ab", "B", "a-c"]
+    with open_journal(f"sqlite:{live}") as journal:
+        journal.set_meta(dict.fromkeys(keys, "x"))
+        journal.add_mentions([], cursors=dict.fromkeys(keys, "since:1"))
+    heard: list[tuple[str, int, int]] = []
+    checked = copy_journal(f"sqlite:{live}", url, lambda *progress: heard.append(progress))
+    assert {item.table: item.target_rows for item in checked}["meta"] == 6
+    assert ("meta", 6, 6) in heard and ("cursors", 6, 6) in heard

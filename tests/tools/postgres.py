@@ -55,14 +55,18 @@ class Server:
     def url(self, database: str) -> str:
         return f"postgresql://{USER}@/{database}?host={quote(str(self.socket_dir), safe='')}"
 
-    def new_database(self) -> str:
-        """The address of a new, empty database (copied from the template)."""
+    def new_database(self, icu_locale: str | None = None) -> str:
+        """The address of a new, empty database (copied from the template); with `icu_locale`,
+        one that orders text as people of that locale do (as most servers' databases do)."""
         import psycopg
 
         self.fresh += 1
         name = f"test_{os.getpid()}_{self.fresh}"
+        how = f"TEMPLATE {TEMPLATE}"
+        if icu_locale is not None:
+            how = f"TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '{icu_locale}' LOCALE 'C'"
         with psycopg.connect(self.url("postgres"), autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}" TEMPLATE {TEMPLATE}')
+            admin.execute(f'CREATE DATABASE "{name}" {how}')  # type: ignore[arg-type]  # the test's own
         return self.url(name)
 
     def stop(self) -> None:

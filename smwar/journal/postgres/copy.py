@@ -76,8 +76,12 @@ class Side:
     def count(self, table: str) -> int:
         return int(self._fetch(f"SELECT COUNT(*) FROM {table}")[0][0])
 
+    def _ordered(self, table: str, key: str) -> str:
+        """`key` as rows are ordered by it: SQLite compares text by its bytes."""
+        return key
+
     def last_key(self, table: str, keys: Sequence[str]) -> tuple[Any, ...] | None:
-        order = ", ".join(f"{key} DESC" for key in keys)
+        order = ", ".join(f"{self._ordered(table, key)} DESC" for key in keys)
         rows = self._fetch(f"SELECT {', '.join(keys)} FROM {table} ORDER BY {order} LIMIT 1")
         return tuple(rows[0]) if rows else None
 
@@ -85,8 +89,9 @@ class Side:
         self, table: str, columns: Sequence[str], keys: Sequence[str], after: Sequence[Any] | None
     ) -> list[tuple[Any, ...]]:
         """The next rows in key order after the key `after` (from the first, without)."""
-        where = f"WHERE ({', '.join(keys)}) > ({', '.join(self.mark for _ in keys)})" if after is not None else ""
-        sql = f"SELECT {', '.join(columns)} FROM {table} {where} ORDER BY {', '.join(keys)} LIMIT {BATCH}"
+        ordered = ", ".join(self._ordered(table, key) for key in keys)
+        where = f"WHERE ({ordered}) > ({', '.join(self.mark for _ in keys)})" if after is not None else ""
+        sql = f"SELECT {', '.join(columns)} FROM {table} {where} ORDER BY {ordered} LIMIT {BATCH}"
         return self._fetch(sql, list(after or ()))
 
 
@@ -130,6 +135,18 @@ class PostgresSide(Side):
 
     def __init__(self, url: str) -> None:
         self.db = connect(url)
+        self._texts: dict[str, set[str]] = {}  # each table's text columns
+
+    def _ordered(self, table: str, key: str) -> str:
+        """Text in the order of its bytes, as SQLite has it, whatever the database's collation
+        (which would order "a_b", "aB" and "ab" otherwise, and the copy would not match)."""
+        if table not in self._texts:
+            rows = self._fetch(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = %s AND data_type = 'text'",
+                [table],
+            )
+            self._texts[table] = {name for (name,) in rows}
+        return f'{key} COLLATE "C"' if key in self._texts[table] else key
 
     def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self.db.execute(sql, params).fetchall()  # type: ignore[arg-type]  # the copy's own SQL
