@@ -28,6 +28,7 @@ from smwar.paths import bundled_runbooks_dir
 from smwar.runbooks.definitions import RunbookSet
 from smwar.runbooks.loader import load_runbook_set
 from smwar.tui.widgets.feed import Feed
+from tests.tools.postgres import Server, binaries, start
 
 DATA = Path(__file__).parent / "data"
 SHORT_DRILL = DATA / "short-drill.toml"
@@ -184,12 +185,11 @@ def next_match_fires_nothing(session: Session, clock: ManualClock, scenario_id: 
 
 
 @pytest.fixture(scope="session")
-def postgres_server() -> Iterator[object]:
+def postgres_server() -> Iterator[Server]:
     """One real PostgreSQL server for the session (see tests/tools/postgres.py); its password
     reaches every connection, in this process and its children, through PGPASSFILE."""
+    import shutil
     import tempfile
-
-    from tests.tools.postgres import binaries, start
 
     bindir = binaries()
     if bindir is None:
@@ -206,15 +206,10 @@ def postgres_server() -> Iterator[object]:
             os.environ.pop("PGPASSFILE", None)
         else:
             os.environ["PGPASSFILE"] = before
-        import shutil
-
         shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture
-def postgres_url(postgres_server: object) -> str:
+def postgres_url(postgres_server: Server) -> str:
     """The address of a new, empty PostgreSQL database for this test alone."""
-    from tests.tools.postgres import Server
-
-    assert isinstance(postgres_server, Server)
     return postgres_server.new_database()

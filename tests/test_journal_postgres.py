@@ -20,6 +20,7 @@ from smwar.journal.schema import JournalError
 from smwar.journal.team import ASSIGNED, HANDED, INGEST
 from smwar.model import REPLIED, Event, Match, Mention, Notice, Quarantined, Revision, TermHit, Triage
 from smwar.sources.runner import Health
+from tests.tools.postgres import Server
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 NOW = 1_800_000_000.0
@@ -398,7 +399,7 @@ def _live_journal() -> Path:
 
 
 def test_the_live_journal_is_copied_to_postgresql_and_back_resuming_and_checked(
-    postgres_server: object, postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    postgres_server: Server, postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import keyring
     from click.testing import CliRunner
@@ -407,9 +408,7 @@ def test_the_live_journal_is_copied_to_postgresql_and_back_resuming_and_checked(
     from smwar.journal.postgres.connect import secret_name
     from smwar.secrets import set_secret
     from tests.memory_keyring import FileKeyring
-    from tests.tools.postgres import Server
 
-    assert isinstance(postgres_server, Server)
     keyring.set_keyring(FileKeyring())
     set_secret(secret_name(postgres_url), postgres_server.passfile.read_text().strip().rsplit(":", 1)[1])
     monkeypatch.delenv("PGPASSFILE")  # the keyring's password it is, then
@@ -447,11 +446,9 @@ def test_the_live_journal_is_copied_to_postgresql_and_back_resuming_and_checked(
     assert newer.exit_code == 2 and "does not know how to copy the tables ['plans']" in newer.output
 
 
-def test_a_copy_matches_on_a_database_that_orders_text_by_a_locale(postgres_server: object) -> None:
+def test_a_copy_matches_on_a_database_that_orders_text_by_a_locale(postgres_server: Server) -> None:
     from smwar.journal.postgres.copy import copy_journal
-    from tests.tools.postgres import Server
 
-    assert isinstance(postgres_server, Server)
     url = postgres_server.new_database(icu_locale="en-US")
     live = _live_journal()
     keys = ["a_b", "aB", "ab", "B", "a-c"]
