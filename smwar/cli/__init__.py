@@ -2,28 +2,39 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from smwar import __version__
-from smwar.cli.auth import auth
-from smwar.cli.common import compile_progress, reports_errors, runbook_path, say
-from smwar.cli.contacts import contacts
-from smwar.cli.drill import drill
-from smwar.cli.export import export
-from smwar.cli.journal import journal
-from smwar.cli.runbooks import runbooks
-from smwar.cli.serve import serve
-from smwar.cli.sources import sources
-from smwar.config import Config, load_config
+from smwar.cli.common import compile_progress, load_runbooks, reports_errors, runbook_path, say
 from smwar.errors import SmwarError, file_errors
 from smwar.logfile import log_to_file
 from smwar.paths import data_dir, log_file
-from smwar.runbooks.loader import load_runbook_set
+
+if TYPE_CHECKING:
+    from smwar.config import Config
+
+GROUPS = ("drill", "runbooks", "contacts", "sources", "auth", "export", "serve", "journal")  # smwar.cli.NAME
 
 
-@click.group(invoke_without_command=True)
+class _Commands(click.Group):
+    """Imports a command's module (`GROUPS`) when the command is run or listed, so that each
+    command pays only for what it uses: `smwar paths` loads neither the journal nor pydantic."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *GROUPS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in GROUPS:
+            command: click.Command = getattr(importlib.import_module(f"smwar.cli.{cmd_name}"), cmd_name)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_Commands, invoke_without_command=True)
 @click.version_option(__version__, prog_name="smwar")
 @click.option(
     "--as",
@@ -38,6 +49,8 @@ def main(ctx: click.Context, operator: str | None) -> None:
     log_to_file()
     if ctx.invoked_subcommand is not None:
         return
+    from smwar.config import load_config
+
     config = load_config()
     if operator is not None:
         if not operator.strip():
@@ -100,6 +113,7 @@ def lead(war_room: int | None) -> None:
     """
     import signal
 
+    from smwar.config import load_config
     from smwar.engine.leader import IngestLeader
     from smwar.engine.live import open_live_journal
     from smwar.runbooks.watch import RunbookWatch
@@ -123,12 +137,13 @@ def ingest(path: str) -> None:
     repeats (same network and id) are kept once. For exports, archives and other tools' pipes.
     """
     from smwar.clock import RealClock
+    from smwar.config import load_config
     from smwar.engine.ingest import Handover, ingest_jsonl
     from smwar.engine.live import open_live_journal
     from smwar.engine.session import Session
 
     config = load_config()
-    runbooks = load_runbook_set(runbook_path(None))
+    runbooks = load_runbooks(None)
     with open_live_journal() as journal:
         before = journal.mention_count()
         handover = Handover()
@@ -150,13 +165,3 @@ def paths() -> None:
         f"config:  {config_dir()} ({config_file().name})\ndata:    {data_dir()}\n"
         f"live:    {live_journal_path()}\ndrills:  {drill_runs_dir()}\nlog:     {log_file()}"
     )
-
-
-main.add_command(drill)
-main.add_command(runbooks)
-main.add_command(contacts)
-main.add_command(sources)
-main.add_command(auth)
-main.add_command(export)
-main.add_command(serve)
-main.add_command(journal)

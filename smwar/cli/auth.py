@@ -5,13 +5,14 @@ from __future__ import annotations
 import click
 
 from smwar.cli.common import reports_errors, say
-from smwar.config import load_config
 from smwar.secrets import SERVE_KEY, delete_secret, get_secret, require_keyring, set_secret
-from smwar.sources.registry import secret_name
 
 
 def _names() -> list[str]:
     """The secrets the configured sources use, and the key of `smwar serve`."""
+    from smwar.config import load_config
+    from smwar.sources.registry import secret_name
+
     return [*(name for name in (secret_name(settings) for settings in load_config().source) if name), SERVE_KEY]
 
 

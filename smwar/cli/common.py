@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from smwar.config import load_config
 from smwar.errors import InputErrors, SmwarError
 from smwar.paths import bundled_runbooks_dir
 from smwar.plaintext import printable
@@ -18,6 +17,7 @@ from smwar.plaintext import printable
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
 
+    from smwar.runbooks.definitions import RunbookSet
     from smwar.runbooks.matcher import Progress
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -46,7 +46,16 @@ def reports_errors(command: F) -> F:
 
 def runbook_path(given: Path | None) -> Path:
     """The runbook set a command works with: the one given, else the configured one."""
+    from smwar.config import load_config
+
     return given or load_config().runbook_path(bundled_runbooks_dir())
+
+
+def load_runbooks(given: Path | None) -> RunbookSet:
+    """The runbook set a command works with (`runbook_path`), loaded and checked."""
+    from smwar.runbooks.loader import load_runbook_set
+
+    return load_runbook_set(runbook_path(given))
 
 
 def compile_progress() -> Progress:

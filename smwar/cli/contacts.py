@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from smwar.cli.common import reports_errors, runbook_path, say
-from smwar.engine.notifications import contact_url, secret_name
+from smwar.cli.common import load_runbooks, reports_errors, say
 from smwar.errors import SmwarError
 from smwar.notify import redact, send
-from smwar.runbooks.definitions import Contact, RunbookSet
-from smwar.runbooks.loader import load_runbook_set
 from smwar.secrets import SecretStoreError, delete_secret, get_secret, set_secret
+
+if TYPE_CHECKING:
+    from smwar.runbooks.definitions import Contact, RunbookSet
 
 runbooks_option = click.option(
     "--runbooks", "runbooks_path", type=click.Path(path_type=Path), help="Runbook set (default: the one smwar uses)."
@@ -37,12 +38,14 @@ def _contact(runbooks: RunbookSet, contact_id: str) -> Contact:
 @reports_errors
 def list_(runbooks_path: Path | None) -> None:
     """Each contact and where its notifications go (secrets masked)."""
-    for contact in load_runbook_set(runbook_path(runbooks_path)).contacts:
+    for contact in load_runbooks(runbooks_path).contacts:
         say(f"{contact.id:<20} {contact.name} ({contact.role}) → {_address(contact)}")
 
 
 def _address(contact: Contact) -> str:
     """Where a contact's notifications go, secrets masked."""
+    from smwar.engine.notifications import secret_name
+
     try:
         if get_secret(secret_name(contact.id)):
             return "keyring"
@@ -59,7 +62,9 @@ def _address(contact: Contact) -> str:
 @reports_errors
 def set_url(contact_id: str, runbooks_path: Path | None) -> None:
     """Keep CONTACT_ID's apprise URL (with its password or token) in the OS keyring."""
-    _contact(load_runbook_set(runbook_path(runbooks_path)), contact_id)
+    from smwar.engine.notifications import secret_name
+
+    _contact(load_runbooks(runbooks_path), contact_id)
     url = click.prompt("apprise URL (not shown)", hide_input=True).strip()
     set_secret(secret_name(contact_id), url)
     say(f"{contact_id}: stored in the keyring as {redact(url)}")
@@ -70,6 +75,8 @@ def set_url(contact_id: str, runbooks_path: Path | None) -> None:
 @reports_errors
 def delete_url(contact_id: str) -> None:
     """Forget CONTACT_ID's URL in the keyring (the runbook's notify_url, if any, applies again)."""
+    from smwar.engine.notifications import secret_name
+
     gone = delete_secret(secret_name(contact_id))
     say(f"{contact_id}: {'removed from the keyring' if gone else 'nothing was stored in the keyring'}")
 
@@ -80,7 +87,9 @@ def delete_url(contact_id: str) -> None:
 @reports_errors
 def test(contact_id: str, runbooks_path: Path | None) -> None:
     """Send a test notification to CONTACT_ID now and say what came of it."""
-    contact = _contact(load_runbook_set(runbook_path(runbooks_path)), contact_id)
+    from smwar.engine.notifications import contact_url
+
+    contact = _contact(load_runbooks(runbooks_path), contact_id)
     delivery = send(contact.id, contact_url(contact), "smwar test", f"A test notification for {contact.name}.")
     say(f"{contact.id}: {'sent' if delivery.ok else 'FAILED'}: {delivery.detail}")
     if not delivery.ok:

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from click_default_group import DefaultGroup
 
-from smwar.cli.common import compile_progress, reports_errors, runbook_path, say
+from smwar.cli.common import compile_progress, load_runbooks, reports_errors, runbook_path, say
 from smwar.clock import check_speed
-from smwar.config import load_config
-from smwar.drills.script import find_drill
-from smwar.engine.drill import DrillFollower, PastRun, drill_session, open_drill_run, team_clock
 from smwar.errors import SmwarError, file_errors
 from smwar.plaintext import printable
+
+if TYPE_CHECKING:
+    from smwar.engine.drill import PastRun
 
 
 @click.group(cls=DefaultGroup, default="play", default_if_no_args=True)
@@ -50,6 +51,9 @@ def play(ctx: click.Context, script: str | None, speed: float, fresh: bool, runb
     NAME drill` in another terminal joins it (same drill, same SMWAR_HOME) on its clock and
     speed; everyone acts under their own name, and the debrief scores each of them and the
     team. One of the war rooms plays the injects; if it quits, another goes on."""
+    from smwar.config import load_config
+    from smwar.drills.script import find_drill
+    from smwar.engine.drill import DrillFollower, drill_session, open_drill_run, team_clock
     from smwar.runbooks.watch import RunbookWatch
     from smwar.tui.app import WarRoomApp
     from smwar.tui.rooms.drill import DrillInfo
@@ -101,9 +105,8 @@ def generate(
     """Write a drill script for SCENARIO: a self-exciting storm of mentions with typos, noise,
     a VIP, a troll campaign and a network outage, and the response the runbook expects."""
     from smwar.drills.generate import generate as build_drill
-    from smwar.runbooks.loader import load_runbook_set
 
-    runbooks = load_runbook_set(runbook_path(runbooks_path))
+    runbooks = load_runbooks(runbooks_path)
     for wanted in (scenario_id, then_id):
         if wanted is not None and (problem := runbooks.unknown_scenario(wanted)):
             raise SmwarError(problem)
@@ -132,9 +135,8 @@ def debrief(run: str | None, output: Path | None, script_path: Path | None, runb
     latest run) against the response its drill expects, as a Markdown debrief."""
     from smwar.drills.debrief import to_markdown
     from smwar.engine.drill import find_run, read_run
-    from smwar.runbooks.loader import load_runbook_set
 
-    runbooks = load_runbook_set(runbook_path(runbooks_path))
+    runbooks = load_runbooks(runbooks_path)
     _write_or_print(to_markdown(read_run(find_run(run), runbooks, script_path)), output, f"wrote {output}")
 
 

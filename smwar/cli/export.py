@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from smwar.cli.common import reports_errors, runbook_path, say
+from smwar.cli.common import load_runbooks, reports_errors, say
 from smwar.errors import file_errors
 from smwar.review.formats import FORMAT_HELP, FORMATS
 
@@ -42,9 +42,8 @@ def export(
     from smwar.engine.export import export as write_export
     from smwar.engine.review import check_incident, reading_session
     from smwar.paths import live_journal_path
-    from smwar.runbooks.loader import load_runbook_set
 
-    runbooks = load_runbook_set(runbook_path(runbooks_path))
+    runbooks = load_runbooks(runbooks_path)
     journal = find_run(run_name) if run_name else live_journal_path()
     with reading_session(journal, runbooks) as session:
         check_incident(session, incident)

@@ -8,12 +8,9 @@ from pathlib import Path
 
 import click
 
-from smwar.cli.common import compile_progress, reports_errors, runbook_path, say
-from smwar.drills.script import check_drills
+from smwar.cli.common import compile_progress, load_runbooks, reports_errors, runbook_path, say
 from smwar.errors import file_errors
 from smwar.model import NETWORKS, Mention
-from smwar.runbooks.loader import inspect_runbook_set, load_runbook_set, runbook_files
-from smwar.runbooks.matcher import RuleMatcher
 
 
 @click.group()
@@ -30,6 +27,10 @@ def check(path: Path | None) -> None:
     The drills in its `drills/` folder are checked against it too. Errors exit with status 2;
     warnings (rules that can never match) are printed but pass.
     """
+    from smwar.drills.script import check_drills
+    from smwar.runbooks.loader import inspect_runbook_set, runbook_files
+    from smwar.runbooks.matcher import RuleMatcher
+
     target = path or runbook_path(None)
     loaded, warnings = inspect_runbook_set(target)
     for warning in warnings:
@@ -77,7 +78,7 @@ def try_(
 
     if (text is None) == (file is None):
         raise click.UsageError("give either TEXT or --file")
-    trial = Trial(load_runbook_set(runbook_path(runbooks_path)))
+    trial = Trial(load_runbooks(runbooks_path))
     now = datetime.now(UTC)
     if text is not None:
         mention = Mention(network, "try", author, text, now, lang, followers)

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 import click
 
 from smwar.cli.common import reports_errors
-from smwar.config import load_config
 from smwar.errors import SmwarError
 from smwar.secrets import SERVE_KEY, get_secret
 
@@ -50,6 +49,7 @@ def serve(ctx: click.Context, host: str, port: int, public: URL | None) -> None:
     unless it names this machine): the page then connects back through the proxy, over
     wss:// for an https:// address, and the key's cookie is then sent over https only.
     """
+    from smwar.config import load_config
     from smwar.webserve import GuardedServer, is_loopback
 
     key = get_secret(f"auth:{SERVE_KEY}")

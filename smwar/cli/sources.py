@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-from typing import get_origin
+from typing import TYPE_CHECKING, get_origin
 
 import click
-from pydantic import ValidationError
 
 from smwar.cli.common import reports_errors, say
-from smwar.config import add_source, load_config, remove_source
 from smwar.errors import SmwarError
 from smwar.plaintext import printable, printable_name
-from smwar.sources.base import Batch, SelfChecking, SourceError
-from smwar.sources.registry import KIND_SETTINGS, KINDS, SETTINGS, build
-from smwar.sources.runner import describe
+from smwar.sources.registry import KINDS
+
+if TYPE_CHECKING:
+    from smwar.sources.base import Batch
 
 TEST_SECONDS = 30.0
 
@@ -36,6 +34,11 @@ def add(kind: str, source_id: str, options: tuple[str, ...]) -> None:
     smwar sources add jsonl export path=~/exports/mentions.jsonl
     smwar sources add webhook hook port=8787
     """
+    from pydantic import ValidationError
+
+    from smwar.config import add_source
+    from smwar.sources.registry import KIND_SETTINGS, SETTINGS
+
     fields: dict[str, object] = {"id": source_id, "kind": kind}
     model = KIND_SETTINGS[kind].model_fields
     for option in options:
@@ -61,6 +64,8 @@ def add(kind: str, source_id: str, options: tuple[str, ...]) -> None:
 @reports_errors
 def list_() -> None:
     """The configured sources."""
+    from smwar.config import load_config
+
     configured = load_config().source
     if not configured:
         say("No sources yet. Add one: smwar sources add KIND ID key=value …")
@@ -75,6 +80,8 @@ def list_() -> None:
 @reports_errors
 def remove(source_id: str) -> None:
     """Remove source SOURCE_ID from the config (its mentions stay in the journal)."""
+    from smwar.config import remove_source
+
     remove_source(source_id)
     say(f"removed source {source_id!r}")
 
@@ -91,6 +98,13 @@ def remove(source_id: str) -> None:
 @reports_errors
 def test(source_id: str, seconds: float) -> None:
     """Fetch once from SOURCE_ID and show what came back, or exactly why it failed."""
+    import asyncio
+
+    from smwar.config import load_config
+    from smwar.sources.base import SelfChecking, SourceError
+    from smwar.sources.registry import build
+    from smwar.sources.runner import describe
+
     source = build(load_config().find_source(source_id))
 
     async def first_batch() -> Batch:
