@@ -1,5 +1,6 @@
-"""Every `smwar` command starts by importing the CLI and most read the config: neither may load
-what only some commands need (the journal, the sources' network clients)."""
+"""Every `smwar` command imports the CLI, and most read the config or a journal: none of that may
+load the sources' network clients, which only running a source needs, and the CLI alone loads
+neither pydantic nor the journal."""
 
 import subprocess
 import sys
@@ -30,3 +31,7 @@ def test_building_a_source_loads_only_its_own_client() -> None:
         "build(JsonlSettings(id='export', kind='jsonl', path='mentions.jsonl'))"
     )
     assert loaded & {"feedparser", "websockets", "markdown_it"} == set()
+
+
+def test_the_journal_and_exports_load_no_source_client() -> None:
+    assert loaded_after("import smwar.journal.store, smwar.engine.export, smwar.engine.drill") & CLIENTS == set()

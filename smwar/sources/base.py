@@ -18,13 +18,15 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
 
-import httpx
 from pydantic import BaseModel, ValidationError
 
 from smwar.model import Mention, Revision
 from smwar.sources.settings import SourceSettings
+
+if TYPE_CHECKING:
+    import httpx
 
 State = TypeVar("State")
 Model = TypeVar("Model", bound=BaseModel)
@@ -71,6 +73,8 @@ SERVER_SAID = 160  # characters of an error answer's body quoted in the reason
 
 
 def http_client(timeout: float = 20.0, **options: Any) -> httpx.AsyncClient:
+    import httpx  # the journal reads `Batch` and the runner's health without the HTTP stack
+
     return httpx.AsyncClient(
         timeout=httpx.Timeout(timeout, connect=10.0),
         headers={"User-Agent": USER_AGENT},
@@ -97,6 +101,8 @@ def check(response: httpx.Response, *, auth_hint: str = "") -> httpx.Response:
 
 def _said(response: httpx.Response) -> str:
     """The start of what the server said with an error, on one line ("" for a stream not read)."""
+    import httpx
+
     try:
         return " ".join(response.text.split())[:SERVER_SAID]
     except httpx.ResponseNotRead:

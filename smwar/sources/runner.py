@@ -15,8 +15,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import httpx
-
 from smwar.sources.base import Batch, Source, SourceError
 
 BASE_DELAY = 1.0
@@ -146,6 +144,8 @@ class SourceRunner:
 def describe(exc: BaseException) -> str:
     """A failure in words for the status bar and `smwar sources test`: what failed, where, and
     the cause underneath (DNS, a refused connection, TLS, a timeout) — never an empty reason."""
+    import httpx  # the journal reads `Health` from here without the HTTP stack
+
     if isinstance(exc, SourceError):
         return str(exc)
     host = _host(exc)
@@ -184,6 +184,8 @@ def _said(causes: list[BaseException], words: str) -> bool:
 
 
 def _host(exc: BaseException) -> str:
+    import httpx
+
     try:
         return exc.request.url.host if isinstance(exc, httpx.RequestError) else ""
     except RuntimeError:  # an error raised without its request
