@@ -30,6 +30,8 @@ def mention(text: str, **extra: object) -> Mention:
         ("Die AquaPro Schwimmbrille beschlägt nach zwei Bahnen", "a namesake"),
         ("Liebe Stadtwerke, eure App ist seit heute Morgen down. Fehler 503.", "“eure App”, but not to us"),
         ("Der neue Superheldenfilm ist komplett geleakt, überall Spoiler", "names nothing"),
+        # a name's words stand together: a person called Mueller and a washing machine are no product
+        ("My neighbour, Anna Mueller, swears her washing machine is haunted", "names nothing"),
     ],
 )
 def test_a_mention_not_about_us_is_ignored_and_says_why(runbooks: RunbookSet, text: str, why: str) -> None:

@@ -169,10 +169,18 @@ class RuleMatcher:
     """Compiled rules of a set of targets; `match` is safe to call from one thread at a time."""
 
     @_collector_paused()
-    def __init__(self, targets: Sequence[Target], deescalation: Deescalation, progress: Progress | None = None) -> None:
+    def __init__(
+        self,
+        targets: Sequence[Target],
+        deescalation: Deescalation,
+        progress: Progress | None = None,
+        gap: int = PHRASE_GAP,
+    ) -> None:
         """`progress` is told (terms compiled, terms in all) about `PROGRESS_STEPS` times as the
-        terms compile: a set of 100,000 terms takes seconds."""
+        terms compile: a set of 100,000 terms takes seconds. A phrase's words may stand up to
+        `gap` words apart."""
         self._deescalation = deescalation
+        self._gap = gap
         texts: dict[str, int] = {}
         patterns: dict[str, int] = {}
 
@@ -364,7 +372,7 @@ class RuleMatcher:
                 offer(similarity, (position,))
         rest = term.words[1:]
         for position, similarity in seen.get(term.words[0], ()):
-            chain = _follow(rest, seen, position)
+            chain = _follow(rest, seen, position, self._gap)
             if chain is not None:
                 offer((similarity + chain[0]) / len(term.words), (position, *chain[1]))
         return best[0], best[1]
@@ -535,15 +543,15 @@ _NOTHING_LEFT: tuple[float, tuple[int, ...]] = (0.0, ())
 
 
 def _follow(
-    rest: tuple[int, ...], seen: dict[int, list[tuple[int, float]]], start: int
+    rest: tuple[int, ...], seen: dict[int, list[tuple[int, float]]], start: int, gap: int
 ) -> tuple[float, tuple[int, ...]] | None:
-    """The best way to find the remaining phrase words in order, each within `PHRASE_GAP`
-    words of the one before: (sum of their similarities, their positions), or None."""
+    """The best way to find the remaining phrase words in order, each within `gap` words of
+    the one before: (sum of their similarities, their positions), or None."""
     if not rest:
         return _NOTHING_LEFT
     best: tuple[float, tuple[int, ...]] | None = None
     for at, similarity in seen.get(rest[0], ()):
-        if start < at <= start + PHRASE_GAP + 1 and (tail := _follow(rest[1:], seen, at)) is not None:
+        if start < at <= start + gap + 1 and (tail := _follow(rest[1:], seen, at, gap)) is not None:
             total = similarity + tail[0]
             if best is None or total > best[0]:
                 best = (total, (at, *tail[1]))

@@ -5,7 +5,8 @@ domains, replies to or quotes one of our posts, or names us or a product of ours
 the name it uses is a namesake's ("Drogerie Müller", "AquaPro Außenfilter fürs Aquarium")
 and nothing else of ours is there. The ways a reply addresses us ("eure App") count only in a
 reply to us: anyone's app is "eure App". "Müller" alone is a surname, not us. Names are
-matched as the runbooks' rules are (typos, inflections, hashtags split into words).
+matched as the runbooks' rules are (typos, inflections, hashtags split into words), but with
+their words together: "Peter Mueller says his washing machine…" names no product.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from smwar.runbooks.text import fold
 OFF_TOPIC = "off-topic"  # the rule that ignores a mention not about us
 NAMES, ADDRESSED, NAMESAKES = "names", "addressed", "namesakes"
 SURE = 0.8  # how closely a name must be matched: a typo or an inflection still names it
+NAME_GAP = 0  # words a name's words may stand apart
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +41,7 @@ class Relevance:
             for key, terms in lists.items()
             if terms
         ]
-        self._matcher = RuleMatcher(targets, runbooks.deescalation)
+        self._matcher = RuleMatcher(targets, runbooks.deescalation, gap=NAME_GAP)
         self._domains = tuple(domain.casefold() for domain in company.domains)
         # handles and hashtags as written, with their @ and # ("AquaPro" alone is a name, and may be a namesake's)
         self._marks = tuple(mark.casefold() for mark in (*company.handles, *company.hashtags))
