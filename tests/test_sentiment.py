@@ -88,6 +88,9 @@ def test_clear_cases(text: str, lang: str, label: str) -> None:
         ("Die Maschine ist nicht laut, sondern leise.", "de", POSITIVE),
         ("My AquaPro is neither great nor terrible.", "en", NEUTRAL),
         ("Ich dachte erst, die Maschine wäre kaputt, so leise ist sie.", "de", POSITIVE),
+        # but "hätte gern" asks politely for what is missing: the failure beside it is real
+        ("Die Maschine rumpelt und ich hätte gern einen Techniker.", "de", NEGATIVE),
+        ("The door arrived dented and the drum makes a grinding noise.", "en", NEGATIVE),
         # intensifiers, and "super"/"mega" as praise of their own
         ("Mega!", "de", POSITIVE),
         ("Extrem schlechter Support.", "de", NEGATIVE),

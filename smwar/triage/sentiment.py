@@ -359,7 +359,11 @@ class Scorer:
             negators = [index for index, word in enumerate(lowered) if self._negates(word)]
         irrealis: list[int] = []
         if not vocabulary.IRREALIS.isdisjoint(lowered):
-            irrealis = [index for index, word in enumerate(lowered) if word in vocabulary.IRREALIS]
+            irrealis = [
+                index
+                for index, word in enumerate(lowered)
+                if word in vocabulary.IRREALIS and not vocabulary.POLITE.intersection(lowered[index + 1 : index + 2])
+            ]
         skip = 0
         inert = self._inert
         for index, (token, _) in enumerate(reading.tokens):

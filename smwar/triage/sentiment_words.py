@@ -46,6 +46,8 @@ VOIDING_NEGATORS: Final = frozenset({"neither", "nor", "weder"})
 STANDALONE_BOOSTERS: Final = frozenset({"super", "mega"})
 # what is only wished or imagined carries no sentiment: "ich dachte, sie wäre kaputt"
 IRREALIS: Final = frozenset({"wäre", "wären", "hätte", "hätten"})
+# but "ich hätte gern eine Antwort" is a polite request, and what stands around it is real
+POLITE: Final = frozenset({"gern", "gerne"})
 
 # Words of online complaint and praise the German lexicon (written from newspaper text) lacks,
 # and some of its entries that online are no sentiment ("ehrlich gesagt", "klar"): valence 0
@@ -110,6 +112,8 @@ GERMAN_ROLES: Final = {
         "abgelehnt": -1.2, "verspätet": -1.2, "datenleck": -2.0, "datenpanne": -2.0, "gehackt": -2.0,
         "geleakt": -2.0, "sicherheitslücke": -1.8, "sexistisch": -2.5, "rassistisch": -2.5,
         "diskriminierend": -2.2, "problem": 0.0, "probleme": -1.2, "ärger": 0.0, "beschwerde": 0.0,
+        "rumpelt": -1.2, "wasserlache": -1.5, "eingesperrt": -1.0, "delle": -1.2, "verbeult": -1.5,
+        "frühestens": -0.8,
         "reklamiert": -1.0, "stürzt": -1.2, "zu spät": -1.2, "wieder weg": -1.0, "stinkt": -1.8, "riecht": -0.8,
         "timeout": -1.0, "wartungsmodus": -0.8, "ins leere": -1.2, "schmeißt mich raus": -1.2, "pfütze": -1.2,
         "wasser überall": -1.8, "steht wasser": -1.5, "abgesoffen": -1.8, "gerissen": -1.2, "ruiniert": -2.0,
@@ -157,6 +161,8 @@ ENGLISH_ROLES: Final = {
         "tasteless": -2.2, "disgusting": 0.0, "vile": 0.0, "disrespectful": -2.0, "demeaning": -2.0,
         "patronising": -1.8, "patronizing": -1.8, "misogynist": -2.5, "misogynistic": -2.5, "boycott": 0.0,
         "backlash": -1.5, "take it down": -1.5, "wtf": 0.0,
+        "grinding": -1.2, "dent": -1.2, "dented": -1.5, "warped": -1.5,
+        "locked in": -1.0, "stopped working": -1.5,
         "dumpster fire": -3.0, "wear and tear": -1.0, "within spec": -1.0, "who signed off": -1.5,
         "who thought this was a good idea": -1.5,
     },
