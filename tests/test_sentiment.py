@@ -64,6 +64,8 @@ def test_clear_cases(text: str, lang: str, label: str) -> None:
         ('Toller "Service": zwei Stunden in der Warteschleife.', "de", NEGATIVE),
         ('Can\'t believe I paid extra for the "silent" model.', "en", NEGATIVE),
         ("Love how the portal crashes every time I log in 🙃", "en", NEGATIVE),
+        ("Love how the app logs me out every ten minutes 👏", "en", NEGATIVE),
+        ("Danke für nix, die Maschine steht wieder still.", "de", NEGATIVE),
         ("Nach dem Update startet nur noch das Schnellprogramm. Toll gemacht. 🙄", "de", NEGATIVE),
         # a complaint conceded before "aber" does not make the praise after it sarcasm
         ("Die Lieferung hat eine Woche gedauert, schon wieder, aber der Techniker war super.", "de", POSITIVE),

@@ -132,9 +132,9 @@ GERMAN_ROLES: Final = {
         "zurückgerufen": 0.8, "ruft zurück": 0.5, "angekommen": 0.3, "geliefert": 0.3,
     },
     SARCASM: {
-        "danke auch": -2.0, "danke für nichts": -2.5, "vielen dank für nichts": -2.5, "na toll": -2.0,
-        "na super": -2.0, "na klasse": -2.0, "na prima": -2.0, "na bravo": -2.0, "wer hätte das gedacht": -1.5,
-        "macht ja spaß": -2.0, "ganz toll": -1.0,
+        "danke auch": -2.0, "danke für nichts": -2.5, "vielen dank für nichts": -2.5, "danke für nix": -2.5,
+        "na toll": -2.0, "na super": -2.0, "na klasse": -2.0, "na prima": -2.0, "na bravo": -2.0,
+        "wer hätte das gedacht": -1.5, "macht ja spaß": -2.0, "ganz toll": -1.0,
     },
 }  # fmt: skip
 ENGLISH_ROLES: Final = {
@@ -162,7 +162,8 @@ ENGLISH_ROLES: Final = {
         "patronising": -1.8, "patronizing": -1.8, "misogynist": -2.5, "misogynistic": -2.5, "boycott": 0.0,
         "backlash": -1.5, "take it down": -1.5, "wtf": 0.0,
         "grinding": -1.2, "dent": -1.2, "dented": -1.5, "warped": -1.5,
-        "locked in": -1.0, "stopped working": -1.5,
+        "locked in": -1.0, "stopped working": -1.5, "logs me out": -1.2, "logged me out": -1.2, "kicks me out": -1.2,
+        "mopping up": -1.2,
         "dumpster fire": -3.0, "wear and tear": -1.0, "within spec": -1.0, "who signed off": -1.5,
         "who thought this was a good idea": -1.5,
     },
