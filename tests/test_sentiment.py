@@ -93,6 +93,9 @@ def test_clear_cases(text: str, lang: str, label: str) -> None:
         # but "hätte gern" asks politely for what is missing: the failure beside it is real
         ("Die Maschine rumpelt und ich hätte gern einen Techniker.", "de", NEGATIVE),
         ("The door arrived dented and the drum makes a grinding noise.", "en", NEGATIVE),
+        # insults
+        ("Leck mich, Kundendienst 🖕", "de", NEGATIVE),
+        ("nobody asked, the brand fell off years ago", "en", NEGATIVE),
         # intensifiers, and "super"/"mega" as praise of their own
         ("Mega!", "de", POSITIVE),
         ("Extrem schlechter Support.", "de", NEGATIVE),

@@ -74,6 +74,7 @@ GERMAN_WORDS: Final = {
     "geschmacklos": -2.2, "widerlich": -2.5, "ekelhaft": -2.5, "respektlos": -2.2,
     "mega": 2.0, "wieder kaufen": 2.0, "nicht kaufen": -2.0, "sucht": 0.0, "dauert": 0.0, "dauern": 0.0,
     "einen stern": -1.5, "ein stern": -1.5, "liebe leute": 0.0, "lieber": 0.0,
+    "leck mich": -3.0, "können mich mal": -2.5, "kann mich mal": -2.5, "elektroschrott": -2.5, "idioten": -2.5,
     "ehrlich": 0.0, "ehrliche": 0.0, "interessant": 0.0, "klar": 0.0, "sicher": 0.0, "frage": 0.0, "lohnt": 0.0,
 }  # fmt: skip
 GERMAN_VERBS: Final = frozenset({"klappt", "funktioniert", "nervt", "ignoriert", "vertröstet", "hinhalten", "abzocken"})
@@ -87,7 +88,7 @@ ENGLISH_WORDS: Final = {
     "ok": 0.0, "okay": 0.0, "like": 0.0, "please": 0.0, "curious": 0.0, "sure": 0.0, "yeah": 0.0, "worth": 0.0,
     "hope": 0.0, "help": 0.0, "pretty": 0.0, "kind": 0.0, "question": 0.0, "support": 0.0, "dear": 0.0,
     "worth it": 1.8, "worth the money": 1.5, "done with": -1.5, "would buy again": 2.0, "don't buy": -2.0,
-    "losing my mind": -2.0,
+    "losing my mind": -2.0, "nobody asked": -1.5, "fell off": -1.5, "clowns": -2.0,
 }  # fmt: skip
 
 # The roles of words: what fails, what resolves it, what is said in sarcasm. A failure carries
@@ -184,7 +185,7 @@ ENGLISH_ROLES: Final = {
 # emoji VADER's English lexicon has no words for (its names: "enraged face", "thumbs down"…)
 EMOJI: Final = {
     "😡": -2.5, "🤬": -3.0, "😠": -2.2, "😤": -1.8, "👎": -2.0, "💩": -2.0, "🤮": -2.5, "😒": -1.5,
-    "🤢": -2.2, "🤡": -2.0, "🤔": 0.0, "👍": 2.0, "😍": 2.8, "🥰": 2.5, "🎉": 2.0, "🙏": 1.5, "💪": 1.5,
+    "🤢": -2.2, "🤡": -2.0, "🖕": -3.0, "🤔": 0.0, "👍": 2.0, "😍": 2.8, "🥰": 2.5, "🎉": 2.0, "🙏": 1.5, "💪": 1.5,
 }  # fmt: skip
 # emoji that praise in praise and mock or rage after a complaint: 🔥 is a hit or a fire, 👏 is
 # applause or a slow clap, 😂 laughs with or at
