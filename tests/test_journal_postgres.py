@@ -459,3 +459,17 @@ def test_a_copy_matches_on_a_database_that_orders_text_by_a_locale(postgres_serv
     checked = copy_journal(f"sqlite:{live}", url, lambda *progress: heard.append(progress))
     assert {item.table: item.target_rows for item in checked}["meta"] == 6
     assert ("meta", 6, 6) in heard and ("cursors", 6, 6) in heard
+
+
+def test_a_machine_without_postgresql_binaries_is_told_so(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Where none are found, the tests that need a server are skipped (conftest's `postgres_server`)."""
+    import glob
+    import shutil
+
+    from tests.tools.postgres import binaries
+
+    empty = tmp_path / "15" / "bin"  # a version's folder without initdb and postgres
+    empty.mkdir(parents=True)
+    monkeypatch.setattr(glob, "glob", lambda pattern: [str(empty)])
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    assert binaries() is None
