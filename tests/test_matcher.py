@@ -209,7 +209,7 @@ def test_emoji_are_terms(tmp_path: Path) -> None:
 def test_a_phrase_finds_its_words_past_a_false_start(tmp_path: Path) -> None:
     runbooks = custom_set(tmp_path, '[[scenario.rule]]\nid = "r"\nany = ["alpha beta gamma", "bye bye"]\n')
     matcher = RuleMatcher(runbooks.scenarios, runbooks.deescalation)
-    [found] = matcher.match(mention("alpha beta x beta x x gamma"))
+    [found] = matcher.match(mention("alpha beta x x beta x x x gamma"))
     assert found.hits[0].words == ("alpha", "…", "beta", "…", "gamma")
     [repeated] = matcher.match(mention("bye bye"))
     assert repeated.hits[0].words == ("bye", "bye")

@@ -32,7 +32,7 @@ from smwar.runbooks.lexicon import CACHE_LIMIT, Hits, Lexicon
 from smwar.runbooks.reading import Reading, read
 from smwar.runbooks.text import term_words, token_words
 
-PHRASE_GAP = 3
+PHRASE_GAP = 4
 PROGRESS_STEPS = 100
 Progress = Callable[[int, int], None]  # (done, total)
 MAX_QUOTE = 80  # characters of a regex hit kept in the explanation
