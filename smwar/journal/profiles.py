@@ -10,9 +10,9 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from smwar.clock import from_iso, to_iso
+from smwar.clock import to_iso
+from smwar.journal.rows import ProfileRow, profile_rows, profiles_of
 
-ProfileRow = tuple[str | None, str | None, int | None]  # handle, display name, follower count
 DIDS_PER_QUERY = 400  # within SQLite's older limit on bound values (999)
 
 
@@ -35,17 +35,13 @@ class Profiles:
                 f"WHERE did IN ({','.join('?' * len(chunk))}) AND expires > ?",
                 [*chunk, to_iso(now)],
             )
-            for did, found, handle, name, followers, expires in rows:
-                known[did] = ((handle, name, followers) if found else None, from_iso(expires))
+            known |= profiles_of(rows)
         return known
 
     def keep_profiles(self, found: Mapping[str, ProfileRow | None], until: datetime) -> None:
         """Keep `found` (None: not found) until `until`, in place of what was kept of them;
         the profiles expired by now are dropped."""
-        rows = [
-            (did, profile is not None, *(profile or (None, None, None)), to_iso(until))
-            for did, profile in found.items()
-        ]
+        rows = profile_rows(found, until)
         with self.writing() as db:
             db.execute("DELETE FROM profiles WHERE expires <= ?", [to_iso(datetime.now(UTC))])
             db.executemany(

@@ -15,6 +15,7 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 from smwar.clock import from_iso, to_iso
+from smwar.journal.rows import is_news
 from smwar.model import EDITED, Revision
 
 
@@ -52,7 +53,7 @@ def revise_in(db: sqlite3.Connection, revisions: Sequence[Revision]) -> int:
             "ORDER BY r.id DESC LIMIT 1), m.text) FROM mentions m WHERE m.network = ? AND m.native_id = ?",
             [EDITED, revision.network, revision.native_id],
         ).fetchone()
-        if row is None or (revision.kind == EDITED and revision.text == row[1]):
+        if row is None or not is_news(revision, row[1]):
             continue
         db.execute(
             "INSERT INTO revisions (mention_id, kind, at, text) VALUES (?,?,?,?)",

@@ -10,7 +10,6 @@ alike, and the next read sees it.
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import sqlite3
 import threading
@@ -18,7 +17,6 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -28,33 +26,31 @@ from smwar.clock import from_iso, to_iso
 from smwar.journal.pages import MentionFilter
 from smwar.journal.profiles import Profiles
 from smwar.journal.revisions import Revisions, revise_in
+from smwar.journal.rows import (
+    Item,
+    Pair,
+    draft_of,
+    event_of,
+    event_row,
+    fresh_positions,
+    match_rows,
+    matches_by_mention,
+    mention_of,
+    mention_rows,
+    notice_of,
+    notice_row,
+)
 from smwar.journal.schema import JournalError, migrate
 from smwar.journal.team import Coordination
-from smwar.model import (
-    Draft,
-    Event,
-    JournaledMention,
-    Match,
-    Mention,
-    Notice,
-    NoticeGroup,
-    Quarantined,
-    Revision,
-    TermHit,
-    Triage,
-)
+from smwar.model import Draft, Event, JournaledMention, Match, Mention, Notice, NoticeGroup, Quarantined, Revision
 from smwar.tid import new_tid
 
-Pair = tuple[str, str]  # (network, author) or (network, native id)
-Item = tuple[Mention, datetime, tuple[Match, ...], tuple[str, ...], Triage | None]  # a mention to journal
 PAIRS_PER_QUERY = 400  # within SQLite's older limit on bound values (999)
-EXPLANATIONS_KEPT = 4096  # match explanations whose JSON is remembered
 INSERT_MENTION = (
     "INSERT INTO mentions (id, network, native_id, author, followers, lang, text, url, posted_at, received_at, "
     "author_tags, author_name, reply_to, quote_of, action, action_rule, request_types, sentiment) "
     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
-_encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps with options makes an encoder a call
 
 
 class Journal(Coordination, Revisions, Profiles):
@@ -161,8 +157,8 @@ class Journal(Coordination, Revisions, Profiles):
                 The rows are made before the transaction begins, each table is written with one
                 statement, and the texts are indexed for search in one statement at the end (fed by a
                 trigger a row at a time, FTS5 wrote its index out for every row)."""
-        rows = _mention_rows(batch)
-        explained = [[(m.scenario_id, m.score, _explanation(m.hits)) for m in matches] for _, _, matches, _, _ in batch]
+        rows = mention_rows(batch)
+        explained = match_rows(batch)
         saved = to_iso(datetime.now(UTC))
         with self.writing() as db:
             db.executemany(
@@ -201,7 +197,7 @@ class Journal(Coordination, Revisions, Profiles):
         if not rows:
             return []
         matches = self._matches_for(rows[0]["id"], rows[-1]["id"])
-        return [_mention_from_row(row, matches.get(row["id"], ())) for row in rows]
+        return [mention_of(row, matches.get(row["id"], ())) for row in rows]
 
     # -- pages, for views that show a window of a million ---------------------------------
 
@@ -249,7 +245,7 @@ class Journal(Coordination, Revisions, Profiles):
         if before_id is not None:
             rows.reverse()
         matches = self._matches_of([row["id"] for row in rows]) if rows else {}
-        return [_mention_from_row(row, matches.get(row["id"], ())) for row in rows]
+        return [mention_of(row, matches.get(row["id"], ())) for row in rows]
 
     def first_mention_id(self) -> int:
         return int(self._value("SELECT COALESCE(MIN(id), 0) FROM mentions"))
@@ -282,7 +278,7 @@ class Journal(Coordination, Revisions, Profiles):
                 break
             below = page[-1]["id"]
         matches = self._matches_of([row["id"] for row in rows])
-        return [_mention_from_row(row, matches.get(row["id"], ())) for row in rows]
+        return [mention_of(row, matches.get(row["id"], ())) for row in rows]
 
     def recent_mentions(self, since: datetime, limit: int) -> list[JournaledMention]:
         """The newest `limit` mentions received since `since`, oldest first, with their matches."""
@@ -292,7 +288,7 @@ class Journal(Coordination, Revisions, Profiles):
         )
         rows = self._rows(sql, [to_iso(since), limit])[::-1]
         matches = self._matches_of([row["id"] for row in rows])
-        return [_mention_from_row(row, matches.get(row["id"], ())) for row in rows]
+        return [mention_of(row, matches.get(row["id"], ())) for row in rows]
 
     def texts(self, ids: Sequence[int]) -> dict[int, str]:
         """The texts of these mentions, by id."""
@@ -316,18 +312,12 @@ class Journal(Coordination, Revisions, Profiles):
 
     def _matches_for(self, first: int, last: int, only: Sequence[int] = ()) -> dict[int, tuple[Match, ...]]:
         """The matches of the mentions with ids in [first, last] (`only` these, if given)."""
-        found: dict[int, list[Match]] = {}
-        sql, params = "SELECT * FROM matches WHERE mention_id BETWEEN ? AND ?", [first, last]
+        sql = "SELECT mention_id, scenario_id, score, explanation FROM matches WHERE mention_id BETWEEN ? AND ?"
+        params = [first, last]
         if only:
             sql += f" AND mention_id IN ({','.join('?' for _ in only)})"
             params += list(only)
-        for row in self._rows(sql + " ORDER BY score DESC", params):
-            hits = tuple(
-                TermHit(h["rule"], h["term"], tuple(h["words"]), h["similarity"])
-                for h in json.loads(row["explanation"])
-            )
-            found.setdefault(row["mention_id"], []).append(Match(row["scenario_id"], row["score"], hits))
-        return {key: tuple(value) for key, value in found.items()}
+        return matches_by_mention(self._rows(sql + " ORDER BY score DESC", params))
 
     def last_mention_id(self) -> int:
         return int(self._value("SELECT COALESCE(MAX(id), 0) FROM mentions"))
@@ -462,15 +452,7 @@ class Journal(Coordination, Revisions, Profiles):
             params.append(kind)
         sql = "SELECT * FROM events WHERE " + " AND ".join(where)
         for row in self._rows(sql + " ORDER BY id", params):
-            yield Event(
-                row["kind"],
-                from_iso(row["at"]),
-                row["actor"],
-                row["incident_id"],
-                row["step_id"],
-                json.loads(row["payload"]),
-                row["id"],
-            )
+            yield event_of(row)
 
     # -- reply drafts -------------------------------------------------------------------
 
@@ -489,10 +471,7 @@ class Journal(Coordination, Revisions, Profiles):
         rows = self._rows(
             "SELECT mention_id, text, template_id, post_key, saved_at FROM drafts WHERE mention_id = ?", [mention_id]
         )
-        if not rows:
-            return None
-        mention_id, text, template_id, post_key, saved_at = rows[0]
-        return Draft(mention_id, text, template_id, post_key, from_iso(saved_at))
+        return draft_of(rows[0]) if rows else None
 
     def drop_draft(self, mention_id: int) -> None:
         """The reply went out: its draft is done with (the reply event keeps the text)."""
@@ -505,7 +484,7 @@ class Journal(Coordination, Revisions, Profiles):
         with self.writing() as db:
             cursor = db.execute(
                 "INSERT INTO notices (at, kind, scenario_id, incident_id, title, body, read) VALUES (?,?,?,?,?,?,0)",
-                [to_iso(notice.at), notice.kind, notice.scenario_id, notice.incident_id, notice.title, notice.body],
+                notice_row(notice),
             )
         return replace(notice, id=int(cursor.lastrowid or 0))
 
@@ -532,10 +511,7 @@ class Journal(Coordination, Revisions, Profiles):
             "WHERE kind = ? AND scenario_id IS ? ORDER BY id DESC LIMIT ?",
             [kind, scenario_id, limit],
         )
-        return [
-            Notice(kind, title, body, from_iso(at), scenario, incident, notice_id, bool(read))
-            for notice_id, at, kind, scenario, incident, title, body, read in rows
-        ]
+        return [notice_of(row) for row in rows]
 
     def mark_read(self, kind: str | None = None, scenario_id: str | None = None) -> int:
         """Mark one group's notices read (all notices, without `kind`); how many were unread."""
@@ -576,87 +552,14 @@ def _present(connection: sqlite3.Connection, column: str, pairs: Collection[Pair
 
 def _unseen(connection: sqlite3.Connection, mentions: Sequence[Mention]) -> list[int]:
     """The positions of the mentions neither journaled nor earlier among them."""
-    seen = _present(connection, "native_id", {(mention.network, mention.native_id) for mention in mentions})
-    fresh = []
-    for index, mention in enumerate(mentions):
-        key = (mention.network, mention.native_id)
-        if key not in seen:
-            seen.add(key)
-            fresh.append(index)
-    return fresh
-
-
-def _mention_rows(batch: Sequence[Item]) -> list[tuple[object, ...]]:
-    """The mentions' columns after the id, as `INSERT_MENTION` takes them."""
-    received_iso: dict[datetime, str] = {}  # a batch mostly shares one arrival time
-    rows = []
-    for mention, received_at, _, tags, triage in batch:
-        received = received_iso.get(received_at) or received_iso.setdefault(received_at, to_iso(received_at))
-        rows.append(
-            (
-                mention.network,
-                mention.native_id,
-                mention.author,
-                mention.followers,
-                mention.lang,
-                mention.text,
-                mention.url,
-                to_iso(mention.posted_at),
-                received,
-                ",".join(tags),
-                mention.author_name,
-                mention.reply_to,
-                mention.quote_of,
-                triage.action if triage else None,
-                triage.rule if triage else None,
-                ",".join(triage.request_types) if triage else None,
-                triage.sentiment if triage else None,
-            )
-        )
-    return rows
-
-
-@lru_cache(maxsize=EXPLANATIONS_KEPT)
-def _explanation(hits: tuple[TermHit, ...]) -> str:
-    """A match's hits as the JSON its row keeps (a storm repeats a few: each is encoded once)."""
-    return _encode(
-        [{"rule": hit.rule, "term": hit.term, "words": list(hit.words), "similarity": hit.similarity} for hit in hits]
+    return fresh_positions(
+        mentions, _present(connection, "native_id", {(mention.network, mention.native_id) for mention in mentions})
     )
 
 
 def _insert_event(db: sqlite3.Connection, event: Event) -> Event:
     cursor = db.execute(
         "INSERT INTO events (at, wall, actor, kind, incident_id, step_id, payload) VALUES (?,?,?,?,?,?,?)",
-        [
-            to_iso(event.at),
-            to_iso(datetime.now(UTC)),
-            event.actor,
-            event.kind,
-            event.incident_id,
-            event.step_id,
-            _encode(event.payload),
-        ],
+        event_row(event, to_iso(datetime.now(UTC))),
     )
     return replace(event, id=cursor.lastrowid)
-
-
-def _mention_from_row(row: sqlite3.Row, matches: tuple[Match, ...]) -> JournaledMention:
-    mention = Mention(
-        network=row["network"],
-        native_id=row["native_id"],
-        author=row["author"],
-        text=row["text"],
-        posted_at=from_iso(row["posted_at"]),
-        lang=row["lang"],
-        followers=row["followers"],
-        url=row["url"],
-        author_name=row["author_name"],
-        reply_to=row["reply_to"],
-        quote_of=row["quote_of"],
-    )
-    tags = tuple(tag for tag in (row["author_tags"] or "").split(",") if tag)
-    triage = None
-    if row["request_types"] is not None:  # triaged when it arrived
-        kinds = tuple(kind for kind in row["request_types"].split(",") if kind)
-        triage = Triage(row["action"], row["action_rule"], kinds, row["sentiment"])
-    return JournaledMention(row["id"], mention, from_iso(row["received_at"]), matches, tags, triage, row["revised"])

@@ -12,35 +12,32 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from smwar.clock import from_iso, to_iso
-from smwar.model import DELETED, FAILED, REPLIED
+from smwar.journal.rows import ASSIGNED as ASSIGNED
+from smwar.journal.rows import HANDED as HANDED
+from smwar.journal.rows import INGEST as INGEST
+from smwar.journal.rows import PRESENT_SECONDS as PRESENT_SECONDS
+from smwar.journal.rows import SEND_SECONDS as SEND_SECONDS
+from smwar.journal.rows import (
+    Claim,
+    Lease,
+    Presence,
+    health_of,
+    health_row,
+    held_roles,
+    sending,
+    stale_reason,
+)
+from smwar.model import FAILED, REPLIED
 from smwar.sources.runner import Health
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
-
-INGEST = "ingest"  # the lease of the process that runs the sources and the matcher
-ASSIGNED = "mention.assigned"  # the ingest leader gave a mention to answer to one operator
-HANDED = "role.handed"  # an operator handed one of their roles over to another
-PRESENT_SECONDS = 15.0  # an operator whose war room has not said so for this long is gone
-SEND_SECONDS = 120.0  # a reply being sent is its sender's this long at most (posting it takes seconds)
-
-
-@dataclass(frozen=True, slots=True)
-class Lease:
-    name: str
-    holder: str
-    expires: float  # wall-clock seconds (time.time())
-    backlog: int  # mentions the holder's sources handed over and it has not yet journaled
-
-    def held_at(self, now: float) -> bool:
-        return self.expires > now
 
 
 class Coordination:
@@ -100,25 +97,11 @@ class Coordination:
         with self.writing() as db:
             db.execute("DELETE FROM source_health")
             db.executemany(
-                "INSERT INTO source_health VALUES (?,?,?,?,?,?,?,?,?)",
-                [
-                    (
-                        item.source_id,
-                        item.network,
-                        item.state,
-                        item.reason,
-                        to_iso(item.until) if item.until is not None else None,
-                        item.mentions,
-                        item.quarantined,
-                        item.per_minute,
-                        item.refused,
-                    )
-                    for item in health
-                ],
+                "INSERT INTO source_health VALUES (?,?,?,?,?,?,?,?,?)", [health_row(item) for item in health]
             )
 
     def source_health(self) -> list[Health]:
-        return list(_health(self._rows("SELECT * FROM source_health ORDER BY rowid")))
+        return [health_of(row) for row in self._rows("SELECT * FROM source_health ORDER BY rowid")]
 
     def set_paused(self, source_id: str, paused: bool) -> None:
         """Ask whoever runs the sources to pause `source_id` (or to resume it)."""
@@ -151,18 +134,12 @@ class Coordination:
     def roles_of(self, operator: str, owns: Sequence[str]) -> list[str]:
         """The roles `operator` holds now: those their config says they own, with the roles
         handed to them since and without those they handed on."""
-        held = list(owns)
         rows = self._rows(
             "SELECT actor, json_extract(payload, '$.role'), json_extract(payload, '$.to') FROM events "
             "WHERE kind = ? ORDER BY id",
             [HANDED],
         )
-        for giver, role, taker in rows:
-            if giver == operator and role in held:
-                held.remove(role)
-            if taker == operator and role not in held:
-                held.append(role)
-        return held
+        return held_roles(operator, owns, rows)
 
     def assignments(self) -> dict[int, str]:
         """To whom the ingest leader assigned each mention it assigned, by mention id."""
@@ -187,7 +164,7 @@ class Coordination:
         """Give the claim up, if it is still `operator`'s (and the reply they were sending)."""
         with self.writing() as db:
             db.execute("DELETE FROM claims WHERE mention_id = ? AND operator = ?", [mention_id, operator])
-            db.execute("DELETE FROM leases WHERE name = ? AND holder = ?", [_sending(mention_id), operator])
+            db.execute("DELETE FROM leases WHERE name = ? AND holder = ?", [sending(mention_id), operator])
 
     def claims(self) -> dict[int, Claim]:
         rows = self._rows("SELECT mention_id, operator, since FROM claims")
@@ -204,75 +181,27 @@ class Coordination:
             if reason is None:
                 db.execute(
                     "INSERT OR REPLACE INTO leases (name, holder, expires) VALUES (?,?,?)",
-                    [_sending(mention_id), operator, time.time() + SEND_SECONDS],
+                    [sending(mention_id), operator, time.time() + SEND_SECONDS],
                 )
             return reason
 
     def sent(self, mention_id: int, operator: str) -> None:
         """`operator` is no longer sending a reply to the mention (it went out, or failed)."""
         with self.writing() as db:
-            db.execute("DELETE FROM leases WHERE name = ? AND holder = ?", [_sending(mention_id), operator])
-
-
-def _sending(mention_id: int) -> str:
-    """The name of the lease of whoever is sending a reply to the mention."""
-    return f"sending:{mention_id}"
+            db.execute("DELETE FROM leases WHERE name = ? AND holder = ?", [sending(mention_id), operator])
 
 
 def _stale(db: sqlite3.Connection, mention_id: int, operator: str, now: float) -> str | None:
-    holder = db.execute("SELECT operator, since FROM claims WHERE mention_id = ?", [mention_id]).fetchone()
-    if holder is not None and holder[0] != operator:
-        return f"{holder[0]} took the reply over at {from_iso(holder[1]).astimezone():%H:%M}"
-    sending = db.execute(
+    claim = db.execute("SELECT operator, since FROM claims WHERE mention_id = ?", [mention_id]).fetchone()
+    sender = db.execute(
         "SELECT holder FROM leases WHERE name = ? AND holder != ? AND expires > ?",
-        [_sending(mention_id), operator, now],
+        [sending(mention_id), operator, now],
     ).fetchone()
-    if sending is not None:
-        return f"{sending[0]} is sending a reply to it this moment"
-    other = db.execute(
+    reply = db.execute(
         "SELECT actor, at FROM events WHERE kind = ? AND actor != ? "
         "AND json_extract(payload, '$.mention_id') = ? AND json_extract(payload, '$.how') IS NOT ? "
         "ORDER BY id DESC LIMIT 1",
         [REPLIED, operator, mention_id, FAILED],
     ).fetchone()
-    if other is not None:
-        return f"{other[0]} already replied at {from_iso(other[1]).astimezone():%H:%M}"
     revised = db.execute("SELECT revised FROM mentions WHERE id = ?", [mention_id]).fetchone()
-    if revised is not None and revised[0] == DELETED:
-        return "its author deleted the post"
-    return None
-
-
-@dataclass(frozen=True, slots=True)
-class Claim:
-    mention_id: int
-    operator: str
-    since: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Presence:
-    operator: str
-    role: str
-    doing: str  # where in the war room: the feed, a reply, an incident
-
-    @property
-    def roles(self) -> list[str]:
-        """The roles in `role`, which names them all (`social-team, customer-service`)."""
-        return [role.strip() for role in self.role.split(",")]
-
-
-def _health(rows: Sequence[sqlite3.Row]) -> Iterator[Health]:
-    for row in rows:
-        until = row["until"]
-        yield Health(
-            row["source_id"],
-            row["network"],
-            row["state"],
-            row["reason"],
-            from_iso(until) if until else None,
-            row["mentions"] or 0,
-            row["quarantined"] or 0,
-            row["per_minute"] or 0.0,
-            row["refused"] or 0,
-        )
+    return stale_reason(operator, claim, sender[0] if sender else None, reply, revised[0] if revised else None)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 
 from smwar.clock import from_iso, to_iso
+from smwar.journal.rows import draft_of, notice_of, notice_row
 from smwar.model import Draft, Notice, NoticeGroup
 from smwar.tid import new_tid
 
@@ -40,7 +41,7 @@ class Inbox:
         rows = self._rows(
             "SELECT mention_id, text, template_id, post_key, saved_at FROM drafts WHERE mention_id = %s", [mention_id]
         )
-        return Draft(*rows[0][:4], from_iso(rows[0][4])) if rows else None
+        return draft_of(rows[0]) if rows else None
 
     def drop_draft(self, mention_id: int) -> None:
         with self.writing() as db:
@@ -51,7 +52,7 @@ class Inbox:
             row = db.execute(
                 "INSERT INTO notices (at, kind, scenario_id, incident_id, title, body, read) "
                 "VALUES (%s,%s,%s,%s,%s,%s,0) RETURNING id",
-                [to_iso(notice.at), notice.kind, notice.scenario_id, notice.incident_id, notice.title, notice.body],
+                notice_row(notice),
             ).fetchone()
         return replace(notice, id=int(row[0]))  # type: ignore[index]
 
@@ -74,10 +75,7 @@ class Inbox:
             "WHERE kind = %s AND scenario_id IS NOT DISTINCT FROM %s ORDER BY id DESC LIMIT %s",
             [kind, scenario_id, limit],
         )
-        return [
-            Notice(kind, title, body, from_iso(at), scenario, incident, notice_id, bool(read))
-            for notice_id, at, kind, scenario, incident, title, body, read in rows
-        ]
+        return [notice_of(row) for row in rows]
 
     def mark_read(self, kind: str | None = None, scenario_id: str | None = None) -> int:
         """Mark one group's notices read (all notices, without `kind`); how many were unread."""

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from smwar.clock import from_iso, to_iso
-from smwar.journal.store import Pair
+from smwar.journal.rows import Pair, fresh_positions
 from smwar.model import JournaledMention, Mention
 
 MATCHED = "FROM mentions m JOIN matches x ON x.mention_id = m.id WHERE x.scenario_id = %s AND"
@@ -135,15 +135,3 @@ def present(column: str, pairs: Collection[Pair]) -> tuple[str, list[object]]:
         f"(SELECT 1 FROM mentions m WHERE m.network = k.network AND m.{column} = k.value)"
     )
     return sql, [[pair[0] for pair in ordered], [pair[1] for pair in ordered]]
-
-
-def fresh_positions(mentions: Sequence[Mention], seen: set[Pair]) -> list[int]:
-    """The positions of the mentions neither `seen` (journaled) nor earlier among them."""
-    seen = set(seen)
-    fresh = []
-    for index, mention in enumerate(mentions):
-        key = (mention.network, mention.native_id)
-        if key not in seen:
-            seen.add(key)
-            fresh.append(index)
-    return fresh

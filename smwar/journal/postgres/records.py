@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 
 from smwar.clock import from_iso, to_iso
-from smwar.journal.profiles import ProfileRow
+from smwar.journal.rows import ProfileRow, is_news, profile_rows, profiles_of
 from smwar.model import EDITED, Revision
 
 
@@ -45,10 +45,7 @@ class Records:
             "SELECT did, found, handle, name, followers, expires FROM profiles WHERE did = ANY(%s) AND expires > %s",
             [list(dids), to_iso(now)],
         )
-        return {
-            did: ((handle, name, followers) if found else None, from_iso(expires))
-            for did, found, handle, name, followers, expires in rows
-        }
+        return profiles_of(rows)
 
     def keep_profiles(self, found: Mapping[str, ProfileRow | None], until: datetime) -> None:
         """Keep `found` (None: not found) until `until`; the profiles expired by now are dropped."""
@@ -58,10 +55,7 @@ class Records:
                 "INSERT INTO profiles (did, found, handle, name, followers, expires) VALUES (%s,%s,%s,%s,%s,%s) "
                 "ON CONFLICT (did) DO UPDATE SET found = excluded.found, handle = excluded.handle, "
                 "name = excluded.name, followers = excluded.followers, expires = excluded.expires",
-                [
-                    (did, int(profile is not None), *(profile or (None, None, None)), to_iso(until))
-                    for did, profile in found.items()
-                ],
+                profile_rows(found, until),
             )
 
 
@@ -74,7 +68,7 @@ def revise_in(db: psycopg.Cursor[Any], revisions: Sequence[Revision]) -> int:
             "ORDER BY r.id DESC LIMIT 1), m.text) FROM mentions m WHERE m.network = %s AND m.native_id = %s",
             [EDITED, revision.network, revision.native_id],
         ).fetchone()
-        if row is None or (revision.kind == EDITED and revision.text == row[1]):
+        if row is None or not is_news(revision, row[1]):
             continue
         db.execute(
             "INSERT INTO revisions (mention_id, kind, at, text) VALUES (%s,%s,%s,%s)",

@@ -28,12 +28,20 @@ from smwar.journal.pages import MentionFilter
 from smwar.journal.postgres import pages
 from smwar.journal.postgres.connect import connect, redacted
 from smwar.journal.postgres.inbox import Inbox
-from smwar.journal.postgres.reads import Reads, fresh_positions, present
+from smwar.journal.postgres.reads import Reads, present
 from smwar.journal.postgres.records import Records, revise_in
-from smwar.journal.postgres.rows import event_of, matches_by_mention
 from smwar.journal.postgres.schema import migrate
 from smwar.journal.postgres.team import Coordination
-from smwar.journal.store import Item, _encode, _explanation, _mention_from_row, _mention_rows
+from smwar.journal.rows import (
+    Item,
+    event_of,
+    event_row,
+    fresh_positions,
+    match_rows,
+    matches_by_mention,
+    mention_of,
+    mention_rows,
+)
 from smwar.model import Event, JournaledMention, Match, Mention, Quarantined, Revision
 
 CHANNEL = "smwar_changed"
@@ -131,8 +139,8 @@ class PostgresJournal(Coordination, Records, Reads, Inbox):
         """Store a batch in one transaction, as the SQLite journal does: mentions journaled
         already, or earlier in the batch, are skipped; the sources' cursors, what they could not
         read and the edits and deletions they saw are committed with it."""
-        rows = _mention_rows(batch)
-        explained = [[(m.scenario_id, m.score, _explanation(m.hits)) for m in matches] for _, _, matches, _, _ in batch]
+        rows = mention_rows(batch)
+        explained = match_rows(batch)
         saved = to_iso(datetime.now(UTC))
         with self.writing() as connection, connection.cursor() as db:
             db.execute("LOCK TABLE mentions IN SHARE ROW EXCLUSIVE MODE")  # ids committed in order
@@ -166,7 +174,7 @@ class PostgresJournal(Coordination, Records, Reads, Inbox):
     def _with_matches(self, rows: list[dict[str, Any]]) -> list[JournaledMention]:
         ids = [row["id"] for row in rows]
         matches = self._matches_of(ids) if ids else {}
-        return [_mention_from_row(row, matches.get(row["id"], ())) for row in rows]  # type: ignore[arg-type]
+        return [mention_of(row, matches.get(row["id"], ())) for row in rows]
 
     def _matches_of(self, ids: Sequence[int]) -> dict[int, tuple[Match, ...]]:
         rows = self._rows(
@@ -286,7 +294,7 @@ def _insert_events(db: psycopg.Connection, events: Sequence[Event]) -> list[Even
         row = db.execute(
             "INSERT INTO events (at, wall, actor, kind, incident_id, step_id, payload) "
             "VALUES (%s,%s,%s,%s,%s,%s,%s) RETURNING id",
-            [to_iso(event.at), wall, event.actor, event.kind, event.incident_id, event.step_id, _encode(event.payload)],
+            event_row(event, wall),
         ).fetchone()
         added.append(replace(event, id=row[0]))  # type: ignore[index]
     if added:

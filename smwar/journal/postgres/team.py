@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 
 from smwar.clock import from_iso, to_iso
-from smwar.journal.team import (
+from smwar.journal.rows import (
     ASSIGNED,
     HANDED,
     PRESENT_SECONDS,
@@ -26,10 +26,13 @@ from smwar.journal.team import (
     Claim,
     Lease,
     Presence,
-    _health,
-    _sending,
+    health_of,
+    health_row,
+    held_roles,
+    sending,
+    stale_reason,
 )
-from smwar.model import DELETED, FAILED, REPLIED
+from smwar.model import FAILED, REPLIED
 from smwar.sources.runner import Health
 
 
@@ -74,24 +77,11 @@ class Coordination:
             cursor.executemany(
                 "INSERT INTO source_health (source_id, network, state, reason, until, mentions, quarantined, "
                 "per_minute, refused) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s)",
-                [
-                    (
-                        item.source_id,
-                        item.network,
-                        item.state,
-                        item.reason,
-                        to_iso(item.until) if item.until is not None else None,
-                        item.mentions,
-                        item.quarantined,
-                        item.per_minute,
-                        item.refused,
-                    )
-                    for item in health
-                ],
+                [health_row(item) for item in health],
             )
 
     def source_health(self) -> list[Health]:
-        return list(_health(self._dicts("SELECT * FROM source_health ORDER BY seq")))  # type: ignore[arg-type]
+        return [health_of(row) for row in self._dicts("SELECT * FROM source_health ORDER BY seq")]
 
     def set_paused(self, source_id: str, paused: bool) -> None:
         """Ask whoever runs the sources to pause `source_id` (or to resume it)."""
@@ -124,17 +114,11 @@ class Coordination:
     def roles_of(self, operator: str, owns: Sequence[str]) -> list[str]:
         """The roles `operator` holds now: those their config says they own, with the roles
         handed to them since and without those they handed on."""
-        held = list(owns)
         rows = self._rows(
             "SELECT actor, payload::jsonb ->> 'role', payload::jsonb ->> 'to' FROM events WHERE kind = %s ORDER BY id",
             [HANDED],
         )
-        for giver, role, taker in rows:
-            if giver == operator and role in held:
-                held.remove(role)
-            if taker == operator and role not in held:
-                held.append(role)
-        return held
+        return held_roles(operator, owns, rows)
 
     def assignments(self) -> dict[int, str]:
         """To whom the ingest leader assigned each mention it assigned, by mention id."""
@@ -165,7 +149,7 @@ class Coordination:
         with self.writing() as db:
             _take_turn(db, mention_id)
             db.execute("DELETE FROM claims WHERE mention_id = %s AND operator = %s", [mention_id, operator])
-            db.execute("DELETE FROM leases WHERE name = %s AND holder = %s", [_sending(mention_id), operator])
+            db.execute("DELETE FROM leases WHERE name = %s AND holder = %s", [sending(mention_id), operator])
 
     def claims(self) -> dict[int, Claim]:
         rows = self._rows("SELECT mention_id, operator, since FROM claims")
@@ -183,14 +167,14 @@ class Coordination:
                 db.execute(
                     "INSERT INTO leases (name, holder, expires) VALUES (%s,%s,%s) ON CONFLICT (name) "
                     "DO UPDATE SET holder = excluded.holder, expires = excluded.expires",
-                    [_sending(mention_id), operator, now + SEND_SECONDS],
+                    [sending(mention_id), operator, now + SEND_SECONDS],
                 )
             return reason
 
     def sent(self, mention_id: int, operator: str) -> None:
         """`operator` is no longer sending a reply to the mention (it went out, or failed)."""
         with self.writing() as db:
-            db.execute("DELETE FROM leases WHERE name = %s AND holder = %s", [_sending(mention_id), operator])
+            db.execute("DELETE FROM leases WHERE name = %s AND holder = %s", [sending(mention_id), operator])
 
 
 def _take_turn(db: psycopg.Connection, mention_id: int) -> None:
@@ -199,24 +183,16 @@ def _take_turn(db: psycopg.Connection, mention_id: int) -> None:
 
 
 def _stale(db: psycopg.Connection, mention_id: int, operator: str, now: float) -> str | None:
-    holder = db.execute("SELECT operator, since FROM claims WHERE mention_id = %s", [mention_id]).fetchone()
-    if holder is not None and holder[0] != operator:
-        return f"{holder[0]} took the reply over at {from_iso(holder[1]).astimezone():%H:%M}"
-    sending = db.execute(
+    claim = db.execute("SELECT operator, since FROM claims WHERE mention_id = %s", [mention_id]).fetchone()
+    sender = db.execute(
         "SELECT holder FROM leases WHERE name = %s AND holder != %s AND expires > %s",
-        [_sending(mention_id), operator, now],
+        [sending(mention_id), operator, now],
     ).fetchone()
-    if sending is not None:
-        return f"{sending[0]} is sending a reply to it this moment"
-    other = db.execute(
+    reply = db.execute(
         "SELECT actor, at FROM events WHERE kind = %s AND actor != %s "
         "AND payload::jsonb ->> 'mention_id' = %s AND (payload::jsonb ->> 'how') IS DISTINCT FROM %s "
         "ORDER BY id DESC LIMIT 1",
         [REPLIED, operator, str(mention_id), FAILED],
     ).fetchone()
-    if other is not None:
-        return f"{other[0]} already replied at {from_iso(other[1]).astimezone():%H:%M}"
     revised = db.execute("SELECT revised FROM mentions WHERE id = %s", [mention_id]).fetchone()
-    if revised is not None and revised[0] == DELETED:
-        return "its author deleted the post"
-    return None
+    return stale_reason(operator, claim, sender[0] if sender else None, reply, revised[0] if revised else None)
