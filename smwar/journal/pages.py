@@ -2,17 +2,51 @@
 
 A view never holds the journal: it asks for the count of what its filter keeps and for pages
 of rows by keyset (ids after or before one it has), or, to jump, for the id at a position.
+The conditions are the same on every backend; the few things their SQL says differently (a
+parameter's mark, full-text search, a part of the handle, a list of ids) each says in its
+`Dialect`: the SQLite journal's is `SQLITE`, the PostgreSQL journal's its own.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from smwar.clock import to_iso
 from smwar.journal.reading import Span
 
 _WORD = re.compile(r"\w+")
+Clause = tuple[str, list[object]]  # a condition in SQL and its parameters
+
+
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    """What a backend's SQL says its own way, for `MentionFilter.where`."""
+
+    mark: str  # a bound parameter
+    words: Callable[[Sequence[str]], Clause]  # every word occurs in the text (letters, digits, underscores)
+    author: str  # the handle `m.author` contains a parameter (casefolded)
+    listed: Callable[[Sequence[int]], Clause]  # the mention `m` is one of these ids
+    indexed: tuple[str, str] | None = None  # with words, the rows read (full-text index first) and their id
+
+
+def _sqlite_words(words: Sequence[str]) -> Clause:
+    """FTS5's query: every word, each by its start."""
+    return "mentions_fts MATCH ?", [" ".join(f'"{word}"*' for word in words)]
+
+
+def _sqlite_listed(ids: Sequence[int]) -> Clause:
+    return f"m.id IN ({','.join(str(int(i)) for i in ids) or 'NULL'})", []
+
+
+SQLITE = Dialect(
+    mark="?",
+    words=_sqlite_words,
+    author="instr(lower(m.author), ?) > 0",
+    listed=_sqlite_listed,
+    indexed=("mentions_fts f CROSS JOIN mentions m ON m.id = f.rowid", "f.rowid"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,42 +89,43 @@ class MentionFilter:
     def everything(self) -> bool:
         return self == MentionFilter()
 
-    @property
-    def source(self) -> str:
-        """The rows a query reads, as `mentions m`: with words, the full-text index drives, in
-        the order of its ids (the newest matches come first without reading all of them)."""
-        return "mentions_fts f CROSS JOIN mentions m ON m.id = f.rowid" if self.words else "mentions m"
+    def source(self, dialect: Dialect = SQLITE) -> str:
+        """The rows a query reads, as `mentions m`: with words, the full-text index drives where
+        the dialect has one to, in the order of its ids (the newest matches come first without
+        reading all of them)."""
+        return dialect.indexed[0] if self.words and dialect.indexed else "mentions m"
 
-    @property
-    def key(self) -> str:
+    def key(self, dialect: Dialect = SQLITE) -> str:
         """The id the rows are ordered and bounded by (the index's own, when it drives)."""
-        return "f.rowid" if self.words else "m.id"
+        return dialect.indexed[1] if self.words and dialect.indexed else "m.id"
 
-    def where(self) -> tuple[str, list[object]]:
+    def where(self, dialect: Dialect = SQLITE) -> Clause:
         """The condition on the rows of `source`, and its parameters."""
-        clauses = [f"{self.key} > ?"]
+        mark = dialect.mark
+        clauses = [f"{self.key(dialect)} > {mark}"]
         params: list[object] = [self.after]
         if self.words:
-            clauses.append("mentions_fts MATCH ?")
-            params.append(" ".join(f'"{word}"*' for word in self.words))
+            clause, found = dialect.words(self.words)
+            clauses.append(clause)
+            params += found
         if self.network:
-            clauses.append("m.network = ?")
+            clauses.append(f"m.network = {mark}")
             params.append(self.network.casefold())
         if self.author:
-            clauses.append("instr(lower(m.author), ?) > 0")
+            clauses.append(dialect.author)
             params.append(self.author.casefold())
         if self.scenario:
-            clauses.append("EXISTS (SELECT 1 FROM matches x WHERE x.mention_id = m.id AND x.scenario_id = ?)")
+            clauses.append(f"EXISTS (SELECT 1 FROM matches x WHERE x.mention_id = m.id AND x.scenario_id = {mark})")
             params.append(self.scenario)
         if self.action:
-            clauses.append("m.action = ?")
+            clauses.append(f"m.action = {mark}")
             params.append(self.action.casefold())
         if self.span is not None:
             span = self.span
-            linked = ",".join(str(int(i)) for i in sorted(span.linked)) or "NULL"
+            linked, listed = dialect.listed(sorted(span.linked))
             clauses.append(
-                f"(m.id IN ({linked}) OR (m.received_at BETWEEN ? AND ? AND EXISTS "
-                "(SELECT 1 FROM matches x WHERE x.mention_id = m.id AND x.scenario_id = ?)))"
+                f"({linked} OR (m.received_at BETWEEN {mark} AND {mark} AND EXISTS "
+                f"(SELECT 1 FROM matches x WHERE x.mention_id = m.id AND x.scenario_id = {mark})))"
             )
-            params += [to_iso(span.start), to_iso(span.end), span.scenario_id]
+            params += [*listed, to_iso(span.start), to_iso(span.end), span.scenario_id]
         return " AND ".join(clauses), params

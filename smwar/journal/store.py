@@ -210,9 +210,9 @@ class Journal(Coordination, Revisions, Profiles):
         if view.everything:  # ids are dense (a mention is never removed, a new one takes the next id): no count
             first = int(self._value("SELECT COALESCE(MIN(id), 1) FROM mentions"))
             return max(0, newest - max(after_id, first - 1)), newest
-        key = view.key
+        key = view.key()
         count = self._value(
-            f"SELECT COUNT(*) FROM (SELECT 1 FROM {view.source} WHERE {key} > ? AND {key} <= ? AND {where} LIMIT ?)",
+            f"SELECT COUNT(*) FROM (SELECT 1 FROM {view.source()} WHERE {key} > ? AND {key} <= ? AND {where} LIMIT ?)",
             [after_id, newest, *params, -1 if most is None else most],
         )
         return int(count), newest
@@ -221,9 +221,9 @@ class Journal(Coordination, Revisions, Profiles):
         """The id of the `index`-th newest mention (from 0) `view` keeps, of those up to id
         `upto`, or None if it keeps fewer: read from the newest end (its cost grows with `index`)."""
         where, params = view.where()
+        source, key = view.source(), view.key()
         found = self._value(
-            f"SELECT {view.key} FROM {view.source} WHERE {view.key} <= ? AND {where} "
-            f"ORDER BY {view.key} DESC LIMIT 1 OFFSET ?",
+            f"SELECT {key} FROM {source} WHERE {key} <= ? AND {where} ORDER BY {key} DESC LIMIT 1 OFFSET ?",
             [2**62 if upto is None else upto, *params, index],
         )
         return int(found) if found is not None else None
@@ -234,7 +234,7 @@ class Journal(Coordination, Revisions, Profiles):
         """Up to `limit` mentions `view` keeps, in arrival order: the first ones after
         `after_id`, or the last ones before `before_id` (keyset pagination on the id)."""
         where, params = view.where()
-        source, key = view.source, view.key
+        source, key = view.source(), view.key()
         if before_id is not None:
             sql = f"SELECT m.* FROM {source} WHERE {key} < ? AND {where} ORDER BY {key} DESC LIMIT ?"
             params = [before_id, *params, limit]
@@ -254,8 +254,9 @@ class Journal(Coordination, Revisions, Profiles):
         """The id of the `index`-th mention (from 0) `view` keeps: a jump, not a scroll (its
         cost grows with `index`; a scroll pages from a neighbour by keyset instead)."""
         where, params = view.where()
+        source, key = view.source(), view.key()
         found = self._value(
-            f"SELECT {view.key} FROM {view.source} WHERE {where} ORDER BY {view.key} LIMIT 1 OFFSET ?",
+            f"SELECT {key} FROM {source} WHERE {where} ORDER BY {key} LIMIT 1 OFFSET ?",
             [*params, index],
         )
         return int(found) if found is not None else None

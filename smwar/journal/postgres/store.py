@@ -25,9 +25,9 @@ from psycopg.rows import dict_row
 
 from smwar.clock import to_iso
 from smwar.journal.pages import MentionFilter
-from smwar.journal.postgres import pages
 from smwar.journal.postgres.connect import connect, redacted
 from smwar.journal.postgres.inbox import Inbox
+from smwar.journal.postgres.pages import POSTGRES
 from smwar.journal.postgres.reads import Reads, present
 from smwar.journal.postgres.records import Records, revise_in
 from smwar.journal.postgres.schema import migrate
@@ -205,7 +205,7 @@ class PostgresJournal(Coordination, Records, Reads, Inbox):
         if view.everything:  # ids are dense (given under the table's lock, never removed): no count
             first = int(self._value("SELECT COALESCE(MIN(id), 1) FROM mentions"))
             return max(0, newest - max(after_id, first - 1)), newest
-        where, params = pages.where(view)
+        where, params = view.where(POSTGRES)
         count = self._value(
             f"SELECT COUNT(*) FROM (SELECT 1 FROM mentions m WHERE m.id > %s AND m.id <= %s AND {where} LIMIT %s) k",
             [after_id, newest, *params, most],
@@ -214,7 +214,7 @@ class PostgresJournal(Coordination, Records, Reads, Inbox):
 
     def newest_id_at(self, view: MentionFilter, index: int, upto: int | None = None) -> int | None:
         """The id of the `index`-th newest mention (from 0) `view` keeps, of those up to id `upto`."""
-        where, params = pages.where(view)
+        where, params = view.where(POSTGRES)
         return self._value(
             f"SELECT m.id FROM mentions m WHERE m.id <= %s AND {where} ORDER BY m.id DESC LIMIT 1 OFFSET %s",
             [2**62 if upto is None else upto, *params, index],
@@ -225,7 +225,7 @@ class PostgresJournal(Coordination, Records, Reads, Inbox):
     ) -> list[JournaledMention]:
         """Up to `limit` mentions `view` keeps, in arrival order: the first ones after
         `after_id`, or the last ones before `before_id` (keyset pagination on the id)."""
-        where, params = pages.where(view)
+        where, params = view.where(POSTGRES)
         if before_id is not None:
             sql = f"SELECT m.* FROM mentions m WHERE m.id < %s AND {where} ORDER BY m.id DESC LIMIT %s"
             rows = self._dicts(sql, [before_id, *params, limit])[::-1]
@@ -236,7 +236,7 @@ class PostgresJournal(Coordination, Records, Reads, Inbox):
 
     def mention_id_at(self, view: MentionFilter, index: int) -> int | None:
         """The id of the `index`-th mention (from 0) `view` keeps: a jump, not a scroll."""
-        where, params = pages.where(view)
+        where, params = view.where(POSTGRES)
         return self._value(
             f"SELECT m.id FROM mentions m WHERE {where} ORDER BY m.id LIMIT 1 OFFSET %s", [*params, index]
         )
