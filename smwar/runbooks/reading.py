@@ -7,6 +7,7 @@ after another; `read` hands them one `Reading` of it, kept for the latest few te
 
 from __future__ import annotations
 
+from smwar.runbooks.lexicon import CACHE_LIMIT
 from smwar.runbooks.negation import negated
 from smwar.runbooks.text import analysed, token_words, tokens
 
@@ -36,13 +37,23 @@ class Reading:
         """Each token as one folded word: a plain ASCII word is its lower case; a hashtag its whole."""
         if self._folded is None:
             self._folded = [
-                token.lower() if token.isascii() and token.isalnum() else token_words(token)[-1]
-                for token in self.tokens
+                token.lower() if token.isascii() and token.isalnum() else _folded(token) for token in self.tokens
             ]
         return self._folded
 
 
 _readings: dict[str, Reading] = {}
+_words: dict[str, str] = {}  # token -> its folded word, for tokens that take folding (umlauts, hashtags)
+
+
+def _folded(token: str) -> str:
+    """A token's whole as one folded word, remembered: the words of a stream repeat."""
+    word = _words.get(token)
+    if word is None:
+        if len(_words) >= CACHE_LIMIT:
+            _words.clear()
+        word = _words[token] = token_words(token)[-1]
+    return word
 
 
 def read(text: str) -> Reading:
