@@ -23,13 +23,13 @@ from typing import Any
 from sqlite_utils import Database
 
 from smwar.clock import from_iso, to_iso
-from smwar.journal.pages import MentionFilter
+from smwar.journal.pages import SQLITE, MentionFilter
+from smwar.journal.portable import Portable, revise_in
 from smwar.journal.profiles import Profiles
-from smwar.journal.revisions import Revisions, revise_in
+from smwar.journal.revisions import Revisions
 from smwar.journal.rows import (
     Item,
     Pair,
-    draft_of,
     event_of,
     event_row,
     fresh_positions,
@@ -53,7 +53,9 @@ INSERT_MENTION = (
 )
 
 
-class Journal(Coordination, Revisions, Profiles):
+class Journal(Coordination, Revisions, Profiles, Portable):
+    dialect = SQLITE
+
     def __init__(self, path: Path, db: Database, reader: sqlite3.Connection) -> None:
         self.path = path
         self._db = db  # the writer
@@ -131,9 +133,6 @@ class Journal(Coordination, Revisions, Profiles):
         return rows[0][0] if rows else None
 
     # -- meta ---------------------------------------------------------------------------
-
-    def meta(self) -> dict[str, str]:
-        return {row["key"]: row["value"] for row in self._rows("SELECT key, value FROM meta")}
 
     def set_meta(self, values: dict[str, str]) -> None:
         with self.writing():
@@ -247,9 +246,6 @@ class Journal(Coordination, Revisions, Profiles):
         matches = self._matches_of([row["id"] for row in rows]) if rows else {}
         return [mention_of(row, matches.get(row["id"], ())) for row in rows]
 
-    def first_mention_id(self) -> int:
-        return int(self._value("SELECT COALESCE(MIN(id), 0) FROM mentions"))
-
     def mention_id_at(self, view: MentionFilter, index: int) -> int | None:
         """The id of the `index`-th mention (from 0) `view` keeps: a jump, not a scroll (its
         cost grows with `index`; a scroll pages from a neighbour by keyset instead)."""
@@ -320,23 +316,6 @@ class Journal(Coordination, Revisions, Profiles):
             params += list(only)
         return matches_by_mention(self._rows(sql + " ORDER BY score DESC", params))
 
-    def last_mention_id(self) -> int:
-        return int(self._value("SELECT COALESCE(MAX(id), 0) FROM mentions"))
-
-    def last_event_id(self) -> int:
-        return int(self._value("SELECT COALESCE(MAX(id), 0) FROM events"))
-
-    def mention_count(self) -> int:
-        return int(self._value("SELECT COUNT(*) FROM mentions"))
-
-    def native_ids(self) -> list[str]:
-        """The native ids of every journaled mention (a drill's tell which injects it played)."""
-        return [row[0] for row in self._rows("SELECT native_id FROM mentions")]
-
-    def match_counts(self) -> dict[str, int]:
-        rows = self._rows("SELECT scenario_id, COUNT(*) FROM matches GROUP BY scenario_id")
-        return {scenario_id: int(count) for scenario_id, count in rows}
-
     def match_times(self, scenario_id: str | None, since: datetime) -> list[datetime]:
         """When mentions matching `scenario_id` (None: all mentions) arrived, since `since`, in order."""
         if scenario_id is None:
@@ -348,14 +327,6 @@ class Journal(Coordination, Revisions, Profiles):
             )
             params = [scenario_id, to_iso(since)]
         return [from_iso(at) for (at,) in self._rows(sql + " ORDER BY m.received_at", params)]
-
-    def first_mention_at(self) -> datetime | None:
-        found = self._value("SELECT MIN(received_at) FROM mentions")
-        return from_iso(found) if found else None
-
-    def last_mention_at(self) -> datetime | None:
-        found = self._value("SELECT MAX(received_at) FROM mentions")
-        return from_iso(found) if found else None
 
     def known_authors(self, authors: Collection[Pair]) -> set[Pair]:
         """Which of these (network, author) pairs have mentions in the journal already."""
@@ -400,14 +371,6 @@ class Journal(Coordination, Revisions, Profiles):
             [scenario_id, to_iso(after) if after else "", to_iso(until)],
         )
         return from_iso(found) if found else None
-
-    def cursors(self) -> dict[str, str]:
-        """Where each live source left off, as last committed with its mentions."""
-        return {row["source_id"]: row["cursor"] for row in self._rows("SELECT source_id, cursor FROM cursors")}
-
-    def quarantine_counts(self) -> dict[str, int]:
-        rows = self._rows("SELECT source_id, COUNT(*) FROM quarantine GROUP BY source_id")
-        return {source_id: int(count) for source_id, count in rows}
 
     def latest_time(self) -> datetime | None:
         """The latest clock time anything was journaled at (to resume a drill clock)."""
@@ -468,17 +431,6 @@ class Journal(Coordination, Revisions, Profiles):
             )
             return draft
 
-    def draft(self, mention_id: int) -> Draft | None:
-        rows = self._rows(
-            "SELECT mention_id, text, template_id, post_key, saved_at FROM drafts WHERE mention_id = ?", [mention_id]
-        )
-        return draft_of(rows[0]) if rows else None
-
-    def drop_draft(self, mention_id: int) -> None:
-        """The reply went out: its draft is done with (the reply event keeps the text)."""
-        with self.writing() as db:
-            db.execute("DELETE FROM drafts WHERE mention_id = ?", [mention_id])
-
     # -- notices: the inbox -----------------------------------------------------------
 
     def add_notice(self, notice: Notice) -> Notice:
@@ -522,13 +474,6 @@ class Journal(Coordination, Revisions, Profiles):
             params = [kind, scenario_id]
         with self.writing() as db:
             return db.execute(sql, params).rowcount
-
-    def unread_notices(self) -> int:
-        return int(self._value("SELECT COUNT(*) FROM notices WHERE read = 0"))
-
-    def incident_scenarios(self) -> list[tuple[int, str]]:
-        """Every incident's id and scenario."""
-        return [(int(row[0]), str(row[1])) for row in self._rows("SELECT id, scenario_id FROM incidents")]
 
     def integrity(self) -> str:
         return str(self._value("PRAGMA integrity_check"))

@@ -25,14 +25,14 @@ from smwar.journal.rows import PRESENT_SECONDS as PRESENT_SECONDS
 from smwar.journal.rows import SEND_SECONDS as SEND_SECONDS
 from smwar.journal.rows import (
     Claim,
-    Lease,
-    Presence,
     health_of,
     health_row,
     held_roles,
     sending,
     stale_reason,
 )
+from smwar.journal.rows import Lease as Lease
+from smwar.journal.rows import Presence as Presence
 from smwar.model import FAILED, REPLIED
 from smwar.sources.runner import Health
 
@@ -82,16 +82,6 @@ class Coordination:
             )
             return True
 
-    def release_lease(self, name: str, holder: str) -> None:
-        """Give the lease up at once, if `holder` holds it: another process takes over
-        without waiting for it to expire."""
-        with self.writing() as db:
-            db.execute("DELETE FROM leases WHERE name = ? AND holder = ?", [name, holder])
-
-    def lease(self, name: str) -> Lease | None:
-        rows = self._rows("SELECT name, holder, expires, backlog FROM leases WHERE name = ?", [name])
-        return Lease(*rows[0]) if rows else None
-
     def publish_health(self, health: Sequence[Health]) -> None:
         """How each source is doing, as its runner says: the leader's, for every process to show."""
         with self.writing() as db:
@@ -111,25 +101,7 @@ class Coordination:
             else:
                 db.execute("DELETE FROM source_pauses WHERE source_id = ?", [source_id])
 
-    def paused_sources(self) -> set[str]:
-        return {row[0] for row in self._rows("SELECT source_id FROM source_pauses")}
-
     # -- people --------------------------------------------------------------------------
-
-    def beat(self, operator: str, role: str, doing: str, now: float) -> None:
-        """Say that `operator` is here, in `role`, `doing` something (every few seconds)."""
-        with self.writing() as db:
-            db.execute(
-                "INSERT INTO presence VALUES (?,?,?,?) ON CONFLICT (operator) "
-                "DO UPDATE SET role = excluded.role, doing = excluded.doing, seen = excluded.seen",
-                [operator, role, doing, now],
-            )
-
-    def present(self, now: float) -> list[Presence]:
-        rows = self._rows(
-            "SELECT operator, role, doing FROM presence WHERE seen > ? ORDER BY operator", [now - PRESENT_SECONDS]
-        )
-        return [Presence(*row) for row in rows]
 
     def roles_of(self, operator: str, owns: Sequence[str]) -> list[str]:
         """The roles `operator` holds now: those their config says they own, with the roles
@@ -166,10 +138,6 @@ class Coordination:
             db.execute("DELETE FROM claims WHERE mention_id = ? AND operator = ?", [mention_id, operator])
             db.execute("DELETE FROM leases WHERE name = ? AND holder = ?", [sending(mention_id), operator])
 
-    def claims(self) -> dict[int, Claim]:
-        rows = self._rows("SELECT mention_id, operator, since FROM claims")
-        return {row[0]: Claim(row[0], row[1], from_iso(row[2])) for row in rows}
-
     def stale_send(self, mention_id: int, operator: str) -> str | None:
         """Why `operator` must not send a reply to the mention now, checked in one transaction
         (None: go ahead): someone else holds the claim, replied, or is sending a reply this
@@ -184,11 +152,6 @@ class Coordination:
                     [sending(mention_id), operator, time.time() + SEND_SECONDS],
                 )
             return reason
-
-    def sent(self, mention_id: int, operator: str) -> None:
-        """`operator` is no longer sending a reply to the mention (it went out, or failed)."""
-        with self.writing() as db:
-            db.execute("DELETE FROM leases WHERE name = ? AND holder = ?", [sending(mention_id), operator])
 
 
 def _stale(db: sqlite3.Connection, mention_id: int, operator: str, now: float) -> str | None:

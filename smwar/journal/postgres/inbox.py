@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 
 from smwar.clock import from_iso, to_iso
-from smwar.journal.rows import draft_of, notice_of, notice_row
+from smwar.journal.rows import notice_of, notice_row
 from smwar.model import Draft, Notice, NoticeGroup
 from smwar.tid import new_tid
 
@@ -36,16 +36,6 @@ class Inbox:
                 [mention_id, text, template_id, new_tid(), to_iso(datetime.now(UTC))],
             ).fetchone()
         return Draft(mention_id, text, template_id, row[0], from_iso(row[1]))  # type: ignore[index]
-
-    def draft(self, mention_id: int) -> Draft | None:
-        rows = self._rows(
-            "SELECT mention_id, text, template_id, post_key, saved_at FROM drafts WHERE mention_id = %s", [mention_id]
-        )
-        return draft_of(rows[0]) if rows else None
-
-    def drop_draft(self, mention_id: int) -> None:
-        with self.writing() as db:
-            db.execute("DELETE FROM drafts WHERE mention_id = %s", [mention_id])
 
     def add_notice(self, notice: Notice) -> Notice:
         with self.writing() as db:
@@ -85,6 +75,3 @@ class Inbox:
                 "AND (%s::text IS NULL OR (kind = %s AND scenario_id IS NOT DISTINCT FROM %s))",
                 [kind, kind, scenario_id],
             ).rowcount
-
-    def unread_notices(self) -> int:
-        return int(self._value("SELECT COUNT(*) FROM notices WHERE read = 0"))

@@ -100,30 +100,10 @@ class Reads:
             sql, params = f"{MATCHED} m.received_at >= %s", [scenario_id, to_iso(since)]
         return [from_iso(at) for (at,) in self._rows(f"SELECT m.received_at {sql} ORDER BY m.received_at", params)]
 
-    def match_counts(self) -> dict[str, int]:
-        return dict(self._rows("SELECT scenario_id, COUNT(*)::int FROM matches GROUP BY scenario_id"))
-
-    def mention_count(self) -> int:
-        return int(self._value("SELECT COUNT(*) FROM mentions"))
-
-    def native_ids(self) -> list[str]:
-        return [row[0] for row in self._rows("SELECT native_id FROM mentions")]
-
-    def first_mention_at(self) -> datetime | None:
-        found = self._value("SELECT MIN(received_at) FROM mentions")
-        return from_iso(found) if found else None
-
-    def last_mention_at(self) -> datetime | None:
-        found = self._value("SELECT MAX(received_at) FROM mentions")
-        return from_iso(found) if found else None
-
     def latest_time(self) -> datetime | None:
         """The latest clock time anything was journaled at (to resume a drill clock)."""
         found = self._value("SELECT GREATEST((SELECT MAX(received_at) FROM mentions), (SELECT MAX(at) FROM events))")
         return from_iso(found) if found else None
-
-    def incident_scenarios(self) -> list[tuple[int, str]]:
-        return [(int(row[0]), str(row[1])) for row in self._rows("SELECT id, scenario_id FROM incidents")]
 
 
 def present(column: str, pairs: Collection[Pair]) -> tuple[str, list[object]]:

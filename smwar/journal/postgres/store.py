@@ -25,11 +25,12 @@ from psycopg.rows import dict_row
 
 from smwar.clock import to_iso
 from smwar.journal.pages import MentionFilter
+from smwar.journal.portable import Portable, revise_in
 from smwar.journal.postgres.connect import connect, redacted
 from smwar.journal.postgres.inbox import Inbox
 from smwar.journal.postgres.pages import POSTGRES
 from smwar.journal.postgres.reads import Reads, present
-from smwar.journal.postgres.records import Records, revise_in
+from smwar.journal.postgres.records import Records
 from smwar.journal.postgres.schema import migrate
 from smwar.journal.postgres.team import Coordination
 from smwar.journal.rows import (
@@ -52,7 +53,9 @@ INSERT_MENTION = (
 )
 
 
-class PostgresJournal(Coordination, Records, Reads, Inbox):
+class PostgresJournal(Coordination, Records, Reads, Inbox, Portable):
+    dialect = POSTGRES
+
     def __init__(self, url: str, writer: psycopg.Connection, reader: psycopg.Connection) -> None:
         self.path = redacted(url)  # what the journal is called where the SQLite one shows its path
         self._db = writer
@@ -116,9 +119,6 @@ class PostgresJournal(Coordination, Records, Reads, Inbox):
 
     # -- meta ---------------------------------------------------------------------------
 
-    def meta(self) -> dict[str, str]:
-        return dict(self._rows("SELECT key, value FROM meta"))
-
     def set_meta(self, values: dict[str, str]) -> None:
         with self.writing() as db, db.cursor() as cursor:
             cursor.executemany(
@@ -161,7 +161,7 @@ class PostgresJournal(Coordination, Records, Reads, Inbox):
                 "INSERT INTO matches (mention_id, scenario_id, score, explanation) VALUES (%s,%s,%s,%s)",
                 [(ids[index], *match) for index in fresh for match in explained[index]],
             )
-            revise_in(db, revisions)
+            revise_in(db, revisions, POSTGRES.mark)
             if fresh:
                 db.execute("SELECT pg_notify(%s, %s)", [CHANNEL, f"mention:{first + len(fresh) - 1}"])
         return [JournaledMention(ids[index], *batch[index]) for index in fresh]
@@ -183,18 +183,6 @@ class PostgresJournal(Coordination, Records, Reads, Inbox):
             [list(ids)],
         )
         return matches_by_mention(rows)
-
-    def cursors(self) -> dict[str, str]:
-        return dict(self._rows("SELECT source_id, cursor FROM cursors"))
-
-    def quarantine_counts(self) -> dict[str, int]:
-        return dict(self._rows("SELECT source_id, COUNT(*)::int FROM quarantine GROUP BY source_id"))
-
-    def last_mention_id(self) -> int:
-        return int(self._value("SELECT COALESCE(MAX(id), 0) FROM mentions"))
-
-    def first_mention_id(self) -> int:
-        return int(self._value("SELECT COALESCE(MIN(id), 0) FROM mentions"))
 
     # -- pages, for views that show a window of a million ---------------------------------
 
@@ -274,9 +262,6 @@ class PostgresJournal(Coordination, Records, Reads, Inbox):
         )
         for row in self._dicts(sql, [after_id, incident_id, incident_id, kind, kind]):
             yield event_of(row)
-
-    def last_event_id(self) -> int:
-        return int(self._value("SELECT COALESCE(MAX(id), 0) FROM events"))
 
 
 def _unseen(db: psycopg.Cursor[Any], mentions: Sequence[Mention]) -> list[int]:

@@ -21,11 +21,8 @@ from smwar.clock import from_iso, to_iso
 from smwar.journal.rows import (
     ASSIGNED,
     HANDED,
-    PRESENT_SECONDS,
     SEND_SECONDS,
     Claim,
-    Lease,
-    Presence,
     health_of,
     health_row,
     held_roles,
@@ -61,15 +58,6 @@ class Coordination:
             ).fetchone()
             return granted is not None
 
-    def release_lease(self, name: str, holder: str) -> None:
-        """Give the lease up at once, if `holder` holds it."""
-        with self.writing() as db:
-            db.execute("DELETE FROM leases WHERE name = %s AND holder = %s", [name, holder])
-
-    def lease(self, name: str) -> Lease | None:
-        rows = self._rows("SELECT name, holder, expires, backlog FROM leases WHERE name = %s", [name])
-        return Lease(*rows[0]) if rows else None
-
     def publish_health(self, health: Sequence[Health]) -> None:
         """How each source is doing, as its runner says: the leader's, for every process to show."""
         with self.writing() as db, db.cursor() as cursor:
@@ -91,25 +79,7 @@ class Coordination:
             else:
                 db.execute("DELETE FROM source_pauses WHERE source_id = %s", [source_id])
 
-    def paused_sources(self) -> set[str]:
-        return {row[0] for row in self._rows("SELECT source_id FROM source_pauses")}
-
     # -- people --------------------------------------------------------------------------
-
-    def beat(self, operator: str, role: str, doing: str, now: float) -> None:
-        """Say that `operator` is here, in `role`, `doing` something (every few seconds)."""
-        with self.writing() as db:
-            db.execute(
-                "INSERT INTO presence VALUES (%s,%s,%s,%s) ON CONFLICT (operator) "
-                "DO UPDATE SET role = excluded.role, doing = excluded.doing, seen = excluded.seen",
-                [operator, role, doing, now],
-            )
-
-    def present(self, now: float) -> list[Presence]:
-        rows = self._rows(
-            "SELECT operator, role, doing FROM presence WHERE seen > %s ORDER BY operator", [now - PRESENT_SECONDS]
-        )
-        return [Presence(*row) for row in rows]
 
     def roles_of(self, operator: str, owns: Sequence[str]) -> list[str]:
         """The roles `operator` holds now: those their config says they own, with the roles
@@ -151,10 +121,6 @@ class Coordination:
             db.execute("DELETE FROM claims WHERE mention_id = %s AND operator = %s", [mention_id, operator])
             db.execute("DELETE FROM leases WHERE name = %s AND holder = %s", [sending(mention_id), operator])
 
-    def claims(self) -> dict[int, Claim]:
-        rows = self._rows("SELECT mention_id, operator, since FROM claims")
-        return {row[0]: Claim(row[0], row[1], from_iso(row[2])) for row in rows}
-
     def stale_send(self, mention_id: int, operator: str) -> str | None:
         """Why `operator` must not send a reply to the mention now, checked in one transaction
         (None: go ahead); going ahead, `operator` is the one sending it until `sent` (or
@@ -170,11 +136,6 @@ class Coordination:
                     [sending(mention_id), operator, now + SEND_SECONDS],
                 )
             return reason
-
-    def sent(self, mention_id: int, operator: str) -> None:
-        """`operator` is no longer sending a reply to the mention (it went out, or failed)."""
-        with self.writing() as db:
-            db.execute("DELETE FROM leases WHERE name = %s AND holder = %s", [sending(mention_id), operator])
 
 
 def _take_turn(db: psycopg.Connection, mention_id: int) -> None:
