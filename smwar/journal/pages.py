@@ -28,6 +28,8 @@ class Dialect:
     words: Callable[[Sequence[str]], Clause]  # every word occurs in the text (letters, digits, underscores)
     author: str  # the handle `m.author` contains a parameter (casefolded)
     listed: Callable[[Sequence[int]], Clause]  # the mention `m` is one of these ids
+    json: str  # a JSON column's key as text: `json.format(column, key)`
+    unlimited: int | None  # the LIMIT that keeps every row
     indexed: tuple[str, str] | None = None  # with words, the rows read (full-text index first) and their id
 
 
@@ -45,6 +47,8 @@ SQLITE = Dialect(
     words=_sqlite_words,
     author="instr(lower(m.author), ?) > 0",
     listed=_sqlite_listed,
+    json="json_extract({0}, '$.{1}')",
+    unlimited=-1,
     indexed=("mentions_fts f CROSS JOIN mentions m ON m.id = f.rowid", "f.rowid"),
 )
 

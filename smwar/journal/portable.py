@@ -1,7 +1,8 @@
 """The journal's methods whose SQL every backend runs alike: written once here, with `?` for
 each parameter, and run through the backend's `_rows`, `_value` and `writing` with its own
-mark (`Dialect.mark`). What a backend says its own way (upserts, lists of ids, full-text
-search, JSON, locking) stays in its own module."""
+mark (`Dialect.mark`); the little they say differently (a JSON key, full-text search, a list
+of ids, an unlimited LIMIT) the backend's `Dialect` says. What a backend does its own way
+(upserts that decide, batches, locking, notifying) stays in its own module."""
 
 from __future__ import annotations
 
@@ -11,11 +12,25 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from smwar.clock import from_iso, to_iso
-from smwar.journal.rows import PRESENT_SECONDS, Claim, Lease, Presence, draft_of, is_news, sending
-from smwar.model import EDITED, Draft, Revision
+from smwar.journal.rows import (
+    ASSIGNED,
+    HANDED,
+    PRESENT_SECONDS,
+    Claim,
+    Lease,
+    Presence,
+    draft_of,
+    held_roles,
+    is_news,
+    mention_of,
+    sending,
+)
+from smwar.model import EDITED, Draft, JournaledMention, Match, Revision
 
 if TYPE_CHECKING:
-    from smwar.journal.pages import Dialect
+    from typing import Self
+
+    from smwar.journal.pages import Dialect, MentionFilter
 
 
 def marked(sql: str, mark: str) -> str:
@@ -31,9 +46,21 @@ class Portable:
 
     if TYPE_CHECKING:  # each journal's own, on which these are built
 
+        def close(self) -> None: ...
         def writing(self) -> AbstractContextManager[Any]: ...
         def _rows(self, sql: str, params: Sequence[object] = ()) -> list[Any]: ...
         def _value(self, sql: str, params: Sequence[object] = ()) -> Any: ...
+        def _matches_of(self, ids: Sequence[int]) -> dict[int, tuple[Match, ...]]: ...
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def _named(self, sql: str, params: Sequence[object] = ()) -> list[Any]:
+        """`_rows`, each readable by column name too (a backend whose rows are not overrides it)."""
+        return self._rows(sql, params)
 
     def _read(self, sql: str, params: Sequence[object] = ()) -> list[Any]:
         return self._rows(marked(sql, self.dialect.mark), params)
@@ -92,6 +119,62 @@ class Portable:
         )
         return [Revision(network, native_id, kind, from_iso(at), text) for network, native_id, kind, at, text in rows]
 
+    # -- pages, for views that show a window of a million ---------------------------------
+
+    def tally(self, view: MentionFilter, after_id: int = 0, most: int | None = None) -> tuple[int, int]:
+        """How many mentions `view` keeps of those with ids after `after_id` (counted up to
+        `most`), and the newest id in the journal, the bound of that count: the next tally
+        starts after it."""
+        newest = self.last_mention_id()
+        if view.everything:  # ids are dense (a mention is never removed, a new one takes the next id): no count
+            first = int(self._one("SELECT COALESCE(MIN(id), 1) FROM mentions"))
+            return max(0, newest - max(after_id, first - 1)), newest
+        where, params = view.where(self.dialect)
+        source, key = view.source(self.dialect), view.key(self.dialect)
+        count = self._one(
+            f"SELECT COUNT(*) FROM (SELECT 1 FROM {source} WHERE {key} > ? AND {key} <= ? AND {where} LIMIT ?) k",
+            [after_id, newest, *params, self.dialect.unlimited if most is None else most],
+        )
+        return int(count), newest
+
+    def newest_id_at(self, view: MentionFilter, index: int, upto: int | None = None) -> int | None:
+        """The id of the `index`-th newest mention (from 0) `view` keeps, of those up to id
+        `upto`, or None if it keeps fewer: read from the newest end (its cost grows with `index`)."""
+        where, params = view.where(self.dialect)
+        source, key = view.source(self.dialect), view.key(self.dialect)
+        found = self._one(
+            f"SELECT {key} FROM {source} WHERE {key} <= ? AND {where} ORDER BY {key} DESC LIMIT 1 OFFSET ?",
+            [2**62 if upto is None else upto, *params, index],
+        )
+        return int(found) if found is not None else None
+
+    def mention_page(
+        self, view: MentionFilter, *, after_id: int | None = None, before_id: int | None = None, limit: int
+    ) -> list[JournaledMention]:
+        """Up to `limit` mentions `view` keeps, in arrival order: the first ones after
+        `after_id`, or the last ones before `before_id` (keyset pagination on the id)."""
+        where, params = view.where(self.dialect)
+        source, key = view.source(self.dialect), view.key(self.dialect)
+        if before_id is not None:
+            sql = f"SELECT m.* FROM {source} WHERE {key} < ? AND {where} ORDER BY {key} DESC LIMIT ?"
+            params = [before_id, *params, limit]
+        else:
+            sql = f"SELECT m.* FROM {source} WHERE {key} > ? AND {where} ORDER BY {key} LIMIT ?"
+            params = [after_id or 0, *params, limit]
+        rows = self._named(marked(sql, self.dialect.mark), params)
+        if before_id is not None:
+            rows.reverse()
+        matches = self._matches_of([row["id"] for row in rows]) if rows else {}
+        return [mention_of(row, matches.get(row["id"], ())) for row in rows]
+
+    def mention_id_at(self, view: MentionFilter, index: int) -> int | None:
+        """The id of the `index`-th mention (from 0) `view` keeps: a jump, not a scroll (its
+        cost grows with `index`; a scroll pages from a neighbour by keyset instead)."""
+        where, params = view.where(self.dialect)
+        source, key = view.source(self.dialect), view.key(self.dialect)
+        found = self._one(f"SELECT {key} FROM {source} WHERE {where} ORDER BY {key} LIMIT 1 OFFSET ?", [*params, index])
+        return int(found) if found is not None else None
+
     # -- incidents, drafts, notices -------------------------------------------------------
 
     def last_event_id(self) -> int:
@@ -115,6 +198,29 @@ class Portable:
         return int(self._one("SELECT COUNT(*) FROM notices WHERE read = 0"))
 
     # -- the team ---------------------------------------------------------------------------
+
+    def set_paused(self, source_id: str, paused: bool) -> None:
+        """Ask whoever runs the sources to pause `source_id` (or to resume it)."""
+        if paused:
+            self._write("INSERT INTO source_pauses VALUES (?) ON CONFLICT DO NOTHING", [source_id])
+        else:
+            self._write("DELETE FROM source_pauses WHERE source_id = ?", [source_id])
+
+    def roles_of(self, operator: str, owns: Sequence[str]) -> list[str]:
+        """The roles `operator` holds now: those their config says they own, with the roles
+        handed to them since and without those they handed on."""
+        role, taker = self.dialect.json.format("payload", "role"), self.dialect.json.format("payload", "to")
+        rows = self._read(f"SELECT actor, {role}, {taker} FROM events WHERE kind = ? ORDER BY id", [HANDED])
+        return held_roles(operator, owns, rows)
+
+    def assignments(self) -> dict[int, str]:
+        """To whom the ingest leader assigned each mention it assigned, by mention id."""
+        mention, operator = (
+            self.dialect.json.format("payload", "mention_id"),
+            self.dialect.json.format("payload", "operator"),
+        )
+        rows = self._read(f"SELECT {mention}, {operator} FROM events WHERE kind = ? ORDER BY id", [ASSIGNED])
+        return {int(mention_id): str(who) for mention_id, who in rows}
 
     def release_lease(self, name: str, holder: str) -> None:
         """Give the lease up at once, if `holder` holds it: another process takes over

@@ -23,7 +23,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from smwar.clock import from_iso, to_iso
-from smwar.journal.pages import SQLITE, MentionFilter
+from smwar.journal.pages import SQLITE
 from smwar.journal.portable import Portable, revise_in
 from smwar.journal.profiles import Profiles
 from smwar.journal.revisions import Revisions
@@ -96,12 +96,6 @@ class Journal(Coordination, Revisions, Profiles, Portable):
             self._db.close()
             self._reader.close()
             os.close(self._turn)
-
-    def __enter__(self) -> Journal:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
 
     @contextmanager
     def writing(self) -> Iterator[sqlite3.Connection]:
@@ -198,64 +192,7 @@ class Journal(Coordination, Revisions, Profiles, Portable):
         matches = self._matches_for(rows[0]["id"], rows[-1]["id"])
         return [mention_of(row, matches.get(row["id"], ())) for row in rows]
 
-    # -- pages, for views that show a window of a million ---------------------------------
-
-    def tally(self, view: MentionFilter, after_id: int = 0, most: int | None = None) -> tuple[int, int]:
-        """How many mentions `view` keeps of those with ids after `after_id` (counted up to
-        `most`), and the newest id in the journal, the bound of that count: the next tally
-        starts after it."""
-        where, params = view.where()
-        newest = int(self._value("SELECT COALESCE(MAX(id), 0) FROM mentions"))
-        if view.everything:  # ids are dense (a mention is never removed, a new one takes the next id): no count
-            first = int(self._value("SELECT COALESCE(MIN(id), 1) FROM mentions"))
-            return max(0, newest - max(after_id, first - 1)), newest
-        key = view.key()
-        count = self._value(
-            f"SELECT COUNT(*) FROM (SELECT 1 FROM {view.source()} WHERE {key} > ? AND {key} <= ? AND {where} LIMIT ?)",
-            [after_id, newest, *params, -1 if most is None else most],
-        )
-        return int(count), newest
-
-    def newest_id_at(self, view: MentionFilter, index: int, upto: int | None = None) -> int | None:
-        """The id of the `index`-th newest mention (from 0) `view` keeps, of those up to id
-        `upto`, or None if it keeps fewer: read from the newest end (its cost grows with `index`)."""
-        where, params = view.where()
-        source, key = view.source(), view.key()
-        found = self._value(
-            f"SELECT {key} FROM {source} WHERE {key} <= ? AND {where} ORDER BY {key} DESC LIMIT 1 OFFSET ?",
-            [2**62 if upto is None else upto, *params, index],
-        )
-        return int(found) if found is not None else None
-
-    def mention_page(
-        self, view: MentionFilter, *, after_id: int | None = None, before_id: int | None = None, limit: int
-    ) -> list[JournaledMention]:
-        """Up to `limit` mentions `view` keeps, in arrival order: the first ones after
-        `after_id`, or the last ones before `before_id` (keyset pagination on the id)."""
-        where, params = view.where()
-        source, key = view.source(), view.key()
-        if before_id is not None:
-            sql = f"SELECT m.* FROM {source} WHERE {key} < ? AND {where} ORDER BY {key} DESC LIMIT ?"
-            params = [before_id, *params, limit]
-        else:
-            sql = f"SELECT m.* FROM {source} WHERE {key} > ? AND {where} ORDER BY {key} LIMIT ?"
-            params = [after_id or 0, *params, limit]
-        rows = self._rows(sql, params)
-        if before_id is not None:
-            rows.reverse()
-        matches = self._matches_of([row["id"] for row in rows]) if rows else {}
-        return [mention_of(row, matches.get(row["id"], ())) for row in rows]
-
-    def mention_id_at(self, view: MentionFilter, index: int) -> int | None:
-        """The id of the `index`-th mention (from 0) `view` keeps: a jump, not a scroll (its
-        cost grows with `index`; a scroll pages from a neighbour by keyset instead)."""
-        where, params = view.where()
-        source, key = view.source(), view.key()
-        found = self._value(
-            f"SELECT {key} FROM {source} WHERE {where} ORDER BY {key} LIMIT 1 OFFSET ?",
-            [*params, index],
-        )
-        return int(found) if found is not None else None
+    # -- reads for the views, the pipeline and the scoring ---------------------------------
 
     def to_answer(
         self, since: datetime, actions: Sequence[str], limit: int, answered: Collection[int] = ()

@@ -27,7 +27,6 @@ from smwar.journal.rows import (
     Claim,
     health_of,
     health_row,
-    held_roles,
     sending,
     stale_reason,
 )
@@ -93,34 +92,7 @@ class Coordination:
     def source_health(self) -> list[Health]:
         return [health_of(row) for row in self._rows("SELECT * FROM source_health ORDER BY rowid")]
 
-    def set_paused(self, source_id: str, paused: bool) -> None:
-        """Ask whoever runs the sources to pause `source_id` (or to resume it)."""
-        with self.writing() as db:
-            if paused:
-                db.execute("INSERT OR IGNORE INTO source_pauses VALUES (?)", [source_id])
-            else:
-                db.execute("DELETE FROM source_pauses WHERE source_id = ?", [source_id])
-
     # -- people --------------------------------------------------------------------------
-
-    def roles_of(self, operator: str, owns: Sequence[str]) -> list[str]:
-        """The roles `operator` holds now: those their config says they own, with the roles
-        handed to them since and without those they handed on."""
-        rows = self._rows(
-            "SELECT actor, json_extract(payload, '$.role'), json_extract(payload, '$.to') FROM events "
-            "WHERE kind = ? ORDER BY id",
-            [HANDED],
-        )
-        return held_roles(operator, owns, rows)
-
-    def assignments(self) -> dict[int, str]:
-        """To whom the ingest leader assigned each mention it assigned, by mention id."""
-        rows = self._rows(
-            "SELECT json_extract(payload, '$.mention_id'), json_extract(payload, '$.operator') FROM events "
-            "WHERE kind = ? ORDER BY id",
-            [ASSIGNED],
-        )
-        return {int(mention_id): str(operator) for mention_id, operator in rows}
 
     def claim(self, mention_id: int, operator: str, now: datetime, *, steal: bool = False) -> Claim | None:
         """Claim the reply to a mention for `operator`: None when it is theirs now, else the

@@ -27,4 +27,11 @@ def _listed(ids: Sequence[int]) -> Clause:
     return "m.id = ANY(%s)", [[int(i) for i in ids]]
 
 
-POSTGRES = Dialect(mark="%s", words=_words, author="strpos(lower(m.author), %s) > 0", listed=_listed)
+POSTGRES = Dialect(
+    mark="%s",
+    words=_words,
+    author="strpos(lower(m.author), %s) > 0",
+    listed=_listed,
+    json="({0}::jsonb ->> '{1}')",
+    unlimited=None,
+)

@@ -21,7 +21,7 @@ class Reads:
     if TYPE_CHECKING:  # the journal's own, on which these are built
 
         def _rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]: ...
-        def _dicts(self, sql: str, params: Sequence[object] = ()) -> list[dict[str, Any]]: ...
+        def _named(self, sql: str, params: Sequence[object] = ()) -> list[dict[str, Any]]: ...
         def _value(self, sql: str, params: Sequence[object] = ()) -> Any: ...
         def _with_matches(self, rows: list[dict[str, Any]]) -> list[JournaledMention]: ...
 
@@ -30,7 +30,7 @@ class Reads:
     ) -> list[JournaledMention]:
         """The newest `limit` mentions received since `since` whose triage said one of
         `actions`, leaving out those `answered`."""
-        rows = self._dicts(
+        rows = self._named(
             "SELECT * FROM mentions WHERE received_at >= %s AND action = ANY(%s) AND NOT id = ANY(%s) "
             "ORDER BY id DESC LIMIT %s",
             [to_iso(since), list(actions), list(answered), limit],
@@ -39,7 +39,7 @@ class Reads:
 
     def recent_mentions(self, since: datetime, limit: int) -> list[JournaledMention]:
         """The newest `limit` mentions received since `since`, oldest first, with their matches."""
-        rows = self._dicts(
+        rows = self._named(
             "SELECT * FROM (SELECT * FROM mentions WHERE received_at >= %s ORDER BY received_at DESC, id DESC "
             "LIMIT %s) k ORDER BY id",
             [to_iso(since), limit],

@@ -24,7 +24,6 @@ import psycopg
 from psycopg.rows import dict_row
 
 from smwar.clock import to_iso
-from smwar.journal.pages import MentionFilter
 from smwar.journal.portable import Portable, revise_in
 from smwar.journal.postgres.connect import connect, redacted
 from smwar.journal.postgres.inbox import Inbox
@@ -82,12 +81,6 @@ class PostgresJournal(Coordination, Records, Reads, Inbox, Portable):
             for connection in (self._db, self._reader, self._listener):
                 connection.close()
 
-    def __enter__(self) -> PostgresJournal:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
-
     @contextmanager
     def writing(self) -> Iterator[psycopg.Connection]:
         """A write transaction, committed when the block ends (rolled back if it raises); its
@@ -101,7 +94,7 @@ class PostgresJournal(Coordination, Records, Reads, Inbox, Portable):
         with self._read_lock:
             return self._reader.execute(sql, params).fetchall()  # type: ignore[arg-type]  # the journal's own SQL
 
-    def _dicts(self, sql: str, params: Sequence[object] = ()) -> list[dict[str, Any]]:
+    def _named(self, sql: str, params: Sequence[object] = ()) -> list[dict[str, Any]]:
         """`_rows`, each a dict by column name."""
         with self._read_lock, self._reader.cursor(row_factory=dict_row) as cursor:
             return cursor.execute(sql, params).fetchall()  # type: ignore[arg-type]
@@ -168,7 +161,7 @@ class PostgresJournal(Coordination, Records, Reads, Inbox, Portable):
 
     def mentions(self, *, after_id: int = 0, limit: int | None = None) -> list[JournaledMention]:
         """Journaled mentions in arrival order, with their matches."""
-        rows = self._dicts("SELECT * FROM mentions WHERE id > %s ORDER BY id LIMIT %s", [after_id, limit])
+        rows = self._named("SELECT * FROM mentions WHERE id > %s ORDER BY id LIMIT %s", [after_id, limit])
         return self._with_matches(rows)
 
     def _with_matches(self, rows: list[dict[str, Any]]) -> list[JournaledMention]:
@@ -183,51 +176,6 @@ class PostgresJournal(Coordination, Records, Reads, Inbox, Portable):
             [list(ids)],
         )
         return matches_by_mention(rows)
-
-    # -- pages, for views that show a window of a million ---------------------------------
-
-    def tally(self, view: MentionFilter, after_id: int = 0, most: int | None = None) -> tuple[int, int]:
-        """How many mentions `view` keeps of those with ids after `after_id` (counted up to
-        `most`), and the newest id in the journal, the bound of that count."""
-        newest = self.last_mention_id()
-        if view.everything:  # ids are dense (given under the table's lock, never removed): no count
-            first = int(self._value("SELECT COALESCE(MIN(id), 1) FROM mentions"))
-            return max(0, newest - max(after_id, first - 1)), newest
-        where, params = view.where(POSTGRES)
-        count = self._value(
-            f"SELECT COUNT(*) FROM (SELECT 1 FROM mentions m WHERE m.id > %s AND m.id <= %s AND {where} LIMIT %s) k",
-            [after_id, newest, *params, most],
-        )
-        return int(count), newest
-
-    def newest_id_at(self, view: MentionFilter, index: int, upto: int | None = None) -> int | None:
-        """The id of the `index`-th newest mention (from 0) `view` keeps, of those up to id `upto`."""
-        where, params = view.where(POSTGRES)
-        return self._value(
-            f"SELECT m.id FROM mentions m WHERE m.id <= %s AND {where} ORDER BY m.id DESC LIMIT 1 OFFSET %s",
-            [2**62 if upto is None else upto, *params, index],
-        )
-
-    def mention_page(
-        self, view: MentionFilter, *, after_id: int | None = None, before_id: int | None = None, limit: int
-    ) -> list[JournaledMention]:
-        """Up to `limit` mentions `view` keeps, in arrival order: the first ones after
-        `after_id`, or the last ones before `before_id` (keyset pagination on the id)."""
-        where, params = view.where(POSTGRES)
-        if before_id is not None:
-            sql = f"SELECT m.* FROM mentions m WHERE m.id < %s AND {where} ORDER BY m.id DESC LIMIT %s"
-            rows = self._dicts(sql, [before_id, *params, limit])[::-1]
-        else:
-            sql = f"SELECT m.* FROM mentions m WHERE m.id > %s AND {where} ORDER BY m.id LIMIT %s"
-            rows = self._dicts(sql, [after_id or 0, *params, limit])
-        return self._with_matches(rows)
-
-    def mention_id_at(self, view: MentionFilter, index: int) -> int | None:
-        """The id of the `index`-th mention (from 0) `view` keeps: a jump, not a scroll."""
-        where, params = view.where(POSTGRES)
-        return self._value(
-            f"SELECT m.id FROM mentions m WHERE {where} ORDER BY m.id LIMIT 1 OFFSET %s", [*params, index]
-        )
 
     # -- events and incidents -----------------------------------------------------------
 
@@ -260,7 +208,7 @@ class PostgresJournal(Coordination, Records, Reads, Inbox, Portable):
             "SELECT * FROM events WHERE id > %s AND (%s::bigint IS NULL OR incident_id = %s) "
             "AND (%s::text IS NULL OR kind = %s) ORDER BY id"
         )
-        for row in self._dicts(sql, [after_id, incident_id, incident_id, kind, kind]):
+        for row in self._named(sql, [after_id, incident_id, incident_id, kind, kind]):
             yield event_of(row)
 
 

@@ -19,13 +19,10 @@ import psycopg
 
 from smwar.clock import from_iso, to_iso
 from smwar.journal.rows import (
-    ASSIGNED,
-    HANDED,
     SEND_SECONDS,
     Claim,
     health_of,
     health_row,
-    held_roles,
     sending,
     stale_reason,
 )
@@ -40,7 +37,7 @@ class Coordination:
 
         def writing(self) -> AbstractContextManager[psycopg.Connection]: ...
         def _rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]: ...
-        def _dicts(self, sql: str, params: Sequence[object] = ()) -> list[dict[str, Any]]: ...
+        def _named(self, sql: str, params: Sequence[object] = ()) -> list[dict[str, Any]]: ...
 
     def checkpoint(self) -> None:
         """Nothing to do, as the ingest leader asks after each round: PostgreSQL's own
@@ -69,35 +66,9 @@ class Coordination:
             )
 
     def source_health(self) -> list[Health]:
-        return [health_of(row) for row in self._dicts("SELECT * FROM source_health ORDER BY seq")]
-
-    def set_paused(self, source_id: str, paused: bool) -> None:
-        """Ask whoever runs the sources to pause `source_id` (or to resume it)."""
-        with self.writing() as db:
-            if paused:
-                db.execute("INSERT INTO source_pauses VALUES (%s) ON CONFLICT DO NOTHING", [source_id])
-            else:
-                db.execute("DELETE FROM source_pauses WHERE source_id = %s", [source_id])
+        return [health_of(row) for row in self._named("SELECT * FROM source_health ORDER BY seq")]
 
     # -- people --------------------------------------------------------------------------
-
-    def roles_of(self, operator: str, owns: Sequence[str]) -> list[str]:
-        """The roles `operator` holds now: those their config says they own, with the roles
-        handed to them since and without those they handed on."""
-        rows = self._rows(
-            "SELECT actor, payload::jsonb ->> 'role', payload::jsonb ->> 'to' FROM events WHERE kind = %s ORDER BY id",
-            [HANDED],
-        )
-        return held_roles(operator, owns, rows)
-
-    def assignments(self) -> dict[int, str]:
-        """To whom the ingest leader assigned each mention it assigned, by mention id."""
-        rows = self._rows(
-            "SELECT (payload::jsonb ->> 'mention_id')::bigint, payload::jsonb ->> 'operator' FROM events "
-            "WHERE kind = %s ORDER BY id",
-            [ASSIGNED],
-        )
-        return dict(rows)
 
     def claim(self, mention_id: int, operator: str, now: datetime, *, steal: bool = False) -> Claim | None:
         """Claim the reply to a mention for `operator`: None when it is theirs now, else the
