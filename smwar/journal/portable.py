@@ -6,9 +6,9 @@ of ids, an unlimited LIMIT) the backend's `Dialect` says. What a backend does it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from contextlib import AbstractContextManager
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager, closing
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from smwar.clock import from_iso, to_iso
@@ -17,20 +17,29 @@ from smwar.journal.rows import (
     HANDED,
     PRESENT_SECONDS,
     Claim,
+    Item,
     Lease,
     Presence,
     draft_of,
     held_roles,
     is_news,
+    match_rows,
     mention_of,
+    mention_rows,
     sending,
 )
-from smwar.model import EDITED, Draft, JournaledMention, Match, Revision
+from smwar.model import EDITED, Draft, JournaledMention, Match, Mention, Quarantined, Revision
 
 if TYPE_CHECKING:
     from typing import Self
 
     from smwar.journal.pages import Dialect, MentionFilter
+
+INSERT_MENTION = (
+    "INSERT INTO mentions (id, network, native_id, author, followers, lang, text, url, posted_at, received_at, "
+    "author_tags, author_name, reply_to, quote_of, action, action_rule, request_types, sentiment) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
 
 
 def marked(sql: str, mark: str) -> str:
@@ -51,6 +60,8 @@ class Portable:
         def _rows(self, sql: str, params: Sequence[object] = ()) -> list[Any]: ...
         def _value(self, sql: str, params: Sequence[object] = ()) -> Any: ...
         def _matches_of(self, ids: Sequence[int]) -> dict[int, tuple[Match, ...]]: ...
+        def _unseen_in(self, db: Any, mentions: Sequence[Mention]) -> list[int]: ...
+        def _batch_added(self, db: Any, first: int, count: int) -> None: ...
 
     def __enter__(self) -> Self:
         return self
@@ -73,6 +84,55 @@ class Portable:
             db.execute(marked(sql, self.dialect.mark), params)
 
     # -- meta, mentions, the sources' positions ------------------------------------------
+
+    def add_mentions(
+        self,
+        batch: Sequence[Item],
+        *,
+        cursors: Mapping[str, str] | None = None,
+        quarantined: Sequence[Quarantined] = (),
+        revisions: Sequence[Revision] = (),
+    ) -> list[JournaledMention]:
+        """Store a batch in one transaction; mentions already journaled, or earlier in the
+        batch, are skipped. The sources' `cursors` (where each left off) and the items they
+        could not read are committed with it, so a restart resumes exactly after what was kept;
+        and the edits and deletions the sources saw (of this batch's mentions too).
+
+        The rows are made before the transaction begins and each table is written with one
+        statement; the backend begins the batch (`_batch_begins`), says which mentions are new
+        (`_unseen_in`) and finishes what the added ones need (`_batch_added`)."""
+        rows = mention_rows(batch)
+        explained = match_rows(batch)
+        saved = to_iso(datetime.now(UTC))
+        mark = self.dialect.mark
+        with self.writing() as connection, closing(connection.cursor()) as db:
+            self._batch_begins(db)
+            db.executemany(
+                marked(
+                    "INSERT INTO cursors (source_id, cursor, saved_at) VALUES (?,?,?) ON CONFLICT (source_id) "
+                    "DO UPDATE SET cursor = excluded.cursor, saved_at = excluded.saved_at",
+                    mark,
+                ),
+                [(source_id, position, saved) for source_id, position in (cursors or {}).items()],
+            )
+            db.executemany(
+                marked("INSERT INTO quarantine (source_id, at, reason, raw) VALUES (?,?,?,?)", mark),
+                [(item.source_id, to_iso(item.at), item.reason, item.raw) for item in quarantined],
+            )
+            fresh = self._unseen_in(db, [item[0] for item in batch])
+            first = int(db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM mentions").fetchone()[0])
+            ids = dict(zip(fresh, range(first, first + len(fresh)), strict=True))
+            db.executemany(marked(INSERT_MENTION, mark), [(ids[index], *rows[index]) for index in fresh])
+            db.executemany(
+                marked("INSERT INTO matches (mention_id, scenario_id, score, explanation) VALUES (?,?,?,?)", mark),
+                [(ids[index], *match) for index in fresh for match in explained[index]],
+            )
+            self._batch_added(db, first, len(fresh))
+            revise_in(db, revisions, mark)
+        return [JournaledMention(ids[index], *batch[index]) for index in fresh]
+
+    def _batch_begins(self, db: Any) -> None:
+        """What a backend does first in a batch's transaction (nothing, unless it says)."""
 
     def meta(self) -> dict[str, str]:
         return {key: value for key, value in self._read("SELECT key, value FROM meta")}

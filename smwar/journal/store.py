@@ -13,7 +13,7 @@ import fcntl
 import os
 import sqlite3
 import threading
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -24,33 +24,25 @@ from sqlite_utils import Database
 
 from smwar.clock import from_iso, to_iso
 from smwar.journal.pages import SQLITE
-from smwar.journal.portable import Portable, revise_in
+from smwar.journal.portable import Portable
 from smwar.journal.profiles import Profiles
 from smwar.journal.revisions import Revisions
 from smwar.journal.rows import (
-    Item,
     Pair,
     event_of,
     event_row,
     fresh_positions,
-    match_rows,
     matches_by_mention,
     mention_of,
-    mention_rows,
     notice_of,
     notice_row,
 )
 from smwar.journal.schema import JournalError, migrate
 from smwar.journal.team import Coordination
-from smwar.model import Draft, Event, JournaledMention, Match, Mention, Notice, NoticeGroup, Quarantined, Revision
+from smwar.model import Draft, Event, JournaledMention, Match, Mention, Notice, NoticeGroup
 from smwar.tid import new_tid
 
 PAIRS_PER_QUERY = 400  # within SQLite's older limit on bound values (999)
-INSERT_MENTION = (
-    "INSERT INTO mentions (id, network, native_id, author, followers, lang, text, url, posted_at, received_at, "
-    "author_tags, author_name, reply_to, quote_of, action, action_rule, request_types, sentiment) "
-    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-)
 
 
 class Journal(Coordination, Revisions, Profiles, Portable):
@@ -134,45 +126,13 @@ class Journal(Coordination, Revisions, Profiles, Portable):
 
     # -- mentions -----------------------------------------------------------------------
 
-    def add_mentions(
-        self,
-        batch: Sequence[Item],
-        *,
-        cursors: Mapping[str, str] | None = None,
-        quarantined: Sequence[Quarantined] = (),
-        revisions: Sequence[Revision] = (),
-    ) -> list[JournaledMention]:
-        """Store a batch in one transaction; mentions already journaled, or earlier in the
-                batch, are skipped. The sources' `cursors` (where each left off) and the items they
-                could not read are committed with it, so a restart resumes exactly after what was kept; and
-        the edits and deletions the sources saw (of this batch's mentions too).
+    def _unseen_in(self, db: sqlite3.Cursor, mentions: Sequence[Mention]) -> list[int]:
+        return _unseen(db, mentions)
 
-                The rows are made before the transaction begins, each table is written with one
-                statement, and the texts are indexed for search in one statement at the end (fed by a
-                trigger a row at a time, FTS5 wrote its index out for every row)."""
-        rows = mention_rows(batch)
-        explained = match_rows(batch)
-        saved = to_iso(datetime.now(UTC))
-        with self.writing() as db:
-            db.executemany(
-                "INSERT OR REPLACE INTO cursors (source_id, cursor, saved_at) VALUES (?,?,?)",
-                [(source_id, position, saved) for source_id, position in (cursors or {}).items()],
-            )
-            db.executemany(
-                "INSERT INTO quarantine (source_id, at, reason, raw) VALUES (?,?,?,?)",
-                [(item.source_id, to_iso(item.at), item.reason, item.raw) for item in quarantined],
-            )
-            fresh = _unseen(db, [item[0] for item in batch])
-            first = int(db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM mentions").fetchone()[0])
-            ids = dict(zip(fresh, range(first, first + len(fresh)), strict=True))
-            db.executemany(INSERT_MENTION, [(ids[index], *rows[index]) for index in fresh])
-            db.executemany(
-                "INSERT INTO matches (mention_id, scenario_id, score, explanation) VALUES (?,?,?,?)",
-                [(ids[index], *match) for index in fresh for match in explained[index]],
-            )
-            db.execute("INSERT INTO mentions_fts (rowid, text) SELECT id, text FROM mentions WHERE id >= ?", [first])
-            revise_in(db, revisions)
-        return [JournaledMention(ids[index], *batch[index]) for index in fresh]
+    def _batch_added(self, db: sqlite3.Cursor, first: int, count: int) -> None:
+        """The batch's texts indexed for search in one statement (fed by a trigger a row at a
+        time, FTS5 wrote its index out for every row)."""
+        db.execute("INSERT INTO mentions_fts (rowid, text) SELECT id, text FROM mentions WHERE id >= ?", [first])
 
     def unseen(self, mentions: Sequence[Mention]) -> list[Mention]:
         """The mentions `add_mentions` would store: neither journaled yet nor earlier among them."""
@@ -416,7 +376,7 @@ class Journal(Coordination, Revisions, Profiles, Portable):
         return str(self._value("PRAGMA integrity_check"))
 
 
-def _present(connection: sqlite3.Connection, column: str, pairs: Collection[Pair]) -> set[Pair]:
+def _present(connection: sqlite3.Connection | sqlite3.Cursor, column: str, pairs: Collection[Pair]) -> set[Pair]:
     """Which (network, `column`) pairs have mentions in the journal, each looked up in its
     index (`(network, column) IN (VALUES …)` scanned the whole index instead)."""
     found: set[Pair] = set()
@@ -433,7 +393,7 @@ def _present(connection: sqlite3.Connection, column: str, pairs: Collection[Pair
     return found
 
 
-def _unseen(connection: sqlite3.Connection, mentions: Sequence[Mention]) -> list[int]:
+def _unseen(connection: sqlite3.Connection | sqlite3.Cursor, mentions: Sequence[Mention]) -> list[int]:
     """The positions of the mentions neither journaled nor earlier among them."""
     return fresh_positions(
         mentions, _present(connection, "native_id", {(mention.network, mention.native_id) for mention in mentions})

@@ -14,7 +14,7 @@ of their table until commit, so that they are committed in the order of their id
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -24,7 +24,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from smwar.clock import to_iso
-from smwar.journal.portable import Portable, revise_in
+from smwar.journal.portable import Portable
 from smwar.journal.postgres.connect import connect, redacted
 from smwar.journal.postgres.inbox import Inbox
 from smwar.journal.postgres.pages import POSTGRES
@@ -33,23 +33,15 @@ from smwar.journal.postgres.records import Records
 from smwar.journal.postgres.schema import migrate
 from smwar.journal.postgres.team import Coordination
 from smwar.journal.rows import (
-    Item,
     event_of,
     event_row,
     fresh_positions,
-    match_rows,
     matches_by_mention,
     mention_of,
-    mention_rows,
 )
-from smwar.model import Event, JournaledMention, Match, Mention, Quarantined, Revision
+from smwar.model import Event, JournaledMention, Match, Mention
 
 CHANNEL = "smwar_changed"
-INSERT_MENTION = (
-    "INSERT INTO mentions (id, network, native_id, author, followers, lang, text, url, posted_at, received_at, "
-    "author_tags, author_name, reply_to, quote_of, action, action_rule, request_types, sentiment) "
-    "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
-)
 
 
 class PostgresJournal(Coordination, Records, Reads, Inbox, Portable):
@@ -121,43 +113,15 @@ class PostgresJournal(Coordination, Records, Reads, Inbox, Portable):
 
     # -- mentions -----------------------------------------------------------------------
 
-    def add_mentions(
-        self,
-        batch: Sequence[Item],
-        *,
-        cursors: Mapping[str, str] | None = None,
-        quarantined: Sequence[Quarantined] = (),
-        revisions: Sequence[Revision] = (),
-    ) -> list[JournaledMention]:
-        """Store a batch in one transaction, as the SQLite journal does: mentions journaled
-        already, or earlier in the batch, are skipped; the sources' cursors, what they could not
-        read and the edits and deletions they saw are committed with it."""
-        rows = mention_rows(batch)
-        explained = match_rows(batch)
-        saved = to_iso(datetime.now(UTC))
-        with self.writing() as connection, connection.cursor() as db:
-            db.execute("LOCK TABLE mentions IN SHARE ROW EXCLUSIVE MODE")  # ids committed in order
-            db.executemany(
-                "INSERT INTO cursors (source_id, cursor, saved_at) VALUES (%s,%s,%s) ON CONFLICT (source_id) "
-                "DO UPDATE SET cursor = excluded.cursor, saved_at = excluded.saved_at",
-                [(source_id, position, saved) for source_id, position in (cursors or {}).items()],
-            )
-            db.executemany(
-                "INSERT INTO quarantine (source_id, at, reason, raw) VALUES (%s,%s,%s,%s)",
-                [(item.source_id, to_iso(item.at), item.reason, item.raw) for item in quarantined],
-            )
-            fresh = _unseen(db, [item[0] for item in batch])
-            first = int(db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM mentions").fetchone()[0])  # type: ignore[index]
-            ids = dict(zip(fresh, range(first, first + len(fresh)), strict=True))
-            db.executemany(INSERT_MENTION, [(ids[index], *rows[index]) for index in fresh])
-            db.executemany(
-                "INSERT INTO matches (mention_id, scenario_id, score, explanation) VALUES (%s,%s,%s,%s)",
-                [(ids[index], *match) for index in fresh for match in explained[index]],
-            )
-            revise_in(db, revisions, POSTGRES.mark)
-            if fresh:
-                db.execute("SELECT pg_notify(%s, %s)", [CHANNEL, f"mention:{first + len(fresh) - 1}"])
-        return [JournaledMention(ids[index], *batch[index]) for index in fresh]
+    def _batch_begins(self, db: psycopg.Cursor[Any]) -> None:
+        db.execute("LOCK TABLE mentions IN SHARE ROW EXCLUSIVE MODE")  # ids committed in order
+
+    def _unseen_in(self, db: psycopg.Cursor[Any], mentions: Sequence[Mention]) -> list[int]:
+        return _unseen(db, mentions)
+
+    def _batch_added(self, db: psycopg.Cursor[Any], first: int, count: int) -> None:
+        if count:
+            db.execute("SELECT pg_notify(%s, %s)", [CHANNEL, f"mention:{first + count - 1}"])
 
     def mentions(self, *, after_id: int = 0, limit: int | None = None) -> list[JournaledMention]:
         """Journaled mentions in arrival order, with their matches."""
