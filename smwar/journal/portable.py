@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, closing
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +29,7 @@ from smwar.journal.rows import (
     mention_rows,
     sending,
 )
-from smwar.model import EDITED, Draft, JournaledMention, Match, Mention, Quarantined, Revision
+from smwar.model import EDITED, Draft, Event, JournaledMention, Match, Mention, Quarantined, Revision
 
 if TYPE_CHECKING:
     from typing import Self
@@ -62,6 +63,8 @@ class Portable:
         def _matches_of(self, ids: Sequence[int]) -> dict[int, tuple[Match, ...]]: ...
         def _unseen_in(self, db: Any, mentions: Sequence[Mention]) -> list[int]: ...
         def _batch_added(self, db: Any, first: int, count: int) -> None: ...
+        def _insert_events(self, db: Any, events: Sequence[Event]) -> list[Event]: ...
+        def _new_incident(self, db: Any, scenario_id: str, status: str, at: datetime) -> int: ...
 
     def __enter__(self) -> Self:
         return self
@@ -236,6 +239,30 @@ class Portable:
         return int(found) if found is not None else None
 
     # -- incidents, drafts, notices -------------------------------------------------------
+
+    def append(self, event: Event, *, new_incident: str | None = None, status: str | None = None) -> Event:
+        """Commit one event durably. `new_incident` (a scenario id) creates the incident first;
+        `status` updates the incident's current status in the same transaction."""
+        if new_incident is not None:
+            return self.append_new_incident([event], new_incident, status or "proposed")[0]
+        with self.writing() as db:
+            if status is not None:
+                db.execute(
+                    marked("UPDATE incidents SET status = ? WHERE id = ?", self.dialect.mark),
+                    [status, event.incident_id],
+                )
+            return self._insert_events(db, [event])[0]
+
+    def append_all(self, events: Sequence[Event]) -> list[Event]:
+        """Commit events that change no incident's status in one transaction."""
+        with self.writing() as db:
+            return self._insert_events(db, events)
+
+    def append_new_incident(self, events: Sequence[Event], scenario_id: str, status: str) -> list[Event]:
+        """Create an incident and commit its first `events` in one transaction."""
+        with self.writing() as db:
+            incident_id = self._new_incident(db, scenario_id, status, events[0].at)
+            return self._insert_events(db, [replace(event, incident_id=incident_id) for event in events])
 
     def last_event_id(self) -> int:
         return int(self._one("SELECT COALESCE(MAX(id), 0) FROM events"))

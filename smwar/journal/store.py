@@ -278,29 +278,17 @@ class Journal(Coordination, Revisions, Profiles, Portable):
 
     # -- events and incidents -----------------------------------------------------------
 
-    def append(self, event: Event, *, new_incident: str | None = None, status: str | None = None) -> Event:
-        """Commit one event durably. `new_incident` (a scenario id) creates the incident first;
-        `status` updates the incident's current status in the same transaction."""
-        if new_incident is not None:
-            return self.append_new_incident([event], new_incident, status or "proposed")[0]
-        with self.writing() as db:
-            if status is not None:
-                db.execute("UPDATE incidents SET status = ? WHERE id = ?", [status, event.incident_id])
-            return _insert_event(db, event)
+    def _insert_events(self, db: sqlite3.Connection, events: Sequence[Event]) -> list[Event]:
+        return [_insert_event(db, event) for event in events]
 
-    def append_all(self, events: Sequence[Event]) -> list[Event]:
-        """Commit events that change no incident's status in one transaction."""
-        with self.writing() as db:
-            return [_insert_event(db, event) for event in events]
-
-    def append_new_incident(self, events: Sequence[Event], scenario_id: str, status: str) -> list[Event]:
-        """Create an incident and commit its first `events` in one transaction."""
-        with self.writing() as db:
-            incident_id = db.execute(
+    def _new_incident(self, db: sqlite3.Connection, scenario_id: str, status: str, at: datetime) -> int:
+        return int(
+            db.execute(
                 "INSERT INTO incidents (scenario_id, status, proposed_at) VALUES (?,?,?)",
-                [scenario_id, status, to_iso(events[0].at)],
+                [scenario_id, status, to_iso(at)],
             ).lastrowid
-            return [_insert_event(db, replace(event, incident_id=incident_id)) for event in events]
+            or 0
+        )
 
     def events(self, incident_id: int | None = None, kind: str | None = None, after_id: int = 0) -> Iterator[Event]:
         where: list[str] = ["id > ?"]

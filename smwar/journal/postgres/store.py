@@ -143,29 +143,15 @@ class PostgresJournal(Coordination, Records, Reads, Inbox, Portable):
 
     # -- events and incidents -----------------------------------------------------------
 
-    def append(self, event: Event, *, new_incident: str | None = None, status: str | None = None) -> Event:
-        """Commit one event. `new_incident` (a scenario id) creates the incident first;
-        `status` updates the incident's current status in the same transaction."""
-        if new_incident is not None:
-            return self.append_new_incident([event], new_incident, status or "proposed")[0]
-        with self.writing() as db:
-            if status is not None:
-                db.execute("UPDATE incidents SET status = %s WHERE id = %s", [status, event.incident_id])
-            return _insert_events(db, [event])[0]
+    def _insert_events(self, db: psycopg.Connection, events: Sequence[Event]) -> list[Event]:
+        return _insert_events(db, events)
 
-    def append_all(self, events: Sequence[Event]) -> list[Event]:
-        """Commit events that change no incident's status in one transaction."""
-        with self.writing() as db:
-            return _insert_events(db, events)
-
-    def append_new_incident(self, events: Sequence[Event], scenario_id: str, status: str) -> list[Event]:
-        """Create an incident and commit its first `events` in one transaction."""
-        with self.writing() as db:
-            row = db.execute(
-                "INSERT INTO incidents (scenario_id, status, proposed_at) VALUES (%s,%s,%s) RETURNING id",
-                [scenario_id, status, to_iso(events[0].at)],
-            ).fetchone()
-            return _insert_events(db, [replace(event, incident_id=row[0]) for event in events])  # type: ignore[index]
+    def _new_incident(self, db: psycopg.Connection, scenario_id: str, status: str, at: datetime) -> int:
+        row = db.execute(
+            "INSERT INTO incidents (scenario_id, status, proposed_at) VALUES (%s,%s,%s) RETURNING id",
+            [scenario_id, status, to_iso(at)],
+        ).fetchone()
+        return int(row[0])  # type: ignore[index]
 
     def events(self, incident_id: int | None = None, kind: str | None = None, after_id: int = 0) -> Iterator[Event]:
         sql = (
