@@ -8,6 +8,7 @@ import multiprocessing
 import sqlite3
 import time
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -82,6 +83,13 @@ def test_the_feed_pages_and_searches_by_a_words_start(address: str) -> None:
         assert journal.mention_id_at(leak, 2) == 9
         assert journal.newest_id_at(leak, 0) == 37 and journal.newest_id_at(leak, 1, upto=36) == 29
         assert journal.newest_id_at(leak, 10) is None
+        assert journal.newest_ids(leak, 3) == [29, 33, 37]  # the newest, oldest first
+        assert journal.newest_ids(replace(leak, after=33), 10) == [37]
+        assert [(item.id, item.mention.text) for item in journal.mentions_with_ids([33, 5])] == [
+            (5, "AquaPro ausgelaufen"),
+            (33, "AquaPro ausgelaufen"),
+        ]
+        assert journal.mentions_with_ids([]) == []
         both = MentionFilter.parse("kunden schw author:user1")
         assert [item.id for item in journal.mention_page(both, limit=10)] == [8, 20, 32]
         assert journal.tally(MentionFilter.parse("verspät network:mastodon")) == (10, 40)

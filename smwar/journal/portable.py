@@ -230,6 +230,23 @@ class Portable:
         matches = self._matches_of([row["id"] for row in rows]) if rows else {}
         return [mention_of(row, matches.get(row["id"], ())) for row in rows]
 
+    def newest_ids(self, view: MentionFilter, most: int) -> list[int]:
+        """The ids of the newest `most` mentions `view` keeps, oldest first: one read of the
+        index, for a search to page through by id."""
+        where, params = view.where(self.dialect)
+        source, key = view.source(self.dialect), view.key(self.dialect)
+        rows = self._read(f"SELECT {key} FROM {source} WHERE {where} ORDER BY {key} DESC LIMIT ?", [*params, most])
+        return [int(row[0]) for row in reversed(rows)]
+
+    def mentions_with_ids(self, ids: Sequence[int]) -> list[JournaledMention]:
+        """The mentions with these ids, in id order."""
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = self._named(marked(f"SELECT * FROM mentions WHERE id IN ({marks}) ORDER BY id", self.dialect.mark), ids)
+        matches = self._matches_of([row["id"] for row in rows])
+        return [mention_of(row, matches.get(row["id"], ())) for row in rows]
+
     def mention_id_at(self, view: MentionFilter, index: int) -> int | None:
         """The id of the `index`-th mention (from 0) `view` keeps: a jump, not a scroll (its
         cost grows with `index`; a scroll pages from a neighbour by keyset instead)."""

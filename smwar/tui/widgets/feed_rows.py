@@ -2,9 +2,9 @@
 
 It knows how many mentions its filter keeps and keeps a few pages around where the operator
 looks. A page next to one it has is read by keyset (the ids after or before it), any other by
-the id at its position; new mentions only raise the count. A search that keeps more than
-`MOST` of the journal keeps its newest `MOST` (the operator narrows it to see further back):
-its count and a jump never read more than that.
+the id at its position; new mentions only raise the count. A search reads the ids of what it
+keeps once, in one read of the full-text index, and its pages by those ids; it keeps its
+newest `MOST` (the operator narrows it to see further back).
 """
 
 from __future__ import annotations
@@ -26,28 +26,36 @@ MOST = 10_000  # mentions a search keeps, the newest: counting a third of a mill
 class FeedRows:
     def __init__(self, journal: Journal, view: MentionFilter) -> None:
         self.journal = journal
-        self.capped = False  # the search keeps more than `MOST`: only the newest are shown
-        if not view.everything:
-            floor = journal.newest_id_at(view, MOST)
-            if floor is not None:
-                view, self.capped = replace(view, after=floor), True
         self.view = view
-        self.total, self._newest = journal.tally(view)
-        # the whole journal: ids are dense (a mention is never removed, an ignored repeat takes
-        # none), so a position is an id by arithmetic, however far the jump
-        self._first = journal.first_mention_id() if view.everything else 0
         self._pages: LRUCache[int, list[JournaledMention]] = LRUCache(PAGES_KEPT)
+        # a search reads the ids it keeps once, newest `MOST` (an int each), and pages by them:
+        # one read of the full-text index, not one a page
+        self._ids: list[int] | None = None
+        if view.everything:
+            self.total, self._newest = journal.tally(view)
+            # the whole journal: ids are dense (a mention is never removed, an ignored repeat
+            # takes none), so a position is an id by arithmetic, however far the jump
+            self._first = journal.first_mention_id()
+        else:
+            self._newest = journal.last_mention_id()
+            self._ids = [i for i in journal.newest_ids(view, MOST) if i <= self._newest]
+            self.total, self._first = len(self._ids), 0
+        self.capped = self._ids is not None and len(self._ids) == MOST  # only the newest `MOST` are shown
 
     def grow(self, arrived: Sequence[JournaledMention]) -> int:
         """Count what arrived since the last look (the journal says which of it the filter
         keeps); returns how many more rows there are."""
         if not arrived:
             return 0
-        if self.view.everything:
+        if self._ids is None:
             added = sum(1 for item in arrived if item.id > self._newest)
             self._newest = max(self._newest, max(item.id for item in arrived))
         else:
-            added, self._newest = self.journal.tally(self.view, self._newest)
+            newest = self.journal.last_mention_id()
+            fresh = self.journal.newest_ids(replace(self.view, after=self._newest), MOST)
+            fresh = [i for i in fresh if i <= newest]
+            self._ids += fresh
+            added, self._newest = len(fresh), newest
         self.total += added
         return added
 
@@ -62,12 +70,14 @@ class FeedRows:
         return page[offset] if offset < len(page) else None
 
     def _read(self, number: int) -> list[JournaledMention]:
+        if self._ids is not None:
+            return self.journal.mentions_with_ids(self._ids[number * PAGE : (number + 1) * PAGE])
         before, after = self._pages.get(number - 1), self._pages.get(number + 1)
         if before is not None and len(before) == PAGE:
             return self.journal.mention_page(self.view, after_id=before[-1].id, limit=PAGE)
         if after is not None and after:
             return self.journal.mention_page(self.view, before_id=after[0].id, limit=PAGE)
-        dense = self.view.everything and self._newest - self._first + 1 == self.total
+        dense = self._newest - self._first + 1 == self.total
         if dense:
             first: int | None = self._first + number * PAGE
         elif number * PAGE >= self.total // 2:  # nearer the newest end: counted from there
