@@ -32,31 +32,35 @@ class FeedRows:
         # one read of the full-text index, not one a page
         self._ids: list[int] | None = None
         if view.everything:
-            self.total, self._newest = journal.tally(view)
+            self._count, self._newest = journal.tally(view)
             # the whole journal: ids are dense (a mention is never removed, an ignored repeat
             # takes none), so a position is an id by arithmetic, however far the jump
             self._first = journal.first_mention_id()
         else:
             self._newest = journal.last_mention_id()
             self._ids = [i for i in journal.newest_ids(view, MOST) if i <= self._newest]
-            self.total, self._first = len(self._ids), 0
         self.capped = self._ids is not None and len(self._ids) == MOST  # only the newest `MOST` are shown
 
+    @property
+    def total(self) -> int:
+        """How many rows there are."""
+        return len(self._ids) if self._ids is not None else self._count
+
     def grow(self, arrived: Sequence[JournaledMention]) -> int:
-        """Count what arrived since the last look (the journal says which of it the filter
-        keeps); returns how many more rows there are."""
+        """Count what arrived since the last look (for a search, the journal says which of it
+        the filter keeps); returns how many more rows there are."""
         if not arrived:
             return 0
+        newest = max(item.id for item in arrived)
         if self._ids is None:
             added = sum(1 for item in arrived if item.id > self._newest)
-            self._newest = max(self._newest, max(item.id for item in arrived))
+            self._count += added
         else:
-            newest = self.journal.last_mention_id()
             fresh = self.journal.newest_ids(replace(self.view, after=self._newest), MOST)
             fresh = [i for i in fresh if i <= newest]
             self._ids += fresh
-            added, self._newest = len(fresh), newest
-        self.total += added
+            added = len(fresh)
+        self._newest = max(self._newest, newest)
         return added
 
     def at(self, index: int) -> JournaledMention | None:
