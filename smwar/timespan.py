@@ -85,3 +85,8 @@ def format_duration(delta: timedelta) -> str:
     minutes, seconds = divmod(rest, 60)
     parts = [f"{hours}h" if hours else "", f"{minutes}m" if minutes else "", f"{seconds}s" if seconds else ""]
     return "".join(parts) or "0s"
+
+
+def took(delta: timedelta | None) -> str:
+    """`format_duration`, or "—" for what never happened."""
+    return format_duration(delta) if delta is not None else "—"

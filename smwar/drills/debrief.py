@@ -10,7 +10,7 @@ from smwar.drills.score import Finding, Score, stamp
 from smwar.drills.team import Team
 from smwar.model import Incident
 from smwar.plaintext import markdown_inline as md
-from smwar.timespan import format_duration
+from smwar.timespan import took
 
 MARKS = {1.0: "✔", 0.5: "½", 0.0: "✘"}
 PEOPLE_COLUMNS = (
@@ -37,7 +37,7 @@ def people_rows(team: Team) -> list[tuple[str, ...]]:
             person.name,
             "—" if person.score is None else f"{person.score} / 100",
             str(person.replies) + (f" ({person.wrong_replies} to leave alone)" if person.wrong_replies else ""),
-            format_duration(person.median_reply) if person.median_reply is not None else "—",
+            took(person.median_reply),
             f"{person.steps} ({person.steps_late})",
             str(person.opened),
             str(person.avoided),
@@ -50,7 +50,7 @@ def people_rows(team: Team) -> list[tuple[str, ...]]:
 
 def team_line(team: Team) -> str:
     """The team's figures in one sentence."""
-    median = format_duration(team.median_reply) if team.median_reply is not None else "—"
+    median = took(team.median_reply)
     return (
         f"{len(team.people)} operator{'s' if len(team.people) != 1 else ''} · {team.replies} replies "
         f"(median {median} after the mention) · {team.doubles} mention{'s' if team.doubles != 1 else ''} "

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from smwar.drills.script import Expected
-from smwar.incidents.chain import OPENED, ROLE, STEP_DONE, STEP_SKIPPED, UNDONE
+from smwar.incidents.chain import OPENED, ROLE, STEP_DONE, STEP_SKIPPED, undone
 from smwar.incidents.metrics import IncidentMetrics
 from smwar.journal.team import HANDED
 from smwar.model import FAILED, LEFT_TO_CLAIM, REPLIED, SYSTEM_ACTOR, TAKEN_OVER, Event, Incident, StepStatus
@@ -84,8 +84,8 @@ def team(
 ) -> Team:
     """The team of a run from its journal's `events` (up to its end), the `arrivals` of its
     mentions by id, and its incidents with their `metrics`."""
-    undone = {event.payload.get("event_id") for event in events if event.kind == UNDONE}
-    acts = [event for event in events if event.id not in undone and event.actor != SYSTEM_ACTOR]
+    taken_back = undone(events)
+    acts = [event for event in events if event.id not in taken_back and event.actor != SYSTEM_ACTOR]
     people: dict[str, Person] = {}
 
     def person(name: str) -> Person:

@@ -73,10 +73,10 @@ class AddedStep:
 def replay(events: Iterable[Event]) -> Incident:
     """An incident from all its events, leaving out those an `action.undone` took back."""
     ordered = list(events)
-    undone = _undone(ordered)
+    undone_ids = undone(ordered)
     incident: Incident | None = None
     for event in ordered:
-        if event.kind != UNDONE and event.id not in undone:
+        if event.kind != UNDONE and event.id not in undone_ids:
             incident = apply(incident, event)
     if incident is None:
         raise ValueError("an incident needs at least its proposal")
@@ -246,16 +246,17 @@ def last_undoable(events: Iterable[Event]) -> Event | None:
     """The newest action of an incident that can still be undone; undo never reaches back past
     the incident's latest opening, reopening or closing."""
     ordered = list(events)
-    undone = _undone(ordered)
+    undone_ids = undone(ordered)
     for event in reversed(ordered):
         if event.kind in (OPENED, REOPENED, RESOLVED, DISMISSED):
             return None
-        if event.kind in UNDOABLE and event.id not in undone:
+        if event.kind in UNDOABLE and event.id not in undone_ids:
             return event
     return None
 
 
-def _undone(events: list[Event]) -> set[int]:
+def undone(events: Iterable[Event]) -> set[int]:
+    """The ids of the events that were undone among `events`."""
     return {int(str(event.payload["event_id"])) for event in events if event.kind == UNDONE}
 
 

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from smwar.model import DELETED, StepStatus
 from smwar.review.report import REVISED_ROWS, Review
-from smwar.timespan import format_duration
+from smwar.timespan import format_duration, took
 
 PEAK_ROWS = 12  # the busiest buckets a table shows
 
 
 def moment(at: datetime) -> str:
     return f"{at:%Y-%m-%d %H:%M:%S} UTC"
-
-
-def took(delta: timedelta | None) -> str:
-    return format_duration(delta) if delta is not None else "—"
 
 
 def summary_rows(review: Review) -> list[tuple[str, str]]:

@@ -36,7 +36,6 @@ PHRASE_GAP = 4
 PROGRESS_STEPS = 100
 Progress = Callable[[int, int], None]  # (done, total)
 MAX_QUOTE = 80  # characters of a regex hit kept in the explanation
-_NO_WORDS: frozenset[int] = frozenset()
 
 
 @contextmanager
@@ -220,7 +219,7 @@ class RuleMatcher:
         self._words_by_word: defaultdict[int, list[int]] = defaultdict(list)
         self._phrases_by_word: defaultdict[int, list[int]] = defaultdict(list)
         for index, term in enumerate(self._terms):
-            if term.joined is None and len(term.words) == 1:
+            if term.joined is None:  # one word
                 self._words_by_word[term.words[0]].append(index)
                 continue
             self._phrases_by_word[term.words[0]].append(index)
@@ -254,7 +253,7 @@ class RuleMatcher:
             wide = text in loose
             ids = tuple(add(word, wide) for word in words)
             joined = add("".join(words), wide) if len(words) > 1 else None
-            compiled.append(_Term(text, ids, joined, frozenset(ids[1:]) if joined is not None else _NO_WORDS))
+            compiled.append(_Term(text, ids, joined, frozenset(ids[1:])))
             if progress is not None and (done % step == 0 or done == len(texts)):
                 progress(done, len(texts))
         return tuple(compiled)
