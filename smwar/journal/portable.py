@@ -356,9 +356,20 @@ class Portable:
         rows = self._read("SELECT mention_id, operator, since FROM claims")
         return {row[0]: Claim(row[0], row[1], from_iso(row[2])) for row in rows}
 
+    def revise(self, revisions: Sequence[Revision]) -> int:
+        """Journal `revisions` (what a network said became of a mention after it was journaled)
+        in one transaction; how many named a journaled mention. One for a post the journal
+        never had is dropped, and so is an edit that leaves the words as the journal has them
+        (a re-poll after a restart tells again an edit already kept). The mention's first text
+        stays; its `revised` column says what it last became, for the feed."""
+        if not revisions:
+            return 0
+        with self.writing() as connection, closing(connection.cursor()) as db:
+            return revise_in(db, revisions, self.dialect.mark)
+
     def sent(self, mention_id: int, operator: str) -> None:
         """`operator` is no longer sending a reply to the mention (it went out, or failed)."""
-        self._write("DELETE FROM leases WHERE name = ? AND holder = ?", [sending(mention_id), operator])
+        self.release_lease(sending(mention_id), operator)
 
 
 def revise_in(db: Any, revisions: Sequence[Revision], mark: str = "?") -> int:

@@ -26,7 +26,6 @@ from smwar.clock import from_iso, to_iso
 from smwar.journal.pages import SQLITE
 from smwar.journal.portable import Portable
 from smwar.journal.profiles import Profiles
-from smwar.journal.revisions import Revisions
 from smwar.journal.rows import (
     Pair,
     event_of,
@@ -45,7 +44,7 @@ from smwar.tid import new_tid
 PAIRS_PER_QUERY = 400  # within SQLite's older limit on bound values (999)
 
 
-class Journal(Coordination, Revisions, Profiles, Portable):
+class Journal(Coordination, Profiles, Portable):
     dialect = SQLITE
 
     def __init__(self, path: Path, db: Database, reader: sqlite3.Connection) -> None:

@@ -594,7 +594,7 @@ class BlueskySource:
                         flush()
         except ConnectionClosed as exc:
             flush()  # what arrived before the connection went is handed over
-            raise SourceError(f"Jetstream connection to {host} lost ({_closedreason(exc)})") from None
+            raise SourceError(f"Jetstream connection to {host} lost ({_closed_reason(exc)})") from None
         except InvalidStatus as exc:
             status = exc.response.status_code
             retry_after = retry_after_seconds(exc.response.headers.get("Retry-After"))
@@ -843,7 +843,7 @@ def _token_expired(response: httpx.Response) -> bool:
     return False
 
 
-def _closedreason(exc: ConnectionClosed) -> str:
+def _closed_reason(exc: ConnectionClosed) -> str:
     close = exc.rcvd or exc.sent
     if close is None:
         return "no close frame"

@@ -1,5 +1,5 @@
-"""Edits and deletions of mentions, and looked-up Bluesky profiles, in the PostgreSQL journal
-(see `smwar.journal.revisions` and `smwar.journal.profiles` for the SQLite journal's)."""
+"""Looked-up Bluesky profiles in the PostgreSQL journal (see `smwar.journal.profiles` for the
+SQLite journal's)."""
 
 from __future__ import annotations
 
@@ -11,26 +11,16 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 
 from smwar.clock import to_iso
-from smwar.journal.portable import revise_in
-from smwar.journal.postgres.pages import POSTGRES
 from smwar.journal.rows import ProfileRow, profile_rows, profiles_of
-from smwar.model import Revision
 
 
 class Records:
-    """The part of the PostgreSQL journal's interface for revisions and profiles."""
+    """The part of the PostgreSQL journal's interface for profiles."""
 
     if TYPE_CHECKING:  # the journal's own, on which these are built
 
         def writing(self) -> AbstractContextManager[psycopg.Connection]: ...
         def _rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]: ...
-
-    def revise(self, revisions: Sequence[Revision]) -> int:
-        """Journal `revisions` in one transaction; how many named a journaled mention."""
-        if not revisions:
-            return 0
-        with self.writing() as db, db.cursor() as cursor:
-            return revise_in(cursor, revisions, POSTGRES.mark)
 
     def known_profiles(self, dids: Sequence[str], now: datetime) -> dict[str, tuple[ProfileRow | None, datetime]]:
         """The profiles of `dids` kept and not expired at `now` (None: not found), with when each expires."""
