@@ -89,7 +89,10 @@ def test_a_vip_without_a_request_is_watched_not_answered_first(runbooks: Runbook
 
 def test_the_detail_pane_says_why_a_mention_is_not_about_us(runbooks: RunbookSet) -> None:
     item = mention("Drogerie Müller hat die Preise für Windeln schon wieder erhöht")
-    triage = Triager(runbooks).triage(item, (), ())
-    shown = "\n".join(line.plain for line in describe(JournaledMention(1, item, T0, (), (), triage), runbooks))
+    triager = Triager(runbooks)
+    triage = triager.triage(item, (), ())
+    shown = "\n".join(
+        line.plain for line in describe(JournaledMention(1, item, T0, (), (), triage), runbooks, triager.relevance)
+    )
     assert "Triage: IGNORE (rule off-topic)" in shown
     assert "not about us: names “Drogerie Müller”, a namesake, not us" in shown

@@ -92,7 +92,7 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
         with Horizontal(id="main"):
             with Vertical(id="left"):
                 yield Feed(id="feed")
-                yield MentionDetail(self.session.runbooks, id="detail")
+                yield MentionDetail(self.session.runbooks, self.session.pipeline.triager.relevance, id="detail")
             with Vertical(id="right"):
                 yield ScenarioBoard(id="board")
                 yield Static(id="chain-title")
@@ -150,7 +150,8 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
 
     def on_runbooks_changed(self, message: RunbooksChanged) -> None:
         runbooks = message.runbooks
-        self.query_one("#detail", MentionDetail).runbooks = runbooks
+        detail = self.query_one("#detail", MentionDetail)
+        detail.runbooks, detail.relevance = runbooks, self.session.pipeline.triager.relevance
         self.query_one("#feed", Feed).use_tags(runbooks.tags)
         focused = self.session.desk.incident(self.focused_incident) if self.focused_incident else None
         if focused is not None and runbooks.find_scenario(focused.scenario_id) is None:

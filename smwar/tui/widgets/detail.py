@@ -23,9 +23,10 @@ from smwar.tui.text import local_time, plain, plain_name
 
 
 class MentionDetail(Guarded, VerticalScroll):
-    def __init__(self, runbooks: RunbookSet, *, id: str | None = None) -> None:
+    def __init__(self, runbooks: RunbookSet, relevance: Relevance, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.runbooks = runbooks
+        self.relevance = relevance  # the pipeline's judge of what is about us
         self._body = Static(Text("Select a mention in the feed to see it in full.", style="italic"))
         self._shown = 0  # lines of what is shown
         self._showing: tuple[JournaledMention, Cluster | None, Sequence[Revision]] | None = None
@@ -47,7 +48,7 @@ class MentionDetail(Guarded, VerticalScroll):
         self._showing = (item, campaign, revisions)
         console = self.app.console
         self._width = self._body.content_region.width
-        content = Group(*describe(item, self.runbooks, campaign, revisions))
+        content = Group(*describe(item, self.runbooks, self.relevance, campaign, revisions))
         lines = console.render_lines(content, console.options.update_width(self._width), pad=False)
         # the body is as high as the pane, or as its lines where they are more
         same_height = len(lines) == self._shown or max(len(lines), self._shown) <= self.scrollable_content_region.height
@@ -77,18 +78,11 @@ def _read_lexicons() -> None:
         sentiment_of("", lang)
 
 
-_judge: list[tuple[RunbookSet, Relevance]] = []  # the set shown last, and its judge: compiled once a set
-
-
-def _relevance(runbooks: RunbookSet) -> Relevance:
-    """The relevance judge of `runbooks`, made once per set (the cursor passes many off-topic lines)."""
-    if not _judge or _judge[0][0] is not runbooks:
-        _judge[:] = [(runbooks, Relevance(runbooks))]
-    return _judge[0][1]
-
-
-def triage_lines(item: JournaledMention, runbooks: RunbookSet, campaign: Cluster | None) -> list[Text]:
-    """What the plan says to do with it, whose job it is, its mood, and its campaign."""
+def triage_lines(
+    item: JournaledMention, runbooks: RunbookSet, relevance: Relevance, campaign: Cluster | None
+) -> list[Text]:
+    """What the plan says to do with it, whose job it is, its mood, and its campaign;
+    `relevance` (the pipeline's judge) says again why an off-topic one is not about us."""
     lines: list[Text] = []
     triage = item.triage
     if triage is not None:
@@ -99,7 +93,7 @@ def triage_lines(item: JournaledMention, runbooks: RunbookSet, campaign: Cluster
             action.append(f" (rule {printable(triage.rule)})")
         lines.append(action)
         if triage.rule == OFF_TOPIC:  # why it is not about us (judged again: only these are)
-            lines.append(plain(f"  not about us: {_relevance(runbooks).judge(item.mention).why}"))
+            lines.append(plain(f"  not about us: {relevance.judge(item.mention).why}"))
         for kind in triage.request_types:
             known = runbooks.find_request_type(kind)
             if known is not None:
@@ -141,7 +135,11 @@ def revision_lines(revisions: Sequence[Revision]) -> list[Text]:
 
 
 def describe(
-    item: JournaledMention, runbooks: RunbookSet, campaign: Cluster | None = None, revisions: Sequence[Revision] = ()
+    item: JournaledMention,
+    runbooks: RunbookSet,
+    relevance: Relevance,
+    campaign: Cluster | None = None,
+    revisions: Sequence[Revision] = (),
 ) -> list[Text]:
     mention = item.mention
     head = Text()
@@ -165,7 +163,7 @@ def describe(
     parts += revision_lines(revisions)
     if mention.url:
         parts.append(plain_name(mention.url, "underline"))
-    parts += triage_lines(item, runbooks, campaign)
+    parts += triage_lines(item, runbooks, relevance, campaign)
     if not item.matches:
         parts.append(Text("No scenario matched.", style="italic"))
     for match in item.matches:
