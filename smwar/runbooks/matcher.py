@@ -296,7 +296,9 @@ class RuleMatcher:
         seen: dict[int, list[tuple[int, float]]] = {}  # lexicon id -> [(position, similarity)]
         origin: dict[int, tuple[int, str]] = {}  # position -> (token number, token), for explanations
         shift = 0  # words before a token beyond one a token (a hashtag gives several)
-        for number, token in [(number, token) for number, token in enumerate(found_tokens) if token not in silent]:
+        for number, token in enumerate(found_tokens):
+            if token in silent:
+                continue
             position = number + shift  # a silent token is one word
             per_word = self._tokens.get(token) or self._learn(token)
             for hits in per_word:
