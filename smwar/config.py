@@ -7,12 +7,14 @@ import os
 import stat
 import tomllib
 from pathlib import Path
+from typing import Annotated
 
 import tomlkit
-from pydantic import Field
+from pydantic import AfterValidator, Field
 from tomlkit.items import AoT
 
 from smwar.errors import SmwarError
+from smwar.journal.address import checked_address
 from smwar.paths import config_file, user_runbooks_dir
 from smwar.sources.registry import AnySettings
 from smwar.tomlfile import Strict, TomlDocument, load_toml, validate
@@ -32,6 +34,9 @@ class Config(Strict):
     operator: str = Field(default_factory=getpass.getuser, min_length=1)
     owns: list[str] = []  # what the operator answers for: the plan's owners (social-team, …); `M` in the queue
     runbooks: Path | None = None
+    # where the live journal is kept: postgresql://USER@HOST/DB for a team past one host (its
+    # password in the keyring), or sqlite:PATH; unset, the SQLite file in the data directory
+    journal: Annotated[str, AfterValidator(checked_address)] | None = None
     source: list[AnySettings] = []  # [[source]] tables: what live mode watches
     reply_as: ReplyAccounts = ReplyAccounts()
 

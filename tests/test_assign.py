@@ -70,7 +70,7 @@ def test_the_leader_assigns_new_mentions_to_the_present_owners_in_turn(tmp_path:
             for n, text in enumerate(texts, first):
                 out.write(json.dumps({"id": f"p{n}", "author": f"@k{n}@x.social", "text": f"{text} #{n}"}) + "\n")
 
-    with open_live_journal() as journal:
+    with open_live_journal(config) as journal:
 
         def assigned(count: int) -> bool:
             """Whether `count` mentions are assigned, the team's war rooms saying they are here meanwhile."""

@@ -91,7 +91,7 @@ async def test_the_live_war_room_shows_sources_and_pauses_one(tmp_path: Path, ru
     export.write_text(json.dumps({"text": "Meine AquaPro ist ausgelaufen", "id": "1"}) + "\n", encoding="utf-8")
     CliRunner().invoke(main, ["sources", "add", "jsonl", "export", f"path={export}", "poll_seconds=0.2"])
     config = load_config()
-    journal = open_live_journal()
+    journal = open_live_journal(config)
     follower = follow(journal, runbooks, config.operator)
     app = WarRoomApp(follower.session, follower=follower, poll_seconds=0.05, config=config)
     try:
@@ -117,7 +117,7 @@ async def test_the_live_war_room_shows_sources_and_pauses_one(tmp_path: Path, ru
             assert copied == ["Das tut uns leid, bitte schreib uns eine DM."], "live: to the clipboard, to post"
     finally:
         journal.close()
-    events = list(open_live_journal().events())
+    events = list(open_live_journal(load_config()).events())
     assert [e.kind for e in events] == ["source.paused", "reply.recorded"]
     assert events[1].payload["simulated"] is False and events[1].payload["network"] == "jsonl"
 
@@ -136,11 +136,11 @@ def test_a_storm_faster_than_the_pipeline_goes_through_in_slices_and_says_it_is_
 
 
 def test_a_drill_journal_is_never_taken_for_the_live_one() -> None:
-    journal = open_live_journal()
+    journal = open_live_journal(load_config())
     journal.set_meta({"mode": "drill"})
     journal.close()
     with pytest.raises(Exception, match="is a drill journal, not the live one"):
-        open_live_journal()
+        open_live_journal(load_config())
 
 
 def test_a_secret_belongs_to_one_instance_and_never_goes_over_plain_http() -> None:
@@ -212,7 +212,7 @@ async def test_the_detail_pane_shows_a_mentions_display_name_and_what_it_replies
     export.write_text(json.dumps(item) + "\n" + json.dumps({"text": "later", "id": "r2"}) + "\n", encoding="utf-8")
     ingested = await asyncio.to_thread(CliRunner().invoke, main, ["ingest", str(export)])  # it runs its own loop
     assert "2 new in the journal" in ingested.output, ingested.output
-    journal = open_live_journal()
+    journal = open_live_journal(load_config())
     follower = follow(journal, runbooks, "tester")
     app = WarRoomApp(follower.session, follower=follower, poll_seconds=3600)
     async with app.run_test(size=(140, 40)) as pilot:

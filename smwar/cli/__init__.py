@@ -79,7 +79,7 @@ def run_live(config: Config) -> None:
     _refuse_piped(config)
     watch = RunbookWatch(runbook_path(None))
     runbooks = watch.load()
-    with open_live_journal() as journal:
+    with open_live_journal(config) as journal:
         leader = LeaderProcess(log_file())
         follower = follow(journal, runbooks, config.operator, leader, compile_progress())
         leader.start()
@@ -120,7 +120,7 @@ def lead(war_room: int | None) -> None:
 
     config = load_config()
     _refuse_piped(config)
-    with open_live_journal() as journal:
+    with open_live_journal(config) as journal:
         leader = IngestLeader(config, RunbookWatch(runbook_path(None)), journal, war_room=war_room)
         for number in (signal.SIGTERM, signal.SIGINT):
             signal.signal(number, lambda *_: leader.stopping.set())
@@ -144,7 +144,7 @@ def ingest(path: str) -> None:
 
     config = load_config()
     runbooks = load_runbooks(None)
-    with open_live_journal() as journal:
+    with open_live_journal(config) as journal:
         before = journal.mention_count()
         handover = Handover()
         session = Session(journal, runbooks, RealClock(), handover, config.operator, compile_progress())
@@ -159,9 +159,13 @@ def ingest(path: str) -> None:
 @main.command("paths")
 def paths() -> None:
     """Show where smwar keeps its data (SMWAR_HOME relocates it)."""
-    from smwar.paths import config_dir, config_file, drill_runs_dir, live_journal_path, log_file
+    from smwar.config import load_config
+    from smwar.engine.live import live_address
+    from smwar.journal.address import SQLITE
+    from smwar.paths import config_dir, config_file, drill_runs_dir, log_file
 
+    live = live_address(load_config()).removeprefix(SQLITE)
     say(
         f"config:  {config_dir()} ({config_file().name})\ndata:    {data_dir()}\n"
-        f"live:    {live_journal_path()}\ndrills:  {drill_runs_dir()}\nlog:     {log_file()}"
+        f"live:    {live}\ndrills:  {drill_runs_dir()}\nlog:     {log_file()}"
     )

@@ -26,13 +26,14 @@ def migrate(target: str, source: str | None) -> None:
     """Copy a journal to ADDRESS, in batches; run again, it resumes where it stopped. Every
     table is checked by its rows and a checksum. Stop the war room first: what it writes
     during the copy would not match."""
+    from smwar.config import load_config
+    from smwar.engine.live import live_address
     from smwar.journal.postgres.copy import copy_journal
-    from smwar.paths import live_journal_path
 
     def progress(table: str, done: int, total: int) -> None:
         say(f"{table}: {done}/{total}", err=True)
 
-    checked = copy_journal(source or f"sqlite:{live_journal_path()}", target, progress)
+    checked = copy_journal(source or live_address(load_config()), target, progress)
     for item in checked:
         say(f"{item.table}: {item.target_rows} rows, same checksum")
     say("copied and checked")

@@ -20,7 +20,8 @@ from smwar.config import Config
 from smwar.engine.pipeline import Intake
 from smwar.engine.session import Session
 from smwar.errors import SmwarError
-from smwar.journal.store import Journal
+from smwar.journal.address import SQLITE, open_journal
+from smwar.journal.interface import JournalStore
 from smwar.model import Quarantined
 from smwar.paths import live_journal_path
 from smwar.runbooks.definitions import RunbookSet
@@ -135,9 +136,14 @@ class LiveFeed:
 MODE_LIVE = "live"
 
 
-def open_live_journal() -> Journal:
+def live_address(config: Config) -> str:
+    """Where the live journal is: the configured address, else the file in the data directory."""
+    return config.journal or f"{SQLITE}{live_journal_path()}"
+
+
+def open_live_journal(config: Config) -> JournalStore:
     """The live journal, created on first use; a drill journal is never taken for it."""
-    journal = Journal.open(live_journal_path())
+    journal = open_journal(live_address(config))
     mode = journal.meta().get("mode")
     if mode is None:
         journal.set_meta({"mode": MODE_LIVE})
@@ -148,7 +154,7 @@ def open_live_journal() -> Journal:
 
 
 def live_session(
-    config: Config, runbooks: RunbookSet, journal: Journal, progress: Progress | None = None
+    config: Config, runbooks: RunbookSet, journal: JournalStore, progress: Progress | None = None
 ) -> tuple[Session, LiveFeed]:
     """A session fed by every configured source, each resuming where the journal left it."""
     keys = {settings.id: f"{settings.id}@{settings.fingerprint()}" for settings in config.source}

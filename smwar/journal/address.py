@@ -1,27 +1,44 @@
 """A journal by its address: `postgresql://user@host/db` is a PostgreSQL journal, `sqlite:PATH`
-(or a bare path) a SQLite journal file."""
+(or a bare path) a SQLite journal file. Light to import: the config checks addresses with it."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-from smwar.journal.store import Journal
+from urllib.parse import parse_qs, urlsplit
 
 if TYPE_CHECKING:
-    from smwar.journal.postgres.store import PostgresJournal
+    from smwar.journal.interface import JournalStore
 
 POSTGRES = ("postgresql://", "postgres://")
+SQLITE = "sqlite:"
 
 
 def is_postgres(address: str) -> bool:
     return address.startswith(POSTGRES)
 
 
-def open_journal(address: str) -> Journal | PostgresJournal:
+def checked_address(address: str) -> str:
+    """`address` if it names a journal and carries no password; else a ValueError saying why."""
+    if is_postgres(address):
+        parts = urlsplit(address)
+        if parts.password is not None or "password" in parse_qs(parts.query):
+            raise ValueError(
+                "a PostgreSQL address must not carry its password (it would show in process lists "
+                "and logs): keep it in the keyring with `smwar auth set postgresql:HOST`"
+            )
+        return address
+    if address.startswith(SQLITE) and address.removeprefix(SQLITE).strip():
+        return address
+    raise ValueError(f"{address!r} is no journal address: postgresql://USER@HOST/DB or sqlite:PATH")
+
+
+def open_journal(address: str) -> JournalStore:
     """Open (creating and migrating) the journal at `address`."""
     if is_postgres(address):
         from smwar.journal.postgres.store import PostgresJournal  # psycopg is loaded only for one
 
         return PostgresJournal.open(address)
-    return Journal.open(Path(address.removeprefix("sqlite:")).expanduser())
+    from smwar.journal.store import Journal
+
+    return Journal.open(Path(address.removeprefix(SQLITE)).expanduser())

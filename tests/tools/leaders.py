@@ -19,7 +19,7 @@ from smwar.runbooks.watch import RunbookWatch
 def leading(config: Config, runbooks: Path | None = None) -> Iterator[IngestLeader]:
     """The leader for `config`'s sources by the `runbooks` folder (the bundled one unless
     given), stopped (its lease given up) after."""
-    journal = open_live_journal()
+    journal = open_live_journal(config)
     leader = IngestLeader(config, RunbookWatch(runbooks or bundled_runbooks_dir()), journal, holder="test-leader")
     thread = threading.Thread(target=leader.run, name="leader", daemon=True)
     thread.start()
