@@ -32,6 +32,7 @@ REPLIED = "reply.recorded"  # the event of a reply that went out (or was simulat
 FAILED = "failed"  # a reply's `how` when posting it failed: it is on record, but no reply
 LEFT_TO_CLAIM = "reply.left"  # an operator found a teammate replying to a mention and left it to them
 TAKEN_OVER = "reply.taken_over"  # an operator took a reply over from the teammate writing it
+GUARDED = "reply.guarded"  # a reply not sent because a teammate had taken it over, replied or was sending
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from smwar.incidents.chain import OPENED, ROLE, STEP_DONE, UNDONE
 from smwar.incidents.metrics import IncidentMetrics, StepTiming
 from smwar.journal.store import Journal
 from smwar.journal.team import HANDED
-from smwar.model import LEFT_TO_CLAIM, REPLIED, TAKEN_OVER, Event, Incident, IncidentStatus, StepStatus
+from smwar.model import GUARDED, LEFT_TO_CLAIM, REPLIED, TAKEN_OVER, Event, Incident, IncidentStatus, StepStatus
 from smwar.runbooks.definitions import RunbookSet
 from tests.test_team import _until  # the same wait for a journal's state
 from tests.tools.terminal import Terminal
@@ -46,6 +46,7 @@ def test_two_operators_play_one_drill_and_the_debrief_scores_each_and_the_team(
         assert anna.wait_for("Feed")
         ben = Terminal(["--as", "ben", "drill", str(DRILL)], home)  # the latest run of this drill: anna's
         assert ben.wait_for("Feed")
+        assert ben.wait_for("Drill joined", 5), "ben is told he joined the team's run"
         assert anna.wait_for("throwaway42", 20) and ben.wait_for("throwaway42", 20), "both see every inject"
         anna.send(" ")  # the clock is the team's: anna pauses it for both
         assert ben.wait_for("· paused", 5)
@@ -152,6 +153,7 @@ def test_each_person_is_scored_on_their_own_actions_and_the_team_on_what_they_di
         reply("ben", 2, 30, "@troll@x.social"),
         Event(LEFT_TO_CLAIM, at, "cleo", payload={"mention_id": 3, "holder": "anna"}),
         Event(TAKEN_OVER, at, "cleo", payload={"mention_id": 4, "holder": "ben"}),
+        Event(GUARDED, at, "anna", payload={"mention_id": 4, "reason": "cleo took the reply over at 09:20"}),
         Event(OPENED, at, "cleo", 1),
         Event(STEP_DONE, at, "cleo", 1, "notify-pr"),
         Event(STEP_DONE, at, "cleo", 1, "facts", id=90),
@@ -171,4 +173,5 @@ def test_each_person_is_scored_on_their_own_actions_and_the_team_on_what_they_di
     # left one to anna (1), took one over (no credit, a handover), opened late (½), a step on time (1)
     assert (cleo.avoided, cleo.opened, cleo.steps, cleo.handovers) == (1, 1, 1, 1)
     assert cleo.score == round(100 * 2.5 / 3)
-    assert (result.replies, result.doubles, result.avoided, result.handovers) == (3, 1, 1, 3)
+    assert anna.guarded == 1, "the guard stopped anna's reply to what cleo had taken over: no credit, no loss"
+    assert (result.replies, result.doubles, result.avoided, result.handovers) == (3, 1, 2, 3)

@@ -69,7 +69,9 @@ def play(ctx: click.Context, script: str | None, speed: float, fresh: bool, runb
         session = drill_session(run, runbooks, clock, operator, compile_progress())
         follower = DrillFollower(session, run)
         try:
-            WarRoomApp(session, drill=DrillInfo.of(run), follower=follower, runbook_watch=watch).run()
+            WarRoomApp(
+                session, drill=DrillInfo.of(run, joined=clock.joined), follower=follower, runbook_watch=watch
+            ).run()
         finally:
             follower.stop()
     say(f"Drill journal: {run.journal.path}")

@@ -11,6 +11,9 @@ A person's score is the share of their own actions that were right, each worth o
 * an incident opened — an expected scenario by its `open_by` all, late half, any other nothing;
 * a double answer avoided — leaving a reply to the teammate already writing it earns all.
 
+A reply the stale-send guard stopped (a teammate had taken it over, replied or was sending)
+earns nothing, but counts among the team's double answers avoided.
+
 Someone who did none of these has no score. The team's score is the drill's own (`score.py`).
 """
 
@@ -25,7 +28,7 @@ from smwar.drills.script import Expected
 from smwar.incidents.chain import OPENED, ROLE, STEP_DONE, STEP_SKIPPED, undone
 from smwar.incidents.metrics import IncidentMetrics
 from smwar.journal.team import HANDED
-from smwar.model import FAILED, LEFT_TO_CLAIM, REPLIED, SYSTEM_ACTOR, TAKEN_OVER, Event, Incident, StepStatus
+from smwar.model import FAILED, GUARDED, LEFT_TO_CLAIM, REPLIED, SYSTEM_ACTOR, TAKEN_OVER, Event, Incident, StepStatus
 
 REPLY_GOAL = timedelta(minutes=10)  # drill time from a mention's arrival to its reply
 HALF = 0.5
@@ -46,6 +49,7 @@ class Person:
     steps_late: int = 0  # of them, late or skipped
     opened: int = 0  # incidents opened
     avoided: int = 0  # replies left to the teammate already writing them
+    guarded: int = 0  # replies the stale-send guard stopped: a teammate was first
     handovers: int = 0  # roles or replies handed over, given or taken
     credits: list[float] = field(default_factory=list)
 
@@ -69,7 +73,7 @@ class Team:
     people: tuple[Person, ...]
     replies: int
     doubles: int  # mentions answered more than once, by different people
-    avoided: int
+    avoided: int  # replies left to a teammate, and those the stale-send guard stopped
     handovers: int
     median_reply: timedelta | None
 
@@ -120,6 +124,8 @@ def team(
         if event.kind == LEFT_TO_CLAIM:
             person(event.actor).avoided += 1
             person(event.actor).credits.append(1)
+        elif event.kind == GUARDED:
+            person(event.actor).guarded += 1
         involved = _handed_over(event)
         key = tuple(part.casefold() for part in (*involved, str(event.payload.get("role", ""))))
         if event.kind == HANDED:
@@ -135,7 +141,7 @@ def team(
         people=tuple(everyone),
         replies=sum(p.replies for p in everyone),
         doubles=len(doubles),
-        avoided=sum(p.avoided for p in everyone),
+        avoided=sum(p.avoided + p.guarded for p in everyone),
         handovers=handovers,
         median_reply=statistics.median(times) if times else None,
     )

@@ -147,6 +147,7 @@ class TeamClock(DrillClock):
         self.operator = operator
         self._seen = 0  # the last clock event read
         self._synced = 0.0  # when it was last read (monotonic seconds)
+        self.joined = False  # another war room was playing the run when this one opened it
 
     def _real(self) -> float:
         return time.time()  # the one time base the processes on this host share
@@ -220,6 +221,7 @@ def team_clock(run: DrillRun, speed: float, operator: str) -> TeamClock:
     clock = TeamClock(run.journal, run.position, speed, operator)
     lease = run.journal.lease(PLAYER)
     if lease is not None and lease.held_at(time.time()):
+        clock.joined = True
         clock.sync(now=True)
     else:
         clock.publish(SYSTEM_ACTOR)  # no operator's doing: the debrief does not count it as theirs

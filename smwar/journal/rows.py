@@ -294,6 +294,9 @@ def held_roles(operator: str, owns: Sequence[str], handed: Iterable[Sequence[Any
     return held
 
 
+POST_DELETED = "its author deleted the post"  # the one stale reason that is no teammate's doing
+
+
 def stale_reason(
     operator: str,
     claim: Sequence[Any] | None,
@@ -312,5 +315,5 @@ def stale_reason(
     if reply is not None:
         return f"{reply[0]} already replied at {from_iso(reply[1]).astimezone():%H:%M}"
     if revised == DELETED:
-        return "its author deleted the post"
+        return POST_DELETED
     return None

@@ -39,9 +39,10 @@ class DrillInfo:
     resumed: bool
     script: DrillScript
     debrief_path: Path  # where ending the drill writes its Markdown debrief
+    joined: bool = False  # another war room plays the run: this one joined it as it runs
 
     @classmethod
-    def of(cls, run: DrillRun) -> DrillInfo:
+    def of(cls, run: DrillRun, *, joined: bool = False) -> DrillInfo:
         return cls(
             run.script.drill.title,
             run.name,
@@ -50,6 +51,7 @@ class DrillInfo:
             run.resumed,
             run.script,
             run.journal.path.with_suffix(".md"),
+            joined,
         )
 
 

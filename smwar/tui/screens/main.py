@@ -119,7 +119,14 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
         self.set_interval(1.0, self.refresh_views)
         self.start_pipeline()
         self.start_team()
-        if self.drill is not None and self.drill.resumed:
+        if self.drill is not None and self.drill.joined:
+            self.notify(
+                f"Joined drill run {self.drill.run} as the team plays it: its clock and speed are everyone's.",
+                title="Drill joined",
+                timeout=8,
+                markup=False,
+            )
+        elif self.drill is not None and self.drill.resumed:
             self.notify(
                 f"Resumed drill run {self.drill.run}. Start over with: smwar drill --new",
                 title="Drill resumed",

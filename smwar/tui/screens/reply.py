@@ -16,7 +16,8 @@ from smwar.config import Config
 from smwar.engine.replies import BY_HAND, POSTED, reply_target, send_reply, template_success
 from smwar.engine.session import Session
 from smwar.errors import SmwarError
-from smwar.model import DELETED, LEFT_TO_CLAIM, TAKEN_OVER, JournaledMention
+from smwar.journal.rows import POST_DELETED
+from smwar.model import DELETED, GUARDED, LEFT_TO_CLAIM, TAKEN_OVER, JournaledMention
 from smwar.plaintext import printable, printable_name
 from smwar.replies.check import BLOCKING, LIMITS, WARNING, Finding, blocking, check, graphemes
 from smwar.replies.drafting import Suggestion, fill, suggestions, values_for
@@ -238,6 +239,8 @@ class ReplyScreen(Guarded, Screen[None]):
     def _send(self, how: str, override: str) -> None:
         stale = self.session.journal.stale_send(self.item.id, self.session.operator)
         if stale is not None:  # before the text goes to the clipboard to be pasted somewhere
+            if stale != POST_DELETED:  # a double answer the guard stopped: the drill's debrief counts it
+                self.session.desk.record(GUARDED, mention_id=self.item.id, reason=stale)
             self.app.bell()
             self.notify(f"Not sent: {stale}.", title="Stale reply", severity="error", markup=False, timeout=20)
             return
