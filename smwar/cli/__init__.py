@@ -157,6 +157,7 @@ def ingest(path: str) -> None:
 
 
 @main.command("paths")
+@reports_errors
 def paths() -> None:
     """Show where smwar keeps its data (SMWAR_HOME relocates it)."""
     from smwar.config import load_config

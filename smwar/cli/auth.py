@@ -9,11 +9,19 @@ from smwar.secrets import SERVE_KEY, delete_secret, get_secret, require_keyring,
 
 
 def _names() -> list[str]:
-    """The secrets the configured sources use, and the key of `smwar serve`."""
+    """The secrets the configured sources use, the key of `smwar serve`, and the password of
+    the PostgreSQL server that keeps the journal, if one does."""
     from smwar.config import load_config
+    from smwar.journal.address import is_postgres
     from smwar.sources.registry import secret_name
 
-    return [*(name for name in (secret_name(settings) for settings in load_config().source) if name), SERVE_KEY]
+    config = load_config()
+    names = [*(name for name in (secret_name(settings) for settings in config.source) if name), SERVE_KEY]
+    if config.journal is not None and is_postgres(config.journal):
+        from smwar.journal.postgres.connect import secret_name as password_name
+
+        names.append(password_name(config.journal).removeprefix("auth:"))
+    return names
 
 
 @click.group()
@@ -25,11 +33,11 @@ def auth() -> None:
 @click.argument("name")
 @reports_errors
 def set_(name: str) -> None:
-    """Store the secret for NAME: mastodon:HOST, bluesky:HANDLE, webhook:SOURCE_ID, or serve
-    (the key browsers give `smwar serve`)."""
+    """Store the secret for NAME: mastodon:HOST, bluesky:HANDLE, webhook:SOURCE_ID, serve (the
+    key browsers give `smwar serve`) or postgresql:HOST (the password of the journal's server)."""
     known = _names()
     if name not in known:
-        say(f"note: no configured source uses {name!r}, nor does `smwar serve` (known: {', '.join(known)})", err=True)
+        say(f"note: no configured source, `smwar serve` or journal uses {name!r} (known: {', '.join(known)})", err=True)
     value = click.prompt(f"secret for {name} (not shown)", hide_input=True).strip()
     set_secret(f"auth:{name}", value)
     say(f"{name}: stored in the OS keyring")

@@ -1,0 +1,67 @@
+"""The live journal on PostgreSQL, chosen by the config (`journal = "postgresql://…"`): every
+command that opens the live journal opens it there, its password comes from the keyring, and
+a wrong address is refused with the config's line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import keyring
+import pytest
+from click.testing import CliRunner
+
+from smwar.cli import main
+from smwar.journal.address import open_journal
+from smwar.paths import config_file, live_journal_path
+from tests.memory_keyring import FileKeyring
+from tests.tools.postgres import Server
+
+
+def _configure(text: str) -> None:
+    config_file().parent.mkdir(parents=True, exist_ok=True)
+    config_file().write_text(text, encoding="utf-8")
+
+
+def test_the_live_journal_is_kept_in_postgresql_with_its_password_from_the_keyring(
+    postgres_server: Server, postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keyring.set_keyring(FileKeyring())
+    _configure(f'operator = "anna"\njournal = "{postgres_url}"\n')
+    runner = CliRunner()
+    assert f"live:    {postgres_url}" in runner.invoke(main, ["paths"]).output
+
+    host = str(postgres_server.socket_dir)
+    listed = runner.invoke(main, ["auth", "list"]).output
+    assert f"postgresql:{host}" in listed and "not set" in listed, "the journal's password is one of the secrets"
+    password = postgres_server.passfile.read_text().strip().rsplit(":", 1)[1]
+    stored = runner.invoke(main, ["auth", "set", f"postgresql:{host}"], input=f"{password}\n")
+    assert stored.exit_code == 0 and "note:" not in stored.output and password not in stored.output
+    monkeypatch.delenv("PGPASSFILE")  # from here on the keyring's password is the only one
+
+    posts = tmp_path / "posts.jsonl"
+    lines = [{"id": f"p{n}", "author": f"@kunde{n}@x.social", "text": "Meine AquaPro leckt"} for n in range(3)]
+    posts.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    ingested = runner.invoke(main, ["ingest", str(posts)])
+    assert ingested.exit_code == 0, ingested.output
+    assert "3 mentions read, 3 new in the journal" in ingested.output
+    assert not live_journal_path().exists(), "no SQLite journal was made beside it"
+    with open_journal(postgres_url) as journal:
+        assert sorted(journal.native_ids()) == ["p0", "p1", "p2"]
+        assert journal.meta()["mode"] == "live"
+
+
+@pytest.mark.parametrize(
+    ("address", "said"),
+    [
+        ("postgresql://anna:hunter2@db.example/smwar", "must not carry its password"),
+        ("postgresql://anna@db.example/smwar?password=hunter2", "must not carry its password"),
+        ("mysql://db.example/smwar", "is no journal address: postgresql://USER@HOST/DB or sqlite:PATH"),
+    ],
+)
+def test_a_wrong_journal_address_is_refused_with_the_config_line(address: str, said: str) -> None:
+    _configure(f'operator = "anna"\njournal = "{address}"\n')
+    result = CliRunner().invoke(main, ["paths"])
+    assert result.exit_code != 0
+    assert "config.toml:2: journal: " in result.output and said in result.output
+    assert "hunter2" not in result.output.replace(address, "")
