@@ -110,6 +110,31 @@ def test_what_issue_18_found_wrong(text: str, lang: str, label: str) -> None:
     assert sentiment(text, lang, company()).label == label
 
 
+@pytest.mark.parametrize(
+    ("text", "lang", "label"),
+    [
+        # what a machine, an app or a person should do, not done, is a failure without a
+        # feeling word; a German verb's negator may stand at the end of its clause
+        ("Die Trommel dreht sich nicht mehr.", "de", NEGATIVE),
+        ("Meine Schwester sagt, die App geht bei ihr seit heute früh nicht.", "de", NEGATIVE),
+        ("Seit vier Monaten kommt niemand zur Wartung.", "de", NEGATIVE),
+        ("Techniker-Termin 8-12 Uhr. Es ist 14:30. Niemand da, niemand ruft an.", "de", NEGATIVE),
+        ("Nobody answers my emails.", "en", NEGATIVE),
+        ("The dryer won't start.", "en", NEGATIVE),
+        # done, it carries nothing; "ohne" negates only what follows it
+        ("Die Maschine startet sofort.", "de", NEUTRAL),
+        ("Unsere AquaPro läuft seit drei Jahren ohne Murren.", "de", POSITIVE),
+        # a negation reaches across fillers ("a single", "auch nur ein"), and a lone 0 negates
+        ("Never had a single problem with it.", "en", POSITIVE),
+        ("Nie ist auch nur ein Tropfen ausgelaufen.", "de", POSITIVE),
+        ("AquaPro 8 im Keller, 5 Jahre, 0 Probleme", "de", POSITIVE),
+        ("The 0-5 loss was painful.", "en", NEGATIVE),  # a 0 in a score negates nothing
+    ],
+)
+def test_what_fails_without_feeling_words(text: str, lang: str, label: str) -> None:
+    assert sentiment(text, lang, company()).label == label
+
+
 def test_intensifiers_strengthen_and_the_words_that_carried_it_are_named_with_irony_marked() -> None:
     assert sentiment("Der Service ist sehr gut", "de").score > sentiment("Der Service ist gut", "de").score
     assert sentiment("really helpful", "en").score > sentiment("helpful", "en").score

@@ -38,6 +38,9 @@ STRONG, WEAK = 2.0, 0.6
 IRONY = 0.8  # praise turned round by sarcasm counts this much of its valence
 QUESTION = 0.3  # a question that complains of nothing: its words count this much
 DEAD = 0.5  # a total valence up to this is no sentiment: one faint word is none
+REACH = 3  # a negator reaches this many words (VADER's), fillers not counted: "never had a single problem"
+FILLERS = 3  # at most this many fillers are passed over
+VERB_REACH = 6  # a German verb's negator may stand this far after it, at its clause's end
 COMPLAINT = -1.5  # a word this negative, or a failure, makes a question a complaint
 UNANSWERED = -1.5  # a response or a resolution negated: "has not replied", "isn't fixed"
 
@@ -68,7 +71,8 @@ SENTENCE_END = re.compile(r"[.!?;]")
 QUOTED = re.compile(r"[\"„“”«»]([^\"„“”«»\n]{1,40})[\"“”«»]")
 SCARE_WORDS = 3
 EMOTICON = r"(?<![\w:/])(?:[:;=]'?-?[)(\]\[DPpO/\\|*]+|[xX]D+|<3)(?![\w/])"
-TOKEN = re.compile(EMOTICON + r"|[^\W\d_][\w'’-]*|[\U0001f000-\U0001faff\u2600-\u27bf]", re.UNICODE)
+ZERO = r"(?<![\w.,:/-])0(?![\w.,:/%-])"  # a zero alone negates: "0 Probleme"
+TOKEN = re.compile(EMOTICON + "|" + ZERO + r"|[^\W\d_][\w'’-]*|[\U0001f000-\U0001faff\u2600-\u27bf]", re.UNICODE)
 EMOJI_OR_EMOTICON = re.compile(EMOTICON + r"|[\U0001f000-\U0001faff\u2600-\u27bf]")
 WORD = re.compile(r"[^\W\d_][\w'’-]*|[\U0001f000-\U0001faff\u2600-\u27bf]", re.UNICODE)
 
@@ -244,16 +248,19 @@ def _plain(word: str) -> str:
 class Reading:
     """A text as it is read: its tokens (words, phrases' first words, emoji and emoticons) and
     their clauses, and what was found for each: valence, role, whether sarcasm may turn it,
-    the text that carried it."""
+    the text that carried it. Numbers written out are no tokens, as digits are not."""
 
     __slots__ = (
-        "_corrections", "_sentences", "clause", "contextual", "flippable", "lowered", "roles", "shouting", "text",
-        "texts", "tokens", "valences",
+        "_corrections", "_ranks", "_sentences", "clause", "contextual", "flippable", "lowered", "roles", "shouting",
+        "text", "texts", "tokens", "valences",
     )  # fmt: skip
 
     def __init__(self, text: str, tokens: list[tuple[str, int]]) -> None:
-        self.text, self.tokens = text, tokens
-        self.lowered = [token.casefold() for token, _ in tokens]
+        lowered = [token.casefold() for token, _ in tokens]
+        if not vocabulary.NUMERALS.isdisjoint(lowered):
+            kept = [index for index, word in enumerate(lowered) if word not in vocabulary.NUMERALS]
+            tokens, lowered = [tokens[index] for index in kept], [lowered[index] for index in kept]
+        self.text, self.tokens, self.lowered = text, tokens, lowered
         self.clause = _spans(CLAUSE_END, text, [start for _, start in tokens])
         self.shouting = any(token.isupper() and len(token) > 1 for token, _ in tokens) and not text.isupper()
         self.valences = [0.0] * len(tokens)
@@ -263,6 +270,7 @@ class Reading:
         self.contextual: list[int] = []  # emoji whose sense depends on the rest: 🔥 👏
         self._sentences: list[int] | None = None
         self._corrections: list[int] | None = None
+        self._ranks: list[int] | None = None
 
     def set(self, index: int, value: float, role: str | None, flippable: bool, text: str = "") -> None:
         self.valences[index], self.roles[index], self.flippable[index] = value, role, flippable
@@ -274,6 +282,15 @@ class Reading:
         if self._sentences is None:
             self._sentences = _spans(SENTENCE_END, self.text, [start for _, start in self.tokens])
         return self._sentences
+
+    def ranks(self) -> list[int]:
+        """How many tokens that are no fillers come before each token: a negator's reach."""
+        if self._ranks is None:
+            self._ranks, rank = [], 0
+            for word in self.lowered:
+                self._ranks.append(rank)
+                rank += word not in vocabulary.SCOPE_FILLERS
+        return self._ranks
 
     def corrected(self, index: int) -> bool:
         """Whether a "sondern" (rather, instead) follows `index` in its sentence: "nicht laut,
@@ -357,6 +374,7 @@ class Scorer:
         negators: list[int] = []
         if "'" in reading.text or not language.negators.isdisjoint(lowered):  # most texts: none ("n't" has a ')
             negators = [index for index, word in enumerate(lowered) if self._negates(word)]
+        trailing = [index for index in negators if lowered[index] not in vocabulary.LEADING_NEGATORS]
         irrealis: list[int] = []
         if not vocabulary.IRREALIS.isdisjoint(lowered):
             irrealis = [
@@ -379,7 +397,7 @@ class Scorer:
             if phrase:
                 parts, value, role = phrase
                 skip = len(parts) - 1
-                if not any(self._negates(part) for part in parts) and _near(negators, clause, index, 3, 0) >= 0:
+                if not any(self._negates(part) for part in parts) and _near(negators, reading, index, REACH, 0) >= 0:
                     value, role = value * NEGATION, _negated_role(role)
                 reading.set(index, value, role, value > 0, " ".join(parts))
             elif token in vocabulary.CONTEXT_EMOJI:
@@ -393,7 +411,7 @@ class Scorer:
             ):
                 entry = self.lookup(token)
                 if (entry.valence or entry.role) and not (neutral and _is_named(token, neutral)):
-                    self._read_word(reading, index, entry, negators, irrealis)
+                    self._read_word(reading, index, entry, negators, trailing, irrealis)
 
     def _is_inert(self, token: str, word: str) -> bool:
         """Whether `token` (folded: `word`) can carry nothing wherever it stands, remembered if so."""
@@ -407,19 +425,25 @@ class Scorer:
         self._inert.add(token)
         return True
 
-    def _read_word(self, reading: Reading, index: int, entry: Entry, negators: list[int], irrealis: list[int]) -> None:
+    def _read_word(
+        self, reading: Reading, index: int, entry: Entry, negators: list[int], trailing: list[int], irrealis: list[int]
+    ) -> None:
+        """A word's valence and role where it stands: boosted, negated by a negator before it or,
+        a German verb, by one after it ("funktioniert leider nicht"), set aside if unreal."""
         token, lowered, clause = reading.tokens[index][0], reading.lowered, reading.clause
         value, role = entry.valence, entry.role
         if reading.shouting and token.isupper() and value:
             value += CAPS if value > 0 else -CAPS
         value += self._boost(lowered, clause, index, value)
-        negator = _near(negators, clause, index, 3, 3 if entry.verb else 0)
+        negator = _near(negators, reading, index, REACH, 0)
+        if negator < 0 and entry.verb:
+            negator = _near(trailing, reading, index, 0, VERB_REACH)
         if negator >= 0:
             set_aside = lowered[negator] in vocabulary.VOIDING_NEGATORS or reading.corrected(index)
             value, role = 0.0 if set_aside else value * NEGATION, _negated_role(role)
             if role == vocabulary.FAILURE and not set_aside:
                 value = min(value, UNANSWERED)
-        if _near(irrealis, clause, index, 3, 3) >= 0:
+        if _near(irrealis, reading, index, REACH, REACH) >= 0:
             value, role = 0.0, None  # what is only imagined: "ich dachte, sie wäre kaputt"
         reading.set(index, value, role, value > 0 and role != vocabulary.RESOLUTION)
 
@@ -491,12 +515,14 @@ NEGATED_ROLES = {
 }
 
 
-def _near(positions: list[int], clause: list[int], index: int, before: int, after: int) -> int:
+def _near(positions: list[int], reading: Reading, index: int, before: int, after: int) -> int:
     """The first of the sorted `positions` from `before` words before `index` to `after` words
-    after it, in its clause; -1 if none. Negators are looked for before a word, and after a
-    German verb ("funktioniert leider nicht")."""
-    for other in positions[bisect_left(positions, index - before) : bisect_right(positions, index + after)]:
-        if other != index and clause[other] == clause[index]:
+    after it, in its clause, fillers not counted; -1 if none. Negators are looked for before a
+    word, and after a German verb ("funktioniert leider nicht", "geht seit heute früh nicht")."""
+    clause, ranks = reading.clause, reading.ranks()
+    start, end = bisect_left(positions, index - before - FILLERS), bisect_right(positions, index + after + FILLERS)
+    for other in positions[start:end]:
+        if other != index and clause[other] == clause[index] and -after <= ranks[index] - ranks[other] <= before:
             return other
     return -1
 

@@ -19,12 +19,27 @@ IRONIC = "ironic"  # the role of praise that sarcasm turned round
 
 GERMAN_NEGATORS: Final = frozenset({
     "nicht", "kein", "keine", "keinen", "keinem", "keiner", "keines", "nie", "niemals", "nichts", "ohne", "nix",
-    "net", "garnicht", "niemand", "niemandem", "niemanden", "weder", "nirgends", "keinerlei", "null",
+    "net", "garnicht", "niemand", "niemandem", "niemanden", "weder", "nirgends", "keinerlei", "null", "0",
 })  # fmt: skip
 ENGLISH_NEGATORS: Final = frozenset({
     "not", "no", "never", "none", "nobody", "nothing", "neither", "nor", "nowhere", "without", "cannot", "cant",
     "dont", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent", "wont", "wouldnt", "couldnt", "shouldnt",
-    "hasnt", "havent", "hadnt", "aint", "nope", "zero",
+    "hasnt", "havent", "hadnt", "aint", "nope", "zero", "0",
+})  # fmt: skip
+# negators that negate only what follows them, never a verb before them ("läuft ohne Murren")
+LEADING_NEGATORS: Final = frozenset({"ohne", "without"})
+# words a negation reaches across without their counting toward its reach of three words:
+# "never had a single problem", "nie ist auch nur ein Tropfen ausgelaufen", "not one call back"
+SCOPE_FILLERS: Final = frozenset({
+    "a", "an", "the", "single", "one", "even", "ein", "eine", "einen", "einem", "einer", "eines", "einzigen",
+    "einziger", "einziges", "auch", "nur", "mal", "der", "die", "das", "den", "dem", "des",
+})  # fmt: skip
+# numbers written out carry nothing and stand between the words of a phrase: "seit vier Monaten"
+# reads as "seit Monaten" as "seit 4 Monaten" does
+NUMERALS: Final = frozenset({
+    "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun", "zehn", "elf", "zwölf", "zwanzig",
+    "dreißig", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    "twenty", "thirty",
 })  # fmt: skip
 GERMAN_BOOSTERS: Final = {
     "sehr": BOOST, "total": BOOST, "mega": BOOST, "extrem": BOOST, "echt": BOOST, "voll": BOOST,
@@ -131,6 +146,14 @@ GERMAN_ROLES: Final = {
     RESPONSE: {
         "gemeldet": 0.5, "geantwortet": 0.5, "antwortet": 0.3, "antworten": 0.3, "reagiert": 0.3,
         "zurückgerufen": 0.8, "ruft zurück": 0.5, "angekommen": 0.3, "geliefert": 0.3,
+        # what is expected of a person or a machine, with no sentiment of its own ("startet",
+        # "ruft an"): only its lack is a failure ("dreht sich nicht mehr", "niemand ruft an")
+        "ruft": 0.0, "anrufen": 0.0, "angerufen": 0.0, "meldet": 0.0, "melden": 0.0, "kommt": 0.0, "gekommen": 0.0,
+        "erschienen": 0.0, "bekommen": 0.0, "bekommt": 0.0, "erhalten": 0.0, "startet": 0.0, "starten": 0.0,
+        "läuft": 0.0, "dreht": 0.0, "drehen": 0.0, "schleudert": 0.0, "schleudern": 0.0,
+        "pumpt": 0.0, "pumpen": 0.0, "heizt": 0.0, "heizen": 0.0, "trocknet": 0.0, "trocknen": 0.0, "spült": 0.0,
+        "spülen": 0.0, "wäscht": 0.0, "verbindet": 0.0, "verbinden": 0.0, "einloggen": 0.0,
+        "anmelden": 0.0, "öffnet": 0.0, "öffnen": 0.0, "geht": 0.0, "gehen": 0.0, "lädt": 0.0, "laden": 0.0,
     },
     SARCASM: {
         "danke auch": -2.0, "danke für nichts": -2.5, "vielen dank für nichts": -2.5, "danke für nix": -2.5,
@@ -175,6 +198,13 @@ ENGLISH_ROLES: Final = {
     RESPONSE: {
         "replied": 0.5, "answered": 0.5, "responded": 0.5, "called back": 0.8, "showed up": 0.5, "arrived": 0.3,
         "worked": 0.5, "works": 0.5,
+        # expected, of no sentiment of its own: only its lack is a failure ("nobody answers",
+        # "won't start", "doesn't drain")
+        "work": 0.0, "answer": 0.0, "answers": 0.0, "respond": 0.0, "responds": 0.0, "reply": 0.0, "replies": 0.0,
+        "call back": 0.0, "calls back": 0.0, "get back": 0.0, "gets back": 0.0, "show up": 0.0, "shows up": 0.0,
+        "arrive": 0.0, "received": 0.0, "start": 0.0, "starts": 0.0, "spins": 0.0, "drain": 0.0, "drains": 0.0,
+        "heats": 0.0, "dries": 0.0, "open": 0.0, "opens": 0.0, "connect": 0.0, "connects": 0.0, "sync": 0.0,
+        "syncs": 0.0, "loads": 0.0, "boot": 0.0, "boots": 0.0, "turn on": 0.0,
     },
     SARCASM: {
         "thanks for nothing": -2.5, "thank you for nothing": -2.5, "yeah right": -2.0, "great timing": -1.5,
