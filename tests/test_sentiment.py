@@ -129,9 +129,15 @@ def test_what_issue_18_found_wrong(text: str, lang: str, label: str) -> None:
         ("Nie ist auch nur ein Tropfen ausgelaufen.", "de", POSITIVE),
         ("AquaPro 8 im Keller, 5 Jahre, 0 Probleme", "de", POSITIVE),
         ("The 0-5 loss was painful.", "en", NEGATIVE),  # a 0 in a score negates nothing
+        # what follows a hedge in its sentence is only claimed, asked or denied evidence
+        ("Journalist here, covering the alleged data breach. Is anyone available for a statement?", "en", NEUTRAL),
+        ("Es gibt bisher keine Belege, dass Kundendaten abgeflossen sind.", "de", NEUTRAL),
+        ("Mal schauen, ob die wirklich so leise ist.", "de", NEUTRAL),
+        # but the failure told beside it stands
+        ('Sure, "no evidence of a breach". So why three phishing mails today? Totally fine.', "en", NEGATIVE),
     ],
 )
-def test_what_fails_without_feeling_words(text: str, lang: str, label: str) -> None:
+def test_failures_without_feeling_words_the_reach_of_negation_and_hedges(text: str, lang: str, label: str) -> None:
     assert sentiment(text, lang, company()).label == label
 
 

@@ -20,6 +20,7 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 from vaderSentiment.vaderSentiment import BOOSTER_DICT, SentimentIntensityAnalyzer, normalize
 
@@ -41,6 +42,7 @@ DEAD = 0.5  # a total valence up to this is no sentiment: one faint word is none
 REACH = 3  # a negator reaches this many words (VADER's), fillers not counted: "never had a single problem"
 FILLERS = 3  # at most this many fillers are passed over
 VERB_REACH = 6  # a German verb's negator may stand this far after it, at its clause's end
+HEDGE_REACH = 6  # a hedge ("alleged", "ob") makes what follows it in its sentence only claimed
 COMPLAINT = -1.5  # a word this negative, or a failure, makes a question a complaint
 UNANSWERED = -1.5  # a response or a resolution negated: "has not replied", "isn't fixed"
 
@@ -304,6 +306,15 @@ class Reading:
         return sentence[self._corrections[after]] == sentence[index]
 
 
+class Cues(NamedTuple):
+    """Where the words that change others' sense stand, in token order."""
+
+    negators: list[int]
+    trailing: list[int]  # the negators that may follow a German verb
+    irrealis: list[int]
+    hedges: list[int]
+
+
 class Scorer:
     def __init__(self, language: Language, emoji: Mapping[str, float]) -> None:
         self.language = language
@@ -371,17 +382,7 @@ class Scorer:
         with their boosters, negators (a negated failure is relief, a negated response a
         failure; "sondern" and "neither … nor" set the negated aside) and the unreal."""
         language, lowered, clause = self.language, reading.lowered, reading.clause
-        negators: list[int] = []
-        if "'" in reading.text or not language.negators.isdisjoint(lowered):  # most texts: none ("n't" has a ')
-            negators = [index for index, word in enumerate(lowered) if self._negates(word)]
-        trailing = [index for index in negators if lowered[index] not in vocabulary.LEADING_NEGATORS]
-        irrealis: list[int] = []
-        if not vocabulary.IRREALIS.isdisjoint(lowered):
-            irrealis = [
-                index
-                for index, word in enumerate(lowered)
-                if word in vocabulary.IRREALIS and not vocabulary.POLITE.intersection(lowered[index + 1 : index + 2])
-            ]
+        cues = self._cues(reading)
         skip = 0
         inert = self._inert
         for index, (token, _) in enumerate(reading.tokens):
@@ -397,8 +398,11 @@ class Scorer:
             if phrase:
                 parts, value, role = phrase
                 skip = len(parts) - 1
-                if not any(self._negates(part) for part in parts) and _near(negators, reading, index, REACH, 0) >= 0:
+                negatable = not any(self._negates(part) for part in parts)
+                if negatable and _near(cues.negators, reading, index, REACH, 0) >= 0:
                     value, role = value * NEGATION, _negated_role(role)
+                if _near(cues.hedges, reading, index, HEDGE_REACH, 0, reading.sentences()) >= 0:
+                    value, role = 0.0, None
                 reading.set(index, value, role, value > 0, " ".join(parts))
             elif token in vocabulary.CONTEXT_EMOJI:
                 reading.contextual.append(index)
@@ -411,7 +415,26 @@ class Scorer:
             ):
                 entry = self.lookup(token)
                 if (entry.valence or entry.role) and not (neutral and _is_named(token, neutral)):
-                    self._read_word(reading, index, entry, negators, trailing, irrealis)
+                    self._read_word(reading, index, entry, cues)
+
+    def _cues(self, reading: Reading) -> Cues:
+        """Where the negators, the words of the unreal and the hedges stand."""
+        lowered = reading.lowered
+        negators: list[int] = []
+        if "'" in reading.text or not self.language.negators.isdisjoint(lowered):  # most: none ("n't" has a ')
+            negators = [index for index, word in enumerate(lowered) if self._negates(word)]
+        irrealis: list[int] = []
+        if not vocabulary.IRREALIS.isdisjoint(lowered):
+            irrealis = [
+                index
+                for index, word in enumerate(lowered)
+                if word in vocabulary.IRREALIS and not vocabulary.POLITE.intersection(lowered[index + 1 : index + 2])
+            ]
+        hedges: list[int] = []
+        if not vocabulary.HEDGES.isdisjoint(lowered):
+            hedges = [index for index, word in enumerate(lowered) if word in vocabulary.HEDGES]
+        trailing = [index for index in negators if lowered[index] not in vocabulary.LEADING_NEGATORS]
+        return Cues(negators, trailing, irrealis, hedges)
 
     def _is_inert(self, token: str, word: str) -> bool:
         """Whether `token` (folded: `word`) can carry nothing wherever it stands, remembered if so."""
@@ -425,26 +448,27 @@ class Scorer:
         self._inert.add(token)
         return True
 
-    def _read_word(
-        self, reading: Reading, index: int, entry: Entry, negators: list[int], trailing: list[int], irrealis: list[int]
-    ) -> None:
+    def _read_word(self, reading: Reading, index: int, entry: Entry, cues: Cues) -> None:
         """A word's valence and role where it stands: boosted, negated by a negator before it or,
-        a German verb, by one after it ("funktioniert leider nicht"), set aside if unreal."""
+        a German verb, by one after it ("funktioniert leider nicht"), set aside if unreal or
+        only claimed ("the alleged breach")."""
         token, lowered, clause = reading.tokens[index][0], reading.lowered, reading.clause
         value, role = entry.valence, entry.role
         if reading.shouting and token.isupper() and value:
             value += CAPS if value > 0 else -CAPS
         value += self._boost(lowered, clause, index, value)
-        negator = _near(negators, reading, index, REACH, 0)
+        negator = _near(cues.negators, reading, index, REACH, 0)
         if negator < 0 and entry.verb:
-            negator = _near(trailing, reading, index, 0, VERB_REACH)
+            negator = _near(cues.trailing, reading, index, 0, VERB_REACH)
         if negator >= 0:
             set_aside = lowered[negator] in vocabulary.VOIDING_NEGATORS or reading.corrected(index)
             value, role = 0.0 if set_aside else value * NEGATION, _negated_role(role)
             if role == vocabulary.FAILURE and not set_aside:
                 value = min(value, UNANSWERED)
-        if _near(irrealis, reading, index, REACH, REACH) >= 0:
+        if _near(cues.irrealis, reading, index, REACH, REACH) >= 0:
             value, role = 0.0, None  # what is only imagined: "ich dachte, sie wäre kaputt"
+        elif _near(cues.hedges, reading, index, HEDGE_REACH, 0, reading.sentences()) >= 0:
+            value, role = 0.0, None  # what is only claimed, asked or denied evidence: "mutmaßliches Datenleck"
         reading.set(index, value, role, value > 0 and role != vocabulary.RESOLUTION)
 
     def _read_context(self, reading: Reading) -> bool:
@@ -515,11 +539,13 @@ NEGATED_ROLES = {
 }
 
 
-def _near(positions: list[int], reading: Reading, index: int, before: int, after: int) -> int:
+def _near(
+    positions: list[int], reading: Reading, index: int, before: int, after: int, spans: list[int] | None = None
+) -> int:
     """The first of the sorted `positions` from `before` words before `index` to `after` words
-    after it, in its clause, fillers not counted; -1 if none. Negators are looked for before a
-    word, and after a German verb ("funktioniert leider nicht", "geht seit heute früh nicht")."""
-    clause, ranks = reading.clause, reading.ranks()
+    after it, in its clause (or its span of `spans`), fillers not counted; -1 if none. Negators
+    are looked for before a word, and after a German verb ("geht seit heute früh nicht")."""
+    clause, ranks = spans or reading.clause, reading.ranks()
     start, end = bisect_left(positions, index - before - FILLERS), bisect_right(positions, index + after + FILLERS)
     for other in positions[start:end]:
         if other != index and clause[other] == clause[index] and -after <= ranks[index] - ranks[other] <= before:

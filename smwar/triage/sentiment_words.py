@@ -61,6 +61,14 @@ VOIDING_NEGATORS: Final = frozenset({"neither", "nor", "weder"})
 STANDALONE_BOOSTERS: Final = frozenset({"super", "mega"})
 # what is only wished or imagined carries no sentiment: "ich dachte, sie wäre kaputt"
 IRREALIS: Final = frozenset({"wäre", "wären", "hätte", "hätten"})
+# what follows a hedge is only claimed, asked or denied evidence, and carries no sentiment: "the
+# alleged breach", "ob die wirklich so leise ist", "keine Belege, dass Daten abgeflossen sind"
+HEDGES: Final = frozenset({
+    "alleged", "allegedly", "reportedly", "supposedly", "unconfirmed", "rumour", "rumours", "rumor", "rumors",
+    "whether", "evidence", "mutmaßlich", "mutmaßliche", "mutmaßlichen", "mutmaßlicher", "mutmaßliches",
+    "angeblich", "angebliche", "angeblichen", "angeblicher", "angebliches", "unbestätigt", "unbestätigte",
+    "unbestätigten", "gerücht", "gerüchte", "gerüchten", "ob", "beleg", "belege", "belegen", "hinweise",
+})  # fmt: skip
 # but "ich hätte gern eine Antwort" is a polite request, and what stands around it is real
 POLITE: Final = frozenset({"gern", "gerne"})
 
@@ -135,7 +143,7 @@ GERMAN_ROLES: Final = {
         "wasser überall": -1.8, "steht wasser": -1.5, "abgesoffen": -1.8, "gerissen": -1.2, "ruiniert": -2.0,
         "geknackt": -1.8, "kompromittiert": 0.0, "abgeflossen": -1.8, "darknet": -1.5, "frauenfeindlich": 0.0,
         "bodyshaming": -2.2, "übergriffig": -2.0, "herablassend": -1.5, "boykott": -1.5, "shitstorm": -1.8,
-        "unterste schublade": -2.5, "schlechter witz": -2.0, "fremdgeschämt": -1.8,
+        "unterste schublade": -2.5, "schlechter witz": -2.0, "fremdgeschämt": -1.8, "phishing": -1.5,
         "lieferzeit": -0.5, "nie wieder": -2.5, "geld zurück": -1.5, "wer hat das getestet": -1.5,
         "wer hat das bitte getestet": -1.5,
     },
@@ -181,7 +189,7 @@ ENGLISH_ROLES: Final = {
         "won't sync": -1.2, "won't let me": -1.2, "spins forever": -1.2, "loops forever": -1.2, "rings out": -1.2,
         "something went wrong": -1.2, "puddle": -1.2, "dripping": -1.2, "drips": -1.2, "seeping": -1.2,
         "water everywhere": -1.8, "ruined": 0.0, "destroyed": 0.0, "stolen": 0.0, "exposed": -1.0,
-        "pastebin": -1.5, "paste site": -1.5, "pwned": -2.0, "dumped": 0.0, "being sold": -1.5,
+        "pastebin": -1.5, "paste site": -1.5, "phishing": -1.5, "pwned": -2.0, "dumped": 0.0, "being sold": -1.5,
         "tasteless": -2.2, "disgusting": 0.0, "vile": 0.0, "disrespectful": -2.0, "demeaning": -2.0,
         "patronising": -1.8, "patronizing": -1.8, "misogynist": -2.5, "misogynistic": -2.5, "boycott": 0.0,
         "backlash": -1.5, "take it down": -1.5, "wtf": 0.0,
