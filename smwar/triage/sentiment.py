@@ -67,6 +67,9 @@ ENDINGS = (
 )
 ENDINGS += ("e", "n", "t", "s")
 VERB_ENDINGS = {"est", "ten", "tet", "st", "te", "et", "t"}
+# word sets as tokens are compared with them: case-folded ("mutmaßlich" as "mutmasslich")
+HEDGES = frozenset(word.casefold() for word in vocabulary.HEDGES)
+NUMERALS = frozenset(word.casefold() for word in vocabulary.NUMERALS)
 CLAUSE_END = re.compile(r"[.!?;:,]")
 SENTENCE_END = re.compile(r"[.!?;]")
 # quotes around a few words, not a quoted sentence: "Express-Versand", "premium"
@@ -190,7 +193,7 @@ def _german() -> Scorer:
         roles=roles,
         verbs=verbs,
         negators=vocabulary.GERMAN_NEGATORS,
-        boosters=vocabulary.GERMAN_BOOSTERS,
+        boosters={word.casefold(): value for word, value in vocabulary.GERMAN_BOOSTERS.items()},
         contrast=vocabulary.GERMAN_CONTRAST,
         inflected=True,
     )
@@ -259,8 +262,8 @@ class Reading:
 
     def __init__(self, text: str, tokens: list[tuple[str, int]]) -> None:
         lowered = [token.casefold() for token, _ in tokens]
-        if not vocabulary.NUMERALS.isdisjoint(lowered):
-            kept = [index for index, word in enumerate(lowered) if word not in vocabulary.NUMERALS]
+        if not NUMERALS.isdisjoint(lowered):
+            kept = [index for index, word in enumerate(lowered) if word not in NUMERALS]
             tokens, lowered = [tokens[index] for index in kept], [lowered[index] for index in kept]
         self.text, self.tokens, self.lowered = text, tokens, lowered
         self.clause = _spans(CLAUSE_END, text, [start for _, start in tokens])
@@ -431,8 +434,8 @@ class Scorer:
                 if word in vocabulary.IRREALIS and not vocabulary.POLITE.intersection(lowered[index + 1 : index + 2])
             ]
         hedges: list[int] = []
-        if not vocabulary.HEDGES.isdisjoint(lowered):
-            hedges = [index for index, word in enumerate(lowered) if word in vocabulary.HEDGES]
+        if not HEDGES.isdisjoint(lowered):
+            hedges = [index for index, word in enumerate(lowered) if word in HEDGES]
         trailing = [index for index in negators if lowered[index] not in vocabulary.LEADING_NEGATORS]
         return Cues(negators, trailing, irrealis, hedges)
 
