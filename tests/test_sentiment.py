@@ -135,6 +135,12 @@ def test_what_issue_18_found_wrong(text: str, lang: str, label: str) -> None:
         ("Mal schauen, ob die wirklich so leise ist.", "de", NEUTRAL),
         # but the failure told beside it stands
         ('Sure, "no evidence of a breach". So why three phishing mails today? Totally fine.', "en", NEGATIVE),
+        # a phrase is read across the emoji between its words, and "nicht mehr" reaches as "nicht"
+        ("👏 eure 👏 Hotline 👏 ist 👏 seit 👏 Tagen 👏 nicht 👏 erreichbar", "de", NEGATIVE),
+        ("Ich kann mich nicht mehr im Kundenportal einloggen.", "de", NEGATIVE),
+        ("Not one email, not one call back since the 2nd.", "en", NEGATIVE),
+        # a resolution in scare quotes is only claimed, and a cue of sarcasm
+        ('Der Techniker hat "alles repariert" und die Maschine tropft munter weiter.', "de", NEGATIVE),
     ],
 )
 def test_failures_without_feeling_words_the_reach_of_negation_and_hedges(text: str, lang: str, label: str) -> None:
@@ -144,6 +150,7 @@ def test_failures_without_feeling_words_the_reach_of_negation_and_hedges(text: s
 def test_intensifiers_strengthen_and_the_words_that_carried_it_are_named_with_irony_marked() -> None:
     assert sentiment("Der Service ist sehr gut", "de").score > sentiment("Der Service ist gut", "de").score
     assert sentiment("really helpful", "en").score > sentiment("helpful", "en").score
+    assert sentiment("äußerst freundlich", "de").score > sentiment("freundlich", "de").score
     assert sentiment("great, third outage this week, love it", "en").words == (
         "great (ironic)",
         "outage",

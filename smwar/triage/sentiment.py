@@ -386,24 +386,26 @@ class Scorer:
         failure; "sondern" and "neither … nor" set the negated aside) and the unreal."""
         language, lowered, clause = self.language, reading.lowered, reading.clause
         cues = self._cues(reading)
-        skip = 0
+        covered: set[int] = set()  # the further words of phrases read
         inert = self._inert
         for index, (token, _) in enumerate(reading.tokens):
-            if skip:
-                skip -= 1
-                continue
             if token in inert:
+                continue
+            if covered and index in covered:
+                covered.discard(index)
                 continue
             word = lowered[index]
             if self._is_inert(token, word):
                 continue
-            phrase = self._phrase(lowered, index) if word in self.phrases else None
+            phrase = self._phrase(reading, index) if word in self.phrases else None
             if phrase:
-                parts, value, role = phrase
-                skip = len(parts) - 1
+                (parts, value, role), further = phrase
+                covered.update(further)
                 negatable = not any(self._negates(part) for part in parts)
                 if negatable and _near(cues.negators, reading, index, REACH, 0) >= 0:
                     value, role = value * NEGATION, _negated_role(role)
+                    if role == vocabulary.FAILURE:
+                        value = min(value, UNANSWERED)  # "not one call back"
                 if _near(cues.hedges, reading, index, HEDGE_REACH, 0, reading.sentences()) >= 0:
                     value, role = 0.0, None
                 reading.set(index, value, role, value > 0, " ".join(parts))
@@ -478,14 +480,18 @@ class Scorer:
         """Sarcasm and context, once every word is read: praise beside a failure or a cue of
         sarcasm turns round (unless the failure is resolved, or conceded before an "aber"/"but"
         the praise follows); praise in scare quotes is set aside, or turned round when nothing
-        else praises; praise of a thing in scare quotes (Toller "Service") is a cue of sarcasm;
-        an emoji of context praises without a complaint and rages or mocks with one. Praise
-        turned round gets the role IRONIC. Returns whether the text complains."""
+        else praises; praise of a thing in scare quotes (Toller "Service") and a resolution in
+        them (hat "alles repariert") are cues of sarcasm; an emoji of context praises without a
+        complaint and rages or mocks with one. Praise turned round gets the role IRONIC. Returns
+        whether the text complains."""
         valences, roles, flippable = reading.valences, reading.roles, reading.flippable
         quoted = _quoted(reading.text, [start for _, start in reading.tokens])
         for start, end in _runs(quoted) if any(quoted) else ():
             if start and flippable[start - 1] and not quoted[start - 1] and not any(valences[start:end]):
                 roles[start] = vocabulary.SARCASM
+            for index in range(start, end):
+                if roles[index] == vocabulary.RESOLUTION:  # only claimed
+                    valences[index], roles[index] = -valences[index] * IRONY, vocabulary.SARCASM
         complaint = [index for index, role in enumerate(roles) if role in (vocabulary.FAILURE, vocabulary.SARCASM)]
         resolved = vocabulary.RESOLUTION in roles
         pivot = next((index for index, word in enumerate(reading.lowered) if word in self.language.contrast), -1)
@@ -507,11 +513,23 @@ class Scorer:
             valences[index] = -value if rages else value
         return bool(complaint)
 
-    def _phrase(self, lowered: list[str], index: int) -> tuple[tuple[str, ...], float, str | None] | None:
+    def _phrase(
+        self, reading: Reading, index: int
+    ) -> tuple[tuple[tuple[str, ...], float, str | None], list[int]] | None:
+        """The longest phrase that starts at `index`, with the indices of its further words;
+        emoji and emoticons between them are passed over ("nicht 👏 erreichbar")."""
+        lowered, tokens = reading.lowered, reading.tokens
         for entry in self.phrases.get(lowered[index], ()):
-            parts = entry[0]
-            if tuple(lowered[index : index + len(parts)]) == parts:
-                return entry
+            further, at = [], index + 1
+            for part in entry[0][1:]:
+                while at < len(tokens) and not tokens[at][0][0].isalnum():
+                    at += 1
+                if at == len(tokens) or lowered[at] != part:
+                    break
+                further.append(at)
+                at += 1
+            else:
+                return entry, further
         return None
 
     def _negates(self, word: str) -> bool:

@@ -32,7 +32,7 @@ LEADING_NEGATORS: Final = frozenset({"ohne", "without"})
 # "never had a single problem", "nie ist auch nur ein Tropfen ausgelaufen", "not one call back"
 SCOPE_FILLERS: Final = frozenset({
     "a", "an", "the", "single", "one", "even", "ein", "eine", "einen", "einem", "einer", "eines", "einzigen",
-    "einziger", "einziges", "auch", "nur", "mal", "der", "die", "das", "den", "dem", "des",
+    "einziger", "einziges", "auch", "nur", "mal", "mehr", "der", "die", "das", "den", "dem", "des",
 })  # fmt: skip
 # numbers written out carry nothing and stand between the words of a phrase: "seit vier Monaten"
 # reads as "seit Monaten" as "seit 4 Monaten" does
