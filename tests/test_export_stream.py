@@ -69,6 +69,12 @@ def incident(tmp_path: Path, runbooks: RunbookSet, monkeypatch: pytest.MonkeyPat
     not match), read three at a time: the linked one is merged in between chunks."""
     monkeypatch.setattr(tables, "CHUNK", 3)
     journal = Journal.open(tmp_path / "journal.sqlite")
+    yield hostile_incident(journal, runbooks)
+    journal.close()
+
+
+def hostile_incident(journal: Journal, runbooks: RunbookSet) -> tuple[Session, int]:
+    """The incident over the texts above in `journal`, with a reply."""
     matched = (Match("product-defect", 0.857, ()),)
     types = [("complaint",), ("complaint", "support"), ()]
     items = [
@@ -86,8 +92,7 @@ def incident(tmp_path: Path, runbooks: RunbookSet, monkeypatch: pytest.MonkeyPat
     session = Session(journal, runbooks, clock, Idle(), "tester")
     opened = session.desk.open_from_mention(journaled[6], "product-defect", "answer everyone")
     session.desk.record_reply(journaled[3], "Das tut uns leid.", simulated=True)
-    yield session, opened.id
-    journal.close()
+    return session, opened.id
 
 
 def _rows(session: Session, incident_id: int) -> list[tuple[object, ...]]:

@@ -28,7 +28,9 @@ from smwar.review.formats import FORMAT_HELP, FORMATS
     help="Where to write it (default: incident-N.EXT here).",
 )
 @click.option("--pseudonymise", is_flag=True, help="Stable pseudonyms for authors, no links to people: to share.")
-@click.option("--run", "run_name", help="A drill run (its name or journal file) instead of the live journal.")
+@click.option(
+    "--run", "run_name", help="A drill run (its name or journal file) instead of the live journal (config: journal)."
+)
 @click.option("--runbooks", "runbooks_path", type=click.Path(path_type=Path), help="Runbook set to read it with.")
 @reports_errors
 def export(
@@ -37,15 +39,17 @@ def export(
     """Write the post-mortem of INCIDENT (its number, as in the war room)."""
     if output is not None and not output.name:  # -o "" is the path ".", which dir_okay=False lets through
         raise click.BadParameter(f"{str(output)!r} names no file", param_hint="'-o' / '--output'")
+    from smwar.config import load_config
     from smwar.engine.drill import find_run
     from smwar.engine.export import default_output
     from smwar.engine.export import export as write_export
+    from smwar.engine.live import live_address
     from smwar.engine.review import check_incident, reading_session
-    from smwar.paths import live_journal_path
+    from smwar.journal.address import SQLITE
 
     runbooks = load_runbooks(runbooks_path)
-    journal = find_run(run_name) if run_name else live_journal_path()
-    with reading_session(journal, runbooks) as session:
+    address = f"{SQLITE}{find_run(run_name)}" if run_name else live_address(load_config())
+    with reading_session(address, runbooks) as session:
         check_incident(session, incident)
         target = output or default_output(incident, fmt, pseudonymise)
         with file_errors(target, "write"):

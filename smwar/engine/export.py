@@ -8,7 +8,6 @@ from pathlib import Path
 
 from smwar.engine.review import build_review, span_of
 from smwar.engine.session import Session
-from smwar.journal.reading import JournalReader
 from smwar.review.formats import FORMATS
 from smwar.review.html import write_html
 from smwar.review.markdown import write_markdown
@@ -43,7 +42,7 @@ def export(session: Session, incident_id: int, fmt: str, output: Path, *, pseudo
     try:
         if fmt in ("csv", "json"):
             write = write_csv_zip if fmt == "csv" else write_json
-            with JournalReader(session.journal.path) as reader:
+            with session.journal.reader() as reader:
                 write(review, reader, span, partial, names)
         else:
             with partial.open("w", encoding="utf-8") as out:

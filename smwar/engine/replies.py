@@ -9,7 +9,6 @@ from datetime import timedelta
 from smwar.config import Config
 from smwar.engine.session import Session
 from smwar.errors import SmwarError
-from smwar.journal.reading import JournalReader
 from smwar.model import Event, JournaledMention
 from smwar.publish import POSTERS, Account, post_reply
 from smwar.review.report import FAILED
@@ -98,7 +97,7 @@ def template_success(session: Session) -> dict[str, float]:
     """For each template replies were sent from: the share of them after which the author
     posted less in the following hour than in the hour before."""
     calmed: dict[str, list[bool]] = {}
-    with JournalReader(session.journal.path) as reader:
+    with session.journal.reader() as reader:
         for event in session.desk.replies():
             template = event.payload.get("template")
             if not template:

@@ -1,6 +1,6 @@
-"""Build the post-mortem of an incident from its journal: the session gives the incident and
-its figures, a read-only reader streams the mentions and counts, so a review of a million
-mentions takes the memory of a thousand."""
+"""Build the post-mortem of an incident from its journal, whichever backend keeps it: the
+session gives the incident and its figures, the journal's reader streams the mentions and
+counts, so a review of a million mentions takes the memory of a thousand."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from smwar.engine.desk import IncidentDesk
 from smwar.engine.session import Session
 from smwar.errors import SmwarError
 from smwar.incidents import chain
-from smwar.journal.reading import JournalReader, MentionRow, Span, Tally
-from smwar.journal.store import Journal
+from smwar.journal.address import SQLITE, is_postgres, open_journal
+from smwar.journal.interface import JournalStore
+from smwar.journal.reading import MentionRow, Reading, Span, Tally
 from smwar.model import SYSTEM_ACTOR, Event, Incident, Mention
 from smwar.review.report import (
     FAILED,
@@ -56,7 +57,7 @@ def build_review(session: Session, incident_id: int, *, figures: bool = True) ->
     scenario = session.runbooks.find_scenario(incident.scenario_id)
     metrics = session.desk.metrics(incident_id)
     events = session.desk.events_of(incident_id)
-    with JournalReader(session.journal.path) as reader:
+    with session.journal.reader() as reader:
         replied = _replies(reader, span, session.journal.events(kind=REPLIED))
         replies = [record for _, record in replied]
         authors = {reply.author for reply in replies}
@@ -65,8 +66,8 @@ def build_review(session: Session, incident_id: int, *, figures: bool = True) ->
         tally = Tally(0, {}, 0, 0, [])
         revised_rows = reader.revised(span, REVISED_ROWS)
         if figures:
-            with ThreadPoolExecutor(max_workers=1) as aside:  # two counts at once: SQLite lets go of the interpreter
-                counted = aside.submit(_volume, session.journal.path, span, bucket)
+            with ThreadPoolExecutor(max_workers=1) as aside:  # two counts at once: a read lets go of the interpreter
+                counted = aside.submit(_volume, session.journal, span, bucket)
                 tally = reader.tally(span, authors)
                 volume = Volume(span.start, bucket, counted.result())
     must, answered = _must_answer(tally, span, session.runbooks, authors)
@@ -92,8 +93,8 @@ def build_review(session: Session, incident_id: int, *, figures: bool = True) ->
     )
 
 
-def _volume(path: Path, span: Span, bucket: timedelta) -> dict[str, list[int]]:
-    with JournalReader(path) as reader:
+def _volume(journal: JournalStore, span: Span, bucket: timedelta) -> dict[str, list[int]]:
+    with journal.reader() as reader:
         return reader.volume(span.start, span.end, bucket)
 
 
@@ -117,7 +118,7 @@ def _bucket(length: timedelta) -> timedelta:
     return timedelta(days=1)
 
 
-def _replies(reader: JournalReader, span: Span, events: Iterator[Event]) -> list[tuple[Event, ReplyRecord]]:
+def _replies(reader: Reading, span: Span, events: Iterator[Event]) -> list[tuple[Event, ReplyRecord]]:
     """The replies to the incident's mentions, each with what followed it."""
     records = []
     for event in events:
@@ -177,7 +178,7 @@ def as_mention(row: MentionRow) -> Mention:
     )
 
 
-def lessons(journal: Journal, scenario_id: str, only: int | None = None) -> tuple[Lesson, ...]:
+def lessons(journal: JournalStore, scenario_id: str, only: int | None = None) -> tuple[Lesson, ...]:
     """Lessons learned from incidents of `scenario_id` (or from incident `only`), oldest first."""
     scenario_of = {incident_id: sid for incident_id, sid in journal.incident_scenarios()}
     return tuple(
@@ -193,14 +194,17 @@ def add_lesson(session: Session, incident_id: int, text: str) -> None:
 
 
 @contextmanager
-def reading_session(path: Path, runbooks: RunbookSet) -> Iterator[Session]:
-    """A session on the journal at `path` for reviewing it, as it stands: at the drill clock's
-    last position for a drill run, now for the live journal."""
-    if not path.exists():
-        raise SmwarError(f"{path}: no such journal")
-    if not path.is_file():
-        raise SmwarError(f"{path}: not a journal file")
-    with Journal.open(path) as journal:
+def reading_session(address: str, runbooks: RunbookSet) -> Iterator[Session]:
+    """A session on the journal at `address` (`postgresql://…` or `sqlite:PATH`) for reviewing
+    it, as it stands: at the drill clock's last position for a drill run, now for the live
+    journal. A SQLite journal that is not there is not created."""
+    if not is_postgres(address):
+        path = Path(address.removeprefix(SQLITE)).expanduser()
+        if not path.exists():
+            raise SmwarError(f"{path}: no such journal")
+        if not path.is_file():
+            raise SmwarError(f"{path}: not a journal file")
+    with open_journal(address) as journal:
         drill = journal.meta().get("mode") == "drill"
         now = (journal.latest_time() if drill else None) or datetime.now(UTC)
         yield ReadingSession(journal, runbooks, ManualClock(now))
@@ -210,7 +214,7 @@ class ReadingSession(Session):
     """A session that only reads: the desk, without the intake pipeline, whose setup (match
     counts, trigger windows, learned troublemakers) reads much of the journal for nothing."""
 
-    def __init__(self, journal: Journal, runbooks: RunbookSet, clock: Clock) -> None:
+    def __init__(self, journal: JournalStore, runbooks: RunbookSet, clock: Clock) -> None:
         self.journal, self.runbooks, self.clock, self.operator = journal, runbooks, clock, SYSTEM_ACTOR
         self.desk = IncidentDesk(journal, runbooks, clock, SYSTEM_ACTOR)
 

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from typing import Self
 
     from smwar.journal.pages import MentionFilter
+    from smwar.journal.reading import Reading
     from smwar.journal.rows import Claim, Item, Lease, Pair, Presence, ProfileRow
     from smwar.model import (
         Draft,
@@ -43,6 +44,10 @@ class JournalStore(Protocol):
     def close(self) -> None: ...
     def __enter__(self) -> Self: ...
     def __exit__(self, *_: object) -> None: ...
+    def reader(self) -> Reading:
+        """A reader for the long reads of reviews and exports, on a connection of its own (the
+        caller closes it, or reads in a `with` block): they never hold up the journal's own."""
+        ...
 
     # -- meta, mentions and the sources' positions ----------------------------------------
 

@@ -12,9 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from smwar.clock import to_iso
-from smwar.journal.reading import Span
+
+if TYPE_CHECKING:  # the readers of a journal say their SQL in its dialect too
+    from smwar.journal.reading import Span
 
 _WORD = re.compile(r"\w+")
 Clause = tuple[str, list[object]]  # a condition in SQL and its parameters

@@ -26,6 +26,7 @@ from smwar.clock import from_iso, to_iso
 from smwar.journal.pages import SQLITE
 from smwar.journal.portable import Portable
 from smwar.journal.profiles import Profiles
+from smwar.journal.reading import JournalReader
 from smwar.journal.rows import (
     Pair,
     event_of,
@@ -87,6 +88,9 @@ class Journal(Coordination, Profiles, Portable):
             self._db.close()
             self._reader.close()
             os.close(self._turn)
+
+    def reader(self) -> JournalReader:
+        return JournalReader(self.path)
 
     @contextmanager
     def writing(self) -> Iterator[sqlite3.Connection]:

@@ -60,6 +60,13 @@ _SCORE_AS_PYTHON = "(x.score IS NULL OR (x.score = round(x.score, 3) AND abs(x.s
 scores are) it writes in those places, as the shortest text that reads back the same, and
 without an exponent below 1e15. One test of numbers, no text made."""
 
+
+def score_as_python(score: float | None) -> bool:
+    """`_SCORE_AS_PYTHON` in Python: for rows read from another backend, written as SQLite
+    would write them."""
+    return score is None or (score == round(score, 3) and abs(score) < 1e15)
+
+
 CSV_SQL = (
     f"CAST(printf({_line_format(_QUOTED)}, {', '.join(map(_value, FIELDS))}) "
     f"|| CASE WHEN {_SCORE_AS_PYTHON} THEN coalesce({_SCORE}, '') ELSE char(1) END || char(13, 10) AS BLOB)"

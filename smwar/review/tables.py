@@ -1,7 +1,9 @@
 """The post-mortem as data for other tools: CSV (mentions and events, one file each, in a zip)
 and JSON (everything). Mentions are streamed a chunk at a time, so memory does not grow with
-them, and formatted by SQLite as they are read (`sqlrows`); a row with a value to neutralise,
-and every row of a pseudonymised export, is written value by value by the rules here."""
+them. A SQLite journal formats them as they are read (`sqlrows`); a row with a value to
+neutralise, and every row of a pseudonymised export, is written value by value by the rules
+here. A PostgreSQL journal's rows are formatted here, into the same bytes as SQLite's: a
+journal's export does not change when it moves to the other backend."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from pathlib import Path
 from typing import IO, Any, NamedTuple, TypeVar
 
 from smwar.clock import to_iso
-from smwar.journal.reading import CHUNK, JournalReader, MentionRow, Span
+from smwar.journal.reading import CHUNK, JournalReader, MentionRow, Reading, Span
 from smwar.plaintext import printable
 from smwar.review import sqlrows
 from smwar.review.pseudonym import Pseudonyms
@@ -49,7 +51,7 @@ def shared(rows: Iterable[tuple[object, ...]], names: Pseudonyms) -> Iterator[tu
     )
 
 
-def write_csv_zip(review: Review, reader: JournalReader, span: Span, path: Path, names: Pseudonyms | None) -> None:
+def write_csv_zip(review: Review, reader: Reading, span: Span, path: Path, names: Pseudonyms | None) -> None:
     """`mentions.csv` and `events.csv` in the zip at `path`."""
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         with archive.open("mentions.csv", "w", force_zip64=True) as out:
@@ -79,12 +81,14 @@ def _in_order(pool: ThreadPoolExecutor, work: Callable[[_T], _R], items: Iterabl
         yield pending.popleft().result()
 
 
-def _mentions(reader: JournalReader, span: Span, names: Pseudonyms | None, written: _Format) -> Iterator[bytes]:
-    """The incident's mentions a chunk at a time: as SQLite formats them on the read, or, to
-    pseudonymise them, value by value."""
+def _mentions(reader: Reading, span: Span, names: Pseudonyms | None, written: _Format) -> Iterator[bytes]:
+    """The incident's mentions a chunk at a time: as SQLite formats them on the read (or, from
+    another backend, as it would), or, to pseudonymise them, value by value."""
     if names is not None:
         return map(written.value_by_value, _chunks(shared(reader.rows(span), names), CHUNK))
-    return _read_apart(reader, span, written)
+    if isinstance(reader, JournalReader):
+        return _read_apart(reader, span, written)
+    return map(written.as_sqlite, reader.groups(span, CHUNK))
 
 
 def _read_apart(reader: JournalReader, span: Span, written: _Format) -> Iterator[bytes]:
@@ -96,7 +100,7 @@ def _read_apart(reader: JournalReader, span: Span, written: _Format) -> Iterator
 
     def read(ids: range) -> bytes:
         if not hasattr(own, "reader"):
-            own.reader = JournalReader(reader.path)
+            own.reader = reader.twin()
             opened.append(own.reader)
         return _block(own.reader, span, written, ids)
 
@@ -157,7 +161,7 @@ class _Lines:
         self.write = lines.append
 
 
-def write_json(review: Review, reader: JournalReader, span: Span, path: Path, names: Pseudonyms | None) -> None:
+def write_json(review: Review, reader: Reading, span: Span, path: Path, names: Pseudonyms | None) -> None:
     """One JSON object: the incident, its figures, timeline, replies, lessons and volume, then
     every mention as an array in the order of `mention_fields` (streamed, in chunks). Text is
     kept exactly, in UTF-8; a control, bidi or line-separating character (and DEL) is escaped,
@@ -178,6 +182,17 @@ def _json_lines(rows: Iterable[tuple[object, ...]]) -> bytes:
     return _JSON_ROWS.join(json.dumps(row, separators=(",", ":")).encode() for row in rows)
 
 
+def _json_as_sqlite(rows: list[tuple[Any, ...]]) -> bytes:
+    """Rows as `_block` writes those SQLite formats (`sqlrows.JSON_SQL`), formatted here: UTF-8
+    where SQLite's encoder writes a row, escaped where it leaves one to the rules; the whole
+    piece escaped if anything in it acts on a terminal."""
+    lines = (
+        json.dumps(row, ensure_ascii=not sqlrows.score_as_python(row[-1]), separators=(",", ":")).encode()
+        for row in rows
+    )
+    return sqlrows.json_block(_JSON_ROWS.join(lines))
+
+
 def _escaped_del(text: bytes) -> bytes:
     """`json.dumps` leaves DEL, a control character, as it is."""
     return text.replace(b"\x7f", b"\\u007f")
@@ -189,7 +204,8 @@ class _Format(NamedTuple):
     as_written: Callable[[bytes], bool]  # …whether rows so joined need no value written by the rules…
     to_change: Callable[[tuple[Any, ...]], list[int]]  # …and else which of them do…
     finished: Callable[[bytes], bytes]  # …what becomes of them once joined…
-    value_by_value: Callable[[list[tuple[object, ...]]], bytes]  # …and how `MentionRow`s are written
+    value_by_value: Callable[[list[tuple[object, ...]]], bytes]  # …how `MentionRow`s are written…
+    as_sqlite: Callable[[list[tuple[object, ...]]], bytes]  # …and how as SQLite writes them, by Python
 
 
 def _nulls(lines: tuple[bytes | None, ...]) -> list[int]:
@@ -201,8 +217,8 @@ def _as_is(data: bytes) -> bytes:
     return data
 
 
-_CSV = _Format(sqlrows.CSV_SQL, b"", sqlrows.as_written, sqlrows.to_change, _as_is, _csv_lines)
-_JSON = _Format(sqlrows.JSON_SQL, _JSON_ROWS, bool, _nulls, sqlrows.json_block, _json_lines)
+_CSV = _Format(sqlrows.CSV_SQL, b"", sqlrows.as_written, sqlrows.to_change, _as_is, _csv_lines, _csv_lines)
+_JSON = _Format(sqlrows.JSON_SQL, _JSON_ROWS, bool, _nulls, sqlrows.json_block, _json_lines, _json_as_sqlite)
 
 
 def _chunks(rows: Iterable[tuple[object, ...]], size: int) -> Iterator[list[tuple[object, ...]]]:

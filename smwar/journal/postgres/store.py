@@ -28,6 +28,7 @@ from smwar.journal.portable import Portable
 from smwar.journal.postgres.connect import connect, redacted
 from smwar.journal.postgres.inbox import Inbox
 from smwar.journal.postgres.pages import POSTGRES
+from smwar.journal.postgres.reading import PostgresReader
 from smwar.journal.postgres.reads import Reads, present
 from smwar.journal.postgres.records import Records
 from smwar.journal.postgres.schema import migrate
@@ -53,6 +54,7 @@ class PostgresJournal(Coordination, Records, Reads, Inbox, Portable):
         self._lock = threading.RLock()  # the writer's: one transaction at a time
         self._reader = reader
         self._read_lock = threading.Lock()
+        self._url = url
         self._listener = connect(url)
         self._listener.execute(f"LISTEN {CHANNEL}")
         self._heard = False
@@ -72,6 +74,9 @@ class PostgresJournal(Coordination, Records, Reads, Inbox, Portable):
         with self._lock, self._read_lock:
             for connection in (self._db, self._reader, self._listener):
                 connection.close()
+
+    def reader(self) -> PostgresReader:
+        return PostgresReader(self._url)
 
     @contextmanager
     def writing(self) -> Iterator[psycopg.Connection]:

@@ -17,7 +17,7 @@ from smwar.engine.export import default_output, export
 from smwar.engine.review import add_lesson, build_review, span_of
 from smwar.engine.session import Session
 from smwar.errors import SmwarError
-from smwar.journal.reading import JournalReader, Query
+from smwar.journal.reading import Query
 from smwar.paths import exports_dir
 from smwar.plaintext import printable
 from smwar.review.figures import metric_rows, moment, reply_rows, step_rows, summary_rows
@@ -146,7 +146,7 @@ class ReviewScreen(Guarded, Screen[None]):
 
     def search(self, text: str) -> None:
         span = span_of(self.session.desk.incident(self.incident_id), self.session)
-        with JournalReader(self.session.journal.path) as reader:
+        with self.session.journal.reader() as reader:
             found = reader.search(span, Query.parse(text))
         table = self.query_one("#review-mentions", DataTable)
         table.clear()
