@@ -147,6 +147,27 @@ def test_failures_without_feeling_words_the_reach_of_negation_and_hedges(text: s
     assert sentiment(text, lang, company()).label == label
 
 
+@pytest.mark.parametrize(
+    ("text", "lang", "label"),
+    [
+        # the common complaints the lexicons lack: money, damage, waiting, being fobbed off
+        ("Zweimal abgebucht und keiner meldet sich.", "de", NEGATIVE),
+        ("Die Trommel rostet nach einem Jahr.", "de", NEGATIVE),
+        ("Since the update the app is so buggy.", "en", NEGATIVE),
+        ("Second flood this month. Replaced the hose, same thing.", "en", NEGATIVE),
+        # a word silenced is silenced in its inflections: a salutation is no praise
+        ("Lieber Kundenservice, wo bleibt meine Lieferung?", "de", NEUTRAL),
+        ("Liebes Team, wie entkalke ich die Maschine?", "de", NEUTRAL),
+        # "thanks to" thanks no one
+        ("thanks to my washer the utility room is now a paddling pool 😡", "en", NEGATIVE),
+        # a smell praised is no failure
+        ("Seit zwei Jahren begeistert. Leise, sparsam, die Wäsche riecht frisch.", "de", POSITIVE),
+    ],
+)
+def test_common_complaints_and_words_that_carry_nothing(text: str, lang: str, label: str) -> None:
+    assert sentiment(text, lang, company()).label == label
+
+
 def test_intensifiers_strengthen_and_the_words_that_carried_it_are_named_with_irony_marked() -> None:
     assert sentiment("Der Service ist sehr gut", "de").score > sentiment("Der Service ist gut", "de").score
     assert sentiment("really helpful", "en").score > sentiment("helpful", "en").score

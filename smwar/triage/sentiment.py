@@ -219,8 +219,9 @@ def _folded(terms: Mapping[str, float]) -> dict[str, float]:
 def _with_roles(
     valence: dict[str, float], extra: Mapping[str, float], roles: Mapping[str, Mapping[str, float]]
 ) -> dict[str, str]:
-    """`extra` and the role words added to `valence` (a value of 0 removes a word, a role
-    word of 0 keeps the lexicon's valence); the role of each role word."""
+    """`extra` and the role words added to `valence` (a value of 0 silences a word, its
+    inflections too: "lieber" is not "lieb"; a role word of 0 keeps the lexicon's valence); the
+    role of each role word."""
     valence.update(extra)
     found: dict[str, str] = {}
     for role, terms in roles.items():
@@ -228,8 +229,6 @@ def _with_roles(
             found[term] = role
             if value:
                 valence[term] = value
-    for word in [word for word, value in valence.items() if not value and " " not in word]:
-        del valence[word]
     return found
 
 
@@ -349,9 +348,11 @@ class Scorer:
         keys = (fold(word), _plain(word)) if language.inflected else (word.casefold().removesuffix("'s"),)
         for key in keys:
             for form in _forms(key) if language.inflected and inflected else (key,):
-                value, role = language.valence.get(form, 0.0), language.roles.get(form)
-                if value or role:
-                    return Entry(value, form in language.verbs, role)
+                value, role = language.valence.get(form), language.roles.get(form)
+                if role:
+                    return Entry(value or 0.0, form in language.verbs, role)
+                if value is not None:  # 0: silenced
+                    return Entry(value, form in language.verbs) if value else NOTHING
         return NOTHING
 
     def score(self, text: str, neutral: Collection[str] = ()) -> Sentiment:

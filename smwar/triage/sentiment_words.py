@@ -99,6 +99,12 @@ GERMAN_WORDS: Final = {
     "einen stern": -1.5, "ein stern": -1.5, "liebe leute": 0.0, "lieber": 0.0,
     "leck mich": -3.0, "können mich mal": -2.5, "kann mich mal": -2.5, "elektroschrott": -2.5, "idioten": -2.5,
     "ehrlich": 0.0, "ehrliche": 0.0, "interessant": 0.0, "klar": 0.0, "sicher": 0.0, "frage": 0.0, "lohnt": 0.0,
+    "liebe": 0.0, "liebes": 0.0, "fertig": 0.0, "mitgenommen": 0.0, "ruft": 0.0,
+    "lecker": 2.0, "kulanz": 1.8, "kulant": 2.0, "wie neu": 1.8, "so muss das sein": 1.8, "so muss es sein": 1.8,
+    "riecht frisch": 1.5, "riecht gut": 1.5, "fehlkauf": -2.2, "nicht ok": -1.8, "nicht okay": -1.8,
+    "nicht in ordnung": -1.8, "unzumutbar": -2.5, "teurer": -1.0, "spam": -1.5, "fake": -1.8, "masche": -1.5,
+    "betrugsmasche": -2.5, "ausrede": -1.5, "ausreden": -1.5, "textbausteine": -1.5, "standardantwort": -1.2,
+    "nutzlos": -2.0, "sinnlos": -1.8, "vergeblich": -1.2, "lärm": -1.5, "krach": -1.5, "zu laut": -1.5,
 }  # fmt: skip
 GERMAN_VERBS: Final = frozenset({"klappt", "funktioniert", "nervt", "ignoriert", "vertröstet", "hinhalten", "abzocken"})
 ENGLISH_WORDS: Final = {
@@ -112,6 +118,9 @@ ENGLISH_WORDS: Final = {
     "hope": 0.0, "help": 0.0, "pretty": 0.0, "kind": 0.0, "question": 0.0, "support": 0.0, "dear": 0.0,
     "worth it": 1.8, "worth the money": 1.5, "done with": -1.5, "would buy again": 2.0, "don't buy": -2.0,
     "losing my mind": -2.0, "nobody asked": -1.5, "fell off": -1.5, "clowns": -2.0,
+    "thanks to": 0.0, "certain": 0.0, "like new": 1.8, "smells fresh": 1.5, "smells great": 1.5,
+    "not ok": -1.8, "not okay": -1.8, "unusable": -2.0, "nightmare": -2.5, "hassle": -1.5, "pointless": -1.5,
+    "garbage": -2.2, "noisy": -1.5, "too loud": -1.5,
 }  # fmt: skip
 
 # The roles of words: what fails, what resolves it, what is said in sarcasm. A failure carries
@@ -146,10 +155,20 @@ GERMAN_ROLES: Final = {
         "unterste schublade": -2.5, "schlechter witz": -2.0, "fremdgeschämt": -1.8, "phishing": -1.5,
         "lieferzeit": -0.5, "nie wieder": -2.5, "geld zurück": -1.5, "wer hat das getestet": -1.5,
         "wer hat das bitte getestet": -1.5,
+        # money, parts, damage, waiting, being fobbed off, hazards: the common complaints
+        "doppelt abgebucht": -1.8, "zweimal abgebucht": -1.8, "doppelt berechnet": -1.8,
+        "zweimal berechnet": -1.8, "inkasso": -1.8, "fehlt": -1.0, "fehlen": -1.0, "fehlte": -1.0,
+        "fehlende": -1.0, "beschädigt": -1.8, "zerkratzt": -1.5, "aufgelegt": -1.5, "rausgeflogen": -1.2,
+        "abgewimmelt": -2.0, "verschlampt": -1.8, "verbummelt": -1.5, "gesperrt": -1.0, "schimmel": -2.0,
+        "rost": -1.5, "rostet": -1.5, "verrostet": -1.5, "verstopft": -1.2, "überhitzt": -1.8, "qualmt": -2.0,
+        "geschmolzen": -1.8, "kurzschluss": -1.8, "stromschlag": -2.0, "fehlermeldung": -1.2, "ewig": -1.0,
+        "ewigkeit": -1.0, "ewigkeiten": -1.0, "stundenlang": -1.0, "tagelang": -1.0, "wochenlang": -1.0,
+        "monatelang": -1.2, "seit stunden": -1.0, "seit monaten": -1.0, "das gleiche problem": -1.2,
+        "dasselbe problem": -1.2, "gleiche problem": -1.2, "gleiche fehler": -1.2, "gleiche spiel": -1.2,
     },
     RESOLUTION: {
         "gelöst": 1.8, "behoben": 1.8, "repariert": 1.5, "erstattet": 1.5, "geht wieder": 1.5,
-        "funktioniert wieder": 1.5, "endlich": 0.8,
+        "funktioniert wieder": 1.5, "endlich": 0.8, "lösung": 1.0,
     },
     RESPONSE: {
         "gemeldet": 0.5, "geantwortet": 0.5, "antwortet": 0.3, "antworten": 0.3, "reagiert": 0.3,
@@ -198,6 +217,14 @@ ENGLISH_ROLES: Final = {
         "mopping up": -1.2,
         "dumpster fire": -3.0, "wear and tear": -1.0, "within spec": -1.0, "who signed off": -1.5,
         "who thought this was a good idea": -1.5,
+        # money, parts, damage, waiting, being fobbed off, hazards: the common complaints
+        "billed twice": -1.5, "double charged": -1.5, "double-charged": -1.5, "runaround": -1.8, "ghosted": -1.8,
+        "excuses": -1.5, "disconnected": -1.2, "declined": -1.0, "overheat": -1.5, "rust": -1.5, "rusty": -1.5,
+        "rusting": -1.5, "clogged": -1.2, "overheats": -1.8, "overheating": -1.8, "overheated": -1.8,
+        "burnt": -1.5, "melted": -1.5, "dies": -1.5, "froze": -1.2, "freezes": -1.2, "glitch": -1.2,
+        "glitchy": -1.5, "buggy": -1.5, "laggy": -1.2, "takes forever": -1.5, "took forever": -1.5,
+        "same thing": -1.2, "same problem": -1.2, "same issue": -1.2, "darknet": -1.5, "covering it up": -1.5,
+        "cover-up": -1.5,
     },
     RESOLUTION: {
         "fixed": 1.5, "resolved": 1.5, "solved": 1.5, "sorted": 1.0, "back online": 1.5, "working again": 1.5,
