@@ -213,3 +213,12 @@ def postgres_server() -> Iterator[Server]:
 def postgres_url(postgres_server: Server) -> str:
     """The address of a new, empty PostgreSQL database for this test alone."""
     return postgres_server.new_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def address(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The address of a new, empty journal for this test alone: a test that takes it runs on
+    each backend, a SQLite file and a PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:{tmp_path / 'live.sqlite'}"
+    return str(request.getfixturevalue("postgres_url"))

@@ -1,7 +1,7 @@
 """Work handed out and handed over: the ingest leader assigns a new mention to answer to the
 next present operator holding its owner role, when the plan says `assign = "round-robin"`;
 an operator hands a role over to another in one action, and the role's work and chain steps
-go with it."""
+go with it. On both backends (the `address` fixture)."""
 
 from __future__ import annotations
 
@@ -11,15 +11,12 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from click.testing import CliRunner
-
-from smwar.cli import main
 from smwar.clock import ManualClock
 from smwar.config import Config, load_config
 from smwar.engine.ingest import Handover
 from smwar.engine.live import open_live_journal
 from smwar.engine.session import Session
-from smwar.journal.store import Journal
+from smwar.journal.address import open_journal
 from smwar.journal.team import ASSIGNED, HANDED
 from smwar.model import SYSTEM_ACTOR, Event, Mention
 from smwar.paths import bundled_runbooks_dir
@@ -29,6 +26,7 @@ from smwar.tui.app import WarRoomApp
 from smwar.tui.screens.prompt import ChoicePrompt
 from smwar.tui.screens.queue import QueueScreen
 from smwar.tui.widgets.chain import step_cells
+from tests.tools.journals import with_stream
 from tests.tools.leaders import leading
 
 from .conftest import screen_text
@@ -58,10 +56,9 @@ def _round_robin_runbooks(folder: Path) -> Path:
     return folder
 
 
-def test_the_leader_assigns_new_mentions_to_the_present_owners_in_turn(tmp_path: Path) -> None:
+def test_the_leader_assigns_new_mentions_to_the_present_owners_in_turn(tmp_path: Path, address: str) -> None:
     stream = tmp_path / "stream.jsonl"
-    stream.touch()
-    CliRunner().invoke(main, ["sources", "add", "jsonl", "stream", f"path={stream}", "poll_seconds=0.1"])
+    with_stream(tmp_path / "home", stream, address)
     config = load_config()
     folder = _round_robin_runbooks(tmp_path / "runbooks")
 
@@ -96,9 +93,9 @@ def test_the_leader_assigns_new_mentions_to_the_present_owners_in_turn(tmp_path:
 
 
 async def test_my_queue_has_what_was_assigned_to_me_and_not_my_colleagues_share(
-    tmp_path: Path, runbooks: RunbookSet
+    address: str, runbooks: RunbookSet
 ) -> None:
-    journal = Journal.open(tmp_path / "live.sqlite")
+    journal = open_journal(address)
     handover = Handover()
     session = Session(journal, runbooks, ManualClock(T0), handover, "anna")
     texts = [
@@ -130,12 +127,11 @@ def _assigned(mention_id: int, operator: str) -> Event:
     return Event(ASSIGNED, T0, SYSTEM_ACTOR, payload=payload)
 
 
-async def test_a_role_handed_over_takes_its_work_and_its_steps_along(tmp_path: Path, runbooks: RunbookSet) -> None:
+async def test_a_role_handed_over_takes_its_work_and_its_steps_along(address: str, runbooks: RunbookSet) -> None:
     """Anna is the PR liaison of an open incident and owns customer-service; she hands the
     liaison over to Ben with H: the chain's liaison steps name Ben, and once she hands
     customer-service over too, it is in Ben's queue and no longer in hers."""
-    path = tmp_path / "live.sqlite"
-    journal, ben = Journal.open(path), Journal.open(path)
+    journal, ben = open_journal(address), open_journal(address)
     handover = Handover()
     session = Session(journal, runbooks, ManualClock(T0), handover, "anna")
     handover.give(Batch(mentions=[Mention("mastodon", "m1", "@kunde@x.social", LEAK, T0)]))

@@ -1,11 +1,10 @@
 """Two people must not answer one customer twice: a reply someone else has open shows as
 theirs in the feed, opening it asks before taking it over, and sending after it was taken
-over (or answered) is refused."""
+over (or answered) is refused. On both backends (the `address` fixture)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 from textual.widgets import TextArea
 
@@ -13,7 +12,7 @@ from smwar.clock import ManualClock
 from smwar.config import Config
 from smwar.engine.ingest import Handover
 from smwar.engine.session import Session
-from smwar.journal.store import Journal
+from smwar.journal.address import open_journal
 from smwar.model import Mention
 from smwar.runbooks.definitions import RunbookSet
 from smwar.sources.base import Batch
@@ -28,10 +27,9 @@ T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 async def test_a_reply_someone_else_has_open_is_marked_asked_about_and_guarded(
-    tmp_path: Path, runbooks: RunbookSet
+    address: str, runbooks: RunbookSet
 ) -> None:
-    path = tmp_path / "live.sqlite"
-    journal, ben = Journal.open(path), Journal.open(path)
+    journal, ben = open_journal(address), open_journal(address)
     handover = Handover()
     session = Session(journal, runbooks, ManualClock(T0), handover, "anna")
     handover.give(Batch(mentions=[Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro leckt", T0, "de")]))
@@ -62,9 +60,8 @@ async def test_a_reply_someone_else_has_open_is_marked_asked_about_and_guarded(
     ben.close()
 
 
-async def test_my_queue_keeps_what_i_own_and_says_who_else_is_replying(tmp_path: Path, runbooks: RunbookSet) -> None:
-    path = tmp_path / "live.sqlite"
-    journal, ben = Journal.open(path), Journal.open(path)
+async def test_my_queue_keeps_what_i_own_and_says_who_else_is_replying(address: str, runbooks: RunbookSet) -> None:
+    journal, ben = open_journal(address), open_journal(address)
     handover = Handover()
     session = Session(journal, runbooks, ManualClock(T0), handover, "anna")
     press = Mention("mastodon", "p1", "@redaktion@social.heise.de", "Presseanfrage zur AquaPro: Stellungnahme?", T0)

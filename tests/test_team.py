@@ -1,6 +1,7 @@
 """Several processes on one journal: the ingest lease, the change check, the sources' health
-and pause requests, each seen through a second connection to the same file as another process
-would see them; and real `smwar lead` processes that hand the lease over when one dies."""
+and pause requests, each seen through a second connection to the same journal as another
+process would see them; and real `smwar lead` processes that hand the lease over when one dies.
+Each runs on both backends (the `address` fixture): a SQLite file and a PostgreSQL database."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from smwar.journal.store import Journal
+from smwar.journal.address import open_journal
 from smwar.journal.team import INGEST
 from smwar.model import Event, Mention, Revision
 from smwar.sources.runner import Health
@@ -22,9 +23,8 @@ from tests.tools.terminal import Terminal
 NOW = 1_800_000_000.0
 
 
-def test_one_holder_at_a_time_and_another_takes_over_when_it_lapses(tmp_path: Path) -> None:
-    path = tmp_path / "live.sqlite"
-    with Journal.open(path) as anna, Journal.open(path) as ben:
+def test_one_holder_at_a_time_and_another_takes_over_when_it_lapses(address: str) -> None:
+    with open_journal(address) as anna, open_journal(address) as ben:
         assert anna.take_lease(INGEST, "anna", NOW, 5)
         assert not ben.take_lease(INGEST, "ben", NOW + 1, 5)  # Anna's still runs
         assert anna.take_lease(INGEST, "anna", NOW + 4, 5, backlog=12)  # renewed until NOW + 9
@@ -39,9 +39,8 @@ def test_one_holder_at_a_time_and_another_takes_over_when_it_lapses(tmp_path: Pa
         assert anna.take_lease(INGEST, "anna", NOW + 11, 5)  # given up: taken at once
 
 
-def test_a_commit_by_another_connection_is_noticed_and_only_once(tmp_path: Path) -> None:
-    path = tmp_path / "live.sqlite"
-    with Journal.open(path) as watcher, Journal.open(path) as writer:
+def test_a_commit_by_another_connection_is_noticed_and_only_once(address: str) -> None:
+    with open_journal(address) as watcher, open_journal(address) as writer:
         watcher.changed()
         assert not watcher.changed()
         writer.append(Event("note", datetime(2026, 12, 1, tzinfo=UTC), "anna", payload={"text": "hi"}))
@@ -51,10 +50,9 @@ def test_a_commit_by_another_connection_is_noticed_and_only_once(tmp_path: Path)
         assert list(watcher.events(after_id=watcher.last_event_id())) == []
 
 
-def test_the_leaders_source_health_and_pause_requests_reach_the_others(tmp_path: Path) -> None:
-    path = tmp_path / "live.sqlite"
+def test_the_leaders_source_health_and_pause_requests_reach_the_others(address: str) -> None:
     until = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
-    with Journal.open(path) as leader, Journal.open(path) as room:
+    with open_journal(address) as leader, open_journal(address) as room:
         leader.publish_health(
             [
                 Health("masto", "mastodon", "live", mentions=40, per_minute=12.5),
@@ -75,9 +73,10 @@ def test_the_leaders_source_health_and_pause_requests_reach_the_others(tmp_path:
 # -- real leader processes -------------------------------------------------------------
 
 
-def _home(tmp_path: Path) -> tuple[dict[str, str], Path]:
+def _home(tmp_path: Path, address: str) -> tuple[dict[str, str], Path]:
+    """The environment of processes whose live journal is at `address`, fed by a stream."""
     stream = tmp_path / "stream.jsonl"
-    return with_stream(tmp_path / "home", stream), stream
+    return with_stream(tmp_path / "home", stream, address), stream
 
 
 def _write(stream: Path, first: int, count: int) -> None:
@@ -96,22 +95,16 @@ def _until(check, seconds: float) -> bool:  # type: ignore[no-untyped-def]
     return bool(check())
 
 
-def _native_ids(journal_path: Path) -> list[str]:
-    with Journal.open(journal_path) as journal:
-        return journal.native_ids()
-
-
-def test_when_the_leader_dies_another_takes_over_and_nothing_is_lost_or_doubled(tmp_path: Path) -> None:
-    env, stream = _home(tmp_path)
-    journal_path = Path(env["SMWAR_HOME"]) / "data" / "live.sqlite"
+def test_when_the_leader_dies_another_takes_over_and_nothing_is_lost_or_doubled(tmp_path: Path, address: str) -> None:
+    env, stream = _home(tmp_path, address)
+    journal = open_journal(address)
     leaders = [
         subprocess.Popen([sys.executable, "-m", "smwar", "lead"], env=env, stderr=subprocess.PIPE) for _ in range(2)
     ]
     try:
         _write(stream, 0, 300)
-        assert _until(lambda: journal_path.exists() and len(_native_ids(journal_path)) == 300, 30)
-        with Journal.open(journal_path) as journal:
-            lease = journal.lease(INGEST)
+        assert _until(lambda: len(journal.native_ids()) == 300, 30)
+        lease = journal.lease(INGEST)
         assert lease is not None
         holder = next(p for p in leaders if lease.holder.endswith(f":{p.pid}"))
         waiting = next(p for p in leaders if p is not holder)
@@ -121,32 +114,30 @@ def test_when_the_leader_dies_another_takes_over_and_nothing_is_lost_or_doubled(
         _write(stream, 300, 200)
 
         def taken_over() -> bool:
-            with Journal.open(journal_path) as journal:
-                now = journal.lease(INGEST)
+            now = journal.lease(INGEST)
             return now is not None and now.holder.endswith(f":{waiting.pid}")
 
         assert _until(taken_over, 15)
         assert time.monotonic() - killed_at < 10  # the lease lapses in 5 s, the other asks every second
-        assert _until(lambda: len(_native_ids(journal_path)) == 500, 30)
-        ids = _native_ids(journal_path)
-        assert sorted(ids) == sorted(f"p{n}" for n in range(500))  # each once
+        assert _until(lambda: len(journal.native_ids()) == 500, 30)
+        assert sorted(journal.native_ids()) == sorted(f"p{n}" for n in range(500))  # each once
         waiting.send_signal(signal.SIGTERM)  # a clean stop gives the lease up at once
         assert waiting.wait(timeout=20) == 0
-        with Journal.open(journal_path) as journal:
-            assert journal.lease(INGEST) is None
+        assert journal.lease(INGEST) is None
     finally:
         for process in leaders:
             if process.poll() is None:
                 process.kill()
                 process.wait()
+        journal.close()
 
 
-def test_two_war_rooms_on_one_journal_see_the_same_storm_and_each_others_actions(tmp_path: Path) -> None:
+def test_two_war_rooms_on_one_journal_see_the_same_storm_and_each_others_actions(tmp_path: Path, address: str) -> None:
     """Two operators run `smwar` on one live journal: each war room starts a leader process,
     one of them runs the source; both feeds show what it journaled, each sees the other is
     there, an incident one operator opens shows as open on the other's board, and a reply one
     opens shows as theirs on the other's feed. Quitting both leaves no leader behind."""
-    env, stream = _home(tmp_path)
+    env, stream = _home(tmp_path, address)
     home = Path(env["SMWAR_HOME"])
     anna = Terminal(["--as", "anna"], home, columns=120, rows=40)
     ben = Terminal(["--as", "ben"], home, columns=120, rows=40)
@@ -175,15 +166,14 @@ def test_two_war_rooms_on_one_journal_see_the_same_storm_and_each_others_actions
     finally:
         assert anna.close() == 0
         assert ben.close() == 0
-    with Journal.open(home / "data" / "live.sqlite") as journal:
+    with open_journal(address) as journal:
         assert journal.lease(INGEST) is None  # the leader stopped with its war room and gave the lease up
         assert sorted(journal.native_ids()) == sorted(f"leak{n}" for n in range(8))
 
 
-def test_a_claim_is_one_operators_until_released_or_taken_over(tmp_path: Path) -> None:
-    path = tmp_path / "live.sqlite"
+def test_a_claim_is_one_operators_until_released_or_taken_over(address: str) -> None:
     at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-    with Journal.open(path) as anna, Journal.open(path) as ben:
+    with open_journal(address) as anna, open_journal(address) as ben:
         anna.add_mentions([(Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro leckt", at), at, (), (), None)])
         assert anna.claim(1, "anna", at) is None
         assert anna.claim(1, "anna", at) is None, "claiming again is fine"
@@ -199,12 +189,11 @@ def test_a_claim_is_one_operators_until_released_or_taken_over(tmp_path: Path) -
         assert anna.claims() == {}
 
 
-def test_while_one_operator_sends_a_reply_nobody_elses_goes_out(tmp_path: Path) -> None:
+def test_while_one_operator_sends_a_reply_nobody_elses_goes_out(address: str) -> None:
     """Ben takes the claim over the moment Anna's guard let her reply go: his would be the
     second answer, so he is told to wait until hers is journaled, and then that she replied."""
-    path = tmp_path / "live.sqlite"
     at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-    with Journal.open(path) as anna, Journal.open(path) as ben:
+    with open_journal(address) as anna, open_journal(address) as ben:
         anna.add_mentions([(Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro leckt", at), at, (), (), None)])
         assert anna.claim(1, "anna", at) is None
         assert anna.stale_send(1, "anna") is None  # anna's reply is on its way
@@ -215,10 +204,9 @@ def test_while_one_operator_sends_a_reply_nobody_elses_goes_out(tmp_path: Path) 
         assert (ben.stale_send(1, "ben") or "").startswith("anna already replied at")
 
 
-def test_a_post_deleted_meanwhile_is_not_answered_and_a_failed_post_is_no_reply(tmp_path: Path) -> None:
-    path = tmp_path / "live.sqlite"
+def test_a_post_deleted_meanwhile_is_not_answered_and_a_failed_post_is_no_reply(address: str) -> None:
     at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-    with Journal.open(path) as journal:
+    with open_journal(address) as journal:
         journal.add_mentions(
             [(Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro leckt", at), at, (), (), None)]
         )
@@ -228,26 +216,24 @@ def test_a_post_deleted_meanwhile_is_not_answered_and_a_failed_post_is_no_reply(
         assert journal.stale_send(1, "anna") == "its author deleted the post"
 
 
-def test_who_is_here_is_who_said_so_lately(tmp_path: Path) -> None:
-    with Journal.open(tmp_path / "live.sqlite") as journal:
+def test_who_is_here_is_who_said_so_lately(address: str) -> None:
+    with open_journal(address) as journal:
         journal.beat("anna", "responder", "reply", NOW)
         journal.beat("ben", "lead", "incident", NOW - 60)  # gone a minute ago
         assert [(p.operator, p.doing) for p in journal.present(NOW)] == [("anna", "reply")]
 
 
-def test_the_ingest_process_ends_with_a_war_room_that_was_killed(tmp_path: Path) -> None:
+def test_the_ingest_process_ends_with_a_war_room_that_was_killed(tmp_path: Path, address: str) -> None:
     """A war room that is killed (or whose terminal closes) cannot stop its ingest process;
     that one notices and ends by itself, giving the lease up, instead of running on unseen."""
-    env, _stream = _home(tmp_path)
-    home = Path(env["SMWAR_HOME"])
-    room = Terminal([], home, columns=120, rows=40)
+    env, _stream = _home(tmp_path, address)
+    room = Terminal([], Path(env["SMWAR_HOME"]), columns=120, rows=40)
+    journal = open_journal(address)
     try:
         assert room.wait_for("Feed")
-        journal_path = home / "data" / "live.sqlite"
 
         def leading() -> bool:
-            with Journal.open(journal_path) as journal:
-                return journal.lease(INGEST) is not None
+            return journal.lease(INGEST) is not None
 
         assert _until(leading, 15)
         room.process.send_signal(signal.SIGKILL)
@@ -255,3 +241,4 @@ def test_the_ingest_process_ends_with_a_war_room_that_was_killed(tmp_path: Path)
         assert _until(lambda: not leading(), 15), "the lease is given up, not left to lapse"
     finally:
         room.close()
+        journal.close()

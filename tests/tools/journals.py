@@ -8,6 +8,7 @@ and the triage action cycles respond, watch, ignore.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -27,11 +28,16 @@ def text_of(n: int) -> str:
     return f"Post {n}: meine {kind}, Nummer {n} #elektromueller"
 
 
-def with_stream(home: Path, stream: Path) -> dict[str, str]:
+def with_stream(home: Path, stream: Path, journal: str | None = None) -> dict[str, str]:
     """The environment of a process on SMWAR_HOME `home`, whose config has one source: the
-    JSON Lines file `stream` (created empty), followed every tenth of a second."""
+    JSON Lines file `stream` (created empty), followed every tenth of a second; and, given
+    `journal` (an address), the live journal there instead of in the data directory."""
     stream.touch()
     env = {**os.environ, "SMWAR_HOME": str(home)}
+    if journal is not None:
+        config = home / "config" / "config.toml"
+        config.parent.mkdir(parents=True, exist_ok=True)
+        config.write_text(f"journal = {json.dumps(journal)}\n", encoding="utf-8")
     subprocess.run(
         [sys.executable, "-m", "smwar", "sources", "add", "jsonl", "stream", f"path={stream}", "poll_seconds=0.1"],
         env=env,

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import Row, RowFactory, dict_row, tuple_row
 
 from smwar.clock import to_iso
 from smwar.journal.portable import Portable
@@ -55,8 +55,7 @@ class PostgresJournal(Coordination, Records, Reads, Inbox, Portable):
         self._reader = reader
         self._read_lock = threading.Lock()
         self._url = url
-        self._listener = connect(url)
-        self._listener.execute(f"LISTEN {CHANNEL}")
+        self._listener = _listening(url)
         self._heard = False
 
     @classmethod
@@ -81,29 +80,64 @@ class PostgresJournal(Coordination, Records, Reads, Inbox, Portable):
     @contextmanager
     def writing(self) -> Iterator[psycopg.Connection]:
         """A write transaction, committed when the block ends (rolled back if it raises); its
-        commit notifies the listeners (those that add mentions or events say their ids too)."""
-        with self._lock, self._db.transaction():
+        commit notifies the listeners (those that add mentions or events say their ids too).
+
+        A writing connection found lost as the transaction begins (the server restarted, the
+        network dropped it) is opened again and the transaction begun on the new one: nothing
+        of it was sent yet. One lost later is reported, as its commit may or may not have
+        happened, and the next transaction opens a new one."""
+        with self._lock, ExitStack() as stack:
+            try:
+                stack.enter_context(self._db.transaction())
+            except psycopg.OperationalError as exc:
+                _lost(self._db, exc)
+                self._db = connect(self._url)
+                stack.enter_context(self._db.transaction())
             yield self._db
             self._db.execute("SELECT pg_notify(%s, '')", [CHANNEL])
 
     def _rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         """Rows read on the reading connection: the last commit, never waiting for a write."""
-        with self._read_lock:
-            return self._reader.execute(sql, params).fetchall()  # type: ignore[arg-type]  # the journal's own SQL
+        return self._fetch(sql, params, tuple_row)
 
     def _named(self, sql: str, params: Sequence[object] = ()) -> list[dict[str, Any]]:
         """`_rows`, each a dict by column name."""
-        with self._read_lock, self._reader.cursor(row_factory=dict_row) as cursor:
-            return cursor.execute(sql, params).fetchall()  # type: ignore[arg-type]
+        return self._fetch(sql, params, dict_row)
+
+    def _fetch(self, sql: str, params: Sequence[object], rows: RowFactory[Row]) -> list[Row]:
+        """A read on the reading connection; one found lost is opened again and the read made
+        once more on the new one (a read changes nothing)."""
+        with self._read_lock:
+            try:
+                with self._reader.cursor(row_factory=rows) as cursor:
+                    return cursor.execute(sql, params).fetchall()  # type: ignore[arg-type]  # the journal's own SQL
+            except psycopg.OperationalError as exc:
+                _lost(self._reader, exc)
+                self._reader = connect(self._url)
+                with self._reader.cursor(row_factory=rows) as cursor:
+                    return cursor.execute(sql, params).fetchall()  # type: ignore[arg-type]
 
     def _value(self, sql: str, params: Sequence[object] = ()) -> Any:
         rows = self._rows(sql, params)
         return rows[0][0] if rows else None
 
     def changed(self) -> bool:
-        """Whether anyone committed a write since the last call (True on the first)."""
+        """Whether anyone committed a write since the last call (True on the first).
+
+        One round trip on the listening connection first: every notification of a commit that
+        ended before this call is then in hand (a notification travels on its own, and might
+        still be on its way). A listening connection that was lost (the server restarted, the
+        network dropped it) is opened again, and that counts as a change: what was notified
+        meanwhile never reached it, and the caller catches up by reading after the last id
+        it saw."""
         with self._read_lock:
-            heard = sum(1 for _ in self._listener.notifies(timeout=0)) > 0
+            try:
+                self._listener.execute("SELECT 1")
+                heard = sum(1 for _ in self._listener.notifies(timeout=0)) > 0
+            except psycopg.OperationalError as exc:
+                _lost(self._listener, exc)
+                self._listener = _listening(self._url)
+                heard = True
         first, self._heard = not self._heard, True
         return heard or first
 
@@ -165,6 +199,21 @@ class PostgresJournal(Coordination, Records, Reads, Inbox, Portable):
         )
         for row in self._named(sql, [after_id, incident_id, incident_id, kind, kind]):
             yield event_of(row)
+
+
+def _lost(connection: psycopg.Connection, error: psycopg.OperationalError) -> None:
+    """Close `connection`, which `error` says was lost, for a new one to take its place; raise
+    `error` if the connection still works (a query cancelled, which a new one would not mend)."""
+    if not connection.broken and not connection.closed:
+        raise error
+    connection.close()
+
+
+def _listening(url: str) -> psycopg.Connection:
+    """A connection to the journal at `url` that listens to its channel."""
+    listener = connect(url)
+    listener.execute(f"LISTEN {CHANNEL}")
+    return listener
 
 
 def _unseen(db: psycopg.Cursor[Any], mentions: Sequence[Mention]) -> list[int]:
