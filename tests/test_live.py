@@ -222,3 +222,9 @@ async def test_the_detail_pane_shows_a_mentions_display_name_and_what_it_replies
     journal.close()
     assert "@ann@x.social (Ann ␛[31m)" in shown, "display names are untrusted text too"
     assert "replies to https://x.social/@bob/1" in shown and "quotes https://x.social/@eve/2" in shown
+
+
+@pytest.mark.parametrize("command", [[], ["drill"], ["serve"]])
+def test_a_blank_name_to_work_as_is_refused_before_anything_starts(command: list[str]) -> None:
+    result = CliRunner().invoke(main, ["--as", "  ", *command])
+    assert result.exit_code == 2 and "Invalid value for '--as': needs a name" in result.output

@@ -34,12 +34,20 @@ class _Commands(click.Group):
         return super().get_command(ctx, cmd_name)
 
 
+def _named(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """`--as NAME`, stripped, for every command that reads it (live, drill, serve); blank is refused."""
+    if value is not None and not value.strip():
+        raise click.BadParameter("needs a name")
+    return value.strip() if value is not None else None
+
+
 @click.group(cls=_Commands, invoke_without_command=True)
 @click.version_option(__version__, prog_name="smwar")
 @click.option(
     "--as",
     "operator",
     metavar="NAME",
+    callback=_named,
     help="Work as NAME, live or in a drill (default: the config's operator): what the team sees.",
 )
 @click.pass_context
@@ -53,9 +61,7 @@ def main(ctx: click.Context, operator: str | None) -> None:
 
     config = load_config()
     if operator is not None:
-        if not operator.strip():
-            raise SmwarError("--as needs a name")
-        config = config.model_copy(update={"operator": operator.strip()})
+        config = config.model_copy(update={"operator": operator})
     if not config.source:
         say(
             "Live mode has no sources configured yet. Add one, for example:\n"

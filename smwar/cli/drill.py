@@ -80,11 +80,7 @@ def play(ctx: click.Context, script: str | None, speed: float, fresh: bool, runb
 def _operator(ctx: click.Context, configured: str) -> str:
     """Who plays: `smwar --as NAME drill`, else the config's operator."""
     named = ctx.find_root().params.get("operator")
-    if named is None:
-        return configured
-    if not str(named).strip():
-        raise SmwarError("--as needs a name")
-    return str(named).strip()
+    return configured if named is None else str(named)
 
 
 @drill.command("generate")
