@@ -120,6 +120,24 @@ def test_events_are_read_after_an_id_by_incident_and_kind(address: str) -> None:
         assert other[0].incident_id == 2
         journal.checkpoint()  # as the ingest leader does after each round
         assert journal.last_event_id() == 6
+        assert journal.integrity() == "ok"  # type: ignore[attr-defined]  # each backend's own check
+
+
+def test_the_postgresql_integrity_check_finds_what_the_journal_relies_on_broken(postgres_url: str) -> None:
+    import psycopg
+
+    with open_journal(postgres_url) as journal:
+        journal.add_mentions([(mention(str(n)), T0, (), (), None) for n in range(3)])
+        journal.append_all([Event("note", T0, "anna"), Event("note", T0, "ben")])
+        with psycopg.connect(postgres_url, autocommit=True) as db:
+            db.execute("ALTER TABLE events DISABLE TRIGGER events_no_change")
+            db.execute("DELETE FROM mentions WHERE id = 2")
+            db.execute("SELECT setval(pg_get_serial_sequence('events', 'id'), 1)")
+        assert journal.integrity().splitlines() == [  # type: ignore[attr-defined]
+            "events can be changed: the trigger events_no_change is missing or disabled",
+            "mention ids 1…3 have gaps: 2 mentions",
+            "events.id would next give 2, which the table holds",
+        ]
 
 
 def test_claims_steals_and_the_stale_send_guard(address: str) -> None:

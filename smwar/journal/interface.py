@@ -4,7 +4,7 @@ PostgresJournal`) both provide every method here, with the same parameters (a te
 A third backend is a new module that provides them too; its SQL stays behind these methods.
 
 Only what callers outside the journal use is named: tests and the journal's own modules may
-reach further (`writing`, `integrity`), and those differ by backend.
+reach further (`writing`, `integrity`: "ok" or what is wrong), and those differ by backend.
 """
 
 from __future__ import annotations

@@ -43,6 +43,14 @@ from smwar.journal.rows import (
 from smwar.model import Event, JournaledMention, Match, Mention
 
 CHANNEL = "smwar_changed"
+INVALID_INDEXES = (  # in the journal's schema
+    "SELECT i.indexrelid::regclass::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+    "WHERE c.relnamespace = current_schema()::regnamespace AND NOT (i.indisvalid AND i.indisready)"
+)
+IDENTITIES = (  # each table's column whose values the database gives
+    "SELECT table_name, column_name FROM information_schema.columns "
+    "WHERE table_schema = current_schema() AND is_identity = 'YES' ORDER BY table_name"
+)
 
 
 class PostgresJournal(Coordination, Records, Reads, Inbox, Portable):
@@ -199,6 +207,29 @@ class PostgresJournal(Coordination, Records, Reads, Inbox, Portable):
         )
         for row in self._named(sql, [after_id, incident_id, incident_id, kind, kind]):
             yield event_of(row)
+
+    def integrity(self) -> str:
+        """What is wrong with the journal, a line each, or "ok". What SQLite's integrity check
+        finds (a damaged file, a broken constraint) is PostgreSQL's own to guard: it enforces
+        the constraints on each write and keeps its storage itself. This checks what the journal
+        relies on beyond them: every index usable (an interrupted build leaves one that is not),
+        the events still append-only, mention ids without a gap (a feed counts them by their
+        bounds), and every identity ahead of the ids its table holds (a copy that wrote ids
+        itself and left one behind makes the next insert collide)."""
+        problems = [f"index {name} is not usable" for (name,) in self._rows(INVALID_INDEXES)]
+        if self._value("SELECT tgenabled FROM pg_trigger WHERE tgname = 'events_no_change'") not in ("O", "A"):
+            problems.append("events can be changed: the trigger events_no_change is missing or disabled")
+        count, first, last = self._rows("SELECT COUNT(*), MIN(id), MAX(id) FROM mentions")[0]
+        if count and count != last - first + 1:
+            problems.append(f"mention ids {first}…{last} have gaps: {count} mentions")
+        for table, column in self._rows(IDENTITIES):
+            given, highest = self._rows(
+                f"SELECT pg_sequence_last_value(pg_get_serial_sequence('{table}', '{column}')), MAX({column}) "
+                f"FROM {table}"
+            )[0]
+            if highest is not None and (given or 0) < highest:
+                problems.append(f"{table}.{column} would next give {(given or 0) + 1}, which the table holds")
+        return "\n".join(problems) or "ok"
 
 
 def _lost(connection: psycopg.Connection, error: psycopg.OperationalError) -> None:
