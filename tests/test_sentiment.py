@@ -141,6 +141,12 @@ def test_what_issue_18_found_wrong(text: str, lang: str, label: str) -> None:
         ("Not one email, not one call back since the 2nd.", "en", NEGATIVE),
         # a resolution in scare quotes is only claimed, and a cue of sarcasm
         ('Der Techniker hat "alles repariert" und die Maschine tropft munter weiter.', "de", NEGATIVE),
+        # a German word of a complaint, as a verb, is negated by a negator after it, unless
+        # that is "nicht mal" (not even)
+        ("Die Maschine tropft seit der Reparatur nicht mehr.", "de", POSITIVE),
+        ("Ich empfehle die Maschine nicht.", "de", NEGATIVE),
+        ("Kaputt nach nicht mal zwei Wochen.", "de", NEGATIVE),
+        ("Lohnt sich nicht.", "de", NEGATIVE),
     ],
 )
 def test_failures_without_feeling_words_the_reach_of_negation_and_hedges(text: str, lang: str, label: str) -> None:

@@ -67,6 +67,7 @@ ENDINGS = (
 )
 ENDINGS += ("e", "n", "t", "s")
 VERB_ENDINGS = {"est", "ten", "tet", "st", "te", "et", "t"}
+TAKES_TRAILING = (vocabulary.FAILURE, vocabulary.RESOLUTION, vocabulary.RESPONSE)
 # word sets as tokens are compared with them: case-folded ("mutmaßlich" as "mutmasslich")
 HEDGES = frozenset(word.casefold() for word in vocabulary.HEDGES)
 NUMERALS = frozenset(word.casefold() for word in vocabulary.NUMERALS)
@@ -187,7 +188,8 @@ def _german() -> Scorer:
     extra = {key: value for form, value in vocabulary.GERMAN_WORDS.items() for key in _keys(form)}
     roles = _with_roles(valence, extra, {role: _folded(terms) for role, terms in vocabulary.GERMAN_ROLES.items()})
     verbs.update(key for form in vocabulary.GERMAN_VERBS for key in _keys(form))
-    verbs.update(key for form in vocabulary.GERMAN_ROLES[vocabulary.RESPONSE] for key in _keys(form))
+    # a German word of a complaint is negated by a negator after it too: "tropft nicht mehr"
+    verbs.update(key for role in TAKES_TRAILING for form in vocabulary.GERMAN_ROLES[role] for key in _keys(form))
     german = Language(
         valence=valence,
         roles=roles,
@@ -439,7 +441,12 @@ class Scorer:
         hedges: list[int] = []
         if not HEDGES.isdisjoint(lowered):
             hedges = [index for index, word in enumerate(lowered) if word in HEDGES]
-        trailing = [index for index in negators if lowered[index] not in vocabulary.LEADING_NEGATORS]
+        trailing = [
+            index
+            for index in negators
+            if lowered[index] not in vocabulary.LEADING_NEGATORS
+            and not vocabulary.NOT_EVEN.intersection(lowered[index + 1 : index + 2])
+        ]
         return Cues(negators, trailing, irrealis, hedges)
 
     def _is_inert(self, token: str, word: str) -> bool:

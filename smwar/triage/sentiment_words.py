@@ -26,8 +26,10 @@ ENGLISH_NEGATORS: Final = frozenset({
     "dont", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent", "wont", "wouldnt", "couldnt", "shouldnt",
     "hasnt", "havent", "hadnt", "aint", "nope", "zero", "0",
 })  # fmt: skip
-# negators that negate only what follows them, never a verb before them ("läuft ohne Murren")
+# negators that negate only what follows them, never a verb before them ("läuft ohne Murren"),
+# and the words after which a negator does so too ("kaputt nach nicht mal zwei Wochen")
 LEADING_NEGATORS: Final = frozenset({"ohne", "without"})
+NOT_EVEN: Final = frozenset({"mal", "einmal", "even"})
 # words a negation reaches across without their counting toward its reach of three words:
 # "never had a single problem", "nie ist auch nur ein Tropfen ausgelaufen", "not one call back"
 SCOPE_FILLERS: Final = frozenset({
@@ -105,8 +107,11 @@ GERMAN_WORDS: Final = {
     "nicht in ordnung": -1.8, "unzumutbar": -2.5, "teurer": -1.0, "spam": -1.5, "fake": -1.8, "masche": -1.5,
     "betrugsmasche": -2.5, "ausrede": -1.5, "ausreden": -1.5, "textbausteine": -1.5, "standardantwort": -1.2,
     "nutzlos": -2.0, "sinnlos": -1.8, "vergeblich": -1.2, "lärm": -1.5, "krach": -1.5, "zu laut": -1.5,
+    "lohnt sich nicht": -1.8,
 }  # fmt: skip
-GERMAN_VERBS: Final = frozenset({"klappt", "funktioniert", "nervt", "ignoriert", "vertröstet", "hinhalten", "abzocken"})
+GERMAN_VERBS: Final = frozenset({
+    "klappt", "funktioniert", "nervt", "ignoriert", "vertröstet", "hinhalten", "abzocken", "empfehle",
+})  # fmt: skip
 ENGLISH_WORDS: Final = {
     "finally": 0.8, "reliable": 1.8, "kudos": 2.0, "rip-off": -2.5, "ripoff": -2.5, "scam": -2.8,
     "flimsy": -1.8, "decorative": -0.8, "junk": -2.2, "mould": -1.5, "mold": -1.5, "slow": -1.0,
