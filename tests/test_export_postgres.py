@@ -5,7 +5,7 @@ same post-mortem, and `smwar export` reads the configured PostgreSQL journal."""
 from __future__ import annotations
 
 import zipfile
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,7 @@ from smwar.engine.review import ReadingSession, span_of
 from smwar.engine.session import Session
 from smwar.journal.address import open_journal
 from smwar.journal.postgres.copy import copy_journal
-from smwar.journal.reading import Query
+from smwar.journal.reading import Query, Span
 from smwar.journal.store import Journal
 from smwar.model import Match, Mention, Triage
 from smwar.paths import config_file
@@ -162,3 +162,21 @@ def test_smwar_export_reads_the_configured_postgresql_journal(
     wrong = CliRunner().invoke(main, ["export", "9"])
     assert wrong.exit_code == 2 and "no incident #9 in postgresql://" in wrong.output
     assert "(incidents: #1)" in wrong.output
+
+
+def test_a_postgresql_reader_reads_the_journal_as_it_was_when_it_began(postgres_url: str) -> None:
+    """An export is of one moment of the journal, whatever the team writes while it runs."""
+
+    def leak(native_id: str) -> tuple[Mention, datetime, tuple[Match, ...], tuple[str, ...], None]:
+        mention = Mention("mastodon", native_id, "@jana@chaos.social", "AquaPro ausgelaufen", T0)
+        return mention, T0, (Match("product-defect", 0.9, ()),), (), None
+
+    span = Span("product-defect", T0, T0 + timedelta(hours=1))
+    with open_journal(postgres_url) as journal:
+        journal.add_mentions([leak("1")])
+        with journal.reader() as reader:
+            assert reader.tally(span, ()).mentions == 1
+            journal.add_mentions([leak("2")])
+            assert reader.tally(span, ()).mentions == 1 and [row[0] for row in reader.rows(span)] == [1]
+        with journal.reader() as reader:
+            assert [row[0] for row in reader.rows(span)] == [1, 2]
