@@ -24,29 +24,12 @@ one whose text (with alt texts) is no longer the text first found becomes an edi
 its mention would have now. A call that fails says nothing of its posts: they wait for their
 next turn, and no call more is made in that poll.
 
-The cursor is a small JSON object::
+Elsewhere: the cursor (each term's newest post and unread stretches, the newest Jetstream event,
+the posts waiting to be re-fetched) in `smwar.sources.bluesky_cursor`; the XRPC session and its
+tokens in `smwar.sources.bluesky_session`; authors' profiles, quoted posts' texts and alt texts in
+`smwar.sources.bluesky_profiles`.
 
-    {"v": 1, "search": {"<term>": {"at": "<newest indexedAt>", "uri": "<its at-uri>"}}, "time_us": 1783175888400999,
-     "recheck": [["<at-uri>", <Unix seconds when found>, "<8-hex digest of its text>"], ...]}
-
-`recheck` (absent when empty) lists the posts to re-fetch in the order of their next turn.
-
-A poll reads at most `SEARCH_MAX_PAGES` pages per term. When more posts arrived since the last
-poll than that, it stops short of the posts seen before, and the unread stretch in between is
-kept as a gap in the term's entry (the key is absent when there are none)::
-
-    "gaps": [{"cursor": "<searchPosts cursor to read on from>", "floor": {"at": ..., "uri": ...},
-              "top": {"at": ..., "uri": ...}, "seen": ["<at-uri>", ...]}, ...]
-
-oldest first: from `cursor` down to `floor` (the newest post before the stretch), where `top` is
-the oldest post read in it so far and `seen` the posts of `top`'s time handed over already (a
-cursor that has shifted since then gives some again). Later polls read the gaps, oldest first,
-with what the newest posts leave of their pages (at least half), until they are closed; beyond
-`MAX_GAPS` the oldest is given up.
-
-Authors' profiles, quoted posts' texts and alt texts: `smwar.sources.bluesky_profiles`.
-
-`time_us` is the newest Jetstream event seen. Jetstream's events do not arrive strictly in
+Jetstream's events do not arrive strictly in
 time order, so a reconnect asks for `JETSTREAM_REWIND_US` before it; the posts seen again are
 recognised by their at-uri and not handed over twice (after a restart of the program the
 journal deduplicates them on network + native id).
@@ -55,7 +38,6 @@ journal deduplicates them on network + native id).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import json
 import logging
@@ -64,7 +46,7 @@ from collections import OrderedDict
 from collections.abc import AsyncGenerator, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, NamedTuple, TypeGuard
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -77,10 +59,21 @@ from smwar.sources.base import (
     USER_AGENT,
     Batch,
     SourceError,
-    check,
     http_client,
     read_items,
     retry_after_seconds,
+)
+from smwar.sources.bluesky_cursor import (
+    SEARCH_MAX_PAGES,
+    SEARCH_PAGE_SIZE,
+    Gap,
+    Newest,
+    Position,
+    Rechecked,
+    digest,
+    moved,
+    parse_time,
+    sort_key,
 )
 from smwar.sources.bluesky_profiles import (
     PROFILE_BATCH,
@@ -90,210 +83,27 @@ from smwar.sources.bluesky_profiles import (
     display_name_of,
     full_text,
     handle_of,
-    json_object,
     quoted_text,
     reason,
     searchable,
     string_field,
 )
+from smwar.sources.bluesky_session import XrpcSession
 from smwar.sources.recent import MAX_GAPS
 from smwar.sources.settings import BlueskySettings
 
 log = logging.getLogger(__name__)
 NETWORK = "bluesky"
 POST_COLLECTION = "app.bsky.feed.post"
-SEARCH_PAGE_SIZE = 100  # the most searchPosts gives at once
-SEARCH_MAX_PAGES = 20  # a poll pages back at most this far; anything older than that is left behind
 JETSTREAM_REWIND_US = 5_000_000  # a reconnect replays the last 5 s: events arrive slightly out of order
 BATCH_SIZE = 100  # mentions and quarantined items in one Jetstream batch, at most
 FLUSH_SECONDS = 1.0  # a Jetstream batch waits at most this long
 MAX_FRAME_BYTES = 8 * 1024 * 1024  # larger websocket messages close the connection (smaller ones over
 # MAX_ITEM_BYTES are quarantined): a record cannot be near this large
-RECHECK_SECONDS = 24 * 3600  # search's posts are re-fetched for edits and deletions this long after found
-RECHECK_LIMIT = 500  # posts waiting to be re-fetched, at most (beyond it, those found longest ago are let go)
-RECHECK_CALLS = 4  # getPosts calls (of PROFILE_BATCH posts) a poll makes at most
 SEEN_LIMIT = 50_000  # at-uris (and quarantined items) remembered so that a replay does not repeat them
 _LOGIN_NEEDED = "Bluesky search needs a login (the AppView refuses anonymous searchPosts since 2025): "
-_EXPIRED = frozenset({"ExpiredToken", "InvalidToken"})
 _QUOTES = {"app.bsky.embed.record", "app.bsky.embed.recordWithMedia"}
 _OPERATIONS = frozenset({"create", "update", "delete"})
-_Params = dict[str, str] | list[tuple[str, str]]  # an XRPC query's parameters (a list where one repeats)
-
-
-@dataclass(frozen=True, slots=True)
-class _Newest:
-    """The newest post a search term has found: where the next poll stops paging."""
-
-    at: datetime
-    at_text: str
-    uri: str
-
-
-@dataclass(frozen=True, slots=True)
-class _Gap:
-    """Posts of a term not read yet: from the search's page `cursor` back to `floor` (exclusive);
-    `top` is the oldest post read within it so far (None: none yet), `seen` the at-uris of posts
-    as old as `top` handed over already."""
-
-    cursor: str
-    floor: _Newest
-    top: _Newest | None = None
-    seen: tuple[str, ...] = ()
-
-    @classmethod
-    def load(cls, data: object) -> _Gap | None:
-        if not isinstance(data, dict) or not isinstance(cursor := data.get("cursor"), str) or not cursor:
-            return None
-        floor = _newest_from(data.get("floor"))
-        if floor is None:
-            return None
-        seen = data.get("seen")
-        uris = tuple(uri for uri in seen if isinstance(uri, str)) if isinstance(seen, list) else ()
-        return cls(cursor, floor, _newest_from(data.get("top")), uris[:SEARCH_PAGE_SIZE])
-
-    def dump(self) -> dict[str, Any]:
-        top = {"top": _newest_dump(self.top)} if self.top is not None else {}
-        return {"cursor": self.cursor, "floor": _newest_dump(self.floor), **top, "seen": list(self.seen)}
-
-
-class _Watched(NamedTuple):
-    """A post search found, to re-fetch: when it was found (Unix seconds) and a digest of its text."""
-
-    found: int
-    digest: str
-
-
-@dataclass(slots=True)
-class _Rechecked:
-    """What one re-fetch made of the posts it asked for: the revisions to journal, and each post's
-    digest now (None: deleted), in the order they were asked for."""
-
-    revisions: list[Revision] = field(default_factory=list)
-    digests: dict[str, str | None] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class _Position:
-    """Where a run stands; `dump()` is the source's cursor."""
-
-    search: dict[str, _Newest] = field(default_factory=dict)
-    time_us: int | None = None
-    gaps: dict[str, list[_Gap]] = field(default_factory=dict)  # per term, oldest first; no empty lists
-    watched: OrderedDict[str, _Watched] = field(default_factory=OrderedDict)  # search's posts, next turn first
-
-    @classmethod
-    def load(cls, cursor: str | None, terms: list[str]) -> _Position:
-        position = cls()
-        if not cursor:
-            return position
-        try:
-            data = json.loads(cursor)
-        except ValueError:
-            return position  # not ours (or from an older version): start afresh
-        if not isinstance(data, dict):
-            return position
-        time_us = data.get("time_us")
-        if isinstance(time_us, int) and not isinstance(time_us, bool) and time_us > 0:
-            position.time_us = time_us
-        searches = data.get("search")
-        if isinstance(searches, dict):
-            for term in terms:
-                entry = searches.get(term)
-                newest = _newest_from(entry)
-                if newest is None or not isinstance(entry, dict):
-                    continue
-                position.search[term] = newest
-                stored = entry.get("gaps")
-                gaps = [gap for gap in map(_Gap.load, stored if isinstance(stored, list) else []) if gap is not None]
-                if gaps:
-                    position.gaps[term] = gaps[-MAX_GAPS:]
-        watched = data.get("recheck")
-        for entry in watched if isinstance(watched, list) else []:
-            if _is_watched(entry):
-                position.watched[entry[0]] = _Watched(entry[1], entry[2])
-        position.let_go(int(time.time()))
-        return position
-
-    def dump(self) -> str:
-        data: dict[str, Any] = {"v": 1}
-        if self.search:
-            data["search"] = {term: self._entry(term, newest) for term, newest in self.search.items()}
-        if self.time_us is not None:
-            data["time_us"] = self.time_us
-        if self.watched:
-            data["recheck"] = [[uri, *watched] for uri, watched in self.watched.items()]
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-
-    def watch(self, found: dict[str, str], now: int) -> None:
-        """Re-fetch the posts `found` (at-uri: digest of its text) `now`, after those waiting already."""
-        for uri, digest in found.items():
-            self.watched.setdefault(uri, _Watched(now, digest))
-        self.let_go(now)
-
-    def due(self, now: int) -> list[str]:
-        """The posts to re-fetch in this poll, in turn."""
-        self.let_go(now)
-        return list(self.watched)[: RECHECK_CALLS * PROFILE_BATCH]
-
-    def rechecked(self, rechecked: _Rechecked) -> list[Revision]:
-        """Posts re-fetched: deleted ones are let go, the others take their new digest and wait for
-        their next turn after all the others. The revisions found, of the posts still watched (not
-        let go meanwhile, nor told deleted by Jetstream)."""
-        revisions = [revision for revision in rechecked.revisions if revision.native_id in self.watched]
-        for uri, digest in rechecked.digests.items():
-            watched = self.watched.pop(uri, None)
-            if watched is not None and digest is not None:
-                self.watched[uri] = watched._replace(digest=digest)
-        return revisions
-
-    def told(self, revisions: list[Revision]) -> None:
-        """Jetstream's word on posts: a watched post deleted is let go, one edited takes its new text's
-        digest (so that re-fetching it does not tell the edit again)."""
-        for revision in revisions:
-            watched = self.watched.get(revision.native_id)
-            if watched is not None and revision.kind == DELETED:
-                del self.watched[revision.native_id]
-            elif watched is not None and revision.text is not None:
-                self.watched[revision.native_id] = watched._replace(digest=_digest(revision.text))
-
-    def let_go(self, now: int) -> None:
-        """Forget the posts found more than `RECHECK_SECONDS` ago, and beyond `RECHECK_LIMIT` those
-        found longest ago."""
-        kept = sorted((watched.found, uri) for uri, watched in self.watched.items())
-        for _, uri in kept[: max(len(kept) - RECHECK_LIMIT, 0)]:
-            del self.watched[uri]
-        for found, uri in kept:
-            if found < now - RECHECK_SECONDS and uri in self.watched:
-                del self.watched[uri]
-
-    def _entry(self, term: str, newest: _Newest) -> dict[str, Any]:
-        gaps = self.gaps.get(term)
-        return {**_newest_dump(newest), **({"gaps": [gap.dump() for gap in gaps]} if gaps else {})}
-
-
-def _newest_from(entry: object) -> _Newest | None:
-    if not isinstance(entry, dict) or not isinstance(entry.get("uri"), str):
-        return None
-    at = _parse_time(entry.get("at"))
-    return _Newest(at, entry["at"], entry["uri"]) if at is not None else None
-
-
-def _newest_dump(newest: _Newest) -> dict[str, str]:
-    return {"at": newest.at_text, "uri": newest.uri}
-
-
-def _is_watched(entry: object) -> TypeGuard[list[Any]]:
-    """Whether `entry` is a `recheck` entry of the cursor: [at-uri, Unix seconds, digest]."""
-    if not isinstance(entry, list) or len(entry) != 3:
-        return False
-    uri, found, digest = entry
-    return (
-        isinstance(uri, str)
-        and uri.startswith("at://")
-        and isinstance(found, int)
-        and not isinstance(found, bool)
-        and isinstance(digest, str)
-    )
 
 
 class _Read(NamedTuple):
@@ -303,12 +113,6 @@ class _Read(NamedTuple):
     posts: list[object]
     used: int
     next_cursor: str | None
-
-
-@dataclass(slots=True)
-class _Session:
-    access: str
-    refresh: str
 
 
 class BlueskySource:
@@ -323,9 +127,8 @@ class BlueskySource:
     ) -> None:
         self.id = settings.id
         self.settings = settings
-        self._app_password = app_password
+        self._xrpc = XrpcSession(settings.pds, settings.handle, app_password)
         self._client = client
-        self._session: _Session | None = None
         self._keywords = [keyword.casefold() for keyword in settings.keywords]
         self._seen: OrderedDict[str, None] = OrderedDict()  # at-uris handed over, oldest first
         self._enricher = Enricher(settings.appview, journal)
@@ -335,13 +138,13 @@ class BlueskySource:
 
     @property
     def logs_in(self) -> bool:
-        return bool(self.settings.handle and self._app_password)
+        return self._xrpc.can_log_in
 
     async def run(self, cursor: str | None) -> AsyncGenerator[Batch, None]:
         """Search polling and the Jetstream reader run side by side; their batches come out in
         the order they were made, each with the cursor of everything before it. When either
         fails, the run ends with its error after the batches made before."""
-        position = _Position.load(cursor, self.settings.search)
+        position = Position.load(cursor, self.settings.search)
         outbox: asyncio.Queue[Batch | BaseException] = asyncio.Queue()
         client = self._client or http_client()
         producers: list[Coroutine[Any, Any, None]] = []
@@ -394,7 +197,7 @@ class BlueskySource:
 
     # -- search -------------------------------------------------------------------------------
 
-    async def _poll_search(self, client: httpx.AsyncClient, position: _Position, emit: Callable[[Batch], None]) -> None:
+    async def _poll_search(self, client: httpx.AsyncClient, position: Position, emit: Callable[[Batch], None]) -> None:
         if not self.logs_in:
             raise SourceError(_LOGIN_NEEDED + _how_to_log_in(self.settings.handle), fatal=True)
         while True:
@@ -403,19 +206,19 @@ class BlueskySource:
                 mentions, quarantined = await self._search(client, term, position)
                 revisions = position.rechecked(rechecked)  # in the batch that journals its revisions
                 emit(Batch(mentions, quarantined, position.dump(), revisions))  # no await in between
-                rechecked = _Rechecked()
+                rechecked = Rechecked()
             await asyncio.sleep(self.settings.poll_seconds)
 
-    async def _recheck(self, client: httpx.AsyncClient, position: _Position) -> _Rechecked:
+    async def _recheck(self, client: httpx.AsyncClient, position: Position) -> Rechecked:
         """The posts due in this poll re-fetched, `PROFILE_BATCH` a call, until a call fails; those
         of the failed call go to the back of the queue unchanged (a post that always fails does not
         hold up the rest), and no call more is made. `position` is left as it was."""
-        rechecked = _Rechecked()
+        rechecked = Rechecked()
         due = position.due(int(time.time()))
         for start in range(0, len(due), PROFILE_BATCH):
             uris = due[start : start + PROFILE_BATCH]
             try:
-                answer = await self._xrpc_get(client, "app.bsky.feed.getPosts", [("uris", uri) for uri in uris])
+                answer = await self._xrpc.get(client, "app.bsky.feed.getPosts", [("uris", uri) for uri in uris])
                 posts = answer.get("posts")
                 if not isinstance(posts, list):
                     raise SourceError("getPosts answered without a list of posts")
@@ -428,14 +231,13 @@ class BlueskySource:
             given = {post["uri"]: post for post in posts if isinstance(post, dict) and isinstance(post.get("uri"), str)}
             now = datetime.now(UTC)
             for uri in uris:
-                digest, revision = _revision(uri, given.get(uri), position.watched[uri].digest, now)
-                rechecked.digests[uri] = digest
+                rechecked.digests[uri], revision = _revision(uri, given.get(uri), position.watched[uri].digest, now)
                 if revision is not None:
                     rechecked.revisions.append(revision)
         return rechecked
 
     async def _search(
-        self, client: httpx.AsyncClient, term: str, position: _Position
+        self, client: httpx.AsyncClient, term: str, position: Position
     ) -> tuple[list[Mention], list[tuple[bytes, str]]]:
         """The posts for `term` newer than the newest seen, and those of its gaps that pages are
         left for, oldest first; `position` moves on past them. The first poll of a term takes one
@@ -446,7 +248,7 @@ class BlueskySource:
         top = await self._read_search(client, term, None, known, None, (), budget if known is not None else 1)
         pages = SEARCH_MAX_PAGES - top.used
         filled: list[object] = []
-        kept: list[_Gap] = []
+        kept: list[Gap] = []
         for gap in gaps:  # the oldest first, while pages are left
             if pages < 1:
                 kept.append(gap)
@@ -455,14 +257,14 @@ class BlueskySource:
             pages -= read.used
             filled.extend(reversed(read.posts))
             if read.next_cursor is not None:
-                kept.append(_moved(gap, read.posts, read.next_cursor))
+                kept.append(moved(gap, read.posts, read.next_cursor))
         newest = known
         for post in top.posts:
-            key = _sort_key(post)
+            key = sort_key(post)
             if key is not None and (newest is None or key.at > newest.at):
                 newest = key
         if known is not None and top.next_cursor is not None:  # stopped before the posts seen before
-            kept.append(_moved(_Gap(top.next_cursor, known), top.posts, top.next_cursor))
+            kept.append(moved(Gap(top.next_cursor, known), top.posts, top.next_cursor))
         if newest is not None:
             position.search[term] = newest
         if kept:
@@ -474,7 +276,7 @@ class BlueskySource:
         mentions, quarantined = read_items(raw, _mention_from_post_view)
         taken = {mention.native_id for mention in mentions}
         position.watch(  # each a postView whose record was read, if its mention was taken
-            {p["uri"]: _digest(full_text(p["record"])) for p in found if isinstance(p, dict) and p.get("uri") in taken},
+            {p["uri"]: digest(full_text(p["record"])) for p in found if isinstance(p, dict) and p.get("uri") in taken},
             int(time.time()),
         )
         return mentions, quarantined
@@ -484,8 +286,8 @@ class BlueskySource:
         client: httpx.AsyncClient,
         term: str,
         page_cursor: str | None,
-        floor: _Newest | None,
-        top: _Newest | None,
+        floor: Newest | None,
+        top: Newest | None,
         seen: tuple[str, ...],
         pages: int,
     ) -> _Read:
@@ -499,14 +301,14 @@ class BlueskySource:
             params = {"q": term, "sort": "latest", "limit": str(SEARCH_PAGE_SIZE)}
             if page_cursor:
                 params["cursor"] = page_cursor
-            answer = await self._xrpc_get(client, "app.bsky.feed.searchPosts", params)
+            answer = await self._xrpc.get(client, "app.bsky.feed.searchPosts", params)
             used += 1
             posts = answer.get("posts")
             if not isinstance(posts, list):
                 raise SourceError("searchPosts answered without a list of posts")
             reached_floor = False
             for post in posts:
-                key = _sort_key(post)
+                key = sort_key(post)
                 if floor is not None and key is not None and (key.uri == floor.uri or key.at < floor.at):
                     reached_floor = True  # seen before; the rest of this page may still be new
                     continue
@@ -523,40 +325,6 @@ class BlueskySource:
             page_cursor = next_cursor
         return _Read(found, used, page_cursor)
 
-    async def _xrpc_get(self, client: httpx.AsyncClient, method: str, params: _Params) -> dict[str, Any]:
-        if self._session is None:
-            await self._log_in(client)
-        response = await self._authorized_get(client, method, params)
-        if _token_expired(response):
-            await self._renew(client)
-            response = await self._authorized_get(client, method, params)
-        check(response, auth_hint="the session was refused even after logging in again")
-        return json_object(response, method)
-
-    async def _authorized_get(self, client: httpx.AsyncClient, method: str, params: _Params) -> httpx.Response:
-        assert self._session is not None
-        headers = {"Authorization": f"Bearer {self._session.access}"}
-        return await client.get(f"{self.settings.pds}/xrpc/{method}", params=params, headers=headers)
-
-    async def _log_in(self, client: httpx.AsyncClient) -> None:
-        self._session = None
-        body = {"identifier": self.settings.handle, "password": self._app_password}
-        response = await client.post(f"{self.settings.pds}/xrpc/com.atproto.server.createSession", json=body)
-        check(response, auth_hint=f"check the handle {self.settings.handle!r} and its app password")
-        self._session = _session_from(response, "createSession")
-
-    async def _renew(self, client: httpx.AsyncClient) -> None:
-        """A fresh access token: refresh the session, or log in again if that is refused."""
-        assert self._session is not None
-        headers = {"Authorization": f"Bearer {self._session.refresh}"}
-        response = await client.post(f"{self.settings.pds}/xrpc/com.atproto.server.refreshSession", headers=headers)
-        if response.is_success:
-            self._session = _session_from(response, "refreshSession")
-        elif response.status_code in (400, 401):
-            await self._log_in(client)
-        else:
-            check(response)
-
     # -- Jetstream ----------------------------------------------------------------------------
 
     def jetstream_url(self, time_us: int | None) -> str:
@@ -568,7 +336,7 @@ class BlueskySource:
             query.append(("cursor", str(max(time_us - JETSTREAM_REWIND_US, 0))))
         return urlunsplit(parts._replace(query=urlencode(query)))
 
-    async def _read_jetstream(self, position: _Position, emit: Callable[[Batch], None]) -> None:
+    async def _read_jetstream(self, position: Position, emit: Callable[[Batch], None]) -> None:
         url = self.jetstream_url(position.time_us)
         host = urlsplit(url).hostname
         pending = _Pending(position.time_us)
@@ -709,7 +477,7 @@ def _mention_from_post_view(post: dict[str, Any]) -> Mention:
         raise TypeError("record is not an object")
     if not uri.startswith(f"at://{did}/{POST_COLLECTION}/"):
         raise ValueError(f"not the at-uri of a post by {did}: {uri!r}"[:200])
-    fallback = _parse_time(post.get("indexedAt")) or datetime.now(UTC)
+    fallback = parse_time(post.get("indexedAt")) or datetime.now(UTC)
     return _mention(uri, did, handle, display_name, record, fallback, quoted_text(post.get("embed")))
 
 
@@ -735,7 +503,7 @@ def _mention(
         native_id=uri,
         author=handle or did,
         text=full_text(record) + (QUOTE_MARK + quoted if quoted else ""),
-        posted_at=_parse_time(created) or fallback,
+        posted_at=parse_time(created) or fallback,
         lang=langs[0] if langs else None,
         followers=None,  # neither searchPosts nor Jetstream says: the author's profile is looked up
         url=f"https://bsky.app/profile/{did}/post/{rkey}",
@@ -745,23 +513,18 @@ def _mention(
     )
 
 
-def _revision(uri: str, post: dict[str, Any] | None, digest: str, now: datetime) -> tuple[str | None, Revision | None]:
-    """What a re-fetch of the post `uri`, whose text had `digest`, found: its digest now (None:
-    deleted) and its revision, if any. A post getPosts did not give is deleted; one it gave but
-    that cannot be read is taken as it was."""
+def _revision(uri: str, post: dict[str, Any] | None, known: str, now: datetime) -> tuple[str | None, Revision | None]:
+    """What a re-fetch of the post `uri`, whose text had the digest `known`, found: its digest
+    now (None: deleted) and its revision, if any. A post getPosts did not give is deleted; one it
+    gave but that cannot be read is taken as it was."""
     if post is None:
         return None, Revision(NETWORK, uri, DELETED, now)
     try:
         text = _mention_from_post_view(post).text
-        now_digest = _digest(full_text(post["record"]))
+        now_digest = digest(full_text(post["record"]))
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
-        return digest, None
-    return now_digest, (Revision(NETWORK, uri, EDITED, now, text) if now_digest != digest else None)
-
-
-def _digest(text: str) -> str:
-    """A short digest of a post's text with its alt texts (`full_text`): what an edit changes."""
-    return hashlib.blake2b(text.encode(), digest_size=4).hexdigest()
+        return known, None
+    return now_digest, (Revision(NETWORK, uri, EDITED, now, text) if now_digest != known else None)
 
 
 def _reply_parent(reply: object) -> str | None:
@@ -784,36 +547,6 @@ def _quoted(embed: object) -> str | None:
     return string_field(inner, "uri")
 
 
-def _parse_time(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _sort_key(post: object) -> _Newest | None:
-    """When a search result was indexed, and its at-uri; None if it does not say."""
-    if not isinstance(post, dict) or not isinstance(post.get("uri"), str):
-        return None
-    at = _parse_time(post.get("indexedAt"))
-    return _Newest(at, post["indexedAt"], post["uri"]) if at is not None else None
-
-
-def _moved(gap: _Gap, posts: list[object], page_cursor: str) -> _Gap:
-    """`gap` after `posts` (newest first) were read from it and the search goes on at `page_cursor`."""
-    keys = [key for post in posts if (key := _sort_key(post)) is not None]
-    if not keys:
-        return _Gap(page_cursor, gap.floor, gap.top, gap.seen)
-    oldest = min(keys, key=lambda key: key.at)
-    same = [key.uri for key in keys if key.at == oldest.at]
-    if gap.top is not None and gap.top.at == oldest.at:
-        same = [*gap.seen, *same]
-    return _Gap(page_cursor, gap.floor, oldest, tuple(dict.fromkeys(same))[-SEARCH_PAGE_SIZE:])
-
-
 # -- HTTP and websocket details ---------------------------------------------------------------
 
 
@@ -821,26 +554,6 @@ def _how_to_log_in(handle: str | None) -> str:
     if handle:
         return f"no app password is stored for {handle}; store one with `smwar auth set bluesky:{handle}`"
     return "set handle= on the source and store its app password with `smwar auth set bluesky:HANDLE`"
-
-
-def _session_from(response: httpx.Response, method: str) -> _Session:
-    data = json_object(response, method)
-    access, refresh = data.get("accessJwt"), data.get("refreshJwt")
-    if not isinstance(access, str) or not isinstance(refresh, str) or not access or not refresh:
-        raise SourceError(f"{method} answered without the session's tokens")
-    return _Session(access, refresh)
-
-
-def _token_expired(response: httpx.Response) -> bool:
-    """True for the answers a PDS gives to an expired access token: 401, or 400 ExpiredToken."""
-    if response.status_code == 401:
-        return True
-    if response.status_code != 400:
-        return False
-    with contextlib.suppress(ValueError):
-        data = response.json()
-        return isinstance(data, dict) and data.get("error") in _EXPIRED
-    return False
 
 
 def _closed_reason(exc: ConnectionClosed) -> str:
