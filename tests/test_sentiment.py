@@ -147,6 +147,10 @@ def test_what_issue_18_found_wrong(text: str, lang: str, label: str) -> None:
         ("Ich empfehle die Maschine nicht.", "de", NEGATIVE),
         ("Kaputt nach nicht mal zwei Wochen.", "de", NEGATIVE),
         ("Lohnt sich nicht.", "de", NEGATIVE),
+        # a failure negated is relief, even one that carries nothing of its own; a negation's
+        # reach ends at a preposition
+        ("Kein Tropfen mehr seit der Reparatur.", "de", POSITIVE),
+        ("Not a single drip since the repair.", "en", POSITIVE),
     ],
 )
 def test_failures_without_feeling_words_the_reach_of_negation_and_hedges(text: str, lang: str, label: str) -> None:

@@ -45,6 +45,7 @@ VERB_REACH = 6  # a German verb's negator may stand this far after it, at its cl
 HEDGE_REACH = 6  # a hedge ("alleged", "ob") makes what follows it in its sentence only claimed
 COMPLAINT = -1.5  # a word this negative, or a failure, makes a question a complaint
 UNANSWERED = -1.5  # a response or a resolution negated: "has not replied", "isn't fixed"
+RELIEF = 1.0  # a failure negated: "not one leak", "kein Tropfen mehr"
 
 # inflection endings, longest first; after a verb's ending the infinitive is tried too
 ENDINGS = (
@@ -257,8 +258,8 @@ class Reading:
     the text that carried it. Numbers written out are no tokens, as digits are not."""
 
     __slots__ = (
-        "_corrections", "_ranks", "_sentences", "clause", "contextual", "flippable", "lowered", "roles", "shouting",
-        "text", "texts", "tokens", "valences",
+        "_corrections", "_ranks", "_scopes", "_sentences", "clause", "contextual", "flippable", "lowered", "roles",
+        "shouting", "text", "texts", "tokens", "valences",
     )  # fmt: skip
 
     def __init__(self, text: str, tokens: list[tuple[str, int]]) -> None:
@@ -277,6 +278,7 @@ class Reading:
         self._sentences: list[int] | None = None
         self._corrections: list[int] | None = None
         self._ranks: list[int] | None = None
+        self._scopes: list[int] | None = None
 
     def set(self, index: int, value: float, role: str | None, flippable: bool, text: str = "") -> None:
         self.valences[index], self.roles[index], self.flippable[index] = value, role, flippable
@@ -297,6 +299,16 @@ class Reading:
                 self._ranks.append(rank)
                 rank += word not in vocabulary.SCOPE_FILLERS
         return self._ranks
+
+    def scopes(self) -> list[int]:
+        """How many words that end a negation's scope come up to each token (itself included):
+        "kein Tropfen mehr seit der Reparatur" negates no repair."""
+        if self._scopes is None:
+            self._scopes, scope = [], 0
+            for word in self.lowered:
+                scope += word in vocabulary.SCOPE_ENDS
+                self._scopes.append(scope)
+        return self._scopes
 
     def corrected(self, index: int) -> bool:
         """Whether a "sondern" (rather, instead) follows `index` in its sentence: "nicht laut,
@@ -405,10 +417,8 @@ class Scorer:
                 (parts, value, role), further = phrase
                 covered.update(further)
                 negatable = not any(self._negates(part) for part in parts)
-                if negatable and _near(cues.negators, reading, index, REACH, 0) >= 0:
-                    value, role = value * NEGATION, _negated_role(role)
-                    if role == vocabulary.FAILURE:
-                        value = min(value, UNANSWERED)  # "not one call back"
+                if negatable and _near(cues.negators, reading, index, REACH, 0, scoped=True) >= 0:
+                    value, role = _negated(value, role)  # "not one call back"
                 if _near(cues.hedges, reading, index, HEDGE_REACH, 0, reading.sentences()) >= 0:
                     value, role = 0.0, None
                 reading.set(index, value, role, value > 0, " ".join(parts))
@@ -470,14 +480,14 @@ class Scorer:
         if reading.shouting and token.isupper() and value:
             value += CAPS if value > 0 else -CAPS
         value += self._boost(lowered, clause, index, value)
-        negator = _near(cues.negators, reading, index, REACH, 0)
+        negator = _near(cues.negators, reading, index, REACH, 0, scoped=True)
         if negator < 0 and entry.verb:
             negator = _near(cues.trailing, reading, index, 0, VERB_REACH)
         if negator >= 0:
-            set_aside = lowered[negator] in vocabulary.VOIDING_NEGATORS or reading.corrected(index)
-            value, role = 0.0 if set_aside else value * NEGATION, _negated_role(role)
-            if role == vocabulary.FAILURE and not set_aside:
-                value = min(value, UNANSWERED)
+            if lowered[negator] in vocabulary.VOIDING_NEGATORS or reading.corrected(index):
+                value, role = 0.0, _negated_role(role)  # set aside
+            else:
+                value, role = _negated(value, role)
         if _near(cues.irrealis, reading, index, REACH, REACH) >= 0:
             value, role = 0.0, None  # what is only imagined: "ich dachte, sie wäre kaputt"
         elif _near(cues.hedges, reading, index, HEDGE_REACH, 0, reading.sentences()) >= 0:
@@ -569,17 +579,41 @@ NEGATED_ROLES = {
 
 
 def _near(
-    positions: list[int], reading: Reading, index: int, before: int, after: int, spans: list[int] | None = None
+    positions: list[int],
+    reading: Reading,
+    index: int,
+    before: int,
+    after: int,
+    spans: list[int] | None = None,
+    scoped: bool = False,
 ) -> int:
     """The first of the sorted `positions` from `before` words before `index` to `after` words
-    after it, in its clause (or its span of `spans`), fillers not counted; -1 if none. Negators
+    after it, in its clause (or its span of `spans`), fillers not counted, and if `scoped` with
+    no word that ends a negation's scope between one before and `index`; -1 if none. Negators
     are looked for before a word, and after a German verb ("geht seit heute früh nicht")."""
     clause, ranks = spans or reading.clause, reading.ranks()
+    scopes = reading.scopes() if scoped else ranks
     start, end = bisect_left(positions, index - before - FILLERS), bisect_right(positions, index + after + FILLERS)
     for other in positions[start:end]:
-        if other != index and clause[other] == clause[index] and -after <= ranks[index] - ranks[other] <= before:
+        if (
+            other != index
+            and clause[other] == clause[index]
+            and -after <= ranks[index] - ranks[other] <= before
+            and (not scoped or other > index or scopes[other] == scopes[index])
+        ):
             return other
     return -1
+
+
+def _negated(value: float, role: str | None) -> tuple[float, str | None]:
+    """A negated word's valence and role: turned round, and a failure at least as bad as a
+    missing reply, a relief at least as good as RELIEF ("not a single drop")."""
+    value, role = value * NEGATION, _negated_role(role)
+    if role == vocabulary.FAILURE:
+        return min(value, UNANSWERED), role
+    if role == vocabulary.RESOLUTION:
+        return max(value, RELIEF), role
+    return value, role
 
 
 def _negated_role(role: str | None) -> str | None:

@@ -36,6 +36,10 @@ SCOPE_FILLERS: Final = frozenset({
     "a", "an", "the", "single", "one", "even", "ein", "eine", "einen", "einem", "einer", "eines", "einzigen",
     "einziger", "einziges", "auch", "nur", "mal", "mehr", "der", "die", "das", "den", "dem", "des",
 })  # fmt: skip
+# prepositions and conjunctions at which a negation's reach ends: "kein Tropfen seit der Reparatur"
+SCOPE_ENDS: Final = frozenset({
+    "seit", "nach", "mit", "bei", "für", "wegen", "weil", "since", "after", "with", "for", "because",
+})  # fmt: skip
 # numbers written out carry nothing and stand between the words of a phrase: "seit vier Monaten"
 # reads as "seit Monaten" as "seit 4 Monaten" does
 NUMERALS: Final = frozenset({
@@ -168,7 +172,7 @@ GERMAN_ROLES: Final = {
         "rost": -1.5, "rostet": -1.5, "verrostet": -1.5, "verstopft": -1.2, "überhitzt": -1.8, "qualmt": -2.0,
         "geschmolzen": -1.8, "kurzschluss": -1.8, "stromschlag": -2.0, "fehlermeldung": -1.2, "ewig": -1.0,
         "ewigkeit": -1.0, "ewigkeiten": -1.0, "stundenlang": -1.0, "tagelang": -1.0, "wochenlang": -1.0,
-        "monatelang": -1.2, "seit stunden": -1.0, "seit monaten": -1.0, "das gleiche problem": -1.2,
+        "monatelang": -1.2, "tropfen": 0.0, "seit stunden": -1.0, "seit monaten": -1.0, "das gleiche problem": -1.2,
         "dasselbe problem": -1.2, "gleiche problem": -1.2, "gleiche fehler": -1.2, "gleiche spiel": -1.2,
     },
     RESOLUTION: {
@@ -211,7 +215,7 @@ ENGLISH_ROLES: Final = {
         "canceled": -1.0, "hung up": -1.5, "data leak": -2.0, "breach": -2.0, "breached": -2.0, "hacked": -2.0,
         "sexist": -2.5, "racist": -2.5, "offensive": 0.0, "tone-deaf": -1.8, "never again": -2.5,
         "won't sync": -1.2, "won't let me": -1.2, "spins forever": -1.2, "loops forever": -1.2, "rings out": -1.2,
-        "something went wrong": -1.2, "puddle": -1.2, "dripping": -1.2, "drips": -1.2, "seeping": -1.2,
+        "something went wrong": -1.2, "puddle": -1.2, "drip": 0.0, "dripping": -1.2, "drips": -1.2, "seeping": -1.2,
         "water everywhere": -1.8, "ruined": 0.0, "destroyed": 0.0, "stolen": 0.0, "exposed": -1.0,
         "pastebin": -1.5, "paste site": -1.5, "phishing": -1.5, "pwned": -2.0, "dumped": 0.0, "being sold": -1.5,
         "tasteless": -2.2, "disgusting": 0.0, "vile": 0.0, "disrespectful": -2.0, "demeaning": -2.0,
