@@ -172,6 +172,17 @@ def test_failures_without_feeling_words_the_reach_of_negation_and_hedges(text: s
         ("thanks to my washer the utility room is now a paddling pool 😡", "en", NEGATIVE),
         # a smell praised is no failure
         ("Seit zwei Jahren begeistert. Leise, sparsam, die Wäsche riecht frisch.", "de", POSITIVE),
+        # an English plural counts as its singular; understatement complains
+        ("Absolute idiots at the hotline.", "en", NEGATIVE),
+        ("No issues so far.", "en", POSITIVE),
+        ("The app could be better.", "en", NEGATIVE),
+        ("Beim Kundenservice ist noch Luft nach oben.", "de", NEGATIVE),
+        # laughter laughs with praise and at a complaint, and alone at whoever it is about
+        ("Elektro-Müll AG lol. Name ist Programm.", "de", NEGATIVE),
+        ("Server down again lol", "en", NEGATIVE),
+        ("Best washer I ever had haha", "en", POSITIVE),
+        # "imagine" doing something mocks whoever does it
+        ("imagine paying 900 bucks for this lmao", "en", NEGATIVE),
     ],
 )
 def test_common_complaints_and_words_that_carry_nothing(text: str, lang: str, label: str) -> None:

@@ -361,7 +361,7 @@ class Scorer:
         language = self.language
         keys = (fold(word), _plain(word)) if language.inflected else (word.casefold().removesuffix("'s"),)
         for key in keys:
-            for form in _forms(key) if language.inflected and inflected else (key,):
+            for form in _forms(key) if language.inflected and inflected else _plural(key):
                 value, role = language.valence.get(form), language.roles.get(form)
                 if role:
                     return Entry(value or 0.0, form in language.verbs, role)
@@ -422,7 +422,7 @@ class Scorer:
                 if _near(cues.hedges, reading, index, HEDGE_REACH, 0, reading.sentences()) >= 0:
                     value, role = 0.0, None
                 reading.set(index, value, role, value > 0, " ".join(parts))
-            elif token in vocabulary.CONTEXT_EMOJI:
+            elif word in vocabulary.CONTEXTUAL:
                 reading.contextual.append(index)
             elif token in self.emoji:
                 value = self.emoji[token]
@@ -461,7 +461,7 @@ class Scorer:
 
     def _is_inert(self, token: str, word: str) -> bool:
         """Whether `token` (folded: `word`) can carry nothing wherever it stands, remembered if so."""
-        if word in self.phrases or token in vocabulary.CONTEXT_EMOJI or token in self.emoji:
+        if word in self.phrases or word in vocabulary.CONTEXTUAL or token in self.emoji:
             return False
         entry = self.lookup(token)
         if entry.valence or entry.role:
@@ -524,11 +524,13 @@ class Scorer:
                 roles[index] = vocabulary.IRONIC if turn else roles[index]
             elif complaint and not resolved and not (conceded and index > pivot):
                 valences[index], roles[index] = -value * IRONY, vocabulary.IRONIC
-        # beside words that only blame ("widerlich", "a disgrace") an emoji of context rages too
-        rages = (bool(complaint) and not resolved) or (sum(valences) < 0 and not any(value > 0 for value in valences))
+        # beside words that only blame ("widerlich", "a disgrace") an emoji of context rages too;
+        # alone it has its own sign: 🔥 praises, "lol" mocks
+        praised = any(value > 0 for value in valences)
+        rages = (bool(complaint) and not resolved) or (sum(valences) < 0 and not praised)
         for index in reading.contextual:
-            value = vocabulary.CONTEXT_EMOJI[reading.tokens[index][0]]
-            valences[index] = -value if rages else value
+            value = vocabulary.CONTEXTUAL[reading.lowered[index]]
+            valences[index] = -abs(value) if rages else abs(value) if praised else value
         return bool(complaint)
 
     def _phrase(
@@ -638,6 +640,14 @@ def _forms(word: str) -> Iterator[str]:
             if ending in VERB_ENDINGS:
                 yield base + "en"
                 yield base + "n"
+
+
+def _plural(word: str) -> tuple[str, ...]:
+    """An English word, then its singular if it looks plural: VADER's lexicon lists most nouns
+    once ("idiots" is "idiot")."""
+    if len(word) >= 5 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word, word[:-1]
+    return (word,)
 
 
 def _spans(boundary: re.Pattern[str], text: str, starts: list[int]) -> list[int]:

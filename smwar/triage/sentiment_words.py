@@ -111,7 +111,7 @@ GERMAN_WORDS: Final = {
     "nicht in ordnung": -1.8, "unzumutbar": -2.5, "teurer": -1.0, "spam": -1.5, "fake": -1.8, "masche": -1.5,
     "betrugsmasche": -2.5, "ausrede": -1.5, "ausreden": -1.5, "textbausteine": -1.5, "standardantwort": -1.2,
     "nutzlos": -2.0, "sinnlos": -1.8, "vergeblich": -1.2, "lärm": -1.5, "krach": -1.5, "zu laut": -1.5,
-    "lohnt sich nicht": -1.8,
+    "lohnt sich nicht": -1.8, "könnte besser sein": -1.2, "luft nach oben": -1.0,
 }  # fmt: skip
 GERMAN_VERBS: Final = frozenset({
     "klappt", "funktioniert", "nervt", "ignoriert", "vertröstet", "hinhalten", "abzocken", "empfehle",
@@ -129,7 +129,7 @@ ENGLISH_WORDS: Final = {
     "losing my mind": -2.0, "nobody asked": -1.5, "fell off": -1.5, "clowns": -2.0,
     "thanks to": 0.0, "certain": 0.0, "like new": 1.8, "smells fresh": 1.5, "smells great": 1.5,
     "not ok": -1.8, "not okay": -1.8, "unusable": -2.0, "nightmare": -2.5, "hassle": -1.5, "pointless": -1.5,
-    "garbage": -2.2, "noisy": -1.5, "too loud": -1.5,
+    "garbage": -2.2, "noisy": -1.5, "too loud": -1.5, "could be better": -1.2, "room for improvement": -1.0,
 }  # fmt: skip
 
 # The roles of words: what fails, what resolves it, what is said in sarcasm. A failure carries
@@ -233,7 +233,7 @@ ENGLISH_ROLES: Final = {
         "burnt": -1.5, "melted": -1.5, "dies": -1.5, "froze": -1.2, "freezes": -1.2, "glitch": -1.2,
         "glitchy": -1.5, "buggy": -1.5, "laggy": -1.2, "takes forever": -1.5, "took forever": -1.5,
         "same thing": -1.2, "same problem": -1.2, "same issue": -1.2, "darknet": -1.5, "covering it up": -1.5,
-        "cover-up": -1.5,
+        "cover-up": -1.5, "issues": -1.2,
     },
     RESOLUTION: {
         "fixed": 1.5, "resolved": 1.5, "solved": 1.5, "sorted": 1.0, "back online": 1.5, "working again": 1.5,
@@ -253,6 +253,10 @@ ENGLISH_ROLES: Final = {
     SARCASM: {
         "thanks for nothing": -2.5, "thank you for nothing": -2.5, "yeah right": -2.0, "great timing": -1.5,
         "just what i needed": -1.5, "what a surprise": -1.5, "oh great": -1.5, "nothing says": -1.0,
+        # "imagine" doing something, online, mocks whoever does it
+        "imagine paying": -1.5, "imagine buying": -1.5, "imagine being": -1.5, "imagine having": -1.5,
+        "imagine working": -1.5, "imagine thinking": -1.5, "imagine trusting": -1.5, "imagine defending": -1.5,
+        "imagine spending": -1.5, "imagine owning": -1.5,
     },
 }  # fmt: skip
 
@@ -261,9 +265,13 @@ EMOJI: Final = {
     "😡": -2.5, "🤬": -3.0, "😠": -2.2, "😤": -1.8, "👎": -2.0, "💩": -2.0, "🤮": -2.5, "😒": -1.5,
     "🤢": -2.2, "🤡": -2.0, "🖕": -3.0, "🤔": 0.0, "👍": 2.0, "😍": 2.8, "🥰": 2.5, "🎉": 2.0, "🙏": 1.5, "💪": 1.5,
 }  # fmt: skip
-# emoji that praise in praise and mock or rage after a complaint: 🔥 is a hit or a fire, 👏 is
-# applause or a slow clap, 😂 laughs with or at
-CONTEXT_EMOJI: Final = {"🔥": 2.0, "👏": 2.0, "😂": 1.0, "🤣": 1.0}
+# emoji and words that praise in praise and mock or rage after a complaint: 🔥 is a hit or a
+# fire, 👏 is applause or a slow clap, 😂 and "lol" laugh with or at; alone, each has its
+# value's sign: a post about a company that only laughs "lol" laughs at it
+CONTEXTUAL: Final = {
+    "🔥": 2.0, "👏": 2.0, "😂": 1.0, "🤣": 1.0, "lol": -1.0, "lmao": -1.0, "lmfao": -1.0, "rofl": -1.0,
+    "haha": -1.0, "hahaha": -1.0, "hahahaha": -1.0, "hehe": -1.0,
+}  # fmt: skip
 SARCASM_EMOJI: Final = {"🙃": -1.5, "🙄": -1.5}
 # emoticons VADER's lexicon lacks
 EMOTICONS: Final = {"xD": 2.0, "XD": 2.0, ":-P": 1.0, ";(": -1.5, ":'-(": -2.2, "=(": -1.9, ":-/": -1.2}
