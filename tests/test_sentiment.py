@@ -183,6 +183,19 @@ def test_failures_without_feeling_words_the_reach_of_negation_and_hedges(text: s
         ("Best washer I ever had haha", "en", POSITIVE),
         # "imagine" doing something mocks whoever does it
         ("imagine paying 900 bucks for this lmao", "en", NEGATIVE),
+        # insults and scorn; "ein Witz" is no joke
+        ("Was für Stümper, der Service ist ein Witz.", "de", NEGATIVE),
+        # waiting, and "endlich" asked for, are impatience
+        ("Ich warte auf den Techniker.", "de", NEGATIVE),
+        ("Wann kommt endlich der Techniker?", "de", NEGATIVE),
+        ("When will the app finally work again?", "en", NEGATIVE),
+        # what lasts or answers the phone is expected: its lack is a failure
+        ("Hat nicht mal ein Jahr gehalten.", "de", NEGATIVE),
+        ("Nobody picks up the phone.", "en", NEGATIVE),
+        ("Niemand nimmt ab.", "de", NEGATIVE),
+        # "nicht nur" / "not only" negates nothing
+        ("Nicht nur laut, sondern auch undicht.", "de", NEGATIVE),
+        ("Not only quiet but also fast.", "en", POSITIVE),
     ],
 )
 def test_common_complaints_and_words_that_carry_nothing(text: str, lang: str, label: str) -> None:

@@ -374,6 +374,8 @@ class Scorer:
             text = text.replace("’", "'")
         reading = Reading(text, [(match.group(), match.start()) for match in TOKEN.finditer(text)])
         self._read_words(reading, neutral)
+        if "?" in text and vocabulary.RESOLUTION in reading.roles:
+            _impatience(reading)
         if not reading.contextual and not any(reading.valences):
             return Sentiment(0.0, NEUTRAL)  # no word carries any: context cannot give one
         complaint = self._read_context(reading)
@@ -440,7 +442,11 @@ class Scorer:
         lowered = reading.lowered
         negators: list[int] = []
         if "'" in reading.text or not self.language.negators.isdisjoint(lowered):  # most: none ("n't" has a ')
-            negators = [index for index, word in enumerate(lowered) if self._negates(word)]
+            negators = [
+                index
+                for index, word in enumerate(lowered)
+                if self._negates(word) and not vocabulary.NOT_ONLY.intersection(lowered[index + 1 : index + 2])
+            ]
         irrealis: list[int] = []
         if not vocabulary.IRREALIS.isdisjoint(lowered):
             irrealis = [
@@ -661,6 +667,15 @@ def _questions(text: str, sentence: list[int]) -> list[bool]:
     """Whether each token (by its sentence number) stands in a sentence that asks."""
     marks = [text[match.start()] for match in SENTENCE_END.finditer(text)]
     return [number < len(marks) and marks[number] == "?" for number in sentence]
+
+
+def _impatience(reading: Reading) -> None:
+    """In a question "endlich" (finally) is impatience, not relief: "Wann kommt endlich der
+    Techniker?" """
+    asked = _questions(reading.text, reading.sentences())
+    for index, role in enumerate(reading.roles):
+        if role == vocabulary.RESOLUTION and asked[index] and reading.lowered[index] in vocabulary.IMPATIENCE:
+            reading.set(index, UNANSWERED, vocabulary.FAILURE, False)
 
 
 def _runs(flags: list[bool]) -> Iterator[tuple[int, int]]:

@@ -30,6 +30,8 @@ ENGLISH_NEGATORS: Final = frozenset({
 # and the words after which a negator does so too ("kaputt nach nicht mal zwei Wochen")
 LEADING_NEGATORS: Final = frozenset({"ohne", "without"})
 NOT_EVEN: Final = frozenset({"mal", "einmal", "even"})
+# and after which a negator negates nothing: "nicht nur laut, sondern auch undicht"
+NOT_ONLY: Final = frozenset({"nur", "only", "just"})
 # words a negation reaches across without their counting toward its reach of three words:
 # "never had a single problem", "nie ist auch nur ein Tropfen ausgelaufen", "not one call back"
 SCOPE_FILLERS: Final = frozenset({
@@ -65,6 +67,8 @@ CORRECTION: Final = frozenset({"sondern", "rather", "instead"})
 VOIDING_NEGATORS: Final = frozenset({"neither", "nor", "weder"})
 # boosters that are praise of their own where they boost nothing ("Super!", "Mega!")
 STANDALONE_BOOSTERS: Final = frozenset({"super", "mega"})
+# asked, these are impatience, not relief: "Wann kommt endlich der Techniker?"
+IMPATIENCE: Final = frozenset({"endlich", "finally"})
 # what is only wished or imagined carries no sentiment: "ich dachte, sie wäre kaputt"
 IRREALIS: Final = frozenset({"wäre", "wären", "hätte", "hätten"})
 # what follows a hedge is only claimed, asked or denied evidence, and carries no sentiment: "the
@@ -112,6 +116,13 @@ GERMAN_WORDS: Final = {
     "betrugsmasche": -2.5, "ausrede": -1.5, "ausreden": -1.5, "textbausteine": -1.5, "standardantwort": -1.2,
     "nutzlos": -2.0, "sinnlos": -1.8, "vergeblich": -1.2, "lärm": -1.5, "krach": -1.5, "zu laut": -1.5,
     "lohnt sich nicht": -1.8, "könnte besser sein": -1.2, "luft nach oben": -1.0,
+    # insults and scorn
+    "vollidioten": -3.0, "deppen": -2.5, "witzfiguren": -2.5, "amateure": -2.0, "stümper": -2.5,
+    "versager": -2.5, "luschen": -2.2, "trottel": -2.5, "lügner": -2.5, "verbrecher": -2.8, "gauner": -2.5,
+    "schneeflocken": -1.5, "clowns": -2.0, "lachnummer": -2.2, "armutszeugnis": -2.5, "drecksladen": -3.0,
+    "scheißladen": -3.0, "schrottladen": -2.5, "kindergarten": -1.5, "hohlköpfe": -2.5, "dummheit": -2.2,
+    "schwachsinn": -2.2, "blödsinn": -2.0, "quatsch": -1.5, "unsinn": -1.5, "vertuschen": -1.8, "heuchler": -2.2,
+    "witzlos": -2.0, "witz": -1.5, "propaganda": -1.5,
 }  # fmt: skip
 GERMAN_VERBS: Final = frozenset({
     "klappt", "funktioniert", "nervt", "ignoriert", "vertröstet", "hinhalten", "abzocken", "empfehle",
@@ -130,6 +141,9 @@ ENGLISH_WORDS: Final = {
     "thanks to": 0.0, "certain": 0.0, "like new": 1.8, "smells fresh": 1.5, "smells great": 1.5,
     "not ok": -1.8, "not okay": -1.8, "unusable": -2.0, "nightmare": -2.5, "hassle": -1.5, "pointless": -1.5,
     "garbage": -2.2, "noisy": -1.5, "too loud": -1.5, "could be better": -1.2, "room for improvement": -1.0,
+    # insults and scorn
+    "crooks": -2.5, "shills": -2.0, "amateurs": -2.0, "clown": -2.0, "bozo": -2.0, "amateur hour": -2.2,
+    "clown show": -2.5, "brainwashed": -2.0, "what a joke": -2.0,
 }  # fmt: skip
 
 # The roles of words: what fails, what resolves it, what is said in sarcasm. A failure carries
@@ -174,6 +188,7 @@ GERMAN_ROLES: Final = {
         "ewigkeit": -1.0, "ewigkeiten": -1.0, "stundenlang": -1.0, "tagelang": -1.0, "wochenlang": -1.0,
         "monatelang": -1.2, "tropfen": 0.0, "seit stunden": -1.0, "seit monaten": -1.0, "das gleiche problem": -1.2,
         "dasselbe problem": -1.2, "gleiche problem": -1.2, "gleiche fehler": -1.2, "gleiche spiel": -1.2,
+        "warte": -0.8, "warten": -0.8, "wartet": -0.8,
     },
     RESOLUTION: {
         "gelöst": 1.8, "behoben": 1.8, "repariert": 1.5, "erstattet": 1.5, "geht wieder": 1.5,
@@ -190,6 +205,7 @@ GERMAN_ROLES: Final = {
         "pumpt": 0.0, "pumpen": 0.0, "heizt": 0.0, "heizen": 0.0, "trocknet": 0.0, "trocknen": 0.0, "spült": 0.0,
         "spülen": 0.0, "wäscht": 0.0, "verbindet": 0.0, "verbinden": 0.0, "einloggen": 0.0,
         "anmelden": 0.0, "öffnet": 0.0, "öffnen": 0.0, "geht": 0.0, "gehen": 0.0, "lädt": 0.0, "laden": 0.0,
+        "hält": 0.0, "gehalten": 0.0, "nimmt ab": 0.0, "hebt ab": 0.0,
     },
     SARCASM: {
         "danke auch": -2.0, "danke für nichts": -2.5, "vielen dank für nichts": -2.5, "danke für nix": -2.5,
@@ -233,7 +249,7 @@ ENGLISH_ROLES: Final = {
         "burnt": -1.5, "melted": -1.5, "dies": -1.5, "froze": -1.2, "freezes": -1.2, "glitch": -1.2,
         "glitchy": -1.5, "buggy": -1.5, "laggy": -1.2, "takes forever": -1.5, "took forever": -1.5,
         "same thing": -1.2, "same problem": -1.2, "same issue": -1.2, "darknet": -1.5, "covering it up": -1.5,
-        "cover-up": -1.5, "issues": -1.2,
+        "cover-up": -1.5, "issues": -1.2, "waited": -1.0,
     },
     RESOLUTION: {
         "fixed": 1.5, "resolved": 1.5, "solved": 1.5, "sorted": 1.0, "back online": 1.5, "working again": 1.5,
@@ -248,7 +264,8 @@ ENGLISH_ROLES: Final = {
         "call back": 0.0, "calls back": 0.0, "get back": 0.0, "gets back": 0.0, "show up": 0.0, "shows up": 0.0,
         "arrive": 0.0, "received": 0.0, "start": 0.0, "starts": 0.0, "spins": 0.0, "drain": 0.0, "drains": 0.0,
         "heats": 0.0, "dries": 0.0, "open": 0.0, "opens": 0.0, "connect": 0.0, "connects": 0.0, "sync": 0.0,
-        "syncs": 0.0, "loads": 0.0, "boot": 0.0, "boots": 0.0, "turn on": 0.0,
+        "syncs": 0.0, "loads": 0.0, "boot": 0.0, "boots": 0.0, "turn on": 0.0, "last": 0.0, "lasted": 0.0,
+        "picks up": 0.0, "picked up": 0.0,
     },
     SARCASM: {
         "thanks for nothing": -2.5, "thank you for nothing": -2.5, "yeah right": -2.0, "great timing": -1.5,
