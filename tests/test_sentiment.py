@@ -196,6 +196,11 @@ def test_failures_without_feeling_words_the_reach_of_negation_and_hedges(text: s
         # "nicht nur" / "not only" negates nothing
         ("Nicht nur laut, sondern auch undicht.", "de", NEGATIVE),
         ("Not only quiet but also fast.", "en", POSITIVE),
+        # "??" and "?!" ask no plain question; a promise or an expectation not kept complains
+        ("Die Abholung kostet jetzt 89 Euro??", "de", NEGATIVE),
+        ("Techniker-Termin frühestens in drei Wochen?!", "de", NEGATIVE),
+        ("Lieferung war für Dienstag zugesagt, heute ist Freitag.", "de", NEGATIVE),
+        ("Is that really how the eco program is supposed to work?", "en", NEGATIVE),
     ],
 )
 def test_common_complaints_and_words_that_carry_nothing(text: str, lang: str, label: str) -> None:

@@ -46,6 +46,8 @@ HEDGE_REACH = 6  # a hedge ("alleged", "ob") makes what follows it in its senten
 COMPLAINT = -1.5  # a word this negative, or a failure, makes a question a complaint
 UNANSWERED = -1.5  # a response or a resolution negated: "has not replied", "isn't fixed"
 RELIEF = 1.0  # a failure negated: "not one leak", "kein Tropfen mehr"
+INDIGNANT = ("??", "?!", "!?")  # no plain question: "Die Abholung kostet 89 Euro??"
+INDIGNATION = -1.0
 
 # inflection endings, longest first; after a verb's ending the infinitive is tried too
 ENDINGS = (
@@ -376,7 +378,8 @@ class Scorer:
         self._read_words(reading, neutral)
         if "?" in text and vocabulary.RESOLUTION in reading.roles:
             _impatience(reading)
-        if not reading.contextual and not any(reading.valences):
+        indignant = "?" in text and any(marks in text for marks in INDIGNANT)
+        if not reading.contextual and not indignant and not any(reading.valences):
             return Sentiment(0.0, NEUTRAL)  # no word carries any: context cannot give one
         complaint = self._read_context(reading)
         valences = reading.valences
@@ -385,7 +388,7 @@ class Scorer:
             valences = [
                 value * QUESTION if question else value for value, question in zip(valences, asked, strict=True)
             ]
-        total = _but_rule(reading.lowered, self.language.contrast, valences)
+        total = _but_rule(reading.lowered, self.language.contrast, valences) + (INDIGNATION if indignant else 0.0)
         total = math.copysign(max(0.0, abs(total) - DEAD), total)
         if total:
             total += math.copysign(min(text.count("!"), 4) * 0.292, total)

@@ -189,6 +189,8 @@ GERMAN_ROLES: Final = {
         "monatelang": -1.2, "tropfen": 0.0, "seit stunden": -1.0, "seit monaten": -1.0, "das gleiche problem": -1.2,
         "dasselbe problem": -1.2, "gleiche problem": -1.2, "gleiche fehler": -1.2, "gleiche spiel": -1.2,
         "warte": -0.8, "warten": -0.8, "wartet": -0.8,
+        # a promise or an expectation not kept
+        "zugesagt": -0.8, "sollte eigentlich": -1.0, "bitte helft": -1.0, "helft mir": -1.0,
     },
     RESOLUTION: {
         "gelöst": 1.8, "behoben": 1.8, "repariert": 1.5, "erstattet": 1.5, "geht wieder": 1.5,
@@ -250,6 +252,9 @@ ENGLISH_ROLES: Final = {
         "glitchy": -1.5, "buggy": -1.5, "laggy": -1.2, "takes forever": -1.5, "took forever": -1.5,
         "same thing": -1.2, "same problem": -1.2, "same issue": -1.2, "darknet": -1.5, "covering it up": -1.5,
         "cover-up": -1.5, "issues": -1.2, "waited": -1.0,
+        # a promise or an expectation not kept
+        "supposed to": -1.0, "should have": -0.8, "should've": -0.8, "was promised": -1.0, "were promised": -1.0,
+        "please help": -1.0,
     },
     RESOLUTION: {
         "fixed": 1.5, "resolved": 1.5, "solved": 1.5, "sorted": 1.0, "back online": 1.5, "working again": 1.5,
