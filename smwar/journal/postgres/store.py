@@ -88,7 +88,8 @@ class PostgresJournal(Coordination, Records, Reads, Inbox, Portable):
     @contextmanager
     def writing(self) -> Iterator[psycopg.Connection]:
         """A write transaction, committed when the block ends (rolled back if it raises); its
-        commit notifies the listeners (those that add mentions or events say their ids too).
+        commit notifies the listeners if it wrote anything (one that adds mentions or events
+        says their ids too).
 
         A writing connection found lost as the transaction begins (the server restarted, the
         network dropped it) is opened again and the transaction begun on the new one: nothing
@@ -102,7 +103,9 @@ class PostgresJournal(Coordination, Records, Reads, Inbox, Portable):
                 self._db = connect(self._url)
                 stack.enter_context(self._db.transaction())
             yield self._db
-            self._db.execute("SELECT pg_notify(%s, '')", [CHANNEL])
+            # said only by a transaction that wrote (one that wrote nothing has no id): nobody
+            # re-reads for nothing, and its commit needs no wait for the disk
+            self._db.execute("SELECT pg_notify(%s, '') WHERE pg_current_xact_id_if_assigned() IS NOT NULL", [CHANNEL])
 
     def _rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         """Rows read on the reading connection: the last commit, never waiting for a write."""

@@ -3,9 +3,12 @@ for the SQLite journal's): the ingest lease, the sources' health and pauses, pre
 and the stale-send guard.
 
 A lease is taken by one conditional statement (an upsert that changes the row only when it is
-free, expired or the taker's own). Claiming, releasing and the stale-send guard first lock the
-mention's row, so that two operators' transactions on one mention take turns: what one of
-them reads stays true until it commits."""
+free, expired or the taker's own). Claiming, releasing and the stale-send guard first take the
+mention's turn (a transaction's advisory lock on its id), so that two operators' transactions
+on one mention take turns: what one of them reads stays true until it commits. A row lock
+would do as well, but locking a row writes to the log, and every transaction that takes one
+waits for the disk as it commits, even one that is refused and changes nothing; an advisory
+lock writes nothing."""
 
 from __future__ import annotations
 
@@ -28,6 +31,8 @@ from smwar.journal.rows import (
 )
 from smwar.model import FAILED, REPLIED
 from smwar.sources.runner import Health
+
+TURNS = 0x636C61  # the advisory locks' class of the mentions' turns ("cla")
 
 
 class Coordination:
@@ -110,8 +115,9 @@ class Coordination:
 
 
 def _take_turn(db: psycopg.Connection, mention_id: int) -> None:
-    """Lock the mention's row until the transaction ends: its claim's writers take turns."""
-    db.execute("SELECT 1 FROM mentions WHERE id = %s FOR NO KEY UPDATE", [mention_id])
+    """Take the mention's turn until the transaction ends: its claim's writers take turns (ids
+    past 2**31 share a turn with an older mention's, which only makes the two take turns)."""
+    db.execute("SELECT pg_advisory_xact_lock(%s, %s)", [TURNS, mention_id & 0x7FFFFFFF])
 
 
 def _stale(db: psycopg.Connection, mention_id: int, operator: str, now: float) -> str | None:
