@@ -3,25 +3,34 @@ leader, which journals 1,000 mentions a second, and the leader killed halfway.
 
 Runs two real `smwar lead` processes (one leads, one waits) on one JSON Lines source that a
 writer feeds at `--rate` mentions a second, and `--operators` operator processes, each with
-its own war-room session on the journal (`Journal.open`, the follower's session, the reply
+its own war-room session on the journal (`open_journal`, the follower's session, the reply
 flow's `send_reply` with its stale-send guard, the incident desk). Each operator, at random:
 claims the reply to one of the newest mentions (all of them pick from the same few, so the
 claims collide), and when it is theirs, or now and then taken over from whoever had it,
 sends the reply; completes a step of an open incident's chain (or notes on it); says it is
 here. Every few hundred milliseconds, as a war room does, it asks the journal whether
-anything changed (`Journal.changed`) and reads what the others did. Halfway through the
+anything changed (`changed()`) and reads what the others did. Halfway through the
 claims the leading process is killed (SIGKILL: its lease must lapse). Prints, each with its
 goal:
 
-* a durable operator action (committed, `synchronous=FULL`): p50/p99 in ms, per kind and
-  overall, next to the disk's own fsync p50/p99 measured in the same run (no durable commit
-  can beat one fsync);
+* a durable operator action (committed, and on disk when it returns: SQLite with
+  `synchronous=FULL`, PostgreSQL with `fsync=on` and `synchronous_commit=on`): p50/p99 in ms,
+  per kind and overall, next to the disk's own fsync p50/p99 measured in the same run (no
+  durable commit can beat one fsync);
 * propagation: from an action's commit to another operator noticing it, p50/p95/max;
 * double replies (a mention answered by two operators) over the contended claims;
 * takeover: from the kill to the waiting leader holding the lease; mentions lost and
   journaled twice once the writer stops and the journal catches up.
 
+The journal is a SQLite file in a temporary directory, or with `--journal` a PostgreSQL
+database: `--journal postgres` starts a throwaway server from the machine's binaries (as the
+tests do, tests/tools/postgres.py, but committing durably: the tests' server skips fsync, which
+would flatter the durable-action figure next to SQLite's), or give the address of an empty
+database (`postgresql://USER@HOST/DB`, its password in the keyring or libpq's passfile).
+Operators open it by its address; the leaders find it in their config file.
+
     python benchmarks/team_bench.py [--quick] [--operators 10] [--rate 1000] [--claims 10000]
+        [--journal postgres | --journal postgresql://USER@HOST/DB]
 """
 
 from __future__ import annotations
@@ -38,7 +47,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from multiprocessing.synchronize import Barrier as BarrierType
@@ -53,13 +63,15 @@ from smwar.engine.follow import follow  # noqa: E402
 from smwar.engine.replies import BY_HAND, send_reply  # noqa: E402
 from smwar.errors import SmwarError  # noqa: E402
 from smwar.incidents.chain import ChainError  # noqa: E402
-from smwar.journal.store import Journal  # noqa: E402
+from smwar.journal.address import SQLITE, is_postgres, open_journal  # noqa: E402
+from smwar.journal.interface import JournalStore  # noqa: E402
 from smwar.journal.team import INGEST  # noqa: E402
 from smwar.model import FAILED, REPLIED, IncidentStatus  # noqa: E402
 from smwar.paths import bundled_runbooks_dir  # noqa: E402
 from smwar.runbooks.loader import load_runbook_set  # noqa: E402
 from smwar.tui.app import POLL_SECONDS  # noqa: E402
 from tests.tools.journals import with_stream  # noqa: E402
+from tests.tools.postgres import binaries, serving  # noqa: E402
 
 CORPUS = ROOT / "tests" / "data" / "corpus.jsonl"
 POOL = 12  # the newest mentions an operator picks a claim from: the whole team picks from them
@@ -86,13 +98,13 @@ class Tally:
 
 
 def operator(
-    name: str, path: Path, claims: int, pace: float, ready: BarrierType, stop: EventType, out: multiprocessing.Queue
+    name: str, address: str, claims: int, pace: float, ready: BarrierType, stop: EventType, out: multiprocessing.Queue
 ) -> None:
     """One operator's war room on the journal: `claims` claims at about `pace` a second, chain
     steps and beats between them, and a look at what changed every `POLL_SECONDS`."""
     rng = random.Random(name)
     runbooks = load_runbook_set(bundled_runbooks_dir())
-    journal = Journal.open(path)
+    journal = open_journal(address)
     session = follow(journal, runbooks, name).session
     tally = Tally()
     event_id, mention_id = journal.last_event_id(), journal.last_mention_id()
@@ -235,11 +247,6 @@ def percentile(values: Sequence[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
 
 
-def last_mention_id(path: Path) -> int:
-    with Journal.open(path) as journal:
-        return journal.last_mention_id()
-
-
 def wait_for(check, seconds: float, step: float = 0.05) -> bool:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -249,18 +256,35 @@ def wait_for(check, seconds: float, step: float = 0.05) -> bool:  # type: ignore
     return bool(check())
 
 
-def open_incidents(path: Path, count: int) -> None:
+def open_incidents(journal: JournalStore, count: int) -> None:
     """Open `count` incidents for the operators' chains: those the storm proposed, else by hand."""
     runbooks = load_runbook_set(bundled_runbooks_dir())
-    with Journal.open(path) as journal:
-        desk = follow(journal, runbooks, "lead").session.desk
-        items = iter(journal.mentions(limit=len(runbooks.scenarios)))
-        for scenario in runbooks.scenarios[:count]:
-            active = desk.active_incident(scenario.id)
-            if active is None:
-                desk.open_from_mention(next(items), scenario.id, "Stop the spread")
-            elif active.status == IncidentStatus.PROPOSED:
-                desk.open_incident(active.id, "Stop the spread")
+    desk = follow(journal, runbooks, "lead").session.desk
+    items = iter(journal.mentions(limit=len(runbooks.scenarios)))
+    for scenario in runbooks.scenarios[:count]:
+        active = desk.active_incident(scenario.id)
+        if active is None:
+            desk.open_from_mention(next(items), scenario.id, "Stop the spread")
+        elif active.status == IncidentStatus.PROPOSED:
+            desk.open_incident(active.id, "Stop the spread")
+
+
+@contextmanager
+def journal_address(asked: str | None, base: Path) -> Iterator[str]:
+    """The address of the journal to run on: a SQLite file in `base` unless `asked`; a new
+    database on a durable server of its own for `postgres`; else the address as given."""
+    if asked is None:
+        yield f"{SQLITE}{base / 'live.sqlite'}"
+    elif asked == "postgres":
+        bindir = binaries()
+        if bindir is None:
+            sys.exit("no PostgreSQL server binaries (initdb, postgres) on this machine: apt-get install postgresql")
+        with serving(bindir, durable=True) as server:
+            yield server.new_database()
+    elif is_postgres(asked):
+        yield asked
+    else:
+        sys.exit(f"--journal {asked!r}: postgres (a server of its own) or postgresql://USER@HOST/DB")
 
 
 def main() -> None:
@@ -270,17 +294,22 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=1000, help="mentions a second the source brings")
     parser.add_argument("--claims", type=int, default=10_000)
     parser.add_argument("--pace", type=float, default=4.0, help="actions a second of one operator")
+    parser.add_argument(
+        "--journal",
+        metavar="ADDRESS",
+        help="postgres (a throwaway server of its own) or postgresql://USER@HOST/DB; default: a SQLite file",
+    )
     args = parser.parse_args()
     claims = 1000 if args.quick else args.claims
     per_operator = -(-claims // args.operators)
 
-    with tempfile.TemporaryDirectory(prefix="team-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="team-bench-") as tmp, journal_address(args.journal, Path(tmp)) as address:
         base = Path(tmp)
         stream = base / "stream.jsonl"
-        env = with_stream(base / "home", stream)
-        path = base / "home" / "data" / "live.sqlite"
+        env = with_stream(base / "home", stream, address)
         floor = fsync_floor(base)
         write(stream, 0, SEED)
+        watch = open_journal(address)
         leaders = [
             subprocess.Popen([sys.executable, "-m", "smwar", "lead"], env=env, stderr=subprocess.DEVNULL)
             for _ in range(2)
@@ -289,15 +318,15 @@ def main() -> None:
         writer = threading.Thread(target=feed, args=(stream, args.rate, SEED, stop_feed, written), daemon=True)
         processes: list[multiprocessing.process.BaseProcess] = []
         try:
-            if not wait_for(lambda: path.exists() and last_mention_id(path) >= SEED, 60):
+            if not wait_for(lambda: watch.last_mention_id() >= SEED, 60):
                 sys.exit("no leader journaled the first mentions within a minute")
-            open_incidents(path, INCIDENTS)
+            open_incidents(watch, INCIDENTS)
             context = multiprocessing.get_context("spawn")
             ready, stop, out = context.Barrier(args.operators + 1), context.Event(), context.Queue()
             processes = [
                 context.Process(
                     target=operator,
-                    args=(f"op{n}", path, per_operator, args.pace, ready, stop, out),
+                    args=(f"op{n}", address, per_operator, args.pace, ready, stop, out),
                     name=f"op{n}",
                 )
                 for n in range(args.operators)
@@ -307,23 +336,24 @@ def main() -> None:
             ready.wait()
             writer.start()
             started = time.monotonic()
-            print(f"{args.operators} operators, {claims:,} claims, a source at {args.rate:,} mentions/s")
-            with Journal.open(path) as watch:
-                takeover = None
-                tallies: list[Tally] = []
-                while len(tallies) < args.operators:
-                    if takeover is None and time.monotonic() - started > expected(claims, args) / 2:
-                        takeover = kill_the_leader(watch, leaders)
-                    try:
-                        tallies.append(out.get(timeout=1)[1])
-                    except queue.Empty:  # nobody finished in that second
-                        if not any(process.is_alive() for process in processes):
-                            sys.exit("the operators ended without their figures (see the errors above)")
-                elapsed = time.monotonic() - started
-                stop_feed.set()
-                writer.join()
-                behind = written[0] - watch.last_mention_id()
-                catching_up = catch_up(watch, written[0])
+            backend = "PostgreSQL" if is_postgres(address) else "SQLite"
+            print(f"{args.operators} operators, {claims:,} claims, a source at {args.rate:,} mentions/s, on {backend}")
+            takeover = None
+            tallies: list[Tally] = []
+            while len(tallies) < args.operators:
+                if takeover is None and time.monotonic() - started > expected(claims, args) / 2:
+                    takeover = kill_the_leader(watch, leaders)
+                try:
+                    tallies.append(out.get(timeout=1)[1])
+                except queue.Empty:  # nobody finished in that second
+                    if not any(process.is_alive() for process in processes):
+                        sys.exit("the operators ended without their figures (see the errors above)")
+            elapsed = time.monotonic() - started
+            stop_feed.set()
+            writer.join()
+            behind = written[0] - watch.last_mention_id()
+            catching_up = catch_up(watch, written[0])
+            report(watch, tallies, floor, elapsed, written[0], (behind, catching_up), takeover)
         finally:
             stop_feed.set()
             for process in processes:
@@ -332,10 +362,10 @@ def main() -> None:
                 if leader.poll() is None:
                     leader.terminate()
                     leader.wait(30)
-        report(path, tallies, floor, elapsed, written[0], (behind, catching_up), takeover)
+            watch.close()
 
 
-def catch_up(watch: Journal, written: int) -> float | None:
+def catch_up(watch: JournalStore, written: int) -> float | None:
     """Wait while the leader journals what the writer wrote, as long as it gets on; how long
     it took, s (None: it stopped getting on short of it)."""
     start = stalled = time.monotonic()
@@ -349,7 +379,7 @@ def catch_up(watch: Journal, written: int) -> float | None:
     return time.monotonic() - start
 
 
-def kill_the_leader(watch: Journal, leaders: list[subprocess.Popen[bytes]]) -> float:
+def kill_the_leader(watch: JournalStore, leaders: list[subprocess.Popen[bytes]]) -> float:
     """Kill the leading process (no goodbye: its lease must lapse); how long until the other
     holds the lease, s (infinite: never, within a minute)."""
     lease = watch.lease(INGEST)
@@ -372,7 +402,7 @@ def expected(claims: int, args: argparse.Namespace) -> float:
 
 
 def report(
-    path: Path,
+    journal: JournalStore,
     tallies: list[Tally],
     floor: list[float],
     elapsed: float,
@@ -380,12 +410,11 @@ def report(
     catching_up: tuple[int, float | None],
     takeover: float | None,
 ) -> None:
-    with Journal.open(path) as journal:
-        native = journal.native_ids()
-        replies: dict[int, set[str]] = {}  # mention -> who answered it
-        for event in journal.events(kind=REPLIED):
-            if event.payload.get("how") != FAILED:
-                replies.setdefault(int(str(event.payload["mention_id"])), set()).add(event.actor)
+    native = journal.native_ids()
+    replies: dict[int, set[str]] = {}  # mention -> who answered it
+    for event in journal.events(kind=REPLIED):
+        if event.payload.get("how") != FAILED:
+            replies.setdefault(int(str(event.payload["mention_id"])), set()).add(event.actor)
     every: list[float] = []
     kinds: dict[str, list[float]] = {}
     for tally in tallies:

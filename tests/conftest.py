@@ -28,7 +28,7 @@ from smwar.paths import bundled_runbooks_dir
 from smwar.runbooks.definitions import RunbookSet
 from smwar.runbooks.loader import load_runbook_set
 from smwar.tui.widgets.feed import Feed
-from tests.tools.postgres import Server, binaries, start
+from tests.tools.postgres import Server, binaries, serving
 
 DATA = Path(__file__).parent / "data"
 SHORT_DRILL = DATA / "short-drill.toml"
@@ -188,25 +188,11 @@ def next_match_fires_nothing(session: Session, clock: ManualClock, scenario_id: 
 def postgres_server() -> Iterator[Server]:
     """One real PostgreSQL server for the session (see tests/tools/postgres.py); its password
     reaches every connection, in this process and its children, through PGPASSFILE."""
-    import shutil
-    import tempfile
-
     bindir = binaries()
     if bindir is None:
         pytest.skip("no PostgreSQL server binaries (initdb, postgres) on this machine: apt-get install postgresql")
-    root = Path(tempfile.mkdtemp(prefix="smwar-pg-"))
-    server = start(bindir, root)
-    before = os.environ.get("PGPASSFILE")
-    os.environ["PGPASSFILE"] = str(server.passfile)
-    try:
+    with serving(bindir) as server:
         yield server
-    finally:
-        server.stop()
-        if before is None:
-            os.environ.pop("PGPASSFILE", None)
-        else:
-            os.environ["PGPASSFILE"] = before
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """A real PostgreSQL server for the tests: `initdb` and `postgres` from the machine's binaries,
 in a temporary directory, listening only on a unix socket there, with a password (kept in a
 libpq passfile, never in a URL). One server serves a whole test session; each test gets a
-database of its own, copied from an empty template (fast)."""
+database of its own, copied from an empty template (fast). The team benchmark starts one too,
+committing durably as a production server does (`durable`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ import pwd
 import secrets
 import shutil
 import subprocess
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -20,10 +24,12 @@ USER = "smwar"
 TEMPLATE = "smwar_template"
 START_SECONDS = 30.0
 INITDB = ("-E", "UTF8", "--locale=C", "--no-sync")
-SETTINGS = (  # a unix socket only; durability traded for speed (a test's data is thrown away)
-    *("-c", "listen_addresses=", "-c", "fsync=off", "-c", "full_page_writes=off"),
-    *("-c", "synchronous_commit=off", "-c", "max_connections=200"),
+SOCKET_ONLY = ("-c", "listen_addresses=", "-c", "max_connections=200")
+FAST = (  # durability traded for speed (a test's data is thrown away)
+    *SOCKET_ONLY,
+    *("-c", "fsync=off", "-c", "full_page_writes=off", "-c", "synchronous_commit=off"),
 )
+DURABLE = (*SOCKET_ONLY, "-c", "fsync=on", "-c", "synchronous_commit=on")  # a commit that returned is on disk
 
 
 def binaries() -> Path | None:
@@ -92,8 +98,30 @@ def _account() -> tuple[int, int] | None:
     raise RuntimeError("running as root with neither a postgres nor a nobody account to run PostgreSQL as")
 
 
-def start(bindir: Path, root: Path) -> Server:
-    """Initialise a cluster in `root` and start it; raises if it does not come up."""
+@contextmanager
+def serving(bindir: Path, *, durable: bool = False) -> Iterator[Server]:
+    """A server started in a new temporary directory, whose password reaches every connection
+    of this process and of the processes it starts through PGPASSFILE; stopped and removed
+    after. `durable`: each commit is on disk when it returns (else the server skips fsync)."""
+    root = Path(tempfile.mkdtemp(prefix="smwar-pg-"))
+    before = os.environ.get("PGPASSFILE")
+    try:
+        server = start(bindir, root, DURABLE if durable else FAST)
+        os.environ["PGPASSFILE"] = str(server.passfile)
+        try:
+            yield server
+        finally:
+            server.stop()
+    finally:
+        if before is None:
+            os.environ.pop("PGPASSFILE", None)
+        else:
+            os.environ["PGPASSFILE"] = before
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def start(bindir: Path, root: Path, settings: tuple[str, ...] = FAST) -> Server:
+    """Initialise a cluster in `root` and start it with `settings`; raises if it does not come up."""
     account = _account()
     as_owner: dict[str, object] = {}
     password = secrets.token_urlsafe(16)
@@ -112,7 +140,7 @@ def start(bindir: Path, root: Path) -> Server:
     )
     (root / "pwfile").unlink()
     process = subprocess.Popen(
-        [bindir / "postgres", "-D", data, "-k", root / "socket", *SETTINGS],
+        [bindir / "postgres", "-D", data, "-k", root / "socket", *settings],
         stdout=subprocess.DEVNULL,
         stderr=open(root / "server.log", "wb"),  # noqa: SIM115 - the server's for its lifetime
         **as_owner,  # type: ignore[arg-type]
