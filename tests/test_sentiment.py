@@ -201,6 +201,9 @@ def test_failures_without_feeling_words_the_reach_of_negation_and_hedges(text: s
         ("Techniker-Termin frühestens in drei Wochen?!", "de", NEGATIVE),
         ("Lieferung war für Dienstag zugesagt, heute ist Freitag.", "de", NEGATIVE),
         ("Is that really how the eco program is supposed to work?", "en", NEGATIVE),
+        # a German compound is what its head is, when the head complains
+        ("Totalausfall seit heute Morgen.", "de", NEGATIVE),
+        ("Der Kundenfrust wächst.", "de", NEGATIVE),
     ],
 )
 def test_common_complaints_and_words_that_carry_nothing(text: str, lang: str, label: str) -> None:

@@ -48,6 +48,7 @@ UNANSWERED = -1.5  # a response or a resolution negated: "has not replied", "isn
 RELIEF = 1.0  # a failure negated: "not one leak", "kein Tropfen mehr"
 INDIGNANT = ("??", "?!", "!?")  # no plain question: "Die Abholung kostet 89 Euro??"
 INDIGNATION = -1.0
+COMPOUND, HEAD = 9, 5  # the shortest German word read as a compound, and the shortest head
 
 # inflection endings, longest first; after a verb's ending the infinitive is tried too
 ENDINGS = (
@@ -137,6 +138,7 @@ class Language:
     boosters: Mapping[str, float]
     contrast: Collection[str]
     inflected: bool
+    heads: Collection[str] = ()  # what a compound may end in and take its sense from: nouns, words of complaint
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +183,7 @@ def _german() -> Scorer:
     lexicon = Path(next(iter(spec.submodule_search_locations))) / "data" / "de-sentiment.xml"
     valence: dict[str, float] = {}
     verbs: set[str] = set()
+    heads: set[str] = set()
     for entry in ElementTree.parse(lexicon).getroot().iter("word"):
         form, polarity = entry.get("form", ""), float(entry.get("polarity") or 0)
         if polarity and "_" not in form:
@@ -188,6 +191,8 @@ def _german() -> Scorer:
             valence.update(dict.fromkeys(keys, math.copysign(STRONG if abs(polarity) >= 1 else WEAK, polarity)))
             if entry.get("pos") == "VB":
                 verbs.update(keys)
+            elif entry.get("pos") == "NN":
+                heads.update(keys)
     extra = {key: value for form, value in vocabulary.GERMAN_WORDS.items() for key in _keys(form)}
     roles = _with_roles(valence, extra, {role: _folded(terms) for role, terms in vocabulary.GERMAN_ROLES.items()})
     verbs.update(key for form in vocabulary.GERMAN_VERBS for key in _keys(form))
@@ -201,6 +206,7 @@ def _german() -> Scorer:
         boosters={word.casefold(): value for word, value in vocabulary.GERMAN_BOOSTERS.items()},
         contrast=vocabulary.GERMAN_CONTRAST,
         inflected=True,
+        heads=heads | {key for form in vocabulary.GERMAN_WORDS if " " not in form for key in _keys(form)},
     )
     return Scorer(german, _emoji(_vader()))
 
@@ -348,7 +354,8 @@ class Scorer:
 
     def lookup(self, word: str) -> Entry:
         """What is known of `word`, trying its inflections, then the head of a hyphenated word
-        as it is written (inflections of a name's part mislead: "Elektro-Müller" is no "Müll")."""
+        as it is written (inflections of a name's part mislead: "Elektro-Müller" is no "Müll"),
+        then, in German, the head of a compound if it complains ("Totalausfall", "Kundenfrust")."""
         known = self._seen.get(word)
         if known is None:
             if len(self._seen) >= CACHE_LIMIT:
@@ -356,14 +363,36 @@ class Scorer:
             known = self._look_up(word)
             if known is NOTHING and "-" in word.strip("-"):
                 known = self._look_up(word.rstrip("-").rsplit("-", 1)[-1], inflected=False)
+            elif known is NOTHING and self.language.inflected and len(word) >= COMPOUND and word[0].isupper():
+                known = self._head(word)
             self._seen[word] = known
         return known
 
-    def _look_up(self, word: str, inflected: bool = True) -> Entry:
+    def _head(self, noun: str) -> Entry:
+        """The longest head of a German compound noun, of HEAD letters at least and as it is
+        written, that is a failure or a noun or word of complaint that blames strongly: a compound is
+        what its head is, and a complaint's compounds are many ("Totalausfall", "Kundenfrust")."""
         language = self.language
-        keys = (fold(word), _plain(word)) if language.inflected else (word.casefold().removesuffix("'s"),)
+        for start in range(COMPOUND - HEAD, len(noun) - HEAD + 1):
+            head = fold(noun[start:])
+            if language.roles.get(head) == vocabulary.FAILURE:
+                return Entry(language.valence.get(head, 0.0), role=vocabulary.FAILURE)
+            if head in language.heads and language.valence[head] <= -STRONG:
+                return Entry(language.valence[head])
+        return NOTHING
+
+    def _look_up(self, word: str, inflected: bool = True) -> Entry:
+        """What the lexicons know of `word`: in English of it or its singular, in German of its
+        inflections and its spelling without umlauts, or, not `inflected`, of it as written."""
+        language = self.language
+        if not language.inflected:
+            keys, forms = (word.casefold().removesuffix("'s"),), _plural
+        elif inflected:
+            keys, forms = (fold(word), _plain(word)), _forms
+        else:
+            keys, forms = (fold(word),), _as_written
         for key in keys:
-            for form in _forms(key) if language.inflected and inflected else _plural(key):
+            for form in forms(key):
                 value, role = language.valence.get(form), language.roles.get(form)
                 if role:
                     return Entry(value or 0.0, form in language.verbs, role)
@@ -649,6 +678,10 @@ def _forms(word: str) -> Iterator[str]:
             if ending in VERB_ENDINGS:
                 yield base + "en"
                 yield base + "n"
+
+
+def _as_written(word: str) -> tuple[str, ...]:
+    return (word,)
 
 
 def _plural(word: str) -> tuple[str, ...]:
