@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from datetime import datetime
 
-from smwar.journal.store import Journal
+from smwar.journal.interface import JournalStore
 from smwar.journal.team import ASSIGNED
 from smwar.model import SYSTEM_ACTOR, Event, JournaledMention
 from smwar.runbooks.definitions import ROUND_ROBIN, RunbookSet
@@ -21,7 +21,7 @@ from smwar.triage.decide import RESPOND
 
 
 class RoundRobin:
-    def __init__(self, journal: Journal) -> None:
+    def __init__(self, journal: JournalStore) -> None:
         self.journal = journal
         self._last: dict[str, str] = {}  # owner role -> the operator assigned its last mention
         for event in journal.events(kind=ASSIGNED):

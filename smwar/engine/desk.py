@@ -17,7 +17,7 @@ from smwar.clock import Clock
 from smwar.errors import SmwarError
 from smwar.incidents import chain
 from smwar.incidents.metrics import IncidentMetrics, measure
-from smwar.journal.store import Journal
+from smwar.journal.interface import JournalStore
 from smwar.model import SYSTEM_ACTOR, Delivery, Event, Incident, IncidentStatus, JournaledMention
 from smwar.review.report import FAILED, REPLIED
 from smwar.runbooks.definitions import RunbookSet, Scenario, Step
@@ -26,7 +26,7 @@ ACTIVE = (IncidentStatus.PROPOSED, IncidentStatus.OPEN)
 
 
 class IncidentDesk:
-    def __init__(self, journal: Journal, runbooks: RunbookSet, clock: Clock, operator: str) -> None:
+    def __init__(self, journal: JournalStore, runbooks: RunbookSet, clock: Clock, operator: str) -> None:
         self.journal = journal
         self.clock = clock
         self.operator = operator

@@ -2,9 +2,10 @@
 journal since the last look, in the shape the leader's own poll gives it.
 
 The screen's process matches nothing: it notices a commit by another connection with one
-cheap check (`Journal.changed`), then reads the new mentions (a storm's in slices of
-`MAX_INTAKE`), and the new events: incidents proposed, opened and worked elsewhere, and the
-leader's alerts. The sources' health, its backlog and who leads come from the journal too.
+cheap check (`changed()`: SQLite's data version, PostgreSQL's notifications), then reads the
+new mentions (a storm's in slices of `MAX_INTAKE`), and the new events: incidents proposed,
+opened and worked elsewhere, and the leader's alerts. The sources' health, its backlog and
+who leads come from the journal too.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from smwar.engine.leader import LeaderProcess
 from smwar.engine.live import MAX_INTAKE
 from smwar.engine.pipeline import ALERT_EVENT_KINDS, Idle, Update, alert_from
 from smwar.engine.session import Session
-from smwar.journal.store import Journal
+from smwar.journal.interface import JournalStore
 from smwar.journal.team import INGEST
 from smwar.runbooks.definitions import RunbookSet
 from smwar.runbooks.matcher import Progress
@@ -26,7 +27,7 @@ NO_LEADER = "no ingest process is running: nothing new arrives"
 
 
 def follow(
-    journal: Journal,
+    journal: JournalStore,
     runbooks: RunbookSet,
     operator: str,
     process: LeaderProcess | None = None,

@@ -27,7 +27,7 @@ from smwar.engine.assign import RoundRobin
 from smwar.engine.live import MAX_INTAKE, LiveFeed, live_session
 from smwar.engine.session import Session
 from smwar.errors import InputErrors, SmwarError
-from smwar.journal.store import Journal
+from smwar.journal.interface import JournalStore
 from smwar.journal.team import INGEST
 from smwar.runbooks.watch import RunbookWatch
 
@@ -52,7 +52,7 @@ class IngestLeader:
         self,
         config: Config,
         watch: RunbookWatch,
-        journal: Journal,
+        journal: JournalStore,
         holder: str | None = None,
         war_room: int | None = None,
     ) -> None:

@@ -20,7 +20,7 @@ from typing import Protocol
 
 from smwar.clock import Clock
 from smwar.incidents.triggers import TriggerWatch
-from smwar.journal.store import Journal
+from smwar.journal.interface import JournalStore
 from smwar.model import (
     SYSTEM_ACTOR,
     Event,
@@ -131,7 +131,7 @@ class Pipeline:
     def __init__(
         self,
         source: MentionSource,
-        journal: Journal,
+        journal: JournalStore,
         runbooks: RunbookSet,
         clock: Clock,
         desk: IncidentDesk,

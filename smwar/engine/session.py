@@ -7,7 +7,7 @@ from __future__ import annotations
 from smwar.clock import Clock
 from smwar.engine.desk import IncidentDesk
 from smwar.engine.pipeline import MentionSource, Pipeline
-from smwar.journal.store import Journal
+from smwar.journal.interface import JournalStore
 from smwar.runbooks.definitions import RunbookSet
 from smwar.runbooks.matcher import Progress
 
@@ -15,7 +15,7 @@ from smwar.runbooks.matcher import Progress
 class Session:
     def __init__(
         self,
-        journal: Journal,
+        journal: JournalStore,
         runbooks: RunbookSet,
         clock: Clock,
         source: MentionSource,

@@ -14,7 +14,7 @@ from datetime import datetime
 from textual.app import App
 from textual.notifications import SeverityLevel
 
-from smwar.journal.store import Journal
+from smwar.journal.interface import JournalStore
 from smwar.model import Notice
 from smwar.triage.signals import CAMPAIGN, SPIKE, WARNING
 
@@ -32,7 +32,7 @@ KIND_LABELS = {
 
 
 class NoticeDesk:
-    def __init__(self, app: App[None], journal: Journal) -> None:
+    def __init__(self, app: App[None], journal: JournalStore) -> None:
         self.app = app
         self.journal = journal
         self.unread = journal.unread_notices()

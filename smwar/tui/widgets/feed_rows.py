@@ -14,8 +14,8 @@ from dataclasses import replace
 
 from textual.cache import LRUCache
 
+from smwar.journal.interface import JournalStore
 from smwar.journal.pages import MentionFilter
-from smwar.journal.store import Journal
 from smwar.model import JournaledMention
 
 PAGE = 64
@@ -24,7 +24,7 @@ MOST = 10_000  # mentions a search keeps, the newest: counting a third of a mill
 
 
 class FeedRows:
-    def __init__(self, journal: Journal, view: MentionFilter) -> None:
+    def __init__(self, journal: JournalStore, view: MentionFilter) -> None:
         self.journal = journal
         self.view = view
         self._pages: LRUCache[int, list[JournaledMention]] = LRUCache(PAGES_KEPT)
