@@ -20,7 +20,6 @@ from smwar.engine.export import export
 from smwar.engine.pipeline import Idle
 from smwar.engine.review import build_review, span_of
 from smwar.engine.session import Session
-from smwar.journal.reading import JournalReader
 from smwar.journal.store import Journal
 from smwar.model import Match, Mention, Triage
 from smwar.plaintext import printable
@@ -96,7 +95,7 @@ def hostile_incident(journal: Journal, runbooks: RunbookSet) -> tuple[Session, i
 
 
 def _rows(session: Session, incident_id: int) -> list[tuple[object, ...]]:
-    with JournalReader(session.journal.path) as reader:
+    with session.journal.reader() as reader:
         return list(reader.rows(span_of(session.desk.incident(incident_id), session)))
 
 
@@ -143,7 +142,7 @@ def test_the_figures_count_every_mention_of_the_incident(incident) -> None:  # t
     assert sum(review.volume.series["product-defect"]) == matched
     [reply] = review.replies
     assert (reply.author, reply.author_before, reply.volume_before) == (KAI, matched - 1, matched)
-    with JournalReader(session.journal.path) as reader:
+    with session.journal.reader() as reader:
         tally = reader.tally(span_of(session.desk.incident(incident_id), session), {KAI})
     assert (tally.must_answer, tally.answered) == (matched - 1, matched - 2), "triaged on arrival; one not by Kai"
     assert [row.id for row in tally.untriaged] == [8, 7], "to triage now: one journaled untriaged, the linked one"

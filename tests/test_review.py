@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Input
 from smwar.cli import main
 from smwar.engine.export import export
 from smwar.engine.review import add_lesson, build_review, span_of
-from smwar.journal.reading import JournalReader, Query
+from smwar.journal.reading import Query
 from smwar.runbooks.definitions import RunbookSet
 from smwar.tui.app import WarRoomApp
 from smwar.tui.rooms.drill import DrillInfo
@@ -173,7 +173,7 @@ def test_the_export_command_writes_a_file_or_says_which_incidents_exist(tmp_path
 def test_search_finds_mentions_by_words_network_author_and_scenario(runbooks: RunbookSet) -> None:
     run, _clock, session, incident_id = worked(runbooks)
     span = span_of(session.desk.incident(incident_id), session)
-    with JournalReader(run.journal.path) as reader:
+    with run.journal.reader() as reader:
         assert [r.author for r in reader.search(span, Query.parse("aquapro network:mastodon"))] == [
             "@jana_k@chaos.social",
             "@kai@muenchen.social",

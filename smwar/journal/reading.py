@@ -128,12 +128,8 @@ class Reading:
     def _read(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         return self._fetch(marked(sql, self.dialect.mark), params)
 
-    def mentions(self, span: Span) -> Iterator[MentionRow]:
-        """The incident's mentions in journal order, streamed."""
-        return map(MentionRow._make, self.rows(span))
-
     def rows(self, span: Span) -> Iterator[tuple[Any, ...]]:
-        """The same as plain tuples in `MentionRow` order."""
+        """The incident's mentions in journal order, streamed, as plain tuples in `MentionRow` order."""
         return itertools.chain.from_iterable(self.groups(span))
 
     def blocks(self, span: Span, size: int = CHUNK) -> list[range]:
