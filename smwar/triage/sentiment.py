@@ -81,10 +81,12 @@ SENTENCE_END = re.compile(r"[.!?;]")
 QUOTED = re.compile(r"[\"„“”«»]([^\"„“”«»\n]{1,40})[\"“”«»]")
 SCARE_WORDS = 3
 EMOTICON = r"(?<![\w:/])(?:[:;=]'?-?[)(\]\[DPpO/\\|*]+|[xX]D+|<3)(?![\w/])"
-ZERO = r"(?<![\w.,:/-])0(?![\w.,:/%-])"  # a zero alone negates: "0 Probleme"
-TOKEN = re.compile(EMOTICON + "|" + ZERO + r"|[^\W\d_][\w'’-]*|[\U0001f000-\U0001faff\u2600-\u27bf]", re.UNICODE)
+WORD_OR_EMOJI = r"[^\W\d_][\w'’-]*|[\U0001f000-\U0001faff\u2600-\u27bf]"
+TOKEN = re.compile(EMOTICON + "|" + WORD_OR_EMOJI, re.UNICODE)
+# and a zero alone, which negates ("0 Probleme"), read in the texts that have a 0
+TOKEN_OR_ZERO = re.compile(EMOTICON + r"|(?<![\w.,:/-])0(?![\w.,:/%-])|" + WORD_OR_EMOJI, re.UNICODE)
 EMOJI_OR_EMOTICON = re.compile(EMOTICON + r"|[\U0001f000-\U0001faff\u2600-\u27bf]")
-WORD = re.compile(r"[^\W\d_][\w'’-]*|[\U0001f000-\U0001faff\u2600-\u27bf]", re.UNICODE)
+WORD = re.compile(WORD_OR_EMOJI, re.UNICODE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,6 +353,8 @@ class Scorer:
             entry = (parts, language.valence.get(phrase, 0.0), language.roles.get(phrase))
             if entry not in self.phrases.get(parts[0], []):
                 self.phrases.setdefault(parts[0], []).append(entry)
+        # the first two words of each phrase: most words that start one are not followed by its second
+        self._pairs = {entry[0][:2] for entries in self.phrases.values() for entry in entries}
 
     def lookup(self, word: str) -> Entry:
         """What is known of `word`, trying its inflections, then the head of a hyphenated word
@@ -403,7 +407,8 @@ class Scorer:
     def score(self, text: str, neutral: Collection[str] = ()) -> Sentiment:
         if "’" in text:
             text = text.replace("’", "'")
-        reading = Reading(text, [(match.group(), match.start()) for match in TOKEN.finditer(text)])
+        tokens = (TOKEN_OR_ZERO if "0" in text else TOKEN).finditer(text)
+        reading = Reading(text, [(match.group(), match.start()) for match in tokens])
         self._read_words(reading, neutral)
         if "?" in text and vocabulary.RESOLUTION in reading.roles:
             _impatience(reading)
@@ -446,14 +451,18 @@ class Scorer:
             word = lowered[index]
             if self._is_inert(token, word):
                 continue
-            phrase = self._phrase(reading, index) if word in self.phrases else None
+            phrase = None
+            if word in self.phrases and index + 1 < len(lowered):
+                after = lowered[index + 1]
+                if (word, after) in self._pairs or not after[0].isalnum():  # emoji between: "nicht 👏 erreichbar"
+                    phrase = self._phrase(reading, index)
             if phrase:
                 (parts, value, role), further = phrase
                 covered.update(further)
                 negatable = not any(self._negates(part) for part in parts)
                 if negatable and _near(cues.negators, reading, index, REACH, 0, scoped=True) >= 0:
                     value, role = _negated(value, role)  # "not one call back"
-                if _near(cues.hedges, reading, index, HEDGE_REACH, 0, reading.sentences()) >= 0:
+                if cues.hedges and _near(cues.hedges, reading, index, HEDGE_REACH, 0, reading.sentences()) >= 0:
                     value, role = 0.0, None
                 reading.set(index, value, role, value > 0, " ".join(parts))
             elif word in vocabulary.CONTEXTUAL:
@@ -466,7 +475,9 @@ class Scorer:
                 or (word in vocabulary.STANDALONE_BOOSTERS and not self._boosts(lowered, clause, index))
             ):
                 entry = self.lookup(token)
-                if (entry.valence or entry.role) and not (neutral and _is_named(token, neutral)):
+                if not (entry.valence or (entry.role and (cues.negators or entry.role != vocabulary.RESPONSE))):
+                    continue  # a response not negated carries nothing
+                if not (neutral and _is_named(token, neutral)):
                     self._read_word(reading, index, entry, cues)
 
     def _cues(self, reading: Reading) -> Cues:
@@ -528,7 +539,7 @@ class Scorer:
                 value, role = _negated(value, role)
         if _near(cues.irrealis, reading, index, REACH, REACH) >= 0:
             value, role = 0.0, None  # what is only imagined: "ich dachte, sie wäre kaputt"
-        elif _near(cues.hedges, reading, index, HEDGE_REACH, 0, reading.sentences()) >= 0:
+        elif cues.hedges and _near(cues.hedges, reading, index, HEDGE_REACH, 0, reading.sentences()) >= 0:
             value, role = 0.0, None  # what is only claimed, asked or denied evidence: "mutmaßliches Datenleck"
         reading.set(index, value, role, value > 0 and role != vocabulary.RESOLUTION)
 
@@ -631,6 +642,8 @@ def _near(
     after it, in its clause (or its span of `spans`), fillers not counted, and if `scoped` with
     no word that ends a negation's scope between one before and `index`; -1 if none. Negators
     are looked for before a word, and after a German verb ("geht seit heute früh nicht")."""
+    if not positions:
+        return -1
     clause, ranks = spans or reading.clause, reading.ranks()
     scopes = reading.scopes() if scoped else ranks
     start, end = bisect_left(positions, index - before - FILLERS), bisect_right(positions, index + after + FILLERS)
