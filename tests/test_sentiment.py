@@ -204,6 +204,14 @@ def test_failures_without_feeling_words_the_reach_of_negation_and_hedges(text: s
         # a German compound is what its head is, when the head complains
         ("Totalausfall seit heute Morgen.", "de", NEGATIVE),
         ("Der Kundenfrust wächst.", "de", NEGATIVE),
+        # a capitalized word inside its clause is a noun, which a negator after it does not negate
+        ("Meine AquaPro zeigt Fehler E18 und pumpt nicht ab.", "de", NEGATIVE),
+        # noises, postponements, losses; the phrases of sarcasm
+        ("Trommel quietscht bei jedem Schleudergang.", "de", NEGATIVE),
+        ("Ganz großes Kino, Elektro-Müller. Drei Termine verschoben.", "de", NEGATIVE),
+        ("Oh wonderful, another firmware update that bricked my washer.", "en", NEGATIVE),
+        ("Well done, you managed to lose my order twice.", "en", NEGATIVE),
+        ("The detergent drawer fills with water and the powder never rinses out.", "en", NEGATIVE),
     ],
 )
 def test_common_complaints_and_words_that_carry_nothing(text: str, lang: str, label: str) -> None:

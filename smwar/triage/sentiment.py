@@ -530,7 +530,9 @@ class Scorer:
             value += CAPS if value > 0 else -CAPS
         value += self._boost(lowered, clause, index, value)
         negator = _near(cues.negators, reading, index, REACH, 0, scoped=True)
-        if negator < 0 and entry.verb:
+        # a capitalized German word inside its clause is a noun ("Fehler E18 und pumpt nicht ab")
+        noun = token[0].isupper() and index > 0 and clause[index - 1] == clause[index]
+        if negator < 0 and entry.verb and not noun:
             negator = _near(cues.trailing, reading, index, 0, VERB_REACH)
         if negator >= 0:
             if lowered[negator] in vocabulary.VOIDING_NEGATORS or reading.corrected(index):

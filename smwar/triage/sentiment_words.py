@@ -143,7 +143,7 @@ ENGLISH_WORDS: Final = {
     "garbage": -2.2, "noisy": -1.5, "too loud": -1.5, "could be better": -1.2, "room for improvement": -1.0,
     # insults and scorn
     "crooks": -2.5, "shills": -2.0, "amateurs": -2.0, "clown": -2.0, "bozo": -2.0, "amateur hour": -2.2,
-    "clown show": -2.5, "brainwashed": -2.0, "what a joke": -2.0,
+    "clown show": -2.5, "brainwashed": -2.0, "what a joke": -2.0, "oxymoron": -1.5, "well done": 2.0, "cuts": 0.0,
 }  # fmt: skip
 
 # The roles of words: what fails, what resolves it, what is said in sarcasm. A failure carries
@@ -189,6 +189,10 @@ GERMAN_ROLES: Final = {
         "monatelang": -1.2, "tropfen": 0.0, "seit stunden": -1.0, "seit monaten": -1.0, "das gleiche problem": -1.2,
         "dasselbe problem": -1.2, "gleiche problem": -1.2, "gleiche fehler": -1.2, "gleiche spiel": -1.2,
         "warte": -0.8, "warten": -0.8, "wartet": -0.8,
+        # noises, postponements, losses
+        "quietscht": -1.2, "quietschen": -1.2, "klappert": -1.2, "klappern": -1.2, "brummt": -1.0, "dröhnt": -1.2,
+        "vibriert": -1.0, "wackelt": -1.0, "ruckelt": -1.0, "geräusche": -0.8, "verschoben": -1.0,
+        "verschiebt": -1.0, "verloren": -1.2, "voller wasser": -1.2,
         # a promise or an expectation not kept
         "zugesagt": -0.8, "sollte eigentlich": -1.0, "bitte helft": -1.0, "helft mir": -1.0,
     },
@@ -212,7 +216,8 @@ GERMAN_ROLES: Final = {
     SARCASM: {
         "danke auch": -2.0, "danke für nichts": -2.5, "vielen dank für nichts": -2.5, "danke für nix": -2.5,
         "na toll": -2.0, "na super": -2.0, "na klasse": -2.0, "na prima": -2.0, "na bravo": -2.0,
-        "wer hätte das gedacht": -1.5, "macht ja spaß": -2.0, "ganz toll": -1.0,
+        "wer hätte das gedacht": -1.5, "macht ja spaß": -2.0, "ganz toll": -1.0, "na wunderbar": -2.0,
+        "na herrlich": -2.0, "na perfekt": -2.0, "na danke": -2.0, "ganz großes kino": -2.0,
     },
 }  # fmt: skip
 ENGLISH_ROLES: Final = {
@@ -253,6 +258,10 @@ ENGLISH_ROLES: Final = {
         "same thing": -1.2, "same problem": -1.2, "same issue": -1.2, "darknet": -1.5, "covering it up": -1.5,
         "cover-up": -1.5, "issues": -1.2, "waited": -1.0,
         # a promise or an expectation not kept
+        "squeaks": -1.2, "squeaking": -1.2, "rattles": -1.2, "rattling": -1.2, "vibrates": -1.0, "banging": -1.2,
+        "noise": -0.8, "noises": -0.8, "bricked": -2.0, "crashing": -1.5, "lose": 0.0, "week late": -1.5,
+        "month late": -1.5, "fills with water": -1.2, "full of water": -1.2, "standing water": -1.2,
+        "logging me out": -1.2, "kicking me out": -1.2,
         "supposed to": -1.0, "should have": -0.8, "should've": -0.8, "was promised": -1.0, "were promised": -1.0,
         "please help": -1.0,
     },
@@ -267,14 +276,16 @@ ENGLISH_ROLES: Final = {
         # "won't start", "doesn't drain")
         "work": 0.0, "answer": 0.0, "answers": 0.0, "respond": 0.0, "responds": 0.0, "reply": 0.0, "replies": 0.0,
         "call back": 0.0, "calls back": 0.0, "get back": 0.0, "gets back": 0.0, "show up": 0.0, "shows up": 0.0,
-        "arrive": 0.0, "received": 0.0, "start": 0.0, "starts": 0.0, "spins": 0.0, "drain": 0.0, "drains": 0.0,
-        "heats": 0.0, "dries": 0.0, "open": 0.0, "opens": 0.0, "connect": 0.0, "connects": 0.0, "sync": 0.0,
-        "syncs": 0.0, "loads": 0.0, "boot": 0.0, "boots": 0.0, "turn on": 0.0, "last": 0.0, "lasted": 0.0,
-        "picks up": 0.0, "picked up": 0.0,
+        "arrive": 0.0, "received": 0.0, "rinse": 0.0, "rinses": 0.0, "start": 0.0, "starts": 0.0, "spins": 0.0,
+        "drain": 0.0, "drains": 0.0, "heats": 0.0, "dries": 0.0, "open": 0.0, "opens": 0.0, "connect": 0.0,
+        "connects": 0.0, "sync": 0.0, "syncs": 0.0, "loads": 0.0, "boot": 0.0, "boots": 0.0, "turn on": 0.0,
+        "last": 0.0, "lasted": 0.0, "picks up": 0.0, "picked up": 0.0,
     },
     SARCASM: {
         "thanks for nothing": -2.5, "thank you for nothing": -2.5, "yeah right": -2.0, "great timing": -1.5,
         "just what i needed": -1.5, "what a surprise": -1.5, "oh great": -1.5, "nothing says": -1.0,
+        "oh wonderful": -1.5, "oh perfect": -1.5, "oh joy": -1.5, "oh lovely": -1.5, "just great": -1.5,
+        "just perfect": -1.5, "how convenient": -1.5,
         # "imagine" doing something, online, mocks whoever does it
         "imagine paying": -1.5, "imagine buying": -1.5, "imagine being": -1.5, "imagine having": -1.5,
         "imagine working": -1.5, "imagine thinking": -1.5, "imagine trusting": -1.5, "imagine defending": -1.5,
