@@ -79,8 +79,10 @@ class Coordination:
         """Claim the reply to a mention for `operator`: None when it is theirs now, else the
         claim of whoever is replying already (taken over only when `steal`)."""
         with self.writing() as db:
-            _take_turn(db, mention_id)
-            row = db.execute("SELECT operator, since FROM claims WHERE mention_id = %s", [mention_id]).fetchone()
+            with db.pipeline():  # the turn and the read in one round trip
+                _take_turn(db, mention_id)
+                found = db.execute("SELECT operator, since FROM claims WHERE mention_id = %s", [mention_id])
+            row = found.fetchone()
             if row is not None and row[0] != operator and not steal:
                 return Claim(mention_id, row[0], from_iso(row[1]))
             db.execute(
@@ -92,7 +94,7 @@ class Coordination:
 
     def release(self, mention_id: int, operator: str) -> None:
         """Give the claim up, if it is still `operator`'s (and the reply they were sending)."""
-        with self.writing() as db:
+        with self.writing() as db, db.pipeline():
             _take_turn(db, mention_id)
             db.execute("DELETE FROM claims WHERE mention_id = %s AND operator = %s", [mention_id, operator])
             db.execute("DELETE FROM leases WHERE name = %s AND holder = %s", [sending(mention_id), operator])
@@ -102,7 +104,6 @@ class Coordination:
         (None: go ahead); going ahead, `operator` is the one sending it until `sent` (or
         `release`), or for `SEND_SECONDS` (see the SQLite journal's)."""
         with self.writing() as db:
-            _take_turn(db, mention_id)
             now = time.time()
             reason = _stale(db, mention_id, operator, now)
             if reason is None:
@@ -121,16 +122,23 @@ def _take_turn(db: psycopg.Connection, mention_id: int) -> None:
 
 
 def _stale(db: psycopg.Connection, mention_id: int, operator: str, now: float) -> str | None:
-    claim = db.execute("SELECT operator, since FROM claims WHERE mention_id = %s", [mention_id]).fetchone()
-    sender = db.execute(
-        "SELECT holder FROM leases WHERE name = %s AND holder != %s AND expires > %s",
-        [sending(mention_id), operator, now],
-    ).fetchone()
-    reply = db.execute(
-        "SELECT actor, at FROM events WHERE kind = %s AND actor != %s "
-        "AND payload::jsonb ->> 'mention_id' = %s AND (payload::jsonb ->> 'how') IS DISTINCT FROM %s "
-        "ORDER BY id DESC LIMIT 1",
-        [REPLIED, operator, str(mention_id), FAILED],
-    ).fetchone()
-    revised = db.execute("SELECT revised FROM mentions WHERE id = %s", [mention_id]).fetchone()
-    return stale_reason(operator, claim, sender[0] if sender else None, reply, revised[0] if revised else None)
+    """Why `operator` must not send a reply to the mention now (see `stale_reason`), read after
+    taking the mention's turn; the turn and the reads in one round trip."""
+    with db.pipeline():
+        _take_turn(db, mention_id)
+        claim = db.execute("SELECT operator, since FROM claims WHERE mention_id = %s", [mention_id])
+        sender = db.execute(
+            "SELECT holder FROM leases WHERE name = %s AND holder != %s AND expires > %s",
+            [sending(mention_id), operator, now],
+        )
+        reply = db.execute(
+            "SELECT actor, at FROM events WHERE kind = %s AND actor != %s "
+            "AND payload::jsonb ->> 'mention_id' = %s AND (payload::jsonb ->> 'how') IS DISTINCT FROM %s "
+            "ORDER BY id DESC LIMIT 1",
+            [REPLIED, operator, str(mention_id), FAILED],
+        )
+        revised = db.execute("SELECT revised FROM mentions WHERE id = %s", [mention_id])
+    held, revision = sender.fetchone(), revised.fetchone()
+    return stale_reason(
+        operator, claim.fetchone(), held[0] if held else None, reply.fetchone(), revision[0] if revision else None
+    )
