@@ -212,6 +212,17 @@ def test_failures_without_feeling_words_the_reach_of_negation_and_hedges(text: s
         ("Oh wonderful, another firmware update that bricked my washer.", "en", NEGATIVE),
         ("Well done, you managed to lose my order twice.", "en", NEGATIVE),
         ("The detergent drawer fills with water and the powder never rinses out.", "en", NEGATIVE),
+        # to be without what a customer should have is a failure (issue 18: "seit 3 Tagen kein Internet")
+        ("Seit 3 Tagen kein Internet.", "de", NEGATIVE),
+        ("Eine Woche ohne Trockner.", "de", NEGATIVE),
+        ("No internet for three days.", "en", NEGATIVE),
+        # scare quotes may be single; silence, giving up, danger, regret complain
+        ("Ah yes, the famous 'quality'. Third drum bearing in two years.", "en", NEGATIVE),
+        ("Bravo, Kundendaten im Netz und ihr schweigt.", "de", NEGATIVE),
+        ("Ein Chatbot, der nach drei Fragen aufgibt.", "de", NEGATIVE),
+        ("Elektro-Müller ruft Trockner zurück – Brandgefahr", "de", NEGATIVE),
+        ("Hätte ich bloß die Bewertungen gelesen.", "de", NEGATIVE),
+        ("Not a single issue in five years.", "en", POSITIVE),
     ],
 )
 def test_common_complaints_and_words_that_carry_nothing(text: str, lang: str, label: str) -> None:

@@ -78,7 +78,7 @@ NUMERALS = frozenset(word.casefold() for word in vocabulary.NUMERALS)
 CLAUSE_END = re.compile(r"[.!?;:,]")
 SENTENCE_END = re.compile(r"[.!?;]")
 # quotes around a few words, not a quoted sentence: "Express-Versand", "premium"
-QUOTED = re.compile(r"[\"„“”«»]([^\"„“”«»\n]{1,40})[\"“”«»]")
+QUOTED = re.compile(r"[\"„“”«»]([^\"„“”«»\n]{1,40})[\"“”«»]|(?<!\w)'([^'\n]{1,40})'(?!\w)")  # or 'quality'
 SCARE_WORDS = 3
 EMOTICON = r"(?<![\w:/])(?:[:;=]'?-?[)(\]\[DPpO/\\|*]+|[xX]D+|<3)(?![\w/])"
 WORD_OR_EMOJI = r"[^\W\d_][\w'’-]*|[\U0001f000-\U0001faff\u2600-\u27bf]"
@@ -742,7 +742,8 @@ def _runs(flags: list[bool]) -> Iterator[tuple[int, int]]:
 
 def _quoted(text: str, starts: list[int]) -> list[bool]:
     """Whether each token stands in scare quotes: quotes around at most three words."""
-    spans = [match.span(1) for match in QUOTED.finditer(text) if len(match.group(1).split()) <= SCARE_WORDS]
+    found = (match.span(1) if match.group(1) is not None else match.span(2) for match in QUOTED.finditer(text))
+    spans = [(start, end) for start, end in found if len(text[start:end].split()) <= SCARE_WORDS]
     if not spans:
         return [False] * len(starts)
     openings = [start for start, _ in spans]

@@ -192,7 +192,9 @@ GERMAN_ROLES: Final = {
         # noises, postponements, losses
         "quietscht": -1.2, "quietschen": -1.2, "klappert": -1.2, "klappern": -1.2, "brummt": -1.0, "dröhnt": -1.2,
         "vibriert": -1.0, "wackelt": -1.0, "ruckelt": -1.0, "geräusche": -0.8, "verschoben": -1.0,
-        "verschiebt": -1.0, "verloren": -1.2, "voller wasser": -1.2,
+        "verschiebt": -1.0, "verloren": -1.2, "voller wasser": -1.2, "schweigt": -1.2, "schweigen": -1.2,
+        "aufgibt": -1.5, "gibt auf": -1.5, "aufgegeben": -1.5, "gefahr": -1.8, "warnt": -1.0, "klage": -1.5,
+        "ermittlungen": -1.0,
         # a promise or an expectation not kept
         "zugesagt": -0.8, "sollte eigentlich": -1.0, "bitte helft": -1.0, "helft mir": -1.0,
     },
@@ -211,13 +213,18 @@ GERMAN_ROLES: Final = {
         "pumpt": 0.0, "pumpen": 0.0, "heizt": 0.0, "heizen": 0.0, "trocknet": 0.0, "trocknen": 0.0, "spült": 0.0,
         "spülen": 0.0, "wäscht": 0.0, "verbindet": 0.0, "verbinden": 0.0, "einloggen": 0.0,
         "anmelden": 0.0, "öffnet": 0.0, "öffnen": 0.0, "geht": 0.0, "gehen": 0.0, "lädt": 0.0, "laden": 0.0,
-        "hält": 0.0, "gehalten": 0.0, "nimmt ab": 0.0, "hebt ab": 0.0,
+        "hält": 0.0, "gehalten": 0.0, "nimmt ab": 0.0, "hebt ab": 0.0, "lieferbar": 0.0, "verfügbar": 0.0,
+        # what a customer should have: to be without it is a failure ("seit 3 Tagen kein Internet",
+        # "eine Woche ohne Trockner")
+        "trockner": 0.0, "internet": 0.0, "strom": 0.0, "warmwasser": 0.0,
+        "techniker": 0.0, "termin": 0.0, "rückmeldung": 0.0, "rückruf": 0.0, "lieferung": 0.0, "ersatzteil": 0.0,
     },
     SARCASM: {
         "danke auch": -2.0, "danke für nichts": -2.5, "vielen dank für nichts": -2.5, "danke für nix": -2.5,
         "na toll": -2.0, "na super": -2.0, "na klasse": -2.0, "na prima": -2.0, "na bravo": -2.0,
         "wer hätte das gedacht": -1.5, "macht ja spaß": -2.0, "ganz toll": -1.0, "na wunderbar": -2.0,
         "na herrlich": -2.0, "na perfekt": -2.0, "na danke": -2.0, "ganz großes kino": -2.0,
+        "hätte ich bloß": -1.5, "hätte ich doch": -1.2,
     },
 }  # fmt: skip
 ENGLISH_ROLES: Final = {
@@ -261,7 +268,8 @@ ENGLISH_ROLES: Final = {
         "squeaks": -1.2, "squeaking": -1.2, "rattles": -1.2, "rattling": -1.2, "vibrates": -1.0, "banging": -1.2,
         "noise": -0.8, "noises": -0.8, "bricked": -2.0, "crashing": -1.5, "lose": 0.0, "week late": -1.5,
         "month late": -1.5, "fills with water": -1.2, "full of water": -1.2, "standing water": -1.2,
-        "logging me out": -1.2, "kicking me out": -1.2,
+        "logging me out": -1.2, "kicking me out": -1.2, "issue": 0.0, "won't spin": -1.5, "gave up": -1.5,
+        "gives up": -1.5, "lawsuit": -1.5, "investigation": -1.0, "probe into": -1.0,
         "supposed to": -1.0, "should have": -0.8, "should've": -0.8, "was promised": -1.0, "were promised": -1.0,
         "please help": -1.0,
     },
@@ -280,12 +288,16 @@ ENGLISH_ROLES: Final = {
         "drain": 0.0, "drains": 0.0, "heats": 0.0, "dries": 0.0, "open": 0.0, "opens": 0.0, "connect": 0.0,
         "connects": 0.0, "sync": 0.0, "syncs": 0.0, "loads": 0.0, "boot": 0.0, "boots": 0.0, "turn on": 0.0,
         "last": 0.0, "lasted": 0.0, "picks up": 0.0, "picked up": 0.0,
+        # what a customer should have: to be without it is a failure ("no internet for 3 days")
+        "dryer": 0.0, "internet": 0.0, "power": 0.0, "hot water": 0.0,
+        "technician": 0.0, "appointment": 0.0, "callback": 0.0, "delivery": 0.0, "update": 0.0,
     },
     SARCASM: {
         "thanks for nothing": -2.5, "thank you for nothing": -2.5, "yeah right": -2.0, "great timing": -1.5,
         "just what i needed": -1.5, "what a surprise": -1.5, "oh great": -1.5, "nothing says": -1.0,
         "oh wonderful": -1.5, "oh perfect": -1.5, "oh joy": -1.5, "oh lovely": -1.5, "just great": -1.5,
-        "just perfect": -1.5, "how convenient": -1.5,
+        "just perfect": -1.5, "how convenient": -1.5, "ah yes": -1.5,
+        "i wish i had": -1.2, "wish i'd": -1.2,
         # "imagine" doing something, online, mocks whoever does it
         "imagine paying": -1.5, "imagine buying": -1.5, "imagine being": -1.5, "imagine having": -1.5,
         "imagine working": -1.5, "imagine thinking": -1.5, "imagine trusting": -1.5, "imagine defending": -1.5,
