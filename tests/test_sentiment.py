@@ -223,6 +223,14 @@ def test_failures_without_feeling_words_the_reach_of_negation_and_hedges(text: s
         ("Elektro-Müller ruft Trockner zurück – Brandgefahr", "de", NEGATIVE),
         ("Hätte ich bloß die Bewertungen gelesen.", "de", NEGATIVE),
         ("Not a single issue in five years.", "en", POSITIVE),
+        # a negated fix or response leaves what it was to act on as it was
+        ("Thanks for getting back to me, but that doesn't solve my problem.", "en", NEGATIVE),
+        ("They didn't fix the leak.", "en", NEGATIVE),
+        # cynicism, indignation, praise in idioms
+        ("Not surprised, their quality has been going downhill for years.", "en", NEGATIVE),
+        ("All I want is a washer that works. Is that too much to ask?", "en", NEGATIVE),
+        ("Unfassbar, dass sowas noch durchgeht.", "de", NEGATIVE),
+        ("Hut ab, so stellt man sich Service vor.", "de", POSITIVE),
     ],
 )
 def test_common_complaints_and_words_that_carry_nothing(text: str, lang: str, label: str) -> None:

@@ -72,6 +72,7 @@ ENDINGS = (
 ENDINGS += ("e", "n", "t", "s")
 VERB_ENDINGS = {"est", "ten", "tet", "st", "te", "et", "t"}
 TAKES_TRAILING = (vocabulary.FAILURE, vocabulary.RESOLUTION, vocabulary.RESPONSE)
+ACTS = (vocabulary.RESOLUTION, vocabulary.RESPONSE)  # a negator of these negates no word after them
 # word sets as tokens are compared with them: case-folded ("mutmaßlich" as "mutmasslich")
 HEDGES = frozenset(word.casefold() for word in vocabulary.HEDGES)
 NUMERALS = frozenset(word.casefold() for word in vocabulary.NUMERALS)
@@ -339,6 +340,9 @@ class Cues(NamedTuple):
     trailing: list[int]  # the negators that may follow a German verb
     irrealis: list[int]
     hedges: list[int]
+    # negators that negated a fix or a response: what it was to act on is not negated too
+    # ("doesn't solve my problem", "didn't fix the leak")
+    spent: set[int]
 
 
 class Scorer:
@@ -460,7 +464,10 @@ class Scorer:
                 (parts, value, role), further = phrase
                 covered.update(further)
                 negatable = not any(self._negates(part) for part in parts)
-                if negatable and _near(cues.negators, reading, index, REACH, 0, scoped=True) >= 0:
+                negator = _near(cues.negators, reading, index, REACH, 0, scoped=True, skip=cues.spent)
+                if negatable and negator >= 0:
+                    if role in ACTS:
+                        cues.spent.add(negator)
                     value, role = _negated(value, role)  # "not one call back"
                 if cues.hedges and _near(cues.hedges, reading, index, HEDGE_REACH, 0, reading.sentences()) >= 0:
                     value, role = 0.0, None
@@ -506,7 +513,7 @@ class Scorer:
             if lowered[index] not in vocabulary.LEADING_NEGATORS
             and not vocabulary.NOT_EVEN.intersection(lowered[index + 1 : index + 2])
         ]
-        return Cues(negators, trailing, irrealis, hedges)
+        return Cues(negators, trailing, irrealis, hedges, set())
 
     def _is_inert(self, token: str, word: str) -> bool:
         """Whether `token` (folded: `word`) can carry nothing wherever it stands, remembered if so."""
@@ -529,7 +536,9 @@ class Scorer:
         if reading.shouting and token.isupper() and value:
             value += CAPS if value > 0 else -CAPS
         value += self._boost(lowered, clause, index, value)
-        negator = _near(cues.negators, reading, index, REACH, 0, scoped=True)
+        negator = _near(cues.negators, reading, index, REACH, 0, scoped=True, skip=cues.spent)
+        if negator >= 0 and role in ACTS:
+            cues.spent.add(negator)
         # a capitalized German word inside its clause is a noun ("Fehler E18 und pumpt nicht ab")
         noun = token[0].isupper() and index > 0 and clause[index - 1] == clause[index]
         if negator < 0 and entry.verb and not noun:
@@ -639,6 +648,7 @@ def _near(
     after: int,
     spans: list[int] | None = None,
     scoped: bool = False,
+    skip: Collection[int] = (),
 ) -> int:
     """The first of the sorted `positions` from `before` words before `index` to `after` words
     after it, in its clause (or its span of `spans`), fillers not counted, and if `scoped` with
@@ -655,6 +665,7 @@ def _near(
             and clause[other] == clause[index]
             and -after <= ranks[index] - ranks[other] <= before
             and (not scoped or other > index or scopes[other] == scopes[index])
+            and other not in skip
         ):
             return other
     return -1

@@ -123,6 +123,11 @@ GERMAN_WORDS: Final = {
     "scheißladen": -3.0, "schrottladen": -2.5, "kindergarten": -1.5, "hohlköpfe": -2.5, "dummheit": -2.2,
     "schwachsinn": -2.2, "blödsinn": -2.0, "quatsch": -1.5, "unsinn": -1.5, "vertuschen": -1.8, "heuchler": -2.2,
     "witzlos": -2.0, "witz": -1.5, "propaganda": -1.5,
+    # cynicism and indignation; congratulations (which sarcasm turns round); what only asks
+    "wundert mich nicht": -1.2, "überrascht mich nicht": -1.2, "bergab": -1.5, "abkassieren": -2.0,
+    "abtauchen": -1.2, "unfassbar dass": -1.8, "unglaublich dass": -1.8, "zu viel verlangt": -1.5,
+    "hut ab": 2.0, "glückwunsch": 2.0, "herzlichen glückwunsch": 2.2, "bittet": 0.0, "bitten": 0.0,
+    "update": 0.0,
 }  # fmt: skip
 GERMAN_VERBS: Final = frozenset({
     "klappt", "funktioniert", "nervt", "ignoriert", "vertröstet", "hinhalten", "abzocken", "empfehle",
@@ -144,6 +149,9 @@ ENGLISH_WORDS: Final = {
     # insults and scorn
     "crooks": -2.5, "shills": -2.0, "amateurs": -2.0, "clown": -2.0, "bozo": -2.0, "amateur hour": -2.2,
     "clown show": -2.5, "brainwashed": -2.0, "what a joke": -2.0, "oxymoron": -1.5, "well done": 2.0, "cuts": 0.0,
+    # cynicism and indignation
+    "not surprised": -1.2, "no surprise": -1.0, "downhill": -1.5, "unbelievable that": -1.8,
+    "too much to ask": -1.5,
 }  # fmt: skip
 
 # The roles of words: what fails, what resolves it, what is said in sarcasm. A failure carries
@@ -275,7 +283,7 @@ ENGLISH_ROLES: Final = {
     },
     RESOLUTION: {
         "fixed": 1.5, "resolved": 1.5, "solved": 1.5, "sorted": 1.0, "back online": 1.5, "working again": 1.5,
-        "finally": 0.8, "replaced": 1.0, "refunded": 1.5,
+        "finally": 0.8, "replaced": 1.0, "refunded": 1.5, "fix": 0.0, "fixes": 0.0, "solve": 0.0, "solves": 0.0,
     },
     RESPONSE: {
         "replied": 0.5, "answered": 0.5, "responded": 0.5, "called back": 0.8, "showed up": 0.5, "arrived": 0.3,
