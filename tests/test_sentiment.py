@@ -231,6 +231,16 @@ def test_failures_without_feeling_words_the_reach_of_negation_and_hedges(text: s
         ("All I want is a washer that works. Is that too much to ask?", "en", NEGATIVE),
         ("Unfassbar, dass sowas noch durchgeht.", "de", NEGATIVE),
         ("Hut ab, so stellt man sich Service vor.", "de", POSITIVE),
+        # "wow" is amazed at what stands beside it
+        ("Wow. Just wow. Worst customer service I've ever experienced.", "en", NEGATIVE),
+        ("Wow, so quiet!", "en", POSITIVE),
+        # breaking, nothing still, a busy line, giving up on the product
+        ("So glad I paid extra for the premium model that breaks just as fast.", "en", NEGATIVE),
+        ("Called 6 times, emailed twice, still nothing.", "en", NEGATIVE),
+        ("Why is the hotline always busy?", "en", NEGATIVE),
+        ("I'm honestly done. Returning it tomorrow.", "en", NEGATIVE),
+        # a closing single quote is no part of the word: 'under maintenance' is read
+        ("The portal has been 'under maintenance' for three days now.", "en", NEGATIVE),
     ],
 )
 def test_common_complaints_and_words_that_carry_nothing(text: str, lang: str, label: str) -> None:

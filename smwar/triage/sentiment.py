@@ -82,7 +82,8 @@ SENTENCE_END = re.compile(r"[.!?;]")
 QUOTED = re.compile(r"[\"„“”«»]([^\"„“”«»\n]{1,40})[\"“”«»]|(?<!\w)'([^'\n]{1,40})'(?!\w)")  # or 'quality'
 SCARE_WORDS = 3
 EMOTICON = r"(?<![\w:/])(?:[:;=]'?-?[)(\]\[DPpO/\\|*]+|[xX]D+|<3)(?![\w/])"
-WORD_OR_EMOJI = r"[^\W\d_][\w'’-]*|[\U0001f000-\U0001faff\u2600-\u27bf]"
+# a word does not end in an apostrophe: in 'quality' that is a closing quote
+WORD_OR_EMOJI = r"[^\W\d_][\w'’-]*(?<!['’])|[\U0001f000-\U0001faff\u2600-\u27bf]"
 TOKEN = re.compile(EMOTICON + "|" + WORD_OR_EMOJI, re.UNICODE)
 # and a zero alone, which negates ("0 Probleme"), read in the texts that have a 0
 TOKEN_OR_ZERO = re.compile(EMOTICON + r"|(?<![\w.,:/-])0(?![\w.,:/%-])|" + WORD_OR_EMOJI, re.UNICODE)

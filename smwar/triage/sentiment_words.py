@@ -98,7 +98,7 @@ GERMAN_WORDS: Final = {
     "ärger": -1.8, "problem": -1.2, "beschwerde": -1.2, "reklamation": -1.0, "skandal": -2.5, "sorry": -0.5,
     "unmöglich": -1.8, "zumutung": -2.5, "schade": -1.2, "blöd": -1.8, "doof": -1.8, "daneben": -1.8,
     "frustrierend": -2.0, "lachhaft": -2.2, "saftladen": -2.5, "enttäuscht": -2.2, "enttäuschend": -2.2,
-    "leise": 1.0, "flüsterleise": 1.5, "zuverlässig": 1.8, "pünktlich": 1.5, "chapeau": 2.5, "bravo": 2.0, "wow": 1.5,
+    "leise": 1.0, "flüsterleise": 1.5, "zuverlässig": 1.8, "pünktlich": 1.5, "chapeau": 2.5, "bravo": 2.0,
     "traum": 2.2, "der hammer": 2.5, "mega teil": 2.5, "großartig": 2.5, "fair": 1.5, "nett": 1.5,
     "gefreut": 1.0, "warnung": -1.2, "unter aller kanone": -3.0, "schlag ins gesicht": -2.5,
     "den geist aufgibt": -2.0, "gibt den geist auf": -2.0, "funkstille": -1.8, "unbrauchbar": -2.2,
@@ -143,7 +143,7 @@ ENGLISH_WORDS: Final = {
     "hope": 0.0, "help": 0.0, "pretty": 0.0, "kind": 0.0, "question": 0.0, "support": 0.0, "dear": 0.0,
     "worth it": 1.8, "worth the money": 1.5, "done with": -1.5, "would buy again": 2.0, "don't buy": -2.0,
     "losing my mind": -2.0, "nobody asked": -1.5, "fell off": -1.5, "clowns": -2.0,
-    "thanks to": 0.0, "certain": 0.0, "like new": 1.8, "smells fresh": 1.5, "smells great": 1.5,
+    "thanks to": 0.0, "certain": 0.0, "honestly": 0.0, "like new": 1.8, "smells fresh": 1.5, "smells great": 1.5,
     "not ok": -1.8, "not okay": -1.8, "unusable": -2.0, "nightmare": -2.5, "hassle": -1.5, "pointless": -1.5,
     "garbage": -2.2, "noisy": -1.5, "too loud": -1.5, "could be better": -1.2, "room for improvement": -1.0,
     # insults and scorn
@@ -202,7 +202,8 @@ GERMAN_ROLES: Final = {
         "vibriert": -1.0, "wackelt": -1.0, "ruckelt": -1.0, "geräusche": -0.8, "verschoben": -1.0,
         "verschiebt": -1.0, "verloren": -1.2, "voller wasser": -1.2, "schweigt": -1.2, "schweigen": -1.2,
         "aufgibt": -1.5, "gibt auf": -1.5, "aufgegeben": -1.5, "gefahr": -1.8, "warnt": -1.0, "klage": -1.5,
-        "ermittlungen": -1.0,
+        "ermittlungen": -1.0, "immer noch nichts": -1.5, "bis heute nichts": -1.5, "noch nass": -1.2,
+        "besetzt": -1.0, "zurückschicken": -1.2, "wie kann das sein": -1.2,
         # a promise or an expectation not kept
         "zugesagt": -0.8, "sollte eigentlich": -1.0, "bitte helft": -1.0, "helft mir": -1.0,
     },
@@ -276,7 +277,10 @@ ENGLISH_ROLES: Final = {
         "squeaks": -1.2, "squeaking": -1.2, "rattles": -1.2, "rattling": -1.2, "vibrates": -1.0, "banging": -1.2,
         "noise": -0.8, "noises": -0.8, "bricked": -2.0, "crashing": -1.5, "lose": 0.0, "week late": -1.5,
         "month late": -1.5, "fills with water": -1.2, "full of water": -1.2, "standing water": -1.2,
-        "logging me out": -1.2, "kicking me out": -1.2, "issue": 0.0, "won't spin": -1.5, "gave up": -1.5,
+        "logging me out": -1.2, "kicking me out": -1.2, "breaks": -1.2, "under maintenance": -1.0,
+        "still nothing": -1.5, "still wet": -1.2, "still soapy": -1.2, "still dirty": -1.2, "always busy": -1.2,
+        "how is this acceptable": -1.8, "how is that acceptable": -1.8, "for once": -1.2, "returning it": -1.2,
+        "sending it back": -1.2, "i'm done": -1.5, "i am done": -1.5, "issue": 0.0, "won't spin": -1.5, "gave up": -1.5,
         "gives up": -1.5, "lawsuit": -1.5, "investigation": -1.0, "probe into": -1.0,
         "supposed to": -1.0, "should have": -0.8, "should've": -0.8, "was promised": -1.0, "were promised": -1.0,
         "please help": -1.0,
@@ -323,7 +327,7 @@ EMOJI: Final = {
 # value's sign: a post about a company that only laughs "lol" laughs at it
 CONTEXTUAL: Final = {
     "🔥": 2.0, "👏": 2.0, "😂": 1.0, "🤣": 1.0, "lol": -1.0, "lmao": -1.0, "lmfao": -1.0, "rofl": -1.0,
-    "haha": -1.0, "hahaha": -1.0, "hahahaha": -1.0, "hehe": -1.0,
+    "haha": -1.0, "hahaha": -1.0, "hahahaha": -1.0, "hehe": -1.0, "wow": 1.5,
 }  # fmt: skip
 SARCASM_EMOJI: Final = {"🙃": -1.5, "🙄": -1.5}
 # emoticons VADER's lexicon lacks
