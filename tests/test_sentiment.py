@@ -241,6 +241,12 @@ def test_failures_without_feeling_words_the_reach_of_negation_and_hedges(text: s
         ("I'm honestly done. Returning it tomorrow.", "en", NEGATIVE),
         # a closing single quote is no part of the word: 'under maintenance' is read
         ("The portal has been 'under maintenance' for three days now.", "en", NEGATIVE),
+        # jamming, stopping, residue, bills twice over
+        ("Die Waschmittelschublade klemmt und voller Rückstände.", "de", NEGATIVE),
+        ("You sent me two invoices and I paid twice.", "en", NEGATIVE),
+        # bait (a link and a call to follow it) says nothing of how anyone feels
+        ("Gewinnspiel!!! Jetzt AquaPro gratis sichern, einfach hier klicken: gewinn.example/aqua 🎁", "de", NEUTRAL),
+        ("Claim your compensation now at refund.example/aqua, limited time!!", "en", NEUTRAL),
     ],
 )
 def test_common_complaints_and_words_that_carry_nothing(text: str, lang: str, label: str) -> None:

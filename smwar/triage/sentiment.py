@@ -81,6 +81,7 @@ SENTENCE_END = re.compile(r"[.!?;]")
 # quotes around a few words, not a quoted sentence: "Express-Versand", "premium"
 QUOTED = re.compile(r"[\"„“”«»]([^\"„“”«»\n]{1,40})[\"“”«»]|(?<!\w)'([^'\n]{1,40})'(?!\w)")  # or 'quality'
 SCARE_WORDS = 3
+LINK = re.compile(r"https?://|www\.|[\w-]+\.[a-z]{2,}/")
 EMOTICON = r"(?<![\w:/])(?:[:;=]'?-?[)(\]\[DPpO/\\|*]+|[xX]D+|<3)(?![\w/])"
 # a word does not end in an apostrophe: in 'quality' that is a closing quote
 WORD_OR_EMOJI = r"[^\W\d_][\w'’-]*(?<!['’])|[\U0001f000-\U0001faff\u2600-\u27bf]"
@@ -412,6 +413,8 @@ class Scorer:
     def score(self, text: str, neutral: Collection[str] = ()) -> Sentiment:
         if "’" in text:
             text = text.replace("’", "'")
+        if "/" in text and _spam(text):
+            return Sentiment(0.0, NEUTRAL)  # bait says nothing of how anyone feels
         tokens = (TOKEN_OR_ZERO if "0" in text else TOKEN).finditer(text)
         reading = Reading(text, [(match.group(), match.start()) for match in tokens])
         self._read_words(reading, neutral)
@@ -730,6 +733,13 @@ def _questions(text: str, sentence: list[int]) -> list[bool]:
     """Whether each token (by its sentence number) stands in a sentence that asks."""
     marks = [text[match.start()] for match in SENTENCE_END.finditer(text)]
     return [number < len(marks) and marks[number] == "?" for number in sentence]
+
+
+def _spam(text: str) -> bool:
+    """Whether `text` is bait: a link and a call to follow it ("claim your compensation now at
+    refund-portal.example", "gratis sichern, einfach hier klicken")."""
+    folded = text.casefold()
+    return any(call in folded for call in vocabulary.SPAM_CALLS) and LINK.search(text) is not None
 
 
 def _impatience(reading: Reading) -> None:

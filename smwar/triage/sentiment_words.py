@@ -67,6 +67,11 @@ CORRECTION: Final = frozenset({"sondern", "rather", "instead"})
 VOIDING_NEGATORS: Final = frozenset({"neither", "nor", "weder"})
 # boosters that are praise of their own where they boost nothing ("Super!", "Mega!")
 STANDALONE_BOOSTERS: Final = frozenset({"super", "mega"})
+# calls to follow a link, which with one make a post bait, of no sentiment
+SPAM_CALLS: Final = (
+    "hier klicken", "jetzt klicken", "jetzt sichern", "gratis sichern", "nur heute", "click here", "claim your",
+    "claim now", "limited time", "link in bio",
+)  # fmt: skip
 # asked, these are impatience, not relief: "Wann kommt endlich der Techniker?"
 IMPATIENCE: Final = frozenset({"endlich", "finally"})
 # what is only wished or imagined carries no sentiment: "ich dachte, sie wäre kaputt"
@@ -204,6 +209,11 @@ GERMAN_ROLES: Final = {
         "aufgibt": -1.5, "gibt auf": -1.5, "aufgegeben": -1.5, "gefahr": -1.8, "warnt": -1.0, "klage": -1.5,
         "ermittlungen": -1.0, "immer noch nichts": -1.5, "bis heute nichts": -1.5, "noch nass": -1.2,
         "besetzt": -1.0, "zurückschicken": -1.2, "wie kann das sein": -1.2,
+        # jamming, stopping, residue, bills twice over
+        "klemmt": -1.2, "klemmen": -1.2, "verklemmt": -1.2, "hakt": -1.0, "bleibt stehen": -1.2,
+        "schaltet ab": -1.2, "schaltet sich ab": -1.2, "bricht ab": -1.2, "rückstände": -1.0, "verklebt": -1.2,
+        "verkalkt": -1.2, "verschimmelt": -2.0, "doppelte rechnung": -1.5, "rechnung doppelt": -1.5,
+        "zwei rechnungen": -1.2, "doppelt bezahlt": -1.8, "zweimal bezahlt": -1.8,
         # a promise or an expectation not kept
         "zugesagt": -0.8, "sollte eigentlich": -1.0, "bitte helft": -1.0, "helft mir": -1.0,
     },
@@ -280,7 +290,10 @@ ENGLISH_ROLES: Final = {
         "logging me out": -1.2, "kicking me out": -1.2, "breaks": -1.2, "under maintenance": -1.0,
         "still nothing": -1.5, "still wet": -1.2, "still soapy": -1.2, "still dirty": -1.2, "always busy": -1.2,
         "how is this acceptable": -1.8, "how is that acceptable": -1.8, "for once": -1.2, "returning it": -1.2,
-        "sending it back": -1.2, "i'm done": -1.5, "i am done": -1.5, "issue": 0.0, "won't spin": -1.5, "gave up": -1.5,
+        "sending it back": -1.2, "i'm done": -1.5, "i am done": -1.5, "issue": 0.0,
+        "jams": -1.2, "jammed": -1.2, "shuts off": -1.2, "cuts out": -1.2, "aborts": -1.2, "residue": -1.0,
+        "gunk": -1.2, "sludge": -1.2, "invoiced twice": -1.5, "two invoices": -1.2, "duplicate invoice": -1.5,
+        "duplicate charge": -1.5, "paid twice": -1.8, "charged me twice": -1.5, "won't spin": -1.5, "gave up": -1.5,
         "gives up": -1.5, "lawsuit": -1.5, "investigation": -1.0, "probe into": -1.0,
         "supposed to": -1.0, "should have": -0.8, "should've": -0.8, "was promised": -1.0, "were promised": -1.0,
         "please help": -1.0,
