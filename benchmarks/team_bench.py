@@ -26,11 +26,12 @@ The journal is a SQLite file in a temporary directory, or with `--journal` a Pos
 database: `--journal postgres` starts a throwaway server from the machine's binaries (as the
 tests do, tests/tools/postgres.py, but committing durably: the tests' server skips fsync, which
 would flatter the durable-action figure next to SQLite's), or give the address of an empty
-database (`postgresql://USER@HOST/DB`, its password in the keyring or libpq's passfile).
+database (`postgresql://USER@HOST/DB`, its password in the keyring or libpq's passfile) or
+of a SQLite file not there yet (`sqlite:PATH`).
 Operators open it by its address; the leaders find it in their config file.
 
     python benchmarks/team_bench.py [--quick] [--operators 10] [--rate 1000] [--claims 10000]
-        [--journal postgres | --journal postgresql://USER@HOST/DB]
+        [--journal postgres | --journal postgresql://USER@HOST/DB | --journal sqlite:PATH]
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ from smwar.engine.follow import follow  # noqa: E402
 from smwar.engine.replies import BY_HAND, send_reply  # noqa: E402
 from smwar.errors import SmwarError  # noqa: E402
 from smwar.incidents.chain import ChainError  # noqa: E402
-from smwar.journal.address import SQLITE, is_postgres, open_journal  # noqa: E402
+from smwar.journal.address import SQLITE, checked_address, is_postgres, open_journal  # noqa: E402
 from smwar.journal.interface import JournalStore  # noqa: E402
 from smwar.journal.team import INGEST  # noqa: E402
 from smwar.model import FAILED, REPLIED, IncidentStatus  # noqa: E402
@@ -272,7 +273,8 @@ def open_incidents(journal: JournalStore, count: int) -> None:
 @contextmanager
 def journal_address(asked: str | None, base: Path) -> Iterator[str]:
     """The address of the journal to run on: a SQLite file in `base` unless `asked`; a new
-    database on a durable server of its own for `postgres`; else the address as given."""
+    database on a durable server of its own for `postgres`; else the address as given (an
+    empty database, or a SQLite file that is not there yet)."""
     if asked is None:
         yield f"{SQLITE}{base / 'live.sqlite'}"
     elif asked == "postgres":
@@ -281,10 +283,12 @@ def journal_address(asked: str | None, base: Path) -> Iterator[str]:
             sys.exit("no PostgreSQL server binaries (initdb, postgres) on this machine: apt-get install postgresql")
         with serving(bindir, durable=True) as server:
             yield server.new_database()
-    elif is_postgres(asked):
-        yield asked
     else:
-        sys.exit(f"--journal {asked!r}: postgres (a server of its own) or postgresql://USER@HOST/DB")
+        try:
+            address = checked_address(asked)
+        except ValueError as exc:
+            sys.exit(f"--journal: {exc}; or postgres, for a server of its own")
+        yield address
 
 
 def main() -> None:
@@ -297,7 +301,8 @@ def main() -> None:
     parser.add_argument(
         "--journal",
         metavar="ADDRESS",
-        help="postgres (a throwaway server of its own) or postgresql://USER@HOST/DB; default: a SQLite file",
+        help="postgres (a throwaway server of its own), postgresql://USER@HOST/DB or sqlite:PATH "
+        "(default: a SQLite file of its own)",
     )
     args = parser.parse_args()
     claims = 1000 if args.quick else args.claims
