@@ -81,6 +81,9 @@ def test_clear_cases(text: str, lang: str, label: str) -> None:
         ("🔥 Der neue Spot ist einfach peinlich 🔥", "de", NEGATIVE),
         ("Lieferung zum dritten Mal verschoben, keine Antwort 👏", "de", NEGATIVE),
         ("Toller Service, danke 👏", "de", POSITIVE),
+        # praise beside an angry emoji or a facepalm is ironic
+        ("Toller Service 😡", "de", NEGATIVE),
+        ("Great support, really 🤦", "en", NEGATIVE),
         # negation: a negated failure is relief, a negated reply a failure, "sondern" sets aside
         ("kein guter Service", "de", NEGATIVE),
         ("nicht mehr undicht, danke!", "de", POSITIVE),

@@ -48,7 +48,8 @@ UNANSWERED = -1.5  # a response or a resolution negated: "has not replied", "isn
 RELIEF = 1.0  # a failure negated: "not one leak", "kein Tropfen mehr"
 INDIGNANT = ("??", "?!", "!?")  # no plain question: "Die Abholung kostet 89 Euro??"
 INDIGNATION = -1.0
-COMPOUND, HEAD = 9, 5  # the shortest German word read as a compound, and the shortest head
+COMPOUND, HEAD = 9, 5
+ANGRY = 2.0  # an emoji this negative makes praise beside it ironic
 
 # inflection endings, longest first; after a verb's ending the infinitive is tried too
 ENDINGS = (
@@ -480,7 +481,9 @@ class Scorer:
                 reading.contextual.append(index)
             elif token in self.emoji:
                 value = self.emoji[token]
-                reading.set(index, value, vocabulary.SARCASM if token in vocabulary.SARCASM_EMOJI else None, value > 0)
+                # an emoji says how its writer feels: praise beside an angry one is ironic ("Toller Service 😡")
+                sarcasm = token in vocabulary.SARCASM_EMOJI or value <= -ANGRY
+                reading.set(index, value, vocabulary.SARCASM if sarcasm else None, value > 0)
             elif word not in language.negators and (
                 word not in language.boosters
                 or (word in vocabulary.STANDALONE_BOOSTERS and not self._boosts(lowered, clause, index))

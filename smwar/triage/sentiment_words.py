@@ -342,6 +342,6 @@ CONTEXTUAL: Final = {
     "🔥": 2.0, "👏": 2.0, "😂": 1.0, "🤣": 1.0, "lol": -1.0, "lmao": -1.0, "lmfao": -1.0, "rofl": -1.0,
     "haha": -1.0, "hahaha": -1.0, "hahahaha": -1.0, "hehe": -1.0, "wow": 1.5,
 }  # fmt: skip
-SARCASM_EMOJI: Final = {"🙃": -1.5, "🙄": -1.5}
+SARCASM_EMOJI: Final = {"🙃": -1.5, "🙄": -1.5, "🤦": -1.5}
 # emoticons VADER's lexicon lacks
 EMOTICONS: Final = {"xD": 2.0, "XD": 2.0, ":-P": 1.0, ";(": -1.5, ":'-(": -2.2, "=(": -1.9, ":-/": -1.2}
