@@ -84,6 +84,16 @@ def test_clear_cases(text: str, lang: str, label: str) -> None:
         # praise beside an angry emoji or a facepalm is ironic
         ("Toller Service 😡", "de", NEGATIVE),
         ("Great support, really 🤦", "en", NEGATIVE),
+        # more sarcasm: a lone "Not." turns round what came before; the idioms of it
+        ("Best customer service ever. Not.", "en", NEGATIVE),
+        ("Bester Kundenservice ever. Nicht.", "de", NEGATIVE),
+        ("Läuft bei euch, Elektro-Müller. 👍", "de", NEGATIVE),
+        ("Super, der Aquastop hat wieder ausgelöst. Genau das, was ich heute brauchte.", "de", NEGATIVE),
+        ("Brilliant, the aquastop tripped again. Exactly what I needed today.", "en", NEGATIVE),
+        ("Thanks Elektro-Müller for letting me pay twice.", "en", NEGATIVE),
+        # fitting and washing are expected: "doesn't even fit" is a failure
+        ("Vielen Dank für die tolle Beratung, die Maschine passt nicht mal durch die Tür.", "de", NEGATIVE),
+        ("Great innovation: a washer that won't wash without wifi.", "en", NEGATIVE),
         # negation: a negated failure is relief, a negated reply a failure, "sondern" sets aside
         ("kein guter Service", "de", NEGATIVE),
         ("nicht mehr undicht, danke!", "de", POSITIVE),

@@ -49,6 +49,7 @@ RELIEF = 1.0  # a failure negated: "not one leak", "kein Tropfen mehr"
 INDIGNANT = ("??", "?!", "!?")  # no plain question: "Die Abholung kostet 89 Euro??"
 INDIGNATION = -1.0
 COMPOUND, HEAD = 9, 5
+LONE_NOT = -1.5  # a negator as a sentence of its own turns round what came before: "Best service ever. Not."
 ANGRY = 2.0  # an emoji this negative makes praise beside it ironic
 
 # inflection endings, longest first; after a verb's ending the infinitive is tried too
@@ -493,6 +494,9 @@ class Scorer:
                     continue  # a response not negated carries nothing
                 if not (neutral and _is_named(token, neutral)):
                     self._read_word(reading, index, entry, cues)
+        for index in cues.negators:
+            if _alone(reading, index):  # "Bester Kundenservice ever. Nicht."
+                reading.set(index, LONE_NOT, vocabulary.SARCASM, False)
 
     def _cues(self, reading: Reading) -> Cues:
         """Where the negators, the words of the unreal and the hedges stand."""
@@ -518,7 +522,11 @@ class Scorer:
             index
             for index in negators
             if lowered[index] not in vocabulary.LEADING_NEGATORS
-            and not vocabulary.NOT_EVEN.intersection(lowered[index + 1 : index + 2])
+            # "kaputt nach nicht mal zwei Wochen", but "passt nicht mal durch die Tür"
+            and not (
+                vocabulary.NOT_EVEN.intersection(lowered[index + 1 : index + 2])
+                and vocabulary.SCOPE_ENDS.intersection(lowered[index - 1 : index])
+            )
         ]
         return Cues(negators, trailing, irrealis, hedges, set())
 
@@ -736,6 +744,16 @@ def _questions(text: str, sentence: list[int]) -> list[bool]:
     """Whether each token (by its sentence number) stands in a sentence that asks."""
     marks = [text[match.start()] for match in SENTENCE_END.finditer(text)]
     return [number < len(marks) and marks[number] == "?" for number in sentence]
+
+
+def _alone(reading: Reading, index: int) -> bool:
+    """Whether the token at `index` is a sentence of its own after another."""
+    sentence = reading.sentences()
+    return (
+        index > 0
+        and sentence[index - 1] != sentence[index]
+        and (index + 1 == len(sentence) or sentence[index + 1] != sentence[index])
+    )
 
 
 def _spam(text: str) -> bool:
