@@ -149,6 +149,17 @@ def test_the_figures_count_every_mention_of_the_incident(incident) -> None:  # t
 
 
 @pytest.mark.parametrize(
+    "value", [*TEXTS, "=1+1", "-1 star", "@kai (Presse)", "+cmd|x", "@kai@x.social", "a =b", "\t=x", "-hilf!"]
+)
+def test_a_csv_row_is_written_as_the_rules_write_each_of_its_values(value: str) -> None:
+    """Rows whose texts need nothing done are written as they are: the same lines."""
+    for row in [(value,), (7, "mastodon", value, None, 0.5), ("", value), (value, "=SUM(A1)")]:
+        expected = io.StringIO(newline="")
+        csv.writer(expected).writerow([tables._cell(cell) for cell in row])
+        assert tables._csv_lines([row]) == expected.getvalue().encode(), row
+
+
+@pytest.mark.parametrize(
     "text", ["plain", "Grüße", "😀 and ü", "C:\\xyz", "\\U0001f600", 'say "hi"\\n', "\x1e\x00", "\u202e"]
 )
 def test_json_past_ascii_is_escaped_as_json_dumps_escapes_it(text: str) -> None:
