@@ -164,6 +164,9 @@ def test_what_issue_18_found_wrong(text: str, lang: str, label: str) -> None:
         # reach ends at a preposition
         ("Kein Tropfen mehr seit der Reparatur.", "de", POSITIVE),
         ("Not a single drip since the repair.", "en", POSITIVE),
+        # a number written out is passed over in a phrase, and a rating is a rating
+        ("Seit vier Monaten Ärger mit der Hotline.", "de", NEGATIVE),
+        ("Five stars, would buy again.", "en", POSITIVE),
     ],
 )
 def test_failures_without_feeling_words_the_reach_of_negation_and_hedges(text: str, lang: str, label: str) -> None:

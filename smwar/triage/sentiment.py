@@ -270,7 +270,7 @@ def _plain(word: str) -> str:
 class Reading:
     """A text as it is read: its tokens (words, phrases' first words, emoji and emoticons) and
     their clauses, and what was found for each: valence, role, whether sarcasm may turn it,
-    the text that carried it. Numbers written out are no tokens, as digits are not."""
+    the text that carried it."""
 
     __slots__ = (
         "_corrections", "_ranks", "_scopes", "_sentences", "clause", "contextual", "flippable", "lowered", "roles",
@@ -278,11 +278,7 @@ class Reading:
     )  # fmt: skip
 
     def __init__(self, text: str, tokens: list[tuple[str, int]]) -> None:
-        lowered = [token.casefold() for token, _ in tokens]
-        if not NUMERALS.isdisjoint(lowered):
-            kept = [index for index, word in enumerate(lowered) if word not in NUMERALS]
-            tokens, lowered = [tokens[index] for index in kept], [lowered[index] for index in kept]
-        self.text, self.tokens, self.lowered = text, tokens, lowered
+        self.text, self.tokens, self.lowered = text, tokens, [token.casefold() for token, _ in tokens]
         self.clause = _spans(CLAUSE_END, text, [start for _, start in tokens])
         self.shouting = any(token.isupper() and len(token) > 1 for token, _ in tokens) and not text.isupper()
         self.valences = [0.0] * len(tokens)
@@ -312,7 +308,7 @@ class Reading:
             self._ranks, rank = [], 0
             for word in self.lowered:
                 self._ranks.append(rank)
-                rank += word not in vocabulary.SCOPE_FILLERS
+                rank += word not in vocabulary.SCOPE_FILLERS and word not in NUMERALS
         return self._ranks
 
     def scopes(self) -> list[int]:
@@ -464,7 +460,8 @@ class Scorer:
             phrase = None
             if word in self.phrases and index + 1 < len(lowered):
                 after = lowered[index + 1]
-                if (word, after) in self._pairs or not after[0].isalnum():  # emoji between: "nicht 👏 erreichbar"
+                # an emoji or a number between: "nicht 👏 erreichbar", "seit vier Monaten"
+                if (word, after) in self._pairs or not after[0].isalnum() or after in NUMERALS:
                     phrase = self._phrase(reading, index)
             if phrase:
                 (parts, value, role), further = phrase
@@ -617,7 +614,7 @@ class Scorer:
         for entry in self.phrases.get(lowered[index], ()):
             further, at = [], index + 1
             for part in entry[0][1:]:
-                while at < len(tokens) and not tokens[at][0][0].isalnum():
+                while at < len(tokens) and (not tokens[at][0][0].isalnum() or lowered[at] in NUMERALS):
                     at += 1
                 if at == len(tokens) or lowered[at] != part:
                     break

@@ -43,8 +43,8 @@ SCOPE_ENDS: Final = frozenset({
     "seit", "nach", "mit", "bei", "für", "wegen", "weil", "in", "vor", "since", "after", "with", "for", "because",
     "within",
 })  # fmt: skip
-# numbers written out carry nothing and stand between the words of a phrase: "seit vier Monaten"
-# reads as "seit Monaten" as "seit 4 Monaten" does
+# numbers written out carry nothing: a phrase is read across them ("seit vier Monaten" as "seit
+# Monaten") and a negation reaches across them
 NUMERALS: Final = frozenset({
     "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun", "zehn", "elf", "zwölf", "zwanzig",
     "dreißig", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
