@@ -11,6 +11,7 @@ import os
 import pwd
 import secrets
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -52,6 +53,7 @@ class Server:
     root: Path
     process: subprocess.Popen[bytes]
     passfile: Path
+    settings: tuple[str, ...]
     fresh: int = 0
 
     @property
@@ -75,6 +77,16 @@ class Server:
             admin.execute(f'CREATE DATABASE "{name}" {how}')  # type: ignore[arg-type]  # the test's own
         return self.url(name)
 
+    def down(self) -> None:
+        """Stop the server at once, as an administrator's restart does: every connection is cut."""
+        self.process.send_signal(signal.SIGINT)  # PostgreSQL's fast shutdown
+        self.process.wait(30)
+
+    def up(self) -> None:
+        """Start the server again on the same data after `down`; raises if it does not come up."""
+        self.process = _postgres(self.bindir, self.root, self.settings)
+        _wait_for(self)
+
     def stop(self) -> None:
         self.process.terminate()
         try:
@@ -82,6 +94,22 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+def _as_owner() -> dict[str, object]:
+    """How the server's processes are started: as the account of `_account`, if any."""
+    account = _account()
+    return {} if account is None else {"user": account[0], "group": account[1], "extra_groups": []}
+
+
+def _postgres(bindir: Path, root: Path, settings: tuple[str, ...]) -> subprocess.Popen[bytes]:
+    """The server on the data directory in `root`, just started (not yet accepting connections)."""
+    return subprocess.Popen(
+        [bindir / "postgres", "-D", root / "data", "-k", root / "socket", *settings],
+        stdout=subprocess.DEVNULL,
+        stderr=open(root / "server.log", "ab"),  # the server's for its lifetime
+        **_as_owner(),  # type: ignore[arg-type]
+    )
 
 
 def _account() -> tuple[int, int] | None:
@@ -123,32 +151,24 @@ def serving(bindir: Path, *, durable: bool = False) -> Iterator[Server]:
 def start(bindir: Path, root: Path, settings: tuple[str, ...] = FAST) -> Server:
     """Initialise a cluster in `root` and start it with `settings`; raises if it does not come up."""
     account = _account()
-    as_owner: dict[str, object] = {}
     password = secrets.token_urlsafe(16)
     (root / "socket").mkdir(parents=True)
     (root / "pwfile").write_text(password + "\n")
     if account is not None:
-        as_owner = {"user": account[0], "group": account[1], "extra_groups": []}
         for path in (root, root / "socket", root / "pwfile"):
             os.chown(path, *account)
-    data = root / "data"
+    data, pwfile = root / "data", root / "pwfile"
     subprocess.run(
-        [bindir / "initdb", "-D", data, "-U", USER, "--auth=scram-sha-256", f"--pwfile={root / 'pwfile'}", *INITDB],
+        [bindir / "initdb", "-D", data, "-U", USER, "--auth=scram-sha-256", f"--pwfile={pwfile}", *INITDB],
         check=True,
         capture_output=True,
-        **as_owner,  # type: ignore[arg-type]
+        **_as_owner(),  # type: ignore[arg-type]
     )
     (root / "pwfile").unlink()
-    process = subprocess.Popen(
-        [bindir / "postgres", "-D", data, "-k", root / "socket", *settings],
-        stdout=subprocess.DEVNULL,
-        stderr=open(root / "server.log", "wb"),  # noqa: SIM115 - the server's for its lifetime
-        **as_owner,  # type: ignore[arg-type]
-    )
     passfile = root / "pgpass"
     passfile.write_text(f"*:*:*:{USER}:{password}\n")
     passfile.chmod(0o600)
-    server = Server(bindir, root, process, passfile)
+    server = Server(bindir, root, _postgres(bindir, root, settings), passfile, settings)
     _wait_for(server)
     import psycopg
 
