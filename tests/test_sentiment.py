@@ -197,6 +197,8 @@ def test_failures_without_feeling_words_the_reach_of_negation_and_hedges(text: s
         ("Elektro-Müll AG lol. Name ist Programm.", "de", NEGATIVE),
         ("Server down again lol", "en", NEGATIVE),
         ("Best washer I ever had haha", "en", POSITIVE),
+        ("Elektro-Müller und Kundenservice 😂😂", "de", NEGATIVE),
+        ("So quiet I have to check if it's running 😂", "en", POSITIVE),
         # "imagine" doing something mocks whoever does it
         ("imagine paying 900 bucks for this lmao", "en", NEGATIVE),
         # insults and scorn; "ein Witz" is no joke

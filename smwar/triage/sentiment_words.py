@@ -345,7 +345,7 @@ EMOJI: Final = {
 # fire, 👏 is applause or a slow clap, 😂 and "lol" laugh with or at; alone, each has its
 # value's sign: a post about a company that only laughs "lol" laughs at it
 CONTEXTUAL: Final = {
-    "🔥": 2.0, "👏": 2.0, "😂": 1.0, "🤣": 1.0, "lol": -1.0, "lmao": -1.0, "lmfao": -1.0, "rofl": -1.0,
+    "🔥": 2.0, "👏": 2.0, "😂": -1.0, "🤣": -1.0, "lol": -1.0, "lmao": -1.0, "lmfao": -1.0, "rofl": -1.0,
     "haha": -1.0, "hahaha": -1.0, "hahahaha": -1.0, "hehe": -1.0, "wow": 1.5,
 }  # fmt: skip
 SARCASM_EMOJI: Final = {"🙃": -1.5, "🙄": -1.5, "🤦": -1.5}
