@@ -18,6 +18,7 @@ from smwar.journal.team import INGEST
 from smwar.model import Event, Mention, Revision
 from smwar.sources.runner import Health
 from tests.tools.journals import with_stream
+from tests.tools.postgres import Server
 from tests.tools.terminal import Terminal
 
 NOW = 1_800_000_000.0
@@ -242,3 +243,21 @@ def test_the_ingest_process_ends_with_a_war_room_that_was_killed(tmp_path: Path,
     finally:
         room.close()
         journal.close()
+
+
+def test_a_war_room_on_postgresql_goes_on_after_its_server_restarted(tmp_path: Path, postgres_server: Server) -> None:
+    """While the journal's server is down the war room says its feed stalled and stays up;
+    once the server is back, what arrived meanwhile shows (its leader process, which ended
+    with the server, is started again and resumes from the stored cursors)."""
+    env, stream = _home(tmp_path, postgres_server.new_database())
+    room = Terminal(["--as", "anna"], Path(env["SMWAR_HOME"]), columns=120, rows=40)
+    try:
+        assert room.wait_for("Feed")
+        _write(stream, 0, 1)
+        assert room.wait_for("post 0", 20)
+        with postgres_server.stopped():
+            _write(stream, 1, 1)
+            assert room.wait_for("The feed stalled", 20)
+        assert room.wait_for("post 1", 30)
+    finally:
+        assert room.close() == 0

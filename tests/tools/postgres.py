@@ -77,15 +77,17 @@ class Server:
             admin.execute(f'CREATE DATABASE "{name}" {how}')  # type: ignore[arg-type]  # the test's own
         return self.url(name)
 
-    def down(self) -> None:
-        """Stop the server at once, as an administrator's restart does: every connection is cut."""
+    @contextmanager
+    def stopped(self) -> Iterator[None]:
+        """The server stopped at once, as an administrator's restart does (every connection is
+        cut), and started again on the same data after the block; raises if it does not come up."""
         self.process.send_signal(signal.SIGINT)  # PostgreSQL's fast shutdown
         self.process.wait(30)
-
-    def up(self) -> None:
-        """Start the server again on the same data after `down`; raises if it does not come up."""
-        self.process = _postgres(self.bindir, self.root, self.settings)
-        _wait_for(self)
+        try:
+            yield
+        finally:
+            self.process = _postgres(self.bindir, self.root, self.settings)
+            _wait_for(self)
 
     def stop(self) -> None:
         self.process.terminate()
