@@ -262,6 +262,10 @@ def test_failures_without_feeling_words_the_reach_of_negation_and_hedges(text: s
         # jamming, stopping, residue, bills twice over
         ("Die Waschmittelschublade klemmt und voller Rückstände.", "de", NEGATIVE),
         ("You sent me two invoices and I paid twice.", "en", NEGATIVE),
+        # helplessness, and a customer's next steps
+        ("Die Trommel dreht sich, aber das Display zeigt E--. Wie geht's jetzt weiter?", "de", NEGATIVE),
+        ("Third visit, same result. What now?", "en", NEGATIVE),
+        ("Ich kündige den Wartungsvertrag und gehe zur Verbraucherzentrale.", "de", NEGATIVE),
         # bait (a link and a call to follow it) says nothing of how anyone feels
         ("Gewinnspiel!!! Jetzt AquaPro gratis sichern, einfach hier klicken: gewinn.example/aqua 🎁", "de", NEUTRAL),
         ("Claim your compensation now at refund.example/aqua, limited time!!", "en", NEUTRAL),

@@ -216,6 +216,10 @@ GERMAN_ROLES: Final = {
         "verkalkt": -1.2, "verschimmelt": -2.0, "doppelte rechnung": -1.5, "rechnung doppelt": -1.5,
         "doppelt bezahlt": -1.8, "zweimal bezahlt": -1.8, "zweimal zahlen": -1.5, "doppelt zahlen": -1.5,
         "nie passiert": -1.5, "versteckt": -1.0, "verstecken": -1.0,
+        # helplessness, and a customer's next steps: cancelling, a lawyer
+        "was nun": -1.0, "wie geht es jetzt weiter": -1.0, "wie geht's jetzt weiter": -1.0, "was soll ich tun": -1.0,
+        "was soll ich jetzt tun": -1.0, "an wen kann ich mich wenden": -1.0, "kündige": -1.0, "widerruf": -0.8,
+        "reklamieren": -1.0, "anwalt": -1.2, "verbraucherzentrale": -1.0,
         # a promise or an expectation not kept
         "zugesagt": -0.8, "sollte eigentlich": -1.0, "bitte helft": -1.0, "helft mir": -1.0,
     },
@@ -297,6 +301,8 @@ ENGLISH_ROLES: Final = {
         "jams": -1.2, "jammed": -1.2, "shuts off": -1.2, "cuts out": -1.2, "aborts": -1.2, "residue": -1.0,
         "gunk": -1.2, "sludge": -1.2, "invoiced twice": -1.5, "duplicate invoice": -1.5, "pay twice": -1.5,
         "duplicate charge": -1.5, "paid twice": -1.8, "charged me twice": -1.5, "tripped": -1.2, "mould": -1.5,
+        "what now": -1.0, "what do i do now": -1.0, "what am i supposed to do": -1.0, "who do i contact": -1.0,
+        "chargeback": -1.5, "lawyer": -1.2,
         "mold": -1.5, "won't spin": -1.5, "gave up": -1.5,
         "gives up": -1.5, "lawsuit": -1.5, "investigation": -1.0, "probe into": -1.0,
         "supposed to": -1.0, "should have": -0.8, "should've": -0.8, "was promised": -1.0, "were promised": -1.0,
