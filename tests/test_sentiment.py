@@ -265,6 +265,10 @@ def test_failures_without_feeling_words_the_reach_of_negation_and_hedges(text: s
         # helplessness, and a customer's next steps
         ("Die Trommel dreht sich, aber das Display zeigt E--. Wie geht's jetzt weiter?", "de", NEGATIVE),
         ("Third visit, same result. What now?", "en", NEGATIVE),
+        ("I've had better customer service from a vending machine.", "en", NEGATIVE),
+        # "can't … enough" praises, "not … enough" does not
+        ("Can't recommend the AquaPro enough.", "en", POSITIVE),
+        ("Not good enough.", "en", NEGATIVE),
         ("Ich kündige den Wartungsvertrag und gehe zur Verbraucherzentrale.", "de", NEGATIVE),
         # bait (a link and a call to follow it) says nothing of how anyone feels
         ("Gewinnspiel!!! Jetzt AquaPro gratis sichern, einfach hier klicken: gewinn.example/aqua 🎁", "de", NEUTRAL),

@@ -562,6 +562,9 @@ class Scorer:
             value += CAPS if value > 0 else -CAPS
         value += self._boost(lowered, clause, index, value)
         negator = _near(cues.negators, reading, index, REACH, 0, scoped=True, skip=cues.spent)
+        after = lowered[index + 1 : index + 1 + REACH]
+        if negator >= 0 and lowered[negator] in vocabulary.CANNOT and "enough" in after:
+            negator = -1  # "can't recommend it enough" praises
         if negator >= 0 and role in ACTS:
             cues.spent.add(negator)
         # a capitalized German word inside its clause is a noun ("Fehler E18 und pumpt nicht ab")
