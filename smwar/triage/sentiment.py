@@ -96,6 +96,7 @@ SENTENCE_END = re.compile(r"[.!?;]")
 # quotes around a few words, not a quoted sentence: "Express-Versand", "premium"
 QUOTED = re.compile(r"[\"„“”«»]([^\"„“”«»\n]{1,40})[\"“”«»]|(?<!\w)'([^'\n]{1,40})'(?!\w)")  # or 'quality'
 SCARE_WORDS = 3
+QUOTES = "\"'„“”«»"
 LINK = re.compile(r"https?://|www\.|[\w-]+\.[a-z]{2,}/")
 EMOTICON = r"(?<![\w:/])(?:[:;=]'?-?[)(\]\[DPpO/\\|*]+|[xX]D+|<3)(?![\w/])"
 # a word does not end in an apostrophe: in 'quality' that is a closing quote
@@ -562,8 +563,11 @@ class Scorer:
             value += CAPS if value > 0 else -CAPS
         value += self._boost(lowered, clause, index, value)
         negator = _near(cues.negators, reading, index, REACH, 0, scoped=True, skip=cues.spent)
-        after = lowered[index + 1 : index + 1 + REACH]
-        if negator >= 0 and lowered[negator] in vocabulary.CANNOT and "enough" in after:
+        if (
+            negator >= 0
+            and lowered[negator] in vocabulary.CANNOT
+            and "enough" in lowered[index + 1 : index + 1 + REACH]
+        ):
             negator = -1  # "can't recommend it enough" praises
         if negator >= 0 and role in ACTS:
             cues.spent.add(negator)
@@ -760,13 +764,10 @@ def _questions(text: str, sentence: list[int]) -> list[bool]:
 
 
 def _alone(reading: Reading, index: int) -> bool:
-    """Whether the token at `index` is a sentence of its own after another."""
-    sentence = reading.sentences()
-    return (
-        index > 0
-        and sentence[index - 1] != sentence[index]
-        and (index + 1 == len(sentence) or sentence[index + 1] != sentence[index])
-    )
+    """Whether the token at `index` is a sentence of its own after another: "… ever. Not." """
+    token, start = reading.tokens[index]
+    before, after = reading.text[:start].rstrip(), reading.text[start + len(token) :].lstrip()
+    return before[-1:] in (".", "!") and (not after or after[0] in ".!")
 
 
 def _spam(text: str) -> bool:
@@ -798,6 +799,8 @@ def _runs(flags: list[bool]) -> Iterator[tuple[int, int]]:
 
 def _quoted(text: str, starts: list[int]) -> list[bool]:
     """Whether each token stands in scare quotes: quotes around at most three words."""
+    if not any(quote in text for quote in QUOTES):
+        return [False] * len(starts)
     found = (match.span(1) if match.group(1) is not None else match.span(2) for match in QUOTED.finditer(text))
     spans = [(start, end) for start, end in found if len(text[start:end].split()) <= SCARE_WORDS]
     if not spans:

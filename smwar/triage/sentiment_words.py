@@ -203,7 +203,7 @@ GERMAN_ROLES: Final = {
         "rost": -1.5, "rostet": -1.5, "verrostet": -1.5, "verstopft": -1.2, "überhitzt": -1.8, "qualmt": -2.0,
         "geschmolzen": -1.8, "kurzschluss": -1.8, "stromschlag": -2.0, "fehlermeldung": -1.2, "ewig": -1.0,
         "ewigkeit": -1.0, "ewigkeiten": -1.0, "stundenlang": -1.0, "tagelang": -1.0, "wochenlang": -1.0,
-        "monatelang": -1.2, "tropfen": 0.0, "seit stunden": -1.0, "seit monaten": -1.0, "das gleiche problem": -1.2,
+        "monatelang": -1.2, "tropfen": 0.0, "seit stunden": -1.0, "seit monaten": -1.0,
         "dasselbe problem": -1.2, "gleiche problem": -1.2, "gleiche fehler": -1.2, "gleiche spiel": -1.2,
         "warte": -0.8, "warten": -0.8, "wartet": -0.8,
         # noises, postponements, losses
