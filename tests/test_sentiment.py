@@ -2,8 +2,7 @@
 read as praise, 🔥 read as rage, German negation missed); the German rules (negation after the
 verb, inflections, "aber", the company's own name); and two labelled sets: the sign must be
 right for at least 85 % of each language's mentions in tests/data/sentiment.jsonl, which the
-rules were fitted to, and stay where it was measured on tests/data/sentiment-unseen.jsonl,
-which they never were."""
+rules were fitted to, and on tests/data/sentiment-unseen.jsonl, which they never were."""
 
 from __future__ import annotations
 
@@ -22,7 +21,7 @@ from smwar.triage.sentiment import NEGATIVE, NEUTRAL, POSITIVE, guess_language, 
 DATA = Path(__file__).parent / "data"
 SIGN = {NEGATIVE: -1, NEUTRAL: 0, POSITIVE: 1}
 GOAL = 0.85  # issue 18: sentiment sign accuracy on the labelled set and on unseen mentions
-UNSEEN_FLOOR = 0.82
+UNSEEN_FLOOR = GOAL
 
 
 @cache
@@ -322,9 +321,10 @@ def test_the_sign_is_right_for_85_percent_of_the_labelled_set(lang: str) -> None
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])
-def test_the_sign_is_right_for_82_percent_of_the_unseen_set(lang: str) -> None:
-    """Measured when the rules were done: 0.862 German, 0.833 English (0.848 in all), from 0.667
-    and 0.615. The issue's goal of 0.85 is not reached for English; the floor keeps what was."""
+def test_the_sign_is_right_for_85_percent_of_the_unseen_set(lang: str) -> None:
+    """Measured: 0.943 German, 0.872 English, from 0.874 and 0.846 before the rules of complaint
+    without feeling words, German negation after the verb and sarcasm's idioms (and 0.667 and
+    0.615 before any rules); the floor is the issue's goal, which both now reach."""
     assert sign_accuracy("sentiment-unseen.jsonl", lang) >= UNSEEN_FLOOR
 
 
