@@ -268,6 +268,16 @@ def test_failures_without_feeling_words_the_reach_of_negation_and_hedges(text: s
         # "can't … enough" praises, "not … enough" does not
         ("Can't recommend the AquaPro enough.", "en", POSITIVE),
         ("Not good enough.", "en", NEGATIVE),
+        # a machine that stops or takes no water, a wrong bill, a device not connected, an
+        # account changed unasked, contradicting answers, smells
+        ("Meine AquaPro hat mitten im Programm aufgehört.", "de", NEGATIVE),
+        ("Die Maschine zieht kein Wasser mehr.", "de", NEGATIVE),
+        ("Die Rechnung stimmt nicht.", "de", NEGATIVE),
+        ("Der Fahrer hat die Maschine vor die Tür gestellt, nicht angeschlossen.", "de", NEGATIVE),
+        ("My password was reset without me asking.", "en", NEGATIVE),
+        ("Called three times, got three different answers.", "en", NEGATIVE),
+        ("Clothes come out smelling like a swamp.", "en", NEGATIVE),
+        ("Geliefert wie versprochen.", "de", POSITIVE),
         ("Ich kündige den Wartungsvertrag und gehe zur Verbraucherzentrale.", "de", NEGATIVE),
         # bait (a link and a call to follow it) says nothing of how anyone feels
         ("Gewinnspiel!!! Jetzt AquaPro gratis sichern, einfach hier klicken: gewinn.example/aqua 🎁", "de", NEUTRAL),
