@@ -278,6 +278,10 @@ def test_failures_without_feeling_words_the_reach_of_negation_and_hedges(text: s
         ("Called three times, got three different answers.", "en", NEGATIVE),
         ("Clothes come out smelling like a swamp.", "en", NEGATIVE),
         ("Geliefert wie versprochen.", "de", POSITIVE),
+        # "warum" asked of a company is a reproach, unless praise outweighs it
+        ("Warum muss ich für eine Reklamation drei Formulare ausfüllen?", "de", NEGATIVE),
+        ("Why does a washer need a cloud account to start a cycle?", "en", NEGATIVE),
+        ("Why didn't I buy this sooner? Love it!", "en", POSITIVE),
         ("Ich kündige den Wartungsvertrag und gehe zur Verbraucherzentrale.", "de", NEGATIVE),
         # bait (a link and a call to follow it) says nothing of how anyone feels
         ("Gewinnspiel!!! Jetzt AquaPro gratis sichern, einfach hier klicken: gewinn.example/aqua 🎁", "de", NEUTRAL),

@@ -118,6 +118,8 @@ GERMAN_WORDS: Final = {
     "leck mich": -3.0, "können mich mal": -2.5, "kann mich mal": -2.5, "elektroschrott": -2.5, "idioten": -2.5,
     "ehrlich": 0.0, "ehrliche": 0.0, "interessant": 0.0, "klar": 0.0, "sicher": 0.0, "frage": 0.0, "lohnt": 0.0,
     "liebe": 0.0, "liebes": 0.0, "fertig": 0.0, "mitgenommen": 0.0, "ruft": 0.0, "zieht": 0.0, "wie versprochen": 1.0,
+    # "warum" asked of a company asks it to account for itself: a reproach, not a plain question
+    "warum": -1.5, "wieso": -1.5, "weshalb": -1.5,
     "lecker": 2.0, "kulanz": 1.8, "kulant": 2.0, "wie neu": 1.8, "so muss das sein": 1.8, "so muss es sein": 1.8,
     "riecht frisch": 1.5, "riecht gut": 1.5, "fehlkauf": -2.2, "nicht ok": -1.8, "nicht okay": -1.8,
     "nicht in ordnung": -1.8, "unzumutbar": -2.5, "teurer": -1.0, "spam": -1.5, "fake": -1.8, "masche": -1.5,
@@ -152,6 +154,7 @@ ENGLISH_WORDS: Final = {
     "worth it": 1.8, "worth the money": 1.5, "done with": -1.5, "would buy again": 2.0, "don't buy": -2.0,
     "losing my mind": -2.0, "nobody asked": -1.5, "fell off": -1.5, "clowns": -2.0,
     "thanks to": 0.0, "certain": 0.0, "honestly": 0.0, "creating": 0.0, "creates": 0.0, "share": 0.0,
+    "why": -1.5,
     "like new": 1.8, "smells fresh": 1.5, "smells great": 1.5,
     "not ok": -1.8, "not okay": -1.8, "unusable": -2.0, "nightmare": -2.5, "hassle": -1.5, "pointless": -1.5,
     "garbage": -2.2, "noisy": -1.5, "too loud": -1.5, "could be better": -1.2, "room for improvement": -1.0,
