@@ -282,6 +282,10 @@ def test_failures_without_feeling_words_the_reach_of_negation_and_hedges(text: s
         ("Warum muss ich für eine Reklamation drei Formulare ausfüllen?", "de", NEGATIVE),
         ("Why does a washer need a cloud account to start a cycle?", "en", NEGATIVE),
         ("Why didn't I buy this sooner? Love it!", "en", POSITIVE),
+        # breakdowns, leaks and delays; a part replaced resolves them
+        ("Das Leck ist immer noch da.", "de", NEGATIVE),
+        ("Kein Leck mehr seit der Reparatur.", "de", POSITIVE),
+        ("Leck unter der Spüle gefunden, Schlauch getauscht. Schnell und fair.", "de", POSITIVE),
         ("Ich kündige den Wartungsvertrag und gehe zur Verbraucherzentrale.", "de", NEGATIVE),
         # bait (a link and a call to follow it) says nothing of how anyone feels
         ("Gewinnspiel!!! Jetzt AquaPro gratis sichern, einfach hier klicken: gewinn.example/aqua 🎁", "de", NEUTRAL),

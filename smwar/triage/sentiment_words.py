@@ -226,6 +226,8 @@ GERMAN_ROLES: Final = {
         "was nun": -1.0, "wie geht es jetzt weiter": -1.0, "wie geht's jetzt weiter": -1.0, "was soll ich tun": -1.0,
         "was soll ich jetzt tun": -1.0, "an wen kann ich mich wenden": -1.0, "kündige": -1.0, "widerruf": -0.8,
         "reklamieren": -1.0, "anwalt": -1.2,
+        "panne": -1.5, "pannen": -1.5, "leck": -1.5, "lecks": -1.5, "verzögerung": -1.0, "verzögerungen": -1.0,
+        "verspätung": -1.0, "rückrufaktion": -1.5,
         # stopping, unasked changes to an account, promises, contradictions
         "aufgehört": -1.2, "hört auf": -1.2, "nie angefordert": -1.2, "nicht angefordert": -1.2,
         "versprochen": -0.8, "widersprüchlich": -1.2, "widersprüchliche": -1.2,
@@ -235,7 +237,7 @@ GERMAN_ROLES: Final = {
     },
     RESOLUTION: {
         "gelöst": 1.8, "behoben": 1.8, "repariert": 1.5, "erstattet": 1.5, "geht wieder": 1.5,
-        "funktioniert wieder": 1.5, "endlich": 0.8, "lösung": 1.0,
+        "funktioniert wieder": 1.5, "endlich": 0.8, "lösung": 1.0, "getauscht": 1.0, "ausgetauscht": 1.0,
     },
     RESPONSE: {
         "gemeldet": 0.5, "geantwortet": 0.5, "antwortet": 0.3, "antworten": 0.3, "reagiert": 0.3,
