@@ -286,6 +286,10 @@ def test_failures_without_feeling_words_the_reach_of_negation_and_hedges(text: s
         ("Das Leck ist immer noch da.", "de", NEGATIVE),
         ("Kein Leck mehr seit der Reparatur.", "de", POSITIVE),
         ("Leck unter der Spüle gefunden, Schlauch getauscht. Schnell und fair.", "de", POSITIVE),
+        # dismissal and backhanded praise
+        ("Customer service from Elektro-Müller? Good one.", "en", NEGATIVE),
+        ("Cool story, now fix my washer.", "en", NEGATIVE),
+        ("A masterclass in how not to do PR.", "en", NEGATIVE),
         ("Ich kündige den Wartungsvertrag und gehe zur Verbraucherzentrale.", "de", NEGATIVE),
         # bait (a link and a call to follow it) says nothing of how anyone feels
         ("Gewinnspiel!!! Jetzt AquaPro gratis sichern, einfach hier klicken: gewinn.example/aqua 🎁", "de", NEUTRAL),

@@ -154,7 +154,8 @@ ENGLISH_WORDS: Final = {
     "worth it": 1.8, "worth the money": 1.5, "done with": -1.5, "would buy again": 2.0, "don't buy": -2.0,
     "losing my mind": -2.0, "nobody asked": -1.5, "fell off": -1.5, "clowns": -2.0,
     "thanks to": 0.0, "certain": 0.0, "honestly": 0.0, "creating": 0.0, "creates": 0.0, "share": 0.0,
-    "why": -1.5,
+    "why": -1.5, "affected": 0.0, "how not to": -1.5,
+    "only thing that works": -1.2,
     "like new": 1.8, "smells fresh": 1.5, "smells great": 1.5,
     "not ok": -1.8, "not okay": -1.8, "unusable": -2.0, "nightmare": -2.5, "hassle": -1.5, "pointless": -1.5,
     "garbage": -2.2, "noisy": -1.5, "too loud": -1.5, "could be better": -1.2, "room for improvement": -1.0,
@@ -350,7 +351,7 @@ ENGLISH_ROLES: Final = {
         "just what i needed": -1.5, "what a surprise": -1.5, "oh great": -1.5, "nothing says": -1.0,
         "oh wonderful": -1.5, "oh perfect": -1.5, "oh joy": -1.5, "oh lovely": -1.5, "just great": -1.5,
         "just perfect": -1.5, "how convenient": -1.5, "ah yes": -1.5, "exactly what i needed": -1.5,
-        "oh sure": -1.5, "yeah because": -1.5,
+        "oh sure": -1.5, "yeah because": -1.5, "good one": -1.5, "cool story": -1.5,
         "i wish i had": -1.2, "wish i'd": -1.2,
         # "imagine" doing something, online, mocks whoever does it
         "imagine paying": -1.5, "imagine buying": -1.5, "imagine being": -1.5, "imagine having": -1.5,
