@@ -61,7 +61,7 @@ UNANSWERED = -1.5  # a response or a resolution negated: "has not replied", "isn
 RELIEF = 1.0  # a failure negated: "not one leak", "kein Tropfen mehr"
 INDIGNANT = ("??", "?!", "!?")  # no plain question: "Die Abholung kostet 89 Euro??"
 INDIGNATION = -1.0
-COMPOUND, HEAD = 9, 5
+COMPOUND, HEAD = 9, 5  # the shortest German word read as a compound, and the shortest head
 LONE_NOT = -1.5  # a negator as a sentence of its own turns round what came before: "Best service ever. Not."
 ANGRY = 2.0  # an emoji this negative makes praise beside it ironic
 
@@ -392,8 +392,8 @@ class Scorer:
 
     def _head(self, noun: str) -> Entry:
         """The longest head of a German compound noun, of HEAD letters at least and as it is
-        written, that is a failure or a noun or word of complaint that blames strongly: a compound is
-        what its head is, and a complaint's compounds are many ("Totalausfall", "Kundenfrust")."""
+        written, that is a failure or a noun or word of complaint that blames strongly: a
+        compound is what its head is, and a complaint's compounds are many ("Totalausfall")."""
         language = self.language
         for start in range(COMPOUND - HEAD, len(noun) - HEAD + 1):
             head = fold(noun[start:])
@@ -457,7 +457,8 @@ class Scorer:
     def _read_words(self, reading: Reading, neutral: Collection[str]) -> None:
         """Each word's valence and role: phrases first, then emoji and emoticons, then words
         with their boosters, negators (a negated failure is relief, a negated response a
-        failure; "sondern" and "neither … nor" set the negated aside) and the unreal."""
+        failure; "sondern" and "neither … nor" set the negated aside), the unreal and hedges;
+        a negator that is a sentence of its own ("… ever. Not.") is a cue of sarcasm."""
         language, lowered, clause = self.language, reading.lowered, reading.clause
         cues = self._cues(reading)
         covered: set[int] = set()  # the further words of phrases read
@@ -628,13 +629,14 @@ class Scorer:
     def _phrase(
         self, reading: Reading, index: int
     ) -> tuple[tuple[tuple[str, ...], float, str | None], list[int]] | None:
-        """The longest phrase that starts at `index`, with the indices of its further words;
-        emoji and emoticons between them are passed over ("nicht 👏 erreichbar")."""
+        """The longest phrase that starts at `index`, with the indices of its further words; up to
+        FILLERS emoji, emoticons and numbers between two are passed over ("nicht 👏 erreichbar")."""
         lowered, tokens = reading.lowered, reading.tokens
         for entry in self.phrases.get(lowered[index], ()):
             further, at = [], index + 1
             for part in entry[0][1:]:
-                while at < len(tokens) and (not tokens[at][0][0].isalnum() or lowered[at] in NUMERALS):
+                gap = at + FILLERS
+                while at < min(gap, len(tokens)) and (not tokens[at][0][0].isalnum() or lowered[at] in NUMERALS):
                     at += 1
                 if at == len(tokens) or lowered[at] != part:
                     break
@@ -766,7 +768,8 @@ def _questions(text: str, sentence: list[int]) -> list[bool]:
 def _alone(reading: Reading, index: int) -> bool:
     """Whether the token at `index` is a sentence of its own after another: "… ever. Not." """
     token, start = reading.tokens[index]
-    before, after = reading.text[:start].rstrip(), reading.text[start + len(token) :].lstrip()
+    end = start + len(token)
+    before, after = reading.text[max(0, start - FILLERS) : start].rstrip(), reading.text[end : end + FILLERS].lstrip()
     return before[-1:] in (".", "!") and (not after or after[0] in ".!")
 
 
