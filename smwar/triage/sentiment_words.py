@@ -12,8 +12,10 @@ from typing import Final
 BOOST: Final = 0.293
 
 # A word's part in a complaint: a failure (an outage, a defect, waiting, money gone), its
-# resolution ("fixed", "geht wieder"), a response (a reply or a visit; its lack is a failure:
-# "has not replied", "reagiert nicht") or a cue of sarcasm ("danke auch", 🙃)
+# resolution ("fixed", "geht wieder"), a response (what a person or a machine should do or a
+# customer should have: a reply, a visit, a start, the internet; its lack is a failure: "has not
+# replied", "reagiert nicht", "startet nicht", "kein Internet") or a cue of sarcasm ("danke
+# auch", 🙃)
 FAILURE, RESOLUTION, RESPONSE, SARCASM = "failure", "resolution", "response", "sarcasm"
 IRONIC = "ironic"  # the role of praise that sarcasm turned round
 
@@ -27,13 +29,14 @@ ENGLISH_NEGATORS: Final = frozenset({
     "hasnt", "havent", "hadnt", "aint", "nope", "zero", "0",
 })  # fmt: skip
 # negators that negate only what follows them, never a verb before them ("läuft ohne Murren"),
-# and the words after which a negator does so too ("kaputt nach nicht mal zwei Wochen")
+# and the words that, after a preposition, make a negator do so too ("kaputt nach nicht mal
+# zwei Wochen", but "passt nicht mal durch die Tür")
 LEADING_NEGATORS: Final = frozenset({"ohne", "without"})
 NOT_EVEN: Final = frozenset({"mal", "einmal", "even"})
+# the words after which a negator negates nothing: "nicht nur laut, sondern auch undicht"
+NOT_ONLY: Final = frozenset({"nur", "only", "just"})
 # "can't … enough" praises: "can't recommend it enough", "can't thank them enough"
 CANNOT: Final = frozenset({"can't", "cannot", "cant", "couldn't"})
-# and after which a negator negates nothing: "nicht nur laut, sondern auch undicht"
-NOT_ONLY: Final = frozenset({"nur", "only", "just"})
 # words a negation reaches across without their counting toward its reach of three words:
 # "never had a single problem", "nie ist auch nur ein Tropfen ausgelaufen", "not one call back"
 SCOPE_FILLERS: Final = frozenset({
