@@ -290,6 +290,11 @@ def test_failures_without_feeling_words_the_reach_of_negation_and_hedges(text: s
         ("Customer service from Elektro-Müller? Good one.", "en", NEGATIVE),
         ("Cool story, now fix my washer.", "en", NEGATIVE),
         ("A masterclass in how not to do PR.", "en", NEGATIVE),
+        # canned replies, forgotten appointments, answers after weeks; "der Wahnsinn" praises
+        ("Wow, eine Entschuldigung per Textbaustein. Ich bin gerührt.", "de", NEGATIVE),
+        ("Spitzenleistung: Termin vergessen, zweimal.", "de", NEGATIVE),
+        ("Ich bin begeistert: Dritter Techniker, dritte Meinung, kein Ergebnis.", "de", NEGATIVE),
+        ("Ehrlich gesagt war ich skeptisch, aber das Ding ist der Wahnsinn.", "de", POSITIVE),
         ("Ich kündige den Wartungsvertrag und gehe zur Verbraucherzentrale.", "de", NEGATIVE),
         # bait (a link and a call to follow it) says nothing of how anyone feels
         ("Gewinnspiel!!! Jetzt AquaPro gratis sichern, einfach hier klicken: gewinn.example/aqua 🎁", "de", NEUTRAL),
