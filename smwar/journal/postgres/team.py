@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 
 from smwar.clock import from_iso, to_iso
+from smwar.journal.postgres.schema import REPLIES, REPLY_MENTION
 from smwar.journal.rows import (
     SEND_SECONDS,
     Claim,
@@ -29,7 +30,7 @@ from smwar.journal.rows import (
     sending,
     stale_reason,
 )
-from smwar.model import FAILED, REPLIED
+from smwar.model import FAILED
 from smwar.sources.runner import Health
 
 TURNS = 0x636C61  # the advisory locks' class of the mentions' turns ("cla")
@@ -131,11 +132,10 @@ def _stale(db: psycopg.Connection, mention_id: int, operator: str, now: float) -
             "SELECT holder FROM leases WHERE name = %s AND holder != %s AND expires > %s",
             [sending(mention_id), operator, now],
         )
-        reply = db.execute(
-            "SELECT actor, at FROM events WHERE kind = %s AND actor != %s "
-            "AND payload::jsonb ->> 'mention_id' = %s AND (payload::jsonb ->> 'how') IS DISTINCT FROM %s "
-            "ORDER BY id DESC LIMIT 1",
-            [REPLIED, operator, str(mention_id), FAILED],
+        reply = db.execute(  # by the index of the replies, whose condition it says as the index does
+            f"SELECT actor, at FROM events WHERE {REPLIES} AND {REPLY_MENTION} = %s AND actor != %s "
+            "AND (payload::jsonb ->> 'how') IS DISTINCT FROM %s ORDER BY id DESC LIMIT 1",
+            [str(mention_id), operator, FAILED],
         )
         revised = db.execute("SELECT revised FROM mentions WHERE id = %s", [mention_id])
     held, revision = sender.fetchone(), revised.fetchone()
