@@ -295,6 +295,13 @@ def test_failures_without_feeling_words_the_reach_of_negation_and_hedges(text: s
         ("Spitzenleistung: Termin vergessen, zweimal.", "de", NEGATIVE),
         ("Ich bin begeistert: Dritter Techniker, dritte Meinung, kein Ergebnis.", "de", NEGATIVE),
         ("Ehrlich gesagt war ich skeptisch, aber das Ding ist der Wahnsinn.", "de", POSITIVE),
+        # working and caring are expected: their lack is a failure; a machine that did its job
+        ("Seit dem Update funktioniert gar nichts mehr.", "de", NEGATIVE),
+        ("Bei Elektro-Müller scheint sich niemand zu kümmern.", "de", NEGATIVE),
+        ("Nobody at Elektro-Müller seems to care.", "en", NEGATIVE),
+        ("It's not leaking, but it's not draining either.", "en", NEGATIVE),
+        ("The Aquastop did its job: no water on the floor at all.", "en", POSITIVE),
+        ("I wouldn't call this customer service.", "en", NEGATIVE),
         ("Ich kündige den Wartungsvertrag und gehe zur Verbraucherzentrale.", "de", NEGATIVE),
         # bait (a link and a call to follow it) says nothing of how anyone feels
         ("Gewinnspiel!!! Jetzt AquaPro gratis sichern, einfach hier klicken: gewinn.example/aqua 🎁", "de", NEUTRAL),
