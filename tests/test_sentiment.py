@@ -302,6 +302,7 @@ def test_failures_without_feeling_words_the_reach_of_negation_and_hedges(text: s
         ("It's not leaking, but it's not draining either.", "en", NEGATIVE),
         ("The Aquastop did its job: no water on the floor at all.", "en", POSITIVE),
         ("I wouldn't call this customer service.", "en", NEGATIVE),
+        ("Not once did anyone call me back.", "en", NEGATIVE),
         ("Ich kündige den Wartungsvertrag und gehe zur Verbraucherzentrale.", "de", NEGATIVE),
         # bait (a link and a call to follow it) says nothing of how anyone feels
         ("Gewinnspiel!!! Jetzt AquaPro gratis sichern, einfach hier klicken: gewinn.example/aqua 🎁", "de", NEUTRAL),

@@ -41,7 +41,8 @@ CANNOT: Final = frozenset({"can't", "cannot", "cant", "couldn't"})
 # "never had a single problem", "nie ist auch nur ein Tropfen ausgelaufen", "not one call back"
 SCOPE_FILLERS: Final = frozenset({
     "a", "an", "the", "single", "one", "even", "ein", "eine", "einen", "einem", "einer", "eines", "einzigen",
-    "einziger", "einziges", "auch", "nur", "mal", "mehr", "der", "die", "das", "den", "dem", "des",
+    "einziger", "einziges", "auch", "nur", "mal", "mehr", "der", "die", "das", "den", "dem", "des", "once", "anyone",
+    "anybody", "did", "does", "jemand",
 })  # fmt: skip
 # prepositions and conjunctions at which a negation's reach ends: "kein Tropfen seit der Reparatur"
 SCOPE_ENDS: Final = frozenset({
