@@ -216,6 +216,9 @@ def test_failures_without_feeling_words_the_reach_of_negation_and_hedges(text: s
         # "??" and "?!" ask no plain question; a promise or an expectation not kept complains
         ("Die Abholung kostet jetzt 89 Euro??", "de", NEGATIVE),
         ("Techniker-Termin frühestens in drei Wochen?!", "de", NEGATIVE),
+        # and shouting in capitals is anger
+        ("DAS IST JETZT DER FÜNFTE ANRUF!!! Kann bei euch irgendjemand Mails lesen?", "de", NEGATIVE),
+        ("Neue Maschine ist da, BESTE MASCHINE EVER!!!", "de", POSITIVE),
         ("Lieferung war für Dienstag zugesagt, heute ist Freitag.", "de", NEGATIVE),
         ("Is that really how the eco program is supposed to work?", "en", NEGATIVE),
         # a German compound is what its head is, when the head complains

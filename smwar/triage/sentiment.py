@@ -60,7 +60,8 @@ COMPLAINT = -1.5  # a word this negative, or a failure, makes a question a compl
 UNANSWERED = -1.5  # a response or a resolution negated: "has not replied", "isn't fixed"
 RELIEF = 1.0  # a failure negated: "not one leak", "kein Tropfen mehr"
 INDIGNANT = ("??", "?!", "!?")  # no plain question: "Die Abholung kostet 89 Euro??"
-INDIGNATION = -1.0
+SHOUTED = 3  # words in capitals that make a post shout
+INDIGNATION = -1.0  # of either
 COMPOUND, HEAD = 9, 5  # the shortest German word read as a compound, and the shortest head
 LONE_NOT = -1.5  # a negator as a sentence of its own turns round what came before: "Best service ever. Not."
 ANGRY = 2.0  # an emoji this negative makes praise beside it ironic
@@ -433,6 +434,8 @@ class Scorer:
         if "?" in text and vocabulary.RESOLUTION in reading.roles:
             _impatience(reading)
         indignant = "?" in text and any(marks in text for marks in INDIGNANT)
+        if reading.shouting or text.isupper():  # "DAS IST JETZT DER FÜNFTE ANRUF!!!"
+            indignant = indignant or sum(len(token) > 2 and token.isupper() for token, _ in reading.tokens) >= SHOUTED
         if not reading.contextual and not indignant and not any(reading.valences):
             return Sentiment(0.0, NEUTRAL)  # no word carries any: context cannot give one
         complaint = self._read_context(reading)
