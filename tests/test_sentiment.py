@@ -306,6 +306,12 @@ def test_failures_without_feeling_words_the_reach_of_negation_and_hedges(text: s
         ("The Aquastop did its job: no water on the floor at all.", "en", POSITIVE),
         ("I wouldn't call this customer service.", "en", NEGATIVE),
         ("Not once did anyone call me back.", "en", NEGATIVE),
+        # damage, stains, a line that hangs up, an account used by someone else
+        ("The installer scratched my floor and left without a word.", "en", NEGATIVE),
+        ("Clothes come out with grey streaks.", "en", NEGATIVE),
+        ("Can't get through to anyone, the hotline just hangs up.", "en", NEGATIVE),
+        ("Someone used my account to order stuff. Not me.", "en", NEGATIVE),
+        ("Die Wäsche hat Flecken und einen Grauschleier.", "de", NEGATIVE),
         ("Ich kündige den Wartungsvertrag und gehe zur Verbraucherzentrale.", "de", NEGATIVE),
         # bait (a link and a call to follow it) says nothing of how anyone feels
         ("Gewinnspiel!!! Jetzt AquaPro gratis sichern, einfach hier klicken: gewinn.example/aqua 🎁", "de", NEUTRAL),
