@@ -312,6 +312,12 @@ def test_failures_without_feeling_words_the_reach_of_negation_and_hedges(text: s
         ("Can't get through to anyone, the hotline just hangs up.", "en", NEGATIVE),
         ("Someone used my account to order stuff. Not me.", "en", NEGATIVE),
         ("Die Wäsche hat Flecken und einen Grauschleier.", "de", NEGATIVE),
+        # praise the lexicons lack, and "couldn't be happier" / "nothing but" are no negations
+        ("Läuft reibungslos, hält, was sie verspricht.", "de", POSITIVE),
+        ("Hätte nicht besser laufen können.", "de", POSITIVE),
+        ("Couldn't be happier.", "en", POSITIVE),
+        ("Nothing but good things to say.", "en", POSITIVE),
+        ("Worth every penny, a real game changer.", "en", POSITIVE),
         ("Ich kündige den Wartungsvertrag und gehe zur Verbraucherzentrale.", "de", NEGATIVE),
         # bait (a link and a call to follow it) says nothing of how anyone feels
         ("Gewinnspiel!!! Jetzt AquaPro gratis sichern, einfach hier klicken: gewinn.example/aqua 🎁", "de", NEUTRAL),

@@ -34,7 +34,7 @@ ENGLISH_NEGATORS: Final = frozenset({
 LEADING_NEGATORS: Final = frozenset({"ohne", "without"})
 NOT_EVEN: Final = frozenset({"mal", "einmal", "even"})
 # the words after which a negator negates nothing: "nicht nur laut, sondern auch undicht"
-NOT_ONLY: Final = frozenset({"nur", "only", "just"})
+NOT_ONLY: Final = frozenset({"nur", "only", "just", "but"})  # and "nothing but praise"
 # "can't … enough" praises: "can't recommend it enough", "can't thank them enough"
 CANNOT: Final = frozenset({"can't", "cannot", "cant", "couldn't"})
 # words a negation reaches across without their counting toward its reach of three words:
@@ -123,6 +123,10 @@ GERMAN_WORDS: Final = {
     "ehrlich": 0.0, "ehrliche": 0.0, "interessant": 0.0, "klar": 0.0, "sicher": 0.0, "frage": 0.0, "lohnt": 0.0,
     "liebe": 0.0, "liebes": 0.0, "fertig": 0.0, "mitgenommen": 0.0, "ruft": 0.0, "zieht": 0.0, "wie versprochen": 1.0,
     "rät": 0.0, "der wahnsinn": 2.0,
+    # praise the lexicon lacks: smooth running, value, expectations exceeded
+    "reibungslos": 1.8, "problemlos": 1.5, "tadellos": 2.0, "jeden cent wert": 2.2, "übertroffen": 1.8,
+    "kinderleicht": 1.5, "nicht besser laufen können": 2.5, "nicht besser sein können": 2.5, "kaufempfehlung": 2.0,
+    "wie am schnürchen": 2.0, "ein gedicht": 2.0, "hält was sie verspricht": 2.0, "hält was er verspricht": 2.0,
     # "warum" asked of a company asks it to account for itself: a reproach, not a plain question
     "warum": -1.5, "wieso": -1.5, "weshalb": -1.5,
     "lecker": 2.0, "kulanz": 1.8, "kulant": 2.0, "wie neu": 1.8, "so muss das sein": 1.8, "so muss es sein": 1.8,
@@ -159,7 +163,11 @@ ENGLISH_WORDS: Final = {
     "worth it": 1.8, "worth the money": 1.5, "done with": -1.5, "would buy again": 2.0, "don't buy": -2.0,
     "losing my mind": -2.0, "nobody asked": -1.5, "fell off": -1.5, "clowns": -2.0,
     "thanks to": 0.0, "certain": 0.0, "honestly": 0.0, "creating": 0.0, "creates": 0.0, "share": 0.0,
-    "why": -1.5, "affected": 0.0, "did its job": 1.5, "does its job": 1.5, "how not to": -1.5,
+    "why": -1.5, "affected": 0.0, "did its job": 1.5, "does its job": 1.5,
+    # praise VADER lacks: smooth running, value, expectations exceeded
+    "spot on": 1.8, "game changer": 2.0, "worth every penny": 2.2, "rock solid": 2.0, "does the job": 1.2,
+    "seamless": 1.5, "smooth": 1.2, "a breeze": 1.8, "exceeded": 1.5, "couldn't be happier": 2.5,
+    "could not be happier": 2.5, "couldn't be better": 2.5, "how not to": -1.5,
     "only thing that works": -1.2,
     "like new": 1.8, "smells fresh": 1.5, "smells great": 1.5,
     "not ok": -1.8, "not okay": -1.8, "unusable": -2.0, "nightmare": -2.5, "hassle": -1.5, "pointless": -1.5,
