@@ -318,6 +318,9 @@ def test_failures_without_feeling_words_the_reach_of_negation_and_hedges(text: s
         ("Couldn't be happier.", "en", POSITIVE),
         ("Nothing but good things to say.", "en", POSITIVE),
         ("Worth every penny, a real game changer.", "en", POSITIVE),
+        # VADER's words that here carry nothing: "well" as a pause, "yes"
+        ("Well, yes, the portal is down again.", "en", NEGATIVE),
+        ("The drum works well.", "en", POSITIVE),
         ("Ich kündige den Wartungsvertrag und gehe zur Verbraucherzentrale.", "de", NEGATIVE),
         # bait (a link and a call to follow it) says nothing of how anyone feels
         ("Gewinnspiel!!! Jetzt AquaPro gratis sichern, einfach hier klicken: gewinn.example/aqua 🎁", "de", NEUTRAL),

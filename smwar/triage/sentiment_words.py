@@ -167,7 +167,12 @@ ENGLISH_WORDS: Final = {
     # praise VADER lacks: smooth running, value, expectations exceeded
     "spot on": 1.8, "game changer": 2.0, "worth every penny": 2.2, "rock solid": 2.0, "does the job": 1.2,
     "seamless": 1.5, "smooth": 1.2, "a breeze": 1.8, "exceeded": 1.5, "couldn't be happier": 2.5,
-    "could not be happier": 2.5, "couldn't be better": 2.5, "how not to": -1.5,
+    "could not be happier": 2.5, "couldn't be better": 2.5,
+    # words of VADER's that here mostly carry nothing or the opposite: "Well, the app is down again",
+    # "third party", "is it true that", "energy label", "credit card"
+    "well": 0.0, "works well": 1.5, "well made": 1.8, "well built": 1.8, "went well": 1.5, "third party": 0.0,
+    "true": 0.0, "yes": 0.0, "energy": 0.0, "credit": 0.0, "credit where it's due": 2.0, "growth": 0.0, "play": 0.0,
+    "joke": -1.0, "how not to": -1.5,
     "only thing that works": -1.2,
     "like new": 1.8, "smells fresh": 1.5, "smells great": 1.5,
     "not ok": -1.8, "not okay": -1.8, "unusable": -2.0, "nightmare": -2.5, "hassle": -1.5, "pointless": -1.5,
