@@ -145,6 +145,12 @@ def test_what_issue_18_found_wrong(text: str, lang: str, label: str) -> None:
         ("Journalist here, covering the alleged data breach. Is anyone available for a statement?", "en", NEUTRAL),
         ("Es gibt bisher keine Belege, dass Kundendaten abgeflossen sind.", "de", NEUTRAL),
         ("Mal schauen, ob die wirklich so leise ist.", "de", NEUTRAL),
+        (
+            "I'm a reporter working on a story about AquaPro leaks. Could your press office get back to me?",
+            "en",
+            NEUTRAL,
+        ),
+        ("What a piece of junk.", "en", NEGATIVE),
         # but the failure told beside it stands
         ('Sure, "no evidence of a breach". So why three phishing mails today? Totally fine.', "en", NEGATIVE),
         # a phrase is read across the emoji between its words, and "nicht mehr" reaches as "nicht"

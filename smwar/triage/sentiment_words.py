@@ -83,11 +83,13 @@ SPAM_CALLS: Final = (
 IMPATIENCE: Final = frozenset({"endlich", "finally"})
 # what is only wished or imagined carries no sentiment: "ich dachte, sie wäre kaputt"
 IRREALIS: Final = frozenset({"wäre", "wären", "hätte", "hätten"})
-# what follows a hedge is only claimed, asked or denied evidence, and carries no sentiment: "the
-# alleged breach", "ob die wirklich so leise ist", "keine Belege, dass Daten abgeflossen sind"
+# what follows a hedge is only claimed, asked, written about or denied evidence, and carries no
+# sentiment: "the alleged breach", "ob die wirklich so leise ist", "keine Belege, dass Daten
+# abgeflossen sind", "working on a story about AquaPro leaks"
 HEDGES: Final = frozenset({
     "alleged", "allegedly", "reportedly", "supposedly", "unconfirmed", "rumour", "rumours", "rumor", "rumors",
-    "whether", "evidence", "mutmaßlich", "mutmaßliche", "mutmaßlichen", "mutmaßlicher", "mutmaßliches",
+    "whether", "evidence", "story", "piece", "article", "covering",
+    "mutmaßlich", "mutmaßliche", "mutmaßlichen", "mutmaßlicher", "mutmaßliches",
     "angeblich", "angebliche", "angeblichen", "angeblicher", "angebliches", "unbestätigt", "unbestätigte",
     "unbestätigten", "gerücht", "gerüchte", "gerüchten", "ob", "beleg", "belege", "belegen", "hinweise",
 })  # fmt: skip
@@ -172,7 +174,8 @@ ENGLISH_WORDS: Final = {
     # "third party", "is it true that", "energy label", "credit card"
     "well": 0.0, "works well": 1.5, "well made": 1.8, "well built": 1.8, "went well": 1.5, "third party": 0.0,
     "true": 0.0, "yes": 0.0, "energy": 0.0, "credit": 0.0, "credit where it's due": 2.0, "growth": 0.0, "play": 0.0,
-    "joke": -1.0, "how not to": -1.5,
+    "joke": -1.0, "piece of junk": -2.5, "piece of crap": -3.0, "piece of garbage": -2.5, "piece of trash": -2.5,
+    "horror story": -2.0, "same old story": -1.5, "how not to": -1.5,
     "only thing that works": -1.2,
     "like new": 1.8, "smells fresh": 1.5, "smells great": 1.5,
     "not ok": -1.8, "not okay": -1.8, "unusable": -2.0, "nightmare": -2.5, "hassle": -1.5, "pointless": -1.5,
