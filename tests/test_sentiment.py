@@ -151,6 +151,7 @@ def test_what_issue_18_found_wrong(text: str, lang: str, label: str) -> None:
             NEUTRAL,
         ),
         ("What a piece of junk.", "en", NEGATIVE),
+        ("Ich recherchiere zu den Berichten über auslaufende AquaPros. Gibt es eine Stellungnahme?", "de", NEUTRAL),
         # but the failure told beside it stands
         ('Sure, "no evidence of a breach". So why three phishing mails today? Totally fine.', "en", NEGATIVE),
         # a phrase is read across the emoji between its words, and "nicht mehr" reaches as "nicht"

@@ -88,7 +88,7 @@ IRREALIS: Final = frozenset({"wäre", "wären", "hätte", "hätten"})
 # abgeflossen sind", "working on a story about AquaPro leaks"
 HEDGES: Final = frozenset({
     "alleged", "allegedly", "reportedly", "supposedly", "unconfirmed", "rumour", "rumours", "rumor", "rumors",
-    "whether", "evidence", "story", "piece", "article", "covering",
+    "whether", "evidence", "story", "piece", "article", "covering", "recherche", "recherchiere", "recherchieren",
     "mutmaßlich", "mutmaßliche", "mutmaßlichen", "mutmaßlicher", "mutmaßliches",
     "angeblich", "angebliche", "angeblichen", "angeblicher", "angebliches", "unbestätigt", "unbestätigte",
     "unbestätigten", "gerücht", "gerüchte", "gerüchten", "ob", "beleg", "belege", "belegen", "hinweise",
