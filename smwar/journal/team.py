@@ -32,7 +32,8 @@ from smwar.journal.rows import (
 )
 from smwar.journal.rows import Lease as Lease
 from smwar.journal.rows import Presence as Presence
-from smwar.model import FAILED, REPLIED
+from smwar.journal.schema import REPLIES, REPLY_MENTION
+from smwar.model import FAILED
 from smwar.sources.runner import Health
 
 if TYPE_CHECKING:
@@ -133,10 +134,9 @@ def _stale(db: sqlite3.Connection, mention_id: int, operator: str, now: float) -
         [sending(mention_id), operator, now],
     ).fetchone()
     reply = db.execute(
-        "SELECT actor, at FROM events WHERE kind = ? AND actor != ? "
-        "AND json_extract(payload, '$.mention_id') = ? AND json_extract(payload, '$.how') IS NOT ? "
-        "ORDER BY id DESC LIMIT 1",
-        [REPLIED, operator, mention_id, FAILED],
+        f"SELECT actor, at FROM events WHERE {REPLIES} AND {REPLY_MENTION} = ? AND actor != ? "
+        "AND json_extract(payload, '$.how') IS NOT ? ORDER BY id DESC LIMIT 1",
+        [mention_id, operator, FAILED],
     ).fetchone()
     revised = db.execute("SELECT revised FROM mentions WHERE id = ?", [mention_id]).fetchone()
     return stale_reason(operator, claim, sender[0] if sender else None, reply, revised[0] if revised else None)
