@@ -13,7 +13,7 @@ from smwar.config import Config
 from smwar.engine.ingest import Handover
 from smwar.engine.session import Session
 from smwar.journal.address import open_journal
-from smwar.model import Mention
+from smwar.model import GUARDED, Mention
 from smwar.runbooks.definitions import RunbookSet
 from smwar.sources.base import Batch
 from smwar.tui.app import WarRoomApp
@@ -56,6 +56,8 @@ async def test_a_reply_someone_else_has_open_is_marked_asked_about_and_guarded(
         assert any(notice.startswith("Not sent: ben took the reply over at") for notice in notices(app))
         assert isinstance(app.screen, ReplyScreen), "the draft stays on screen"
     assert [event for event in journal.events() if event.kind == "reply.recorded"] == []
+    [guarded] = [event for event in journal.events() if event.kind == GUARDED]
+    assert (guarded.actor, guarded.payload["mention_id"]) == ("anna", item.id), "a double answer the guard stopped"
     journal.close()
     ben.close()
 
