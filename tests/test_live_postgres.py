@@ -5,6 +5,7 @@ a wrong address is refused with the config's line."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import keyring
@@ -13,9 +14,12 @@ from click.testing import CliRunner
 
 from smwar.cli import main
 from smwar.journal.address import open_journal
+from smwar.model import Event
 from smwar.paths import config_file, live_journal_path
 from tests.memory_keyring import FileKeyring
 from tests.tools.postgres import Server
+
+T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 def _configure(text: str) -> None:
@@ -65,3 +69,28 @@ def test_a_wrong_journal_address_is_refused_with_the_config_line(address: str, s
     assert result.exit_code != 0
     assert "config.toml:2: journal: " in result.output and said in result.output
     assert "hunter2" not in result.output.replace(address, "")
+
+
+def test_a_password_in_an_address_never_shows_even_when_it_cannot_be_read() -> None:
+    for address in (
+        "postgresql://anna:s3cr%zzet@db.example/smwar",
+        "postgresql://anna@db.example/smwar?sslpassword=s3cr",
+    ):
+        result = CliRunner().invoke(main, ["journal", "migrate", "--to", address])
+        assert result.exit_code != 0 and "must not carry its password" in result.output
+        assert "s3cr" not in result.output
+
+
+def test_journal_check_says_ok_for_a_sound_journal_and_names_what_is_broken(postgres_url: str) -> None:
+    import psycopg
+
+    _configure(f'operator = "anna"\njournal = "{postgres_url}"\n')
+    with open_journal(postgres_url) as journal:
+        journal.append_all([Event("note", T0, "anna"), Event("note", T0, "ben")])
+    sound = CliRunner().invoke(main, ["journal", "check"])
+    assert sound.exit_code == 0 and sound.output.strip() == "ok"
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        db.execute("ALTER TABLE events DISABLE TRIGGER events_no_change")
+    broken = CliRunner().invoke(main, ["journal", "check"])
+    assert broken.exit_code != 0
+    assert "the journal is damaged" in broken.output and "events can be changed" in broken.output

@@ -12,6 +12,11 @@ if TYPE_CHECKING:
 
 POSTGRES = ("postgresql://", "postgres://")
 SQLITE = "sqlite:"
+PASSWORD_REFUSED = (
+    "a PostgreSQL address must not carry its password (it would show in process lists and logs): "
+    "keep it in the keyring with `smwar auth set postgresql:HOST`"
+)
+SECRETS = ("password", "sslpassword")  # an address's parameters that would carry one
 
 
 def is_postgres(address: str) -> bool:
@@ -22,11 +27,8 @@ def checked_address(address: str) -> str:
     """`address` if it names a journal and carries no password; else a ValueError saying why."""
     if is_postgres(address):
         parts = urlsplit(address)
-        if parts.password is not None or "password" in parse_qs(parts.query):
-            raise ValueError(
-                "a PostgreSQL address must not carry its password (it would show in process lists "
-                "and logs): keep it in the keyring with `smwar auth set postgresql:HOST`"
-            )
+        if parts.password is not None or any(key in SECRETS for key in parse_qs(parts.query)):
+            raise ValueError(PASSWORD_REFUSED)
         return address
     if address.startswith(SQLITE) and address.removeprefix(SQLITE).strip():
         return address

@@ -7,8 +7,21 @@ from __future__ import annotations
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
+from smwar.journal.address import PASSWORD_REFUSED, SECRETS, checked_address
 from smwar.journal.schema import JournalError
 from smwar.secrets import get_secret
+
+# unless the address says otherwise: a server that does not answer (a network that drops
+# packets rather than refusing them) is given up on within seconds, not the system's minutes,
+# so that a war room says its journal is unreachable instead of hanging with a lock held
+PATIENCE = {
+    "connect_timeout": "5",
+    "keepalives": "1",
+    "keepalives_idle": "10",
+    "keepalives_interval": "5",
+    "keepalives_count": "3",
+    "tcp_user_timeout": "15000",
+}
 
 
 def secret_name(url: str) -> str:
@@ -17,22 +30,27 @@ def secret_name(url: str) -> str:
 
 
 def _parts(url: str) -> dict[str, object]:
+    """The address's parts; refused, without a word of the address, if it carries a password
+    (checked before parsing: the parser's complaints quote what they could not read)."""
     try:
+        checked_address(url)
         parts = conninfo_to_dict(url)
-    except psycopg.ProgrammingError as exc:
-        raise JournalError(f"not a PostgreSQL address: {exc}") from None
-    if "password" in parts:
-        raise JournalError(
-            "a PostgreSQL address must not carry its password (it would show in process lists "
-            "and logs): keep it in the keyring with `smwar auth set postgresql:HOST`"
-        )
+    except ValueError as exc:
+        raise JournalError(str(exc)) from None
+    except psycopg.ProgrammingError:
+        raise JournalError("not a PostgreSQL address: postgresql://USER@HOST/DB?PARAMETER=VALUE") from None
+    if any(key in SECRETS for key in parts):  # as a parameter spelled otherwise than the URL check knows
+        raise JournalError(PASSWORD_REFUSED)
     return parts
 
 
 def connect(url: str, *, autocommit: bool = True) -> psycopg.Connection:
     """A connection to the database at `url`, with the keyring's password for its host if it has one."""
+    parts = _parts(url)
     password = get_secret(secret_name(url))
-    extra = {"password": password} if password is not None else {}
+    extra = {key: value for key, value in PATIENCE.items() if key not in parts}
+    if password is not None:
+        extra["password"] = password
     try:
         return psycopg.connect(url, autocommit=autocommit, **extra)
     except psycopg.OperationalError as exc:

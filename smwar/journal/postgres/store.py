@@ -63,8 +63,8 @@ class PostgresJournal(Coordination, Records, Reads, Inbox, Portable):
         self._reader = reader
         self._read_lock = threading.Lock()
         self._url = url
-        self._listener = _listening(url)
-        self._heard = False
+        self._listener: psycopg.Connection | None = None  # opened by the first `changed()`: a
+        # process that never asks (a leader, an export) keeps no notifications piling up
 
     @classmethod
     def open(cls, url: str) -> PostgresJournal:
@@ -80,7 +80,8 @@ class PostgresJournal(Coordination, Records, Reads, Inbox, Portable):
     def close(self) -> None:
         with self._lock, self._read_lock:
             for connection in (self._db, self._reader, self._listener):
-                connection.close()
+                if connection is not None:
+                    connection.close()
 
     def reader(self) -> PostgresReader:
         return PostgresReader(self._url)
@@ -142,15 +143,16 @@ class PostgresJournal(Coordination, Records, Reads, Inbox, Portable):
         meanwhile never reached it, and the caller catches up by reading after the last id
         it saw."""
         with self._read_lock:
+            if self._listener is None:  # the first call: everything is news
+                self._listener = _listening(self._url)
+                return True
             try:
                 self._listener.execute("SELECT 1")
-                heard = sum(1 for _ in self._listener.notifies(timeout=0)) > 0
+                return sum(1 for _ in self._listener.notifies(timeout=0)) > 0
             except psycopg.OperationalError as exc:
                 _lost(self._listener, exc)
                 self._listener = _listening(self._url)
-                heard = True
-        first, self._heard = not self._heard, True
-        return heard or first
+                return True
 
     # -- meta ---------------------------------------------------------------------------
 
@@ -220,18 +222,21 @@ class PostgresJournal(Coordination, Records, Reads, Inbox, Portable):
         bounds), and every identity ahead of the ids its table holds (a copy that wrote ids
         itself and left one behind makes the next insert collide)."""
         problems = [f"index {name} is not usable" for (name,) in self._rows(INVALID_INDEXES)]
-        if self._value("SELECT tgenabled FROM pg_trigger WHERE tgname = 'events_no_change'") not in ("O", "A"):
+        trigger = "SELECT tgenabled FROM pg_trigger WHERE tgrelid = 'events'::regclass AND tgname = 'events_no_change'"
+        if self._value(trigger) not in ("O", "A"):
             problems.append("events can be changed: the trigger events_no_change is missing or disabled")
         count, first, last = self._rows("SELECT COUNT(*), MIN(id), MAX(id) FROM mentions")[0]
         if count and count != last - first + 1:
             problems.append(f"mention ids {first}…{last} have gaps: {count} mentions")
         for table, column in self._rows(IDENTITIES):
-            given, highest = self._rows(
-                f"SELECT pg_sequence_last_value(pg_get_serial_sequence('{table}', '{column}')), MAX({column}) "
-                f"FROM {table}"
-            )[0]
-            if highest is not None and (given or 0) < highest:
-                problems.append(f"{table}.{column} would next give {(given or 0) + 1}, which the table holds")
+            sequence = self._value(f"SELECT pg_get_serial_sequence('{table}', '{column}')")  # quoted as need be
+            # a sequence set but not yet used (as a copy leaves it) gives its last value next
+            following = self._value(
+                f"SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM {sequence}"
+            )
+            highest = self._value(f"SELECT MAX({column}) FROM {table}")
+            if highest is not None and following <= highest:
+                problems.append(f"{table}.{column} would next give {following}, which the table holds")
         return "\n".join(problems) or "ok"
 
 
