@@ -154,6 +154,7 @@ def test_each_person_is_scored_on_their_own_actions_and_the_team_on_what_they_di
         Event(LEFT_TO_CLAIM, at, "cleo", payload={"mention_id": 3, "holder": "anna"}),
         Event(TAKEN_OVER, at, "cleo", payload={"mention_id": 4, "holder": "ben"}),
         Event(GUARDED, at, "anna", payload={"mention_id": 4, "reason": "cleo took the reply over at 09:20"}),
+        Event(GUARDED, at, "anna", payload={"mention_id": 4, "reason": "cleo already replied at 09:21"}),
         Event(OPENED, at, "cleo", 1),
         Event(STEP_DONE, at, "cleo", 1, "notify-pr"),
         Event(STEP_DONE, at, "cleo", 1, "facts", id=90),
@@ -173,5 +174,6 @@ def test_each_person_is_scored_on_their_own_actions_and_the_team_on_what_they_di
     # left one to anna (1), took one over (no credit, a handover), opened late (½), a step on time (1)
     assert (cleo.avoided, cleo.opened, cleo.steps, cleo.handovers) == (1, 1, 1, 1)
     assert cleo.score == round(100 * 2.5 / 3)
-    assert anna.guarded == 1, "the guard stopped anna's reply to what cleo had taken over: no credit, no loss"
+    assert anna.guarded == {4}, "the guard stopped anna's reply to what cleo had taken over: no credit, no loss"
+    assert anna.avoided_all == 1, "once, however often she pressed send"
     assert (result.replies, result.doubles, result.avoided, result.handovers) == (3, 1, 2, 3)

@@ -40,7 +40,7 @@ def people_rows(team: Team) -> list[tuple[str, ...]]:
             took(person.median_reply),
             f"{person.steps} ({person.steps_late})",
             str(person.opened),
-            str(person.avoided),
+            str(person.avoided_all),
             str(person.doubles),
             str(person.handovers),
         )

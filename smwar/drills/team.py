@@ -49,7 +49,7 @@ class Person:
     steps_late: int = 0  # of them, late or skipped
     opened: int = 0  # incidents opened
     avoided: int = 0  # replies left to the teammate already writing them
-    guarded: int = 0  # replies the stale-send guard stopped: a teammate was first
+    guarded: set[int] = field(default_factory=set)  # mentions whose reply the stale-send guard stopped
     handovers: int = 0  # roles or replies handed over, given or taken
     credits: list[float] = field(default_factory=list)
 
@@ -58,12 +58,17 @@ class Person:
         return round(100 * sum(self.credits) / len(self.credits)) if self.credits else None
 
     @property
+    def avoided_all(self) -> int:
+        """Double answers this person did not give: left to a teammate, or stopped by the guard."""
+        return self.avoided + len(self.guarded)
+
+    @property
     def median_reply(self) -> timedelta | None:
         return statistics.median(self.reply_times) if self.reply_times else None
 
     def summary(self) -> dict[str, object]:
         """What the journal keeps of this person at the run's end (for `smwar drill history`)."""
-        return {"score": self.score, "replies": self.replies, "steps": self.steps, "avoided": self.avoided}
+        return {"score": self.score, "replies": self.replies, "steps": self.steps, "avoided": self.avoided_all}
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +130,7 @@ def team(
             person(event.actor).avoided += 1
             person(event.actor).credits.append(1)
         elif event.kind == GUARDED:
-            person(event.actor).guarded += 1
+            person(event.actor).guarded.add(int(str(event.payload.get("mention_id", 0))))
         involved = _handed_over(event)
         key = tuple(part.casefold() for part in (*involved, str(event.payload.get("role", ""))))
         if event.kind == HANDED:
@@ -141,7 +146,7 @@ def team(
         people=tuple(everyone),
         replies=sum(p.replies for p in everyone),
         doubles=len(doubles),
-        avoided=sum(p.avoided + p.guarded for p in everyone),
+        avoided=sum(p.avoided_all for p in everyone),
         handovers=handovers,
         median_reply=statistics.median(times) if times else None,
     )

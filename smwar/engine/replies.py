@@ -20,6 +20,14 @@ CALM_WINDOW = timedelta(hours=1)
 SETTING = {"mastodon": '"https://your.instance"', "bluesky": '"you.bsky.social"'}
 
 
+class StaleReply(SmwarError):
+    """A reply not sent because it would be stale: `reason` says why (the stale-send guard's)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"Not sent: {reason}")
+        self.reason = reason
+
+
 def reply_target(config: Config, network: str) -> Account:
     """The account to post from on `network`, with its secret, or why there is none."""
     if network not in POSTERS:
@@ -53,12 +61,12 @@ def send_reply(
 ) -> Event:
     """Send the reply `how` (SIMULATED is forced in a drill) and journal what came of it, with
     the check's `findings` and the `override` reason given for publishing despite them. Refused
-    (`SmwarError`) when it would be stale: another operator took the reply over or replied, or
+    (`StaleReply`) when it would be stale: another operator took the reply over or replied, or
     the post was deleted. The operator's claim on the mention ends with the reply; while it
     is being sent, nobody else's goes out."""
     stale = session.journal.stale_send(item.id, session.operator)
     if stale is not None:
-        raise SmwarError(f"Not sent: {stale}")
+        raise StaleReply(stale)
     details: dict[str, object] = {"template": template, "findings": findings or []}
     if override:
         details["override"] = override

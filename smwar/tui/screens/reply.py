@@ -13,7 +13,7 @@ from textual.widgets import Footer, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from smwar.config import Config
-from smwar.engine.replies import BY_HAND, POSTED, reply_target, send_reply, template_success
+from smwar.engine.replies import BY_HAND, POSTED, StaleReply, reply_target, send_reply, template_success
 from smwar.engine.session import Session
 from smwar.errors import SmwarError
 from smwar.journal.rows import POST_DELETED
@@ -239,10 +239,7 @@ class ReplyScreen(Guarded, Screen[None]):
     def _send(self, how: str, override: str) -> None:
         stale = self.session.journal.stale_send(self.item.id, self.session.operator)
         if stale is not None:  # before the text goes to the clipboard to be pasted somewhere
-            if stale != POST_DELETED:  # a double answer the guard stopped: the drill's debrief counts it
-                self.session.desk.record(GUARDED, mention_id=self.item.id, reason=stale)
-            self.app.bell()
-            self.notify(f"Not sent: {stale}.", title="Stale reply", severity="error", markup=False, timeout=20)
+            self._stale(stale)
             return
         text = self.text
         if how == BY_HAND and not self.drill:
@@ -264,10 +261,21 @@ class ReplyScreen(Guarded, Screen[None]):
                 config=self.config,
                 drill=self.drill,
             )
+        except StaleReply as exc:  # it went stale between the check and the send
+            self.app.call_from_thread(self._stale, exc.reason)
+            return
         except SmwarError as exc:
-            self.app.call_from_thread(self.notify, str(exc), title="Stale reply", severity="error", markup=False)
+            self.app.call_from_thread(self.notify, str(exc), title="Not sent", severity="error", markup=False)
             return
         self.app.call_from_thread(self._sent, dict(event.payload))
+
+    def _stale(self, reason: str) -> None:
+        """Say why the reply was not sent (the draft stays); a double answer the guard stopped is
+        journaled, for the drill's debrief to count."""
+        self.app.bell()
+        self.notify(f"Not sent: {reason}.", title="Stale reply", severity="error", markup=False, timeout=20)
+        if reason != POST_DELETED:
+            self.session.desk.record(GUARDED, mention_id=self.item.id, reason=reason)
 
     def _sent(self, payload: dict[str, object]) -> None:
         how = payload.get("how")
