@@ -94,3 +94,11 @@ def test_journal_check_says_ok_for_a_sound_journal_and_names_what_is_broken(post
     broken = CliRunner().invoke(main, ["journal", "check"])
     assert broken.exit_code != 0
     assert "the journal is damaged" in broken.output and "events can be changed" in broken.output
+
+
+def test_a_journal_file_named_relatively_is_refused_as_each_war_room_would_find_its_own() -> None:
+    _configure('operator = "anna"\njournal = "sqlite:live.sqlite"\n')
+    result = CliRunner().invoke(main, ["paths"])
+    assert result.exit_code != 0 and "config.toml:2: journal: " in result.output and "must be absolute" in result.output
+    _configure('operator = "anna"\njournal = "sqlite:~/warroom.sqlite"\n')
+    assert f"live:    {Path('~/warroom.sqlite').expanduser()}\n" in CliRunner().invoke(main, ["paths"]).output

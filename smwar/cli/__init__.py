@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -168,10 +169,11 @@ def paths() -> None:
     """Show where smwar keeps its data (SMWAR_HOME relocates it)."""
     from smwar.config import load_config
     from smwar.engine.live import live_address
-    from smwar.journal.address import SQLITE
+    from smwar.journal.address import SQLITE, is_postgres
     from smwar.paths import config_dir, config_file, drill_runs_dir, log_file
 
-    live = live_address(load_config()).removeprefix(SQLITE)
+    address = live_address(load_config())
+    live = address if is_postgres(address) else str(Path(address.removeprefix(SQLITE)).expanduser())
     say(
         f"config:  {config_dir()} ({config_file().name})\ndata:    {data_dir()}\n"
         f"live:    {live}\ndrills:  {drill_runs_dir()}\nlog:     {log_file()}"

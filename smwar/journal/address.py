@@ -30,7 +30,10 @@ def checked_address(address: str) -> str:
         if parts.password is not None or any(key in SECRETS for key in parse_qs(parts.query)):
             raise ValueError(PASSWORD_REFUSED)
         return address
-    if address.startswith(SQLITE) and address.removeprefix(SQLITE).strip():
+    path = address.removeprefix(SQLITE)
+    if address.startswith(SQLITE) and path.strip():
+        if not Path(path).expanduser().is_absolute():  # each war room would find it where it was started
+            raise ValueError(f"{address!r}: a journal file's path must be absolute (or start with ~)")
         return address
     raise ValueError(f"{address!r} is no journal address: postgresql://USER@HOST/DB or sqlite:PATH")
 
