@@ -22,6 +22,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
+from operator import itemgetter
 from typing import Protocol
 
 import re2
@@ -261,7 +262,7 @@ class RuleMatcher:
     def match(self, mention: Mention) -> tuple[Match, ...]:
         reading = read(mention.text)
         terms, governed = self._find_terms(reading)
-        patterns = self._find_patterns(reading.text)
+        patterns = self._find_patterns(reading.text) if self._patterns else {}  # a set without regexes looks for none
         if not terms and not governed and not patterns:
             return ()
         touched: set[int] = set()
@@ -359,24 +360,15 @@ class RuleMatcher:
     ) -> tuple[_Found | None, _Found | None]:
         """The term's best occurrence that no negation governs, and its best one that one
         does (a phrase by its first word)."""
-        best: list[_Found | None] = [None, None]  # free, governed
-
-        def offer(similarity: float, positions: tuple[int, ...]) -> None:
-            slot = bool(negation) and origin[positions[0]][0] in negation
-            current = best[slot]
-            if current is None or similarity > current.similarity:
-                numbers = tuple(origin[position][0] for position in positions)
-                best[slot] = _Found(similarity, _quoted(positions, origin), numbers)
-
+        occurrences: list[tuple[float, tuple[int, ...]]] = []  # (similarity, positions), in order
         if term.joined is not None:
-            for position, similarity in seen.get(term.joined, ()):
-                offer(similarity, (position,))
+            occurrences.extend((similarity, (position,)) for position, similarity in seen.get(term.joined, ()))
         rest = term.words[1:]
         for position, similarity in seen.get(term.words[0], ()):
             chain = _follow(rest, seen, position, self._gap)
             if chain is not None:
-                offer((similarity + chain[0]) / len(term.words), (position, *chain[1]))
-        return best[0], best[1]
+                occurrences.append(((similarity + chain[0]) / len(term.words), (position, *chain[1])))
+        return _free_and_governed(occurrences, origin, negation)
 
     def _find_patterns(self, text: str) -> Found:
         """Each pattern found in `text`: one pass of them all tells which (most texts: none),
@@ -493,13 +485,12 @@ class _Finds:
         return covered
 
 
-def _quoted(positions: tuple[int, ...], origin: dict[int, tuple[int, str]]) -> tuple[str, ...]:
-    """The tokens at `positions`, with "…" where tokens were skipped; a hashtag that gave
-    several of the words is quoted once."""
+def _quoted(tokens: list[tuple[int, str]]) -> tuple[str, ...]:
+    """The `tokens` (number, token) of an occurrence, with "…" where tokens were skipped; a
+    hashtag that gave several of the words is quoted once."""
     quoted: list[str] = []
     previous: int | None = None
-    for position in positions:
-        number, token = origin[position]
+    for number, token in tokens:
         if number == previous:
             continue
         if previous is not None and number - previous > 1:
@@ -529,15 +520,34 @@ def _best(
 ) -> tuple[_Found | None, _Found | None]:
     """The best of a word's `occurrences` (position, similarity) that no negation governs, and
     the best one that one does: the first of the closest."""
-    best: list[tuple[float, int] | None] = [None, None]  # free, governed: (similarity, position)
-    for position, similarity in occurrences:
-        slot = bool(negation) and origin[position][0] in negation
+    if not negation:  # most mentions: every occurrence is free
+        position, similarity = max(occurrences, key=itemgetter(1))  # max keeps the first of equals
+        number, token = origin[position]
+        return _Found(similarity, (token,), (number,)), None
+    return _free_and_governed([(similarity, (position,)) for position, similarity in occurrences], origin, negation)
+
+
+def _free_and_governed(
+    occurrences: list[tuple[float, tuple[int, ...]]], origin: dict[int, tuple[int, str]], negation: frozenset[int]
+) -> tuple[_Found | None, _Found | None]:
+    """Of `occurrences` (similarity, positions), the first of the closest that no negation
+    governs and the first of the closest that one does (by its first word), as found."""
+    best: list[tuple[float, tuple[int, ...]] | None] = [None, None]  # free, governed
+    for occurrence in occurrences:
+        slot = bool(negation) and origin[occurrence[1][0]][0] in negation
         current = best[slot]
-        if current is None or similarity > current[0]:
-            best[slot] = (similarity, position)
-    return tuple(  # type: ignore[return-value]
-        None if pick is None else _Found(pick[0], (origin[pick[1]][1],), (origin[pick[1]][0],)) for pick in best
-    )
+        if current is None or occurrence[0] > current[0]:
+            best[slot] = occurrence
+    return _found(best[0], origin), _found(best[1], origin)
+
+
+def _found(occurrence: tuple[float, tuple[int, ...]] | None, origin: dict[int, tuple[int, str]]) -> _Found | None:
+    """An occurrence (similarity, positions) as found: its tokens quoted, and their numbers."""
+    if occurrence is None:
+        return None
+    similarity, positions = occurrence
+    tokens = [origin[position] for position in positions]
+    return _Found(similarity, _quoted(tokens), tuple([number for number, _ in tokens]))
 
 
 _NOTHING_LEFT: tuple[float, tuple[int, ...]] = (0.0, ())
