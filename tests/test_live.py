@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import keyring
 import pytest
@@ -19,14 +17,10 @@ from textual.pilot import Pilot
 from textual.widgets import TextArea
 
 from smwar.cli import main
-from smwar.clock import ManualClock
 from smwar.config import load_config
 from smwar.engine.follow import follow
-from smwar.engine.ingest import Handover
 from smwar.engine.live import MAX_INTAKE, LiveFeed, open_live_journal
-from smwar.engine.session import Session
-from smwar.journal.store import Journal
-from smwar.model import JournaledMention, Mention
+from smwar.model import Mention
 from smwar.paths import config_file
 from smwar.runbooks.definitions import RunbookSet
 from smwar.sources.base import Batch
@@ -234,39 +228,3 @@ async def test_the_detail_pane_shows_a_mentions_display_name_and_what_it_replies
 def test_a_blank_name_to_work_as_is_refused_before_anything_starts(command: list[str]) -> None:
     result = CliRunner().invoke(main, ["--as", "  ", *command])
     assert result.exit_code == 2 and "Invalid value for '--as': needs a name" in result.output
-
-
-class _FailingOnce(Journal):
-    """The live journal, whose second write of a batch fails once: a disk that filled for a
-    moment, a connection that dropped between two transactions."""
-
-    writes = 0
-
-    def add_mentions(self, *args: Any, **kwargs: Any) -> list[JournaledMention]:
-        _FailingOnce.writes += 1
-        if _FailingOnce.writes == 2:
-            raise sqlite3.OperationalError("disk I/O error")
-        return super().add_mentions(*args, **kwargs)
-
-
-def test_a_storm_journaled_in_slices_loses_and_doubles_nothing_when_a_slice_fails(
-    tmp_path: Path, runbooks: RunbookSet, caplog: pytest.LogCaptureFixture
-) -> None:
-    journal = _FailingOnce.open(tmp_path / "live.sqlite")
-    handover = Handover()
-    session = Session(journal, runbooks, ManualClock(datetime(2026, 12, 6, 9, tzinfo=UTC)), handover, "anna")
-    at = datetime(2026, 12, 6, 9, tzinfo=UTC)
-    storm = [
-        Mention("mastodon", str(n), f"@k{n}@x.social", f"Meine AquaPro ist ausgelaufen #{n}", at) for n in range(120)
-    ]
-    handover.give(Batch(mentions=storm))
-    first = session.pipeline.poll()
-    assert len(first.mentions) == Journal.write_slice, "the slice journaled before the failure is reported as arrived"
-    assert f"journaling stopped after {Journal.write_slice} of 120 mentions" in caplog.text
-    assert first.proposals, "and counted: the storm proposes its incident at once"
-    second = session.pipeline.poll()  # the batch came again: what was journaled is skipped
-    assert len(second.mentions) == len(storm) - Journal.write_slice
-    assert sorted(journal.native_ids(), key=int) == [str(n) for n in range(120)]
-    [defect] = [stat for stat in session.pipeline.scenario_stats() if stat.scenario.id == "product-defect"]
-    assert defect.count == 120, "each counted once on the board"
-    journal.close()

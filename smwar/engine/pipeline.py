@@ -10,7 +10,6 @@ of the incidents only what `IncidentDesk` asks.
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
@@ -48,8 +47,6 @@ from smwar.triage.campaigns import SPAN as CAMPAIGN_SPAN
 from smwar.triage.decide import Triager
 from smwar.triage.signals import ALERT_KINDS, OVERALL, Alert, History, Signals
 from smwar.triage.trends import Downtime, Trend
-
-log = logging.getLogger(__name__)
 
 RATE_WINDOW = timedelta(minutes=10)
 REVIEW_EVERY = timedelta(seconds=1)  # how often volumes are judged (clock time)
@@ -263,26 +260,10 @@ class Pipeline:
             tags = tags_for(mention, deescalation, known, self.learned)
             matches, triage = assess(mention, tags, self.matcher, self.triager)
             batch.append((mention, now, matches, tags, triage))
-        size = self.journal.write_slice or len(batch) or 1  # in slices where writers wait for one lock
-        slices = [batch[start : start + size] for start in range(0, len(batch), size)] or [[]]
-        stored: list[JournaledMention] = []
-        try:
-            for piece in slices[:-1]:
-                stored += self.journal.add_mentions(piece)
-            # the last slice commits what belongs to the intake as a whole: with the cursors last,
-            # a crash in between fetches the batch again (its journaled slices are skipped as repeats)
-            stored += self.journal.add_mentions(
-                slices[-1], cursors=intake.cursors, quarantined=intake.quarantined, revisions=intake.revisions
+        with self._kept(intake):
+            return self.journal.add_mentions(
+                batch, cursors=intake.cursors, quarantined=intake.quarantined, revisions=intake.revisions
             )
-        except Exception:
-            self.source.put_back(intake)  # tried again at the next poll, which skips what was journaled
-            if not stored:
-                raise
-            # what was journaled is counted, proposed and alerted on now: the next poll skips it
-            log.exception(
-                "journaling stopped after %d of %d mentions; the rest is tried again", len(stored), len(batch)
-            )
-        return stored
 
     @contextmanager
     def _kept(self, intake: Intake) -> Iterator[None]:

@@ -47,7 +47,6 @@ PAIRS_PER_QUERY = 400  # within SQLite's older limit on bound values (999)
 
 class Journal(Coordination, Profiles, Portable):
     dialect = SQLITE
-    write_slice = 50  # a couple of milliseconds of the file's write lock: every writer waits for it
 
     def __init__(self, path: Path, db: Database, reader: sqlite3.Connection) -> None:
         self.path = path

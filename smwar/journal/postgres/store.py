@@ -55,7 +55,6 @@ IDENTITIES = (  # each table's column whose values the database gives
 
 class PostgresJournal(Coordination, Records, Reads, Inbox, Portable):
     dialect = POSTGRES
-    write_slice = None  # writers lock rows, not the journal: an operator never waits for a batch
 
     def __init__(self, url: str, writer: psycopg.Connection, reader: psycopg.Connection) -> None:
         self.path = redacted(url)  # what the journal is called where the SQLite one shows its path
