@@ -115,7 +115,7 @@ async def shoot_live(home: Path) -> None:
             SETTINGS.validate_python({"id": "hook", "kind": "webhook", "port": 0}),
         ],
     )
-    journal = open_live_journal()
+    journal = open_live_journal(config)
     follower = follow(journal, load_runbook_set(bundled_runbooks_dir()), config.operator)
     app = WarRoomApp(follower.session, follower=follower, poll_seconds=0.05, config=config)
     try:
