@@ -3,14 +3,15 @@ carried it. One method for German and English, VADER's (a lexicon of valences wi
 negation, boosters, capitals, "!" and "but"), on published lexicons: VADER's for English
 (words, emoticons and, through their names, emoji), the German Polarity Lexicon of Klenner,
 Clematide, Wiegand and Peters (shipped with textblob-de) for German, each with the words of
-online complaint and praise in smwar.triage.sentiment_words. Then what a lexicon cannot see:
-praise beside a failure ("great, third outage this week, love it"), praise in scare quotes and
-the phrases of sarcasm ("Danke auch", "thanks for nothing") turn round; 🔥 and 👏 praise in
-praise and rage or mock after a complaint; a negated failure ("nicht mehr undicht") is relief;
-what should happen and does not is a failure without a feeling word ("dreht sich nicht mehr",
-"nobody answers", "seit 3 Tagen kein Internet"); a German verb's negator may stand at its
-clause's end; what a hedge precedes is only claimed ("the alleged breach"); "nicht …
-sondern" sets aside what it negates; a question without a complaint counts less.
+online complaint and praise in smwar.triage.sentiment_words (loaded by smwar.triage.
+sentiment_lexicons). Then what a lexicon cannot see: praise beside a failure ("great, third
+outage this week, love it"), praise in scare quotes and the phrases of sarcasm ("Danke auch",
+"thanks for nothing") turn round; 🔥 and 👏 praise in praise and rage or mock after a
+complaint; a negated failure ("nicht mehr undicht") is relief; what should happen and does
+not is a failure without a feeling word ("dreht sich nicht mehr", "nobody answers", "seit 3
+Tagen kein Internet"); a German verb's negator may stand at its clause's end; what a hedge
+precedes is only claimed ("the alleged breach"); "nicht … sondern" sets aside what it
+negates; a question without a complaint counts less.
 
 Why rules on lexicons and no model: issue 18 asked for an offline method with published
 accuracy. The package registry was searched (December 2026) for German and English lexicons
@@ -24,21 +25,19 @@ it. Measured by benchmarks/triage_bench.py and tests/test_sentiment.py (sign acc
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import re
-import xml.etree.ElementTree as ElementTree
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import NamedTuple
 
-from vaderSentiment.vaderSentiment import BOOSTER_DICT, SentimentIntensityAnalyzer, normalize
+from vaderSentiment.vaderSentiment import normalize
 
 from smwar.runbooks.text import analysed, fold
 from smwar.triage import sentiment_words as vocabulary
+from smwar.triage.sentiment_lexicons import EMOJI, EMOTICON, STRONG, Language, emoji_valences, english, german, plain
 
 NEGATIVE, NEUTRAL, POSITIVE = "negative", "neutral", "positive"
 CACHE_LIMIT = 200_000  # words whose lookup is remembered, per language
@@ -46,9 +45,6 @@ CUTOFF = 0.05  # VADER's: |compound| below this is neutral
 
 # VADER's constants, which its authors derived from human ratings
 CAPS, NEGATION, ALPHA = 0.733, -0.74, 15.0
-# the German lexicon's polarity on VADER's valence scale (-4…4): its strong entries (±1.0) as
-# VADER's typical strong words, its weak ones (±0.7, many of them near neutral in use) as mild words
-STRONG, WEAK = 2.0, 0.6
 IRONY = 0.8  # praise turned round by sarcasm counts this much of its valence
 QUESTION = 0.3  # a question that complains of nothing: its words count this much
 DEAD = 0.5  # a total valence up to this is no sentiment: one faint word is none
@@ -87,7 +83,6 @@ ENDINGS = (
 )
 ENDINGS += ("e", "n", "t", "s")
 VERB_ENDINGS = {"est", "ten", "tet", "st", "te", "et", "t"}
-TAKES_TRAILING = (vocabulary.FAILURE, vocabulary.RESOLUTION, vocabulary.RESPONSE)
 ACTS = (vocabulary.RESOLUTION, vocabulary.RESPONSE)  # a negator of these negates no word after them
 # word sets as tokens are compared with them: case-folded ("mutmaßlich" as "mutmasslich")
 HEDGES = frozenset(word.casefold() for word in vocabulary.HEDGES)
@@ -99,13 +94,11 @@ QUOTED = re.compile(r"[\"„“”«»]([^\"„“”«»\n]{1,40})[\"“”«»
 SCARE_WORDS = 3
 QUOTES = "\"'„“”«»"
 LINK = re.compile(r"https?://|www\.|[\w-]+\.[a-z]{2,}/")
-EMOTICON = r"(?<![\w:/])(?:[:;=]'?-?[)(\]\[DPpO/\\|*]+|[xX]D+|<3)(?![\w/])"
 # a word does not end in an apostrophe: in 'quality' that is a closing quote
-WORD_OR_EMOJI = r"[^\W\d_][\w'’-]*(?<!['’])|[\U0001f000-\U0001faff\u2600-\u27bf]"
+WORD_OR_EMOJI = r"[^\W\d_][\w'’-]*(?<!['’])|" + EMOJI
 TOKEN = re.compile(EMOTICON + "|" + WORD_OR_EMOJI, re.UNICODE)
 # and a zero alone, which negates ("0 Probleme"), read in the texts that have a 0
 TOKEN_OR_ZERO = re.compile(EMOTICON + r"|(?<![\w.,:/-])0(?![\w.,:/%-])|" + WORD_OR_EMOJI, re.UNICODE)
-EMOJI_OR_EMOTICON = re.compile(EMOTICON + r"|[\U0001f000-\U0001faff\u2600-\u27bf]")
 WORD = re.compile(WORD_OR_EMOJI, re.UNICODE)
 
 
@@ -148,22 +141,6 @@ def guess_language(text: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Language:
-    """What a language's scorer reads: valences of words and phrases (multi-word keys), the
-    roles of words in a complaint, its negators, boosters and contrast words, and whether its
-    words are inflected (German: "guter" is "gut")."""
-
-    valence: Mapping[str, float]
-    roles: Mapping[str, str]
-    verbs: Collection[str]  # negated also by a negator after them: "funktioniert leider nicht"
-    negators: frozenset[str]
-    boosters: Mapping[str, float]
-    contrast: Collection[str]
-    inflected: bool
-    heads: Collection[str] = ()  # what a compound may end in and take its sense from: nouns, words of complaint
-
-
-@dataclass(frozen=True, slots=True)
 class Entry:
     """What is known of a word: its valence (0: none), whether it is a verb, its role."""
 
@@ -176,110 +153,13 @@ NOTHING = Entry()
 
 
 @cache
-def _vader() -> SentimentIntensityAnalyzer:
-    return SentimentIntensityAnalyzer()
-
-
-@cache
 def _english() -> Scorer:
-    vader = _vader()
-    valence = {word: value for word, value in vader.lexicon.items() if word.isascii()}
-    roles = _with_roles(valence, vocabulary.ENGLISH_WORDS, vocabulary.ENGLISH_ROLES)
-    boosters = {word: abs(value) if value > 0 else value for word, value in BOOSTER_DICT.items() if " " not in word}
-    english = Language(
-        valence=valence,
-        roles=roles,
-        verbs=(),
-        negators=vocabulary.ENGLISH_NEGATORS,
-        boosters=boosters | vocabulary.ENGLISH_BOOSTERS,
-        contrast=vocabulary.ENGLISH_CONTRAST,
-        inflected=False,
-    )
-    return Scorer(english, _emoji(vader))
+    return Scorer(english(), emoji_valences())
 
 
 @cache
 def _german() -> Scorer:
-    spec = importlib.util.find_spec("textblob_de")  # its data only: textblob itself is not loaded
-    assert spec is not None and spec.submodule_search_locations
-    lexicon = Path(next(iter(spec.submodule_search_locations))) / "data" / "de-sentiment.xml"
-    valence: dict[str, float] = {}
-    verbs: set[str] = set()
-    heads: set[str] = set()
-    for entry in ElementTree.parse(lexicon).getroot().iter("word"):
-        form, polarity = entry.get("form", ""), float(entry.get("polarity") or 0)
-        if polarity and "_" not in form:
-            keys = _keys(form)
-            valence.update(dict.fromkeys(keys, math.copysign(STRONG if abs(polarity) >= 1 else WEAK, polarity)))
-            if entry.get("pos") == "VB":
-                verbs.update(keys)
-            elif entry.get("pos") == "NN":
-                heads.update(keys)
-    extra = {key: value for form, value in vocabulary.GERMAN_WORDS.items() for key in _keys(form)}
-    roles = _with_roles(valence, extra, {role: _folded(terms) for role, terms in vocabulary.GERMAN_ROLES.items()})
-    verbs.update(key for form in vocabulary.GERMAN_VERBS for key in _keys(form))
-    # a German word of a complaint is negated by a negator after it too: "tropft nicht mehr"
-    verbs.update(key for role in TAKES_TRAILING for form in vocabulary.GERMAN_ROLES[role] for key in _keys(form))
-    german = Language(
-        valence=valence,
-        roles=roles,
-        verbs=verbs,
-        negators=vocabulary.GERMAN_NEGATORS,
-        boosters={word.casefold(): value for word, value in vocabulary.GERMAN_BOOSTERS.items()},
-        contrast=vocabulary.GERMAN_CONTRAST,
-        inflected=True,
-        heads=heads | {key for form in vocabulary.GERMAN_WORDS if " " not in form for key in _keys(form)},
-    )
-    return Scorer(german, _emoji(_vader()))
-
-
-def _keys(form: str) -> set[str]:
-    """How a German word is looked up: folded, and without umlauts as hasty typing has it
-    ("enttauscht"), unless it is short: a short word without its umlaut is often another
-    ("schön", "schon"). A phrase is only case-folded."""
-    if " " in form:  # a phrase is matched word by word, as the words are written
-        return {form.casefold()}
-    keys = {fold(form)}
-    if len(form) >= 6:
-        keys.add(_plain(form))
-    return keys
-
-
-def _folded(terms: Mapping[str, float]) -> dict[str, float]:
-    return {key: value for form, value in terms.items() for key in _keys(form)}
-
-
-def _with_roles(
-    valence: dict[str, float], extra: Mapping[str, float], roles: Mapping[str, Mapping[str, float]]
-) -> dict[str, str]:
-    """`extra` and the role words added to `valence` (a value of 0 silences a word, its
-    inflections too: "lieber" is not "lieb"; a role word of 0 keeps the lexicon's valence); the
-    role of each role word."""
-    valence.update(extra)
-    found: dict[str, str] = {}
-    for role, terms in roles.items():
-        for term, value in terms.items():
-            found[term] = role
-            if value:
-                valence[term] = value
-    return found
-
-
-def _emoji(vader: SentimentIntensityAnalyzer) -> dict[str, float]:
-    """Emoji and emoticons: an emoji counts as its name's words do in VADER's lexicon, unless
-    given here; emoticons as VADER's lexicon rates them."""
-    named = {
-        emoji: total
-        for emoji, name in vader.emojis.items()
-        if (total := sum(vader.lexicon.get(word, 0.0) for word in name.split()))
-    }
-    emoticons = {word: value for word, value in vader.lexicon.items() if EMOJI_OR_EMOTICON.fullmatch(word)}
-    return named | vocabulary.EMOJI | emoticons | vocabulary.EMOTICONS | vocabulary.SARCASM_EMOJI
-
-
-def _plain(word: str) -> str:
-    """Umlauts dropped, as hasty typing does: "enttäuscht" -> "enttauscht"."""
-    return word.casefold().translate(str.maketrans("äöü", "aou")).replace("ß", "ss")
+    return Scorer(german(), emoji_valences())
 
 
 class Reading:
@@ -411,7 +291,7 @@ class Scorer:
         if not language.inflected:
             keys, forms = (word.casefold().removesuffix("'s"),), _plural
         elif inflected:
-            keys, forms = (fold(word), _plain(word)), _forms
+            keys, forms = (fold(word), plain(word)), _forms
         else:
             keys, forms = (fold(word),), _as_written
         for key in keys:
