@@ -19,7 +19,7 @@ from smwar.clock import to_iso
 if TYPE_CHECKING:  # the readers of a journal say their SQL in its dialect too
     from smwar.journal.reading import Span
 
-_WORD = re.compile(r"\w+")
+WORD = re.compile(r"\w+")  # what a search takes for a word: letters, digits and underscores
 Clause = tuple[str, list[object]]  # a condition in SQL and its parameters
 
 
@@ -82,7 +82,7 @@ class MentionFilter:
             if colon and key.casefold() in ("network", "author", "scenario", "action") and value:
                 keys[key.casefold()] = value
             else:
-                words += _WORD.findall(token)
+                words += WORD.findall(token)
         return cls(
             tuple(words),
             keys.get("network"),

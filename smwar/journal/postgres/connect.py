@@ -26,7 +26,11 @@ PATIENCE = {
 
 def secret_name(url: str) -> str:
     """The keyring name of the password for the server at `url` (`smwar auth set postgresql:HOST`)."""
-    return f"auth:postgresql:{_parts(url).get('host') or 'localhost'}"
+    return _secret_name(_parts(url))
+
+
+def _secret_name(parts: dict[str, object]) -> str:
+    return f"auth:postgresql:{parts.get('host') or 'localhost'}"
 
 
 def _parts(url: str) -> dict[str, object]:
@@ -47,7 +51,7 @@ def _parts(url: str) -> dict[str, object]:
 def connect(url: str, *, autocommit: bool = True) -> psycopg.Connection:
     """A connection to the database at `url`, with the keyring's password for its host if it has one."""
     parts = _parts(url)
-    password = get_secret(secret_name(url))
+    password = get_secret(_secret_name(parts))
     extra = {key: value for key, value in PATIENCE.items() if key not in parts}
     if password is not None:
         extra["password"] = password

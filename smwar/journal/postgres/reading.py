@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import re
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from operator import itemgetter
@@ -16,13 +15,11 @@ from typing import Any
 
 import psycopg
 
-from smwar.journal.pages import Clause
+from smwar.journal.pages import WORD, Clause
 from smwar.journal.portable import marked
 from smwar.journal.postgres.connect import connect
 from smwar.journal.postgres.pages import POSTGRES
 from smwar.journal.reading import CHUNK, ROW, SPAN, Reading, Span
-
-_WORD = re.compile(r"\w+")
 
 
 class PostgresReader(Reading):
@@ -61,5 +58,5 @@ class PostgresReader(Reading):
         """PostgreSQL's text search, as the feed's (`POSTGRES.words`): each word by its start,
         with or without diacritics, or by its German or English stem. Only letters, digits and
         underscores make words, as in the feed's search."""
-        found = [word for typed in words for word in _WORD.findall(typed)]
+        found = [word for typed in words for word in WORD.findall(typed)]
         return self.dialect.words(found) if found else ("TRUE", [])
