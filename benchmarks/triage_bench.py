@@ -37,7 +37,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from smwar.engine.pipeline import assess, tags_for
+from smwar.engine.assessing import assess
+from smwar.engine.pipeline import tags_for
 from smwar.model import Mention
 from smwar.paths import bundled_runbooks_dir
 from smwar.runbooks.evaluate import macro_f1, quality

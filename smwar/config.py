@@ -19,6 +19,8 @@ from smwar.paths import config_file, user_runbooks_dir
 from smwar.sources.registry import AnySettings
 from smwar.tomlfile import Strict, TomlDocument, load_toml, validate
 
+MAX_WORKERS = 15  # processes that match a storm beside the ingest process, at most
+
 
 class ReplyAccounts(Strict):
     """The accounts replies are posted from; their secrets are the keyring's, under the same
@@ -38,6 +40,8 @@ class Config(Strict):
     # password in the keyring), or sqlite:PATH; unset, the SQLite file in the data directory
     journal: Annotated[str, AfterValidator(checked_address)] | None = None
     source: list[AnySettings] = []  # [[source]] tables: what live mode watches
+    # processes that match a storm beside the ingest process; unset, one per further processor
+    workers: Annotated[int, Field(ge=0, le=MAX_WORKERS)] | None = None
     reply_as: ReplyAccounts = ReplyAccounts()
 
     def find_source(self, source_id: str) -> AnySettings:
@@ -46,6 +50,14 @@ class Config(Strict):
             known = ", ".join(source.id for source in self.source) or "none configured"
             raise SmwarError(f"no source {source_id!r} in {config_file()} (sources: {known})")
         return found
+
+    def ingest_workers(self) -> int:
+        """The processes that match a storm beside the ingest process: as configured, else one
+        for each further processor this process may run on."""
+        if self.workers is not None:
+            return self.workers
+        usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        return min(MAX_WORKERS, usable - 1)
 
     def runbook_path(self, bundled: Path) -> Path:
         """The configured set, else the user's own runbooks if any, else the bundled examples."""

@@ -154,9 +154,14 @@ def ingest(path: str) -> None:
     with open_live_journal(config) as journal:
         before = journal.mention_count()
         handover = Handover()
-        session = Session(journal, runbooks, RealClock(), handover, config.operator, compile_progress())
-        with file_errors(path, "read"):
-            done = ingest_jsonl(path, session, handover)
+        session = Session(
+            journal, runbooks, RealClock(), handover, config.operator, compile_progress(), config.ingest_workers()
+        )
+        try:
+            with file_errors(path, "read"):
+                done = ingest_jsonl(path, session, handover)
+        finally:
+            session.pipeline.close()
         kept = journal.mention_count() - before
     say(f"{done.read} mentions read, {kept} new in the journal, {done.unreadable} unreadable lines quarantined")
     for proposal in done.proposals:

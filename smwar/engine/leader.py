@@ -157,6 +157,7 @@ class IngestLeader:
         try:
             session.pipeline.poll()  # what the sources had handed over is journaled before leaving
         finally:
+            session.pipeline.close()
             self.journal.release_lease(INGEST, self.holder)
             log.info("%s gave the ingest lease up", self.holder)
 

@@ -160,4 +160,5 @@ def live_session(
     keys = {settings.id: f"{settings.id}@{settings.fingerprint()}" for settings in config.source}
     sources = [build(settings, journal) for settings in config.source]
     feed = LiveFeed(sources, journal.cursors(), keys, journal.quarantine_counts())
-    return Session(journal, runbooks, RealClock(), feed, config.operator, progress), feed
+    session = Session(journal, runbooks, RealClock(), feed, config.operator, progress, config.ingest_workers())
+    return session, feed

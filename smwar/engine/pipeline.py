@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from smwar.clock import Clock
+from smwar.engine.assessing import Assessor
 from smwar.incidents.triggers import TriggerWatch
 from smwar.journal.interface import JournalStore
 from smwar.model import (
@@ -26,11 +27,9 @@ from smwar.model import (
     Event,
     Incident,
     JournaledMention,
-    Match,
     Mention,
     Quarantined,
     Revision,
-    Triage,
 )
 from smwar.runbooks.definitions import (
     TROUBLEMAKER_TAG,
@@ -44,7 +43,6 @@ from smwar.runbooks.definitions import (
 from smwar.runbooks.matcher import Matcher, Progress, RuleMatcher
 from smwar.triage.campaigns import MAX_CLUSTERS
 from smwar.triage.campaigns import SPAN as CAMPAIGN_SPAN
-from smwar.triage.decide import Triager
 from smwar.triage.signals import ALERT_KINDS, OVERALL, Alert, History, Signals
 from smwar.triage.trends import Downtime, Trend
 
@@ -136,9 +134,11 @@ class Pipeline:
         clock: Clock,
         desk: IncidentDesk,
         progress: Progress | None = None,
+        workers: int = 0,
     ) -> None:
         """`desk` already runs by `runbooks`; `progress` is told how compiling the runbooks'
-        rules goes (a large set takes seconds)."""
+        rules goes (a large set takes seconds); `workers`: the processes that assess a big
+        batch beside this one (engine/assessing.py)."""
         self.journal = journal
         self.clock = clock
         self.source = source
@@ -149,6 +149,8 @@ class Pipeline:
         self._watches: dict[str, TriggerWatch] = {}
         self._signals: Signals | None = None  # built when first needed (a session that only reads never)
         self._reviewed: datetime | None = None
+        self._workers = workers
+        self.assessor: Assessor | None = None
         self._arm(runbooks, RuleMatcher(runbooks.scenarios, runbooks.deescalation, progress))
 
     def _arm(self, runbooks: RunbookSet, matcher: Matcher) -> None:
@@ -173,8 +175,11 @@ class Pipeline:
                 )
             watch.scenario = scenario
             watches[scenario.id] = watch
-        self.matcher, self.runbooks, self._recent, self._watches = matcher, runbooks, recent, watches
-        self.triager = Triager(runbooks)
+        if self.assessor is not None:
+            self.assessor.close()
+        self.assessor = Assessor(runbooks, matcher, self._workers)
+        self.runbooks, self._recent, self._watches = runbooks, recent, watches
+        self.triager = self.assessor.triager
         if self._signals is not None:
             self._signals = self._build_signals(runbooks, now, self._signals)
         learn = runbooks.deescalation.learn_troublemakers
@@ -255,15 +260,23 @@ class Pipeline:
             mentions = self.journal.unseen(intake.mentions)
             known = self.journal.known_authors({(mention.network, mention.author) for mention in mentions})
         deescalation = self.runbooks.deescalation
-        batch = []
-        for mention in mentions:
-            tags = tags_for(mention, deescalation, known, self.learned)
-            matches, triage = assess(mention, tags, self.matcher, self.triager)
-            batch.append((mention, now, matches, tags, triage))
+        tagged = [(mention, tags_for(mention, deescalation, known, self.learned)) for mention in mentions]
         with self._kept(intake):
+            assert self.assessor is not None
+            assessed = self.assessor.assess(tagged)
+            batch = [
+                (mention, now, matches, tags, triage)
+                for (mention, tags), (matches, triage) in zip(tagged, assessed, strict=True)
+            ]
             return self.journal.add_mentions(
                 batch, cursors=intake.cursors, quarantined=intake.quarantined, revisions=intake.revisions
             )
+
+    def close(self) -> None:
+        """End the worker processes, if any started."""
+        with self._pipeline:
+            if self.assessor is not None:
+                self.assessor.close()
 
     @contextmanager
     def _kept(self, intake: Intake) -> Iterator[None]:
@@ -329,16 +342,6 @@ class Pipeline:
                     ScenarioStat(scenario, count, len(recent), self.desk.latest_incident(scenario.id), trend, warnings)
                 )
             return stats
-
-
-def assess(
-    mention: Mention, tags: tuple[str, ...], matcher: Matcher, triager: Triager
-) -> tuple[tuple[Match, ...], Triage]:
-    """What a mention is: the scenarios it matches (none if it is not about us: a namesake's
-    storm is not ours) and what to do with it."""
-    verdict = triager.relevance.judge(mention)
-    matches = matcher.match(mention) if verdict.relevant else ()
-    return matches, triager.triage(mention, tags, [match.scenario_id for match in matches], verdict)
 
 
 def tags_for(

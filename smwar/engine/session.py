@@ -21,14 +21,16 @@ class Session:
         source: MentionSource,
         operator: str,
         progress: Progress | None = None,
+        workers: int = 0,
     ) -> None:
-        """`progress` is told how compiling the runbooks' rules goes (a large set takes seconds)."""
+        """`progress` is told how compiling the runbooks' rules goes (a large set takes seconds);
+        `workers`: the processes that assess a storm's big batches beside this one."""
         self.journal = journal
         self.runbooks = runbooks
         self.clock = clock
         self.operator = operator
         self.desk = IncidentDesk(journal, runbooks, clock, operator)
-        self.pipeline = Pipeline(source, journal, runbooks, clock, self.desk, progress)
+        self.pipeline = Pipeline(source, journal, runbooks, clock, self.desk, progress, workers)
 
     def reload(self, runbooks: RunbookSet, *, journaled: bool = True) -> None:
         """Put an edited runbook set in force in the pipeline and at the desk; refused (the old
