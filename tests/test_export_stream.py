@@ -8,6 +8,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
+import subprocess
 import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -116,6 +118,21 @@ def test_a_streamed_csv_is_what_the_rules_write_value_by_value(incident, tmp_pat
     assert by_id[5]["text"] == "@elektromueller thanks" and by_id[6]["text"].startswith("-1 star")
     assert by_id[2]["author"].startswith("'=HYPERLINK") and by_id[6]["author_name"] == "'@Kai (Presse)"
     assert by_id[2]["request_types"] == "complaint,support" and by_id[3]["author_tags"] == "vip,press"
+
+
+def test_the_csv_zip_opens_with_unzip_as_with_python(incident, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A standard zip: `unzip` checks it and writes out the same files Python's zipfile reads."""
+    if shutil.which("unzip") is None:
+        pytest.skip("no unzip on this machine")
+    session, incident_id = incident
+    target = export(session, incident_id, "csv", tmp_path / "x.zip", pseudonymise=False)
+    with zipfile.ZipFile(target) as archive:
+        assert archive.testzip() is None and archive.namelist() == ["mentions.csv", "events.csv"]
+        files = {name: archive.read(name) for name in archive.namelist()}
+    subprocess.run(["unzip", "-tq", str(target)], check=True, capture_output=True)
+    subprocess.run(["unzip", "-q", str(target), "-d", str(tmp_path / "out")], check=True, capture_output=True)
+    assert {name: (tmp_path / "out" / name).read_bytes() for name in files} == files
+    assert files["events.csv"].startswith(b"at,actor,kind,text\r\n") and b"Das tut uns leid." in files["events.csv"]
 
 
 def test_a_streamed_json_keeps_every_text_exactly_and_escaped(incident, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -11,14 +11,17 @@ import csv
 import itertools
 import json
 import re
+import stat
 import threading
-import zipfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import IO, Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
+
+from isal import isal_zlib
+from stream_zip import ZIP_64, Method, stream_zip
 
 from smwar.clock import to_iso
 from smwar.journal.reading import CHUNK, JournalReader, MentionRow, Reading, Span
@@ -51,22 +54,37 @@ def shared(rows: Iterable[tuple[object, ...]], names: Pseudonyms) -> Iterator[tu
     )
 
 
-def write_csv_zip(review: Review, reader: Reading, span: Span, path: Path, names: Pseudonyms | None) -> None:
-    """`mentions.csv` and `events.csv` in the zip at `path`."""
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        with archive.open("mentions.csv", "w", force_zip64=True) as out:
-            out.write(_csv_lines([MENTION_FIELDS]))
-            _write_behind(out, _mentions(reader, span, names, _CSV))
-        with archive.open("events.csv", "w", force_zip64=True) as out:
-            out.write(_csv_lines([EVENT_FIELDS, *((to_iso(e.at), e.actor, e.kind, e.text) for e in review.timeline)]))
+def write_csv_zip(
+    review: Callable[[], Review], reader: Reading, span: Span, path: Path, names: Pseudonyms | None
+) -> None:
+    """`mentions.csv` and `events.csv` in the zip at `path`, streamed (Zip64, both deflated by
+    ISA-L: about four times as fast as zlib's fastest level, and as small). `review` is asked
+    for only once the mentions are written: it may still be being read beside them."""
+    members = (
+        _member("mentions.csv", itertools.chain([_csv_lines([MENTION_FIELDS])], _mentions(reader, span, names, _CSV))),
+        _member("events.csv", _events(review)),
+    )
+    with path.open("wb") as out:
+        for piece in stream_zip(members, chunk_size=_ZIP_PIECE, get_compressobj=_deflater, extended_timestamps=False):
+            out.write(piece)
 
 
-def _write_behind(out: IO[bytes], chunks: Iterable[bytes]) -> None:
-    """`chunks` written to `out` by a thread of its own, so that compressing one (which lets go
-    of the interpreter) overlaps reading and formatting the next."""
-    with ThreadPoolExecutor(max_workers=1) as writer:
-        for _ in _in_order(writer, out.write, chunks, ahead=2):
-            pass
+_ZIP_PIECE = 2**20  # bytes of the zip written at once
+_ZIP_TIME = datetime(1980, 1, 1)  # the zip format's first day: the same bytes for the same export
+_ZIP_MODE = stat.S_IFREG | 0o600
+
+
+def _member(name: str, data: Iterable[bytes]) -> tuple[str, datetime, int, Method, Iterable[bytes]]:
+    return name, _ZIP_TIME, _ZIP_MODE, ZIP_64, data
+
+
+def _deflater() -> isal_zlib.Compress:
+    """What deflates a file of the zip: a raw deflate stream, at ISA-L's level 1 (of 0 to 3)."""
+    return isal_zlib.compressobj(1, isal_zlib.DEFLATED, -isal_zlib.MAX_WBITS)
+
+
+def _events(review: Callable[[], Review]) -> Iterator[bytes]:
+    yield _csv_lines([EVENT_FIELDS, *((to_iso(e.at), e.actor, e.kind, e.text) for e in review().timeline)])
 
 
 def _in_order(pool: ThreadPoolExecutor, work: Callable[[_T], _R], items: Iterable[_T], ahead: int) -> Iterator[_R]:
