@@ -5,14 +5,16 @@ twenty a repeat that must be deduplicated) to a JSONL file, then pushes them thr
 what `smwar ingest` runs (and live mode, but for the thread hand-over): the JSONL source (read
 and parse) -> the session (dedupe, match against the bundled runbooks, triage and sentiment,
 trends, campaigns, early warnings, trigger proposals) -> the journal in batched transactions,
-with the clock moving as in a storm of 20 mentions a second. Prints mentions/s and peak memory
+with the clock moving as in a storm of 20 mentions a second. Prints mentions/s — matched in the
+ingest process alone, and with the worker processes `smwar ingest` starts by default (one per
+further processor; `--workers` sets another count) — and peak memory
 (on a quarter and on half of the mentions: it must not grow), next to a plain
 `sqlite3.executemany` of the same rows into a bare table measured in the same run, as the
 ceiling; and how much of a mention's time end to end its costliest steps take, each measured
 alone on a sample: the rule matching (scenarios, request types, early-warning signs) and the
 sentiment.
 
-    python benchmarks/ingest_bench.py [--mentions 200000] [--seed 7]
+    python benchmarks/ingest_bench.py [--mentions 200000] [--seed 7] [--workers N]
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from itertools import islice
 from pathlib import Path
 
 from smwar.clock import ManualClock
+from smwar.config import Config
 from smwar.engine.ingest import Handover, ingest_jsonl
 from smwar.engine.session import Session
 from smwar.journal.store import Journal
@@ -84,15 +87,19 @@ class StormHandover(Handover):
         self.clock.advance(timedelta(seconds=len(batch.mentions) / STORM_RATE))
 
 
-def end_to_end(path: Path, journal_path: Path) -> tuple[int, int]:
+def end_to_end(path: Path, journal_path: Path, workers: int = 0) -> tuple[int, int]:
     """(mentions read, mentions journaled) through what `smwar ingest` runs: the JSONL source,
-    the session (dedupe, match, triage, trends, campaigns, proposals), the journal."""
+    the session (dedupe, match, triage, trends, campaigns, proposals), the journal; big batches
+    shared with `workers` processes (started with the first, as `smwar ingest` does)."""
     runbooks = load_runbook_set(bundled_runbooks_dir())
     with Journal.open(journal_path) as journal:
         clock = ManualClock(T0)
         handover = StormHandover(clock)
-        session = Session(journal, runbooks, clock, handover, "bench")
-        done = ingest_jsonl(str(path), session, handover)
+        session = Session(journal, runbooks, clock, handover, "bench", workers=workers)
+        try:
+            done = ingest_jsonl(str(path), session, handover)
+        finally:
+            session.pipeline.close()
         return done.read, journal.mention_count()
 
 
@@ -141,6 +148,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mentions", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workers", type=int, default=Config().ingest_workers(), help="default: as smwar ingest")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
@@ -148,6 +156,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         write_mentions(source, args.mentions, args.seed)
         print(f"Generated: {args.mentions:,} mentions ({source.stat().st_size / 2**20:.1f} MiB of JSONL)")
         (read, kept), seconds = timed(lambda: end_to_end(source, work / "journal.sqlite"))
+        (shared, _), shared_seconds = timed(lambda: end_to_end(source, work / "shared.sqlite", args.workers))
         bare, bare_seconds = timed(lambda: ceiling(source, work / "bare.sqlite"))
         alone = min(args.mentions, STEPS_SAMPLE)
         steps = costliest_steps(source, alone)
@@ -161,10 +170,12 @@ def main(argv: Sequence[str] | None = None) -> None:
             end_to_end(sample, work / f"memory-{share}.sqlite")
             peaks[args.mentions // share] = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
-    ours, theirs = read / seconds, args.mentions / bare_seconds
-    print(f"end to end:  {ours:10,.0f} mentions/s  ({read:,} read, {kept:,} journaled after dedupe, {seconds:.1f} s)")
-    print(f"executemany: {theirs:10,.0f} mentions/s  ({bare:,} rows in {bare_seconds:.2f} s: SQLite alone)")
-    print(f"end to end is {ours / theirs:.1%} of the ceiling")
+    ours, theirs, both = read / seconds, args.mentions / bare_seconds, shared / shared_seconds
+    print(f"end to end, one process: {ours:8,.0f} mentions/s  ({read:,} read, {kept:,} journaled after dedupe)")
+    workers = f"{args.workers} worker process" + ("" if args.workers == 1 else "es")
+    print(f"with {workers}: {both:8,.0f} mentions/s  ({both / ours:.2f}× one process)")
+    print(f"executemany:             {theirs:8,.0f} mentions/s  ({bare:,} rows in {bare_seconds:.2f} s: SQLite alone)")
+    print(f"end to end is {ours / theirs:.1%} of the ceiling alone, {both / theirs:.1%} with the workers")
     each = seconds / read
     shares = ", ".join(f"{step} {cost * 1e6:,.0f} µs ({cost / each:.0%})" for step, cost in steps.items())
     print(f"of a mention's {each * 1e6:,.0f} µs end to end: {shares}, measured alone on {alone:,} mentions")

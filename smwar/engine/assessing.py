@@ -24,7 +24,7 @@ from smwar.runbooks.definitions import RunbookSet
 from smwar.runbooks.matcher import Matcher, RuleMatcher
 from smwar.triage.decide import Triager
 
-SHARED_FROM = 100  # mentions a batch needs before it is shared out: for fewer, handing over costs more
+SHARED_FROM = 400  # mentions a batch needs to be shared out: a storm the ingest process alone keeps up with is not
 
 Assessed = tuple[tuple[Match, ...], Triage]
 Item = tuple[Mention, tuple[str, ...]]  # a mention and its author's tags
