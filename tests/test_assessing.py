@@ -15,12 +15,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from smwar.cli import main
 from smwar.clock import ManualClock
 from smwar.engine.assessing import SHARED_FROM
 from smwar.engine.ingest import Handover, ingest_jsonl
 from smwar.engine.session import Session
 from smwar.journal.store import Journal
+from smwar.paths import config_file
 from smwar.runbooks.definitions import RunbookSet
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process tree from /proc")
@@ -190,3 +193,29 @@ def _zombie(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
     except OSError:
         return True
+
+
+@pytest.mark.parametrize(
+    ("setting", "said"),
+    [
+        ("-1", "workers: Input should be greater than or equal to 0"),
+        ('"many"', "workers: Input should be a valid integer"),
+    ],
+)
+def test_a_wrong_workers_setting_names_its_line_and_ingests_nothing(tmp_path: Path, setting: str, said: str) -> None:
+    config_file().parent.mkdir(parents=True)
+    config_file().write_text(f'operator = "Anna"\nworkers = {setting}\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["ingest", str(storm(tmp_path / "storm.jsonl", 10))])
+    assert result.exit_code != 0
+    assert f"{config_file()}:2: {said}" in result.output, result.output
+    assert not (tmp_path / "home" / "data" / "live.sqlite").exists()
+
+
+def test_smwar_ingest_with_workers_journals_a_storm_as_without(tmp_path: Path) -> None:
+    source = storm(tmp_path / "storm.jsonl", 2 * SHARED_FROM)
+    config_file().parent.mkdir(parents=True)
+    for workers in (1, 0):
+        config_file().write_text(f'workers = {workers}\njournal = "sqlite:{tmp_path / f"w{workers}.sqlite"}"\n')
+        result = CliRunner().invoke(main, ["ingest", str(source)])
+        assert f"{2 * SHARED_FROM} mentions read, {2 * SHARED_FROM} new in the journal" in result.output, result.output
+    assert journaled(tmp_path / "w1.sqlite") == journaled(tmp_path / "w0.sqlite")
