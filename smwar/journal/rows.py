@@ -93,10 +93,15 @@ def explanation(hits: tuple[TermHit, ...]) -> str:
 
 def match_of(scenario_id: str, score: float, explanation: str) -> Match:
     """A match as its row keeps it: the hits explained as JSON."""
-    hits = tuple(
+    return Match(scenario_id, score, hits_of(explanation))
+
+
+@lru_cache(maxsize=EXPLANATIONS_KEPT)
+def hits_of(explanation: str) -> tuple[TermHit, ...]:
+    """The hits a match's explanation holds (a storm's matches repeat a few: each is read once)."""
+    return tuple(
         TermHit(hit["rule"], hit["term"], tuple(hit["words"]), hit["similarity"]) for hit in json.loads(explanation)
     )
-    return Match(scenario_id, score, hits)
 
 
 def matches_by_mention(rows: Iterable[Sequence[Any]]) -> dict[int, tuple[Match, ...]]:
