@@ -31,7 +31,7 @@ A boost becomes a mention by the booster (their reach is what spreads it) with t
 post's words; its `url` and `quote_of` are both the boosted post's address, which is what tells
 a boost from the post itself (which has its own id and no `quote_of`).
 
-`sources test` asks the instance what the source may lack (`MastodonSource.shortfalls`): a
+`sources test` asks the instance what the source may lack (`mastodon_probe.shortfalls`): a
 token whose app has no `read` or `read:statuses` scope (search and streaming need one), and a
 server older than Mastodon 3.5, which tells no edits.
 
@@ -57,12 +57,12 @@ from typing import Annotated, Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
-import re2
 from pydantic import BaseModel, ConfigDict, Field
 
 from smwar.model import DELETED, EDITED, Mention, Revision
 from smwar.sources.base import MAX_ITEM_BYTES, Batch, Rejections, SourceError, check, http_client, parsed, read_items
 from smwar.sources.html import html_to_text
+from smwar.sources.mastodon_probe import shortfalls
 from smwar.sources.settings import MASTODON_AUTH_HINT as AUTH_HINT
 from smwar.sources.settings import MastodonSettings
 from smwar.urls import split_url
@@ -80,15 +80,12 @@ STATUS_UPDATES = frozenset({"status.update", "status_update"})  # an edit, as Ma
 STREAM_EVENTS = frozenset({UPDATE, DELETE, *STATUS_UPDATES})
 Event = tuple[str, str, bytes]  # (timeline key, event name, data)
 PUBLIC = "public"  # the cursor key of the public timeline
-EDITS_SINCE = (3, 5)  # the first Mastodon that tells edits (`status.update`, `edited_at`)
-READ_SCOPES = frozenset({"read", "read:statuses"})  # either lets a token read statuses
 VERSIONS = 2000  # statuses whose last version the source remembers, to tell an edit on a re-poll
 _PATHS = {PUBLIC: "/api/v1/timelines/public", "tag": "/api/v1/timelines/tag"}
 
 log = logging.getLogger(__name__)
 
 _ID = re.compile(r"[0-9A-Za-z]{1,64}")
-_VERSION = re2.compile(r"(\d{1,4})\.(\d{1,4})")
 StatusId = Annotated[str, Field(pattern=r"^[0-9A-Za-z]{1,64}$")]
 
 
@@ -256,51 +253,7 @@ class MastodonSource:
         """What the token and the instance lack for what this source reads, a line each; a
         request that fails says nothing here (reading says why)."""
         async with self._http() as client:
-            return [*await self._token_shortfalls(client), *await self._version_shortfalls(client)]
-
-    async def _token_shortfalls(self, client: httpx.AsyncClient) -> list[str]:
-        uses = [what for what, used in (("search", self.settings.search), ("streaming", self.settings.stream)) if used]
-        if not uses:
-            return []
-        needs = f"{' and '.join(uses)} {'need' if len(uses) > 1 else 'needs'}"
-        hint = f"set one with: smwar auth set mastodon:{urlsplit(self.settings.instance).hostname}"
-        if not self._token:
-            return [f"no token: {needs} one with the read:statuses scope; {hint}"]
-        answer = await self._ask(client, "/api/v1/apps/verify_credentials", {"Authorization": f"Bearer {self._token}"})
-        if isinstance(answer, int):
-            return [f"the instance refused the token ({answer}); {hint}"] if answer in (401, 403) else []
-        scopes = answer.get("scopes") if isinstance(answer, dict) else None
-        if not isinstance(scopes, list):
-            return ["the instance does not say the token's scopes (before Mastodon 4.3): read:statuses is needed"]
-        if READ_SCOPES.isdisjoint(scopes):
-            granted = ", ".join(str(scope) for scope in scopes[:20]) or "none"
-            return [f"the token lacks the read:statuses scope ({needs} it; it has {granted}); {hint}"]
-        return []
-
-    async def _version_shortfalls(self, client: httpx.AsyncClient) -> list[str]:
-        answer = await self._ask(client, "/api/v2/instance", {})
-        if answer == 404:  # before Mastodon 4.0
-            answer = await self._ask(client, "/api/v1/instance", {})
-        version = answer.get("version") if isinstance(answer, dict) else None
-        found = _VERSION.match(version) if isinstance(version, str) else None
-        if found is None or (int(found[1]), int(found[2])) >= EDITS_SINCE:
-            return []
-        return [
-            f"the instance runs version {found[0]}: edits need Mastodon 3.5 or later, edited posts keep their words"
-        ]
-
-    async def _ask(self, client: httpx.AsyncClient, path: str, headers: dict[str, str]) -> Any:
-        """The decoded answer to a GET of `path`, or the HTTP status of a failure (0: none)."""
-        try:
-            response = await client.get(self.settings.instance + path, headers=headers)
-        except httpx.HTTPError:
-            return 0
-        if not response.is_success:
-            return response.status_code
-        try:
-            return response.json()
-        except ValueError:
-            return 0
+            return await shortfalls(client, self.settings, self._token)
 
     def _usable_terms(self) -> list[str]:
         """The search terms, if there is a token to search with."""
