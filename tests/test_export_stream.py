@@ -189,10 +189,10 @@ def test_json_past_ascii_is_escaped_as_json_dumps_escapes_it(text: str) -> None:
 def test_a_score_sqlite_writes_otherwise_and_a_stretch_without_the_incidents_mentions(
     tmp_path: Path, runbooks: RunbookSet, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A score of many digits is written by Python's rules; ids of other scenarios' mentions
+    """A score of many digits, a third or past 1e12, is written by Python's rules; ids of other scenarios' mentions
     make blocks with none of the incident's, which leave no trace in the file."""
     monkeypatch.setattr(tables, "CHUNK", 1)
-    scores = {0: 1 / 3, 1: None, 2: 0.5, 3: 1.0}  # None: matched only another scenario
+    scores = {0: 1 / 3, 1: None, 2: 0.5, 3: 1.0, 4: 6253747606555.893, 5: -0.007}  # None: matched only another scenario
     with Journal.open(tmp_path / "journal.sqlite") as journal:
         journaled = journal.add_mentions(
             [
@@ -209,7 +209,7 @@ def test_a_score_sqlite_writes_otherwise_and_a_stretch_without_the_incidents_men
         session = Session(journal, runbooks, ManualClock(T0 + timedelta(minutes=2)), Idle(), "tester")
         incident_id = session.desk.open_from_mention(journaled[0], "product-defect", "answer everyone").id
         rows = _rows(session, incident_id)
-        assert [row[-1] for row in rows] == [1 / 3, 0.5, 1.0]
+        assert [row[-1] for row in rows] == [1 / 3, 0.5, 1.0, 6253747606555.893, -0.007]
         with zipfile.ZipFile(export(session, incident_id, "csv", tmp_path / "x.zip", pseudonymise=False)) as archive:
             assert archive.read("mentions.csv") == tables._csv_lines([tables.MENTION_FIELDS, *rows])
         written = export(session, incident_id, "json", tmp_path / "x.json", pseudonymise=False).read_bytes()

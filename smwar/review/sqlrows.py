@@ -44,32 +44,39 @@ def _value(field: str) -> str:
 
 
 def _line_format(fields: tuple[str, ...], quoted: tuple[str, ...] = ()) -> str:
-    """SQL: the printf format of a line: `"%w"` (which doubles quotes) for each of `fields`
-    that `csv.writer` quotes (it holds a comma, a quote or a line break), `%s` for the rest."""
+    """SQL: the printf format of a line, its end included: `"%w"` (which doubles quotes) for
+    each of `fields` that `csv.writer` quotes (it holds a comma, a quote or a line break), `%s`
+    for the other values and the score."""
     if not fields:
-        return "'" + "".join('"%w",' if field in quoted else "%s," for field in FIELDS) + "'"
+        return "'" + "".join('"%w",' if field in quoted else "%s," for field in FIELDS) + "%s\r\n'"
     field, *others = fields
     special = " OR ".join(f"instr({_SQL[field]}, '{char}')" for char in ',"\r\n')
     with_quotes, without = _line_format(tuple(others), (*quoted, field)), _line_format(tuple(others), quoted)
     return f"CASE WHEN {special} THEN {with_quotes} ELSE {without} END"
 
 
-_SCORE = "CAST(x.score AS TEXT)"
-_SCORE_AS_PYTHON = "(x.score IS NULL OR (x.score = round(x.score, 3) AND abs(x.score) < 1e15))"
+_SCORE_AS_PYTHON = "(x.score IS NULL OR (abs(x.score) < 1e9 AND x.score = round(x.score * 1000) / 1000.0))"
 """SQL: whether SQLite writes the score as Python does: a score of three places at most (as
-scores are) it writes in those places, as the shortest text that reads back the same, and
-without an exponent below 1e15. One test of numbers, no text made."""
+scores are) below 1e9 has 15 digits at most, which SQLite writes as the shortest text that
+reads back the same, without an exponent. Arithmetic alone: SQLite rounds to a whole number
+by arithmetic, but to places by printing the number and reading it back."""
 
 
 def score_as_python(score: float | None) -> bool:
     """`_SCORE_AS_PYTHON` in Python: for rows read from another backend, written as SQLite
     would write them."""
-    return score is None or (score == round(score, 3) and abs(score) < 1e15)
+    if score is None:
+        return True
+    if not abs(score) < 1e9:
+        return False
+    thousandths = score * 1000
+    whole = int(thousandths + 0.5) if thousandths >= 0 else -int(-thousandths + 0.5)  # SQLite's round(): halves away
+    return score == whole / 1000
 
 
 CSV_SQL = (
-    f"CAST(printf({_line_format(_QUOTED)}, {', '.join(map(_value, FIELDS))}) "
-    f"|| CASE WHEN {_SCORE_AS_PYTHON} THEN coalesce({_SCORE}, '') ELSE char(1) END || char(13, 10) AS BLOB)"
+    f"CAST(printf({_line_format(_QUOTED)}, {', '.join(map(_value, FIELDS))}, "
+    f"CASE WHEN {_SCORE_AS_PYTHON} THEN x.score ELSE char(1) END) AS BLOB)"
 )
 """A mention as a CSV line, its end included; a score SQLite would write otherwise than Python
 as a control character, which makes the line one to write value by value."""
