@@ -242,7 +242,6 @@ class DrillFollower(Follower):
         self.holder = holder or holder_name()
         self.player: Session | None = None  # the session that plays the injects, while this one leads
         self._asked = 0.0
-        self._said = session.journal.last_event_id()  # the last trainer message or end read
 
     def poll(self) -> Update:
         self._lead()
@@ -255,7 +254,7 @@ class DrillFollower(Follower):
         source = self.session.pipeline.source
         if isinstance(source, DrillSource):  # what the status line counts and `J` jumps to
             source.player.played([item.mention.native_id for item in update.mentions], self.session.clock.now())
-        return replace(update, messages=update.messages + tuple(self._said_since()))
+        return update
 
     def _lead(self) -> None:
         if time.monotonic() - self._asked < (RENEW_SECONDS if self.player is not None else WAIT_SECONDS):
@@ -270,11 +269,11 @@ class DrillFollower(Follower):
             run = replace(self.run, position=shown[-1], resumed=True) if shown else replace(self.run, resumed=False)
             self.player = drill_session(run, self.session.runbooks, self.session.clock, SYSTEM_ACTOR)
 
-    def _said_since(self) -> list[str]:
-        """The trainer's messages and the drill's end, journaled by the other war rooms."""
+    def _messages_in(self, events: list[Event]) -> list[str]:
+        """The trainer's messages and the drill's end, journaled by the player (this war room's
+        or another's) and the other war rooms."""
         said: list[str] = []
-        for event in self.session.journal.events(after_id=self._said):
-            self._said = event.id or self._said
+        for event in events:
             if event.kind == TRAINER_MESSAGE and event.actor != self.session.operator:
                 said.append(str(event.payload.get("text", "")))
             elif event.kind == ENDED and event.actor != self.session.operator:

@@ -19,6 +19,7 @@ from smwar.engine.pipeline import ALERT_EVENT_KINDS, Idle, Update, alert_from
 from smwar.engine.session import Session
 from smwar.journal.interface import JournalStore
 from smwar.journal.team import INGEST
+from smwar.model import Event
 from smwar.runbooks.definitions import RunbookSet
 from smwar.runbooks.matcher import Progress
 from smwar.sources.runner import Health
@@ -70,7 +71,11 @@ class Follower:
         alerts = [alert_from(event) for event in events if event.kind in ALERT_EVENT_KINDS]
         self.session.pipeline.watch(mentions)
         self._look_at_leader()
-        return Update(tuple(mentions), tuple(proposals), (), tuple(alerts))
+        return Update(tuple(mentions), tuple(proposals), tuple(self._messages_in(events)), tuple(alerts))
+
+    def _messages_in(self, events: list[Event]) -> list[str]:
+        """What the screen is to say of `events` besides what it shows of them: nothing live."""
+        return []
 
     def _look_at_leader(self) -> None:
         journal = self.session.journal
