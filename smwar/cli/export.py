@@ -56,6 +56,6 @@ def export(
         with file_errors(target, "write"):
             written = write_export(session, incident, fmt, target, pseudonymise=pseudonymise)
     # all that is left lives till the process ends: kept out of the exit's collection, which
-    # took a fifth of a second to sweep the modules
+    # took a tenth of a second to sweep the modules
     gc.freeze()
     say(f"wrote {written}")
