@@ -13,9 +13,11 @@ from pathlib import Path
 from smwar.clock import ManualClock
 from smwar.engine.export import export
 from smwar.engine.pipeline import Idle
+from smwar.engine.review import span_of
 from smwar.engine.session import Session
 from smwar.journal.store import Journal
 from smwar.model import DELETED, EDITED, Match, Mention, Revision, Triage
+from smwar.review import tables
 from smwar.runbooks.definitions import RunbookSet
 from tests.test_hostile_outputs import active_in
 
@@ -94,3 +96,29 @@ def test_the_post_mortem_lists_what_became_of_the_incidents_posts(tmp_path: Path
     html = _exported(tmp_path / "html", runbooks, "html").decode()
     assert "<h2>Edited and deleted posts</h2>" in html and "edited: Hat sich erledigt, danke ␛]0;PWNED␇" in html
     assert not active_in(markdown) and not active_in(html)
+
+
+def test_an_edit_to_quote_or_mark_is_written_as_the_rules_write_it(tmp_path: Path, runbooks: RunbookSet) -> None:
+    """An edit's text with a comma, quotes and a line break, or one a spreadsheet would run, is
+    quoted and marked in the CSV as `csv.writer` and the sanitiser write it; so is a mention
+    edited to nothing of the kind, beside them."""
+    edits = ["nun doch, mit Komma", 'Er sagte "nie"\nund ging', "@elektromueller answer (now)!", "=1+1", "ok"]
+    with Journal.open(tmp_path / "live.sqlite") as journal:
+        items = [
+            (Mention("mastodon", f"e{n}", "@kunde@x.social", f"Erst {n}", T0, "de"), T0, *_item("m1")[2:])
+            for n in range(len(edits))
+        ]
+        first = journal.add_mentions(items)
+        edited = T0 + timedelta(minutes=1)
+        revisions = [Revision("mastodon", f"e{n}", EDITED, edited, edit) for n, edit in enumerate(edits)]
+        journal.add_mentions([], revisions=revisions)
+        session = Session(journal, runbooks, ManualClock(T0 + timedelta(minutes=5)), Idle(), "anna")
+        incident = session.desk.open_from_mention(first[0], "product-defect", "answer everyone")
+        with journal.reader() as reader:
+            rows = list(reader.rows(span_of(session.desk.incident(incident.id), session)))
+        with zipfile.ZipFile(export(session, incident.id, "csv", tmp_path / "x.zip", pseudonymise=False)) as archive:
+            written = archive.read("mentions.csv")
+    assert [row[-2] for row in rows] == edits
+    assert written == tables._csv_lines([tables.MENTION_FIELDS, *rows])
+    by_id = {row["native_id"]: row for row in csv.DictReader(io.StringIO(written.decode(), newline=""))}
+    assert by_id["e1"]["revised_text"] == 'Er sagte "nie"\nund ging' and by_id["e3"]["revised_text"] == "'=1+1"

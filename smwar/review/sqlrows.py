@@ -23,11 +23,13 @@ import re
 import re2
 
 from smwar.journal.reading import REVISED_TEXT, MentionRow
+from smwar.model import EDITED
 from smwar.plaintext import UNSAFE
 
 FIELDS = MentionRow._fields[:-1]  # a row but its score
 _QUOTED = ("text", "request_types", "revised_text")  # quoted and marked by SQLite
 _SQL = {field: f"m.{field}" for field in FIELDS} | {"revised_text": f"({REVISED_TEXT})"}  # each field's value
+_UNEDITED = _SQL | {"revised_text": "NULL"}  # each field's value for a mention not edited since
 
 
 def _formula(value: str) -> str:
@@ -36,23 +38,29 @@ def _formula(value: str) -> str:
     return f"unicode({value}) IN (43, 45, 61, 64) AND (unicode({value}) = 61 OR {after})"
 
 
-def _value(field: str) -> str:
-    """SQL: the value of `field`; one of `_QUOTED` with an apostrophe before it if it would run
-    as a formula."""
-    value = _SQL[field]
-    return f"CASE WHEN {_formula(value)} THEN '''' || {value} ELSE {value} END" if field in _QUOTED else value
+def _line(values: dict[str, str], texts: tuple[str, ...]) -> str:
+    """SQL: a mention as a CSV line, its end included, each field's value as `values` reads it;
+    those of `texts` quoted and marked by SQLite."""
+    written = (_marked(values[field]) if field in texts else values[field] for field in FIELDS)
+    score = f"CASE WHEN {_SCORE_AS_PYTHON} THEN x.score ELSE char(1) END"
+    return f"printf({_line_format(values, texts)}, {', '.join(written)}, {score})"
 
 
-def _line_format(fields: tuple[str, ...], quoted: tuple[str, ...] = ()) -> str:
+def _marked(value: str) -> str:
+    """SQL: a text with an apostrophe before it if it would run as a formula."""
+    return f"CASE WHEN {_formula(value)} THEN '''' || {value} ELSE {value} END"
+
+
+def _line_format(values: dict[str, str], fields: tuple[str, ...], quoted: tuple[str, ...] = ()) -> str:
     """SQL: the printf format of a line, its end included: `"%w"` (which doubles quotes) for
     each of `fields` that `csv.writer` quotes (it holds a comma, a quote or a line break), `%s`
     for the other values and the score."""
     if not fields:
         return "'" + "".join('"%w",' if field in quoted else "%s," for field in FIELDS) + "%s\r\n'"
     field, *others = fields
-    special = " OR ".join(f"instr({_SQL[field]}, '{char}')" for char in ',"\r\n')
-    with_quotes, without = _line_format(tuple(others), (*quoted, field)), _line_format(tuple(others), quoted)
-    return f"CASE WHEN {special} THEN {with_quotes} ELSE {without} END"
+    special = " OR ".join(f"instr({values[field]}, '{char}')" for char in ',"\r\n')
+    with_quotes = _line_format(values, tuple(others), (*quoted, field))
+    return f"CASE WHEN {special} THEN {with_quotes} ELSE {_line_format(values, tuple(others), quoted)} END"
 
 
 _SCORE_AS_PYTHON = "(x.score IS NULL OR (abs(x.score) < 1e9 AND x.score = round(x.score * 1000) / 1000.0))"
@@ -75,11 +83,12 @@ def score_as_python(score: float | None) -> bool:
 
 
 CSV_SQL = (
-    f"CAST(printf({_line_format(_QUOTED)}, {', '.join(map(_value, FIELDS))}, "
-    f"CASE WHEN {_SCORE_AS_PYTHON} THEN x.score ELSE char(1) END) AS BLOB)"
+    f"CAST(CASE WHEN m.revised = '{EDITED}' THEN {_line(_SQL, _QUOTED)} "
+    f"ELSE {_line(_UNEDITED, _QUOTED[:-1])} END AS BLOB)"
 )
 """A mention as a CSV line, its end included; a score SQLite would write otherwise than Python
-as a control character, which makes the line one to write value by value."""
+as a control character, which makes the line one to write value by value. A mention not edited
+since it came (most are) has no revised text to look up, quote or mark."""
 
 JSON_SQL = f"CASE WHEN {_SCORE_AS_PYTHON} THEN CAST(json_array({', '.join(_SQL.values())}, x.score) AS BLOB) END"
 """A mention as a JSON array of its values, or NULL (to write value by value) if SQLite would
