@@ -5,6 +5,7 @@ shows agrees with reading the whole journal, whatever order the rows are asked f
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -22,9 +23,9 @@ from smwar.model import Mention
 from smwar.runbooks.definitions import RunbookSet
 from smwar.tui.app import WarRoomApp
 from smwar.tui.widgets.feed import Feed
-from smwar.tui.widgets.feed_rows import MOST, FeedRows
+from smwar.tui.widgets.feed_rows import FIRST, MOST, FeedRows
 
-from .conftest import screen_text
+from .conftest import in_feed, screen_text
 from .tools.journals import T0, fill, text_of
 
 MILLION = 1_000_000
@@ -75,6 +76,7 @@ async def test_a_search_narrows_a_million_to_its_words_and_fields(million: Path,
             await pilot.press("slash")
             app.screen.query_one(Input).value = "ausgel network:reddit"
             await pilot.press("enter")
+            await app.workers.wait_for_complete()  # the older matches, read beside the screen
             await pilot.pause()
             feed = app.query_one(Feed)
             # "ausgelaufen" is every third mention, reddit every fourth: n ≡ 6 (mod 12), 83,333 of
@@ -88,6 +90,7 @@ async def test_a_search_narrows_a_million_to_its_words_and_fields(million: Path,
             await pilot.press("slash")
             app.screen.query_one(Input).value = "ausgel network:reddit author:user4710@"
             await pilot.press("enter")
+            await app.workers.wait_for_complete()
             await pilot.pause()
             kept = [n for n in range(6, MILLION + 1, 12) if n % 5000 == 4710]
             assert feed.count == len(kept), "narrowed, it keeps all it finds"
@@ -100,6 +103,47 @@ async def test_a_search_narrows_a_million_to_its_words_and_fields(million: Path,
             assert feed.count == MILLION and str(feed.border_title) == "Feed"
 
 
+async def test_a_search_shows_its_newest_matches_first_and_the_older_ones_come_after(
+    million: Path, runbooks: RunbookSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    journal, app = war_room_on(million, runbooks)
+    release = threading.Event()
+    older = FeedRows.older
+
+    def held(rows: FeedRows) -> list[int]:  # the older matches come when the test lets them
+        release.wait(30)
+        return older(rows)
+
+    monkeypatch.setattr(FeedRows, "older", held)
+    with journal:
+        async with app.run_test(size=(140, 40)) as pilot:
+            await pilot.pause()
+            await pilot.press("slash")
+            app.screen.query_one(Input).value = "verspät network:bluesky"
+            await pilot.press("enter")
+            await pilot.pause()
+            feed = app.query_one(Feed)
+            # "verspätet" is two mentions in three, bluesky every fourth: n ≡ 1, 5 (mod 12)
+            newest = [n for n in range(MILLION - 12 * FIRST, MILLION + 1) if n % 12 in (1, 5)][-FIRST:]
+            assert feed.count == FIRST and [item.id for item in in_feed(feed)] == newest
+            assert feed.selected is not None and feed.selected.id == 999_997
+            assert "reading further back" in str(feed.border_title)
+            await pilot.press("up", "up")
+            assert feed.selected is not None and feed.selected.id == 999_985
+            release.set()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert feed.count == MOST and f"the newest {MOST:,}" in str(feed.border_title)
+            assert "reading further back" not in str(feed.border_title)
+            assert feed.selected is not None and feed.selected.id == 999_985, "the cursor stays on its mention"
+            assert "Post 999985:" in screen_text(app)
+            await pilot.press("home")
+            kept = [n for n in range(1, MILLION + 1) if n % 12 in (1, 5)]
+            assert feed.selected is not None and feed.selected.id == kept[-MOST]
+            await pilot.press("end")
+            assert feed.selected is not None and feed.selected.id == 999_997
+
+
 SMALL = 3_000
 VIEWS: list[tuple[MentionFilter, Callable[[int], bool]]] = [
     (MentionFilter(), lambda n: True),
@@ -110,6 +154,10 @@ VIEWS: list[tuple[MentionFilter, Callable[[int], bool]]] = [
     (MentionFilter.parse("action:watch network:bluesky"), lambda n: n % 3 == 1 and n % 4 == 1),
     (MentionFilter.parse("scenario:product-defect"), lambda n: n % 3 == 0),
     (MentionFilter.parse("nothing-like-this"), lambda n: False),
+    (MentionFilter.parse("ausgel network:bluesky"), lambda n: n % 3 == 0 and n % 4 == 1),
+    (MentionFilter.parse("Lieferung action:watch"), lambda n: n % 3 == 1),
+    (MentionFilter.parse("waschmaschine action:ignore"), lambda n: False),
+    (MentionFilter.parse("versp author:user42@"), lambda n: n % 3 != 0 and n % 5000 == 42),
     (
         MentionFilter(
             span=Span("product-defect", T0 + timedelta(seconds=100), T0 + timedelta(seconds=400), {7, 2_500})
@@ -131,6 +179,7 @@ def test_the_feed_shows_what_reading_the_whole_journal_would(
     expected = [n for n in range(1, SMALL + 1) if keeps(n)]
     with Journal.open(small) as journal:
         rows = FeedRows(journal, view)
+        rows.prepend(rows.older())  # a search's older rows, which the feed reads after the first
         assert rows.total == len(expected)
         jumps = random.Random(len(expected)).sample(range(len(expected)), min(200, len(expected)))
         forward = list(range(len(expected)))  # page after page by keyset, then back the other way
@@ -145,6 +194,7 @@ def test_mentions_that_arrive_are_counted_only_when_the_filter_keeps_them(tmp_pa
     path = fill(tmp_path / "live.sqlite", 300)
     with Journal.open(path) as journal:
         everything, leaks = FeedRows(journal, MentionFilter()), FeedRows(journal, MentionFilter.parse("ausgelaufen"))
+        leaks.prepend(leaks.older())
         assert (everything.total, leaks.total) == (300, 100)
         last = everything.at(299)
         assert last is not None

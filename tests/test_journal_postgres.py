@@ -77,6 +77,11 @@ def test_the_feed_pages_and_searches_by_a_words_start(address: str) -> None:
         assert journal.newest_id_at(leak, 10) is None
         assert journal.newest_ids(leak, 3) == [29, 33, 37]  # the newest, oldest first
         assert journal.newest_ids(replace(leak, after=33), 10) == [37]
+        assert journal.newest_ids(leak, 2, upto=32) == [25, 29], "of those up to an id"
+        late = MentionFilter.parse("verspät network:mastodon")
+        assert journal.newest_ids(late, 2) == [34, 38] and journal.newest_ids(late, 2, upto=33) == [26, 30]
+        assert journal.newest_ids(MentionFilter.parse("kunden schw author:user1"), 10) == [8, 20, 32]
+        assert journal.newest_ids(MentionFilter.parse("nirgends network:mastodon"), 10) == []
         assert [(item.id, item.mention.text) for item in journal.mentions_with_ids([33, 5])] == [
             (5, "AquaPro ausgelaufen"),
             (33, "AquaPro ausgelaufen"),

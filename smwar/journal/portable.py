@@ -230,12 +230,15 @@ class Portable:
         matches = self._matches_of([row["id"] for row in rows]) if rows else {}
         return [mention_of(row, matches.get(row["id"], ())) for row in rows]
 
-    def newest_ids(self, view: MentionFilter, most: int) -> list[int]:
-        """The ids of the newest `most` mentions `view` keeps, oldest first: one read of the
-        index, for a search to page through by id."""
+    def newest_ids(self, view: MentionFilter, most: int, upto: int | None = None) -> list[int]:
+        """The ids of the newest `most` mentions `view` keeps (of those up to id `upto`), oldest
+        first: one read of the index, for a search to page through by id."""
         where, params = view.where(self.dialect)
         source, key = view.source(self.dialect), view.key(self.dialect)
-        rows = self._read(f"SELECT {key} FROM {source} WHERE {where} ORDER BY {key} DESC LIMIT ?", [*params, most])
+        rows = self._read(
+            f"SELECT {key} FROM {source} WHERE {key} <= ? AND {where} ORDER BY {key} DESC LIMIT ?",
+            [2**62 if upto is None else upto, *params, most],
+        )
         return [int(row[0]) for row in reversed(rows)]
 
     def mentions_with_ids(self, ids: Sequence[int]) -> list[JournaledMention]:

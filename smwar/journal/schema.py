@@ -230,6 +230,12 @@ def _v13(db: Database) -> None:
     db.execute(f"CREATE INDEX events_replies ON events ({REPLY_MENTION}, id) WHERE {REPLIES}")
 
 
+def _v14(db: Database) -> None:
+    """A search on one network reads the mentions on it by id, newest first, beside the
+    full-text index (smwar.journal.search): it passes over another network's stream."""
+    db["mentions"].create_index(["network", "id"])
+
+
 MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _v1,
     _v2,
@@ -244,6 +250,7 @@ MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _v11,
     _v12,
     _v13,
+    _v14,
 )
 CURRENT_VERSION = len(MIGRATIONS)
 

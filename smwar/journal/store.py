@@ -23,7 +23,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from smwar.clock import from_iso, to_iso
-from smwar.journal.pages import SQLITE
+from smwar.journal.pages import SQLITE, MentionFilter
 from smwar.journal.portable import Portable
 from smwar.journal.profiles import Profiles
 from smwar.journal.reading import JournalReader
@@ -38,6 +38,7 @@ from smwar.journal.rows import (
     notice_row,
 )
 from smwar.journal.schema import JournalError, migrate
+from smwar.journal.search import Search
 from smwar.journal.team import Coordination
 from smwar.model import Draft, Event, JournaledMention, Match, Mention, Notice, NoticeGroup
 from smwar.tid import new_tid
@@ -57,6 +58,7 @@ class Journal(Coordination, Profiles, Portable):
         self._turn = os.open(f"{path}-turn", os.O_RDWR | os.O_CREAT, 0o600)
         self._reader = reader
         self._read_lock = threading.Lock()
+        self._search = Search(reader, self._read_lock)
 
     @classmethod
     def open(cls, path: Path) -> Journal:
@@ -120,6 +122,12 @@ class Journal(Coordination, Profiles, Portable):
         """The first column of the first row read (None without one)."""
         rows = self._rows(sql, params)
         return rows[0][0] if rows else None
+
+    def newest_ids(self, view: MentionFilter, most: int, upto: int | None = None) -> list[int]:
+        """As every journal's (`Portable.newest_ids`); a search's words read as the full-text
+        index's own terms (smwar.journal.search), the same rows sooner."""
+        found = self._search.newest_ids(view, most, upto)
+        return super().newest_ids(view, most, upto) if found is None else found
 
     # -- meta ---------------------------------------------------------------------------
 

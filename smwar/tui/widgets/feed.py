@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from rich.style import Style
 from rich.text import Text
-from textual import events
+from textual import events, work
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Size
@@ -116,20 +116,48 @@ class Feed(Guarded, ScrollView, can_focus=True):
         self.refresh()
 
     def show(self, rows: FeedRows) -> None:
-        """Show these rows (a new filter, or the whole journal), following the newest."""
+        """Show these rows (a new filter, or the whole journal), following the newest; a
+        search's older rows are read beside the screen and put before them when they come."""
         self.rows = rows
+        self._show_title(rows)
+        self._lines.clear()
+        self.virtual_size = Size(self.size.width, rows.total)
+        self.pending = 0
+        self.action_follow()
+        self.refresh()
+        if not rows.whole:  # once this frame is out: the reading thread would slow its drawing
+            self.call_after_refresh(self._read_older, rows)
+
+    def _show_title(self, rows: FeedRows) -> None:
         title = Text("Feed")
         if rows.view.incident is not None:
             title.append(f" · incident #{rows.view.incident} only (F: all)")
         if rows.view.label:
             title.append_text(plain(f" · “{rows.view.label}” (/: change)"))
+        if not rows.whole:
+            title.append(" · reading further back…")
         if rows.capped:
             title.append(f" · the newest {rows.total:,}: narrow it to see further back")
         self.border_title = title
+
+    @work(thread=True, exclusive=True, group="feed-older", exit_on_error=False)
+    def _read_older(self, rows: FeedRows) -> None:
+        older = rows.older()
+        self.app.call_from_thread(self._prepend, rows, older)
+
+    def _prepend(self, rows: FeedRows, older: list[int]) -> None:
+        """The search's older rows before those shown: the cursor stays on its mention, the
+        lines on screen stay where they are."""
+        if rows is not self.rows:
+            return  # another search, or the whole journal, since
+        added = rows.prepend(older)
+        self._show_title(rows)
+        if not added:
+            return
         self._lines.clear()
-        self.virtual_size = Size(self.size.width, rows.total)
-        self.pending = 0
-        self.action_follow()
+        self.set_reactive(Feed.virtual_size, Size(self.size.width, self.count))
+        self.scroll_to(y=round(self.scroll_offset.y) + added, animate=False, immediate=True)
+        self.cursor += added
         self.refresh()
 
     def add(self, items: Sequence[JournaledMention]) -> None:

@@ -3,8 +3,9 @@
 It knows how many mentions its filter keeps and keeps a few pages around where the operator
 looks. A page next to one it has is read by keyset (the ids after or before it), any other by
 the id at its position; new mentions only raise the count. A search reads the ids of what it
-keeps once, in one read of the full-text index, and its pages by those ids; it keeps its
-newest `MOST` (the operator narrows it to see further back).
+keeps and its pages by those ids: first the newest `FIRST` (what the screen shows at once), the
+rest of its newest `MOST` after (`older`, off the screen's thread, then `prepend`); the operator
+narrows it to see further back.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from smwar.model import JournaledMention
 PAGE = 64
 PAGES_KEPT = 16  # about a thousand mentions in memory, whatever the journal holds
 MOST = 10_000  # mentions a search keeps, the newest: counting a third of a million takes seconds
+FIRST = PAGE  # the newest ids a search reads before it shows them
 
 
 class FeedRows:
@@ -28,9 +30,10 @@ class FeedRows:
         self.journal = journal
         self.view = view
         self._pages: LRUCache[int, list[JournaledMention]] = LRUCache(PAGES_KEPT)
-        # a search reads the ids it keeps once, newest `MOST` (an int each), and pages by them:
-        # one read of the full-text index, not one a page
+        # a search reads the ids it keeps, newest `MOST` at most (an int each), and pages by
+        # them: a few reads of the full-text index, not one a page
         self._ids: list[int] | None = None
+        self.whole = True  # every id it keeps is read (a search's older ones come after its first)
         if view.everything:
             self._count, self._newest = journal.tally(view)
             # the whole journal: ids are dense (a mention is never removed, an ignored repeat
@@ -38,8 +41,27 @@ class FeedRows:
             self._first = journal.first_mention_id()
         else:
             self._newest = journal.last_mention_id()
-            self._ids = [i for i in journal.newest_ids(view, MOST) if i <= self._newest]
-        self.capped = self._ids is not None and len(self._ids) == MOST  # only the newest `MOST` are shown
+            self._ids = journal.newest_ids(view, FIRST, upto=self._newest)
+            self.whole = len(self._ids) < FIRST
+            self._oldest, self._rest = (self._ids[0] if self._ids else 0), MOST - len(self._ids)
+        self.capped = False  # only the newest `MOST` are shown: the search keeps more
+
+    def older(self) -> list[int]:
+        """The ids of the rest of a search's newest `MOST`, older than those it read first: a
+        read that changes nothing, for a thread beside the screen's."""
+        if self.whole:
+            return []
+        return self.journal.newest_ids(self.view, self._rest, upto=self._oldest - 1)
+
+    def prepend(self, older: list[int]) -> int:
+        """Put the ids `older` read before those it has; returns how many rows came before."""
+        if self._ids is None or self.whole:
+            return 0
+        self._ids[:0] = older
+        self.whole = True
+        self.capped = len(older) == self._rest
+        self._pages.clear()  # every row's position moved
+        return len(older)
 
     @property
     def total(self) -> int:
@@ -56,8 +78,7 @@ class FeedRows:
             added = sum(1 for item in arrived if item.id > self._newest)
             self._count += added
         else:
-            fresh = self.journal.newest_ids(replace(self.view, after=self._newest), MOST)
-            fresh = [i for i in fresh if i <= newest]
+            fresh = self.journal.newest_ids(replace(self.view, after=self._newest), MOST, upto=newest)
             self._ids += fresh
             added = len(fresh)
         self._newest = max(self._newest, newest)
