@@ -17,7 +17,11 @@ read by a terminal emulator, as an operator would. Prints
   writing the key to the terminal until the detail pane shows the mention it selects. Keys
   whose frame never came within a second count as dropped.
 
-    python benchmarks/ui_bench.py [--mentions 1000000] [--keys 200]
+    python benchmarks/ui_bench.py [--mentions 1000000] [--keys 200] [--only search]
+
+`--only search` measures the searches alone: no first frames, and instead of the other keys
+the stream runs as long as they would have taken (`--stream-first`, seconds), so the searches
+find as many streamed mentions as in a full run.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ COLUMNS, ROWS = 120, 40
 STREAM_RATE = 1000  # mentions a second
 FRAME_TIMEOUT = 1.0
 STARTS = 3  # first frames measured a journal, the median counts
+STREAM_FIRST = 50.0  # seconds the other keys of a full run stream before the searches
 KEYS = {"scroll": ["\x1b[A", "\x1b[B", "k", "j"], "page": ["\x1b[5~", "\x1b[6~"]}
 
 
@@ -139,10 +144,37 @@ def percentiles(values: list[float]) -> str:
     return f"p50 {statistics.median(values):6.1f}  p95 {cuts[94]:6.1f}  p99 {cuts[98]:6.1f} ms"
 
 
+def first_frames(homes: dict[int, tuple[Path, Path]], mentions: int) -> None:
+    """The first frame and the memory after start, of the empty journal and the big one."""
+    start(homes[0][0])[0].close()  # not counted: the first start after the build reads the disk
+    starts: dict[int, list[float]] = {size: [] for size in homes}
+    memory, leader = {}, {}
+    for _ in range(STARTS):  # the two alternate, so that a drift of the machine's load hits both
+        for size, (home, _stream) in homes.items():
+            terminal, took = start(home)
+            starts[size].append(took)
+            time.sleep(2)
+            memory[size] = rss_mib(terminal.process.pid)
+            leader[size] = leader_rss_mib(terminal.process.pid)
+            terminal.close()
+    empty, big = (statistics.median(starts[size]) for size in (0, mentions))
+    print(
+        f"first frame, empty journal:      {empty:6.2f} s (median of {STARTS})   RSS {memory[0]:6.0f} MiB"
+        f"   (ingest process {leader[0]:.0f} MiB)"
+    )
+    print(
+        f"first frame, {mentions:,} mentions: {big:6.2f} s   RSS {memory[mentions]:6.0f} MiB"
+        f"   (ingest process {leader[mentions]:.0f} MiB)"
+    )
+    print(f"first frame ratio (big / empty): {big / empty:6.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mentions", type=int, default=1_000_000)
     parser.add_argument("--keys", type=int, default=200, help="key presses measured per kind")
+    parser.add_argument("--only", choices=["search"], help="measure only the searches")
+    parser.add_argument("--stream-first", type=float, default=STREAM_FIRST, help="with --only: seconds streamed first")
     options = parser.parse_args()
     # as installed: pip compiles the modules when it installs them, so a start only reads them
     # (a checkout run with PYTHONDONTWRITEBYTECODE would compile every module at every start)
@@ -150,29 +182,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="smwar-ui-bench-") as tmp:
         folder = Path(tmp)
         built = time.perf_counter()
-        homes = {size: home_with(folder, size) for size in (0, options.mentions)}
+        sizes = (options.mentions,) if options.only else (0, options.mentions)
+        homes = {size: home_with(folder, size) for size in sizes}
         print(f"journals built in {time.perf_counter() - built:.1f} s")
-        start(homes[0][0])[0].close()  # not counted: the first start after the build reads the disk
-        starts: dict[int, list[float]] = {size: [] for size in homes}
-        memory, leader = {}, {}
-        for _ in range(STARTS):  # the two alternate, so that a drift of the machine's load hits both
-            for size, (home, _stream) in homes.items():
-                terminal, took = start(home)
-                starts[size].append(took)
-                time.sleep(2)
-                memory[size] = rss_mib(terminal.process.pid)
-                leader[size] = leader_rss_mib(terminal.process.pid)
-                terminal.close()
-        empty, big = (statistics.median(starts[size]) for size in (0, options.mentions))
-        print(
-            f"first frame, empty journal:      {empty:6.2f} s (median of {STARTS})   RSS {memory[0]:6.0f} MiB"
-            f"   (ingest process {leader[0]:.0f} MiB)"
-        )
-        print(
-            f"first frame, {options.mentions:,} mentions: {big:6.2f} s   RSS {memory[options.mentions]:6.0f} MiB"
-            f"   (ingest process {leader[options.mentions]:.0f} MiB)"
-        )
-        print(f"first frame ratio (big / empty): {big / empty:6.2f}x")
+        if not options.only:
+            first_frames(homes, options.mentions)
         home, stream = homes[options.mentions]
         terminal, _ = start(home)
         writer = Writer(stream)
@@ -181,8 +195,12 @@ def main() -> None:
         try:
             terminal.send("\x1b[5~")  # up a page: the feed stops following, a key changes what is shown
             time.sleep(0.5)
-            results = {kind: latencies(terminal, keys, options.keys) for kind, keys in KEYS.items()}
-            results["end"] = latencies(terminal, ["\x1b[F"], max(5, options.keys // 4), first="\x1b[5~")
+            results: dict[str, tuple[list[float], int]] = {}
+            if options.only:
+                time.sleep(options.stream_first)
+            else:
+                results = {kind: latencies(terminal, keys, options.keys) for kind, keys in KEYS.items()}
+                results["end"] = latencies(terminal, ["\x1b[F"], max(5, options.keys // 4), first="\x1b[5~")
             search: list[float] = []
             dropped_search = 0
             for n in range(max(5, options.keys // 20)):

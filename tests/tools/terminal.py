@@ -134,11 +134,19 @@ class Terminal:
                         return
                     continue
                 data = os.read(self.master, 65536)
+                arrived = time.perf_counter()  # the emulator's parsing below is not the program's time
+                # a frame bigger than one read waits in the pty: all of it is read before any is
+                # parsed, or its last bytes would seem to arrive the emulator's parsing later
+                while data and select.select([self.master], [], [], 0)[0]:
+                    more = os.read(self.master, 65536)
+                    if not more:
+                        break
+                    data += more
+                    arrived = time.perf_counter()
             except OSError:
                 return
             if not data:
                 return
-            arrived = time.perf_counter()  # the emulator's parsing below is not the program's time
             with self._lock:
                 self.output += data
                 self.stream.feed(data)
