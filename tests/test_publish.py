@@ -23,6 +23,7 @@ from smwar.journal.store import Journal
 from smwar.model import Mention
 from smwar.publish import Account, post_reply
 from smwar.runbooks.definitions import RunbookSet
+from smwar.runbooks.matcher import RuleMatcher
 from smwar.secrets import set_secret
 from smwar.tui.app import WarRoomApp
 from smwar.tui.screens.reply import ReplyScreen
@@ -151,7 +152,7 @@ async def test_the_editor_goes_from_a_mention_to_a_posted_reply(
         "de",
         url=str(status["url"]),
     )
-    matches = session.pipeline.matcher.match(mention)
+    matches = RuleMatcher(runbooks.scenarios, runbooks.deescalation).match(mention)
     journal.add_mentions([(mention, T0, matches, (), session.pipeline.triager.triage(mention, (), ["product-defect"]))])
     app = WarRoomApp(session, poll_seconds=3600, config=Config(reply_as=ReplyAccounts(mastodon=mock.base_url)))
     async with app.run_test(size=(140, 40)) as pilot:
