@@ -1,9 +1,7 @@
-"""What each mention of a batch is — the scenarios it matches, what to do with it, and the
-early-warning signs and campaign form the signals read in its words — worked out here or, in a
-storm, on every processor: all of it depends only on the mention, its author's tags and the
-runbooks, so a big batch is cut into shares, one assessed in this process and the others each
-in a worker process of their own at the same time. What depends on the order of arrival (the
-journal, trends, campaigns) stays with the pipeline.
+"""What each mention of a batch is — the scenarios it matches and what to do with it — worked
+out here or, in a storm, on every processor: a mention's matching and triage depend only on it,
+its author's tags and the runbooks, so a big batch is cut into shares, one assessed in this
+process and the others each in a worker process of their own at the same time.
 
 The workers start when the first batch big enough comes (a quiet journal never starts them),
 each with its own copy of the runbooks' rules, and end with the pipeline. A worker that dies
@@ -17,20 +15,18 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
-from typing import NamedTuple
 
 from smwar.model import Match, Mention, Triage
 from smwar.runbooks.definitions import RunbookSet
 from smwar.runbooks.matcher import Matcher, RuleMatcher
 from smwar.triage.decide import Triager
-from smwar.triage.signals import Readout, readout, sign_matcher
 
 SHARED_FROM = 400  # mentions a batch needs to be shared out: a storm the ingest process alone keeps up with is not
 
+Assessed = tuple[tuple[Match, ...], Triage]
 Item = tuple[Mention, tuple[str, ...]]  # a mention and its author's tags
 
 log = logging.getLogger(__name__)
@@ -46,46 +42,19 @@ def assess(
     return matches, triager.triage(mention, tags, [match.scenario_id for match in matches], verdict)
 
 
-class Assessment(NamedTuple):
-    matches: tuple[Match, ...]
-    triage: Triage
-    read: Readout  # what the signals read in its words
-
-
-@dataclass(frozen=True, slots=True)
-class Rules:
-    """A runbook set's rules, compiled: the scenarios', triage's and the early-warning signs'."""
-
-    matcher: Matcher
-    triager: Triager
-    signs: RuleMatcher
-
-    @classmethod
-    def of(cls, runbooks: RunbookSet, matcher: Matcher | None = None) -> Rules:
-        """`runbooks`' rules (its scenarios' as `matcher`, if compiled already)."""
-        scenarios = matcher or RuleMatcher(runbooks.scenarios, runbooks.deescalation)
-        return cls(scenarios, Triager(runbooks), sign_matcher(runbooks))
-
-    def assess(self, items: Iterable[Item]) -> list[Assessment]:
-        return [
-            Assessment(*assess(mention, tags, self.matcher, self.triager), readout(mention, self.signs))
-            for mention, tags in items
-        ]
-
-
 class Assessor:
     """Assesses batches by one runbook set: alone, or with `workers` processes for big batches."""
 
     def __init__(self, runbooks: RunbookSet, matcher: Matcher, workers: int = 0) -> None:
         self.runbooks = runbooks
-        self.rules = Rules.of(runbooks, matcher)
-        self.triager = self.rules.triager
+        self.matcher = matcher
+        self.triager = Triager(runbooks)
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
         self._served = False  # whether the workers assessed a batch
 
-    def assess(self, items: Sequence[Item]) -> list[Assessment]:
-        """Each mention's matches, triage and readout, in the order of `items`."""
+    def assess(self, items: Sequence[Item]) -> list[Assessed]:
+        """Each mention's matches and triage, in the order of `items`."""
         if self.workers and len(items) >= SHARED_FROM:
             try:
                 assessed = self._shared(items)
@@ -99,16 +68,19 @@ class Assessor:
             else:
                 self._served = True
                 return assessed
-        return self.rules.assess(items)
+        return self._here(items)
 
-    def _shared(self, items: Sequence[Item]) -> list[Assessment]:
+    def _here(self, items: Sequence[Item]) -> list[Assessed]:
+        return [assess(mention, tags, self.matcher, self.triager) for mention, tags in items]
+
+    def _shared(self, items: Sequence[Item]) -> list[Assessed]:
         """`items` in equal shares: the first assessed here while the workers take the others."""
         if self._pool is None:
             self._pool = _start(self.runbooks, self.workers)
         size = -(-len(items) // (self.workers + 1))
         shares = [items[start : start + size] for start in range(0, len(items), size)]
         futures = [self._pool.submit(_assess_share, list(share)) for share in shares[1:]]
-        assessed = self.rules.assess(shares[0])
+        assessed = self._here(shares[0])
         for future in futures:
             assessed += future.result()
         return assessed
@@ -130,12 +102,12 @@ def _start(runbooks: RunbookSet, workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(workers, mp_context=context, initializer=_begin, initargs=(runbooks,))
 
 
-_rules: Rules | None = None  # a worker's own
+_rules: tuple[Matcher, Triager] | None = None  # a worker's own
 
 
 def _begin(runbooks: RunbookSet) -> None:
     global _rules
-    _rules = Rules.of(runbooks)
+    _rules = RuleMatcher(runbooks.scenarios, runbooks.deescalation), Triager(runbooks)
     threading.Thread(target=_end_with_owner, name="owner-watch", daemon=True).start()
 
 
@@ -148,6 +120,7 @@ def _end_with_owner() -> None:
         os._exit(0)
 
 
-def _assess_share(items: list[Item]) -> list[Assessment]:
+def _assess_share(items: list[Item]) -> list[Assessed]:
     assert _rules is not None, "a worker assesses only after it began"
-    return _rules.assess(items)
+    matcher, triager = _rules
+    return [assess(mention, tags, matcher, triager) for mention, tags in items]

@@ -43,7 +43,7 @@ from smwar.runbooks.definitions import (
 from smwar.runbooks.matcher import Matcher, Progress, RuleMatcher
 from smwar.triage.campaigns import MAX_CLUSTERS
 from smwar.triage.campaigns import SPAN as CAMPAIGN_SPAN
-from smwar.triage.signals import ALERT_KINDS, OVERALL, Alert, History, Readout, Signals
+from smwar.triage.signals import ALERT_KINDS, OVERALL, Alert, History, Signals
 from smwar.triage.trends import Downtime, Trend
 
 RATE_WINDOW = timedelta(minutes=10)
@@ -52,7 +52,6 @@ FIRST_TIME_TAG = "first-time"  # no mention of the author's in the journal befor
 LEARNED_TAG = "learned"  # a troublemaker by the journal's record, not by the runbook's list
 LEARN_CUTOFF = -0.3  # the sentiment of mentions that count towards learning a troublemaker
 TRAINER_MESSAGE = "drill.message"
-Key = tuple[str, str]  # a mention's network and its id there
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,7 +236,7 @@ class Pipeline:
                 signals = self.signals  # built before this poll journals anything: the batch counts once
                 now = self.clock.now()
                 intake = self.source.due(now)
-            stored, read = self._journal(intake, now)
+            stored = self._journal(intake, now)
             with self._lock:
                 proposals = [
                     proposal
@@ -246,18 +245,17 @@ class Pipeline:
                     if (proposal := self._observe(match.scenario_id, now, VIP_TAG in item.author_tags)) is not None
                 ]
                 quiet = self.desk.active_scenarios()
-            alerts = self._alerts(signals, stored, read, now, quiet)
+            alerts = self._alerts(signals, stored, now, quiet)
             messages = [Event(TRAINER_MESSAGE, now, SYSTEM_ACTOR, payload={"text": text}) for text in intake.messages]
             if messages or alerts:
                 self.journal.append_all([*messages, *(_alert_event(alert, now) for alert in alerts)])
             return Update(tuple(stored), tuple(proposals), tuple(intake.messages), tuple(alerts))
 
-    def _journal(self, intake: Intake, now: datetime) -> tuple[list[JournaledMention], dict[Key, Readout]]:
+    def _journal(self, intake: Intake, now: datetime) -> list[JournaledMention]:
         """Match and triage the mentions not journaled yet (a repeat is not worth matching),
-        and journal them with the sources' cursors and unreadable items; what the signals read
-        in each of them, by its network and id."""
+        and journal them with the sources' cursors and unreadable items."""
         if not (intake.mentions or intake.cursors or intake.quarantined or intake.revisions):
-            return [], {}
+            return []
         with self._kept(intake):
             mentions = self.journal.unseen(intake.mentions)
             known = self.journal.known_authors({(mention.network, mention.author) for mention in mentions})
@@ -268,15 +266,11 @@ class Pipeline:
             assessed = self.assessor.assess(tagged)
             batch = [
                 (mention, now, matches, tags, triage)
-                for (mention, tags), (matches, triage, _) in zip(tagged, assessed, strict=True)
+                for (mention, tags), (matches, triage) in zip(tagged, assessed, strict=True)
             ]
-            stored = self.journal.add_mentions(
+            return self.journal.add_mentions(
                 batch, cursors=intake.cursors, quarantined=intake.quarantined, revisions=intake.revisions
             )
-        read = {
-            (mention.network, mention.native_id): each.read for mention, each in zip(mentions, assessed, strict=True)
-        }
-        return stored, read
 
     def close(self) -> None:
         """End the worker processes, if any started."""
@@ -293,21 +287,10 @@ class Pipeline:
             self.source.put_back(intake)
             raise
 
-    def _alerts(
-        self,
-        signals: Signals,
-        stored: list[JournaledMention],
-        read: Mapping[Key, Readout],
-        now: datetime,
-        quiet: set[str],
-    ) -> list[Alert]:
-        """Count the new mentions (`read` as assessed) into the volumes and judge them (at most
-        once a second); no early warning or spike for a scenario in `quiet` (its incident is active)."""
-        alerts = [
-            alert
-            for item in stored
-            for alert in signals.observe(item, now, quiet, read.get((item.mention.network, item.mention.native_id)))
-        ]
+    def _alerts(self, signals: Signals, stored: list[JournaledMention], now: datetime, quiet: set[str]) -> list[Alert]:
+        """Count the new mentions into the volumes and judge them (at most once a second); no
+        early warning or spike for a scenario in `quiet` (its incident is active)."""
+        alerts = [alert for item in stored for alert in signals.observe(item, now, quiet)]
         if self._reviewed is None or now - self._reviewed >= REVIEW_EVERY:
             self._reviewed = now
             alerts += signals.review(now, quiet)

@@ -16,7 +16,6 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
@@ -67,21 +66,6 @@ def shingles(shaped: str) -> set[int]:
     return set(map(hash, map(" ".join, zip(words, words[1:], words[2:], strict=False))))
 
 
-class Form(NamedTuple):
-    """A text as campaigns compare it: worked out from the text alone, so where the mention is
-    assessed (a worker process, in a storm), not where it is filed."""
-
-    shaped: str  # "": too short to be part of a campaign
-    runs: frozenset[int]  # its shingles
-
-
-def form_of(text: str) -> Form:
-    shaped = shape(text)
-    if len(shaped) < MIN_LENGTH:
-        return Form("", frozenset())
-    return Form(shaped, frozenset(shingles(shaped)))
-
-
 class Campaigns:
     """Filed from the pipeline's thread and looked up from the screen's: one lock guards it."""
 
@@ -93,28 +77,22 @@ class Campaigns:
         self._by_shingle: defaultdict[int, set[int]] = defaultdict(set)
 
     def add(
-        self,
-        mention_id: int,
-        network: str,
-        author: str,
-        text: str,
-        at: datetime,
-        scenarios: Collection[str] = (),
-        form: Form | None = None,
+        self, mention_id: int, network: str, author: str, text: str, at: datetime, scenarios: Collection[str] = ()
     ) -> Cluster | None:
-        """File a mention, which matched `scenarios` (its text's `form`, if worked out
-        already); its cluster when it is part of one (of any size), else None."""
+        """File a mention, which matched `scenarios`; its cluster when it is part of one (of
+        any size), else None."""
         with self._lock:
-            cluster = self._add(mention_id, network, author, text, at, form or form_of(text))
+            cluster = self._add(mention_id, network, author, text, at)
             if cluster is not None:
                 cluster.scenarios.update(scenarios)
             return cluster
 
-    def _add(self, mention_id: int, network: str, author: str, text: str, at: datetime, form: Form) -> Cluster | None:
+    def _add(self, mention_id: int, network: str, author: str, text: str, at: datetime) -> Cluster | None:
         self._forget(at)
-        shaped, runs = form
-        if not shaped:
+        shaped = shape(text)
+        if len(shaped) < MIN_LENGTH:
             return None
+        runs = shingles(shaped)
         cluster = self._closest(shaped, runs)
         if cluster is None:
             cluster = Cluster(mention_id, text, at, at)
@@ -135,11 +113,11 @@ class Campaigns:
     def find(self, text: str) -> Cluster | None:
         """The cluster a mention with `text` belongs to, while it is remembered (nothing is
         filed), as it is now: a copy, which mentions filed later leave as it is."""
-        shaped, runs = form_of(text)
-        if not shaped:
+        shaped = shape(text)
+        if len(shaped) < MIN_LENGTH:
             return None
         with self._lock:
-            cluster = self._closest(shaped, runs)
+            cluster = self._closest(shaped, shingles(shaped))
             return _copy(cluster) if cluster is not None else None
 
     def campaigns(self) -> list[Cluster]:
@@ -148,7 +126,7 @@ class Campaigns:
             found = [_copy(cluster) for cluster in self._clusters.values() if cluster.is_campaign]
         return sorted(found, key=lambda cluster: (-len(cluster.authors), cluster.first_at))
 
-    def _closest(self, shaped: str, runs: frozenset[int]) -> Cluster | None:
+    def _closest(self, shaped: str, runs: set[int]) -> Cluster | None:
         shared: dict[int, int] = {}  # cluster id -> runs shared (counted without Counter's overhead a call)
         for run in runs:
             for cluster_id in self._by_shingle.get(run, ()):

@@ -12,13 +12,12 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
 
-from smwar.model import JournaledMention, Mention
+from smwar.model import JournaledMention
 from smwar.plaintext import excerpt
 from smwar.runbooks.definitions import ALL_MENTIONS, EarlyWarning, Rule, RunbookSet
 from smwar.runbooks.matcher import RuleMatcher
-from smwar.triage.campaigns import Campaigns, Cluster, Form, form_of
+from smwar.triage.campaigns import Campaigns, Cluster
 from smwar.triage.sentiment import NEGATIVE, label_of
 from smwar.triage.trends import Downtime, Trend, Volume
 
@@ -56,31 +55,6 @@ def _sign_key(scenario_id: str, sign: EarlyWarning) -> str:
     return f"{scenario_id}/{sign.id}"
 
 
-def sign_matcher(runbooks: RunbookSet) -> RuleMatcher:
-    """The matcher of the early-warning signs' words, each sign a target by its key."""
-    worded = [
-        _SignTarget(_sign_key(scenario.id, sign), [Rule(id=sign.id, any=sign.any)])
-        for scenario in runbooks.scenarios
-        for sign in scenario.early_warning
-        if sign.any
-    ]
-    return RuleMatcher(worded, runbooks.deescalation)
-
-
-class Readout(NamedTuple):
-    """What the signals read in a mention's words alone, worked out where it is assessed (a
-    worker process, in a storm) rather than where it is counted in: the keys of the
-    early-warning signs its words hold, and its text's form for the campaigns."""
-
-    signs: frozenset[str]
-    form: Form
-
-
-def readout(mention: Mention, signs: RuleMatcher) -> Readout:
-    """`mention` read by the `signs` matcher (`sign_matcher`) and for the campaigns."""
-    return Readout(frozenset(match.scenario_id for match in signs.match(mention)), form_of(mention.text))
-
-
 class Signals:
     def __init__(
         self,
@@ -114,7 +88,10 @@ class Signals:
             for scenario in runbooks.scenarios
             for sign in scenario.early_warning
         }
-        self.sign_matcher = sign_matcher(runbooks)
+        worded = [
+            _SignTarget(key, [Rule(id=sign.id, any=sign.any)]) for key, (_, sign) in self.signs.items() if sign.any
+        ]
+        self.sign_matcher = RuleMatcher(worded, runbooks.deescalation)
         self.campaigns = previous.campaigns if previous else Campaigns()
         self.trends: dict[str, Trend] = dict(previous.trends) if previous else {}
         self._lock = threading.Lock()  # over `last_hit`
@@ -124,13 +101,9 @@ class Signals:
             self._file(item)
         self.announced |= {cluster.id for cluster in self.campaigns.campaigns() if cluster.scenarios}
 
-    def observe(
-        self, item: JournaledMention, now: datetime, quiet: set[str], read: Readout | None = None
-    ) -> list[Alert]:
-        """Count a new mention in (`read` where it was assessed, else read here); the alerts
-        it raises (no early warning for a scenario in `quiet`: one with an active incident)."""
-        if read is None:
-            read = readout(item.mention, self.sign_matcher)
+    def observe(self, item: JournaledMention, now: datetime, quiet: set[str]) -> list[Alert]:
+        """Count a new mention in; the alerts it raises (no early warning for a scenario in
+        `quiet`: one with an active incident)."""
         mood = item.triage.sentiment if item.triage else None
         negative = None if mood is None else label_of(mood) == NEGATIVE
         self.volumes[OVERALL].observe(now, negative)
@@ -139,24 +112,23 @@ class Signals:
             if scenario_id in self.volumes:
                 self.volumes[scenario_id].observe(now, negative)
         alerts: list[Alert] = []
+        hits = {match.scenario_id for match in self.sign_matcher.match(item.mention)}
         for key, (scenario_id, sign) in self.signs.items():
             by_author = scenario_id in matched and any(tag in item.author_tags for tag in sign.authors)
-            if key in read.signs or by_author:
+            if key in hits or by_author:
                 alerts += self._raise(key, now, quiet, _excerpt(item), item)
-        cluster = self._file(item, read.form)
+        cluster = self._file(item)
         # a campaign about a scenario is alerted; copies of chatter only gather in the queue
         if cluster is not None and cluster.is_campaign and cluster.scenarios and cluster.id not in self.announced:
             self.announced.add(cluster.id)
             alerts.append(_campaign_alert(cluster))
         return alerts
 
-    def _file(self, item: JournaledMention, form: Form | None = None) -> Cluster | None:
+    def _file(self, item: JournaledMention) -> Cluster | None:
         """File a mention, and what it matched, with the campaigns."""
         mention = item.mention
         scenarios = {match.scenario_id for match in item.matches}
-        return self.campaigns.add(
-            item.id, mention.network, mention.author, mention.text, item.received_at, scenarios, form
-        )
+        return self.campaigns.add(item.id, mention.network, mention.author, mention.text, item.received_at, scenarios)
 
     def review(self, now: datetime, quiet: set[str]) -> list[Alert]:
         """Judge every volume now; the spikes that start (not for a scenario in `quiet`: its
