@@ -10,8 +10,18 @@ NETWORKS = ("mastodon", "bluesky", "rss", "reddit", "hackernews", "webhook", "js
 """The networks smwar's sources deliver mentions from."""
 
 
+class Handed:
+    """A value handed to and from the processes that assess a storm: pickled as its fields in
+    order (its class called with them), three times as fast as a dataclass's own way."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        return type(self), tuple(getattr(self, name) for name in self.__slots__)
+
+
 @dataclass(frozen=True, slots=True)
-class Mention:
+class Mention(Handed):
     """One post about the company, as a source delivered it. `text` is untrusted."""
 
     network: str
@@ -58,7 +68,7 @@ class Quarantined:
 
 
 @dataclass(frozen=True, slots=True)
-class TermHit:
+class TermHit(Handed):
     """Why a rule matched: which words of the mention matched which runbook term, how closely."""
 
     rule: str
@@ -68,7 +78,7 @@ class TermHit:
 
 
 @dataclass(frozen=True, slots=True)
-class Match:
+class Match(Handed):
     scenario_id: str
     score: float
     hits: tuple[TermHit, ...]
@@ -86,7 +96,7 @@ class Draft:
 
 
 @dataclass(frozen=True, slots=True)
-class Triage:
+class Triage(Handed):
     """What the de-escalation plan says to do with a mention: respond, watch or ignore (None:
     no rule applies), the rule that decided, and the request types it is."""
 
