@@ -58,8 +58,8 @@ def write_csv_zip(
     review: Callable[[], Review], reader: Reading, span: Span, path: Path, names: Pseudonyms | None
 ) -> None:
     """`mentions.csv` and `events.csv` in the zip at `path`, streamed (Zip64, both deflated by
-    ISA-L: about four times as fast as zlib's fastest level, and as small). `review` is asked
-    for only once the mentions are written: it may still be being read beside them."""
+    ISA-L: about four times as fast as zlib's fastest level, and a little smaller). `review` is
+    asked for only once the mentions are written: it may still be being read beside them."""
     members = (
         _member("mentions.csv", itertools.chain([_csv_lines([MENTION_FIELDS])], _mentions(reader, span, names, _CSV))),
         _member("events.csv", _events(review)),
