@@ -24,7 +24,6 @@ from smwar.runbooks.definitions import RunbookSet
 from smwar.tui.app import WarRoomApp
 from smwar.tui.widgets.feed import Feed
 from smwar.tui.widgets.feed_rows import FIRST, MOST, FeedRows
-from smwar.tui.widgets.search_bar import SearchBar
 
 from .conftest import in_feed, screen_text
 from .tools.journals import T0, fill, text_of
@@ -102,14 +101,6 @@ async def test_a_search_narrows_a_million_to_its_words_and_fields(million: Path,
             await pilot.press("enter")
             await pilot.pause()
             assert feed.count == MILLION and str(feed.border_title) == "Feed"
-            bar = app.query_one(SearchBar)
-            assert not bar.display and app.focused is feed, "the search line closes, the feed has the keys"
-            await pilot.press("slash")
-            assert bar.display and app.focused is bar
-            bar.value = "nothing-like-this"
-            await pilot.press("escape")
-            await pilot.pause()
-            assert feed.count == MILLION and not bar.display and app.focused is feed, "escape searches nothing"
 
 
 async def test_a_search_shows_its_newest_matches_first_and_the_older_ones_come_after(

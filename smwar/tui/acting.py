@@ -16,10 +16,8 @@ def alarm(node: App[None] | Widget, message: str, title: str) -> None:
     node.notify(message, title=title, severity="error", timeout=30, markup=False)
 
 
-def attempt(app: App[None], action: Callable[[], object], *, changes: bool = True) -> bool:
-    """Run an operator action (it commits before it returns); on refusal say why and ring.
-    What it `changes` is drawn after it (an action that changes nothing, a search, draws
-    itself)."""
+def attempt(app: App[None], action: Callable[[], object]) -> bool:
+    """Run an operator action (it commits before it returns); on refusal say why and ring."""
     try:
         action()
     except SmwarError as exc:
@@ -27,7 +25,7 @@ def attempt(app: App[None], action: Callable[[], object], *, changes: bool = Tru
         app.bell()
         return False
     refresh = getattr(app, "refresh_views", None)
-    if refresh is not None and changes:
+    if refresh is not None:
         refresh()
     return True
 

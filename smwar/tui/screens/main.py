@@ -44,7 +44,6 @@ from smwar.tui.widgets.chain import ChainTable
 from smwar.tui.widgets.detail import MentionDetail
 from smwar.tui.widgets.feed import Feed
 from smwar.tui.widgets.feed_rows import FeedRows
-from smwar.tui.widgets.search_bar import SearchBar
 from smwar.tui.widgets.sources import sources_text
 
 OPEN_END = datetime(9999, 12, 31, tzinfo=UTC)  # an incident still open keeps its new mentions
@@ -92,7 +91,6 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
         yield Static(self.banner, id="drill-banner", classes="banner" if self.drill else "banner -live")
         with Horizontal(id="main"):
             with Vertical(id="left"):
-                yield SearchBar(id="search")
                 yield Feed(id="feed")
                 yield MentionDetail(self.session.runbooks, self.session.pipeline.triager.relevance, id="detail")
             with Vertical(id="right"):

@@ -28,7 +28,6 @@ from smwar.tui.acting import ask
 from smwar.tui.guard import Guarded
 from smwar.tui.text import local_time, plain, plain_name
 from smwar.tui.widgets.feed_rows import FeedRows
-from smwar.tui.widgets.search_bar import SearchBar
 
 # one letter a network: the feed line is for the text (the detail pane names it in full)
 NETWORK_LETTERS = {
@@ -122,8 +121,7 @@ class Feed(Guarded, ScrollView, can_focus=True):
         self.rows = rows
         self._show_title(rows)
         self._lines.clear()
-        # as when mentions arrive: other rows change no widget's place or size, no new layout
-        self.set_reactive(Feed.virtual_size, Size(self.size.width, rows.total))
+        self.virtual_size = Size(self.size.width, rows.total)
         self.pending = 0
         self.action_follow()
         self.refresh()
@@ -273,10 +271,6 @@ class Feed(Guarded, ScrollView, can_focus=True):
             wanted = MentionFilter.parse(text)
             self.show(FeedRows(journal, replace(wanted, span=view.span, incident=view.incident)))
 
-        bars = self.screen.query(SearchBar)
-        if bars:  # typed in place, above the feed
-            bars.first().open(view.label, search, back=self)
-            return
         ask(
             self.app,
             "Search the feed",
