@@ -4,20 +4,22 @@ its author's tags and the runbooks, so a big batch is cut into shares, one asses
 process and the others each in a worker process of their own at the same time.
 
 The workers start when the first batch big enough comes (a quiet journal never starts them),
-each with its own copy of the runbooks' rules, and end with the pipeline. A worker that dies
-costs nothing but time: its batch is assessed here and the workers start again for the next.
+each with its own copy of the runbooks' rules, and end with the pipeline. A share goes to its
+worker over a pipe of its own, written before this process starts on its own share (a
+handing-over thread would wait for this busy interpreter, and the worker with it). A worker
+that dies costs nothing but time: its share is assessed here and the workers start again for
+the next batch. A worker ends when the process that started it does, even killed: its pipe's
+other end is then closed.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
-import multiprocessing.connection
-import os
-import threading
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import Connection
+from multiprocessing.context import BaseContext
+from multiprocessing.process import BaseProcess
 
 from smwar.model import Match, Mention, Triage
 from smwar.runbooks.definitions import RunbookSet
@@ -25,6 +27,7 @@ from smwar.runbooks.matcher import Matcher, RuleMatcher
 from smwar.triage.decide import Triager
 
 SHARED_FROM = 400  # mentions a batch needs to be shared out: a storm the ingest process alone keeps up with is not
+STOP_SECONDS = 5.0  # how long a worker is given to end once told
 
 Assessed = tuple[tuple[Match, ...], Triage]
 Item = tuple[Mention, tuple[str, ...]]  # a mention and its author's tags
@@ -42,6 +45,10 @@ def assess(
     return matches, triager.triage(mention, tags, [match.scenario_id for match in matches], verdict)
 
 
+class WorkerEnded(Exception):
+    """A worker process ended before it handed its share back."""
+
+
 class Assessor:
     """Assesses batches by one runbook set: alone, or with `workers` processes for big batches."""
 
@@ -50,7 +57,7 @@ class Assessor:
         self.matcher = matcher
         self.triager = Triager(runbooks)
         self.workers = workers
-        self._pool: ProcessPoolExecutor | None = None
+        self._started: list[_Worker] = []
         self._served = False  # whether the workers assessed a batch
 
     def assess(self, items: Sequence[Item]) -> list[Assessed]:
@@ -58,10 +65,10 @@ class Assessor:
         if self.workers and len(items) >= SHARED_FROM:
             try:
                 assessed = self._shared(items)
-            except BrokenProcessPool:
+            except WorkerEnded:
                 self.close()
                 if self._served:
-                    log.warning("a worker process ended: its batch is assessed here, the workers start again")
+                    log.warning("a worker process ended: its share is assessed here, the workers start again")
                 else:  # they never assessed a batch: they will not now
                     log.warning("the worker processes could not start: mentions are assessed here alone")
                     self.workers = 0
@@ -75,52 +82,73 @@ class Assessor:
 
     def _shared(self, items: Sequence[Item]) -> list[Assessed]:
         """`items` in equal shares: the first assessed here while the workers take the others."""
-        if self._pool is None:
-            self._pool = _start(self.runbooks, self.workers)
+        if not self._started:
+            context = _context()
+            self._started = [_Worker(context, self.runbooks) for _ in range(self.workers)]
         size = -(-len(items) // (self.workers + 1))
         shares = [items[start : start + size] for start in range(0, len(items), size)]
-        futures = [self._pool.submit(_assess_share, list(share)) for share in shares[1:]]
+        busy = list(zip(self._started, shares[1:], strict=False))
+        for worker, share in busy:
+            worker.give(list(share))
         assessed = self._here(shares[0])
-        for future in futures:
-            assessed += future.result()
+        for worker, _ in busy:
+            assessed += worker.take()
         return assessed
 
     def close(self) -> None:
         """End the workers (they finish nothing more)."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        for worker in self._started:
+            worker.stop()
+        self._started = []
 
 
-def _start(runbooks: RunbookSet, workers: int) -> ProcessPoolExecutor:
-    """Worker processes forked from a clean server process (never from this one, whose other
-    threads may hold locks), each compiling `runbooks` once."""
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    if "forkserver" in methods:
-        context.set_forkserver_preload([__name__])
-    return ProcessPoolExecutor(workers, mp_context=context, initializer=_begin, initargs=(runbooks,))
+def _context() -> BaseContext:
+    """Workers forked from a clean server process (never from this one, whose other threads
+    may hold locks), or started afresh where there is none."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
 
 
-_rules: tuple[Matcher, Triager] | None = None  # a worker's own
+class _Worker:
+    """A worker process and this process's end of its pipe."""
+
+    def __init__(self, context: BaseContext, runbooks: RunbookSet) -> None:
+        self._pipe, theirs = context.Pipe()
+        self._process: BaseProcess = context.Process(  # type: ignore[attr-defined]
+            target=_serve, args=(theirs, runbooks), name="smwar-assess", daemon=True
+        )
+        self._process.start()
+        theirs.close()
+
+    def give(self, items: list[Item]) -> None:
+        try:
+            self._pipe.send(items)
+        except OSError as exc:
+            raise WorkerEnded from exc
+
+    def take(self) -> list[Assessed]:
+        try:
+            return self._pipe.recv()  # type: ignore[no-any-return]
+        except (EOFError, OSError) as exc:
+            raise WorkerEnded from exc
+
+    def stop(self) -> None:
+        self._pipe.close()  # its end reads the end of the pipe: it returns
+        self._process.join(STOP_SECONDS)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join()
 
 
-def _begin(runbooks: RunbookSet) -> None:
-    global _rules
-    _rules = RuleMatcher(runbooks.scenarios, runbooks.deescalation), Triager(runbooks)
-    threading.Thread(target=_end_with_owner, name="owner-watch", daemon=True).start()
-
-
-def _end_with_owner() -> None:
-    """End this worker when the process that started it ends, even killed: the pipes it
-    waits on stay open (the other workers hold them), so it would never learn otherwise."""
-    owner = multiprocessing.parent_process()
-    if owner is not None:
-        multiprocessing.connection.wait([owner.sentinel])
-        os._exit(0)
-
-
-def _assess_share(items: list[Item]) -> list[Assessed]:
-    assert _rules is not None, "a worker assesses only after it began"
-    matcher, triager = _rules
-    return [assess(mention, tags, matcher, triager) for mention, tags in items]
+def _serve(pipe: Connection, runbooks: RunbookSet) -> None:
+    """A worker: each share it is given, assessed and handed back, until its pipe closes."""
+    matcher, triager = RuleMatcher(runbooks.scenarios, runbooks.deescalation), Triager(runbooks)
+    while True:
+        try:
+            items: list[Item] = pipe.recv()
+        except (EOFError, OSError):
+            return  # the process that started it stopped it, or ended
+        pipe.send([assess(mention, tags, matcher, triager) for mention, tags in items])
