@@ -6,6 +6,7 @@ Each runs on both backends (the `address` fixture): a SQLite file and a PostgreS
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -109,6 +110,8 @@ def test_when_the_leader_dies_another_takes_over_and_nothing_is_lost_or_doubled(
         assert lease is not None
         holder = next(p for p in leaders if lease.holder.endswith(f":{p.pid}"))
         waiting = next(p for p in leaders if p is not holder)
+        ours = os.getpriority(os.PRIO_PROCESS, 0)
+        assert all(os.getpriority(os.PRIO_PROCESS, p.pid) > ours for p in leaders), "the war rooms' actions come first"
         holder.send_signal(signal.SIGKILL)  # no goodbye: the lease must lapse
         holder.wait()
         killed_at = time.monotonic()

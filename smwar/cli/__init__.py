@@ -121,12 +121,13 @@ def lead(war_room: int | None) -> None:
     import signal
 
     from smwar.config import load_config
-    from smwar.engine.leader import IngestLeader
+    from smwar.engine.leader import IngestLeader, yield_to_operators
     from smwar.engine.live import open_live_journal
     from smwar.runbooks.watch import RunbookWatch
 
     config = load_config()
     _refuse_piped(config)
+    yield_to_operators()
     with open_live_journal(config) as journal:
         leader = IngestLeader(config, RunbookWatch(runbook_path(None)), journal, war_room=war_room)
         for number in (signal.SIGTERM, signal.SIGINT):

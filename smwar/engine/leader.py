@@ -36,6 +36,8 @@ RENEW_SECONDS = 1.0  # how often the holder renews its lease and publishes its s
 WAIT_SECONDS = 1.0  # how often a waiting leader asks for the lease
 RESTART_SECONDS = 5.0  # how soon a war room starts its leader process again after it died
 POLL_SECONDS = 0.25  # how often the leader takes what its sources handed over
+# the leader's priority below the war rooms' (nice): a storm's matching waits while an operator acts
+NICENESS = 10
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +162,14 @@ class IngestLeader:
             session.pipeline.close()
             self.journal.release_lease(INGEST, self.holder)
             log.info("%s gave the ingest lease up", self.holder)
+
+
+def yield_to_operators() -> None:
+    """Lower this process's priority, where the system has one: on a host shared with war
+    rooms, an operator's claim or reply takes the processor before the storm's matching, which
+    has all the processor the war rooms leave."""
+    if hasattr(os, "nice"):
+        os.nice(NICENESS)
 
 
 class LeaderProcess:
