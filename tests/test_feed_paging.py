@@ -16,10 +16,12 @@ from textual.widgets import Input
 from smwar.clock import ManualClock
 from smwar.engine.pipeline import Idle
 from smwar.engine.session import Session
+from smwar.journal import search
 from smwar.journal.pages import MentionFilter
+from smwar.journal.portable import Portable
 from smwar.journal.reading import Span
 from smwar.journal.store import Journal
-from smwar.model import Mention
+from smwar.model import Mention, Triage
 from smwar.runbooks.definitions import RunbookSet
 from smwar.tui.app import WarRoomApp
 from smwar.tui.widgets.feed import Feed
@@ -214,3 +216,26 @@ def test_mentions_that_arrive_are_counted_only_when_the_filter_keeps_them(tmp_pa
         assert everything.at(305) is not None and everything.at(305).id == 306  # type: ignore[union-attr]
         assert [leaks.at(i).id for i in (100, 101)] == [303, 306]  # type: ignore[union-attr]
         assert everything.grow(arrived) == 0, "the same mentions again are no new ones"
+
+
+@pytest.mark.parametrize("leaps", [search.LEAPS, 2])  # 2: the rest is read the plain way
+def test_a_search_whose_words_and_filter_keep_apart_long_still_finds_the_few_both_hold(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, leaps: int
+) -> None:
+    """Tens of leaks that were answered alternate with tens of other posts only watched, so
+    the words' mentions and the filter's keep apart for many windows; one old leak was watched."""
+    mentions = []
+    for n in range(1, 8_002):
+        leak = n == 1 or (n // 10) % 2 == 0
+        action = "watch" if n == 1 or not leak else "respond"
+        text = "Die AquaPro ist ausgelaufen" if leak else "Lieferung kam pünktlich"
+        mention = Mention("mastodon", f"post-{n}", "@a@b.c", text, T0 + timedelta(seconds=n))
+        mentions.append((mention, T0 + timedelta(seconds=n), (), (), Triage(action, "rule", (), 0.0)))
+    view = MentionFilter.parse("ausgel action:watch")
+    monkeypatch.setattr(search, "LEAPS", leaps)
+    with Journal.open(tmp_path / "live.sqlite") as journal:
+        journal.add_mentions(mentions)
+        assert journal.newest_ids(view, 10) == [1]
+        assert journal.newest_ids(view, 10) == Portable.newest_ids(journal, view, 10)
+        watched = MentionFilter.parse("lieferung action:watch")  # the newest 10 of many
+        assert journal.newest_ids(watched, 10) == Portable.newest_ids(journal, watched, 10)

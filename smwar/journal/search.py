@@ -28,6 +28,7 @@ from smwar.journal.pages import SQLITE, MentionFilter
 TERMS = 12  # terms a word may start before the search reads it by its start
 FIRST_STEP = 64  # ids each index gives at a time in a leapfrog, doubling up to
 MOST_STEP = 4096
+LEAPS = 32  # windows a leapfrog reads before the rest is read the plain way
 NEWEST = 2**62  # above any id
 FOLDS_KEPT = 1024  # words whose term is kept
 TEMPORARY = (  # the connection's own: nothing is written to the journal
@@ -150,11 +151,13 @@ class Search:
         matches = _Window(lambda below, step: self._matches(match, rest.after, below, step))
         kept = _Window(lambda below, step: self._kept(rest, below, step))
         found: list[int] = []
-        while len(found) < most:
+        for _ in range(LEAPS):
+            if len(found) >= most:
+                return found[:most]
             ours, low = matches.upto(upto)
             theirs, their_low = kept.upto(upto) if ours else ([], 0)
             if not theirs:
-                break
+                return found[:most]
             if theirs[0] < low or ours[0] < their_low:  # one window lies above all of the other's
                 upto = min(ours[0], theirs[0])
                 continue
@@ -162,9 +165,13 @@ class Search:
             both = set(theirs)
             found += [i for i in ours if i >= floor and i in both]
             if floor == 0:
-                break
+                return found[:most]
             upto = floor - 1
-        return found[:most]
+        if len(found) >= most:
+            return found[:most]
+        # the two lists keep apart for long (a filter most mentions pass, words few of those
+        # hold): the rest is read by the full-text index's matches, each checked, as before
+        return found + self._joined(match, rest, upto, most - len(found))
 
 
 class _Window:
