@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Input
 
 from smwar.clock import ManualClock
@@ -36,6 +37,13 @@ MILLION = 1_000_000
 @pytest.fixture(scope="module")
 def million(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return fill(tmp_path_factory.mktemp("million") / "live.sqlite", MILLION)
+
+
+async def searched(pilot: Pilot[None], app: WarRoomApp, query: str) -> None:
+    """Search the feed for `query` as an operator does: `/`, the words, Enter."""
+    await pilot.press("slash")
+    app.screen.query_one(Input).value = query
+    await pilot.press("enter")
 
 
 def war_room_on(path: Path, runbooks: RunbookSet) -> tuple[Journal, WarRoomApp]:
@@ -75,9 +83,7 @@ async def test_a_search_narrows_a_million_to_its_words_and_fields(million: Path,
     with journal:
         async with app.run_test(size=(140, 40)) as pilot:
             await pilot.pause()
-            await pilot.press("slash")
-            app.screen.query_one(Input).value = "ausgel network:reddit"
-            await pilot.press("enter")
+            await searched(pilot, app, "ausgel network:reddit")
             await app.workers.wait_for_complete()  # the older matches, read beside the screen
             await pilot.pause()
             feed = app.query_one(Feed)
@@ -89,18 +95,14 @@ async def test_a_search_narrows_a_million_to_its_words_and_fields(million: Path,
             assert f"the newest {MOST:,}: narrow it" in str(feed.border_title)
             await pilot.press("home")
             assert feed.selected is not None and feed.selected.id == 999_990 - 12 * (MOST - 1)
-            await pilot.press("slash")
-            app.screen.query_one(Input).value = "ausgel network:reddit author:user4710@"
-            await pilot.press("enter")
+            await searched(pilot, app, "ausgel network:reddit author:user4710@")
             await app.workers.wait_for_complete()
             await pilot.pause()
             kept = [n for n in range(6, MILLION + 1, 12) if n % 5000 == 4710]
             assert feed.count == len(kept), "narrowed, it keeps all it finds"
             assert feed.selected is not None and feed.selected.id == kept[-1]
             assert "the newest" not in str(feed.border_title)
-            await pilot.press("slash")
-            app.screen.query_one(Input).value = ""
-            await pilot.press("enter")
+            await searched(pilot, app, "")
             await pilot.pause()
             assert feed.count == MILLION and str(feed.border_title) == "Feed"
 
@@ -120,9 +122,7 @@ async def test_a_search_shows_its_newest_matches_first_and_the_older_ones_come_a
     with journal:
         async with app.run_test(size=(140, 40)) as pilot:
             await pilot.pause()
-            await pilot.press("slash")
-            app.screen.query_one(Input).value = "verspät network:bluesky"
-            await pilot.press("enter")
+            await searched(pilot, app, "verspät network:bluesky")
             await pilot.pause()
             feed = app.query_one(Feed)
             # "verspätet" is two mentions in three, bluesky every fourth: n ≡ 1, 5 (mod 12)
