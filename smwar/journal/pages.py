@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # the readers of a journal say their SQL in its dialect too
 
 WORD = re.compile(r"\w+")  # what a search takes for a word: letters, digits and underscores
 Clause = tuple[str, list[object]]  # a condition in SQL and its parameters
+ABOVE_ALL = 2**62  # an id bound above every mention's
 
 
 @dataclass(frozen=True, slots=True)

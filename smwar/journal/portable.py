@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from smwar.clock import from_iso, to_iso
+from smwar.journal.pages import ABOVE_ALL
 from smwar.journal.rows import (
     ASSIGNED,
     HANDED,
@@ -207,7 +208,7 @@ class Portable:
         source, key = view.source(self.dialect), view.key(self.dialect)
         found = self._one(
             f"SELECT {key} FROM {source} WHERE {key} <= ? AND {where} ORDER BY {key} DESC LIMIT 1 OFFSET ?",
-            [2**62 if upto is None else upto, *params, index],
+            [ABOVE_ALL if upto is None else upto, *params, index],
         )
         return int(found) if found is not None else None
 
@@ -237,7 +238,7 @@ class Portable:
         source, key = view.source(self.dialect), view.key(self.dialect)
         rows = self._read(
             f"SELECT {key} FROM {source} WHERE {key} <= ? AND {where} ORDER BY {key} DESC LIMIT ?",
-            [2**62 if upto is None else upto, *params, most],
+            [ABOVE_ALL if upto is None else upto, *params, most],
         )
         return [int(row[0]) for row in reversed(rows)]
 

@@ -23,13 +23,12 @@ from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from smwar.journal.pages import SQLITE, MentionFilter
+from smwar.journal.pages import ABOVE_ALL, SQLITE, MentionFilter
 
 TERMS = 12  # terms a word may start before the search reads it by its start
 FIRST_STEP = 64  # ids each index gives at a time in a leapfrog, doubling up to
 MOST_STEP = 4096
 LEAPS = 32  # windows a leapfrog reads before the rest is read the plain way
-NEWEST = 2**62  # above any id
 FOLDS_KEPT = 1024  # words whose term is kept
 TEMPORARY = (  # the connection's own: nothing is written to the journal
     # the index's terms, in their order, with each place they occur (read one row at a time)
@@ -62,7 +61,7 @@ class Search:
             return []  # a word no mention holds
         match = " AND ".join("(" + " OR ".join(f'"{term}"' for term in each) + ")" for each in terms)
         rest = replace(view, words=())
-        newest = NEWEST if upto is None else upto
+        newest = ABOVE_ALL if upto is None else upto
         if replace(rest, after=0).everything:
             found = self._matches(match, view.after, newest, most)
         elif rest.network or rest.action:  # an index of mentions by network (or action) and id

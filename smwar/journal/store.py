@@ -23,7 +23,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from smwar.clock import from_iso, to_iso
-from smwar.journal.pages import SQLITE, MentionFilter
+from smwar.journal.pages import ABOVE_ALL, SQLITE, MentionFilter
 from smwar.journal.portable import Portable
 from smwar.journal.profiles import Profiles
 from smwar.journal.reading import JournalReader
@@ -175,7 +175,7 @@ class Journal(Coordination, Profiles, Portable):
             f"SELECT * FROM mentions WHERE received_at >= ? AND action IN ({marks}) AND id < ? ORDER BY id DESC LIMIT ?"
         )
         rows: list[sqlite3.Row] = []
-        below = 2**62
+        below = ABOVE_ALL
         while len(rows) < limit:
             page = self._rows(sql, [to_iso(since), *actions, below, limit])
             rows += [row for row in page if row["id"] not in answered][: limit - len(rows)]
