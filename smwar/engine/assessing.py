@@ -45,6 +45,10 @@ def assess(
     return matches, triager.triage(mention, tags, [match.scenario_id for match in matches], verdict)
 
 
+def assess_all(items: Sequence[Item], matcher: Matcher, triager: Triager) -> list[Assessed]:
+    return [assess(mention, tags, matcher, triager) for mention, tags in items]
+
+
 class WorkerEnded(Exception):
     """A worker process ended before it handed its share back."""
 
@@ -75,10 +79,7 @@ class Assessor:
             else:
                 self._served = True
                 return assessed
-        return self._here(items)
-
-    def _here(self, items: Sequence[Item]) -> list[Assessed]:
-        return [assess(mention, tags, self.matcher, self.triager) for mention, tags in items]
+        return assess_all(items, self.matcher, self.triager)
 
     def _shared(self, items: Sequence[Item]) -> list[Assessed]:
         """`items` in equal shares: the first assessed here while the workers take the others."""
@@ -90,7 +91,7 @@ class Assessor:
         busy = list(zip(self._started, shares[1:], strict=False))
         for worker, share in busy:
             worker.give(list(share))
-        assessed = self._here(shares[0])
+        assessed = assess_all(shares[0], self.matcher, self.triager)
         for worker, _ in busy:
             assessed += worker.take()
         return assessed
@@ -151,4 +152,4 @@ def _serve(pipe: Connection, runbooks: RunbookSet) -> None:
             items: list[Item] = pipe.recv()
         except (EOFError, OSError):
             return  # the process that started it stopped it, or ended
-        pipe.send([assess(mention, tags, matcher, triager) for mention, tags in items])
+        pipe.send(assess_all(items, matcher, triager))

@@ -150,7 +150,6 @@ class Pipeline:
         self._signals: Signals | None = None  # built when first needed (a session that only reads never)
         self._reviewed: datetime | None = None
         self._workers = workers
-        self.assessor: Assessor | None = None
         self._arm(runbooks, RuleMatcher(runbooks.scenarios, runbooks.deescalation, progress))
 
     def _arm(self, runbooks: RunbookSet, matcher: Matcher) -> None:
@@ -175,8 +174,6 @@ class Pipeline:
                 )
             watch.scenario = scenario
             watches[scenario.id] = watch
-        if self.assessor is not None:
-            self.assessor.close()
         self.assessor = Assessor(runbooks, matcher, self._workers)
         self.runbooks, self._recent, self._watches = runbooks, recent, watches
         self.triager = self.assessor.triager
@@ -217,6 +214,7 @@ class Pipeline:
         matcher = RuleMatcher(runbooks.scenarios, runbooks.deescalation)
         with self._pipeline, self._lock:
             self.desk.adopt(runbooks)
+            self.assessor.close()  # the old set's workers: the new set's start with its first big batch
             self._arm(runbooks, matcher)
             if journaled:
                 scenarios = [scenario.id for scenario in runbooks.scenarios]
@@ -262,7 +260,6 @@ class Pipeline:
         deescalation = self.runbooks.deescalation
         tagged = [(mention, tags_for(mention, deescalation, known, self.learned)) for mention in mentions]
         with self._kept(intake):
-            assert self.assessor is not None
             assessed = self.assessor.assess(tagged)
             batch = [
                 (mention, now, matches, tags, triage)
@@ -275,8 +272,7 @@ class Pipeline:
     def close(self) -> None:
         """End the worker processes, if any started."""
         with self._pipeline:
-            if self.assessor is not None:
-                self.assessor.close()
+            self.assessor.close()
 
     @contextmanager
     def _kept(self, intake: Intake) -> Iterator[None]:
