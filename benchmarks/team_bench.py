@@ -82,7 +82,7 @@ BEAT_SECONDS = 5.0  # as the war room says it is here
 INCIDENTS = 3  # open incidents whose chains the operators work
 SEED = 50  # mentions journaled before the operators start
 STALLED_SECONDS = 30.0  # a leader that journals nothing for this long is not catching up
-REPLY = "Das tut uns leid, schreib uns bitte eine DM."
+PROBE_SECONDS = 0.02  # how often the disk's fsync is timed during the run
 REPLY = "Das tut uns leid, schreib uns bitte eine DM."
 ACTION_GOAL_MS, PROPAGATION_GOAL_S = 5.0, 1.0
 
@@ -228,12 +228,13 @@ def write(stream: Path, first: int, end: int) -> None:
         out.write("".join(lines))
 
 
-def fsync_floor(directory: Path, count: int = 200) -> list[float]:
-    """How long the disk takes to make one small write durable, ms."""
+def fsync_floor(directory: Path, count: int = 200, stop: EventType | None = None) -> list[float]:
+    """How long the disk takes to make one small write durable, ms: `count` times in a row, or
+    with `stop` every `PROBE_SECONDS` until it is set (beside the storm's own writes)."""
     durations = []
     fd = os.open(directory / "fsync.probe", os.O_WRONLY | os.O_CREAT)
     try:
-        for _ in range(count):
+        while len(durations) < count if stop is None else not stop.wait(PROBE_SECONDS):
             os.write(fd, b"x" * 4096)
             start = time.perf_counter()
             os.fsync(fd)
@@ -241,6 +242,11 @@ def fsync_floor(directory: Path, count: int = 200) -> list[float]:
     finally:
         os.close(fd)
     return durations
+
+
+def probe(directory: Path, stop: EventType, out: multiprocessing.Queue) -> None:
+    """The disk's fsync timed in a process of its own (an operator's is one too) until `stop`."""
+    out.put(("probe", fsync_floor(directory, stop=stop)))
 
 
 def percentile(values: Sequence[float], share: float) -> float:
@@ -336,6 +342,8 @@ def main() -> None:
                 )
                 for n in range(args.operators)
             ]
+            prober = context.Process(target=probe, args=(base, stop, out), name="probe")
+            processes.append(prober)
             for process in processes:
                 process.start()
             ready.wait()
@@ -354,11 +362,13 @@ def main() -> None:
                     if not any(process.is_alive() for process in processes):
                         sys.exit("the operators ended without their figures (see the errors above)")
             elapsed = time.monotonic() - started
+            stop.set()  # the probe's end: it hands its timings over
+            loaded = out.get(timeout=30)[1]
             stop_feed.set()
             writer.join()
             behind = written[0] - watch.last_mention_id()
             catching_up = catch_up(watch, written[0])
-            report(watch, tallies, floor, elapsed, written[0], (behind, catching_up), takeover)
+            report(watch, tallies, (floor, loaded), elapsed, written[0], (behind, catching_up), takeover)
         finally:
             stop_feed.set()
             for process in processes:
@@ -409,7 +419,7 @@ def expected(claims: int, args: argparse.Namespace) -> float:
 def report(
     journal: JournalStore,
     tallies: list[Tally],
-    floor: list[float],
+    floors: tuple[list[float], list[float]],
     elapsed: float,
     written: int,
     catching_up: tuple[int, float | None],
@@ -434,9 +444,12 @@ def report(
         if other is not tally and key in other.noticed
     ]
     print(f"  ran {elapsed:.0f} s; {written - SEED:,} mentions streamed in meanwhile")
+    idle, loaded = floors
     print(
-        f"  disk fsync (the floor of any durable commit): p50 {percentile(floor, 0.5):.1f} ms, "
-        f"p99 {percentile(floor, 0.99):.1f} ms"
+        f"  disk fsync (the floor of any durable commit), alone: p50 {percentile(idle, 0.5):.1f} ms, "
+        f"p99 {percentile(idle, 0.99):.1f} ms; during the run (×{len(loaded):,}, every "
+        f"{PROBE_SECONDS * 1000:.0f} ms beside the storm's writes): p50 {percentile(loaded, 0.5):.1f} ms, "
+        f"p99 {percentile(loaded, 0.99):.1f} ms"
     )
     for kind, durations in sorted(kinds.items()):
         print(
@@ -446,7 +459,8 @@ def report(
     p99 = percentile(every, 0.99)
     print(
         f"  durable operator action ×{len(every):,}: p50 {percentile(every, 0.5):.1f} ms, p99 {p99:.1f} ms "
-        f"(goal p99 ≤ {ACTION_GOAL_MS:.0f} ms) {'ok' if p99 <= ACTION_GOAL_MS else 'MISSED'}"
+        f"(goal p99 ≤ {ACTION_GOAL_MS:.0f} ms) {'ok' if p99 <= ACTION_GOAL_MS else 'MISSED'}; "
+        f"{p99 / percentile(loaded, 0.99):.1f}× the disk's fsync p99 during the run"
     )
     p95 = percentile(delays, 0.95)
     print(

@@ -1,10 +1,17 @@
+import fcntl
+import multiprocessing
+import os
 import sqlite3
+import time
 from datetime import UTC, datetime, timedelta
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
 
+from smwar.journal.portable import MENTIONS_PER_PART
 from smwar.journal.schema import CURRENT_VERSION, MIGRATIONS, JournalError
 from smwar.journal.store import Journal
 from smwar.model import Event, Match, Mention, TermHit
@@ -69,6 +76,78 @@ def test_mentions_are_deduplicated_on_network_and_native_id(tmp_path: Path) -> N
         assert [item.mention.native_id for item in first] == ["1", "2"]
         assert [item.mention.native_id for item in again] == ["3"]
         assert journal.mention_count() == 3
+
+
+def test_a_batch_cut_short_keeps_its_cursor_back_and_is_stored_once_when_taken_again(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite"
+    batch = [(mention(str(number)), T0, (), (), None) for number in range(3 * MENTIONS_PER_PART)]
+    failing = batch[2 * MENTIONS_PER_PART - 1][0].native_id  # in the second part
+    with Journal.open(path) as journal:
+        journal.add_mentions(batch[:1], cursors={"masto": "since:0"})
+        outside = sqlite3.connect(path)
+        outside.execute(
+            f"CREATE TRIGGER disk_full BEFORE INSERT ON mentions WHEN new.native_id = '{failing}' "
+            "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+        )
+        outside.commit()
+        with pytest.raises(sqlite3.DatabaseError, match="disk is full"):
+            journal.add_mentions(batch, cursors={"masto": "since:all"})
+        assert journal.cursors() == {"masto": "since:0"}, "the cursor goes with the batch's last part"
+        outside.execute("DROP TRIGGER disk_full")
+        outside.commit()
+        outside.close()
+        journal.add_mentions(batch, cursors={"masto": "since:all"})
+        assert sorted(int(item.mention.native_id) for item in journal.mentions()) == list(range(len(batch)))
+        assert journal.cursors() == {"masto": "since:all"}
+
+
+def claim_when_told(path: Path, go: EventType, done: Queue) -> None:  # type: ignore[type-arg]
+    """Another operator's process: claims a reply when told, then says how many mentions the
+    journal held when the claim was committed."""
+    with Journal.open(path) as journal:
+        go.wait(10)
+        journal.claim(1, "anna", T0)
+        done.put(journal.mention_count())
+
+
+def test_an_operator_waiting_to_write_goes_in_between_the_parts_of_a_storms_batch(tmp_path: Path) -> None:
+    """A storm's batch does not hold the journal's write lock from its first mention to its
+    last: an operator's claim that waits goes in after the part being written."""
+    path = tmp_path / "j.sqlite"
+    batch = [(mention(str(number)), T0, (), (), None) for number in range(4 * MENTIONS_PER_PART)]
+    context = multiprocessing.get_context("spawn")
+    go, done = context.Event(), context.Queue()
+    with Journal.open(path) as journal:
+        journal.add_mentions(batch[:1])
+        other = context.Process(target=claim_when_told, args=(path, go, done))
+        other.start()
+
+        def midway(native_id: str) -> None:  # while the batch's first part is written
+            go.set()
+            waiting = os.open(f"{path}-waiting", os.O_RDWR)
+            try:
+                deadline = time.monotonic() + 10
+                while time.monotonic() < deadline:  # until the other process waits for its turn
+                    try:
+                        fcntl.flock(waiting, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    except BlockingIOError:
+                        return
+                    fcntl.flock(waiting, fcntl.LOCK_UN)
+                    time.sleep(0.01)
+            finally:
+                os.close(waiting)
+
+        journal._db.conn.create_function("midway", 1, midway)
+        journal._db.conn.execute(
+            "CREATE TEMP TRIGGER storm BEFORE INSERT ON main.mentions WHEN new.native_id = '10' "
+            "BEGIN SELECT midway(new.native_id); END"
+        )
+        journal.add_mentions(batch)
+        other.join(10)
+        held = done.get(timeout=1)
+        assert 1 < held < len(batch), "the claim went in between the batch's parts"
+        assert journal.claim(1, "ben", T0) is not None, "anna's claim was kept"
+        assert journal.mention_count() == len(batch)
 
 
 def test_matches_and_their_explanations_round_trip(tmp_path: Path) -> None:

@@ -42,6 +42,7 @@ INSERT_MENTION = (
     "author_tags, author_name, reply_to, quote_of, action, action_rule, request_types, sentiment) "
     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
+MENTIONS_PER_PART = 64  # about a millisecond of writing: where a batch may let others' writes in
 
 
 def marked(sql: str, mark: str) -> str:
@@ -102,15 +103,35 @@ class Portable:
         could not read are committed with it, so a restart resumes exactly after what was kept;
         and the edits and deletions the sources saw (of this batch's mentions too).
 
-        The rows are made before the transaction begins and each table is written with one
-        statement; the backend begins the batch (`_batch_begins`), says which mentions are new
-        (`_unseen_in`) and finishes what the added ones need (`_batch_added`)."""
+        The rows are made before the transaction begins, and go in parts of
+        `MENTIONS_PER_PART`, each table with one statement; between parts the backend may
+        commit what is written and let others' writes go first (`_give_way`: a storm's batch
+        holds the write lock for tens of milliseconds, which an operator's claim should not
+        wait for). Then a batch cut short keeps its cursors back with its last part, and taken
+        again it skips what was kept. The backend begins the transaction (`_batch_begins`), says
+        which mentions are new (`_unseen_in`) and finishes what the added ones need
+        (`_batch_added`)."""
         rows = mention_rows(batch)
         explained = match_rows(batch)
         saved = to_iso(datetime.now(UTC))
         mark = self.dialect.mark
+        stored: list[JournaledMention] = []
         with self.writing() as connection, closing(connection.cursor()) as db:
             self._batch_begins(db)
+            for start in range(0, len(batch), MENTIONS_PER_PART):
+                if start:
+                    self._give_way(db)
+                part = range(start, min(start + MENTIONS_PER_PART, len(batch)))
+                fresh = [part[index] for index in self._unseen_in(db, [batch[index][0] for index in part])]
+                first = int(db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM mentions").fetchone()[0])
+                ids = dict(zip(fresh, range(first, first + len(fresh)), strict=True))
+                db.executemany(marked(INSERT_MENTION, mark), [(ids[index], *rows[index]) for index in fresh])
+                db.executemany(
+                    marked("INSERT INTO matches (mention_id, scenario_id, score, explanation) VALUES (?,?,?,?)", mark),
+                    [(ids[index], *match) for index in fresh for match in explained[index]],
+                )
+                self._batch_added(db, first, len(fresh))
+                stored += [JournaledMention(ids[index], *batch[index]) for index in fresh]
             db.executemany(
                 marked(
                     "INSERT INTO cursors (source_id, cursor, saved_at) VALUES (?,?,?) ON CONFLICT (source_id) "
@@ -123,17 +144,12 @@ class Portable:
                 marked("INSERT INTO quarantine (source_id, at, reason, raw) VALUES (?,?,?,?)", mark),
                 [(item.source_id, to_iso(item.at), item.reason, item.raw) for item in quarantined],
             )
-            fresh = self._unseen_in(db, [item[0] for item in batch])
-            first = int(db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM mentions").fetchone()[0])
-            ids = dict(zip(fresh, range(first, first + len(fresh)), strict=True))
-            db.executemany(marked(INSERT_MENTION, mark), [(ids[index], *rows[index]) for index in fresh])
-            db.executemany(
-                marked("INSERT INTO matches (mention_id, scenario_id, score, explanation) VALUES (?,?,?,?)", mark),
-                [(ids[index], *match) for index in fresh for match in explained[index]],
-            )
-            self._batch_added(db, first, len(fresh))
             revise_in(db, revisions, mark)
-        return [JournaledMention(ids[index], *batch[index]) for index in fresh]
+        return stored
+
+    def _give_way(self, db: Any) -> None:
+        """Between the parts of a batch: let writers that wait go first (nobody waits on a
+        backend that does not say)."""
 
     def _batch_begins(self, db: Any) -> None:
         """What a backend does first in a batch's transaction (nothing, unless it says)."""

@@ -54,8 +54,10 @@ class Journal(Coordination, Profiles, Portable):
         self._db = db  # the writer
         self._lock = threading.RLock()  # the writer's: one transaction at a time
         # the writers of every process queue for their turn on this file's lock, each woken the
-        # moment the one before commits (SQLite's busy timeout polls, sleeping up to 100 ms)
+        # moment the one before commits (SQLite's busy timeout polls, sleeping up to 100 ms);
+        # one that has to wait says so on the second file's, shared, until its turn comes
         self._turn = os.open(f"{path}-turn", os.O_RDWR | os.O_CREAT, 0o600)
+        self._waiting = os.open(f"{path}-waiting", os.O_RDWR | os.O_CREAT, 0o600)
         self._reader = reader
         self._read_lock = threading.Lock()
         self._search = Search(reader, self._read_lock)
@@ -90,6 +92,7 @@ class Journal(Coordination, Profiles, Portable):
             self._db.close()
             self._reader.close()
             os.close(self._turn)
+            os.close(self._waiting)
 
     def reader(self) -> JournalReader:
         return JournalReader(self.path)
@@ -100,7 +103,7 @@ class Journal(Coordination, Profiles, Portable):
         raises). It takes SQLite's write lock at once, so what it reads stays true until it
         commits; reads go on beside it, seeing the last commit."""
         with self._lock:
-            fcntl.flock(self._turn, fcntl.LOCK_EX)
+            self._take_turn()
             try:
                 connection = self._db.conn
                 connection.execute("BEGIN IMMEDIATE")
@@ -112,6 +115,32 @@ class Journal(Coordination, Profiles, Portable):
                     raise
             finally:
                 fcntl.flock(self._turn, fcntl.LOCK_UN)
+
+    def _take_turn(self) -> None:
+        """Wait for the write turn, saying so while waiting (see `_give_way`)."""
+        try:
+            fcntl.flock(self._turn, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fcntl.flock(self._waiting, fcntl.LOCK_SH)
+            try:
+                fcntl.flock(self._turn, fcntl.LOCK_EX)
+            finally:
+                fcntl.flock(self._waiting, fcntl.LOCK_UN)
+
+    def _give_way(self, db: sqlite3.Cursor) -> None:
+        """If other writers wait for their turn, commit what the batch wrote so far and let
+        them all go first, then go on in a new transaction (a look at a lock when nobody waits)."""
+        try:
+            fcntl.flock(self._waiting, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            db.execute("COMMIT")
+            fcntl.flock(self._turn, fcntl.LOCK_UN)
+            fcntl.flock(self._waiting, fcntl.LOCK_EX)  # once every writer that waited has its turn
+            fcntl.flock(self._waiting, fcntl.LOCK_UN)
+            self._take_turn()
+            db.execute("BEGIN IMMEDIATE")
+        else:
+            fcntl.flock(self._waiting, fcntl.LOCK_UN)
 
     def _rows(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
         """Rows read on the read-only connection: the last commit, never waiting for a write."""
