@@ -88,6 +88,7 @@ class Feed(Guarded, ScrollView, can_focus=True):
         self.tags: dict[str, str] = {}  # scenario id -> the short tag a line shows
         self.claimed: dict[int, str] = {}  # mention id -> who else is replying to it
         self._lines: LRUCache[tuple[int, int, bool], Strip] = LRUCache(1024)
+        self._looks: dict[str, Style] | None = None  # the component classes' styles, until they change
 
     @property
     def count(self) -> int:
@@ -200,8 +201,23 @@ class Feed(Guarded, ScrollView, can_focus=True):
             self._lines[key] = strip
         return strip
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._looks = None
+        self._lines.clear()
+
+    def _styles(self) -> dict[str, Style]:
+        """Each component class's style, and the line's own ("base") and the cursor line's:
+        looked up once until the styles change, not a few times for each line drawn."""
+        if self._looks is None:
+            looks = {name: self.get_component_rich_style(name) for name in self.COMPONENT_CLASSES}
+            looks["base"] = self.rich_style
+            looks["base-cursor"] = looks["base"] + looks["feed--cursor"]
+            self._looks = looks
+        return self._looks
+
     def _render_item(self, item: JournaledMention, width: int, selected: bool) -> Strip:
-        style = self.get_component_rich_style
+        style = self._styles().__getitem__
         mention = item.mention
         line = Text(end="", no_wrap=True, overflow="ellipsis")
         line.append(local_time(mention.posted_at)[:5], style("feed--time"))
@@ -230,8 +246,9 @@ class Feed(Guarded, ScrollView, can_focus=True):
         line.append_text(body)
         line.append_text(tail)
         line.truncate(width, overflow="ellipsis", pad=True)
-        base = self.rich_style + (style("feed--cursor") if selected else Style())
-        return Strip(list(line.render(self.app.console)), width).apply_style(base)
+        return Strip(list(line.render(self.app.console)), width).apply_style(
+            style("base-cursor" if selected else "base")
+        )
 
     @property
     def place(self) -> str:
