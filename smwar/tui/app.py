@@ -32,8 +32,7 @@ from smwar.tui.screens.palette import Palette
 POLL_SECONDS = 0.25
 # the collector's thresholds: the young every 10,000 new containers (not 700), all of them every
 # 2,000th time (not 100th). With start-up frozen, the defaults swept the whole heap of a war room
-# reading a storm a few times a second, 7 to 29 ms each, and a key's frame waited for it (a
-# search's p95 was 52-54 ms, 41-43 with these)
+# reading a storm a few times a second, 7 to 29 ms each, and a key's frame waited for it
 COLLECTOR_THRESHOLDS = (10_000, 20, 100)
 
 
