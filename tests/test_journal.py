@@ -1,8 +1,11 @@
 import fcntl
 import multiprocessing
 import os
+import signal
 import sqlite3
+import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Event as EventType
@@ -122,32 +125,75 @@ def test_an_operator_waiting_to_write_goes_in_between_the_parts_of_a_storms_batc
         other = context.Process(target=claim_when_told, args=(path, go, done))
         other.start()
 
-        def midway(native_id: str) -> None:  # while the batch's first part is written
+        def let_the_other_wait() -> None:
             go.set()
-            waiting = os.open(f"{path}-waiting", os.O_RDWR)
-            try:
-                deadline = time.monotonic() + 10
-                while time.monotonic() < deadline:  # until the other process waits for its turn
-                    try:
-                        fcntl.flock(waiting, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    except BlockingIOError:
-                        return
-                    fcntl.flock(waiting, fcntl.LOCK_UN)
-                    time.sleep(0.01)
-            finally:
-                os.close(waiting)
+            until_another_waits(path)
 
-        journal._db.conn.create_function("midway", 1, midway)
-        journal._db.conn.execute(
-            "CREATE TEMP TRIGGER storm BEFORE INSERT ON main.mentions WHEN new.native_id = '10' "
-            "BEGIN SELECT midway(new.native_id); END"
-        )
+        midway(journal, let_the_other_wait)
         journal.add_mentions(batch)
         other.join(10)
         held = done.get(timeout=1)
         assert 1 < held < len(batch), "the claim went in between the batch's parts"
         assert journal.claim(1, "ben", T0) is not None, "anna's claim was kept"
         assert journal.mention_count() == len(batch)
+
+
+def test_a_war_room_stopped_while_it_waits_to_write_does_not_stop_a_storms_batch(tmp_path: Path) -> None:
+    """An operator's war room suspended (^Z) just as it waits for its turn to write: the
+    storm's batch goes on without it, and its claim goes in once it is resumed."""
+    path = tmp_path / "j.sqlite"
+    batch = [(mention(str(number)), T0, (), (), None) for number in range(4 * MENTIONS_PER_PART)]
+    context = multiprocessing.get_context("spawn")
+    go, done = context.Event(), context.Queue()
+    with Journal.open(path) as journal:
+        journal.add_mentions(batch[:1])
+        other = context.Process(target=claim_when_told, args=(path, go, done))
+        other.start()
+        assert other.pid is not None
+
+        def stop_the_other() -> None:
+            go.set()
+            until_another_waits(path)
+            os.kill(other.pid, signal.SIGSTOP)
+
+        midway(journal, stop_the_other)
+        storm = threading.Thread(target=journal.add_mentions, args=(batch,))
+        try:
+            storm.start()
+            storm.join(10)
+            assert not storm.is_alive(), "the batch went on while the war room was stopped"
+            assert journal.mention_count() == len(batch)
+        finally:
+            os.kill(other.pid, signal.SIGCONT)
+            storm.join(10)
+        other.join(10)
+        assert done.get(timeout=1) == len(batch), "resumed, the war room's claim went in after the batch"
+        assert journal.claim(1, "ben", T0) is not None, "anna's claim was kept"
+
+
+def until_another_waits(path: Path) -> None:
+    """Until another writer of the journal at `path` waits for its turn (it says so on a lock)."""
+    waiting = os.open(f"{path}-waiting", os.O_RDWR)
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                fcntl.flock(waiting, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return
+            fcntl.flock(waiting, fcntl.LOCK_UN)
+            time.sleep(0.01)
+    finally:
+        os.close(waiting)
+
+
+def midway(journal: Journal, then: Callable[[], object]) -> None:
+    """`then` is run while a batch's first part is written (at its mention '10'), holding the turn."""
+    journal._db.conn.create_function("midway", 1, lambda _: then())
+    journal._db.conn.execute(
+        "CREATE TEMP TRIGGER storm BEFORE INSERT ON main.mentions WHEN new.native_id = '10' "
+        "BEGIN SELECT midway(new.native_id); END"
+    )
 
 
 def test_matches_and_their_explanations_round_trip(tmp_path: Path) -> None:

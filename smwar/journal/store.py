@@ -13,6 +13,7 @@ import fcntl
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -44,6 +45,8 @@ from smwar.model import Draft, Event, JournaledMention, Match, Mention, Notice, 
 from smwar.tid import new_tid
 
 PAIRS_PER_QUERY = 400  # within SQLite's older limit on bound values (999)
+GIVE_WAY_SECONDS = 0.05  # the longest a storm's batch waits for the writers it lets go first
+GIVE_WAY_POLL = 0.0005
 
 
 class Journal(Coordination, Profiles, Portable):
@@ -130,17 +133,25 @@ class Journal(Coordination, Profiles, Portable):
     def _give_way(self, db: sqlite3.Cursor) -> None:
         """If other writers wait for their turn, commit what the batch wrote so far and let
         them all go first, then go on in a new transaction (a look at a lock when nobody waits)."""
+        if self._nobody_waits():
+            return
+        db.execute("COMMIT")
+        fcntl.flock(self._turn, fcntl.LOCK_UN)
+        # until every writer that waited has had its turn, but no longer than GIVE_WAY_SECONDS:
+        # a writer stopped while it waits (^Z, a debugger) must not stop the storm's intake
+        deadline = time.monotonic() + GIVE_WAY_SECONDS
+        while not self._nobody_waits() and time.monotonic() < deadline:
+            time.sleep(GIVE_WAY_POLL)
+        self._take_turn()
+        db.execute("BEGIN IMMEDIATE")
+
+    def _nobody_waits(self) -> bool:
         try:
             fcntl.flock(self._waiting, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            db.execute("COMMIT")
-            fcntl.flock(self._turn, fcntl.LOCK_UN)
-            fcntl.flock(self._waiting, fcntl.LOCK_EX)  # once every writer that waited has its turn
-            fcntl.flock(self._waiting, fcntl.LOCK_UN)
-            self._take_turn()
-            db.execute("BEGIN IMMEDIATE")
-        else:
-            fcntl.flock(self._waiting, fcntl.LOCK_UN)
+            return False
+        fcntl.flock(self._waiting, fcntl.LOCK_UN)
+        return True
 
     def _rows(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
         """Rows read on the read-only connection: the last commit, never waiting for a write."""
