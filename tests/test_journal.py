@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 from sqlite_utils import Database
 
 from smwar.journal.portable import MENTIONS_PER_PART
+from smwar.journal.rows import Item
 from smwar.journal.schema import CURRENT_VERSION, MIGRATIONS, JournalError
 from smwar.journal.store import Journal
 from smwar.model import Event, Match, Mention, TermHit
@@ -83,7 +85,7 @@ def test_mentions_are_deduplicated_on_network_and_native_id(tmp_path: Path) -> N
 
 def test_a_batch_cut_short_keeps_its_cursor_back_and_is_stored_once_when_taken_again(tmp_path: Path) -> None:
     path = tmp_path / "j.sqlite"
-    batch = [(mention(str(number)), T0, (), (), None) for number in range(3 * MENTIONS_PER_PART)]
+    batch = storm()
     failing = batch[2 * MENTIONS_PER_PART - 1][0].native_id  # in the second part
     with Journal.open(path) as journal:
         journal.add_mentions(batch[:1], cursors={"masto": "since:0"})
@@ -113,62 +115,33 @@ def claim_when_told(path: Path, go: EventType, done: Queue) -> None:  # type: ig
         done.put(journal.mention_count())
 
 
-def test_an_operator_waiting_to_write_goes_in_between_the_parts_of_a_storms_batch(tmp_path: Path) -> None:
-    """A storm's batch does not hold the journal's write lock from its first mention to its
-    last: an operator's claim that waits goes in after the part being written."""
-    path = tmp_path / "j.sqlite"
-    batch = [(mention(str(number)), T0, (), (), None) for number in range(4 * MENTIONS_PER_PART)]
+def storm() -> list[Item]:
+    """A storm's batch of four parts."""
+    return [(mention(str(number)), T0, (), (), None) for number in range(4 * MENTIONS_PER_PART)]
+
+
+def operator_waiting_midway(
+    journal: Journal, then: Callable[[BaseProcess], object] = lambda _: None
+) -> tuple[BaseProcess, Queue]:  # type: ignore[type-arg]
+    """Another operator's process (`claim_when_told`), told to claim while the journal's next
+    batch writes its first part (at its mention '10', holding the turn); once it waits for its
+    turn, `then(process)` is run. The process, and where it says what the journal held."""
     context = multiprocessing.get_context("spawn")
     go, done = context.Event(), context.Queue()
-    with Journal.open(path) as journal:
-        journal.add_mentions(batch[:1])
-        other = context.Process(target=claim_when_told, args=(path, go, done))
-        other.start()
+    other = context.Process(target=claim_when_told, args=(journal.path, go, done))
+    other.start()
 
-        def let_the_other_wait() -> None:
-            go.set()
-            until_another_waits(path)
+    def midway(_: str) -> None:
+        go.set()
+        until_another_waits(journal.path)
+        then(other)
 
-        midway(journal, let_the_other_wait)
-        journal.add_mentions(batch)
-        other.join(10)
-        held = done.get(timeout=1)
-        assert 1 < held < len(batch), "the claim went in between the batch's parts"
-        assert journal.claim(1, "ben", T0) is not None, "anna's claim was kept"
-        assert journal.mention_count() == len(batch)
-
-
-def test_a_war_room_stopped_while_it_waits_to_write_does_not_stop_a_storms_batch(tmp_path: Path) -> None:
-    """An operator's war room suspended (^Z) just as it waits for its turn to write: the
-    storm's batch goes on without it, and its claim goes in once it is resumed."""
-    path = tmp_path / "j.sqlite"
-    batch = [(mention(str(number)), T0, (), (), None) for number in range(4 * MENTIONS_PER_PART)]
-    context = multiprocessing.get_context("spawn")
-    go, done = context.Event(), context.Queue()
-    with Journal.open(path) as journal:
-        journal.add_mentions(batch[:1])
-        other = context.Process(target=claim_when_told, args=(path, go, done))
-        other.start()
-        assert other.pid is not None
-
-        def stop_the_other() -> None:
-            go.set()
-            until_another_waits(path)
-            os.kill(other.pid, signal.SIGSTOP)
-
-        midway(journal, stop_the_other)
-        storm = threading.Thread(target=journal.add_mentions, args=(batch,))
-        try:
-            storm.start()
-            storm.join(10)
-            assert not storm.is_alive(), "the batch went on while the war room was stopped"
-            assert journal.mention_count() == len(batch)
-        finally:
-            os.kill(other.pid, signal.SIGCONT)
-            storm.join(10)
-        other.join(10)
-        assert done.get(timeout=1) == len(batch), "resumed, the war room's claim went in after the batch"
-        assert journal.claim(1, "ben", T0) is not None, "anna's claim was kept"
+    journal._db.conn.create_function("midway", 1, midway)
+    journal._db.conn.execute(
+        "CREATE TEMP TRIGGER storm BEFORE INSERT ON main.mentions WHEN new.native_id = '10' "
+        "BEGIN SELECT midway(new.native_id); END"
+    )
+    return other, done
 
 
 def until_another_waits(path: Path) -> None:
@@ -187,13 +160,41 @@ def until_another_waits(path: Path) -> None:
         os.close(waiting)
 
 
-def midway(journal: Journal, then: Callable[[], object]) -> None:
-    """`then` is run while a batch's first part is written (at its mention '10'), holding the turn."""
-    journal._db.conn.create_function("midway", 1, lambda _: then())
-    journal._db.conn.execute(
-        "CREATE TEMP TRIGGER storm BEFORE INSERT ON main.mentions WHEN new.native_id = '10' "
-        "BEGIN SELECT midway(new.native_id); END"
-    )
+def test_an_operator_waiting_to_write_goes_in_between_the_parts_of_a_storms_batch(tmp_path: Path) -> None:
+    """A storm's batch does not hold the journal's write lock from its first mention to its
+    last: an operator's claim that waits goes in after the part being written."""
+    batch = storm()
+    with Journal.open(tmp_path / "j.sqlite") as journal:
+        journal.add_mentions(batch[:1])
+        other, done = operator_waiting_midway(journal)
+        journal.add_mentions(batch)
+        other.join(10)
+        held = done.get(timeout=1)
+        assert 1 < held < len(batch), "the claim went in between the batch's parts"
+        assert journal.claim(1, "ben", T0) is not None, "anna's claim was kept"
+        assert journal.mention_count() == len(batch)
+
+
+def test_a_war_room_stopped_while_it_waits_to_write_does_not_stop_a_storms_batch(tmp_path: Path) -> None:
+    """An operator's war room suspended (^Z) just as it waits for its turn to write: the
+    storm's batch goes on without it, and its claim goes in once it is resumed."""
+    batch = storm()
+    with Journal.open(tmp_path / "j.sqlite") as journal:
+        journal.add_mentions(batch[:1])
+        other, done = operator_waiting_midway(journal, lambda other: os.kill(other.pid, signal.SIGSTOP))
+        assert other.pid is not None
+        storm_thread = threading.Thread(target=journal.add_mentions, args=(batch,))
+        try:
+            storm_thread.start()
+            storm_thread.join(10)
+            assert not storm_thread.is_alive(), "the batch went on while the war room was stopped"
+            assert journal.mention_count() == len(batch)
+        finally:
+            os.kill(other.pid, signal.SIGCONT)
+            storm_thread.join(10)
+        other.join(10)
+        assert done.get(timeout=1) == len(batch), "resumed, the war room's claim went in after the batch"
+        assert journal.claim(1, "ben", T0) is not None, "anna's claim was kept"
 
 
 def test_matches_and_their_explanations_round_trip(tmp_path: Path) -> None:
