@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Barrier as BarrierType
 from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
 
@@ -195,6 +196,36 @@ def test_a_war_room_stopped_while_it_waits_to_write_does_not_stop_a_storms_batch
         other.join(10)
         assert done.get(timeout=1) == len(batch), "resumed, the war room's claim went in after the batch"
         assert journal.claim(1, "ben", T0) is not None, "anna's claim was kept"
+
+
+def open_in_rounds(folder: Path, rounds: int, together: BarrierType, said: Queue) -> None:  # type: ignore[type-arg]
+    """A war room started at the same moment as the others, on a new journal, `rounds` times:
+    what opening it said each time."""
+    for number in range(rounds):
+        together.wait(30)
+        try:
+            with Journal.open(folder / f"{number}.sqlite") as journal:
+                said.put(journal.integrity())
+        except JournalError as exc:
+            said.put(str(exc))
+
+
+def test_war_rooms_started_at_once_on_a_new_journal_all_open_it(tmp_path: Path) -> None:
+    """A team starts its war rooms at the same moment on a journal nobody has made yet: every
+    one of them opens it (SQLite refuses, rather than waits for, a switch to WAL while another
+    connection makes that switch)."""
+    context = multiprocessing.get_context("spawn")
+    rounds, team = 20, 8
+    together, said = context.Barrier(team), context.Queue()
+    war_rooms = [context.Process(target=open_in_rounds, args=(tmp_path, rounds, together, said)) for _ in range(team)]
+    for process in war_rooms:
+        process.start()
+    try:
+        outcomes = [said.get(timeout=60) for _ in range(rounds * team)]
+    finally:
+        for process in war_rooms:
+            process.join(10)
+    assert [outcome for outcome in outcomes if outcome != "ok"] == []
 
 
 def test_matches_and_their_explanations_round_trip(tmp_path: Path) -> None:

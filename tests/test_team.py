@@ -146,7 +146,8 @@ def test_two_war_rooms_on_one_journal_see_the_same_storm_and_each_others_actions
     anna = Terminal(["--as", "anna"], home, columns=120, rows=40)
     ben = Terminal(["--as", "ben"], home, columns=120, rows=40)
     try:
-        assert anna.wait_for("Feed") and ben.wait_for("Feed")
+        assert anna.wait_for("Feed"), anna.text()
+        assert ben.wait_for("Feed"), ben.text()
         with stream.open("a", encoding="utf-8") as out:
             for n in range(8):
                 item = {"id": f"leak{n}", "network": "mastodon", "author": f"@u{n}@example.social"}

@@ -52,50 +52,48 @@ GIVE_WAY_POLL = 0.0005
 class Journal(Coordination, Profiles, Portable):
     dialect = SQLITE
 
-    def __init__(self, path: Path, db: Database, reader: sqlite3.Connection) -> None:
+    def __init__(self, path: Path, db: Database, reader: sqlite3.Connection, turns: tuple[int, int]) -> None:
+        """`turns`: the open turn and waiting files (see `open`)."""
         self.path = path
         self._db = db  # the writer
         self._lock = threading.RLock()  # the writer's: one transaction at a time
-        # the writers of every process queue for their turn on this file's lock, each woken the
-        # moment the one before commits (SQLite's busy timeout polls, sleeping up to 100 ms);
-        # one that has to wait says so on the second file's, shared, until its turn comes
-        self._turn = os.open(f"{path}-turn", os.O_RDWR | os.O_CREAT, 0o600)
-        self._waiting = os.open(f"{path}-waiting", os.O_RDWR | os.O_CREAT, 0o600)
+        self._turn, self._waiting = turns
         self._reader = reader
         self._read_lock = threading.Lock()
         self._search = Search(reader, self._read_lock)
 
     @classmethod
     def open(cls, path: Path) -> Journal:
-        """Open or create the journal at `path`, creating its directory, migrating its schema."""
+        """Open or create the journal at `path`, creating its directory, migrating its schema.
+        Processes opening it at once set it up one at a time, each in its turn to write: SQLite
+        refuses, rather than waits for, a switch to WAL while another connection makes it."""
+        turns: list[int] = []
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(path, check_same_thread=False)
-        except (OSError, sqlite3.Error) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            raise JournalError(f"{path}: cannot open a journal here ({reason})") from exc
+            # the writers of every process queue for their turn on the first file's lock, each
+            # woken the moment the one before commits (SQLite's busy timeout polls, sleeping up
+            # to 100 ms); one that has to wait says so on the second's, shared, until its turn
+            turns += [os.open(f"{path}-{name}", os.O_RDWR | os.O_CREAT, 0o600) for name in ("turn", "waiting")]
+        except OSError as exc:
+            _close(turns)
+            raise JournalError(f"{path}: cannot open a journal here ({exc.strerror or exc})") from exc
+        turn, waiting = turns
         try:
-            db = Database(connection)
-            db.execute("PRAGMA foreign_keys=ON")
-            db.execute("PRAGMA synchronous=FULL")
-            db.enable_wal()
-            migrate(db, str(path))
-            reader = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
-        except sqlite3.DatabaseError as exc:
-            connection.close()
-            raise JournalError(f"{path} is not a usable smwar journal ({exc}); it was left untouched") from exc
-        except JournalError:
-            connection.close()
+            _take_turn(turn, waiting)
+            try:
+                db, reader = _set_up(path)
+            finally:
+                fcntl.flock(turn, fcntl.LOCK_UN)
+        except BaseException:
+            _close(turns)
             raise
-        reader.row_factory = sqlite3.Row
-        return cls(path, db, reader)
+        return cls(path, db, reader, (turn, waiting))
 
     def close(self) -> None:
         with self._lock, self._read_lock:
             self._db.close()
             self._reader.close()
-            os.close(self._turn)
-            os.close(self._waiting)
+            _close([self._turn, self._waiting])
 
     def reader(self) -> JournalReader:
         return JournalReader(self.path)
@@ -106,7 +104,7 @@ class Journal(Coordination, Profiles, Portable):
         raises). It takes SQLite's write lock at once, so what it reads stays true until it
         commits; reads go on beside it, seeing the last commit."""
         with self._lock:
-            self._take_turn()
+            _take_turn(self._turn, self._waiting)
             try:
                 connection = self._db.conn
                 connection.execute("BEGIN IMMEDIATE")
@@ -118,17 +116,6 @@ class Journal(Coordination, Profiles, Portable):
                     raise
             finally:
                 fcntl.flock(self._turn, fcntl.LOCK_UN)
-
-    def _take_turn(self) -> None:
-        """Wait for the write turn, saying so while waiting (see `_give_way`)."""
-        try:
-            fcntl.flock(self._turn, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fcntl.flock(self._waiting, fcntl.LOCK_SH)
-            try:
-                fcntl.flock(self._turn, fcntl.LOCK_EX)
-            finally:
-                fcntl.flock(self._waiting, fcntl.LOCK_UN)
 
     def _give_way(self, db: sqlite3.Cursor) -> None:
         """If other writers wait for their turn, commit what the batch wrote so far and let
@@ -142,7 +129,7 @@ class Journal(Coordination, Profiles, Portable):
         deadline = time.monotonic() + GIVE_WAY_SECONDS
         while not self._nobody_waits() and time.monotonic() < deadline:
             time.sleep(GIVE_WAY_POLL)
-        self._take_turn()
+        _take_turn(self._turn, self._waiting)
         db.execute("BEGIN IMMEDIATE")
 
     def _nobody_waits(self) -> bool:
@@ -413,6 +400,47 @@ class Journal(Coordination, Profiles, Portable):
 
     def integrity(self) -> str:
         return str(self._value("PRAGMA integrity_check"))
+
+
+def _take_turn(turn: int, waiting: int) -> None:
+    """Wait for the write turn (the lock on `turn`), saying so on `waiting` while waiting (see
+    `Journal._give_way`)."""
+    try:
+        fcntl.flock(turn, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fcntl.flock(waiting, fcntl.LOCK_SH)
+        try:
+            fcntl.flock(turn, fcntl.LOCK_EX)
+        finally:
+            fcntl.flock(waiting, fcntl.LOCK_UN)
+
+
+def _close(files: list[int]) -> None:
+    for file in files:
+        os.close(file)
+
+
+def _set_up(path: Path) -> tuple[Database, sqlite3.Connection]:
+    """The writer, in WAL mode with the schema current, and the read-only reader of `path`."""
+    try:
+        connection = sqlite3.connect(path, check_same_thread=False)
+    except sqlite3.Error as exc:
+        raise JournalError(f"{path}: cannot open a journal here ({exc})") from exc
+    try:
+        db = Database(connection)
+        db.execute("PRAGMA foreign_keys=ON")
+        db.execute("PRAGMA synchronous=FULL")
+        db.enable_wal()
+        migrate(db, str(path))
+        reader = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+    except sqlite3.DatabaseError as exc:
+        connection.close()
+        raise JournalError(f"{path} is not a usable smwar journal ({exc}); it was left untouched") from exc
+    except JournalError:
+        connection.close()
+        raise
+    reader.row_factory = sqlite3.Row
+    return db, reader
 
 
 def _present(connection: sqlite3.Connection | sqlite3.Cursor, column: str, pairs: Collection[Pair]) -> set[Pair]:
