@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from smwar.clock import ManualClock
+from smwar.engine.assessing import assess
 from smwar.engine.ingest import Handover
 from smwar.engine.pipeline import FIRST_TIME_TAG, LEARNED_TAG
 from smwar.engine.review import build_review
@@ -22,6 +23,7 @@ from smwar.model import Mention
 from smwar.paths import bundled_runbooks_dir
 from smwar.review.figures import metric_rows
 from smwar.runbooks.definitions import TROUBLEMAKER_TAG, RunbookSet
+from smwar.runbooks.matcher import RuleMatcher
 from smwar.sources.base import Batch
 from smwar.triage.decide import Triager
 from smwar.triage.queue import answer_queue
@@ -88,6 +90,27 @@ def test_triage_agrees_with_a_community_managers_labels(name: str, actions: floa
     assert sum(outcome.action == outcome.label["action"] for outcome in outcomes) / len(outcomes) >= actions
     customers = [outcome for outcome in outcomes if outcome.label["affected"]]
     assert sum(outcome.action == "respond" for outcome in customers) / len(customers) >= affected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Vielen Dank auch, Elektro-Müller. Die AquaPro ist ausgelaufen, die Küche steht unter Wasser.",
+        "Elektro-Müller, die AquaPro ist schon wieder ausgelaufen. Wasserschaden Nummer zwei.",
+        "Thanks a lot, Elektro-Mueller. The AquaPro leaked again, water everywhere.",
+    ],
+)
+def test_a_complaint_that_speaks_to_us_by_name_is_answered(runbooks: RunbookSet, text: str) -> None:
+    """Someone caught in the crisis who speaks to the company by its name, as one speaks to a
+    person, is answered like one who writes to its handle; a headline that starts with the
+    name is not spoken to anyone."""
+    matcher, triager = RuleMatcher(runbooks.scenarios, runbooks.deescalation), Triager(runbooks)
+
+    def action(words: str) -> str:
+        return assess(post(1, "@kunde@example.social", words), (), matcher, triager)[1].action
+
+    assert action(text) == "respond"
+    assert action("Elektro-Müller: Berichte über auslaufende AquaPro-Waschmaschinen häufen sich") == "watch"
 
 
 @pytest.fixture
