@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import math
 import re
-from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -38,6 +37,7 @@ from vaderSentiment.vaderSentiment import normalize
 from smwar.runbooks.text import analysed, fold
 from smwar.triage import sentiment_words as vocabulary
 from smwar.triage.sentiment_lexicons import EMOJI, EMOTICON, STRONG, Language, emoji_valences, english, german, plain
+from smwar.triage.sentiment_reading import FILLERS, NUMERALS, Reading, alone, in_scare_quotes, near, questions, runs
 
 NEGATIVE, NEUTRAL, POSITIVE = "negative", "neutral", "positive"
 CACHE_LIMIT = 200_000  # words whose lookup is remembered, per language
@@ -49,7 +49,6 @@ IRONY = 0.8  # praise turned round by sarcasm counts this much of its valence
 QUESTION = 0.3  # a question that complains of nothing: its words count this much
 DEAD = 0.5  # a total valence up to this is no sentiment: one faint word is none
 REACH = 3  # a negator reaches this many words (VADER's), fillers not counted: "never had a single problem"
-FILLERS = 3  # at most this many fillers are passed over
 VERB_REACH = 6  # a German verb's negator may stand this far after it, at its clause's end
 HEDGE_REACH = 6  # a hedge ("alleged", "ob") makes what follows it in its sentence only claimed
 COMPLAINT = -1.5  # a word this negative, or a failure, makes a question a complaint
@@ -86,13 +85,6 @@ VERB_ENDINGS = {"est", "ten", "tet", "st", "te", "et", "t"}
 ACTS = (vocabulary.RESOLUTION, vocabulary.RESPONSE)  # a negator of these negates no word after them
 # word sets as tokens are compared with them: case-folded ("mutmaßlich" as "mutmasslich")
 HEDGES = frozenset(word.casefold() for word in vocabulary.HEDGES)
-NUMERALS = frozenset(word.casefold() for word in vocabulary.NUMERALS)
-CLAUSE_END = re.compile(r"[.!?;:,]")
-SENTENCE_END = re.compile(r"[.!?;]")
-# quotes around a few words, not a quoted sentence: "Express-Versand", "premium"
-QUOTED = re.compile(r"[\"„“”«»]([^\"„“”«»\n]{1,40})[\"“”«»]|(?<!\w)'([^'\n]{1,40})'(?!\w)")  # or 'quality'
-SCARE_WORDS = 3
-QUOTES = "\"'„“”«»"
 LINK = re.compile(r"https?://|www\.|[\w-]+\.[a-z]{2,}/")
 # a word does not end in an apostrophe: in 'quality' that is a closing quote
 WORD_OR_EMOJI = r"[^\W\d_][\w'’-]*(?<!['’])|" + EMOJI
@@ -160,72 +152,6 @@ def _english() -> Scorer:
 @cache
 def _german() -> Scorer:
     return Scorer(german(), emoji_valences())
-
-
-class Reading:
-    """A text as it is read: its tokens (words, phrases' first words, emoji and emoticons) and
-    their clauses, and what was found for each: valence, role, whether sarcasm may turn it,
-    the text that carried it."""
-
-    __slots__ = (
-        "_corrections", "_ranks", "_scopes", "_sentences", "clause", "contextual", "flippable", "lowered", "roles",
-        "shouting", "text", "texts", "tokens", "valences",
-    )  # fmt: skip
-
-    def __init__(self, text: str, tokens: list[tuple[str, int]]) -> None:
-        self.text, self.tokens, self.lowered = text, tokens, [token.casefold() for token, _ in tokens]
-        self.clause = _spans(CLAUSE_END, text, [start for _, start in tokens])
-        self.shouting = any(token.isupper() and len(token) > 1 for token, _ in tokens) and not text.isupper()
-        self.valences = [0.0] * len(tokens)
-        self.roles: list[str | None] = [None] * len(tokens)
-        self.flippable = [False] * len(tokens)  # praise sarcasm may turn round
-        self.texts = [token for token, _ in tokens]  # a word, or the phrase that starts at it
-        self.contextual: list[int] = []  # emoji whose sense depends on the rest: 🔥 👏
-        self._sentences: list[int] | None = None
-        self._corrections: list[int] | None = None
-        self._ranks: list[int] | None = None
-        self._scopes: list[int] | None = None
-
-    def set(self, index: int, value: float, role: str | None, flippable: bool, text: str = "") -> None:
-        self.valences[index], self.roles[index], self.flippable[index] = value, role, flippable
-        if text:
-            self.texts[index] = text
-
-    def sentences(self) -> list[int]:
-        """The sentence number of each token."""
-        if self._sentences is None:
-            self._sentences = _spans(SENTENCE_END, self.text, [start for _, start in self.tokens])
-        return self._sentences
-
-    def ranks(self) -> list[int]:
-        """How many tokens that are no fillers come before each token: a negator's reach."""
-        if self._ranks is None:
-            self._ranks, rank = [], 0
-            for word in self.lowered:
-                self._ranks.append(rank)
-                rank += word not in vocabulary.SCOPE_FILLERS and word not in NUMERALS
-        return self._ranks
-
-    def scopes(self) -> list[int]:
-        """How many words that end a negation's scope come up to each token (itself included):
-        "kein Tropfen mehr seit der Reparatur" negates no repair."""
-        if self._scopes is None:
-            self._scopes, scope = [], 0
-            for word in self.lowered:
-                scope += word in vocabulary.SCOPE_ENDS
-                self._scopes.append(scope)
-        return self._scopes
-
-    def corrected(self, index: int) -> bool:
-        """Whether a "sondern" (rather, instead) follows `index` in its sentence: "nicht laut,
-        sondern leise"."""
-        if self._corrections is None:
-            self._corrections = [other for other, word in enumerate(self.lowered) if word in vocabulary.CORRECTION]
-        after = bisect_right(self._corrections, index)
-        if after == len(self._corrections):
-            return False
-        sentence = self.sentences()
-        return sentence[self._corrections[after]] == sentence[index]
 
 
 class Cues(NamedTuple):
@@ -321,7 +247,7 @@ class Scorer:
         complaint = self._read_context(reading)
         valences = reading.valences
         if "?" in text and not complaint and not any(value <= COMPLAINT for value in valences):
-            asked = _questions(text, reading.sentences())
+            asked = questions(text, reading.sentences())
             valences = [
                 value * QUESTION if question else value for value, question in zip(valences, asked, strict=True)
             ]
@@ -365,12 +291,12 @@ class Scorer:
                 (parts, value, role), further = phrase
                 covered.update(further)
                 negatable = not any(self._negates(part) for part in parts)
-                negator = _near(cues.negators, reading, index, REACH, 0, scoped=True, skip=cues.spent)
+                negator = near(cues.negators, reading, index, REACH, 0, scoped=True, skip=cues.spent)
                 if negatable and negator >= 0:
                     if role in ACTS:
                         cues.spent.add(negator)
                     value, role = _negated(value, role)  # "not one call back"
-                if cues.hedges and _near(cues.hedges, reading, index, HEDGE_REACH, 0, reading.sentences()) >= 0:
+                if cues.hedges and near(cues.hedges, reading, index, HEDGE_REACH, 0, reading.sentences()) >= 0:
                     value, role = 0.0, None
                 reading.set(index, value, role, value > 0, " ".join(parts))
             elif word in vocabulary.CONTEXTUAL:
@@ -390,7 +316,7 @@ class Scorer:
                 if not (neutral and _is_named(token, neutral)):
                     self._read_word(reading, index, entry, cues)
         for index in cues.negators:
-            if _alone(reading, index):  # "Bester Kundenservice ever. Nicht."
+            if alone(reading, index):  # "Bester Kundenservice ever. Nicht."
                 reading.set(index, LONE_NOT, vocabulary.SARCASM, False)
 
     def _cues(self, reading: Reading) -> Cues:
@@ -446,7 +372,7 @@ class Scorer:
         if reading.shouting and token.isupper() and value:
             value += CAPS if value > 0 else -CAPS
         value += self._boost(lowered, clause, index, value)
-        negator = _near(cues.negators, reading, index, REACH, 0, scoped=True, skip=cues.spent)
+        negator = near(cues.negators, reading, index, REACH, 0, scoped=True, skip=cues.spent)
         if (
             negator >= 0
             and lowered[negator] in vocabulary.CANNOT
@@ -458,15 +384,15 @@ class Scorer:
         # a capitalized German word inside its clause is a noun ("Fehler E18 und pumpt nicht ab")
         noun = token[0].isupper() and index > 0 and clause[index - 1] == clause[index]
         if negator < 0 and entry.verb and not noun:
-            negator = _near(cues.trailing, reading, index, 0, VERB_REACH)
+            negator = near(cues.trailing, reading, index, 0, VERB_REACH)
         if negator >= 0:
             if lowered[negator] in vocabulary.VOIDING_NEGATORS or reading.corrected(index):
                 value, role = 0.0, _negated_role(role)  # set aside
             else:
                 value, role = _negated(value, role)
-        if _near(cues.irrealis, reading, index, REACH, REACH) >= 0:
+        if near(cues.irrealis, reading, index, REACH, REACH) >= 0:
             value, role = 0.0, None  # what is only imagined: "ich dachte, sie wäre kaputt"
-        elif cues.hedges and _near(cues.hedges, reading, index, HEDGE_REACH, 0, reading.sentences()) >= 0:
+        elif cues.hedges and near(cues.hedges, reading, index, HEDGE_REACH, 0, reading.sentences()) >= 0:
             value, role = 0.0, None  # what is only claimed, asked or denied evidence: "mutmaßliches Datenleck"
         reading.set(index, value, role, value > 0 and role != vocabulary.RESOLUTION)
 
@@ -479,8 +405,8 @@ class Scorer:
         complaint and rages or mocks with one. Praise turned round gets the role IRONIC. Returns
         whether the text complains."""
         valences, roles, flippable = reading.valences, reading.roles, reading.flippable
-        quoted = _quoted(reading.text, [start for _, start in reading.tokens])
-        for start, end in _runs(quoted) if any(quoted) else ():
+        quoted = in_scare_quotes(reading.text, [start for _, start in reading.tokens])
+        for start, end in runs(quoted) if any(quoted) else ():
             if start and flippable[start - 1] and not quoted[start - 1] and not any(valences[start:end]):
                 roles[start] = vocabulary.SARCASM
             for index in range(start, end):
@@ -557,37 +483,6 @@ NEGATED_ROLES = {
 }
 
 
-def _near(
-    positions: list[int],
-    reading: Reading,
-    index: int,
-    before: int,
-    after: int,
-    spans: list[int] | None = None,
-    scoped: bool = False,
-    skip: Collection[int] = (),
-) -> int:
-    """The first of the sorted `positions` from `before` words before `index` to `after` words
-    after it, in its clause (or its span of `spans`), fillers not counted, and if `scoped` with
-    no word that ends a negation's scope between one before and `index`; -1 if none. Negators
-    are looked for before a word, and after a German verb ("geht seit heute früh nicht")."""
-    if not positions:
-        return -1
-    clause, ranks = spans or reading.clause, reading.ranks()
-    scopes = reading.scopes() if scoped else ranks
-    start, end = bisect_left(positions, index - before - FILLERS), bisect_right(positions, index + after + FILLERS)
-    for other in positions[start:end]:
-        if (
-            other != index
-            and clause[other] == clause[index]
-            and -after <= ranks[index] - ranks[other] <= before
-            and (not scoped or other > index or scopes[other] == scopes[index])
-            and other not in skip
-        ):
-            return other
-    return -1
-
-
 def _negated(value: float, role: str | None) -> tuple[float, str | None]:
     """A negated word's valence and role: turned round, and a failure at least as bad as a
     missing reply, a relief at least as good as RELIEF ("not a single drop")."""
@@ -635,27 +530,6 @@ def _plural(word: str) -> tuple[str, ...]:
     return (word,)
 
 
-def _spans(boundary: re.Pattern[str], text: str, starts: list[int]) -> list[int]:
-    """The clause (or sentence) number of each token: how many boundaries come before it,
-    found by bisection, as counting them for every token was quadratic in the text."""
-    ends = [match.start() for match in boundary.finditer(text)]
-    return [bisect_left(ends, start) for start in starts]
-
-
-def _questions(text: str, sentence: list[int]) -> list[bool]:
-    """Whether each token (by its sentence number) stands in a sentence that asks."""
-    marks = [text[match.start()] for match in SENTENCE_END.finditer(text)]
-    return [number < len(marks) and marks[number] == "?" for number in sentence]
-
-
-def _alone(reading: Reading, index: int) -> bool:
-    """Whether the token at `index` is a sentence of its own after another: "… ever. Not." """
-    token, start = reading.tokens[index]
-    end = start + len(token)
-    before, after = reading.text[max(0, start - FILLERS) : start].rstrip(), reading.text[end : end + FILLERS].lstrip()
-    return before[-1:] in (".", "!") and (not after or after[0] in ".!")
-
-
 def _spam(text: str) -> bool:
     """Whether `text` is bait: a link and a call to follow it ("claim your compensation now at
     refund-portal.example", "gratis sichern, einfach hier klicken")."""
@@ -666,36 +540,10 @@ def _spam(text: str) -> bool:
 def _impatience(reading: Reading) -> None:
     """In a question "endlich" (finally) is impatience, not relief: "Wann kommt endlich der
     Techniker?" """
-    asked = _questions(reading.text, reading.sentences())
+    asked = questions(reading.text, reading.sentences())
     for index, role in enumerate(reading.roles):
         if role == vocabulary.RESOLUTION and asked[index] and reading.lowered[index] in vocabulary.IMPATIENCE:
             reading.set(index, UNANSWERED, vocabulary.FAILURE, False)
-
-
-def _runs(flags: list[bool]) -> Iterator[tuple[int, int]]:
-    """The start and end of each run of true flags."""
-    start = None
-    for index, flag in enumerate([*flags, False]):
-        if flag and start is None:
-            start = index
-        elif not flag and start is not None:
-            yield start, index
-            start = None
-
-
-def _quoted(text: str, starts: list[int]) -> list[bool]:
-    """Whether each token stands in scare quotes: quotes around at most three words."""
-    if not any(quote in text for quote in QUOTES):
-        return [False] * len(starts)
-    found = (match.span(1) if match.group(1) is not None else match.span(2) for match in QUOTED.finditer(text))
-    spans = [(start, end) for start, end in found if len(text[start:end].split()) <= SCARE_WORDS]
-    if not spans:
-        return [False] * len(starts)
-    openings = [start for start, _ in spans]
-    return [
-        (slot := bisect_right(openings, start) - 1) >= 0 and spans[slot][0] <= start < spans[slot][1]
-        for start in starts
-    ]
 
 
 def _but_rule(lowered: list[str], contrast: Collection[str], valences: list[float]) -> float:
