@@ -53,21 +53,19 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, I
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
 
 from smwar.model import DELETED, EDITED, Mention, Revision
-from smwar.sources.base import MAX_ITEM_BYTES, Batch, Rejections, SourceError, check, http_client, parsed, read_items
-from smwar.sources.html import html_to_text
+from smwar.sources.base import MAX_ITEM_BYTES, Batch, Rejections, SourceError, check, http_client, read_items
 from smwar.sources.mastodon_probe import shortfalls
+from smwar.sources.mastodon_status import NETWORK, public_mention_of
 from smwar.sources.settings import MASTODON_AUTH_HINT as AUTH_HINT
 from smwar.sources.settings import MastodonSettings
 from smwar.urls import split_url
 
-NETWORK = "mastodon"
 PAGE_LIMIT = 40  # the most Mastodon gives in one page
 MAX_PAGES = 25  # per timeline and round: a long outage is caught up over several rounds
 MAX_ANSWER_BYTES = PAGE_LIMIT * MAX_ITEM_BYTES
@@ -75,7 +73,6 @@ MAX_STREAM_LINE = 2 * MAX_ITEM_BYTES  # longer: the connection is dropped, REST 
 STREAM_TIMEOUT = httpx.Timeout(20.0, read=90.0)  # Mastodon sends a heartbeat every 15 s
 STREAM_BURST = 500  # stream events taken into one batch at most
 UPDATE, DELETE = "update", "delete"  # a new status, a deletion
-DIRECT = "direct"  # a status's visibility when it is a private message
 STATUS_UPDATES = frozenset({"status.update", "status_update"})  # an edit, as Mastodon and some servers name it
 STREAM_EVENTS = frozenset({UPDATE, DELETE, *STATUS_UPDATES})
 Event = tuple[str, str, bytes]  # (timeline key, event name, data)
@@ -86,95 +83,6 @@ _PATHS = {PUBLIC: "/api/v1/timelines/public", "tag": "/api/v1/timelines/tag"}
 log = logging.getLogger(__name__)
 
 _ID = re.compile(r"[0-9A-Za-z]{1,64}")
-StatusId = Annotated[str, Field(pattern=r"^[0-9A-Za-z]{1,64}$")]
-
-
-class _Account(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    acct: str = Field(min_length=1, max_length=300)
-    display_name: str | None = Field(None, max_length=1000)
-    followers_count: int | None = Field(None, ge=0)
-
-
-class _Ref(BaseModel):
-    """A status referred to, where only its address matters."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    id: str | None = None
-    url: str | None = None
-    uri: str | None = None
-
-
-class _Quote(_Ref):
-    """Mastodon 4.5's quote (`quoted_status`, or `quoted_status_id` when shallow); a fork's
-    status-shaped quote (Fedibird) has the address itself."""
-
-    quoted_status: _Ref | None = None
-    quoted_status_id: str | None = None
-
-    def target(self) -> str | None:
-        quoted = self.quoted_status
-        inner = (quoted.url or quoted.uri or quoted.id) if quoted else None
-        return inner or self.quoted_status_id or self.url or self.uri
-
-
-class _Status(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    id: StatusId
-    created_at: datetime
-    account: _Account
-    content: str
-    spoiler_text: str = ""
-    language: str | None = Field(None, max_length=50)
-    url: str | None = None
-    uri: str | None = None
-    in_reply_to_id: StatusId | None = None
-    reblog: _Status | None = None
-    quote: _Quote | None = None
-    visibility: str = "public"
-
-
-def public_mention_of(status: dict[str, Any], host: str) -> Mention | None:
-    """A status as a mention, or None for a direct message: a private conversation is no
-    public mention (it is not taken into the feed, nor quarantined)."""
-    return None if status.get("visibility") == DIRECT else mention_of(status, host)
-
-
-def mention_of(status: dict[str, Any], host: str) -> Mention:
-    """A status as a mention; `ValueError` says what is wrong with it. `host` completes the
-    handles of the instance's own accounts, whose `acct` has no domain."""
-    read = parsed(_Status, status, "status")
-    shown = read.reblog or read  # a boost shows the boosted post's words
-    address = shown.url or shown.uri
-    posted = read.created_at
-    return Mention(
-        network=NETWORK,
-        native_id=read.id,
-        author=handle(read.account.acct, host),
-        text=_plain(shown),
-        posted_at=posted.astimezone(UTC) if posted.tzinfo else posted.replace(tzinfo=UTC),
-        lang=shown.language or None,
-        followers=read.account.followers_count,
-        url=address,
-        author_name=read.account.display_name or None,
-        reply_to=None if read.reblog else read.in_reply_to_id,
-        quote_of=address if read.reblog else (read.quote.target() if read.quote else None),
-    )
-
-
-def handle(acct: str, host: str) -> str:
-    """`@user@domain`: the instance's own accounts come without a domain."""
-    acct = acct.lstrip("@")
-    return f"@{acct}" if "@" in acct else f"@{acct}@{host}"
-
-
-def _plain(status: _Status) -> str:
-    """The words of a status; a content warning is words the author wrote too, so it leads."""
-    parts = (status.spoiler_text.strip(), html_to_text(status.content))
-    return "\n\n".join(part for part in parts if part)
 
 
 def _order(status_id: str) -> tuple[int, str]:
