@@ -8,6 +8,7 @@ import json
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -19,10 +20,12 @@ from click.testing import CliRunner
 
 from smwar.cli import main
 from smwar.clock import ManualClock
-from smwar.engine.assessing import SHARED_FROM
+from smwar.engine.assessing import PART, SHARED_FROM
 from smwar.engine.ingest import Handover, ingest_jsonl
+from smwar.engine.pipeline import Intake
 from smwar.engine.session import Session
 from smwar.journal.store import Journal
+from smwar.model import Mention
 from smwar.paths import config_file
 from smwar.runbooks.definitions import RunbookSet
 
@@ -110,6 +113,48 @@ def test_a_storm_shared_with_worker_processes_is_journaled_as_one_process_alone_
     assert {triage.action for *_, triage in shared if triage} >= {"respond", "ignore"}
 
 
+def test_a_shared_batch_cut_short_keeps_its_cursor_back_and_is_journaled_once_when_taken_again(
+    tmp_path: Path, runbooks: RunbookSet
+) -> None:
+    """A shared batch is journaled a part at a time, while the worker assesses the next part,
+    and the source's cursor goes with the last part. A batch the journal fails part-way (a
+    real SQLite error) is handed back to the source: the journal holds its first parts, the
+    cursor stays where it was, and taken again every mention is journaled once."""
+    path = tmp_path / "journal.sqlite"
+    texts = [json.loads(line)["text"] for line in CORPUS.read_text(encoding="utf-8").splitlines()]
+    count = 3 * SHARED_FROM
+    mentions = [
+        Mention("mastodon", str(n), f"@user{n % 97}@example.social", texts[n % len(texts)], T0 + timedelta(seconds=n))
+        for n in range(count)
+    ]
+    failing = str(2 * PART + 1)  # in the third part
+    with Journal.open(path) as journal:
+        handover = Handover()
+        session = Session(journal, runbooks, ManualClock(T0), handover, "test", workers=1)
+        try:
+            outside = sqlite3.connect(path)
+            outside.execute(
+                f"CREATE TRIGGER disk_full BEFORE INSERT ON mentions WHEN new.native_id = '{failing}' "
+                "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+            )
+            outside.commit()
+            handover.pending.append(Intake(list(mentions), {"storm": "all"}))
+            with pytest.raises(sqlite3.DatabaseError, match="disk is full"):
+                session.pipeline.poll()
+            assert journal.mention_count() == 2 * PART, "the parts before the failing one were journaled"
+            assert journal.cursors() == {}, "the cursor goes with the last part"
+            assert len(handover.pending) == 1, "the batch was handed back"
+            outside.execute("DROP TRIGGER disk_full")
+            outside.commit()
+            outside.close()
+            update = session.pipeline.poll()
+        finally:
+            session.pipeline.close()
+        assert len(update.mentions) == count - 2 * PART
+        assert sorted(int(item.mention.native_id) for item in journal.mentions()) == list(range(count))
+        assert journal.cursors() == {"storm": "all"}
+
+
 def test_a_worker_that_dies_loses_nothing_and_the_next_batch_is_shared_again(
     tmp_path: Path, runbooks: RunbookSet, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -148,8 +193,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from smwar.clock import ManualClock
 from smwar.engine.ingest import Handover, ingest_jsonl
+from smwar.engine.pipeline import Intake
 from smwar.engine.session import Session
 from smwar.journal.store import Journal
+from smwar.model import Mention
 from smwar.paths import bundled_runbooks_dir
 from smwar.runbooks.loader import load_runbook_set
 

@@ -10,13 +10,19 @@ handing-over thread would wait for this busy interpreter, and the worker with it
 that dies costs nothing but time: its share is assessed here and the workers start again for
 the next batch. A worker ends when the process that started it does, even killed: its pipe's
 other end is then closed.
+
+A shared batch goes a part at a time, and what this process does with one part's findings
+(journals them, counts them into the trends: its own work alone) it does while the workers
+assess the next part; its own share of a part is smaller by as much as that work takes, as
+measured on the parts before, so that it and the workers finish a part together.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
@@ -27,10 +33,13 @@ from smwar.runbooks.matcher import Matcher, RuleMatcher
 from smwar.triage.decide import Triager
 
 SHARED_FROM = 400  # mentions a batch needs to be shared out: a storm the ingest process alone keeps up with is not
+PART = 256  # mentions of a shared batch assessed at a time
+KEPT = 0.8  # how much of what the parts before measured counts for the next part's shares
 STOP_SECONDS = 5.0  # how long a worker is given to end once told
 
 Assessed = tuple[tuple[Match, ...], Triage]
 Item = tuple[Mention, tuple[str, ...]]  # a mention and its author's tags
+Then = Callable[[int, list[Assessed]], None]  # (where in the items a part starts, its findings)
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +72,19 @@ class Assessor:
         self.workers = workers
         self._started: list[_Worker] = []
         self._served = False  # whether the workers assessed a batch
+        # seconds and mentions, decaying: assessing here, and what `then` takes for a part
+        self._assessing = _Rate()
+        self._then = _Rate()
 
-    def assess(self, items: Sequence[Item]) -> list[Assessed]:
-        """Each mention's matches and triage, in the order of `items`."""
+    def assess_each(self, items: Sequence[Item], then: Then) -> None:
+        """Each mention's matches and triage, in the order of `items`, handed to `then(start,
+        assessed)` a part at a time (`assessed`: those of the items from `start` on). A big batch
+        is shared with the workers, and `then` runs for one part while they assess the next."""
+        done = 0
         if self.workers and len(items) >= SHARED_FROM:
+            progress = [0]  # where the parts not handed to `then` yet start
             try:
-                assessed = self._shared(items)
+                self._shared(items, then, progress)
             except WorkerEnded:
                 self.close()
                 if self._served:
@@ -76,31 +92,77 @@ class Assessor:
                 else:  # they never assessed a batch: they will not now
                     log.warning("the worker processes could not start: mentions are assessed here alone")
                     self.workers = 0
+                done = progress[0]
+            except BaseException:
+                self.close()  # a share may be under way: its answer must not be taken for the next
+                raise
             else:
                 self._served = True
-                return assessed
-        return assess_all(items, self.matcher, self.triager)
+                return
+        then(done, assess_all(items[done:], self.matcher, self.triager))
 
-    def _shared(self, items: Sequence[Item]) -> list[Assessed]:
-        """`items` in equal shares: the first assessed here while the workers take the others."""
+    def _shared(self, items: Sequence[Item], then: Then, progress: list[int]) -> None:
+        """`items` a part at a time: of each, a share assessed here and equal shares by the
+        workers, while `then` takes the part before."""
         if not self._started:
             context = _context()
             self._started = [_Worker(context, self.runbooks) for _ in range(self.workers)]
-        size = -(-len(items) // (self.workers + 1))
-        shares = [items[start : start + size] for start in range(0, len(items), size)]
-        busy = list(zip(self._started, shares[1:], strict=False))
-        for worker, share in busy:
-            worker.give(list(share))
-        assessed = assess_all(shares[0], self.matcher, self.triager)
-        for worker, _ in busy:
-            assessed += worker.take()
-        return assessed
+        before: tuple[int, list[Assessed]] | None = None
+        for start in range(0, len(items), PART):
+            part = items[start : start + PART]
+            own = round(len(part) * self._own_share())
+            size = -(-(len(part) - own) // len(self._started))
+            busy = [
+                (worker, part[at : at + size])
+                for worker, at in zip(self._started, range(own, len(part), size or 1), strict=False)
+            ]
+            for worker, share in busy:
+                worker.give(list(share))
+            if before is not None:
+                began = time.perf_counter()
+                then(*before)
+                self._then.add(time.perf_counter() - began, len(before[1]))
+                progress[0] = start
+            began = time.perf_counter()
+            assessed = assess_all(part[:own], self.matcher, self.triager)
+            self._assessing.add(time.perf_counter() - began, own)
+            for worker, _ in busy:
+                assessed += worker.take()
+            before = (start, assessed)
+        assert before is not None
+        then(*before)
+        progress[0] = len(items)
+
+    def _own_share(self) -> float:
+        """The share of a part assessed here: an equal one, less by what `then` takes (with
+        `w` workers, this process's `then` and share take as long as a worker's share)."""
+        workers = len(self._started)
+        equal = 1 / (workers + 1)
+        assessing, then = self._assessing.per_mention(), self._then.per_mention()
+        if assessing is None or then is None:
+            return equal
+        return min(equal, max(0.0, (assessing - workers * then) / (assessing * (workers + 1))))
 
     def close(self) -> None:
         """End the workers (they finish nothing more)."""
         for worker in self._started:
             worker.stop()
         self._started = []
+
+
+class _Rate:
+    """Seconds a mention, of what was measured lately (older measures count less and less)."""
+
+    def __init__(self) -> None:
+        self._seconds = self._mentions = 0.0
+
+    def add(self, seconds: float, mentions: int) -> None:
+        if mentions:
+            self._seconds = self._seconds * KEPT + seconds
+            self._mentions = self._mentions * KEPT + mentions
+
+    def per_mention(self) -> float | None:
+        return self._seconds / self._mentions if self._mentions else None
 
 
 def _context() -> BaseContext:

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from smwar.clock import Clock
-from smwar.engine.assessing import Assessor
+from smwar.engine.assessing import Assessed, Assessor
 from smwar.incidents.triggers import TriggerWatch
 from smwar.journal.interface import JournalStore
 from smwar.model import (
@@ -227,47 +227,76 @@ class Pipeline:
 
         The pipeline's lock is held only to take the batch and to count it into the state the
         screen reads; matching, journaling and the signals run outside it. `poll` and `reload`
-        run one at a time, so the runbooks in force stay the same through a poll.
+        run one at a time, so the runbooks in force stay the same through a poll. A batch
+        shared with worker processes is journaled and counted in a part at a time, while the
+        workers assess the next (see `Assessor`).
         """
         with self._pipeline:
             with self._lock:
                 signals = self.signals  # built before this poll journals anything: the batch counts once
                 now = self.clock.now()
                 intake = self.source.due(now)
-            stored = self._journal(intake, now)
-            with self._lock:
-                proposals = [
-                    proposal
-                    for item in stored
-                    for match in item.matches
-                    if (proposal := self._observe(match.scenario_id, now, VIP_TAG in item.author_tags)) is not None
-                ]
-                quiet = self.desk.active_scenarios()
-            alerts = self._alerts(signals, stored, now, quiet)
+            stored: list[JournaledMention] = []
+            proposals: list[Incident] = []
+            alerts: list[Alert] = []
+            unsaid: list[Alert] = []  # the last part's alerts: journaled with the poll's messages
+
+            def count_in(part: list[JournaledMention], last: bool) -> None:
+                """A journaled part: the incidents it proposes and the alerts it raises (the
+                volumes are judged after the last)."""
+                with self._lock:
+                    proposals.extend(
+                        proposal
+                        for item in part
+                        for match in item.matches
+                        if (proposal := self._observe(match.scenario_id, now, VIP_TAG in item.author_tags)) is not None
+                    )
+                    quiet = self.desk.active_scenarios()
+                raised = self._alerts(signals, part, now, quiet, judge=last)
+                if last:
+                    unsaid.extend(raised)
+                elif raised:
+                    self.journal.append_all([_alert_event(alert, now) for alert in raised])
+                stored.extend(part)
+                alerts.extend(raised)
+
+            self._journal(intake, now, count_in)
             messages = [Event(TRAINER_MESSAGE, now, SYSTEM_ACTOR, payload={"text": text}) for text in intake.messages]
-            if messages or alerts:
-                self.journal.append_all([*messages, *(_alert_event(alert, now) for alert in alerts)])
+            if messages or unsaid:
+                self.journal.append_all([*messages, *(_alert_event(alert, now) for alert in unsaid)])
             return Update(tuple(stored), tuple(proposals), tuple(intake.messages), tuple(alerts))
 
-    def _journal(self, intake: Intake, now: datetime) -> list[JournaledMention]:
+    def _journal(self, intake: Intake, now: datetime, count_in: Callable[[list[JournaledMention], bool], None]) -> None:
         """Match and triage the mentions not journaled yet (a repeat is not worth matching),
-        and journal them with the sources' cursors and unreadable items."""
+        and journal them with the sources' cursors and unreadable items (those with the last
+        part of a shared batch: one cut short is taken again, its journaled parts skipped as
+        repeats); `count_in(part, last)` is told of each part as it is journaled."""
         if not (intake.mentions or intake.cursors or intake.quarantined or intake.revisions):
-            return []
+            count_in([], True)
+            return
         with self._kept(intake):
             mentions = self.journal.unseen(intake.mentions)
             known = self.journal.known_authors({(mention.network, mention.author) for mention in mentions})
         deescalation = self.runbooks.deescalation
         tagged = [(mention, tags_for(mention, deescalation, known, self.learned)) for mention in mentions]
-        with self._kept(intake):
-            assessed = self.assessor.assess(tagged)
+
+        def journal_part(start: int, assessed: list[Assessed]) -> None:
+            end = start + len(assessed)
+            last = end == len(tagged)
             batch = [
                 (mention, now, matches, tags, triage)
-                for (mention, tags), (matches, triage) in zip(tagged, assessed, strict=True)
+                for (mention, tags), (matches, triage) in zip(tagged[start:end], assessed, strict=True)
             ]
-            return self.journal.add_mentions(
-                batch, cursors=intake.cursors, quarantined=intake.quarantined, revisions=intake.revisions
+            part = self.journal.add_mentions(
+                batch,
+                cursors=intake.cursors if last else None,
+                quarantined=intake.quarantined if last else (),
+                revisions=intake.revisions if last else (),
             )
+            count_in(part, last)
+
+        with self._kept(intake):
+            self.assessor.assess_each(tagged, journal_part)
 
     def close(self) -> None:
         """End the worker processes, if any started."""
@@ -283,11 +312,13 @@ class Pipeline:
             self.source.put_back(intake)
             raise
 
-    def _alerts(self, signals: Signals, stored: list[JournaledMention], now: datetime, quiet: set[str]) -> list[Alert]:
-        """Count the new mentions into the volumes and judge them (at most once a second); no
-        early warning or spike for a scenario in `quiet` (its incident is active)."""
+    def _alerts(
+        self, signals: Signals, stored: list[JournaledMention], now: datetime, quiet: set[str], judge: bool
+    ) -> list[Alert]:
+        """Count the new mentions into the volumes and, if `judge`, judge them (at most once a
+        second); no early warning or spike for a scenario in `quiet` (its incident is active)."""
         alerts = [alert for item in stored for alert in signals.observe(item, now, quiet)]
-        if self._reviewed is None or now - self._reviewed >= REVIEW_EVERY:
+        if judge and (self._reviewed is None or now - self._reviewed >= REVIEW_EVERY):
             self._reviewed = now
             alerts += signals.review(now, quiet)
         return alerts
