@@ -113,6 +113,19 @@ def test_a_complaint_that_speaks_to_us_by_name_is_answered(runbooks: RunbookSet,
     assert action("Elektro-Müller: Berichte über auslaufende AquaPro-Waschmaschinen häufen sich") == "watch"
 
 
+def test_a_status_line_that_leaves_out_its_i_is_a_customers_own_words(runbooks: RunbookSet) -> None:
+    """ "Can't log in since this morning" says "I" without writing it: an affected customer,
+    answered; "Can't wait for …" is no problem of anyone's."""
+    matcher, triager = RuleMatcher(runbooks.scenarios, runbooks.deescalation), Triager(runbooks)
+
+    def action(words: str) -> str:
+        return assess(post(1, "@kunde@example.social", words), (), matcher, triager)[1].action
+
+    assert action("Can't log in to the Müller Kundenportal since this morning, no reset mail.") == "respond"
+    assert action("Müller Home app: error 503 again. Still can't start a wash.") == "respond"
+    assert action("Can't wait for the new AquaPro 9 Turbo, the reviews are great!") == "watch"
+
+
 @pytest.fixture
 def live(tmp_path: Path, runbooks: RunbookSet) -> tuple[Session, Handover, ManualClock]:
     handover, clock = Handover(), ManualClock(T0)
