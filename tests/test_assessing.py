@@ -29,6 +29,8 @@ from smwar.model import Mention
 from smwar.paths import config_file
 from smwar.runbooks.definitions import RunbookSet
 
+from .tools.journals import full_disk_at
+
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process tree from /proc")
 
 CORPUS = Path(__file__).parent / "data" / "corpus.jsonl"
@@ -132,21 +134,13 @@ def test_a_shared_batch_cut_short_keeps_its_cursor_back_and_is_journaled_once_wh
         handover = Handover()
         session = Session(journal, runbooks, ManualClock(T0), handover, "test", workers=1)
         try:
-            outside = sqlite3.connect(path)
-            outside.execute(
-                f"CREATE TRIGGER disk_full BEFORE INSERT ON mentions WHEN new.native_id = '{failing}' "
-                "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
-            )
-            outside.commit()
-            handover.pending.append(Intake(list(mentions), {"storm": "all"}))
-            with pytest.raises(sqlite3.DatabaseError, match="disk is full"):
-                session.pipeline.poll()
-            assert journal.mention_count() == 2 * PART, "the parts before the failing one were journaled"
-            assert journal.cursors() == {}, "the cursor goes with the last part"
-            assert len(handover.pending) == 1, "the batch was handed back"
-            outside.execute("DROP TRIGGER disk_full")
-            outside.commit()
-            outside.close()
+            with full_disk_at(path, failing):
+                handover.pending.append(Intake(list(mentions), {"storm": "all"}))
+                with pytest.raises(sqlite3.DatabaseError, match="disk is full"):
+                    session.pipeline.poll()
+                assert journal.mention_count() == 2 * PART, "the parts before the failing one were journaled"
+                assert journal.cursors() == {}, "the cursor goes with the last part"
+                assert len(handover.pending) == 1, "the batch was handed back"
             update = session.pipeline.poll()
         finally:
             session.pipeline.close()

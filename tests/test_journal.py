@@ -22,6 +22,8 @@ from smwar.journal.schema import CURRENT_VERSION, MIGRATIONS, JournalError
 from smwar.journal.store import Journal
 from smwar.model import Event, Match, Mention, TermHit
 
+from .tools.journals import full_disk_at
+
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
 
@@ -90,18 +92,10 @@ def test_a_batch_cut_short_keeps_its_cursor_back_and_is_stored_once_when_taken_a
     failing = batch[2 * MENTIONS_PER_PART - 1][0].native_id  # in the second part
     with Journal.open(path) as journal:
         journal.add_mentions(batch[:1], cursors={"masto": "since:0"})
-        outside = sqlite3.connect(path)
-        outside.execute(
-            f"CREATE TRIGGER disk_full BEFORE INSERT ON mentions WHEN new.native_id = '{failing}' "
-            "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
-        )
-        outside.commit()
-        with pytest.raises(sqlite3.DatabaseError, match="disk is full"):
-            journal.add_mentions(batch, cursors={"masto": "since:all"})
-        assert journal.cursors() == {"masto": "since:0"}, "the cursor goes with the batch's last part"
-        outside.execute("DROP TRIGGER disk_full")
-        outside.commit()
-        outside.close()
+        with full_disk_at(path, failing):
+            with pytest.raises(sqlite3.DatabaseError, match="disk is full"):
+                journal.add_mentions(batch, cursors={"masto": "since:all"})
+            assert journal.cursors() == {"masto": "since:0"}, "the cursor goes with the batch's last part"
         journal.add_mentions(batch, cursors={"masto": "since:all"})
         assert sorted(int(item.mention.native_id) for item in journal.mentions()) == list(range(len(batch)))
         assert journal.cursors() == {"masto": "since:all"}

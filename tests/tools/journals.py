@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -85,3 +88,21 @@ def fill(path: Path, count: int, mode: str = "live") -> Path:
                 db.execute(sql)
             db.execute("INSERT INTO mentions_fts (mentions_fts) VALUES ('rebuild')")
     return path
+
+
+@contextmanager
+def full_disk_at(path: Path, native_id: str) -> Iterator[None]:
+    """The journal at `path` refuses to store the mention `native_id` while the block runs, with
+    the error SQLite gives on a full disk (raised by a trigger, from another connection)."""
+    outside = sqlite3.connect(path)
+    try:
+        outside.execute(
+            f"CREATE TRIGGER disk_full BEFORE INSERT ON mentions WHEN new.native_id = '{native_id}' "
+            "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+        )
+        outside.commit()
+        yield
+        outside.execute("DROP TRIGGER disk_full")
+        outside.commit()
+    finally:
+        outside.close()
