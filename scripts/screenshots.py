@@ -1,10 +1,10 @@
 """Regenerate screenshots/*.svg: the war room mid-drill, the notice inbox, the incident
-checklist, the answer queue, the drill's debrief, the reply editor, the incident's
-post-mortem, live mode.
+checklist, the answer queue, a search of the feed, the drill's debrief, the reply editor, the
+incident's post-mortem, live mode.
 
 Plays the bundled washer-leak drill on a manual clock to minute 15, opens the proposed
-incident and works two steps, exactly as an operator would, answers the YouTuber, plays on to
-the end, ends the drill and opens the incident's review; then starts live mode on a
+incident and works two steps, exactly as an operator would, searches the feed, answers the
+YouTuber, plays on to the end, ends the drill and opens the incident's review; then starts live mode on a
 followed JSONL export (part of the labelled corpus) and a webhook that still lacks its
 signing secret. Run it after any UI change:
 
@@ -79,7 +79,10 @@ async def shoot() -> None:
         await pilot.press("n")
         await pilot.pause()
         app.save_screenshot("answer-queue.svg", str(OUT))
-        await pilot.press("escape")
+        await pilot.press("escape", "slash", *"ausgelaufen", "enter")
+        await pilot.pause()
+        app.save_screenshot("feed-search.svg", str(OUT))
+        await pilot.press("slash", "backspace", "enter")
         feed = app.query_one(Feed)
         feed.cursor = next(
             n for n in range(feed.count) if (i := feed.item(n)) and i.mention.author == "lenatechnik.bsky.social"

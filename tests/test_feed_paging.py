@@ -27,6 +27,7 @@ from smwar.runbooks.definitions import RunbookSet
 from smwar.tui.app import WarRoomApp
 from smwar.tui.widgets.feed import Feed
 from smwar.tui.widgets.feed_rows import FIRST, MOST, FeedRows
+from smwar.tui.widgets.feed_search import FeedSearch
 
 from .conftest import in_feed, screen_text
 from .tools.journals import T0, fill, text_of
@@ -42,7 +43,7 @@ def million(tmp_path_factory: pytest.TempPathFactory) -> Path:
 async def searched(pilot: Pilot[None], app: WarRoomApp, query: str) -> None:
     """Search the feed for `query` as an operator does: `/`, the words, Enter."""
     await pilot.press("slash")
-    app.screen.query_one(Input).value = query
+    app.query_one(FeedSearch).query_one(Input).value = query
     await pilot.press("enter")
 
 
@@ -83,10 +84,14 @@ async def test_a_search_narrows_a_million_to_its_words_and_fields(million: Path,
     with journal:
         async with app.run_test(size=(140, 40)) as pilot:
             await pilot.pause()
+            line = app.query_one(FeedSearch)
+            assert not line.display, "nothing narrows the feed: no search line"
             await searched(pilot, app, "ausgel network:reddit")
             await app.workers.wait_for_complete()  # the older matches, read beside the screen
             await pilot.pause()
             feed = app.query_one(Feed)
+            assert app.focused is feed, "the keys move through the feed again"
+            assert line.display and "/ search ausgel network:reddit" in screen_text(app)
             # "ausgelaufen" is every third mention, reddit every fourth: n ≡ 6 (mod 12), 83,333 of
             # them: more than a search keeps, so it keeps the newest and says so
             assert feed.count == MOST
@@ -102,9 +107,14 @@ async def test_a_search_narrows_a_million_to_its_words_and_fields(million: Path,
             assert feed.count == len(kept), "narrowed, it keeps all it finds"
             assert feed.selected is not None and feed.selected.id == kept[-1]
             assert "the newest" not in str(feed.border_title)
-            await searched(pilot, app, "")
+            await pilot.press("slash", *"verspät", "escape")
+            await pilot.pause()
+            assert app.focused is feed and feed.count == len(kept), "escape leaves the search as it was"
+            assert "/ search ausgel network:reddit author:user4710@" in screen_text(app)
+            await pilot.press("slash", "backspace", "enter")  # its words were selected: all of them go
             await pilot.pause()
             assert feed.count == MILLION and str(feed.border_title) == "Feed"
+            assert not line.display and "/ search" not in screen_text(app)
 
 
 async def test_a_search_shows_its_newest_matches_first_and_the_older_ones_come_after(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from tests.tools.journals import fill, with_stream
 from tests.tools.terminal import Terminal, forbidden_in, hostile_set
 
 # (keys, what the screen shows once they took effect)
@@ -50,3 +51,38 @@ def test_no_payload_reaches_the_terminal_on_any_screen(tmp_path: Path) -> None:
     after = terminal.output.decode("utf-8", "replace")
     assert code == 0, f"exit {code}:\n{screen}"
     assert "Traceback" not in after, "nothing is printed over the screen at quit"
+
+
+def test_what_a_search_and_a_change_of_focus_draw_is_what_the_whole_screen_drawn_anew_shows(
+    tmp_path: Path,
+) -> None:
+    """The war room draws only what a key changes; the screen it leaves must be the one a full
+    redraw (a resize) gives, colours and the focused panel's border too. It opens on the newest
+    mention, in the feed as in the detail pane."""
+    home = tmp_path / "home"
+    fill(home / "data" / "live.sqlite", 1000)
+    with_stream(home, tmp_path / "stream.jsonl")
+    terminal = Terminal([], home, columns=120, rows=40)
+    try:
+        assert terminal.wait_for("Post 1000:", 40), terminal.text()
+        assert terminal.wait_for("Post 999:", 5), f"the feed shows the newest:\n{terminal.text()}"
+        for keys, shown in [("/", "esc Close"), ("ausgel", "/ search ausgel"), ("\r", "“ausgel”"), ("\t", "")]:
+            terminal.send(keys)
+            assert terminal.wait_for(shown, 15), f"after {keys!r}:\n{terminal.text()}"
+            time.sleep(1)
+            drawn = terminal.cells()
+            terminal.resize(121, 40)
+            time.sleep(1)
+            terminal.resize(120, 40)
+            time.sleep(1.5)
+            redrawn = terminal.cells()
+            status = 38  # the status line's clock moves on
+
+            def seen(row: list[tuple[str, str, str, bool, bool]]) -> object:
+                text = "".join(cell[0] for cell in row)
+                return text if "/ search" in text else row  # the search line's cursor blinks
+
+            differ = [y for y in range(40) if y != status and seen(drawn[y]) != seen(redrawn[y])]
+            assert not differ, f"after {keys!r}, rows {differ} were left as they were:\n{terminal.text()}"
+    finally:
+        terminal.close()

@@ -172,6 +172,16 @@ class Terminal:
             buffer, columns = self.screen.buffer, range(self.screen.columns)
             return tuple("".join(buffer[y][x].data for x in columns) for y in range(first, last))
 
+    def cells(self) -> list[list[tuple[str, str, str, bool, bool]]]:
+        """Each row's cells as (character, foreground, background, reverse, bold): what the
+        screen shows, colours too."""
+        with self._lock:
+            buffer, columns = self.screen.buffer, range(self.screen.columns)
+            return [
+                [(c.data, c.fg, c.bg, c.reverse, c.bold) for c in (buffer[y][x] for x in columns)]
+                for y in range(self.screen.lines)
+            ]
+
     def title(self) -> str:
         with self._lock:
             return self.screen.title

@@ -44,6 +44,7 @@ from smwar.tui.widgets.chain import ChainTable
 from smwar.tui.widgets.detail import MentionDetail
 from smwar.tui.widgets.feed import Feed
 from smwar.tui.widgets.feed_rows import FeedRows
+from smwar.tui.widgets.feed_search import FeedSearch
 from smwar.tui.widgets.sources import sources_text
 
 OPEN_END = datetime(9999, 12, 31, tzinfo=UTC)  # an incident still open keeps its new mentions
@@ -51,6 +52,14 @@ OPEN_END = datetime(9999, 12, 31, tzinfo=UTC)  # an incident still open keeps it
 
 class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, NoticeRoom, TeamRoom):
     BINDINGS = [
+        Binding(
+            "slash",
+            "search",
+            "Search",
+            key_display="/",
+            tooltip="Show only mentions with these words, network:, author:, scenario:, action:",
+            id="feed.search",
+        ),
         Binding(
             "F",
             "filter_feed",
@@ -92,6 +101,7 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
         with Horizontal(id="main"):
             with Vertical(id="left"):
                 yield Feed(id="feed")
+                yield FeedSearch(id="feed-search")
                 yield MentionDetail(self.session.runbooks, self.session.pipeline.triager.relevance, id="detail")
             with Vertical(id="right"):
                 yield ScenarioBoard(id="board")
@@ -263,6 +273,16 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
         if incident is not None:
             self.focused_incident = incident.id
             self._show_chain()
+
+    def action_search(self) -> None:
+        self.query_one(FeedSearch).open(self.query_one("#feed", Feed).view.label)
+
+    def on_feed_search_wanted(self, message: FeedSearch.Wanted) -> None:
+        feed = self.query_one("#feed", Feed)
+        if message.text is not None:
+            feed.search(message.text)
+        self.query_one(FeedSearch).showing(feed.view.label)
+        self.set_focus(feed)  # at once: the keys typed next move through the feed
 
     def action_filter_feed(self) -> None:
         self.feed_incident = None if self.feed_incident is not None else self.focused_incident

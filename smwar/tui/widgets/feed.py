@@ -24,7 +24,6 @@ from smwar.journal.pages import MentionFilter
 from smwar.model import DELETED, EDITED, JournaledMention
 from smwar.plaintext import printable
 from smwar.runbooks.definitions import TROUBLEMAKER_TAG, VIP_TAG
-from smwar.tui.acting import ask
 from smwar.tui.guard import Guarded
 from smwar.tui.text import local_time, plain, plain_name
 from smwar.tui.widgets.feed_rows import FeedRows
@@ -66,14 +65,6 @@ class Feed(Guarded, ScrollView, can_focus=True):
         Binding("home", "first", "First", show=False, id="feed.first"),
         Binding(
             "end,f", "follow", "Follow", tooltip="Jump to the newest mention and follow the feed", id="feed.follow"
-        ),
-        Binding(
-            "slash",
-            "search",
-            "Search",
-            key_display="/",
-            tooltip="Show only mentions with these words, network:, author:, scenario:, action:",
-            id="feed.search",
         ),
     ]
 
@@ -183,6 +174,9 @@ class Feed(Guarded, ScrollView, can_focus=True):
     def on_resize(self) -> None:
         self._lines.clear()
         self.virtual_size = Size(self.size.width, self.count)
+        # the first layout (the rows were shown before the feed had a height), a smaller
+        # terminal, the search line under it: the cursor's line stays in sight
+        self._keep_cursor_visible()
 
     @property
     def selected(self) -> JournaledMention | None:
@@ -281,25 +275,13 @@ class Feed(Guarded, ScrollView, can_focus=True):
         self.cursor = target
         self._keep_cursor_visible()
 
-    def action_search(self) -> None:
+    def search(self, text: str) -> None:
+        """Show only the mentions `text` asks for (words, network:, author:, scenario:,
+        action:; empty: every mention), within the incident shown, if one is."""
         if self.rows is None:
             return
-        journal, view = self.rows.journal, self.view
-
-        def search(text: str) -> None:
-            wanted = MentionFilter.parse(text)
-            self.show(FeedRows(journal, replace(wanted, span=view.span, incident=view.incident)))
-
-        ask(
-            self.app,
-            "Search the feed",
-            "Words the text must hold (a word's start is enough) and network:, author:, scenario:, "
-            "action: (respond, watch, ignore). Empty: every mention.",
-            search,
-            placeholder="leak network:mastodon",
-            value=view.label,
-            empty_ok=True,
-        )
+        wanted = replace(MentionFilter.parse(text), span=self.view.span, incident=self.view.incident)
+        self.show(FeedRows(self.rows.journal, wanted))
 
     def action_first(self) -> None:
         if self.count:
