@@ -1,9 +1,6 @@
-"""The feed's search line, under the feed: typed in after `/`, and shown for as long as a search
-narrows the feed, so the operator sees what the feed leaves out.
-
-It lives on the main screen rather than over it: a search shows its rows in a frame that draws
-the feed and this line, where a prompt over the screen had the whole screen drawn again when it
-closed.
+"""The feed's search line, under the feed: typed in after `/`, with the feed and the selected
+mention still in sight, and shown for as long as a search narrows the feed, so the operator
+sees what the feed leaves out.
 """
 
 from __future__ import annotations
@@ -37,7 +34,6 @@ class FeedSearch(Guarded, Horizontal):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._label = ""  # the search the feed shows
         self.display = False
 
     def compose(self) -> ComposeResult:
@@ -49,7 +45,6 @@ class FeedSearch(Guarded, Horizontal):
 
     def open(self, label: str) -> None:
         """Shown with the search the feed shows (`label`), to be changed."""
-        self._label = label
         search = self.query_one(Input)
         search.value = label
         search.cursor_position = len(label)
@@ -59,7 +54,6 @@ class FeedSearch(Guarded, Horizontal):
 
     def showing(self, label: str) -> None:
         """The feed now shows `label`: kept in sight while it narrows the feed."""
-        self._label = label
         self.query_one(Input).value = label
         self.display = bool(label)
 
