@@ -76,7 +76,7 @@ class Journal(Coordination, Profiles, Portable):
             turns += [os.open(f"{path}-{name}", os.O_RDWR | os.O_CREAT, 0o600) for name in ("turn", "waiting")]
         except OSError as exc:
             _close(turns)
-            raise JournalError(f"{path}: cannot open a journal here ({exc.strerror or exc})") from exc
+            raise _cannot_open(path, exc.strerror or exc) from exc
         turn, waiting = turns
         try:
             _take_turn(turn, waiting)
@@ -415,6 +415,10 @@ def _take_turn(turn: int, waiting: int) -> None:
             fcntl.flock(waiting, fcntl.LOCK_UN)
 
 
+def _cannot_open(path: Path, reason: object) -> JournalError:
+    return JournalError(f"{path}: cannot open a journal here ({reason})")
+
+
 def _close(files: list[int]) -> None:
     for file in files:
         os.close(file)
@@ -425,7 +429,7 @@ def _set_up(path: Path) -> tuple[Database, sqlite3.Connection]:
     try:
         connection = sqlite3.connect(path, check_same_thread=False)
     except sqlite3.Error as exc:
-        raise JournalError(f"{path}: cannot open a journal here ({exc})") from exc
+        raise _cannot_open(path, exc) from exc
     try:
         db = Database(connection)
         db.execute("PRAGMA foreign_keys=ON")
