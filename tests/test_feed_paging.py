@@ -111,6 +111,10 @@ async def test_a_search_narrows_a_million_to_its_words_and_fields(million: Path,
             await pilot.pause()
             assert app.focused is feed and feed.count == len(kept), "escape leaves the search as it was"
             assert "/ search ausgel network:reddit author:user4710@" in screen_text(app)
+            await pilot.press("slash", *"verspät", "tab")  # left for another panel without Enter
+            await pilot.pause()
+            assert app.focused is not feed and feed.count == len(kept)
+            assert "/ search ausgel network:reddit author:user4710@" in screen_text(app), "not words never searched"
             await pilot.press("slash", "backspace", "enter")  # its words were selected: all of them go
             await pilot.pause()
             assert feed.count == MILLION and str(feed.border_title) == "Feed"

@@ -278,11 +278,12 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
         self.query_one(FeedSearch).open(self.query_one("#feed", Feed).view.label)
 
     def on_feed_search_wanted(self, message: FeedSearch.Wanted) -> None:
-        feed = self.query_one("#feed", Feed)
+        feed, line = self.query_one("#feed", Feed), self.query_one(FeedSearch)
         if message.text is not None:
             feed.search(message.text)
-        self.query_one(FeedSearch).showing(feed.view.label)
-        self.set_focus(feed)  # at once: the keys typed next move through the feed
+        line.showing(feed.view.label)
+        if self.focused is None or line in self.focused.ancestors:  # not when left for another panel
+            self.set_focus(feed)  # at once: the keys typed next move through the feed
 
     def action_filter_feed(self) -> None:
         self.feed_incident = None if self.feed_incident is not None else self.focused_incident

@@ -61,5 +61,10 @@ class FeedSearch(Guarded, Horizontal):
         event.stop()
         self.post_message(self.Wanted(event.value.strip()))
 
+    def on_input_blurred(self, event: Input.Blurred) -> None:
+        event.stop()
+        # left with a click or a tab: words never searched for must not look like the feed's search
+        self.post_message(self.Wanted(None))
+
     def action_close(self) -> None:
         self.post_message(self.Wanted(None))
