@@ -44,10 +44,9 @@ class FeedSearch(Guarded, Horizontal):
         self.query_one(Input).tooltip = HELP
 
     def open(self, label: str) -> None:
-        """Shown with the search the feed shows (`label`), to be changed."""
+        """Shown with the search the feed shows (`label`), selected: what is typed replaces it."""
         search = self.query_one(Input)
         search.value = label
-        search.cursor_position = len(label)
         self.display = True
         # at once, not once the messages already waiting are handled: keys that come meanwhile go here
         self.screen.set_focus(search)
