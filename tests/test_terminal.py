@@ -1,6 +1,7 @@
 """smwar in a real pseudo-terminal, read by a terminal emulator: hostile mentions, authors,
 URLs, runbook titles, a drill title and a trainer message go through every screen and notice,
-and nothing of what they carry acts on the terminal."""
+and nothing of what they carry acts on the terminal; and what the war room draws key by key
+is what drawing its whole screen anew shows."""
 
 from __future__ import annotations
 
@@ -69,12 +70,12 @@ def test_what_a_search_and_a_change_of_focus_draw_is_what_the_whole_screen_drawn
         for keys, shown in [("/", "esc Close"), ("ausgel", "/ search ausgel"), ("\r", "“ausgel”"), ("\t", "")]:
             terminal.send(keys)
             assert terminal.wait_for(shown, 15), f"after {keys!r}:\n{terminal.text()}"
-            time.sleep(1)
+            time.sleep(0.5)
             drawn = terminal.cells()
             terminal.resize(121, 40)
-            time.sleep(1)
+            time.sleep(0.5)
             terminal.resize(120, 40)
-            time.sleep(1.5)
+            time.sleep(1)
             redrawn = terminal.cells()
             status = 38  # the status line's clock moves on
 
