@@ -80,11 +80,16 @@ class Assessor:
         """Each mention's matches and triage, in the order of `items`, handed to `then(start,
         assessed)` a part at a time (`assessed`: those of the items from `start` on). A big batch
         is shared with the workers, and `then` runs for one part while they assess the next."""
-        done = 0
+        done = 0  # where the items not handed to `then` yet start
+
+        def handed(start: int, assessed: list[Assessed]) -> None:
+            nonlocal done
+            then(start, assessed)
+            done = start + len(assessed)
+
         if self.workers and len(items) >= SHARED_FROM:
-            progress = [0]  # where the parts not handed to `then` yet start
             try:
-                self._shared(items, then, progress)
+                self._shared(items, handed)
             except WorkerEnded:
                 self.close()
                 if self._served:
@@ -92,7 +97,6 @@ class Assessor:
                 else:  # they never assessed a batch: they will not now
                     log.warning("the worker processes could not start: mentions are assessed here alone")
                     self.workers = 0
-                done = progress[0]
             except BaseException:
                 self.close()  # a share may be under way: its answer must not be taken for the next
                 raise
@@ -101,7 +105,7 @@ class Assessor:
                 return
         then(done, assess_all(items[done:], self.matcher, self.triager))
 
-    def _shared(self, items: Sequence[Item], then: Then, progress: list[int]) -> None:
+    def _shared(self, items: Sequence[Item], then: Then) -> None:
         """`items` a part at a time: of each, a share assessed here and equal shares by the
         workers, while `then` takes the part before."""
         if not self._started:
@@ -122,7 +126,6 @@ class Assessor:
                 began = time.perf_counter()
                 then(*before)
                 self._then.add(time.perf_counter() - began, len(before[1]))
-                progress[0] = start
             began = time.perf_counter()
             assessed = assess_all(part[:own], self.matcher, self.triager)
             self._assessing.add(time.perf_counter() - began, own)
@@ -131,7 +134,6 @@ class Assessor:
             before = (start, assessed)
         assert before is not None
         then(*before)
-        progress[0] = len(items)
 
     def _own_share(self) -> float:
         """The share of a part assessed here: an equal one, less by what `then` takes (with
