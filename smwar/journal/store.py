@@ -79,11 +79,8 @@ class Journal(Coordination, Profiles, Portable):
             raise _cannot_open(path, exc.strerror or exc) from exc
         turn, waiting = turns
         try:
-            _take_turn(turn, waiting)
-            try:
+            with _in_turn(turn, waiting):
                 db, reader = _set_up(path)
-            finally:
-                fcntl.flock(turn, fcntl.LOCK_UN)
         except BaseException:
             _close(turns)
             raise
@@ -103,19 +100,15 @@ class Journal(Coordination, Profiles, Portable):
         """A write transaction, committed durably when the block ends (rolled back if it
         raises). It takes SQLite's write lock at once, so what it reads stays true until it
         commits; reads go on beside it, seeing the last commit."""
-        with self._lock:
-            _take_turn(self._turn, self._waiting)
+        with self._lock, _in_turn(self._turn, self._waiting):
+            connection = self._db.conn
+            connection.execute("BEGIN IMMEDIATE")
             try:
-                connection = self._db.conn
-                connection.execute("BEGIN IMMEDIATE")
-                try:
-                    yield connection
-                    connection.execute("COMMIT")
-                except BaseException:
-                    connection.rollback()
-                    raise
-            finally:
-                fcntl.flock(self._turn, fcntl.LOCK_UN)
+                yield connection
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.rollback()
+                raise
 
     def _give_way(self, db: sqlite3.Cursor) -> None:
         """If other writers wait for their turn, commit what the batch wrote so far and let
@@ -400,6 +393,17 @@ class Journal(Coordination, Profiles, Portable):
 
     def integrity(self) -> str:
         return str(self._value("PRAGMA integrity_check"))
+
+
+@contextmanager
+def _in_turn(turn: int, waiting: int) -> Iterator[None]:
+    """Holding the write turn (a batch may give it up and take it again meanwhile, see
+    `Journal._give_way`): it is free again when the block ends."""
+    _take_turn(turn, waiting)
+    try:
+        yield
+    finally:
+        fcntl.flock(turn, fcntl.LOCK_UN)
 
 
 def _take_turn(turn: int, waiting: int) -> None:
