@@ -49,6 +49,7 @@ STREAM_RATE = 1000  # mentions a second
 FRAME_TIMEOUT = 1.0
 STARTS = 3  # first frames measured a journal, the median counts
 STREAM_FIRST = 50.0  # seconds the other keys of a full run stream before the searches
+SEARCH_KEYS = "esc Close"  # in the footer while the search line has the keys
 SEARCHES = 30  # at least: fewer make a p95 that is only the slowest one
 KEYS = {"scroll": ["\x1b[A", "\x1b[B", "k", "j"], "page": ["\x1b[5~", "\x1b[6~"]}
 
@@ -207,7 +208,7 @@ def main() -> None:
             dropped_search = 0
             for n in range(max(SEARCHES, options.keys // 20)):
                 terminal.send("/")
-                terminal.wait_for("esc Close", 5, every=0.001)  # the search line has the keys
+                terminal.wait_for(SEARCH_KEYS, 5, every=0.001)
                 query = f"{'ausgelaufen' if n % 2 else 'verspätet'} network:bluesky"
                 terminal.send(query)  # typed, and on screen, before Enter, the key measured
                 terminal.wait_for(query, 5, every=0.001)
@@ -216,7 +217,7 @@ def main() -> None:
                 search += measured
                 dropped_search += dropped
                 back = time.monotonic() + 5
-                while "esc Close" in terminal.text() and time.monotonic() < back:  # the feed has the keys again
+                while SEARCH_KEYS in terminal.text() and time.monotonic() < back:  # the feed has the keys again
                     time.sleep(0.01)
             results["search"] = (search, dropped_search)
         finally:

@@ -78,12 +78,13 @@ def test_what_a_search_and_a_change_of_focus_draw_is_what_the_whole_screen_drawn
             time.sleep(1)
             redrawn = terminal.cells()
             status = 38  # the status line's clock moves on
-
-            def seen(row: list[tuple[str, str, str, bool, bool]]) -> object:
-                text = "".join(cell[0] for cell in row)
-                return text if "/ search" in text else row  # the search line's cursor blinks
-
-            differ = [y for y in range(40) if y != status and seen(drawn[y]) != seen(redrawn[y])]
+            differ = [y for y in range(40) if y != status and _seen(drawn[y]) != _seen(redrawn[y])]
             assert not differ, f"after {keys!r}, rows {differ} were left as they were:\n{terminal.text()}"
     finally:
         terminal.close()
+
+
+def _seen(row: list[tuple[str, str, str, bool, bool]]) -> object:
+    """A row as compared: its cells, or only its characters in the search line, whose cursor blinks."""
+    text = "".join(cell[0] for cell in row)
+    return text if "/ search" in text else row
