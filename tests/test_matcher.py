@@ -278,6 +278,7 @@ def kinds(runbooks: RunbookSet, text: str) -> list[str]:
         "Meine AquaPro ist nicht mehr undicht, danke an den Techniker",
         "Kein Datenleck bei Elektro-Müller, sagt der Datenschutzbeauftragte",
         "Elektro-Müller macht einen Datenlecktest im Kundenportal",  # a test's head is the test
+        "Password reset mail from the Müller portal never came, checked spam twice",  # a folder, not a leak
     ],
 )
 def test_false_friends_negations_and_a_compounds_head_do_not_make_a_scenario(runbooks: RunbookSet, text: str) -> None:
@@ -290,6 +291,9 @@ def test_false_friends_negations_and_a_compounds_head_do_not_make_a_scenario(run
         ("Wir schauen uns die AquaPro morgen im Laden an", "complaint"),  # "schauen" is one letter from "Schaden"
         ("I want to report that the AquaPro manual has a typo", "press"),  # a report is no reporter
         ("Helping my dad set up his new AquaPro today", "support"),  # "help" is short: only as written
+        # a short word heads a compound only as itself or its plural: no "ratio" in "registration"
+        ("Warranty registration for my AquaPro worked in two minutes", "troll"),
+        ("So much frustration with the old washer, the AquaPro is a relief", "troll"),
     ],
 )
 def test_ordinary_words_do_not_make_a_request(runbooks: RunbookSet, text: str, kind: str) -> None:

@@ -32,6 +32,12 @@ EXTENSION_SIMILARITY = 0.9
 COMPOUND_SIMILARITY = 0.9  # the head of a compound, or a stem before a derivational ending
 MODIFIER_SIMILARITY = 0.7  # a part before the head: "Hackergruppe" is about hackers, less surely
 MAX_EXTENSION = 3
+# the endings that extend a word as an inflection or a degree does: "undichte", "greatest",
+# "hacked"; not "bestelle", which is no "beste"
+EXTENSION_ENDINGS = frozenset(
+    {"s", "es", "e", "en", "er", "em", "ern", "n", "r", "d", "ed", "st", "t", "te", "ten", "ter", "tes", "est",
+     "ste", "ing", "y", "ly"}
+)  # fmt: skip
 MIN_EXTENDED = 4
 MIN_SHARED_BASE = 5
 MIN_COMPOUND_PART = 5
@@ -43,6 +49,7 @@ HEAD_ENDINGS = frozenset(
     {"", "s", "es", "e", "en", "n", "er", "ern", "keit", "heit", "ung", "ungen", "lich", "isch", "ation", "ations",
      "ness", "ity", "ment", "ments"}
 )  # fmt: skip
+SHORT_HEAD_ENDINGS = frozenset({"", *PLURALS})  # after the head of fewer than MIN_LOOSE letters
 MAX_TYPOS = 2
 LONGEST_EXACT = 6
 LONGEST_ONE_TYPO = 10
@@ -170,6 +177,8 @@ class Lexicon:
             prefix = word[:-cut]
             if len(prefix) < MIN_EXTENDED:
                 break
+            if word[-cut:] not in EXTENSION_ENDINGS:
+                continue
             if (word_id := self._ids.get(prefix)) is not None and self._may_stand(word, word_id):
                 offer(word_id, EXTENSION_SIMILARITY)
         for form in word_bases:
@@ -197,11 +206,19 @@ class Lexicon:
                     break
                 if (word_id := self._ids.get(word[start : start + length])) is not None:
                     # not the compound's head, less surely what it means: "Datenlecktest" is a test
-                    if glued or word[start + length :] in HEAD_ENDINGS:
+                    if glued or self._heads(word[start + length :], word_id):
                         offer(word_id, COMPOUND_SIMILARITY)
                     elif length >= MIN_LOOSE:  # a short word is no modifier: "flooded", "Datenlecktest"
                         offer(word_id, MODIFIER_SIMILARITY)
         return tuple(best.items())
+
+    def _heads(self, rest: str, word_id: int) -> bool:
+        """Whether the term word `word_id` followed by `rest` ends a compound as its head: a
+        short one only with no ending or a plural's ("Kundendaten", "Datenlecks"; not the
+        "ratio" of "registration" or "frustration")."""
+        if len(self.words[word_id]) >= MIN_LOOSE or word_id in self._loose:
+            return rest in HEAD_ENDINGS
+        return rest in SHORT_HEAD_ENDINGS
 
     def _may_stand(self, word: str, word_id: int) -> bool:
         """Whether `word` may stand for the term word `word_id` otherwise than as it is: a

@@ -260,6 +260,9 @@ GERMAN_ROLES: Final = {
         "verschiedene auskünfte": -1.2,
         # a promise or an expectation not kept
         "zugesagt": -0.8, "sollte eigentlich": -1.0, "bitte helft": -1.0, "helft mir": -1.0,
+        # logged out, looping, botched, down for hours
+        "ausgeloggt": -1.2, "rausgeworfen": -1.2, "endlosschleife": -1.5, "kommt nicht an": -1.2,
+        "kommt nie an": -1.5, "verpfuscht": -1.8, "ausfallzeit": -1.5, "wasserfleck": -1.2,
     },
     RESOLUTION: {
         "gelöst": 1.8, "behoben": 1.8, "repariert": 1.5, "erstattet": 1.5, "geht wieder": 1.5,
@@ -356,6 +359,10 @@ ENGLISH_ROLES: Final = {
         "gives up": -1.5, "lawsuit": -1.5, "investigation": -1.0, "probe into": -1.0,
         "supposed to": -1.0, "should have": -0.8, "should've": -0.8, "was promised": -1.0, "were promised": -1.0,
         "please help": -1.0,
+        # logged out, looping, botched, down for hours
+        "logged out": -1.2, "logging people out": -1.2, "login loop": -1.5, "botched": -1.8, "flooding": -2.0,
+        "downtime": -1.5, "flaking": -1.2, "shrinkflation": -1.5, "no way to reach": -1.5, "can't get back in": -1.5,
+        "never arrives": -1.5, "stain": -1.0,
     },
     RESOLUTION: {
         "fixed": 1.5, "resolved": 1.5, "solved": 1.5, "sorted": 1.0, "back online": 1.5, "working again": 1.5,
