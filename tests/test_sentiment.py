@@ -166,6 +166,12 @@ def test_what_issue_18_found_wrong(text: str, lang: str, label: str) -> None:
         ("Ich empfehle die Maschine nicht.", "de", NEGATIVE),
         ("Kaputt nach nicht mal zwei Wochen.", "de", NEGATIVE),
         ("Lohnt sich nicht.", "de", NEGATIVE),
+        # with its particle after the negator, the verb negated is the one with the particle:
+        # a leak that stopped, not a machine that stopped
+        ("Seit dem Schlauchtausch läuft die Maschine nicht mehr aus.", "de", POSITIVE),
+        ("Seit dem Update läuft die Maschine nicht mehr.", "de", NEGATIVE),
+        # what is not needed is not missed
+        ("Kein Techniker nötig, alles läuft. Danke!", "de", POSITIVE),
         # a failure negated is relief, even one that carries nothing of its own; a negation's
         # reach ends at a preposition
         ("Kein Tropfen mehr seit der Reparatur.", "de", POSITIVE),

@@ -33,11 +33,14 @@ COMPOUND_SIMILARITY = 0.9  # the head of a compound, or a stem before a derivati
 MODIFIER_SIMILARITY = 0.7  # a part before the head: "Hackergruppe" is about hackers, less surely
 MAX_EXTENSION = 3
 # the endings that extend a word as an inflection or a degree does: "undichte", "greatest",
-# "hacked"; not "bestelle", which is no "beste"
-EXTENSION_ENDINGS = frozenset(
-    {"s", "es", "e", "en", "er", "em", "ern", "n", "r", "d", "ed", "st", "t", "te", "ten", "ter", "tes", "est",
-     "ste", "ing", "y", "ly"}
+# "hacked"; also with a letter left out, as in a hasty "leakng"; not "bestelle", no "beste"
+INFLECTION_ENDINGS = (
+    "s", "es", "e", "en", "er", "em", "ern", "n", "r", "d", "ed", "st", "t", "te", "ten", "ter", "tes", "est",
+    "ste", "ing", "y", "ly",
 )  # fmt: skip
+EXTENSION_ENDINGS = frozenset(INFLECTION_ENDINGS) | {
+    ending[:gap] + ending[gap + 1 :] for ending in INFLECTION_ENDINGS if len(ending) > 2 for gap in range(len(ending))
+}
 MIN_EXTENDED = 4
 MIN_SHARED_BASE = 5
 MIN_COMPOUND_PART = 5

@@ -385,6 +385,10 @@ class Scorer:
         noun = token[0].isupper() and index > 0 and clause[index - 1] == clause[index]
         if negator < 0 and entry.verb and not noun:
             negator = near(cues.trailing, reading, index, 0, VERB_REACH)
+            if negator >= 0:
+                value, role = self._with_particle(reading, index, negator, value, role)
+        if role == vocabulary.RESPONSE and vocabulary.NEEDED.intersection(lowered[index + 1 : index + 2]):
+            value, role = 0.0, None  # what is not needed is not missed: "kein Techniker nötig"
         if negator >= 0:
             if lowered[negator] in vocabulary.VOIDING_NEGATORS or reading.corrected(index):
                 value, role = 0.0, _negated_role(role)  # set aside
@@ -395,6 +399,22 @@ class Scorer:
         elif cues.hedges and near(cues.hedges, reading, index, HEDGE_REACH, 0, reading.sentences()) >= 0:
             value, role = 0.0, None  # what is only claimed, asked or denied evidence: "mutmaßliches Datenleck"
         reading.set(index, value, role, value > 0 and role != vocabulary.RESOLUTION)
+
+    def _with_particle(
+        self, reading: Reading, verb: int, negator: int, value: float, role: str | None
+    ) -> tuple[float, str | None]:
+        """A German verb negated by a negator after it, with its particle where that ends the
+        clause behind the negator: "läuft … nicht mehr aus" negates "läuft aus", a leak, not
+        "läuft", a machine running."""
+        lowered, clause = reading.lowered, reading.clause
+        after = negator + 1
+        while after < len(lowered) and clause[after] == clause[verb] and lowered[after] in vocabulary.SCOPE_FILLERS:
+            after += 1
+        if after < len(lowered) and clause[after] == clause[verb]:
+            phrase = f"{lowered[verb]} {lowered[after]}"
+            if phrase_role := self.language.roles.get(phrase):
+                return self.language.valence.get(phrase, 0.0), phrase_role
+        return value, role
 
     def _read_context(self, reading: Reading) -> bool:
         """Sarcasm and context, once every word is read: praise beside a failure or a cue of

@@ -79,6 +79,8 @@ SPAM_CALLS: Final = (
     "hier klicken", "jetzt klicken", "jetzt sichern", "gratis sichern", "nur heute", "click here", "claim your",
     "claim now", "limited time", "link in bio",
 )  # fmt: skip
+# what is needed: a response not needed is not missed ("kein Techniker nötig")
+NEEDED: Final = frozenset({"nötig", "notwendig", "erforderlich", "needed", "necessary", "required"})
 # asked, these are impatience, not relief: "Wann kommt endlich der Techniker?"
 IMPATIENCE: Final = frozenset({"endlich", "finally"})
 # what is only wished or imagined carries no sentiment: "ich dachte, sie wäre kaputt"
@@ -124,7 +126,7 @@ GERMAN_WORDS: Final = {
     "leck mich": -3.0, "können mich mal": -2.5, "kann mich mal": -2.5, "elektroschrott": -2.5, "idioten": -2.5,
     "ehrlich": 0.0, "ehrliche": 0.0, "interessant": 0.0, "klar": 0.0, "sicher": 0.0, "frage": 0.0, "lohnt": 0.0,
     "liebe": 0.0, "liebes": 0.0, "fertig": 0.0, "mitgenommen": 0.0, "ruft": 0.0, "zieht": 0.0, "wie versprochen": 1.0,
-    "rät": 0.0, "der wahnsinn": 2.0,
+    "rät": 0.0, "der wahnsinn": 2.0, "tiefe": 0.0,
     # praise the lexicon lacks: smooth running, value, expectations exceeded
     "reibungslos": 1.8, "problemlos": 1.5, "tadellos": 2.0, "jeden cent wert": 2.2, "übertroffen": 1.8,
     "kinderleicht": 1.5, "nicht besser laufen können": 2.5, "nicht besser sein können": 2.5, "kaufempfehlung": 2.0,
