@@ -174,7 +174,7 @@ def test_runbooks_check_counts_the_drills_it_checked(tmp_path: Path) -> None:
     copy = shutil.copytree(bundled_runbooks_dir(), tmp_path / "mine")
     result = CliRunner().invoke(main, ["runbooks", "check", str(copy)])
     assert result.exit_code == 0, result.output
-    assert "8 request types, 3 drills: OK" in result.output
+    assert "9 request types, 3 drills: OK" in result.output
 
 
 def test_a_drill_expecting_a_scenario_the_runbooks_lack_is_not_played(tmp_path: Path) -> None:

@@ -187,7 +187,7 @@ ENGLISH_WORDS: Final = {
     "clown show": -2.5, "brainwashed": -2.0, "what a joke": -2.0, "oxymoron": -1.5, "well done": 2.0, "cuts": 0.0,
     # cynicism and indignation
     "not surprised": -1.2, "no surprise": -1.0, "downhill": -1.5, "unbelievable that": -1.8,
-    "too much to ask": -1.5,
+    "too much to ask": -1.5, "trade fair": 0.0,
 }  # fmt: skip
 
 # The roles of words: what fails, what resolves it, what is said in sarcasm. A failure carries
@@ -364,7 +364,7 @@ ENGLISH_ROLES: Final = {
         # logged out, looping, botched, down for hours
         "logged out": -1.2, "logging people out": -1.2, "login loop": -1.5, "botched": -1.8, "flooding": -2.0,
         "downtime": -1.5, "flaking": -1.2, "shrinkflation": -1.5, "no way to reach": -1.5, "can't get back in": -1.5,
-        "never arrives": -1.5, "stain": -1.0,
+        "never arrives": -1.5, "stain": -1.0, "water all over": -1.8, "all over the floor": -1.5,
     },
     RESOLUTION: {
         "fixed": 1.5, "resolved": 1.5, "solved": 1.5, "sorted": 1.0, "back online": 1.5, "working again": 1.5,
