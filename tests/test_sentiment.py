@@ -170,6 +170,9 @@ def test_what_issue_18_found_wrong(text: str, lang: str, label: str) -> None:
         # a leak that stopped, not a machine that stopped
         ("Seit dem Schlauchtausch läuft die Maschine nicht mehr aus.", "de", POSITIVE),
         ("Seit dem Update läuft die Maschine nicht mehr.", "de", NEGATIVE),
+        # a separable verb is read with its particle at the clause's end, as one
+        ("Die App loggt mich alle zehn Minuten aus.", "de", NEGATIVE),
+        ("Die Hotline legt nach dem Sprachmenü einfach auf.", "de", NEGATIVE),
         # what is not needed is not missed
         ("Kein Techniker nötig, alles läuft. Danke!", "de", POSITIVE),
         # a failure negated is relief, even one that carries nothing of its own; a negation's

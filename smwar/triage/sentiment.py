@@ -180,6 +180,13 @@ class Scorer:
                 self.phrases.setdefault(parts[0], []).append(entry)
         # the first two words of each phrase: most words that start one are not followed by its second
         self._pairs = {entry[0][:2] for entries in self.phrases.values() for entry in entries}
+        # German verbs whose particle may end the clause apart from them: "loggt mich … aus"
+        self._separable = {
+            (parts[0], parts[1]): (parts, value, role)
+            for entries in self.phrases.values()
+            for parts, value, role in entries
+            if language.inflected and len(parts) == 2 and parts[1] in vocabulary.PARTICLES
+        }
 
     def lookup(self, word: str) -> Entry:
         """What is known of `word`, trying its inflections, then the head of a hyphenated word
@@ -287,11 +294,16 @@ class Scorer:
                 # an emoji or a number between: "nicht 👏 erreichbar", "seit vier Monaten"
                 if (word, after) in self._pairs or not after[0].isalnum() or after in NUMERALS:
                     phrase = self._phrase(reading, index)
+            separated = not phrase and self._separable and self._separated(reading, index)
+            if separated:
+                phrase = separated
             if phrase:
                 (parts, value, role), further = phrase
                 covered.update(further)
                 negatable = not any(self._negates(part) for part in parts)
                 negator = near(cues.negators, reading, index, REACH, 0, scoped=True, skip=cues.spent)
+                if separated and negator < 0:  # "läuft die Maschine nicht mehr aus"
+                    negator = next((at for at in cues.trailing if index < at < further[0]), -1)
                 if negatable and negator >= 0:
                     if role in ACTS:
                         cues.spent.add(negator)
@@ -385,8 +397,6 @@ class Scorer:
         noun = token[0].isupper() and index > 0 and clause[index - 1] == clause[index]
         if negator < 0 and entry.verb and not noun:
             negator = near(cues.trailing, reading, index, 0, VERB_REACH)
-            if negator >= 0:
-                value, role = self._with_particle(reading, index, negator, value, role)
         if role == vocabulary.RESPONSE and vocabulary.NEEDED.intersection(lowered[index + 1 : index + 2]):
             value, role = 0.0, None  # what is not needed is not missed: "kein Techniker nötig"
         if negator >= 0:
@@ -399,22 +409,6 @@ class Scorer:
         elif cues.hedges and near(cues.hedges, reading, index, HEDGE_REACH, 0, reading.sentences()) >= 0:
             value, role = 0.0, None  # what is only claimed, asked or denied evidence: "mutmaßliches Datenleck"
         reading.set(index, value, role, value > 0 and role != vocabulary.RESOLUTION)
-
-    def _with_particle(
-        self, reading: Reading, verb: int, negator: int, value: float, role: str | None
-    ) -> tuple[float, str | None]:
-        """A German verb negated by a negator after it, with its particle where that ends the
-        clause behind the negator: "läuft … nicht mehr aus" negates "läuft aus", a leak, not
-        "läuft", a machine running."""
-        lowered, clause = reading.lowered, reading.clause
-        after = negator + 1
-        while after < len(lowered) and clause[after] == clause[verb] and lowered[after] in vocabulary.SCOPE_FILLERS:
-            after += 1
-        if after < len(lowered) and clause[after] == clause[verb]:
-            phrase = f"{lowered[verb]} {lowered[after]}"
-            if phrase_role := self.language.roles.get(phrase):
-                return self.language.valence.get(phrase, 0.0), phrase_role
-        return value, role
 
     def _read_context(self, reading: Reading) -> bool:
         """Sarcasm and context, once every word is read: praise beside a failure or a cue of
@@ -454,6 +448,21 @@ class Scorer:
             value = vocabulary.CONTEXTUAL[reading.lowered[index]]
             valences[index] = -abs(value) if rages else abs(value) if praised else value
         return bool(complaint)
+
+    def _separated(
+        self, reading: Reading, index: int
+    ) -> tuple[tuple[tuple[str, ...], float, str | None], list[int]] | None:
+        """A German verb at `index` with its particle where that ends the clause, as the phrase
+        of the two ("loggt mich alle zehn Minuten aus", "läuft die Maschine nicht mehr aus"),
+        with the particle's index."""
+        lowered, clause, tokens = reading.lowered, reading.clause, reading.tokens
+        last = index + 1
+        while last + 1 < len(tokens) and clause[last + 1] == clause[index]:
+            last += 1
+        while last > index + 1 and not tokens[last][0][0].isalnum():  # an emoji after it
+            last -= 1
+        found = self._separable.get((lowered[index], lowered[last])) if last > index + 1 else None
+        return (found, [last]) if found else None
 
     def _phrase(
         self, reading: Reading, index: int

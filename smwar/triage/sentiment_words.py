@@ -79,6 +79,9 @@ SPAM_CALLS: Final = (
     "hier klicken", "jetzt klicken", "jetzt sichern", "gratis sichern", "nur heute", "click here", "claim your",
     "claim now", "limited time", "link in bio",
 )  # fmt: skip
+# the particles of German separable verbs, which end the clause apart from the verb: "die App
+# loggt mich ständig aus", "die Hotline legt einfach auf"
+PARTICLES: Final = frozenset({"aus", "ab", "an", "auf", "ein", "raus", "rein", "zurück", "weg", "zu", "um", "durch"})
 # what is needed: a response not needed is not missed ("kein Techniker nötig")
 NEEDED: Final = frozenset({"nötig", "notwendig", "erforderlich", "needed", "necessary", "required"})
 # asked, these are impatience, not relief: "Wann kommt endlich der Techniker?"
@@ -126,7 +129,7 @@ GERMAN_WORDS: Final = {
     "leck mich": -3.0, "können mich mal": -2.5, "kann mich mal": -2.5, "elektroschrott": -2.5, "idioten": -2.5,
     "ehrlich": 0.0, "ehrliche": 0.0, "interessant": 0.0, "klar": 0.0, "sicher": 0.0, "frage": 0.0, "lohnt": 0.0,
     "liebe": 0.0, "liebes": 0.0, "fertig": 0.0, "mitgenommen": 0.0, "ruft": 0.0, "zieht": 0.0, "wie versprochen": 1.0,
-    "rät": 0.0, "der wahnsinn": 2.0, "tiefe": 0.0,
+    "rät": 0.0, "der wahnsinn": 2.0, "tiefe": 0.0, "testsieg": 2.2, "gerettet": 1.5,
     # praise the lexicon lacks: smooth running, value, expectations exceeded
     "reibungslos": 1.8, "problemlos": 1.5, "tadellos": 2.0, "jeden cent wert": 2.2, "übertroffen": 1.8,
     "kinderleicht": 1.5, "nicht besser laufen können": 2.5, "nicht besser sein können": 2.5, "kaufempfehlung": 2.0,
@@ -264,7 +267,9 @@ GERMAN_ROLES: Final = {
         "zugesagt": -0.8, "sollte eigentlich": -1.0, "bitte helft": -1.0, "helft mir": -1.0,
         # logged out, looping, botched, down for hours
         "ausgeloggt": -1.2, "rausgeworfen": -1.2, "endlosschleife": -1.5, "kommt nicht an": -1.2,
-        "kommt nie an": -1.5, "verpfuscht": -1.8, "ausfallzeit": -1.5, "wasserfleck": -1.2,
+        "kommt nie an": -1.5, "verpfuscht": -1.8, "ausfallzeit": -1.5, "wasserfleck": -1.2, "loggt aus": -1.2,
+        "läuft über": -1.2, "fällt aus": -1.5, "sexismus": -2.0, "vorwurf": -1.5, "vorwürfe": -1.5,
+        "vorwürfen": -1.5,
     },
     RESOLUTION: {
         "gelöst": 1.8, "behoben": 1.8, "repariert": 1.5, "erstattet": 1.5, "geht wieder": 1.5,
