@@ -368,7 +368,7 @@ ENGLISH_ROLES: Final = {
         "please help": -1.0,
         # logged out, looping, botched, down for hours
         "logged out": -1.2, "logging people out": -1.2, "login loop": -1.5, "botched": -1.8, "flooding": -2.0,
-        "downtime": -1.5, "flaking": -1.2, "shrinkflation": -1.5, "no way to reach": -1.5, "can't get back in": -1.5,
+        "flaking": -1.2, "shrinkflation": -1.5, "no way to reach": -1.5, "can't get back in": -1.5,
         "never arrives": -1.5, "stain": -1.0, "water all over": -1.8, "all over the floor": -1.5,
     },
     RESOLUTION: {
