@@ -190,7 +190,7 @@ ENGLISH_WORDS: Final = {
     "clown show": -2.5, "brainwashed": -2.0, "what a joke": -2.0, "oxymoron": -1.5, "well done": 2.0, "cuts": 0.0,
     # cynicism and indignation
     "not surprised": -1.2, "no surprise": -1.0, "downhill": -1.5, "unbelievable that": -1.8,
-    "too much to ask": -1.5, "trade fair": 0.0,
+    "too much to ask": -1.5, "trade fair": 0.0, "care programme": 0.0, "care program": 0.0,
 }  # fmt: skip
 
 # The roles of words: what fails, what resolves it, what is said in sarcasm. A failure carries
