@@ -126,6 +126,25 @@ def test_a_status_line_that_leaves_out_its_i_is_a_customers_own_words(runbooks: 
     assert action("Can't wait for the new AquaPro 9 Turbo, the reviews are great!") == "watch"
 
 
+def test_whose_problem_it_is_and_whether_anything_is_asked(runbooks: RunbookSet) -> None:
+    """What happens to one again and again is one's own; a sister's machine, or the complaints
+    a consumer organisation collects, is not; prize spam that names the recall asks nothing, nor
+    does a rhetorical question or a feed's headline with a question mark."""
+    matcher, triager = RuleMatcher(runbooks.scenarios, runbooks.deescalation), Triager(runbooks)
+
+    def action(words: str, network: str = "mastodon") -> str:
+        return assess(post(1, "@kunde@example.social", words, network), (), matcher, triager)[1].action
+
+    assert action("Super, die Müller Home App ist schon wieder down. Genau das, was man braucht.") == "respond"
+    assert action("The Elektro-Müller portal is down again. Love it.") == "respond"
+    assert action("Meine Schwester hat auch eine AquaPro 7, die ist letzte Woche ausgelaufen.") == "watch"
+    assert action("We are receiving numerous complaints about leaking AquaPro washers.") == "watch"
+    assert action("Betroffen vom AquaPro-Rückruf? Entschädigung abholen: rueckruf-geld.example") == "ignore"
+    assert action("Der neue Elektro-Müller-Spot. Echt jetzt? Wer hat das freigegeben?") == "watch"
+    assert action("Wasserschäden durch AquaPro-Trockner? Verbraucherschützer sammeln Fälle", "rss") == "watch"
+    assert action("Wie entkalke ich die AquaPro 6 am besten? @elektromueller") == "respond"
+
+
 @pytest.fixture
 def live(tmp_path: Path, runbooks: RunbookSet) -> tuple[Session, Handover, ManualClock]:
     handover, clock = Handover(), ManualClock(T0)
