@@ -468,13 +468,18 @@ class Scorer:
         self, reading: Reading, index: int
     ) -> tuple[tuple[tuple[str, ...], float, str | None], list[int]] | None:
         """The longest phrase that starts at `index`, with the indices of its further words; up to
-        FILLERS emoji, emoticons and numbers between two are passed over ("nicht 👏 erreichbar")."""
+        FILLERS emoji, emoticons and numbers between two are passed over ("nicht 👏 erreichbar",
+        "seit vier Monaten"), but a number after "nach" counts a span rather than complains of
+        one ("nach vier Wochen im Dauertest" is no "nach Wochen")."""
         lowered, tokens = reading.lowered, reading.tokens
         for entry in self.phrases.get(lowered[index], ()):
             further, at = [], index + 1
+            numbers = entry[0][0] not in vocabulary.COUNTING
             for part in entry[0][1:]:
                 gap = at + FILLERS
-                while at < min(gap, len(tokens)) and (not tokens[at][0][0].isalnum() or lowered[at] in NUMERALS):
+                while at < min(gap, len(tokens)) and (
+                    not tokens[at][0][0].isalnum() or (numbers and lowered[at] in NUMERALS)
+                ):
                     at += 1
                 if at == len(tokens) or lowered[at] != part:
                     break

@@ -82,6 +82,8 @@ SPAM_CALLS: Final = (
 # the particles of German separable verbs, which end the clause apart from the verb: "die App
 # loggt mich ständig aus", "die Hotline legt einfach auf"
 PARTICLES: Final = frozenset({"aus", "ab", "an", "auf", "ein", "raus", "rein", "zurück", "weg", "zu", "um", "durch"})
+# after these a number counts a span, not a wait: "nach vier Wochen im Dauertest", "after two weeks"
+COUNTING: Final = frozenset({"nach", "after"})
 # what is needed: a response not needed is not missed ("kein Techniker nötig")
 NEEDED: Final = frozenset({"nötig", "notwendig", "erforderlich", "needed", "necessary", "required"})
 # asked, these are impatience, not relief: "Wann kommt endlich der Techniker?"
