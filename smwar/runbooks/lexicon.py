@@ -32,8 +32,8 @@ EXTENSION_SIMILARITY = 0.9
 COMPOUND_SIMILARITY = 0.9  # the head of a compound, or a stem before a derivational ending
 MODIFIER_SIMILARITY = 0.7  # a part before the head: "Hackergruppe" is about hackers, less surely
 MAX_EXTENSION = 3
-# the endings that extend a word as an inflection or a degree does: "undichte", "greatest",
-# "hacked"; also with a letter left out, as in a hasty "leakng"; not "bestelle", no "beste"
+# the endings that extend a word as an inflection or a degree does ("undichte", "greatest",
+# "hacked"), also with a letter left out, as in a hasty "leakng"; "bestelle" is no "beste"
 INFLECTION_ENDINGS = (
     "s", "es", "e", "en", "er", "em", "ern", "n", "r", "d", "ed", "st", "t", "te", "ten", "ter", "tes", "est",
     "ste", "ing", "y", "ly",

@@ -294,9 +294,8 @@ class Scorer:
                 # an emoji or a number between: "nicht 👏 erreichbar", "seit vier Monaten"
                 if (word, after) in self._pairs or not after[0].isalnum() or after in NUMERALS:
                     phrase = self._phrase(reading, index)
-            separated = not phrase and self._separable and self._separated(reading, index)
-            if separated:
-                phrase = separated
+            separated = None if phrase or not self._separable else self._separated(reading, index)
+            phrase = phrase or separated
             if phrase:
                 (parts, value, role), further = phrase
                 covered.update(further)

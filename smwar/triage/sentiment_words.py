@@ -267,7 +267,7 @@ GERMAN_ROLES: Final = {
         "verschiedene auskünfte": -1.2,
         # a promise or an expectation not kept
         "zugesagt": -0.8, "sollte eigentlich": -1.0, "bitte helft": -1.0, "helft mir": -1.0,
-        # logged out, looping, botched, down for hours
+        # logged out, looping, botched, running over; accusations
         "ausgeloggt": -1.2, "rausgeworfen": -1.2, "endlosschleife": -1.5, "kommt nicht an": -1.2,
         "kommt nie an": -1.5, "verpfuscht": -1.8, "ausfallzeit": -1.5, "wasserfleck": -1.2, "loggt aus": -1.2,
         "läuft über": -1.2, "fällt aus": -1.5, "sexismus": -2.0, "vorwurf": -1.5, "vorwürfe": -1.5,
@@ -368,7 +368,7 @@ ENGLISH_ROLES: Final = {
         "gives up": -1.5, "lawsuit": -1.5, "investigation": -1.0, "probe into": -1.0,
         "supposed to": -1.0, "should have": -0.8, "should've": -0.8, "was promised": -1.0, "were promised": -1.0,
         "please help": -1.0,
-        # logged out, looping, botched, down for hours
+        # logged out, looping, botched, flooding, stained
         "logged out": -1.2, "logging people out": -1.2, "login loop": -1.5, "botched": -1.8, "flooding": -2.0,
         "flaking": -1.2, "shrinkflation": -1.5, "no way to reach": -1.5, "can't get back in": -1.5,
         "never arrives": -1.5, "stain": -1.0, "water all over": -1.8, "all over the floor": -1.5,
