@@ -145,6 +145,26 @@ def test_whose_problem_it_is_and_whether_anything_is_asked(runbooks: RunbookSet)
     assert action("Wie entkalke ich die AquaPro 6 am besten? @elektromueller") == "respond"
 
 
+def test_the_press_is_answered_when_it_asks_not_when_it_is_named(runbooks: RunbookSet) -> None:
+    """A journalist's enquiry goes first; a post that only names the press or a statement is
+    commentary."""
+    matcher, triager = RuleMatcher(runbooks.scenarios, runbooks.deescalation), Triager(runbooks)
+
+    def action(words: str) -> str:
+        return assess(post(1, "@leser@example.social", words), (), matcher, triager)[1].action
+
+    assert action("Für einen Artikel bräuchten wir bis 16 Uhr eine Stellungnahme von Elektro-Müller.") == "respond"
+    assert action("Reporter here: could Elektro-Müller give us a statement on the AquaPro recall?") == "respond"
+    assert (
+        action("Der Streit um den AquaPro-Spot ist in den Nachrichten. Von Elektro-Müller keine Stellungnahme.")
+        == "watch"
+    )
+    assert (
+        action("Any reporter covering the AquaPro leaks should talk to the plumbers, not Elektro-Müller's PR.")
+        == "watch"
+    )
+
+
 @pytest.fixture
 def live(tmp_path: Path, runbooks: RunbookSet) -> tuple[Session, Handover, ManualClock]:
     handover, clock = Handover(), ManualClock(T0)
