@@ -165,6 +165,20 @@ def test_the_press_is_answered_when_it_asks_not_when_it_is_named(runbooks: Runbo
     )
 
 
+def test_a_question_about_a_rumour_put_to_everyone_is_watched(runbooks: RunbookSet) -> None:
+    """Talk about the leak rumour or the row over an ad is watched even as a question; a
+    support question during the rumour, and a question about what is going on, are answered."""
+    matcher, triager = RuleMatcher(runbooks.scenarios, runbooks.deescalation), Triager(runbooks)
+
+    def action(words: str) -> str:
+        return assess(post(1, "@leser@example.social", words), (), matcher, triager)[1].action
+
+    assert action("Angeblich sind Kundendaten von Elektro-Müller im Darknet. Weiß jemand, ob das stimmt?") == "watch"
+    assert action("Is the Elektro-Müller ad sexist, or is everyone just online too much?") == "watch"
+    assert action("Wie kann ich nach dem Datenleck bei Elektro-Müller mein Passwort zurücksetzen?") == "respond"
+    assert action("Is the Müller Home app down for everyone? Nothing loads since noon.") == "respond"
+
+
 @pytest.fixture
 def live(tmp_path: Path, runbooks: RunbookSet) -> tuple[Session, Handover, ManualClock]:
     handover, clock = Handover(), ManualClock(T0)
