@@ -143,6 +143,7 @@ def test_whose_problem_it_is_and_whether_anything_is_asked(runbooks: RunbookSet)
     assert action("Der neue Elektro-Müller-Spot. Echt jetzt? Wer hat das freigegeben?") == "watch"
     assert action("Wasserschäden durch AquaPro-Trockner? Verbraucherschützer sammeln Fälle", "rss") == "watch"
     assert action("Wie entkalke ich die AquaPro 6 am besten? @elektromueller") == "respond"
+    assert action("AquaPro 8 🌊🌊🌊 Küche 😡 @elektromueller@mastodon.social") == "respond"  # said in emoji
 
 
 def test_the_press_is_answered_when_it_asks_not_when_it_is_named(runbooks: RunbookSet) -> None:
