@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -92,6 +93,20 @@ def test_triage_agrees_with_a_community_managers_labels(name: str, actions: floa
     assert sum(outcome.action == "respond" for outcome in customers) / len(customers) >= affected
 
 
+Decide = Callable[..., str]  # a post's words (and network) -> the action triage gives it
+
+
+@pytest.fixture
+def action(runbooks: RunbookSet) -> Decide:
+    """What triage does with a post by an ordinary author, as the pipeline assesses it."""
+    matcher, triager = RuleMatcher(runbooks.scenarios, runbooks.deescalation), Triager(runbooks)
+
+    def decided(words: str, network: str = "mastodon") -> str:
+        return assess(post(1, "@kunde@example.social", words, network), (), matcher, triager)[1].action
+
+    return decided
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -100,41 +115,26 @@ def test_triage_agrees_with_a_community_managers_labels(name: str, actions: floa
         "Thanks a lot, Elektro-Mueller. The AquaPro leaked again, water everywhere.",
     ],
 )
-def test_a_complaint_that_speaks_to_us_by_name_is_answered(runbooks: RunbookSet, text: str) -> None:
+def test_a_complaint_that_speaks_to_us_by_name_is_answered(action: Decide, text: str) -> None:
     """Someone caught in the crisis who speaks to the company by its name, as one speaks to a
     person, is answered like one who writes to its handle; a headline that starts with the
     name is not spoken to anyone."""
-    matcher, triager = RuleMatcher(runbooks.scenarios, runbooks.deescalation), Triager(runbooks)
-
-    def action(words: str) -> str:
-        return assess(post(1, "@kunde@example.social", words), (), matcher, triager)[1].action
-
     assert action(text) == "respond"
     assert action("Elektro-Müller: Berichte über auslaufende AquaPro-Waschmaschinen häufen sich") == "watch"
 
 
-def test_a_status_line_that_leaves_out_its_i_is_a_customers_own_words(runbooks: RunbookSet) -> None:
+def test_a_status_line_that_leaves_out_its_i_is_a_customers_own_words(action: Decide) -> None:
     """ "Can't log in since this morning" says "I" without writing it: an affected customer,
     answered; "Can't wait for …" is no problem of anyone's."""
-    matcher, triager = RuleMatcher(runbooks.scenarios, runbooks.deescalation), Triager(runbooks)
-
-    def action(words: str) -> str:
-        return assess(post(1, "@kunde@example.social", words), (), matcher, triager)[1].action
-
     assert action("Can't log in to the Müller Kundenportal since this morning, no reset mail.") == "respond"
     assert action("Müller Home app: error 503 again. Still can't start a wash.") == "respond"
     assert action("Can't wait for the new AquaPro 9 Turbo, the reviews are great!") == "watch"
 
 
-def test_whose_problem_it_is_and_whether_anything_is_asked(runbooks: RunbookSet) -> None:
+def test_whose_problem_it_is_and_whether_anything_is_asked(action: Decide) -> None:
     """What happens to one again and again is one's own; a sister's machine, or the complaints
     a consumer organisation collects, is not; prize spam that names the recall asks nothing, nor
     does a rhetorical question or a feed's headline with a question mark."""
-    matcher, triager = RuleMatcher(runbooks.scenarios, runbooks.deescalation), Triager(runbooks)
-
-    def action(words: str, network: str = "mastodon") -> str:
-        return assess(post(1, "@kunde@example.social", words, network), (), matcher, triager)[1].action
-
     assert action("Super, die Müller Home App ist schon wieder down. Genau das, was man braucht.") == "respond"
     assert action("The Elektro-Müller portal is down again. Love it.") == "respond"
     assert action("Meine Schwester hat auch eine AquaPro 7, die ist letzte Woche ausgelaufen.") == "watch"
@@ -146,14 +146,9 @@ def test_whose_problem_it_is_and_whether_anything_is_asked(runbooks: RunbookSet)
     assert action("AquaPro 8 🌊🌊🌊 Küche 😡 @elektromueller@mastodon.social") == "respond"  # said in emoji
 
 
-def test_the_press_is_answered_when_it_asks_not_when_it_is_named(runbooks: RunbookSet) -> None:
+def test_the_press_is_answered_when_it_asks_not_when_it_is_named(action: Decide) -> None:
     """A journalist's enquiry goes first; a post that only names the press or a statement is
     commentary."""
-    matcher, triager = RuleMatcher(runbooks.scenarios, runbooks.deescalation), Triager(runbooks)
-
-    def action(words: str) -> str:
-        return assess(post(1, "@leser@example.social", words), (), matcher, triager)[1].action
-
     assert action("Für einen Artikel bräuchten wir bis 16 Uhr eine Stellungnahme von Elektro-Müller.") == "respond"
     assert action("Reporter here: could Elektro-Müller give us a statement on the AquaPro recall?") == "respond"
     assert (
@@ -166,14 +161,9 @@ def test_the_press_is_answered_when_it_asks_not_when_it_is_named(runbooks: Runbo
     )
 
 
-def test_a_question_about_a_rumour_put_to_everyone_is_watched(runbooks: RunbookSet) -> None:
+def test_a_question_about_a_rumour_put_to_everyone_is_watched(action: Decide) -> None:
     """Talk about the leak rumour or the row over an ad is watched even as a question; a
     support question during the rumour, and a question about what is going on, are answered."""
-    matcher, triager = RuleMatcher(runbooks.scenarios, runbooks.deescalation), Triager(runbooks)
-
-    def action(words: str) -> str:
-        return assess(post(1, "@leser@example.social", words), (), matcher, triager)[1].action
-
     assert action("Angeblich sind Kundendaten von Elektro-Müller im Darknet. Weiß jemand, ob das stimmt?") == "watch"
     assert action("Is the Elektro-Müller ad sexist, or is everyone just online too much?") == "watch"
     assert action("Wie kann ich nach dem Datenleck bei Elektro-Müller mein Passwort zurücksetzen?") == "respond"
