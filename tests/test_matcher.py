@@ -5,7 +5,7 @@ import pytest
 
 from smwar.model import Mention
 from smwar.plaintext import printable
-from smwar.runbooks.definitions import RunbookSet
+from smwar.runbooks.definitions import Deescalation, RunbookSet
 from smwar.runbooks.loader import load_runbook_set
 from smwar.runbooks.matcher import RuleMatcher
 from smwar.runbooks.text import fold, words
@@ -308,6 +308,23 @@ def test_what_the_false_friends_spare_still_counts(runbooks: RunbookSet) -> None
     assert "complaint" in kinds(runbooks, "Wasserschaden durch die AquaPro, wer zahlt den Schaden?")
     assert "press" in kinds(runbooks, "Reporter here, request for comment on the AquaPro recall")
     assert "support" in kinds(runbooks, "Help! AquaPro error code E17")
+
+
+def test_what_a_veto_set_aside_is_told_with_its_rule_and_words(tmp_path: Path) -> None:
+    """A mention that would match but for a `none` rule is not matched, and `set_aside` tells
+    which rule set it aside and the words that did; one that would not match anyway is not told."""
+    rules = (
+        '[[scenario.rule]]\nid = "leak"\nany = ["ausgelaufen"]\n'
+        '[[scenario.rule]]\nid = "not-ours"\nnone = ["Schwester"]\n'
+    )
+    matcher = RuleMatcher(custom_set(tmp_path, rules).scenarios, Deescalation())
+    sister = mention("Die AquaPro meiner Schwester ist ausgelaufen")
+    assert matcher.match(sister) == ()
+    assert [(aside.target_id, aside.rule, aside.words) for aside in matcher.set_aside(sister)] == [
+        ("s", "not-ours", ("Schwester",))
+    ]
+    assert matcher.set_aside(mention("Meine AquaPro ist ausgelaufen")) == ()  # matched, nothing set aside
+    assert matcher.set_aside(mention("Meine Schwester kocht heute")) == ()  # no match to set aside
 
 
 def test_a_negation_governs_the_next_words_of_its_clause_only(tmp_path: Path) -> None:

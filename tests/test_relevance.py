@@ -91,8 +91,16 @@ def test_the_detail_pane_says_why_a_mention_is_not_about_us(runbooks: RunbookSet
     item = mention("Drogerie Müller hat die Preise für Windeln schon wieder erhöht")
     triager = Triager(runbooks)
     triage = triager.triage(item, (), ())
-    shown = "\n".join(
-        line.plain for line in describe(JournaledMention(1, item, T0, (), (), triage), runbooks, triager.relevance)
-    )
+    shown = "\n".join(line.plain for line in describe(JournaledMention(1, item, T0, (), (), triage), runbooks, triager))
     assert "Triage: IGNORE (rule off-topic)" in shown
     assert "not about us: names “Drogerie Müller”, a namesake, not us" in shown
+
+
+def test_the_detail_pane_says_what_a_rule_set_aside(runbooks: RunbookSet) -> None:
+    """A question that the plan takes for rhetorical is shown as set aside, with the words."""
+    item = mention("Der neue Elektro-Müller-Spot. Echt jetzt? Wer hat das freigegeben?")
+    triager = Triager(runbooks)
+    triage = triager.triage(item, (), ("offensive-post",))
+    shown = [line.plain for line in describe(JournaledMention(1, item, T0, (), (), triage), runbooks, triager)]
+    assert "Triage: WATCH (rule everything-else)" in "\n".join(shown)
+    assert "  not A question about us: “Echt jetzt” (rule rhetorical)" in shown

@@ -226,6 +226,19 @@ def test_try_shows_scenario_rules_words_request_type_deescalation_and_sentiment(
     assert lines[-1].startswith("  sentiment: +") and "positive (" in lines[-1] and "begeistert" in lines[-1]
 
 
+def test_try_tells_what_a_rule_set_aside() -> None:
+    result = CliRunner().invoke(
+        main, ["runbooks", "try", "Meine Schwester hat auch eine AquaPro 7, die ist letzte Woche ausgelaufen."]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert (
+        "  not request type affected-customer: set aside by rule someone-elses: Meine Schwester ~ “meine Schwester”"
+        in lines
+    )
+    assert any(line.startswith("  de-escalation: watch") for line in lines), "a commentator's news"
+
+
 def test_try_file_reports_bad_lines_totals_and_precision(tmp_path: Path) -> None:
     file = tmp_path / "mentions.jsonl"
     file.write_text(

@@ -36,6 +36,18 @@ from smwar.runbooks.text import term_words, token_words
 PHRASE_GAP = 4
 PROGRESS_STEPS = 100
 Progress = Callable[[int, int], None]  # (done, total)
+
+
+@dataclass(frozen=True, slots=True)
+class SetAside:
+    """A target a mention would match but for a `none` rule: which, by which rule and term."""
+
+    target_id: str
+    rule: str
+    term: str
+    words: tuple[str, ...]  # the mention's words that stood for the term
+
+
 MAX_QUOTE = 80  # characters of a regex hit kept in the explanation
 
 
@@ -260,11 +272,45 @@ class RuleMatcher:
         return tuple(compiled)
 
     def match(self, mention: Mention) -> tuple[Match, ...]:
+        candidates = self._candidates(mention)
+        if candidates is None:
+            return ()
+        targets, found, patterns, tags = candidates
+        scored: list[tuple[_Target, Match]] = []
+        for target in targets:
+            match = self._score(target, found, patterns, mention, tags)
+            if match is not None:
+                scored.append((target, match))
+        if not scored:
+            return ()
+        matched = {match.scenario_id for _, match in scored}
+        kept = [match for target, match in scored if not target.unless & matched]
+        return tuple(sorted(kept, key=lambda match: -match.score))
+
+    def set_aside(self, mention: Mention) -> tuple[SetAside, ...]:
+        """The targets `mention` would match but for a `none` rule, each with that rule and the
+        term it found there: why a mention is not taken for what its words suggest ("Echt
+        jetzt?" is no question to answer, "meine Schwester" no case of the writer's own)."""
+        candidates = self._candidates(mention)
+        if candidates is None:
+            return ()
+        targets, found, patterns, tags = candidates
+        aside: list[SetAside] = []
+        for target in targets:
+            veto = self._veto(target, found, mention, tags)
+            if veto is not None and self._score(target, found, patterns, mention, tags, vetoes=False) is not None:
+                rule, term = veto
+                aside.append(SetAside(target.id, rule.rule.id, self._terms[term].text, found.every[term].words))
+        return tuple(aside)
+
+    def _candidates(self, mention: Mention) -> tuple[list[_Target], _Finds, Found, tuple[str, ...]] | None:
+        """The targets a term or pattern found in `mention` can make count, with what was found
+        and the author's tags where a rule asks for them; None if nothing was found."""
         reading = read(mention.text)
         terms, governed = self._find_terms(reading)
         patterns = self._find_patterns(reading.text) if self._patterns else {}  # a set without regexes looks for none
         if not terms and not governed and not patterns:
-            return ()
+            return None
         touched: set[int] = set()
         for term in (*terms, *governed):
             touched |= self._targets_by_term[term]
@@ -273,17 +319,8 @@ class RuleMatcher:
         tags: tuple[str, ...] = ()
         if not self._tagged.isdisjoint(touched):
             tags = author_tags(self._deescalation, mention.network, mention.author, mention.followers)
-        found = _Finds(terms, governed, reading)
-        scored: list[tuple[_Target, Match]] = []
-        for index in sorted(touched):
-            match = self._score(self._targets[index], found, patterns, mention, tags)
-            if match is not None:
-                scored.append((self._targets[index], match))
-        if not scored:
-            return ()
-        matched = {match.scenario_id for _, match in scored}
-        kept = [match for target, match in scored if not target.unless & matched]
-        return tuple(sorted(kept, key=lambda match: -match.score))
+        targets = [self._targets[index] for index in sorted(touched)]
+        return targets, _Finds(terms, governed, reading), patterns, tags
 
     # -- finding terms -----------------------------------------------------------------
 
@@ -393,7 +430,10 @@ class RuleMatcher:
         patterns: Found,
         mention: Mention,
         tags: tuple[str, ...],
+        vetoes: bool = True,
     ) -> Match | None:
+        """The target's match, or None; with `vetoes` false, what it would be but for its
+        `none` rules."""
         for rule in target.required:
             if not rule.can_count(found.every, patterns):
                 return None  # the common case: a mention of us that is not about this scenario
@@ -410,9 +450,8 @@ class RuleMatcher:
             return None  # a required rule's terms are there, but not as it counts them
         if min(sum(weights), 1.0) < target.threshold:
             return None  # even at full similarity it could not reach the threshold
-        for veto in target.vetoes:
-            if not veto.vetoes.isdisjoint(found.every) and (not veto.filtered or veto.rule.admits(mention, tags)):
-                return None
+        if vetoes and self._veto(target, found, mention, tags) is not None:
+            return None
         score = 0.0
         counted: list[tuple[str, list[tuple[str, _Found]]]] = []  # (rule id, [(term, occurrence)])
         for compiled, terms in possible:
@@ -431,6 +470,16 @@ class RuleMatcher:
             for term, occurrence in hits:
                 explained.append(TermHit(rule_id, term, occurrence.words, round(occurrence.similarity, 3)))
         return Match(target.id, round(score, 3), tuple(explained))
+
+    @staticmethod
+    def _veto(target: _Target, found: _Finds, mention: Mention, tags: tuple[str, ...]) -> tuple[_Rule, int] | None:
+        """The first `none` rule of the target that a term found sets off, with that term."""
+        for veto in target.vetoes:
+            if veto.vetoes.isdisjoint(found.every):
+                continue  # the common case
+            if not veto.filtered or veto.rule.admits(mention, tags):
+                return veto, min(veto.vetoes & found.every.keys())
+        return None
 
     def _counted(self, compiled: _Rule, terms: Found, patterns: Found) -> tuple[float, list[tuple[str, _Found]]]:
         """What a rule that can count counts, as (term, occurrence): its best `any` term or

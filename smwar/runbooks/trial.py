@@ -47,6 +47,10 @@ class Trial:
                 f"owner {request_type.owner}"
             )
             lines.extend(_hit_lines(kind))
+        for what, matcher in (("scenario", self.scenarios), ("request type", self.request_types)):
+            for aside in matcher.set_aside(mention):
+                words, term = printable(" ".join(aside.words)), printable(aside.term)
+                lines.append(f"  not {what} {aside.target_id}: set aside by rule {aside.rule}: {words} ~ “{term}”")
         if tags:
             lines.append(f"  author: {', '.join(tags)}")
         decided = self.runbooks.deescalation.decide(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.segment import Segment
@@ -13,9 +13,10 @@ from textual.widgets import Static
 from smwar.model import DELETED, JournaledMention, Revision
 from smwar.plaintext import printable
 from smwar.runbooks.definitions import RunbookSet
+from smwar.runbooks.matcher import SetAside
 from smwar.triage.campaigns import Cluster
-from smwar.triage.decide import company_words
-from smwar.triage.relevance import OFF_TOPIC, Relevance
+from smwar.triage.decide import Triager, company_words
+from smwar.triage.relevance import OFF_TOPIC
 from smwar.triage.sentiment import label_of
 from smwar.triage.sentiment import sentiment as sentiment_of
 from smwar.tui.guard import Guarded
@@ -23,10 +24,10 @@ from smwar.tui.text import local_time, plain, plain_name
 
 
 class MentionDetail(Guarded, VerticalScroll):
-    def __init__(self, runbooks: RunbookSet, relevance: Relevance, *, id: str | None = None) -> None:
+    def __init__(self, runbooks: RunbookSet, triager: Triager, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.runbooks = runbooks
-        self.relevance = relevance  # the pipeline's judge of what is about us
+        self.triager = triager  # the pipeline's: it says again why a mention is or is not taken for something
         self._body = Static(Text("Select a mention in the feed to see it in full.", style="italic"))
         self._shown = 0  # lines of what is shown
         self._showing: tuple[JournaledMention, Cluster | None, Sequence[Revision]] | None = None
@@ -48,7 +49,7 @@ class MentionDetail(Guarded, VerticalScroll):
         self._showing = (item, campaign, revisions)
         console = self.app.console
         self._width = self._body.content_region.width
-        content = Group(*describe(item, self.runbooks, self.relevance, campaign, revisions))
+        content = Group(*describe(item, self.runbooks, self.triager, campaign, revisions))
         lines = console.render_lines(content, console.options.update_width(self._width), pad=False)
         # the body is as high as the pane, or as its lines where they are more
         same_height = len(lines) == self._shown or max(len(lines), self._shown) <= self.scrollable_content_region.height
@@ -79,10 +80,11 @@ def _read_lexicons() -> None:
 
 
 def triage_lines(
-    item: JournaledMention, runbooks: RunbookSet, relevance: Relevance, campaign: Cluster | None
+    item: JournaledMention, runbooks: RunbookSet, triager: Triager, campaign: Cluster | None
 ) -> list[Text]:
-    """What the plan says to do with it, whose job it is, its mood, and its campaign;
-    `relevance` (the pipeline's judge) says again why an off-topic one is not about us."""
+    """What the plan says to do with it, whose job it is, what its words suggest but a rule
+    set aside, its mood, and its campaign; `triager` (the pipeline's) says again why an
+    off-topic one is not about us and what was set aside."""
     lines: list[Text] = []
     triage = item.triage
     if triage is not None:
@@ -93,11 +95,14 @@ def triage_lines(
             action.append(f" (rule {printable(triage.rule)})")
         lines.append(action)
         if triage.rule == OFF_TOPIC:  # why it is not about us (judged again: only these are)
-            lines.append(plain(f"  not about us: {relevance.judge(item.mention).why}"))
+            lines.append(plain(f"  not about us: {triager.relevance.judge(item.mention).why}"))
         for kind in triage.request_types:
             known = runbooks.find_request_type(kind)
             if known is not None:
                 lines.append(plain(f"  {known.title}: priority {known.priority}, owner {known.owner}"))
+        if triage.rule != OFF_TOPIC:
+            titles = {kind.id: kind.title for kind in runbooks.request_types}
+            lines += set_aside_lines(triager.request_types.set_aside(item.mention), titles)
         channel = runbooks.channel(item.mention.network)
         if channel is not None and channel.owner:
             lines.append(plain(f"  channel {channel.id}: owner {channel.owner}"))
@@ -115,6 +120,18 @@ def triage_lines(
             style="bold",
         )
         line.append(" — answer it once")
+        lines.append(line)
+    return lines
+
+
+def set_aside_lines(aside: Sequence[SetAside], titles: Mapping[str, str]) -> list[Text]:
+    """What the mention's words suggest but a `none` rule set aside, and the words that did:
+    "not A question about us: “Echt jetzt” (rule rhetorical)"."""
+    lines = []
+    for entry in aside:
+        line = Text(f"  not {printable(titles.get(entry.target_id, entry.target_id))}: ")
+        line.append_text(plain(f"“{' '.join(entry.words)}”", "bold"))
+        line.append(f" (rule {printable(entry.rule)})")
         lines.append(line)
     return lines
 
@@ -137,7 +154,7 @@ def revision_lines(revisions: Sequence[Revision]) -> list[Text]:
 def describe(
     item: JournaledMention,
     runbooks: RunbookSet,
-    relevance: Relevance,
+    triager: Triager,
     campaign: Cluster | None = None,
     revisions: Sequence[Revision] = (),
 ) -> list[Text]:
@@ -163,7 +180,7 @@ def describe(
     parts += revision_lines(revisions)
     if mention.url:
         parts.append(plain_name(mention.url, "underline"))
-    parts += triage_lines(item, runbooks, relevance, campaign)
+    parts += triage_lines(item, runbooks, triager, campaign)
     if not item.matches:
         parts.append(Text("No scenario matched.", style="italic"))
     for match in item.matches:
