@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from smwar.engine.assessing import Assessor, assess
 from smwar.model import JournaledMention, Mention
 from smwar.runbooks.definitions import RunbookSet, author_tags
 from smwar.runbooks.matcher import RuleMatcher
@@ -89,18 +90,26 @@ def test_a_vip_without_a_request_is_watched_not_answered_first(runbooks: Runbook
 
 def test_the_detail_pane_says_why_a_mention_is_not_about_us(runbooks: RunbookSet) -> None:
     item = mention("Drogerie Müller hat die Preise für Windeln schon wieder erhöht")
-    triager = Triager(runbooks)
-    triage = triager.triage(item, (), ())
-    shown = "\n".join(line.plain for line in describe(JournaledMention(1, item, T0, (), (), triage), runbooks, triager))
+    assessor = Assessor(runbooks, RuleMatcher(runbooks.scenarios, runbooks.deescalation))
+    triage = assessor.triager.triage(item, (), ())
+    lines = describe(JournaledMention(1, item, T0, (), (), triage), runbooks, assessor)
+    shown = "\n".join(line.plain for line in lines)
     assert "Triage: IGNORE (rule off-topic)" in shown
     assert "not about us: names “Drogerie Müller”, a namesake, not us" in shown
 
 
 def test_the_detail_pane_says_what_a_rule_set_aside(runbooks: RunbookSet) -> None:
-    """A question that the plan takes for rhetorical is shown as set aside, with the words."""
-    item = mention("Der neue Elektro-Müller-Spot. Echt jetzt? Wer hat das freigegeben?")
-    triager = Triager(runbooks)
-    triage = triager.triage(item, (), ("offensive-post",))
-    shown = [line.plain for line in describe(JournaledMention(1, item, T0, (), (), triage), runbooks, triager)]
-    assert "Triage: WATCH (rule everything-else)" in "\n".join(shown)
-    assert "  not A question about us: “Echt jetzt” (rule rhetorical)" in shown
+    """A question that the plan takes for rhetorical, and praise that a cue of sarcasm rules out
+    as hype, are shown as set aside, with the words that did it."""
+    assessor = Assessor(runbooks, RuleMatcher(runbooks.scenarios, runbooks.deescalation))
+
+    def shown(text: str) -> list[str]:
+        item = mention(text)
+        matches, triage = assess(item, (), assessor.matcher, assessor.triager)
+        return [line.plain for line in describe(JournaledMention(1, item, T0, matches, (), triage), runbooks, assessor)]
+
+    rhetorical = shown("Der neue Elektro-Müller-Spot. Echt jetzt? Wer hat das freigegeben?")
+    assert "Triage: WATCH (rule everything-else)" in "\n".join(rhetorical)
+    assert "  not A question about us: “Echt jetzt” (rule rhetorical)" in rhetorical
+    sarcastic = shown("Na toll, die AquaPro ist super leise. Läuft halt auch nicht mehr. Danke, Elektro-Müller!")
+    assert any(line.startswith("  not Positive hype") and "(rule not-sarcasm)" in line for line in sarcastic)

@@ -71,6 +71,10 @@ class Matcher(Protocol):
         """Every target whose score reaches its threshold, best first."""
         ...
 
+    def set_aside(self, mention: Mention) -> tuple[SetAside, ...]:
+        """The targets the mention would match but for a `none` rule."""
+        ...
+
 
 class Target(Protocol):
     """What rules are written for: a scenario or a request type."""

@@ -102,7 +102,7 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
             with Vertical(id="left"):
                 yield Feed(id="feed")
                 yield FeedSearch(id="feed-search")
-                yield MentionDetail(self.session.runbooks, self.session.pipeline.triager, id="detail")
+                yield MentionDetail(self.session.runbooks, self.session.pipeline.assessor, id="detail")
             with Vertical(id="right"):
                 yield ScenarioBoard(id="board")
                 yield Static(id="chain-title")
@@ -168,7 +168,7 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
     def on_runbooks_changed(self, message: RunbooksChanged) -> None:
         runbooks = message.runbooks
         detail = self.query_one("#detail", MentionDetail)
-        detail.runbooks, detail.triager = runbooks, self.session.pipeline.triager
+        detail.runbooks, detail.assessor = runbooks, self.session.pipeline.assessor
         self.query_one("#feed", Feed).use_tags(runbooks.tags)
         focused = self.session.desk.incident(self.focused_incident) if self.focused_incident else None
         if focused is not None and runbooks.find_scenario(focused.scenario_id) is None:

@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from smwar.engine.assessing import Assessor
 from smwar.model import DELETED, JournaledMention, Revision
 from smwar.plaintext import printable
 from smwar.runbooks.definitions import RunbookSet
@@ -24,10 +25,10 @@ from smwar.tui.text import local_time, plain, plain_name
 
 
 class MentionDetail(Guarded, VerticalScroll):
-    def __init__(self, runbooks: RunbookSet, triager: Triager, *, id: str | None = None) -> None:
+    def __init__(self, runbooks: RunbookSet, assessor: Assessor, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.runbooks = runbooks
-        self.triager = triager  # the pipeline's: it says again why a mention is or is not taken for something
+        self.assessor = assessor  # the pipeline's: it says again why a mention is or is not taken for something
         self._body = Static(Text("Select a mention in the feed to see it in full.", style="italic"))
         self._shown = 0  # lines of what is shown
         self._showing: tuple[JournaledMention, Cluster | None, Sequence[Revision]] | None = None
@@ -49,7 +50,7 @@ class MentionDetail(Guarded, VerticalScroll):
         self._showing = (item, campaign, revisions)
         console = self.app.console
         self._width = self._body.content_region.width
-        content = Group(*describe(item, self.runbooks, self.triager, campaign, revisions))
+        content = Group(*describe(item, self.runbooks, self.assessor, campaign, revisions))
         lines = console.render_lines(content, console.options.update_width(self._width), pad=False)
         # the body is as high as the pane, or as its lines where they are more
         same_height = len(lines) == self._shown or max(len(lines), self._shown) <= self.scrollable_content_region.height
@@ -154,7 +155,7 @@ def revision_lines(revisions: Sequence[Revision]) -> list[Text]:
 def describe(
     item: JournaledMention,
     runbooks: RunbookSet,
-    triager: Triager,
+    assessor: Assessor,
     campaign: Cluster | None = None,
     revisions: Sequence[Revision] = (),
 ) -> list[Text]:
@@ -180,9 +181,12 @@ def describe(
     parts += revision_lines(revisions)
     if mention.url:
         parts.append(plain_name(mention.url, "underline"))
-    parts += triage_lines(item, runbooks, triager, campaign)
+    parts += triage_lines(item, runbooks, assessor.triager, campaign)
     if not item.matches:
         parts.append(Text("No scenario matched.", style="italic"))
+    if item.triage is None or item.triage.rule != OFF_TOPIC:  # an off-topic one is matched against none
+        titles = {scenario.id: scenario.title for scenario in runbooks.scenarios}
+        parts += set_aside_lines(assessor.matcher.set_aside(item.mention), titles)
     for match in item.matches:
         scenario = runbooks.find_scenario(match.scenario_id)
         if scenario is None:
