@@ -187,6 +187,7 @@ class Scorer:
             for parts, value, role in entries
             if language.inflected and len(parts) == 2 and parts[1] in vocabulary.PARTICLES
         }
+        self._separable_verbs = {verb for verb, _ in self._separable}
 
     def lookup(self, word: str) -> Entry:
         """What is known of `word`, trying its inflections, then the head of a hyphenated word
@@ -294,7 +295,7 @@ class Scorer:
                 # an emoji or a number between: "nicht 👏 erreichbar", "seit vier Monaten"
                 if (word, after) in self._pairs or not after[0].isalnum() or after in NUMERALS:
                     phrase = self._phrase(reading, index)
-            separated = None if phrase or not self._separable else self._separated(reading, index)
+            separated = None if phrase or word not in self._separable_verbs else self._separated(reading, index)
             phrase = phrase or separated
             if phrase:
                 (parts, value, role), further = phrase
@@ -454,13 +455,8 @@ class Scorer:
         """A German verb at `index` with its particle where that ends the clause, as the phrase
         of the two ("loggt mich alle zehn Minuten aus", "läuft die Maschine nicht mehr aus"),
         with the particle's index."""
-        lowered, clause, tokens = reading.lowered, reading.clause, reading.tokens
-        last = index + 1
-        while last + 1 < len(tokens) and clause[last + 1] == clause[index]:
-            last += 1
-        while last > index + 1 and not tokens[last][0][0].isalnum():  # an emoji after it
-            last -= 1
-        found = self._separable.get((lowered[index], lowered[last])) if last > index + 1 else None
+        last = reading.last_word(index)
+        found = self._separable.get((reading.lowered[index], reading.lowered[last])) if last > index + 1 else None
         return (found, [last]) if found else None
 
     def _phrase(

@@ -27,8 +27,8 @@ class Reading:
     the text that carried it."""
 
     __slots__ = (
-        "_corrections", "_ranks", "_scopes", "_sentences", "clause", "contextual", "flippable", "lowered", "roles",
-        "shouting", "text", "texts", "tokens", "valences",
+        "_corrections", "_last_words", "_ranks", "_scopes", "_sentences", "clause", "contextual", "flippable",
+        "lowered", "roles", "shouting", "text", "texts", "tokens", "valences",
     )  # fmt: skip
 
     def __init__(self, text: str, tokens: list[tuple[str, int]]) -> None:
@@ -44,6 +44,7 @@ class Reading:
         self._corrections: list[int] | None = None
         self._ranks: list[int] | None = None
         self._scopes: list[int] | None = None
+        self._last_words: dict[int, int] | None = None
 
     def set(self, index: int, value: float, role: str | None, flippable: bool, text: str = "") -> None:
         self.valences[index], self.roles[index], self.flippable[index] = value, role, flippable
@@ -74,6 +75,16 @@ class Reading:
                 scope += word in vocabulary.SCOPE_ENDS
                 self._scopes.append(scope)
         return self._scopes
+
+    def last_word(self, index: int) -> int:
+        """The last word (no emoji or emoticon) of the clause of `index`, found for every clause
+        in one pass when first asked: a separable verb's particle stands there."""
+        if self._last_words is None:
+            self._last_words = {}
+            for at, (token, _) in enumerate(self.tokens):
+                if token[0].isalnum():
+                    self._last_words[self.clause[at]] = at
+        return self._last_words.get(self.clause[index], index)
 
     def corrected(self, index: int) -> bool:
         """Whether a "sondern" (rather, instead) follows `index` in its sentence: "nicht laut,
