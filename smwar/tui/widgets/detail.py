@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.segment import Segment
@@ -11,10 +11,10 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from smwar.engine.assessing import Assessor
-from smwar.model import DELETED, JournaledMention, Revision
+from smwar.model import DELETED, JournaledMention, Mention, Revision
 from smwar.plaintext import printable
-from smwar.runbooks.definitions import RunbookSet
-from smwar.runbooks.matcher import SetAside
+from smwar.runbooks.definitions import RequestType, RunbookSet, Scenario
+from smwar.runbooks.matcher import Matcher
 from smwar.triage.campaigns import Cluster
 from smwar.triage.decide import Triager, company_words
 from smwar.triage.relevance import OFF_TOPIC
@@ -102,8 +102,7 @@ def triage_lines(
             if known is not None:
                 lines.append(plain(f"  {known.title}: priority {known.priority}, owner {known.owner}"))
         if triage.rule != OFF_TOPIC:
-            titles = {kind.id: kind.title for kind in runbooks.request_types}
-            lines += set_aside_lines(triager.request_types.set_aside(item.mention), titles)
+            lines += set_aside_lines(triager.request_types, runbooks.request_types, item.mention)
         channel = runbooks.channel(item.mention.network)
         if channel is not None and channel.owner:
             lines.append(plain(f"  channel {channel.id}: owner {channel.owner}"))
@@ -125,11 +124,12 @@ def triage_lines(
     return lines
 
 
-def set_aside_lines(aside: Sequence[SetAside], titles: Mapping[str, str]) -> list[Text]:
-    """What the mention's words suggest but a `none` rule set aside, and the words that did:
-    "not A question about us: “Echt jetzt” (rule rhetorical)"."""
+def set_aside_lines(matcher: Matcher, targets: Sequence[Scenario | RequestType], mention: Mention) -> list[Text]:
+    """What the mention's words suggest but a `none` rule of `matcher` (matching `targets`)
+    set aside, and the words that did: "not A question about us: “Echt jetzt” (rule rhetorical)"."""
+    titles = {target.id: target.title for target in targets}
     lines = []
-    for entry in aside:
+    for entry in matcher.set_aside(mention):
         line = Text(f"  not {printable(titles.get(entry.target_id, entry.target_id))}: ")
         line.append_text(plain(f"“{' '.join(entry.words)}”", "bold"))
         line.append(f" (rule {printable(entry.rule)})")
@@ -185,8 +185,7 @@ def describe(
     if not item.matches:
         parts.append(Text("No scenario matched.", style="italic"))
     if item.triage is None or item.triage.rule != OFF_TOPIC:  # an off-topic one is matched against none
-        titles = {scenario.id: scenario.title for scenario in runbooks.scenarios}
-        parts += set_aside_lines(assessor.matcher.set_aside(item.mention), titles)
+        parts += set_aside_lines(assessor.matcher, runbooks.scenarios, item.mention)
     for match in item.matches:
         scenario = runbooks.find_scenario(match.scenario_id)
         if scenario is None:
