@@ -338,6 +338,9 @@ def test_a_negation_governs_the_next_words_of_its_clause_only(tmp_path: Path) ->
         mention("I can't believe it, undicht again"),
         mention("Kein Wunder, undicht"),
         mention("undicht"),
-    ) == [False, True, True, True, True, True]
+        # a comparison ends what a negation reaches: "nie so X wie", "not worse than"
+        mention("nie so laut wie undicht"),
+        mention("nicht schlimmer als undicht"),
+    ) == [False, True, True, True, True, True, True, True]
     flipped = custom_set(tmp_path, '[[scenario.rule]]\nid = "r"\nany = ["working"]\nnegation = "flip"\n')
     assert matched(flipped, mention("the app is not working"), mention("the app is working")) == [True, False]
