@@ -342,5 +342,15 @@ def test_a_negation_governs_the_next_words_of_its_clause_only(tmp_path: Path) ->
         mention("nie so laut wie undicht"),
         mention("nicht schlimmer als undicht"),
     ) == [False, True, True, True, True, True, True, True]
+    # a negation between a phrase's words governs it, unless it is one of the phrase's own
+    phrases = custom_set(
+        tmp_path, '[[scenario.rule]]\nid = "r"\nany = ["läuft aus", "geht nicht"]\nnegation = "void"\n'
+    )
+    assert matched(
+        phrases,
+        mention("die AquaPro läuft nicht mehr aus"),
+        mention("die AquaPro läuft aus"),
+        mention("App geht nicht"),
+    ) == [False, True, True]
     flipped = custom_set(tmp_path, '[[scenario.rule]]\nid = "r"\nany = ["working"]\nnegation = "flip"\n')
     assert matched(flipped, mention("the app is not working"), mention("the app is working")) == [True, False]

@@ -79,6 +79,16 @@ def test_unknown_key_is_reported_with_file_and_line(tmp_path: Path) -> None:
     assert errors_of(folder) == [f"{folder / 'leaks.toml'}:5: unknown key 'scenario.severety'"]
 
 
+def test_a_scenarios_tone_is_bad_news_unless_it_says_good_and_nothing_else(tmp_path: Path) -> None:
+    good = scenario("good").replace('severity = "high"', 'severity = "high"\ntone = "good"')
+    folder = write_set(tmp_path / "set", plan=MINIMAL_PLAN, a=scenario("a"), b=good)
+    assert [str(s.tone) for s in load_runbook_set(folder).scenarios] == ["bad", "good"]
+    wrong = scenario().replace('severity = "high"', 'severity = "high"\ntone = "great"')
+    folder = write_set(tmp_path / "wrong", plan=MINIMAL_PLAN, leaks=wrong)
+    [error] = errors_of(folder)
+    assert error.startswith(f"{folder / 'leaks.toml'}:5: scenario.tone:"), error
+
+
 def test_wrong_type_and_bad_duration_name_their_lines(tmp_path: Path) -> None:
     text = scenario(within="ten minutes").replace("mentions = 3", 'mentions = "three"')
     folder = write_set(tmp_path / "set", plan=MINIMAL_PLAN, leaks=text)

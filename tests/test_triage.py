@@ -170,6 +170,25 @@ def test_a_question_about_a_rumour_put_to_everyone_is_watched(action: Decide) ->
     assert action("Is the Müller Home app down for everyone? Nothing loads since noon.") == "respond"
 
 
+def test_praise_in_a_mention_of_a_crisis_is_sarcasm_or_politeness(runbooks: RunbookSet) -> None:
+    """A word of praise in a mention of bad news (a crisis's scenario matched it) is sarcasm or
+    a complaint's politeness: the mention reads negative, and the detail shows the praise as
+    ironic. Praise in good news stands, and so does relief at a defect that is gone."""
+    matcher, triager = RuleMatcher(runbooks.scenarios, runbooks.deescalation), Triager(runbooks)
+
+    def mood(words: str) -> tuple[float, tuple[str, ...]]:
+        mention = post(1, "@kunde@example.social", words)
+        scenarios, triage = assess(mention, (), matcher, triager)
+        assert triage.sentiment is not None
+        return triage.sentiment, triager.mood(mention, [match.scenario_id for match in scenarios]).words
+
+    polite, words = mood("Guten Tag liebe Firma Elektro-Müller, meine AquaPro läuft leider unten aus. Danke!")
+    assert polite < 0 and any(word.endswith("(ironic)") for word in words), words
+    assert mood("Toll gemacht, Elektro-Müller: die Müller Home App ist down. Weltklasse.")[0] < 0
+    assert mood("Toll gemacht, Elektro-Müller: die neue AquaPro ist super leise. Weltklasse.")[0] > 0
+    assert mood("Seit dem Schlauchtausch läuft die AquaPro nicht mehr aus. Danke, Elektro-Müller!")[0] > 0
+
+
 @pytest.fixture
 def live(tmp_path: Path, runbooks: RunbookSet) -> tuple[Session, Handover, ManualClock]:
     handover, clock = Handover(), ManualClock(T0)

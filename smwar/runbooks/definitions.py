@@ -73,6 +73,13 @@ Terms = Annotated[list[str], AfterValidator(_check_terms)]
 Patterns = Annotated[list[str], AfterValidator(_check_patterns)]
 
 
+class Tone(StrEnum):
+    """What a scenario's mentions are for the company: bad news (a crisis) or good news (a hype)."""
+
+    BAD = "bad"
+    GOOD = "good"
+
+
 class Severity(StrEnum):
     LOW = "low"
     MEDIUM = "medium"
@@ -363,6 +370,8 @@ class Scenario(Strict):
     title: str
     tag: str = Field("", pattern=r"^[A-Za-z0-9]{0,4}$")  # the feed's short name for it; default: initials
     severity: Severity
+    # a crisis's mentions are bad news: praise in one is sarcasm or a complaint's politeness
+    tone: Tone = Tone.BAD
     summary: str = ""
     threshold: float = Field(0.5, gt=0, le=1)
     unless: list[Identifier] = []

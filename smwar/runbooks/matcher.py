@@ -30,6 +30,7 @@ import re2
 from smwar.model import Match, Mention, TermHit
 from smwar.runbooks.definitions import Deescalation, Rule, author_tags, compile_regex
 from smwar.runbooks.lexicon import CACHE_LIMIT, Hits, Lexicon
+from smwar.runbooks.negation import is_cue
 from smwar.runbooks.reading import Reading, read
 from smwar.runbooks.text import term_words, token_words
 
@@ -584,14 +585,24 @@ def _free_and_governed(
     occurrences: list[tuple[float, tuple[int, ...]]], origin: dict[int, tuple[int, str]], negation: frozenset[int]
 ) -> tuple[_Found | None, _Found | None]:
     """Of `occurrences` (similarity, positions), the first of the closest that no negation
-    governs and the first of the closest that one does (by its first word), as found."""
+    governs and the first of the closest that one does, as found: by its first word, or by a
+    negation between a phrase's words ("läuft nicht mehr aus" is no "läuft aus"; the "nicht" of
+    "geht nicht" is the phrase's own)."""
     best: list[tuple[float, tuple[int, ...]] | None] = [None, None]  # free, governed
     for occurrence in occurrences:
-        slot = bool(negation) and origin[occurrence[1][0]][0] in negation
+        slot = bool(negation) and _governed([origin[position] for position in occurrence[1]], negation)
         current = best[slot]
         if current is None or occurrence[0] > current[0]:
             best[slot] = occurrence
     return _found(best[0], origin), _found(best[1], origin)
+
+
+def _governed(tokens: list[tuple[int, str]], negation: frozenset[int]) -> bool:
+    """Whether a negation governs an occurrence's `tokens` (number, token): its first, or a
+    later one while none of its own is a negation (then the negation stands between them)."""
+    if tokens[0][0] in negation:
+        return True
+    return any(number in negation for number, _ in tokens[1:]) and not any(is_cue(token) for _, token in tokens)
 
 
 def _found(occurrence: tuple[float, tuple[int, ...]] | None, origin: dict[int, tuple[int, str]]) -> _Found | None:

@@ -5,8 +5,8 @@ A negation word governs the next `WINDOW` words of its clause; a clause ends at 
 dash, a bracket or a line break, at "but", "aber", "sondern", "doch" ("nicht kaputt, sondern
 undicht": "undicht" stands), and at a comparison's "wie", "als", "than" ("nie so gut wie seit
 dem Update": the update is not denied). "not only", "nicht nur", "can't believe", "kein Wunder"
-negate nothing. The word order of "leckt nicht" (the negation after the verb) is left alone: the negation may as well belong
-to what follows.
+negate nothing. The word order of "leckt nicht" (the negation after the verb) is left alone:
+the negation may as well belong to what follows.
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ CLAUSE_WORDS = frozenset({"but", "however", "aber", "sondern", "doch", "jedoch",
 CLAUSE_MARKS = frozenset(".!?;:,()[]–—\n")
 
 
-def _cue(token: str) -> bool:
+def is_cue(token: str) -> bool:
+    """Whether `token` is a negation word."""
     word = token.casefold().replace("’", "'")
     return word in CUES or word.endswith("n't")
 
@@ -49,7 +50,7 @@ def negated(text: str, found: Sequence[str]) -> frozenset[int]:
         return frozenset()
     governed: set[int] = set()
     for number, token in enumerate(found):
-        if not _cue(token) or (number + 1 < len(found) and found[number + 1].casefold() in NOT_NEGATING):
+        if not is_cue(token) or (number + 1 < len(found) and found[number + 1].casefold() in NOT_NEGATING):
             continue
         for after in range(number + 1, min(number + 1 + WINDOW, len(found))):
             between = text[spans[after - 1][1] : spans[after][0]]

@@ -14,8 +14,7 @@ from smwar.runbooks.definitions import RunbookSet, author_tags
 from smwar.runbooks.evaluate import quality
 from smwar.runbooks.matcher import RuleMatcher
 from smwar.sources.jsonl import read_jsonl
-from smwar.triage.decide import company_words
-from smwar.triage.sentiment import sentiment
+from smwar.triage.decide import Triager
 
 Echo = Callable[[str], None]
 
@@ -24,7 +23,8 @@ class Trial:
     def __init__(self, runbooks: RunbookSet) -> None:
         self.runbooks = runbooks
         self.scenarios = RuleMatcher(runbooks.scenarios, runbooks.deescalation)
-        self.request_types = RuleMatcher(runbooks.request_types, runbooks.deescalation)
+        self.triager = Triager(runbooks)
+        self.request_types = self.triager.request_types
 
     def describe(self, mention: Mention) -> list[str]:
         """A readable account of everything the set says about `mention`."""
@@ -60,7 +60,7 @@ class Trial:
             lines.append(
                 f"  de-escalation: {decided.action} (rule {decided.id}{': ' + decided.why if decided.why else ''})"
             )
-        mood = sentiment(mention.text, mention.lang, company_words(self.runbooks))
+        mood = self.triager.mood(mention, [match.scenario_id for match in matches])
         carried = f" ({', '.join(printable(word) for word in mood.words)})" if mood.words else ""
         lines.append(f"  sentiment: {mood.score:+.2f} {mood.label}{carried}")
         return lines

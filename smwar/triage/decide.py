@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from smwar.model import Mention, Triage
-from smwar.runbooks.definitions import RunbookSet
+from smwar.runbooks.definitions import RunbookSet, Tone
 from smwar.runbooks.matcher import RuleMatcher
 from smwar.runbooks.text import term_words
 from smwar.triage.relevance import OFF_TOPIC, Relevance, Verdict
-from smwar.triage.sentiment import sentiment
+from smwar.triage.sentiment import Sentiment, in_bad_news, sentiment
 
 RESPOND = "respond"  # the action that asks for an answer
 IGNORE = "ignore"
@@ -28,13 +28,20 @@ class Triager:
         self.relevance = Relevance(runbooks)
         self.request_types = RuleMatcher(runbooks.request_types, runbooks.deescalation)
         self.neutral = company_words(runbooks)
+        self.crises = frozenset(scenario.id for scenario in runbooks.scenarios if scenario.tone == Tone.BAD)
+
+    def mood(self, mention: Mention, scenarios: Collection[str]) -> Sentiment:
+        """The sentiment of `mention`, which matched `scenarios`: in a mention of a crisis (and
+        of no good news), praise is sarcasm or a complaint's politeness."""
+        mood = sentiment(mention.text, mention.lang, self.neutral)
+        return in_bad_news(mood) if scenarios and self.crises.issuperset(scenarios) else mood
 
     def triage(
         self, mention: Mention, tags: Collection[str], scenarios: Collection[str], verdict: Verdict | None = None
     ) -> Triage:
         """What to do with `mention`: nothing if it is not about us (`verdict`, judged here
         when not given), else what the first de-escalation rule that holds says."""
-        mood = sentiment(mention.text, mention.lang, self.neutral).score
+        mood = self.mood(mention, scenarios).score
         if not (verdict or self.relevance.judge(mention)).relevant:
             return Triage(IGNORE, OFF_TOPIC, (), mood)
         kinds = tuple(match.scenario_id for match in self.request_types.match(mention))

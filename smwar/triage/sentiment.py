@@ -60,6 +60,7 @@ INDIGNATION = -1.0  # of either
 COMPOUND, HEAD = 9, 5  # the shortest German word read as a compound, and the shortest head
 LONE_NOT = -1.5  # a negator as a sentence of its own turns round what came before: "Best service ever. Not."
 ANGRY = 2.0  # an emoji this negative makes praise beside it ironic
+IRONIC = "(ironic)"  # how a word of praise turned round is marked among the words that carried a sentiment
 
 # inflection endings, longest first; after a verb's ending the infinitive is tried too
 ENDINGS = (
@@ -99,10 +100,24 @@ class Sentiment:
     score: float  # -1 (most negative) … +1 (most positive)
     label: str  # NEGATIVE, NEUTRAL or POSITIVE
     words: tuple[str, ...] = ()  # what carried it; praise sarcasm turned round is marked "(ironic)"
+    praise: tuple[str, ...] = ()  # those of them that carried praise
 
 
 def label_of(score: float) -> str:
     return POSITIVE if score >= CUTOFF else NEGATIVE if score <= -CUTOFF else NEUTRAL
+
+
+def in_bad_news(mood: Sentiment) -> Sentiment:
+    """`mood` of a mention of bad news for us (a crisis's scenario matched it): praise there is
+    sarcasm ("Toll gemacht, Elektro-Müller: Bestellung storniert") or the politeness of a
+    complaint ("Guten Tag liebe Firma, meine Maschine läuft aus"), so it turns round as sarcasm
+    does. A defect said to be gone matches no crisis ("läuft nicht mehr aus, danke"): its
+    relief stands."""
+    if mood.label != POSITIVE:
+        return mood
+    score = -mood.score * IRONY
+    words = tuple(f"{word} {IRONIC}" if word in mood.praise else word for word in mood.words)
+    return Sentiment(score, label_of(score), words)
 
 
 def sentiment(text: str, lang: str | None, neutral: Collection[str] = ()) -> Sentiment:
@@ -265,11 +280,14 @@ class Scorer:
             total += math.copysign(min(text.count("!"), 4) * 0.292, total)
         score = normalize(total, ALPHA)
         carried = tuple(
-            f"{reading.texts[index]} (ironic)" if reading.roles[index] == vocabulary.IRONIC else reading.texts[index]
+            f"{reading.texts[index]} {IRONIC}" if reading.roles[index] == vocabulary.IRONIC else reading.texts[index]
             for index, value in enumerate(valences)
             if value
         )
-        return Sentiment(round(score, 4), label_of(score), carried)
+        praise = tuple(
+            text for text, value in zip(carried, (value for value in valences if value), strict=True) if value > 0
+        )
+        return Sentiment(round(score, 4), label_of(score), carried, praise)
 
     def _read_words(self, reading: Reading, neutral: Collection[str]) -> None:
         """Each word's valence and role: phrases first, then emoji and emoticons, then words

@@ -16,7 +16,7 @@ from smwar.plaintext import printable
 from smwar.runbooks.definitions import RequestType, RunbookSet, Scenario
 from smwar.runbooks.matcher import Matcher
 from smwar.triage.campaigns import Cluster
-from smwar.triage.decide import Triager, company_words
+from smwar.triage.decide import Triager
 from smwar.triage.relevance import OFF_TOPIC
 from smwar.triage.sentiment import label_of
 from smwar.triage.sentiment import sentiment as sentiment_of
@@ -107,7 +107,7 @@ def triage_lines(
         if channel is not None and channel.owner:
             lines.append(plain(f"  channel {channel.id}: owner {channel.owner}"))
         if triage.sentiment is not None:
-            mood = sentiment_of(item.mention.text, item.mention.lang, company_words(runbooks))
+            mood = triager.mood(item.mention, [match.scenario_id for match in item.matches])
             line = Text(f"  sentiment {triage.sentiment:+.2f} {label_of(triage.sentiment)}")
             if mood.words:
                 line.append(" from ")
