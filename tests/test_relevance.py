@@ -11,8 +11,9 @@ from smwar.engine.assessing import Assessor, assess
 from smwar.model import JournaledMention, Mention
 from smwar.runbooks.definitions import RunbookSet, author_tags
 from smwar.runbooks.matcher import RuleMatcher
-from smwar.triage.decide import Triager
+from smwar.triage.decide import Triager, company_words
 from smwar.triage.relevance import OFF_TOPIC, Relevance
+from smwar.triage.sentiment import sentiment
 from smwar.tui.widgets.detail import describe
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -50,11 +51,23 @@ def test_a_mention_not_about_us_is_ignored_and_says_why(runbooks: RunbookSet, te
         (mention("eure App ist seit heute Morgen down", reply_to=OUR_POST), "replies to us"),
         (mention("Elektro-Müller's app is down again"), "names “Elektro-Müller”"),
         (mention("Bäckerei nebenan hat zu, aber meine AquaPro läuft"), "names “AquaPro”"),
+        # a storm names us by the surname beside a word of it
+        (
+            mention("The interesting part of the Müller outage is that the hotline went down too"),
+            "names “Müller outage”",
+        ),
     ],
 )
 def test_a_mention_about_us_is_relevant_and_says_why(runbooks: RunbookSet, item: Mention, why: str) -> None:
     verdict = Relevance(runbooks).judge(item)
     assert verdict.relevant and verdict.why == why
+
+
+def test_a_name_the_storm_gives_us_keeps_its_words_sentiment(runbooks: RunbookSet) -> None:
+    """ "Müller outage" names us, but "outage" is bad news, not a name: it is read as such."""
+    words = company_words(runbooks)
+    assert "mueller" in words and "outage" not in words
+    assert sentiment("Another Müller outage, the third this week", "en", words).score < 0
 
 
 def decide(runbooks: RunbookSet, item: Mention) -> tuple[str | None, str | None]:

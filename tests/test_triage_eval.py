@@ -1,9 +1,9 @@
 """The shape of the labelled triage sets (tests/data/triage-eval.jsonl, triage-second.jsonl,
 triage-fourth.jsonl and the held-out triage-unseen.jsonl, triage-unseen-2.jsonl and
-triage-unseen-3.jsonl, described in tests/data/README.md), so that a broken edit of the data fails here rather than skewing
-benchmarks/triage_bench.py: every line a JSON object with the fields the pipeline reads and
-labels from the allowed values, consistent with each other, enough of each language and of
-each hard case. How well triage does on them is the benchmark's
+triage-unseen-3.jsonl, described in tests/data/README.md), so that a broken edit of the data
+fails here rather than skewing benchmarks/triage_bench.py: every line a JSON object with the
+fields the pipeline reads and labels from the allowed values, consistent with each other,
+enough of each language and of each hard case. How well triage does on them is the benchmark's
 business, never asserted here."""
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ UNSEEN = DATA / "triage-unseen.jsonl"
 FOURTH = DATA / "triage-fourth.jsonl"
 UNSEEN_2 = DATA / "triage-unseen-2.jsonl"
 UNSEEN_3 = DATA / "triage-unseen-3.jsonl"
-SETS = {EVAL: 320, SECOND: 240, FOURTH: 300, UNSEEN: 160, UNSEEN_2: 200, UNSEEN_3: 145}  # the least number of mentions in each
+# the least number of mentions in each
+SETS = {EVAL: 320, SECOND: 240, FOURTH: 300, UNSEEN: 160, UNSEEN_2: 200, UNSEEN_3: 145}
 # the fewest mentions of each kind a set must hold
 KIND_MINIMUM = {EVAL: 12, SECOND: 10, FOURTH: 10, UNSEEN: 6, UNSEEN_2: 6, UNSEEN_3: 5}
 

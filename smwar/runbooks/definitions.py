@@ -109,10 +109,18 @@ class Company(Strict):
     domains: list[Domain] = []
     addressed: Terms = []  # "eure App": the company only in a reply to it
     not_us: Terms = []  # namesakes: "Drogerie Müller", "Thomas Müller"
+    # "the Müller outage": a surname that names us beside a word of the storm; its words are the
+    # storm's, so they keep their sentiment ("outage" is no name)
+    storm_names: Terms = []
+
+    @property
+    def proper(self) -> list[str]:
+        """The terms that are names, whose words carry no sentiment ("Müller" is no "Müll")."""
+        return [*(self.names or [self.name]), *self.handles, *self.hashtags, *self.addressed]
 
     @property
     def terms(self) -> list[str]:
-        return [*(self.names or [self.name]), *self.handles, *self.hashtags, *self.addressed]
+        return [*self.proper, *self.storm_names]
 
 
 Address = Annotated[str, Field(pattern=r"^(du|Sie|you)$")]  # how a channel addresses people

@@ -19,7 +19,7 @@ IGNORE = "ignore"
 
 def company_words(runbooks: RunbookSet) -> frozenset[str]:
     """The folded words of the company's names, which carry no sentiment."""
-    return frozenset(word for term in runbooks.company.terms for word in term_words(term))
+    return frozenset(word for term in runbooks.company.proper for word in term_words(term))
 
 
 class Triager:

@@ -35,7 +35,8 @@ class Relevance:
     def __init__(self, runbooks: RunbookSet) -> None:
         company = runbooks.company
         self.company = company.name
-        lists = {NAMES: company.names or [company.name], ADDRESSED: company.addressed, NAMESAKES: company.not_us}
+        names = [*(company.names or [company.name]), *company.storm_names]
+        lists = {NAMES: names, ADDRESSED: company.addressed, NAMESAKES: company.not_us}
         targets = [
             RequestType(id=key, title=key, priority=1, owner="-", threshold=SURE, rule=[Rule(id=key, any=terms)])
             for key, terms in lists.items()
