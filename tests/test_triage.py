@@ -23,7 +23,7 @@ from smwar.journal.store import Journal
 from smwar.model import Mention
 from smwar.paths import bundled_runbooks_dir
 from smwar.review.figures import metric_rows
-from smwar.runbooks.definitions import TROUBLEMAKER_TAG, RunbookSet
+from smwar.runbooks.definitions import TROUBLEMAKER_TAG, RunbookSet, author_tags
 from smwar.runbooks.matcher import RuleMatcher
 from smwar.sources.base import Batch
 from smwar.triage.decide import Triager
@@ -168,6 +168,23 @@ def test_a_question_about_a_rumour_put_to_everyone_is_watched(action: Decide) ->
     assert action("Is the Elektro-Müller ad sexist, or is everyone just online too much?") == "watch"
     assert action("Wie kann ich nach dem Datenleck bei Elektro-Müller mein Passwort zurücksetzen?") == "respond"
     assert action("Is the Müller Home app down for everyone? Nothing loads since noon.") == "respond"
+
+
+def test_a_vip_who_asks_about_the_rumour_is_answered(runbooks: RunbookSet) -> None:
+    """What a high-reach account passes on, thousands read: its question about the rumour is
+    answered, where anyone else's is watched; its report without a question is watched."""
+    matcher, triager = RuleMatcher(runbooks.scenarios, runbooks.deescalation), Triager(runbooks)
+
+    def decided(author: str, followers: int, words: str) -> str | None:
+        mention = post(1, author, words, "bluesky", followers=followers)
+        tags = author_tags(runbooks.deescalation, mention.network, author, followers)
+        return assess(mention, tags, matcher, triager)[1].action
+
+    asks = "Angeblich sind Kundendaten von Elektro-Müller im Darknet. Weiß jemand, ob das stimmt?"
+    assert decided("lenatechnik.bsky.social", 120_000, asks) == "respond"
+    assert decided("jemand.bsky.social", 40, asks) == "watch"
+    told = "Uns erreichen viele Beschwerden zu auslaufenden AquaPro-Waschmaschinen von Elektro-Müller."
+    assert decided("lenatechnik.bsky.social", 120_000, told) == "watch"
 
 
 def test_praise_in_a_mention_of_a_crisis_is_sarcasm_or_politeness(runbooks: RunbookSet) -> None:
