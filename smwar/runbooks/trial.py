@@ -15,6 +15,7 @@ from smwar.runbooks.evaluate import quality
 from smwar.runbooks.matcher import RuleMatcher
 from smwar.sources.jsonl import read_jsonl
 from smwar.triage.decide import Triager
+from smwar.triage.sentiment import label_of
 
 Echo = Callable[[str], None]
 
@@ -60,9 +61,11 @@ class Trial:
             lines.append(
                 f"  de-escalation: {decided.action} (rule {decided.id}{': ' + decided.why if decided.why else ''})"
             )
-        mood = self.triager.mood(mention, [match.scenario_id for match in matches])
+        scenarios = [match.scenario_id for match in matches]
+        feeling = self.triager.triage(mention, tags, scenarios).sentiment or 0.0  # in context, as triage reads it
+        mood = self.triager.mood(mention, scenarios)
         carried = f" ({', '.join(printable(word) for word in mood.words)})" if mood.words else ""
-        lines.append(f"  sentiment: {mood.score:+.2f} {mood.label}{carried}")
+        lines.append(f"  sentiment: {feeling:+.2f} {label_of(feeling)}{carried}")
         return lines
 
     def run_file(self, path: Path, now: datetime, *, echo: Echo, verbose: bool) -> int:

@@ -1,15 +1,17 @@
 """The de-escalation plan applied to one mention: whether it is about us at all (if not, it is
 ignored by the rule "off-topic"), its request types, the first rule that decides whether to
-respond at once, watch or ignore it, and its sentiment."""
+respond at once, watch or ignore it, and its sentiment read in that context."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 
 from smwar.model import Mention, Triage
 from smwar.runbooks.definitions import RunbookSet, Tone
 from smwar.runbooks.matcher import RuleMatcher
 from smwar.runbooks.text import term_words
+from smwar.triage.mood import Context, weigh
 from smwar.triage.relevance import OFF_TOPIC, Relevance, Verdict
 from smwar.triage.sentiment import Sentiment, in_bad_news, sentiment
 
@@ -20,6 +22,17 @@ IGNORE = "ignore"
 def company_words(runbooks: RunbookSet) -> frozenset[str]:
     """The folded words of the company's names, which carry no sentiment."""
     return frozenset(word for term in runbooks.company.proper for word in term_words(term))
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    """What triage reads of a mention before any rule decides: whether it is about us, its
+    request types (none if not), its words' sentiment and its context."""
+
+    verdict: Verdict
+    kinds: tuple[str, ...]
+    mood: Sentiment
+    context: Context
 
 
 class Triager:
@@ -36,15 +49,31 @@ class Triager:
         mood = sentiment(mention.text, mention.lang, self.neutral)
         return in_bad_news(mood) if scenarios and self.crises.issuperset(scenarios) else mood
 
+    def read(self, mention: Mention, scenarios: Collection[str], verdict: Verdict | None = None) -> Read:
+        """What triage reads of `mention`, which matched `scenarios` (`verdict`: whether it is
+        about us, judged here when not given)."""
+        verdict = verdict or self.relevance.judge(mention)
+        kinds = tuple(match.scenario_id for match in self.request_types.match(mention)) if verdict.relevant else ()
+        context = Context(
+            mention.network,
+            mention.lang,
+            crisis=not self.crises.isdisjoint(scenarios),
+            hype=not self.crises.issuperset(scenarios),
+            request_types=kinds,
+            off_topic=not verdict.relevant,
+        )
+        return Read(verdict, kinds, self.mood(mention, scenarios), context)
+
     def triage(
         self, mention: Mention, tags: Collection[str], scenarios: Collection[str], verdict: Verdict | None = None
     ) -> Triage:
         """What to do with `mention`: nothing if it is not about us (`verdict`, judged here
         when not given), else what the first de-escalation rule that holds says."""
-        mood = self.mood(mention, scenarios).score
-        if not (verdict or self.relevance.judge(mention)).relevant:
+        read = self.read(mention, scenarios, verdict)
+        mood = weigh(mention.text, read.mood, read.context)
+        if not read.verdict.relevant:
             return Triage(IGNORE, OFF_TOPIC, (), mood)
-        kinds = tuple(match.scenario_id for match in self.request_types.match(mention))
+        kinds = read.kinds
         rule = self.deescalation.decide(mention, tags, kinds, scenarios)
         if rule is None:
             return Triage(None, None, kinds, mood)
