@@ -35,7 +35,13 @@ from smwar.triage.sentiment import label_of
 ROOT = Path(__file__).resolve().parent.parent
 TUNING = tuple(
     ROOT / "tests" / "data" / name
-    for name in ("triage-eval.jsonl", "triage-second.jsonl", "triage-fourth.jsonl", "triage-seventh.jsonl")
+    for name in (
+        "triage-eval.jsonl",
+        "triage-second.jsonl",
+        "triage-fourth.jsonl",
+        "triage-seventh.jsonl",
+        "triage-tenth.jsonl",
+    )
 )
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 L2 = 1.0  # the penalty on the weights, against the sum of the mentions' losses
