@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from smwar.model import Mention, Triage
 from smwar.runbooks.definitions import RunbookSet, Tone
 from smwar.runbooks.matcher import RuleMatcher
-from smwar.runbooks.text import term_words
+from smwar.runbooks.text import analysed, term_words
 from smwar.triage.mood import Context, weigh
 from smwar.triage.relevance import OFF_TOPIC, Relevance, Verdict
-from smwar.triage.sentiment import Sentiment, in_bad_news, sentiment
+from smwar.triage.sentiment import Sentiment, guess_language, in_bad_news, sentiment
 
 RESPOND = "respond"  # the action that asks for an answer
 IGNORE = "ignore"
@@ -56,7 +56,7 @@ class Triager:
         kinds = tuple(match.scenario_id for match in self.request_types.match(mention)) if verdict.relevant else ()
         context = Context(
             mention.network,
-            mention.lang,
+            mention.lang or guess_language(analysed(mention.text)),  # as sentiment reads it
             crisis=not self.crises.isdisjoint(scenarios),
             hype=not self.crises.issuperset(scenarios),
             request_types=kinds,
