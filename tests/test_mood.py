@@ -14,11 +14,16 @@ from smwar.engine.assessing import assess
 from smwar.model import Mention
 from smwar.runbooks.definitions import RunbookSet
 from smwar.runbooks.matcher import RuleMatcher
+from smwar.runbooks.trial import Trial
 from smwar.triage import mood
 from smwar.triage.decide import Triager
 from smwar.triage.sentiment import label_of
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+PRESS_ENQUIRY = (
+    "Hi @elektromueller.bsky.social, I'm a reporter at a consumer site writing about the AquaPro leak "
+    "complaints. Could your press office comment by Friday?"
+)
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -36,8 +41,7 @@ def read(runbooks: RunbookSet, text: str, lang: str) -> tuple[str, str]:
     [
         # a press enquiry names the leak; it asks, it does not complain
         (
-            "Hi @elektromueller.bsky.social, I'm a reporter at a consumer site writing about the AquaPro leak "
-            "complaints. Could your press office comment by Friday?",
+            PRESS_ENQUIRY,
             "en",
             "negative",
             "neutral",
@@ -63,6 +67,16 @@ def test_a_post_is_read_as_a_reader_reads_it(
     runbooks: RunbookSet, text: str, lang: str, lexicon: str, in_context: str
 ) -> None:
     assert read(runbooks, text, lang) == (lexicon, in_context)
+
+
+def test_where_the_context_turned_the_sign_the_words_alone_are_told(runbooks: RunbookSet) -> None:
+    """`runbooks try` shows the sentiment in context with the words that carried the lexicon's,
+    and says so when those words alone read otherwise; nothing is added where they agree."""
+    trial = Trial(runbooks)
+    enquiry = Mention("mastodon", "1", "@desk@example.social", PRESS_ENQUIRY, T0, "en")
+    assert trial.describe(enquiry)[-1].endswith("; the words alone read negative")
+    complaint = Mention("mastodon", "2", "@someone@example.social", "my AquaPro flooded the kitchen again", T0, "en")
+    assert "words alone" not in trial.describe(complaint)[-1]
 
 
 def test_a_plain_complaint_and_plain_praise_keep_their_sign(runbooks: RunbookSet) -> None:

@@ -15,6 +15,7 @@ from smwar.runbooks.evaluate import quality
 from smwar.runbooks.matcher import RuleMatcher
 from smwar.sources.jsonl import read_jsonl
 from smwar.triage.decide import Triager
+from smwar.triage.mood import words_alone
 from smwar.triage.sentiment import label_of
 
 Echo = Callable[[str], None]
@@ -65,7 +66,7 @@ class Trial:
         feeling = self.triager.triage(mention, tags, scenarios).sentiment or 0.0  # in context, as triage reads it
         mood = self.triager.mood(mention, scenarios)
         carried = f" ({', '.join(printable(word) for word in mood.words)})" if mood.words else ""
-        lines.append(f"  sentiment: {feeling:+.2f} {label_of(feeling)}{carried}")
+        lines.append(f"  sentiment: {feeling:+.2f} {label_of(feeling)}{carried}{words_alone(feeling, mood)}")
         return lines
 
     def run_file(self, path: Path, now: datetime, *, echo: Echo, verbose: bool) -> int:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from smwar.triage.sentiment import CUTOFF, IRONIC, NEGATIVE, NEUTRAL, POSITIVE, Sentiment
+from smwar.triage.sentiment import CUTOFF, IRONIC, NEGATIVE, NEUTRAL, POSITIVE, Sentiment, label_of
 from smwar.triage.sentiment_lexicons import EMOJI
 
 WEIGHTS = Path(__file__).with_name("mood_weights.json")
@@ -120,3 +120,9 @@ def weigh(text: str, reading: Sentiment, context: Context) -> float:
         return 0.0
     score = round(positive - negative, 4)
     return max(score, CUTOFF) if positive > negative else min(score, -CUTOFF)
+
+
+def words_alone(score: float, reading: Sentiment) -> str:
+    """What to add where a sentiment in context is shown with its lexicon's words, when the
+    context turned its sign: "the words alone read negative" (a press enquiry naming a leak)."""
+    return "" if label_of(score) == reading.label else f"; the words alone read {reading.label}"

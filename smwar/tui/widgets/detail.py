@@ -17,6 +17,7 @@ from smwar.runbooks.definitions import RequestType, RunbookSet, Scenario
 from smwar.runbooks.matcher import Matcher
 from smwar.triage.campaigns import Cluster
 from smwar.triage.decide import Triager
+from smwar.triage.mood import words_alone
 from smwar.triage.relevance import OFF_TOPIC
 from smwar.triage.sentiment import label_of
 from smwar.triage.sentiment import sentiment as sentiment_of
@@ -112,6 +113,7 @@ def triage_lines(
             if mood.words:
                 line.append(" from ")
                 line.append_text(plain(", ".join(mood.words), "bold"))
+            line.append(words_alone(triage.sentiment, mood))
             lines.append(line)
     if campaign is not None and campaign.is_campaign:
         since = local_time(campaign.first_at)
