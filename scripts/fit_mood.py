@@ -16,11 +16,12 @@ fitted to).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 
@@ -33,28 +34,28 @@ from smwar.triage.mood import CLASSES, FEATURES, WEIGHTS, features, probabilitie
 from smwar.triage.sentiment import label_of
 
 ROOT = Path(__file__).resolve().parent.parent
-TUNING = tuple(
-    ROOT / "tests" / "data" / name
-    for name in (
-        "triage-eval.jsonl",
-        "triage-second.jsonl",
-        "triage-fourth.jsonl",
-        "triage-seventh.jsonl",
-        "triage-tenth.jsonl",
-    )
-)
-T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+
+
+def _triage_bench() -> ModuleType:
+    """benchmarks/triage_bench.py, which names the labelled sets and which of them are tuned on."""
+    spec = importlib.util.spec_from_file_location("triage_bench", ROOT / "benchmarks" / "triage_bench.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    return bench
+
+
+BENCH = _triage_bench()
+TUNING = tuple(path for path, _ in BENCH.TUNING)  # never a held-out set
 L2 = 1.0  # the penalty on the weights, against the sum of the mentions' losses
 STEPS, RATE = 3000, 0.5
 TOLERANCE = 1e-6  # how far a refit may differ from the shipped weights (floating point)
 
 
-def signals(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def signals(path: Path, matcher: RuleMatcher, triager: Triager) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The features of every mention of `path`, its label's class, and the lexicon's class."""
-    runbooks = load_runbook_set(bundled_runbooks_dir())
-    matcher, triager = RuleMatcher(runbooks.scenarios, runbooks.deescalation), Triager(runbooks)
     rows, labels, lexicon = [], [], []
-    for _, mention, raw in read_jsonl(path, T0):
+    for _, mention, raw in read_jsonl(path, BENCH.T0):
         verdict = triager.relevance.judge(mention)
         scenarios = [match.scenario_id for match in matcher.match(mention)] if verdict.relevant else []
         read = triager.read(mention, scenarios, verdict)
@@ -88,7 +89,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="compare with the shipped weights, write nothing")
     parser.add_argument("--folds", action="store_true", help="accuracy on each set, fitted on the others")
     args = parser.parse_args(argv)
-    sets = {path: signals(path) for path in TUNING}
+    runbooks = load_runbook_set(bundled_runbooks_dir())
+    matcher, triager = RuleMatcher(runbooks.scenarios, runbooks.deescalation), Triager(runbooks)
+    sets = {path: signals(path, matcher, triager) for path in TUNING}
     if args.folds:
         for held, (rows, labels, lexicon) in sets.items():
             others = [sets[path] for path in TUNING if path != held]

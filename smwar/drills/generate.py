@@ -227,7 +227,7 @@ def _someone(rng: random.Random, at: float, text: str, lang: str) -> _Inject:
 
 def _company(runbooks: RunbookSet) -> list[str]:
     """How people write the company: its names, not its handles."""
-    return runbooks.company.names or [runbooks.company.name]
+    return runbooks.company.written
 
 
 def _proper_names(runbooks: RunbookSet) -> list[str]:

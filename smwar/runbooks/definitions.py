@@ -114,9 +114,14 @@ class Company(Strict):
     storm_names: Terms = []
 
     @property
+    def written(self) -> list[str]:
+        """How people write the company and its products: its `names`, or else its name."""
+        return self.names or [self.name]
+
+    @property
     def proper(self) -> list[str]:
         """The terms that are names, whose words carry no sentiment ("Müller" is no "Müll")."""
-        return [*(self.names or [self.name]), *self.handles, *self.hashtags, *self.addressed]
+        return [*self.written, *self.handles, *self.hashtags, *self.addressed]
 
     @property
     def terms(self) -> list[str]:

@@ -15,7 +15,7 @@ from smwar.runbooks.evaluate import quality
 from smwar.runbooks.matcher import RuleMatcher
 from smwar.sources.jsonl import read_jsonl
 from smwar.triage.decide import Triager
-from smwar.triage.mood import words_alone
+from smwar.triage.mood import weigh, words_alone
 from smwar.triage.sentiment import label_of
 
 Echo = Callable[[str], None]
@@ -62,9 +62,8 @@ class Trial:
             lines.append(
                 f"  de-escalation: {decided.action} (rule {decided.id}{': ' + decided.why if decided.why else ''})"
             )
-        scenarios = [match.scenario_id for match in matches]
-        feeling = self.triager.triage(mention, tags, scenarios).sentiment or 0.0  # in context, as triage reads it
-        mood = self.triager.mood(mention, scenarios)
+        read = self.triager.read(mention, [match.scenario_id for match in matches])
+        feeling, mood = weigh(mention.text, read.mood, read.context), read.mood  # in context, as triage reads it
         carried = f" ({', '.join(printable(word) for word in mood.words)})" if mood.words else ""
         lines.append(f"  sentiment: {feeling:+.2f} {label_of(feeling)}{carried}{words_alone(feeling, mood)}")
         return lines

@@ -27,10 +27,9 @@ def company_words(runbooks: RunbookSet) -> frozenset[str]:
 @dataclass(frozen=True, slots=True)
 class Read:
     """What triage reads of a mention before any rule decides: whether it is about us, its
-    request types (none if not), its words' sentiment and its context."""
+    words' sentiment, and its context (its request types among it: none if not about us)."""
 
     verdict: Verdict
-    kinds: tuple[str, ...]
     mood: Sentiment
     context: Context
 
@@ -62,7 +61,7 @@ class Triager:
             request_types=kinds,
             off_topic=not verdict.relevant,
         )
-        return Read(verdict, kinds, self.mood(mention, scenarios), context)
+        return Read(verdict, self.mood(mention, scenarios), context)
 
     def triage(
         self, mention: Mention, tags: Collection[str], scenarios: Collection[str], verdict: Verdict | None = None
@@ -73,7 +72,7 @@ class Triager:
         mood = weigh(mention.text, read.mood, read.context)
         if not read.verdict.relevant:
             return Triage(IGNORE, OFF_TOPIC, (), mood)
-        kinds = read.kinds
+        kinds = read.context.request_types
         rule = self.deescalation.decide(mention, tags, kinds, scenarios)
         if rule is None:
             return Triage(None, None, kinds, mood)

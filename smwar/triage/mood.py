@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -53,7 +53,7 @@ class Context:
     lang: str | None
     crisis: bool  # it matched a scenario of bad news (a crisis)
     hype: bool  # it matched a scenario of good news
-    request_types: Collection[str]
+    request_types: tuple[str, ...]
     off_topic: bool
 
 

@@ -35,7 +35,7 @@ class Relevance:
     def __init__(self, runbooks: RunbookSet) -> None:
         company = runbooks.company
         self.company = company.name
-        names = [*(company.names or [company.name]), *company.storm_names]
+        names = [*company.written, *company.storm_names]
         lists = {NAMES: names, ADDRESSED: company.addressed, NAMESAKES: company.not_us}
         targets = [
             RequestType(id=key, title=key, priority=1, owner="-", threshold=SURE, rule=[Rule(id=key, any=terms)])
