@@ -14,6 +14,9 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
+from smwar.engine.leader import AUTOGROUP, NICENESS, LeaderProcess
 from smwar.journal.address import open_journal
 from smwar.journal.team import INGEST
 from smwar.model import Event, Mention, Revision
@@ -141,6 +144,36 @@ def test_when_the_leader_dies_another_takes_over_and_nothing_is_lost_or_doubled(
                 process.kill()
                 process.wait()
         journal.close()
+
+
+@pytest.mark.skipif(not AUTOGROUP.exists(), reason="no autogroups on this system")
+def test_the_leader_a_war_room_starts_yields_in_its_own_session_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A war room starts its leader in a session of its own, which Linux schedules as a group
+    beside the operators' sessions: the leader lowers that group's priority, or its nice value
+    would count for nothing against them. One started in a terminal leaves the terminal's be."""
+    env, _ = _home(tmp_path, f"sqlite:{tmp_path / 'live.sqlite'}")
+    monkeypatch.setenv("SMWAR_HOME", env["SMWAR_HOME"])
+
+    def autogroup(pid: int | str) -> str:
+        return Path(f"/proc/{pid}/autogroup").read_text(encoding="ascii").split()[-1]  # "/autogroup-7 nice 0"
+
+    ours = autogroup("self")
+    started = LeaderProcess(tmp_path / "leader.log")
+    in_terminal = subprocess.Popen([sys.executable, "-m", "smwar", "lead"], env=env, stderr=subprocess.DEVNULL)
+    started.start()
+    try:
+        pid = started.pid
+        assert pid is not None
+        assert _until(lambda: autogroup(pid) == str(NICENESS), 10), autogroup(pid)
+        assert os.getpriority(os.PRIO_PROCESS, pid) > os.getpriority(os.PRIO_PROCESS, 0)
+        assert _until(lambda: os.getpriority(os.PRIO_PROCESS, in_terminal.pid) > os.getpriority(os.PRIO_PROCESS, 0), 10)
+        assert autogroup("self") == ours, "the leader started in this session left its group as it was"
+    finally:
+        started.stop()
+        in_terminal.terminate()
+        in_terminal.wait(timeout=20)
 
 
 def test_two_war_rooms_on_one_journal_see_the_same_storm_and_each_others_actions(tmp_path: Path, address: str) -> None:

@@ -38,6 +38,7 @@ RESTART_SECONDS = 5.0  # how soon a war room starts its leader process again aft
 POLL_SECONDS = 0.25  # how often the leader takes what its sources handed over
 # the leader's priority below the war rooms' (nice): a storm's matching waits while an operator acts
 NICENESS = 10
+AUTOGROUP = Path("/proc/self/autogroup")  # Linux: the nice value of this process's autogroup
 
 log = logging.getLogger(__name__)
 
@@ -167,9 +168,19 @@ class IngestLeader:
 def yield_to_operators() -> None:
     """Lower this process's priority, where the system has one: on a host shared with war
     rooms, an operator's claim or reply takes the processor before the storm's matching, which
-    has all the processor the war rooms leave."""
+    has all the processor the war rooms leave. On Linux each session (an SSH login, a terminal,
+    the leader a war room starts) is an autogroup, and a nice value counts only within its own:
+    a leader that leads its own session lowers its autogroup's too, or it would weigh as much as
+    a war room (one started in a terminal leaves the terminal's alone)."""
     if hasattr(os, "nice"):
         os.nice(NICENESS)
+    if not hasattr(os, "getsid") or os.getsid(0) != os.getpid():
+        return
+    try:
+        with AUTOGROUP.open("w", encoding="ascii") as autogroup:
+            autogroup.write(str(NICENESS))
+    except OSError:  # no autogroups here (another system, or turned off), or not ours to change
+        log.debug("no autogroup priority set", exc_info=True)
 
 
 class LeaderProcess:
@@ -190,6 +201,10 @@ class LeaderProcess:
                 stderr=log_file,
                 start_new_session=True,  # the terminal's signals (^C, a closed window) are the war room's
             )
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._process is None else self._process.pid
 
     def check(self) -> None:
         """Start the process again `RESTART_SECONDS` after it died (its error is in the log)."""
