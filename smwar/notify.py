@@ -116,6 +116,7 @@ def _deliver(url: str, title: str, body: str, timeout: float) -> tuple[bool, str
     if service is None:
         return False, _unusable(url, "")
     service.socket_connect_timeout = service.socket_read_timeout = timeout
+    service.logger = _own_logger(apprise.LOGGER_NAME)
     where = _where(service)
     result = apprise.Apprise(service, asset=asset).notify(
         body, title, body_format=apprise.NotifyFormat.TEXT, interpret_escapes=False, log_level=logging.DEBUG
@@ -126,6 +127,18 @@ def _deliver(url: str, title: str, body: str, timeout: float) -> tuple[bool, str
         if result.status is apprise.AppriseResultStatus.TIMEOUT:
             return False, f"no answer from {where} within {timeout:g}s"
         return False, _reason(list(result.logs()), where, timeout, url)
+
+
+def _own_logger(name: str) -> logging.Logger:
+    """A logger of one delivery's own, for its service. apprise keeps a failure's reason by
+    adding a handler to the service's logger for the call; on the logger every service shares,
+    another thread's delivery adds or removes its handler while a record walks the handlers
+    (logging walks the list itself, not a copy), and the record can skip the one that keeps it:
+    an HTTP 500 would lose its reason. Nothing propagates, as from the shared one."""
+    own = logging.Logger(name, logging.DEBUG)  # not registered: it goes with the delivery
+    own.propagate = False
+    own.addHandler(logging.NullHandler())  # no "last resort" printing to the terminal
+    return own
 
 
 def _reason(entries: list[apprise.NotifyLogEntry], where: str, timeout: float, url: str) -> str:
