@@ -300,6 +300,18 @@ def test_ordinary_words_do_not_make_a_request(runbooks: RunbookSet, text: str, k
     assert kind not in kinds(runbooks, text)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@elektromueller Passt die AquaPro 8 unter eine Arbeitsplatte mit 82 cm Höhe? Danke vorab!",
+        "Wie ändere ich das Passwort der Müller App? Mit freundlichen Grüßen, H. Brandes",
+        "Which drain hose fits the AquaPro Dry 8? Thanks in advance, best regards",
+    ],
+)
+def test_a_questions_politeness_is_no_praise(runbooks: RunbookSet, text: str) -> None:
+    assert best(runbooks, text)[0] != "positive-hype", text
+
+
 def test_what_the_false_friends_spare_still_counts(runbooks: RunbookSet) -> None:
     assert best(runbooks, "Meine AquaPro leckt, die Küche ist nass")[0] == "product-defect"
     assert best(runbooks, "Kundendatenleck bei Elektro-Müller? Passwörter im Netz")[0] == "data-leak-rumour"

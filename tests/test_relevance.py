@@ -30,6 +30,7 @@ def mention(text: str, **extra: object) -> Mention:
         ("Frau Müller aus der Buchhaltung hat heute Geburtstag", "names nothing of Elektro-Müller AG's"),
         ("Drogerie Müller hat die Preise für Windeln schon wieder erhöht 🙄", "a namesake"),
         ("Die AquaPro Schwimmbrille beschlägt nach zwei Bahnen", "a namesake"),
+        ("Drogerie Muller in Wien hat wieder offen", "a namesake"),
         ("Liebe Stadtwerke, eure App ist seit heute Morgen down. Fehler 503.", "“eure App”, but not to us"),
         ("Der neue Superheldenfilm ist komplett geleakt, überall Spoiler", "names nothing"),
         # a name's words stand together: a person called Mueller and a washing machine are no product
@@ -56,6 +57,8 @@ def test_a_mention_not_about_us_is_ignored_and_says_why(runbooks: RunbookSet, te
             mention("The interesting part of the Müller outage is that the hotline went down too"),
             "names “Müller outage”",
         ),
+        # written without its umlaut, dictated or typed abroad
+        (mention("hey elektro muller my washing machine keeps showing error e21"), "names “Elektro-Muller”"),
     ],
 )
 def test_a_mention_about_us_is_relevant_and_says_why(runbooks: RunbookSet, item: Mention, why: str) -> None:

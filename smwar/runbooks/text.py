@@ -50,6 +50,16 @@ def fold(word: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
+_PLAIN_VOWELS = str.maketrans("äöüÄÖÜ", "aouAOU")
+
+
+def without_umlauts(term: str) -> str:
+    """`term` as it is written without umlauts, their dots left off: "Elektro-Müller" ->
+    "Elektro-Muller" (folding reads "ü" as "ue", and a typo of one letter is too many for
+    "Muller" to stand for "Mueller")."""
+    return term.translate(_PLAIN_VOWELS)
+
+
 def bases(word: str) -> set[str]:
     """The word and what is left after stripping one inflection ending: "defekte" -> defekte,
     defekt, defek. Two forms of one word share a base ("leaking" and "leaks" share "leak")."""

@@ -17,7 +17,7 @@ from smwar.model import Mention
 from smwar.plaintext import printable
 from smwar.runbooks.definitions import RequestType, Rule, RunbookSet
 from smwar.runbooks.matcher import RuleMatcher
-from smwar.runbooks.text import fold
+from smwar.runbooks.text import fold, without_umlauts
 
 OFF_TOPIC = "off-topic"  # the rule that ignores a mention not about us
 NAMES, ADDRESSED, NAMESAKES = "names", "addressed", "namesakes"
@@ -36,7 +36,7 @@ class Relevance:
         company = runbooks.company
         self.company = company.name
         names = [*company.written, *company.storm_names]
-        lists = {NAMES: names, ADDRESSED: company.addressed, NAMESAKES: company.not_us}
+        lists = {NAMES: _spelled(names), ADDRESSED: _spelled(company.addressed), NAMESAKES: _spelled(company.not_us)}
         targets = [
             RequestType(id=key, title=key, priority=1, owner="-", threshold=SURE, rule=[Rule(id=key, any=terms)])
             for key, terms in lists.items()
@@ -83,6 +83,11 @@ def _carries(text: str, mark: str) -> bool:
             return True
         start = text.find(mark, end)
     return False
+
+
+def _spelled(terms: list[str]) -> list[str]:
+    """`terms`, and those with umlauts also as written without them ("Elektro Muller")."""
+    return list(dict.fromkeys([*terms, *map(without_umlauts, terms)]))
 
 
 def _quoted(term: str) -> str:
