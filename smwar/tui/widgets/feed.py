@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events, work
@@ -22,10 +24,10 @@ from textual.strip import Strip
 
 from smwar.journal.pages import MentionFilter
 from smwar.model import DELETED, EDITED, JournaledMention
-from smwar.plaintext import printable
+from smwar.plaintext import printable, printable_name
 from smwar.runbooks.definitions import TROUBLEMAKER_TAG, VIP_TAG
 from smwar.tui.guard import Guarded
-from smwar.tui.text import local_time, plain, plain_name
+from smwar.tui.text import local_time, plain
 from smwar.tui.widgets.feed_rows import FeedRows
 
 # one letter a network: the feed line is for the text (the detail pane names it in full)
@@ -41,6 +43,8 @@ NETWORK_LETTERS = {
 AUTHOR_WIDTH = 11
 TAG_WIDTH = 4
 REVISED_MARKS = {EDITED: "✎edited ", DELETED: "✗deleted "}
+ELLIPSIS = "…"
+NO_STYLE = Style.null()
 
 
 class Feed(Guarded, ScrollView, can_focus=True):
@@ -211,38 +215,39 @@ class Feed(Guarded, ScrollView, can_focus=True):
         return self._looks
 
     def _render_item(self, item: JournaledMention, width: int, selected: bool) -> Strip:
-        style = self._styles().__getitem__
-        mention = item.mention
-        line = Text(end="", no_wrap=True, overflow="ellipsis")
-        line.append(local_time(mention.posted_at)[:5], style("feed--time"))
-        line.append(f" {NETWORK_LETTERS.get(mention.network, '?')} ", style("feed--network"))
-        marker = ("★" if VIP_TAG in item.author_tags else "") + ("⚑" if TROUBLEMAKER_TAG in item.author_tags else "")
-        author_style = style("feed--vip") if VIP_TAG in item.author_tags else style("feed--author")
-        if TROUBLEMAKER_TAG in item.author_tags:
-            author_style = style("feed--troublemaker")
-        author = plain_name(f"{marker}{mention.author}")
-        author.truncate(AUTHOR_WIDTH, overflow="ellipsis", pad=True)
-        author.stylize(author_style)
-        line.append_text(author)
-        line.append(" ")
+        """One mention's line: time, network, author, text and the best match's tag, each part
+        fitted to its width as styled segments (built as Rich's `Text` would render them, in a
+        quarter of its time: a search or a page draws every line of the feed anew)."""
+        style = self._styles()
+        mention, tags = item.mention, item.author_tags
+        author_style = style["feed--vip"] if VIP_TAG in tags else style["feed--author"]
+        if TROUBLEMAKER_TAG in tags:
+            author_style = style["feed--troublemaker"]
+        marker = ("★" if VIP_TAG in tags else "") + ("⚑" if TROUBLEMAKER_TAG in tags else "")
+        runs: list[tuple[str, Style]] = [
+            (local_time(mention.posted_at)[:5], style["feed--time"]),
+            (f" {NETWORK_LETTERS.get(mention.network, '?')} ", style["feed--network"]),
+            (_fitted(printable_name(f"{marker}{mention.author}"), AUTHOR_WIDTH), author_style),
+            (" ", NO_STYLE),
+        ]
         best = item.best
-        tail = Text(end="")
-        if best is not None:
-            tag = self.tags.get(best.scenario_id, best.scenario_id)[:TAG_WIDTH]
-            tail = Text(f" {tag:>{TAG_WIDTH}}", style("feed--scenario"), end="")
-        text_width = max(0, width - line.cell_len - tail.cell_len)
-        body = plain(mention.text, style("feed--matched") if best else style("feed--unmatched"))
+        tail = f" {self.tags.get(best.scenario_id, best.scenario_id)[:TAG_WIDTH]:>{TAG_WIDTH}}" if best else ""
+        # the text, after what marks it: each part styled as the parts before it and its own
+        parts = [(printable(mention.text), style["feed--matched"] if best else style["feed--unmatched"])]
         if item.revised:  # edited or deleted since: the first text is shown, marked
-            body = Text(REVISED_MARKS.get(item.revised, "? "), style("feed--revised"), end="").append_text(body)
+            parts.insert(0, (REVISED_MARKS.get(item.revised, "? "), style["feed--revised"]))
         if item.id in self.claimed:  # someone else is answering: do not answer twice
-            body = Text(f"✍{printable(self.claimed[item.id])} ", style("feed--claimed"), end="").append_text(body)
-        body.truncate(text_width, overflow="ellipsis", pad=True)
-        line.append_text(body)
-        line.append_text(tail)
-        line.truncate(width, overflow="ellipsis", pad=True)
-        return Strip(list(line.render(self.app.console)), width).apply_style(
-            style("base-cursor" if selected else "base")
-        )
+            parts.insert(0, (f"✍{printable(self.claimed[item.id])} ", style["feed--claimed"]))
+        layered, combined = [], NO_STYLE
+        for text, part_style in parts:
+            combined += part_style
+            layered.append((text, combined))
+        text_width = max(0, width - sum(cell_len(text) for text, _ in runs) - cell_len(tail))
+        runs += _fit_runs(layered, text_width, parts[0][1])
+        if tail:
+            runs.append((tail, style["feed--scenario"]))
+        segments = [Segment(text, run_style) for text, run_style in _fit_runs(runs, width, NO_STYLE) if text]
+        return Strip(segments, width).apply_style(style["base-cursor" if selected else "base"])
 
     @property
     def place(self) -> str:
@@ -314,3 +319,32 @@ class Feed(Guarded, ScrollView, can_focus=True):
         if 0 <= index < self.count:
             self.following = index == self.count - 1
             self.cursor = index
+
+
+def _fitted(text: str, width: int) -> str:
+    """`text` in `width` cells: cut with an ellipsis, or padded (Rich's `truncate`)."""
+    length = cell_len(text)
+    if length > width:
+        return set_cell_size(text, width - 1) + ELLIPSIS
+    return text + " " * (width - length) if length < width else text
+
+
+def _fit_runs(runs: list[tuple[str, Style]], width: int, padding: Style) -> list[tuple[str, Style]]:
+    """Styled `runs` in `width` cells, as Rich truncates a `Text` with them as spans: cut with
+    an ellipsis in the style of the character it stands for, or padded in `padding`."""
+    whole = "".join(text for text, _ in runs)
+    length = cell_len(whole)
+    if length < width:
+        if runs and runs[-1][1] == padding:  # one span over both: one segment
+            return [*runs[:-1], (runs[-1][0] + " " * (width - length), padding)]
+        return [*runs, (" " * (width - length), padding)]
+    if length == width:
+        return runs
+    kept = set_cell_size(whole, width - 1) + ELLIPSIS
+    fitted, offset = [], 0
+    for text, run_style in runs:
+        if offset >= len(kept):
+            break
+        fitted.append((kept[offset : offset + len(text)], run_style))
+        offset += len(text)
+    return fitted
