@@ -61,6 +61,9 @@ def read(runbooks: RunbookSet, text: str, lang: str) -> tuple[str, str]:
             "negative",
             "positive",
         ),
+        # a question's thanks is politeness: the question is neutral
+        ("@elektromueller which spare drain hose fits the AquaPro Dry 8? Thanks!", "en", "positive", "neutral"),
+        ("@elektromueller Passt die AquaPro 8 unter eine Arbeitsplatte? Danke!", "de", "positive", "neutral"),
     ],
 )
 def test_a_post_is_read_as_a_reader_reads_it(

@@ -40,9 +40,11 @@ FEATURES = (
     "exclamations", "length", "crisis", "hype", "off-topic", "feed", "german",
     *(f"request type {kind}" for kind in KINDS),
     "lexicon in a question", "lexicon in a crisis", "ironic", "emoji", "quotes", "lexicon off-topic",
+    "thanks in a question",
 )  # fmt: skip
 _EMOJI = re.compile(EMOJI)
 _QUOTES = frozenset('"„“”«»')
+_THANKS = re.compile(r"(?i)danke|thank|thx|merci")  # a question's thanks: politeness, not praise
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +88,7 @@ def features(text: str, reading: Sentiment, context: Context) -> list[float]:
         float(_EMOJI.search(text) is not None),
         float(not _QUOTES.isdisjoint(text)),
         score * off_topic,
+        asks * float(bool(reading.praise) and all(_THANKS.match(word) for word in reading.praise)),
     ]
 
 
