@@ -144,6 +144,14 @@ def test_whose_problem_it_is_and_whether_anything_is_asked(action: Decide) -> No
     assert action("Wasserschäden durch AquaPro-Trockner? Verbraucherschützer sammeln Fälle", "rss") == "watch"
     assert action("Wie entkalke ich die AquaPro 6 am besten? @elektromueller") == "respond"
     assert action("AquaPro 8 🌊🌊🌊 Küche 😡 @elektromueller@mastodon.social") == "respond"  # said in emoji
+    # one who tells of the bait they were sent is a customer to warn; the bait itself is ignored
+    assert (
+        action("Grad ne Mail bekommen, mit meiner Bestellnummer. Ich soll meine Kartendaten eingeben. @elektromueller")
+        == "respond"
+    )
+    assert action("Jetzt Kartendaten eingeben und 500 € Entschädigung sichern: aquapro-geld.example") == "ignore"
+    # an error code the machine shows is a problem of one's own
+    assert action("sunday 6am, toddler up, and my AquaPro shows F07 again") == "respond"
 
 
 def test_the_press_is_answered_when_it_asks_not_when_it_is_named(action: Decide) -> None:
