@@ -13,7 +13,7 @@ from smwar.runbooks.matcher import RuleMatcher
 from smwar.runbooks.text import analysed, term_words
 from smwar.triage.mood import Context, weigh
 from smwar.triage.relevance import OFF_TOPIC, Relevance, Verdict
-from smwar.triage.sentiment import Sentiment, guess_language, in_bad_news, sentiment
+from smwar.triage.sentiment import Sentiment, in_bad_news, language_of, sentiment
 
 RESPOND = "respond"  # the action that asks for an answer
 IGNORE = "ignore"
@@ -42,10 +42,11 @@ class Triager:
         self.neutral = company_words(runbooks)
         self.crises = frozenset(scenario.id for scenario in runbooks.scenarios if scenario.tone == Tone.BAD)
 
-    def mood(self, mention: Mention, scenarios: Collection[str]) -> Sentiment:
-        """The sentiment of `mention`, which matched `scenarios`: in a mention of a crisis (and
-        of no good news), praise is sarcasm or a complaint's politeness."""
-        mood = sentiment(mention.text, mention.lang, self.neutral)
+    def mood(self, mention: Mention, scenarios: Collection[str], lang: str | None = None) -> Sentiment:
+        """The sentiment of `mention`, which matched `scenarios`, read in `lang` (else its own,
+        or guessed): in a mention of a crisis (and of no good news), praise is sarcasm or a
+        complaint's politeness."""
+        mood = sentiment(mention.text, lang or mention.lang, self.neutral)
         return in_bad_news(mood) if scenarios and self.crises.issuperset(scenarios) else mood
 
     def read(self, mention: Mention, scenarios: Collection[str], verdict: Verdict | None = None) -> Read:
@@ -53,15 +54,16 @@ class Triager:
         about us, judged here when not given)."""
         verdict = verdict or self.relevance.judge(mention)
         kinds = tuple(match.scenario_id for match in self.request_types.match(mention)) if verdict.relevant else ()
+        lang = language_of(analysed(mention.text), mention.lang)  # guessed once, for the words and the context
         context = Context(
             mention.network,
-            mention.lang or guess_language(analysed(mention.text)),  # as sentiment reads it
+            lang,
             crisis=not self.crises.isdisjoint(scenarios),
             hype=not self.crises.issuperset(scenarios),
             request_types=kinds,
             off_topic=not verdict.relevant,
         )
-        return Read(verdict, self.mood(mention, scenarios), context)
+        return Read(verdict, self.mood(mention, scenarios, lang), context)
 
     def triage(
         self, mention: Mention, tags: Collection[str], scenarios: Collection[str], verdict: Verdict | None = None

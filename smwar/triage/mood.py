@@ -52,7 +52,7 @@ class Context:
     """What triage knows of a mention besides its words."""
 
     network: str
-    lang: str | None
+    lang: str  # the language its words were read in: "de" or "en"
     crisis: bool  # it matched a scenario of bad news (a crisis)
     hype: bool  # it matched a scenario of good news
     request_types: tuple[str, ...]
@@ -80,7 +80,7 @@ def features(text: str, reading: Sentiment, context: Context) -> list[float]:
         float(context.hype),
         off_topic,
         float(context.network == "rss"),
-        float((context.lang or "").startswith("de")),
+        float(context.lang == "de"),
         *(float(kind in context.request_types) for kind in KINDS),
         score * asks,
         score * crisis,

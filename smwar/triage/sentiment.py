@@ -125,8 +125,13 @@ def sentiment(text: str, lang: str | None, neutral: Collection[str] = ()) -> Sen
     German); the folded words in `neutral` (the company's names: "Müller" is no "Müll") carry
     none. Only the analysed start of the text counts, and each step is linear in it."""
     text = analysed(text)
-    language = lang.split("-")[0].casefold() if lang else guess_language(text)  # "de-DE" is German
-    return (_german() if language == "de" else _english()).score(text, neutral)
+    return (_german() if language_of(text, lang) == "de" else _english()).score(text, neutral)
+
+
+def language_of(text: str, lang: str | None) -> str:
+    """The language the analysed `text` is read in: that of `lang` ("de-DE" is German), or
+    guessed from its words when None."""
+    return lang.split("-")[0].casefold() if lang else guess_language(text)
 
 
 GERMAN_MARKERS = {"der", "die", "das", "und", "ist", "nicht", "ich", "mit", "ein", "eine", "für", "auf", "zu"}
