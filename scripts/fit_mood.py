@@ -1,14 +1,19 @@
-"""Fit the weights with which triage reads a mention's sentiment in its context
-(smwar/triage/mood.py) on the labelled sets the rules are tuned on, and write them to
+"""Fit the models with which triage reads a mention's sentiment in its context on the labelled
+sets the rules are tuned on, and write them: the wording model (smwar/triage/wording.py) to
+smwar/triage/wording_weights.json, the mood model (smwar/triage/mood.py) to
 smwar/triage/mood_weights.json. Never on the held-out sets.
 
-Every mention goes through what the live pipeline reads of it (relevance, the scenarios it
-matches, its request types, the lexicon's sentiment) with the bundled runbooks; a multinomial
-logistic regression with an L2 penalty is fitted to the labels by gradient descent from zero,
-so the same sets always give the same weights. `--check` fits and compares with the shipped
-weights instead of writing them; `--folds` prints, for each tuning set, the sign accuracy of
-the lexicon alone and of weights fitted on the other sets only (on wording they were not
-fitted to).
+The wording model is scikit-learn's TF-IDF of each mention's words and pairs of words (as
+`wording.grams` makes them) under its multinomial logistic regression, fitted to the labels
+until it converges (the optimum of a strictly convex loss: the same sets give the same
+weights). Every mention then goes through what the live pipeline reads of it (relevance, the
+scenarios it matches, its request types, the lexicon's sentiment) with the bundled runbooks,
+its wording read by a wording model fitted on the other sets only (as a new writer's would
+be), and the mood model, a multinomial logistic regression with an L2 penalty, is fitted to
+the labels by gradient descent from zero. `--check` fits and compares with the shipped weights
+instead of writing them; `--folds` prints, for each tuning set, the sign accuracy of the
+lexicon alone, of the mood model without the wording and with it, each fitted on the other
+sets only (on wording they were not fitted to).
 
     python scripts/fit_mood.py [--check] [--folds]
 """
@@ -24,11 +29,14 @@ from pathlib import Path
 from types import ModuleType
 
 import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
 
 from smwar.paths import bundled_runbooks_dir
 from smwar.runbooks.loader import load_runbook_set
 from smwar.runbooks.matcher import RuleMatcher
 from smwar.sources.jsonl import read_jsonl
+from smwar.triage import wording
 from smwar.triage.decide import Triager
 from smwar.triage.mood import CLASSES, FEATURES, WEIGHTS, features, probabilities
 from smwar.triage.sentiment import label_of
@@ -50,19 +58,60 @@ TUNING = tuple(path for path, _ in BENCH.TUNING)  # never a held-out set
 L2 = 1.0  # the penalty on the weights, against the sum of the mentions' losses
 STEPS, RATE = 3000, 0.5
 TOLERANCE = 1e-6  # how far a refit may differ from the shipped weights (floating point)
+WORDING_C = 4.0  # the wording model's inverse L2 penalty (scikit-learn's C), chosen on the folds
+WORDING_MIN_MENTIONS = 2  # a word or pair counts once this many mentions hold it
+WORDING_TOLERANCE = 1e-10  # its solver runs until the loss changes by less: to the optimum
+WORDING = len(CLASSES)  # the mood model's last features are the wording's probabilities
 
 
-def signals(path: Path, matcher: RuleMatcher, triager: Triager) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The features of every mention of `path`, its label's class, and the lexicon's class."""
-    rows, labels, lexicon = [], [], []
-    for _, mention, raw in read_jsonl(path, BENCH.T0):
-        verdict = triager.relevance.judge(mention)
-        scenarios = [match.scenario_id for match in matcher.match(mention)] if verdict.relevant else []
-        read = triager.read(mention, scenarios, verdict)
-        rows.append(features(mention.text, read.mood, read.context))
-        labels.append(CLASSES.index(raw["sentiment"]))
-        lexicon.append(CLASSES.index(label_of(read.mood.score)))
-    return np.array(rows), np.array(labels), np.array(lexicon)
+class Labelled:
+    """The mentions of one tuning set: their texts, the mood model's features but the wording's,
+    their labels' classes and the lexicon's classes."""
+
+    def __init__(self, path: Path, matcher: RuleMatcher, triager: Triager) -> None:
+        texts, rows, labels, lexicon = [], [], [], []
+        for _, mention, raw in read_jsonl(path, BENCH.T0):
+            verdict = triager.relevance.judge(mention)
+            scenarios = [match.scenario_id for match in matcher.match(mention)] if verdict.relevant else []
+            read = triager.read(mention, scenarios, verdict)
+            texts.append(mention.text)
+            rows.append(features(mention.text, read.mood, read.context, [0.0] * WORDING)[:-WORDING])
+            labels.append(CLASSES.index(raw["sentiment"]))
+            lexicon.append(CLASSES.index(label_of(read.mood.score)))
+        self.texts, self.rows = texts, np.array(rows)
+        self.labels, self.lexicon = np.array(labels), np.array(lexicon)
+
+
+def fit_wording(sets: Sequence[Labelled]) -> wording.Model:
+    """The wording model fitted on the mentions of `sets`."""
+    vectorizer = TfidfVectorizer(analyzer=wording.grams, min_df=WORDING_MIN_MENTIONS, sublinear_tf=True)
+    tfidf = vectorizer.fit_transform([text for labelled in sets for text in labelled.texts])
+    labels = np.concatenate([labelled.labels for labelled in sets])
+    regression = LogisticRegression(C=WORDING_C, solver="newton-cg", tol=WORDING_TOLERANCE, max_iter=1000)
+    return to_model(vectorizer, regression.fit(tfidf, labels))
+
+
+def to_model(vectorizer: TfidfVectorizer, regression: LogisticRegression) -> wording.Model:
+    """A fitted TF-IDF of `wording.grams` and a logistic regression on it over the classes'
+    indexes, as the wording model that reads alike without scikit-learn."""
+    assert list(regression.classes_) == list(range(len(CLASSES)))
+    grams = sorted(vectorizer.vocabulary_.items())
+    return wording.Model(
+        CLASSES,
+        tuple(float(value) for value in regression.intercept_),
+        {gram: (float(vectorizer.idf_[at]), *(float(row[at]) for row in regression.coef_)) for gram, at in grams},
+    )
+
+
+def read_apart(sets: Sequence[Labelled]) -> list[np.ndarray]:
+    """The mood model's features of each set's mentions, their wording read by a wording model
+    fitted on the other sets."""
+    rows = []
+    for held, labelled in enumerate(sets):
+        model = fit_wording([other for number, other in enumerate(sets) if number != held])
+        read = np.array([model.probabilities(text) for text in labelled.texts])
+        rows.append(np.hstack([labelled.rows, read]))
+    return rows
 
 
 def fit(rows: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -91,24 +140,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     runbooks = load_runbook_set(bundled_runbooks_dir())
     matcher, triager = RuleMatcher(runbooks.scenarios, runbooks.deescalation), Triager(runbooks)
-    sets = {path: signals(path, matcher, triager) for path in TUNING}
+    sets = [Labelled(path, matcher, triager) for path in TUNING]
     if args.folds:
-        for held, (rows, labels, lexicon) in sets.items():
-            others = [sets[path] for path in TUNING if path != held]
-            weights = fit(
-                np.vstack([rows for rows, _, _ in others]), np.concatenate([labels for _, labels, _ in others])
+        for held, labelled in enumerate(sets):
+            others = [other for number, other in enumerate(sets) if number != held]
+            labels = np.concatenate([other.labels for other in others])
+            without = fit(np.vstack([other.rows for other in others]), labels)
+            with_wording = fit(np.vstack(read_apart(others)), labels)
+            rows = np.hstack([labelled.rows, [fit_wording(others).probabilities(text) for text in labelled.texts]])
+            print(
+                f"{TUNING[held].name}: lexicon {float(np.mean(labelled.lexicon == labelled.labels)):.3f}, "
+                f"in context {accuracy(labelled.rows, labelled.labels, without):.3f}, "
+                f"with the wording {accuracy(rows, labelled.labels, with_wording):.3f}"
             )
-            alone = float(np.mean(lexicon == labels))
-            print(f"{held.name}: lexicon {alone:.3f}, in context {accuracy(rows, labels, weights):.3f}")
-    rows = np.vstack([rows for rows, _, _ in sets.values()])
-    labels = np.concatenate([labels for _, labels, _ in sets.values()])
+    model = fit_wording(sets)
+    rows = np.vstack(read_apart(sets))
+    labels = np.concatenate([labelled.labels for labelled in sets])
     weights = fit(rows, labels)
     print(f"fitted on {len(labels)} mentions: sign accuracy {accuracy(rows, labels, weights):.3f} on them")
     if args.check:
         shipped = np.array(json.loads(WEIGHTS.read_text(encoding="utf-8"))["weights"])
         drift = float(np.abs(shipped - weights).max()) if shipped.shape == weights.shape else float("inf")
         print(f"largest difference from the shipped weights: {drift:.2e}")
-        return 0 if drift <= TOLERANCE else 1
+        shipped_model = wording.from_json(json.loads(wording.WEIGHTS.read_text(encoding="utf-8")), CLASSES)
+        wording_drift = _drift(shipped_model, model)
+        print(f"largest difference from the shipped wording weights: {wording_drift:.2e}")
+        return 0 if drift <= TOLERANCE and wording_drift <= TOLERANCE else 1
+    _write_wording(model, len(labels))
     fitted = {
         "about": "Weights of smwar/triage/mood.py, written by scripts/fit_mood.py; do not edit by hand.",
         "sets": [path.name for path in TUNING],
@@ -119,8 +177,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         "weights": [[round(float(value), 10) for value in row] for row in weights],
     }
     WEIGHTS.write_text(json.dumps(fitted, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {WEIGHTS.relative_to(ROOT)}")
+    print(f"wrote {WEIGHTS.relative_to(ROOT)} and {wording.WEIGHTS.relative_to(ROOT)}")
     return 0
+
+
+def _drift(shipped: wording.Model, model: wording.Model) -> float:
+    """The largest difference between two wording models' numbers (infinite if their grams differ)."""
+    if shipped.grams.keys() != model.grams.keys():
+        return float("inf")
+    rows = [(shipped.intercepts, model.intercepts)] + [(shipped.grams[gram], model.grams[gram]) for gram in model.grams]
+    return max(abs(a - b) for old, new in rows for a, b in zip(old, new, strict=True))
+
+
+def _write_wording(model: wording.Model, mentions: int) -> None:
+    fitted = {
+        "about": "The wording model of smwar/triage/wording.py, written by scripts/fit_mood.py; do not edit by hand.",
+        "sets": [path.name for path in TUNING],
+        "mentions": mentions,
+        "c": WORDING_C,
+        "classes": list(model.classes),
+        "intercepts": [round(value, 8) for value in model.intercepts],
+        "grams": {gram: [round(value, 8) for value in row] for gram, row in model.grams.items()},
+    }
+    wording.WEIGHTS.write_text(json.dumps(fitted, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """How a mention feels, read in its context: the lexicon's reading (smwar.triage.sentiment)
 weighed together with what triage knows of the mention — a crisis or a hype it matched, a
-question, a complaint or a press enquiry, an author in their own words, an off-topic post — by
+question, a complaint or a press enquiry, an author in their own words, an off-topic post — and
+with how its wording reads to a model of the labelled writers' words (smwar.triage.wording), by
 a multinomial logistic model.
 
 Why a model on top of the rules: a lexicon reads words, but a reader reads a post. A press
@@ -11,7 +12,8 @@ fitted on the sets rules are tuned on, carried over better (see scripts/fit_mood
 README's figures).
 
 The weights are fitted by scripts/fit_mood.py on the labelled tuning sets with the bundled
-runbooks, and ship in mood_weights.json. The request types are named by the bundled plan's
+runbooks (each set's wording read by a model fitted on the other sets, as a new writer's is),
+and ship in mood_weights.json. The request types are named by the bundled plan's
 ids: a plan whose request types are named otherwise gives those signals no weight, and the
 rest still reads.
 """
@@ -28,6 +30,7 @@ from pathlib import Path
 
 from smwar.triage.sentiment import CUTOFF, IRONIC, NEGATIVE, NEUTRAL, POSITIVE, Sentiment, label_of
 from smwar.triage.sentiment_lexicons import EMOJI
+from smwar.triage.wording import model
 
 WEIGHTS = Path(__file__).with_name("mood_weights.json")
 CLASSES = (NEGATIVE, NEUTRAL, POSITIVE)
@@ -40,7 +43,7 @@ FEATURES = (
     "exclamations", "length", "crisis", "hype", "off-topic", "feed", "german",
     *(f"request type {kind}" for kind in KINDS),
     "lexicon in a question", "lexicon in a crisis", "ironic", "emoji", "quotes", "lexicon off-topic",
-    "thanks in a question",
+    "thanks in a question", *(f"wording {label}" for label in CLASSES),
 )  # fmt: skip
 _EMOJI = re.compile(EMOJI)
 _QUOTES = frozenset('"„“”«»')
@@ -59,8 +62,9 @@ class Context:
     off_topic: bool
 
 
-def features(text: str, reading: Sentiment, context: Context) -> list[float]:
-    """The signals the model weighs, in the order of FEATURES."""
+def features(text: str, reading: Sentiment, context: Context, wording: Sequence[float]) -> list[float]:
+    """The signals the model weighs, in the order of FEATURES (`wording`: the probability of
+    each class by the mention's wording alone)."""
     score = reading.score
     asks = float("?" in text)
     crisis = float(context.crisis)
@@ -89,6 +93,7 @@ def features(text: str, reading: Sentiment, context: Context) -> list[float]:
         float(not _QUOTES.isdisjoint(text)),
         score * off_topic,
         asks * float(bool(reading.praise) and all(_THANKS.match(word) for word in reading.praise)),
+        *wording,
     ]
 
 
@@ -118,7 +123,8 @@ def probabilities(signals: Sequence[float], rows: Sequence[Sequence[float]]) -> 
 def weigh(text: str, reading: Sentiment, context: Context) -> float:
     """The mention's sentiment in context, −1…+1, whose sign (`label_of`) is the likeliest class:
     how much likelier positive is than negative, and 0 where neutral is likeliest."""
-    negative, neutral, positive = probabilities(features(text, reading, context), weights())
+    signals = features(text, reading, context, model(CLASSES).probabilities(text))
+    negative, neutral, positive = probabilities(signals, weights())
     if neutral >= max(negative, positive):
         return 0.0
     score = round(positive - negative, 4)

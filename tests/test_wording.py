@@ -1,0 +1,80 @@
+"""How a mention's wording reads (smwar/triage/wording.py): exactly as scikit-learn's fitted model
+reads it, and in triage, where it tells what the lexicon's words alone do not."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from smwar.engine.assessing import assess
+from smwar.model import Mention
+from smwar.runbooks.definitions import RunbookSet
+from smwar.runbooks.matcher import RuleMatcher
+from smwar.triage import wording
+from smwar.triage.decide import Triager
+from smwar.triage.mood import CLASSES
+from smwar.triage.sentiment import label_of
+
+ROOT = Path(__file__).resolve().parent.parent
+T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+def _fit_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("fit_mood", ROOT / "scripts" / "fit_mood.py")
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    return script
+
+
+def test_the_model_reads_a_text_as_scikit_learn_does() -> None:
+    """Fitted on labelled mentions, the exported model gives every text the probabilities
+    scikit-learn's own pipeline gives it: repeated words, words it never saw, an empty text."""
+    rows = [json.loads(line) for line in (ROOT / "tests/data/triage-second.jsonl").read_text("utf-8").splitlines()]
+    vectorizer = TfidfVectorizer(analyzer=wording.grams, min_df=2, sublinear_tf=True)
+    tfidf = vectorizer.fit_transform([row["text"] for row in rows[:200]])
+    labels = [CLASSES.index(row["sentiment"]) for row in rows[:200]]
+    regression = LogisticRegression(C=4.0).fit(tfidf, labels)
+    model = _fit_script().to_model(vectorizer, regression)
+    texts = [row["text"] for row in rows[200:]] + ["kaputt kaputt kaputt, nicht nicht", "Xyzzy plugh", ""]
+    expected = regression.predict_proba(vectorizer.transform(texts))
+    for text, chances in zip(texts, expected, strict=True):
+        assert np.allclose(model.probabilities(text), chances, atol=1e-9), text
+
+
+def test_words_and_pairs_are_read_case_folded() -> None:
+    assert wording.grams("Schon WIEDER kaputt!") == ["schon", "wieder", "kaputt", "schon wieder", "wieder kaputt"]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "sign"),
+    [
+        # no word of feeling, but a writer who is done waiting
+        ("Three weeks and my AquaPro still sits unconnected in the hallway.", "en", "negative"),
+        ("my AquaPro 8 is now on its second drain pump in a year", "en", "negative"),
+        # relief the lexicon reads as nothing, or as the failure it names
+        ("Die AquaPro läuft seit dem Techniker-Besuch wieder einwandfrei.", "de", "positive"),
+        ("Techniker war da, Maschine läuft wieder, alles trocken.", "de", "positive"),
+    ],
+)
+def test_the_wording_tells_what_the_words_alone_do_not(runbooks: RunbookSet, text: str, lang: str, sign: str) -> None:
+    matcher, triager = RuleMatcher(runbooks.scenarios, runbooks.deescalation), Triager(runbooks)
+    mention = Mention("mastodon", "1", "@someone@example.social", text, T0, lang)
+    matches, triage = assess(mention, (), matcher, triager)
+    assert triage.sentiment is not None
+    assert triager.mood(mention, [match.scenario_id for match in matches]).label != sign  # the lexicon alone
+    assert label_of(triage.sentiment) == sign
+
+
+def test_a_model_for_other_classes_is_refused_with_the_way_out() -> None:
+    fitted = json.loads(wording.WEIGHTS.read_text(encoding="utf-8"))
+    with pytest.raises(ValueError, match=r"run scripts/fit_mood\.py"):
+        wording.from_json({**fitted, "classes": ["bad", "good"]}, CLASSES)
