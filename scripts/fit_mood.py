@@ -24,7 +24,7 @@ import argparse
 import importlib.util
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 
@@ -66,40 +66,59 @@ WORDING = len(CLASSES)  # the mood model's last features are the wording's proba
 
 class Labelled:
     """The mentions of one tuning set: their texts, the mood model's features but the wording's,
-    their labels' classes and the lexicon's classes."""
+    their labels' classes and scenarios, and the lexicon's classes."""
 
     def __init__(self, path: Path, matcher: RuleMatcher, triager: Triager) -> None:
-        texts, rows, labels, lexicon = [], [], [], []
+        texts, rows, labels, scenarios, lexicon = [], [], [], [], []
         for _, mention, raw in read_jsonl(path, BENCH.T0):
             verdict = triager.relevance.judge(mention)
-            scenarios = [match.scenario_id for match in matcher.match(mention)] if verdict.relevant else []
-            read = triager.read(mention, scenarios, verdict)
+            matched = [match.scenario_id for match in matcher.match(mention)] if verdict.relevant else []
+            read = triager.read(mention, matched, verdict)
             texts.append(mention.text)
             rows.append(features(mention.text, read.mood, read.context, [0.0] * WORDING)[:-WORDING])
             labels.append(CLASSES.index(raw["sentiment"]))
+            scenarios.append(frozenset(raw["scenarios"]))
             lexicon.append(CLASSES.index(label_of(read.mood.score)))
-        self.texts, self.rows = texts, np.array(rows)
+        self.texts, self.rows, self.scenarios = texts, np.array(rows), scenarios
         self.labels, self.lexicon = np.array(labels), np.array(lexicon)
 
 
 def fit_wording(sets: Sequence[Labelled]) -> wording.Model:
-    """The wording model fitted on the mentions of `sets`."""
+    """The wording model fitted on the mentions of `sets`: their sentiment, and each scenario
+    they are labelled with (as itself or not)."""
     vectorizer = TfidfVectorizer(analyzer=wording.grams, min_df=WORDING_MIN_MENTIONS, sublinear_tf=True)
     tfidf = vectorizer.fit_transform([text for labelled in sets for text in labelled.texts])
     labels = np.concatenate([labelled.labels for labelled in sets])
-    regression = LogisticRegression(C=WORDING_C, solver="newton-cg", tol=WORDING_TOLERANCE, max_iter=1000)
-    return to_model(vectorizer, regression.fit(tfidf, labels))
+    scenarios = [scenario for labelled in sets for scenario in labelled.scenarios]
+    sentiment = _regression().fit(tfidf, labels)
+    by_scenario = {
+        scenario: _regression(class_weight="balanced").fit(tfidf, [scenario in labelled for labelled in scenarios])
+        for scenario in sorted(set().union(*scenarios))
+    }
+    return to_model(vectorizer, sentiment, by_scenario)
 
 
-def to_model(vectorizer: TfidfVectorizer, regression: LogisticRegression) -> wording.Model:
-    """A fitted TF-IDF of `wording.grams` and a logistic regression on it over the classes'
-    indexes, as the wording model that reads alike without scikit-learn."""
-    assert list(regression.classes_) == list(range(len(CLASSES)))
-    grams = sorted(vectorizer.vocabulary_.items())
+def _regression(**options: str) -> LogisticRegression:
+    return LogisticRegression(C=WORDING_C, solver="newton-cg", tol=WORDING_TOLERANCE, max_iter=1000, **options)
+
+
+def to_model(
+    vectorizer: TfidfVectorizer, sentiment: LogisticRegression, scenarios: Mapping[str, LogisticRegression]
+) -> wording.Model:
+    """A fitted TF-IDF of `wording.grams`, a logistic regression on it over the sentiment classes'
+    indexes and one for each scenario (whether a mention is about it), as the wording model that
+    reads alike without scikit-learn."""
+    assert list(sentiment.classes_) == list(range(len(CLASSES)))
+    columns = [*(wording.SENTIMENT + label for label in CLASSES), *(wording.SCENARIO + name for name in scenarios)]
+    intercepts = [*sentiment.intercept_, *(regression.intercept_[0] for regression in scenarios.values())]
+    weights = np.vstack([sentiment.coef_, *(regression.coef_ for regression in scenarios.values())])
     return wording.Model(
-        CLASSES,
-        tuple(float(value) for value in regression.intercept_),
-        {gram: (float(vectorizer.idf_[at]), *(float(row[at]) for row in regression.coef_)) for gram, at in grams},
+        columns,
+        [float(value) for value in intercepts],
+        {
+            gram: (float(vectorizer.idf_[at]), *(float(value) for value in weights[:, at]))
+            for gram, at in sorted(vectorizer.vocabulary_.items())
+        },
     )
 
 
@@ -109,7 +128,7 @@ def read_apart(sets: Sequence[Labelled]) -> list[np.ndarray]:
     rows = []
     for held, labelled in enumerate(sets):
         model = fit_wording([other for number, other in enumerate(sets) if number != held])
-        read = np.array([model.probabilities(text) for text in labelled.texts])
+        read = np.array([model.sentiment(text, CLASSES) for text in labelled.texts])
         rows.append(np.hstack([labelled.rows, read]))
     return rows
 
@@ -147,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             labels = np.concatenate([other.labels for other in others])
             without = fit(np.vstack([other.rows for other in others]), labels)
             with_wording = fit(np.vstack(read_apart(others)), labels)
-            rows = np.hstack([labelled.rows, [fit_wording(others).probabilities(text) for text in labelled.texts]])
+            rows = np.hstack([labelled.rows, [fit_wording(others).sentiment(text, CLASSES) for text in labelled.texts]])
             print(
                 f"{TUNING[held].name}: lexicon {float(np.mean(labelled.lexicon == labelled.labels)):.3f}, "
                 f"in context {accuracy(labelled.rows, labelled.labels, without):.3f}, "
@@ -162,7 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         shipped = np.array(json.loads(WEIGHTS.read_text(encoding="utf-8"))["weights"])
         drift = float(np.abs(shipped - weights).max()) if shipped.shape == weights.shape else float("inf")
         print(f"largest difference from the shipped weights: {drift:.2e}")
-        shipped_model = wording.from_json(json.loads(wording.WEIGHTS.read_text(encoding="utf-8")), CLASSES)
+        shipped_model = wording.from_json(json.loads(wording.WEIGHTS.read_text(encoding="utf-8")))
         wording_drift = _drift(shipped_model, model)
         print(f"largest difference from the shipped wording weights: {wording_drift:.2e}")
         return 0 if drift <= TOLERANCE and wording_drift <= TOLERANCE else 1
@@ -182,8 +201,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _drift(shipped: wording.Model, model: wording.Model) -> float:
-    """The largest difference between two wording models' numbers (infinite if their grams differ)."""
-    if shipped.grams.keys() != model.grams.keys():
+    """The largest difference between two wording models' numbers (infinite if their columns
+    or grams differ)."""
+    if shipped.columns != model.columns or shipped.grams.keys() != model.grams.keys():
         return float("inf")
     rows = [(shipped.intercepts, model.intercepts)] + [(shipped.grams[gram], model.grams[gram]) for gram in model.grams]
     return max(abs(a - b) for old, new in rows for a, b in zip(old, new, strict=True))
@@ -195,7 +215,7 @@ def _write_wording(model: wording.Model, mentions: int) -> None:
         "sets": [path.name for path in TUNING],
         "mentions": mentions,
         "c": WORDING_C,
-        "classes": list(model.classes),
+        "columns": list(model.columns),
         "intercepts": [round(value, 8) for value in model.intercepts],
         "grams": {gram: [round(value, 8) for value in row] for gram, row in model.grams.items()},
     }

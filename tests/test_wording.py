@@ -1,5 +1,7 @@
 """How a mention's wording reads (smwar/triage/wording.py): exactly as scikit-learn's fitted model
-reads it, and in triage, where it tells what the lexicon's words alone do not."""
+reads it; in triage, where it tells what the lexicon's words alone do not; and in matching,
+where it finds scenarios the rules missed (smwar/triage/worded.py) and leaves alone what the
+runbooks set aside."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from smwar.engine.assessing import assess
 from smwar.model import Mention
 from smwar.runbooks.definitions import RunbookSet
 from smwar.runbooks.matcher import RuleMatcher
-from smwar.triage import wording
+from smwar.triage import worded, wording
 from smwar.triage.decide import Triager
 from smwar.triage.mood import CLASSES
 from smwar.triage.sentiment import label_of
@@ -37,17 +39,20 @@ def _fit_script() -> ModuleType:
 
 def test_the_model_reads_a_text_as_scikit_learn_does() -> None:
     """Fitted on labelled mentions, the exported model gives every text the probabilities
-    scikit-learn's own pipeline gives it: repeated words, words it never saw, an empty text."""
+    scikit-learn's own pipeline gives it, of its sentiment and of a scenario: repeated words,
+    words it never saw, an empty text."""
     rows = [json.loads(line) for line in (ROOT / "tests/data/triage-second.jsonl").read_text("utf-8").splitlines()]
     vectorizer = TfidfVectorizer(analyzer=wording.grams, min_df=2, sublinear_tf=True)
     tfidf = vectorizer.fit_transform([row["text"] for row in rows[:200]])
-    labels = [CLASSES.index(row["sentiment"]) for row in rows[:200]]
-    regression = LogisticRegression(C=4.0).fit(tfidf, labels)
-    model = _fit_script().to_model(vectorizer, regression)
+    sentiment = LogisticRegression(C=4.0).fit(tfidf, [CLASSES.index(row["sentiment"]) for row in rows[:200]])
+    defect = LogisticRegression(C=4.0).fit(tfidf, ["product-defect" in row["scenarios"] for row in rows[:200]])
+    model = _fit_script().to_model(vectorizer, sentiment, {"product-defect": defect})
     texts = [row["text"] for row in rows[200:]] + ["kaputt kaputt kaputt, nicht nicht", "Xyzzy plugh", ""]
-    expected = regression.predict_proba(vectorizer.transform(texts))
-    for text, chances in zip(texts, expected, strict=True):
-        assert np.allclose(model.probabilities(text), chances, atol=1e-9), text
+    tfidf = vectorizer.transform(texts)
+    for text, feeling, about in zip(texts, sentiment.predict_proba(tfidf), defect.predict_proba(tfidf), strict=True):
+        assert np.allclose(model.sentiment(text, CLASSES), feeling, atol=1e-9), text
+        assert model.scenario(text, "product-defect") == pytest.approx(about[1], abs=1e-9), text
+    assert model.scenario("Portal down", "service-outage") is None  # not fitted for it
 
 
 def test_words_and_pairs_are_read_case_folded() -> None:
@@ -76,5 +81,38 @@ def test_the_wording_tells_what_the_words_alone_do_not(runbooks: RunbookSet, tex
 
 def test_a_model_for_other_classes_is_refused_with_the_way_out() -> None:
     fitted = json.loads(wording.WEIGHTS.read_text(encoding="utf-8"))
+    renamed = [column.replace("sentiment", "mood") for column in fitted["columns"]]
+    model = wording.from_json({**fitted, "columns": renamed})
     with pytest.raises(ValueError, match=r"run scripts/fit_mood\.py"):
-        wording.from_json({**fitted, "classes": ["bad", "good"]}, CLASSES)
+        model.sentiment("Portal down", CLASSES)
+
+
+def _scenarios(runbooks: RunbookSet, text: str) -> dict[str, tuple[str, ...]]:
+    """The scenarios a post by an ordinary author matches, each with the rules that said so."""
+    matcher, triager = RuleMatcher(runbooks.scenarios, runbooks.deescalation), Triager(runbooks)
+    mention = Mention("mastodon", "1", "@someone@example.social", text, T0, None)
+    matches, _ = assess(mention, (), matcher, triager)
+    return {match.scenario_id: tuple(hit.rule for hit in match.hits) for match in matches}
+
+
+def test_the_wording_finds_a_scenario_the_rules_missed_and_says_so(runbooks: RunbookSet) -> None:
+    """The rules read the washing machine's thanks as praise; the wording knows the ad people
+    were angry about. The hype gives way to it, as its `unless` says."""
+    text = "That Elektro-Müller ad where the wife thanks the washing machine for her husband's dinner. Seriously?"
+    assert (
+        RuleMatcher(runbooks.scenarios, runbooks.deescalation)
+        .match(Mention("mastodon", "1", "@someone@example.social", text, T0, None))[0]
+        .scenario_id
+        == "positive-hype"
+    )  # the rules alone
+    assert _scenarios(runbooks, text) == {"offensive-post": (worded.RULE,)}
+
+
+def test_what_the_runbooks_set_aside_the_wording_does_not_bring_back(runbooks: RunbookSet) -> None:
+    """A prototype's leak at a trade fair is no defect of the product (a `none` rule), and a
+    namesake's flooded kitchen is not about us, however much they sound like the storm."""
+    prototype = "Der AquaPro Prototyp ist auf der Messe ausgelaufen, alles nass, Schlauch geplatzt."
+    namesake = "Thomas Müller's washing machine flooded his kitchen, water everywhere, leak from the hose."
+    for text in (prototype, namesake):
+        assert (wording.model().scenario(text, "product-defect") or 0.0) >= worded.WORDED  # it does sound like it
+        assert _scenarios(runbooks, text) == {}

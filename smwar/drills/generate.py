@@ -29,6 +29,8 @@ from smwar.runbooks.definitions import RunbookSet, Scenario
 from smwar.runbooks.matcher import RuleMatcher
 from smwar.runbooks.text import term_words
 from smwar.timespan import format_offset
+from smwar.triage.decide import Triager
+from smwar.triage.worded import scenarios_of
 
 BASE_RATE = 1 / 45  # background mentions per second
 EXCITATION = 0.7 / 60  # each mention adds this much rate…
@@ -306,7 +308,7 @@ def _fired(
     """When each storm's trigger fires (seconds from the start), read off with the matcher the
     drill will run, in the order the posts get through the outage; and every scenario some
     post matched (those that are no storm must not be opened)."""
-    matcher = RuleMatcher(runbooks.scenarios, runbooks.deescalation)
+    matcher, triager = RuleMatcher(runbooks.scenarios, runbooks.deescalation), Triager(runbooks)
     down, since = outage
     back = since + OUTAGE.total_seconds()
     arriving = sorted(
@@ -319,7 +321,8 @@ def _fired(
     for at, number in arriving:
         inject = injects[number]
         mention = Mention(inject.network, str(number), inject.author, inject.text, START, inject.lang, inject.followers)
-        matched = {match.scenario_id for match in matcher.match(mention)}
+        verdict = triager.relevance.judge(mention)
+        matched = {match.scenario_id for match in scenarios_of(mention, verdict, matcher, triager)}
         touched |= matched
         for scenario in scenarios:
             trigger = scenario.trigger

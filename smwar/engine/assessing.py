@@ -31,6 +31,7 @@ from smwar.model import Match, Mention, Triage
 from smwar.runbooks.definitions import RunbookSet
 from smwar.runbooks.matcher import Matcher, RuleMatcher
 from smwar.triage.decide import Triager
+from smwar.triage.worded import scenarios_of
 
 SHARED_FROM = 400  # mentions a batch needs to be shared out: a storm the ingest process alone keeps up with is not
 PART = 256  # mentions of a shared batch assessed at a time
@@ -47,10 +48,9 @@ log = logging.getLogger(__name__)
 def assess(
     mention: Mention, tags: tuple[str, ...], matcher: Matcher, triager: Triager
 ) -> tuple[tuple[Match, ...], Triage]:
-    """What a mention is: the scenarios it matches (none if it is not about us: a namesake's
-    storm is not ours) and what to do with it."""
+    """What a mention is: the scenarios it matches and what to do with it."""
     verdict = triager.relevance.judge(mention)
-    matches = matcher.match(mention) if verdict.relevant else ()
+    matches = scenarios_of(mention, verdict, matcher, triager)
     return matches, triager.triage(mention, tags, [match.scenario_id for match in matches], verdict)
 
 

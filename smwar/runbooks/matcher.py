@@ -76,6 +76,10 @@ class Matcher(Protocol):
         """The targets the mention would match but for a `none` rule."""
         ...
 
+    def vetoed(self, mention: Mention) -> frozenset[str]:
+        """The targets a `none` rule of theirs sets off in the mention, whatever else it holds."""
+        ...
+
 
 class Target(Protocol):
     """What rules are written for: a scenario or a request type."""
@@ -307,6 +311,17 @@ class RuleMatcher:
                 rule, term = veto
                 aside.append(SetAside(target.id, rule.rule.id, self._terms[term].text, found.every[term].words))
         return tuple(aside)
+
+    def vetoed(self, mention: Mention) -> frozenset[str]:
+        reading = read(mention.text)
+        terms, governed = self._find_terms(reading)
+        if not terms and not governed:
+            return frozenset()
+        found = _Finds(terms, governed, reading)
+        tags = author_tags(self._deescalation, mention.network, mention.author, mention.followers)
+        return frozenset(
+            target.id for target in self._targets if target.vetoes and self._veto(target, found, mention, tags)
+        )
 
     def _candidates(self, mention: Mention) -> tuple[list[_Target], _Finds, Found, tuple[str, ...]] | None:
         """The targets a term or pattern found in `mention` can make count, with what was found

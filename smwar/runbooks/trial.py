@@ -17,6 +17,7 @@ from smwar.sources.jsonl import read_jsonl
 from smwar.triage.decide import Triager
 from smwar.triage.mood import weigh, words_alone
 from smwar.triage.sentiment import label_of
+from smwar.triage.worded import scenarios_of
 
 Echo = Callable[[str], None]
 
@@ -31,7 +32,7 @@ class Trial:
     def describe(self, mention: Mention) -> list[str]:
         """A readable account of everything the set says about `mention`."""
         lines = [f"{printable(mention.text)}", f"  ({mention.network}, {mention.lang or 'language unknown'})"]
-        matches = self.scenarios.match(mention)
+        matches = scenarios_of(mention, self.triager.relevance.judge(mention), self.scenarios, self.triager)
         kinds = self.request_types.match(mention)
         tags = author_tags(self.runbooks.deescalation, mention.network, mention.author, mention.followers)
         if not matches:

@@ -41,6 +41,7 @@ class Triager:
         self.request_types = RuleMatcher(runbooks.request_types, runbooks.deescalation)
         self.neutral = company_words(runbooks)
         self.crises = frozenset(scenario.id for scenario in runbooks.scenarios if scenario.tone == Tone.BAD)
+        self.scenarios = runbooks.scenarios
 
     def mood(self, mention: Mention, scenarios: Collection[str], lang: str | None = None) -> Sentiment:
         """The sentiment of `mention`, which matched `scenarios`, read in `lang` (else its own,

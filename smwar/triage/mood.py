@@ -123,7 +123,7 @@ def probabilities(signals: Sequence[float], rows: Sequence[Sequence[float]]) -> 
 def weigh(text: str, reading: Sentiment, context: Context) -> float:
     """The mention's sentiment in context, −1…+1, whose sign (`label_of`) is the likeliest class:
     how much likelier positive is than negative, and 0 where neutral is likeliest."""
-    signals = features(text, reading, context, model(CLASSES).probabilities(text))
+    signals = features(text, reading, context, model().sentiment(text, CLASSES))
     negative, neutral, positive = probabilities(signals, weights())
     if neutral >= max(negative, positive):
         return 0.0

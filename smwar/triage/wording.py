@@ -22,7 +22,6 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache
 from itertools import pairwise
 from pathlib import Path
@@ -39,18 +38,28 @@ def grams(text: str) -> list[str]:
     return [*words, *(f"{first} {second}" for first, second in pairwise(words))]
 
 
-@dataclass(frozen=True, slots=True)
+SENTIMENT = "sentiment "  # the columns of the sentiment classes: "sentiment negative", …
+SCENARIO = "scenario "  # the column of a scenario: "scenario product-defect"
+LOGITS_KEPT = 64  # texts whose reading is kept: a mention's sentiment and scenarios ask in a row
+
+
 class Model:
-    """A fitted model: its classes, their intercepts, and each gram's (idf, weight per class)."""
+    """A fitted model: for each column (a sentiment class, or a scenario) its intercept, and for
+    each gram its idf and its weight in each column."""
 
-    classes: tuple[str, ...]
-    intercepts: tuple[float, ...]
-    grams: dict[str, tuple[float, ...]]
+    def __init__(self, columns: Sequence[str], intercepts: Sequence[float], grams: dict[str, tuple[float, ...]]):
+        self.columns = tuple(columns)
+        self.intercepts = tuple(intercepts)
+        self.grams = grams
+        self._logits: dict[str, list[float]] = {}
 
-    def probabilities(self, text: str) -> list[float]:
-        """Each class's probability for `text`: its grams' sublinear TF-IDF values, scaled to
-        unit length, times the weights, plus the intercepts, through a softmax."""
-        logits = [0.0] * len(self.classes)
+    def logits(self, text: str) -> list[float]:
+        """Each column's logit for `text`: its grams' sublinear TF-IDF values, scaled to unit
+        length, times the column's weights, plus its intercept."""
+        found = self._logits.get(text)
+        if found is not None:
+            return found
+        logits = [0.0] * len(self.columns)
         square = 0.0
         for gram, count in Counter(grams(text)).items():
             known = self.grams.get(gram)
@@ -62,26 +71,48 @@ class Model:
                 logits[number] += value * weight
         length = math.sqrt(square) or 1.0
         logits = [logit / length + intercept for logit, intercept in zip(logits, self.intercepts, strict=True)]
-        top = max(logits)
-        exps = [math.exp(logit - top) for logit in logits]
+        if len(self._logits) >= LOGITS_KEPT:
+            self._logits.clear()
+        self._logits[text] = logits
+        return logits
+
+    def sentiment(self, text: str, classes: Sequence[str]) -> list[float]:
+        """The probability of each of the sentiment `classes` for `text` (a softmax)."""
+        if not {SENTIMENT + label for label in classes} <= set(self.columns):
+            raise ValueError(f"{WEIGHTS}: fitted for other classes; run scripts/fit_mood.py")
+        logits = self.logits(text)
+        chosen = [logits[self.columns.index(SENTIMENT + label)] for label in classes]
+        top = max(chosen)
+        exps = [math.exp(logit - top) for logit in chosen]
         total = sum(exps)
         return [value / total for value in exps]
 
+    def scenario(self, text: str, scenario_id: str) -> float | None:
+        """The probability that `text` is about the scenario (None for one it was not fitted for)."""
+        column = SCENARIO + scenario_id
+        if column not in self.columns:
+            return None
+        return 1.0 / (1.0 + math.exp(-self.logits(text)[self.columns.index(column)]))
 
-def from_json(fitted: dict[str, object], classes: Sequence[str]) -> Model:
-    """The model written as `fitted`, which must be for `classes`."""
-    if tuple(fitted["classes"]) != tuple(classes):  # type: ignore[call-overload]
-        raise ValueError(f"{WEIGHTS}: fitted for other classes; run scripts/fit_mood.py")
+    def telling(self, text: str, scenario_id: str, count: int = 3) -> tuple[str, ...]:
+        """The grams of `text` that speak most for the scenario, strongest first."""
+        column = 1 + self.columns.index(SCENARIO + scenario_id)
+        weighed = [(known[0] * known[column], gram) for gram in set(grams(text)) if (known := self.grams.get(gram))]
+        return tuple(gram for weight, gram in sorted(weighed, reverse=True)[:count] if weight > 0)
+
+
+def from_json(fitted: dict[str, object]) -> Model:
+    """The model written as `fitted`."""
     rows = fitted["grams"]
     assert isinstance(rows, dict)
     return Model(
-        tuple(classes),
-        tuple(float(value) for value in fitted["intercepts"]),  # type: ignore[attr-defined]
+        fitted["columns"],  # type: ignore[arg-type]
+        [float(value) for value in fitted["intercepts"]],  # type: ignore[attr-defined]
         {gram: tuple(float(value) for value in row) for gram, row in rows.items()},
     )
 
 
 @cache
-def model(classes: tuple[str, ...]) -> Model:
-    """The shipped model, checked to be for `classes`."""
-    return from_json(json.loads(WEIGHTS.read_text(encoding="utf-8")), classes)
+def model() -> Model:
+    """The shipped model."""
+    return from_json(json.loads(WEIGHTS.read_text(encoding="utf-8")))
