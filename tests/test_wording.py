@@ -87,12 +87,13 @@ def test_a_model_for_other_classes_is_refused_with_the_way_out() -> None:
         model.sentiment("Portal down", CLASSES)
 
 
-def _scenarios(runbooks: RunbookSet, text: str) -> dict[str, tuple[str, ...]]:
-    """The scenarios a post by an ordinary author matches, each with the rules that said so."""
+def _scenarios(runbooks: RunbookSet, text: str) -> dict[str, tuple[tuple[str, tuple[str, ...]], ...]]:
+    """The scenarios a post by an ordinary author matches, each with the rules that said so and
+    the words they found."""
     matcher, triager = RuleMatcher(runbooks.scenarios, runbooks.deescalation), Triager(runbooks)
     mention = Mention("mastodon", "1", "@someone@example.social", text, T0, None)
     matches, _ = assess(mention, (), matcher, triager)
-    return {match.scenario_id: tuple(hit.rule for hit in match.hits) for match in matches}
+    return {match.scenario_id: tuple((hit.rule, hit.words) for hit in match.hits) for match in matches}
 
 
 def test_the_wording_finds_a_scenario_the_rules_missed_and_says_so(runbooks: RunbookSet) -> None:
@@ -105,7 +106,10 @@ def test_the_wording_finds_a_scenario_the_rules_missed_and_says_so(runbooks: Run
         .scenario_id
         == "positive-hype"
     )  # the rules alone
-    assert _scenarios(runbooks, text) == {"offensive-post": (worded.RULE,)}
+    found = _scenarios(runbooks, text)
+    assert list(found) == ["offensive-post"]
+    [(rule, (words,))] = found["offensive-post"]
+    assert rule == worded.RULE and "ad" in words.split(", ")  # the words that spoke for it
 
 
 def test_what_the_runbooks_set_aside_the_wording_does_not_bring_back(runbooks: RunbookSet) -> None:

@@ -54,7 +54,11 @@ def worded(
         Match(
             scenario.id,
             round(sure[scenario.id], 3),
-            (TermHit(RULE, TERM, reading.telling(mention.text, scenario.id), round(sure[scenario.id], 3)),),
+            (
+                TermHit(
+                    RULE, TERM, (", ".join(reading.telling(mention.text, scenario.id)),), round(sure[scenario.id], 3)
+                ),
+            ),
         )
         for scenario in scenarios
         if scenario.id in sure

@@ -1,18 +1,21 @@
-"""How a mention's wording reads to a model fitted on labelled mentions: the likelihood of each
-sentiment class from its words and pairs of words, weighed by a multinomial logistic regression
-over their TF-IDF values.
+"""How a mention's wording reads to a model fitted on labelled mentions: from its words and pairs
+of words, weighed by logistic regressions over their TF-IDF values, the likelihood of each
+sentiment class and of each scenario of the bundled runbooks.
 
-Why beside the lexicon: the lexicon knows the words someone wrote down as feeling, and the
-rules the turns of phrase someone foresaw; a fitted model knows every word the labelled
-writers used and how they felt using it ("Warteschleife", "endlich", "schon wieder"). Fitted on
-six of the tuning sets and read on the seventh, it adds to what the lexicon and the context tell
-(see scripts/fit_mood.py and the README's figures); its probabilities are three of the signals
-the mood model weighs (smwar/triage/mood.py).
+Why beside the lexicon and the rules: the lexicon knows the words someone wrote down as feeling,
+and the rules the turns of phrase someone foresaw; a fitted model knows every word the labelled
+writers used, how they felt using it and what they were writing about ("Warteschleife",
+"endlich", "schon wieder", "the kitchen is a pond"). Fitted on six of the tuning sets and read on
+the seventh, it adds to what the lexicon, the rules and the context tell (see scripts/fit_mood.py
+and the README's figures): its sentiment is three of the signals the mood model weighs
+(smwar/triage/mood.py), and where it is sure of a scenario no rule matched, the mention matches
+it (smwar/triage/worded.py).
 
 The model is fitted by scripts/fit_mood.py (with scikit-learn's TfidfVectorizer and
 LogisticRegression, fed by `grams` here) and ships in wording_weights.json: for each word or
-pair seen in at least two labelled mentions, its inverse document frequency and its weight for
-each class. Reading a mention is one pass over its words and a lookup of each.
+pair seen in at least two labelled mentions, its inverse document frequency and its weight in
+each column (a sentiment class or a scenario). Reading a mention is one pass over its words and
+a lookup of each, once for all its columns.
 """
 
 from __future__ import annotations
@@ -21,10 +24,11 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 from smwar.runbooks.text import analysed
 
@@ -51,6 +55,9 @@ class Model:
         self.columns = tuple(columns)
         self.intercepts = tuple(intercepts)
         self.grams = grams
+        # each gram's idf and its weights times its idf: a gram written once contributes its row as it is
+        self._rows = {gram: (row[0], *(row[0] * weight for weight in row[1:])) for gram, row in grams.items()}
+        self._index = {column: number for number, column in enumerate(self.columns)}
         self._logits: dict[str, list[float]] = {}
 
     def logits(self, text: str) -> list[float]:
@@ -59,18 +66,19 @@ class Model:
         found = self._logits.get(text)
         if found is not None:
             return found
-        logits = [0.0] * len(self.columns)
+        rows = []
         square = 0.0
         for gram, count in Counter(grams(text)).items():
-            known = self.grams.get(gram)
-            if known is None:
+            row = self._rows.get(gram)
+            if row is None:
                 continue
-            value = (1.0 + math.log(count)) * known[0]
-            square += value * value
-            for number, weight in enumerate(known[1:]):
-                logits[number] += value * weight
+            if count > 1:
+                row = tuple((1.0 + math.log(count)) * value for value in row)
+            rows.append(row)
+            square += row[0] * row[0]
         length = math.sqrt(square) or 1.0
-        logits = [logit / length + intercept for logit, intercept in zip(logits, self.intercepts, strict=True)]
+        sums = [sum(column) for column in zip(*rows, strict=True)][1:] if rows else [0.0] * len(self.columns)
+        logits = [total / length + intercept for total, intercept in zip(sums, self.intercepts, strict=True)]
         if len(self._logits) >= LOGITS_KEPT:
             self._logits.clear()
         self._logits[text] = logits
@@ -78,10 +86,11 @@ class Model:
 
     def sentiment(self, text: str, classes: Sequence[str]) -> list[float]:
         """The probability of each of the sentiment `classes` for `text` (a softmax)."""
-        if not {SENTIMENT + label for label in classes} <= set(self.columns):
+        indexes = [self._index.get(SENTIMENT + label) for label in classes]
+        if None in indexes:
             raise ValueError(f"{WEIGHTS}: fitted for other classes; run scripts/fit_mood.py")
         logits = self.logits(text)
-        chosen = [logits[self.columns.index(SENTIMENT + label)] for label in classes]
+        chosen = [logits[index] for index in indexes if index is not None]
         top = max(chosen)
         exps = [math.exp(logit - top) for logit in chosen]
         total = sum(exps)
@@ -89,26 +98,35 @@ class Model:
 
     def scenario(self, text: str, scenario_id: str) -> float | None:
         """The probability that `text` is about the scenario (None for one it was not fitted for)."""
-        column = SCENARIO + scenario_id
-        if column not in self.columns:
+        index = self._index.get(SCENARIO + scenario_id)
+        if index is None:
             return None
-        return 1.0 / (1.0 + math.exp(-self.logits(text)[self.columns.index(column)]))
+        return 1.0 / (1.0 + math.exp(-self.logits(text)[index]))
 
     def telling(self, text: str, scenario_id: str, count: int = 3) -> tuple[str, ...]:
-        """The grams of `text` that speak most for the scenario, strongest first."""
-        column = 1 + self.columns.index(SCENARIO + scenario_id)
-        weighed = [(known[0] * known[column], gram) for gram in set(grams(text)) if (known := self.grams.get(gram))]
-        return tuple(gram for weight, gram in sorted(weighed, reverse=True)[:count] if weight > 0)
+        """The grams of `text` that speak most for the scenario, strongest first, none of them
+        sharing a word with a stronger one."""
+        column = 1 + self._index[SCENARIO + scenario_id]
+        weighed = sorted(
+            ((row[column], gram) for gram in set(grams(text)) if (row := self._rows.get(gram))), reverse=True
+        )
+        told: list[str] = []
+        said: set[str] = set()
+        for weight, gram in weighed:
+            if weight <= 0 or len(told) == count:
+                break
+            if said.isdisjoint(gram.split()):
+                told.append(gram)
+                said.update(gram.split())
+        return tuple(told)
 
 
-def from_json(fitted: dict[str, object]) -> Model:
-    """The model written as `fitted`."""
-    rows = fitted["grams"]
-    assert isinstance(rows, dict)
+def from_json(fitted: Mapping[str, Any]) -> Model:
+    """The model written as `fitted` (as `scripts/fit_mood.py` writes it)."""
     return Model(
-        fitted["columns"],  # type: ignore[arg-type]
-        [float(value) for value in fitted["intercepts"]],  # type: ignore[attr-defined]
-        {gram: tuple(float(value) for value in row) for gram, row in rows.items()},
+        [str(column) for column in fitted["columns"]],
+        [float(value) for value in fitted["intercepts"]],
+        {str(gram): tuple(float(value) for value in row) for gram, row in fitted["grams"].items()},
     )
 
 
