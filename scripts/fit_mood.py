@@ -32,6 +32,7 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from smwar.model import Match, Mention
 from smwar.paths import bundled_runbooks_dir
 from smwar.runbooks.loader import load_runbook_set
 from smwar.runbooks.matcher import RuleMatcher
@@ -40,6 +41,7 @@ from smwar.triage import wording
 from smwar.triage.decide import Triager
 from smwar.triage.mood import CLASSES, FEATURES, WEIGHTS, features, probabilities
 from smwar.triage.sentiment import label_of
+from smwar.triage.worded import worded
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -66,14 +68,18 @@ WORDING = len(CLASSES)  # the mood model's last features are the wording's proba
 
 class Labelled:
     """The mentions of one tuning set: their texts, the mood model's features but the wording's,
-    their labels' classes and scenarios, and the lexicon's classes."""
+    their labels' classes and scenarios, the lexicon's classes, and the rules' matches of those
+    about us (None for the others)."""
 
     def __init__(self, path: Path, matcher: RuleMatcher, triager: Triager) -> None:
         texts, rows, labels, scenarios, lexicon = [], [], [], [], []
+        self.mentions: list[tuple[Mention, tuple[Match, ...] | None]] = []
         for _, mention, raw in read_jsonl(path, BENCH.T0):
             verdict = triager.relevance.judge(mention)
-            matched = [match.scenario_id for match in matcher.match(mention)] if verdict.relevant else []
+            matches = matcher.match(mention) if verdict.relevant else None
+            matched = [match.scenario_id for match in matches or ()]
             read = triager.read(mention, matched, verdict)
+            self.mentions.append((mention, matches))
             texts.append(mention.text)
             rows.append(features(mention.text, read.mood, read.context, [0.0] * WORDING)[:-WORDING])
             labels.append(CLASSES.index(raw["sentiment"]))
@@ -166,11 +172,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             labels = np.concatenate([other.labels for other in others])
             without = fit(np.vstack([other.rows for other in others]), labels)
             with_wording = fit(np.vstack(read_apart(others)), labels)
-            rows = np.hstack([labelled.rows, [fit_wording(others).sentiment(text, CLASSES) for text in labelled.texts]])
+            reading = fit_wording(others)
+            rows = np.hstack([labelled.rows, [reading.sentiment(text, CLASSES) for text in labelled.texts]])
+            worded_matches = [
+                matches if matches is None else worded(mention, matches, matcher, runbooks.scenarios, reading)
+                for mention, matches in labelled.mentions
+            ]
             print(
-                f"{TUNING[held].name}: lexicon {float(np.mean(labelled.lexicon == labelled.labels)):.3f}, "
+                f"{TUNING[held].name}: sentiment: lexicon {float(np.mean(labelled.lexicon == labelled.labels)):.3f}, "
                 f"in context {accuracy(labelled.rows, labelled.labels, without):.3f}, "
-                f"with the wording {accuracy(rows, labelled.labels, with_wording):.3f}"
+                f"with the wording {accuracy(rows, labelled.labels, with_wording):.3f}; scenarios P / R: "
+                f"rules {_macro([matches for _, matches in labelled.mentions], labelled)}, "
+                f"with the wording {_macro(worded_matches, labelled)}"
             )
     model = fit_wording(sets)
     rows = np.vstack(read_apart(sets))
@@ -198,6 +211,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     WEIGHTS.write_text(json.dumps(fitted, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {WEIGHTS.relative_to(ROOT)} and {wording.WEIGHTS.relative_to(ROOT)}")
     return 0
+
+
+def _macro(found: Sequence[tuple[Match, ...] | None], labelled: Labelled) -> str:
+    """Macro precision and recall over the labelled scenarios of the scenarios `found` (a
+    scenario never found nor labelled counts 1 for both)."""
+    precisions, recalls = [], []
+    named = [frozenset(match.scenario_id for match in matches or ()) for matches in found]
+    for scenario in sorted(set().union(*labelled.scenarios)):
+        hits = sum(
+            scenario in names and scenario in labels for names, labels in zip(named, labelled.scenarios, strict=True)
+        )
+        told = sum(scenario in names for names in named)
+        labelled_count = sum(scenario in labels for labels in labelled.scenarios)
+        precisions.append(hits / told if told else 1.0)
+        recalls.append(hits / labelled_count if labelled_count else 1.0)
+    return f"{np.mean(precisions):.3f} / {np.mean(recalls):.3f}"
 
 
 def _drift(shipped: wording.Model, model: wording.Model) -> float:

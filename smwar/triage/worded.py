@@ -18,7 +18,7 @@ from smwar.runbooks.definitions import Scenario
 from smwar.runbooks.matcher import Matcher
 from smwar.triage.decide import Triager
 from smwar.triage.relevance import Verdict
-from smwar.triage.wording import model
+from smwar.triage.wording import Model, model
 
 WORDED = 0.7  # how sure the wording must be: chosen on the tuning sets, each read by a model fitted on the others
 RULE = "wording"  # the rule a match by the wording names
@@ -32,12 +32,16 @@ def scenarios_of(mention: Mention, verdict: Verdict, matcher: Matcher, triager: 
 
 
 def worded(
-    mention: Mention, matches: tuple[Match, ...], matcher: Matcher, scenarios: Sequence[Scenario]
+    mention: Mention,
+    matches: tuple[Match, ...],
+    matcher: Matcher,
+    scenarios: Sequence[Scenario],
+    reading: Model | None = None,
 ) -> tuple[Match, ...]:
-    """`matches` (of a mention about us) and the scenarios of `scenarios` its wording is about,
-    best first."""
+    """`matches` (of a mention about us) and the scenarios of `scenarios` its wording is about
+    (read by the shipped model, or `reading`), best first."""
     matched = {match.scenario_id for match in matches}
-    reading = model()
+    reading = reading or model()
     sure = {
         scenario.id: chance
         for scenario in scenarios
