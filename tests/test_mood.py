@@ -3,7 +3,6 @@ weighed with what triage knows of the mention, by weights fitted on the tuning s
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +17,7 @@ from smwar.runbooks.trial import Trial
 from smwar.triage import mood
 from smwar.triage.decide import Triager
 from smwar.triage.sentiment import label_of
+from tests.tools import scripts
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 PRESS_ENQUIRY = (
@@ -95,10 +95,7 @@ def test_the_shipped_weights_are_what_the_fit_script_fits_from_the_tuning_sets(
     """Nobody tunes the weights by hand or on a held-out set: refitting them from the tuning
     sets with the bundled runbooks gives the shipped ones (after a change of the runbooks:
     `python scripts/fit_mood.py`)."""
-    spec = importlib.util.spec_from_file_location("fit_mood", ROOT / "scripts" / "fit_mood.py")
-    assert spec is not None and spec.loader is not None
-    fit = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(fit)
+    fit = scripts.fit_mood()
     assert all("unseen" not in path.name for path in fit.TUNING)
     assert fit.main(["--check"]) == 0, capsys.readouterr().out
 

@@ -5,11 +5,9 @@ runbooks set aside."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
@@ -24,17 +22,10 @@ from smwar.triage import worded, wording
 from smwar.triage.decide import Triager
 from smwar.triage.mood import CLASSES
 from smwar.triage.sentiment import label_of
+from tests.tools import scripts
 
 ROOT = Path(__file__).resolve().parent.parent
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-
-
-def _fit_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("fit_mood", ROOT / "scripts" / "fit_mood.py")
-    assert spec is not None and spec.loader is not None
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
-    return script
 
 
 def test_the_model_reads_a_text_as_scikit_learn_does() -> None:
@@ -46,7 +37,7 @@ def test_the_model_reads_a_text_as_scikit_learn_does() -> None:
     tfidf = vectorizer.fit_transform([row["text"] for row in rows[:200]])
     sentiment = LogisticRegression(C=4.0).fit(tfidf, [CLASSES.index(row["sentiment"]) for row in rows[:200]])
     defect = LogisticRegression(C=4.0).fit(tfidf, ["product-defect" in row["scenarios"] for row in rows[:200]])
-    model = _fit_script().to_model(vectorizer, sentiment, {"product-defect": defect})
+    model = scripts.fit_mood().to_model(vectorizer, sentiment, {"product-defect": defect})
     texts = [row["text"] for row in rows[200:]] + ["kaputt kaputt kaputt, nicht nicht", "Xyzzy plugh", ""]
     tfidf = vectorizer.transform(texts)
     for text, feeling, about in zip(texts, sentiment.predict_proba(tfidf), defect.predict_proba(tfidf), strict=True):
