@@ -3,8 +3,9 @@
 Rules find what their writers foresaw; the people in a storm word it their own way ("the
 kitchen is a pond", "d'Nachbarin unde het scho e Fläcke"). The wording model
 (smwar.triage.wording), fitted on the labelled mentions, knows how the labelled writers spoke
-of each scenario: where it is sure enough and no rule of the scenario said otherwise, its
-judgement counts as a match, explained by the words that spoke for it. A scenario a `none`
+of each scenario: where it is sure enough (at least `WORDED`, and no less than the scenario's
+own threshold) and no rule of the scenario said otherwise, its judgement counts as a match,
+its probability the score, explained by the words that spoke for it. A scenario a `none`
 rule sets aside stays unmatched, and the scenarios' `unless` hold over both kinds of match
 (praise beside a matched offensive ad is no hype).
 """
@@ -47,7 +48,7 @@ def worded(
         for scenario in scenarios
         if scenario.id not in matched
         and (chance := reading.scenario(mention.text, scenario.id)) is not None
-        and chance >= WORDED
+        and chance >= max(WORDED, scenario.threshold)
     }
     if not sure:
         return matches
