@@ -232,9 +232,11 @@ def _macro(found: Sequence[tuple[Match, ...] | None], labelled: Labelled) -> str
 def _drift(shipped: wording.Model, model: wording.Model) -> float:
     """The largest difference between two wording models' numbers (infinite if their columns
     or grams differ)."""
-    if shipped.columns != model.columns or shipped.grams.keys() != model.grams.keys():
+    shipped_weights, fitted_weights = shipped.weights(), model.weights()
+    if shipped.columns != model.columns or shipped_weights.keys() != fitted_weights.keys():
         return float("inf")
-    rows = [(shipped.intercepts, model.intercepts)] + [(shipped.grams[gram], model.grams[gram]) for gram in model.grams]
+    rows = [(shipped.intercepts, model.intercepts)]
+    rows += [(shipped_weights[gram], fitted_weights[gram]) for gram in fitted_weights]
     return max(abs(a - b) for old, new in rows for a, b in zip(old, new, strict=True))
 
 
@@ -246,7 +248,7 @@ def _write_wording(model: wording.Model, mentions: int) -> None:
         "c": WORDING_C,
         "columns": list(model.columns),
         "intercepts": [round(value, 8) for value in model.intercepts],
-        "grams": {gram: [round(value, 8) for value in row] for gram, row in model.grams.items()},
+        "grams": {gram: [round(value, 8) for value in row] for gram, row in model.weights().items()},
     }
     wording.WEIGHTS.write_text(json.dumps(fitted, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
 

@@ -54,11 +54,15 @@ class Model:
     def __init__(self, columns: Sequence[str], intercepts: Sequence[float], grams: dict[str, tuple[float, ...]]):
         self.columns = tuple(columns)
         self.intercepts = tuple(intercepts)
-        self.grams = grams
         # each gram's idf and its weights times its idf: a gram written once contributes its row as it is
         self._rows = {gram: (row[0], *(row[0] * weight for weight in row[1:])) for gram, row in grams.items()}
         self._index = {column: number for number, column in enumerate(self.columns)}
         self._logits: dict[str, list[float]] = {}
+
+    def weights(self) -> dict[str, tuple[float, ...]]:
+        """Each gram's idf and its weight in each column, as fitted (its idf is at least 1),
+        worked out anew from the weights kept."""
+        return {gram: (row[0], *(value / row[0] for value in row[1:])) for gram, row in self._rows.items()}
 
     def logits(self, text: str) -> list[float]:
         """Each column's logit for `text`: its grams' sublinear TF-IDF values, scaled to unit
