@@ -32,7 +32,8 @@ class Trial:
     def describe(self, mention: Mention) -> list[str]:
         """A readable account of everything the set says about `mention`."""
         lines = [f"{printable(mention.text)}", f"  ({mention.network}, {mention.lang or 'language unknown'})"]
-        matches = scenarios_of(mention, self.triager.relevance.judge(mention), self.scenarios, self.triager)
+        verdict = self.triager.relevance.judge(mention)
+        matches = scenarios_of(mention, verdict, self.scenarios, self.triager)
         kinds = self.request_types.match(mention)
         tags = author_tags(self.runbooks.deescalation, mention.network, mention.author, mention.followers)
         if not matches:
@@ -63,7 +64,7 @@ class Trial:
             lines.append(
                 f"  de-escalation: {decided.action} (rule {decided.id}{': ' + decided.why if decided.why else ''})"
             )
-        read = self.triager.read(mention, [match.scenario_id for match in matches])
+        read = self.triager.read(mention, [match.scenario_id for match in matches], verdict)
         feeling, mood = weigh(mention.text, read.mood, read.context), read.mood  # in context, as triage reads it
         carried = f" ({', '.join(printable(word) for word in mood.words)})" if mood.words else ""
         lines.append(f"  sentiment: {feeling:+.2f} {label_of(feeling)}{carried}{words_alone(feeling, mood)}")
