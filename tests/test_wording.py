@@ -40,9 +40,16 @@ def test_the_model_reads_a_text_as_scikit_learn_does() -> None:
     model = scripts.fit_mood().to_model(vectorizer, sentiment, {"product-defect": defect})
     texts = [row["text"] for row in rows[200:]] + ["kaputt kaputt kaputt, nicht nicht", "Xyzzy plugh", ""]
     tfidf = vectorizer.transform(texts)
+    prior = 1 / (1 + np.exp(-defect.intercept_[0]))
     for text, feeling, about in zip(texts, sentiment.predict_proba(tfidf), defect.predict_proba(tfidf), strict=True):
         assert np.allclose(model.sentiment(text, CLASSES), feeling, atol=1e-9), text
-        assert model.scenario(text, "product-defect") == pytest.approx(about[1], abs=1e-9), text
+        chance = model.scenario(text, "product-defect")
+        assert chance is not None
+        if model.evidence(text) >= wording.EVIDENCE:  # enough to go by
+            assert chance == pytest.approx(about[1], abs=1e-9), text
+        else:  # too little: nearer the prior
+            assert min(prior, about[1]) - 1e-9 <= chance <= max(prior, about[1]) + 1e-9, text
+            assert abs(chance - prior) < abs(about[1] - prior) or about[1] == pytest.approx(prior), text
     assert model.scenario("Portal down", "service-outage") is None  # not fitted for it
 
 
@@ -101,6 +108,15 @@ def test_the_wording_finds_a_scenario_the_rules_missed_and_says_so(runbooks: Run
     assert list(found) == ["offensive-post"]
     [(rule, (words,))] = found["offensive-post"]
     assert rule == worded.RULE and "ad" in words.split(", ")  # the words that spoke for it
+
+
+def test_a_name_alone_is_too_little_to_go_by(runbooks: RunbookSet) -> None:
+    """The model learnt the company's name from posts about its storm, and would read a post of
+    nothing else as a leak; a text that short counts for less, and matches nothing, while a
+    short post that says what happened still reads as it."""
+    assert _scenarios(runbooks, "@elektromueller AquaPro 8") == {}
+    assert (wording.model().scenario("@elektromueller AquaPro 8", "product-defect") or 1.0) < worded.WORDED
+    assert (wording.model().scenario("My AquaPro flooded the kitchen", "product-defect") or 0.0) >= worded.WORDED
 
 
 def test_what_the_runbooks_set_aside_the_wording_does_not_bring_back(runbooks: RunbookSet) -> None:

@@ -86,7 +86,8 @@ class Trial:
 
         for number, mention, raw in read_jsonl(path, now, on_error=skip):
             total += 1
-            found = {match.scenario_id for match in self.scenarios.match(mention)}
+            verdict = self.triager.relevance.judge(mention)  # as live ingest reads it: rules and wording
+            found = {match.scenario_id for match in scenarios_of(mention, verdict, self.scenarios, self.triager)}
             counts.update(found or {"(none)"})
             if verbose:
                 echo(f"{path.name}:{number}: " + "\n".join(self.describe(mention)))
