@@ -4,16 +4,19 @@ smwar/triage/wording_weights.json, the mood model (smwar/triage/mood.py) to
 smwar/triage/mood_weights.json. Never on the held-out sets.
 
 The wording model is scikit-learn's TF-IDF of each mention's words and pairs of words (as
-`wording.grams` makes them) under its multinomial logistic regression, fitted to the labels
-until it converges (the optimum of a strictly convex loss: the same sets give the same
+`wording.grams` makes them) under logistic regressions — a multinomial one of the sentiment, a
+balanced binary one for each scenario and one for whether an affected customer wrote it —
+fitted to the labels until they converge (the optimum of a strictly convex loss: the same sets give the same
 weights). Every mention then goes through what the live pipeline reads of it (relevance, the
 scenarios it matches, its request types, the lexicon's sentiment) with the bundled runbooks,
 its wording read by a wording model fitted on the other sets only (as a new writer's would
 be), and the mood model, a multinomial logistic regression with an L2 penalty, is fitted to
 the labels by gradient descent from zero. `--check` fits and compares with the shipped weights
 instead of writing them; `--folds` prints, for each tuning set, the sign accuracy of the
-lexicon alone, of the mood model without the wording and with it, each fitted on the other
-sets only (on wording they were not fitted to).
+lexicon alone, of the mood model without the wording and with it, the scenarios' macro
+precision and recall by the rules and with the wording, and the action's accuracy and the
+affected customers' recall with the wording's reading of who is affected asked or not, each
+fitted on the other sets only (on wording they were not fitted to).
 
     python scripts/fit_mood.py [--check] [--folds]
 """
@@ -34,6 +37,7 @@ from sklearn.linear_model import LogisticRegression
 
 from smwar.model import Match, Mention
 from smwar.paths import bundled_runbooks_dir
+from smwar.runbooks.definitions import RunbookSet
 from smwar.runbooks.loader import load_runbook_set
 from smwar.runbooks.matcher import RuleMatcher
 from smwar.sources.jsonl import read_jsonl
@@ -74,7 +78,11 @@ class Labelled:
     def __init__(self, path: Path, matcher: RuleMatcher, triager: Triager) -> None:
         texts, rows, labels, scenarios, lexicon = [], [], [], [], []
         self.mentions: list[tuple[Mention, tuple[Match, ...] | None]] = []
+        self.actions: list[str] = []
+        self.affected: list[bool] = []
         for _, mention, raw in read_jsonl(path, BENCH.T0):
+            self.actions.append(raw["action"])
+            self.affected.append(raw["affected"])
             verdict = triager.relevance.judge(mention)
             matches = matcher.match(mention) if verdict.relevant else None
             matched = [match.scenario_id for match in matches or ()]
@@ -90,18 +98,23 @@ class Labelled:
 
 
 def fit_wording(sets: Sequence[Labelled]) -> wording.Model:
-    """The wording model fitted on the mentions of `sets`: their sentiment, and each scenario
-    they are labelled with (as itself or not)."""
+    """The wording model fitted on the mentions of `sets`: their sentiment, each scenario they
+    are labelled with (as itself or not), and whether an affected customer wrote them."""
     vectorizer = TfidfVectorizer(analyzer=wording.grams, min_df=WORDING_MIN_MENTIONS, sublinear_tf=True)
     tfidf = vectorizer.fit_transform([text for labelled in sets for text in labelled.texts])
     labels = np.concatenate([labelled.labels for labelled in sets])
     scenarios = [scenario for labelled in sets for scenario in labelled.scenarios]
     sentiment = _regression().fit(tfidf, labels)
-    by_scenario = {
-        scenario: _regression(class_weight="balanced").fit(tfidf, [scenario in labelled for labelled in scenarios])
+    binary = {
+        wording.SCENARIO + scenario: _balanced(tfidf, [scenario in labelled for labelled in scenarios])
         for scenario in sorted(set().union(*scenarios))
     }
-    return to_model(vectorizer, sentiment, by_scenario)
+    binary[wording.AFFECTED] = _balanced(tfidf, [affected for labelled in sets for affected in labelled.affected])
+    return to_model(vectorizer, sentiment, binary)
+
+
+def _balanced(tfidf: object, labels: Sequence[bool]) -> LogisticRegression:
+    return _regression(class_weight="balanced").fit(tfidf, labels)
 
 
 def _regression(**options: str) -> LogisticRegression:
@@ -109,15 +122,15 @@ def _regression(**options: str) -> LogisticRegression:
 
 
 def to_model(
-    vectorizer: TfidfVectorizer, sentiment: LogisticRegression, scenarios: Mapping[str, LogisticRegression]
+    vectorizer: TfidfVectorizer, sentiment: LogisticRegression, binary: Mapping[str, LogisticRegression]
 ) -> wording.Model:
     """A fitted TF-IDF of `wording.grams`, a logistic regression on it over the sentiment classes'
-    indexes and one for each scenario (whether a mention is about it), as the wording model that
-    reads alike without scikit-learn."""
+    indexes and binary ones by the column they make (a scenario's: whether a mention is about
+    it; `wording.AFFECTED`), as the wording model that reads alike without scikit-learn."""
     assert list(sentiment.classes_) == list(range(len(CLASSES)))
-    columns = [*(wording.SENTIMENT + label for label in CLASSES), *(wording.SCENARIO + name for name in scenarios)]
-    intercepts = [*sentiment.intercept_, *(regression.intercept_[0] for regression in scenarios.values())]
-    weights = np.vstack([sentiment.coef_, *(regression.coef_ for regression in scenarios.values())])
+    columns = [*(wording.SENTIMENT + label for label in CLASSES), *binary]
+    intercepts = [*sentiment.intercept_, *(regression.intercept_[0] for regression in binary.values())]
+    weights = np.vstack([sentiment.coef_, *(regression.coef_ for regression in binary.values())])
     return wording.Model(
         columns,
         [float(value) for value in intercepts],
@@ -178,12 +191,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 matches if matches is None else worded(mention, matches, matcher, runbooks.scenarios, reading)
                 for mention, matches in labelled.mentions
             ]
+            acting = _acting(labelled, worded_matches, runbooks, reading)
             print(
                 f"{TUNING[held].name}: sentiment: lexicon {float(np.mean(labelled.lexicon == labelled.labels)):.3f}, "
                 f"in context {accuracy(labelled.rows, labelled.labels, without):.3f}, "
                 f"with the wording {accuracy(rows, labelled.labels, with_wording):.3f}; scenarios P / R: "
                 f"rules {_macro([matches for _, matches in labelled.mentions], labelled)}, "
-                f"with the wording {_macro(worded_matches, labelled)}"
+                f"with the wording {_macro(worded_matches, labelled)}; action / affected recall: {acting}"
             )
     model = fit_wording(sets)
     rows = np.vstack(read_apart(sets))
@@ -227,6 +241,31 @@ def _macro(found: Sequence[tuple[Match, ...] | None], labelled: Labelled) -> str
         precisions.append(hits / told if told else 1.0)
         recalls.append(hits / labelled_count if labelled_count else 1.0)
     return f"{np.mean(precisions):.3f} / {np.mean(recalls):.3f}"
+
+
+def _acting(
+    labelled: Labelled, found: Sequence[tuple[Match, ...] | None], runbooks: RunbookSet, reading: wording.Model
+) -> str:
+    """Action accuracy and affected customers' recall (on RESPOND) of the mentions of `labelled`,
+    which matched `found`, triaged with `reading` as the wording model: by the plan with no rule
+    asking the wording who is affected, and by the plan as it is."""
+    rules = [rule.model_copy(update={"affected_at_least": None}) for rule in runbooks.deescalation.rule]
+    unasked = runbooks.model_copy(update={"deescalation": runbooks.deescalation.model_copy(update={"rule": rules})})
+    figures = []
+    for plan in (unasked, runbooks):
+        triager = Triager(plan, reading)
+        actions = [
+            triager.triage(
+                mention,
+                BENCH.tags_for(mention, plan.deescalation, set(), {}),
+                [match.scenario_id for match in matches or ()],
+            ).action
+            for (mention, _), matches in zip(labelled.mentions, found, strict=True)
+        ]
+        right = np.mean([got == want for got, want in zip(actions, labelled.actions, strict=True)])
+        answered = [got == "respond" for got, affected in zip(actions, labelled.affected, strict=True) if affected]
+        figures.append(f"{right:.3f} / {np.mean(answered):.3f}")
+    return " without, ".join(figures) + " with"
 
 
 def _drift(shipped: wording.Model, model: wording.Model) -> float:

@@ -18,6 +18,7 @@ from smwar.engine.assessing import assess
 from smwar.model import Mention
 from smwar.runbooks.definitions import RunbookSet
 from smwar.runbooks.matcher import RuleMatcher
+from smwar.runbooks.trial import Trial
 from smwar.triage import worded, wording
 from smwar.triage.decide import Triager
 from smwar.triage.mood import CLASSES
@@ -37,7 +38,7 @@ def test_the_model_reads_a_text_as_scikit_learn_does() -> None:
     tfidf = vectorizer.fit_transform([row["text"] for row in rows[:200]])
     sentiment = LogisticRegression(C=4.0).fit(tfidf, [CLASSES.index(row["sentiment"]) for row in rows[:200]])
     defect = LogisticRegression(C=4.0).fit(tfidf, ["product-defect" in row["scenarios"] for row in rows[:200]])
-    model = scripts.fit_mood().to_model(vectorizer, sentiment, {"product-defect": defect})
+    model = scripts.fit_mood().to_model(vectorizer, sentiment, {wording.SCENARIO + "product-defect": defect})
     texts = [row["text"] for row in rows[200:]] + ["kaputt kaputt kaputt, nicht nicht", "Xyzzy plugh", ""]
     tfidf = vectorizer.transform(texts)
     prior = 1 / (1 + np.exp(-defect.intercept_[0]))
@@ -108,6 +109,30 @@ def test_the_wording_finds_a_scenario_the_rules_missed_and_says_so(runbooks: Run
     assert list(found) == ["offensive-post"]
     [(rule, (words,))] = found["offensive-post"]
     assert rule == worded.RULE and "ad" in words.split(", ")  # the words that spoke for it
+
+
+@pytest.mark.parametrize(
+    ("text", "action"),
+    [
+        # in the first person, in the crisis, and no customer in trouble: an opinion, watched
+        ("Ich kaufe nie wieder was von Elektro-Müller. Nach den ganzen Berichten über ausgelaufene AquaPros "
+         "ist die Marke für mich erledigt.", "watch"),
+        ("My AquaPro 7 has never leaked a drop in six years, honestly don't get the panic about the hoses.", "watch"),
+        # customers in trouble are answered
+        ("Meine AquaPro 8 ist heute Nacht ausgelaufen, die ganze Küche steht unter Wasser. Wer kommt für den "
+         "Schaden auf?", "respond"),
+        ("My AquaPro leaked all over the bathroom floor last night. Who do I call about the water damage?", "respond"),
+    ],
+)  # fmt: skip
+def test_the_wording_tells_a_customer_in_trouble_from_an_opinion(runbooks: RunbookSet, text: str, action: str) -> None:
+    """The plan answers first-person mentions of the crisis unless the wording model is sure no
+    affected customer wrote them (`affected_at_least`), and `runbooks try` shows its reading."""
+    mention = Mention("mastodon", "1", "@someone@example.social", text, T0, None)
+    _, triage = assess(mention, (), RuleMatcher(runbooks.scenarios, runbooks.deescalation), Triager(runbooks))
+    assert triage.action == action
+    chance = Triager(runbooks).affected(mention)
+    assert chance is not None
+    assert f"  an affected customer, by the wording: {chance:.0%}" in Trial(runbooks).describe(mention)
 
 
 def test_a_name_alone_is_too_little_to_go_by(runbooks: RunbookSet) -> None:

@@ -57,8 +57,11 @@ class Trial:
                 lines.append(f"  not {what} {aside.target_id}: set aside by rule {aside.rule}: {words} ~ “{term}”")
         if tags:
             lines.append(f"  author: {', '.join(tags)}")
+        affected = self.triager.affected(mention)
+        if affected is not None:
+            lines.append(f"  an affected customer, by the wording: {affected:.0%}")
         decided = self.runbooks.deescalation.decide(
-            mention, tags, [kind.scenario_id for kind in kinds], [match.scenario_id for match in matches]
+            mention, tags, [kind.scenario_id for kind in kinds], [match.scenario_id for match in matches], affected
         )
         if decided is not None:
             lines.append(

@@ -1,6 +1,7 @@
 """The de-escalation plan applied to one mention: whether it is about us at all (if not, it is
 ignored by the rule "off-topic"), its request types, the first rule that decides whether to
-respond at once, watch or ignore it, and its sentiment read in that context."""
+respond at once, watch or ignore it (with how likely the wording model finds that an affected
+customer wrote it, for the rules that ask), and its sentiment read in that context."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from smwar.runbooks.text import analysed, term_words
 from smwar.triage.mood import Context, weigh
 from smwar.triage.relevance import OFF_TOPIC, Relevance, Verdict
 from smwar.triage.sentiment import Sentiment, in_bad_news, language_of, sentiment
+from smwar.triage.wording import Model, model
 
 RESPOND = "respond"  # the action that asks for an answer
 IGNORE = "ignore"
@@ -35,7 +37,10 @@ class Read:
 
 
 class Triager:
-    def __init__(self, runbooks: RunbookSet) -> None:
+    def __init__(self, runbooks: RunbookSet, reading: Model | None = None) -> None:
+        """`reading`: the wording model to ask whether an affected customer wrote a mention
+        (the shipped one if None)."""
+        self._reading = reading
         self.deescalation = runbooks.deescalation
         self.relevance = Relevance(runbooks)
         self.request_types = RuleMatcher(runbooks.request_types, runbooks.deescalation)
@@ -49,6 +54,10 @@ class Triager:
         complaint's politeness."""
         mood = sentiment(mention.text, lang or mention.lang, self.neutral)
         return in_bad_news(mood) if scenarios and self.crises.issuperset(scenarios) else mood
+
+    def affected(self, mention: Mention) -> float | None:
+        """The chance the wording model gives an affected customer of having written `mention`."""
+        return (self._reading or model()).affected(mention.text)
 
     def read(self, mention: Mention, scenarios: Collection[str], verdict: Verdict | None = None) -> Read:
         """What triage reads of `mention`, which matched `scenarios` (`verdict`: whether it is
@@ -76,7 +85,7 @@ class Triager:
         if not read.verdict.relevant:
             return Triage(IGNORE, OFF_TOPIC, (), mood)
         kinds = read.context.request_types
-        rule = self.deescalation.decide(mention, tags, kinds, scenarios)
+        rule = self.deescalation.decide(mention, tags, kinds, scenarios, self.affected(mention))
         if rule is None:
             return Triage(None, None, kinds, mood)
         return Triage(rule.action, rule.id, kinds, mood)

@@ -1,20 +1,21 @@
 """How a mention's wording reads to a model fitted on labelled mentions: from its words and pairs
 of words, weighed by logistic regressions over their TF-IDF values, the likelihood of each
-sentiment class and of each scenario of the bundled runbooks.
+sentiment class, of each scenario of the bundled runbooks, and that an affected customer wrote it.
 
 Why beside the lexicon and the rules: the lexicon knows the words someone wrote down as feeling,
 and the rules the turns of phrase someone foresaw; a fitted model knows every word the labelled
 writers used, how they felt using it and what they were writing about ("Warteschleife",
-"endlich", "schon wieder", "the kitchen is a pond"). Fitted on six of the tuning sets and read on
-the seventh, it adds to what the lexicon, the rules and the context tell (see scripts/fit_mood.py
+"endlich", "schon wieder", "the kitchen is a pond"). Fitted on all tuning sets but one and read on that
+one, it adds to what the lexicon, the rules and the context tell (see scripts/fit_mood.py
 and the README's figures): its sentiment is three of the signals the mood model weighs
-(smwar/triage/mood.py), and where it is sure of a scenario no rule matched, the mention matches
-it (smwar/triage/worded.py).
+(smwar/triage/mood.py); where it is sure of a scenario no rule matched, the mention matches
+it (smwar/triage/worded.py); and a de-escalation rule may ask that it not be sure no affected
+customer wrote a mention (`affected_at_least`).
 
 The model is fitted by scripts/fit_mood.py (with scikit-learn's TfidfVectorizer and
 LogisticRegression, fed by `grams` here) and ships in wording_weights.json: for each word or
 pair seen in at least two labelled mentions, its inverse document frequency and its weight in
-each column (a sentiment class or a scenario). Reading a mention is one pass over its words and
+each column (a sentiment class, a scenario, or being affected). Reading a mention is one pass over its words and
 a lookup of each, once for all its columns.
 """
 
@@ -44,6 +45,7 @@ def grams(text: str) -> list[str]:
 
 SENTIMENT = "sentiment "  # the columns of the sentiment classes: "sentiment negative", …
 SCENARIO = "scenario "  # the column of a scenario: "scenario product-defect"
+AFFECTED = "affected"  # the column of whether an affected customer wrote it
 # The length of a text's TF-IDF vector below which its evidence of a scenario counts for less, in
 # proportion, toward the model's prior: shorter than 99 % of the labelled mentions (as short as
 # "@elektromueller AquaPro 8", 7.4), it is too little to go by, yet scaled to unit length it
@@ -116,7 +118,15 @@ class Model:
     def scenario(self, text: str, scenario_id: str) -> float | None:
         """The probability that `text` is about the scenario (None for one it was not fitted for),
         nearer the prior for a text too short to go by (`EVIDENCE`)."""
-        index = self._index.get(SCENARIO + scenario_id)
+        return self._chance(text, SCENARIO + scenario_id)
+
+    def affected(self, text: str) -> float | None:
+        """The probability that an affected customer wrote `text` (None if not fitted for it),
+        nearer the prior for a text too short to go by (`EVIDENCE`)."""
+        return self._chance(text, AFFECTED)
+
+    def _chance(self, text: str, column: str) -> float | None:
+        index = self._index.get(column)
         if index is None:
             return None
         logits, length = self._reading(text)
