@@ -129,3 +129,8 @@ def test_the_detail_pane_says_what_a_rule_set_aside(runbooks: RunbookSet) -> Non
     assert "  not A question about us: “Echt jetzt” (rule rhetorical)" in rhetorical
     sarcastic = shown("Na toll, die AquaPro ist super leise. Läuft halt auch nicht mehr. Danke, Elektro-Müller!")
     assert any(line.startswith("  not Positive hype") and "(rule not-sarcasm)" in line for line in sarcastic)
+    # an opinion in the first person: the plan's rule for customers in a crisis asked the wording
+    opinion = shown("Ich kaufe nie wieder was von Elektro-Müller. Nach den ganzen Berichten über ausgelaufene "
+                    "AquaPros ist die Marke für mich erledigt.")  # fmt: skip
+    assert "Triage: WATCH (rule everything-else)" in "\n".join(opinion)
+    assert any(line.startswith("  an affected customer, by the wording: ") for line in opinion)

@@ -85,8 +85,9 @@ def triage_lines(
     item: JournaledMention, runbooks: RunbookSet, triager: Triager, campaign: Cluster | None
 ) -> list[Text]:
     """What the plan says to do with it, whose job it is, what its words suggest but a rule
-    set aside, its mood, and its campaign; `triager` (the pipeline's) says again why an
-    off-topic one is not about us and what was set aside."""
+    set aside, how likely its wording makes an affected customer, its mood, and its campaign;
+    `triager` (the pipeline's) says again why an off-topic one is not about us and what was set
+    aside."""
     lines: list[Text] = []
     triage = item.triage
     if triage is not None:
@@ -104,6 +105,9 @@ def triage_lines(
                 lines.append(plain(f"  {known.title}: priority {known.priority}, owner {known.owner}"))
         if triage.rule != OFF_TOPIC:
             lines += set_aside_lines(triager.request_types, runbooks.request_types, item.mention)
+            affected = triager.affected(item.mention)
+            if affected is not None:  # what the plan's `affected_at_least` rules asked
+                lines.append(plain(f"  an affected customer, by the wording: {affected:.0%}"))
         channel = runbooks.channel(item.mention.network)
         if channel is not None and channel.owner:
             lines.append(plain(f"  channel {channel.id}: owner {channel.owner}"))
