@@ -248,8 +248,13 @@ def _acting(
 ) -> str:
     """Action accuracy and affected customers' recall (on RESPOND) of the mentions of `labelled`,
     which matched `found`, triaged with `reading` as the wording model: by the plan with no rule
-    asking the wording who is affected, and by the plan as it is."""
-    rules = [rule.model_copy(update={"affected_at_least": None}) for rule in runbooks.deescalation.rule]
+    asking the wording who is affected (a rule that asks nothing else left out), and by the plan
+    as it is."""
+    rules = [
+        rule.model_copy(update={"affected_at_least": None})
+        for rule in runbooks.deescalation.rule
+        if rule.affected_at_least is None or rule.request_types or rule.scenarios or rule.filters_anything
+    ]
     unasked = runbooks.model_copy(update={"deescalation": runbooks.deescalation.model_copy(update={"rule": rules})})
     figures = []
     for plan in (unasked, runbooks):

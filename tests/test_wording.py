@@ -80,10 +80,12 @@ def test_the_wording_tells_what_the_words_alone_do_not(runbooks: RunbookSet, tex
 
 def test_a_model_for_other_classes_is_refused_with_the_way_out() -> None:
     fitted = json.loads(wording.WEIGHTS.read_text(encoding="utf-8"))
-    renamed = [column.replace("sentiment", "mood") for column in fitted["columns"]]
+    renamed = [column.replace("sentiment", "mood").replace("affected", "hit") for column in fitted["columns"]]
     model = wording.from_json({**fitted, "columns": renamed})
     with pytest.raises(ValueError, match=r"run scripts/fit_mood\.py"):
         model.sentiment("Portal down", CLASSES)
+    with pytest.raises(ValueError, match=r"without the column 'affected'; run scripts/fit_mood\.py"):
+        model.affected("Portal down")
 
 
 def _scenarios(runbooks: RunbookSet, text: str) -> dict[str, tuple[tuple[str, tuple[str, ...]], ...]]:
@@ -133,6 +135,19 @@ def test_the_wording_tells_a_customer_in_trouble_from_an_opinion(runbooks: Runbo
     chance = Triager(runbooks).affected(mention)
     assert chance is not None
     assert f"  an affected customer, by the wording: {chance:.0%}" in Trial(runbooks).describe(mention)
+
+
+def test_a_customer_in_trouble_in_words_no_request_type_foresaw_is_answered(runbooks: RunbookSet) -> None:
+    """No first person, no question, sarcasm: no request type of the plan matches, yet the
+    wording is sure an affected customer wrote it, and the plan's rule for that answers."""
+    text = (
+        "Küche unter Wasser, Schlauch hinten geplatzt, AquaPro 8, 5 Uhr morgens, Hotline erst ab 8. "
+        "Super Start in den Tag, Elektro-Müller 🙃"
+    )
+    mention = Mention("mastodon", "1", "@someone@example.social", text, T0, None)
+    _, triage = assess(mention, (), RuleMatcher(runbooks.scenarios, runbooks.deescalation), Triager(runbooks))
+    assert triage.request_types == ()
+    assert (triage.action, triage.rule) == ("respond", "affected-in-their-words")
 
 
 def test_a_name_alone_is_too_little_to_go_by(runbooks: RunbookSet) -> None:

@@ -216,7 +216,8 @@ class DeescalationRule(Filters):
     request_types: list[Identifier] = []
     scenarios: list[Identifier] = []
     # holds only where the wording model gives an affected customer at least this chance of
-    # having written the mention (a first-person commentator is no customer in trouble)
+    # having written the mention: a low bar sets aside a first-person commentator, a high one
+    # alone finds a customer in trouble in words no request type foresaw
     affected_at_least: float | None = Field(None, ge=0, le=1)
     why: str = ""
 
@@ -236,18 +237,18 @@ class Deescalation(Strict):
         tags: Collection[str],
         request_types: Collection[str],
         scenarios: Collection[str],
-        affected: float | None = None,
+        affected: float,
     ) -> DeescalationRule | None:
         """The first rule whose conditions all hold for `mention`, or None (the filters, the
         costliest condition, are tried last). `affected`: the chance the wording model gives an
-        affected customer of having written it (None: not known, every rule's bar is met)."""
+        affected customer of having written it."""
         return next(
             (
                 rule
                 for rule in self.rule
                 if (not rule.request_types or any(kind in rule.request_types for kind in request_types))
                 and (not rule.scenarios or any(scenario in rule.scenarios for scenario in scenarios))
-                and (rule.affected_at_least is None or affected is None or affected >= rule.affected_at_least)
+                and (rule.affected_at_least is None or affected >= rule.affected_at_least)
                 and rule.admits(mention, tags)
             ),
             None,

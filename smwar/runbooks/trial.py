@@ -58,8 +58,7 @@ class Trial:
         if tags:
             lines.append(f"  author: {', '.join(tags)}")
         affected = self.triager.affected(mention)
-        if affected is not None:
-            lines.append(f"  an affected customer, by the wording: {affected:.0%}")
+        lines.append(f"  an affected customer, by the wording: {affected:.0%}")
         decided = self.runbooks.deescalation.decide(
             mention, tags, [kind.scenario_id for kind in kinds], [match.scenario_id for match in matches], affected
         )

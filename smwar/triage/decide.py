@@ -55,7 +55,7 @@ class Triager:
         mood = sentiment(mention.text, lang or mention.lang, self.neutral)
         return in_bad_news(mood) if scenarios and self.crises.issuperset(scenarios) else mood
 
-    def affected(self, mention: Mention) -> float | None:
+    def affected(self, mention: Mention) -> float:
         """The chance the wording model gives an affected customer of having written `mention`."""
         return (self._reading or model()).affected(mention.text)
 

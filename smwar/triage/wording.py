@@ -120,10 +120,13 @@ class Model:
         nearer the prior for a text too short to go by (`EVIDENCE`)."""
         return self._chance(text, SCENARIO + scenario_id)
 
-    def affected(self, text: str) -> float | None:
-        """The probability that an affected customer wrote `text` (None if not fitted for it),
-        nearer the prior for a text too short to go by (`EVIDENCE`)."""
-        return self._chance(text, AFFECTED)
+    def affected(self, text: str) -> float:
+        """The probability that an affected customer wrote `text`, nearer the prior for a text
+        too short to go by (`EVIDENCE`)."""
+        chance = self._chance(text, AFFECTED)
+        if chance is None:
+            raise ValueError(f"{WEIGHTS}: fitted without the column {AFFECTED!r}; run scripts/fit_mood.py")
+        return chance
 
     def _chance(self, text: str, column: str) -> float | None:
         index = self._index.get(column)

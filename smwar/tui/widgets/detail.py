@@ -105,9 +105,8 @@ def triage_lines(
                 lines.append(plain(f"  {known.title}: priority {known.priority}, owner {known.owner}"))
         if triage.rule != OFF_TOPIC:
             lines += set_aside_lines(triager.request_types, runbooks.request_types, item.mention)
-            affected = triager.affected(item.mention)
-            if affected is not None:  # what the plan's `affected_at_least` rules asked
-                lines.append(plain(f"  an affected customer, by the wording: {affected:.0%}"))
+            # what the plan's `affected_at_least` rules asked
+            lines.append(plain(f"  an affected customer, by the wording: {triager.affected(item.mention):.0%}"))
         channel = runbooks.channel(item.mention.network)
         if channel is not None and channel.owner:
             lines.append(plain(f"  channel {channel.id}: owner {channel.owner}"))
