@@ -16,7 +16,8 @@ from smwar.paths import bundled_runbooks_dir
 from smwar.runbooks.loader import load_runbook_set
 from smwar.runbooks.text import MAX_ANALYSED_CHARS
 from smwar.triage.decide import company_words
-from smwar.triage.sentiment import NEGATIVE, NEUTRAL, POSITIVE, guess_language, sentiment
+from smwar.triage.language import guess_language
+from smwar.triage.sentiment import NEGATIVE, NEUTRAL, POSITIVE, sentiment
 
 DATA = Path(__file__).parent / "data"
 SIGN = {NEGATIVE: -1, NEUTRAL: 0, POSITIVE: 1}

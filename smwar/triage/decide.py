@@ -12,9 +12,10 @@ from smwar.model import Mention, Triage
 from smwar.runbooks.definitions import RunbookSet, Tone
 from smwar.runbooks.matcher import RuleMatcher
 from smwar.runbooks.text import analysed, term_words
+from smwar.triage.language import language_of
 from smwar.triage.mood import Context, weigh
 from smwar.triage.relevance import OFF_TOPIC, Relevance, Verdict
-from smwar.triage.sentiment import Sentiment, in_bad_news, language_of, sentiment
+from smwar.triage.sentiment import Sentiment, in_bad_news, sentiment
 from smwar.triage.wording import Model, model
 
 RESPOND = "respond"  # the action that asks for an answer

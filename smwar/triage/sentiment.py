@@ -36,6 +36,7 @@ from vaderSentiment.vaderSentiment import normalize
 
 from smwar.runbooks.text import analysed, fold
 from smwar.triage import sentiment_words as vocabulary
+from smwar.triage.language import WORD_PATTERN, language_of
 from smwar.triage.sentiment_lexicons import EMOJI, EMOTICON, STRONG, Language, emoji_valences, english, german, plain
 from smwar.triage.sentiment_reading import FILLERS, NUMERALS, Reading, alone, in_scare_quotes, near, questions, runs
 
@@ -87,12 +88,10 @@ ACTS = (vocabulary.RESOLUTION, vocabulary.RESPONSE)  # a negator of these negate
 # word sets as tokens are compared with them: case-folded ("mutmaßlich" as "mutmasslich")
 HEDGES = frozenset(word.casefold() for word in vocabulary.HEDGES)
 LINK = re.compile(r"https?://|www\.|[\w-]+\.[a-z]{2,}/")
-# a word does not end in an apostrophe: in 'quality' that is a closing quote
-WORD_OR_EMOJI = r"[^\W\d_][\w'’-]*(?<!['’])|" + EMOJI
+WORD_OR_EMOJI = WORD_PATTERN + "|" + EMOJI
 TOKEN = re.compile(EMOTICON + "|" + WORD_OR_EMOJI, re.UNICODE)
 # and a zero alone, which negates ("0 Probleme"), read in the texts that have a 0
 TOKEN_OR_ZERO = re.compile(EMOTICON + r"|(?<![\w.,:/-])0(?![\w.,:/%-])|" + WORD_OR_EMOJI, re.UNICODE)
-WORD = re.compile(WORD_OR_EMOJI, re.UNICODE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,30 +125,6 @@ def sentiment(text: str, lang: str | None, neutral: Collection[str] = ()) -> Sen
     none. Only the analysed start of the text counts, and each step is linear in it."""
     text = analysed(text)
     return (_german() if language_of(text, lang) == "de" else _english()).score(text, neutral)
-
-
-def language_of(text: str, lang: str | None) -> str:
-    """The language the analysed `text` is read in: that of `lang` ("de-DE" is German), or
-    guessed from its words when None."""
-    return lang.split("-")[0].casefold() if lang else guess_language(text)
-
-
-GERMAN_MARKERS = {"der", "die", "das", "und", "ist", "nicht", "ich", "mit", "ein", "eine", "für", "auf", "zu"}
-GERMAN_MARKERS |= {"es", "wir", "den", "dem", "von", "hab", "habe", "mein", "meine", "schon", "noch", "auch"}
-GERMAN_MARKERS |= {"im", "bei", "nach", "wie", "aber", "oder", "sehr", "bitte", "danke", "heute", "leider", "wieder"}
-GERMAN_MARKERS |= {"gerne", "sind", "war", "hat", "kann", "mir", "mich", "uns", "euch", "ihr", "man", "seit", "doch"}
-ENGLISH_MARKERS = {"the", "and", "is", "not", "i", "with", "a", "for", "on", "to", "it", "my", "this", "of"}
-ENGLISH_MARKERS |= {"you", "was", "are", "have", "just", "your", "they", "what", "be", "at", "but"}
-
-
-def guess_language(text: str) -> str:
-    """ "de" or "en" by the function words in `text` (umlauts decide a tie)."""
-    found = [word.casefold() for word in WORD.findall(text)]
-    german = sum(word in GERMAN_MARKERS for word in found)
-    english = sum(word in ENGLISH_MARKERS for word in found)
-    if german != english:
-        return "de" if german > english else "en"
-    return "de" if re.search(r"[äöüßÄÖÜ]", text) else "en"
 
 
 @dataclass(frozen=True, slots=True)
