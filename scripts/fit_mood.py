@@ -248,28 +248,26 @@ def _acting(
 ) -> str:
     """Action accuracy and affected customers' recall (on RESPOND) of the mentions of `labelled`,
     which matched `found`, triaged with `reading` as the wording model: by the plan with no rule
-    asking the wording who is affected (a rule that asks nothing else left out), and by the plan
-    as it is."""
-    rules = [
-        rule.model_copy(update={"affected_at_least": None})
-        for rule in runbooks.deescalation.rule
-        if rule.affected_at_least is None or rule.request_types or rule.scenarios or rule.filters_anything
-    ]
-    unasked = runbooks.model_copy(update={"deescalation": runbooks.deescalation.model_copy(update={"rule": rules})})
+    or request type asking the wording who is affected, and by the plan as it is."""
+    rules = [rule.model_copy(update={"affected_at_least": None}) for rule in runbooks.deescalation.rule]
+    kinds = tuple(kind.model_copy(update={"also_when_affected": None}) for kind in runbooks.request_types)
+    deescalation = runbooks.deescalation.model_copy(update={"rule": rules})
+    unasked = runbooks.model_copy(update={"deescalation": deescalation, "request_types": kinds})
     figures = []
     for plan in (unasked, runbooks):
         triager = Triager(plan, reading)
+        known: set[tuple[str, str]] = set()  # the authors journaled before, as triage_bench has them
         actions = [
             triager.triage(
                 mention,
-                BENCH.tags_for(mention, plan.deescalation, set(), {}),
+                BENCH.tags_for(mention, plan.deescalation, known, {}),
                 [match.scenario_id for match in matches or ()],
             ).action
             for (mention, _), matches in zip(labelled.mentions, found, strict=True)
         ]
         right = np.mean([got == want for got, want in zip(actions, labelled.actions, strict=True)])
         answered = [got == "respond" for got, affected in zip(actions, labelled.affected, strict=True) if affected]
-        figures.append(f"{right:.3f} / {np.mean(answered):.3f}")
+        figures.append(f"{right:.3f} / {np.mean(answered) if answered else 1.0:.3f}")
     return " without, ".join(figures) + " with"
 
 

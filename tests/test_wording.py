@@ -114,40 +114,59 @@ def test_the_wording_finds_a_scenario_the_rules_missed_and_says_so(runbooks: Run
 
 
 @pytest.mark.parametrize(
-    ("text", "action"),
+    ("text", "action", "unasked"),
     [
-        # in the first person, in the crisis, and no customer in trouble: an opinion, watched
+        # in the first person, in the crisis, and no customer in trouble: an opinion, watched,
+        # where a plan that asked the wording nothing would answer it
         ("Ich kaufe nie wieder was von Elektro-Müller. Nach den ganzen Berichten über ausgelaufene AquaPros "
-         "ist die Marke für mich erledigt.", "watch"),
-        ("My AquaPro 7 has never leaked a drop in six years, honestly don't get the panic about the hoses.", "watch"),
+         "ist die Marke für mich erledigt.", "watch", "respond"),
         # customers in trouble are answered
         ("Meine AquaPro 8 ist heute Nacht ausgelaufen, die ganze Küche steht unter Wasser. Wer kommt für den "
-         "Schaden auf?", "respond"),
-        ("My AquaPro leaked all over the bathroom floor last night. Who do I call about the water damage?", "respond"),
+         "Schaden auf?", "respond", "respond"),
+        ("My AquaPro leaked all over the bathroom floor last night. Who do I call about the water damage?",
+         "respond", "respond"),
     ],
 )  # fmt: skip
-def test_the_wording_tells_a_customer_in_trouble_from_an_opinion(runbooks: RunbookSet, text: str, action: str) -> None:
+def test_the_wording_tells_a_customer_in_trouble_from_an_opinion(
+    runbooks: RunbookSet, text: str, action: str, unasked: str
+) -> None:
     """The plan answers first-person mentions of the crisis unless the wording model is sure no
     affected customer wrote them (`affected_at_least`), and `runbooks try` shows its reading."""
     mention = Mention("mastodon", "1", "@someone@example.social", text, T0, None)
-    _, triage = assess(mention, (), RuleMatcher(runbooks.scenarios, runbooks.deescalation), Triager(runbooks))
-    assert triage.action == action
+    matcher = RuleMatcher(runbooks.scenarios, runbooks.deescalation)
+    assert assess(mention, (), matcher, Triager(runbooks))[1].action == action
+    rules = [rule.model_copy(update={"affected_at_least": None}) for rule in runbooks.deescalation.rule]
+    asking_nothing = runbooks.model_copy(
+        update={"deescalation": runbooks.deescalation.model_copy(update={"rule": rules})}
+    )
+    assert assess(mention, (), matcher, Triager(asking_nothing))[1].action == unasked
     chance = Triager(runbooks).affected(mention)
-    assert chance is not None
     assert f"  an affected customer, by the wording: {chance:.0%}" in Trial(runbooks).describe(mention)
 
 
+def test_a_short_text_tells_nothing_of_being_affected() -> None:
+    """An emoji alone or an empty text is as likely as not an affected customer's: the plan's
+    low bar does not set a rule aside for it, nor does its high bar take it for one."""
+    for text in ("", "😭😭😭", "AquaPro"):
+        assert 0.1 < wording.model().affected(text) < 0.7, text
+
+
 def test_a_customer_in_trouble_in_words_no_request_type_foresaw_is_answered(runbooks: RunbookSet) -> None:
-    """No first person, no question, sarcasm: no request type of the plan matches, yet the
-    wording is sure an affected customer wrote it, and the plan's rule for that answers."""
+    """No first person, no question, sarcasm: no rule of a request type matches, yet the wording
+    is sure an affected customer wrote it, so the plan's request type for affected customers
+    (`also_when_affected`) takes it, with its priority and owner, and it is answered."""
     text = (
         "Küche unter Wasser, Schlauch hinten geplatzt, AquaPro 8, 5 Uhr morgens, Hotline erst ab 8. "
         "Super Start in den Tag, Elektro-Müller 🙃"
     )
     mention = Mention("mastodon", "1", "@someone@example.social", text, T0, None)
+    assert Triager(runbooks).request_types.match(mention) == ()  # the rules alone
     _, triage = assess(mention, (), RuleMatcher(runbooks.scenarios, runbooks.deescalation), Triager(runbooks))
-    assert triage.request_types == ()
-    assert (triage.action, triage.rule) == ("respond", "affected-in-their-words")
+    assert triage.request_types == ("affected-customer",)
+    assert (triage.action, triage.rule) == ("respond", "affected-customers")
+    shown = Trial(runbooks).describe(mention)
+    at = shown.index("  request type affected-customer: Affected customer · priority 2, owner customer-service")
+    assert shown[at + 1].startswith("    by the wording: an affected customer ")
 
 
 def test_a_name_alone_is_too_little_to_go_by(runbooks: RunbookSet) -> None:

@@ -312,6 +312,10 @@ class RequestType(Strict):
     threshold: float = Field(0.5, gt=0, le=1)
     unless: list[Identifier] = []
     rule: list[Rule] = []
+    # recognised also where no rule of it matched but the wording model gives an affected
+    # customer at least this chance of having written the mention (a customer in trouble in
+    # words no rule foresaw: sarcasm, emoji, capitals)
+    also_when_affected: float | None = Field(None, ge=0, le=1)
 
 
 class Trigger(Strict):

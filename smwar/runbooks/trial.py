@@ -44,23 +44,33 @@ class Trial:
                 f"  {scenario.id}: {scenario.title} · score {match.score:.2f} (threshold {scenario.threshold:.2f})"
             )
             lines.extend(_hit_lines(match))
-        for kind in kinds:
-            request_type = self.runbooks.request_type(kind.scenario_id)
+        affected = self.triager.affected(mention)
+        worded_kinds = (
+            self.triager.worded_kinds([kind.scenario_id for kind in kinds], affected) if verdict.relevant else ()
+        )
+        found = [(kind.scenario_id, _hit_lines(kind)) for kind in kinds]
+        found += [(kind_id, [f"    by the wording: an affected customer {affected:.0%}"]) for kind_id in worded_kinds]
+        for kind_id, hits in found:
+            request_type = self.runbooks.request_type(kind_id)
             lines.append(
                 f"  request type {request_type.id}: {request_type.title} · priority {request_type.priority}, "
                 f"owner {request_type.owner}"
             )
-            lines.extend(_hit_lines(kind))
+            lines.extend(hits)
         for what, matcher in (("scenario", self.scenarios), ("request type", self.request_types)):
             for aside in matcher.set_aside(mention):
                 words, term = printable(" ".join(aside.words)), printable(aside.term)
                 lines.append(f"  not {what} {aside.target_id}: set aside by rule {aside.rule}: {words} ~ “{term}”")
         if tags:
             lines.append(f"  author: {', '.join(tags)}")
-        affected = self.triager.affected(mention)
-        lines.append(f"  an affected customer, by the wording: {affected:.0%}")
+        if verdict.relevant:
+            lines.append(f"  an affected customer, by the wording: {affected:.0%}")
         decided = self.runbooks.deescalation.decide(
-            mention, tags, [kind.scenario_id for kind in kinds], [match.scenario_id for match in matches], affected
+            mention,
+            tags,
+            [*(kind.scenario_id for kind in kinds), *worded_kinds],
+            [match.scenario_id for match in matches],
+            affected,
         )
         if decided is not None:
             lines.append(

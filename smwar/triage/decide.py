@@ -45,6 +45,7 @@ class Triager:
         self.deescalation = runbooks.deescalation
         self.relevance = Relevance(runbooks)
         self.request_types = RuleMatcher(runbooks.request_types, runbooks.deescalation)
+        self.plan_request_types = runbooks.request_types
         self.neutral = company_words(runbooks)
         self.crises = frozenset(scenario.id for scenario in runbooks.scenarios if scenario.tone == Tone.BAD)
         self.scenarios = runbooks.scenarios
@@ -59,6 +60,16 @@ class Triager:
     def affected(self, mention: Mention) -> float:
         """The chance the wording model gives an affected customer of having written `mention`."""
         return (self._reading or model()).affected(mention.text)
+
+    def worded_kinds(self, kinds: Collection[str], affected: float) -> tuple[str, ...]:
+        """The request types besides `kinds` (those its rules found) that a mention is of by
+        its wording: those recognised also where an affected customer has at least a chance
+        (`also_when_affected`) that `affected` reaches."""
+        return tuple(
+            kind.id
+            for kind in self.plan_request_types
+            if kind.also_when_affected is not None and kind.id not in kinds and affected >= kind.also_when_affected
+        )
 
     def read(self, mention: Mention, scenarios: Collection[str], verdict: Verdict | None = None) -> Read:
         """What triage reads of `mention`, which matched `scenarios` (`verdict`: whether it is
@@ -85,8 +96,9 @@ class Triager:
         mood = weigh(mention.text, read.mood, read.context)
         if not read.verdict.relevant:
             return Triage(IGNORE, OFF_TOPIC, (), mood)
-        kinds = read.context.request_types
-        rule = self.deescalation.decide(mention, tags, kinds, scenarios, self.affected(mention))
+        affected = self.affected(mention)
+        kinds = (*read.context.request_types, *self.worded_kinds(read.context.request_types, affected))
+        rule = self.deescalation.decide(mention, tags, kinds, scenarios, affected)
         if rule is None:
             return Triage(None, None, kinds, mood)
         return Triage(rule.action, rule.id, kinds, mood)

@@ -9,8 +9,9 @@ writers used, how they felt using it and what they were writing about ("Wartesch
 one, it adds to what the lexicon, the rules and the context tell (see scripts/fit_mood.py
 and the README's figures): its sentiment is three of the signals the mood model weighs
 (smwar/triage/mood.py); where it is sure of a scenario no rule matched, the mention matches
-it (smwar/triage/worded.py); and a de-escalation rule may ask that it not be sure no affected
-customer wrote a mention (`affected_at_least`).
+it (smwar/triage/worded.py); a de-escalation rule may ask that it not be sure no affected
+customer wrote a mention (`affected_at_least`), and a request type be recognised where it is
+sure one did (`also_when_affected`).
 
 The model is fitted by scripts/fit_mood.py (with scikit-learn's TfidfVectorizer and
 LogisticRegression, fed by `grams` here) and ships in wording_weights.json: for each word or
@@ -46,17 +47,21 @@ def grams(text: str) -> list[str]:
 SENTIMENT = "sentiment "  # the columns of the sentiment classes: "sentiment negative", …
 SCENARIO = "scenario "  # the column of a scenario: "scenario product-defect"
 AFFECTED = "affected"  # the column of whether an affected customer wrote it
-# The length of a text's TF-IDF vector below which its evidence of a scenario counts for less, in
-# proportion, toward the model's prior: shorter than 99 % of the labelled mentions (as short as
-# "@elektromueller AquaPro 8", 7.4), it is too little to go by, yet scaled to unit length it
-# would weigh as much as a whole post (the name alone read as a leak at 0.82).
+# The length of a text's TF-IDF vector below which what it says of a scenario, or of being
+# written by an affected customer, counts for less, in proportion: shorter than 99 % of the
+# labelled mentions (as short as "@elektromueller AquaPro 8", 7.6), it is too little to go by,
+# yet scaled to unit length it would weigh as much as a whole post (the name alone read as a
+# leak at 0.82). A scenario's chance goes toward the model's prior for it (it is matched only
+# when sure); being affected toward an even chance (its bars go both ways: a low one sets a
+# rule aside only where the wording is sure no affected customer wrote it, and an emoji alone
+# tells nothing of that).
 EVIDENCE = 12.0
-LOGITS_KEPT = 64  # texts whose reading is kept: a mention's sentiment and scenarios ask in a row
+LOGITS_KEPT = 64  # texts whose reading is kept: a mention's sentiment, scenarios and being affected ask in a row
 
 
 class Model:
-    """A fitted model: for each column (a sentiment class, or a scenario) its intercept, and for
-    each gram its idf and its weight in each column."""
+    """A fitted model: for each column (a sentiment class, a scenario, or being affected) its
+    intercept, and for each gram its idf and its weight in each column."""
 
     def __init__(self, columns: Sequence[str], intercepts: Sequence[float], grams: dict[str, tuple[float, ...]]):
         self.columns = tuple(columns)
@@ -118,24 +123,26 @@ class Model:
     def scenario(self, text: str, scenario_id: str) -> float | None:
         """The probability that `text` is about the scenario (None for one it was not fitted for),
         nearer the prior for a text too short to go by (`EVIDENCE`)."""
-        return self._chance(text, SCENARIO + scenario_id)
+        return self._chance(text, SCENARIO + scenario_id, even=False)
 
     def affected(self, text: str) -> float:
-        """The probability that an affected customer wrote `text`, nearer the prior for a text
-        too short to go by (`EVIDENCE`)."""
-        chance = self._chance(text, AFFECTED)
+        """The probability that an affected customer wrote `text`, nearer an even chance for a
+        text too short to go by (`EVIDENCE`)."""
+        chance = self._chance(text, AFFECTED, even=True)
         if chance is None:
             raise ValueError(f"{WEIGHTS}: fitted without the column {AFFECTED!r}; run scripts/fit_mood.py")
         return chance
 
-    def _chance(self, text: str, column: str) -> float | None:
+    def _chance(self, text: str, column: str, *, even: bool) -> float | None:
+        """The probability of `column` for `text`, toward the column's prior (or, if `even`, an
+        even chance) for a text too short to go by."""
         index = self._index.get(column)
         if index is None:
             return None
         logits, length = self._reading(text)
-        logit, prior = logits[index], self.intercepts[index]
+        logit, toward = logits[index], 0.0 if even else self.intercepts[index]
         if length < EVIDENCE:
-            logit = prior + (logit - prior) * length / EVIDENCE
+            logit = toward + (logit - toward) * length / EVIDENCE
         return 1.0 / (1.0 + math.exp(-logit))
 
     def telling(self, text: str, scenario_id: str, count: int = 3) -> tuple[str, ...]:
