@@ -96,6 +96,8 @@ def triage_lines(
         action.append((triage.action or "no rule applies").upper(), style=style)
         if triage.rule:
             action.append(f" (rule {printable(triage.rule)})")
+        if triage.rule != OFF_TOPIC:  # what the plan's `affected_at_least` rules asked
+            action.append(f" · an affected customer, by the wording: {triager.affected(item.mention):.0%}")
         lines.append(action)
         if triage.rule == OFF_TOPIC:  # why it is not about us (judged again: only these are)
             lines.append(plain(f"  not about us: {triager.relevance.judge(item.mention).why}"))
@@ -105,8 +107,6 @@ def triage_lines(
                 lines.append(plain(f"  {known.title}: priority {known.priority}, owner {known.owner}"))
         if triage.rule != OFF_TOPIC:
             lines += set_aside_lines(triager.request_types, runbooks.request_types, item.mention)
-            # what the plan's `affected_at_least` rules asked
-            lines.append(plain(f"  an affected customer, by the wording: {triager.affected(item.mention):.0%}"))
         channel = runbooks.channel(item.mention.network)
         if channel is not None and channel.owner:
             lines.append(plain(f"  channel {channel.id}: owner {channel.owner}"))
