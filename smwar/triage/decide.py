@@ -38,10 +38,10 @@ class Read:
 
 
 class Triager:
-    def __init__(self, runbooks: RunbookSet, reading: Model | None = None) -> None:
-        """`reading`: the wording model to ask whether an affected customer wrote a mention
-        (the shipped one if None)."""
-        self._reading = reading
+    def __init__(self, runbooks: RunbookSet, wording: Model | None = None) -> None:
+        """`wording`: the wording model its readings ask — of the sentiment, the scenarios and
+        whether an affected customer wrote a mention (the shipped one if None)."""
+        self.wording = wording
         self.deescalation = runbooks.deescalation
         self.relevance = Relevance(runbooks)
         self.request_types = RuleMatcher(runbooks.request_types, runbooks.deescalation)
@@ -59,7 +59,7 @@ class Triager:
 
     def affected(self, mention: Mention) -> float:
         """The chance the wording model gives an affected customer of having written `mention`."""
-        return (self._reading or model()).affected(mention.text)
+        return (self.wording or model()).affected(mention.text)
 
     def worded_kinds(self, kinds: Collection[str], affected: float) -> tuple[str, ...]:
         """The request types besides `kinds` (those its rules found) that a mention is of by
@@ -93,7 +93,7 @@ class Triager:
         """What to do with `mention`: nothing if it is not about us (`verdict`, judged here
         when not given), else what the first de-escalation rule that holds says."""
         read = self.read(mention, scenarios, verdict)
-        mood = weigh(mention.text, read.mood, read.context)
+        mood = weigh(mention.text, read.mood, read.context, self.wording)
         if not read.verdict.relevant:
             return Triage(IGNORE, OFF_TOPIC, (), mood)
         affected = self.affected(mention)

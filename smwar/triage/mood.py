@@ -30,7 +30,7 @@ from pathlib import Path
 
 from smwar.triage.sentiment import CUTOFF, IRONIC, NEGATIVE, NEUTRAL, POSITIVE, Sentiment, label_of
 from smwar.triage.sentiment_lexicons import EMOJI
-from smwar.triage.wording import model
+from smwar.triage.wording import Model, model
 
 WEIGHTS = Path(__file__).with_name("mood_weights.json")
 CLASSES = (NEGATIVE, NEUTRAL, POSITIVE)
@@ -120,10 +120,11 @@ def probabilities(signals: Sequence[float], rows: Sequence[Sequence[float]]) -> 
     return [value / total for value in exps]
 
 
-def weigh(text: str, reading: Sentiment, context: Context) -> float:
+def weigh(text: str, reading: Sentiment, context: Context, wording: Model | None = None) -> float:
     """The mention's sentiment in context, −1…+1, whose sign (`label_of`) is the likeliest class:
-    how much likelier positive is than negative, and 0 where neutral is likeliest."""
-    signals = features(text, reading, context, model().sentiment(text, CLASSES))
+    how much likelier positive is than negative, and 0 where neutral is likeliest (`wording`:
+    the wording model to read it with, the shipped one if None)."""
+    signals = features(text, reading, context, (wording or model()).sentiment(text, CLASSES))
     negative, neutral, positive = probabilities(signals, weights())
     if neutral >= max(negative, positive):
         return 0.0

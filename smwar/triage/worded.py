@@ -29,7 +29,9 @@ TERM = "the labelled mentions' words"
 def scenarios_of(mention: Mention, verdict: Verdict, matcher: Matcher, triager: Triager) -> tuple[Match, ...]:
     """The scenarios a mention matches, by its rules or its wording; none if it is not about
     us (`verdict`): a namesake's storm is not ours."""
-    return worded(mention, matcher.match(mention), matcher, triager.scenarios) if verdict.relevant else ()
+    if not verdict.relevant:
+        return ()
+    return worded(mention, matcher.match(mention), matcher, triager.scenarios, triager.wording)
 
 
 def worded(
