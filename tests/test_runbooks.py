@@ -274,6 +274,26 @@ def test_try_file_reports_bad_lines_totals_and_precision(tmp_path: Path) -> None
     assert "mentions.jsonl:4: wrongly matched product-defect" in result.output
 
 
+def test_try_file_reports_how_often_triage_does_what_the_action_labels_say(tmp_path: Path) -> None:
+    """A community manager's own labelled mentions, in the labelled sets' form: what triage got
+    right, what it did instead, and where; a label that is no action is refused by its line."""
+    file = tmp_path / "labelled.jsonl"
+    file.write_text(
+        '{"text": "Meine AquaPro ist heute Nacht ausgelaufen, die Küche steht unter Wasser. Wer zahlt das?",'
+        ' "action": "respond"}\n'
+        '{"text": "Drogerie Müller hat die Preise für Windeln schon wieder erhöht", "action": "ignore"}\n'
+        '{"text": "Drogerie Müller hat die Preise für Shampoo erhöht", "action": "respond"}\n'
+        '{"text": "AquaPro", "action": "answer"}\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["runbooks", "try", "--file", str(file), "--summary"])
+    assert result.exit_code == 2, "a label could not be read"
+    assert f"{file}:4: action: one of respond, watch, ignore, not 'answer' (label ignored)" in result.output
+    assert "3 mentions labelled with an action: 0.667 triaged so (2)" in result.output
+    assert "respond                     1        0        1        0" in result.output
+    assert "labelled.jsonl:3: labelled respond, triaged ignore (rule off-topic): Drogerie Müller" in result.output
+
+
 def test_try_needs_text_or_file() -> None:
     result = CliRunner().invoke(main, ["runbooks", "try"])
     assert result.exit_code == 2 and "give either TEXT or --file" in result.output

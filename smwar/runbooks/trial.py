@@ -20,6 +20,8 @@ from smwar.triage.sentiment import label_of
 from smwar.triage.worded import scenarios_of
 
 Echo = Callable[[str], None]
+ACTIONS = ("respond", "watch", "ignore")
+Acted = tuple[int, Mention, str, str | None, str | None]  # line, mention, labelled, triaged, by rule
 
 
 class Trial:
@@ -86,12 +88,14 @@ class Trial:
         return lines
 
     def run_file(self, path: Path, now: datetime, *, echo: Echo, verbose: bool) -> int:
-        """Try every mention of a JSONL file; with `expect` labels, report precision and recall.
+        """Try every mention of a JSONL file; with `expect` labels, report precision and recall;
+        with `action` (or `expect_action`) labels, how often triage does what they say.
 
         Returns the number of lines that could not be read (each is reported, the rest run).
         """
         counts: Counter[str] = Counter()
         labelled: list[tuple[int, Mention, set[str], set[str]]] = []
+        acted: list[Acted] = []
         bad: list[InputError] = []
         total = 0
 
@@ -106,16 +110,24 @@ class Trial:
             counts.update(found or {"(none)"})
             if verbose:
                 echo(f"{path.name}:{number}: " + "\n".join(self.describe(mention)))
-            if "expect" in raw:
-                try:
+            try:
+                if "expect" in raw:
                     labelled.append((number, mention, self._expected(path, number, raw["expect"]), found))
-                except InputError as error:
-                    bad.append(error)
-                    echo(f"{error} (label ignored)")
+                if (wanted := raw.get("action", raw.get("expect_action"))) is not None:
+                    if wanted not in ACTIONS:
+                        raise InputError(path, number, f"action: one of {', '.join(ACTIONS)}, not {wanted!r}")
+                    tags = author_tags(self.runbooks.deescalation, mention.network, mention.author, mention.followers)
+                    triage = self.triager.triage(mention, tags, found, verdict)
+                    acted.append((number, mention, str(wanted), triage.action, triage.rule))
+            except InputError as error:
+                bad.append(error)
+                echo(f"{error} (label ignored)")
         totals = ", ".join(f"{name} {count}" for name, count in sorted(counts.items()))
         echo(f"\n{total} mentions" + (f": {totals}" if totals else ""))
         if labelled:
             self._report_quality(path, labelled, echo)
+        if acted:
+            _report_actions(path, acted, echo)
         return len(bad)
 
     def _expected(self, path: Path, number: int, expected: object) -> set[str]:
@@ -137,6 +149,22 @@ class Trial:
             for scenario in sorted(want ^ got):
                 kind = "missed" if scenario in want else "wrongly matched"
                 echo(f"{path.name}:{number}: {kind} {scenario}: {printable(mention.text)[:100]}")
+
+
+def _report_actions(path: Path, acted: list[Acted], echo: Echo) -> None:
+    """How often triage did what the labels say, what it did instead, and where."""
+    right = sum(wanted == triaged for _, _, wanted, triaged, _ in acted)
+    echo(f"\n{len(acted)} mentions labelled with an action: {right / len(acted):.3f} triaged so ({right})")
+    corner = "labelled \\ triaged"
+    echo(f"{corner:<20}" + "".join(f"{action:>9}" for action in (*ACTIONS, "none")))
+    for wanted in ACTIONS:
+        row = Counter(triaged or "none" for _, _, label, triaged, _ in acted if label == wanted)
+        echo(f"{wanted:<20}" + "".join(f"{row.get(action, 0):9d}" for action in (*ACTIONS, "none")))
+    for number, mention, wanted, triaged, rule in acted:
+        if wanted != triaged:
+            by = f" (rule {printable(rule)})" if rule else ""
+            text = printable(mention.text)[:100]
+            echo(f"{path.name}:{number}: labelled {wanted}, triaged {triaged or 'none'}{by}: {text}")
 
 
 def _hit_lines(match: Match) -> list[str]:
