@@ -38,6 +38,7 @@ from sklearn.linear_model import LogisticRegression
 from smwar.model import Match, Mention
 from smwar.paths import bundled_runbooks_dir
 from smwar.runbooks.definitions import RunbookSet
+from smwar.runbooks.evaluate import quality
 from smwar.runbooks.loader import load_runbook_set
 from smwar.runbooks.matcher import RuleMatcher
 from smwar.sources.jsonl import read_jsonl
@@ -141,15 +142,18 @@ def to_model(
     )
 
 
-def read_apart(sets: Sequence[Labelled]) -> list[np.ndarray]:
-    """The mood model's features of each set's mentions, their wording read by a wording model
-    fitted on the other sets."""
-    rows = []
-    for held, labelled in enumerate(sets):
-        model = fit_wording([other for number, other in enumerate(sets) if number != held])
-        read = np.array([model.sentiment(text, CLASSES) for text in labelled.texts])
-        rows.append(np.hstack([labelled.rows, read]))
-    return rows
+def fitted_apart(sets: Sequence[Labelled]) -> list[wording.Model]:
+    """For each set, the wording model fitted on the other sets."""
+    return [fit_wording([other for number, other in enumerate(sets) if number != held]) for held in range(len(sets))]
+
+
+def read_apart(sets: Sequence[Labelled], apart: Sequence[wording.Model]) -> list[np.ndarray]:
+    """The mood model's features of each set's mentions, their wording read by the model of
+    `apart` (`fitted_apart`) fitted on the other sets."""
+    return [
+        np.hstack([labelled.rows, np.array([model.sentiment(text, CLASSES) for text in labelled.texts])])
+        for labelled, model in zip(sets, apart, strict=True)
+    ]
 
 
 def fit(rows: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -179,13 +183,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     runbooks = load_runbook_set(bundled_runbooks_dir())
     matcher, triager = RuleMatcher(runbooks.scenarios, runbooks.deescalation), Triager(runbooks)
     sets = [Labelled(path, matcher, triager) for path in TUNING]
+    apart = fitted_apart(sets)
     if args.folds:
         for held, labelled in enumerate(sets):
             others = [other for number, other in enumerate(sets) if number != held]
             labels = np.concatenate([other.labels for other in others])
             without = fit(np.vstack([other.rows for other in others]), labels)
-            with_wording = fit(np.vstack(read_apart(others)), labels)
-            reading = fit_wording(others)
+            with_wording = fit(np.vstack(read_apart(others, fitted_apart(others))), labels)
+            reading = apart[held]
             rows = np.hstack([labelled.rows, [reading.sentiment(text, CLASSES) for text in labelled.texts]])
             worded_matches = [
                 matches if matches is None else worded(mention, matches, matcher, runbooks.scenarios, reading)
@@ -200,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"with the wording {_macro(worded_matches, labelled)}; action / affected recall: {acting}"
             )
     model = fit_wording(sets)
-    rows = np.vstack(read_apart(sets))
+    rows = np.vstack(read_apart(sets, apart))
     labels = np.concatenate([labelled.labels for labelled in sets])
     weights = fit(rows, labels)
     print(f"fitted on {len(labels)} mentions: sign accuracy {accuracy(rows, labels, weights):.3f} on them")
@@ -230,17 +235,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _macro(found: Sequence[tuple[Match, ...] | None], labelled: Labelled) -> str:
     """Macro precision and recall over the labelled scenarios of the scenarios `found` (a
     scenario never found nor labelled counts 1 for both)."""
-    precisions, recalls = [], []
-    named = [frozenset(match.scenario_id for match in matches or ()) for matches in found]
-    for scenario in sorted(set().union(*labelled.scenarios)):
-        hits = sum(
-            scenario in names and scenario in labels for names, labels in zip(named, labelled.scenarios, strict=True)
-        )
-        told = sum(scenario in names for names in named)
-        labelled_count = sum(scenario in labels for labels in labelled.scenarios)
-        precisions.append(hits / told if told else 1.0)
-        recalls.append(hits / labelled_count if labelled_count else 1.0)
-    return f"{np.mean(precisions):.3f} / {np.mean(recalls):.3f}"
+    named = [{match.scenario_id for match in matches or ()} for matches in found]
+    pairs = [(set(labels), names) for labels, names in zip(labelled.scenarios, named, strict=True)]
+    table = quality(sorted(set().union(*labelled.scenarios)), pairs)
+    precision = np.mean([entry.precision for entry in table.values()])
+    return f"{precision:.3f} / {np.mean([entry.recall for entry in table.values()]):.3f}"
+
+
+def asking_nothing(runbooks: RunbookSet) -> RunbookSet:
+    """`runbooks` with no rule or request type that asks the wording who is affected."""
+    rules = [rule.model_copy(update={"affected_at_least": None}) for rule in runbooks.deescalation.rule]
+    kinds = tuple(kind.model_copy(update={"also_when_affected": None}) for kind in runbooks.request_types)
+    deescalation = runbooks.deescalation.model_copy(update={"rule": rules})
+    return runbooks.model_copy(update={"deescalation": deescalation, "request_types": kinds})
 
 
 def _acting(
@@ -249,12 +256,8 @@ def _acting(
     """Action accuracy and affected customers' recall (on RESPOND) of the mentions of `labelled`,
     which matched `found`, triaged with `reading` as the wording model: by the plan with no rule
     or request type asking the wording who is affected, and by the plan as it is."""
-    rules = [rule.model_copy(update={"affected_at_least": None}) for rule in runbooks.deescalation.rule]
-    kinds = tuple(kind.model_copy(update={"also_when_affected": None}) for kind in runbooks.request_types)
-    deescalation = runbooks.deescalation.model_copy(update={"rule": rules})
-    unasked = runbooks.model_copy(update={"deescalation": deescalation, "request_types": kinds})
     figures = []
-    for plan in (unasked, runbooks):
+    for plan in (asking_nothing(runbooks), runbooks):
         triager = Triager(plan, reading)
         known: set[tuple[str, str]] = set()  # the authors journaled before, as triage_bench has them
         actions = [

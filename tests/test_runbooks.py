@@ -2,7 +2,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from smwar.cli import main
 from smwar.errors import InputErrors
@@ -256,16 +256,21 @@ def test_try_tells_what_a_rule_set_aside() -> None:
     assert any(line.startswith("  de-escalation: watch") for line in lines), "a commentator's news"
 
 
+def tried(file: Path, lines: str | bytes) -> Result:
+    """`smwar runbooks try --file FILE --summary` with `lines` written to `file` (text as UTF-8)."""
+    file.write_bytes(lines.encode("utf-8") if isinstance(lines, str) else lines)
+    return CliRunner().invoke(main, ["runbooks", "try", "--file", str(file), "--summary"])
+
+
 def test_try_file_reports_bad_lines_totals_and_precision(tmp_path: Path) -> None:
     file = tmp_path / "mentions.jsonl"
-    file.write_text(
+    result = tried(
+        file,
         '{"text": "AquaPro ausgelaufen, alles nass", "expect": ["product-defect"]}\n'
         "{not json}\n"
         '{"text": "Thomas Müller trifft", "expect": []}\n'
         '{"text": "Die AquaPro leckt nicht, sie ist super", "expect": ["positive-hype"]}\n',
-        encoding="utf-8",
     )
-    result = CliRunner().invoke(main, ["runbooks", "try", "--file", str(file), "--summary"])
     assert result.exit_code == 2, "a line could not be read"
     assert f"{file}:2: not JSON: Expecting property name enclosed in double quotes (line skipped)" in result.output
     assert "3 mentions: (none) 1, product-defect 2" in result.output
@@ -278,15 +283,14 @@ def test_try_file_reports_how_often_triage_does_what_the_action_labels_say(tmp_p
     """A community manager's own labelled mentions, in the labelled sets' form: what triage got
     right, what it did instead, and where; a label that is no action is refused by its line."""
     file = tmp_path / "labelled.jsonl"
-    file.write_text(
+    result = tried(
+        file,
         '{"text": "Meine AquaPro ist heute Nacht ausgelaufen, die Küche steht unter Wasser. Wer zahlt das?",'
         ' "action": "respond"}\n'
         '{"text": "Drogerie Müller hat die Preise für Windeln schon wieder erhöht", "action": "ignore"}\n'
         '{"text": "Drogerie Müller hat die Preise für Shampoo erhöht", "action": "respond"}\n'
         '{"text": "AquaPro", "action": "answer"}\n',
-        encoding="utf-8",
     )
-    result = CliRunner().invoke(main, ["runbooks", "try", "--file", str(file), "--summary"])
     assert result.exit_code == 2, "a label could not be read"
     assert f"{file}:4: action: one of respond, watch, ignore, not 'answer' (label ignored)" in result.output
     assert "3 mentions labelled with an action: 0.667 triaged so (2)" in result.output
@@ -310,12 +314,12 @@ def test_a_broken_file_does_not_bring_errors_about_the_ids_it_defines(tmp_path: 
 
 def test_try_file_survives_a_bom_bad_bytes_and_bad_labels(tmp_path: Path) -> None:
     file = tmp_path / "odd.jsonl"
-    file.write_bytes(
+    result = tried(
+        file,
         b'\xef\xbb\xbf{"text": "AquaPro ausgelaufen", "expect": ["product-defect"]}\n'
         b'{"text": "kaputt \xff"}\n'
-        b'{"text": "AquaPro", "expect": ["product-defekt"]}\n'
+        b'{"text": "AquaPro", "expect": ["product-defekt"]}\n',
     )
-    result = CliRunner().invoke(main, ["runbooks", "try", "--file", str(file), "--summary"])
     assert result.exit_code == 2
     assert f"{file}:2: not UTF-8 text (byte 18 of the line) (line skipped)" in result.output
     assert f"{file}:3: expect: no scenario 'product-defekt' in these runbooks (label ignored)" in result.output

@@ -135,10 +135,7 @@ def test_the_wording_tells_a_customer_in_trouble_from_an_opinion(
     mention = Mention("mastodon", "1", "@someone@example.social", text, T0, None)
     matcher = RuleMatcher(runbooks.scenarios, runbooks.deescalation)
     assert assess(mention, (), matcher, Triager(runbooks))[1].action == action
-    rules = [rule.model_copy(update={"affected_at_least": None}) for rule in runbooks.deescalation.rule]
-    asking_nothing = runbooks.model_copy(
-        update={"deescalation": runbooks.deescalation.model_copy(update={"rule": rules})}
-    )
+    asking_nothing = scripts.fit_mood().asking_nothing(runbooks)
     assert assess(mention, (), matcher, Triager(asking_nothing))[1].action == unasked
     chance = Triager(runbooks).affected(mention)
     assert f"  an affected customer, by the wording: {chance:.0%}" in Trial(runbooks).describe(mention)

@@ -216,8 +216,7 @@ class DeescalationRule(Filters):
     request_types: list[Identifier] = []
     scenarios: list[Identifier] = []
     # holds only where the wording model gives an affected customer at least this chance of
-    # having written the mention: a low bar sets aside a first-person commentator, a high one
-    # alone finds a customer in trouble in words no request type foresaw
+    # having written the mention (a first-person commentator is no customer in trouble)
     affected_at_least: float | None = Field(None, ge=0, le=1)
     why: str = ""
 

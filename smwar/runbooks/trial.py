@@ -79,10 +79,8 @@ class Trial:
                 f"  de-escalation: {decided.action} (rule {decided.id}{': ' + decided.why if decided.why else ''})"
             )
         read = self.triager.read(mention, [match.scenario_id for match in matches], verdict)
-        feeling, mood = (
-            weigh(mention.text, read.mood, read.context, self.triager.wording),
-            read.mood,
-        )  # in context, as triage reads it
+        feeling = weigh(mention.text, read.mood, read.context, self.triager.wording)  # in context, as triage reads it
+        mood = read.mood
         carried = f" ({', '.join(printable(word) for word in mood.words)})" if mood.words else ""
         lines.append(f"  sentiment: {feeling:+.2f} {label_of(feeling)}{carried}{words_alone(feeling, mood)}")
         return lines
