@@ -5,7 +5,8 @@ smwar/triage/mood_weights.json. Never on the held-out sets.
 
 The wording model is scikit-learn's TF-IDF of each mention's words and pairs of words (as
 `wording.grams` makes them) under logistic regressions — a multinomial one of the sentiment, a
-balanced binary one for each scenario and one for whether an affected customer wrote it —
+balanced binary one for each scenario, one for whether an affected customer wrote it and one
+for whether it was to be answered (the action respond) —
 fitted to the labels until they converge (the optimum of a strictly convex loss: the same sets give the same
 weights). Every mention then goes through what the live pipeline reads of it (relevance, the
 scenarios it matches, its request types, the lexicon's sentiment) with the bundled runbooks,
@@ -15,8 +16,8 @@ the labels by gradient descent from zero. `--check` fits and compares with the s
 instead of writing them; `--folds` prints, for each tuning set, the sign accuracy of the
 lexicon alone, of the mood model without the wording and with it, the scenarios' macro
 precision and recall by the rules and with the wording, and the action's accuracy and the
-affected customers' recall with the wording's reading of who is affected asked or not, each
-fitted on the other sets only (on wording they were not fitted to).
+affected customers' recall with the wording asked who is affected and what is answered or not,
+each fitted on the other sets only (on wording they were not fitted to).
 
     python scripts/fit_mood.py [--check] [--folds]
 """
@@ -43,7 +44,7 @@ from smwar.runbooks.loader import load_runbook_set
 from smwar.runbooks.matcher import RuleMatcher
 from smwar.sources.jsonl import read_jsonl
 from smwar.triage import wording
-from smwar.triage.decide import Triager
+from smwar.triage.decide import RESPOND, Triager
 from smwar.triage.mood import CLASSES, FEATURES, WEIGHTS, features, probabilities
 from smwar.triage.sentiment import label_of
 from smwar.triage.worded import worded
@@ -100,7 +101,8 @@ class Labelled:
 
 def fit_wording(sets: Sequence[Labelled]) -> wording.Model:
     """The wording model fitted on the mentions of `sets`: their sentiment, each scenario they
-    are labelled with (as itself or not), and whether an affected customer wrote them."""
+    are labelled with (as itself or not), whether an affected customer wrote them and whether
+    they were to be answered."""
     vectorizer = TfidfVectorizer(analyzer=wording.grams, min_df=WORDING_MIN_MENTIONS, sublinear_tf=True)
     tfidf = vectorizer.fit_transform([text for labelled in sets for text in labelled.texts])
     labels = np.concatenate([labelled.labels for labelled in sets])
@@ -111,6 +113,7 @@ def fit_wording(sets: Sequence[Labelled]) -> wording.Model:
         for scenario in sorted(set().union(*scenarios))
     }
     binary[wording.AFFECTED] = _balanced(tfidf, [affected for labelled in sets for affected in labelled.affected])
+    binary[wording.ANSWERED] = _balanced(tfidf, [action == RESPOND for labelled in sets for action in labelled.actions])
     return to_model(vectorizer, sentiment, binary)
 
 
@@ -127,7 +130,8 @@ def to_model(
 ) -> wording.Model:
     """A fitted TF-IDF of `wording.grams`, a logistic regression on it over the sentiment classes'
     indexes and binary ones by the column they make (a scenario's: whether a mention is about
-    it; `wording.AFFECTED`), as the wording model that reads alike without scikit-learn."""
+    it; `wording.AFFECTED`, `wording.ANSWERED`), as the wording model that reads alike without
+    scikit-learn."""
     assert list(sentiment.classes_) == list(range(len(CLASSES)))
     columns = [*(wording.SENTIMENT + label for label in CLASSES), *binary]
     intercepts = [*sentiment.intercept_, *(regression.intercept_[0] for regression in binary.values())]
@@ -243,8 +247,12 @@ def _macro(found: Sequence[tuple[Match, ...] | None], labelled: Labelled) -> str
 
 
 def asking_nothing(runbooks: RunbookSet) -> RunbookSet:
-    """`runbooks` with no rule or request type that asks the wording who is affected."""
-    rules = [rule.model_copy(update={"affected_at_least": None}) for rule in runbooks.deescalation.rule]
+    """`runbooks` with no rule or request type that asks the wording who is affected or what
+    is answered."""
+    rules = [
+        rule.model_copy(update={"affected_at_least": None, "answered_at_least": None})
+        for rule in runbooks.deescalation.rule
+    ]
     kinds = tuple(kind.model_copy(update={"also_when_affected": None}) for kind in runbooks.request_types)
     deescalation = runbooks.deescalation.model_copy(update={"rule": rules})
     return runbooks.model_copy(update={"deescalation": deescalation, "request_types": kinds})
@@ -255,7 +263,8 @@ def _acting(
 ) -> str:
     """Action accuracy and affected customers' recall (on RESPOND) of the mentions of `labelled`,
     which matched `found`, triaged with `reading` as the wording model: by the plan with no rule
-    or request type asking the wording who is affected, and by the plan as it is."""
+    or request type asking the wording who is affected or what is answered, and by the plan as
+    it is."""
     figures = []
     for plan in (asking_nothing(runbooks), runbooks):
         triager = Triager(plan, reading)
@@ -269,7 +278,7 @@ def _acting(
             for (mention, _), matches in zip(labelled.mentions, found, strict=True)
         ]
         right = np.mean([got == want for got, want in zip(actions, labelled.actions, strict=True)])
-        answered = [got == "respond" for got, affected in zip(actions, labelled.affected, strict=True) if affected]
+        answered = [got == RESPOND for got, affected in zip(actions, labelled.affected, strict=True) if affected]
         figures.append(f"{right:.3f} / {np.mean(answered) if answered else 1.0:.3f}")
     return " without, ".join(figures) + " with"
 

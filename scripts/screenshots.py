@@ -67,7 +67,7 @@ async def shoot() -> None:
         await pilot.press("enter")
         clock.advance(timedelta(minutes=4))
         app.main.poll_now()
-        await pilot.pause()
+        await pilot.pause(1.2)  # the screens' counts and deadlines are redrawn each second
         app.save_screenshot("incident-checklist.svg", str(OUT))
         await pilot.press("escape", "up", "up")
         await pilot.pause()

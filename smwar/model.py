@@ -96,6 +96,18 @@ class Draft:
 
 
 @dataclass(frozen=True, slots=True)
+class Worded:
+    """What a mention's wording tells the plan's rules, by the wording model: the chance that
+    an affected customer wrote it, and that a community manager would answer it."""
+
+    affected: float
+    answered: float
+
+    def __str__(self) -> str:
+        return f"by the wording: affected customer {self.affected:.0%}, to answer {self.answered:.0%}"
+
+
+@dataclass(frozen=True, slots=True)
 class Triage(Handed):
     """What the de-escalation plan says to do with a mention: respond, watch or ignore (None:
     no rule applies), the rule that decided, and the request types it is."""

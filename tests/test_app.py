@@ -165,6 +165,31 @@ async def test_tail_mode_stops_when_the_operator_scrolls_up_and_counts_new_menti
         assert not detail.border_subtitle, "following the newest needs no place"
 
 
+async def test_the_detail_pane_wraps_its_text_beside_its_scrollbar(runbooks: RunbookSet) -> None:
+    """From a mention that fits the pane to one with more to say than it holds: a scrollbar
+    comes, and what the pane says wraps beside it, no word cut off under the scrollbar."""
+    _run, clock, _session, app = war_room(runbooks)
+    async with app.run_test(size=(120, 40)) as pilot:
+        clock.advance(timedelta(minutes=5))
+        app.main.poll_now()
+        await pilot.pause()
+        feed, detail = app.query_one(Feed), app.query_one(MentionDetail)
+        texts = [item.mention.text for item in in_feed(feed)]
+        feed.cursor = min(range(len(texts)), key=lambda n: len(texts[n]))
+        await pilot.pause()
+        assert detail.max_scroll_y == 0, "the shortest fits"
+        # the longest without wide characters, so that a column is a character
+        feed.cursor = max(
+            (n for n in range(len(texts)) if max(map(ord, texts[n])) < 0x2000), key=lambda n: len(texts[n])
+        )
+        await pilot.pause()
+        assert detail.max_scroll_y > 0, "more than the pane holds"
+        region = detail.scrollable_content_region
+        rows = screen_text(app).splitlines()[region.y : region.bottom]
+        shown = " ".join(" ".join(row[region.x : region.right] for row in rows).split())
+        assert " ".join(texts[feed.cursor].split()) in shown
+
+
 async def test_space_pauses_the_drill_and_the_pause_is_journaled(runbooks: RunbookSet) -> None:
     run = open_drill_run(Path(__file__).parent / "data" / "short-drill.toml", fresh=True, now=T0)
     clock = DrillClock(run.position, speed=10)

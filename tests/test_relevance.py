@@ -132,4 +132,5 @@ def test_the_detail_pane_says_what_a_rule_set_aside(runbooks: RunbookSet) -> Non
     # an opinion in the first person: the plan's rule for customers in a crisis asked the wording
     opinion = shown("Ich kaufe nie wieder was von Elektro-Müller. Nach den ganzen Berichten über ausgelaufene "
                     "AquaPros ist die Marke für mich erledigt.")  # fmt: skip
-    assert "Triage: WATCH (rule everything-else) · an affected customer, by the wording: 8%" in "\n".join(opinion)
+    triage_line = "Triage: WATCH (rule everything-else) · by the wording: affected customer 8%, to answer 19%"
+    assert triage_line in "\n".join(opinion)

@@ -173,11 +173,12 @@ def test_wrong_action_and_author_list_names_are_errors(tmp_path: Path) -> None:
     assert any(e.startswith(f"{folder / 'triage.toml'}:5: deescalation.rule.authors:") for e in found), found
 
 
-def test_an_affected_bar_outside_zero_to_one_is_an_error(tmp_path: Path) -> None:
-    deescalation = '[deescalation]\n[[deescalation.rule]]\nid = "r"\naction = "respond"\naffected_at_least = 1.5\n'
+@pytest.mark.parametrize("bar", ["affected_at_least", "answered_at_least"])
+def test_a_wording_bar_outside_zero_to_one_is_an_error(tmp_path: Path, bar: str) -> None:
+    deescalation = f'[deescalation]\n[[deescalation.rule]]\nid = "r"\naction = "respond"\n{bar} = 1.5\n'
     folder = write_set(tmp_path / "set", plan=MINIMAL_PLAN, triage=deescalation)
     found = errors_of(folder)
-    assert any(e.startswith(f"{folder / 'triage.toml'}:5: deescalation.rule.affected_at_least:") for e in found), found
+    assert any(e.startswith(f"{folder / 'triage.toml'}:5: deescalation.rule.{bar}:") for e in found), found
 
 
 def test_term_lists_expand_in_rules(tmp_path: Path) -> None:

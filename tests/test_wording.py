@@ -80,12 +80,17 @@ def test_the_wording_tells_what_the_words_alone_do_not(runbooks: RunbookSet, tex
 
 def test_a_model_for_other_classes_is_refused_with_the_way_out() -> None:
     fitted = json.loads(wording.WEIGHTS.read_text(encoding="utf-8"))
-    renamed = [column.replace("sentiment", "mood").replace("affected", "hit") for column in fitted["columns"]]
+    renamed = [
+        column.replace("sentiment", "mood").replace("affected", "hit").replace("answered", "replied")
+        for column in fitted["columns"]
+    ]
     model = wording.from_json({**fitted, "columns": renamed})
     with pytest.raises(ValueError, match=r"run scripts/fit_mood\.py"):
         model.sentiment("Portal down", CLASSES)
     with pytest.raises(ValueError, match=r"without the column 'affected'; run scripts/fit_mood\.py"):
         model.affected("Portal down")
+    with pytest.raises(ValueError, match=r"without the column 'answered'; run scripts/fit_mood\.py"):
+        model.answered("Portal down")
 
 
 def _scenarios(runbooks: RunbookSet, text: str) -> dict[str, tuple[tuple[str, tuple[str, ...]], ...]]:
@@ -125,27 +130,38 @@ def test_the_wording_finds_a_scenario_the_rules_missed_and_says_so(runbooks: Run
          "Schaden auf?", "respond", "respond"),
         ("My AquaPro leaked all over the bathroom floor last night. Who do I call about the water damage?",
          "respond", "respond"),
+        # a question put to the thread in passing, with praise: talk, watched
+        ("Kennt ihr das, wenn die neue AquaPro 9 einfach leiser ist als der Kühlschrank? Bester Kauf des Jahres!",
+         "watch", "respond"),
+        # questions for us are answered
+        ("Wann liefert Elektro-Müller die AquaPro 9 Eco nach Österreich? Finde im Shop nichts dazu.",
+         "respond", "respond"),
+        ("Gibt es für die AquaPro 8 einen Ersatzschlauch im Shop? Unserer ist porös geworden.", "respond", "respond"),
     ],
 )  # fmt: skip
-def test_the_wording_tells_a_customer_in_trouble_from_an_opinion(
+def test_the_wording_tells_a_customer_in_trouble_from_an_opinion_and_a_question_from_talk(
     runbooks: RunbookSet, text: str, action: str, unasked: str
 ) -> None:
     """The plan answers first-person mentions of the crisis unless the wording model is sure no
-    affected customer wrote them (`affected_at_least`), and `runbooks try` shows its reading."""
+    affected customer wrote them (`affected_at_least`), and questions unless it is sure no
+    community manager would answer them (`answered_at_least`); `runbooks try` shows its reading."""
     mention = Mention("mastodon", "1", "@someone@example.social", text, T0, None)
     matcher = RuleMatcher(runbooks.scenarios, runbooks.deescalation)
     assert assess(mention, (), matcher, Triager(runbooks))[1].action == action
     asking_nothing = scripts.fit_mood().asking_nothing(runbooks)
     assert assess(mention, (), matcher, Triager(asking_nothing))[1].action == unasked
-    chance = Triager(runbooks).affected(mention)
-    assert f"  an affected customer, by the wording: {chance:.0%}" in Trial(runbooks).describe(mention)
+    read = Triager(runbooks).worded(mention)
+    shown = f"  by the wording: affected customer {read.affected:.0%}, to answer {read.answered:.0%}"
+    assert shown in Trial(runbooks).describe(mention)
 
 
-def test_a_short_text_tells_nothing_of_being_affected() -> None:
-    """An emoji alone or an empty text is as likely as not an affected customer's: the plan's
-    low bar does not set a rule aside for it, nor does its high bar take it for one."""
+def test_a_short_text_tells_nothing_of_being_affected_or_answered() -> None:
+    """An emoji alone or an empty text is as likely as not an affected customer's, and one to
+    answer: the plan's low bars do not set a rule aside for it, nor does its high bar take it for
+    an affected customer's."""
     for text in ("", "😭😭😭", "AquaPro"):
-        assert 0.1 < wording.model().affected(text) < 0.7, text
+        assert 0.25 < wording.model().affected(text) < 0.7, text
+        assert 0.25 < wording.model().answered(text) < 0.75, text
 
 
 def test_a_customer_in_trouble_in_words_no_request_type_foresaw_is_answered(runbooks: RunbookSet) -> None:

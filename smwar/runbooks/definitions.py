@@ -11,7 +11,7 @@ from typing import Annotated
 import re2
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
-from smwar.model import Mention
+from smwar.model import Mention, Worded
 from smwar.runbooks.text import has_words
 from smwar.timespan import read_duration
 from smwar.tomlfile import Strict
@@ -218,6 +218,9 @@ class DeescalationRule(Filters):
     # holds only where the wording model gives an affected customer at least this chance of
     # having written the mention (a first-person commentator is no customer in trouble)
     affected_at_least: float | None = Field(None, ge=0, le=1)
+    # holds only where the wording model gives at least this chance that a community manager
+    # would answer the mention (a question put in passing, or to everyone, is talk)
+    answered_at_least: float | None = Field(None, ge=0, le=1)
     why: str = ""
 
 
@@ -236,18 +239,18 @@ class Deescalation(Strict):
         tags: Collection[str],
         request_types: Collection[str],
         scenarios: Collection[str],
-        affected: float,
+        worded: Worded,
     ) -> DeescalationRule | None:
         """The first rule whose conditions all hold for `mention`, or None (the filters, the
-        costliest condition, are tried last). `affected`: the chance the wording model gives an
-        affected customer of having written it."""
+        costliest condition, are tried last). `worded`: what the wording model reads of it."""
         return next(
             (
                 rule
                 for rule in self.rule
                 if (not rule.request_types or any(kind in rule.request_types for kind in request_types))
                 and (not rule.scenarios or any(scenario in rule.scenarios for scenario in scenarios))
-                and (rule.affected_at_least is None or affected >= rule.affected_at_least)
+                and (rule.affected_at_least is None or worded.affected >= rule.affected_at_least)
+                and (rule.answered_at_least is None or worded.answered >= rule.answered_at_least)
                 and rule.admits(mention, tags)
             ),
             None,

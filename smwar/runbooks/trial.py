@@ -46,12 +46,13 @@ class Trial:
                 f"  {scenario.id}: {scenario.title} · score {match.score:.2f} (threshold {scenario.threshold:.2f})"
             )
             lines.extend(_hit_lines(match))
-        affected = self.triager.affected(mention)
+        worded = self.triager.worded(mention)
         worded_kinds = (
-            self.triager.worded_kinds([kind.scenario_id for kind in kinds], affected) if verdict.relevant else ()
+            self.triager.worded_kinds([kind.scenario_id for kind in kinds], worded.affected) if verdict.relevant else ()
         )
         found = [(kind.scenario_id, _hit_lines(kind)) for kind in kinds]
-        found += [(kind_id, [f"    by the wording: an affected customer {affected:.0%}"]) for kind_id in worded_kinds]
+        by_wording = f"    by the wording: an affected customer {worded.affected:.0%}"
+        found += [(kind_id, [by_wording]) for kind_id in worded_kinds]
         for kind_id, hits in found:
             request_type = self.runbooks.request_type(kind_id)
             lines.append(
@@ -66,13 +67,13 @@ class Trial:
         if tags:
             lines.append(f"  author: {', '.join(tags)}")
         if verdict.relevant:
-            lines.append(f"  an affected customer, by the wording: {affected:.0%}")
+            lines.append(f"  {worded}")
         decided = self.runbooks.deescalation.decide(
             mention,
             tags,
             [*(kind.scenario_id for kind in kinds), *worded_kinds],
             [match.scenario_id for match in matches],
-            affected,
+            worded,
         )
         if decided is not None:
             lines.append(

@@ -1,14 +1,15 @@
 """The de-escalation plan applied to one mention: whether it is about us at all (if not, it is
 ignored by the rule "off-topic"), its request types, the first rule that decides whether to
 respond at once, watch or ignore it (with how likely the wording model finds that an affected
-customer wrote it, for the rules that ask), and its sentiment read in that context."""
+customer wrote it and that a community manager would answer it, for the rules that ask), and its
+sentiment read in that context."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from smwar.model import Mention, Triage
+from smwar.model import Mention, Triage, Worded
 from smwar.runbooks.definitions import RunbookSet, Tone
 from smwar.runbooks.matcher import RuleMatcher
 from smwar.runbooks.text import analysed, term_words
@@ -57,9 +58,11 @@ class Triager:
         mood = sentiment(mention.text, lang or mention.lang, self.neutral)
         return in_bad_news(mood) if scenarios and self.crises.issuperset(scenarios) else mood
 
-    def affected(self, mention: Mention) -> float:
-        """The chance the wording model gives an affected customer of having written `mention`."""
-        return (self.wording or model()).affected(mention.text)
+    def worded(self, mention: Mention) -> Worded:
+        """What the wording model reads of `mention` for the plan's rules: the chance that an
+        affected customer wrote it and that a community manager would answer it."""
+        reading = self.wording or model()
+        return Worded(reading.affected(mention.text), reading.answered(mention.text))
 
     def worded_kinds(self, kinds: Collection[str], affected: float) -> tuple[str, ...]:
         """The request types besides `kinds` (those its rules found) that a mention is of by
@@ -96,9 +99,9 @@ class Triager:
         mood = weigh(mention.text, read.mood, read.context, self.wording)
         if not read.verdict.relevant:
             return Triage(IGNORE, OFF_TOPIC, (), mood)
-        affected = self.affected(mention)
-        kinds = (*read.context.request_types, *self.worded_kinds(read.context.request_types, affected))
-        rule = self.deescalation.decide(mention, tags, kinds, scenarios, affected)
+        worded = self.worded(mention)
+        kinds = (*read.context.request_types, *self.worded_kinds(read.context.request_types, worded.affected))
+        rule = self.deescalation.decide(mention, tags, kinds, scenarios, worded)
         if rule is None:
             return Triage(None, None, kinds, mood)
         return Triage(rule.action, rule.id, kinds, mood)

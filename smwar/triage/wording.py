@@ -1,6 +1,7 @@
 """How a mention's wording reads to a model fitted on labelled mentions: from its words and pairs
 of words, weighed by logistic regressions over their TF-IDF values, the likelihood of each
-sentiment class, of each scenario of the bundled runbooks, and that an affected customer wrote it.
+sentiment class, of each scenario of the bundled runbooks, that an affected customer wrote it,
+and that a community manager would answer it.
 
 Why beside the lexicon and the rules: the lexicon knows the words someone wrote down as feeling,
 and the rules the turns of phrase someone foresaw; a fitted model knows every word the labelled
@@ -10,14 +11,15 @@ one, it adds to what the lexicon, the rules and the context tell (see scripts/fi
 and the README's figures): its sentiment is three of the signals the mood model weighs
 (smwar/triage/mood.py); where it is sure of a scenario no rule matched, the mention matches
 it (smwar/triage/worded.py); a de-escalation rule may ask that it not be sure no affected
-customer wrote a mention (`affected_at_least`), and a request type be recognised where it is
-sure one did (`also_when_affected`).
+customer wrote a mention (`affected_at_least`) or that no community manager would answer it
+(`answered_at_least`), and a request type be recognised where it is sure an affected customer
+wrote it (`also_when_affected`).
 
 The model is fitted by scripts/fit_mood.py (with scikit-learn's TfidfVectorizer and
 LogisticRegression, fed by `grams` here) and ships in wording_weights.json: for each word or
 pair seen in at least two labelled mentions, its inverse document frequency and its weight in
-each column (a sentiment class, a scenario, or being affected). Reading a mention is one pass over its words and
-a lookup of each, once for all its columns.
+each column (a sentiment class, a scenario, being affected, being answered). Reading a mention
+is one pass over its words and a lookup of each, once for all its columns.
 """
 
 from __future__ import annotations
@@ -47,21 +49,22 @@ def grams(text: str) -> list[str]:
 SENTIMENT = "sentiment "  # the columns of the sentiment classes: "sentiment negative", …
 SCENARIO = "scenario "  # the column of a scenario: "scenario product-defect"
 AFFECTED = "affected"  # the column of whether an affected customer wrote it
+ANSWERED = "answered"  # the column of whether a community manager answered it (the action respond)
 # The length of a text's TF-IDF vector below which what it says of a scenario, or of being
-# written by an affected customer, counts for less, in proportion: shorter than 99 % of the
+# written by an affected customer or answered, counts for less, in proportion: shorter than 99 % of the
 # labelled mentions (as short as "@elektromueller AquaPro 8", 7.6), it is too little to go by,
 # yet scaled to unit length it would weigh as much as a whole post (the name alone read as a
 # leak at 0.82). A scenario's chance goes toward the model's prior for it (it is matched only
-# when sure); being affected toward an even chance (its bars go both ways: a low one sets a
-# rule aside only where the wording is sure no affected customer wrote it, and an emoji alone
-# tells nothing of that).
+# when sure); being affected or answered toward an even chance (their bars go both ways: a low
+# one sets a rule aside only where the wording is sure no affected customer wrote it, and an
+# emoji alone tells nothing of that).
 EVIDENCE = 12.0
-LOGITS_KEPT = 64  # texts whose reading is kept: a mention's sentiment, scenarios and being affected ask in a row
+LOGITS_KEPT = 64  # texts whose reading is kept: a mention's sentiment, scenarios and the rest ask in a row
 
 
 class Model:
-    """A fitted model: for each column (a sentiment class, a scenario, or being affected) its
-    intercept, and for each gram its idf and its weight in each column."""
+    """A fitted model: for each column (a sentiment class, a scenario, being affected or
+    answered) its intercept, and for each gram its idf and its weight in each column."""
 
     def __init__(self, columns: Sequence[str], intercepts: Sequence[float], grams: dict[str, tuple[float, ...]]):
         self.columns = tuple(columns)
@@ -128,9 +131,18 @@ class Model:
     def affected(self, text: str) -> float:
         """The probability that an affected customer wrote `text`, nearer an even chance for a
         text too short to go by (`EVIDENCE`)."""
-        chance = self._chance(text, AFFECTED, even=True)
+        return self._even(text, AFFECTED)
+
+    def answered(self, text: str) -> float:
+        """The probability that a community manager would answer `text` (as the labelled
+        mentions worded like it were), nearer an even chance for a text too short to go by."""
+        return self._even(text, ANSWERED)
+
+    def _even(self, text: str, column: str) -> float:
+        """The probability of `column`, which the model must have, toward an even chance."""
+        chance = self._chance(text, column, even=True)
         if chance is None:
-            raise ValueError(f"{WEIGHTS}: fitted without the column {AFFECTED!r}; run scripts/fit_mood.py")
+            raise ValueError(f"{WEIGHTS}: fitted without the column {column!r}; run scripts/fit_mood.py")
         return chance
 
     def _chance(self, text: str, column: str, *, even: bool) -> float | None:

@@ -50,9 +50,17 @@ class MentionDetail(Guarded, VerticalScroll):
         is most of a frame)."""
         self._showing = (item, campaign, revisions)
         console = self.app.console
-        self._width = self._body.content_region.width
+        self._width = self.content_region.width
         content = Group(*describe(item, self.runbooks, self.assessor, campaign, revisions))
-        lines = console.render_lines(content, console.options.update_width(self._width), pad=False)
+        # where the text is higher than the pane, a scrollbar takes its columns and the text is
+        # wrapped to what is left: tried first where the last mention's was, and again if not so
+        height, beside_bar = self.content_region.height, max(1, self._width - self.styles.scrollbar_size_vertical)
+        scrolled = self._shown > height
+        first = beside_bar if scrolled else self._width
+        lines = console.render_lines(content, console.options.update_width(first), pad=False)
+        if (len(lines) > height) != scrolled:
+            width = self._width if scrolled else beside_bar
+            lines = console.render_lines(content, console.options.update_width(width), pad=False)
         # the body is as high as the pane, or as its lines where they are more
         same_height = len(lines) == self._shown or max(len(lines), self._shown) <= self.scrollable_content_region.height
         self._shown = len(lines)
@@ -60,7 +68,7 @@ class MentionDetail(Guarded, VerticalScroll):
         self.scroll_home(animate=False)
 
     def on_resize(self) -> None:
-        if self._showing is not None and self._body.content_region.width != self._width:
+        if self._showing is not None and self.content_region.width != self._width:
             self.show(*self._showing)
 
 
@@ -85,7 +93,7 @@ def triage_lines(
     item: JournaledMention, runbooks: RunbookSet, triager: Triager, campaign: Cluster | None
 ) -> list[Text]:
     """What the plan says to do with it, whose job it is, what its words suggest but a rule
-    set aside, how likely its wording makes an affected customer, its mood, and its campaign;
+    set aside, how likely its wording makes an affected customer and an answer, its mood, and its campaign;
     `triager` (the pipeline's) says again why an off-topic one is not about us and what was set
     aside."""
     lines: list[Text] = []
@@ -96,8 +104,8 @@ def triage_lines(
         action.append((triage.action or "no rule applies").upper(), style=style)
         if triage.rule:
             action.append(f" (rule {printable(triage.rule)})")
-        if triage.rule != OFF_TOPIC:  # what the plan's `affected_at_least` rules asked
-            action.append(f" · an affected customer, by the wording: {triager.affected(item.mention):.0%}")
+        if triage.rule != OFF_TOPIC:  # what the plan's `affected_at_least` and `answered_at_least` rules asked
+            action.append(f" · {triager.worded(item.mention)}")
         lines.append(action)
         if triage.rule == OFF_TOPIC:  # why it is not about us (judged again: only these are)
             lines.append(plain(f"  not about us: {triager.relevance.judge(item.mention).why}"))
