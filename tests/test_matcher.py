@@ -353,7 +353,11 @@ def test_a_negation_governs_the_next_words_of_its_clause_only(tmp_path: Path) ->
         # a comparison ends what a negation reaches: "nie so X wie", "not worse than"
         mention("nie so laut wie undicht"),
         mention("nicht schlimmer als undicht"),
-    ) == [False, True, True, True, True, True, True, True]
+        # a clause of time or reason too: "day 9 without a washing machine since it flooded"
+        mention("seit Tagen ohne Wäsche seit sie undicht ist"),
+        mention("kein Techniker kommt weil sie undicht ist"),
+        mention("nicht mehr undicht seit dem Tausch"),
+    ) == [False, True, True, True, True, True, True, True, True, True, False]
     # a negation between a phrase's words governs it, unless it is one of the phrase's own
     phrases = custom_set(
         tmp_path, '[[scenario.rule]]\nid = "r"\nany = ["läuft aus", "geht nicht"]\nnegation = "void"\n'

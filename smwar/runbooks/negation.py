@@ -3,8 +3,10 @@ Datenleck", "never broken".
 
 A negation word governs the next `WINDOW` words of its clause; a clause ends at . ! ? ; : , a
 dash, a bracket or a line break, at "but", "aber", "sondern", "doch" ("nicht kaputt, sondern
-undicht": "undicht" stands), and at a comparison's "wie", "als", "than" ("nie so gut wie seit
-dem Update": the update is not denied). "not only", "nicht nur", "can't believe", "kein Wunder"
+undicht": "undicht" stands), at a comparison's "wie", "als", "than" ("nie so gut wie seit
+dem Update": the update is not denied), and where a clause of time or reason begins ("day 9
+without a washing machine since it flooded", "nicht erreichbar, weil ausgelaufen": the flood
+stands). "not only", "nicht nur", "can't believe", "kein Wunder"
 negate nothing. The word order of "leckt nicht" (the negation after the verb) is left alone:
 the negation may as well belong to what follows.
 """
@@ -30,7 +32,12 @@ NOT_NEGATING = frozenset(
     {"only", "just", "believe", "wonder", "doubt", "sure", "joke", "kidding", "idea", "clue",
      "nur", "bloss", "bloß", "glauben", "fassen", "wunder", "zweifel", "sicher", "witz", "ahnung"}
 )  # fmt: skip
-CLAUSE_WORDS = frozenset({"but", "however", "aber", "sondern", "doch", "jedoch", "wie", "als", "than"})
+CLAUSE_WORDS = frozenset(
+    {"but", "however", "aber", "sondern", "doch", "jedoch", "wie", "als", "than",
+     # a clause of time or reason: what it says is not what the negation denies
+     "since", "because", "cause", "cuz", "after", "when", "until", "till", "while", "although", "though",
+     "weil", "seit", "seitdem", "nachdem", "wenn", "bis", "während", "obwohl"}
+)  # fmt: skip
 CLAUSE_MARKS = frozenset(".!?;:,()[]–—\n")
 
 
