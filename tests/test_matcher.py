@@ -199,6 +199,28 @@ def test_unless_gives_way_to_another_scenario(runbooks: RunbookSet) -> None:
     assert [match.scenario_id for match in praise] == ["positive-hype"]
 
 
+@pytest.mark.parametrize(
+    ("text", "scenarios"),
+    [
+        # a "leak" of data is no leaking machine: the leak the data leak found is the only one
+        ("Elektro-Müller leaked my customer data", ["data-leak-rumour"]),
+        ("Datenleck bei Elektro-Müller, Kundendaten im Netz", ["data-leak-rumour"]),
+        # a post about both is about both: the flood is a word of the product defect's own
+        ("My AquaPro flooded the kitchen and now Elektro-Müller leaked my customer data too",
+         ["data-leak-rumour", "product-defect"]),
+        ("Elektro-Müller: erst Wasserschaden, jetzt Datenleck. Kundendaten im Netz!",
+         ["data-leak-rumour", "product-defect"]),
+    ],
+)  # fmt: skip
+def test_a_scenario_gives_way_only_to_a_match_of_the_same_words(
+    runbooks: RunbookSet, text: str, scenarios: list[str]
+) -> None:
+    """The product defect gives way to the data leak (`unless`) only where the data leak found
+    every word it did (`unless_same_words`)."""
+    found = RuleMatcher(runbooks.scenarios, runbooks.deescalation).match(mention(text))
+    assert sorted(match.scenario_id for match in found) == scenarios
+
+
 def test_emoji_are_terms(tmp_path: Path) -> None:
     runbooks = custom_set(tmp_path, '[[scenario.rule]]\nid = "r"\nany = ["❤️", "⭐", "ℹ️"]\n')
     assert matched(

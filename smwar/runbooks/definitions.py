@@ -313,6 +313,7 @@ class RequestType(Strict):
     assign: Assign = ""
     threshold: float = Field(0.5, gt=0, le=1)
     unless: list[Identifier] = []
+    unless_same_words: bool = False  # see Scenario
     rule: list[Rule] = []
     # recognised also where no rule of it matched but the wording model gives an affected
     # customer at least this chance of having written the mention (a customer in trouble in
@@ -405,6 +406,9 @@ class Scenario(Strict):
     summary: str = ""
     threshold: float = Field(0.5, gt=0, le=1)
     unless: list[Identifier] = []
+    # give way to a scenario of `unless` only where its match found every word this one's did:
+    # a "leak" of data is no leaking machine, but a post about a flood and stolen data is both
+    unless_same_words: bool = False
     notify: list[Identifier] = []
     mobilise: list[Identifier] = []
     early_warning: list[EarlyWarning] = []

@@ -11,7 +11,8 @@ counts its best `any` term (or regex) and every one of its `all` terms; a `requi
 must count; a `none` term vetoes the target, and so does a match of a target named in its
 `unless`. A term a negation governs counts as its rule says (see `Rule`), and one found in
 the rule's false friends does not count for it. Every match carries its explanation: rule,
-mention words, term, similarity.
+mention words, term, similarity. A target that gives way only to a match of the same words
+(`unless_same_words`) stands beside one that found words of its own.
 """
 
 from __future__ import annotations
@@ -91,6 +92,8 @@ class Target(Protocol):
     @property
     def unless(self) -> list[str]: ...
     @property
+    def unless_same_words(self) -> bool: ...
+    @property
     def rule(self) -> list[Rule]: ...
 
 
@@ -156,6 +159,7 @@ class _Target:
     id: str
     threshold: float
     unless: frozenset[str]
+    unless_same_words: bool
     rules: tuple[_Rule, ...]
 
     @cached_property
@@ -184,6 +188,22 @@ class _Found:
 
 
 Found = dict[int, "_Found"]  # term or pattern index -> its best occurrence
+
+
+def gives_way(match: Match, unless: Collection[str], matched: Mapping[str, Match], *, same_words: bool) -> bool:
+    """Whether `match` gives way to another of the mention's matches (`matched`, by target)
+    that its target names in `unless`: to any, or with `same_words` only to one that found
+    every word it found (the company's name and a "leak" that a data leak found too)."""
+    named = [matched[name] for name in unless if name in matched]
+    if not same_words or not named:
+        return bool(named)
+    own = _match_words(match)
+    return any(own <= _match_words(other) for other in named)
+
+
+def _match_words(match: Match) -> frozenset[str]:
+    """The folded words a match found (a wording match names its words as one text)."""
+    return frozenset(word for hit in match.hits for found in hit.words for word in term_words(found))
 
 
 class RuleMatcher:
@@ -216,6 +236,7 @@ class RuleMatcher:
                 target.id,
                 target.threshold,
                 frozenset(target.unless),
+                target.unless_same_words,
                 tuple(
                     _Rule(
                         rule,
@@ -292,8 +313,12 @@ class RuleMatcher:
                 scored.append((target, match))
         if not scored:
             return ()
-        matched = {match.scenario_id for _, match in scored}
-        kept = [match for target, match in scored if not target.unless & matched]
+        matched = {match.scenario_id: match for _, match in scored}
+        kept = [
+            match
+            for target, match in scored
+            if not gives_way(match, target.unless, matched, same_words=target.unless_same_words)
+        ]
         return tuple(sorted(kept, key=lambda match: -match.score))
 
     def set_aside(self, mention: Mention) -> tuple[SetAside, ...]:

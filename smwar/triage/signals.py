@@ -49,6 +49,7 @@ class _SignTarget:
     rule: list[Rule]
     threshold: float = 0.5
     unless: tuple[str, ...] = ()
+    unless_same_words: bool = False
 
 
 def _sign_key(scenario_id: str, sign: EarlyWarning) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from smwar.model import Match, Mention, TermHit
 from smwar.runbooks.definitions import Scenario
-from smwar.runbooks.matcher import Matcher
+from smwar.runbooks.matcher import Matcher, gives_way
 from smwar.triage.decide import Triager
 from smwar.triage.relevance import Verdict
 from smwar.triage.wording import Model, model
@@ -56,7 +56,6 @@ def worded(
         return matches
     vetoed = matcher.vetoed(mention)
     sure = {scenario_id: chance for scenario_id, chance in sure.items() if scenario_id not in vetoed}
-    every = matched | sure.keys()
     added = [
         Match(
             scenario.id,
@@ -70,6 +69,12 @@ def worded(
         for scenario in scenarios
         if scenario.id in sure
     ]
-    unless = {scenario.id: scenario.unless for scenario in scenarios}
-    kept = [match for match in (*matches, *added) if every.isdisjoint(unless.get(match.scenario_id, ()))]
+    by_id = {scenario.id: scenario for scenario in scenarios}
+    found = {match.scenario_id: match for match in (*matches, *added)}
+    kept = [
+        match
+        for match in found.values()
+        if (scenario := by_id.get(match.scenario_id)) is None
+        or not gives_way(match, scenario.unless, found, same_words=scenario.unless_same_words)
+    ]
     return tuple(sorted(kept, key=lambda match: -match.score))
