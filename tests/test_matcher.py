@@ -390,5 +390,15 @@ def test_a_negation_governs_the_next_words_of_its_clause_only(tmp_path: Path) ->
         mention("die AquaPro läuft aus"),
         mention("App geht nicht"),
     ) == [False, True, True]
+    # a German "nicht" (or "nie") that ends its clause negates the word before it
+    verb = custom_set(tmp_path, '[[scenario.rule]]\nid = "r"\nany = ["leckt"]\nnegation = "void"\n')
+    assert matched(
+        verb,
+        mention("Meine AquaPro leckt nicht mehr!"),
+        mention("Sie leckt nicht, sie ist nur laut"),
+        mention("Sie leckt nie"),
+        mention("Sie leckt nicht schlecht"),
+        mention("Sie leckt. Nicht schön"),
+    ) == [False, False, False, True, True]
     flipped = custom_set(tmp_path, '[[scenario.rule]]\nid = "r"\nany = ["working"]\nnegation = "flip"\n')
     assert matched(flipped, mention("the app is not working"), mention("the app is working")) == [True, False]

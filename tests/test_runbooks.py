@@ -270,13 +270,13 @@ def test_try_file_reports_bad_lines_totals_and_precision(tmp_path: Path) -> None
         '{"text": "AquaPro ausgelaufen, alles nass", "expect": ["product-defect"]}\n'
         "{not json}\n"
         '{"text": "Thomas Müller trifft", "expect": []}\n'
-        '{"text": "Die AquaPro leckt nicht, sie ist super", "expect": ["positive-hype"]}\n',
+        '{"text": "Die AquaPro? Null Pfützen, super leise", "expect": ["positive-hype"]}\n',
     )
     assert result.exit_code == 2, "a line could not be read"
     assert f"{file}:2: not JSON: Expecting property name enclosed in double quotes (line skipped)" in result.output
     assert "3 mentions: (none) 1, product-defect 2" in result.output
     assert "product-defect               0.500   1.000" in result.output
-    assert "mentions.jsonl:4: missed positive-hype: Die AquaPro leckt nicht" in result.output
+    assert "mentions.jsonl:4: missed positive-hype: Die AquaPro? Null Pfützen" in result.output
     assert "mentions.jsonl:4: wrongly matched product-defect" in result.output
 
 

@@ -638,11 +638,9 @@ def _free_and_governed(
 
 
 def _governed(tokens: list[tuple[int, str]], negation: frozenset[int]) -> bool:
-    """Whether a negation governs an occurrence's `tokens` (number, token): its first, or a
-    later one while none of its own is a negation (then the negation stands between them)."""
-    if tokens[0][0] in negation:
-        return True
-    return any(number in negation for number, _ in tokens[1:]) and not any(is_cue(token) for _, token in tokens)
+    """Whether a negation governs an occurrence's `tokens` (number, token): one of them, unless
+    one of its own words is a negation ("geht nicht" says it: its "nicht" denies nothing more)."""
+    return any(number in negation for number, _ in tokens) and not any(is_cue(token) for _, token in tokens)
 
 
 def _found(occurrence: tuple[float, tuple[int, ...]] | None, origin: dict[int, tuple[int, str]]) -> _Found | None:

@@ -7,8 +7,9 @@ undicht": "undicht" stands), at a comparison's "wie", "als", "than" ("nie so gut
 dem Update": the update is not denied), and where a clause of time or reason begins ("day 9
 without a washing machine since it flooded", "nicht erreichbar, weil ausgelaufen": the flood
 stands). "not only", "nicht nur", "can't believe", "kein Wunder"
-negate nothing. The word order of "leckt nicht" (the negation after the verb) is left alone:
-the negation may as well belong to what follows.
+negate nothing. A German "nicht" or "nie" that ends its clause, alone or with "mehr", negates
+the word before it: "Meine Maschine leckt nicht mehr!", "Die AquaPro tropft nicht, sie ist nur
+laut"; one before more words ("leckt nicht schlecht") is left to them.
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ CLAUSE_WORDS = frozenset(
 CLAUSE_MARKS = frozenset(".!?;:,()[]–—\n")
 
 
+AFTER_VERB = frozenset({"nicht", "nie", "niemals", "nimmer"})  # German: "leckt nicht (mehr)."
+STILL = frozenset({"mehr"})  # "leckt nicht mehr": the verb's negation still ends its clause
+
+
 def is_cue(token: str) -> bool:
     """Whether `token` is a negation word."""
     word = token.casefold().replace("’", "'")
@@ -55,13 +60,24 @@ def negated(text: str, found: Sequence[str]) -> frozenset[int]:
     spans = [match.span() for match in TOKEN.finditer(text)]
     if len(spans) != len(found):  # not the tokens they were said to be: no negation is safer than a wrong one
         return frozenset()
+
+    def ends_clause(after: int) -> bool:
+        """Whether a clause ends before the token numbered `after` (or the text does)."""
+        if after >= len(found):
+            return True
+        between = text[spans[after - 1][1] : spans[after][0]]
+        return not CLAUSE_MARKS.isdisjoint(between) or found[after].casefold() in CLAUSE_WORDS
+
     governed: set[int] = set()
     for number, token in enumerate(found):
         if not is_cue(token) or (number + 1 < len(found) and found[number + 1].casefold() in NOT_NEGATING):
             continue
         for after in range(number + 1, min(number + 1 + WINDOW, len(found))):
-            between = text[spans[after - 1][1] : spans[after][0]]
-            if not CLAUSE_MARKS.isdisjoint(between) or found[after].casefold() in CLAUSE_WORDS:
+            if ends_clause(after):
                 break
             governed.add(after)
+        if number and token.casefold() in AFTER_VERB and not ends_clause(number):
+            rest = number + 1 + (number + 1 < len(found) and found[number + 1].casefold() in STILL)
+            if ends_clause(rest):
+                governed.add(number - 1)
     return frozenset(governed)
