@@ -215,8 +215,8 @@ def test_unless_gives_way_to_another_scenario(runbooks: RunbookSet) -> None:
 def test_a_scenario_gives_way_only_to_a_match_of_the_same_words(
     runbooks: RunbookSet, text: str, scenarios: list[str]
 ) -> None:
-    """The product defect gives way to the data leak (`unless`) only where the data leak found
-    every word it did (`unless_same_words`)."""
+    """The product defect gives way to the data leak (`unless`) only where the data leak's
+    terms found every word it did (`unless_same_words`)."""
     found = RuleMatcher(runbooks.scenarios, runbooks.deescalation).match(mention(text))
     assert sorted(match.scenario_id for match in found) == scenarios
 

@@ -406,7 +406,7 @@ class Scenario(Strict):
     summary: str = ""
     threshold: float = Field(0.5, gt=0, le=1)
     unless: list[Identifier] = []
-    # give way to a scenario of `unless` only where its match found every word this one's did:
+    # give way to a scenario of `unless` only where its terms found every word this one's match did:
     # a "leak" of data is no leaking machine, but a post about a flood and stolen data is both
     unless_same_words: bool = False
     notify: list[Identifier] = []

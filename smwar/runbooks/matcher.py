@@ -190,18 +190,18 @@ class _Found:
 Found = dict[int, "_Found"]  # term or pattern index -> its best occurrence
 
 
-def gives_way(match: Match, unless: Collection[str], matched: Mapping[str, Match], *, same_words: bool) -> bool:
-    """Whether `match` gives way to another of the mention's matches (`matched`, by target)
-    that its target names in `unless`: to any, or with `same_words` only to one that found
-    every word it found (the company's name and a "leak" that a data leak found too)."""
-    named = [matched[name] for name in unless if name in matched]
+def gives_way(match: Match, named: Sequence[Callable[[], frozenset[str]]], *, same_words: bool) -> bool:
+    """Whether `match` gives way to the mention's matches of the targets its target names in
+    `unless` (`named`: for each, the words its terms found in the mention): to any, or with
+    `same_words` only to one whose terms found every word it found (the company's name, and a
+    "leak" that a data leak's terms found too)."""
     if not same_words or not named:
         return bool(named)
-    own = _match_words(match)
-    return any(own <= _match_words(other) for other in named)
+    own = match_words(match)
+    return any(own <= words() for words in named)
 
 
-def _match_words(match: Match) -> frozenset[str]:
+def match_words(match: Match) -> frozenset[str]:
     """The folded words a match found (a wording match names its words as one text)."""
     return frozenset(word for hit in match.hits for found in hit.words for word in term_words(found))
 
@@ -313,13 +313,34 @@ class RuleMatcher:
                 scored.append((target, match))
         if not scored:
             return ()
-        matched = {match.scenario_id: match for _, match in scored}
+        matched = {target.id: target for target, _ in scored}
+
+        def found_by(target: _Target) -> Callable[[], frozenset[str]]:
+            return lambda: self._words_found(target, found)
+
         kept = [
             match
             for target, match in scored
-            if not gives_way(match, target.unless, matched, same_words=target.unless_same_words)
+            if not gives_way(
+                match,
+                [found_by(matched[name]) for name in target.unless if name in matched],
+                same_words=target.unless_same_words,
+            )
         ]
         return tuple(sorted(kept, key=lambda match: -match.score))
+
+    @staticmethod
+    def _words_found(target: _Target, found: _Finds) -> frozenset[str]:
+        """The folded words that the terms of `target`'s counting rules found in the mention,
+        wherever they were found (not only the best, which a match names)."""
+        return frozenset(
+            word
+            for rule in target.counting
+            for term, occurrence in found.for_rule(rule).items()
+            if term in rule.terms
+            for quoted in occurrence.words
+            for word in term_words(quoted)
+        )
 
     def set_aside(self, mention: Mention) -> tuple[SetAside, ...]:
         """The targets `mention` would match but for a `none` rule, each with that rule and the

@@ -12,11 +12,11 @@ rule sets aside stays unmatched, and the scenarios' `unless` hold over both kind
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from smwar.model import Match, Mention, TermHit
 from smwar.runbooks.definitions import Scenario
-from smwar.runbooks.matcher import Matcher, gives_way
+from smwar.runbooks.matcher import Matcher, gives_way, match_words
 from smwar.triage.decide import Triager
 from smwar.triage.relevance import Verdict
 from smwar.triage.wording import Model, model
@@ -71,10 +71,18 @@ def worded(
     ]
     by_id = {scenario.id: scenario for scenario in scenarios}
     found = {match.scenario_id: match for match in (*matches, *added)}
+
+    def words_of(other: Match) -> Callable[[], frozenset[str]]:
+        return lambda: match_words(other)
+
     kept = [
         match
         for match in found.values()
         if (scenario := by_id.get(match.scenario_id)) is None
-        or not gives_way(match, scenario.unless, found, same_words=scenario.unless_same_words)
+        or not gives_way(
+            match,
+            [words_of(found[name]) for name in scenario.unless if name in found],
+            same_words=scenario.unless_same_words,
+        )
     ]
     return tuple(sorted(kept, key=lambda match: -match.score))
