@@ -5,11 +5,11 @@ A negation word governs the next `WINDOW` words of its clause; a clause ends at 
 dash, a bracket or a line break, at "but", "aber", "sondern", "doch" ("nicht kaputt, sondern
 undicht": "undicht" stands), at a comparison's "wie", "als", "than" ("nie so gut wie seit
 dem Update": the update is not denied), and where a clause of time or reason begins ("day 9
-without a washing machine since it flooded", "nicht erreichbar, weil ausgelaufen": the flood
-stands). "not only", "nicht nur", "can't believe", "kein Wunder"
-negate nothing. A German "nicht" or "nie" that ends its clause, alone or with "mehr", negates
-the word before it: "Meine Maschine leckt nicht mehr!", "Die AquaPro tropft nicht, sie ist nur
-laut"; one before more words ("leckt nicht schlecht") is left to them.
+without a washing machine since it flooded", "kein Rückruf seit die Küche geflutet ist": the flood
+stands). "not only", "nicht nur", "can't believe", "kein Wunder" negate nothing. A German
+"nicht" or "nie" that ends its clause, alone or with "mehr", negates the word before it:
+"Meine Maschine leckt nicht mehr!", "Die AquaPro tropft nicht, sie ist nur laut"; one before
+more words ("leckt nicht schlecht") is left to them.
 """
 
 from __future__ import annotations
@@ -40,8 +40,6 @@ CLAUSE_WORDS = frozenset(
      "weil", "seit", "seitdem", "nachdem", "wenn", "bis", "während", "obwohl"}
 )  # fmt: skip
 CLAUSE_MARKS = frozenset(".!?;:,()[]–—\n")
-
-
 AFTER_VERB = frozenset({"nicht", "nie", "niemals", "nimmer"})  # German: "leckt nicht (mehr)."
 STILL = frozenset({"mehr"})  # "leckt nicht mehr": the verb's negation still ends its clause
 
