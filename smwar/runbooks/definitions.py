@@ -166,7 +166,8 @@ class Author(Strict):
 
 
 AuthorList = Annotated[str, Field(pattern=r"^(vip|troublemaker|journalist)$")]
-Action = Annotated[str, Field(pattern=r"^(respond|watch|ignore)$")]
+ACTIONS = ("respond", "watch", "ignore")  # what a de-escalation rule may say to do
+Action = Annotated[str, Field(pattern=rf"^({'|'.join(ACTIONS)})$")]
 
 
 class Filters(Strict):

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from operator import itemgetter
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import re2
 
@@ -188,17 +188,18 @@ class _Found:
 
 
 Found = dict[int, "_Found"]  # term or pattern index -> its best occurrence
+T = TypeVar("T")  # what a match gives way to: a target, or a match
 
 
-def gives_way(match: Match, named: Sequence[Callable[[], frozenset[str]]], *, same_words: bool) -> bool:
+def gives_way(match: Match, named: Sequence[T], words: Callable[[T], frozenset[str]], *, same_words: bool) -> bool:
     """Whether `match` gives way to the mention's matches of the targets its target names in
-    `unless` (`named`: for each, the words its terms found in the mention): to any, or with
-    `same_words` only to one whose terms found every word it found (the company's name, and a
-    "leak" that a data leak's terms found too)."""
+    `unless` (`named`; `words`: the words one of them found in the mention): to any, or with
+    `same_words` only to one that found every word it found (the company's name, and a "leak"
+    that a data leak's terms found too)."""
     if not same_words or not named:
         return bool(named)
     own = match_words(match)
-    return any(own <= words() for words in named)
+    return any(own <= words(other) for other in named)
 
 
 def match_words(match: Match) -> frozenset[str]:
@@ -314,16 +315,13 @@ class RuleMatcher:
         if not scored:
             return ()
         matched = {target.id: target for target, _ in scored}
-
-        def found_by(target: _Target) -> Callable[[], frozenset[str]]:
-            return lambda: self._words_found(target, found)
-
         kept = [
             match
             for target, match in scored
             if not gives_way(
                 match,
-                [found_by(matched[name]) for name in target.unless if name in matched],
+                [matched[name] for name in target.unless if name in matched],
+                lambda other: self._words_found(other, found),
                 same_words=target.unless_same_words,
             )
         ]

@@ -10,7 +10,7 @@ from pathlib import Path
 from smwar.errors import InputError
 from smwar.model import Match, Mention
 from smwar.plaintext import printable
-from smwar.runbooks.definitions import RunbookSet, author_tags
+from smwar.runbooks.definitions import ACTIONS, RunbookSet, author_tags
 from smwar.runbooks.evaluate import quality
 from smwar.runbooks.matcher import RuleMatcher
 from smwar.sources.jsonl import read_jsonl
@@ -20,7 +20,6 @@ from smwar.triage.sentiment import label_of
 from smwar.triage.worded import scenarios_of
 
 Echo = Callable[[str], None]
-ACTIONS = ("respond", "watch", "ignore")
 Acted = tuple[int, Mention, str, str | None, str | None]  # line, mention, labelled, triaged, by rule
 
 

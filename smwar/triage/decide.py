@@ -40,8 +40,9 @@ class Read:
 
 class Triager:
     def __init__(self, runbooks: RunbookSet, wording: Model | None = None) -> None:
-        """`wording`: the wording model its readings ask — of the sentiment, the scenarios and
-        whether an affected customer wrote a mention (the shipped one if None)."""
+        """`wording`: the wording model its readings ask — of the sentiment, the scenarios,
+        whether an affected customer wrote a mention and whether it would be answered (the
+        shipped one if None)."""
         self.wording = wording
         self.deescalation = runbooks.deescalation
         self.relevance = Relevance(runbooks)

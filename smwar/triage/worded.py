@@ -12,7 +12,7 @@ rule sets aside stays unmatched, and the scenarios' `unless` hold over both kind
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from smwar.model import Match, Mention, TermHit
 from smwar.runbooks.definitions import Scenario
@@ -71,17 +71,14 @@ def worded(
     ]
     by_id = {scenario.id: scenario for scenario in scenarios}
     found = {match.scenario_id: match for match in (*matches, *added)}
-
-    def words_of(other: Match) -> Callable[[], frozenset[str]]:
-        return lambda: match_words(other)
-
     kept = [
         match
         for match in found.values()
         if (scenario := by_id.get(match.scenario_id)) is None
         or not gives_way(
             match,
-            [words_of(found[name]) for name in scenario.unless if name in found],
+            [found[name] for name in scenario.unless if name in found],
+            match_words,
             same_words=scenario.unless_same_words,
         )
     ]

@@ -6,9 +6,9 @@ and that a community manager would answer it.
 Why beside the lexicon and the rules: the lexicon knows the words someone wrote down as feeling,
 and the rules the turns of phrase someone foresaw; a fitted model knows every word the labelled
 writers used, how they felt using it and what they were writing about ("Warteschleife",
-"endlich", "schon wieder", "the kitchen is a pond"). Fitted on all tuning sets but one and read on that
-one, it adds to what the lexicon, the rules and the context tell (see scripts/fit_mood.py
-and the README's figures): its sentiment is three of the signals the mood model weighs
+"endlich", "schon wieder", "the kitchen is a pond"). Fitted on all tuning sets but one and read
+on that one, it adds to what the lexicon, the rules and the context tell (see
+scripts/fit_mood.py and the README's figures): its sentiment is three of the signals the mood model weighs
 (smwar/triage/mood.py); where it is sure of a scenario no rule matched, the mention matches
 it (smwar/triage/worded.py); a de-escalation rule may ask that it not be sure no affected
 customer wrote a mention (`affected_at_least`) or that no community manager would answer it
@@ -51,8 +51,8 @@ SCENARIO = "scenario "  # the column of a scenario: "scenario product-defect"
 AFFECTED = "affected"  # the column of whether an affected customer wrote it
 ANSWERED = "answered"  # the column of whether a community manager answered it (the action respond)
 # The length of a text's TF-IDF vector below which what it says of a scenario, or of being
-# written by an affected customer or answered, counts for less, in proportion: shorter than 99 % of the
-# labelled mentions (as short as "@elektromueller AquaPro 8", 7.6), it is too little to go by,
+# written by an affected customer or answered, counts for less, in proportion: shorter than
+# 99 % of the labelled mentions (as short as "@elektromueller AquaPro 8", 7.6), it is too little to go by,
 # yet scaled to unit length it would weigh as much as a whole post (the name alone read as a
 # leak at 0.82). A scenario's chance goes toward the model's prior for it (it is matched only
 # when sure); being affected or answered toward an even chance (their bars go both ways: a low

@@ -93,9 +93,9 @@ def triage_lines(
     item: JournaledMention, runbooks: RunbookSet, triager: Triager, campaign: Cluster | None
 ) -> list[Text]:
     """What the plan says to do with it, whose job it is, what its words suggest but a rule
-    set aside, how likely its wording makes an affected customer and an answer, its mood, and its campaign;
-    `triager` (the pipeline's) says again why an off-topic one is not about us and what was set
-    aside."""
+    set aside, how likely its wording makes an affected customer and an answer, its mood, and
+    its campaign; `triager` (the pipeline's) says again why an off-topic one is not about us
+    and what was set aside."""
     lines: list[Text] = []
     triage = item.triage
     if triage is not None:
