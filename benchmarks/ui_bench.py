@@ -15,8 +15,9 @@ read by a terminal emulator, as an operator would. Prints
   search (its words typed and on screen before its Enter, the key timed), while a writer
   appends 1,000 mentions a second to the source's file (which the ingest process matches and
   journals, and the war room reads from the journal): the time from writing the key to the
-  terminal until the detail pane shows the mention it selects. Keys whose frame never came
-  within a second count as dropped.
+  terminal until the detail pane shows the mention it selects; and "typed": from writing `/`
+  and a search's words at once until the words show in the search line. Keys whose frame
+  never came within a second count as dropped.
 
     python benchmarks/ui_bench.py [--mentions 1000000] [--keys 200] [--only search]
 
@@ -35,6 +36,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,33 +113,35 @@ class Writer(threading.Thread):
                 self.stop.wait(max(0.0, 0.1 - (time.perf_counter() - tick)))
 
 
-def detail(terminal: Terminal) -> tuple[str, ...]:
-    """The detail pane: the lower part of the left column, where the selected mention shows."""
-    return terminal.row_chars(ROWS // 2, ROWS - 2)
-
-
 def latencies(terminal: Terminal, keys: list[str], count: int, first: str = "") -> tuple[list[float], int]:
-    """ms from each key to the frame that changed the detail pane, and the keys whose frame never
-    came; `first` is pressed (not timed) before each, so that the key has something to change.
-    A frame's time is when its bytes reached the terminal (the emulator's own parsing and this
-    loop's looking are not smwar's)."""
+    """ms from each key to the frame that changed the detail pane (the lower part of the left
+    column, where the selected mention shows), and the keys whose frame never came; `first` is
+    pressed (not timed) before each, so that the key has something to change."""
     measured, dropped = [], 0
     for n in range(count):
-        key = keys[n % len(keys)]
         if first:
             terminal.send(first)
             time.sleep(0.3)
-        before = detail(terminal)
-        sent = time.perf_counter()
-        terminal.send(key)
-        while detail(terminal) == before and time.perf_counter() - sent < FRAME_TIMEOUT:
-            time.sleep(0.002)
-        if detail(terminal) == before:
+        took = timed(terminal, keys[n % len(keys)], lambda: terminal.watch_rows(ROWS // 2, ROWS - 2))
+        if took is None:
             dropped += 1
         else:
-            measured.append((terminal.fed_at - sent) * 1000)
+            measured.append(took)
         time.sleep(0.05)
     return measured, dropped
+
+
+def timed(terminal: Terminal, keys: str, watch: Callable[[], None]) -> float | None:
+    """ms from writing `keys` to the terminal to the frame after which what `watch` set the
+    terminal to watch for shows, or None if it did not within `FRAME_TIMEOUT`. A frame's time
+    is when its bytes reached the terminal (the emulator's own parsing is not smwar's): the
+    terminal looks at each read as it comes, so a later frame's bytes do not count."""
+    watch()
+    sent = time.perf_counter()
+    terminal.send(keys)
+    while not terminal.seen_at and time.perf_counter() - sent < FRAME_TIMEOUT:
+        time.sleep(0.002)
+    return (terminal.seen_at - sent) * 1000 if terminal.seen_at else None
 
 
 def percentiles(values: list[float]) -> str:
@@ -205,13 +209,17 @@ def main() -> None:
                 results = {kind: latencies(terminal, keys, options.keys) for kind, keys in KEYS.items()}
                 results["end"] = latencies(terminal, ["\x1b[F"], max(5, options.keys // 4), first="\x1b[5~")
             search: list[float] = []
-            dropped_search = 0
+            typed: list[float] = []
+            dropped_search = dropped_typed = 0
             for n in range(max(SEARCHES, options.keys // 20)):
-                terminal.send("/")
-                terminal.wait_for(SEARCH_KEYS, 5, every=0.001)
                 query = f"{'ausgelaufen' if n % 2 else 'verspätet'} network:bluesky"
-                terminal.send(query)  # typed, and on screen, before Enter, the key measured
-                terminal.wait_for(query, 5, every=0.001)
+                # `/` and the words typed at once, as an operator does: until the words show
+                took = timed(terminal, "/" + query, lambda query=query: terminal.watch_text(query))
+                if took is None:
+                    dropped_typed += 1
+                    terminal.wait_for(query, 5, every=0.001)
+                else:
+                    typed.append(took)
                 time.sleep(0.3)
                 [measured], [dropped] = zip(*[latencies(terminal, ["\r"], 1)], strict=True)
                 search += measured
@@ -219,6 +227,7 @@ def main() -> None:
                 back = time.monotonic() + 5
                 while SEARCH_KEYS in terminal.text() and time.monotonic() < back:  # the feed has the keys again
                     time.sleep(0.01)
+            results["typed"] = (typed, dropped_typed)
             results["search"] = (search, dropped_search)
         finally:
             writer.stop.set()

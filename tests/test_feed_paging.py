@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -158,6 +159,34 @@ async def test_a_search_shows_its_newest_matches_first_and_the_older_ones_come_a
             assert feed.selected is not None and feed.selected.id == kept[-MOST]
             await pilot.press("end")
             assert feed.selected is not None and feed.selected.id == 999_997
+
+
+def typed_at_speed(app: WarRoomApp, text: str) -> None:
+    """`text` as a terminal hands it over when it is typed (or pasted) faster than the screen
+    handles keys: every key queued before the first is handled (a pilot's press waits for each)."""
+    names = {"/": "slash", " ": "space", ":": "colon"}
+    for character in text:
+        key = events.Key(names.get(character, character), character)
+        key.set_sender(app)
+        app._driver.send_message(key)  # type: ignore[union-attr]  # as the terminal's driver does
+
+
+async def test_words_typed_at_speed_after_the_slash_go_to_the_search_line(small: Path, runbooks: RunbookSet) -> None:
+    journal, app = war_room_on(small, runbooks)
+    with journal:
+        async with app.run_test(size=(140, 40)) as pilot:
+            await pilot.pause()
+            line, feed = app.query_one(FeedSearch), app.query_one(Feed)
+            for words, kept in (("ausgel", SMALL // 3), ("lieferung network:reddit", 500), ("ausg/elaufen", 0)):
+                typed_at_speed(app, f"/{words}")
+                await pilot.pause()
+                # before, they went to the feed, behind the slash: the search line opened empty,
+                # or with the search shown before, and its words were lost
+                assert line.query_one(Input).value == words, "every key typed went into the search line"
+                await pilot.press("enter")
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+                assert feed.view.label == words and feed.count == kept and app.focused is feed
 
 
 SMALL = 3_000

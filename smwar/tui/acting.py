@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from textual.actions import SkipAction
 from textual.app import App
+from textual.screen import Screen
 from textual.widget import Widget
+from textual.widgets import Input, TextArea
 
 from smwar.errors import SmwarError
 from smwar.tui.screens.prompt import TextPrompt
@@ -14,6 +17,16 @@ from smwar.tui.screens.prompt import TextPrompt
 def alarm(node: App[None] | Widget, message: str, title: str) -> None:
     """A problem the operator must see: an error notice that stays for half a minute."""
     node.notify(message, title=title, severity="error", timeout=30, markup=False)
+
+
+def not_while_typing(screen: Screen[object]) -> None:
+    """For a key that puts the keys in a text field, bound with `priority`, so that the words
+    typed right after it go there: Textual hands a key to the focused widget's own queue and
+    the keys after it on to the same widget before that one is handled, so typed at speed ("/leak"
+    at once) they went where the keys were, not into the field. Skipped (the key is typed)
+    while a text field has the keys."""
+    if isinstance(screen.focused, (Input, TextArea)):
+        raise SkipAction()
 
 
 def attempt(app: App[None], action: Callable[[], object]) -> bool:

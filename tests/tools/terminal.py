@@ -21,6 +21,7 @@ import sys
 import termios
 import threading
 import time
+from collections.abc import Callable
 from fcntl import ioctl
 from pathlib import Path
 
@@ -101,7 +102,8 @@ class Terminal:
         self.screen = pyte.Screen(columns, rows)
         self.stream = pyte.ByteStream(self.screen)
         self.output = bytearray()
-        self.fed_at = 0.0  # perf_counter when the last bytes reached the emulator
+        self.seen_at = 0.0  # perf_counter when the bytes came after which what is watched for showed
+        self._watched: Callable[[], bool] | None = None
         self._lock = threading.Lock()
         home.mkdir(parents=True, exist_ok=True)
         self.master, slave = pty.openpty()
@@ -150,7 +152,8 @@ class Terminal:
             with self._lock:
                 self.output += data
                 self.stream.feed(data)
-                self.fed_at = arrived
+                if self._watched is not None and self._watched():
+                    self.seen_at, self._watched = arrived, None
 
     def send(self, keys: str) -> None:
         os.write(self.master, keys.encode())
@@ -165,12 +168,25 @@ class Terminal:
         with self._lock:
             return "\n".join(self.screen.display)
 
-    def row_chars(self, first: int, last: int) -> tuple[str, ...]:
-        """The characters of rows `first`..`last` (cheaper than the whole screen's text), and
-        nothing else: to tell whether they changed."""
+    def _rows(self, first: int, last: int) -> tuple[str, ...]:
+        buffer, columns = self.screen.buffer, range(self.screen.columns)
+        return tuple("".join(buffer[y][x].data for x in columns) for y in range(first, last))
+
+    def watch_rows(self, first: int, last: int) -> None:
+        """From now on, note when the bytes come that change rows `first`..`last` (`seen_at`,
+        0 until then): each read is looked at as it is fed, so the time is that of the frame
+        that changed them, not of a later one."""
         with self._lock:
-            buffer, columns = self.screen.buffer, range(self.screen.columns)
-            return tuple("".join(buffer[y][x].data for x in columns) for y in range(first, last))
+            before = self._rows(first, last)
+            self._watch(lambda: self._rows(first, last) != before)
+
+    def watch_text(self, words: str) -> None:
+        """From now on, note when the bytes come after which the screen shows `words` (`seen_at`)."""
+        with self._lock:
+            self._watch(lambda: any(words in line for line in self.screen.display))
+
+    def _watch(self, shown: Callable[[], bool]) -> None:
+        self.seen_at, self._watched = 0.0, shown
 
     def cells(self) -> list[list[tuple[str, str, str, bool, bool]]]:
         """Each row's cells as (character, foreground, background, reverse, bold): what the

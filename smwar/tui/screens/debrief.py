@@ -9,12 +9,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from smwar.drills.debrief import PEOPLE_COLUMNS, Debrief, mark, people_rows, team_line
 from smwar.drills.score import stamp
 from smwar.plaintext import printable
 from smwar.tui.guard import Guarded
+from smwar.tui.widgets.keys import KeysLine
 
 STYLES = {"✔": "green", "½": "yellow", "✘": "bold red"}
 
@@ -35,7 +36,7 @@ class DebriefScreen(Guarded, Screen[None]):
             yield Static(self._findings(), id="debrief-findings")
             yield Static(self._team(), id="debrief-team")
             yield DataTable(id="debrief-people", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeysLine()
 
     def on_mount(self) -> None:
         self.query_one("#drill-banner", Static).update(self.app.banner_text())  # type: ignore[attr-defined]

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from smwar.model import NoticeGroup
 from smwar.plaintext import excerpt
@@ -16,6 +16,7 @@ from smwar.runbooks.definitions import RunbookSet
 from smwar.tui.guard import Guarded
 from smwar.tui.notices import KIND_LABELS, NoticeDesk
 from smwar.tui.text import local_time, plain
+from smwar.tui.widgets.keys import KeysLine
 
 SHOWN = 50  # notices of a group listed at once (the journal keeps them all)
 
@@ -37,7 +38,7 @@ class InboxScreen(Guarded, Screen[None]):
         yield DataTable(id="inbox", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="inbox-notices"):
             yield Static(id="inbox-list")
-        yield Footer()
+        yield KeysLine()
 
     def on_mount(self) -> None:
         table = self.query_one("#inbox", DataTable)

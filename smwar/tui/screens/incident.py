@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from smwar.engine.review import lessons
 from smwar.engine.session import Session
@@ -35,6 +35,7 @@ from smwar.tui.screens.review import ReviewScreen
 from smwar.tui.steps import StepNotifier, act_on_step, ask_note
 from smwar.tui.text import local_time, plain
 from smwar.tui.widgets.chain import ChainTable
+from smwar.tui.widgets.keys import KeysLine
 
 
 class IncidentScreen(Guarded, ModalScreen[None]):
@@ -84,7 +85,7 @@ class IncidentScreen(Guarded, ModalScreen[None]):
             yield Static(id="incident-head")
             yield ChainTable(id="incident-chain")
             yield Static(id="step-detail")
-        yield Footer()
+        yield KeysLine()
 
     def on_mount(self) -> None:
         self.query_one("#drill-banner", Static).update(self.app.banner_text())  # type: ignore[attr-defined]

@@ -16,7 +16,7 @@ from rich.text import Text
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from smwar.clock import DrillClock
 from smwar.config import Config
@@ -29,6 +29,7 @@ from smwar.plaintext import printable
 from smwar.runbooks.watch import RunbookWatch
 from smwar.timespan import format_duration, format_offset
 from smwar.triage.signals import OVERALL
+from smwar.tui.acting import not_while_typing
 from smwar.tui.guard import Guarded
 from smwar.tui.messages import Arrived, Changed, RunbooksChanged
 from smwar.tui.notices import NoticeDesk
@@ -45,6 +46,7 @@ from smwar.tui.widgets.detail import MentionDetail
 from smwar.tui.widgets.feed import Feed
 from smwar.tui.widgets.feed_rows import FeedRows
 from smwar.tui.widgets.feed_search import FeedSearch
+from smwar.tui.widgets.keys import KeysLine
 from smwar.tui.widgets.sources import sources_text
 
 OPEN_END = datetime(9999, 12, 31, tzinfo=UTC)  # an incident still open keeps its new mentions
@@ -59,6 +61,7 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
             key_display="/",
             tooltip="Show only mentions with these words, network:, author:, scenario:, action:",
             id="feed.search",
+            priority=True,  # the words typed right after it go to the search line (acting.not_while_typing)
         ),
         Binding(
             "F",
@@ -108,7 +111,7 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
                 yield Static(id="chain-title")
                 yield ChainTable(id="chain", compact=True)
         yield Static(id="status")
-        yield Footer()
+        yield KeysLine()
 
     def on_mount(self) -> None:
         self.query_one("#detail").border_title = "Mention"
@@ -275,6 +278,7 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
             self._show_chain()
 
     def action_search(self) -> None:
+        not_while_typing(self)
         self.query_one(FeedSearch).open(self.query_one("#feed", Feed).view.label)
 
     def on_feed_search_wanted(self, message: FeedSearch.Wanted) -> None:

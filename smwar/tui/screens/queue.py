@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from smwar.config import Config
 from smwar.engine.session import Session
@@ -22,6 +22,7 @@ from smwar.triage.queue import NO_PRIORITY, WATCH, QueueEntry, answer_queue
 from smwar.tui.guard import Guarded
 from smwar.tui.screens.reply import ReplyScreen
 from smwar.tui.text import local_time, plain, plain_name
+from smwar.tui.widgets.keys import KeysLine
 
 HORIZON = timedelta(days=1)  # how far back the queue looks
 DEPTH = 500  # mentions read to build it
@@ -49,7 +50,7 @@ class QueueScreen(Guarded, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="queue-head")
         yield DataTable(id="queue", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeysLine()
 
     def on_mount(self) -> None:
         table = self.query_one("#queue", DataTable)

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static, TextArea
+from textual.widgets import OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from smwar.config import Config
@@ -26,6 +26,7 @@ from smwar.runbooks.definitions import TROUBLEMAKER_TAG, VIP_TAG
 from smwar.tui.guard import Guarded
 from smwar.tui.screens.prompt import ChoicePrompt, TextPrompt
 from smwar.tui.text import local_time
+from smwar.tui.widgets.keys import KeysLine
 
 DELETED_POST = (
     "its author deleted the post: a reply answers nothing there and may read as chasing them, so it is not sent"
@@ -69,7 +70,7 @@ class ReplyScreen(Guarded, Screen[None]):
                 yield TextArea(self.saved or self._filled(self.template), id="reply-text", soft_wrap=True)
                 yield Static(id="reply-preview")
                 yield Static(id="reply-findings")
-        yield Footer()
+        yield KeysLine()
 
     def on_mount(self) -> None:
         self.query_one("#drill-banner", Static).update(self.app.banner_text())  # type: ignore[attr-defined]

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Sparkline, Static
+from textual.widgets import DataTable, Input, Sparkline, Static
 
 from smwar.engine.export import default_output, export
 from smwar.engine.review import add_lesson, build_review, span_of
@@ -23,9 +23,10 @@ from smwar.plaintext import printable
 from smwar.review.figures import metric_rows, moment, reply_rows, step_rows, summary_rows
 from smwar.review.formats import FORMAT_HELP
 from smwar.review.report import Review
-from smwar.tui.acting import ask
+from smwar.tui.acting import ask, not_while_typing
 from smwar.tui.guard import Guarded
 from smwar.tui.screens.prompt import ChoicePrompt
+from smwar.tui.widgets.keys import KeysLine
 
 VOLUME_ROWS = 5  # scenarios with a sparkline
 TIMELINE_HELP = "filter the timeline: words, or a kind such as step, reply, note, lesson, opened"
@@ -38,9 +39,15 @@ class ReviewScreen(Guarded, Screen[None]):
         Binding("L", "lesson", "Lesson", tooltip="Keep a lesson learned with this incident", id="review.lesson"),
         Binding("e", "export", "Export", tooltip="Write the post-mortem as md, html, csv or json", id="review.export"),
         Binding(
-            "slash", "search", "Search", key_display="/", tooltip="Search the incident's mentions", id="review.search"
+            "slash",
+            "search",
+            "Search",
+            key_display="/",
+            tooltip="Search the incident's mentions",
+            id="review.search",
+            priority=True,  # the words typed right after it go to the search (acting.not_while_typing)
         ),
-        Binding("f", "filter", "Filter", tooltip="Filter the timeline", id="review.filter"),
+        Binding("f", "filter", "Filter", tooltip="Filter the timeline", id="review.filter", priority=True),
     ]
 
     def __init__(self, session: Session, incident_id: int) -> None:
@@ -61,7 +68,7 @@ class ReviewScreen(Guarded, Screen[None]):
             yield Input(placeholder=SEARCH_HELP, id="review-search")
             yield DataTable(id="review-mentions", cursor_type="row", zebra_stripes=True)
             yield Static(id="review-notes")
-        yield Footer()
+        yield KeysLine()
 
     def on_mount(self) -> None:
         self.query_one("#drill-banner", Static).update(self.app.banner_text())  # type: ignore[attr-defined]
@@ -157,10 +164,12 @@ class ReviewScreen(Guarded, Screen[None]):
         table.border_title = f"Mentions: {len(found)} found" + (" (the newest 200)" if len(found) >= 200 else "")
 
     def action_search(self) -> None:
-        self.query_one("#review-search", Input).focus()
+        not_while_typing(self)
+        self.set_focus(self.query_one("#review-search", Input))  # at once: the keys typed next go there
 
     def action_filter(self) -> None:
-        self.query_one("#review-filter", Input).focus()
+        not_while_typing(self)
+        self.set_focus(self.query_one("#review-filter", Input))
 
     def action_lesson(self) -> None:
         def keep(text: str) -> None:
