@@ -1,9 +1,10 @@
-"""How far triage agrees with a community manager, on sixteen labelled sets of German and
+"""How far triage agrees with a community manager, on eighteen labelled sets of German and
 English mentions: tests/data/triage-eval.jsonl, triage-second.jsonl, triage-fourth.jsonl,
-triage-seventh.jsonl, triage-tenth.jsonl, triage-thirteenth.jsonl, triage-sixteenth.jsonl and
-triage-nineteenth.jsonl (written by fourteen authors; the sets rules may be tuned on) and
-tests/data/triage-unseen.jsonl to triage-unseen-8.jsonl (held out: never used for tuning; by the
-first, third, sixth, ninth, twelfth, fifteenth, eighteenth and twenty-first author).
+triage-seventh.jsonl, triage-tenth.jsonl, triage-thirteenth.jsonl, triage-sixteenth.jsonl,
+triage-nineteenth.jsonl and triage-twenty-second.jsonl (written by sixteen authors; the sets
+rules may be tuned on) and tests/data/triage-unseen.jsonl to triage-unseen-9.jsonl (held out:
+never used for tuning; by the first, third, sixth, ninth, twelfth, fifteenth, eighteenth,
+twenty-first and twenty-fourth author).
 tests/data/README.md says how they were written and what the labels mean.
 
 Every mention goes through what the live pipeline runs for it (engine/pipeline.py `_journal`):
@@ -60,6 +61,7 @@ TENTH = ROOT / "tests" / "data" / "triage-tenth.jsonl"
 THIRTEENTH = ROOT / "tests" / "data" / "triage-thirteenth.jsonl"
 SIXTEENTH = ROOT / "tests" / "data" / "triage-sixteenth.jsonl"
 NINETEENTH = ROOT / "tests" / "data" / "triage-nineteenth.jsonl"
+TWENTY_SECOND = ROOT / "tests" / "data" / "triage-twenty-second.jsonl"
 UNSEEN = ROOT / "tests" / "data" / "triage-unseen.jsonl"
 UNSEEN_2 = ROOT / "tests" / "data" / "triage-unseen-2.jsonl"
 UNSEEN_3 = ROOT / "tests" / "data" / "triage-unseen-3.jsonl"
@@ -68,6 +70,7 @@ UNSEEN_5 = ROOT / "tests" / "data" / "triage-unseen-5.jsonl"
 UNSEEN_6 = ROOT / "tests" / "data" / "triage-unseen-6.jsonl"
 UNSEEN_7 = ROOT / "tests" / "data" / "triage-unseen-7.jsonl"
 UNSEEN_8 = ROOT / "tests" / "data" / "triage-unseen-8.jsonl"
+UNSEEN_9 = ROOT / "tests" / "data" / "triage-unseen-9.jsonl"
 TUNING = (
     (EVAL, "a set rules may be tuned on"),
     (SECOND, "a set rules may be tuned on, by a second author"),
@@ -77,6 +80,7 @@ TUNING = (
     (THIRTEENTH, "a set rules may be tuned on, by a thirteenth and a fourteenth author"),
     (SIXTEENTH, "a set rules may be tuned on, by a sixteenth and a seventeenth author"),
     (NINETEENTH, "a set rules may be tuned on, by a nineteenth and a twentieth author"),
+    (TWENTY_SECOND, "a set rules may be tuned on, by a twenty-second and a twenty-third author"),
 )
 HELD_OUT = (
     (UNSEEN, "held out: never used for tuning"),
@@ -87,6 +91,7 @@ HELD_OUT = (
     (UNSEEN_6, "held out: never used for tuning, by a fifteenth author"),
     (UNSEEN_7, "held out: never used for tuning, by an eighteenth author"),
     (UNSEEN_8, "held out: never used for tuning, by a twenty-first author"),
+    (UNSEEN_9, "held out: never used for tuning, by a twenty-fourth author"),
 )
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 ACTIONS = ("respond", "watch", "ignore")

@@ -132,5 +132,5 @@ def test_the_detail_pane_says_what_a_rule_set_aside(runbooks: RunbookSet) -> Non
     # an opinion in the first person: the plan's rule for customers in a crisis asked the wording
     opinion = shown("Ich kaufe nie wieder was von Elektro-Müller. Nach den ganzen Berichten über ausgelaufene "
                     "AquaPros ist die Marke für mich erledigt.")  # fmt: skip
-    triage_line = "Triage: WATCH (rule everything-else) · by the wording: affected customer 8%, to answer 19%"
+    triage_line = "Triage: WATCH (rule everything-else) · by the wording: affected customer 8%, to answer 18%"
     assert triage_line in "\n".join(opinion)
