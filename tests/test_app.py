@@ -58,9 +58,10 @@ async def test_mentions_reach_feed_and_journal_with_why_they_matched(runbooks: R
         assert not feed.render_line(1).text.rstrip().endswith(" PD"), "football is noise"
         feed.cursor = 2
         await pilot.pause()
-        shown = screen_text(app)
-        assert "My Elektro-Mueller washer is leakng all over the kitchen floor. Great." in shown
-        assert "rule leak: leakng ~ “leak” 90%" in shown
+        assert "My Elektro-Mueller washer is leakng all over the kitchen floor. Great." in screen_text(app)
+        app.query_one(MentionDetail).scroll_end(animate=False, immediate=True)  # why it matched, below its triage
+        await pilot.pause()
+        assert "rule leak: leakng ~ “leak” 90%" in screen_text(app)
     stored = run.journal.mentions()
     assert stored[2].matches[0].hits[1].words == ("leakng",)
 
