@@ -57,7 +57,7 @@ class KeysLine(Guarded, Widget):
 
     def __init__(self) -> None:
         super().__init__()
-        self._keys: list[_Key] | None = None  # read again once they change
+        self._keys: tuple[list[_Key], _Key | None] | None = None  # read again once they change
         self._places: list[tuple[int, int, _Key]] = []  # where each key shows: (first cell, last + 1)
         self._hovered: _Key | None = None
 
@@ -72,53 +72,49 @@ class KeysLine(Guarded, Widget):
         self._hovered = None
         self.refresh()
 
-    def _read(self) -> list[_Key]:
+    def _read(self) -> tuple[list[_Key], _Key | None]:
         """The screen's keys to show, one per action (the first of its keys), in their order,
-        and the command palette's last."""
+        and the command palette's apart."""
         if self._keys is None:
-            app, active = self.app, self.screen.active_bindings
+            app = self.app
             palette = app.COMMAND_PALETTE_BINDING if app.ENABLE_COMMAND_PALETTE else None
             keys: dict[str, _Key] = {}
-            last: list[_Key] = []
-            for name, (_, binding, enabled, tooltip) in active.items():
-                if not binding.show and name != palette:
-                    continue
+            palette_key = None
+            for name, (_, binding, enabled, tooltip) in self.screen.active_bindings.items():
                 key = _Key(binding.key, app.get_key_display(binding), binding.description, enabled, tooltip)
                 if name == palette:
-                    last = [key]
-                else:
+                    palette_key = key
+                elif binding.show:
                     keys.setdefault(binding.action, key)
-            self._keys = [*keys.values(), *last]
+            self._keys = list(keys.values()), palette_key
         return self._keys
 
     def render(self) -> Text:
         """The keys that fit, whole, in their order ("…" where some do not), and the command
         palette's at the right."""
-        keys = self._read()
+        keys, palette = self._read()
         styles = (
             self.get_component_rich_style("keys-line--key"),
             self.get_component_rich_style("keys-line--description"),
             self.get_component_rich_style("keys-line--hover", partial=True),
         )
-        palette = [key for key in keys if key.key == self.app.COMMAND_PALETTE_BINDING][-1:]
         right = Text(end="")
-        if palette:
+        if palette is not None:
             right.append("▏")
-            self._append(right, palette[0], *styles)
+            self._append(right, palette, *styles)
         room = self.size.width - right.cell_len
         line, places = Text(no_wrap=True, end=""), []
-        rest = [key for key in keys if key not in palette]
-        for number, key in enumerate(rest, 1):
+        for number, key in enumerate(keys, 1):
             shown = Text(end="")
             self._append(shown, key, *styles)
-            if line.cell_len + shown.cell_len + (number < len(rest)) > room:  # with a "…" after it if more come
+            if line.cell_len + shown.cell_len + (number < len(keys)) > room:  # with a "…" after it if more come
                 line.append("…")
                 break
             places.append((line.cell_len, line.cell_len + shown.cell_len, key))
             line.append_text(shown)
-        if palette:
+        if palette is not None:
             line.pad_right(room - line.cell_len)
-            places.append((room + 1, room + right.cell_len, palette[0]))
+            places.append((room + 1, room + right.cell_len, palette))
             line.append_text(right)
         self._places = places
         return line
