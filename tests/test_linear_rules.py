@@ -18,7 +18,8 @@ from smwar.model import Mention
 from smwar.runbooks.definitions import RunbookSet, compile_regex
 from smwar.runbooks.lexicon import Lexicon, allowed_typos
 from smwar.runbooks.loader import load_runbook_set
-from smwar.runbooks.matcher import PROGRESS_STEPS, RuleMatcher
+from smwar.runbooks.matcher import RuleMatcher
+from smwar.runbooks.terms import PROGRESS_STEPS
 from smwar.runbooks.text import MAX_ANALYSED_CHARS
 from smwar.triage.campaigns import Campaigns
 from smwar.triage.sentiment import NEGATIVE, NEUTRAL, sentiment

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
 
     from smwar.runbooks.definitions import RunbookSet
-    from smwar.runbooks.matcher import Progress
+    from smwar.runbooks.terms import Progress
 
 F = TypeVar("F", bound=Callable[..., Any])
 LARGE_SET = 20_000  # terms: a smaller set compiles in a blink, without a progress bar

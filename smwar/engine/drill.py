@@ -24,7 +24,7 @@ from smwar.journal.store import Journal
 from smwar.model import SYSTEM_ACTOR, Event
 from smwar.paths import by_path_or_name, drill_runs_dir
 from smwar.runbooks.definitions import RunbookSet
-from smwar.runbooks.matcher import Progress
+from smwar.runbooks.terms import Progress
 
 MODE_DRILL = "drill"
 ENDED = "drill.ended"

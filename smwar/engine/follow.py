@@ -21,7 +21,7 @@ from smwar.journal.interface import JournalStore
 from smwar.journal.team import INGEST
 from smwar.model import Event
 from smwar.runbooks.definitions import RunbookSet
-from smwar.runbooks.matcher import Progress
+from smwar.runbooks.terms import Progress
 from smwar.sources.runner import Health
 
 NO_LEADER = "no ingest process is running: nothing new arrives"

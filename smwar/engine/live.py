@@ -25,7 +25,7 @@ from smwar.journal.interface import JournalStore
 from smwar.model import Quarantined
 from smwar.paths import live_journal_path
 from smwar.runbooks.definitions import RunbookSet
-from smwar.runbooks.matcher import Progress
+from smwar.runbooks.terms import Progress
 from smwar.sources.base import Batch, Source
 from smwar.sources.registry import build
 from smwar.sources.runner import Health, SourceRunner

@@ -9,7 +9,7 @@ from smwar.engine.desk import IncidentDesk
 from smwar.engine.pipeline import MentionSource, Pipeline
 from smwar.journal.interface import JournalStore
 from smwar.runbooks.definitions import RunbookSet
-from smwar.runbooks.matcher import Progress
+from smwar.runbooks.terms import Progress
 
 
 class Session:

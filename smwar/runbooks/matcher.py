@@ -1,10 +1,9 @@
 """The matcher: which scenarios (or request types) a mention belongs to, how strongly, and why.
 
-The runbook's terms are compiled once: their words go into a `Lexicon`, each term knows
-the targets and rules that use it. Matching a mention is then one pass over its words (one
-cached lookup each), a check of only the terms whose words turned up, and scoring of only
-the targets those terms touch. A mention that shares no word with any term costs little
-more than splitting it into words.
+The runbook's terms are compiled once for finding (`TermFinder`), and each term knows the
+targets and rules that use it. Matching a mention is then finding its terms (one pass over its
+words), and scoring of only the targets those terms touch. A mention that shares no word with
+any term costs little more than splitting it into words.
 
 A target's score is the sum of `weight × similarity` over its rules, capped at 1; a rule
 counts its best `any` term (or regex) and every one of its `all` terms; a `required` rule
@@ -19,25 +18,19 @@ from __future__ import annotations
 
 import gc
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
-from operator import itemgetter
 from typing import Protocol, TypeVar
 
 import re2
 
 from smwar.model import Match, Mention, TermHit
 from smwar.runbooks.definitions import Deescalation, Rule, author_tags, compile_regex
-from smwar.runbooks.lexicon import CACHE_LIMIT, Hits, Lexicon
-from smwar.runbooks.negation import is_cue
 from smwar.runbooks.reading import Reading, read
-from smwar.runbooks.text import term_words, token_words
-
-PHRASE_GAP = 4
-PROGRESS_STEPS = 100
-Progress = Callable[[int, int], None]  # (done, total)
+from smwar.runbooks.terms import PHRASE_GAP, Found, Occurrence, Progress, TermFinder
+from smwar.runbooks.text import term_words
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,14 +88,6 @@ class Target(Protocol):
     def unless_same_words(self) -> bool: ...
     @property
     def rule(self) -> list[Rule]: ...
-
-
-@dataclass(frozen=True, slots=True)
-class _Term:
-    text: str
-    words: tuple[int, ...]  # lexicon ids, in order
-    joined: int | None  # a phrase's words written as one ("elektromueller"), if a phrase
-    rest: frozenset[int]  # a phrase's words after its first
 
 
 @dataclass(frozen=True)
@@ -180,14 +165,6 @@ class _Target:
         return any(rule.rule.filters_authors for rule in self.rules)
 
 
-@dataclass(slots=True)  # not frozen: one is made for every term found, a frozen one in twice the time
-class _Found:
-    similarity: float
-    words: tuple[str, ...]
-    tokens: tuple[int, ...] = ()  # their numbers among the mention's tokens
-
-
-Found = dict[int, "_Found"]  # term or pattern index -> its best occurrence
 T = TypeVar("T")  # what a match gives way to: a target, or a match
 
 
@@ -222,7 +199,6 @@ class RuleMatcher:
         terms compile: a set of 100,000 terms takes seconds. A phrase's words may stand up to
         `gap` words apart."""
         self._deescalation = deescalation
-        self._gap = gap
         texts: dict[str, int] = {}
         patterns: dict[str, int] = {}
 
@@ -254,21 +230,11 @@ class RuleMatcher:
             )
             for target in targets
         )
-        self.lexicon = Lexicon()
         loose = {text for target in targets for rule in target.rule if rule.loose for text in (*rule.any, *rule.all)}
-        self._terms = self._compile_terms(texts, loose, progress)
+        self._finder = TermFinder(texts, loose, progress, gap)
+        self._terms = self._finder.terms
         self._patterns = tuple((text, compile_regex(text)) for text in patterns)
         self._pattern_set = _pattern_set(self._patterns)
-        # the terms of one word, and the phrases (by their first word and as one word), by lexicon id
-        self._words_by_word: defaultdict[int, list[int]] = defaultdict(list)
-        self._phrases_by_word: defaultdict[int, list[int]] = defaultdict(list)
-        for index, term in enumerate(self._terms):
-            if term.joined is None:  # one word
-                self._words_by_word[term.words[0]].append(index)
-                continue
-            self._phrases_by_word[term.words[0]].append(index)
-            if term.joined is not None:
-                self._phrases_by_word[term.joined].append(index)
         # the targets a term or pattern can make count (a `none` term alone never makes a match)
         self._targets_by_term: list[set[int]] = [set() for _ in self._terms]
         self._targets_by_pattern: list[set[int]] = [set() for _ in self._patterns]
@@ -281,26 +247,6 @@ class RuleMatcher:
         self._tagged = {index for index, target in enumerate(self._targets) if target.needs_tags}
         # negations are looked for only when a rule counts a negated term otherwise than any other
         self._negation_counts = any(rule.negation != "keep" for target in self._targets for rule in target.rules)
-        self._tokens: dict[str, tuple[Hits, ...]] = {}  # token -> the hits of each of its words
-        self._silent: set[str] = set()  # tokens of one word that stands for no term's word: most
-
-    def _compile_terms(
-        self, texts: Collection[str], loose: Collection[str], progress: Progress | None
-    ) -> tuple[_Term, ...]:
-        """Each term folded and its words (and a phrase's words written as one) indexed in the
-        lexicon (`loose` ones as such), telling `progress` along the way."""
-        compiled: list[_Term] = []
-        step = -(-len(texts) // PROGRESS_STEPS)  # rounded up
-        add = self.lexicon.add
-        for done, text in enumerate(texts, start=1):
-            words = term_words(text)
-            wide = text in loose
-            ids = tuple(add(word, wide) for word in words)
-            joined = add("".join(words), wide) if len(words) > 1 else None
-            compiled.append(_Term(text, ids, joined, frozenset(ids[1:])))
-            if progress is not None and (done % step == 0 or done == len(texts)):
-                progress(done, len(texts))
-        return tuple(compiled)
 
     def match(self, mention: Mention) -> tuple[Match, ...]:
         candidates = self._candidates(mention)
@@ -358,7 +304,7 @@ class RuleMatcher:
 
     def vetoed(self, mention: Mention) -> frozenset[str]:
         reading = read(mention.text)
-        terms, governed = self._find_terms(reading)
+        terms, governed = self._finder.find(reading, self._negation_counts)
         if not terms and not governed:
             return frozenset()
         found = _Finds(terms, governed, reading)
@@ -371,7 +317,7 @@ class RuleMatcher:
         """The targets a term or pattern found in `mention` can make count, with what was found
         and the author's tags where a rule asks for them; None if nothing was found."""
         reading = read(mention.text)
-        terms, governed = self._find_terms(reading)
+        terms, governed = self._finder.find(reading, self._negation_counts)
         patterns = self._find_patterns(reading.text) if self._patterns else {}  # a set without regexes looks for none
         if not terms and not governed and not patterns:
             return None
@@ -388,89 +334,6 @@ class RuleMatcher:
 
     # -- finding terms -----------------------------------------------------------------
 
-    def _find_terms(self, reading: Reading) -> tuple[Found, Found]:
-        """Every term found in the `reading` of a mention, with its best occurrence that no
-        negation governs, and apart from them the terms whose best occurrence a negation governs."""
-        silent = self._silent
-        found_tokens = reading.tokens
-        if silent.issuperset(found_tokens):
-            return {}, {}  # most mentions: no word of them stands for a term's word
-        seen: dict[int, list[tuple[int, float]]] = {}  # lexicon id -> [(position, similarity)]
-        origin: dict[int, tuple[int, str]] = {}  # position -> (token number, token), for explanations
-        shift = 0  # words before a token beyond one a token (a hashtag gives several)
-        for number, token in enumerate(found_tokens):
-            if token in silent:
-                continue
-            position = number + shift  # a silent token is one word
-            per_word = self._tokens.get(token) or self._learn(token)
-            for hits in per_word:
-                if hits:
-                    origin[position] = (number, token)
-                    for word_id, similarity in hits:
-                        seen.setdefault(word_id, []).append((position, similarity))
-                position += 1
-            shift += len(per_word) - 1
-        if not seen:
-            return {}, {}
-        negation = reading.negated if self._negation_counts else frozenset()
-        found: Found = {}
-        governed: Found = {}
-        for word_id, occurrences in seen.items():
-            singles = self._words_by_word.get(word_id)
-            if singles:
-                free, bound = _best(occurrences, origin, negation)
-                for term_index in singles:  # a term of one word is reached by its word alone
-                    if free is not None:
-                        found[term_index] = free
-                    if bound is not None:
-                        governed[term_index] = bound
-            for term_index in self._phrases_by_word.get(word_id, ()):
-                term = self._terms[term_index]
-                if term_index in found or term_index in governed:
-                    continue
-                if term.joined not in seen and not seen.keys() >= term.rest:
-                    continue  # a word of the phrase is not there (most phrases that share a first word)
-                free, bound = self._locate(term, seen, origin, negation)
-                if free is not None:
-                    found[term_index] = free
-                if bound is not None:
-                    governed[term_index] = bound
-        return found, governed
-
-    def _learn(self, token: str) -> tuple[Hits, ...]:
-        words = token_words(token)
-        glued = token[0] in "#@"  # the whole of a hashtag or handle (its last word) is its parts glued
-        per_word = tuple(
-            self.lexicon.lookup(word, glued and number == len(words) - 1) for number, word in enumerate(words)
-        )
-        if len(self._tokens) + len(self._silent) >= CACHE_LIMIT:
-            self._tokens.clear()
-            self._silent.clear()
-        if per_word == ((),):
-            self._silent.add(token)
-        else:
-            self._tokens[token] = per_word
-        return per_word
-
-    def _locate(
-        self,
-        term: _Term,
-        seen: dict[int, list[tuple[int, float]]],
-        origin: dict[int, tuple[int, str]],
-        negation: frozenset[int],
-    ) -> tuple[_Found | None, _Found | None]:
-        """The term's best occurrence that no negation governs, and its best one that one
-        does (a phrase by its first word)."""
-        occurrences: list[tuple[float, tuple[int, ...]]] = []  # (similarity, positions), in order
-        if term.joined is not None:
-            occurrences.extend((similarity, (position,)) for position, similarity in seen.get(term.joined, ()))
-        rest = term.words[1:]
-        for position, similarity in seen.get(term.words[0], ()):
-            chain = _follow(rest, seen, position, self._gap)
-            if chain is not None:
-                occurrences.append(((similarity + chain[0]) / len(term.words), (position, *chain[1])))
-        return _free_and_governed(occurrences, origin, negation)
-
     def _find_patterns(self, text: str) -> Found:
         """Each pattern found in `text`: one pass of them all tells which (most texts: none),
         then each of those is searched for its hit."""
@@ -482,7 +345,7 @@ class RuleMatcher:
         for index in sorted(indexes):
             hit = self._patterns[index][1].search(text)
             if hit is not None:
-                found[index] = _Found(1.0, (hit.group()[:MAX_QUOTE],))
+                found[index] = Occurrence(1.0, (hit.group()[:MAX_QUOTE],))
         return found
 
     # -- scoring -----------------------------------------------------------------------
@@ -517,7 +380,7 @@ class RuleMatcher:
         if vetoes and self._veto(target, found, mention, tags) is not None:
             return None
         score = 0.0
-        counted: list[tuple[str, list[tuple[str, _Found]]]] = []  # (rule id, [(term, occurrence)])
+        counted: list[tuple[str, list[tuple[str, Occurrence]]]] = []  # (rule id, [(term, occurrence)])
         for compiled, terms in possible:
             if compiled.filtered and not compiled.rule.admits(mention, tags):
                 if compiled.rule.required:
@@ -545,17 +408,17 @@ class RuleMatcher:
                 return veto, min(veto.vetoes & found.every.keys())
         return None
 
-    def _counted(self, compiled: _Rule, terms: Found, patterns: Found) -> tuple[float, list[tuple[str, _Found]]]:
+    def _counted(self, compiled: _Rule, terms: Found, patterns: Found) -> tuple[float, list[tuple[str, Occurrence]]]:
         """What a rule that can count counts, as (term, occurrence): its best `any` term or
         regex (the rule's first on a tie) and each of its `all` terms; and how strongly, the
         mean of their similarities."""
-        counted: list[tuple[str, _Found]] = []
+        counted: list[tuple[str, Occurrence]] = []
         similarities: list[float] = []
         for term in compiled.all:
             counted.append((self._terms[term].text, terms[term]))
             similarities.append(terms[term].similarity)
         if compiled.any or compiled.regex:
-            best: tuple[str, _Found] | None = None
+            best: tuple[str, Occurrence] | None = None
             for term in sorted(compiled.ranks.keys() & terms.keys(), key=compiled.ranks.__getitem__):
                 if best is None or terms[term].similarity > best[1].similarity:
                     best = (self._terms[term].text, terms[term])
@@ -598,21 +461,6 @@ class _Finds:
         return covered
 
 
-def _quoted(tokens: list[tuple[int, str]]) -> tuple[str, ...]:
-    """The `tokens` (number, token) of an occurrence, with "…" where tokens were skipped; a
-    hashtag that gave several of the words is quoted once."""
-    quoted: list[str] = []
-    previous: int | None = None
-    for number, token in tokens:
-        if number == previous:
-            continue
-        if previous is not None and number - previous > 1:
-            quoted.append("…")
-        quoted.append(token)
-        previous = number
-    return tuple(quoted)
-
-
 def _pattern_set(patterns: Sequence[tuple[str, re2._Regexp]]) -> re2.Set | None:
     """All `patterns` as one RE2 set, which finds which of them a text holds in one pass; None
     without patterns, or if RE2 cannot make the set (then each is searched alone)."""
@@ -626,65 +474,3 @@ def _pattern_set(patterns: Sequence[tuple[str, re2._Regexp]]) -> re2.Set | None:
     except re2.error:
         return None
     return found
-
-
-def _best(
-    occurrences: list[tuple[int, float]], origin: dict[int, tuple[int, str]], negation: frozenset[int]
-) -> tuple[_Found | None, _Found | None]:
-    """The best of a word's `occurrences` (position, similarity) that no negation governs, and
-    the best one that one does: the first of the closest."""
-    if not negation:  # most mentions: every occurrence is free
-        position, similarity = max(occurrences, key=itemgetter(1))  # max keeps the first of equals
-        number, token = origin[position]
-        return _Found(similarity, (token,), (number,)), None
-    return _free_and_governed([(similarity, (position,)) for position, similarity in occurrences], origin, negation)
-
-
-def _free_and_governed(
-    occurrences: list[tuple[float, tuple[int, ...]]], origin: dict[int, tuple[int, str]], negation: frozenset[int]
-) -> tuple[_Found | None, _Found | None]:
-    """Of `occurrences` (similarity, positions), the first of the closest that no negation
-    governs and the first of the closest that one does, as found: by its first word, or by a
-    negation between a phrase's words ("läuft nicht mehr aus" is no "läuft aus"; the "nicht" of
-    "geht nicht" is the phrase's own)."""
-    best: list[tuple[float, tuple[int, ...]] | None] = [None, None]  # free, governed
-    for occurrence in occurrences:
-        slot = bool(negation) and _governed([origin[position] for position in occurrence[1]], negation)
-        current = best[slot]
-        if current is None or occurrence[0] > current[0]:
-            best[slot] = occurrence
-    return _found(best[0], origin), _found(best[1], origin)
-
-
-def _governed(tokens: list[tuple[int, str]], negation: frozenset[int]) -> bool:
-    """Whether a negation governs an occurrence's `tokens` (number, token): one of them, unless
-    one of its own words is a negation ("geht nicht" says it: its "nicht" denies nothing more)."""
-    return any(number in negation for number, _ in tokens) and not any(is_cue(token) for _, token in tokens)
-
-
-def _found(occurrence: tuple[float, tuple[int, ...]] | None, origin: dict[int, tuple[int, str]]) -> _Found | None:
-    """An occurrence (similarity, positions) as found: its tokens quoted, and their numbers."""
-    if occurrence is None:
-        return None
-    similarity, positions = occurrence
-    tokens = [origin[position] for position in positions]
-    return _Found(similarity, _quoted(tokens), tuple([number for number, _ in tokens]))
-
-
-_NOTHING_LEFT: tuple[float, tuple[int, ...]] = (0.0, ())
-
-
-def _follow(
-    rest: tuple[int, ...], seen: dict[int, list[tuple[int, float]]], start: int, gap: int
-) -> tuple[float, tuple[int, ...]] | None:
-    """The best way to find the remaining phrase words in order, each within `gap` words of
-    the one before: (sum of their similarities, their positions), or None."""
-    if not rest:
-        return _NOTHING_LEFT
-    best: tuple[float, tuple[int, ...]] | None = None
-    for at, similarity in seen.get(rest[0], ()):
-        if start < at <= start + gap + 1 and (tail := _follow(rest[1:], seen, at, gap)) is not None:
-            total = similarity + tail[0]
-            if best is None or total > best[0]:
-                best = (total, (at, *tail[1]))
-    return best
