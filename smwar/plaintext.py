@@ -19,7 +19,7 @@ _BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u20
 _LINE_BREAKS = frozenset("\u2028\u2029\u0085")
 # Characters that show as nothing: harmless inside prose (a zero-width joiner binds an emoji),
 # a spoof inside a handle or an address ("@elektro\u200bmueller" is not "@elektromueller").
-_INVISIBLE = (
+INVISIBLE = (
     "\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200d\u2060-\u2064\u206a-\u206f"
     "\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e007f"
 )
@@ -32,7 +32,7 @@ UNSAFE = (
 """What `printable` replaces, as ranges of code points (both ends included)."""
 _ALWAYS = "".join(f"{chr(low)}-{chr(high)}" for low, high in UNSAFE)
 _UNSAFE = re.compile(f"[{_ALWAYS}]")
-_UNSAFE_IN_NAMES = re.compile(f"[{_ALWAYS}{_INVISIBLE}]")
+_UNSAFE_IN_NAMES = re.compile(f"[{_ALWAYS}{INVISIBLE}]")
 
 
 def _picture(char: str, keep_newlines: bool) -> str:

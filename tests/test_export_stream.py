@@ -47,19 +47,20 @@ TEXTS = [
 
 
 KAI = "@kai@muenchen.social"
-HOSTILE_NAMES = {5: "@Kai (Presse)", 7: "Kai\u202e", 8: "Kai, der Große"}
+URLS = {4: None, 10: "https://elektro\u200bmueller.example"}
+HOSTILE_NAMES = {5: "@Kai (Presse)", 7: "Kai\u202e", 8: "Kai, der Große", 9: "Elektro\u200bMüller"}
 
 
 def _mention(number: int, text: str) -> Mention:
     return Mention(
         network=("mastodon", "bluesky", "reddit")[number % 3],
         native_id=f"post-{number}" if number != 5 else "post,5",
-        author=KAI if number != 1 else '=HYPERLINK("https://evil.example","x")',
+        author=KAI if number != 1 else '=HYPERLINK("https://evil.example","@elektro\u200bmueller")',
         text=text,
         posted_at=T0 + timedelta(seconds=number),
         lang="de",
         followers=number * 100 if number != 3 else None,
-        url=f"https://example.social/@kai/{number}" if number != 4 else None,
+        url=URLS.get(number, f"https://example.social/@kai/{number}"),
         author_name=HOSTILE_NAMES.get(number, "Kai"),
     )
 
@@ -107,7 +108,7 @@ def test_a_streamed_csv_is_what_the_rules_write_value_by_value(incident, tmp_pat
     assert [row[0] for row in rows] == list(range(1, len(TEXTS) + 1)), "journal order, the linked one in between"
     with zipfile.ZipFile(export(session, incident_id, "csv", tmp_path / "x.zip", pseudonymise=False)) as archive:
         written = archive.read("mentions.csv")
-    assert written == tables._csv_lines([tables.MENTION_FIELDS, *rows])
+    assert written == tables._csv_lines([tables.MENTION_FIELDS]) + tables._mention_lines(rows)
     text = written.decode()
     assert not active_in(text.replace("\r\n", "\n")), active_in(text)
     header, *cells = csv.reader(io.StringIO(text, newline=""))
@@ -118,6 +119,14 @@ def test_a_streamed_csv_is_what_the_rules_write_value_by_value(incident, tmp_pat
     assert by_id[5]["text"] == "@elektromueller thanks" and by_id[6]["text"].startswith("-1 star")
     assert by_id[2]["author"].startswith("'=HYPERLINK") and by_id[6]["author_name"] == "'@Kai (Presse)"
     assert by_id[2]["request_types"] == "complaint,support" and by_id[3]["author_tags"] == "vip,press"
+    # where one invisible character changes who or where, it shows
+    assert (
+        by_id[2]["author"].endswith('"@elektro<U+200B>mueller")')
+        and by_id[10]["author_name"] == "Elektro<U+200B>Müller"
+    )
+    assert by_id[11]["url"] == "https://elektro<U+200B>mueller.example" and by_id[12]["url"].startswith(
+        "https://example.social"
+    )
 
 
 def test_the_csv_zip_opens_with_unzip_as_with_python(incident, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

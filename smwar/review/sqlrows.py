@@ -11,7 +11,8 @@ which SQLite quotes where `csv.writer` would and marks where `tables._cell` mark
 commas and replies that start "@name … !" are common there. A score is written by SQLite as
 Python writes it (scores have three places at most), or marked for Python to write. One match
 of a block of such lines against what they must look like then finds whether a row has a value
-`tables._cell` or `csv.writer` would write otherwise; only the lines of such a block are
+`tables._cell` or `csv.writer` would write otherwise (or a handle, name or link with an
+invisible character, which the rules make visible); only the lines of such a block are
 matched one by one, and those that differ written value by value.
 """
 
@@ -24,10 +25,11 @@ import re2
 
 from smwar.journal.reading import REVISED_TEXT, MentionRow
 from smwar.model import EDITED
-from smwar.plaintext import UNSAFE
+from smwar.plaintext import INVISIBLE, UNSAFE
 
 FIELDS = MentionRow._fields[:-1]  # a row but its score
 _QUOTED = ("text", "request_types", "revised_text")  # quoted and marked by SQLite
+NAMES = ("author", "author_name", "url")  # written as names are: an invisible character shows
 _SQL = {field: f"m.{field}" for field in FIELDS} | {"revised_text": f"({REVISED_TEXT})"}  # each field's value
 _UNEDITED = _SQL | {"revised_text": "NULL"}  # each field's value for a mention not edited since
 
@@ -111,11 +113,20 @@ def _but(more: str) -> str:
     return f"[^{_replaced()}{more}]"
 
 
-# A value as CSV_SQL writes it when that is what `tables._cell` and `csv.writer` make of it…
-_PLAIN, _FIRST, _NO_FORMULA, _QUOTED_ANY = _but(r',"\n'), _but(r',"\n=+\-@'), _but(r',"\n(|!'), _but('"')
-_AS_IS = f"(?:{_FIRST}{_PLAIN}*|[-+@]{_NO_FORMULA}*)?"  # …needing no quotes and no mark
-_QUOTED_AS_IS = f'(?:"(?:{_QUOTED_ANY}|"")*"|{_PLAIN}*)'  # …one quoted and marked by SQLite
-_LINE = "".join(f"{_QUOTED_AS_IS if field in _QUOTED else _AS_IS}," for field in FIELDS) + r"-?[0-9.]*\r\n"
+def _as_is(more: str = "") -> str:
+    """RE2: a value as CSV_SQL writes it when that is what `tables._cell` and `csv.writer` make
+    of it, needing no quotes and no mark, and holding none of `more` (the inside of a class)."""
+    plain, first, no_formula = _but(r',"\n' + more), _but(r',"\n=+\-@' + more), _but(r',"\n(|!' + more)
+    return f"(?:{first}{plain}*|[-+@]{no_formula}*)?"
+
+
+_AS_IS, _NAME_AS_IS = _as_is(), _as_is(INVISIBLE)  # a name shows an invisible character: written by the rules
+_PLAIN, _QUOTED_ANY = _but(r',"\n'), _but('"')
+_QUOTED_AS_IS = f'(?:"(?:{_QUOTED_ANY}|"")*"|{_PLAIN}*)'  # a value quoted and marked by SQLite, as it is
+_LINE = (
+    "".join(f"{_QUOTED_AS_IS if field in _QUOTED else _NAME_AS_IS if field in NAMES else _AS_IS}," for field in FIELDS)
+    + r"-?[0-9.]*\r\n"
+)
 _LINES = re2.compile(f"(?:{_LINE})*")
 _ONE_LINE = re2.compile(_LINE)
 

@@ -25,7 +25,7 @@ from stream_zip import ZIP_64, Method, stream_zip
 
 from smwar.clock import to_iso
 from smwar.journal.reading import CHUNK, JournalReader, MentionRow, Reading, Span
-from smwar.plaintext import printable
+from smwar.plaintext import printable, printable_name
 from smwar.review import sqlrows
 from smwar.review.pseudonym import Pseudonyms
 from smwar.review.report import Review
@@ -158,6 +158,19 @@ def _csv_lines(rows: Iterable[Sequence[object]]) -> bytes:
     return "".join(lines).encode()
 
 
+def _mention_lines(rows: Iterable[tuple[object, ...]]) -> bytes:
+    """Mention rows as CSV, as `_csv_lines` writes rows, with their handles, names and links
+    made printable as names are: an invisible character there shows."""
+    return _csv_lines(
+        [
+            mention._replace(
+                **{field: printable_name(value) for field in sqlrows.NAMES if (value := getattr(mention, field))}
+            )
+            for mention in map(MentionRow._make, rows)
+        ]
+    )
+
+
 def _cells(row: Sequence[object]) -> Sequence[object]:
     """Each value of `row` through `_cell`; the row as it is if its texts, joined by spaces and
     looked at together, show that `_cell` leaves every one as it is (most rows, in half the
@@ -247,7 +260,7 @@ def _as_is(data: bytes) -> bytes:
     return data
 
 
-_CSV = _Format(sqlrows.CSV_SQL, b"", sqlrows.as_written, sqlrows.to_change, _as_is, _csv_lines, _csv_lines)
+_CSV = _Format(sqlrows.CSV_SQL, b"", sqlrows.as_written, sqlrows.to_change, _as_is, _mention_lines, _mention_lines)
 _JSON = _Format(sqlrows.JSON_SQL, _JSON_ROWS, bool, _nulls, sqlrows.json_block, _json_lines, _json_as_sqlite)
 
 
