@@ -105,5 +105,9 @@ def test_smwar_home_holds_each_drill_run_in_a_journal_of_its_own(runbooks: Runbo
     assert first.journal.path.parent == second.journal.path.parent == home / "data" / "drills"
     assert first.journal.path != second.journal.path
     assert second.journal.meta()["mode"] == "drill"
+    second.journal.close()
+    runs = {path.name for path in (home / "data" / "drills").iterdir()}
+    names = [path.name for path in (first.journal.path, second.journal.path)]
+    assert runs == {f"{name}{end}" for name in names for end in ("", "-turn", "-waiting")}, "nothing of a run's making"
     result = CliRunner().invoke(main, ["paths"])
     assert str(home / "data" / "drills") in result.output

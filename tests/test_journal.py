@@ -69,12 +69,27 @@ def test_a_journal_from_a_newer_smwar_is_refused_and_left_untouched(tmp_path: Pa
     assert path.read_bytes() == before
 
 
-def test_a_file_that_is_not_a_journal_gets_a_clear_error(tmp_path: Path) -> None:
+def test_a_file_that_is_not_a_journal_gets_a_clear_error_and_nothing_beside_it(tmp_path: Path) -> None:
     path = tmp_path / "notes.sqlite"
     path.write_text("these are my notes, not a database\n" * 100)
     with pytest.raises(JournalError, match="not a usable smwar journal"):
         Journal.open(path)
     assert path.read_text().startswith("these are my notes")
+    assert [file.name for file in tmp_path.iterdir()] == ["notes.sqlite"], "no turn files left beside it"
+
+
+def test_another_programs_database_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
+    path = tmp_path / "places.sqlite"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE bookmarks (url TEXT)")
+    db.execute("INSERT INTO bookmarks VALUES ('https://example.org')")
+    db.commit()
+    db.close()
+    before = path.read_bytes()
+    with pytest.raises(JournalError, match=r"not a usable smwar journal \(a database of another program\).*untouched"):
+        Journal.open(path)
+    assert path.read_bytes() == before, "not switched to WAL, no journal tables added"
+    assert [file.name for file in tmp_path.iterdir()] == ["places.sqlite"]
 
 
 def test_mentions_are_deduplicated_on_network_and_native_id(tmp_path: Path) -> None:

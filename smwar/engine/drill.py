@@ -88,7 +88,7 @@ def open_drill_run(script_path: Path, *, fresh: bool, now: datetime, runbooks: R
                 "clock_start": to_iso(now),
             }
         )
-    staging.replace(path)
+    Journal.move(staging, path)
     return DrillRun(Journal.open(path), script, script_path, now, now, resumed=False)
 
 

@@ -38,7 +38,7 @@ from smwar.journal.rows import (
     notice_of,
     notice_row,
 )
-from smwar.journal.schema import JournalError, migrate
+from smwar.journal.schema import VERSION_TABLE, JournalError, migrate
 from smwar.journal.search import Search
 from smwar.journal.team import Coordination
 from smwar.model import Draft, Event, JournaledMention, Match, Mention, Notice, NoticeGroup
@@ -68,12 +68,18 @@ class Journal(Coordination, Profiles, Portable):
         Processes opening it at once set it up one at a time, each in its turn to write: SQLite
         refuses, rather than waits for, a switch to WAL while another connection makes it."""
         turns: list[int] = []
+        made: list[str] = []  # the turn files this open made
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             # the writers of every process queue for their turn on the first file's lock, each
             # woken the moment the one before commits (SQLite's busy timeout polls, sleeping up
             # to 100 ms); one that has to wait says so on the second's, shared, until its turn
-            turns += [os.open(f"{path}-{name}", os.O_RDWR | os.O_CREAT, 0o600) for name in ("turn", "waiting")]
+            for name in turn_files(path):
+                try:
+                    turns.append(os.open(name, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+                    made.append(name)
+                except FileExistsError:
+                    turns.append(os.open(name, os.O_RDWR))
         except OSError as exc:
             _close(turns)
             raise _cannot_open(path, exc.strerror or exc) from exc
@@ -81,15 +87,27 @@ class Journal(Coordination, Profiles, Portable):
         try:
             with _in_turn(turn, waiting):
                 db, reader = _set_up(path)
+        except NotAJournal:
+            _close(turns)
+            for name in made:  # no smwar writes to what is no journal: nothing is left beside it
+                Path(name).unlink(missing_ok=True)
+            raise
         except BaseException:
             _close(turns)
             raise
         return cls(path, db, reader, (turn, waiting))
 
+    @staticmethod
+    def move(source: Path, target: Path) -> None:
+        """Put the closed journal at `source` in the place of `target`, with its turn files."""
+        source.replace(target)
+        for old, new in zip(turn_files(source), turn_files(target), strict=True):
+            Path(old).replace(new)
+
     def close(self) -> None:
         with self._lock, self._read_lock:
-            self._db.close()
             self._reader.close()
+            self._db.close()  # the last connection: it folds the write-ahead log in and removes it
             _close([self._turn, self._waiting])
 
     def reader(self) -> JournalReader:
@@ -423,6 +441,15 @@ def _cannot_open(path: Path, reason: object) -> JournalError:
     return JournalError(f"{path}: cannot open a journal here ({reason})")
 
 
+class NotAJournal(JournalError):
+    """The file is something else than a journal, and was left untouched."""
+
+
+def turn_files(path: Path) -> tuple[str, str]:
+    """The files beside a journal whose locks its writers queue on: the turn, and the waiting."""
+    return f"{path}-turn", f"{path}-waiting"
+
+
 def _close(files: list[int]) -> None:
     for file in files:
         os.close(file)
@@ -435,6 +462,9 @@ def _set_up(path: Path) -> tuple[Database, sqlite3.Connection]:
     except sqlite3.Error as exc:
         raise _cannot_open(path, exc) from exc
     try:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if tables and VERSION_TABLE not in tables:
+            raise sqlite3.DatabaseError("a database of another program")
         db = Database(connection)
         db.execute("PRAGMA foreign_keys=ON")
         db.execute("PRAGMA synchronous=FULL")
@@ -443,7 +473,7 @@ def _set_up(path: Path) -> tuple[Database, sqlite3.Connection]:
         reader = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
     except sqlite3.DatabaseError as exc:
         connection.close()
-        raise JournalError(f"{path} is not a usable smwar journal ({exc}); it was left untouched") from exc
+        raise NotAJournal(f"{path} is not a usable smwar journal ({exc}); it was left untouched") from exc
     except JournalError:
         connection.close()
         raise
