@@ -20,11 +20,13 @@ from smwar.cli import main
 from smwar.config import load_config
 from smwar.engine.follow import follow
 from smwar.engine.live import MAX_INTAKE, LiveFeed, open_live_journal
+from smwar.journal.store import Journal
 from smwar.model import Mention
 from smwar.paths import config_file
 from smwar.runbooks.definitions import RunbookSet
 from smwar.sources.base import Batch
 from smwar.tui.app import WarRoomApp
+from smwar.tui.widgets.feed import Feed
 from smwar.tui.widgets.sources import sources_text
 
 from .conftest import notices, screen_text
@@ -120,6 +122,32 @@ async def test_the_live_war_room_shows_sources_and_pauses_one(tmp_path: Path, ru
     events = list(open_live_journal(load_config()).events())
     assert [e.kind for e in events] == ["source.paused", "reply.recorded"]
     assert events[1].payload["simulated"] is False and events[1].payload["network"] == "jsonl"
+
+
+async def test_a_war_room_behind_the_leaders_storm_catches_up_and_goes_on_following(
+    tmp_path: Path, runbooks: RunbookSet
+) -> None:
+    """Another process journals more than a war room reads at once: it reads on at once, slice
+    after slice, and then the next mention as ever."""
+    path = tmp_path / "live.sqlite"
+    journal, leader = Journal.open(path), Journal.open(path)  # the leader: a connection of its own
+    follower = follow(journal, runbooks, "tester")
+    app = WarRoomApp(follower.session, follower=follower, poll_seconds=0.05)
+    at = datetime(2026, 12, 6, tzinfo=UTC)
+    storm = 2 * MAX_INTAKE + 7
+    try:
+        async with app.run_test(size=(140, 40)) as pilot:
+            await pilot.pause(0.2)
+            leader.add_mentions(
+                [(Mention("mastodon", str(n), "@a", f"Post {n}", at), at, (), (), None) for n in range(storm)]
+            )
+            assert await shows(pilot, app, f"{storm:,} mentions"), "every slice read"
+            leader.add_mentions([(Mention("mastodon", "canary", "@b", "CANARY after the storm", at), at, (), (), None)])
+            assert await shows(pilot, app, "CANARY after the storm"), "and the next mention as ever"
+            assert app.query_one(Feed).count == storm + 1
+    finally:
+        journal.close()
+        leader.close()
 
 
 def test_a_storm_faster_than_the_pipeline_goes_through_in_slices_and_says_it_is_behind() -> None:

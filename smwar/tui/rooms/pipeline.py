@@ -65,10 +65,12 @@ class PipelineRoom(Screen[None]):
         except Exception:
             self.app.call_from_thread(self.set_timer, RETRY_SECONDS, self._pump)
             raise
-        behind = self.follower is not None and self.follower.behind
-        self.app.call_from_thread(self.set_timer, 0 if behind else self.poll_seconds, self._pump)
         if update.mentions or update.messages or update.alerts:
             self.post_message(Arrived(update))
+        if self.follower is not None and self.follower.behind:  # the next slice once this one is on screen
+            self.app.call_from_thread(self.call_later, self._pump)
+        else:
+            self.app.call_from_thread(self.set_timer, self.poll_seconds, self._pump)
 
     def poll_now(self) -> Update:
         """Run the pipeline once on this thread, for callers that move the clock by hand."""
