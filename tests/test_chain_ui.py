@@ -7,12 +7,14 @@ import shutil
 from datetime import timedelta
 from pathlib import Path
 
+from smwar.engine.pipeline import Update
 from smwar.incidents.chain import step_state
 from smwar.model import IncidentStatus, StepStatus
 from smwar.paths import bundled_runbooks_dir
 from smwar.runbooks.definitions import RunbookSet
 from smwar.runbooks.loader import load_runbook_set
 from smwar.tui.app import WarRoomApp
+from smwar.tui.messages import Arrived
 from smwar.tui.screens.incident import IncidentScreen
 from smwar.tui.widgets.feed import Feed
 
@@ -28,6 +30,28 @@ async def open_incident(app, clock, pilot) -> int:  # type: ignore[no-untyped-de
     await answer(pilot, "answer every affected customer within 2 hours")
     assert isinstance(app.screen, IncidentScreen)
     return proposal.id
+
+
+async def test_open_and_dismiss_act_on_the_proposal_the_right_pane_shows(runbooks: RunbookSet) -> None:
+    """A new proposal takes the right pane, whose line names the keys: they act on it, not on
+    the scenario the board's cursor happens to be on."""
+    _run, clock, session, app = war_room(runbooks)
+    first, second = runbooks.scenarios[0], runbooks.scenarios[1]
+    async with app.run_test(size=SIZE) as pilot:
+        for scenario in (first, second):
+            proposal = session.desk.propose(scenario, clock.now(), "three mentions in ten minutes")
+            assert proposal is not None
+            app.main.post_message(Arrived(Update(proposals=(proposal,))))
+            await pilot.pause()
+        shown = screen_text(app)
+        assert f"#2 {second.title.split()[0]}" in shown and "PROPOSED  (o: open" in shown
+        await pilot.press("o")
+        assert f"Open incident #2: {second.title}" in screen_text(app)
+        await pilot.press("escape", "x")
+        assert f"Dismiss incident #2: {second.title}" in screen_text(app), "the prompt names what is dismissed"
+        await answer(pilot, "a false alarm")
+        assert session.desk.incident(2).status is IncidentStatus.DISMISSED
+        assert session.desk.incident(1).status is IncidentStatus.PROPOSED
 
 
 async def test_gate_override_roles_ad_hoc_steps_severity_undo_and_resolve(runbooks: RunbookSet) -> None:

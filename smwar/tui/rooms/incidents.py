@@ -19,7 +19,6 @@ from smwar.model import Incident, IncidentStatus
 from smwar.tui.acting import ask, attempt
 from smwar.tui.screens.prompt import ChoicePrompt, TextPrompt
 from smwar.tui.steps import StepNotifier, act_on_step
-from smwar.tui.widgets.board import ScenarioBoard
 from smwar.tui.widgets.chain import ChainTable
 from smwar.tui.widgets.feed import Feed
 
@@ -67,12 +66,12 @@ class IncidentRoom(Screen[None]):
     feed_incident: int | None = None  # the incident the feed is filtered to
 
     def _target(self, status: IncidentStatus) -> Incident | None:
-        """The incident an action is about: the highlighted scenario's, else the most severe (oldest first)."""
-        selected = self.query_one("#board", ScenarioBoard).selected_scenario
+        """The incident an action is about: the one shown on the right (whose keys it names),
+        else the most severe (oldest first)."""
+        shown = self.session.desk.incident(self.focused_incident) if self.focused_incident else None
+        if shown is not None and shown.status is status:
+            return shown
         candidates = [i for i in self.session.desk.incidents() if i.status is status]
-        for incident in candidates:
-            if incident.scenario_id == selected:
-                return incident
         scenario = self.session.runbooks.scenario
         ranked = sorted(candidates, key=lambda i: (-severity(i, scenario(i.scenario_id)).rank, i.id))
         return ranked[0] if ranked else None
@@ -113,9 +112,10 @@ class IncidentRoom(Screen[None]):
             if reason is not None:
                 attempt(self.app, lambda: self.session.desk.dismiss_incident(incident.id, reason))
 
+        scenario = self.session.runbooks.scenario(incident.scenario_id)
         self.app.push_screen(
             TextPrompt(
-                f"Dismiss incident #{incident.id}",
+                f"Dismiss incident #{incident.id}: {scenario.title}",
                 "Why is this not an incident?",
                 placeholder="e.g. false alarm: posts are about another brand",
             ),

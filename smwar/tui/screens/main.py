@@ -270,7 +270,10 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
         detail.border_subtitle = feed.place
 
     def on_data_table_row_highlighted(self, message: DataTable.RowHighlighted) -> None:
-        if message.data_table.id != "board" or message.row_key.value is None:
+        """The operator moved to a scenario on the board: its incident is shown on the right (a
+        board filled or refreshed moves nobody)."""
+        board = message.data_table
+        if board.id != "board" or message.row_key.value is None or not board.has_focus:
             return
         incident = self.session.desk.latest_incident(str(message.row_key.value))
         if incident is not None:

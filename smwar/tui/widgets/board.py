@@ -58,12 +58,6 @@ class ScenarioBoard(Guarded, DataTable[Text]):
         for key in [key for key in self.rows if key.value not in scenario_ids]:
             self.remove_row(key)
 
-    @property
-    def selected_scenario(self) -> str | None:
-        if not self.row_count:
-            return None
-        return str(self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value)
-
 
 def _cells(stat: ScenarioStat) -> tuple[Text, ...]:
     incident = stat.incident
