@@ -32,6 +32,17 @@ async def open_incident(app, clock, pilot) -> int:  # type: ignore[no-untyped-de
     return proposal.id
 
 
+async def test_on_a_small_terminal_the_checklist_keeps_room_for_its_steps(runbooks: RunbookSet) -> None:
+    _run, clock, _session, app = war_room(runbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(app, clock, pilot)
+        await pilot.pause()
+        shown = screen_text(app)
+        assert (
+            "Goal: answer every affected" in shown and "Collect the facts" in shown and "Publish the holding" in shown
+        )
+
+
 async def test_open_and_dismiss_act_on_the_proposal_the_right_pane_shows(runbooks: RunbookSet) -> None:
     """A new proposal takes the right pane, whose line names the keys: they act on it, not on
     the scenario the board's cursor happens to be on."""
