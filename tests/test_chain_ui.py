@@ -186,6 +186,11 @@ async def test_a_notification_step_sends_for_real_records_failures_and_retries_o
     async with app.run_test(size=SIZE) as pilot:
         incident_id = await open_incident(app, clock, pilot)
         await pilot.press("m")
+        assert "Notify pr-advisor, product-quality, head-of-comms now?" in screen_text(app), "asked first"
+        await pilot.press("down", "enter")  # not now
+        await app.workers.wait_for_complete()
+        assert webhook.requests == [] and not step_state(session.desk.incident(incident_id), "notify-pr").deliveries
+        await pilot.press("m", "enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
         [(_, path, payload)] = webhook.requests
@@ -198,7 +203,7 @@ async def test_a_notification_step_sends_for_real_records_failures_and_retries_o
         assert "✉ failed: head-of-comms, product-quality" in screen_text(app)
         assert any("Press m on the step to try again" in notice for notice in notices(app))
 
-        await pilot.press("m")
+        await pilot.press("m", "enter")
         await app.workers.wait_for_complete()
         assert len(webhook.requests) == 1, "a retry sends only to those not reached"
     delivered = [e.payload for e in run.journal.events(incident_id) if e.kind == "notification.delivered"]

@@ -31,6 +31,7 @@ from smwar.timespan import format_offset
 from smwar.tui.acting import ask, attempt
 from smwar.tui.guard import Guarded
 from smwar.tui.messages import Changed
+from smwar.tui.screens.prompt import ChoicePrompt
 from smwar.tui.screens.review import ReviewScreen
 from smwar.tui.steps import StepNotifier, act_on_step, ask_note
 from smwar.tui.text import local_time, plain
@@ -176,7 +177,22 @@ class IncidentScreen(Guarded, ModalScreen[None]):
         if step is None or not step.notify:
             self.app.notify("The highlighted step notifies no one.", severity="warning")
             return
-        self.notifier.send(self.incident_id, step.id)
+        if self.notifier.simulated:
+            self.notifier.send(self.incident_id, step.id)
+            return
+
+        def chosen(answer: str | None) -> None:
+            if answer == "send":
+                self.notifier.send(self.incident_id, step.id)
+
+        self.app.push_screen(
+            ChoicePrompt(
+                f"Notify {', '.join(step.notify)} now?",
+                "They are told for real (those reached already are not told again).",
+                [("send", "Send the notifications"), ("keep", "Not now")],
+            ),
+            chosen,
+        )
 
     def action_add_step(self) -> None:
         def add(text: str) -> None:
