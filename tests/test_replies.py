@@ -4,11 +4,12 @@ on a table of drafts."""
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from smwar.engine.replies import CALM_WINDOW, template_success
 from smwar.errors import InputErrors
 from smwar.model import Mention
 from smwar.paths import bundled_runbooks_dir
@@ -16,6 +17,8 @@ from smwar.replies.check import BLOCKING, WARNING, check, graphemes
 from smwar.replies.drafting import fill, suggestions, values_for
 from smwar.runbooks.definitions import RunbookSet
 from smwar.runbooks.loader import load_runbook_set
+
+from .conftest import start_drill
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 GOOD = "Hallo @jana, das tut uns sehr leid! Bitte schick uns deine Seriennummer per DM. Hotline: 0800 123 456"
@@ -73,6 +76,10 @@ def test_templates_are_filled_and_ranked_for_the_mention(runbooks: RunbookSet) -
     assert "leak-sorry-sie" in [s.template.id for s in ranked] and ranked[-1].template.id != "leak-sorry-du"
     english = suggestions(runbooks, mention("My AquaPro leaked", lang="en"), ["product-defect"], [])
     assert english[0].template.id == "leak-sorry-en"
+    press = mention("Ich recherchiere zu auslaufenden AquaPro-Maschinen. Unsere Presseanfrage ist raus.")
+    asking = suggestions(runbooks, press, ["product-defect"], ["press", "first-person", "question"])
+    assert asking[0].template.id == "press-contact", "the press is answered by the press office, whatever the story"
+    assert not any("du" in why for why in asking[0].why), "in the form of address it was written in"
     worked = suggestions(runbooks, leak, ["product-defect"], ["complaint"], worked={"leak-sorry-sie": 3.0})
     assert worked[0].template.id == "leak-sorry-sie", "what calmed things before rises"
     text = fill(ranked[0].template.text, values_for(leak, runbooks))
@@ -101,3 +108,25 @@ def test_a_draft_of_many_unknown_words_is_named_word_by_word_with_corrections_fo
     assert len(named) == len(words)
     assert "did you mean “maschine”" in named[0] and "did you mean “antwort”" in named[4]
     assert all("did you mean" not in message for message in named[5:]), "the rest are only named"
+
+
+def test_a_template_counts_as_calming_only_once_the_hour_after_its_reply_has_passed(runbooks: RunbookSet) -> None:
+    _run, clock, session = start_drill(runbooks)
+    author = "@jana_k@chaos.social"
+    at = clock.now()
+    earlier = [
+        (
+            Mention("mastodon", f"angry-{n}", author, "Schon wieder ausgelaufen!", at),
+            at - timedelta(minutes=n),
+            (),
+            (),
+            None,
+        )
+        for n in (5, 10)
+    ]
+    [first, _] = session.journal.add_mentions(earlier)
+    session.desk.record_reply(first, "Das tut uns leid.", simulated=True, template="leak-sorry-du")
+    clock.advance(timedelta(minutes=1))
+    assert template_success(session) == {}, "a minute of quiet after a reply tells nothing yet"
+    clock.advance(CALM_WINDOW)
+    assert template_success(session) == {"leak-sorry-du": 1.0}, "two posts the hour before, none the hour after"

@@ -103,12 +103,14 @@ def send_reply(
 
 def template_success(session: Session) -> dict[str, float]:
     """For each template replies were sent from: the share of them after which the author
-    posted less in the following hour than in the hour before."""
+    posted less in the following hour than in the hour before (of the replies whose following
+    hour has passed: a quiet minute after a reply tells nothing yet)."""
     calmed: dict[str, list[bool]] = {}
+    now = session.clock.now()
     with session.journal.reader() as reader:
         for event in session.desk.replies():
             template = event.payload.get("template")
-            if not template:
+            if not template or event.at + CALM_WINDOW > now:
                 continue
             network, author = str(event.payload.get("network")), str(event.payload.get("author"))
             before = reader.count_by_author(network, author, event.at - CALM_WINDOW, event.at)

@@ -11,6 +11,7 @@ from smwar.plaintext import printable, printable_name
 from smwar.runbooks.definitions import ReplyTemplate, RunbookSet
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_-]*)\}")
+FOR_WHO_ASKS = 4  # the fit of a template for the request type alone: above a scenario's, its language and address
 
 
 def mention_handle(mention: Mention) -> str:
@@ -74,7 +75,9 @@ def suggestions(
 ) -> list[Suggestion]:
     """The templates that may answer `mention`, best first: by its scenario and request type,
     the channel's form of address and the mention's language, and by how well each template
-    worked before (`worked`: template id -> share of replies after which things calmed down)."""
+    worked before (`worked`: template id -> share of replies after which things calmed down).
+    A template written for a request type alone (the press) answers whoever asks that first,
+    whatever the story, in the form of address it was written in."""
     address = channel_address(runbooks, mention.network)
     found: list[Suggestion] = []
     for template in all_templates(runbooks):
@@ -85,12 +88,13 @@ def suggestions(
         fit, why = (-0.5, []) if "/" in template.id else (0.0, [])  # a chain step's text: a statement first
         if set(template.scenarios) & set(scenarios):
             fit, why = fit + 2, [*why, "scenario"]
-        if set(template.request_types) & set(request_types):
-            fit, why = fit + 1, [*why, "request type"]
+        asked = bool(set(template.request_types) & set(request_types))
+        if asked:
+            fit, why = fit + (1 if template.scenarios else FOR_WHO_ASKS), [*why, "request type"]
         same_language = not mention.lang or template.lang == mention.lang
         if mention.lang and same_language:
             fit, why = fit + 2, [*why, f"in {template.lang}"]
-        if address is not None and same_language:  # du and Sie are a choice within German
+        if address is not None and same_language and (template.scenarios or not asked):  # du and Sie: within German
             if template.address == address:
                 fit, why = fit + 1, [*why, f"“{address}” as on {mention.network}"]
             else:
