@@ -301,6 +301,8 @@ def kinds(runbooks: RunbookSet, text: str) -> list[str]:
         "Kein Datenleck bei Elektro-Müller, sagt der Datenschutzbeauftragte",
         "Elektro-Müller macht einen Datenlecktest im Kundenportal",  # a test's head is the test
         "Password reset mail from the Müller portal never came, checked spam twice",  # a folder, not a leak
+        # "actually" is no actual address where it should not be
+        "My Elektro-Müller washer broke. Anyone know if there's an email address that actually gets answered?",
     ],
 )
 def test_false_friends_negations_and_a_compounds_head_do_not_make_a_scenario(runbooks: RunbookSet, text: str) -> None:
