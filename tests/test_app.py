@@ -114,6 +114,21 @@ async def test_a_trigger_proposes_an_incident_and_the_chain_is_worked_and_journa
     assert skipped.actor == "tester"
 
 
+async def test_the_board_shows_each_scenarios_last_minutes_and_incident_and_widens_on_a_wide_terminal(
+    runbooks: RunbookSet,
+) -> None:
+    for size in ((120, 40), (200, 50)):
+        _run, clock, _session, app = war_room(runbooks)
+        async with app.run_test(size=size) as pilot:
+            clock.advance(timedelta(minutes=2))
+            app.main.poll_now()
+            await pilot.pause()
+            board = app.query_one(ScenarioBoard)
+            rows = [line for line in screen_text(app).splitlines() if "Product de" in line]
+            assert rows and " 7  PROPOSED" in rows[0], rows  # seven matches in the last ten minutes, proposed
+            assert board.outer_size.width == (32 if size[0] == 120 else 50), "a quarter of a wide terminal"
+
+
 async def test_restart_shows_the_previous_incident_and_chain_intact(runbooks: RunbookSet) -> None:
     run, clock, session, app = war_room(runbooks)
     async with app.run_test(size=SIZE) as pilot:

@@ -52,7 +52,11 @@ from smwar.tui.widgets.sources import sources_text
 OPEN_END = datetime(9999, 12, 31, tzinfo=UTC)  # an incident still open keeps its new mentions
 
 
+WIDE = 160  # columns from which the right column takes a quarter of the screen (see app.tcss)
+
+
 class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, NoticeRoom, TeamRoom):
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]  # a wide terminal widens the right column too
     BINDINGS = [
         Binding(
             "slash",

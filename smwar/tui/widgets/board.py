@@ -14,8 +14,8 @@ from smwar.timespan import format_duration
 from smwar.triage.trends import DEVELOPING, FALLING, RISING, SHORT_LIVED, STEADY, SUSTAINED, Trend
 from smwar.tui.guard import Guarded
 
-SCENARIO_WIDTH = 18
-COLUMNS = ("scenario", "incident", "recent", "trend", "negative", "count", "severity")  # the most urgent first
+SCENARIO_WIDTH = 12
+COLUMNS = ("scenario", "recent", "incident", "trend", "negative", "count", "severity")  # the most urgent first
 MOOD_STEP = 0.1
 ARROWS = {RISING: "↑", FALLING: "↓", STEADY: "→"}
 BURSTS = {DEVELOPING: "", SHORT_LIVED: " short", SUSTAINED: " lasting"}
@@ -33,8 +33,8 @@ class ScenarioBoard(Guarded, DataTable[Text]):
         self.cursor_type = "row"
         self.zebra_stripes = True
         self.add_column("Scenario", key="scenario", width=SCENARIO_WIDTH)
-        self.add_column("Incident", key="incident")
         self.add_column(f"/{format_duration(RATE_WINDOW)}", key="recent")
+        self.add_column("Incident", key="incident")
         self.add_column("Trend", key="trend")
         self.add_column("Neg", key="negative")
         self.add_column("All", key="count")
@@ -70,8 +70,8 @@ def _cells(stat: ScenarioStat) -> tuple[Text, ...]:
         title = Text.assemble(("⚠ ", "bold"), title)
     return (
         title,
-        status,
         Text(str(stat.recent), justify="right"),
+        status,
         trend_cell(stat.trend),
         mood_cell(stat.trend),
         Text(str(stat.count), justify="right"),
