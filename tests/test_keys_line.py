@@ -39,9 +39,9 @@ async def test_the_keys_line_shows_the_keys_where_the_focus_is(tmp_path: Path, r
             await settled(pilot)
             line = foot(app)
             assert " end Follow " in line and " m Inbox " in line and " r Reply " in line
-            assert line.rstrip().endswith("^p palette"), "the command palette's key stays at the right"
+            assert line.rstrip().endswith("▏ ? Keys  ^p palette"), "the palette's key and the one that shows every key"
             # more keys than the line holds: the last that fit are whole, and "…" says there are more
-            assert "…" in line and " ? Keys " not in line
+            assert "…" in line and line.count(" ? Keys ") == 1
             await pilot.press("slash")
             await settled(pilot)
             assert " esc Close " in foot(app) and " r Reply " not in foot(app), "the search line's keys"
@@ -69,3 +69,6 @@ async def test_a_click_on_a_key_presses_it_and_the_pointer_says_what_it_does(
             await pilot.click(KeysLine, offset=(column_of(app, " esc Back ") + 2, 0))
             await settled(pilot)
             assert not isinstance(app.screen, InboxScreen), "and esc, on the inbox's own keys line"
+            await pilot.click(KeysLine, offset=(column_of(app, " ? Keys ") + 2, 0))
+            await settled(pilot)
+            assert app.screen.query("KeyPanel"), "the key kept at the right, which shows every key"

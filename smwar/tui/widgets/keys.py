@@ -6,7 +6,8 @@ tens of milliseconds of styling and a new layout of the whole screen while the k
 wait, and the frame the key asked for waits for the interpreter to be written out. This is one
 widget that draws its one line again when the keys change, and does what the footer does: a
 key that cannot be used now is dim, a click on a key presses it, the pointer on a key shows
-what it does, and the command palette's key stays at the right.
+what it does, and the command palette's key stays at the right, with the key that shows every
+key (`?`) beside it: where the line cannot hold them all, that one is never the one left out.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from textual.screen import Screen
 from textual.widget import Widget
 
 from smwar.tui.guard import Guarded
+
+ALL_KEYS = "app.keys"  # the binding that shows every key: kept at the right
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +60,7 @@ class KeysLine(Guarded, Widget):
 
     def __init__(self) -> None:
         super().__init__()
-        self._keys: tuple[list[_Key], _Key | None] | None = None  # read again once they change
+        self._keys: tuple[list[_Key], list[_Key]] | None = None  # read again once they change
         self._places: list[tuple[int, int, _Key]] = []  # where each key shows: (first cell, last + 1)
         self._hovered: _Key | None = None
 
@@ -72,36 +75,39 @@ class KeysLine(Guarded, Widget):
         self._hovered = None
         self.refresh()
 
-    def _read(self) -> tuple[list[_Key], _Key | None]:
+    def _read(self) -> tuple[list[_Key], list[_Key]]:
         """The screen's keys to show, one per action (the first of its keys), in their order,
-        and the command palette's apart."""
+        and apart those kept at the right: the one that shows every key, the command palette's."""
         if self._keys is None:
             app = self.app
             palette = app.COMMAND_PALETTE_BINDING if app.ENABLE_COMMAND_PALETTE else None
             keys: dict[str, _Key] = {}
-            palette_key = None
+            kept: dict[str, _Key] = {}
             for name, (_, binding, enabled, tooltip) in self.screen.active_bindings.items():
                 key = _Key(binding.key, app.get_key_display(binding), binding.description, enabled, tooltip)
-                if name == palette:
-                    palette_key = key
+                if name == palette or (binding.id == ALL_KEYS and binding.show):
+                    kept[name] = key
                 elif binding.show:
                     keys.setdefault(binding.action, key)
-            self._keys = list(keys.values()), palette_key
+            self._keys = list(keys.values()), sorted(kept.values(), key=lambda key: key.key == palette)
         return self._keys
 
     def render(self) -> Text:
-        """The keys that fit, whole, in their order ("…" where some do not), and the command
-        palette's at the right."""
-        keys, palette = self._read()
+        """The keys that fit, whole, in their order ("…" where some do not), and at the right
+        the key that shows every key and the command palette's."""
+        keys, kept = self._read()
         styles = (
             self.get_component_rich_style("keys-line--key"),
             self.get_component_rich_style("keys-line--description"),
             self.get_component_rich_style("keys-line--hover", partial=True),
         )
-        right = Text(end="")
-        if palette is not None:
+        right, right_places = Text(end=""), []
+        if kept:
             right.append("▏")
-            self._append(right, palette, *styles)
+        for key in kept:
+            start = right.cell_len
+            self._append(right, key, *styles)
+            right_places.append((start, right.cell_len, key))
         room = self.size.width - right.cell_len
         line, places = Text(no_wrap=True, end=""), []
         for number, key in enumerate(keys, 1):
@@ -112,9 +118,9 @@ class KeysLine(Guarded, Widget):
                 break
             places.append((line.cell_len, line.cell_len + shown.cell_len, key))
             line.append_text(shown)
-        if palette is not None:
+        if kept:
             line.pad_right(room - line.cell_len)
-            places.append((room + 1, room + right.cell_len, palette))
+            places += [(room + start, room + end, key) for start, end, key in right_places]
             line.append_text(right)
         self._places = places
         return line
