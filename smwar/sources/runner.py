@@ -66,6 +66,7 @@ class SourceRunner:
         self._arrivals: deque[tuple[float, int]] = deque()
         self._running = asyncio.Event()
         self._running.set()
+        self._paused = asyncio.Event()
         self._wake = asyncio.Event()
 
     def health(self) -> Health:
@@ -87,17 +88,19 @@ class SourceRunner:
 
     def pause(self) -> None:
         self._running.clear()
+        self._paused.set()
         self._wake.set()
 
     def resume(self) -> None:
         self._running.set()
+        self._paused.clear()
         self._wake.set()
 
     async def run_forever(self) -> None:
         while True:
             await self._running.wait()
             try:
-                await self._consume()
+                await self._consume_until_paused()
             except asyncio.CancelledError:
                 raise
             except SourceError as exc:
@@ -109,9 +112,23 @@ class SourceRunner:
                 if self._running.is_set():
                     await asyncio.sleep(self._base)
 
+    async def _consume_until_paused(self) -> None:
+        """Run the source until it ends, fails or is paused. A pause stops it at once, wherever
+        it is: what it fetched and did not hand over yet is fetched again from the cursor on
+        resume, so nothing arrives from a paused source and nothing is lost."""
+        consuming = asyncio.ensure_future(self._consume())
+        paused = asyncio.ensure_future(self._paused.wait())
+        try:
+            await asyncio.wait({consuming, paused}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            paused.cancel()
+            consuming.cancel()
+            with contextlib.suppress(asyncio.CancelledError):  # a failure of the source's own is raised
+                await consuming
+
     async def _consume(self) -> None:
         async for batch in self.source.run(self.cursor):
-            self._deliver(self.source.id, batch)  # also when just paused: taken in, it is kept
+            self._deliver(self.source.id, batch)
             if batch.cursor is not None:
                 self.cursor = batch.cursor
             self._mentions += len(batch.mentions)
@@ -123,8 +140,6 @@ class SourceRunner:
                     self._arrivals.popleft()
             self._failures = 0
             self._state, self._reason, self._until = "live", None, None
-            if not self._running.is_set():
-                return
 
     async def _back_off(self, reason: str, retry_after: float | None, fatal: bool) -> None:
         self._failures += 1
