@@ -8,6 +8,7 @@ import json
 import socket
 import sqlite3
 import time
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -251,6 +252,40 @@ async def test_a_paused_webhook_refuses_senders_and_takes_mentions_in_again_on_r
     await until(lambda: collected.texts == ["sent again after the pause"])
     task.cancel()
     assert answer.status_code == 202
+
+
+async def test_a_file_not_there_yet_is_waited_for_and_read_once_it_is(tmp_path: Path) -> None:
+    file = tmp_path / "later" / "mentions.jsonl"
+    source = JsonlSource(JsonlSettings(id="ghost", kind="jsonl", path=str(file), poll_seconds=0.1))
+    collected = Collected()
+    runner = SourceRunner(source, None, collected)
+    task = asyncio.create_task(runner.run_forever())
+    await until(lambda: runner.health().state != "starting")
+    shown = sources_text([runner.health()]).plain
+    assert f"◌ ghost waiting for {file} (no such file yet)" in shown
+    file.parent.mkdir()
+    file.write_text(line("there at last"), encoding="utf-8")
+    await until(lambda: collected.texts == ["there at last"])
+    task.cancel()
+    assert sources_text([runner.health()]).plain.startswith(" ● ghost live")
+
+
+async def test_a_directory_for_a_file_says_so_and_is_logged_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    source = JsonlSource(JsonlSettings(id="dir", kind="jsonl", path=str(tmp_path), poll_seconds=0.1))
+    runner = SourceRunner(source, None, Collected())
+    task = asyncio.create_task(runner.run_forever())
+    tries: list[datetime | None] = [None]  # when each failed try set the next one for
+    for _ in range(3):  # the first try and two retries
+        runner.resume()  # cuts the wait before the next try short
+        await until(lambda: runner.health().until not in tries)
+        tries.append(runner.health().until)
+    task.cancel()
+    shown = sources_text([runner.health()]).plain
+    assert f": {tmp_path} is a directory, not a file" in shown and "network error" not in shown
+    [logged] = [record for record in caplog.records if record.name == "smwar.sources.runner"]
+    assert logged.getMessage() == f"source dir failed: {tmp_path} is a directory, not a file"
 
 
 def test_a_failed_commit_hands_the_intake_back_for_the_next_poll(tmp_path: Path, runbooks: RunbookSet) -> None:

@@ -32,8 +32,8 @@ log = logging.getLogger(__name__)
 class Health:
     source_id: str
     network: str
-    state: str  # starting | live | backing off | failing | paused
-    reason: str | None = None
+    state: str  # starting | live | waiting | backing off | failing | paused
+    reason: str | None = None  # why it is backing off or failing; what it is waiting for
     until: datetime | None = None  # when the next try is due, while backing off or failing
     mentions: int = 0
     quarantined: int = 0
@@ -104,10 +104,12 @@ class SourceRunner:
             except asyncio.CancelledError:
                 raise
             except SourceError as exc:
+                self._log_failure(str(exc))
                 await self._back_off(str(exc), exc.retry_after, exc.fatal)
             except Exception as exc:  # a network's fault or a connector's: shown, backed off, never silent
-                log.warning("source %s failed", self.source.id, exc_info=True)
-                await self._back_off(describe(exc), None, False)
+                reason = describe(exc)
+                self._log_failure(reason, exc)
+                await self._back_off(reason, None, False)
             else:  # a stream that ended cleanly: reconnect from where it left off, after a breath
                 if self._running.is_set():
                     await asyncio.sleep(self._base)
@@ -139,7 +141,13 @@ class SourceRunner:
                 while now - self._arrivals[0][0] > RATE_WINDOW:
                     self._arrivals.popleft()
             self._failures = 0
-            self._state, self._reason, self._until = "live", None, None
+            self._state, self._reason, self._until = ("waiting" if batch.waiting else "live"), batch.waiting, None
+
+    def _log_failure(self, reason: str, error: Exception | None = None) -> None:
+        """Log a failure (an unforeseen one with its traceback) once, not again on every retry
+        while the source fails for the same reason."""
+        if reason != self._reason:
+            log.warning("source %s failed: %s", self.source.id, reason, exc_info=error)
 
     async def _back_off(self, reason: str, retry_after: float | None, fatal: bool) -> None:
         self._failures += 1
