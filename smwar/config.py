@@ -13,7 +13,7 @@ import tomlkit
 from pydantic import AfterValidator, Field
 from tomlkit.items import AoT
 
-from smwar.errors import SmwarError
+from smwar.errors import InputErrors, SmwarError
 from smwar.journal.address import checked_address
 from smwar.paths import config_file, user_runbooks_dir
 from smwar.sources.registry import AnySettings
@@ -71,7 +71,25 @@ def load_config() -> Config:
     path = config_file()
     if not path.exists():
         return Config()
-    return validate(load_toml(path), Config)
+    document = load_toml(path)
+    config = validate(document, Config)
+    _refuse_duplicate_ids(document, config.source)
+    return config
+
+
+def _refuse_duplicate_ids(document: TomlDocument, sources: list[AnySettings]) -> None:
+    """Each source's id once: a cursor, a pause and a health line belong to an id, and a
+    second source under it would take the first one's place without a word."""
+    first: dict[str, int] = {}  # id -> index of the source that has it
+    duplicates = []
+    for index, source in enumerate(sources):
+        if source.id in first:
+            earlier = document.line_of(("source", first[source.id], "id"))
+            message = f"duplicate source id {source.id!r} (first at line {earlier})"
+            duplicates.append(document.error(("source", index, "id"), message))
+        first.setdefault(source.id, index)
+    if duplicates:
+        raise InputErrors(duplicates)
 
 
 def add_source(settings: AnySettings) -> None:

@@ -58,6 +58,17 @@ def test_sources_are_added_listed_tested_and_removed_in_the_config(tmp_path: Pat
     assert runner.invoke(main, ["sources", "test", "export"]).exit_code == 2
 
 
+def test_sources_test_says_when_a_files_path_leads_to_nothing_or_to_a_directory(tmp_path: Path) -> None:
+    runner = CliRunner()
+    runner.invoke(main, ["sources", "add", "jsonl", "feed", f"path={tmp_path / 'nope.jsonl'}"])
+    runner.invoke(main, ["sources", "add", "jsonl", "dir", f"path={tmp_path}"])
+    missing = runner.invoke(main, ["sources", "test", "feed", "--seconds", "5"])
+    assert missing.exit_code == 1
+    assert f"feed: waiting for {tmp_path / 'nope.jsonl'} (no such file yet)" in missing.output
+    folder = runner.invoke(main, ["sources", "test", "dir", "--seconds", "5"])
+    assert folder.exit_code == 1 and f"dir: FAILED: {tmp_path} is a directory, not a file" in folder.output
+
+
 def test_a_webhook_secret_lives_in_the_keyring_and_never_in_the_config() -> None:
     keyring.set_keyring(FileKeyring())
     runner = CliRunner()
@@ -229,6 +240,8 @@ def test_ingest_reads_a_pipe_or_a_file_into_the_live_journal(tmp_path: Path) -> 
     assert "3 mentions read, 1 new in the journal" in again.output, "repeats are kept once"
     missing = CliRunner().invoke(main, ["ingest", str(tmp_path / "nope.jsonl")])
     assert missing.exit_code == 2 and "nope.jsonl: no such file" in missing.output
+    folder = CliRunner().invoke(main, ["ingest", str(tmp_path)])
+    assert folder.exit_code == 2 and f"{tmp_path}: is a directory, not a file" in folder.output
 
 
 async def test_the_detail_pane_shows_a_mentions_display_name_and_what_it_replies_to(

@@ -8,6 +8,7 @@ import json
 import socket
 import sqlite3
 import time
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -197,21 +198,94 @@ async def test_a_nesting_bomb_is_quarantined_and_the_lines_after_it_arrive(tmp_p
     assert "recursion" in why.lower()
 
 
-async def test_what_a_paused_source_already_took_in_is_kept(tmp_path: Path) -> None:
+def test_a_paused_file_source_journals_nothing_and_on_resume_what_came_meanwhile(
+    tmp_path: Path, runbooks: RunbookSet
+) -> None:
+    file = tmp_path / "mentions.jsonl"
+    file.write_text(line("before the pause", id="0"), encoding="utf-8")
+    journal = Journal.open(tmp_path / "live.sqlite")
+    settings = JsonlSettings(id="export", kind="jsonl", path=str(file), poll_seconds=0.1)
+    feed = LiveFeed([JsonlSource(settings)], journal.cursors())
+    session = Session(journal, runbooks, ManualClock(T0), feed, "tester")
+
+    def journaled_within(seconds: float, count: int) -> int:
+        deadline = time.monotonic() + seconds
+        while journal.mention_count() < count and time.monotonic() < deadline:
+            session.pipeline.poll()
+            time.sleep(0.02)
+        return journal.mention_count()
+
+    feed.start()
+    try:
+        assert journaled_within(5, 1) == 1
+        assert feed.toggle_pause("export") and feed.health()[0].state == "paused"
+        with file.open("a", encoding="utf-8") as out:
+            out.writelines(line(f"while paused {n}", id=f"p{n}") for n in range(3))
+        assert journaled_within(1, 2) == 1, "a paused source brings nothing, not even its next poll"
+        assert journal.cursors()["export"] == str(len(line("before the pause", id="0").encode()))
+        assert not feed.toggle_pause("export")
+        assert journaled_within(5, 4) == 4, "resumed, what came meanwhile arrives"
+    finally:
+        feed.stop()
+    assert [m.mention.native_id for m in journal.mentions()] == ["0", "p0", "p1", "p2"]
+    journal.close()
+
+
+async def test_a_paused_webhook_refuses_senders_and_takes_mentions_in_again_on_resume() -> None:
     source = WebhookSource(WebhookSettings(id="hook", kind="webhook", port=free_port()), SECRET)
     collected = Collected()
     runner = SourceRunner(source, None, collected)
     task = asyncio.create_task(runner.run_forever())
-    await until(lambda: source.port is not None)
+    await until(lambda: runner.health().state == "live")
+    url = f"http://127.0.0.1:{source.port}/mentions"
+    body = json.dumps({"text": "sent again after the pause", "id": "p1"}).encode()
+    headers = {SIGNATURE_HEADER: sign(SECRET, body)}
     runner.pause()
-    body = json.dumps({"text": "posted while paused", "id": "p1"}).encode()
+    await asyncio.sleep(0.1)
     async with httpx.AsyncClient() as client:
-        answer = await client.post(
-            f"http://127.0.0.1:{source.port}/mentions", content=body, headers={SIGNATURE_HEADER: sign(SECRET, body)}
-        )
-    await until(lambda: collected.texts == ["posted while paused"])
+        with pytest.raises(httpx.ConnectError):  # not a 202: the sender knows to try again
+            await client.post(url, content=body, headers=headers)
+        assert runner.health().state == "paused" and collected.texts == []
+        runner.resume()
+        await until(lambda: runner.health().state == "live" and len(collected.batches) == 2)
+        answer = await client.post(url, content=body, headers=headers)
+    await until(lambda: collected.texts == ["sent again after the pause"])
     task.cancel()
-    assert answer.status_code == 202 and runner.health().state == "paused"
+    assert answer.status_code == 202
+
+
+async def test_a_file_not_there_yet_is_waited_for_and_read_once_it_is(tmp_path: Path) -> None:
+    file = tmp_path / "later" / "mentions.jsonl"
+    source = JsonlSource(JsonlSettings(id="ghost", kind="jsonl", path=str(file), poll_seconds=0.1))
+    collected = Collected()
+    runner = SourceRunner(source, None, collected)
+    task = asyncio.create_task(runner.run_forever())
+    await until(lambda: runner.health().state != "starting")
+    shown = sources_text([runner.health()]).plain
+    assert f"◌ ghost waiting for {file} (no such file yet)" in shown
+    file.parent.mkdir()
+    file.write_text(line("there at last"), encoding="utf-8")
+    await until(lambda: collected.texts == ["there at last"])
+    task.cancel()
+    assert sources_text([runner.health()]).plain.startswith(" ● ghost live")
+
+
+async def test_a_directory_for_a_file_says_so_and_is_logged_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    source = JsonlSource(JsonlSettings(id="dir", kind="jsonl", path=str(tmp_path), poll_seconds=0.1))
+    runner = SourceRunner(source, None, Collected())
+    task = asyncio.create_task(runner.run_forever())
+    tries: list[datetime | None] = [None]  # when each failed try set the next one for
+    for _ in range(3):  # the first try and two retries
+        runner.resume()  # cuts the wait before the next try short
+        await until(lambda: runner.health().until not in tries)
+        tries.append(runner.health().until)
+    task.cancel()
+    shown = sources_text([runner.health()]).plain
+    assert f": {tmp_path} is a directory, not a file" in shown and "network error" not in shown
+    [logged] = [record for record in caplog.records if record.name == "smwar.sources.runner"]
+    assert logged.getMessage() == f"source dir failed: {tmp_path} is a directory, not a file"
 
 
 def test_a_failed_commit_hands_the_intake_back_for_the_next_poll(tmp_path: Path, runbooks: RunbookSet) -> None:

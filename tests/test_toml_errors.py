@@ -86,3 +86,17 @@ def test_tomls_nested_too_deeply_or_too_large_are_refused_in_one_line(tmp_path: 
     (folder / "leaks.toml").write_text(scenario() + "# " + "x" * 17_000_000 + "\n", encoding="utf-8")
     output = cli_error("runbooks", "check", str(folder))
     assert f"{folder / 'leaks.toml'}: too large to be a runbook, drill or config (over 16 MB)" in output, output
+
+
+def test_two_sources_under_one_id_are_refused_at_the_second(tmp_path: Path) -> None:
+    config_file().parent.mkdir(parents=True)
+    config_file().write_text(
+        'operator = "carla"\n\n'
+        f'[[source]]\nid = "x"\nkind = "jsonl"\npath = "{tmp_path / "a.jsonl"}"\n\n'
+        f'[[source]]\nkind = "jsonl"\nid = "x"\npath = "{tmp_path / "b.jsonl"}"\n',
+        encoding="utf-8",
+    )
+    for command in (["sources", "list"], []):
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 2, result.output
+        assert f"{config_file()}:10: duplicate source id 'x' (first at line 4)" in result.output

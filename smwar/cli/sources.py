@@ -109,7 +109,7 @@ def test(source_id: str, seconds: float) -> None:
 
     async def first_batch() -> Batch:
         async for batch in source.run(None):
-            if batch.mentions or batch.quarantined:  # not just "listening" or "nothing new yet"
+            if batch.mentions or batch.quarantined or batch.waiting:  # not just "listening" or "nothing new yet"
                 return batch
         raise SourceError("the source ended without sending anything")
 
@@ -128,6 +128,9 @@ def test(source_id: str, seconds: float) -> None:
     except Exception as exc:  # whatever the network or the answer did: say exactly that
         say(f"{source_id}: FAILED: {describe(exc)}", err=True)
         raise SystemExit(1) from None
+    if batch.waiting:
+        say(f"{source_id}: waiting for {batch.waiting}: nothing to read until it is there", err=True)
+        raise SystemExit(1)
     say(f"{source_id}: {len(batch.mentions)} mentions, {len(batch.quarantined)} unreadable items")
     for mention in batch.mentions[:10]:
         say(f"  {mention.network} {printable_name(mention.author)}: {printable(mention.text)[:100]}")

@@ -46,7 +46,10 @@ class Ingested:
 
 def ingest_jsonl(path: str, session: Session, handover: Handover) -> Ingested:
     """Read `path` ("-": standard input) to its end, journaling as it goes."""
-    if path != "-" and not Path(path).expanduser().is_file():
+    file = Path(path).expanduser()
+    if path != "-" and file.is_dir():
+        raise SmwarError(f"{path}: is a directory, not a file")
+    if path != "-" and not file.is_file():
         raise SmwarError(f"{path}: no such file")
     source = JsonlSource(JsonlSettings(id=handover.source_id, kind="jsonl", path=path, follow=False))
     done = Ingested()

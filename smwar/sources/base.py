@@ -40,6 +40,7 @@ class Batch:
     quarantined: list[tuple[bytes, str]] = field(default_factory=list)  # (raw bytes, why)
     cursor: str | None = None  # where to resume after this batch; None: where it was
     revisions: list[Revision] = field(default_factory=list)  # posts (of this batch or before) edited or deleted
+    waiting: str | None = None  # what the source waits for before it can bring anything: a file not there yet
 
 
 class SourceError(Exception):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import stat
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
@@ -19,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from smwar.errors import InputError
 from smwar.model import Mention
-from smwar.sources.base import MAX_ITEM_BYTES, Batch, parsed
+from smwar.sources.base import MAX_ITEM_BYTES, Batch, SourceError, parsed
 from smwar.sources.settings import JsonlSettings
 
 NETWORK = "jsonl"
@@ -113,7 +114,8 @@ def _decode(path: Path, number: int, raw: bytes) -> str:
 
 class JsonlSource:
     """Reads whole lines as they are appended; the cursor is the byte offset after the last
-    whole line read, so a restart goes on from there (a file that shrank is read anew)."""
+    whole line read, so a restart goes on from there (a file that shrank is read anew). A file
+    not there yet is waited for, and said to be."""
 
     network = NETWORK
 
@@ -128,8 +130,13 @@ class JsonlSource:
             return
         path = Path(self.settings.path).expanduser()
         offset = int(cursor) if cursor and cursor.isdigit() else 0
+        missing = False
         while True:
-            size = path.stat().st_size if path.exists() else 0
+            found = _size(path)
+            if (found is None) != missing:  # gone, or there at last: the status says which
+                missing = found is None
+                yield Batch(waiting=f"{path} (no such file yet)" if missing else None)
+            size = found or 0
             if size < offset:
                 offset = 0  # replaced or truncated: read it anew (what was seen is deduplicated)
             while size > offset:
@@ -183,6 +190,19 @@ class JsonlSource:
             except (ValueError, RecursionError) as exc:  # bad JSON (or nested past reason), not a mention
                 quarantined.append((raw, str(exc)))
         return Batch(mentions, quarantined, cursor)
+
+
+def _size(path: Path) -> int | None:
+    """The size of the file at `path`; None while there is none."""
+    try:
+        found = path.stat()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(found.st_mode):
+        raise SourceError(f"{path} is a directory, not a file", fatal=True)
+    return found.st_size
 
 
 def _read_lines(stream: IO[bytes], most: int) -> list[bytes]:

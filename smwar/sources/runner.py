@@ -32,8 +32,8 @@ log = logging.getLogger(__name__)
 class Health:
     source_id: str
     network: str
-    state: str  # starting | live | backing off | failing | paused
-    reason: str | None = None
+    state: str  # starting | live | waiting | backing off | failing | paused
+    reason: str | None = None  # why it is backing off or failing; what it is waiting for
     until: datetime | None = None  # when the next try is due, while backing off or failing
     mentions: int = 0
     quarantined: int = 0
@@ -66,6 +66,7 @@ class SourceRunner:
         self._arrivals: deque[tuple[float, int]] = deque()
         self._running = asyncio.Event()
         self._running.set()
+        self._paused = asyncio.Event()
         self._wake = asyncio.Event()
 
     def health(self) -> Health:
@@ -87,31 +88,49 @@ class SourceRunner:
 
     def pause(self) -> None:
         self._running.clear()
+        self._paused.set()
         self._wake.set()
 
     def resume(self) -> None:
         self._running.set()
+        self._paused.clear()
         self._wake.set()
 
     async def run_forever(self) -> None:
         while True:
             await self._running.wait()
             try:
-                await self._consume()
+                await self._consume_until_paused()
             except asyncio.CancelledError:
                 raise
             except SourceError as exc:
+                self._log_failure(str(exc))
                 await self._back_off(str(exc), exc.retry_after, exc.fatal)
             except Exception as exc:  # a network's fault or a connector's: shown, backed off, never silent
-                log.warning("source %s failed", self.source.id, exc_info=True)
-                await self._back_off(describe(exc), None, False)
+                reason = describe(exc)
+                self._log_failure(reason, exc)
+                await self._back_off(reason, None, False)
             else:  # a stream that ended cleanly: reconnect from where it left off, after a breath
                 if self._running.is_set():
                     await asyncio.sleep(self._base)
 
+    async def _consume_until_paused(self) -> None:
+        """Run the source until it ends, fails or is paused. A pause stops it at once, wherever
+        it is: what it fetched and did not hand over yet is fetched again from the cursor on
+        resume, so nothing arrives from a paused source and nothing is lost."""
+        consuming = asyncio.ensure_future(self._consume())
+        paused = asyncio.ensure_future(self._paused.wait())
+        try:
+            await asyncio.wait({consuming, paused}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            paused.cancel()
+            consuming.cancel()
+            with contextlib.suppress(asyncio.CancelledError):  # a failure of the source's own is raised
+                await consuming
+
     async def _consume(self) -> None:
         async for batch in self.source.run(self.cursor):
-            self._deliver(self.source.id, batch)  # also when just paused: taken in, it is kept
+            self._deliver(self.source.id, batch)
             if batch.cursor is not None:
                 self.cursor = batch.cursor
             self._mentions += len(batch.mentions)
@@ -122,9 +141,13 @@ class SourceRunner:
                 while now - self._arrivals[0][0] > RATE_WINDOW:
                     self._arrivals.popleft()
             self._failures = 0
-            self._state, self._reason, self._until = "live", None, None
-            if not self._running.is_set():
-                return
+            self._state, self._reason, self._until = ("waiting" if batch.waiting else "live"), batch.waiting, None
+
+    def _log_failure(self, reason: str, error: Exception | None = None) -> None:
+        """Log a failure (an unforeseen one with its traceback) once, not again on every retry
+        while the source fails for the same reason."""
+        if reason != self._reason:
+            log.warning("source %s failed: %s", self.source.id, reason, exc_info=error)
 
     async def _back_off(self, reason: str, retry_after: float | None, fatal: bool) -> None:
         self._failures += 1

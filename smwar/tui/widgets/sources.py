@@ -9,8 +9,8 @@ from smwar.plaintext import printable
 from smwar.sources.runner import Health
 from smwar.tui.text import local_time
 
-MARKS = {"starting": "…", "live": "●", "backing off": "⟳", "failing": "✖", "paused": "⏸"}
-STYLES = {"failing": "bold reverse", "backing off": "bold", "paused": "dim"}
+MARKS = {"starting": "…", "live": "●", "waiting": "◌", "backing off": "⟳", "failing": "✖", "paused": "⏸"}
+STYLES = {"failing": "bold reverse", "backing off": "bold", "waiting": "bold", "paused": "dim"}
 
 
 def sources_text(health: list[Health], waiting: int = 0, missing: str | None = None) -> Text:
@@ -26,6 +26,8 @@ def sources_text(health: list[Health], waiting: int = 0, missing: str | None = N
         part = f" {MARKS.get(item.state, '?')} {item.source_id} {item.state}"
         if item.state == "live":
             part += f" {item.per_minute:.0f}/min"
+        if item.state == "waiting":
+            part += f" for {item.reason}"
         if item.until is not None and item.state in ("backing off", "failing"):
             part += f" until {local_time(item.until)}"
         if item.reason and item.state in ("backing off", "failing"):
