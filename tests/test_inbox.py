@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from textual.widgets._toast import Toast
+
 from smwar.clock import ManualClock
 from smwar.engine.ingest import Handover
 from smwar.engine.session import Session
@@ -75,7 +77,7 @@ async def test_notices_go_to_the_inbox_and_one_toast_shows_what_needs_the_operat
 
 async def test_one_toast_at_a_time_and_a_repeat_counts_up(tmp_path: Path, runbooks: RunbookSet) -> None:
     _handover, _clock, app = war_room(tmp_path / "live.sqlite", runbooks)
-    async with app.run_test(size=(140, 40)) as pilot:
+    async with app.run_test(size=(140, 40), notifications=True) as pilot:
         for _ in range(3):
             app.notify("Mastodon is down", title="Source")
         await pilot.pause()
@@ -85,4 +87,8 @@ async def test_one_toast_at_a_time_and_a_repeat_counts_up(tmp_path: Path, runboo
         await pilot.pause()
         [toast] = app._notifications
         assert toast.title == "Deadline"
+        await pilot.pause(0.3)  # the toast is mounted after the notice, and slides in
+        [shown] = app.screen.query(Toast)
+        status = app.screen.query_one("#status")
+        assert shown.region.bottom <= status.region.y, "the toast leaves the status and keys lines be"
     app.session.journal.close()
