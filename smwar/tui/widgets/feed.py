@@ -121,7 +121,10 @@ class Feed(Guarded, ScrollView, can_focus=True):
         # a search's frame take three times as long
         self.set_reactive(Feed.virtual_size, Size(self.size.width, rows.total))
         self.pending = 0
+        shown = self.cursor
         self.action_follow()
+        if self.cursor == shown:  # the same place in other rows: its mention is another one all the same
+            self.mutate_reactive(Feed.cursor)
         self.refresh()
         if not rows.whole:  # once this frame is out: the reading thread would slow its drawing
             self.call_after_refresh(self._read_older, rows)
@@ -169,8 +172,7 @@ class Feed(Guarded, ScrollView, can_focus=True):
         # no new layout, which would be most of the frame a key waits for
         self.set_reactive(Feed.virtual_size, Size(self.size.width, self.count))
         if self.following:
-            self.cursor = self.count - 1
-            self.scroll_to(y=max(0, self.count - self.scrollable_content_region.height), animate=False, immediate=True)
+            self.action_follow()
         else:
             self.pending += added
         self.refresh()
@@ -181,6 +183,13 @@ class Feed(Guarded, ScrollView, can_focus=True):
         # the first layout (the rows were shown before the feed had a height), a smaller
         # terminal, the search line under it: the cursor's line stays in sight
         self._keep_cursor_visible()
+
+    @property
+    def allow_vertical_scroll(self) -> bool:
+        """Always: `max_scroll_y` bounds it. Its size is set without a layout (see `show`), which
+        left Textual's own answer, the scrollbar's, as the last layout found it: after a search
+        that fit the screen, the whole journal could not be scrolled to its cursor."""
+        return True
 
     @property
     def selected(self) -> JournaledMention | None:
@@ -296,10 +305,10 @@ class Feed(Guarded, ScrollView, can_focus=True):
             self._keep_cursor_visible()
 
     def action_follow(self) -> None:
+        """The newest mention selected, at the foot of the feed (none, when it shows none)."""
         self.following = True
-        if self.count:
-            self.cursor = self.count - 1
-            self._keep_cursor_visible()
+        self.cursor = self.count - 1
+        self.scroll_to(y=max(0, self.count - self.scrollable_content_region.height), animate=False, immediate=True)
 
     def _keep_cursor_visible(self) -> None:
         height = self.scrollable_content_region.height
