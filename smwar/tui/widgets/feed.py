@@ -203,10 +203,21 @@ class Feed(Guarded, ScrollView, can_focus=True):
         if strip is None:
             item = self.item(index)
             if item is None:
-                return Strip.blank(width, self.rich_style)
+                return self._nothing_line(width) if index == 0 else Strip.blank(width, self.rich_style)
             strip = self._render_item(item, width, index == self.cursor)
             self._lines[key] = strip
         return strip
+
+    def _nothing_line(self, width: int) -> Strip:
+        """The first line of a search or an incident that keeps no mention, saying so."""
+        view = self.view
+        if self.count or view.everything:
+            return Strip.blank(width, self.rich_style)
+        said = f"No mention of incident #{view.incident}" if view.incident is not None else "No mention"
+        if view.label:
+            said += f" matches “{printable(view.label)}”"
+        runs = _fit_runs([(said, self._styles()["feed--unmatched"] + Style(italic=True))], width, NO_STYLE)
+        return Strip([Segment(text, run_style) for text, run_style in runs], width).apply_style(self.rich_style)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -290,13 +301,12 @@ class Feed(Guarded, ScrollView, can_focus=True):
         self.cursor = target
         self._keep_cursor_visible()
 
-    def search(self, text: str) -> None:
-        """Show only the mentions `text` asks for (words, network:, author:, scenario:,
-        action:; empty: every mention), within the incident shown, if one is."""
+    def search(self, wanted: MentionFilter) -> None:
+        """Show only the mentions a search (`MentionFilter.parse`) keeps, within the incident
+        shown, if one is."""
         if self.rows is None:
             return
-        wanted = replace(MentionFilter.parse(text), span=self.view.span, incident=self.view.incident)
-        self.show(FeedRows(self.rows.journal, wanted))
+        self.show(FeedRows(self.rows.journal, replace(wanted, span=self.view.span, incident=self.view.incident)))
 
     def action_first(self) -> None:
         if self.count:
