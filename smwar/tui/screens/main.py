@@ -152,7 +152,9 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
     def on_arrived(self, message: Arrived) -> None:
         update = message.update
         self.mention_total += len(update.mentions)
-        self.query_one("#feed", Feed).add(update.mentions)
+        feed = self.query_one("#feed", Feed)
+        feed.add(update.mentions)
+        self.query_one("#detail", MentionDetail).border_subtitle = feed.place  # "of" the feed's count now
         for incident in update.proposals:
             focused = self.session.desk.incident(self.focused_incident) if self.focused_incident else None
             if focused is None or focused.status is not IncidentStatus.OPEN:
