@@ -77,7 +77,15 @@ def markdown_inline(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", printable(text))
 
 
+_VISIBLE = re.compile(r"\S")
+
+
 def excerpt(text: str, width: int) -> str:
-    """The start of `text` on one line, at most `width` characters, its whitespace collapsed.
-    Reads only the first few times `width` characters, however long the text is."""
-    return " ".join(text[: width * 8].split())[:width]
+    """The start of `text` on one line, at most `width` characters, its whitespace collapsed;
+    where it is cut, its last character is "…". Reads only the first few times `width`
+    characters, however long the text is (and past them, only to the next that is not space)."""
+    window = text[: width * 8]
+    line = " ".join(window.split())
+    if len(line) <= width and not _VISIBLE.search(text, len(window)):
+        return line
+    return line[: width - 1].rstrip() + "…"

@@ -19,6 +19,7 @@ import pytest
 from keyring.backends.null import Keyring as NullKeyring
 from rich.console import Console
 from textual.app import App
+from textual.widget import Widget
 
 from smwar.clock import ManualClock
 from smwar.engine.drill import DrillRun, drill_session, open_drill_run
@@ -103,6 +104,13 @@ def screen_text(app: App[object]) -> str:
     )
     console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
     return console.export_text(styles=False)
+
+
+def shown_in(widget: Widget) -> str:
+    """What the terminal shows of `widget` (its border too) right now, as plain text."""
+    region = widget.region
+    lines = screen_text(widget.app).splitlines()[region.y : region.bottom]
+    return "\n".join(line[region.x : region.right] for line in lines)
 
 
 def in_feed(feed: Feed) -> list[JournaledMention]:

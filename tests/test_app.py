@@ -22,7 +22,7 @@ from smwar.tui.widgets.board import ScenarioBoard
 from smwar.tui.widgets.detail import MentionDetail
 from smwar.tui.widgets.feed import Feed
 
-from .conftest import T0, in_feed, screen_text, start_drill
+from .conftest import T0, in_feed, screen_text, shown_in, start_drill
 
 SIZE = (140, 40)
 
@@ -179,6 +179,22 @@ async def test_tail_mode_stops_when_the_operator_scrolls_up_and_counts_new_menti
         await pilot.press("end")
         assert feed.following and feed.pending == 0 and feed.cursor == 7 and not feed.border_subtitle
         assert not detail.border_subtitle, "following the newest needs no place"
+
+
+async def test_the_place_in_the_detail_pane_counts_the_mentions_that_arrive(runbooks: RunbookSet) -> None:
+    _run, clock, _session, app = war_room(runbooks)
+    async with app.run_test(size=SIZE) as pilot:
+        clock.advance(timedelta(seconds=45))
+        app.main.poll_now()
+        await pilot.pause()
+        await pilot.press("up")
+        detail = app.query_one(MentionDetail)
+        assert "4 of 5" in shown_in(detail)
+        clock.advance(timedelta(seconds=60))
+        app.main.poll_now()
+        await pilot.pause()
+        assert "3 new · end to follow" in shown_in(app.query_one(Feed))
+        assert "4 of 8" in shown_in(detail), "the place is where it was, of every mention there is now"
 
 
 async def test_the_detail_pane_wraps_its_text_beside_its_scrollbar(runbooks: RunbookSet) -> None:

@@ -26,11 +26,12 @@ from smwar.journal.store import Journal
 from smwar.model import Mention, Triage
 from smwar.runbooks.definitions import RunbookSet
 from smwar.tui.app import WarRoomApp
+from smwar.tui.widgets.detail import MentionDetail
 from smwar.tui.widgets.feed import Feed
 from smwar.tui.widgets.feed_rows import FIRST, MOST, FeedRows
 from smwar.tui.widgets.feed_search import FeedSearch
 
-from .conftest import in_feed, screen_text
+from .conftest import in_feed, screen_text, shown_in
 from .tools.journals import T0, fill, text_of
 
 MILLION = 1_000_000
@@ -187,6 +188,87 @@ async def test_words_typed_at_speed_after_the_slash_go_to_the_search_line(small:
                 await app.workers.wait_for_complete()
                 await pilot.pause()
                 assert feed.view.label == words and feed.count == kept and app.focused is feed
+
+
+async def test_a_search_cleared_shows_the_newest_selected_and_the_next_key_moves_from_there(
+    small: Path, runbooks: RunbookSet
+) -> None:
+    journal, app = war_room_on(small, runbooks)
+    with journal:
+        async with app.run_test(size=(140, 40)) as pilot:
+            await pilot.pause()
+            feed, detail = app.query_one(Feed), app.query_one(MentionDetail)
+            await searched(pilot, app, "Nummer 2042")  # one match: the feed has lines to spare
+            await pilot.pause()
+            assert "Post 2042:" in shown_in(feed)
+            await pilot.press("slash", "ctrl+u", "enter")
+            await pilot.pause()
+            # before, the feed stayed on its first lines, with the newest selected out of sight
+            assert feed.selected is not None and feed.selected.id == SMALL and feed.following
+            assert "Post 3000:" in shown_in(feed) and "Post 1:" not in shown_in(feed)
+            assert "Post 3000:" in shown_in(detail)
+            await pilot.press("up")
+            assert feed.selected is not None and feed.selected.id == SMALL - 1, "the next key moves from the newest"
+            assert "Post 3000:" in shown_in(feed) and "Post 2999:" in shown_in(detail)
+
+
+async def test_a_search_shows_its_newest_match_in_full_wherever_the_cursor_was(
+    small: Path, runbooks: RunbookSet
+) -> None:
+    journal, app = war_room_on(small, runbooks)
+    with journal:
+        async with app.run_test(size=(140, 40)) as pilot:
+            await pilot.pause()
+            detail = app.query_one(MentionDetail)
+            await pilot.press("home")
+            assert "Post 1:" in shown_in(detail)
+            await searched(pilot, app, "Nummer 2042")  # its one match is the first row, as "Post 1" was
+            await pilot.pause()
+            assert "Post 2042:" in shown_in(detail) and "Post 1:" not in shown_in(detail)
+
+
+@pytest.mark.parametrize(
+    ("query", "refused"),
+    [
+        ("leck action:foo", "unknown action “foo” (respond, watch, ignore)"),
+        ("network:mastdon", "unknown network “mastdon” (mastodon, bluesky, rss, reddit, hackernews, webhook, jsonl)"),
+        ("scenario:leak", "unknown scenario “leak” (data-leak-rumour, offensive-post"),
+    ],
+)
+async def test_a_search_for_a_value_no_mention_can_have_is_refused_with_the_values_there_are(
+    small: Path, runbooks: RunbookSet, query: str, refused: str
+) -> None:
+    journal, app = war_room_on(small, runbooks)
+    with journal:
+        async with app.run_test(size=(140, 40)) as pilot:
+            await pilot.pause()
+            line, feed = app.query_one(FeedSearch), app.query_one(Feed)
+            await searched(pilot, app, query)
+            await pilot.pause()
+            assert f"not searched: {refused}" in shown_in(line)
+            assert app.focused is line.query_one(Input), "the keys stay in the search line, to mend it"
+            assert feed.count == SMALL and "Post 3000:" in shown_in(feed), "the feed shows what it showed"
+            await pilot.press("escape")
+            await pilot.pause()
+            assert "not searched" not in screen_text(app) and not line.display
+
+
+@pytest.mark.parametrize("query", ["%_*", "nothing-like-this network:reddit"])
+async def test_a_search_that_finds_nothing_says_so_and_shows_no_mention(
+    small: Path, runbooks: RunbookSet, query: str
+) -> None:
+    journal, app = war_room_on(small, runbooks)
+    with journal:
+        async with app.run_test(size=(140, 40)) as pilot:
+            await pilot.pause()
+            feed, detail = app.query_one(Feed), app.query_one(MentionDetail)
+            await searched(pilot, app, query)
+            await pilot.pause()
+            assert f"No mention matches “{query}”" in shown_in(feed)
+            assert "No mention selected: the feed shows none." in shown_in(detail)
+            assert "Post 3000:" not in screen_text(app), "no mention that the search does not keep"
+            await pilot.press("down", "up", "end")
+            assert "No mention selected" in shown_in(detail)
 
 
 SMALL = 3_000

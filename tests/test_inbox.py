@@ -7,12 +7,14 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from textual.widgets._toast import Toast
 
 from smwar.clock import ManualClock
 from smwar.engine.ingest import Handover
 from smwar.engine.session import Session
 from smwar.journal.store import Journal
+from smwar.plaintext import excerpt
 from smwar.runbooks.definitions import RunbookSet
 from smwar.sources.base import Batch
 from smwar.tui.app import WarRoomApp
@@ -73,6 +75,39 @@ async def test_notices_go_to_the_inbox_and_one_toast_shows_what_needs_the_operat
         kinds = [group.kind for group in again.main.desk.journal.notice_groups()]
         assert sorted(kinds) == ["campaign", "incident", "warning"], "the inbox is kept in the journal"
     again.session.journal.close()
+
+
+async def test_a_quote_cut_short_in_the_inbox_says_so(tmp_path: Path, runbooks: RunbookSet) -> None:
+    text = "Dritte AquaPro in einem Jahr, keiner ruft zurück. Danke auch #ElektroMuellerFail, ihr Helden"
+    handover, _clock, app = war_room(tmp_path / "live.sqlite", runbooks)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        handover.give(Batch(mentions=[post(3, "@wut@x.social", text)]))
+        app.main.poll_now()
+        await pilot.pause()
+        await pilot.press("m")
+        await pilot.pause()
+        shown = screen_text(app)
+        assert "“Dritte AquaPro in einem Jahr" in shown
+        # before, the quote ended at its 80th character as if the post did: "#ElektroMuellerFail”"
+        assert "#ElektroMuellerFai…”" in shown and "#ElektroMuellerFail”" not in shown
+    app.session.journal.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "quoted"),
+    [
+        ("kurz  \n gut", "kurz gut"),
+        ("x" * 10, "x" * 10),
+        ("x" * 11, "x" * 9 + "…"),
+        ("Danke auch #ElektroMuellerFail", "Danke auc…"),
+        ("Ach nein aber", "Ach nein…"),
+        ("Danke" + " " * 100 + "!", "Danke…"),  # the rest is past the part read at first
+        ("Danke" + " " * 100, "Danke"),
+    ],
+)
+def test_a_quote_keeps_its_cap_and_ends_in_an_ellipsis_where_it_is_cut(text: str, quoted: str) -> None:
+    assert excerpt(text, 10) == quoted
 
 
 async def test_one_toast_at_a_time_and_a_repeat_counts_up(tmp_path: Path, runbooks: RunbookSet) -> None:

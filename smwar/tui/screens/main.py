@@ -45,7 +45,7 @@ from smwar.tui.widgets.chain import ChainTable
 from smwar.tui.widgets.detail import MentionDetail
 from smwar.tui.widgets.feed import Feed
 from smwar.tui.widgets.feed_rows import FeedRows
-from smwar.tui.widgets.feed_search import FeedSearch
+from smwar.tui.widgets.feed_search import FeedSearch, unknown_value
 from smwar.tui.widgets.keys import KeysLine
 from smwar.tui.widgets.sources import sources_text
 
@@ -156,7 +156,9 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
     def on_arrived(self, message: Arrived) -> None:
         update = message.update
         self.mention_total += len(update.mentions)
-        self.query_one("#feed", Feed).add(update.mentions)
+        feed = self.query_one("#feed", Feed)
+        feed.add(update.mentions)
+        self.query_one("#detail", MentionDetail).border_subtitle = feed.place  # "of" the feed's count now
         for incident in update.proposals:
             focused = self.session.desk.incident(self.focused_incident) if self.focused_incident else None
             if focused is None or focused.status is not IncidentStatus.OPEN:
@@ -265,10 +267,12 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
         detail is drawn in the same frame as the cursor (a message would take a frame more)."""
         feed = self.query_one("#feed", Feed)
         item = feed.selected
+        detail = self.query_one("#detail", MentionDetail)
         if item is None:
+            detail.show_none()
+            detail.border_subtitle = ""
             return
         campaign = self.session.pipeline.signals.campaigns.find(item.mention.text)
-        detail = self.query_one("#detail", MentionDetail)
         revisions = self.session.journal.revisions_of(item.id) if item.revised else ()
         detail.show(item, campaign, revisions)
         detail.border_subtitle = feed.place
@@ -291,7 +295,12 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
     def on_feed_search_wanted(self, message: FeedSearch.Wanted) -> None:
         feed, line = self.query_one("#feed", Feed), self.query_one(FeedSearch)
         if message.text is not None:
-            feed.search(message.text)
+            wanted = MentionFilter.parse(message.text)
+            refused = unknown_value(wanted, [scenario.id for scenario in self.session.runbooks.scenarios])
+            if refused:
+                line.refuse(refused)
+                return
+            feed.search(wanted)
         line.showing(feed.view.label)
         if self.focused is None or line in self.focused.ancestors:  # not when left for another panel
             self.set_focus(feed)  # at once: the keys typed next move through the feed

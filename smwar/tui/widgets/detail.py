@@ -24,13 +24,16 @@ from smwar.triage.sentiment import sentiment as sentiment_of
 from smwar.tui.guard import Guarded
 from smwar.tui.text import local_time, plain, plain_name
 
+NONE_SELECTED = Text("Select a mention in the feed to see it in full.", style="italic")
+NONE_SHOWN = Text("No mention selected: the feed shows none.", style="italic")
+
 
 class MentionDetail(Guarded, VerticalScroll):
     def __init__(self, runbooks: RunbookSet, assessor: Assessor, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.runbooks = runbooks
         self.assessor = assessor  # the pipeline's: it says again why a mention is or is not taken for something
-        self._body = Static(Text("Select a mention in the feed to see it in full.", style="italic"))
+        self._body = Static(NONE_SELECTED)
         self._shown = 0  # lines of what is shown
         self._showing: tuple[JournaledMention, Cluster | None, Sequence[Revision]] | None = None
         self._width = 0  # what it was laid out for
@@ -65,6 +68,13 @@ class MentionDetail(Guarded, VerticalScroll):
         same_height = len(lines) == self._shown or max(len(lines), self._shown) <= self.scrollable_content_region.height
         self._shown = len(lines)
         self._body.update(Wrapped(lines), layout=not same_height)
+        self.scroll_home(animate=False)
+
+    def show_none(self) -> None:
+        """No mention: the feed shows none (a search that found nothing)."""
+        self._showing = None
+        self._shown = 1
+        self._body.update(NONE_SHOWN)
         self.scroll_home(animate=False)
 
     def on_resize(self) -> None:

@@ -121,7 +121,10 @@ class Feed(Guarded, ScrollView, can_focus=True):
         # a search's frame take three times as long
         self.set_reactive(Feed.virtual_size, Size(self.size.width, rows.total))
         self.pending = 0
+        shown = self.cursor
         self.action_follow()
+        if self.cursor == shown:  # the same place in other rows: its mention is another one all the same
+            self.mutate_reactive(Feed.cursor)
         self.refresh()
         if not rows.whole:  # once this frame is out: the reading thread would slow its drawing
             self.call_after_refresh(self._read_older, rows)
@@ -169,8 +172,7 @@ class Feed(Guarded, ScrollView, can_focus=True):
         # no new layout, which would be most of the frame a key waits for
         self.set_reactive(Feed.virtual_size, Size(self.size.width, self.count))
         if self.following:
-            self.cursor = self.count - 1
-            self.scroll_to(y=max(0, self.count - self.scrollable_content_region.height), animate=False, immediate=True)
+            self.action_follow()
         else:
             self.pending += added
         self.refresh()
@@ -181,6 +183,13 @@ class Feed(Guarded, ScrollView, can_focus=True):
         # the first layout (the rows were shown before the feed had a height), a smaller
         # terminal, the search line under it: the cursor's line stays in sight
         self._keep_cursor_visible()
+
+    @property
+    def allow_vertical_scroll(self) -> bool:
+        """Always: `max_scroll_y` bounds it. Its size is set without a layout (see `show`), which
+        left Textual's own answer, the scrollbar's, as the last layout found it: after a search
+        that fit the screen, the whole journal could not be scrolled to its cursor."""
+        return True
 
     @property
     def selected(self) -> JournaledMention | None:
@@ -194,10 +203,21 @@ class Feed(Guarded, ScrollView, can_focus=True):
         if strip is None:
             item = self.item(index)
             if item is None:
-                return Strip.blank(width, self.rich_style)
+                return self._nothing_line(width) if index == 0 else Strip.blank(width, self.rich_style)
             strip = self._render_item(item, width, index == self.cursor)
             self._lines[key] = strip
         return strip
+
+    def _nothing_line(self, width: int) -> Strip:
+        """The first line of a search or an incident that keeps no mention, saying so."""
+        view = self.view
+        if self.count or view.everything:
+            return Strip.blank(width, self.rich_style)
+        said = f"No mention of incident #{view.incident}" if view.incident is not None else "No mention"
+        if view.label:
+            said += f" matches “{printable(view.label)}”"
+        runs = _fit_runs([(said, self._styles()["feed--unmatched"] + Style(italic=True))], width, NO_STYLE)
+        return Strip([Segment(text, run_style) for text, run_style in runs], width).apply_style(self.rich_style)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -281,13 +301,12 @@ class Feed(Guarded, ScrollView, can_focus=True):
         self.cursor = target
         self._keep_cursor_visible()
 
-    def search(self, text: str) -> None:
-        """Show only the mentions `text` asks for (words, network:, author:, scenario:,
-        action:; empty: every mention), within the incident shown, if one is."""
+    def search(self, wanted: MentionFilter) -> None:
+        """Show only the mentions a search (`MentionFilter.parse`) keeps, within the incident
+        shown, if one is."""
         if self.rows is None:
             return
-        wanted = replace(MentionFilter.parse(text), span=self.view.span, incident=self.view.incident)
-        self.show(FeedRows(self.rows.journal, wanted))
+        self.show(FeedRows(self.rows.journal, replace(wanted, span=self.view.span, incident=self.view.incident)))
 
     def action_first(self) -> None:
         if self.count:
@@ -296,10 +315,10 @@ class Feed(Guarded, ScrollView, can_focus=True):
             self._keep_cursor_visible()
 
     def action_follow(self) -> None:
+        """The newest mention selected, at the foot of the feed (none, when it shows none)."""
         self.following = True
-        if self.count:
-            self.cursor = self.count - 1
-            self._keep_cursor_visible()
+        self.cursor = self.count - 1
+        self.scroll_to(y=max(0, self.count - self.scrollable_content_region.height), animate=False, immediate=True)
 
     def _keep_cursor_visible(self) -> None:
         height = self.scrollable_content_region.height
