@@ -20,6 +20,7 @@ from smwar.model import Incident, IncidentStatus, StepStatus
 from smwar.paths import drill_runs_dir, live_journal_path
 from smwar.runbooks.definitions import RunbookSet
 from smwar.tui.app import WarRoomApp
+from smwar.tui.messages import TrainerSaid
 from smwar.tui.rooms.drill import DrillInfo
 from smwar.tui.screens.debrief import DebriefScreen
 from smwar.tui.widgets.feed import Feed
@@ -125,6 +126,16 @@ async def test_a_played_drill_gets_its_exact_score_breakdown_debrief_and_history
     assert f"68/100  {run.name}" in result.output
     other = CliRunner().invoke(main, ["drill", "history", "--scenario", "positive-hype"])
     assert other.exit_code == 0 and "No runs match." in other.output
+
+
+async def test_a_long_trainer_message_shows_whole_in_the_banner(runbooks: RunbookSet) -> None:
+    _run, _clock, _session, app = war_room(runbooks)
+    said = "The PR advisor is in a meeting until 09:30. Who approves the holding statement meanwhile?"
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.post_message(TrainerSaid(said))
+        await pilot.pause()
+        banner = " ".join(line.strip() for line in screen_text(app).splitlines()[:3])
+        assert "Who approves the holding statement meanwhile?" in banner, banner
 
 
 async def test_jump_ahead_and_a_trainer_message_on_the_drill_clock(runbooks: RunbookSet) -> None:
