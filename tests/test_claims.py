@@ -87,3 +87,36 @@ async def test_my_queue_keeps_what_i_own_and_says_who_else_is_replying(address: 
         assert "ben is replying" in mine and "Meine AquaPro ist ausgelaufen" in mine
     journal.close()
     ben.close()
+
+
+async def test_a_save_after_the_reply_was_taken_over_keeps_both_texts(address: str, runbooks: RunbookSet) -> None:
+    """Ben takes anna's reply over and saves his draft; anna, not yet told, writes on and
+    leaves: his draft stays his, and hers stays on her screen (and on the clipboard) until a
+    second escape."""
+    journal, ben = open_journal(address), open_journal(address)
+    handover = Handover()
+    session = Session(journal, runbooks, ManualClock(T0), handover, "anna")
+    handover.give(Batch(mentions=[Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro leckt", T0, "de")]))
+    [item] = session.pipeline.poll().mentions
+    app = WarRoomApp(session, poll_seconds=3600)
+    async with app.run_test(size=(140, 40)) as pilot:
+        app.main.refresh_views()
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, ReplyScreen) and journal.claims()[item.id].operator == "anna"
+        assert ben.claim(item.id, "ben", T0, steal=True) is None  # ben takes it over in his war room
+        ben.save_draft(item.id, "ben", "BENTEXT", None)
+        app.screen.query_one(TextArea).text = "ANNATEXT"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ReplyScreen), "her text stays on screen"
+        assert any(notice.startswith("Not saved: ben took the reply over at") for notice in notices(app))
+        assert app.clipboard == "ANNATEXT"
+        assert ben.draft(item.id).text == "BENTEXT"  # type: ignore[union-attr]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, ReplyScreen), "a second escape leaves"
+    assert ben.draft(item.id).text == "BENTEXT", "ben's draft is his"  # type: ignore[union-attr]
+    assert ben.claims()[item.id].operator == "ben", "and so is the reply"
+    journal.close()
+    ben.close()

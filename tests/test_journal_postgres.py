@@ -307,8 +307,8 @@ def test_an_address_with_its_password_or_of_no_server_is_refused_clearly(postgre
 def test_drafts_and_the_notices_inbox(address: str) -> None:
     with open_journal(address) as journal:
         journal.add_mentions([(mention("m1"), T0, (), (), None)])
-        first = journal.save_draft(1, "Das tut", None)
-        second = journal.save_draft(1, "Das tut uns leid", "sorry")
+        first = journal.save_draft(1, "anna", "Das tut", None)
+        second = journal.save_draft(1, "anna", "Das tut uns leid", "sorry")
         assert second.post_key == first.post_key, "a retried post stays the same post"
         assert journal.draft(1) == second
         journal.drop_draft(1)
@@ -404,7 +404,7 @@ def _live_journal() -> Path:
             revisions=[Revision("mastodon", "3", "edited", T0, "doch dicht")],
         )
         journal.append(Event("incident.proposed", T0, "smwar", payload={"n": 1.5}), new_incident="product-defect")
-        journal.save_draft(1, "Das tut uns leid", None)
+        journal.save_draft(1, "anna", "Das tut uns leid", None)
         journal.add_notice(Notice("warning", "Achtung", "viel los", T0))
         journal.claim(2, "anna", T0)
         journal.keep_profiles({"did:plc:a": ("a.bsky.social", "A", 10)}, T0 + timedelta(days=1))

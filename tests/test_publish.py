@@ -74,7 +74,7 @@ def setup(tmp_path, mock: MockServer, runbooks: RunbookSet):  # type: ignore[no-
 
 def test_a_reply_is_posted_and_can_be_read_back(mock: MockServer, setup) -> None:  # type: ignore[no-untyped-def]
     session, item, config, status = setup
-    session.journal.save_draft(item.id, "draft", None)
+    session.journal.save_draft(item.id, "anna", "draft", None)
     event = send_reply(
         session, item, "Das tut uns leid! Hotline: 0800 123 456", how=POSTED, template="x", config=config
     )

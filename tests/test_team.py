@@ -18,6 +18,7 @@ import pytest
 
 from smwar.engine.leader import AUTOGROUP, NICENESS, LeaderProcess
 from smwar.journal.address import open_journal
+from smwar.journal.rows import ClaimTaken
 from smwar.journal.team import INGEST
 from smwar.model import Event, Mention, Revision
 from smwar.sources.runner import Health
@@ -241,6 +242,20 @@ def test_a_claim_is_one_operators_until_released_or_taken_over(address: str) -> 
         ben.release(1, "ben")
         assert (anna.stale_send(1, "anna") or "").startswith("ben already replied at"), "no second answer"
         assert anna.claims() == {}
+
+
+def test_a_draft_is_saved_only_by_whoever_holds_the_reply(address: str) -> None:
+    at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    with open_journal(address) as anna, open_journal(address) as ben:
+        anna.add_mentions([(Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro leckt", at), at, (), (), None)])
+        assert anna.claim(1, "anna", at) is None
+        first = anna.save_draft(1, "anna", "Das tut", None)
+        assert ben.claim(1, "ben", at, steal=True) is None
+        assert ben.save_draft(1, "ben", "Das tut uns leid", None).post_key == first.post_key
+        with pytest.raises(ClaimTaken, match="Not saved: ben took the reply over at") as refused:
+            anna.save_draft(1, "anna", "Das tut uns sehr leid", None)
+        assert refused.value.claim.operator == "ben"
+        assert anna.draft(1).text == "Das tut uns leid", "ben's draft stays"  # type: ignore[union-attr]
 
 
 def test_while_one_operator_sends_a_reply_nobody_elses_goes_out(address: str) -> None:

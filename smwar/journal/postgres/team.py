@@ -3,12 +3,12 @@ for the SQLite journal's): the ingest lease, the sources' health and pauses, pre
 and the stale-send guard.
 
 A lease is taken by one conditional statement (an upsert that changes the row only when it is
-free, expired or the taker's own). Claiming, releasing and the stale-send guard first take the
-mention's turn (a transaction's advisory lock on its id), so that two operators' transactions
-on one mention take turns: what one of them reads stays true until it commits. A row lock
-would do as well, but locking a row writes to the log, and every transaction that takes one
-waits for the disk as it commits, even one that is refused and changes nothing; an advisory
-lock writes nothing."""
+free, expired or the taker's own). Claiming, releasing, saving a draft and the stale-send
+guard first take the mention's turn (a transaction's advisory lock on its id), so that two
+operators' transactions on one mention take turns: what one of them reads stays true until it
+commits. A row lock would do as well, but locking a row writes to the log, and every
+transaction that takes one waits for the disk as it commits, even one that is refused and
+changes nothing; an advisory lock writes nothing."""
 
 from __future__ import annotations
 
@@ -81,7 +81,7 @@ class Coordination:
         claim of whoever is replying already (taken over only when `steal`)."""
         with self.writing() as db:
             with db.pipeline():  # the turn and the read in one round trip
-                _take_turn(db, mention_id)
+                take_turn(db, mention_id)
                 found = db.execute("SELECT operator, since FROM claims WHERE mention_id = %s", [mention_id])
             row = found.fetchone()
             if row is not None and row[0] != operator and not steal:
@@ -96,7 +96,7 @@ class Coordination:
     def release(self, mention_id: int, operator: str) -> None:
         """Give the claim up, if it is still `operator`'s (and the reply they were sending)."""
         with self.writing() as db, db.pipeline():
-            _take_turn(db, mention_id)
+            take_turn(db, mention_id)
             db.execute("DELETE FROM claims WHERE mention_id = %s AND operator = %s", [mention_id, operator])
             db.execute("DELETE FROM leases WHERE name = %s AND holder = %s", [sending(mention_id), operator])
 
@@ -116,7 +116,7 @@ class Coordination:
             return reason
 
 
-def _take_turn(db: psycopg.Connection, mention_id: int) -> None:
+def take_turn(db: psycopg.Connection, mention_id: int) -> None:
     """Take the mention's turn until the transaction ends: its claim's writers take turns (ids
     past 2**31 share a turn with an older mention's, which only makes the two take turns)."""
     db.execute("SELECT pg_advisory_xact_lock(%s, %s)", [TURNS, mention_id & 0x7FFFFFFF])
@@ -126,7 +126,7 @@ def _stale(db: psycopg.Connection, mention_id: int, operator: str, now: float) -
     """Why `operator` must not send a reply to the mention now (see `stale_reason`), read after
     taking the mention's turn; the turn and the reads in one round trip."""
     with db.pipeline():
-        _take_turn(db, mention_id)
+        take_turn(db, mention_id)
         claim = db.execute("SELECT operator, since FROM claims WHERE mention_id = %s", [mention_id])
         sender = db.execute(
             "SELECT holder FROM leases WHERE name = %s AND holder != %s AND expires > %s",

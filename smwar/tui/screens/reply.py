@@ -16,7 +16,7 @@ from smwar.config import Config
 from smwar.engine.replies import BY_HAND, POSTED, StaleReply, reply_target, send_reply, template_success
 from smwar.engine.session import Session
 from smwar.errors import SmwarError
-from smwar.journal.rows import POST_DELETED
+from smwar.journal.rows import POST_DELETED, ClaimTaken
 from smwar.model import DELETED, GUARDED, LEFT_TO_CLAIM, TAKEN_OVER, JournaledMention
 from smwar.plaintext import printable, printable_name
 from smwar.replies.check import BLOCKING, LIMITS, WARNING, Finding, blocking, check, graphemes
@@ -60,6 +60,7 @@ class ReplyScreen(Guarded, Screen[None]):
         if draft is None and self.suggested:
             self.template = self.suggested[0].template.id
         self.findings: list[Finding] = []
+        self.set_aside = ""  # text not saved as the draft: someone else took the reply over
 
     def compose(self) -> ComposeResult:
         yield Static(id="drill-banner", classes="banner")
@@ -172,15 +173,40 @@ class ReplyScreen(Guarded, Screen[None]):
 
     # -- actions -----------------------------------------------------------------------
 
-    def action_save(self) -> None:
-        if self.text:
-            self.session.journal.save_draft(self.item.id, self.text, self.template)
-            self.saved = self.text
-            self.notify("Draft saved.", markup=False)
+    def action_save(self) -> bool:
+        """Keep the draft; False when it was not kept, because someone else took the reply
+        over: their draft stays, and this text stays on screen and goes to the clipboard."""
+        if not self.text:
+            return True
+        try:
+            self.session.journal.save_draft(self.item.id, self.session.operator, self.text, self.template)
+        except ClaimTaken as exc:
+            self._set_aside(exc.reason)
+            return False
+        self.saved = self.text
+        self.notify("Draft saved.", markup=False)
+        return True
+
+    def _set_aside(self, reason: str) -> None:
+        """Say the text was not saved as the draft, and keep it where the operator can take it."""
+        self.set_aside = self.text
+        self.app.copy_to_clipboard(self.text)
+        self.app.bell()
+        self.notify(
+            f"Not saved: {reason}, and the draft is theirs. Your text stays here and is copied to the "
+            "clipboard; escape again leaves it.",
+            title="Draft not saved",
+            severity="error",
+            markup=False,
+            timeout=20,
+        )
 
     def action_leave(self) -> None:
-        if self.text and self.text != self.saved:
-            self.action_save()
+        """Back to the war room, the draft kept; unless it could not be kept: then the first
+        escape stays, so that the text is not lost unseen."""
+        unsaved = self.text and self.text not in (self.saved, self.set_aside)
+        if unsaved and not self.action_save():
+            return
         self.session.journal.release(self.item.id, self.session.operator)  # the draft stays, the claim goes
         self.app.pop_screen()
 
