@@ -13,7 +13,7 @@ from smwar.config import Config
 from smwar.engine.ingest import Handover
 from smwar.engine.session import Session
 from smwar.journal.address import open_journal
-from smwar.model import GUARDED, Mention
+from smwar.model import GUARDED, REPLIED, Event, Mention
 from smwar.runbooks.definitions import RunbookSet
 from smwar.sources.base import Batch
 from smwar.tui.app import WarRoomApp
@@ -48,7 +48,7 @@ async def test_a_reply_someone_else_has_open_is_marked_asked_about_and_guarded(
         assert isinstance(app.screen, ReplyScreen)
         assert journal.claims()[item.id].operator == "anna"
         assert "You took the reply over from ben." in notices(app)
-        assert (ben.stale_send(item.id, "ben") or "").startswith("anna took the reply over at"), "ben learns it"
+        assert (ben.stale_send(item.id, "ben", 0) or "").startswith("anna took the reply over at"), "ben learns it"
         assert ben.claim(item.id, "ben", T0, steal=True) is None  # and takes it back
         app.screen.query_one(TextArea).text = "Das tut uns leid, bitte schreib uns eine DM."
         await pilot.press("ctrl+o")
@@ -120,3 +120,29 @@ async def test_a_save_after_the_reply_was_taken_over_keeps_both_texts(address: s
     assert ben.claims()[item.id].operator == "ben", "and so is the reply"
     journal.close()
     ben.close()
+
+
+async def test_a_reply_sent_from_my_other_war_room_meanwhile_stops_this_one(address: str, runbooks: RunbookSet) -> None:
+    """Anna has the reply open in her terminal and in a browser tab too: once one of them sent
+    it, the other refuses to answer the same person a second time."""
+    journal, tab = open_journal(address), open_journal(address)
+    handover = Handover()
+    session = Session(journal, runbooks, ManualClock(T0), handover, "anna")
+    handover.give(Batch(mentions=[Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro leckt", T0, "de")]))
+    [item] = session.pipeline.poll().mentions
+    app = WarRoomApp(session, poll_seconds=3600)
+    async with app.run_test(size=(140, 40)) as pilot:
+        app.main.refresh_views()
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, ReplyScreen)
+        tab.append(Event(REPLIED, T0, "anna", payload={"mention_id": item.id, "how": "by hand"}))  # from the tab
+        app.screen.query_one(TextArea).text = "Das tut uns leid, bitte schreib uns eine DM."
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        expected = f"Not sent: you already replied at {T0.astimezone():%H:%M} from another war room."
+        assert expected in notices(app)
+        assert isinstance(app.screen, ReplyScreen), "the draft stays on screen"
+    assert len([event for event in journal.events() if event.kind == REPLIED]) == 1, "one answer"
+    journal.close()
+    tab.close()

@@ -235,12 +235,12 @@ def test_a_claim_is_one_operators_until_released_or_taken_over(address: str) -> 
         held = ben.claim(1, "ben", at)
         assert held is not None and held.operator == "anna", "ben sees that anna is replying"
         assert ben.claims()[1].operator == "anna"
-        assert anna.stale_send(1, "anna") is None
+        assert anna.stale_send(1, "anna", 0) is None
         assert ben.claim(1, "ben", at, steal=True) is None  # taken over, explicitly
-        assert (anna.stale_send(1, "anna") or "").startswith("ben took the reply over at")
+        assert (anna.stale_send(1, "anna", 0) or "").startswith("ben took the reply over at")
         ben.append(Event("reply.recorded", at, "ben", payload={"mention_id": 1, "how": "by hand"}))
         ben.release(1, "ben")
-        assert (anna.stale_send(1, "anna") or "").startswith("ben already replied at"), "no second answer"
+        assert (anna.stale_send(1, "anna", 0) or "").startswith("ben already replied at"), "no second answer"
         assert anna.claims() == {}
 
 
@@ -265,12 +265,31 @@ def test_while_one_operator_sends_a_reply_nobody_elses_goes_out(address: str) ->
     with open_journal(address) as anna, open_journal(address) as ben:
         anna.add_mentions([(Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro leckt", at), at, (), (), None)])
         assert anna.claim(1, "anna", at) is None
-        assert anna.stale_send(1, "anna") is None  # anna's reply is on its way
+        assert anna.stale_send(1, "anna", 0) is None  # anna's reply is on its way
         assert ben.claim(1, "ben", at, steal=True) is None
-        assert ben.stale_send(1, "ben") == "anna is sending a reply to it this moment"
+        assert ben.stale_send(1, "ben", 0) == "anna is sending a reply to it this moment"
         anna.append(Event("reply.recorded", at, "anna", payload={"mention_id": 1, "how": "by hand"}))
         anna.release(1, "anna")
-        assert (ben.stale_send(1, "ben") or "").startswith("anna already replied at")
+        assert (ben.stale_send(1, "ben", 0) or "").startswith("anna already replied at")
+
+
+def test_my_own_reply_from_another_war_room_after_this_editor_opened_stops_it(address: str) -> None:
+    at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    with open_journal(address) as terminal, open_journal(address) as tab:
+        terminal.add_mentions(
+            [(Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro leckt", at), at, (), (), None)]
+        )
+        tab.append(Event("reply.recorded", at, "anna", payload={"mention_id": 1, "how": "by hand"}))
+        opened = terminal.last_event_id()  # anna opens the reply again: a follow-up is hers to send
+        assert terminal.claim(1, "anna", at) is None
+        assert tab.claim(1, "anna", at) is None  # and opens it in her browser tab too
+        assert terminal.stale_send(1, "anna", opened) is None
+        terminal.sent(1, "anna")
+        tab.append(Event("reply.recorded", at, "anna", payload={"mention_id": 1, "how": "posted"}))
+        assert (
+            terminal.stale_send(1, "anna", opened)
+            == f"you already replied at {at.astimezone():%H:%M} from another war room"
+        )
 
 
 def test_a_post_deleted_meanwhile_is_not_answered_and_a_failed_post_is_no_reply(address: str) -> None:
@@ -280,9 +299,9 @@ def test_a_post_deleted_meanwhile_is_not_answered_and_a_failed_post_is_no_reply(
             [(Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro leckt", at), at, (), (), None)]
         )
         journal.append(Event("reply.recorded", at, "ben", payload={"mention_id": 1, "how": "failed"}))
-        assert journal.stale_send(1, "anna") is None, "ben's post failed: nobody answered yet"
+        assert journal.stale_send(1, "anna", 0) is None, "ben's post failed: nobody answered yet"
         journal.revise([Revision("mastodon", "m1", "deleted", at)])
-        assert journal.stale_send(1, "anna") == "its author deleted the post"
+        assert journal.stale_send(1, "anna", 0) == "its author deleted the post"
 
 
 def test_who_is_here_is_who_said_so_lately(address: str) -> None:

@@ -59,13 +59,16 @@ def send_reply(
     findings: list[str] | None = None,
     config: Config | None = None,
     drill: bool = False,
+    opened: int = 0,
 ) -> Event:
     """Send the reply `how` (SIMULATED is forced in a drill) and journal what came of it, with
     the check's `findings` and the `override` reason given for publishing despite them. Refused
-    (`StaleReply`) when it would be stale: another operator took the reply over or replied, or
-    the post was deleted. The operator's claim on the mention ends with the reply; while it
-    is being sent, nobody else's goes out."""
-    stale = session.journal.stale_send(item.id, session.operator)
+    (`StaleReply`) when it would be stale: another operator took the reply over or replied, a
+    reply went out after the event `opened` (the last one journaled when the editor opened;
+    0: any reply counts), the operator's own from another war room too, or the post was
+    deleted. The operator's claim on the mention ends with the reply; while it is being sent,
+    nobody else's goes out."""
+    stale = session.journal.stale_send(item.id, session.operator, opened)
     if stale is not None:
         raise StaleReply(stale)
     details: dict[str, object] = {"template": template, "findings": findings or []}

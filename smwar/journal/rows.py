@@ -333,15 +333,16 @@ def stale_reason(
     revised: str | None,
 ) -> str | None:
     """Why `operator` must not send a reply to a mention, from what the journal holds of it:
-    its `claim` (operator, since), another's reply being sent this moment (`sender`), another's
-    last `reply` that did not fail (actor, at) and what became of the post (`revised`); None:
-    go ahead."""
+    its `claim` (operator, since), another's reply being sent this moment (`sender`), the last
+    `reply` that did not fail (actor, at) by another, or by `operator` since their editor
+    opened (from another war room), and what became of the post (`revised`); None: go ahead."""
     if claim is not None and claim[0] != operator:
         return taken_over(claim[0], from_iso(claim[1]))
     if sender is not None:
         return f"{sender} is sending a reply to it this moment"
     if reply is not None:
-        return f"{reply[0]} already replied at {from_iso(reply[1]).astimezone():%H:%M}"
+        who, where = ("you", " from another war room") if reply[0] == operator else (reply[0], "")
+        return f"{who} already replied at {from_iso(reply[1]).astimezone():%H:%M}{where}"
     if revised == DELETED:
         return POST_DELETED
     return None

@@ -111,14 +111,16 @@ class Coordination:
             db.execute("DELETE FROM claims WHERE mention_id = ? AND operator = ?", [mention_id, operator])
             db.execute("DELETE FROM leases WHERE name = ? AND holder = ?", [sending(mention_id), operator])
 
-    def stale_send(self, mention_id: int, operator: str) -> str | None:
+    def stale_send(self, mention_id: int, operator: str, opened: int) -> str | None:
         """Why `operator` must not send a reply to the mention now, checked in one transaction
         (None: go ahead): someone else holds the claim, replied, or is sending a reply this
-        moment, or its author deleted the post. Going ahead, `operator` is the one sending it
+        moment, a reply went out after the event `opened` (the last one journaled when the
+        editor opened: `operator`'s own from another war room too), or its author deleted the
+        post. Going ahead, `operator` is the one sending it
         until `sent` (or `release`), or for `SEND_SECONDS`: another who took the claim over
         meanwhile is told to wait, so that the two replies never both go out."""
         with self.writing() as db:
-            reason = _stale(db, mention_id, operator, time.time())
+            reason = _stale(db, mention_id, operator, opened, time.time())
             if reason is None:
                 db.execute(
                     "INSERT OR REPLACE INTO leases (name, holder, expires) VALUES (?,?,?)",
@@ -127,16 +129,16 @@ class Coordination:
             return reason
 
 
-def _stale(db: sqlite3.Connection, mention_id: int, operator: str, now: float) -> str | None:
+def _stale(db: sqlite3.Connection, mention_id: int, operator: str, opened: int, now: float) -> str | None:
     claim = db.execute("SELECT operator, since FROM claims WHERE mention_id = ?", [mention_id]).fetchone()
     sender = db.execute(
         "SELECT holder FROM leases WHERE name = ? AND holder != ? AND expires > ?",
         [sending(mention_id), operator, now],
     ).fetchone()
     reply = db.execute(
-        f"SELECT actor, at FROM events WHERE {REPLIES} AND {REPLY_MENTION} = ? AND actor != ? "
+        f"SELECT actor, at FROM events WHERE {REPLIES} AND {REPLY_MENTION} = ? AND (actor != ? OR id > ?) "
         "AND json_extract(payload, '$.how') IS NOT ? ORDER BY id DESC LIMIT 1",
-        [mention_id, operator, FAILED],
+        [mention_id, operator, opened, FAILED],
     ).fetchone()
     revised = db.execute("SELECT revised FROM mentions WHERE id = ?", [mention_id]).fetchone()
     return stale_reason(operator, claim, sender[0] if sender else None, reply, revised[0] if revised else None)

@@ -100,13 +100,13 @@ class Coordination:
             db.execute("DELETE FROM claims WHERE mention_id = %s AND operator = %s", [mention_id, operator])
             db.execute("DELETE FROM leases WHERE name = %s AND holder = %s", [sending(mention_id), operator])
 
-    def stale_send(self, mention_id: int, operator: str) -> str | None:
+    def stale_send(self, mention_id: int, operator: str, opened: int) -> str | None:
         """Why `operator` must not send a reply to the mention now, checked in one transaction
         (None: go ahead); going ahead, `operator` is the one sending it until `sent` (or
         `release`), or for `SEND_SECONDS` (see the SQLite journal's)."""
         with self.writing() as db:
             now = time.time()
-            reason = _stale(db, mention_id, operator, now)
+            reason = _stale(db, mention_id, operator, opened, now)
             if reason is None:
                 db.execute(
                     "INSERT INTO leases (name, holder, expires) VALUES (%s,%s,%s) ON CONFLICT (name) "
@@ -122,7 +122,7 @@ def take_turn(db: psycopg.Connection, mention_id: int) -> None:
     db.execute("SELECT pg_advisory_xact_lock(%s, %s)", [TURNS, mention_id & 0x7FFFFFFF])
 
 
-def _stale(db: psycopg.Connection, mention_id: int, operator: str, now: float) -> str | None:
+def _stale(db: psycopg.Connection, mention_id: int, operator: str, opened: int, now: float) -> str | None:
     """Why `operator` must not send a reply to the mention now (see `stale_reason`), read after
     taking the mention's turn; the turn and the reads in one round trip."""
     with db.pipeline():
@@ -133,9 +133,9 @@ def _stale(db: psycopg.Connection, mention_id: int, operator: str, now: float) -
             [sending(mention_id), operator, now],
         )
         reply = db.execute(  # by the index of the replies, whose condition it says as the index does
-            f"SELECT actor, at FROM events WHERE {REPLIES} AND {REPLY_MENTION} = %s AND actor != %s "
-            "AND (payload::jsonb ->> 'how') IS DISTINCT FROM %s ORDER BY id DESC LIMIT 1",
-            [str(mention_id), operator, FAILED],
+            f"SELECT actor, at FROM events WHERE {REPLIES} AND {REPLY_MENTION} = %s "
+            "AND (actor != %s OR id > %s) AND (payload::jsonb ->> 'how') IS DISTINCT FROM %s ORDER BY id DESC LIMIT 1",
+            [str(mention_id), operator, opened, FAILED],
         )
         revised = db.execute("SELECT revised FROM mentions WHERE id = %s", [mention_id])
     held, revision = sender.fetchone(), revised.fetchone()

@@ -61,6 +61,7 @@ class ReplyScreen(Guarded, Screen[None]):
             self.template = self.suggested[0].template.id
         self.findings: list[Finding] = []
         self.set_aside = ""  # text not saved as the draft: someone else took the reply over
+        self.opened = session.journal.last_event_id()  # a reply journaled after it makes this one stale
 
     def compose(self) -> ComposeResult:
         yield Static(id="drill-banner", classes="banner")
@@ -264,7 +265,7 @@ class ReplyScreen(Guarded, Screen[None]):
         )
 
     def _send(self, how: str, override: str) -> None:
-        stale = self.session.journal.stale_send(self.item.id, self.session.operator)
+        stale = self.session.journal.stale_send(self.item.id, self.session.operator, self.opened)
         if stale is not None:  # before the text goes to the clipboard to be pasted somewhere
             self._stale(stale)
             return
@@ -287,6 +288,7 @@ class ReplyScreen(Guarded, Screen[None]):
                 findings=findings,
                 config=self.config,
                 drill=self.drill,
+                opened=self.opened,
             )
         except StaleReply as exc:  # it went stale between the check and the send
             self.app.call_from_thread(self._stale, exc.reason)
