@@ -146,3 +146,34 @@ async def test_a_reply_sent_from_my_other_war_room_meanwhile_stops_this_one(addr
     assert len([event for event in journal.events() if event.kind == REPLIED]) == 1, "one answer"
     journal.close()
     tab.close()
+
+
+async def test_whoever_had_the_reply_open_sees_at_once_that_it_was_taken_over(
+    address: str, runbooks: RunbookSet
+) -> None:
+    journal, ben = open_journal(address), open_journal(address)
+    handover = Handover()
+    session = Session(journal, runbooks, ManualClock(T0), handover, "anna")
+    handover.give(Batch(mentions=[Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro leckt", T0, "de")]))
+    [item] = session.pipeline.poll().mentions
+    app = WarRoomApp(session, poll_seconds=3600)
+    async with app.run_test(size=(140, 40)) as pilot:
+        app.main.refresh_views()
+        await pilot.press("r")
+        await pilot.pause()
+        app.screen.query_one(TextArea).text = "ANNATEXT"
+        await pilot.pause(1.2)
+        assert "took the reply over" not in screen_text(app), "nobody took it yet"
+        assert ben.claim(item.id, "ben", T0, steal=True) is None  # in ben's war room
+        taken = f"ben took the reply over at {T0.astimezone():%H:%M}"
+        await pilot.pause(1.2)
+        assert f"{taken}. Your text stays here for you to copy." in notices(app)
+        assert f"✍ {taken}: the draft is theirs" in screen_text(app), "a line in the editor says so"
+        assert isinstance(app.screen, ReplyScreen) and app.screen.query_one(TextArea).text == "ANNATEXT"
+        ben.save_draft(item.id, "ben", "BENTEXT", None)
+        ben.release(item.id, "ben")  # ben left it
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert ben.draft(item.id).text == "BENTEXT", "ben's draft stays his after he left"  # type: ignore[union-attr]
+    journal.close()
+    ben.close()

@@ -16,7 +16,7 @@ from smwar.config import Config
 from smwar.engine.replies import BY_HAND, POSTED, StaleReply, reply_target, send_reply, template_success
 from smwar.engine.session import Session
 from smwar.errors import SmwarError
-from smwar.journal.rows import POST_DELETED, ClaimTaken
+from smwar.journal.rows import POST_DELETED, Claim, ClaimTaken, taken_over
 from smwar.model import DELETED, GUARDED, LEFT_TO_CLAIM, TAKEN_OVER, JournaledMention
 from smwar.plaintext import printable, printable_name
 from smwar.replies.check import BLOCKING, LIMITS, WARNING, Finding, blocking, check, graphemes
@@ -28,6 +28,7 @@ from smwar.tui.screens.prompt import ChoicePrompt, TextPrompt
 from smwar.tui.text import local_time
 from smwar.tui.widgets.keys import KeysLine
 
+WATCH_SECONDS = 1.0  # how often an open reply looks whether someone took it over
 DELETED_POST = (
     "its author deleted the post: a reply answers nothing there and may read as chasing them, so it is not sent"
 )
@@ -62,6 +63,7 @@ class ReplyScreen(Guarded, Screen[None]):
         self.findings: list[Finding] = []
         self.set_aside = ""  # text not saved as the draft: someone else took the reply over
         self.opened = session.journal.last_event_id()  # a reply journaled after it makes this one stale
+        self.taken: Claim | None = None  # who took the reply over while it was open here
 
     def compose(self) -> ComposeResult:
         yield Static(id="drill-banner", classes="banner")
@@ -69,6 +71,7 @@ class ReplyScreen(Guarded, Screen[None]):
         with Horizontal(id="reply-body"):
             yield OptionList(*(Option(self._label(s), id=s.template.id) for s in self.suggested), id="reply-templates")
             with Vertical(id="reply-editor"):
+                yield Static(id="reply-taken")
                 yield TextArea(self.saved or self._filled(self.template), id="reply-text", soft_wrap=True)
                 yield Static(id="reply-preview")
                 yield Static(id="reply-findings")
@@ -88,6 +91,7 @@ class ReplyScreen(Guarded, Screen[None]):
         journal, operator = self.session.journal, self.session.operator
         holder = journal.claim(self.item.id, operator, self.session.clock.now())
         if holder is None:
+            self._watch_claim()
             return
 
         def chosen(answer: str | None) -> None:
@@ -95,6 +99,7 @@ class ReplyScreen(Guarded, Screen[None]):
                 journal.claim(self.item.id, operator, self.session.clock.now(), steal=True)
                 self.session.desk.record(TAKEN_OVER, mention_id=self.item.id, holder=holder.operator)
                 self.notify(f"You took the reply over from {holder.operator}.", markup=False)
+                self._watch_claim()
             else:  # a double answer avoided: the drill's debrief counts it
                 self.session.desk.record(LEFT_TO_CLAIM, mention_id=self.item.id, holder=holder.operator)
                 self.app.pop_screen()
@@ -108,6 +113,30 @@ class ReplyScreen(Guarded, Screen[None]):
                 [("leave", f"Leave it to {holder.operator}"), ("take", "Take it over")],
             ),
             chosen,
+        )
+
+    def _watch_claim(self) -> None:
+        """Look at the claim every `WATCH_SECONDS` while the reply is the operator's: another
+        war room's take-over is to be seen at once, not when sending is refused."""
+        self.set_interval(WATCH_SECONDS, self._see_claim)
+
+    def _see_claim(self) -> None:
+        """Tell the operator that someone took the reply over (once for each taking): a notice,
+        and a line over the text, which stays theirs to copy but is no longer the draft."""
+        claim = self.session.journal.claims().get(self.item.id)
+        if claim is None or claim.operator == self.session.operator or claim == self.taken:
+            return
+        self.taken = claim
+        reason = taken_over(printable(claim.operator), claim.since)
+        line = self.query_one("#reply-taken", Static)
+        line.update(Text(f"✍ {reason}: the draft is theirs; your text below is not saved or sent", style="reverse"))
+        line.display = True
+        self.app.bell()
+        self.notify(
+            f"{reason}. Your text stays here for you to copy.",
+            title="Reply taken over",
+            severity="warning",
+            markup=False,
         )
 
     def _mention_text(self) -> Text:
@@ -179,6 +208,9 @@ class ReplyScreen(Guarded, Screen[None]):
         over: their draft stays, and this text stays on screen and goes to the clipboard."""
         if not self.text:
             return True
+        if self.taken is not None:  # theirs, even if they left it since
+            self._set_aside(taken_over(self.taken.operator, self.taken.since))
+            return False
         try:
             self.session.journal.save_draft(self.item.id, self.session.operator, self.text, self.template)
         except ClaimTaken as exc:
