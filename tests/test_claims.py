@@ -4,6 +4,7 @@ over (or answered) is refused. On both backends (the `address` fixture)."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 from textual.widgets import TextArea
@@ -30,6 +31,7 @@ async def test_a_reply_someone_else_has_open_is_marked_asked_about_and_guarded(
     address: str, runbooks: RunbookSet
 ) -> None:
     journal, ben = open_journal(address), open_journal(address)
+    ben.beat("ben", "responder", "reply", time.time())  # ben's war room is open
     handover = Handover()
     session = Session(journal, runbooks, ManualClock(T0), handover, "anna")
     handover.give(Batch(mentions=[Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro leckt", T0, "de")]))
@@ -64,6 +66,7 @@ async def test_a_reply_someone_else_has_open_is_marked_asked_about_and_guarded(
 
 async def test_my_queue_keeps_what_i_own_and_says_who_else_is_replying(address: str, runbooks: RunbookSet) -> None:
     journal, ben = open_journal(address), open_journal(address)
+    ben.beat("ben", "responder", "reply", time.time())  # ben's war room is open
     handover = Handover()
     session = Session(journal, runbooks, ManualClock(T0), handover, "anna")
     press = Mention("mastodon", "p1", "@redaktion@social.heise.de", "Presseanfrage zur AquaPro: Stellungnahme?", T0)
@@ -94,6 +97,7 @@ async def test_a_save_after_the_reply_was_taken_over_keeps_both_texts(address: s
     leaves: his draft stays his, and hers stays on her screen (and on the clipboard) until a
     second escape."""
     journal, ben = open_journal(address), open_journal(address)
+    ben.beat("ben", "responder", "reply", time.time())  # ben's war room is open
     handover = Handover()
     session = Session(journal, runbooks, ManualClock(T0), handover, "anna")
     handover.give(Batch(mentions=[Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro leckt", T0, "de")]))
@@ -152,6 +156,7 @@ async def test_whoever_had_the_reply_open_sees_at_once_that_it_was_taken_over(
     address: str, runbooks: RunbookSet
 ) -> None:
     journal, ben = open_journal(address), open_journal(address)
+    ben.beat("ben", "responder", "reply", time.time())  # ben's war room is open
     handover = Handover()
     session = Session(journal, runbooks, ManualClock(T0), handover, "anna")
     handover.give(Batch(mentions=[Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro leckt", T0, "de")]))
@@ -175,5 +180,30 @@ async def test_whoever_had_the_reply_open_sees_at_once_that_it_was_taken_over(
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert ben.draft(item.id).text == "BENTEXT", "ben's draft stays his after he left"  # type: ignore[union-attr]
+    journal.close()
+    ben.close()
+
+
+async def test_a_claim_left_by_someone_no_longer_here_neither_shows_nor_asks(
+    address: str, runbooks: RunbookSet
+) -> None:
+    """Ben's war room died with his reply open a minute ago: nothing says he is replying, and
+    anna's `r` opens the reply at once."""
+    journal, ben = open_journal(address), open_journal(address)
+    handover = Handover()
+    session = Session(journal, runbooks, ManualClock(T0), handover, "anna")
+    handover.give(Batch(mentions=[Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro leckt", T0, "de")]))
+    [item] = session.pipeline.poll().mentions
+    ben.beat("ben", "responder", "reply", time.time() - 60)  # his war room's last word
+    assert ben.claim(item.id, "ben", T0) is None
+    app = WarRoomApp(session, poll_seconds=3600)
+    async with app.run_test(size=(140, 40)) as pilot:
+        app.main.refresh_views()
+        await pilot.pause()
+        assert "Meine AquaPro leckt" in screen_text(app) and "✍ben" not in screen_text(app)
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, ReplyScreen), "no take-over prompt"
+        assert journal.claims()[item.id].operator == "anna"
     journal.close()
     ben.close()

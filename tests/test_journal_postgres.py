@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import multiprocessing
 import sqlite3
+import time
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -147,6 +148,8 @@ def test_the_postgresql_integrity_check_finds_what_the_journal_relies_on_broken(
 def test_claims_steals_and_the_stale_send_guard(address: str) -> None:
     with open_journal(address) as anna, open_journal(address) as ben:
         anna.add_mentions([(mention("m1"), T0, (), (), None), (mention("m2"), T0, (), (), None)])
+        anna.beat("anna", "responder", "reply", time.time())  # both war rooms are open
+        ben.beat("ben", "responder", "reply", time.time())
         assert anna.claim(1, "anna", T0) is None and anna.claim(1, "anna", T0) is None
         held = ben.claim(1, "ben", T0)
         assert held is not None and held.operator == "anna" and ben.claims()[1].operator == "anna"

@@ -19,7 +19,7 @@ import pytest
 from smwar.engine.leader import AUTOGROUP, NICENESS, LeaderProcess
 from smwar.journal.address import open_journal
 from smwar.journal.rows import ClaimTaken
-from smwar.journal.team import INGEST
+from smwar.journal.team import INGEST, PRESENT_SECONDS
 from smwar.model import Event, Mention, Revision
 from smwar.sources.runner import Health
 from tests.tools.journals import with_stream
@@ -229,6 +229,8 @@ def test_two_war_rooms_on_one_journal_see_the_same_storm_and_each_others_actions
 def test_a_claim_is_one_operators_until_released_or_taken_over(address: str) -> None:
     at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
     with open_journal(address) as anna, open_journal(address) as ben:
+        anna.beat("anna", "responder", "reply", time.time())  # both war rooms are open
+        ben.beat("ben", "responder", "reply", time.time())
         anna.add_mentions([(Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro leckt", at), at, (), (), None)])
         assert anna.claim(1, "anna", at) is None
         assert anna.claim(1, "anna", at) is None, "claiming again is fine"
@@ -247,6 +249,8 @@ def test_a_claim_is_one_operators_until_released_or_taken_over(address: str) -> 
 def test_a_draft_is_saved_only_by_whoever_holds_the_reply(address: str) -> None:
     at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
     with open_journal(address) as anna, open_journal(address) as ben:
+        anna.beat("anna", "responder", "reply", time.time())  # both war rooms are open
+        ben.beat("ben", "responder", "reply", time.time())
         anna.add_mentions([(Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro leckt", at), at, (), (), None)])
         assert anna.claim(1, "anna", at) is None
         first = anna.save_draft(1, "anna", "Das tut", None)
@@ -348,3 +352,29 @@ def test_a_war_room_on_postgresql_goes_on_after_its_server_restarted(tmp_path: P
         assert room.wait_for("post 1", 30)
     finally:
         assert room.close() == 0
+
+
+def test_the_claim_of_a_war_room_that_was_killed_goes_with_its_operators_presence(tmp_path: Path, address: str) -> None:
+    """Anna's war room is killed with her reply open: her claim stays in the journal, but once
+    her presence lapsed it no longer marks the mention as hers, and ben opens it without being
+    asked to take it over."""
+    env, stream = _home(tmp_path, address)
+    anna = Terminal(["--as", "anna"], Path(env["SMWAR_HOME"]), columns=120, rows=40)
+    journal = open_journal(address)
+    try:
+        assert anna.wait_for("Feed"), anna.text()
+        _write(stream, 0, 1)
+        assert anna.wait_for("post 0", 20)
+        anna.send("r")
+        assert anna.wait_for("Reply to", 10)
+        assert _until(lambda: [claim.operator for claim in journal.claims().values()] == ["anna"], 10)
+        anna.process.send_signal(signal.SIGKILL)
+        anna.process.wait()
+        killed_at = time.monotonic()
+        assert _until(lambda: journal.claims() == {}, 30), "a claim nobody holds any more"
+        assert time.monotonic() - killed_at < PRESENT_SECONDS + 5
+        [mention_id] = [item.id for item in journal.mentions()]
+        assert journal.claim(mention_id, "ben", datetime.now(UTC)) is None, "ben opens it without being asked"
+    finally:
+        anna.close()
+        journal.close()

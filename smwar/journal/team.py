@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from smwar.clock import from_iso, to_iso
+from smwar.journal.portable import HELD_CLAIM, here_since
 from smwar.journal.rows import ASSIGNED as ASSIGNED
 from smwar.journal.rows import HANDED as HANDED
 from smwar.journal.rows import INGEST as INGEST
@@ -97,9 +98,10 @@ class Coordination:
 
     def claim(self, mention_id: int, operator: str, now: datetime, *, steal: bool = False) -> Claim | None:
         """Claim the reply to a mention for `operator`: None when it is theirs now, else the
-        claim of whoever is replying already (taken over only when `steal`)."""
+        claim of whoever is replying already (taken over only when `steal`; the claim of one who
+        is no longer here is no one's)."""
         with self.writing() as db:
-            row = db.execute("SELECT operator, since FROM claims WHERE mention_id = ?", [mention_id]).fetchone()
+            row = db.execute(HELD_CLAIM, [mention_id, here_since()]).fetchone()
             if row is not None and row[0] != operator and not steal:
                 return Claim(mention_id, row[0], from_iso(row[1]))
             db.execute("INSERT OR REPLACE INTO claims VALUES (?,?,?)", [mention_id, operator, to_iso(now)])
@@ -130,7 +132,7 @@ class Coordination:
 
 
 def _stale(db: sqlite3.Connection, mention_id: int, operator: str, opened: int, now: float) -> str | None:
-    claim = db.execute("SELECT operator, since FROM claims WHERE mention_id = ?", [mention_id]).fetchone()
+    claim = db.execute(HELD_CLAIM, [mention_id, here_since()]).fetchone()
     sender = db.execute(
         "SELECT holder FROM leases WHERE name = ? AND holder != ? AND expires > ?",
         [sending(mention_id), operator, now],

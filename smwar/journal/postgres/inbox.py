@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 
 from smwar.clock import from_iso, to_iso
-from smwar.journal.postgres.team import take_turn
+from smwar.journal.portable import here_since
+from smwar.journal.postgres.team import HELD, take_turn
 from smwar.journal.rows import claim_taken, notice_of, notice_row
 from smwar.model import Draft, Notice, NoticeGroup
 from smwar.tid import new_tid
@@ -34,7 +35,7 @@ class Inbox:
         with self.writing() as db:
             with db.pipeline():
                 take_turn(db, mention_id)
-                found = db.execute("SELECT operator, since FROM claims WHERE mention_id = %s", [mention_id])
+                found = db.execute(HELD, [mention_id, here_since()])
             claim_taken(mention_id, operator, found.fetchone())
             row = db.execute(
                 "INSERT INTO drafts (mention_id, text, template_id, post_key, saved_at) VALUES (%s,%s,%s,%s,%s) "

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 
 from smwar.clock import from_iso, to_iso
+from smwar.journal.portable import HELD_CLAIM, here_since, marked
+from smwar.journal.postgres.pages import POSTGRES
 from smwar.journal.postgres.schema import REPLIES, REPLY_MENTION
 from smwar.journal.rows import (
     SEND_SECONDS,
@@ -33,6 +35,7 @@ from smwar.journal.rows import (
 from smwar.model import FAILED
 from smwar.sources.runner import Health
 
+HELD = marked(HELD_CLAIM, POSTGRES.mark)
 TURNS = 0x636C61  # the advisory locks' class of the mentions' turns ("cla")
 
 
@@ -78,11 +81,12 @@ class Coordination:
 
     def claim(self, mention_id: int, operator: str, now: datetime, *, steal: bool = False) -> Claim | None:
         """Claim the reply to a mention for `operator`: None when it is theirs now, else the
-        claim of whoever is replying already (taken over only when `steal`)."""
+        claim of whoever is replying already (taken over only when `steal`; the claim of one who
+        is no longer here is no one's)."""
         with self.writing() as db:
             with db.pipeline():  # the turn and the read in one round trip
                 take_turn(db, mention_id)
-                found = db.execute("SELECT operator, since FROM claims WHERE mention_id = %s", [mention_id])
+                found = db.execute(HELD, [mention_id, here_since()])
             row = found.fetchone()
             if row is not None and row[0] != operator and not steal:
                 return Claim(mention_id, row[0], from_iso(row[1]))
@@ -127,7 +131,7 @@ def _stale(db: psycopg.Connection, mention_id: int, operator: str, opened: int, 
     taking the mention's turn; the turn and the reads in one round trip."""
     with db.pipeline():
         take_turn(db, mention_id)
-        claim = db.execute("SELECT operator, since FROM claims WHERE mention_id = %s", [mention_id])
+        claim = db.execute(HELD, [mention_id, here_since()])
         sender = db.execute(
             "SELECT holder FROM leases WHERE name = %s AND holder != %s AND expires > %s",
             [sending(mention_id), operator, now],
