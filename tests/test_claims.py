@@ -4,6 +4,7 @@ over (or answered) is refused. On both backends (the `address` fixture)."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 from textual.widgets import TextArea
@@ -13,7 +14,7 @@ from smwar.config import Config
 from smwar.engine.ingest import Handover
 from smwar.engine.session import Session
 from smwar.journal.address import open_journal
-from smwar.model import GUARDED, Mention
+from smwar.model import GUARDED, REPLIED, Event, Mention
 from smwar.runbooks.definitions import RunbookSet
 from smwar.sources.base import Batch
 from smwar.tui.app import WarRoomApp
@@ -30,6 +31,7 @@ async def test_a_reply_someone_else_has_open_is_marked_asked_about_and_guarded(
     address: str, runbooks: RunbookSet
 ) -> None:
     journal, ben = open_journal(address), open_journal(address)
+    ben.beat("ben", "responder", "reply", time.time())  # ben's war room is open
     handover = Handover()
     session = Session(journal, runbooks, ManualClock(T0), handover, "anna")
     handover.give(Batch(mentions=[Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro leckt", T0, "de")]))
@@ -48,7 +50,7 @@ async def test_a_reply_someone_else_has_open_is_marked_asked_about_and_guarded(
         assert isinstance(app.screen, ReplyScreen)
         assert journal.claims()[item.id].operator == "anna"
         assert "You took the reply over from ben." in notices(app)
-        assert (ben.stale_send(item.id, "ben") or "").startswith("anna took the reply over at"), "ben learns it"
+        assert (ben.stale_send(item.id, "ben", 0) or "").startswith("anna took the reply over at"), "ben learns it"
         assert ben.claim(item.id, "ben", T0, steal=True) is None  # and takes it back
         app.screen.query_one(TextArea).text = "Das tut uns leid, bitte schreib uns eine DM."
         await pilot.press("ctrl+o")
@@ -64,6 +66,7 @@ async def test_a_reply_someone_else_has_open_is_marked_asked_about_and_guarded(
 
 async def test_my_queue_keeps_what_i_own_and_says_who_else_is_replying(address: str, runbooks: RunbookSet) -> None:
     journal, ben = open_journal(address), open_journal(address)
+    ben.beat("ben", "responder", "reply", time.time())  # ben's war room is open
     handover = Handover()
     session = Session(journal, runbooks, ManualClock(T0), handover, "anna")
     press = Mention("mastodon", "p1", "@redaktion@social.heise.de", "Presseanfrage zur AquaPro: Stellungnahme?", T0)
@@ -85,5 +88,122 @@ async def test_my_queue_keeps_what_i_own_and_says_who_else_is_replying(address: 
         assert "yours: customer-service (M)" in mine
         assert "Presseanfrage" not in mine, "the press enquiry is the PR advisor's"
         assert "ben is replying" in mine and "Meine AquaPro ist ausgelaufen" in mine
+    journal.close()
+    ben.close()
+
+
+async def test_a_save_after_the_reply_was_taken_over_keeps_both_texts(address: str, runbooks: RunbookSet) -> None:
+    """Ben takes anna's reply over and saves his draft; anna, not yet told, writes on and
+    leaves: his draft stays his, and hers stays on her screen (and on the clipboard) until a
+    second escape."""
+    journal, ben = open_journal(address), open_journal(address)
+    ben.beat("ben", "responder", "reply", time.time())  # ben's war room is open
+    handover = Handover()
+    session = Session(journal, runbooks, ManualClock(T0), handover, "anna")
+    handover.give(Batch(mentions=[Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro leckt", T0, "de")]))
+    [item] = session.pipeline.poll().mentions
+    app = WarRoomApp(session, poll_seconds=3600)
+    async with app.run_test(size=(140, 40)) as pilot:
+        app.main.refresh_views()
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, ReplyScreen) and journal.claims()[item.id].operator == "anna"
+        assert ben.claim(item.id, "ben", T0, steal=True) is None  # ben takes it over in his war room
+        ben.save_draft(item.id, "ben", "BENTEXT", None)
+        app.screen.query_one(TextArea).text = "ANNATEXT"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ReplyScreen), "her text stays on screen"
+        assert any(notice.startswith("Not saved: ben took the reply over at") for notice in notices(app))
+        assert app.clipboard == "ANNATEXT"
+        assert ben.draft(item.id).text == "BENTEXT"  # type: ignore[union-attr]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, ReplyScreen), "a second escape leaves"
+    assert ben.draft(item.id).text == "BENTEXT", "ben's draft is his"  # type: ignore[union-attr]
+    assert ben.claims()[item.id].operator == "ben", "and so is the reply"
+    journal.close()
+    ben.close()
+
+
+async def test_a_reply_sent_from_my_other_war_room_meanwhile_stops_this_one(address: str, runbooks: RunbookSet) -> None:
+    """Anna has the reply open in her terminal and in a browser tab too: once one of them sent
+    it, the other refuses to answer the same person a second time."""
+    journal, tab = open_journal(address), open_journal(address)
+    handover = Handover()
+    session = Session(journal, runbooks, ManualClock(T0), handover, "anna")
+    handover.give(Batch(mentions=[Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro leckt", T0, "de")]))
+    [item] = session.pipeline.poll().mentions
+    app = WarRoomApp(session, poll_seconds=3600)
+    async with app.run_test(size=(140, 40)) as pilot:
+        app.main.refresh_views()
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, ReplyScreen)
+        tab.append(Event(REPLIED, T0, "anna", payload={"mention_id": item.id, "how": "by hand"}))  # from the tab
+        app.screen.query_one(TextArea).text = "Das tut uns leid, bitte schreib uns eine DM."
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        expected = f"Not sent: you already replied at {T0.astimezone():%H:%M} from another war room."
+        assert expected in notices(app)
+        assert isinstance(app.screen, ReplyScreen), "the draft stays on screen"
+    assert len([event for event in journal.events() if event.kind == REPLIED]) == 1, "one answer"
+    journal.close()
+    tab.close()
+
+
+async def test_whoever_had_the_reply_open_sees_at_once_that_it_was_taken_over(
+    address: str, runbooks: RunbookSet
+) -> None:
+    journal, ben = open_journal(address), open_journal(address)
+    ben.beat("ben", "responder", "reply", time.time())  # ben's war room is open
+    handover = Handover()
+    session = Session(journal, runbooks, ManualClock(T0), handover, "anna")
+    handover.give(Batch(mentions=[Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro leckt", T0, "de")]))
+    [item] = session.pipeline.poll().mentions
+    app = WarRoomApp(session, poll_seconds=3600)
+    async with app.run_test(size=(140, 40)) as pilot:
+        app.main.refresh_views()
+        await pilot.press("r")
+        await pilot.pause()
+        app.screen.query_one(TextArea).text = "ANNATEXT"
+        await pilot.pause(1.2)
+        assert "took the reply over" not in screen_text(app), "nobody took it yet"
+        assert ben.claim(item.id, "ben", T0, steal=True) is None  # in ben's war room
+        taken = f"ben took the reply over at {T0.astimezone():%H:%M}"
+        await pilot.pause(1.2)
+        assert f"{taken}. Your text stays here for you to copy." in notices(app)
+        assert f"✍ {taken}: the draft is theirs" in screen_text(app), "a line in the editor says so"
+        assert isinstance(app.screen, ReplyScreen) and app.screen.query_one(TextArea).text == "ANNATEXT"
+        ben.save_draft(item.id, "ben", "BENTEXT", None)
+        ben.release(item.id, "ben")  # ben left it
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert ben.draft(item.id).text == "BENTEXT", "ben's draft stays his after he left"  # type: ignore[union-attr]
+    journal.close()
+    ben.close()
+
+
+async def test_a_claim_left_by_someone_no_longer_here_neither_shows_nor_asks(
+    address: str, runbooks: RunbookSet
+) -> None:
+    """Ben's war room died with his reply open a minute ago: nothing says he is replying, and
+    anna's `r` opens the reply at once."""
+    journal, ben = open_journal(address), open_journal(address)
+    handover = Handover()
+    session = Session(journal, runbooks, ManualClock(T0), handover, "anna")
+    handover.give(Batch(mentions=[Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro leckt", T0, "de")]))
+    [item] = session.pipeline.poll().mentions
+    ben.beat("ben", "responder", "reply", time.time() - 60)  # his war room's last word
+    assert ben.claim(item.id, "ben", T0) is None
+    app = WarRoomApp(session, poll_seconds=3600)
+    async with app.run_test(size=(140, 40)) as pilot:
+        app.main.refresh_views()
+        await pilot.pause()
+        assert "Meine AquaPro leckt" in screen_text(app) and "✍ben" not in screen_text(app)
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, ReplyScreen), "no take-over prompt"
+        assert journal.claims()[item.id].operator == "anna"
     journal.close()
     ben.close()

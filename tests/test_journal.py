@@ -121,6 +121,7 @@ def claim_when_told(path: Path, go: EventType, done: Queue) -> None:  # type: ig
     journal held when the claim was committed."""
     with Journal.open(path) as journal:
         go.wait(10)
+        journal.beat("anna", "responder", "reply", time.time())
         journal.claim(1, "anna", T0)
         done.put(journal.mention_count())
 

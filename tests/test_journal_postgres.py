@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import multiprocessing
 import sqlite3
+import time
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -147,25 +148,27 @@ def test_the_postgresql_integrity_check_finds_what_the_journal_relies_on_broken(
 def test_claims_steals_and_the_stale_send_guard(address: str) -> None:
     with open_journal(address) as anna, open_journal(address) as ben:
         anna.add_mentions([(mention("m1"), T0, (), (), None), (mention("m2"), T0, (), (), None)])
+        anna.beat("anna", "responder", "reply", time.time())  # both war rooms are open
+        ben.beat("ben", "responder", "reply", time.time())
         assert anna.claim(1, "anna", T0) is None and anna.claim(1, "anna", T0) is None
         held = ben.claim(1, "ben", T0)
         assert held is not None and held.operator == "anna" and ben.claims()[1].operator == "anna"
-        assert anna.stale_send(1, "anna") is None  # anna's reply is on its way
+        assert anna.stale_send(1, "anna", 0) is None  # anna's reply is on its way
         assert ben.claim(1, "ben", T0, steal=True) is None
-        assert ben.stale_send(1, "ben") == "anna is sending a reply to it this moment"
-        assert (anna.stale_send(1, "anna") or "").startswith("ben took the reply over at")
+        assert ben.stale_send(1, "ben", 0) == "anna is sending a reply to it this moment"
+        assert (anna.stale_send(1, "anna", 0) or "").startswith("ben took the reply over at")
         anna.append(Event(REPLIED, T0, "anna", payload={"mention_id": 1, "how": "by hand"}))
         anna.sent(1, "anna")
-        assert (ben.stale_send(1, "ben") or "").startswith("anna already replied at")
+        assert (ben.stale_send(1, "ben", 0) or "").startswith("anna already replied at")
         ben.release(1, "ben")
         assert anna.claims() == {}
         ben.append(Event(REPLIED, T0, "ben", payload={"mention_id": 2, "how": "failed"}))
-        assert anna.stale_send(2, "anna") is None, "a failed post is no reply"
+        assert anna.stale_send(2, "anna", 0) is None, "a failed post is no reply"
         anna.sent(2, "anna")
         assert (
             anna.revise([Revision("mastodon", "m2", "deleted", T0), Revision("mastodon", "nope", "deleted", T0)]) == 1
         )
-        assert anna.stale_send(2, "anna") == "its author deleted the post"
+        assert anna.stale_send(2, "anna", 0) == "its author deleted the post"
 
 
 def _answer_all(address: str, operator: str, count: int, together: multiprocessing.synchronize.Barrier) -> None:
@@ -178,7 +181,7 @@ def _answer_all(address: str, operator: str, count: int, together: multiprocessi
         for mention_id in range(1, count + 1):
             together.wait(30)
             journal.claim(mention_id, operator, T0, steal=True)
-            if journal.stale_send(mention_id, operator) is None:
+            if journal.stale_send(mention_id, operator, 0) is None:
                 journal.append(Event(REPLIED, T0, operator, payload={"mention_id": mention_id, "how": "by hand"}))
                 journal.sent(mention_id, operator)
 
@@ -307,8 +310,8 @@ def test_an_address_with_its_password_or_of_no_server_is_refused_clearly(postgre
 def test_drafts_and_the_notices_inbox(address: str) -> None:
     with open_journal(address) as journal:
         journal.add_mentions([(mention("m1"), T0, (), (), None)])
-        first = journal.save_draft(1, "Das tut", None)
-        second = journal.save_draft(1, "Das tut uns leid", "sorry")
+        first = journal.save_draft(1, "anna", "Das tut", None)
+        second = journal.save_draft(1, "anna", "Das tut uns leid", "sorry")
         assert second.post_key == first.post_key, "a retried post stays the same post"
         assert journal.draft(1) == second
         journal.drop_draft(1)
@@ -404,7 +407,7 @@ def _live_journal() -> Path:
             revisions=[Revision("mastodon", "3", "edited", T0, "doch dicht")],
         )
         journal.append(Event("incident.proposed", T0, "smwar", payload={"n": 1.5}), new_incident="product-defect")
-        journal.save_draft(1, "Das tut uns leid", None)
+        journal.save_draft(1, "anna", "Das tut uns leid", None)
         journal.add_notice(Notice("warning", "Achtung", "viel los", T0))
         journal.claim(2, "anna", T0)
         journal.keep_profiles({"did:plc:a": ("a.bsky.social", "A", 10)}, T0 + timedelta(days=1))

@@ -74,7 +74,7 @@ def setup(tmp_path, mock: MockServer, runbooks: RunbookSet):  # type: ignore[no-
 
 def test_a_reply_is_posted_and_can_be_read_back(mock: MockServer, setup) -> None:  # type: ignore[no-untyped-def]
     session, item, config, status = setup
-    session.journal.save_draft(item.id, "draft", None)
+    session.journal.save_draft(item.id, "anna", "draft", None)
     event = send_reply(
         session, item, "Das tut uns leid! Hotline: 0800 123 456", how=POSTED, template="x", config=config
     )
@@ -109,11 +109,12 @@ def test_in_a_drill_nothing_is_sent_and_missing_setup_is_explained(mock: MockSer
     event = send_reply(session, item, "Probe", how=POSTED, template=None, config=config, drill=True)
     assert event.payload["how"] == "simulated" and event.payload["simulated"] is True
     assert replies_to(mock, status["id"]) == []
+    opened = session.journal.last_event_id()  # the reply opened again, for a follow-up
     with pytest.raises(SmwarError, match=r"set reply_as.mastodon"):
-        send_reply(session, item, "x", how=POSTED, template=None, config=Config())
+        send_reply(session, item, "x", how=POSTED, template=None, config=Config(), opened=opened)
     keyring.get_keyring().delete_password("smwar", "auth:mastodon:127.0.0.1")
     with pytest.raises(SmwarError, match=r"smwar auth set mastodon:127.0.0.1"):
-        send_reply(session, item, "x", how=POSTED, template=None, config=config)
+        send_reply(session, item, "x", how=POSTED, template=None, config=config, opened=opened)
 
 
 def test_a_status_id_from_another_instance_never_gets_the_reply(mock: MockServer, setup) -> None:  # type: ignore[no-untyped-def]

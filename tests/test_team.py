@@ -18,7 +18,8 @@ import pytest
 
 from smwar.engine.leader import AUTOGROUP, NICENESS, LeaderProcess
 from smwar.journal.address import open_journal
-from smwar.journal.team import INGEST
+from smwar.journal.rows import ClaimTaken
+from smwar.journal.team import INGEST, PRESENT_SECONDS
 from smwar.model import Event, Mention, Revision
 from smwar.sources.runner import Health
 from tests.tools.journals import with_stream
@@ -228,19 +229,37 @@ def test_two_war_rooms_on_one_journal_see_the_same_storm_and_each_others_actions
 def test_a_claim_is_one_operators_until_released_or_taken_over(address: str) -> None:
     at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
     with open_journal(address) as anna, open_journal(address) as ben:
+        anna.beat("anna", "responder", "reply", time.time())  # both war rooms are open
+        ben.beat("ben", "responder", "reply", time.time())
         anna.add_mentions([(Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro leckt", at), at, (), (), None)])
         assert anna.claim(1, "anna", at) is None
         assert anna.claim(1, "anna", at) is None, "claiming again is fine"
         held = ben.claim(1, "ben", at)
         assert held is not None and held.operator == "anna", "ben sees that anna is replying"
         assert ben.claims()[1].operator == "anna"
-        assert anna.stale_send(1, "anna") is None
+        assert anna.stale_send(1, "anna", 0) is None
         assert ben.claim(1, "ben", at, steal=True) is None  # taken over, explicitly
-        assert (anna.stale_send(1, "anna") or "").startswith("ben took the reply over at")
+        assert (anna.stale_send(1, "anna", 0) or "").startswith("ben took the reply over at")
         ben.append(Event("reply.recorded", at, "ben", payload={"mention_id": 1, "how": "by hand"}))
         ben.release(1, "ben")
-        assert (anna.stale_send(1, "anna") or "").startswith("ben already replied at"), "no second answer"
+        assert (anna.stale_send(1, "anna", 0) or "").startswith("ben already replied at"), "no second answer"
         assert anna.claims() == {}
+
+
+def test_a_draft_is_saved_only_by_whoever_holds_the_reply(address: str) -> None:
+    at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    with open_journal(address) as anna, open_journal(address) as ben:
+        anna.beat("anna", "responder", "reply", time.time())  # both war rooms are open
+        ben.beat("ben", "responder", "reply", time.time())
+        anna.add_mentions([(Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro leckt", at), at, (), (), None)])
+        assert anna.claim(1, "anna", at) is None
+        first = anna.save_draft(1, "anna", "Das tut", None)
+        assert ben.claim(1, "ben", at, steal=True) is None
+        assert ben.save_draft(1, "ben", "Das tut uns leid", None).post_key == first.post_key
+        with pytest.raises(ClaimTaken, match="Not saved: ben took the reply over at") as refused:
+            anna.save_draft(1, "anna", "Das tut uns sehr leid", None)
+        assert refused.value.claim.operator == "ben"
+        assert anna.draft(1).text == "Das tut uns leid", "ben's draft stays"  # type: ignore[union-attr]
 
 
 def test_while_one_operator_sends_a_reply_nobody_elses_goes_out(address: str) -> None:
@@ -250,12 +269,31 @@ def test_while_one_operator_sends_a_reply_nobody_elses_goes_out(address: str) ->
     with open_journal(address) as anna, open_journal(address) as ben:
         anna.add_mentions([(Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro leckt", at), at, (), (), None)])
         assert anna.claim(1, "anna", at) is None
-        assert anna.stale_send(1, "anna") is None  # anna's reply is on its way
+        assert anna.stale_send(1, "anna", 0) is None  # anna's reply is on its way
         assert ben.claim(1, "ben", at, steal=True) is None
-        assert ben.stale_send(1, "ben") == "anna is sending a reply to it this moment"
+        assert ben.stale_send(1, "ben", 0) == "anna is sending a reply to it this moment"
         anna.append(Event("reply.recorded", at, "anna", payload={"mention_id": 1, "how": "by hand"}))
         anna.release(1, "anna")
-        assert (ben.stale_send(1, "ben") or "").startswith("anna already replied at")
+        assert (ben.stale_send(1, "ben", 0) or "").startswith("anna already replied at")
+
+
+def test_my_own_reply_from_another_war_room_after_this_editor_opened_stops_it(address: str) -> None:
+    at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    with open_journal(address) as terminal, open_journal(address) as tab:
+        terminal.add_mentions(
+            [(Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro leckt", at), at, (), (), None)]
+        )
+        tab.append(Event("reply.recorded", at, "anna", payload={"mention_id": 1, "how": "by hand"}))
+        opened = terminal.last_event_id()  # anna opens the reply again: a follow-up is hers to send
+        assert terminal.claim(1, "anna", at) is None
+        assert tab.claim(1, "anna", at) is None  # and opens it in her browser tab too
+        assert terminal.stale_send(1, "anna", opened) is None
+        terminal.sent(1, "anna")
+        tab.append(Event("reply.recorded", at, "anna", payload={"mention_id": 1, "how": "posted"}))
+        assert (
+            terminal.stale_send(1, "anna", opened)
+            == f"you already replied at {at.astimezone():%H:%M} from another war room"
+        )
 
 
 def test_a_post_deleted_meanwhile_is_not_answered_and_a_failed_post_is_no_reply(address: str) -> None:
@@ -265,9 +303,9 @@ def test_a_post_deleted_meanwhile_is_not_answered_and_a_failed_post_is_no_reply(
             [(Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro leckt", at), at, (), (), None)]
         )
         journal.append(Event("reply.recorded", at, "ben", payload={"mention_id": 1, "how": "failed"}))
-        assert journal.stale_send(1, "anna") is None, "ben's post failed: nobody answered yet"
+        assert journal.stale_send(1, "anna", 0) is None, "ben's post failed: nobody answered yet"
         journal.revise([Revision("mastodon", "m1", "deleted", at)])
-        assert journal.stale_send(1, "anna") == "its author deleted the post"
+        assert journal.stale_send(1, "anna", 0) == "its author deleted the post"
 
 
 def test_who_is_here_is_who_said_so_lately(address: str) -> None:
@@ -314,3 +352,29 @@ def test_a_war_room_on_postgresql_goes_on_after_its_server_restarted(tmp_path: P
         assert room.wait_for("post 1", 30)
     finally:
         assert room.close() == 0
+
+
+def test_the_claim_of_a_war_room_that_was_killed_goes_with_its_operators_presence(tmp_path: Path, address: str) -> None:
+    """Anna's war room is killed with her reply open: her claim stays in the journal, but once
+    her presence lapsed it no longer marks the mention as hers, and ben opens it without being
+    asked to take it over."""
+    env, stream = _home(tmp_path, address)
+    anna = Terminal(["--as", "anna"], Path(env["SMWAR_HOME"]), columns=120, rows=40)
+    journal = open_journal(address)
+    try:
+        assert anna.wait_for("Feed"), anna.text()
+        _write(stream, 0, 1)
+        assert anna.wait_for("post 0", 20)
+        anna.send("r")
+        assert anna.wait_for("Reply to", 10)
+        assert _until(lambda: [claim.operator for claim in journal.claims().values()] == ["anna"], 10)
+        anna.process.send_signal(signal.SIGKILL)
+        anna.process.wait()
+        killed_at = time.monotonic()
+        assert _until(lambda: journal.claims() == {}, 30), "a claim nobody holds any more"
+        assert time.monotonic() - killed_at < PRESENT_SECONDS + 5
+        [mention_id] = [item.id for item in journal.mentions()]
+        assert journal.claim(mention_id, "ben", datetime.now(UTC)) is None, "ben opens it without being asked"
+    finally:
+        anna.close()
+        journal.close()

@@ -9,7 +9,8 @@ from datetime import timedelta
 from smwar.config import Config
 from smwar.engine.session import Session
 from smwar.errors import SmwarError
-from smwar.model import Event, JournaledMention
+from smwar.journal.rows import ClaimTaken
+from smwar.model import Draft, Event, JournaledMention
 from smwar.publish import POSTERS, Account, post_reply
 from smwar.review.report import FAILED
 from smwar.secrets import get_secret, refuse_plain_http
@@ -58,13 +59,16 @@ def send_reply(
     findings: list[str] | None = None,
     config: Config | None = None,
     drill: bool = False,
+    opened: int = 0,
 ) -> Event:
     """Send the reply `how` (SIMULATED is forced in a drill) and journal what came of it, with
     the check's `findings` and the `override` reason given for publishing despite them. Refused
-    (`StaleReply`) when it would be stale: another operator took the reply over or replied, or
-    the post was deleted. The operator's claim on the mention ends with the reply; while it
-    is being sent, nobody else's goes out."""
-    stale = session.journal.stale_send(item.id, session.operator)
+    (`StaleReply`) when it would be stale: another operator took the reply over or replied, a
+    reply went out after the event `opened` (the last one journaled when the editor opened;
+    0: any reply counts), the operator's own from another war room too, or the post was
+    deleted. The operator's claim on the mention ends with the reply; while it is being sent,
+    nobody else's goes out."""
+    stale = session.journal.stale_send(item.id, session.operator, opened)
     if stale is not None:
         raise StaleReply(stale)
     details: dict[str, object] = {"template": template, "findings": findings or []}
@@ -76,7 +80,7 @@ def send_reply(
         elif how == POSTED:
             assert config is not None
             account = reply_target(config, item.mention.network)
-            draft = session.journal.save_draft(item.id, text, template)
+            draft = _saved(session, item.id, text, template)
             result = post_reply(account, text, item.mention, draft.post_key)
             event = session.desk.record_reply(
                 item,
@@ -99,6 +103,15 @@ def send_reply(
     session.journal.drop_draft(item.id)
     session.journal.release(item.id, session.operator)
     return event
+
+
+def _saved(session: Session, mention_id: int, text: str, template: str | None) -> Draft:
+    """The draft about to be posted, kept with its post key; `StaleReply` when someone took the
+    reply over since the guard let it go."""
+    try:
+        return session.journal.save_draft(mention_id, session.operator, text, template)
+    except ClaimTaken as exc:
+        raise StaleReply(exc.reason) from None
 
 
 def template_success(session: Session) -> dict[str, float]:

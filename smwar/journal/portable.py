@@ -6,6 +6,7 @@ of ids, an unlimited LIMIT) the backend's `Dialect` says. What a backend does it
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, closing
 from dataclasses import replace
@@ -42,7 +43,19 @@ INSERT_MENTION = (
     "author_tags, author_name, reply_to, quote_of, action, action_rule, request_types, sentiment) "
     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
+# a mention's claim while its holder is here: one left by a war room that died (its operator's
+# presence lapsed) holds nothing, shows as nobody's and is taken without asking
+HELD_CLAIM = (
+    "SELECT c.operator, c.since FROM claims c JOIN presence p ON p.operator = c.operator "
+    "WHERE c.mention_id = ? AND p.seen > ?"
+)
 MENTIONS_PER_PART = 64  # about a millisecond of writing: where a batch may let others' writes in
+
+
+def here_since() -> float:
+    """The wall-clock second after which an operator's war room last said so, for them to be
+    here (`present`) now."""
+    return time.time() - PRESENT_SECONDS
 
 
 def marked(sql: str, mark: str) -> str:
@@ -373,7 +386,12 @@ class Portable:
         return [Presence(*row) for row in rows]
 
     def claims(self) -> dict[int, Claim]:
-        rows = self._read("SELECT mention_id, operator, since FROM claims")
+        """Who is replying to which mention: the claims of operators who are here."""
+        rows = self._read(
+            "SELECT c.mention_id, c.operator, c.since FROM claims c JOIN presence p ON p.operator = c.operator "
+            "WHERE p.seen > ?",
+            [here_since()],
+        )
         return {row[0]: Claim(row[0], row[1], from_iso(row[2])) for row in rows}
 
     def revise(self, revisions: Sequence[Revision]) -> int:

@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from smwar.clock import from_iso, to_iso
+from smwar.errors import SmwarError
 from smwar.model import (
     DELETED,
     EDITED,
@@ -251,6 +252,28 @@ class Presence:
         return [role.strip() for role in self.role.split(",")]
 
 
+class ClaimTaken(SmwarError):
+    """A draft not saved: another operator holds the reply to the mention now (`claim`), and
+    the draft is theirs."""
+
+    def __init__(self, claim: Claim) -> None:
+        self.claim = claim
+        self.reason = taken_over(claim.operator, claim.since)
+        super().__init__(f"Not saved: {self.reason}")
+
+
+def taken_over(operator: str, since: datetime) -> str:
+    """Why a reply is no longer yours: `operator` took it over at `since`."""
+    return f"{operator} took the reply over at {since.astimezone():%H:%M}"
+
+
+def claim_taken(mention_id: int, operator: str, claim: Sequence[Any] | None) -> None:
+    """Raise `ClaimTaken` when the `claim` (operator, since) on the mention is someone else's
+    than `operator`'s: their draft must not be replaced."""
+    if claim is not None and claim[0] != operator:
+        raise ClaimTaken(Claim(mention_id, claim[0], from_iso(claim[1])))
+
+
 def sending(mention_id: int) -> str:
     """The name of the lease of whoever is sending a reply to the mention."""
     return f"sending:{mention_id}"
@@ -310,15 +333,16 @@ def stale_reason(
     revised: str | None,
 ) -> str | None:
     """Why `operator` must not send a reply to a mention, from what the journal holds of it:
-    its `claim` (operator, since), another's reply being sent this moment (`sender`), another's
-    last `reply` that did not fail (actor, at) and what became of the post (`revised`); None:
-    go ahead."""
+    its `claim` (operator, since), another's reply being sent this moment (`sender`), the last
+    `reply` that did not fail (actor, at) by another, or by `operator` since their editor
+    opened (from another war room), and what became of the post (`revised`); None: go ahead."""
     if claim is not None and claim[0] != operator:
-        return f"{claim[0]} took the reply over at {from_iso(claim[1]).astimezone():%H:%M}"
+        return taken_over(claim[0], from_iso(claim[1]))
     if sender is not None:
         return f"{sender} is sending a reply to it this moment"
     if reply is not None:
-        return f"{reply[0]} already replied at {from_iso(reply[1]).astimezone():%H:%M}"
+        who, where = ("you", " from another war room") if reply[0] == operator else (reply[0], "")
+        return f"{who} already replied at {from_iso(reply[1]).astimezone():%H:%M}{where}"
     if revised == DELETED:
         return POST_DELETED
     return None

@@ -25,11 +25,12 @@ from sqlite_utils import Database
 
 from smwar.clock import from_iso, to_iso
 from smwar.journal.pages import ABOVE_ALL, SQLITE, MentionFilter
-from smwar.journal.portable import Portable
+from smwar.journal.portable import HELD_CLAIM, Portable, here_since
 from smwar.journal.profiles import Profiles
 from smwar.journal.reading import JournalReader
 from smwar.journal.rows import (
     Pair,
+    claim_taken,
     event_of,
     event_row,
     fresh_positions,
@@ -354,9 +355,12 @@ class Journal(Coordination, Profiles, Portable):
 
     # -- reply drafts -------------------------------------------------------------------
 
-    def save_draft(self, mention_id: int, text: str, template_id: str | None) -> Draft:
-        """Keep the draft for a mention (its post key stays the same across saves)."""
+    def save_draft(self, mention_id: int, operator: str, text: str, template_id: str | None) -> Draft:
+        """Keep `operator`'s draft for a mention (its post key stays the same across saves);
+        refused (`ClaimTaken`) while someone else holds the reply, whose draft it is."""
         with self.writing() as db:
+            claim = db.execute(HELD_CLAIM, [mention_id, here_since()]).fetchone()
+            claim_taken(mention_id, operator, claim)
             key = db.execute("SELECT post_key FROM drafts WHERE mention_id = ?", [mention_id]).fetchone()
             draft = Draft(mention_id, text, template_id, key[0] if key else new_tid(), datetime.now(UTC))
             db.execute(

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from smwar.clock import from_iso, to_iso
+from smwar.journal.portable import HELD_CLAIM, here_since
 from smwar.journal.rows import ASSIGNED as ASSIGNED
 from smwar.journal.rows import HANDED as HANDED
 from smwar.journal.rows import INGEST as INGEST
@@ -97,9 +98,10 @@ class Coordination:
 
     def claim(self, mention_id: int, operator: str, now: datetime, *, steal: bool = False) -> Claim | None:
         """Claim the reply to a mention for `operator`: None when it is theirs now, else the
-        claim of whoever is replying already (taken over only when `steal`)."""
+        claim of whoever is replying already (taken over only when `steal`; the claim of one who
+        is no longer here is no one's)."""
         with self.writing() as db:
-            row = db.execute("SELECT operator, since FROM claims WHERE mention_id = ?", [mention_id]).fetchone()
+            row = db.execute(HELD_CLAIM, [mention_id, here_since()]).fetchone()
             if row is not None and row[0] != operator and not steal:
                 return Claim(mention_id, row[0], from_iso(row[1]))
             db.execute("INSERT OR REPLACE INTO claims VALUES (?,?,?)", [mention_id, operator, to_iso(now)])
@@ -111,14 +113,16 @@ class Coordination:
             db.execute("DELETE FROM claims WHERE mention_id = ? AND operator = ?", [mention_id, operator])
             db.execute("DELETE FROM leases WHERE name = ? AND holder = ?", [sending(mention_id), operator])
 
-    def stale_send(self, mention_id: int, operator: str) -> str | None:
+    def stale_send(self, mention_id: int, operator: str, opened: int) -> str | None:
         """Why `operator` must not send a reply to the mention now, checked in one transaction
         (None: go ahead): someone else holds the claim, replied, or is sending a reply this
-        moment, or its author deleted the post. Going ahead, `operator` is the one sending it
+        moment, a reply went out after the event `opened` (the last one journaled when the
+        editor opened: `operator`'s own from another war room too), or its author deleted the
+        post. Going ahead, `operator` is the one sending it
         until `sent` (or `release`), or for `SEND_SECONDS`: another who took the claim over
         meanwhile is told to wait, so that the two replies never both go out."""
         with self.writing() as db:
-            reason = _stale(db, mention_id, operator, time.time())
+            reason = _stale(db, mention_id, operator, opened, time.time())
             if reason is None:
                 db.execute(
                     "INSERT OR REPLACE INTO leases (name, holder, expires) VALUES (?,?,?)",
@@ -127,16 +131,16 @@ class Coordination:
             return reason
 
 
-def _stale(db: sqlite3.Connection, mention_id: int, operator: str, now: float) -> str | None:
-    claim = db.execute("SELECT operator, since FROM claims WHERE mention_id = ?", [mention_id]).fetchone()
+def _stale(db: sqlite3.Connection, mention_id: int, operator: str, opened: int, now: float) -> str | None:
+    claim = db.execute(HELD_CLAIM, [mention_id, here_since()]).fetchone()
     sender = db.execute(
         "SELECT holder FROM leases WHERE name = ? AND holder != ? AND expires > ?",
         [sending(mention_id), operator, now],
     ).fetchone()
     reply = db.execute(
-        f"SELECT actor, at FROM events WHERE {REPLIES} AND {REPLY_MENTION} = ? AND actor != ? "
+        f"SELECT actor, at FROM events WHERE {REPLIES} AND {REPLY_MENTION} = ? AND (actor != ? OR id > ?) "
         "AND json_extract(payload, '$.how') IS NOT ? ORDER BY id DESC LIMIT 1",
-        [mention_id, operator, FAILED],
+        [mention_id, operator, opened, FAILED],
     ).fetchone()
     revised = db.execute("SELECT revised FROM mentions WHERE id = ?", [mention_id]).fetchone()
     return stale_reason(operator, claim, sender[0] if sender else None, reply, revised[0] if revised else None)

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 
 from smwar.clock import from_iso, to_iso
-from smwar.journal.rows import notice_of, notice_row
+from smwar.journal.portable import here_since
+from smwar.journal.postgres.team import HELD, take_turn
+from smwar.journal.rows import claim_taken, notice_of, notice_row
 from smwar.model import Draft, Notice, NoticeGroup
 from smwar.tid import new_tid
 
@@ -26,9 +28,15 @@ class Inbox:
         def _rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]: ...
         def _value(self, sql: str, params: Sequence[object] = ()) -> Any: ...
 
-    def save_draft(self, mention_id: int, text: str, template_id: str | None) -> Draft:
-        """Keep the draft for a mention (its post key stays the same across saves)."""
+    def save_draft(self, mention_id: int, operator: str, text: str, template_id: str | None) -> Draft:
+        """Keep `operator`'s draft for a mention (its post key stays the same across saves);
+        refused (`ClaimTaken`) while someone else holds the reply, whose draft it is (read in
+        the mention's turn, as a claim is taken)."""
         with self.writing() as db:
+            with db.pipeline():
+                take_turn(db, mention_id)
+                found = db.execute(HELD, [mention_id, here_since()])
+            claim_taken(mention_id, operator, found.fetchone())
             row = db.execute(
                 "INSERT INTO drafts (mention_id, text, template_id, post_key, saved_at) VALUES (%s,%s,%s,%s,%s) "
                 "ON CONFLICT (mention_id) DO UPDATE SET text = excluded.text, template_id = excluded.template_id, "

@@ -3,12 +3,12 @@ for the SQLite journal's): the ingest lease, the sources' health and pauses, pre
 and the stale-send guard.
 
 A lease is taken by one conditional statement (an upsert that changes the row only when it is
-free, expired or the taker's own). Claiming, releasing and the stale-send guard first take the
-mention's turn (a transaction's advisory lock on its id), so that two operators' transactions
-on one mention take turns: what one of them reads stays true until it commits. A row lock
-would do as well, but locking a row writes to the log, and every transaction that takes one
-waits for the disk as it commits, even one that is refused and changes nothing; an advisory
-lock writes nothing."""
+free, expired or the taker's own). Claiming, releasing, saving a draft and the stale-send
+guard first take the mention's turn (a transaction's advisory lock on its id), so that two
+operators' transactions on one mention take turns: what one of them reads stays true until it
+commits. A row lock would do as well, but locking a row writes to the log, and every
+transaction that takes one waits for the disk as it commits, even one that is refused and
+changes nothing; an advisory lock writes nothing."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 
 from smwar.clock import from_iso, to_iso
+from smwar.journal.portable import HELD_CLAIM, here_since, marked
+from smwar.journal.postgres.pages import POSTGRES
 from smwar.journal.postgres.schema import REPLIES, REPLY_MENTION
 from smwar.journal.rows import (
     SEND_SECONDS,
@@ -33,6 +35,7 @@ from smwar.journal.rows import (
 from smwar.model import FAILED
 from smwar.sources.runner import Health
 
+HELD = marked(HELD_CLAIM, POSTGRES.mark)
 TURNS = 0x636C61  # the advisory locks' class of the mentions' turns ("cla")
 
 
@@ -78,11 +81,12 @@ class Coordination:
 
     def claim(self, mention_id: int, operator: str, now: datetime, *, steal: bool = False) -> Claim | None:
         """Claim the reply to a mention for `operator`: None when it is theirs now, else the
-        claim of whoever is replying already (taken over only when `steal`)."""
+        claim of whoever is replying already (taken over only when `steal`; the claim of one who
+        is no longer here is no one's)."""
         with self.writing() as db:
             with db.pipeline():  # the turn and the read in one round trip
-                _take_turn(db, mention_id)
-                found = db.execute("SELECT operator, since FROM claims WHERE mention_id = %s", [mention_id])
+                take_turn(db, mention_id)
+                found = db.execute(HELD, [mention_id, here_since()])
             row = found.fetchone()
             if row is not None and row[0] != operator and not steal:
                 return Claim(mention_id, row[0], from_iso(row[1]))
@@ -96,17 +100,17 @@ class Coordination:
     def release(self, mention_id: int, operator: str) -> None:
         """Give the claim up, if it is still `operator`'s (and the reply they were sending)."""
         with self.writing() as db, db.pipeline():
-            _take_turn(db, mention_id)
+            take_turn(db, mention_id)
             db.execute("DELETE FROM claims WHERE mention_id = %s AND operator = %s", [mention_id, operator])
             db.execute("DELETE FROM leases WHERE name = %s AND holder = %s", [sending(mention_id), operator])
 
-    def stale_send(self, mention_id: int, operator: str) -> str | None:
+    def stale_send(self, mention_id: int, operator: str, opened: int) -> str | None:
         """Why `operator` must not send a reply to the mention now, checked in one transaction
         (None: go ahead); going ahead, `operator` is the one sending it until `sent` (or
         `release`), or for `SEND_SECONDS` (see the SQLite journal's)."""
         with self.writing() as db:
             now = time.time()
-            reason = _stale(db, mention_id, operator, now)
+            reason = _stale(db, mention_id, operator, opened, now)
             if reason is None:
                 db.execute(
                     "INSERT INTO leases (name, holder, expires) VALUES (%s,%s,%s) ON CONFLICT (name) "
@@ -116,26 +120,26 @@ class Coordination:
             return reason
 
 
-def _take_turn(db: psycopg.Connection, mention_id: int) -> None:
+def take_turn(db: psycopg.Connection, mention_id: int) -> None:
     """Take the mention's turn until the transaction ends: its claim's writers take turns (ids
     past 2**31 share a turn with an older mention's, which only makes the two take turns)."""
     db.execute("SELECT pg_advisory_xact_lock(%s, %s)", [TURNS, mention_id & 0x7FFFFFFF])
 
 
-def _stale(db: psycopg.Connection, mention_id: int, operator: str, now: float) -> str | None:
+def _stale(db: psycopg.Connection, mention_id: int, operator: str, opened: int, now: float) -> str | None:
     """Why `operator` must not send a reply to the mention now (see `stale_reason`), read after
     taking the mention's turn; the turn and the reads in one round trip."""
     with db.pipeline():
-        _take_turn(db, mention_id)
-        claim = db.execute("SELECT operator, since FROM claims WHERE mention_id = %s", [mention_id])
+        take_turn(db, mention_id)
+        claim = db.execute(HELD, [mention_id, here_since()])
         sender = db.execute(
             "SELECT holder FROM leases WHERE name = %s AND holder != %s AND expires > %s",
             [sending(mention_id), operator, now],
         )
         reply = db.execute(  # by the index of the replies, whose condition it says as the index does
-            f"SELECT actor, at FROM events WHERE {REPLIES} AND {REPLY_MENTION} = %s AND actor != %s "
-            "AND (payload::jsonb ->> 'how') IS DISTINCT FROM %s ORDER BY id DESC LIMIT 1",
-            [str(mention_id), operator, FAILED],
+            f"SELECT actor, at FROM events WHERE {REPLIES} AND {REPLY_MENTION} = %s "
+            "AND (actor != %s OR id > %s) AND (payload::jsonb ->> 'how') IS DISTINCT FROM %s ORDER BY id DESC LIMIT 1",
+            [str(mention_id), operator, opened, FAILED],
         )
         revised = db.execute("SELECT revised FROM mentions WHERE id = %s", [mention_id])
     held, revision = sender.fetchone(), revised.fetchone()

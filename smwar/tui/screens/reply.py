@@ -16,7 +16,7 @@ from smwar.config import Config
 from smwar.engine.replies import BY_HAND, POSTED, StaleReply, reply_target, send_reply, template_success
 from smwar.engine.session import Session
 from smwar.errors import SmwarError
-from smwar.journal.rows import POST_DELETED
+from smwar.journal.rows import POST_DELETED, Claim, ClaimTaken, taken_over
 from smwar.model import DELETED, GUARDED, LEFT_TO_CLAIM, TAKEN_OVER, JournaledMention
 from smwar.plaintext import printable, printable_name
 from smwar.replies.check import BLOCKING, LIMITS, WARNING, Finding, blocking, check, graphemes
@@ -28,6 +28,7 @@ from smwar.tui.screens.prompt import ChoicePrompt, TextPrompt
 from smwar.tui.text import local_time
 from smwar.tui.widgets.keys import KeysLine
 
+WATCH_SECONDS = 1.0  # how often an open reply looks whether someone took it over
 DELETED_POST = (
     "its author deleted the post: a reply answers nothing there and may read as chasing them, so it is not sent"
 )
@@ -60,6 +61,9 @@ class ReplyScreen(Guarded, Screen[None]):
         if draft is None and self.suggested:
             self.template = self.suggested[0].template.id
         self.findings: list[Finding] = []
+        self.set_aside = ""  # text not saved as the draft: someone else took the reply over
+        self.opened = session.journal.last_event_id()  # a reply journaled after it makes this one stale
+        self.taken: Claim | None = None  # who took the reply over while it was open here
 
     def compose(self) -> ComposeResult:
         yield Static(id="drill-banner", classes="banner")
@@ -67,6 +71,7 @@ class ReplyScreen(Guarded, Screen[None]):
         with Horizontal(id="reply-body"):
             yield OptionList(*(Option(self._label(s), id=s.template.id) for s in self.suggested), id="reply-templates")
             with Vertical(id="reply-editor"):
+                yield Static(id="reply-taken")
                 yield TextArea(self.saved or self._filled(self.template), id="reply-text", soft_wrap=True)
                 yield Static(id="reply-preview")
                 yield Static(id="reply-findings")
@@ -86,6 +91,7 @@ class ReplyScreen(Guarded, Screen[None]):
         journal, operator = self.session.journal, self.session.operator
         holder = journal.claim(self.item.id, operator, self.session.clock.now())
         if holder is None:
+            self._watch_claim()
             return
 
         def chosen(answer: str | None) -> None:
@@ -93,6 +99,7 @@ class ReplyScreen(Guarded, Screen[None]):
                 journal.claim(self.item.id, operator, self.session.clock.now(), steal=True)
                 self.session.desk.record(TAKEN_OVER, mention_id=self.item.id, holder=holder.operator)
                 self.notify(f"You took the reply over from {holder.operator}.", markup=False)
+                self._watch_claim()
             else:  # a double answer avoided: the drill's debrief counts it
                 self.session.desk.record(LEFT_TO_CLAIM, mention_id=self.item.id, holder=holder.operator)
                 self.app.pop_screen()
@@ -106,6 +113,30 @@ class ReplyScreen(Guarded, Screen[None]):
                 [("leave", f"Leave it to {holder.operator}"), ("take", "Take it over")],
             ),
             chosen,
+        )
+
+    def _watch_claim(self) -> None:
+        """Look at the claim every `WATCH_SECONDS` while the reply is the operator's: another
+        war room's take-over is to be seen at once, not when sending is refused."""
+        self.set_interval(WATCH_SECONDS, self._see_claim)
+
+    def _see_claim(self) -> None:
+        """Tell the operator that someone took the reply over (once for each taking): a notice,
+        and a line over the text, which stays theirs to copy but is no longer the draft."""
+        claim = self.session.journal.claims().get(self.item.id)
+        if claim is None or claim.operator == self.session.operator or claim == self.taken:
+            return
+        self.taken = claim
+        reason = taken_over(printable(claim.operator), claim.since)
+        line = self.query_one("#reply-taken", Static)
+        line.update(Text(f"✍ {reason}: the draft is theirs; your text below is not saved or sent", style="reverse"))
+        line.display = True
+        self.app.bell()
+        self.notify(
+            f"{reason}. Your text stays here for you to copy.",
+            title="Reply taken over",
+            severity="warning",
+            markup=False,
         )
 
     def _mention_text(self) -> Text:
@@ -172,15 +203,43 @@ class ReplyScreen(Guarded, Screen[None]):
 
     # -- actions -----------------------------------------------------------------------
 
-    def action_save(self) -> None:
-        if self.text:
-            self.session.journal.save_draft(self.item.id, self.text, self.template)
-            self.saved = self.text
-            self.notify("Draft saved.", markup=False)
+    def action_save(self) -> bool:
+        """Keep the draft; False when it was not kept, because someone else took the reply
+        over: their draft stays, and this text stays on screen and goes to the clipboard."""
+        if not self.text:
+            return True
+        if self.taken is not None:  # theirs, even if they left it since
+            self._set_aside(taken_over(self.taken.operator, self.taken.since))
+            return False
+        try:
+            self.session.journal.save_draft(self.item.id, self.session.operator, self.text, self.template)
+        except ClaimTaken as exc:
+            self._set_aside(exc.reason)
+            return False
+        self.saved = self.text
+        self.notify("Draft saved.", markup=False)
+        return True
+
+    def _set_aside(self, reason: str) -> None:
+        """Say the text was not saved as the draft, and keep it where the operator can take it."""
+        self.set_aside = self.text
+        self.app.copy_to_clipboard(self.text)
+        self.app.bell()
+        self.notify(
+            f"Not saved: {reason}, and the draft is theirs. Your text stays here and is copied to the "
+            "clipboard; escape again leaves it.",
+            title="Draft not saved",
+            severity="error",
+            markup=False,
+            timeout=20,
+        )
 
     def action_leave(self) -> None:
-        if self.text and self.text != self.saved:
-            self.action_save()
+        """Back to the war room, the draft kept; unless it could not be kept: then the first
+        escape stays, so that the text is not lost unseen."""
+        unsaved = self.text and self.text not in (self.saved, self.set_aside)
+        if unsaved and not self.action_save():
+            return
         self.session.journal.release(self.item.id, self.session.operator)  # the draft stays, the claim goes
         self.app.pop_screen()
 
@@ -238,7 +297,7 @@ class ReplyScreen(Guarded, Screen[None]):
         )
 
     def _send(self, how: str, override: str) -> None:
-        stale = self.session.journal.stale_send(self.item.id, self.session.operator)
+        stale = self.session.journal.stale_send(self.item.id, self.session.operator, self.opened)
         if stale is not None:  # before the text goes to the clipboard to be pasted somewhere
             self._stale(stale)
             return
@@ -261,6 +320,7 @@ class ReplyScreen(Guarded, Screen[None]):
                 findings=findings,
                 config=self.config,
                 drill=self.drill,
+                opened=self.opened,
             )
         except StaleReply as exc:  # it went stale between the check and the send
             self.app.call_from_thread(self._stale, exc.reason)
