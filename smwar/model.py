@@ -246,6 +246,7 @@ class Notice:
     incident_id: int | None = None
     id: int = 0
     read: bool = False
+    cause: str | None = None  # what it tells of, the same for every war room: the team's inbox keeps it once
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from smwar.plaintext import excerpt
 from smwar.runbooks.definitions import RunbookSet
 from smwar.sources.base import Batch
 from smwar.tui.app import WarRoomApp
+from smwar.tui.messages import Arrived
 from smwar.tui.screens.inbox import InboxScreen
 
 from .conftest import T0, screen_text
@@ -75,6 +76,33 @@ async def test_notices_go_to_the_inbox_and_one_toast_shows_what_needs_the_operat
         kinds = [group.kind for group in again.main.desk.journal.notice_groups()]
         assert sorted(kinds) == ["campaign", "incident", "warning"], "the inbox is kept in the journal"
     again.session.journal.close()
+
+
+async def test_a_teams_war_rooms_file_a_notice_once_and_read_it_for_everyone(
+    tmp_path: Path, runbooks: RunbookSet
+) -> None:
+    """Each war room of a team learns of a proposal and an alert and files them: the inbox they
+    share keeps each once, and what one operator reads is read in every room."""
+    path = tmp_path / "live.sqlite"
+    handover, _clock, app = war_room(path, runbooks)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        handover.give(Batch(mentions=[PRESS, *LEAKS]))
+        update = app.main.poll_now()
+        await pilot.pause()
+        filed = app.main.desk.journal.unread_notices()
+        assert update.proposals and update.alerts and filed >= 2
+        for _room in ("ben", "carla"):  # what the teammates' war rooms file of the same poll
+            app.main.post_message(Arrived(update))
+        await pilot.pause()
+        assert app.main.desk.journal.unread_notices() == filed, "kept once"
+        assert f"✉ {filed} unread (m)" in screen_text(app)
+        with Journal.open(path) as teammate:
+            teammate.mark_read()  # ben reads them all in his war room
+        app.main.refresh_views()
+        await pilot.pause()
+        assert "unread (m)" not in screen_text(app), "read for everyone"
+    app.session.journal.close()
 
 
 async def test_a_quote_cut_short_in_the_inbox_says_so(tmp_path: Path, runbooks: RunbookSet) -> None:

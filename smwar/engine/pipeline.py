@@ -14,7 +14,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -256,14 +256,14 @@ class Pipeline:
                 if last:
                     unsaid.extend(raised)
                 elif raised:
-                    self.journal.append_all([_alert_event(alert, now) for alert in raised])
+                    alerts.extend(_journaled(raised, self.journal.append_all([_alert_event(a, now) for a in raised])))
                 stored.extend(part)
-                alerts.extend(raised)
 
             self._journal(intake, now, count_in)
             messages = [Event(TRAINER_MESSAGE, now, SYSTEM_ACTOR, payload={"text": text}) for text in intake.messages]
             if messages or unsaid:
-                self.journal.append_all([*messages, *(_alert_event(alert, now) for alert in unsaid)])
+                said = self.journal.append_all([*messages, *(_alert_event(alert, now) for alert in unsaid)])
+                alerts.extend(_journaled(unsaid, said[len(messages) :]))
             return Update(tuple(stored), tuple(proposals), tuple(intake.messages), tuple(alerts))
 
     def _journal(self, intake: Intake, now: datetime, count_in: Callable[[list[JournaledMention], bool], None]) -> None:
@@ -395,8 +395,19 @@ def alert_from(event: Event) -> Alert:
     kind = next(kind for kind, journaled in ALERT_KINDS.items() if journaled == event.kind)
     payload = event.payload
     return Alert(
-        kind, payload["scenario"], payload["title"], payload["detail"], payload.get("mention_id"), payload.get("author")
+        kind,
+        payload["scenario"],
+        payload["title"],
+        payload["detail"],
+        payload.get("mention_id"),
+        payload.get("author"),
+        event.id,
     )
+
+
+def _journaled(alerts: Sequence[Alert], events: Sequence[Event]) -> list[Alert]:
+    """`alerts` with the ids of the `events` that journaled them, in their order."""
+    return [replace(alert, event_id=event.id) for alert, event in zip(alerts, events, strict=True)]
 
 
 def _alert_event(alert: Alert, now: datetime) -> Event:

@@ -189,8 +189,16 @@ def draft_of(row: Sequence[Any]) -> Draft:
 
 
 def notice_row(notice: Notice) -> tuple[object, ...]:
-    """A notice's columns (at, kind, scenario_id, incident_id, title, body), unread."""
-    return (to_iso(notice.at), notice.kind, notice.scenario_id, notice.incident_id, notice.title, notice.body)
+    """A notice's columns (at, kind, scenario_id, incident_id, title, body, cause), unread."""
+    return (
+        to_iso(notice.at),
+        notice.kind,
+        notice.scenario_id,
+        notice.incident_id,
+        notice.title,
+        notice.body,
+        notice.cause,
+    )
 
 
 def notice_of(row: Sequence[Any]) -> Notice:

@@ -236,6 +236,12 @@ def _v14(db: Database) -> None:
     db["mentions"].create_index(["network", "id"])
 
 
+def _v15(db: Database) -> None:
+    """The war rooms of a team file the same notice once: by what it tells of (its cause)."""
+    db.execute("ALTER TABLE notices ADD COLUMN cause TEXT")
+    db.execute("CREATE UNIQUE INDEX notices_cause ON notices (cause)")
+
+
 MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _v1,
     _v2,
@@ -251,6 +257,7 @@ MIGRATIONS: tuple[Callable[[Database], None], ...] = (
     _v12,
     _v13,
     _v14,
+    _v15,
 )
 CURRENT_VERSION = len(MIGRATIONS)
 

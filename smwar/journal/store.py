@@ -371,13 +371,15 @@ class Journal(Coordination, Profiles, Portable):
 
     # -- notices: the inbox -----------------------------------------------------------
 
-    def add_notice(self, notice: Notice) -> Notice:
+    def add_notice(self, notice: Notice) -> Notice | None:
+        """Keep a notice in the inbox; None if one of the same cause is there (another war room's)."""
         with self.writing() as db:
-            cursor = db.execute(
-                "INSERT INTO notices (at, kind, scenario_id, incident_id, title, body, read) VALUES (?,?,?,?,?,?,0)",
+            row = db.execute(
+                "INSERT INTO notices (at, kind, scenario_id, incident_id, title, body, cause, read) "
+                "VALUES (?,?,?,?,?,?,?,0) ON CONFLICT (cause) DO NOTHING RETURNING id",
                 notice_row(notice),
-            )
-        return replace(notice, id=int(cursor.lastrowid or 0))
+            ).fetchone()
+        return replace(notice, id=int(row[0])) if row is not None else None
 
     def notice_groups(self) -> list[NoticeGroup]:
         """The inbox: one group per kind and scenario, with the unread first, newest first."""

@@ -35,6 +35,7 @@ class Alert:
     detail: str
     mention_id: int | None = None  # the mention that raised it, if one did
     author: str | None = None  # its author (kept out of `detail`, which post-mortems quote)
+    event_id: int | None = None  # the event that journaled it, once journaled
 
     @property
     def event_kind(self) -> str:

@@ -35,7 +35,11 @@ class NoticeDesk:
     def __init__(self, app: App[None], journal: JournalStore) -> None:
         self.app = app
         self.journal = journal
-        self.unread = journal.unread_notices()
+
+    @property
+    def unread(self) -> int:
+        """The team's unread notices, as the journal has them: another war room reads them too."""
+        return self.journal.unread_notices()
 
     def post(
         self,
@@ -48,15 +52,14 @@ class NoticeDesk:
         incident_id: int | None = None,
         urgent: bool = False,
         severity: SeverityLevel = "warning",
-    ) -> Notice:
-        """Keep a notice in the inbox; `urgent` ones also show as the toast."""
-        notice = self.journal.add_notice(Notice(kind, title, body, at, scenario_id, incident_id))
-        self.unread += 1
+        cause: str | None = None,
+    ) -> None:
+        """Keep a notice in the inbox, once for the team when it has a `cause` (what it tells
+        of: each war room of the team tells it); `urgent` ones also show as the toast, in each."""
+        self.journal.add_notice(Notice(kind, title, body, at, scenario_id, incident_id, cause=cause))
         if urgent:
             self.app.notify(body, title=title, severity=severity, timeout=15)
-        return notice
 
     def read(self, kind: str | None = None, scenario_id: str | None = None) -> None:
         """Mark a group (or, without `kind`, every notice) read."""
         self.journal.mark_read(kind, scenario_id)
-        self.unread = self.journal.unread_notices()

@@ -45,14 +45,15 @@ class Inbox:
             ).fetchone()
         return Draft(mention_id, text, template_id, row[0], from_iso(row[1]))  # type: ignore[index]
 
-    def add_notice(self, notice: Notice) -> Notice:
+    def add_notice(self, notice: Notice) -> Notice | None:
+        """Keep a notice in the inbox; None if one of the same cause is there (another war room's)."""
         with self.writing() as db:
             row = db.execute(
-                "INSERT INTO notices (at, kind, scenario_id, incident_id, title, body, read) "
-                "VALUES (%s,%s,%s,%s,%s,%s,0) RETURNING id",
+                "INSERT INTO notices (at, kind, scenario_id, incident_id, title, body, cause, read) "
+                "VALUES (%s,%s,%s,%s,%s,%s,%s,0) ON CONFLICT (cause) DO NOTHING RETURNING id",
                 notice_row(notice),
             ).fetchone()
-        return replace(notice, id=int(row[0]))  # type: ignore[index]
+        return replace(notice, id=int(row[0])) if row is not None else None
 
     def notice_groups(self) -> list[NoticeGroup]:
         """The inbox: one group per kind and scenario, with the unread first, newest first."""

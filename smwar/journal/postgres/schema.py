@@ -90,7 +90,12 @@ REPLY_MENTION = "(payload::jsonb ->> 'mention_id')"
 REPLIES = f"kind = '{REPLIED}'"
 _V3 = (f"CREATE INDEX events_replies ON events ({REPLY_MENTION}, id) WHERE {REPLIES}",)
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
+_V4 = (  # the war rooms of a team file the same notice once: by what it tells of (its cause)
+    "ALTER TABLE notices ADD COLUMN cause text",
+    "CREATE UNIQUE INDEX notices_cause ON notices (cause)",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
 CURRENT_VERSION = len(MIGRATIONS)
 
 

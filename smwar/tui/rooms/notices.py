@@ -48,7 +48,10 @@ class NoticeRoom(Screen[None]):
         scenario = self.session.runbooks.find_scenario(alert.scenario_id) if alert.scenario_id else None
         title = f"{alert.title} ({scenario.title})" if scenario else alert.title
         detail = f"{alert.author} — {alert.detail}" if alert.author else alert.detail
-        self.desk.post(alert.kind, title, detail, at=self.session.clock.now(), scenario_id=alert.scenario_id)
+        cause = f"alert:{alert.event_id}" if alert.event_id is not None else None
+        self.desk.post(
+            alert.kind, title, detail, at=self.session.clock.now(), scenario_id=alert.scenario_id, cause=cause
+        )
 
     def _file_proposal(self, incident: Incident) -> None:
         self.app.bell()
@@ -62,6 +65,7 @@ class NoticeRoom(Screen[None]):
             scenario_id=scenario.id,
             incident_id=incident.id,
             urgent=True,
+            cause=f"proposed:{incident.id}",
         )
         learned = [x for x in lessons(self.session.journal, incident.scenario_id) if x.incident_id < incident.id]
         if learned:
@@ -72,6 +76,7 @@ class NoticeRoom(Screen[None]):
                 at=now,
                 scenario_id=scenario.id,
                 incident_id=incident.id,
+                cause=f"lessons:{incident.id}",
             )
 
     def ring_deadlines(self) -> None:
@@ -88,4 +93,5 @@ class NoticeRoom(Screen[None]):
                 incident_id=incident.id,
                 urgent=True,
                 severity="error" if kind == MISSED else "warning",
+                cause=f"deadline:{incident.id}:{step.id}:{kind}",
             )
