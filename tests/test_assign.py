@@ -136,6 +136,7 @@ async def test_a_role_handed_over_takes_its_work_and_its_steps_along(address: st
     session = Session(journal, runbooks, ManualClock(T0), handover, "anna")
     handover.give(Batch(mentions=[Mention("mastodon", "m1", "@kunde@x.social", LEAK, T0)]))
     [item] = session.pipeline.poll().mentions
+    journal.append_all([_assigned(item.id, "anna")])  # her share of customer-service, as the leader assigns it
     incident = session.desk.open_from_mention(item, "product-defect", "Stop the spread")
     session.desk.assign_role(incident.id, "pr-liaison", "anna")
     ben.beat("ben", "responder", "feed", time.time())
@@ -164,6 +165,7 @@ async def test_a_role_handed_over_takes_its_work_and_its_steps_along(address: st
     handed = [(e.actor, e.payload["role"], e.payload["to"]) for e in journal.events(kind=HANDED)]
     assert handed == [("anna", "pr-liaison", "ben"), ("anna", "customer-service", "ben")]
     assert ben.roles_of("ben", []) == ["pr-liaison", "customer-service"]
+    assert ben.assignments() == {item.id: "ben"}, "what was assigned to her for the role goes with it"
     assert journal.roles_of("anna", ["customer-service"]) == []
     journal.close()
     ben.close()

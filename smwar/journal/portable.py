@@ -351,13 +351,23 @@ class Portable:
         return held_roles(operator, owns, rows)
 
     def assignments(self) -> dict[int, str]:
-        """To whom the ingest leader assigned each mention it assigned, by mention id."""
-        mention, operator = (
-            self.dialect.json.format("payload", "mention_id"),
-            self.dialect.json.format("payload", "operator"),
+        """Whose each mention the ingest leader assigned is, by mention id: its assignee's, or
+        whoever the assignee handed the role it was assigned for over to since."""
+        key = self.dialect.json.format
+        rows = self._read(
+            f"SELECT kind, actor, {key('payload', 'mention_id')}, {key('payload', 'operator')}, "
+            f"{key('payload', 'role')}, {key('payload', 'to')} FROM events WHERE kind IN (?, ?) ORDER BY id",
+            [ASSIGNED, HANDED],
         )
-        rows = self._read(f"SELECT {mention}, {operator} FROM events WHERE kind = ? ORDER BY id", [ASSIGNED])
-        return {int(mention_id): str(who) for mention_id, who in rows}
+        assigned: dict[int, tuple[str, str]] = {}  # mention id -> (operator, role)
+        for kind, actor, mention_id, operator, role, to in rows:
+            if kind == ASSIGNED:
+                assigned[int(mention_id)] = (str(operator), str(role))
+                continue
+            for held, (who, why) in assigned.items():  # a handover: rare, its queue goes with it
+                if who == actor and why == role:
+                    assigned[held] = (str(to), why)
+        return {mention_id: who for mention_id, (who, _) in assigned.items()}
 
     def release_lease(self, name: str, holder: str) -> None:
         """Give the lease up at once, if `holder` holds it: another process takes over
