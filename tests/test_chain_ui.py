@@ -16,6 +16,7 @@ from smwar.runbooks.loader import load_runbook_set
 from smwar.tui.app import WarRoomApp
 from smwar.tui.messages import Arrived
 from smwar.tui.screens.incident import IncidentScreen
+from smwar.tui.text import local_time
 from smwar.tui.widgets.feed import Feed
 
 from .conftest import Webhook, in_feed, notices, screen_text, start_drill
@@ -30,6 +31,17 @@ async def open_incident(app, clock, pilot) -> int:  # type: ignore[no-untyped-de
     await answer(pilot, "answer every affected customer within 2 hours")
     assert isinstance(app.screen, IncidentScreen)
     return proposal.id
+
+
+async def test_the_chain_beside_the_feed_tells_a_time_left_from_a_clock_time(runbooks: RunbookSet) -> None:
+    _run, clock, _session, app = war_room(runbooks)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_incident(app, clock, pilot)
+        await pilot.press("d", "escape")  # the first step done
+        await pilot.pause()
+        rows = [line.split("│")[-2] for line in screen_text(app).splitlines() if "☑" in line or "☐" in line]
+        assert any(f"☑   {local_time(clock.now())[:5]}" in row for row in rows), rows  # done at the clock's time
+        assert any("☐   in 20:00" in row for row in rows), rows  # due in twenty minutes, not at 20:00
 
 
 async def test_on_a_small_terminal_the_checklist_keeps_room_for_its_steps(runbooks: RunbookSet) -> None:

@@ -104,8 +104,9 @@ def step_cells(incident: Incident, step: Step, now: datetime, short: bool = Fals
 
 
 def due_text(incident: Incident, step: Step, now: datetime, short: bool = False) -> Text:
-    """When the step is due ("in 14:00", "overdue 3:00") or was finished; `short`: the times only
-    ("14:00", "-3:00", the clock time it was finished)."""
+    """When the step is due ("in 14:00", "overdue 3:00") or was finished; `short`: the clock time
+    it was finished, "-3:00" overdue (a time left keeps its "in": no "14:00" to take for a clock
+    time)."""
     state = step_state(incident, step.id)
     if state.finished and state.at is not None:
         return Text(local_time(state.at)[:5] if short else f"{state.status} {local_time(state.at)}", style="dim")
@@ -116,7 +117,4 @@ def due_text(incident: Incident, step: Step, now: datetime, short: bool = False)
         late = format_offset(now - due)
         return Text(f"-{late}" if short else f"overdue {late}", style="bold reverse")
     left = due - now
-    return Text(
-        format_offset(left) if short else f"in {format_offset(left)}",
-        style="bold" if left <= due_soon_window(incident, step) else "",
-    )
+    return Text(f"in {format_offset(left)}", style="bold" if left <= due_soon_window(incident, step) else "")
