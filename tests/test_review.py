@@ -93,6 +93,7 @@ def test_markdown_html_csv_and_json_exports(tmp_path: Path, runbooks: RunbookSet
         assert heading in markdown
     assert "| Time to first reply | 1m |" in markdown
     assert "| Deadlines missed | 1 |" in markdown
+    assert "| Steps done on time | 1 of 2 due; 5 not due by its close |" in markdown, "one done, one skipped late"
     assert "- Put the hotline number on the status page at once (tester)" in markdown
 
     page = paths["html"].read_text()

@@ -34,6 +34,9 @@ def summary_rows(review: Review) -> list[tuple[str, str]]:
 def metric_rows(review: Review) -> list[tuple[str, str]]:
     metrics = review.metrics
     on_time = [s for s in metrics.steps if s.status is StepStatus.DONE and not s.missed]
+    due = [s for s in metrics.steps if s.status in (StepStatus.DONE, StepStatus.SKIPPED) or s.missed]
+    rest = len(metrics.steps) - len(due)  # neither finished nor due (by its close): nothing to judge yet
+    later = f"; {rest} not due {'by its close' if review.incident.closed_at else 'yet'}" if rest else ""
     share = review.answered_share
     answered = (
         f"{review.answered} of {review.must_answer} ({share:.0%})" if share is not None else "none were due an answer"
@@ -44,7 +47,7 @@ def metric_rows(review: Review) -> list[tuple[str, str]]:
         ("Time to detect", took(metrics.time_to_detect)),
         ("Time to open", took(metrics.time_to_open)),
         ("Time to first reply", took(review.first_reply)),
-        ("Steps done on time", f"{len(on_time)} of {len(metrics.steps)}"),
+        ("Steps done on time", f"{len(on_time)} of {len(due)} due{later}"),
         ("Deadlines missed", str(len(metrics.missed))),
         ("Must-answer mentions answered", answered),
         ("Replies", str(len(review.replies))),
