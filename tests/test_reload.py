@@ -44,10 +44,10 @@ async def test_edits_are_reloaded_and_a_broken_edit_keeps_the_last_good_set(tmp_
     run, clock, session = start_drill(watch.load())
     app = WarRoomApp(session, drill=DrillInfo.of(run), runbook_watch=watch, poll_seconds=3600)
     async with app.run_test(size=SIZE) as pilot:
-        edit(outage, 'title = "Service outage: app, portal or hotline down"', 'title = "Portal (edited)"')
+        edit(outage, 'title = "Service outage: app, portal or hotline down"', 'title = "Portal (ed.)"')
         await settle(app, pilot)
-        assert session.runbooks.scenario("service-outage").title == "Portal (edited)"
-        assert "Portal (edited)" in screen_text(app)
+        assert session.runbooks.scenario("service-outage").title == "Portal (ed.)"
+        assert "Portal (ed.)" in screen_text(app), "the board shows the new title"
         assert [e.kind for e in run.journal.events()].count("runbooks.reloaded") == 1
 
         edit(outage, "threshold = 0.7", "threshold = 7")
