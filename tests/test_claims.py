@@ -14,6 +14,7 @@ from smwar.config import Config
 from smwar.engine.ingest import Handover
 from smwar.engine.session import Session
 from smwar.journal.address import open_journal
+from smwar.journal.interface import JournalStore
 from smwar.model import GUARDED, REPLIED, Event, Mention
 from smwar.runbooks.definitions import RunbookSet
 from smwar.sources.base import Batch
@@ -25,6 +26,11 @@ from smwar.tui.screens.reply import ReplyScreen
 from .conftest import notices, screen_text
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+def doing(journal: JournalStore) -> dict[str, str]:
+    """Where each operator present says they are."""
+    return {person.operator: person.doing for person in journal.present(time.time())}
 
 
 async def test_a_reply_someone_else_has_open_is_marked_asked_about_and_guarded(
@@ -45,6 +51,7 @@ async def test_a_reply_someone_else_has_open_is_marked_asked_about_and_guarded(
         await pilot.press("r")
         await pilot.pause()
         assert isinstance(app.screen, ChoicePrompt) and "ben is replying to this" in screen_text(app)
+        assert doing(ben)["anna"] == "reply", "at once, and the question asked over it is not where she is"
         await pilot.press("down", "enter")  # take it over
         await pilot.pause()
         assert isinstance(app.screen, ReplyScreen)

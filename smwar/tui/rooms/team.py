@@ -24,7 +24,7 @@ from smwar.engine.session import Session
 from smwar.journal.team import HANDED, Presence
 from smwar.model import IncidentStatus
 from smwar.plaintext import printable
-from smwar.tui.screens.prompt import ChoicePrompt
+from smwar.tui.screens.prompt import ChoicePrompt, beneath_prompts
 from smwar.tui.widgets.feed import Feed
 
 BEAT_SECONDS = 5.0  # well within the journal's PRESENT_SECONDS
@@ -51,6 +51,7 @@ class TeamRoom(Screen[None]):
         self.present = []
         self._beat()
         self.set_interval(BEAT_SECONDS, self._beat)
+        self.app.screen_change_signal.subscribe(self, lambda _: self._beat())  # where they went, at once
 
     def roles(self) -> list[str]:
         """The roles the operator holds now: what the config says they own, with what was
@@ -64,7 +65,7 @@ class TeamRoom(Screen[None]):
         return held
 
     def _beat(self) -> None:
-        doing = type(self.app.screen).__name__.removesuffix("Screen").casefold() or "war room"
+        doing = type(beneath_prompts(self.app)).__name__.removesuffix("Screen").casefold() or "war room"
         role = ", ".join(self.roles()) or NO_ROLE
         self.session.journal.beat(self.session.operator, role, doing, time.time())
 

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from smwar.tui.guard import Guarded
 from smwar.tui.text import plain
+
+
+def beneath_prompts(app: App[object]) -> Screen[object]:
+    """The screen the operator is at, beneath any question asked over it."""
+    return next((screen for screen in reversed(app.screen_stack) if not isinstance(screen, _Prompt)), app.screen)
 
 
 class _Prompt(Guarded, ModalScreen[str | None]):
