@@ -389,6 +389,9 @@ async def test_the_war_room_shows_alerts_the_board_trend_and_the_queue(live) -> 
         text = screen_text(app)
         assert "2 to answer now" in text and "1 to watch" in text
         assert text.index("Presseanfrage") < text.index("Fehlercode E18") < text.index("Schönes Wetter")
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert "Meine AquaPro ist kaputt, Fehlercode E18." in screen_text(app), "the text gets the room at 120"
         await pilot.press("down", "r")
         assert isinstance(app.screen, ReplyScreen) and app.screen.item.mention.native_id == "m2"
 

@@ -27,7 +27,8 @@ from smwar.tui.widgets.keys import KeysLine
 HORIZON = timedelta(days=1)  # how far back the queue looks
 DEPTH = 500  # mentions read to build it
 EXCERPT = 200
-COLUMNS = [("Action", 7), ("Prio", 4), ("Request", 16), ("Owner", 14), ("Reach", 8), ("Arrived", 8), ("Author", 22)]
+# the mention keeps about 40 characters at 120 columns: the rest is cut, the text is what is answered
+COLUMNS = [("Action", 7), ("Prio", 4), ("Request", 14), ("Owner", 12), ("Reach", 6), ("At", 5), ("Author", 16)]
 COLUMNS += [("Mention", None)]
 
 
@@ -127,8 +128,17 @@ def _cells(entry: QueueEntry, replying: str | None, assigned: str | None) -> tup
         Text("—" if entry.priority == NO_PRIORITY else str(entry.priority), justify="right"),
         Text(entry.request_type or "—", overflow="ellipsis", no_wrap=True),
         Text(entry.owner, overflow="ellipsis", no_wrap=True),
-        Text(f"{entry.reach:,}" if item.mention.followers is not None else "?", justify="right"),
-        Text(local_time(item.received_at)),
+        Text(_reach(entry.reach) if item.mention.followers is not None else "?", justify="right"),
+        Text(local_time(item.received_at)[:5]),
         author,
         mention,
     )
+
+
+def _reach(followers: int) -> str:
+    """An author's reach in a few characters: 950, 9,999, 24k, 1.2M."""
+    if followers < 10_000:
+        return f"{followers:,}"
+    if followers < 1_000_000:
+        return f"{followers // 1000}k"
+    return f"{followers / 1_000_000:.1f}M"
