@@ -15,7 +15,7 @@ from smwar.engine.ingest import Handover
 from smwar.engine.session import Session
 from smwar.journal.address import open_journal
 from smwar.journal.interface import JournalStore
-from smwar.model import GUARDED, REPLIED, Event, Mention
+from smwar.model import GUARDED, REPLIED, Event, JournaledMention, Mention
 from smwar.runbooks.definitions import RunbookSet
 from smwar.sources.base import Batch
 from smwar.tui.app import WarRoomApp
@@ -28,6 +28,22 @@ from .conftest import notices, screen_text
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
+def annas_war_room(
+    address: str, runbooks: RunbookSet, ben_seen: float | None = None
+) -> tuple[JournalStore, JournalStore, JournaledMention, WarRoomApp]:
+    """Anna's war room on a journal that holds one mention to answer, and another connection
+    to the journal: ben's war room, last there at `ben_seen`, or (None) a war room of anna's
+    own."""
+    journal, other = open_journal(address), open_journal(address)
+    if ben_seen is not None:
+        other.beat("ben", "responder", "reply", ben_seen)
+    handover = Handover()
+    session = Session(journal, runbooks, ManualClock(T0), handover, "anna")
+    handover.give(Batch(mentions=[Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro leckt", T0, "de")]))
+    [item] = session.pipeline.poll().mentions
+    return journal, other, item, WarRoomApp(session, poll_seconds=3600)
+
+
 def doing(journal: JournalStore) -> dict[str, str]:
     """Where each operator present says they are."""
     return {person.operator: person.doing for person in journal.present(time.time())}
@@ -36,14 +52,8 @@ def doing(journal: JournalStore) -> dict[str, str]:
 async def test_a_reply_someone_else_has_open_is_marked_asked_about_and_guarded(
     address: str, runbooks: RunbookSet
 ) -> None:
-    journal, ben = open_journal(address), open_journal(address)
-    ben.beat("ben", "responder", "reply", time.time())  # ben's war room is open
-    handover = Handover()
-    session = Session(journal, runbooks, ManualClock(T0), handover, "anna")
-    handover.give(Batch(mentions=[Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro leckt", T0, "de")]))
-    [item] = session.pipeline.poll().mentions
+    journal, ben, item, app = annas_war_room(address, runbooks, time.time())  # ben's war room is open
     assert ben.claim(item.id, "ben", T0) is None  # ben opened the reply in his war room
-    app = WarRoomApp(session, poll_seconds=3600)
     async with app.run_test(size=(140, 40)) as pilot:
         app.main.refresh_views()
         await pilot.pause()
@@ -103,13 +113,7 @@ async def test_a_save_after_the_reply_was_taken_over_keeps_both_texts(address: s
     """Ben takes anna's reply over and saves his draft; anna, not yet told, writes on and
     leaves: his draft stays his, and hers stays on her screen (and on the clipboard) until a
     second escape."""
-    journal, ben = open_journal(address), open_journal(address)
-    ben.beat("ben", "responder", "reply", time.time())  # ben's war room is open
-    handover = Handover()
-    session = Session(journal, runbooks, ManualClock(T0), handover, "anna")
-    handover.give(Batch(mentions=[Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro leckt", T0, "de")]))
-    [item] = session.pipeline.poll().mentions
-    app = WarRoomApp(session, poll_seconds=3600)
+    journal, ben, item, app = annas_war_room(address, runbooks, time.time())  # ben's war room is open
     async with app.run_test(size=(140, 40)) as pilot:
         app.main.refresh_views()
         await pilot.press("r")
@@ -136,12 +140,7 @@ async def test_a_save_after_the_reply_was_taken_over_keeps_both_texts(address: s
 async def test_a_reply_sent_from_my_other_war_room_meanwhile_stops_this_one(address: str, runbooks: RunbookSet) -> None:
     """Anna has the reply open in her terminal and in a browser tab too: once one of them sent
     it, the other refuses to answer the same person a second time."""
-    journal, tab = open_journal(address), open_journal(address)
-    handover = Handover()
-    session = Session(journal, runbooks, ManualClock(T0), handover, "anna")
-    handover.give(Batch(mentions=[Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro leckt", T0, "de")]))
-    [item] = session.pipeline.poll().mentions
-    app = WarRoomApp(session, poll_seconds=3600)
+    journal, tab, item, app = annas_war_room(address, runbooks)
     async with app.run_test(size=(140, 40)) as pilot:
         app.main.refresh_views()
         await pilot.press("r")
@@ -162,13 +161,7 @@ async def test_a_reply_sent_from_my_other_war_room_meanwhile_stops_this_one(addr
 async def test_whoever_had_the_reply_open_sees_at_once_that_it_was_taken_over(
     address: str, runbooks: RunbookSet
 ) -> None:
-    journal, ben = open_journal(address), open_journal(address)
-    ben.beat("ben", "responder", "reply", time.time())  # ben's war room is open
-    handover = Handover()
-    session = Session(journal, runbooks, ManualClock(T0), handover, "anna")
-    handover.give(Batch(mentions=[Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro leckt", T0, "de")]))
-    [item] = session.pipeline.poll().mentions
-    app = WarRoomApp(session, poll_seconds=3600)
+    journal, ben, item, app = annas_war_room(address, runbooks, time.time())  # ben's war room is open
     async with app.run_test(size=(140, 40)) as pilot:
         app.main.refresh_views()
         await pilot.press("r")
@@ -196,14 +189,8 @@ async def test_a_claim_left_by_someone_no_longer_here_neither_shows_nor_asks(
 ) -> None:
     """Ben's war room died with his reply open a minute ago: nothing says he is replying, and
     anna's `r` opens the reply at once."""
-    journal, ben = open_journal(address), open_journal(address)
-    handover = Handover()
-    session = Session(journal, runbooks, ManualClock(T0), handover, "anna")
-    handover.give(Batch(mentions=[Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro leckt", T0, "de")]))
-    [item] = session.pipeline.poll().mentions
-    ben.beat("ben", "responder", "reply", time.time() - 60)  # his war room's last word
+    journal, ben, item, app = annas_war_room(address, runbooks, time.time() - 60)  # his war room's last word
     assert ben.claim(item.id, "ben", T0) is None
-    app = WarRoomApp(session, poll_seconds=3600)
     async with app.run_test(size=(140, 40)) as pilot:
         app.main.refresh_views()
         await pilot.pause()
