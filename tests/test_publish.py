@@ -164,7 +164,9 @@ async def test_the_editor_goes_from_a_mention_to_a_posted_reply(
         editor = app.screen.query_one(TextArea)
         assert editor.text.startswith("Hallo @bob@127.0.0.1, das tut uns sehr leid!")
         assert "The check finds nothing to fix." in screen_text(app)
-        editor.text = editor.text + " Ruf an: 0800 999 999"
+        await pilot.press("space", "o", "k")
+        assert editor.text.endswith("0800 123 456 ok"), "the keys go on after the template's text"
+        editor.text = editor.text.removesuffix(" ok") + " Ruf an: 0800 999 999"
         await pilot.pause()
         assert "0800 999 999 is not an official phone number" in screen_text(app)
         await pilot.press("ctrl+s", "escape")

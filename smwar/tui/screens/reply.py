@@ -82,7 +82,7 @@ class ReplyScreen(Guarded, Screen[None]):
         self.query_one("#reply-templates").border_title = "Templates (enter: use)"
         self.query_one("#reply-text").border_title = "Reply"
         self._recheck()
-        self.query_one("#reply-text", TextArea).focus()
+        self._write_on()
         self._claim()
 
     def _claim(self) -> None:
@@ -167,7 +167,13 @@ class ReplyScreen(Guarded, Screen[None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.template = event.option.id
         self.query_one("#reply-text", TextArea).text = self._filled(self.template)
-        self.query_one("#reply-text", TextArea).focus()
+        self._write_on()
+
+    def _write_on(self) -> None:
+        """The keys to the reply, typed after what it says already (a template, a saved draft)."""
+        area = self.query_one("#reply-text", TextArea)
+        area.move_cursor(area.document.end)
+        area.focus()
 
     def on_text_area_changed(self, _: TextArea.Changed) -> None:
         self._recheck()
