@@ -206,7 +206,12 @@ async def test_the_review_screen_filters_searches_and_keeps_a_lesson(runbooks: R
         app.screen.query_one("#review-search", Input).value = "author:kai"
         app.screen.query_one("#review-search", Input).focus()
         await pilot.press("enter")
-        assert app.screen.query_one("#review-mentions", DataTable).row_count == 1
+        mentions = app.screen.query_one("#review-mentions", DataTable)
+        assert mentions.row_count == 1
+        app.screen.query_one("#review-search", Input).value = "network:mastdon"
+        await pilot.press("enter")
+        assert "not searched: unknown network “mastdon” (mastodon," in str(mentions.border_title)
+        assert mentions.row_count == 1, "what was found stays"
         app.screen.query_one(DataTable).focus()
         await pilot.press("L")
         app.screen.query_one(Input).value = "Answer the consumer portal first"

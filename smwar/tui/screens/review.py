@@ -26,6 +26,7 @@ from smwar.review.report import Review
 from smwar.tui.acting import ask, not_while_typing
 from smwar.tui.guard import Guarded
 from smwar.tui.screens.prompt import ChoicePrompt
+from smwar.tui.widgets.feed_search import unknown_value
 from smwar.tui.widgets.keys import KeysLine
 
 VOLUME_ROWS = 5  # scenarios with a sparkline
@@ -152,10 +153,16 @@ class ReviewScreen(Guarded, Screen[None]):
             self.search(event.value)
 
     def search(self, text: str) -> None:
+        query = Query.parse(text)
+        scenarios = [scenario.id for scenario in self.session.runbooks.scenarios]
+        refused = unknown_value(scenarios, network=query.network, scenario=query.scenario)
+        table = self.query_one("#review-mentions", DataTable)
+        if refused:
+            table.border_title = printable(f"Mentions: not searched: {refused}")
+            return
         span = span_of(self.session.desk.incident(self.incident_id), self.session)
         with self.session.journal.reader() as reader:
-            found = reader.search(span, Query.parse(text))
-        table = self.query_one("#review-mentions", DataTable)
+            found = reader.search(span, query)
         table.clear()
         for row in found:
             table.add_row(

@@ -15,7 +15,6 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from smwar.journal.pages import MentionFilter
 from smwar.model import NETWORKS
 from smwar.runbooks.definitions import ACTIONS
 from smwar.tui.guard import Guarded
@@ -27,13 +26,15 @@ HELP = (
 )
 
 
-def unknown_value(view: MentionFilter, scenarios: Collection[str]) -> str:
-    """What `view` asks for that no mention can have, with what it could ask for ("" if
+def unknown_value(
+    scenarios: Collection[str], *, network: str | None = None, action: str | None = None, scenario: str | None = None
+) -> str:
+    """What a search asks for that no mention can have, with what it could ask for ("" if
     nothing): "unknown network “mastdon” (mastodon, bluesky, …)"."""
     fields = (
-        ("network", view.network and view.network.casefold(), NETWORKS),
-        ("action", view.action and view.action.casefold(), ACTIONS),
-        ("scenario", view.scenario, tuple(scenarios)),
+        ("network", network and network.casefold(), NETWORKS),
+        ("action", action and action.casefold(), ACTIONS),
+        ("scenario", scenario, tuple(scenarios)),
     )
     for name, value, known in fields:
         if value and value not in known:
