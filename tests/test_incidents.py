@@ -137,6 +137,20 @@ def test_deadlines_ring_once_when_due_soon_and_once_when_missed_also_after_a_res
     assert resumed.desk.due_alerts() == [], "a restart does not ring again"
 
 
+def test_a_deadline_another_war_room_rang_rings_in_this_one_too_once(runbooks: RunbookSet) -> None:
+    """Anna's war room journals that a step is due soon: ben's, on the same journal, hears of it
+    and rings as well (the step may be his), once."""
+    run, clock, anna, _ = opened_in_drill(runbooks)
+    ben = drill_session(run, runbooks, clock, "ben")
+    clock.advance(timedelta(minutes=8, seconds=30))
+    assert [(step.id, kind) for _, step, kind in anna.desk.due_alerts()] == [("notify-pr", "due-soon")]
+    ben.desk.catch_up()
+    assert [(step.id, kind) for _, step, kind in ben.desk.due_alerts()] == [("notify-pr", "due-soon")]
+    assert ben.desk.due_alerts() == [] and anna.desk.due_alerts() == []
+    rung = [e for e in run.journal.events() if e.kind == "deadline.alerted"]
+    assert len(rung) == 1, "journaled once, by the war room that saw it first"
+
+
 def test_metrics_time_to_detect_open_steps_and_missed_deadlines(runbooks: RunbookSet) -> None:
     _run, clock, session = start_drill(runbooks)
     clock.advance(timedelta(minutes=2))

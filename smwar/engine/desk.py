@@ -16,6 +16,7 @@ from datetime import datetime
 from smwar.clock import Clock
 from smwar.errors import SmwarError
 from smwar.incidents import chain
+from smwar.incidents.chain import DUE_SOON, MISSED
 from smwar.incidents.metrics import IncidentMetrics, measure
 from smwar.journal.interface import JournalStore
 from smwar.model import SYSTEM_ACTOR, Delivery, Event, Incident, IncidentStatus, JournaledMention
@@ -39,6 +40,8 @@ class IncidentDesk:
             if event.incident_id is not None:
                 self._events.setdefault(event.incident_id, []).append(event)
         self._incidents = {incident_id: chain.replay(events) for incident_id, events in self._events.items()}
+        # the deadlines rung before this desk was opened: not rung again
+        self._rung = {(i.id, step_id, kind) for i in self._incidents.values() for step_id, kind in i.alerts}
         self.adopt(runbooks)
 
     def adopt(self, runbooks: RunbookSet) -> None:
@@ -198,8 +201,9 @@ class IncidentDesk:
             return self._record(chain.delivered(incident, step, delivery, SYSTEM_ACTOR, target))
 
     def due_alerts(self) -> list[tuple[Incident, Step, str]]:
-        """Steps of open incidents that just became due soon or overdue; each is journaled, so
-        it rings once, also across restarts."""
+        """Steps of open incidents that just became due soon or overdue, each to ring once in
+        this war room: those it journals now (so that it rings once, also across restarts) and
+        those another war room of the team journaled since it last looked."""
         with self._lock:
             now = self.clock.now()
             found: list[tuple[Incident, Step, str]] = []
@@ -211,7 +215,11 @@ class IncidentDesk:
                     kind = chain.deadline_alert(self.incident(incident.id), step, now)
                     if kind is not None:
                         self._record(chain.alert(incident, step, kind, now, SYSTEM_ACTOR))
-                        found.append((self.incident(incident.id), step, kind))
+                    rung = self.incident(incident.id)
+                    for alerted in (DUE_SOON, MISSED):
+                        if (step.id, alerted) in rung.alerts and (rung.id, step.id, alerted) not in self._rung:
+                            self._rung.add((rung.id, step.id, alerted))
+                            found.append((rung, step, alerted))
             return found
 
     def metrics(self, incident_id: int) -> IncidentMetrics:
