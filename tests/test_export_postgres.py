@@ -19,8 +19,9 @@ from smwar.engine.pipeline import Idle
 from smwar.engine.review import ReadingSession, span_of
 from smwar.engine.session import Session
 from smwar.journal.address import open_journal
+from smwar.journal.pages import MentionFilter
 from smwar.journal.postgres.copy import copy_journal
-from smwar.journal.reading import Query, Span
+from smwar.journal.reading import Span
 from smwar.journal.store import Journal
 from smwar.model import Match, Mention, Triage
 from smwar.paths import config_file
@@ -109,7 +110,7 @@ def test_the_review_searches_a_postgresql_journal_with_its_text_search(runbooks:
     with open_journal(postgres_url) as postgres, postgres.reader() as reader:
         span = span_of(session.desk.incident(incident_id), session)
         found = {
-            text: [row.author for row in reader.search(span, Query.parse(text))]
+            text: [row.author for row in reader.search(span, MentionFilter.parse(text))]
             for text in ("aquapro network:mastodon", "author:WUTBUERGER", "ausgel", "100%_")
         }
     assert found["aquapro network:mastodon"] == ["@jana_k@chaos.social", "@kai@muenchen.social"]

@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Input
 from smwar.cli import main
 from smwar.engine.export import export
 from smwar.engine.review import add_lesson, build_review, span_of
-from smwar.journal.reading import Query
+from smwar.journal.pages import MentionFilter
 from smwar.runbooks.definitions import RunbookSet
 from smwar.tui.app import WarRoomApp
 from smwar.tui.rooms.drill import DrillInfo
@@ -171,21 +171,23 @@ def test_the_export_command_writes_a_file_or_says_which_incidents_exist(tmp_path
     run.journal.close()
 
 
-def test_search_finds_mentions_by_words_network_author_and_scenario(runbooks: RunbookSet) -> None:
+def test_search_finds_mentions_by_words_network_author_scenario_and_action(runbooks: RunbookSet) -> None:
     run, _clock, session, incident_id = worked(runbooks)
     span = span_of(session.desk.incident(incident_id), session)
     with run.journal.reader() as reader:
-        assert [r.author for r in reader.search(span, Query.parse("aquapro network:mastodon"))] == [
+        assert [r.author for r in reader.search(span, MentionFilter.parse("aquapro network:mastodon"))] == [
             "@jana_k@chaos.social",
             "@kai@muenchen.social",
         ]
-        assert [r.author for r in reader.search(span, Query.parse("author:wutbuerger"))] == [
+        assert [r.author for r in reader.search(span, MentionFilter.parse("author:wutbuerger"))] == [
             "@wutbuerger77@mastodon.social"
         ]
         assert "fussballfan.bsky.social" not in {
-            r.author for r in reader.search(span, Query.parse("scenario:product-defect"))
+            r.author for r in reader.search(span, MentionFilter.parse("scenario:product-defect"))
         }
-        assert reader.search(span, Query.parse("100%_")) == [], "LIKE wildcards are taken literally"
+        assert reader.search(span, MentionFilter.parse("100%_")) == [], "LIKE wildcards are taken literally"
+        ignored = reader.search(span, MentionFilter.parse("action:IGNORE"))
+        assert ignored and {row.action for row in ignored} == {"ignore"}, "the same search as the feed's"
     run.journal.close()
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from smwar.clock import from_iso, to_iso
-from smwar.journal.pages import SQLITE, Clause
+from smwar.journal.pages import SQLITE, Clause, MentionFilter
 from smwar.journal.portable import marked
 from smwar.model import EDITED
 
@@ -263,9 +263,9 @@ class Reading:
         )
         return int(rows[0][0])
 
-    def search(self, span: Span, query: Query, limit: int = 200) -> list[MentionRow]:
-        """Mentions received in the incident's window (of any scenario, unless the query names
-        one) that contain every word of the query, newest last."""
+    def search(self, span: Span, query: MentionFilter, limit: int = 200) -> list[MentionRow]:
+        """Mentions received in the incident's window (of any scenario, unless the search names
+        one) that contain every word of the search and are what it asks for, newest last."""
         where = ["m.received_at >= ?", "m.received_at <= ?"]
         params: list[object] = [*self._bounds(span)]
         if query.words:
@@ -274,10 +274,13 @@ class Reading:
             params += found
         if query.network:
             where.append("m.network = ?")
-            params.append(query.network)
+            params.append(query.network.casefold())
         if query.author:
             where.append(self.dialect.author)
             params.append(query.author.casefold())
+        if query.action:
+            where.append("m.action = ?")
+            params.append(query.action.casefold())
         score = "NULL"
         if query.scenario:
             where.append("x.scenario_id = ?")
@@ -349,26 +352,3 @@ class JournalReader(Reading):
         """Each word anywhere in the text, as typed (LIKE's wildcards taken literally)."""
         escaped = [word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for word in words]
         return " AND ".join(["m.text LIKE ? ESCAPE '\\'"] * len(words)), [f"%{word}%" for word in escaped]
-
-
-@dataclass(frozen=True, slots=True)
-class Query:
-    """What to look for among mentions: words of the text, and `network:`, `author:`,
-    `scenario:` filters, as typed: `leak network:mastodon author:jana`."""
-
-    words: tuple[str, ...] = ()
-    network: str | None = None
-    author: str | None = None
-    scenario: str | None = None
-
-    @classmethod
-    def parse(cls, text: str) -> Query:
-        words: list[str] = []
-        filters: dict[str, str] = {}
-        for token in text.split():
-            key, colon, value = token.partition(":")
-            if colon and key.casefold() in ("network", "author", "scenario") and value:
-                filters[key.casefold()] = value
-            else:
-                words.append(token)
-        return cls(tuple(words), filters.get("network"), filters.get("author"), filters.get("scenario"))

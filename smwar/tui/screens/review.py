@@ -17,7 +17,7 @@ from smwar.engine.export import default_output, export
 from smwar.engine.review import add_lesson, build_review, span_of
 from smwar.engine.session import Session
 from smwar.errors import SmwarError
-from smwar.journal.reading import Query
+from smwar.journal.pages import MentionFilter
 from smwar.paths import exports_dir
 from smwar.plaintext import printable
 from smwar.review.figures import metric_rows, moment, reply_rows, step_rows, summary_rows
@@ -31,7 +31,7 @@ from smwar.tui.widgets.keys import KeysLine
 
 VOLUME_ROWS = 5  # scenarios with a sparkline
 TIMELINE_HELP = "filter the timeline: words, or a kind such as step, reply, note, lesson, opened"
-SEARCH_HELP = "search the incident's mentions: words, network:mastodon, author:jana, scenario:product-defect"
+SEARCH_HELP = "search the incident's mentions: words, network:mastodon, author:jana, scenario:…, action:respond"
 
 
 class ReviewScreen(Guarded, Screen[None]):
@@ -153,9 +153,9 @@ class ReviewScreen(Guarded, Screen[None]):
             self.search(event.value)
 
     def search(self, text: str) -> None:
-        query = Query.parse(text)
+        query = MentionFilter.parse(text)
         scenarios = [scenario.id for scenario in self.session.runbooks.scenarios]
-        refused = unknown_value(scenarios, network=query.network, scenario=query.scenario)
+        refused = unknown_value(scenarios, network=query.network, action=query.action, scenario=query.scenario)
         table = self.query_one("#review-mentions", DataTable)
         if refused:
             table.border_title = printable(f"Mentions: not searched: {refused}")
