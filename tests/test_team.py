@@ -13,9 +13,12 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from smwar.config import load_config
+from smwar.engine import leader
 from smwar.engine.leader import AUTOGROUP, NICENESS, LeaderProcess
 from smwar.journal.address import open_journal
 from smwar.journal.rows import ClaimTaken
@@ -23,6 +26,7 @@ from smwar.journal.team import INGEST, PRESENT_SECONDS
 from smwar.model import Event, Mention, Revision
 from smwar.sources.runner import Health
 from tests.tools.journals import with_stream
+from tests.tools.leaders import leading
 from tests.tools.postgres import Server
 from tests.tools.terminal import Terminal
 
@@ -43,6 +47,30 @@ def test_one_holder_at_a_time_and_another_takes_over_when_it_lapses(address: str
         assert anna.lease(INGEST).holder == "ben"  # type: ignore[union-attr]
         ben.release_lease(INGEST, "ben")
         assert anna.take_lease(INGEST, "anna", NOW + 11, 5)  # given up: taken at once
+
+
+def test_a_leader_slow_to_set_up_keeps_its_lease_and_no_second_one_leads_meanwhile(
+    tmp_path: Path, address: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Taking over on a busy host, the new leader reads the trends of a big journal and compiles
+    the runbooks for longer than a lease lasts: it keeps the lease all the while, and a waiting
+    leader does not take it from under it (two leaders would run the sources at once)."""
+    monkeypatch.setattr(leader, "LEASE_SECONDS", 1.0)
+    monkeypatch.setattr(leader, "RENEW_SECONDS", 0.2)
+    set_up = leader.live_session
+
+    def slowly(*args: Any) -> Any:
+        time.sleep(3.0)  # three leases long
+        return set_up(*args)
+
+    monkeypatch.setattr(leader, "live_session", slowly)
+    with_stream(tmp_path / "home", tmp_path / "stream.jsonl", address)
+    with open_journal(address) as waiting, leading(load_config()):
+        assert _until(lambda: (lease := waiting.lease(INGEST)) is not None and lease.holder == "test-leader", 5)
+        deadline = time.monotonic() + 3.5
+        while time.monotonic() < deadline:  # the setup's three seconds, and a round after
+            assert not waiting.take_lease(INGEST, "waiting", time.time(), 1.0), "the lease is kept"
+            time.sleep(0.1)
 
 
 def test_a_commit_by_another_connection_is_noticed_and_only_once(address: str) -> None:

@@ -4,9 +4,12 @@ Any number of `smwar` processes may open the live journal; one of them at a time
 journal's ingest lease and runs the sources, matches and journals what they bring. Each war
 room starts a leader process of its own (`smwar lead`, out of the screen's interpreter, so a
 storm's matching never holds up a key); all but one of them wait. The holder renews its lease
-every second; a leader that dies stops renewing, and within `LEASE_SECONDS` a waiting one takes
-over and resumes every source from the cursors the journal holds, which were committed with
-the mentions they led to: nothing is skipped, and what is fetched twice is deduplicated.
+every second, on a thread of its own: a leader that sets itself up (the runbooks compiled, the
+trends read from the journal) or works through a storm's backlog keeps it, however long that
+round takes, while its rounds go on (a leader stuck for `STALL_SECONDS` lets it lapse). A
+leader that dies stops renewing, and within `LEASE_SECONDS` a waiting one takes over and
+resumes every source from the cursors the journal holds, which were committed with the
+mentions they led to: nothing is skipped, and what is fetched twice is deduplicated.
 Seeing every new mention, the leader is also the one that assigns those the plan hands out
 in turn (`engine/assign.py`).
 """
@@ -20,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from smwar.config import Config
@@ -35,6 +39,7 @@ LEASE_SECONDS = 5.0  # a leader silent this long is taken for dead
 RENEW_SECONDS = 1.0  # how often the holder renews its lease and publishes its sources' health
 WAIT_SECONDS = 1.0  # how often a waiting leader asks for the lease
 RESTART_SECONDS = 5.0  # how soon a war room starts its leader process again after it died
+STALL_SECONDS = 60.0  # a leader whose rounds stopped this long no longer renews its lease
 POLL_SECONDS = 0.25  # how often the leader takes what its sources handed over
 # the leader's priority below the war rooms' (nice): a storm's matching waits while an operator acts
 NICENESS = 10
@@ -71,7 +76,8 @@ class IngestLeader:
         self._session: Session | None = None
         self._feed: LiveFeed | None = None
         self._assigner: RoundRobin | None = None
-        self._renewed = 0.0
+        self._renewed = 0.0  # when the sources' health and pauses were last published and read
+        self._keeper: _LeaseKeeper | None = None
 
     @property
     def leading(self) -> bool:
@@ -98,23 +104,34 @@ class IngestLeader:
         if not self.journal.take_lease(INGEST, self.holder, time.time(), LEASE_SECONDS):
             return False
         log.info("%s took the ingest lease", self.holder)
-        session, feed = live_session(self.config, self._runbooks, self.journal)
+        keeper = _LeaseKeeper(self.journal, self.holder)  # kept while the session is set up
+        try:
+            session, feed = live_session(self.config, self._runbooks, self.journal)
+        except BaseException:
+            keeper.stop()
+            self.journal.release_lease(INGEST, self.holder)
+            raise
+        self._keeper = keeper
         self._session, self._feed = session, feed
         self._assigner = RoundRobin(self.journal)
         feed.start()
+        keeper.backlog = feed.backlog
         self._renewed = time.monotonic()
         self._apply_pauses()
         return True
 
     def _lead(self) -> bool:
-        """One round: renew the lease when due, follow runbook edits, journal what is due.
-        True if the sources are ahead of the pipeline (the next round should come at once)."""
+        """One round: publish the sources' health and follow runbook edits when due, journal
+        what is due. True if the sources are ahead of the pipeline (the next round should come
+        at once)."""
         assert self._session is not None and self._feed is not None and self._assigner is not None
+        assert self._keeper is not None
+        if self._keeper.lost.is_set():
+            log.warning("%s lost the ingest lease to another leader", self.holder)
+            self._step_down()
+            return False
+        self._keeper.beat()
         if time.monotonic() - self._renewed >= RENEW_SECONDS:
-            if not self.journal.take_lease(INGEST, self.holder, time.time(), LEASE_SECONDS, self._feed.backlog()):
-                log.warning("%s lost the ingest lease to another leader", self.holder)
-                self._step_down()
-                return False
             self._renewed = time.monotonic()
             self.journal.publish_health(self._feed.health())
             self._apply_pauses()
@@ -152,17 +169,55 @@ class IngestLeader:
         self._runbooks = runbooks
 
     def _step_down(self) -> None:
-        feed, session = self._feed, self._session
-        self._feed = self._session = None
-        if feed is None or session is None:
+        feed, session, keeper = self._feed, self._session, self._keeper
+        self._feed = self._session = self._keeper = None
+        if feed is None or session is None or keeper is None:
             return
         feed.stop()
         try:
             session.pipeline.poll()  # what the sources had handed over is journaled before leaving
         finally:
             session.pipeline.close()
+            keeper.stop()
             self.journal.release_lease(INGEST, self.holder)
             log.info("%s gave the ingest lease up", self.holder)
+
+
+class _LeaseKeeper:
+    """Renews the ingest lease every `RENEW_SECONDS` on a thread of its own, as long as the
+    leader's rounds go on (`beat`); says so (`lost`) if another leader took it meanwhile."""
+
+    def __init__(self, journal: JournalStore, holder: str) -> None:
+        self.journal = journal
+        self.holder = holder
+        self.backlog: Callable[[], int] = lambda: 0  # what the sources handed over and wait with
+        self.lost = threading.Event()
+        self._stopping = threading.Event()
+        self._beat = time.monotonic()
+        self._thread = threading.Thread(target=self._keep, name="smwar-lease", daemon=True)
+        self._thread.start()
+
+    def beat(self) -> None:
+        """The leader's rounds go on."""
+        self._beat = time.monotonic()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join()
+
+    def _keep(self) -> None:
+        while not self._stopping.wait(RENEW_SECONDS):
+            if time.monotonic() - self._beat > STALL_SECONDS:
+                log.error("%s: no round for %.0f s: the ingest lease is left to lapse", self.holder, STALL_SECONDS)
+                return
+            try:
+                kept = self.journal.take_lease(INGEST, self.holder, time.time(), LEASE_SECONDS, self.backlog())
+            except Exception:  # the journal's fault, this once: the next renewal tries again
+                log.warning("%s could not renew the ingest lease", self.holder, exc_info=True)
+                continue
+            if not kept:
+                self.lost.set()
+                return
 
 
 def yield_to_operators() -> None:
