@@ -123,6 +123,18 @@ def test_a_burst_seen_first_while_falling_is_no_alarm() -> None:
     assert alarms(play(flare, 40, volume)) == []
 
 
+def test_a_leader_that_took_over_seconds_after_the_last_judges_again_within_minutes() -> None:
+    """The leading process died; another took over five seconds later, in the middle of a
+    storm's rise. What the sources catch up with is five seconds' worth: the new leader judges
+    again after their first pages, not after a whole window."""
+    history = [T0 - timedelta(hours=6) + timedelta(minutes=n) for n in range(0, 360, 2)]  # 0.5 a minute
+    volume = Volume(SETTINGS, T0 - timedelta(hours=6), Downtime.after(T0.timestamp() - 5, T0.timestamp(), 600))
+    volume.seed((), history)
+    rising = arrivals(random.Random(3), lambda minute: 0.5 if minute < 3 else 10.0, 12)
+    first = alarms(play(rising, 12, volume))[0]
+    assert 3 <= first <= 5, f"minute {first}: within two minutes of the rise, not after the window (10)"
+
+
 @pytest.mark.parametrize("every", [1, 30, 60])
 def test_five_mentions_are_no_alarm(every: int) -> None:
     """A quiet scenario (one mention every two hours for a day), then five mentions, `every`
@@ -154,6 +166,20 @@ def test_an_alarm_is_raised_once_a_burst_not_every_second(runbooks: RunbookSet) 
         raised += [alert.scenario_id for alert in signals.review(now, set()) if alert.kind == SPIKE]
     assert sorted(raised, key=str) == sorted([None, "product-defect"], key=str), raised
     assert signals.trends[OVERALL].burst is None, "over by the end"
+
+
+def test_a_storm_minutes_after_the_war_room_started_on_an_empty_journal_is_a_spike(runbooks: RunbookSet) -> None:
+    """The bundled plan says what a usual hour brings: a storm three minutes into a fresh
+    journal is alarmed within a minute, without waiting for a window of history."""
+    signals = Signals(runbooks, T0, {})
+    spikes, number = [], 0
+    for second in range(300):
+        now = T0 + timedelta(seconds=second)
+        for _ in range(20 if second >= 180 else second % 30 == 0):  # one every half minute, then 20 a second
+            number += 1
+            signals.observe(_matched(number, now), now, set())
+        spikes += [second for alert in signals.review(now, set()) if alert.kind == SPIKE and alert.scenario_id is None]
+    assert spikes and spikes[0] < 240, spikes
 
 
 def _matched(number: int, at: datetime) -> JournaledMention:

@@ -202,7 +202,9 @@ class Pipeline:
             for key, scenario_id in keys.items()
         }
         last = self.journal.last_mention_at()
-        downtime = Downtime(last.timestamp(), now.timestamp()) if last is not None and last < now else None
+        downtime = None
+        if last is not None and last < now:
+            downtime = Downtime.after(last.timestamp(), now.timestamp(), trends.window.total_seconds())
         # campaigns are gathered again from the journal's latest mentions on a start
         recent = self.journal.recent_mentions(now - CAMPAIGN_SPAN, MAX_CLUSTERS) if previous is None else ()
         return Signals(runbooks, self.journal.first_mention_at() or now, history, previous, downtime, recent)

@@ -17,8 +17,9 @@ latest half window has fallen clearly below half its busiest half window, and su
 it has held up for a whole window; the verdict stands until the burst ends. A spike needs a
 window's worth of knowledge (the plan's prior is that at once; `quiet` needs history). What
 sources catch up with after a start is neither judged nor learned: after a restart, for a
-window (the time smwar did not run is no history either); on an empty journal, for the first
-`COLD_CATCH_UP` seconds, while each source takes its first page."""
+window at most, as long as smwar was away (the time it did not run is no history either); on
+an empty journal, for the first `COLD_CATCH_UP` seconds, while each source takes its first
+page."""
 
 from __future__ import annotations
 
@@ -55,6 +56,13 @@ class Downtime:
     def cold(cls, started: float) -> Downtime:
         """A start on an empty journal: nothing missed, only the sources' first pages."""
         return cls(started, started, COLD_CATCH_UP)
+
+    @classmethod
+    def after(cls, last_seen: float, started: float, window: float) -> Downtime:
+        """A start after the journal's newest mention came at `last_seen`: the sources catch up
+        for as long as they were away, at least their first pages' time and at most a window (a
+        leader that took over from one that died seconds ago judges again within minutes)."""
+        return cls(last_seen, started, min(window, max(COLD_CATCH_UP, started - last_seen)))
 
 
 @dataclass(frozen=True, slots=True)
