@@ -270,6 +270,21 @@ async def test_a_file_not_there_yet_is_waited_for_and_read_once_it_is(tmp_path: 
     assert sources_text([runner.health()]).plain.startswith(" ● ghost live")
 
 
+async def test_a_source_that_ran_a_minute_says_its_rate_over_that_minute(tmp_path: Path) -> None:
+    """Not over the five minutes it measures once it ran them: 120 mentions in its first minute
+    are 120 a minute, not 24."""
+    file = tmp_path / "mentions.jsonl"
+    file.write_text("".join(line(f"Post {n}", id=str(n)) for n in range(120)), encoding="utf-8")
+    collected = Collected()
+    runner = SourceRunner(JsonlSource(JsonlSettings(id="feed", kind="jsonl", path=str(file))), None, collected)
+    task = asyncio.create_task(runner.run_forever())
+    await until(lambda: len(collected.texts) == 120)
+    task.cancel()
+    runner._started = time.monotonic() - 60  # it started a minute ago
+    assert round(runner.health().per_minute) == 120
+    assert "● feed live 120/min" in sources_text([runner.health()]).plain
+
+
 async def test_a_directory_for_a_file_says_so_and_is_logged_once(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

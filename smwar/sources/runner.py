@@ -21,7 +21,8 @@ BASE_DELAY = 1.0
 MAX_DELAY = 300.0
 FAILING_AFTER = 5  # consecutive failures before a source counts as failing, not just backing off
 FATAL_DELAY = 600.0  # a refused token: try again in ten minutes (the operator may fix it meanwhile)
-RATE_WINDOW = 300.0  # seconds over which the rate is measured
+RATE_WINDOW = 300.0  # seconds over which the rate is measured…
+RATE_FIRST = 30.0  # …or, as it starts, over the time it ran, once it ran this long
 
 Deliver = Callable[[str, Batch], None]
 
@@ -64,6 +65,7 @@ class SourceRunner:
         self._mentions = 0
         self.quarantined = 0  # items the source could not read, counted since the journal began
         self._arrivals: deque[tuple[float, int]] = deque()
+        self._started = time.monotonic()
         self._running = asyncio.Event()
         self._running.set()
         self._paused = asyncio.Event()
@@ -73,6 +75,7 @@ class SourceRunner:
         """A snapshot; safe to take from another thread (it changes nothing)."""
         now = time.monotonic()
         recent = sum(count for at, count in list(self._arrivals) if now - at <= RATE_WINDOW)
+        measured = min(RATE_WINDOW, max(RATE_FIRST, now - self._started))  # not five minutes of a first one
         state = "paused" if not self._running.is_set() else self._state
         return Health(
             self.source.id,
@@ -82,7 +85,7 @@ class SourceRunner:
             self._until,
             self._mentions,
             self.quarantined,
-            recent / (RATE_WINDOW / 60),
+            recent / (measured / 60),
             getattr(self.source, "refused", 0),
         )
 
