@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,7 +21,7 @@ from smwar.engine.pipeline import FIRST_TIME_TAG, LEARNED_TAG
 from smwar.engine.review import build_review
 from smwar.engine.session import Session
 from smwar.journal.store import Journal
-from smwar.model import Mention
+from smwar.model import Mention, Triage
 from smwar.paths import bundled_runbooks_dir
 from smwar.review.figures import metric_rows
 from smwar.runbooks.definitions import TROUBLEMAKER_TAG, RunbookSet, author_tags
@@ -394,6 +395,34 @@ async def test_the_war_room_shows_alerts_the_board_trend_and_the_queue(live) -> 
         assert "Meine AquaPro ist kaputt, Fehlercode E18." in screen_text(app), "the text gets the room at 120"
         await pilot.press("down", "r")
         assert isinstance(app.screen, ReplyScreen) and app.screen.item.mention.native_id == "m2"
+
+
+async def test_in_a_storm_the_press_waiting_longest_still_tops_the_answer_queue(live) -> None:  # type: ignore[no-untyped-def]
+    """A journalist asked first; six hundred complaints came after. The queue is read deep
+    enough that the journalist is still there, first, and the head counts them all."""
+    session, _handover, _clock = live
+    asked = Triage("respond", "press-first", ("press",))
+    complained = Triage("respond", "complaints", ("complaint",))
+    session.journal.add_mentions(
+        [(post(0, JOURNALIST, "Presseanfrage zur AquaPro: Stellungnahme bis 15 Uhr?"), T0, (), (), asked)]
+        + [(post(n, f"@k{n}@x.social", _complaint(n)), T0, (), (), complained) for n in range(1, 601)]
+    )
+    app = WarRoomApp(session, poll_seconds=3600)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen)
+        head, _columns, first, *_ = screen_text(app).splitlines()
+        assert int(head.split(" to answer now")[0].replace(",", "")) > 500, head  # more than the old depth read
+        assert "Presseanfrage zur AquaPro" in first, "priority 1, however many came after"
+
+
+COMPLAINT_WORDS = ("Waschmaschine", "Küche", "Keller", "Wasser", "Schaden", "Hotline", "Techniker", "Termin", "Woche")
+
+
+def _complaint(number: int) -> str:
+    """A complaint in words of its own, mostly: few of them read as copies of one another."""
+    return f"AquaPro {' '.join(random.Random(number).sample(COMPLAINT_WORDS, 6))} kaputt, Nummer {number}"
 
 
 def test_the_post_mortem_shows_what_warned_of_the_incident_without_naming_authors(live) -> None:  # type: ignore[no-untyped-def]

@@ -25,7 +25,9 @@ from smwar.tui.text import local_time, plain, plain_name
 from smwar.tui.widgets.keys import KeysLine
 
 HORIZON = timedelta(days=1)  # how far back the queue looks
-DEPTH = 500  # mentions read to build it
+TO_ANSWER = 5_000  # the newest mentions to answer read to build it: a storm's worth…
+TO_WATCH = 500  # …and to watch
+SHOWN = 1_000  # the first rows of it shown: what comes first is what matters
 EXCERPT = 200
 # the mention keeps about 40 characters at 120 columns: the rest is cut, the text is what is answered
 COLUMNS = [("Action", 7), ("Prio", 4), ("Request", 14), ("Owner", 12), ("Reach", 6), ("At", 5), ("Author", 16)]
@@ -67,7 +69,10 @@ class QueueScreen(Guarded, Screen[None]):
         since = session.clock.now() - HORIZON
         replied = [int(str(e.payload["mention_id"])) for e in session.desk.replies() if "mention_id" in e.payload]
         answered = session.journal.texts(replied)
-        items = session.journal.to_answer(since, ("respond", WATCH), DEPTH, answered)
+        items = [
+            *session.journal.to_answer(since, ("respond",), TO_ANSWER, answered),
+            *session.journal.to_answer(since, (WATCH,), TO_WATCH, answered),
+        ]
         entries = answer_queue(items, session.runbooks, answered, session.pipeline.signals.campaigns.find)
         me, assigned = session.operator, session.journal.assignments()
         self.owns = tuple(session.journal.roles_of(me, self.config.owns if self.config is not None else ()))
@@ -77,7 +82,7 @@ class QueueScreen(Guarded, Screen[None]):
                 for entry in entries
                 if assigned.get(entry.item.id) == me or (entry.owner in self.owns and entry.item.id not in assigned)
             ]
-        self.entries = entries
+        self.entries = entries[:SHOWN]
         claimed = {mention: claim.operator for mention, claim in session.journal.claims().items()}
         table = self.query_one("#queue", DataTable)
         table.clear()
@@ -85,9 +90,12 @@ class QueueScreen(Guarded, Screen[None]):
             other, to = claimed.get(entry.item.id), assigned.get(entry.item.id)
             cells = _cells(entry, other if other != me else None, "you" if to == me else to)
             table.add_row(*cells, key=str(number))
-        now = len([entry for entry in self.entries if entry.item.triage and entry.item.triage.action == "respond"])
-        head = Text(f" {now} to answer now", style="bold reverse")
-        head.append(f"  · {len(self.entries) - now} to watch · from the newest {DEPTH} of the last day")
+        now = len([entry for entry in entries if entry.item.triage and entry.item.triage.action == "respond"])
+        head = Text(f" {now:,} to answer now", style="bold reverse")
+        head.append(f"  · {len(entries) - now:,} to watch")
+        if len(entries) > SHOWN:
+            head.append(f" · the first {SHOWN:,} shown")
+        head.append(f" · of the newest {TO_ANSWER:,} to answer and {TO_WATCH} to watch of the last day")
         whose = f"yours: {', '.join(self.owns)}" if self.mine else "everyone's"
         head.append(f" · {printable(whose)} (M)")
         self.query_one("#queue-head", Static).update(head)
