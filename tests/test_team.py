@@ -19,11 +19,13 @@ import pytest
 
 from smwar.config import load_config
 from smwar.engine import leader
-from smwar.engine.leader import AUTOGROUP, NICENESS, LeaderProcess
+from smwar.engine.leader import AUTOGROUP, NICENESS, IngestLeader, LeaderProcess
 from smwar.journal.address import open_journal
 from smwar.journal.rows import ClaimTaken
 from smwar.journal.team import INGEST, PRESENT_SECONDS
 from smwar.model import Event, Mention, Revision
+from smwar.paths import bundled_runbooks_dir
+from smwar.runbooks.watch import RunbookWatch
 from smwar.sources.runner import Health
 from tests.tools.journals import with_stream
 from tests.tools.leaders import leading
@@ -71,6 +73,33 @@ def test_a_leader_slow_to_set_up_keeps_its_lease_and_no_second_one_leads_meanwhi
         while time.monotonic() < deadline:  # the setup's three seconds, and a round after
             assert not waiting.take_lease(INGEST, "waiting", time.time(), 1.0), "the lease is kept"
             time.sleep(0.1)
+
+
+def test_a_leader_that_lost_its_lease_leaves_what_it_holds_to_the_new_one(
+    tmp_path: Path, address: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its host stalled past the lease and another leader took over: what its sources had
+    handed over meanwhile is not journaled by it (the new leader reads it from the journal's
+    cursors; journaled twice, an unreadable line would be quarantined twice)."""
+    monkeypatch.setattr(leader, "RENEW_SECONDS", 0.1)
+    stream = tmp_path / "stream.jsonl"
+    with_stream(tmp_path / "home", stream, address)
+    config = load_config()
+    with open_journal(address) as journal, open_journal(address) as other:
+        old = IngestLeader(config, RunbookWatch(bundled_runbooks_dir()), journal, holder="old")
+        assert old._take()
+        try:
+            assert other.take_lease(INGEST, "new", time.time() + 60, 5)  # as once the old one's had lapsed
+            assert _until(lambda: old._keeper is not None and old._keeper.lost.is_set(), 5)
+            with stream.open("a", encoding="utf-8") as out:
+                out.write(json.dumps({"id": "late", "text": "Meine AquaPro leckt"}) + "\n{broken\n")
+            assert _until(lambda: old._feed is not None and old._feed.backlog() == 1, 5)
+            old._lead()
+        finally:
+            old.stopping.set()
+            old.run()  # steps down, if it did not
+        assert not old.leading and journal.mention_count() == 0 and journal.quarantine_counts() == {}
+        assert journal.lease(INGEST).holder == "new"  # type: ignore[union-attr]
 
 
 def test_a_commit_by_another_connection_is_noticed_and_only_once(address: str) -> None:

@@ -169,13 +169,18 @@ class IngestLeader:
         self._runbooks = runbooks
 
     def _step_down(self) -> None:
+        """Stop the sources; journal what they had handed over, unless the lease was lost: the
+        leader that holds it now reads on from the cursors the journal holds, and what this one
+        journaled now would come twice (an unreadable line is kept once a read) and move the
+        cursors under it."""
         feed, session, keeper = self._feed, self._session, self._keeper
         self._feed = self._session = self._keeper = None
         if feed is None or session is None or keeper is None:
             return
         feed.stop()
         try:
-            session.pipeline.poll()  # what the sources had handed over is journaled before leaving
+            if not keeper.lost.is_set():
+                session.pipeline.poll()
         finally:
             session.pipeline.close()
             keeper.stop()
