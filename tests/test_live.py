@@ -19,11 +19,12 @@ from textual.widgets import TextArea
 from smwar.cli import main
 from smwar.config import load_config
 from smwar.engine.follow import follow
-from smwar.engine.live import MAX_INTAKE, LiveFeed, open_live_journal
+from smwar.engine.live import MAX_INTAKE, LiveFeed, live_session, open_live_journal
 from smwar.journal.store import Journal
 from smwar.model import Mention
-from smwar.paths import config_file
+from smwar.paths import bundled_runbooks_dir, config_file
 from smwar.runbooks.definitions import RunbookSet
+from smwar.runbooks.loader import load_runbook_set
 from smwar.sources.base import Batch
 from smwar.tui.app import WarRoomApp
 from smwar.tui.widgets.feed import Feed
@@ -182,7 +183,7 @@ def test_a_drill_journal_is_never_taken_for_the_live_one() -> None:
         open_live_journal(load_config())
 
 
-def test_a_secret_belongs_to_one_instance_and_never_goes_over_plain_http() -> None:
+def test_a_secret_belongs_to_one_instance_and_never_goes_over_plain_http_and_that_source_alone_fails() -> None:
     keyring.set_keyring(FileKeyring())
     runner = CliRunner()
     runner.invoke(main, ["sources", "add", "mastodon", "social", "instance=https://mastodon.social", "hashtags=a"])
@@ -193,6 +194,26 @@ def test_a_secret_belongs_to_one_instance_and_never_goes_over_plain_http() -> No
     refused = runner.invoke(main, ["sources", "test", "other"])
     assert refused.exit_code == 2
     assert "source 'other': its secret would go unencrypted to evil.example; use https" in refused.output
+    export = config_file().parent / "export.jsonl"
+    export.write_text(json.dumps({"text": "Meine AquaPro ist ausgelaufen", "id": "1"}) + "\n", encoding="utf-8")
+    runner.invoke(main, ["sources", "add", "jsonl", "export", f"path={export}"])
+    config = load_config()
+    with open_live_journal(config) as journal:  # the leader's session: that one source fails, the others run
+        session, feed = live_session(config, load_runbook_set(bundled_runbooks_dir()), journal)
+        feed.start()
+        try:
+            texts: list[str] = []
+            deadline = time.monotonic() + 10
+            while not texts and time.monotonic() < deadline:
+                texts = [item.mention.text for item in session.pipeline.poll().mentions]
+                time.sleep(0.1)
+            assert texts == ["Meine AquaPro ist ausgelaufen"], "the others run"
+            other = {health.source_id: health for health in feed.health()}["other"]
+            assert other.state == "failing"
+            assert other.reason == "source 'other': its secret would go unencrypted to evil.example; use https"
+        finally:
+            feed.stop()
+            session.pipeline.close()
 
 
 def test_without_a_keyring_auth_says_what_to_install() -> None:

@@ -27,7 +27,7 @@ from smwar.paths import live_journal_path
 from smwar.runbooks.definitions import RunbookSet
 from smwar.runbooks.terms import Progress
 from smwar.sources.base import Batch, Source
-from smwar.sources.registry import build
+from smwar.sources.registry import usable
 from smwar.sources.runner import Health, SourceRunner
 
 # mentions journaled in one transaction at most: a fraction of a second's work, so a storm's
@@ -158,7 +158,7 @@ def live_session(
 ) -> tuple[Session, LiveFeed]:
     """A session fed by every configured source, each resuming where the journal left it."""
     keys = {settings.id: f"{settings.id}@{settings.fingerprint()}" for settings in config.source}
-    sources = [build(settings, journal) for settings in config.source]
+    sources = [usable(settings, journal) for settings in config.source]
     feed = LiveFeed(sources, journal.cursors(), keys, journal.quarantine_counts())
     session = Session(journal, runbooks, RealClock(), feed, config.operator, progress, config.ingest_workers())
     return session, feed

@@ -6,11 +6,13 @@ it speaks its network with) is imported when a source of that kind is built.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
 
 from pydantic import Field, TypeAdapter
 
+from smwar.errors import SmwarError
 from smwar.secrets import get_secret, refuse_plain_http
 from smwar.sources.settings import (
     BlueskySettings,
@@ -24,7 +26,7 @@ from smwar.sources.settings import (
 )
 
 if TYPE_CHECKING:
-    from smwar.sources.base import Source
+    from smwar.sources.base import Batch, Source
     from smwar.sources.bluesky_profiles import ProfileJournal
 
 AnySettings = Annotated[
@@ -100,6 +102,30 @@ def build(settings: AnySettings, journal: ProfileJournal | None = None) -> Sourc
             from smwar.sources.jsonl import JsonlSource
 
             return JsonlSource(settings)
+
+
+def usable(settings: AnySettings, journal: ProfileJournal | None = None) -> Source:
+    """The source `settings` describe (see `build`) or, where it cannot run as they say, one
+    that fails saying why, like any failing source: the live sources run without it."""
+    try:
+        return build(settings, journal)
+    except SmwarError as exc:
+        return Unusable(settings, str(exc))
+
+
+class Unusable:
+    """A source that cannot run as it is configured (its secret would go over plain http…)."""
+
+    def __init__(self, settings: AnySettings, reason: str) -> None:
+        self.id = settings.id
+        self.network = settings.kind
+        self.reason = reason
+
+    async def run(self, cursor: str | None) -> AsyncIterator[Batch]:
+        from smwar.sources.base import Batch, SourceError
+
+        raise SourceError(self.reason, fatal=True)
+        yield Batch()  # never: this makes `run` an async generator, as a source's is
 
 
 def _refuse_plain_http(settings: AnySettings) -> None:
