@@ -52,6 +52,8 @@ def test_sources_are_added_listed_tested_and_removed_in_the_config(tmp_path: Pat
     assert "jsonl : Meine AquaPro leckt" in tested.output
     wrong = runner.invoke(main, ["sources", "add", "jsonl", "other", "pathh=x"])
     assert wrong.exit_code == 2 and "path: Field required; pathh: Extra inputs are not permitted" in wrong.output
+    empty = runner.invoke(main, ["sources", "add", "jsonl", "other", "path="])
+    assert empty.exit_code == 2 and "path: String should have at least 1 character" in empty.output
     twice = runner.invoke(main, ["sources", "add", "jsonl", "export", f"path={export}"])
     assert twice.exit_code == 2 and "a source 'export' exists already" in twice.output
     assert runner.invoke(main, ["sources", "remove", "export"]).exit_code == 0

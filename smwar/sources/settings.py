@@ -160,6 +160,6 @@ class JsonlSettings(SourceSettings):
     """A JSON Lines file followed as it grows (an export, another tool's log), or "-" for stdin."""
 
     kind: Literal["jsonl"]
-    path: str
+    path: str = Field(min_length=1)
     poll_seconds: float = Field(1.0, ge=0.1, le=3600.0)
     follow: bool = True  # keep reading as the file grows; false: read it once, to its end
