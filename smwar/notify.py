@@ -106,15 +106,27 @@ def redact(url: str) -> str:
     return urlunsplit(private._replace(path=path, query=urlencode(query, safe="*")))
 
 
+def unusable(url: str) -> str | None:
+    """Why apprise could not send to `url` as it is written (None: it could); nothing is sent."""
+    service, why = _service(url.strip(), _apprise().AppriseAsset())
+    return why if service is None else None
+
+
+def _service(url: str, asset: apprise.AppriseAsset) -> tuple[apprise.NotifyBase | None, str]:
+    """The service `url` names, or None and why not."""
+    try:
+        service = _apprise().Apprise.instantiate(url, asset=asset, suppress_exceptions=False)
+    except Exception as error:  # the plugin rejected its settings and says why
+        return None, _unusable(url, _scrub(str(error), url))
+    return (service, "") if service is not None else (None, _unusable(url, ""))
+
+
 def _deliver(url: str, title: str, body: str, timeout: float) -> tuple[bool, str]:
     apprise = _apprise()
     asset = apprise.AppriseAsset(service_timeout=timeout, interpret_emojis=False)
-    try:
-        service = apprise.Apprise.instantiate(url, asset=asset, suppress_exceptions=False)
-    except Exception as error:  # the plugin rejected its settings and says why
-        return False, _unusable(url, _scrub(str(error), url))
+    service, why = _service(url, asset)
     if service is None:
-        return False, _unusable(url, "")
+        return False, why
     service.socket_connect_timeout = service.socket_read_timeout = timeout
     service.logger = _own_logger(apprise.LOGGER_NAME)
     where = _where(service)

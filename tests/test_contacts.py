@@ -35,6 +35,22 @@ def test_a_secret_url_goes_to_the_keyring_and_a_test_message_uses_it(file_keyrin
     assert failed.exit_code == 1 and "legal: FAILED: no notification address for contact 'legal'" in failed.output
 
 
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [("notaurl", "not a notification URL"), ("https://hooks.example/x", "unknown notification service 'https://'")],
+)
+def test_an_address_apprise_cannot_send_to_is_refused_and_nothing_stored(
+    file_keyring: None, url: str, said: str
+) -> None:
+    runner = CliRunner()
+    refused = runner.invoke(main, ["contacts", "set-url", "legal"], input=f"{url}\n")
+    assert refused.exit_code == 2 and f"legal: {said}" in refused.output and "nothing was stored" in refused.output
+    assert (
+        "legal                Legal department (Legal) → keyring"
+        not in runner.invoke(main, ["contacts", "list"]).output
+    )
+
+
 def test_no_keyring_is_a_clear_error() -> None:
     keyring.set_keyring(FailKeyring())
     result = CliRunner().invoke(main, ["contacts", "set-url", "legal"], input="json://x:y@127.0.0.1/hook\n")

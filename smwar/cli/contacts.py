@@ -9,7 +9,7 @@ import click
 
 from smwar.cli.common import load_runbooks, reports_errors, say
 from smwar.errors import SmwarError
-from smwar.notify import redact, send
+from smwar.notify import redact, send, unusable
 from smwar.secrets import SecretStoreError, delete_secret, get_secret, set_secret
 
 if TYPE_CHECKING:
@@ -66,6 +66,8 @@ def set_url(contact_id: str, runbooks_path: Path | None) -> None:
 
     _contact(load_runbooks(runbooks_path), contact_id)
     url = click.prompt("apprise URL (not shown)", hide_input=True).strip()
+    if (why := unusable(url)) is not None:
+        raise SmwarError(f"{contact_id}: {why}; nothing was stored")
     set_secret(secret_name(contact_id), url)
     say(f"{contact_id}: stored in the keyring as {redact(url)}")
 
