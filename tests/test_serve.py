@@ -227,6 +227,13 @@ def tls_proxy(public: str, upstream: str, tls: ssl.SSLContext) -> Iterator[None]
         loop.close()
 
 
+def test_a_key_to_serve_past_this_machine_that_is_easily_guessed_is_refused() -> None:
+    keyring.set_keyring(FileKeyring())
+    refused = CliRunner().invoke(main, ["auth", "set", "serve"], input="a\n")
+    assert refused.exit_code == 2 and "a key of 1 characters is guessed; give at least 16" in refused.output
+    assert keyring.get_password("smwar", "auth:serve") is None, "nothing was stored"
+
+
 @NEEDS_BROWSER
 def test_the_war_room_in_a_browser_asks_for_its_key_and_takes_keys_as_the_operator_given(tmp_path: Path) -> None:
     keyring.set_keyring(FileKeyring())

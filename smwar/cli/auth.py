@@ -5,7 +5,10 @@ from __future__ import annotations
 import click
 
 from smwar.cli.common import reports_errors, say
+from smwar.errors import SmwarError
 from smwar.secrets import SERVE_KEY, delete_secret, get_secret, require_keyring, set_secret
+
+MIN_SERVE_KEY = 16  # characters of the key that guards a war room served past this machine
 
 
 def _names() -> list[str]:
@@ -39,6 +42,11 @@ def set_(name: str) -> None:
     if name not in known:
         say(f"note: no configured source, `smwar serve` or journal uses {name!r} (known: {', '.join(known)})", err=True)
     value = click.prompt(f"secret for {name} (not shown)", hide_input=True).strip()
+    if name == SERVE_KEY and len(value) < MIN_SERVE_KEY:
+        raise SmwarError(
+            f"serve: a key of {len(value)} characters is guessed; give at least {MIN_SERVE_KEY} "
+            "(e.g. from: python -c 'import secrets; print(secrets.token_urlsafe())'); nothing was stored"
+        )
     set_secret(f"auth:{name}", value)
     say(f"{name}: stored in the OS keyring")
 
