@@ -72,6 +72,7 @@ def test_a_wrong_journal_address_is_refused_with_the_config_line(address: str, s
 
 
 def test_a_password_in_an_address_never_shows_even_when_it_cannot_be_read() -> None:
+    open_journal(str(live_journal_path())).close()  # the journal to copy
     for address in (
         "postgresql://anna:s3cr%zzet@db.example/smwar",
         "postgresql://anna@db.example/smwar?sslpassword=s3cr",
