@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -175,12 +174,18 @@ def paths() -> None:
     """Show where smwar keeps its data (SMWAR_HOME relocates it)."""
     from smwar.config import load_config
     from smwar.engine.live import live_address
-    from smwar.journal.address import SQLITE, is_postgres
+    from smwar.journal.address import is_postgres, sqlite_path
     from smwar.paths import config_dir, config_file, drill_runs_dir, log_file
 
-    address = live_address(load_config())
-    live = address if is_postgres(address) else str(Path(address.removeprefix(SQLITE)).expanduser())
+    broken: SmwarError | None = None
+    try:
+        address = live_address(load_config())
+        live = address if is_postgres(address) else str(sqlite_path(address))
+    except SmwarError as exc:  # the paths are said still: they show where the config to mend is
+        live, broken = "unknown until the config can be read", exc
     say(
         f"config:  {config_dir()} ({config_file().name})\ndata:    {data_dir()}\n"
         f"live:    {live}\ndrills:  {drill_runs_dir()}\nlog:     {log_file()}"
     )
+    if broken is not None:
+        raise broken
