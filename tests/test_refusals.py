@@ -5,6 +5,8 @@ command given a path it cannot use says so in one line, never with a traceback."
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,7 @@ from smwar.cli import main
 from smwar.drills.script import load_drill
 from smwar.engine.drill import open_drill_run
 from smwar.errors import InputErrors
-from smwar.paths import bundled_runbooks_dir, drill_runs_dir
+from smwar.paths import bundled_runbooks_dir, config_dir, drill_runs_dir
 from smwar.runbooks.definitions import RunbookSet
 from smwar.runbooks.loader import load_runbook_set
 from tests.conftest import SHORT_DRILL
@@ -361,3 +363,23 @@ def test_drill_history_passes_over_an_empty_run_file_and_leaves_it_empty(tmp_pat
     assert (result.exit_code, result.output) == (0, "No drill runs yet.\nPlay one with: smwar drill\n")
     assert list(drill_runs_dir().iterdir()) == [empty]
     assert empty.read_bytes() == b""
+
+
+# -- arguments that are no text ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [
+        ([b"runbooks", b"try", b"x\xff"], b"x\\xff"),
+        ([b"sources", b"add", b"jsonl", b"x", b"path=/tmp/\xff"], b"path=/tmp/\\xff"),
+        ([b"--as", b"\xfe", b"paths"], b"\\xfe"),
+    ],
+)
+def test_an_argument_that_is_no_utf8_text_is_refused_in_one_line_and_nothing_written(
+    args: list[bytes], shown: bytes
+) -> None:
+    done = subprocess.run([sys.executable, "-m", "smwar", *args], capture_output=True, check=False)
+    assert (done.returncode, done.stdout) == (2, b"")
+    assert done.stderr == b"smwar: argument '" + shown + b"' is not UTF-8 text\n"
+    assert not config_dir().exists()

@@ -33,6 +33,25 @@ class _Commands(click.Group):
             return command
         return super().get_command(ctx, cmd_name)
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Every command's arguments pass here first (the group's and all after them): one that
+        is no UTF-8 text (its bytes kept as surrogates by Python) is refused before a command
+        takes it for a name, a path or a pattern, and writes or matches nothing."""
+        for arg in args:
+            if not _is_text(arg):
+                undecoded = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+                say(f"smwar: argument '{undecoded}' is not UTF-8 text", err=True)
+                sys.exit(2)
+        return super().parse_args(ctx, args)
+
+
+def _is_text(arg: str) -> bool:
+    try:
+        arg.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
 
 def _named(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
     """`--as NAME`, stripped, for every command that reads it (live, drill, serve); blank is refused."""
