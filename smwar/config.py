@@ -17,7 +17,7 @@ from smwar.errors import InputErrors, SmwarError
 from smwar.journal.address import checked_address
 from smwar.paths import config_file, user_runbooks_dir
 from smwar.sources.registry import AnySettings
-from smwar.tomlfile import Strict, TomlDocument, load_toml, validate
+from smwar.tomlfile import Strict, TomlDocument, cannot_read, load_toml, validate
 
 MAX_WORKERS = 15  # processes that match a storm beside the ingest process, at most
 
@@ -69,7 +69,11 @@ class Config(Strict):
 
 def load_config() -> Config:
     path = config_file()
-    if not path.exists():
+    try:
+        there = path.exists()
+    except OSError as exc:  # the folder cannot be searched (a file in it that cannot be read: load_toml)
+        raise cannot_read(path.parent, exc) from exc
+    if not there:
         return Config()
     document = load_toml(path)
     config = validate(document, Config)

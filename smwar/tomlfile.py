@@ -64,10 +64,15 @@ def load_toml(path: Path) -> TomlDocument:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise InputErrors([InputError(path, None, f"cannot read: {exc.strerror or exc}")]) from exc
+        raise cannot_read(path, exc) from exc
     except UnicodeDecodeError as exc:
         raise InputErrors([InputError(path, None, "not UTF-8 text")]) from exc
     return parse_toml(text, path)
+
+
+def cannot_read(path: Path, error: OSError) -> InputErrors:
+    """`path: cannot read: why`, for a file or folder the user has to make readable."""
+    return InputErrors([InputError(path, None, f"cannot read: {error.strerror or error}")])
 
 
 def parse_toml(text: str, path: Path) -> TomlDocument:

@@ -5,6 +5,7 @@ LISTEN/NOTIFY, its schema versions) is checked on it alone."""
 from __future__ import annotations
 
 import multiprocessing
+import re
 import sqlite3
 import time
 from collections import Counter
@@ -274,7 +275,7 @@ def test_a_postgresql_journal_is_migrated_once_and_one_from_a_newer_smwar_is_ref
 
     open_journal(postgres_url).close()
     with open_journal(postgres_url) as journal:
-        assert str(journal.path).endswith(f"/socket/{postgres_url.split('/')[-1].split('?')[0]}")
+        assert journal.path == postgres_url  # named as given
     with psycopg.connect(postgres_url, autocommit=True) as db:
         assert db.execute("SELECT array_agg(version) FROM schema_version").fetchone() == (
             list(range(1, CURRENT_VERSION + 1)),
@@ -303,8 +304,9 @@ def test_an_address_with_its_password_or_of_no_server_is_refused_clearly(postgre
     assert "secret" not in str(refused.value)
     with pytest.raises(JournalError, match="not a PostgreSQL address"):
         open_journal("postgresql://smwar@/db?nonsense=1")
-    with pytest.raises(JournalError, match=f"cannot open the PostgreSQL journal at postgresql://{tmp_path}/db"):
-        open_journal(f"postgresql://smwar@/db?host={tmp_path}")
+    nowhere = f"postgresql://smwar@/db?host={tmp_path}"
+    with pytest.raises(JournalError, match=f"cannot open the PostgreSQL journal at {re.escape(nowhere)} "):
+        open_journal(nowhere)
 
 
 def test_drafts_and_the_notices_inbox(address: str) -> None:

@@ -72,6 +72,7 @@ def test_a_wrong_journal_address_is_refused_with_the_config_line(address: str, s
 
 
 def test_a_password_in_an_address_never_shows_even_when_it_cannot_be_read() -> None:
+    open_journal(str(live_journal_path())).close()  # the journal to copy
     for address in (
         "postgresql://anna:s3cr%zzet@db.example/smwar",
         "postgresql://anna@db.example/smwar?sslpassword=s3cr",
@@ -102,3 +103,14 @@ def test_a_journal_file_named_relatively_is_refused_as_each_war_room_would_find_
     assert result.exit_code != 0 and "config.toml:2: journal: " in result.output and "must be absolute" in result.output
     _configure('operator = "anna"\njournal = "sqlite:~/warroom.sqlite"\n')
     assert f"live:    {Path('~/warroom.sqlite').expanduser()}\n" in CliRunner().invoke(main, ["paths"]).output
+
+
+def test_a_server_that_cannot_be_reached_is_named_as_configured_and_why_in_one_line() -> None:
+    address = "postgresql://nobody@127.0.0.1:1/warroom"  # port 1: nothing listens, refused at once
+    _configure(f'journal = "{address}"\n')
+    for args in (["journal", "check"], ["journal", "check", "--journal", address]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2
+        assert result.output.startswith(f"smwar: cannot open the PostgreSQL journal at {address} (connection failed: ")
+        assert "Connection refused; Is the server running" in result.output
+        assert result.output.count("\n") == 1

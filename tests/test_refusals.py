@@ -5,6 +5,8 @@ command given a path it cannot use says so in one line, never with a traceback."
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,7 @@ from smwar.cli import main
 from smwar.drills.script import load_drill
 from smwar.engine.drill import open_drill_run
 from smwar.errors import InputErrors
-from smwar.paths import bundled_runbooks_dir, drill_runs_dir
+from smwar.paths import bundled_runbooks_dir, config_dir, drill_runs_dir
 from smwar.runbooks.definitions import RunbookSet
 from smwar.runbooks.loader import load_runbook_set
 from tests.conftest import SHORT_DRILL
@@ -285,3 +287,99 @@ def test_a_directory_where_the_journal_should_be_is_named_as_such(
     monkeypatch.setenv("SMWAR_HOME", str(tmp_path))
     (tmp_path / "data" / "live.sqlite").mkdir(parents=True)
     assert refused("export", "1") == f"smwar: {tmp_path / 'data' / 'live.sqlite'}: not a journal file\n"
+
+
+# -- journals that are only read --------------------------------------------------------------
+
+UNREACHABLE = "postgresql://smwar@127.0.0.1:1/warroom"  # never connected to: the source is refused first
+READING = [
+    ["journal", "check", "--journal", "{journal}"],
+    ["export", "1", "--run", "{journal}"],
+    ["drill", "debrief", "{journal}"],
+    ["journal", "migrate", "--from", "{journal}", "--to", UNREACHABLE],
+]
+
+
+def files_under(folder: Path) -> list[str]:
+    return sorted(str(path.relative_to(folder)) for path in folder.rglob("*"))
+
+
+def refused_in_one_line(*args: str) -> str:
+    """The output of a command refused as a user's error: exit 2, one line, no traceback."""
+    result = CliRunner().invoke(main, list(args))
+    assert (result.exit_code, result.output.count("\n")) == (2, 1), result.output
+    assert "Traceback" not in result.output
+    return result.output
+
+
+@pytest.mark.parametrize("command", READING, ids=lambda command: " ".join(command[:2]))
+def test_a_command_that_reads_a_journal_refuses_an_empty_file_and_leaves_it_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("mentions.jsonl").touch()
+    args = [arg.format(journal="mentions.jsonl") for arg in command]
+    assert refused_in_one_line(*args) == "smwar: mentions.jsonl: no journal there\n"
+    assert files_under(tmp_path) == ["home", "home/data", "mentions.jsonl"]
+    assert Path("mentions.jsonl").read_bytes() == b""
+
+
+@pytest.mark.parametrize("journal", ["nosuch.sqlite", "sqlite:{folder}/missing/x.sqlite"])
+@pytest.mark.parametrize("command", [READING[0], READING[3]], ids=["check", "migrate"])
+def test_a_journal_to_read_that_is_not_there_is_refused_and_not_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str], journal: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    address = journal.format(folder=tmp_path)
+    shown = address.removeprefix("sqlite:")
+    args = [arg.format(journal=address) for arg in command]
+    assert refused_in_one_line(*args) == f"smwar: {shown}: no journal there\n"
+    assert files_under(tmp_path) == ["home", "home/data"]
+
+
+def test_checking_the_live_journal_before_there_is_one_does_not_make_it(tmp_path: Path) -> None:
+    live = tmp_path / "home" / "data" / "live.sqlite"
+    assert refused_in_one_line("journal", "check") == f"smwar: {live}: no journal there\n"
+    assert files_under(tmp_path) == ["home", "home/data"]
+
+
+@pytest.mark.parametrize("command", [READING[0], READING[3]], ids=["check", "migrate"])
+def test_a_journal_address_of_an_unknown_kind_is_refused_not_taken_for_a_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    args = [arg.format(journal="mysql://a@b/c") for arg in command]
+    assert refused_in_one_line(*args) == (
+        "smwar: unknown kind of journal address 'mysql://a@b/c' (a file path, sqlite:PATH or postgresql://…)\n"
+    )
+    assert files_under(tmp_path) == ["home", "home/data"]
+
+
+def test_drill_history_passes_over_an_empty_run_file_and_leaves_it_empty(tmp_path: Path) -> None:
+    drill_runs_dir().mkdir(parents=True)
+    empty = drill_runs_dir() / "2024-01-01-0000-tiny.sqlite"
+    empty.touch()
+    result = CliRunner().invoke(main, ["drill", "history"])
+    assert (result.exit_code, result.output) == (0, "No drill runs yet.\nPlay one with: smwar drill\n")
+    assert list(drill_runs_dir().iterdir()) == [empty]
+    assert empty.read_bytes() == b""
+
+
+# -- arguments that are no text ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [
+        ([b"runbooks", b"try", b"x\xff"], b"x\\xff"),
+        ([b"sources", b"add", b"jsonl", b"x", b"path=/tmp/\xff"], b"path=/tmp/\\xff"),
+        ([b"--as", b"\xfe", b"paths"], b"\\xfe"),
+    ],
+)
+def test_an_argument_that_is_no_utf8_text_is_refused_in_one_line_and_nothing_written(
+    args: list[bytes], shown: bytes
+) -> None:
+    done = subprocess.run([sys.executable, "-m", "smwar", *args], capture_output=True, check=False)
+    assert (done.returncode, done.stdout) == (2, b"")
+    assert done.stderr == b"smwar: argument '" + shown + b"' is not UTF-8 text\n"
+    assert not config_dir().exists()

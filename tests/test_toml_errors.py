@@ -3,13 +3,15 @@ runbook set, a drill and the config, printed by the CLI as one line without a tr
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from smwar.cli import main
-from smwar.paths import config_file
+from smwar.paths import config_file, data_dir
 from tests.conftest import SHORT_DRILL
 from tests.test_runbooks import MINIMAL_PLAN, scenario, write_set
 
@@ -100,3 +102,42 @@ def test_two_sources_under_one_id_are_refused_at_the_second(tmp_path: Path) -> N
         result = CliRunner().invoke(main, command)
         assert result.exit_code == 2, result.output
         assert f"{config_file()}:10: duplicate source id 'x' (first at line 4)" in result.output
+
+
+@pytest.fixture
+def locked_config(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The config folder at mode 000. Tests may run as root, whom a chmod does not stop: what
+    is in the folder is refused to be looked at, as the system refuses it anyone else."""
+    folder = config_file().parent
+    folder.mkdir(parents=True)
+    config_file().write_text('operator = "kim"\n', encoding="utf-8")
+    stat = Path.stat
+
+    def guarded(self: Path, *args: Any, **kwargs: Any) -> Any:
+        if self.parent == folder:
+            raise PermissionError(13, "Permission denied", str(self))
+        return stat(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", guarded)
+    folder.chmod(0)
+    yield folder
+    folder.chmod(0o700)
+
+
+@pytest.mark.parametrize(
+    "args", [["sources", "list"], ["runbooks", "check"], ["sources", "add", "jsonl", "x", "path=/tmp/x.jsonl"]]
+)
+def test_a_config_folder_that_cannot_be_read_is_named_in_one_line(locked_config: Path, args: list[str]) -> None:
+    result = CliRunner().invoke(main, args)
+    assert (result.exit_code, result.output) == (2, f"{locked_config}: cannot read: Permission denied\n")
+
+
+def test_paths_are_shown_though_the_config_cannot_be_read_and_then_why(locked_config: Path) -> None:
+    result = CliRunner().invoke(main, ["paths"])
+    assert result.exit_code == 2
+    assert result.output == (
+        f"config:  {locked_config} (config.toml)\ndata:    {data_dir()}\n"
+        "live:    unknown until the config can be read\n"
+        f"drills:  {data_dir() / 'drills'}\nlog:     {data_dir() / 'smwar.log'}\n"
+        f"{locked_config}: cannot read: Permission denied\n"
+    )

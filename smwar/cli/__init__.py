@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -33,6 +32,25 @@ class _Commands(click.Group):
             command: click.Command = getattr(importlib.import_module(f"smwar.cli.{cmd_name}"), cmd_name)
             return command
         return super().get_command(ctx, cmd_name)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Every command's arguments pass here first (the group's and all after them): one that
+        is no UTF-8 text (its bytes kept as surrogates by Python) is refused before a command
+        takes it for a name, a path or a pattern, and writes or matches nothing."""
+        for arg in args:
+            if not _is_text(arg):
+                undecoded = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+                say(f"smwar: argument '{undecoded}' is not UTF-8 text", err=True)
+                sys.exit(2)
+        return super().parse_args(ctx, args)
+
+
+def _is_text(arg: str) -> bool:
+    try:
+        arg.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _named(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
@@ -175,12 +193,18 @@ def paths() -> None:
     """Show where smwar keeps its data (SMWAR_HOME relocates it)."""
     from smwar.config import load_config
     from smwar.engine.live import live_address
-    from smwar.journal.address import SQLITE, is_postgres
+    from smwar.journal.address import is_postgres, sqlite_path
     from smwar.paths import config_dir, config_file, drill_runs_dir, log_file
 
-    address = live_address(load_config())
-    live = address if is_postgres(address) else str(Path(address.removeprefix(SQLITE)).expanduser())
+    broken: SmwarError | None = None
+    try:
+        address = live_address(load_config())
+        live = address if is_postgres(address) else str(sqlite_path(address))
+    except SmwarError as exc:  # the paths are said still: they show where the config to mend is
+        live, broken = "unknown until the config can be read", exc
     say(
         f"config:  {config_dir()} ({config_file().name})\ndata:    {data_dir()}\n"
         f"live:    {live}\ndrills:  {drill_runs_dir()}\nlog:     {log_file()}"
     )
+    if broken is not None:
+        raise broken

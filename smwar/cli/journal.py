@@ -56,7 +56,7 @@ def check(address: str | None) -> None:
     from smwar.journal.address import open_journal
 
     address = address or live_address(load_config())
-    with open_journal(address) as checked:
+    with open_journal(address, create=False) as checked:
         _say_integrity(checked.integrity(), address)
     say("ok")
 

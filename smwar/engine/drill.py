@@ -20,7 +20,7 @@ from smwar.engine.leader import LEASE_SECONDS, RENEW_SECONDS, WAIT_SECONDS, hold
 from smwar.engine.pipeline import TRAINER_MESSAGE, Idle, Intake, Update
 from smwar.engine.session import Session
 from smwar.errors import InputErrors, SmwarError
-from smwar.journal.store import Journal
+from smwar.journal.store import Journal, NoJournal
 from smwar.model import SYSTEM_ACTOR, Event
 from smwar.paths import by_path_or_name, drill_runs_dir
 from smwar.runbooks.definitions import RunbookSet
@@ -342,7 +342,7 @@ def read_run(path: Path, runbooks: RunbookSet, script_path: Path | None = None) 
     """The debrief of the run journaled at `path`, against its own script (or `script_path`)."""
     if not path.is_file():
         raise SmwarError(f"{path}: no such drill run (list them with: smwar drill history)")
-    with Journal.open(path) as journal:
+    with Journal.open(path, create=False) as journal:
         meta = journal.meta()
         if meta.get("mode") != MODE_DRILL or "clock_start" not in meta:
             raise SmwarError(f"{path} is not a drill journal")
@@ -390,7 +390,11 @@ def history() -> list[PastRun]:
     """Every drill run on this machine, oldest first, with the score journaled at its end."""
     runs: list[PastRun] = []
     for path in sorted(drill_runs_dir().glob("*.sqlite")):
-        with Journal.open(path) as journal:
+        try:
+            journal = Journal.open(path, create=False)
+        except NoJournal:  # an empty file, or one removed since it was listed: no run, and none made
+            continue
+        with journal:
             meta = journal.meta()
             if meta.get("mode") != MODE_DRILL or "clock_start" not in meta:
                 continue

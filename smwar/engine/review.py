@@ -8,14 +8,13 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from smwar.clock import Clock, ManualClock, from_iso
 from smwar.engine.desk import IncidentDesk
 from smwar.engine.session import Session
 from smwar.errors import SmwarError
 from smwar.incidents import chain
-from smwar.journal.address import SQLITE, is_postgres, open_journal
+from smwar.journal.address import open_journal
 from smwar.journal.interface import JournalStore
 from smwar.journal.reading import MentionRow, Reading, Span, Tally
 from smwar.model import SYSTEM_ACTOR, Event, Incident, Mention
@@ -198,13 +197,7 @@ def reading_session(address: str, runbooks: RunbookSet) -> Iterator[Session]:
     """A session on the journal at `address` (`postgresql://…` or `sqlite:PATH`) for reviewing
     it, as it stands: at the drill clock's last position for a drill run, now for the live
     journal. A SQLite journal that is not there is not created."""
-    if not is_postgres(address):
-        path = Path(address.removeprefix(SQLITE)).expanduser()
-        if not path.exists():
-            raise SmwarError(f"{path}: no such journal")
-        if not path.is_file():
-            raise SmwarError(f"{path}: not a journal file")
-    with open_journal(address) as journal:
+    with open_journal(address, create=False) as journal:
         drill = journal.meta().get("mode") == "drill"
         now = (journal.latest_time() if drill else None) or datetime.now(UTC)
         yield ReadingSession(journal, runbooks, ManualClock(now))

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
+
+from smwar.errors import SmwarError
 
 if TYPE_CHECKING:
     from smwar.journal.interface import JournalStore
@@ -17,6 +20,7 @@ PASSWORD_REFUSED = (
     "keep it in the keyring with `smwar auth set postgresql:HOST`"
 )
 SECRETS = ("password", "sslpassword")  # an address's parameters that would carry one
+URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")  # scheme://…: an address, never a file's path
 
 
 def is_postgres(address: str) -> bool:
@@ -38,12 +42,21 @@ def checked_address(address: str) -> str:
     raise ValueError(f"{address!r} is no journal address: postgresql://USER@HOST/DB or sqlite:PATH")
 
 
-def open_journal(address: str) -> JournalStore:
-    """Open (creating and migrating) the journal at `address`."""
+def open_journal(address: str, *, create: bool = True) -> JournalStore:
+    """Open the journal at `address`, migrating its schema; `create`: make it if it is not there
+    (else a SQLite file that is missing or empty is refused, and nothing is made)."""
     if is_postgres(address):
         from smwar.journal.postgres.store import PostgresJournal  # psycopg is loaded only for one
 
         return PostgresJournal.open(address)
     from smwar.journal.store import Journal
 
-    return Journal.open(Path(address.removeprefix(SQLITE)).expanduser())
+    return Journal.open(sqlite_path(address), create=create)
+
+
+def sqlite_path(address: str) -> Path:
+    """The file of a SQLite journal's address (`sqlite:PATH` or a bare path); an address of
+    another kind (`mysql://…`) is refused, not taken for a folder `mysql:`."""
+    if URL.match(address):
+        raise SmwarError(f"unknown kind of journal address {address!r} (a file path, sqlite:PATH or postgresql://…)")
+    return Path(address.removeprefix(SQLITE)).expanduser()

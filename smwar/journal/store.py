@@ -64,10 +64,14 @@ class Journal(Coordination, Profiles, Portable):
         self._search = Search(reader, self._read_lock)
 
     @classmethod
-    def open(cls, path: Path) -> Journal:
-        """Open or create the journal at `path`, creating its directory, migrating its schema.
-        Processes opening it at once set it up one at a time, each in its turn to write: SQLite
-        refuses, rather than waits for, a switch to WAL while another connection makes it."""
+    def open(cls, path: Path, *, create: bool = True) -> Journal:
+        """Open the journal at `path`, migrating its schema; `create`: make it (and its
+        directory) if it is not there, else a missing or empty file is refused (`NoJournal`)
+        and nothing is made. Processes opening it at once set it up one at a time, each in its
+        turn to write: SQLite refuses, rather than waits for, a switch to WAL while another
+        connection makes it."""
+        if not create:
+            _refuse_absent(path)
         turns: list[int] = []
         made: list[str] = []  # the turn files this open made
         try:
@@ -449,6 +453,22 @@ def _cannot_open(path: Path, reason: object) -> JournalError:
 
 class NotAJournal(JournalError):
     """The file is something else than a journal, and was left untouched."""
+
+
+class NoJournal(JournalError):
+    """No journal where one was to be read: nothing there, an empty file or a folder."""
+
+
+def _refuse_absent(path: Path) -> None:
+    """`path` must hold a journal already: SQLite would take a missing or empty file for a new
+    database, and a journal would be made where one was only to be read."""
+    try:
+        if path.is_dir():
+            raise NoJournal(f"{path}: not a journal file")
+        if not path.is_file() or not path.stat().st_size:
+            raise NoJournal(f"{path}: no journal there")
+    except OSError as exc:
+        raise _cannot_open(path, exc.strerror or exc) from exc
 
 
 def turn_files(path: Path) -> tuple[str, str]:

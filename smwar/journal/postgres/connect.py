@@ -58,10 +58,16 @@ def connect(url: str, *, autocommit: bool = True) -> psycopg.Connection:
     try:
         return psycopg.connect(url, autocommit=autocommit, **extra)
     except psycopg.OperationalError as exc:
-        raise JournalError(f"cannot open the PostgreSQL journal at {redacted(url)} ({exc})".strip()) from None
+        raise JournalError(f"cannot open the PostgreSQL journal at {shown(url)} ({one_line(exc)})") from None
 
 
-def redacted(url: str) -> str:
-    """`url` as it may be shown: its database and where it is, nothing more."""
-    parts = _parts(url)
-    return f"postgresql://{parts.get('host', '')}/{parts.get('dbname', '')}"
+def shown(url: str) -> str:
+    """`url` as it may be shown: as given, user, port and parameters too, once `_parts` has made
+    sure it carries no password."""
+    _parts(url)
+    return url
+
+
+def one_line(error: Exception) -> str:
+    """libpq's message, whose hint goes on an indented line of its own, as one line."""
+    return "; ".join(line.strip() for line in str(error).splitlines() if line.strip())

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from smwar.journal.address import is_postgres, open_journal
+from smwar.journal.address import is_postgres, open_journal, sqlite_path
 from smwar.journal.postgres.connect import connect
 from smwar.journal.schema import JournalError
 
@@ -176,11 +176,11 @@ class PostgresSide(Side):
             )
 
 
-def _side(address: str) -> SqliteSide | PostgresSide:
-    open_journal(address).close()  # created and migrated to this smwar's schema, if need be
+def _side(address: str, *, create: bool) -> SqliteSide | PostgresSide:
+    open_journal(address, create=create).close()  # migrated to this smwar's schema (made, if `create`)
     if is_postgres(address):
         return PostgresSide(address)
-    return SqliteSide(Path(address.removeprefix("sqlite:")).expanduser())
+    return SqliteSide(sqlite_path(address))
 
 
 def copy_journal(source: str, target: str, progress: Progress) -> list[Checked]:
@@ -188,7 +188,7 @@ def copy_journal(source: str, target: str, progress: Progress) -> list[Checked]:
     resuming where an earlier copy stopped; each table checked. Raises if any differs."""
     if is_postgres(source) == is_postgres(target):
         raise JournalError("a journal is copied from SQLite to PostgreSQL or back (one address of each)")
-    sides = [_side(source), _side(target)]
+    sides = [_side(source, create=False), _side(target, create=True)]
     try:
         sqlite = next(side for side in sides if isinstance(side, SqliteSide))
         unknown = sqlite.tables() - set(COPIED) - set(NOT_COPIED)

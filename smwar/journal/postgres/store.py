@@ -25,7 +25,7 @@ from psycopg.rows import Row, RowFactory, dict_row, tuple_row
 
 from smwar.clock import to_iso
 from smwar.journal.portable import Portable
-from smwar.journal.postgres.connect import connect, redacted
+from smwar.journal.postgres.connect import connect, shown
 from smwar.journal.postgres.inbox import Inbox
 from smwar.journal.postgres.pages import POSTGRES
 from smwar.journal.postgres.reading import PostgresReader
@@ -57,7 +57,7 @@ class PostgresJournal(Coordination, Records, Reads, Inbox, Portable):
     dialect = POSTGRES
 
     def __init__(self, url: str, writer: psycopg.Connection, reader: psycopg.Connection) -> None:
-        self.path = redacted(url)  # what the journal is called where the SQLite one shows its path
+        self.path = shown(url)  # what the journal is called where the SQLite one shows its path
         self._db = writer
         self._lock = threading.RLock()  # the writer's: one transaction at a time
         self._reader = reader
@@ -71,7 +71,7 @@ class PostgresJournal(Coordination, Records, Reads, Inbox, Portable):
         """Open the journal in the database at `url`, migrating its schema."""
         writer = connect(url)
         try:
-            migrate(writer, redacted(url))
+            migrate(writer, shown(url))
         except BaseException:
             writer.close()
             raise
