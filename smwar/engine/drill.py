@@ -12,7 +12,7 @@ from pathlib import Path
 from smwar.clock import Clock, DrillClock, ManualClock, from_iso, to_iso
 from smwar.drills.debrief import Debrief
 from smwar.drills.player import DrillPlayer
-from smwar.drills.score import Reply, RunRecord, score
+from smwar.drills.score import Post, Reply, RunRecord, score
 from smwar.drills.script import DrillScript, load_drill
 from smwar.drills.team import team
 from smwar.engine.follow import Follower
@@ -302,16 +302,18 @@ def debrief(session: Session, script: DrillScript, start: datetime, run: str) ->
     """Score the run in `session` as of its end, or as of now if it has not ended."""
     end = ended_at(session.journal)
     until = end or session.clock.now()
+    mentions = session.journal.mentions()
     record = RunRecord(
         start=start,
         end=until,
         incidents=session.desk.incidents(),
         metrics={incident.id: session.desk.metrics(incident.id) for incident in session.desk.incidents()},
+        posts=[Post(item.mention.author, item.received_at) for item in mentions],
         replies=[Reply(str(event.payload["author"]), event.at) for event in session.desk.replies()],
     )
     events = [event for event in session.journal.events() if event.at <= until]
     operators = sorted({event.actor for event in events if event.actor != SYSTEM_ACTOR})
-    arrivals = {item.id: item.received_at for item in session.journal.mentions()}
+    arrivals = {item.id: item.received_at for item in mentions}
     return Debrief(
         title=script.drill.title,
         drill_id=script.drill.id,
