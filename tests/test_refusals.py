@@ -187,6 +187,20 @@ def test_a_drill_expecting_a_scenario_the_runbooks_lack_is_not_played(tmp_path: 
     assert not drill_runs_dir().exists() or not any(drill_runs_dir().iterdir()), "no run was made for it"
 
 
+def test_a_drill_file_expecting_a_scenario_the_runbooks_lack_is_refused_on_resume_as_with_new(
+    tmp_path: Path,
+) -> None:
+    path = drill(tmp_path)
+    run = open_drill_run(path, fresh=True, now=datetime.now(UTC), runbooks=load_runbook_set(bundled_runbooks_dir()))
+    run.journal.close()
+    path.write_text(path.read_text(encoding="utf-8").replace("product-defect", "product-defekt"), encoding="utf-8")
+    known = "(scenarios: data-leak-rumour, offensive-post, positive-hype, product-defect, service-outage)"
+    refusal = f"{path}:7: expected.incident.scenario: no scenario 'product-defekt' in the runbooks {known}\n"
+    for new in ([], ["--new"]):
+        result = CliRunner().invoke(main, ["drill", "play", str(path), *new])
+        assert (result.exit_code, result.output) == (2, refusal)
+
+
 def test_a_resumed_drill_is_checked_as_the_run_began_not_as_the_file_now_reads(tmp_path: Path) -> None:
     path = drill(tmp_path)
     run = open_drill_run(path, fresh=True, now=datetime.now(UTC), runbooks=load_runbook_set(bundled_runbooks_dir()))

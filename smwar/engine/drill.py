@@ -49,9 +49,10 @@ class DrillRun:
 
 def open_drill_run(script_path: Path, *, fresh: bool, now: datetime, runbooks: RunbookSet | None = None) -> DrillRun:
     """Resume the latest run of this drill, or start a new one (`fresh`, or none to resume).
-    With `runbooks`, the script the run plays (a resumed run's own copy) must expect only
-    scenarios they have: it is refused before a run is made or resumed."""
-    script = load_drill(script_path)  # a file that cannot be read is reported with its reason here
+    With `runbooks`, the script given and the script the run plays (a resumed run's own copy)
+    must expect only scenarios they have: either is refused before a run is made or resumed."""
+    # a file that cannot be read is reported with its reason here, one a new run would refuse too
+    script = load_drill(script_path, runbooks=runbooks)
     text = script_path.read_text(encoding="utf-8")
     latest = None if fresh else latest_run(script.drill.id)
     if latest is not None:
@@ -61,7 +62,7 @@ def open_drill_run(script_path: Path, *, fresh: bool, now: datetime, runbooks: R
             journal.close()
             raise SmwarError(f"{latest} is not a drill journal; start a new run with --new")
         try:  # a run goes on with the script it began with
-            script = _run_script(meta, runbooks) or load_drill(script_path, text, runbooks=runbooks)
+            script = _run_script(meta, runbooks) or script
         except SmwarError:
             journal.close()
             raise
