@@ -235,6 +235,24 @@ def test_exporting_to_no_file_name_is_a_usage_error(played: Any) -> None:
     assert "'.' names no file" in refused("export", "1", "--run", played.name, "-o", "")
 
 
+def test_a_debrief_against_another_drill_or_a_script_not_there_is_refused_in_one_line(
+    tmp_path: Path, played: Any
+) -> None:
+    def debrief(script: Path) -> tuple[int, str]:
+        result = CliRunner().invoke(main, ["drill", "debrief", "--script", str(script), played.name])
+        return result.exit_code, result.output
+
+    assert debrief(SHORT_DRILL) == (
+        2,
+        f"smwar: {SHORT_DRILL}: drill 'short-leak', but run {played.name} played drill 'scored-leak'\n",
+    )
+    missing = tmp_path / "nosuch.toml"
+    assert debrief(missing) == (2, f"{missing}: cannot read: No such file or directory\n")
+    moved = Path(shutil.copy(played.script_path, tmp_path / "moved.toml"))
+    code, output = debrief(moved)
+    assert code == 0 and f"- Run: `{played.name}` (drill `scored-leak`)" in output, output
+
+
 def test_a_debrief_or_generated_drill_into_a_missing_directory_says_so_in_one_line(tmp_path: Path, played: Any) -> None:
     target = tmp_path / "no" / "such" / "out"
     expected = f"smwar: {target}: cannot write: No such file or directory\n"

@@ -349,16 +349,28 @@ def read_run(path: Path, runbooks: RunbookSet, script_path: Path | None = None) 
         meta = journal.meta()
         if meta.get("mode") != MODE_DRILL or "clock_start" not in meta:
             raise SmwarError(f"{path} is not a drill journal")
-        try:
-            script = load_drill(script_path) if script_path else _run_script(meta)
-            if script is None:
-                script = load_drill(Path(meta.get("drill_script", "")))
-        except InputErrors as exc:
-            raise SmwarError(f"cannot read the drill script of this run ({exc}); pass it with --script") from None
+        script = _scored_against(meta, path.stem, script_path)
         start = from_iso(meta["clock_start"])
         until = ended_at(journal) or journal.latest_time() or start
         session = Session(journal, runbooks, ManualClock(until), Idle(), operator=SYSTEM_ACTOR)
         return debrief(session, script, start, path.stem)
+
+
+def _scored_against(meta: dict[str, str], run: str, script_path: Path | None) -> DrillScript:
+    """The script `run` is scored against: `script_path`, else the copy the run kept (older runs:
+    the file it was played from). It must be the drill the run played."""
+    if script_path is not None:
+        script = load_drill(script_path)  # one that is not there, or is broken, says so itself
+    else:
+        try:
+            script = _run_script(meta) or load_drill(Path(meta.get("drill_script", "")))
+        except InputErrors as exc:
+            raise SmwarError(f"cannot read the drill script of this run ({exc}); pass it with --script") from None
+    played = meta.get("drill_id")
+    if script.drill.id != played:
+        source = script_path or meta.get("drill_script")
+        raise SmwarError(f"{source}: drill {script.drill.id!r}, but run {run} played drill {played!r}")
+    return script
 
 
 def find_run(name: str | None) -> Path:
