@@ -250,6 +250,19 @@ def test_an_author_to_answer_is_judged_only_once_one_of_their_posts_was_played(r
     assert "technikrundschau" not in later.output and "verbraucherzentrale" not in later.output
 
 
+def test_who_only_ended_the_drill_is_the_one_operator_the_team_counts(runbooks: RunbookSet) -> None:
+    run, clock, session = start_drill(runbooks, SCORED_DRILL)
+    clock.advance(timedelta(minutes=1))
+    session.pipeline.poll()
+    end_drill(session, run.script, run.clock_start, run.name)
+    run.journal.close()
+    result = CliRunner().invoke(main, ["drill", "debrief", run.name])
+    assert result.exit_code == 0, result.output
+    assert "- Operators: tester\n" in result.output
+    assert " · 1 operator · 0 replies " in result.output
+    assert "| tester | — | 0 | — | 0 (0) | 0 | 0 | 0 | 0 |" in result.output
+
+
 def test_a_run_keeps_its_script_so_editing_or_removing_the_file_does_not_change_its_debrief(
     tmp_path: Path, runbooks: RunbookSet
 ) -> None:

@@ -313,7 +313,6 @@ def debrief(session: Session, script: DrillScript, start: datetime, run: str) ->
         replies=[Reply(str(event.payload["author"]), event.at) for event in session.desk.replies()],
     )
     events = [event for event in session.journal.events() if event.at <= until]
-    operators = sorted({event.actor for event in events if event.actor != SYSTEM_ACTOR})
     arrivals = {item.id: item.received_at for item in mentions}
     return Debrief(
         title=script.drill.title,
@@ -322,7 +321,6 @@ def debrief(session: Session, script: DrillScript, start: datetime, run: str) ->
         start=start,
         end=until,
         ended=end is not None,
-        operators=operators,
         incidents=record.incidents,
         score=score(script.expected, session.runbooks, record),
         team=team(events, arrivals, script.expected, record.incidents, record.metrics, start),
