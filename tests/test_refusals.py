@@ -189,6 +189,20 @@ def test_a_drill_expecting_a_scenario_the_runbooks_lack_is_not_played(tmp_path: 
     assert not drill_runs_dir().exists() or not any(drill_runs_dir().iterdir()), "no run was made for it"
 
 
+def test_a_drill_file_expecting_a_scenario_the_runbooks_lack_is_refused_on_resume_as_with_new(
+    tmp_path: Path,
+) -> None:
+    path = drill(tmp_path)
+    run = open_drill_run(path, fresh=True, now=datetime.now(UTC), runbooks=load_runbook_set(bundled_runbooks_dir()))
+    run.journal.close()
+    path.write_text(path.read_text(encoding="utf-8").replace("product-defect", "product-defekt"), encoding="utf-8")
+    known = "(scenarios: data-leak-rumour, offensive-post, positive-hype, product-defect, service-outage)"
+    refusal = f"{path}:7: expected.incident.scenario: no scenario 'product-defekt' in the runbooks {known}\n"
+    for new in ([], ["--new"]):
+        result = CliRunner().invoke(main, ["drill", "play", str(path), *new])
+        assert (result.exit_code, result.output) == (2, refusal)
+
+
 def test_a_resumed_drill_is_checked_as_the_run_began_not_as_the_file_now_reads(tmp_path: Path) -> None:
     path = drill(tmp_path)
     run = open_drill_run(path, fresh=True, now=datetime.now(UTC), runbooks=load_runbook_set(bundled_runbooks_dir()))
@@ -221,6 +235,24 @@ def test_exporting_into_a_missing_directory_says_so_in_one_line(tmp_path: Path, 
 
 def test_exporting_to_no_file_name_is_a_usage_error(played: Any) -> None:
     assert "'.' names no file" in refused("export", "1", "--run", played.name, "-o", "")
+
+
+def test_a_debrief_against_another_drill_or_a_script_not_there_is_refused_in_one_line(
+    tmp_path: Path, played: Any
+) -> None:
+    def debrief(script: Path) -> tuple[int, str]:
+        result = CliRunner().invoke(main, ["drill", "debrief", "--script", str(script), played.name])
+        return result.exit_code, result.output
+
+    assert debrief(SHORT_DRILL) == (
+        2,
+        f"smwar: {SHORT_DRILL}: drill 'short-leak', but run {played.name} played drill 'scored-leak'\n",
+    )
+    missing = tmp_path / "nosuch.toml"
+    assert debrief(missing) == (2, f"{missing}: cannot read: No such file or directory\n")
+    moved = Path(shutil.copy(played.script_path, tmp_path / "moved.toml"))
+    code, output = debrief(moved)
+    assert code == 0 and f"- Run: `{played.name}` (drill `scored-leak`)" in output, output
 
 
 def test_a_debrief_or_generated_drill_into_a_missing_directory_says_so_in_one_line(tmp_path: Path, played: Any) -> None:

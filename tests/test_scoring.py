@@ -13,7 +13,7 @@ from textual.widgets import OptionList, TextArea
 from smwar.cli import main
 from smwar.clock import DrillClock
 from smwar.drills.score import RunRecord, score
-from smwar.drills.script import Expected, ExpectedIncident
+from smwar.drills.script import Expected, ExpectedIncident, find_drill
 from smwar.engine.drill import ENDED, drill_session, end_drill, open_drill_run, read_run
 from smwar.engine.pipeline import Update
 from smwar.model import Incident, IncidentStatus, StepStatus
@@ -207,7 +207,7 @@ def test_what_is_not_yet_due_is_not_judged_and_an_unexpected_incident_counts_aga
         "by hand",
         opened_at=T0 + timedelta(minutes=2),
     )
-    run = RunRecord(start=T0, end=T0 + timedelta(minutes=30), incidents=[wrong], metrics={}, replies=[])
+    run = RunRecord(start=T0, end=T0 + timedelta(minutes=30), incidents=[wrong], metrics={}, posts=[], replies=[])
     result = score(expected, runbooks, run)
     texts = {part.key: [f.text for f in part.findings] for part in result.parts}
     assert texts["open"] == ["product-defect: not opened (due by T+10:00)"], "data-leak is due only at T+40:00"
@@ -223,6 +223,44 @@ def test_what_is_not_yet_due_is_not_judged_and_an_unexpected_incident_counts_aga
     ]
     # 0 of detect, open, steps; 1/3 of scenarios; answer and leave-alone have nothing to judge
     assert result.total == round(100 * (15 / 3) / (10 + 20 + 30 + 15))
+
+
+def test_an_author_to_answer_is_judged_only_once_one_of_their_posts_was_played(runbooks: RunbookSet) -> None:
+    """The bundled drill's YouTuber first posts at T+11:18, the trade press at T+13:33 and the
+    consumer organisation at T+20:13."""
+    ended, clock, session = start_drill(runbooks, find_drill(None))
+    clock.advance(timedelta(minutes=9, seconds=23))
+    session.pipeline.poll()
+    end_drill(session, ended.script, ended.clock_start, ended.name)
+    ended.journal.close()
+    going, clock, session = start_drill(runbooks, find_drill(None), start=T0 + timedelta(hours=1))
+    clock.advance(timedelta(minutes=12))
+    session.pipeline.poll()
+    going.journal.close()
+
+    early = CliRunner().invoke(main, ["drill", "debrief", ended.name])
+    assert early.exit_code == 0, early.output
+    assert "| Must-answer authors answered | 15 | nothing to judge in this drill | — |" in early.output
+    assert "not answered" not in early.output
+    later = CliRunner().invoke(main, ["drill", "debrief", going.name])
+    assert later.exit_code == 0, later.output
+    assert "(not ended yet: scored as it stands)" in later.output
+    assert "| Must-answer authors answered | 15 | 0 of 1 |" in later.output
+    assert "- ✘ lenatechnik.bsky.social: not answered" in later.output
+    assert "technikrundschau" not in later.output and "verbraucherzentrale" not in later.output
+
+
+def test_who_only_ended_the_drill_is_the_one_operator_the_team_counts(runbooks: RunbookSet) -> None:
+    run, clock, session = start_drill(runbooks, SCORED_DRILL)
+    clock.advance(timedelta(minutes=1))
+    session.pipeline.poll()
+    end_drill(session, run.script, run.clock_start, run.name)
+    run.journal.close()
+    result = CliRunner().invoke(main, ["drill", "debrief", run.name])
+    assert result.exit_code == 0, result.output
+    assert "- Operators: tester\n" in result.output
+    assert " · 1 operator · 0 replies " in result.output
+    assert "| tester | — | 0 | — | 0 (0) | 0 | 0 | 0 | 0 |" in result.output
 
 
 def test_a_run_keeps_its_script_so_editing_or_removing_the_file_does_not_change_its_debrief(

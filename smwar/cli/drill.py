@@ -124,7 +124,7 @@ def generate(
     "--script",
     "script_path",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="The drill script, if it moved since the run.",
+    help="Score against this drill script (the run's drill) instead of the copy the run kept.",
 )
 @click.option("--runbooks", "runbooks_path", type=click.Path(path_type=Path), help="Runbook set the run was played on.")
 @reports_errors

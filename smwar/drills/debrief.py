@@ -69,10 +69,14 @@ class Debrief:
     start: datetime
     end: datetime
     ended: bool  # False: scored as it stands, the operator has not ended it
-    operators: Sequence[str]
     incidents: Sequence[Incident]
     score: Score
     team: Team
+
+    @property
+    def operators(self) -> list[str]:
+        """Who acted in the run: the team's people."""
+        return [person.name for person in self.team.people]
 
 
 def to_markdown(facts: Debrief) -> str:

@@ -10,7 +10,8 @@ no author to answer, say) is left out and the others are scaled up to 100:
 * steps (30) — the chain steps that fell due during the drill: done by their deadline earns
   all, done late or skipped (with a reason) half, left undone nothing; an expected incident
   never opened has its steps counted from its `open_by`, all undone;
-* answer (15) — each author to be answered got a reply;
+* answer (15) — each author to be answered got a reply (one none of whose posts was played by
+  the end of the drill is not judged);
 * leave alone (10) — each author to be left alone got none;
 * scenarios (15) — every expected scenario opened, no look-alike opened, nothing else opened.
 """
@@ -107,6 +108,14 @@ class Reply:
 
 
 @dataclass(frozen=True, slots=True)
+class Post:
+    """A mention the drill played: who wrote it, and when it arrived."""
+
+    author: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class RunRecord:
     """What a drill run did, read from its journal."""
 
@@ -114,6 +123,7 @@ class RunRecord:
     end: datetime
     incidents: Sequence[Incident]
     metrics: dict[int, IncidentMetrics]
+    posts: Sequence[Post]
     replies: Sequence[Reply]
 
 
@@ -154,9 +164,11 @@ def score(expected: Expected, runbooks: RunbookSet, run: RunRecord) -> Score:
             )
         steps += _steps(opened, run)
     replied = {reply.author.casefold() for reply in run.replies if reply.at <= run.end}
+    posted = {post.author.casefold() for post in run.posts if post.at <= run.end}
     answer = [
         Finding(1, f"{author}: answered") if author.casefold() in replied else Finding(0, f"{author}: not answered")
         for author in expected.answer
+        if author.casefold() in posted  # one who had posted nothing when the drill ended: nothing to judge yet
     ]
     leave_alone = [
         Finding(0, f"{author}: answered, though the plan says to leave them alone")

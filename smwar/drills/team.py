@@ -14,7 +14,8 @@ A person's score is the share of their own actions that were right, each worth o
 A reply the stale-send guard stopped (a teammate had taken it over, replied or was sending)
 earns nothing, but counts among the team's double answers avoided.
 
-Someone who did none of these has no score. The team's score is the drill's own (`score.py`).
+Someone who did none of these (who only ended the drill, say) is on the team with no score. The
+team's score is the drill's own (`score.py`).
 """
 
 from __future__ import annotations
@@ -99,6 +100,9 @@ def team(
 
     def person(name: str) -> Person:
         return people.setdefault(name.casefold(), Person(name))
+
+    for event in acts:
+        person(event.actor)  # whoever acted is on the team, scored or not
 
     leave_alone = {author.casefold() for author in expected.leave_alone}
     answered: dict[int, str] = {}  # mention id -> who answered it first

@@ -12,7 +12,7 @@ from pathlib import Path
 from smwar.clock import Clock, DrillClock, ManualClock, from_iso, to_iso
 from smwar.drills.debrief import Debrief
 from smwar.drills.player import DrillPlayer
-from smwar.drills.score import Reply, RunRecord, score
+from smwar.drills.score import Post, Reply, RunRecord, score
 from smwar.drills.script import DrillScript, load_drill
 from smwar.drills.team import team
 from smwar.engine.follow import Follower
@@ -49,9 +49,10 @@ class DrillRun:
 
 def open_drill_run(script_path: Path, *, fresh: bool, now: datetime, runbooks: RunbookSet | None = None) -> DrillRun:
     """Resume the latest run of this drill, or start a new one (`fresh`, or none to resume).
-    With `runbooks`, the script the run plays (a resumed run's own copy) must expect only
-    scenarios they have: it is refused before a run is made or resumed."""
-    script = load_drill(script_path)  # a file that cannot be read is reported with its reason here
+    With `runbooks`, the script given and the script the run plays (a resumed run's own copy)
+    must expect only scenarios they have: either is refused before a run is made or resumed."""
+    # a file that cannot be read is reported with its reason here, one a new run would refuse too
+    script = load_drill(script_path, runbooks=runbooks)
     text = script_path.read_text(encoding="utf-8")
     latest = None if fresh else latest_run(script.drill.id)
     if latest is not None:
@@ -61,7 +62,7 @@ def open_drill_run(script_path: Path, *, fresh: bool, now: datetime, runbooks: R
             journal.close()
             raise SmwarError(f"{latest} is not a drill journal; start a new run with --new")
         try:  # a run goes on with the script it began with
-            script = _run_script(meta, runbooks) or load_drill(script_path, text, runbooks=runbooks)
+            script = _run_script(meta, runbooks) or script
         except SmwarError:
             journal.close()
             raise
@@ -302,16 +303,17 @@ def debrief(session: Session, script: DrillScript, start: datetime, run: str) ->
     """Score the run in `session` as of its end, or as of now if it has not ended."""
     end = ended_at(session.journal)
     until = end or session.clock.now()
+    mentions = session.journal.mentions()
     record = RunRecord(
         start=start,
         end=until,
         incidents=session.desk.incidents(),
         metrics={incident.id: session.desk.metrics(incident.id) for incident in session.desk.incidents()},
+        posts=[Post(item.mention.author, item.received_at) for item in mentions],
         replies=[Reply(str(event.payload["author"]), event.at) for event in session.desk.replies()],
     )
     events = [event for event in session.journal.events() if event.at <= until]
-    operators = sorted({event.actor for event in events if event.actor != SYSTEM_ACTOR})
-    arrivals = {item.id: item.received_at for item in session.journal.mentions()}
+    arrivals = {item.id: item.received_at for item in mentions}
     return Debrief(
         title=script.drill.title,
         drill_id=script.drill.id,
@@ -319,7 +321,6 @@ def debrief(session: Session, script: DrillScript, start: datetime, run: str) ->
         start=start,
         end=until,
         ended=end is not None,
-        operators=operators,
         incidents=record.incidents,
         score=score(script.expected, session.runbooks, record),
         team=team(events, arrivals, script.expected, record.incidents, record.metrics, start),
@@ -346,16 +347,28 @@ def read_run(path: Path, runbooks: RunbookSet, script_path: Path | None = None) 
         meta = journal.meta()
         if meta.get("mode") != MODE_DRILL or "clock_start" not in meta:
             raise SmwarError(f"{path} is not a drill journal")
-        try:
-            script = load_drill(script_path) if script_path else _run_script(meta)
-            if script is None:
-                script = load_drill(Path(meta.get("drill_script", "")))
-        except InputErrors as exc:
-            raise SmwarError(f"cannot read the drill script of this run ({exc}); pass it with --script") from None
+        script = _scored_against(meta, path.stem, script_path)
         start = from_iso(meta["clock_start"])
         until = ended_at(journal) or journal.latest_time() or start
         session = Session(journal, runbooks, ManualClock(until), Idle(), operator=SYSTEM_ACTOR)
         return debrief(session, script, start, path.stem)
+
+
+def _scored_against(meta: dict[str, str], run: str, script_path: Path | None) -> DrillScript:
+    """The script `run` is scored against: `script_path`, else the copy the run kept (older runs:
+    the file it was played from). It must be the drill the run played."""
+    if script_path is not None:
+        script = load_drill(script_path)  # one that is not there, or is broken, says so itself
+    else:
+        try:
+            script = _run_script(meta) or load_drill(Path(meta.get("drill_script", "")))
+        except InputErrors as exc:
+            raise SmwarError(f"cannot read the drill script of this run ({exc}); pass it with --script") from None
+    played = meta.get("drill_id")
+    if script.drill.id != played:
+        source = script_path or meta.get("drill_script")
+        raise SmwarError(f"{source}: drill {script.drill.id!r}, but run {run} played drill {played!r}")
+    return script
 
 
 def find_run(name: str | None) -> Path:
