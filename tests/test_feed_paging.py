@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -47,6 +48,18 @@ async def searched(pilot: Pilot[None], app: WarRoomApp, query: str) -> None:
     await pilot.press("slash")
     app.query_one(FeedSearch).query_one(Input).value = query
     await pilot.press("enter")
+
+
+@asynccontextmanager
+async def search_shown(path: Path, runbooks: RunbookSet, query: str) -> AsyncIterator[tuple[WarRoomApp, Pilot[None]]]:
+    """The war room on the journal at `path`, with a search for `query` typed and shown."""
+    journal, app = war_room_on(path, runbooks)
+    with journal:
+        async with app.run_test(size=(140, 40)) as pilot:
+            await pilot.pause()
+            await searched(pilot, app, query)
+            await pilot.pause()
+            yield app, pilot
 
 
 def war_room_on(path: Path, runbooks: RunbookSet) -> tuple[Journal, WarRoomApp]:
@@ -238,37 +251,27 @@ async def test_a_search_shows_its_newest_match_in_full_wherever_the_cursor_was(
 async def test_a_search_for_a_value_no_mention_can_have_is_refused_with_the_values_there_are(
     small: Path, runbooks: RunbookSet, query: str, refused: str
 ) -> None:
-    journal, app = war_room_on(small, runbooks)
-    with journal:
-        async with app.run_test(size=(140, 40)) as pilot:
-            await pilot.pause()
-            line, feed = app.query_one(FeedSearch), app.query_one(Feed)
-            await searched(pilot, app, query)
-            await pilot.pause()
-            assert f"not searched: {refused}" in shown_in(line)
-            assert app.focused is line.query_one(Input), "the keys stay in the search line, to mend it"
-            assert feed.count == SMALL and "Post 3000:" in shown_in(feed), "the feed shows what it showed"
-            await pilot.press("escape")
-            await pilot.pause()
-            assert "not searched" not in screen_text(app) and not line.display
+    async with search_shown(small, runbooks, query) as (app, pilot):
+        line, feed = app.query_one(FeedSearch), app.query_one(Feed)
+        assert f"not searched: {refused}" in shown_in(line)
+        assert app.focused is line.query_one(Input), "the keys stay in the search line, to mend it"
+        assert feed.count == SMALL and "Post 3000:" in shown_in(feed), "the feed shows what it showed"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "not searched" not in screen_text(app) and not line.display
 
 
 @pytest.mark.parametrize("query", ["%_*", "nothing-like-this network:reddit"])
 async def test_a_search_that_finds_nothing_says_so_and_shows_no_mention(
     small: Path, runbooks: RunbookSet, query: str
 ) -> None:
-    journal, app = war_room_on(small, runbooks)
-    with journal:
-        async with app.run_test(size=(140, 40)) as pilot:
-            await pilot.pause()
-            feed, detail = app.query_one(Feed), app.query_one(MentionDetail)
-            await searched(pilot, app, query)
-            await pilot.pause()
-            assert f"No mention matches “{query}”" in shown_in(feed)
-            assert "No mention selected: the feed shows none." in shown_in(detail)
-            assert "Post 3000:" not in screen_text(app), "no mention that the search does not keep"
-            await pilot.press("down", "up", "end")
-            assert "No mention selected" in shown_in(detail)
+    async with search_shown(small, runbooks, query) as (app, pilot):
+        feed, detail = app.query_one(Feed), app.query_one(MentionDetail)
+        assert f"No mention matches “{query}”" in shown_in(feed)
+        assert "No mention selected: the feed shows none." in shown_in(detail)
+        assert "Post 3000:" not in screen_text(app), "no mention that the search does not keep"
+        await pilot.press("down", "up", "end")
+        assert "No mention selected" in shown_in(detail)
 
 
 SMALL = 3_000

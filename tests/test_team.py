@@ -11,6 +11,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from smwar.config import load_config
 from smwar.engine import leader
 from smwar.engine.leader import AUTOGROUP, NICENESS, IngestLeader, LeaderProcess
 from smwar.journal.address import open_journal
+from smwar.journal.interface import JournalStore
 from smwar.journal.rows import ClaimTaken
 from smwar.journal.team import INGEST, PRESENT_SECONDS
 from smwar.model import Event, Mention, Revision
@@ -283,12 +286,20 @@ def test_two_war_rooms_on_one_journal_see_the_same_storm_and_each_others_actions
         assert sorted(journal.native_ids()) == sorted(f"leak{n}" for n in range(8))
 
 
-def test_a_claim_is_one_operators_until_released_or_taken_over(address: str) -> None:
+@contextmanager
+def anna_and_ben(address: str) -> Iterator[tuple[JournalStore, JournalStore, datetime]]:
+    """Anna's and Ben's war rooms, both open, on a journal that holds one mention (id 1) to
+    answer, and when it came."""
     at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
     with open_journal(address) as anna, open_journal(address) as ben:
-        anna.beat("anna", "responder", "reply", time.time())  # both war rooms are open
+        anna.beat("anna", "responder", "reply", time.time())
         ben.beat("ben", "responder", "reply", time.time())
         anna.add_mentions([(Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro leckt", at), at, (), (), None)])
+        yield anna, ben, at
+
+
+def test_a_claim_is_one_operators_until_released_or_taken_over(address: str) -> None:
+    with anna_and_ben(address) as (anna, ben, at):
         assert anna.claim(1, "anna", at) is None
         assert anna.claim(1, "anna", at) is None, "claiming again is fine"
         held = ben.claim(1, "ben", at)
@@ -304,11 +315,7 @@ def test_a_claim_is_one_operators_until_released_or_taken_over(address: str) -> 
 
 
 def test_a_draft_is_saved_only_by_whoever_holds_the_reply(address: str) -> None:
-    at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-    with open_journal(address) as anna, open_journal(address) as ben:
-        anna.beat("anna", "responder", "reply", time.time())  # both war rooms are open
-        ben.beat("ben", "responder", "reply", time.time())
-        anna.add_mentions([(Mention("mastodon", "m1", "@kunde@x.social", "Meine AquaPro leckt", at), at, (), (), None)])
+    with anna_and_ben(address) as (anna, ben, at):
         assert anna.claim(1, "anna", at) is None
         first = anna.save_draft(1, "anna", "Das tut", None)
         assert ben.claim(1, "ben", at, steal=True) is None
