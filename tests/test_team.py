@@ -22,10 +22,11 @@ import pytest
 from smwar.config import load_config
 from smwar.engine import leader
 from smwar.engine.leader import AUTOGROUP, NICENESS, IngestLeader, LeaderProcess
+from smwar.journal import portable
 from smwar.journal.address import open_journal
 from smwar.journal.interface import JournalStore
 from smwar.journal.rows import ClaimTaken
-from smwar.journal.team import INGEST, PRESENT_SECONDS
+from smwar.journal.team import INGEST
 from smwar.model import Event, Mention, Revision
 from smwar.paths import bundled_runbooks_dir
 from smwar.runbooks.watch import RunbookWatch
@@ -60,21 +61,21 @@ def test_a_leader_slow_to_set_up_keeps_its_lease_and_no_second_one_leads_meanwhi
     """Taking over on a busy host, the new leader reads the trends of a big journal and compiles
     the runbooks for longer than a lease lasts: it keeps the lease all the while, and a waiting
     leader does not take it from under it (two leaders would run the sources at once)."""
-    monkeypatch.setattr(leader, "LEASE_SECONDS", 1.0)
-    monkeypatch.setattr(leader, "RENEW_SECONDS", 0.2)
+    monkeypatch.setattr(leader, "LEASE_SECONDS", 0.5)
+    monkeypatch.setattr(leader, "RENEW_SECONDS", 0.1)
     set_up = leader.live_session
 
     def slowly(*args: Any) -> Any:
-        time.sleep(3.0)  # three leases long
+        time.sleep(1.5)  # three leases long
         return set_up(*args)
 
     monkeypatch.setattr(leader, "live_session", slowly)
     with_stream(tmp_path / "home", tmp_path / "stream.jsonl", address)
     with open_journal(address) as waiting, leading(load_config()):
         assert _until(lambda: (lease := waiting.lease(INGEST)) is not None and lease.holder == "test-leader", 5)
-        deadline = time.monotonic() + 3.5
-        while time.monotonic() < deadline:  # the setup's three seconds, and a round after
-            assert not waiting.take_lease(INGEST, "waiting", time.time(), 1.0), "the lease is kept"
+        deadline = time.monotonic() + 2.0
+        while time.monotonic() < deadline:  # the setup's second and a half, and a round after
+            assert not waiting.take_lease(INGEST, "waiting", time.time(), 0.5), "the lease is kept"
             time.sleep(0.1)
 
 
@@ -418,10 +419,14 @@ def test_a_war_room_on_postgresql_goes_on_after_its_server_restarted(tmp_path: P
         assert room.close() == 0
 
 
-def test_the_claim_of_a_war_room_that_was_killed_goes_with_its_operators_presence(tmp_path: Path, address: str) -> None:
+def test_the_claim_of_a_war_room_that_was_killed_goes_with_its_operators_presence(
+    tmp_path: Path, address: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Anna's war room is killed with her reply open: her claim stays in the journal, but once
     her presence lapsed it no longer marks the mention as hers, and ben opens it without being
     asked to take it over."""
+    present = 4.0  # seconds a war room's last word counts here: what ben's reads (15 in use), for a short test
+    monkeypatch.setattr(portable, "PRESENT_SECONDS", present)
     env, stream = _home(tmp_path, address)
     anna = Terminal(["--as", "anna"], Path(env["SMWAR_HOME"]), columns=120, rows=40)
     journal = open_journal(address)
@@ -436,7 +441,7 @@ def test_the_claim_of_a_war_room_that_was_killed_goes_with_its_operators_presenc
         anna.process.wait()
         killed_at = time.monotonic()
         assert _until(lambda: journal.claims() == {}, 30), "a claim nobody holds any more"
-        assert time.monotonic() - killed_at < PRESENT_SECONDS + 5
+        assert time.monotonic() - killed_at < present + 5
         [mention_id] = [item.id for item in journal.mentions()]
         assert journal.claim(mention_id, "ben", datetime.now(UTC)) is None, "ben opens it without being asked"
     finally:
