@@ -23,6 +23,7 @@ FAILING_AFTER = 5  # consecutive failures before a source counts as failing, not
 FATAL_DELAY = 600.0  # a refused token: try again in ten minutes (the operator may fix it meanwhile)
 RATE_WINDOW = 300.0  # seconds over which the rate is measured…
 RATE_FIRST = 30.0  # …or, as it starts, over the time it ran, once it ran this long
+STOP_TRY_SECONDS = 0.1  # how long a stopped source is given to end before it is told again
 
 Deliver = Callable[[str, Batch], None]
 
@@ -127,9 +128,12 @@ class SourceRunner:
             await asyncio.wait({consuming, paused}, return_when=asyncio.FIRST_COMPLETED)
         finally:
             paused.cancel()
-            consuming.cancel()
-            with contextlib.suppress(asyncio.CancelledError):  # a failure of the source's own is raised
-                await consuming
+            while not consuming.done():  # asked again: a source's HTTP library may hold a cancellation back
+                consuming.cancel()
+                await asyncio.wait({consuming}, timeout=STOP_TRY_SECONDS)
+        failure = None if consuming.cancelled() else consuming.exception()
+        if failure is not None:  # the source's own: the runner backs off from it
+            raise failure
 
     async def _consume(self) -> None:
         async for batch in self.source.run(self.cursor):
