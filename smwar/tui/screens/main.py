@@ -296,8 +296,7 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
         feed, line = self.query_one("#feed", Feed), self.query_one(FeedSearch)
         if message.text is not None:
             wanted = MentionFilter.parse(message.text)
-            scenarios = [scenario.id for scenario in self.session.runbooks.scenarios]
-            refused = unknown_value(scenarios, network=wanted.network, action=wanted.action, scenario=wanted.scenario)
+            refused = unknown_value(wanted, self.session.runbooks)
             if refused:
                 line.refuse(refused)
                 return

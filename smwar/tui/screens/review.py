@@ -154,8 +154,7 @@ class ReviewScreen(Guarded, Screen[None]):
 
     def search(self, text: str) -> None:
         query = MentionFilter.parse(text)
-        scenarios = [scenario.id for scenario in self.session.runbooks.scenarios]
-        refused = unknown_value(scenarios, network=query.network, action=query.action, scenario=query.scenario)
+        refused = unknown_value(query, self.session.runbooks)
         table = self.query_one("#review-mentions", DataTable)
         if refused:
             table.border_title = printable(f"Mentions: not searched: {refused}")

@@ -6,8 +6,6 @@ refused there, with what there is.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,8 +13,9 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
+from smwar.journal.pages import MentionFilter
 from smwar.model import NETWORKS
-from smwar.runbooks.definitions import ACTIONS
+from smwar.runbooks.definitions import ACTIONS, RunbookSet
 from smwar.tui.guard import Guarded
 from smwar.tui.text import plain
 
@@ -26,15 +25,13 @@ HELP = (
 )
 
 
-def unknown_value(
-    scenarios: Collection[str], *, network: str | None = None, action: str | None = None, scenario: str | None = None
-) -> str:
-    """What a search asks for that no mention can have, with what it could ask for ("" if
-    nothing): "unknown network “mastdon” (mastodon, bluesky, …)"."""
+def unknown_value(wanted: MentionFilter, runbooks: RunbookSet) -> str:
+    """What a search (the feed's, or the post-mortem's) asks for that no mention can have, with
+    what it could ask for ("" if nothing): "unknown network “mastdon” (mastodon, bluesky, …)"."""
     fields = (
-        ("network", network and network.casefold(), NETWORKS),
-        ("action", action and action.casefold(), ACTIONS),
-        ("scenario", scenario, tuple(scenarios)),
+        ("network", wanted.network and wanted.network.casefold(), NETWORKS),
+        ("action", wanted.action and wanted.action.casefold(), ACTIONS),
+        ("scenario", wanted.scenario, tuple(scenario.id for scenario in runbooks.scenarios)),
     )
     for name, value, known in fields:
         if value and value not in known:
