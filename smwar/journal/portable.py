@@ -45,10 +45,8 @@ INSERT_MENTION = (
 )
 # a mention's claim while its holder is here: one left by a war room that died (its operator's
 # presence lapsed) holds nothing, shows as nobody's and is taken without asking
-HELD_CLAIM = (
-    "SELECT c.operator, c.since FROM claims c JOIN presence p ON p.operator = c.operator "
-    "WHERE c.mention_id = ? AND p.seen > ?"
-)
+HELD_CLAIMS = "claims c JOIN presence p ON p.operator = c.operator"  # with whether their holders are here
+HELD_CLAIM = f"SELECT c.operator, c.since FROM {HELD_CLAIMS} WHERE c.mention_id = ? AND p.seen > ?"
 MENTIONS_PER_PART = 64  # about a millisecond of writing: where a batch may let others' writes in
 
 
@@ -398,8 +396,7 @@ class Portable:
     def claims(self) -> dict[int, Claim]:
         """Who is replying to which mention: the claims of operators who are here."""
         rows = self._read(
-            "SELECT c.mention_id, c.operator, c.since FROM claims c JOIN presence p ON p.operator = c.operator "
-            "WHERE p.seen > ?",
+            f"SELECT c.mention_id, c.operator, c.since FROM {HELD_CLAIMS} WHERE p.seen > ?",
             [here_since()],
         )
         return {row[0]: Claim(row[0], row[1], from_iso(row[2])) for row in rows}
