@@ -117,10 +117,11 @@ def test_a_batch_cut_short_keeps_its_cursor_back_and_is_stored_once_when_taken_a
         assert journal.cursors() == {"masto": "since:all"}
 
 
-def claim_when_told(path: Path, go: EventType, done: Queue) -> None:  # type: ignore[type-arg]
-    """Another operator's process: claims a reply when told, then says how many mentions the
-    journal held when the claim was committed."""
+def claim_when_told(path: Path, opened: EventType, go: EventType, done: Queue) -> None:  # type: ignore[type-arg]
+    """Another operator's process: says it has the journal open, claims a reply when told, then
+    says how many mentions the journal held when the claim was committed."""
     with Journal.open(path) as journal:
+        opened.set()
         go.wait(10)
         journal.beat("anna", "responder", "reply", time.time())
         journal.claim(1, "anna", T0)
@@ -137,11 +138,13 @@ def operator_waiting_midway(
 ) -> tuple[BaseProcess, Queue]:  # type: ignore[type-arg]
     """Another operator's process (`claim_when_told`), told to claim while the journal's next
     batch writes its first part (at its mention '10', holding the turn); once it waits for its
-    turn, `then(process)` is run. The process, and where it says what the journal held."""
+    turn, `then(process)` is run. The process, and where it says what the journal held. It has
+    the journal open before the batch starts (opening takes a turn too)."""
     context = multiprocessing.get_context("spawn")
-    go, done = context.Event(), context.Queue()
-    other = context.Process(target=claim_when_told, args=(journal.path, go, done))
+    opened, go, done = context.Event(), context.Event(), context.Queue()
+    other = context.Process(target=claim_when_told, args=(journal.path, opened, go, done))
     other.start()
+    assert opened.wait(60), "the other operator's process opened the journal"
 
     def midway(_: str) -> None:
         go.set()
