@@ -126,3 +126,25 @@ async def test_a_refused_reload_is_tried_again_once_the_incident_is_closed(
         await pilot.pause()
         assert session.runbooks.find_scenario("product-defect") is None
         assert "runbook edit not loaded" not in screen_text(app)
+
+
+def test_a_set_that_drops_a_step_worked_in_an_active_incident_is_refused(tmp_path: Path) -> None:
+    """A step renamed while its incident runs would lose what was done on it: refused until it
+    is put back; a step not worked yet may be renamed."""
+    folder = Path(shutil.copytree(bundled_runbooks_dir(), tmp_path / "runbooks"))
+    scenario = folder / "scenarios" / "product-defect.toml"
+    _run, clock, session = start_drill(load_runbook_set(folder))
+    incident = until_proposed(session, clock, "product-defect")
+    session.desk.open_incident(incident.id, "calm the customers")
+    session.desk.start_step(incident.id, "notify-pr")
+    edit(scenario, 'id = "notify-pr"', 'id = "tell-pr"')
+    edit(scenario, 'after = ["notify-pr"]', 'after = ["tell-pr"]')
+    with pytest.raises(SmwarError, match=f"step 'notify-pr' has been worked in active incident #{incident.id}"):
+        session.reload(load_runbook_set(folder))
+    assert session.runbooks.scenario("product-defect").step[0].id == "notify-pr", "the last good set stays"
+
+    edit(scenario, 'id = "tell-pr"', 'id = "notify-pr"')
+    edit(scenario, 'after = ["tell-pr"]', 'after = ["notify-pr"]')
+    edit(scenario, 'id = "press-release"', 'id = "press-statement"')
+    session.reload(load_runbook_set(folder))
+    assert "press-statement" in [step.id for step in session.runbooks.scenario("product-defect").step]

@@ -46,7 +46,8 @@ class IncidentDesk:
 
     def adopt(self, runbooks: RunbookSet) -> None:
         """Run the incidents by `runbooks` from now on; refused (the old set stays) if it drops
-        a scenario with an active incident."""
+        a scenario with an active incident, or a step of one that has been worked (started,
+        done, skipped, noted): its chain would lose what was done."""
         with self._lock:
             missing = sorted(self.active_scenarios() - {scenario.id for scenario in runbooks.scenarios})
             if missing:
@@ -54,6 +55,14 @@ class IncidentDesk:
                     f"scenario {', '.join(map(repr, missing))} has an active incident in this journal "
                     "but is missing from the runbooks; put it back or close the incident first"
                 )
+            for incident in (i for i in self._incidents.values() if i.status in ACTIVE):
+                kept = {step.id for step in chain.chain_steps(incident, runbooks.scenario(incident.scenario_id))}
+                if worked := sorted(set(incident.steps) - kept):
+                    raise SmwarError(
+                        f"scenario {incident.scenario_id!r}: step {', '.join(map(repr, worked))} has been worked "
+                        f"in active incident #{incident.id} but is missing from the runbooks; put it back "
+                        "or close the incident first"
+                    )
             self.runbooks = runbooks
 
     # -- what the screen shows ---------------------------------------------------------
