@@ -26,9 +26,9 @@ class InputError(SmwarError):
         return self._located(str(self.path))
 
     @property
-    def brief(self) -> str:
-        """`name:line: message` with only the file's name, for a status line."""
-        return f"{self._located(self.path.name)}: {self.message}"
+    def spot(self) -> str:
+        """`name:line` with only the file's name, for a status line."""
+        return self._located(self.path.name)
 
     def _located(self, file: str) -> str:
         return f"{file}:{self.line}" if self.line else file

@@ -17,6 +17,7 @@ from smwar.runbooks.definitions import RunbookSet
 from smwar.runbooks.loader import load_runbook_set
 from smwar.runbooks.watch import RunbookWatch
 from smwar.tui.app import WarRoomApp
+from smwar.tui.notices import RUNBOOKS
 from smwar.tui.rooms.drill import DrillInfo
 
 from .conftest import next_match_fires_nothing, screen_text, start_drill, until_proposed
@@ -53,7 +54,10 @@ async def test_edits_are_reloaded_and_a_broken_edit_keeps_the_last_good_set(tmp_
         edit(outage, "threshold = 0.7", "threshold = 7")
         await settle(app, pilot)
         shown = screen_text(app)
-        assert "runbook edit not loaded, last good set in force: service-outage.toml:" in shown
+        assert "runbook edit not loaded (service-outage.toml:" in shown, "the status line says where"
+        [notice] = run.journal.notices(RUNBOOKS, None)
+        assert notice.body.startswith(f"{outage}:") and "threshold" in notice.body, "the inbox says what"
+        assert notice.body.endswith("The last good runbooks stay in force.")
         assert session.runbooks.scenario("service-outage").threshold == 0.7, "the last good set stays"
 
         clock.advance(timedelta(seconds=30))
@@ -118,7 +122,9 @@ async def test_a_refused_reload_is_tried_again_once_the_incident_is_closed(
         edit(folder / "scenarios" / "positive-hype.toml", 'unless = ["product-defect", ', "unless = [")
         edit(folder / "deescalation.toml", 'scenarios = ["product-defect", ', "scenarios = [")
         await settle(app, pilot)
-        assert "'product-defect' has an active incident" in screen_text(app)
+        assert "runbook edit not loaded (refused; m)" in screen_text(app)
+        [notice] = run.journal.notices(RUNBOOKS, None)
+        assert "'product-defect' has an active incident" in notice.body, "the inbox says why"
         incident = session.desk.active_incident("product-defect")
         assert incident is not None
         session.desk.dismiss_incident(incident.id, "drill over")

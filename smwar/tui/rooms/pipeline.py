@@ -10,6 +10,7 @@ good set kept. `S` pauses or resumes one live source.
 
 from __future__ import annotations
 
+import hashlib
 import sys
 
 from textual import work
@@ -24,6 +25,7 @@ from smwar.errors import InputError, InputErrors, SmwarError
 from smwar.runbooks.watch import RunbookWatch
 from smwar.tui.acting import alarm
 from smwar.tui.messages import Arrived, Changed, RunbooksChanged
+from smwar.tui.notices import RUNBOOKS, NoticeDesk
 from smwar.tui.screens.prompt import ChoicePrompt
 
 PIPELINE = "pipeline"  # the worker's group
@@ -44,11 +46,12 @@ class PipelineRoom(Screen[None]):
     ]
 
     session: Session
+    desk: NoticeDesk
     follower: Follower | None  # live: what the ingest leader journaled is read, nothing matched here
     runbook_watch: RunbookWatch | None
     poll_seconds: float
     pipeline_error: str | None = None
-    runbook_error: str | None = None
+    runbook_error: str | None = None  # where the edit not loaded went wrong (its notice says what)
 
     def start_pipeline(self) -> None:
         # the pipeline thread shares the interpreter: it hands it back to the screen every
@@ -118,11 +121,21 @@ class PipelineRoom(Screen[None]):
         else:
             problems = error.errors if isinstance(error, InputErrors) else [error]
             first = problems[0]
-            brief = first.brief if isinstance(first, InputError) else str(first)
+            spot = first.spot if isinstance(first, InputError) else "refused"
             already_shown = self.runbook_error
-            self.runbook_error = brief + (f" (+{len(problems) - 1} more)" if len(problems) > 1 else "")
+            self.runbook_error = spot + (f", +{len(problems) - 1} more" if len(problems) > 1 else "")
             if self.runbook_error != already_shown:  # the same set tried again: say it once
-                alarm(self, f"{error}\nThe last good runbooks stay in force.", "Runbook edit not loaded")
+                said = f"{error}\nThe last good runbooks stay in force."
+                digest = hashlib.sha256(said.encode()).hexdigest()[:16]  # each war room of a team sees it
+                self.desk.post(
+                    RUNBOOKS,
+                    "Runbook edit not loaded",
+                    said,
+                    at=self.session.clock.now(),
+                    urgent=True,
+                    severity="error",
+                    cause=f"runbooks:{digest}",
+                )
         self.post_message(Changed())
 
     def action_toggle_source(self) -> None:

@@ -225,9 +225,7 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
         if self.pipeline_error is not None:
             status.append(f" feed stalled: {printable(self.pipeline_error)} ", style="reverse bold")
         if self.runbook_error is not None:
-            status.append(
-                f" runbook edit not loaded, last good set in force: {self.runbook_error} ", style="reverse bold"
-            )
+            status.append(f" runbook edit not loaded ({self.runbook_error}; m) ", style="reverse bold")
         if self.follower is not None:
             follower = self.follower
             status.append_text(sources_text(follower.health(), follower.backlog(), follower.missing))
