@@ -72,7 +72,7 @@ def test_a_leader_slow_to_set_up_keeps_its_lease_and_no_second_one_leads_meanwhi
     monkeypatch.setattr(leader, "live_session", slowly)
     with_stream(tmp_path / "home", tmp_path / "stream.jsonl", address)
     with open_journal(address) as waiting, leading(load_config()):
-        assert _until(lambda: (lease := waiting.lease(INGEST)) is not None and lease.holder == "test-leader", 5)
+        assert _until(lambda: (lease := waiting.lease(INGEST)) is not None and lease.holder == "test-leader", 15)
         deadline = time.monotonic() + 2.0
         while time.monotonic() < deadline:  # the setup's second and a half, and a round after
             assert not waiting.take_lease(INGEST, "waiting", time.time(), 0.5), "the lease is kept"
@@ -94,10 +94,10 @@ def test_a_leader_that_lost_its_lease_leaves_what_it_holds_to_the_new_one(
         assert old._take()
         try:
             assert other.take_lease(INGEST, "new", time.time() + 60, 5)  # as once the old one's had lapsed
-            assert _until(lambda: old._keeper is not None and old._keeper.lost.is_set(), 5)
+            assert _until(lambda: old._keeper is not None and old._keeper.lost.is_set(), 15)
             with stream.open("a", encoding="utf-8") as out:
                 out.write(json.dumps({"id": "late", "text": "Meine AquaPro leckt"}) + "\n{broken\n")
-            assert _until(lambda: old._feed is not None and old._feed.backlog() == 1, 5)
+            assert _until(lambda: old._feed is not None and old._feed.backlog() == 1, 15)
             old._lead()
         finally:
             old.stopping.set()

@@ -50,17 +50,17 @@ def test_two_operators_play_one_drill_and_the_debrief_scores_each_and_the_team(
         assert _until(lambda: ben.seen_at > 0, 10), "ben is told he joined the team's run"
         assert anna.wait_for("throwaway42", 20) and ben.wait_for("throwaway42", 20), "both see every inject"
         anna.send(" ")  # the clock is the team's: anna pauses it for both
-        assert ben.wait_for("· paused", 5)
+        assert ben.wait_for("· paused", 15)
         run = find_run(None)
         assert run.parent == home / "data" / "drills" and len(list(run.parent.glob("*.sqlite"))) == 1
 
         anna.send("r")  # the newest mention: throwaway42's question
         assert anna.wait_for("Reply to throwaway42", 10)
-        assert ben.wait_for("✍anna", 5), "ben sees that anna is replying"
+        assert ben.wait_for("✍anna", 15), "ben sees that anna is replying"
         ben.send("r")  # the same mention: anna's claim stops a second answer
-        assert ben.wait_for("anna is replying to this", 5)
+        assert ben.wait_for("anna is replying to this", 15)
         ben.send("\r")  # leave it to anna
-        assert _until(lambda: _events(run, LEFT_TO_CLAIM) == [("ben", 8)], 5)
+        assert _until(lambda: _events(run, LEFT_TO_CLAIM) == [("ben", 8)], 15)
 
         anna.send(CTRL_O)
         assert anna.wait_for("Recorded as simulated", 10)
@@ -69,17 +69,17 @@ def test_two_operators_play_one_drill_and_the_debrief_scores_each_and_the_team(
         time.sleep(KEY_GAP)
         ben.send("r")
         assert ben.wait_for("Reply to @kai@muenchen.social", 10)
-        assert anna.wait_for("✍ben", 5), "anna sees that ben is replying"
+        assert anna.wait_for("✍ben", 15), "anna sees that ben is replying"
         ben.send(CTRL_O)
         assert ben.wait_for("Recorded as simulated", 10)
-        assert _until(lambda: sorted(_events(run, REPLIED)) == [("anna", 8), ("ben", 7)], 5)
+        assert _until(lambda: sorted(_events(run, REPLIED)) == [("anna", 8), ("ben", 7)], 15)
 
         time.sleep(KEY_GAP)
         anna.send("E")
         assert anna.wait_for("End the drill?", 10)
         anna.send("\r")
         assert anna.wait_for("Score:", 10)
-        assert ben.wait_for("anna ended the drill", 5), "ben hears that the drill ended"
+        assert ben.wait_for("anna ended the drill", 15), "ben hears that the drill ended"
     finally:
         assert anna.close() == 0
         assert ben is None or ben.close() == 0

@@ -66,7 +66,7 @@ def test_what_a_search_and_a_change_of_focus_draw_is_what_the_whole_screen_drawn
     terminal = Terminal([], home, columns=120, rows=40)
     try:
         assert terminal.wait_for("Post 1000:", 40), terminal.text()
-        assert terminal.wait_for("Post 999:", 5), f"the feed shows the newest:\n{terminal.text()}"
+        assert terminal.wait_for("Post 999:", 15), f"the feed shows the newest:\n{terminal.text()}"
         for keys, shown in [("/", "esc Close"), ("ausgel", "/ search ausgel"), ("\r", "“ausgel”"), ("\t", "")]:
             terminal.send(keys)
             assert terminal.wait_for(shown, 15), f"after {keys!r}:\n{terminal.text()}"
