@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 import unicodedata
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from textual.widgets import OptionList
 
+from smwar.paths import bundled_runbooks_dir
 from smwar.plaintext import printable
 from smwar.runbooks.definitions import RunbookSet
+from smwar.runbooks.loader import load_runbook_set
 from smwar.tui.app import WarRoomApp
 from smwar.tui.rooms.drill import DrillInfo
+from smwar.tui.screens.reply import ReplyScreen
 from smwar.tui.widgets.feed import Feed
 
-from .conftest import in_feed, screen_text, start_drill
+from .conftest import in_feed, screen_text, shown_in, start_drill
 
 PAYLOADS = [
     "\x1b[2J\x1b[H AquaPro wipes your screen",
@@ -83,3 +90,42 @@ async def test_detail_pane_shows_each_payload_literally(shown, row: int) -> None
     assert printable(PAYLOADS[row], keep_newlines=True) in screen
     assert not [c for c in screen if unicodedata.category(c) in UNSAFE_CATEGORIES and c != "\n"]
     assert app.is_running, "no payload may trigger an action"
+
+
+def runbooks_with_template_titles(folder: Path, titles: dict[str, str]) -> RunbookSet:
+    """A copy of the bundled runbooks whose reply templates `titles` names are titled so."""
+    copy = folder / "runbooks"
+    shutil.copytree(bundled_runbooks_dir(), copy, ignore=shutil.ignore_patterns("drills", "*.md"))
+    replies = copy / "replies.toml"
+    text = replies.read_text(encoding="utf-8")
+    for template_id, title in titles.items():
+        line = f'id = "{template_id}"\ntitle = {toml_string(title)}'
+        text = re.sub(rf'id = "{template_id}"\ntitle = "[^"\n]*"', lambda _, line=line: line, text)
+    replies.write_text(text, encoding="utf-8")
+    return load_runbook_set(copy)
+
+
+async def test_reply_template_titles_are_shown_literally_and_the_editor_keeps_working(tmp_path: Path) -> None:
+    titles = {
+        "leak-sorry-du": "Leak [/] sorry (du)",
+        "leak-sorry-sie": "[reverse]REV[/reverse] [@click=app.quit]quit[/] \x1b]0;X\x07",
+    }
+    runbooks = runbooks_with_template_titles(tmp_path, titles)
+    assert {template.title for template in runbooks.templates} >= set(titles.values())
+    run, clock, session = start_drill(runbooks)
+    app = WarRoomApp(session, drill=DrillInfo.of(run), poll_seconds=3600)
+    async with app.run_test(size=(200, 50)) as pilot:
+        clock.advance(timedelta(seconds=30))
+        app.main.poll_now()
+        await pilot.pause()
+        feed = app.query_one(Feed)
+        feed.cursor = next(row for row, item in enumerate(in_feed(feed)) if "AquaPro" in item.mention.text)
+        await pilot.press("r")
+        assert isinstance(app.screen, ReplyScreen)
+        shown = shown_in(app.screen.query_one("#reply-templates", OptionList))
+        assert "Leak [/] sorry (du)" in shown
+        assert "[reverse]REV[/reverse] [@click=app.quit]quit[/] ␛]0;X␇" in shown
+        assert "\x1b" not in screen_text(app)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ReplyScreen), "the keys still work"
+        assert app.is_running
