@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 import unicodedata
 from datetime import timedelta
@@ -17,6 +16,7 @@ from smwar.runbooks.definitions import RunbookSet
 from smwar.runbooks.loader import load_runbook_set
 from smwar.tui.app import WarRoomApp
 from smwar.tui.rooms.drill import DrillInfo
+from smwar.tui.screens.queue import QueueScreen
 from smwar.tui.screens.reply import ReplyScreen
 from smwar.tui.widgets.feed import Feed
 
@@ -92,25 +92,28 @@ async def test_detail_pane_shows_each_payload_literally(shown, row: int) -> None
     assert app.is_running, "no payload may trigger an action"
 
 
-def runbooks_with_template_titles(folder: Path, titles: dict[str, str]) -> RunbookSet:
-    """A copy of the bundled runbooks whose reply templates `titles` names are titled so."""
+def edited_runbooks(folder: Path, file: str, lines: dict[str, str]) -> RunbookSet:
+    """A copy of the bundled runbooks whose `file` has each of `lines` (a line as it is there)
+    replaced by `key = value`, the value written as a TOML string."""
     copy = folder / "runbooks"
     shutil.copytree(bundled_runbooks_dir(), copy, ignore=shutil.ignore_patterns("drills", "*.md"))
-    replies = copy / "replies.toml"
-    text = replies.read_text(encoding="utf-8")
-    for template_id, title in titles.items():
-        line = f'id = "{template_id}"\ntitle = {toml_string(title)}'
-        text = re.sub(rf'id = "{template_id}"\ntitle = "[^"\n]*"', lambda _, line=line: line, text)
-    replies.write_text(text, encoding="utf-8")
+    path = copy / file
+    text = path.read_text(encoding="utf-8")
+    for line, value in lines.items():
+        assert line in text, line
+        text = text.replace(line, f"{line.split(' = ')[0]} = {toml_string(value)}", 1)
+    path.write_text(text, encoding="utf-8")
     return load_runbook_set(copy)
 
 
 async def test_reply_template_titles_are_shown_literally_and_the_editor_keeps_working(tmp_path: Path) -> None:
     titles = {
-        "leak-sorry-du": "Leak [/] sorry (du)",
-        "leak-sorry-sie": "[reverse]REV[/reverse] [@click=app.quit]quit[/] \x1b]0;X\x07",
+        'title = "Leak: sorry, serial number by DM, we take care of it (du)"': "Leak [/] sorry (du)",
+        'title = "Leak: sorry, serial number by message, we take care of it (Sie)"': (
+            "[reverse]REV[/reverse] [@click=app.quit]quit[/] \x1b]0;X\x07"
+        ),
     }
-    runbooks = runbooks_with_template_titles(tmp_path, titles)
+    runbooks = edited_runbooks(tmp_path, "replies.toml", titles)
     assert {template.title for template in runbooks.templates} >= set(titles.values())
     run, clock, session = start_drill(runbooks)
     app = WarRoomApp(session, drill=DrillInfo.of(run), poll_seconds=3600)
@@ -129,3 +132,20 @@ async def test_reply_template_titles_are_shown_literally_and_the_editor_keeps_wo
         await pilot.press("escape")
         assert not isinstance(app.screen, ReplyScreen), "the keys still work"
         assert app.is_running
+
+
+async def test_the_answer_queue_shows_request_types_and_owners_inert(tmp_path: Path) -> None:
+    plan = {'title = "Affected customer"': "\x1b]0;T\x07Kunde", 'owner = "customer-service"': "\x1b]2;O\x07cs"}
+    runbooks = edited_runbooks(tmp_path, "plan.toml", plan)
+    run, clock, session = start_drill(runbooks)
+    app = WarRoomApp(session, drill=DrillInfo.of(run), poll_seconds=3600)
+    async with app.run_test(size=(160, 40)) as pilot:
+        clock.advance(timedelta(seconds=30))
+        app.main.poll_now()
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen)
+        shown = screen_text(app)
+        assert "␛]0;T␇Kunde" in shown and "␛]2;O␇cs" in shown
+        assert not [c for c in shown if unicodedata.category(c) in UNSAFE_CATEGORIES and c != "\n"]
