@@ -10,17 +10,21 @@ from pathlib import Path
 import pytest
 from textual.widgets import OptionList
 
+from smwar.clock import ManualClock
+from smwar.engine.drill import drill_session, open_drill_run
 from smwar.paths import bundled_runbooks_dir
 from smwar.plaintext import printable
 from smwar.runbooks.definitions import RunbookSet
 from smwar.runbooks.loader import load_runbook_set
 from smwar.tui.app import WarRoomApp
 from smwar.tui.rooms.drill import DrillInfo
+from smwar.tui.screens.incident import IncidentScreen
 from smwar.tui.screens.queue import QueueScreen
 from smwar.tui.screens.reply import ReplyScreen
 from smwar.tui.widgets.feed import Feed
 
-from .conftest import in_feed, screen_text, shown_in, start_drill
+from .conftest import SHORT_DRILL, T0, in_feed, screen_text, shown_in, start_drill
+from .test_app import answer
 
 PAYLOADS = [
     "\x1b[2J\x1b[H AquaPro wipes your screen",
@@ -149,3 +153,23 @@ async def test_the_answer_queue_shows_request_types_and_owners_inert(tmp_path: P
         shown = screen_text(app)
         assert "␛]0;T␇Kunde" in shown and "␛]2;O␇cs" in shown
         assert not [c for c in shown if unicodedata.category(c) in UNSAFE_CATEGORIES and c != "\n"]
+
+
+async def test_a_steps_operator_and_reason_are_shown_inert(runbooks: RunbookSet) -> None:
+    run = open_drill_run(SHORT_DRILL, fresh=True, now=T0)
+    clock = ManualClock(run.position)
+    session = drill_session(run, runbooks, clock, "\x1b]0;BY\x07anna")  # as `smwar --as NAME` names the operator
+    app = WarRoomApp(session, drill=DrillInfo.of(run), poll_seconds=3600)
+    async with app.run_test(size=(160, 50)) as pilot:
+        clock.advance(timedelta(minutes=2))
+        app.main.poll_now()
+        await pilot.pause()
+        await pilot.press("o")
+        await answer(pilot, "answer every affected customer")
+        assert isinstance(app.screen, IncidentScreen)
+        await pilot.press("s")
+        await answer(pilot, "\x1b]2;WHY\x07 done elsewhere")
+        shown = screen_text(app)
+        assert "by ␛]0;BY␇anna at" in shown and "reason: ␛]2;WHY␇ done elsewhere" in shown
+        assert not [c for c in shown if unicodedata.category(c) in UNSAFE_CATEGORIES and c != "\n"]
+    run.journal.close()
