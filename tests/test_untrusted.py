@@ -12,6 +12,10 @@ from textual.widgets import OptionList
 
 from smwar.clock import ManualClock
 from smwar.engine.drill import drill_session, open_drill_run
+from smwar.engine.pipeline import Idle
+from smwar.engine.session import Session
+from smwar.journal.store import Journal
+from smwar.model import Mention
 from smwar.paths import bundled_runbooks_dir
 from smwar.plaintext import printable
 from smwar.runbooks.definitions import RunbookSet
@@ -173,3 +177,26 @@ async def test_a_steps_operator_and_reason_are_shown_inert(runbooks: RunbookSet)
         assert "by ␛]0;BY␇anna at" in shown and "reason: ␛]2;WHY␇ done elsewhere" in shown
         assert not [c for c in shown if unicodedata.category(c) in UNSAFE_CATEGORIES and c != "\n"]
     run.journal.close()
+
+
+async def test_a_mentions_network_is_shown_inert_in_the_detail_and_the_reply_editor(
+    runbooks: RunbookSet, tmp_path: Path
+) -> None:
+    """Sources say which network a mention comes from by name; one that said it with an
+    escape sequence (a journal written before JSONL lines were held to the known networks)
+    is shown as text."""
+    journal = Journal.open(tmp_path / "live.sqlite")
+    session = Session(journal, runbooks, ManualClock(T0), Idle(), "anna")
+    hostile = Mention("\x1b]0;NET\x07[reverse]x[/]", "1", "@kai@x.social", "Meine AquaPro ist ausgelaufen!", T0)
+    journal.add_mentions([(hostile, T0, (), (), None)])
+    app = WarRoomApp(session, poll_seconds=3600)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        for screen in ("war room", "reply editor"):
+            shown = screen_text(app)
+            assert "␛]0;NET␇[reverse]x[/]" in shown, screen
+            assert not [c for c in shown if unicodedata.category(c) in UNSAFE_CATEGORIES and c != "\n"], screen
+            await pilot.press("r")
+            await pilot.pause()
+        assert isinstance(app.screen, ReplyScreen)
+    journal.close()

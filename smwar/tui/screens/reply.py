@@ -142,7 +142,7 @@ class ReplyScreen(Guarded, Screen[None]):
     def _mention_text(self) -> Text:
         mention = self.item.mention
         head = Text()
-        head.append(f"Reply to {printable_name(mention.author)} on {mention.network}", style="bold")
+        head.append(f"Reply to {printable_name(mention.author)} on {printable(mention.network)}", style="bold")
         if VIP_TAG in self.item.author_tags:
             head.append("  ★ VIP", style="bold")
         if TROUBLEMAKER_TAG in self.item.author_tags:

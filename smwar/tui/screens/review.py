@@ -166,7 +166,10 @@ class ReviewScreen(Guarded, Screen[None]):
         table.clear()
         for row in found:
             table.add_row(
-                Text(row.received_at[11:19]), Text(row.network), Text(printable(row.author)), Text(printable(row.text))
+                Text(row.received_at[11:19]),
+                Text(printable(row.network)),
+                Text(printable(row.author)),
+                Text(printable(row.text)),
             )
         table.border_title = f"Mentions: {len(found)} found" + (" (the newest 200)" if len(found) >= 200 else "")
 
