@@ -18,10 +18,16 @@ import re
 _BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _LINE_BREAKS = frozenset("\u2028\u2029\u0085")
 # Characters that show as nothing: harmless inside prose (a zero-width joiner binds an emoji),
-# a spoof inside a handle or an address ("@elektro\u200bmueller" is not "@elektromueller").
+# a spoof inside a handle or an address ("@elektro\u200bmueller" is not "@elektromueller"):
+# every format character (Unicode category Cf; the bidi controls among them are in UNSAFE), every
+# variation selector, and the joiner, fillers and vowels that are drawn as nothing. The tests hold
+# it to every Cf character and variation selector Python's Unicode tables know.
 INVISIBLE = (
-    "\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200d\u2060-\u2064\u206a-\u206f"
-    "\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e007f"
+    "\u00ad\u0600-\u0605\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200d\u2060-\u2064\u206a-\u206f"
+    "\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0000-\U000e007f"  # format characters
+    "\u180b-\u180d\u180f\ufe00-\ufe0f\U000e0100-\U000e01ef"  # variation selectors
+    "\u034f\u115f\u1160\u17b4\u17b5\u3164\uffa0"
 )
 UNSAFE = (
     (0x00, 0x1F),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import unicodedata
 import zipfile
 from datetime import timedelta
 from pathlib import Path
@@ -17,7 +18,7 @@ from click.testing import CliRunner
 from smwar.cli import main
 from smwar.engine.export import export
 from smwar.logfile import log_to_file
-from smwar.plaintext import printable
+from smwar.plaintext import printable, printable_name
 from smwar.replies.drafting import fill, values_for
 from smwar.review.tables import _cell
 from smwar.runbooks.loader import load_runbook_set
@@ -100,6 +101,26 @@ def test_the_sanitiser_leaves_every_printable_character_as_it_is() -> None:
     the characters it replaces must all be ones Python calls unprintable."""
     shown = "".join(char for char in map(chr, range(0x110000)) if char.isprintable())
     assert printable("\n" + shown, keep_newlines=True) == "\n" + shown  # the full pass, forced by the line break
+
+
+@pytest.mark.parametrize("hidden", ["\u200b", "\U000e0100", "\U0001bca0", "\ufff9", "\U0001d173", "\U00013430"])
+def test_a_handle_shows_the_character_that_makes_it_another(hidden: str) -> None:
+    assert printable_name(f"@elektro{hidden}mueller") == f"@elektro<U+{ord(hidden):04X}>mueller"
+
+
+def test_every_format_character_and_variation_selector_is_shown_in_a_name() -> None:
+    hidden = [
+        char
+        for char in map(chr, range(0x110000))
+        if unicodedata.category(char) == "Cf" or "VARIATION SELECTOR" in unicodedata.name(char, "")
+    ]
+    assert [f"U+{ord(char):04X}" for char in hidden if printable_name(char) == char] == []
+
+
+def test_emoji_sequences_stay_whole_in_text() -> None:
+    emoji = "👩\u200d💻 ❤\ufe0f 🏳\ufe0f\u200d🌈 👍🏽"
+    assert printable(emoji) == emoji, "a joiner or a selector binds an emoji in prose"
+    assert printable_name("anna 👩\u200d💻") == "anna 👩<U+200D>💻", "in a name, where it could hide, it shows"
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,7 @@ from smwar.tui.app import WarRoomApp
 from smwar.tui.rooms.drill import DrillInfo
 from smwar.tui.screens.review import ReviewScreen
 
-from .conftest import screen_text, start_drill
+from .conftest import screen_text, shown_in, start_drill
 from .test_scoring import SCORED_DRILL
 
 BROWSER = shutil.which("chromium-headless-shell") or shutil.which("chromium") or shutil.which("chromium-browser")
@@ -223,6 +223,30 @@ async def test_the_review_screen_filters_searches_and_keeps_a_lesson(runbooks: R
         assert [x.text for x in app.screen.review.lessons][-1] == "Answer the consumer portal first"
     kinds = [event.kind for event in run.journal.events(incident_id)]
     assert kinds.count("lesson.added") == 2
+    run.journal.close()
+
+
+async def test_a_refused_search_is_named_as_typed_never_as_markup(runbooks: RunbookSet) -> None:
+    run, _clock, session, incident_id = worked(runbooks)
+    app = WarRoomApp(session, drill=DrillInfo.of(run), poll_seconds=3600)
+    async with app.run_test(size=(140, 50)) as pilot:
+        app.push_screen(ReviewScreen(session, incident_id))
+        await pilot.pause()
+        mentions = app.screen.query_one("#review-mentions", DataTable)
+        search = app.screen.query_one("#review-search", Input)
+        search.focus()
+        for typed, named in [
+            ("scenario:[reverse]REV[/reverse]", "“[reverse]REV[/reverse]”"),
+            ("scenario:x[/]", "“x[/]”"),
+        ]:
+            search.value = typed
+            await pilot.press("enter")
+            await pilot.pause()
+            shown = shown_in(mentions)
+            assert f"Mentions: not searched: unknown scenario {named}" in shown, shown
+        assert isinstance(app.screen, ReviewScreen) and app.is_running
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ReviewScreen), "the keys still work"
     run.journal.close()
 
 

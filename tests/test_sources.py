@@ -18,11 +18,12 @@ from smwar.clock import ManualClock
 from smwar.engine.ingest import Handover
 from smwar.engine.live import LiveFeed
 from smwar.engine.session import Session
+from smwar.errors import InputError
 from smwar.journal.store import Journal
-from smwar.model import Mention
+from smwar.model import NETWORKS, Mention
 from smwar.runbooks.definitions import RunbookSet
 from smwar.sources.base import Batch
-from smwar.sources.jsonl import JsonlSource
+from smwar.sources.jsonl import JsonlSource, read_jsonl
 from smwar.sources.runner import SourceRunner
 from smwar.sources.settings import JsonlSettings, WebhookSettings
 from smwar.sources.webhook import SIGNATURE_HEADER, WebhookSource, sign
@@ -196,6 +197,22 @@ async def test_a_nesting_bomb_is_quarantined_and_the_lines_after_it_arrive(tmp_p
     collected = await follow_until(file, ["after the bomb"])
     [(_, why)] = collected.quarantined
     assert "recursion" in why.lower()
+
+
+async def test_a_line_from_a_network_smwar_does_not_know_is_quarantined_saying_so(tmp_path: Path) -> None:
+    file = tmp_path / "mentions.jsonl"
+    file.write_text(
+        line("from nowhere", network="\x1b]0;NET\x07") + line("from mastodon", network="mastodon") + line("no network"),
+        encoding="utf-8",
+    )
+    collected = await follow_until(file, ["from mastodon", "no network"])
+    [(raw, why)] = collected.quarantined
+    assert b"from nowhere" in raw
+    assert why == "network: unknown network '\\x1b]0;NET\\x07' (known: " + ", ".join(NETWORKS) + ")"
+    mentions = [mention for batch in collected.batches for mention in batch.mentions]
+    assert [mention.network for mention in mentions] == ["mastodon", "jsonl"]
+    with pytest.raises(InputError, match=r"mentions.jsonl:1: network: unknown network"):
+        list(read_jsonl(file, T0))
 
 
 def test_a_paused_file_source_journals_nothing_and_on_resume_what_came_meanwhile(

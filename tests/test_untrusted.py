@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+import shutil
 import unicodedata
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from textual.widgets import OptionList
 
+from smwar.clock import ManualClock
+from smwar.engine.drill import drill_session, open_drill_run
+from smwar.engine.pipeline import Idle
+from smwar.engine.session import Session
+from smwar.journal.store import Journal
+from smwar.model import Mention
+from smwar.paths import bundled_runbooks_dir
 from smwar.plaintext import printable
 from smwar.runbooks.definitions import RunbookSet
+from smwar.runbooks.loader import load_runbook_set
 from smwar.tui.app import WarRoomApp
 from smwar.tui.rooms.drill import DrillInfo
+from smwar.tui.screens.incident import IncidentScreen
+from smwar.tui.screens.queue import QueueScreen
+from smwar.tui.screens.reply import ReplyScreen
 from smwar.tui.widgets.feed import Feed
 
-from .conftest import in_feed, screen_text, start_drill
+from .conftest import SHORT_DRILL, T0, in_feed, screen_text, shown_in, start_drill
+from .test_app import answer
 
 PAYLOADS = [
     "\x1b[2J\x1b[H AquaPro wipes your screen",
@@ -83,3 +98,105 @@ async def test_detail_pane_shows_each_payload_literally(shown, row: int) -> None
     assert printable(PAYLOADS[row], keep_newlines=True) in screen
     assert not [c for c in screen if unicodedata.category(c) in UNSAFE_CATEGORIES and c != "\n"]
     assert app.is_running, "no payload may trigger an action"
+
+
+def edited_runbooks(folder: Path, file: str, lines: dict[str, str]) -> RunbookSet:
+    """A copy of the bundled runbooks whose `file` has each of `lines` (a line as it is there)
+    replaced by `key = value`, the value written as a TOML string."""
+    copy = folder / "runbooks"
+    shutil.copytree(bundled_runbooks_dir(), copy, ignore=shutil.ignore_patterns("drills", "*.md"))
+    path = copy / file
+    text = path.read_text(encoding="utf-8")
+    for line, value in lines.items():
+        assert line in text, line
+        text = text.replace(line, f"{line.split(' = ')[0]} = {toml_string(value)}", 1)
+    path.write_text(text, encoding="utf-8")
+    return load_runbook_set(copy)
+
+
+async def test_reply_template_titles_are_shown_literally_and_the_editor_keeps_working(tmp_path: Path) -> None:
+    titles = {
+        'title = "Leak: sorry, serial number by DM, we take care of it (du)"': "Leak [/] sorry (du)",
+        'title = "Leak: sorry, serial number by message, we take care of it (Sie)"': (
+            "[reverse]REV[/reverse] [@click=app.quit]quit[/] \x1b]0;X\x07"
+        ),
+    }
+    runbooks = edited_runbooks(tmp_path, "replies.toml", titles)
+    assert {template.title for template in runbooks.templates} >= set(titles.values())
+    run, clock, session = start_drill(runbooks)
+    app = WarRoomApp(session, drill=DrillInfo.of(run), poll_seconds=3600)
+    async with app.run_test(size=(200, 50)) as pilot:
+        clock.advance(timedelta(seconds=30))
+        app.main.poll_now()
+        await pilot.pause()
+        feed = app.query_one(Feed)
+        feed.cursor = next(row for row, item in enumerate(in_feed(feed)) if "AquaPro" in item.mention.text)
+        await pilot.press("r")
+        assert isinstance(app.screen, ReplyScreen)
+        shown = shown_in(app.screen.query_one("#reply-templates", OptionList))
+        assert "Leak [/] sorry (du)" in shown
+        assert "[reverse]REV[/reverse] [@click=app.quit]quit[/] ␛]0;X␇" in shown
+        assert "\x1b" not in screen_text(app)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ReplyScreen), "the keys still work"
+        assert app.is_running
+
+
+async def test_the_answer_queue_shows_request_types_and_owners_inert(tmp_path: Path) -> None:
+    plan = {'title = "Affected customer"': "\x1b]0;T\x07Kunde", 'owner = "customer-service"': "\x1b]2;O\x07cs"}
+    runbooks = edited_runbooks(tmp_path, "plan.toml", plan)
+    run, clock, session = start_drill(runbooks)
+    app = WarRoomApp(session, drill=DrillInfo.of(run), poll_seconds=3600)
+    async with app.run_test(size=(160, 40)) as pilot:
+        clock.advance(timedelta(seconds=30))
+        app.main.poll_now()
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen)
+        shown = screen_text(app)
+        assert "␛]0;T␇Kunde" in shown and "␛]2;O␇cs" in shown
+        assert not [c for c in shown if unicodedata.category(c) in UNSAFE_CATEGORIES and c != "\n"]
+
+
+async def test_a_steps_operator_and_reason_are_shown_inert(runbooks: RunbookSet) -> None:
+    run = open_drill_run(SHORT_DRILL, fresh=True, now=T0)
+    clock = ManualClock(run.position)
+    session = drill_session(run, runbooks, clock, "\x1b]0;BY\x07anna")  # as `smwar --as NAME` names the operator
+    app = WarRoomApp(session, drill=DrillInfo.of(run), poll_seconds=3600)
+    async with app.run_test(size=(160, 50)) as pilot:
+        clock.advance(timedelta(minutes=2))
+        app.main.poll_now()
+        await pilot.pause()
+        await pilot.press("o")
+        await answer(pilot, "answer every affected customer")
+        assert isinstance(app.screen, IncidentScreen)
+        await pilot.press("s")
+        await answer(pilot, "\x1b]2;WHY\x07 done elsewhere")
+        shown = screen_text(app)
+        assert "by ␛]0;BY␇anna at" in shown and "reason: ␛]2;WHY␇ done elsewhere" in shown
+        assert not [c for c in shown if unicodedata.category(c) in UNSAFE_CATEGORIES and c != "\n"]
+    run.journal.close()
+
+
+async def test_a_mentions_network_is_shown_inert_in_the_detail_and_the_reply_editor(
+    runbooks: RunbookSet, tmp_path: Path
+) -> None:
+    """Sources say which network a mention comes from by name; one that said it with an
+    escape sequence (a journal written before JSONL lines were held to the known networks)
+    is shown as text."""
+    journal = Journal.open(tmp_path / "live.sqlite")
+    session = Session(journal, runbooks, ManualClock(T0), Idle(), "anna")
+    hostile = Mention("\x1b]0;NET\x07[reverse]x[/]", "1", "@kai@x.social", "Meine AquaPro ist ausgelaufen!", T0)
+    journal.add_mentions([(hostile, T0, (), (), None)])
+    app = WarRoomApp(session, poll_seconds=3600)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        for screen in ("war room", "reply editor"):
+            shown = screen_text(app)
+            assert "␛]0;NET␇[reverse]x[/]" in shown, screen
+            assert not [c for c in shown if unicodedata.category(c) in UNSAFE_CATEGORIES and c != "\n"], screen
+            await pilot.press("r")
+            await pilot.pause()
+        assert isinstance(app.screen, ReplyScreen)
+    journal.close()

@@ -1,7 +1,8 @@
 """Mentions as JSON Lines: one object per line, as automations and exports write them.
 
 Only `text` is required; unknown keys are ignored so that files from other tools (or a
-labelled corpus with an `expect` key) can be read as they are.
+labelled corpus with an `expect` key) can be read as they are. A `network` must be one smwar
+knows (`NETWORKS`), as a drill's injects must: it is shown and matched on as it is.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from smwar.errors import InputError
-from smwar.model import Mention
+from smwar.model import NETWORKS, Mention
 from smwar.sources.base import MAX_ITEM_BYTES, Batch, SourceError, parsed
 from smwar.sources.settings import JsonlSettings
 
@@ -44,6 +45,13 @@ class MentionRecord(BaseModel):
     url: str | None = None
     reply_to: str | None = None
     quote_of: str | None = None
+
+    @field_validator("network")
+    @classmethod
+    def _known(cls, network: str | None) -> str | None:
+        if network and network not in NETWORKS:
+            raise ValueError(f"unknown network {network[:40]!r} (known: {', '.join(NETWORKS)})")
+        return network
 
 
 def mention_from(raw: object, now: datetime, unnamed: str, network: str = NETWORK) -> Mention:

@@ -285,8 +285,8 @@ def step_detail(incident: Incident, step: Step) -> list[Text]:
     if state.by and state.at:
         lines.append(
             Text(
-                f"{state.status} by {state.by} at {local_time(state.at)}"
-                + (f" — reason: {state.reason}" if state.reason else "")
+                f"{state.status} by {printable(state.by)} at {local_time(state.at)}"
+                + (f" — reason: {printable(state.reason)}" if state.reason else "")
             )
         )
     if state.override:

@@ -134,8 +134,8 @@ def _cells(entry: QueueEntry, replying: str | None, assigned: str | None) -> tup
     return (
         Text(action.upper(), style="bold" if action == "respond" else "dim"),
         Text("—" if entry.priority == NO_PRIORITY else str(entry.priority), justify="right"),
-        Text(entry.request_type or "—", overflow="ellipsis", no_wrap=True),
-        Text(entry.owner, overflow="ellipsis", no_wrap=True),
+        Text(printable(entry.request_type or "—"), overflow="ellipsis", no_wrap=True),
+        Text(printable(entry.owner), overflow="ellipsis", no_wrap=True),
         Text(_reach(entry.reach) if item.mention.followers is not None else "?", justify="right"),
         Text(local_time(item.received_at)[:5]),
         author,

@@ -25,7 +25,7 @@ from smwar.review.report import FAILED
 from smwar.runbooks.definitions import TROUBLEMAKER_TAG, VIP_TAG
 from smwar.tui.guard import Guarded
 from smwar.tui.screens.prompt import ChoicePrompt, TextPrompt
-from smwar.tui.text import local_time
+from smwar.tui.text import local_time, plain
 from smwar.tui.widgets.keys import KeysLine
 
 WATCH_SECONDS = 1.0  # how often an open reply looks whether someone took it over
@@ -142,7 +142,7 @@ class ReplyScreen(Guarded, Screen[None]):
     def _mention_text(self) -> Text:
         mention = self.item.mention
         head = Text()
-        head.append(f"Reply to {printable_name(mention.author)} on {mention.network}", style="bold")
+        head.append(f"Reply to {printable_name(mention.author)} on {printable(mention.network)}", style="bold")
         if VIP_TAG in self.item.author_tags:
             head.append("  ★ VIP", style="bold")
         if TROUBLEMAKER_TAG in self.item.author_tags:
@@ -152,9 +152,10 @@ class ReplyScreen(Guarded, Screen[None]):
         head.append("\n" + printable(mention.text, keep_newlines=True))
         return head
 
-    def _label(self, suggestion: Suggestion) -> str:
+    def _label(self, suggestion: Suggestion) -> Text:
+        """A template's title and why it fits, as plain text: an option's str would be markup."""
         why = ", ".join(suggestion.why) or "no particular fit"
-        return printable(f"{suggestion.template.title}  [{why}]")
+        return plain(f"{suggestion.template.title}  [{why}]")
 
     def _filled(self, template_id: str | None) -> str:
         chosen = next((s.template for s in self.suggested if s.template.id == template_id), None)

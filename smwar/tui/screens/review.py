@@ -26,6 +26,7 @@ from smwar.review.report import Review
 from smwar.tui.acting import ask, not_while_typing
 from smwar.tui.guard import Guarded
 from smwar.tui.screens.prompt import ChoicePrompt
+from smwar.tui.text import plain
 from smwar.tui.widgets.feed_search import unknown_value
 from smwar.tui.widgets.keys import KeysLine
 
@@ -157,7 +158,7 @@ class ReviewScreen(Guarded, Screen[None]):
         refused = unknown_value(query, self.session.runbooks)
         table = self.query_one("#review-mentions", DataTable)
         if refused:
-            table.border_title = printable(f"Mentions: not searched: {refused}")
+            table.border_title = plain(f"Mentions: not searched: {refused}")  # the search's words, never markup
             return
         span = span_of(self.session.desk.incident(self.incident_id), self.session)
         with self.session.journal.reader() as reader:
@@ -165,7 +166,10 @@ class ReviewScreen(Guarded, Screen[None]):
         table.clear()
         for row in found:
             table.add_row(
-                Text(row.received_at[11:19]), Text(row.network), Text(printable(row.author)), Text(printable(row.text))
+                Text(row.received_at[11:19]),
+                Text(printable(row.network)),
+                Text(printable(row.author)),
+                Text(printable(row.text)),
             )
         table.border_title = f"Mentions: {len(found)} found" + (" (the newest 200)" if len(found) >= 200 else "")
 

@@ -184,7 +184,7 @@ def describe(
 ) -> list[Text]:
     mention = item.mention
     head = Text()
-    head.append(f"{local_time(mention.posted_at)}  {mention.network}  ", style="bold")
+    head.append(f"{local_time(mention.posted_at)}  {printable(mention.network)}  ", style="bold")
     head.append_text(plain_name(mention.author, "bold"))
     if mention.author_name:
         head.append(" (")
