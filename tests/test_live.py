@@ -257,6 +257,7 @@ def test_ingest_reads_a_pipe_or_a_file_into_the_live_journal(tmp_path: Path) -> 
     piped = CliRunner().invoke(main, ["ingest", "-"], input=lines + "not json\n")
     assert piped.exit_code == 0, piped.output
     assert "2 mentions read, 2 new in the journal, 1 unreadable lines quarantined" in piped.output
+    assert "  quarantined (Expecting value: line 1 column 1 (char 0)): not json" in piped.output, "it says why"
     export = tmp_path / "export.jsonl"
     export.write_text(lines + json.dumps({"text": "third", "id": "9"}), encoding="utf-8")  # no last newline
     again = CliRunner().invoke(main, ["ingest", str(export)])

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from smwar import __version__
-from smwar.cli.common import compile_progress, load_runbooks, reports_errors, runbook_path, say
+from smwar.cli.common import compile_progress, load_runbooks, reports_errors, runbook_path, say, say_quarantined
 from smwar.errors import SmwarError, file_errors
 from smwar.logfile import log_to_file
 from smwar.paths import data_dir, log_file
@@ -183,6 +183,7 @@ def ingest(path: str) -> None:
             session.pipeline.close()
         kept = journal.mention_count() - before
     say(f"{done.read} mentions read, {kept} new in the journal, {done.unreadable} unreadable lines quarantined")
+    say_quarantined(done.unreadable_first)
     for proposal in done.proposals:
         say(f"incident proposed: {proposal}")
 

@@ -30,6 +30,14 @@ def say(message: str = "", *, err: bool = False, nl: bool = True) -> None:
     click.echo(printable(message, keep_newlines=True), err=err, nl=nl)
 
 
+def say_quarantined(items: list[tuple[bytes, str]]) -> None:
+    """The first unreadable items read, each with why and how it began."""
+    from smwar.sources.base import SHOWN_UNREADABLE
+
+    for raw, why in items[:SHOWN_UNREADABLE]:
+        say(f"  quarantined ({why}): {printable(raw[:80].decode('utf-8', 'replace'))}")
+
+
 def reports_errors(command: F) -> F:
     """Print a user's error as `file:line: message` lines and exit non-zero, never a traceback."""
 

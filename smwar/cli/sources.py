@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, get_origin
 
 import click
 
-from smwar.cli.common import reports_errors, say
+from smwar.cli.common import reports_errors, say, say_quarantined
 from smwar.errors import SmwarError
 from smwar.plaintext import printable, printable_name
 from smwar.sources.registry import KINDS
@@ -134,5 +134,4 @@ def test(source_id: str, seconds: float) -> None:
     say(f"{source_id}: {len(batch.mentions)} mentions, {len(batch.quarantined)} unreadable items")
     for mention in batch.mentions[:10]:
         say(f"  {mention.network} {printable_name(mention.author)}: {printable(mention.text)[:100]}")
-    for raw, why in batch.quarantined[:5]:
-        say(f"  quarantined ({why}): {printable(raw[:80].decode('utf-8', 'replace'))}")
+    say_quarantined(batch.quarantined)

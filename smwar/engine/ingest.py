@@ -12,7 +12,7 @@ from smwar.engine.pipeline import Intake
 from smwar.engine.session import Session
 from smwar.errors import SmwarError
 from smwar.model import Quarantined
-from smwar.sources.base import Batch
+from smwar.sources.base import SHOWN_UNREADABLE, Batch
 from smwar.sources.jsonl import JsonlSettings, JsonlSource
 
 
@@ -41,6 +41,7 @@ class Handover:
 class Ingested:
     read: int = 0
     unreadable: int = 0
+    unreadable_first: list[tuple[bytes, str]] = field(default_factory=list)  # (line, why)
     proposals: list[str] = field(default_factory=list)
 
 
@@ -58,6 +59,7 @@ def ingest_jsonl(path: str, session: Session, handover: Handover) -> Ingested:
         async for batch in source.run(None):
             done.read += len(batch.mentions)
             done.unreadable += len(batch.quarantined)
+            done.unreadable_first += batch.quarantined[: SHOWN_UNREADABLE - len(done.unreadable_first)]
             handover.give(batch)
             update = session.pipeline.poll()
             done.proposals += [f"#{p.id} {p.scenario_id}: {p.trigger}" for p in update.proposals]

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 State = TypeVar("State")
 Model = TypeVar("Model", bound=BaseModel)
 MAX_ITEM_BYTES = 256 * 1024  # a single post larger than this is not a post
+SHOWN_UNREADABLE = 5  # unreadable items a command shows, with why (the journal keeps every one)
 USER_AGENT = "smwar (social-media war room; +https://pypi.org/project/smwar/)"
 
 
