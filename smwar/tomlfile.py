@@ -218,13 +218,18 @@ def _settings(text: str) -> Iterator[tuple[Key, int]]:
     prefix: Key = ()
     open_string: str | None = None
     bracket_depth = 0
+    array: Key = ()  # the key of the array a line is in, and how many of its tables began before
+    elements = 0
     for number, line in enumerate(text.splitlines(), start=1):
         if open_string:
             if line.count(open_string) % 2 == 1:
                 open_string = None
             continue
         if bracket_depth > 0:
-            bracket_depth += _bracket_balance(line)
+            bracket_depth, opened = _bracket_walk(line, bracket_depth)
+            for element in range(elements, elements + opened):
+                yield (*array, element), number
+            elements += opened
             continue
         header = _HEADER.match(line)
         if header:
@@ -240,13 +245,16 @@ def _settings(text: str) -> Iterator[tuple[Key, int]]:
         assign = _ASSIGN.match(line)
         if not assign:
             continue
-        yield (*prefix, *_split_key(assign.group(1))), number
+        array = (*prefix, *_split_key(assign.group(1)))
+        yield array, number
         value = line[assign.end() :]
         for quote in ('"""', "'''"):
             if value.count(quote) % 2 == 1:
                 open_string = quote
         if open_string is None:
-            bracket_depth = _bracket_balance(value)
+            bracket_depth, elements = _bracket_walk(value, 0)
+            for element in range(elements):
+                yield (*array, element), number
 
 
 def _resolve(names: tuple[str, ...], array_counts: dict[tuple[str, ...], int]) -> Key:
@@ -260,9 +268,11 @@ def _resolve(names: tuple[str, ...], array_counts: dict[tuple[str, ...], int]) -
     return tuple(resolved)
 
 
-def _bracket_balance(text: str) -> int:
-    """Net open brackets outside strings and comments on one line."""
-    depth = 0
+def _bracket_walk(text: str, depth: int) -> tuple[int, int]:
+    """The brackets open after one line (outside strings and comments) that began with `depth`
+    open, and how many inline tables it began as elements of the outermost array
+    (`early_warning = [{ id = "a" }, …]`)."""
+    tables = 0
     quote: str | None = None
     for char in text:
         if quote:
@@ -273,10 +283,11 @@ def _bracket_balance(text: str) -> int:
         elif char == "#":
             break
         elif char in "[{":
+            tables += char == "{" and depth == 1
             depth += 1
         elif char in "]}":
             depth -= 1
-    return depth
+    return depth, tables
 
 
 def validate(

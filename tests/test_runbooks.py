@@ -104,6 +104,29 @@ def test_duplicate_ids_across_files_name_both_places(tmp_path: Path) -> None:
     assert f"{folder / 'a.toml'}:2" in error
 
 
+def test_ids_used_twice_in_a_scenario_or_the_deescalation_plan_name_both_places(tmp_path: Path) -> None:
+    signs = (
+        'early_warning = [\n  { id = "hashtag", title = "A", any = ["#fail"] },\n'
+        '  { id = "hashtag", title = "B", any = ["#gate"] },\n]'
+    )
+    text = with_rule(
+        '[[scenario.rule]]\nid = "leak"\nany = ["leak"]\n[[scenario.rule]]\nid = "leak"\nany = ["flood"]\n',
+        **{'severity = "high"': f'severity = "high"\n{signs}', 'id = "statement"': 'id = "notify"'},
+    )
+    deescalation = (
+        '[deescalation]\n[[deescalation.rule]]\nid = "all"\naction = "watch"\n'
+        '[[deescalation.rule]]\nid = "all"\naction = "ignore"\n'
+    )
+    folder = write_set(tmp_path / "set", plan=MINIMAL_PLAN + deescalation, leaks=text)
+    leaks, plan = folder / "leaks.toml", folder / "plan.toml"
+    assert sorted(errors_of(folder)) == [
+        f"{leaks}:18: duplicate rule id 'leak' in scenario 'leaks' (first defined at {leaks}:15)",
+        f"{leaks}:28: duplicate step id 'notify' in scenario 'leaks' (first defined at {leaks}:22)",
+        f"{leaks}:7: duplicate early-warning sign id 'hashtag' in scenario 'leaks' (first defined at {leaks}:6)",
+        f"{plan}:8: duplicate rule id 'all' in [deescalation] (first defined at {plan}:5)",
+    ]
+
+
 def test_gate_on_a_missing_step(tmp_path: Path) -> None:
     folder = write_set(tmp_path / "set", plan=MINIMAL_PLAN, leaks=scenario(gate="nowhere"))
     assert errors_of(folder) == [f"{folder / 'leaks.toml'}:25: step 'statement': gate on a missing step 'nowhere'"]

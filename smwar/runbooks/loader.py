@@ -16,12 +16,15 @@ from smwar.runbooks.definitions import (
     Company,
     Contact,
     Deescalation,
+    EarlyWarning,
     Replies,
     ReplyTemplate,
     RequestType,
+    Rule,
     RunbookFile,
     RunbookSet,
     Scenario,
+    Step,
     Trends,
 )
 from smwar.runbooks.lint import deescalation_never_matching, mutual_unless, never_matching
@@ -111,10 +114,15 @@ class _Merger:
             self.term_lists[name] = terms
         for index, request_type in enumerate(content.request_type):
             self._unique(document, ("request_type", index, "id"), "request type", request_type.id)
+            self._unique_within(document, ("request_type", index), f"request type {request_type.id!r}", request_type)
             self.request_types.append((document, index, request_type))
         for index, scenario in enumerate(content.scenario):
             self._unique(document, ("scenario", index, "id"), "scenario", scenario.id)
+            self._unique_within(document, ("scenario", index), f"scenario {scenario.id!r}", scenario)
             self.scenarios.append((document, index, scenario))
+        if content.deescalation is not None:
+            for number, rule in enumerate(content.deescalation.rule):
+                self._unique(document, ("deescalation", "rule", number, "id"), "rule", rule.id, "[deescalation]")
 
     def _terms(self, document: TomlDocument, at: Key, terms: list[str]) -> list[str]:
         """`terms` with each `$list` replaced by the list's terms."""
@@ -136,11 +144,36 @@ class _Merger:
                 document.error((section,), f"[{section}] is already defined in another file of this set")
             )
 
-    def _unique(self, document: TomlDocument, key: tuple[str | int, ...], kind: str, ident: str) -> None:
+    def _unique(
+        self,
+        document: TomlDocument,
+        key: Key,
+        kind: str,
+        ident: str,
+        within: str = "",
+        seen: dict[tuple[str, str], str] | None = None,
+    ) -> None:
+        """An id used twice is an error naming both places: across the set, or only `within`
+        one scenario (say) with the ids `seen` there."""
+        seen = self.seen if seen is None else seen
         where = f"{document.path}:{document.line_of(key)}"
-        first = self.seen.setdefault((kind, ident), where)
-        if first != where:
-            self.errors.append(document.error(key, f"duplicate {kind} id {ident!r} (first defined at {first})"))
+        first = seen.get((kind, ident))
+        if first is None:
+            seen[(kind, ident)] = where
+        else:
+            scope = f" in {within}" if within else ""
+            self.errors.append(document.error(key, f"duplicate {kind} id {ident!r}{scope} (first defined at {first})"))
+
+    def _unique_within(self, document: TomlDocument, at: Key, within: str, target: Scenario | RequestType) -> None:
+        """The ids of a scenario's or request type's rules, steps and early-warning signs, each
+        unique within it."""
+        parts: list[tuple[str, str, list[Rule] | list[Step] | list[EarlyWarning]]] = [("rule", "rule", target.rule)]
+        if isinstance(target, Scenario):
+            parts += [("step", "step", target.step), ("early_warning", "early-warning sign", target.early_warning)]
+        seen: dict[tuple[str, str], str] = {}
+        for key, kind, items in parts:
+            for number, item in enumerate(items):
+                self._unique(document, (*at, key, number, "id"), kind, item.id, within, seen)
 
     def finish(self, path: Path) -> tuple[RunbookSet, list[InputError]]:
         if self.errors:
@@ -258,8 +291,6 @@ class _Merger:
         earlier: set[str] = set()
         for number, step in enumerate(scenario.step):
             step_at = (*at, "step", number)
-            if step.id in earlier:
-                yield document.error((*step_at, "id"), f"duplicate step id {step.id!r} in scenario {scenario.id!r}")
             for gate in step.after:
                 if gate not in earlier:
                     known = "a later step" if any(s.id == gate for s in scenario.step) else "a missing step"
