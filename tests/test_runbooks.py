@@ -211,6 +211,37 @@ def test_term_lists_expand_in_rules(tmp_path: Path) -> None:
     assert loaded.scenario("leaks").rule[0].any == ["AquaPro", "@em@social.example", "nass", "leak"]
 
 
+def test_term_lists_name_other_lists_to_any_depth(tmp_path: Path) -> None:
+    plan = MINIMAL_PLAN + (
+        '[terms]\nlate = ["$late-de", "delayed"]\nlate-de = ["$late-at", "verspätet"]\nlate-at = ["hint nach"]\n'
+    )
+    rule = '[[scenario.rule]]\nid = "late"\nany = ["$late"]\n'
+    loaded = load_runbook_set(write_set(tmp_path / "set", plan=plan, leaks=with_rule(rule)))
+    assert loaded.scenario("leaks").rule[0].any == [
+        "hint nach",
+        "verspätet",
+        "delayed",
+    ]
+
+
+def test_a_term_list_naming_a_missing_list_itself_or_a_circle_is_an_error(tmp_path: Path) -> None:
+    plan = MINIMAL_PLAN + (
+        "[terms]\n"
+        'late = ["$late-de", "$no-such-list"]\n'
+        'late-de = ["verspätet"]\n'
+        'again = ["$again", "wieder"]\n'
+        'ping = ["$pong"]\n'
+        'pong = [\n  "$ping",\n]\n'
+    )
+    folder = write_set(tmp_path / "set", plan=plan, leaks=scenario())
+    file = folder / "plan.toml"
+    assert errors_of(folder) == [
+        f"{file}:4: no term list '$no-such-list' (known: $again, $company, $late, $late-de, $ping, $pong)",
+        f"{file}:6: term list 'again' names itself",
+        f"{file}:8: term list 'pong' names '$ping', which leads back to it ($ping → $pong → $ping)",
+    ]
+
+
 def warnings_of(path: Path) -> list[str]:
     return [str(warning) for warning in inspect_runbook_set(path)[1]]
 

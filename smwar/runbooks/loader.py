@@ -81,6 +81,7 @@ class _Merger:
     scenarios: list[tuple[TomlDocument, int, Scenario]] = field(default_factory=list)
     deescalation_document: TomlDocument | None = None
     term_lists: dict[str, list[str]] = field(default_factory=dict)
+    term_documents: dict[str, TomlDocument] = field(default_factory=dict)
     seen: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def add(self, document: TomlDocument, content: RunbookFile) -> None:
@@ -112,6 +113,7 @@ class _Merger:
             if name == COMPANY_LIST:
                 self.errors.append(document.error(("terms", name), "the term list 'company' comes from [company]"))
             self.term_lists[name] = terms
+            self.term_documents.setdefault(name, document)
         for index, request_type in enumerate(content.request_type):
             self._unique(document, ("request_type", index, "id"), "request type", request_type.id)
             self._unique_within(document, ("request_type", index), f"request type {request_type.id!r}", request_type)
@@ -125,7 +127,7 @@ class _Merger:
                 self._unique(document, ("deescalation", "rule", number, "id"), "rule", rule.id, "[deescalation]")
 
     def _terms(self, document: TomlDocument, at: Key, terms: list[str]) -> list[str]:
-        """`terms` with each `$list` replaced by the list's terms."""
+        """`terms` with each `$list` replaced by the list's terms (after `_nested_lists`)."""
         expanded: list[str] = []
         for term in terms:
             reference = LIST_REFERENCE.fullmatch(term)
@@ -134,9 +136,46 @@ class _Merger:
             elif reference.group(1) in self.term_lists:
                 expanded.extend(self.term_lists[reference.group(1)])
             else:
-                known = ", ".join(f"${name}" for name in sorted(self.term_lists)) or "none"
-                self.errors.append(document.error(at, f"no term list {term!r} (known: {known})"))
+                self._no_list(document, at, term)
         return expanded
+
+    def _no_list(self, document: TomlDocument, at: Key, term: str) -> None:
+        known = ", ".join(f"${name}" for name in sorted(self.term_lists)) or "none"
+        self.errors.append(document.error(at, f"no term list {term!r} (known: {known})"))
+
+    def _nested_lists(self) -> None:
+        """Each list of `[terms]` with the lists it names (`$late-de`) put in, to any depth; a
+        list that names itself, or one that names it, is an error."""
+        done: dict[str, list[str]] = {}
+
+        def expand(name: str, via: tuple[str, ...]) -> list[str]:
+            if name not in done:
+                document, at = self.term_documents[name], ("terms", name)
+                terms: list[str] = []
+                for term in self.term_lists[name]:
+                    reference = LIST_REFERENCE.fullmatch(term)
+                    other = reference.group(1) if reference else None
+                    if other is None:
+                        terms.append(term)
+                    elif other not in self.term_lists:
+                        self._no_list(document, at, term)
+                    elif other == name:
+                        self.errors.append(document.error(at, f"term list {name!r} names itself"))
+                    elif other in via:
+                        circle = " → ".join(f"${step}" for step in (*via[via.index(other) :], name, other))
+                        self.errors.append(
+                            document.error(at, f"term list {name!r} names {term!r}, which leads back to it ({circle})")
+                        )
+                    elif other in self.term_documents:
+                        terms.extend(expand(other, (*via, name)))
+                    else:  # $company, $not-us: made from [company]
+                        terms.extend(self.term_lists[other])
+                done[name] = terms
+            return done[name]
+
+        for name in self.term_documents:
+            expand(name, ())
+        self.term_lists.update(done)
 
     def _single(self, document: TomlDocument, section: str, already: bool) -> None:
         if already:
@@ -184,6 +223,7 @@ class _Merger:
             self.term_lists[COMPANY_LIST] = self.company.terms
             if self.company.not_us:
                 self.term_lists.setdefault(NOT_US_LIST, self.company.not_us)
+        self._nested_lists()
         self.request_types = [(d, i, self._expanded(d, ("request_type", i), t)) for d, i, t in self.request_types]
         self.scenarios = [(d, i, self._expanded(d, ("scenario", i), t)) for d, i, t in self.scenarios]
         for kind, targets in (("request type", self.request_types), ("scenario", self.scenarios)):
