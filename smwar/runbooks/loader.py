@@ -26,6 +26,7 @@ from smwar.runbooks.definitions import (
     Scenario,
     Step,
     Trends,
+    placeholder_problem,
 )
 from smwar.runbooks.lint import deescalation_never_matching, mutual_unless, never_matching
 from smwar.tomlfile import Key, TomlDocument, load_toml, validate
@@ -287,7 +288,10 @@ class _Merger:
             "scenarios": {scenario.id for _, _, scenario in self.scenarios},
             "request_types": {request_type.id for _, _, request_type in self.request_types},
         }
+        fields = (self.replies or Replies()).fields
         for document, index, template in self.templates:
+            if (problem := placeholder_problem(template.text, fields)) is not None:
+                yield document.error(("template", index, "text"), f"template {template.id!r}: {problem}")
             for key, ids in (("scenarios", template.scenarios), ("request_types", template.request_types)):
                 for position, missing in enumerate(ids):
                     if missing not in known[key]:
@@ -323,6 +327,7 @@ class _Merger:
         channels = {channel.id for channel in self.channels}
         owners = {channel.owner for channel in self.channels} | {kind.owner for _, _, kind in self.request_types}
         roles = sorted({*WAR_ROOM_ROLES, *owners, *contacts})
+        fields = (self.replies or Replies()).fields
         at = ("scenario", index)
         for key in ("notify", "mobilise"):
             for position, contact in enumerate(getattr(scenario, key)):
@@ -341,6 +346,8 @@ class _Merger:
             for contact in step.notify:
                 if contact not in contacts:
                     yield document.error((*step_at, "notify"), f"step {step.id!r}: no contact with id {contact!r}")
+            if step.template is not None and (problem := placeholder_problem(step.template, fields)) is not None:
+                yield document.error((*step_at, "template"), f"step {step.id!r}: template: {problem}")
             if step.channel is not None and step.channel not in channels:
                 yield document.error((*step_at, "channel"), f"step {step.id!r}: no channel with id {step.channel!r}")
             earlier.add(step.id)
