@@ -7,6 +7,7 @@ arrays of tables, dotted keys and multi-line strings and arrays, which is all ru
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from collections.abc import Iterator, Sequence
@@ -35,9 +36,12 @@ _UNCLOSED = ("Unclosed", "Unterminated", "Expected \"'''\"", 'Expected \'"""\'',
 
 
 class Strict(BaseModel):
-    """Base of every model read from a user's file: unknown keys are errors, not ignored."""
+    """Base of every model read from a user's file: unknown keys are errors, not ignored, and
+    so are values of the wrong type (`mentions = "3"`, `vip = "yes"`, `vip = 1`), not
+    converted; a whole number is a number with a fraction too (`weight = 1`). A field of a
+    kind TOML has no value of (a path, one of a few words) says `Field(strict=False)`."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,4 +316,16 @@ def _located(document: TomlDocument, at: Key, error: ErrorDetails) -> InputError
     if kind == "missing":
         return document.error(loc[:-1], f"missing key {name!r}")
     message = error["msg"].removeprefix("Value error, ")
+    if kind in _TYPE_ERRORS and isinstance(error["input"], str | int | float):
+        message += f", not {_as_written(error['input'])}"  # "3" in quotes is text, not a number
     return document.error(loc, f"{name}: {message}")
+
+
+_TYPE_ERRORS = ("int_type", "float_type", "bool_type", "string_type")
+
+
+def _as_written(value: str | int | float) -> str:
+    """A scalar as TOML writes it."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, str) else repr(value)

@@ -97,6 +97,63 @@ def test_wrong_type_and_bad_duration_name_their_lines(tmp_path: Path) -> None:
     assert any(e.startswith(f"{folder / 'leaks.toml'}:8: ") and "bad duration 'ten minutes'" in e for e in found), found
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "line", "said"),
+    [
+        ("mentions = 3", 'mentions = "3"', 7, 'scenario.trigger.mentions: Input should be a valid integer, not "3"'),
+        ("mentions = 3", "mentions = 3.0", 7, "scenario.trigger.mentions: Input should be a valid integer, not 3.0"),
+        (
+            "mentions = 3",
+            'mentions = 3\nvip = "yes"',
+            8,
+            'scenario.trigger.vip: Input should be a valid boolean, not "yes"',
+        ),
+        (
+            "mentions = 3",
+            'mentions = 3\nvip = "off"',
+            8,
+            'scenario.trigger.vip: Input should be a valid boolean, not "off"',
+        ),
+        ("mentions = 3", "mentions = 3\nvip = 1", 8, "scenario.trigger.vip: Input should be a valid boolean, not 1"),
+        (
+            'any = ["leak"]',
+            'any = ["leak"]\nweight = "0.6"',
+            13,
+            'scenario.rule.weight: Input should be a valid number, not "0.6"',
+        ),
+        (
+            'any = ["leak"]',
+            'any = ["leak"]\nrequired = "yes"',
+            13,
+            'scenario.rule.required: Input should be a valid boolean, not "yes"',
+        ),
+        ('title = "Leaks"', "title = 5", 3, "scenario.title: Input should be a valid string, not 5"),
+    ],
+)
+def test_a_value_of_the_wrong_type_is_an_error_not_converted(
+    tmp_path: Path, old: str, new: str, line: int, said: str
+) -> None:
+    folder = write_set(tmp_path / "set", plan=MINIMAL_PLAN, leaks=scenario().replace(old, new, 1))
+    assert errors_of(folder) == [f"{folder / 'leaks.toml'}:{line}: {said}"]
+
+
+def test_a_whole_number_is_a_number_and_a_wrong_threshold_an_error(tmp_path: Path) -> None:
+    text = scenario().replace('any = ["leak"]', 'any = ["leak"]\nweight = 1')
+    folder = write_set(tmp_path / "set", plan=MINIMAL_PLAN + "[deescalation]\nvip_followers = 20000\n", leaks=text)
+    loaded = load_runbook_set(folder)
+    assert loaded.scenario("leaks").rule[0].weight == 1.0 and loaded.deescalation.vip_followers == 20_000
+    wrong = MINIMAL_PLAN + '[deescalation]\nvip_followers = "50000"\n'
+    folder = write_set(
+        tmp_path / "wrong",
+        plan=wrong,
+        leaks=scenario().replace('severity = "high"', 'severity = "high"\nthreshold = "high"'),
+    )
+    assert sorted(errors_of(folder)) == [
+        f'{folder / "leaks.toml"}:5: scenario.threshold: Input should be a valid number, not "high"',
+        f'{folder / "plan.toml"}:4: deescalation.vip_followers: Input should be a valid integer, not "50000"',
+    ]
+
+
 def test_duplicate_ids_across_files_name_both_places(tmp_path: Path) -> None:
     folder = write_set(tmp_path / "set", plan=MINIMAL_PLAN, a=scenario("same"), b=scenario("same"))
     [error] = errors_of(folder)

@@ -401,9 +401,9 @@ class Scenario(Strict):
     id: Identifier
     title: str
     tag: str = Field("", pattern=r"^[A-Za-z0-9]{0,4}$")  # the feed's short name for it; default: initials
-    severity: Severity
+    severity: Severity = Field(strict=False)  # one of its words
     # a crisis's mentions are bad news: praise in one is sarcasm or a complaint's politeness
-    tone: Tone = Tone.BAD
+    tone: Tone = Field(Tone.BAD, strict=False)
     summary: str = ""
     threshold: float = Field(0.5, gt=0, le=1)
     unless: list[Identifier] = []
