@@ -73,6 +73,17 @@ def test_a_valid_set_across_files_loads(tmp_path: Path) -> None:
     assert [s.id for s in load_runbook_set(folder).scenarios] == ["a", "b"]
 
 
+def test_hidden_files_and_folders_are_no_runbooks(tmp_path: Path) -> None:
+    """An editor's lock file (Emacs: a link to nowhere) while a runbook is being edited, a
+    hidden folder's copies: neither keeps the set from loading, nor adds to it."""
+    folder = write_set(tmp_path / "set", plan=MINIMAL_PLAN, leaks=scenario())
+    (folder / ".#leaks.toml").symlink_to("anna@host.12345:1700000000")
+    write_set(folder / ".backup", leaks=scenario())
+    assert [s.id for s in load_runbook_set(folder).scenarios] == ["leaks"]
+    result = CliRunner().invoke(main, ["runbooks", "check", str(folder)])
+    assert result.exit_code == 0, result.output
+
+
 def test_unknown_key_is_reported_with_file_and_line(tmp_path: Path) -> None:
     text = scenario().replace('severity = "high"', 'severity = "high"\nseverety = "low"')
     folder = write_set(tmp_path / "set", plan=MINIMAL_PLAN, leaks=text)

@@ -39,12 +39,18 @@ TargetT = TypeVar("TargetT", Scenario, RequestType)
 
 
 def runbook_files(path: Path) -> list[Path]:
-    """The TOML files of a set; drill scripts in `drills/` are not runbooks."""
+    """The TOML files of a set; drill scripts in `drills/` are not runbooks, nor hidden files
+    and folders (an editor's lock file `.#plan.toml`, a `.git` folder)."""
     if path.is_file():
         return [path]
     if not path.is_dir():
         raise InputErrors([InputError(path, None, "no such runbook file or directory")])
-    return sorted(file for file in path.rglob("*.toml") if DRILLS_SUBDIR not in file.relative_to(path).parts)
+    return sorted(
+        file
+        for file in path.rglob("*.toml")
+        if DRILLS_SUBDIR not in (parts := file.relative_to(path).parts)
+        and not any(part.startswith(".") for part in parts)
+    )
 
 
 def load_runbook_set(path: Path) -> RunbookSet:
