@@ -66,12 +66,16 @@ class TomlDocument:
 def load_toml(path: Path) -> TomlDocument:
     """Read and parse `path`; a syntax error becomes `InputErrors` with its line."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as exc:
         raise cannot_read(path, exc) from exc
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputErrors([InputError(path, None, "not UTF-8 text")]) from exc
-    return parse_toml(text, path)
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        where = f"byte {exc.start - line_start + 1} of the line, 0x{raw[exc.start]:02x}"
+        raise InputErrors([InputError(path, raw.count(b"\n", 0, exc.start) + 1, f"not UTF-8 text ({where})")]) from None
+    return parse_toml(text.replace("\r\n", "\n").replace("\r", "\n"), path)  # newlines as read_text reads them
 
 
 def cannot_read(path: Path, error: OSError) -> InputErrors:
@@ -80,7 +84,9 @@ def cannot_read(path: Path, error: OSError) -> InputErrors:
 
 
 def parse_toml(text: str, path: Path) -> TomlDocument:
-    """Parse `text` that was read from `path`; a syntax error becomes `InputErrors` with its line."""
+    """Parse `text` that was read from `path`; a syntax error becomes `InputErrors` with its line.
+    A byte order mark before it (Windows Notepad writes one) is no part of it."""
+    text = text.removeprefix("\ufeff")
     if len(text) > MAX_TOML_CHARS:
         limit = f"{MAX_TOML_CHARS // 1_000_000} MB"
         raise InputErrors([InputError(path, None, f"too large to be a runbook, drill or config (over {limit})")])
