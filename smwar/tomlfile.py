@@ -116,8 +116,8 @@ def syntax_error(text: str, path: Path, exc: tomllib.TOMLDecodeError) -> InputEr
             what, first_line = opened
             return InputError(path, first_line, f"TOML syntax error: {what} opened here is never closed")
     if reason.startswith(("Cannot overwrite", "Cannot declare")) and (first := _first_setting(text, line)):
-        key, earlier = first
-        return InputError(path, line, f"TOML syntax error: {key} is set twice (first at line {earlier})")
+        key, again, earlier = first
+        return InputError(path, again, f"TOML syntax error: {key} is set twice (first at line {earlier})")
     line_text = text[text.rfind("\n", 0, offset) + 1 :].partition("\n")[0]
     date = _DATE_LIKE.search(line_text)
     if date and _bad_date(date.group()):
@@ -190,16 +190,21 @@ def _open_at(text: str, end: int) -> _OpenConstructs:
     return _OpenConstructs(stack, deepest)
 
 
-def _first_setting(text: str, line: int) -> tuple[str, int] | None:
-    """The dotted key set again on `line` and the line that set it first."""
+def _first_setting(text: str, line: int) -> tuple[str, int, int] | None:
+    """The dotted key set again by the setting that reaches `line` (a value over several lines
+    ends there), the line of that setting, and the line that set the key first."""
     first: dict[Key, int] = {}
-    for key, number in _settings(text):
-        if number == line and key in first:
-            return ".".join(str(part) for part in key if isinstance(part, str)), first[key]
-        first.setdefault(key, number)
-        if number >= line:
+    last: tuple[Key, int] | None = None
+    for key, number in _settings(text, elements=False):
+        if number > line:
             break
-    return None
+        if last is not None:
+            first.setdefault(*last)
+        last = key, number
+    if last is None or last[0] not in first:
+        return None
+    key, number = last
+    return ".".join(str(part) for part in key if isinstance(part, str)), number, first[key]
 
 
 def _bad_date(value: str) -> bool:
@@ -222,14 +227,15 @@ def _scan_lines(text: str) -> dict[Key, int]:
     return lines
 
 
-def _settings(text: str) -> Iterator[tuple[Key, int]]:
-    """Each key path a header or assignment sets, with its line, in the order of the text."""
+def _settings(text: str, elements: bool = True) -> Iterator[tuple[Key, int]]:
+    """Each key path a header or assignment sets, with its line, in the order of the text; with
+    `elements`, also each inline table of an array (("early_warning", 1)) at the line it begins."""
     array_counts: dict[tuple[str, ...], int] = {}
     prefix: Key = ()
     open_string: str | None = None
     bracket_depth = 0
     array: Key = ()  # the key of the array a line is in, and how many of its tables began before
-    elements = 0
+    tables = 0
     for number, line in enumerate(text.splitlines(), start=1):
         if open_string:
             if line.count(open_string) % 2 == 1:
@@ -237,9 +243,9 @@ def _settings(text: str) -> Iterator[tuple[Key, int]]:
             continue
         if bracket_depth > 0:
             bracket_depth, opened = _bracket_walk(line, bracket_depth)
-            for element in range(elements, elements + opened):
+            for element in range(tables, tables + opened) if elements else ():
                 yield (*array, element), number
-            elements += opened
+            tables += opened
             continue
         header = _HEADER.match(line)
         if header:
@@ -262,8 +268,8 @@ def _settings(text: str) -> Iterator[tuple[Key, int]]:
             if value.count(quote) % 2 == 1:
                 open_string = quote
         if open_string is None:
-            bracket_depth, elements = _bracket_walk(value, 0)
-            for element in range(elements):
+            bracket_depth, tables = _bracket_walk(value, 0)
+            for element in range(tables) if elements else ():
                 yield (*array, element), number
 
 

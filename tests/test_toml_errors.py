@@ -33,6 +33,11 @@ BROKEN = {
     ),
     "unclosed string": ('about = "Leaks\n', 0, "a string opened here is never closed"),
     "duplicate key": ('about = "x"\nnote = 1\nabout = "y"\n', 2, "about is set twice (first at line 3)"),
+    "duplicate key, the second over several lines": (
+        'tags = ["x"]\ntags = [\n  "y",\n  "z",\n]\n',
+        1,
+        "tags is set twice (first at line 3)",
+    ),
     "bad escape": ('about = "\\d+ litres"\n', 0, "Unescaped '\\' in a string (write \\\\ for a backslash"),
     "bad date": ("since = 2026-13-45\n", 0, "2026-13-45 is no valid date or time"),
 }
