@@ -200,6 +200,11 @@ def test_gate_on_a_missing_step(tmp_path: Path) -> None:
     assert errors_of(folder) == [f"{folder / 'leaks.toml'}:25: step 'statement': gate on a missing step 'nowhere'"]
 
 
+def test_a_step_gated_on_itself_is_told_it_cannot_wait_for_itself(tmp_path: Path) -> None:
+    folder = write_set(tmp_path / "set", plan=MINIMAL_PLAN, leaks=scenario(gate="statement"))
+    assert errors_of(folder) == [f"{folder / 'leaks.toml'}:25: step 'statement' cannot wait for itself (after)"]
+
+
 def test_toml_syntax_error_has_its_line(tmp_path: Path) -> None:
     folder = write_set(
         tmp_path / "set", plan=MINIMAL_PLAN, leaks=scenario().replace('title = "Leaks"', "title = Leaks")
@@ -473,6 +478,12 @@ def test_scenarios_giving_way_to_each_other_are_warned_about(tmp_path: Path) -> 
     assert warnings_of(folder) == [
         f"{folder / 'a.toml'}:5: scenarios 'a' and 'b' name each other in `unless`: "
         "a mention matching both counts for neither"
+    ]
+    same_words = a.replace('unless = ["b"]', 'unless = ["b"]\nunless_same_words = true')
+    folder = write_set(tmp_path / "same-words", plan=MINIMAL_PLAN, a=same_words, b=b)
+    assert warnings_of(folder) == [
+        f"{folder / 'a.toml'}:5: scenarios 'a' and 'b' name each other in `unless`: "
+        "a mention matching both counts for neither unless 'a' found words the terms of 'b' did not"
     ]
 
 

@@ -343,7 +343,9 @@ class _Merger:
         for number, step in enumerate(scenario.step):
             step_at = (*at, "step", number)
             for gate in step.after:
-                if gate not in earlier:
+                if gate == step.id:
+                    yield document.error((*step_at, "after"), f"step {step.id!r} cannot wait for itself (after)")
+                elif gate not in earlier:
                     known = "a later step" if any(s.id == gate for s in scenario.step) else "a missing step"
                     yield document.error((*step_at, "after"), f"step {step.id!r}: gate on {known} {gate!r}")
             if step.role not in roles:
