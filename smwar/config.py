@@ -35,7 +35,7 @@ class ReplyAccounts(Strict):
 class Config(Strict):
     operator: str = Field(default_factory=getpass.getuser, min_length=1)
     owns: list[str] = []  # what the operator answers for: the plan's owners (social-team, …); `M` in the queue
-    runbooks: Path | None = None
+    runbooks: Path | None = Field(None, strict=False)
     # where the live journal is kept: postgresql://USER@HOST/DB for a team past one host (its
     # password in the keyring), or sqlite:PATH; unset, the SQLite file in the data directory
     journal: Annotated[str, AfterValidator(checked_address)] | None = None

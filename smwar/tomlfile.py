@@ -7,6 +7,7 @@ arrays of tables, dotted keys and multi-line strings and arrays, which is all ru
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from collections.abc import Iterator, Sequence
@@ -35,9 +36,12 @@ _UNCLOSED = ("Unclosed", "Unterminated", "Expected \"'''\"", 'Expected \'"""\'',
 
 
 class Strict(BaseModel):
-    """Base of every model read from a user's file: unknown keys are errors, not ignored."""
+    """Base of every model read from a user's file: unknown keys are errors, not ignored, and
+    so are values of the wrong type (`mentions = "3"`, `vip = "yes"`, `vip = 1`), not
+    converted; a whole number is a number with a fraction too (`weight = 1`). A field of a
+    kind TOML has no value of (a path, one of a few words) says `Field(strict=False)`."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,12 +66,16 @@ class TomlDocument:
 def load_toml(path: Path) -> TomlDocument:
     """Read and parse `path`; a syntax error becomes `InputErrors` with its line."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as exc:
         raise cannot_read(path, exc) from exc
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputErrors([InputError(path, None, "not UTF-8 text")]) from exc
-    return parse_toml(text, path)
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        where = f"byte {exc.start - line_start + 1} of the line, 0x{raw[exc.start]:02x}"
+        raise InputErrors([InputError(path, raw.count(b"\n", 0, exc.start) + 1, f"not UTF-8 text ({where})")]) from None
+    return parse_toml(text.replace("\r\n", "\n").replace("\r", "\n"), path)  # newlines as read_text reads them
 
 
 def cannot_read(path: Path, error: OSError) -> InputErrors:
@@ -76,7 +84,9 @@ def cannot_read(path: Path, error: OSError) -> InputErrors:
 
 
 def parse_toml(text: str, path: Path) -> TomlDocument:
-    """Parse `text` that was read from `path`; a syntax error becomes `InputErrors` with its line."""
+    """Parse `text` that was read from `path`; a syntax error becomes `InputErrors` with its line.
+    A byte order mark before it (Windows Notepad writes one) is no part of it."""
+    text = text.removeprefix("\ufeff")
     if len(text) > MAX_TOML_CHARS:
         limit = f"{MAX_TOML_CHARS // 1_000_000} MB"
         raise InputErrors([InputError(path, None, f"too large to be a runbook, drill or config (over {limit})")])
@@ -106,8 +116,8 @@ def syntax_error(text: str, path: Path, exc: tomllib.TOMLDecodeError) -> InputEr
             what, first_line = opened
             return InputError(path, first_line, f"TOML syntax error: {what} opened here is never closed")
     if reason.startswith(("Cannot overwrite", "Cannot declare")) and (first := _first_setting(text, line)):
-        key, earlier = first
-        return InputError(path, line, f"TOML syntax error: {key} is set twice (first at line {earlier})")
+        key, again, earlier = first
+        return InputError(path, again, f"TOML syntax error: {key} is set twice (first at line {earlier})")
     line_text = text[text.rfind("\n", 0, offset) + 1 :].partition("\n")[0]
     date = _DATE_LIKE.search(line_text)
     if date and _bad_date(date.group()):
@@ -180,16 +190,21 @@ def _open_at(text: str, end: int) -> _OpenConstructs:
     return _OpenConstructs(stack, deepest)
 
 
-def _first_setting(text: str, line: int) -> tuple[str, int] | None:
-    """The dotted key set again on `line` and the line that set it first."""
+def _first_setting(text: str, line: int) -> tuple[str, int, int] | None:
+    """The dotted key set again by the setting that reaches `line` (a value over several lines
+    ends there), the line of that setting, and the line that set the key first."""
     first: dict[Key, int] = {}
-    for key, number in _settings(text):
-        if number == line and key in first:
-            return ".".join(str(part) for part in key if isinstance(part, str)), first[key]
-        first.setdefault(key, number)
-        if number >= line:
+    last: tuple[Key, int] | None = None
+    for key, number in _settings(text, elements=False):
+        if number > line:
             break
-    return None
+        if last is not None:
+            first.setdefault(*last)
+        last = key, number
+    if last is None or last[0] not in first:
+        return None
+    key, number = last
+    return ".".join(str(part) for part in key if isinstance(part, str)), number, first[key]
 
 
 def _bad_date(value: str) -> bool:
@@ -212,19 +227,25 @@ def _scan_lines(text: str) -> dict[Key, int]:
     return lines
 
 
-def _settings(text: str) -> Iterator[tuple[Key, int]]:
-    """Each key path a header or assignment sets, with its line, in the order of the text."""
+def _settings(text: str, elements: bool = True) -> Iterator[tuple[Key, int]]:
+    """Each key path a header or assignment sets, with its line, in the order of the text; with
+    `elements`, also each inline table of an array (("early_warning", 1)) at the line it begins."""
     array_counts: dict[tuple[str, ...], int] = {}
     prefix: Key = ()
     open_string: str | None = None
     bracket_depth = 0
+    array: Key = ()  # the key of the array a line is in, and how many of its tables began before
+    tables = 0
     for number, line in enumerate(text.splitlines(), start=1):
         if open_string:
             if line.count(open_string) % 2 == 1:
                 open_string = None
             continue
         if bracket_depth > 0:
-            bracket_depth += _bracket_balance(line)
+            bracket_depth, opened = _bracket_walk(line, bracket_depth)
+            for element in range(tables, tables + opened) if elements else ():
+                yield (*array, element), number
+            tables += opened
             continue
         header = _HEADER.match(line)
         if header:
@@ -240,13 +261,16 @@ def _settings(text: str) -> Iterator[tuple[Key, int]]:
         assign = _ASSIGN.match(line)
         if not assign:
             continue
-        yield (*prefix, *_split_key(assign.group(1))), number
+        array = (*prefix, *_split_key(assign.group(1)))
+        yield array, number
         value = line[assign.end() :]
         for quote in ('"""', "'''"):
             if value.count(quote) % 2 == 1:
                 open_string = quote
         if open_string is None:
-            bracket_depth = _bracket_balance(value)
+            bracket_depth, tables = _bracket_walk(value, 0)
+            for element in range(tables) if elements else ():
+                yield (*array, element), number
 
 
 def _resolve(names: tuple[str, ...], array_counts: dict[tuple[str, ...], int]) -> Key:
@@ -260,9 +284,11 @@ def _resolve(names: tuple[str, ...], array_counts: dict[tuple[str, ...], int]) -
     return tuple(resolved)
 
 
-def _bracket_balance(text: str) -> int:
-    """Net open brackets outside strings and comments on one line."""
-    depth = 0
+def _bracket_walk(text: str, depth: int) -> tuple[int, int]:
+    """The brackets open after one line (outside strings and comments) that began with `depth`
+    open, and how many inline tables it began as elements of the outermost array
+    (`early_warning = [{ id = "a" }, …]`)."""
+    tables = 0
     quote: str | None = None
     for char in text:
         if quote:
@@ -273,10 +299,11 @@ def _bracket_balance(text: str) -> int:
         elif char == "#":
             break
         elif char in "[{":
+            tables += char == "{" and depth == 1
             depth += 1
         elif char in "]}":
             depth -= 1
-    return depth
+    return depth, tables
 
 
 def validate(
@@ -301,4 +328,16 @@ def _located(document: TomlDocument, at: Key, error: ErrorDetails) -> InputError
     if kind == "missing":
         return document.error(loc[:-1], f"missing key {name!r}")
     message = error["msg"].removeprefix("Value error, ")
+    if kind in _TYPE_ERRORS and isinstance(error["input"], str | int | float):
+        message += f", not {_as_written(error['input'])}"  # "3" in quotes is text, not a number
     return document.error(loc, f"{name}: {message}")
+
+
+_TYPE_ERRORS = ("int_type", "float_type", "bool_type", "string_type")
+
+
+def _as_written(value: str | int | float) -> str:
+    """A scalar as TOML writes it."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, str) else repr(value)

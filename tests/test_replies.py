@@ -19,6 +19,7 @@ from smwar.runbooks.definitions import RunbookSet
 from smwar.runbooks.loader import load_runbook_set
 
 from .conftest import start_drill
+from .test_runbooks import errors_of
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 GOOD = "Hallo @jana, das tut uns sehr leid! Bitte schick uns deine Seriennummer per DM. Hotline: 0800 123 456"
@@ -95,6 +96,23 @@ def test_a_template_for_an_unknown_scenario_is_an_error_with_its_line(tmp_path: 
         load_runbook_set(folder)
     [error] = caught.value.errors
     assert str(error).startswith(f"{replies}:") and "no scenario with id 'app-down'" in str(error)
+
+
+def test_a_template_with_a_placeholder_no_reply_fills_is_an_error_with_its_line(tmp_path: Path) -> None:
+    """Refused by `runbooks check`, not first found as a blocking finding when someone replies."""
+    folder = Path(shutil.copytree(bundled_runbooks_dir(), tmp_path / "runbooks"))
+    replies, outage = folder / "replies.toml", folder / "scenarios" / "service-outage.toml"
+    text = replies.read_text(encoding="utf-8")
+    text = text.replace('Hotline: {hotline}"""', '{ticket_urll} {order_no}"""', 1)
+    replies.write_text(text.replace("unter {shop_url}", "unter {shop_url"), encoding="utf-8")
+    step = outage.read_text(encoding="utf-8")
+    outage.write_text(step.replace("gibt es auf https://status.", "gibt es auf {status}, https://status."))
+    known = "known: {author}, {company}, {hotline}, {ticket_url}, {status_url}, {shop_url}, {aquapro_url}"
+    assert sorted(errors_of(folder)) == [
+        f"{replies}:32: template 'leak-sorry-du': unknown fields {{order_no}}, {{ticket_urll}}; {known}",
+        f"{replies}:81: template 'hype-thanks': unclosed placeholder '{{shop_url' (a placeholder is written {{name}})",
+        f"{outage}:90: step 'pin-post': template: unknown field {{status}}; {known}",
+    ]
 
 
 def test_a_draft_of_many_unknown_words_is_named_word_by_word_with_corrections_for_the_first_few(

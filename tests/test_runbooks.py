@@ -73,6 +73,17 @@ def test_a_valid_set_across_files_loads(tmp_path: Path) -> None:
     assert [s.id for s in load_runbook_set(folder).scenarios] == ["a", "b"]
 
 
+def test_hidden_files_and_folders_are_no_runbooks(tmp_path: Path) -> None:
+    """An editor's lock file (Emacs: a link to nowhere) while a runbook is being edited, a
+    hidden folder's copies: neither keeps the set from loading, nor adds to it."""
+    folder = write_set(tmp_path / "set", plan=MINIMAL_PLAN, leaks=scenario())
+    (folder / ".#leaks.toml").symlink_to("anna@host.12345:1700000000")
+    write_set(folder / ".backup", leaks=scenario())
+    assert [s.id for s in load_runbook_set(folder).scenarios] == ["leaks"]
+    result = CliRunner().invoke(main, ["runbooks", "check", str(folder)])
+    assert result.exit_code == 0, result.output
+
+
 def test_unknown_key_is_reported_with_file_and_line(tmp_path: Path) -> None:
     text = scenario().replace('severity = "high"', 'severity = "high"\nseverety = "low"')
     folder = write_set(tmp_path / "set", plan=MINIMAL_PLAN, leaks=text)
@@ -97,6 +108,63 @@ def test_wrong_type_and_bad_duration_name_their_lines(tmp_path: Path) -> None:
     assert any(e.startswith(f"{folder / 'leaks.toml'}:8: ") and "bad duration 'ten minutes'" in e for e in found), found
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "line", "said"),
+    [
+        ("mentions = 3", 'mentions = "3"', 7, 'scenario.trigger.mentions: Input should be a valid integer, not "3"'),
+        ("mentions = 3", "mentions = 3.0", 7, "scenario.trigger.mentions: Input should be a valid integer, not 3.0"),
+        (
+            "mentions = 3",
+            'mentions = 3\nvip = "yes"',
+            8,
+            'scenario.trigger.vip: Input should be a valid boolean, not "yes"',
+        ),
+        (
+            "mentions = 3",
+            'mentions = 3\nvip = "off"',
+            8,
+            'scenario.trigger.vip: Input should be a valid boolean, not "off"',
+        ),
+        ("mentions = 3", "mentions = 3\nvip = 1", 8, "scenario.trigger.vip: Input should be a valid boolean, not 1"),
+        (
+            'any = ["leak"]',
+            'any = ["leak"]\nweight = "0.6"',
+            13,
+            'scenario.rule.weight: Input should be a valid number, not "0.6"',
+        ),
+        (
+            'any = ["leak"]',
+            'any = ["leak"]\nrequired = "yes"',
+            13,
+            'scenario.rule.required: Input should be a valid boolean, not "yes"',
+        ),
+        ('title = "Leaks"', "title = 5", 3, "scenario.title: Input should be a valid string, not 5"),
+    ],
+)
+def test_a_value_of_the_wrong_type_is_an_error_not_converted(
+    tmp_path: Path, old: str, new: str, line: int, said: str
+) -> None:
+    folder = write_set(tmp_path / "set", plan=MINIMAL_PLAN, leaks=scenario().replace(old, new, 1))
+    assert errors_of(folder) == [f"{folder / 'leaks.toml'}:{line}: {said}"]
+
+
+def test_a_whole_number_is_a_number_and_a_wrong_threshold_an_error(tmp_path: Path) -> None:
+    text = scenario().replace('any = ["leak"]', 'any = ["leak"]\nweight = 1')
+    folder = write_set(tmp_path / "set", plan=MINIMAL_PLAN + "[deescalation]\nvip_followers = 20000\n", leaks=text)
+    loaded = load_runbook_set(folder)
+    assert loaded.scenario("leaks").rule[0].weight == 1.0 and loaded.deescalation.vip_followers == 20_000
+    wrong = MINIMAL_PLAN + '[deescalation]\nvip_followers = "50000"\n'
+    folder = write_set(
+        tmp_path / "wrong",
+        plan=wrong,
+        leaks=scenario().replace('severity = "high"', 'severity = "high"\nthreshold = "high"'),
+    )
+    assert sorted(errors_of(folder)) == [
+        f'{folder / "leaks.toml"}:5: scenario.threshold: Input should be a valid number, not "high"',
+        f'{folder / "plan.toml"}:4: deescalation.vip_followers: Input should be a valid integer, not "50000"',
+    ]
+
+
 def test_duplicate_ids_across_files_name_both_places(tmp_path: Path) -> None:
     folder = write_set(tmp_path / "set", plan=MINIMAL_PLAN, a=scenario("same"), b=scenario("same"))
     [error] = errors_of(folder)
@@ -104,9 +172,37 @@ def test_duplicate_ids_across_files_name_both_places(tmp_path: Path) -> None:
     assert f"{folder / 'a.toml'}:2" in error
 
 
+def test_ids_used_twice_in_a_scenario_or_the_deescalation_plan_name_both_places(tmp_path: Path) -> None:
+    signs = (
+        'early_warning = [\n  { id = "hashtag", title = "A", any = ["#fail"] },\n'
+        '  { id = "hashtag", title = "B", any = ["#gate"] },\n]'
+    )
+    text = with_rule(
+        '[[scenario.rule]]\nid = "leak"\nany = ["leak"]\n[[scenario.rule]]\nid = "leak"\nany = ["flood"]\n',
+        **{'severity = "high"': f'severity = "high"\n{signs}', 'id = "statement"': 'id = "notify"'},
+    )
+    deescalation = (
+        '[deescalation]\n[[deescalation.rule]]\nid = "all"\naction = "watch"\n'
+        '[[deescalation.rule]]\nid = "all"\naction = "ignore"\n'
+    )
+    folder = write_set(tmp_path / "set", plan=MINIMAL_PLAN + deescalation, leaks=text)
+    leaks, plan = folder / "leaks.toml", folder / "plan.toml"
+    assert sorted(errors_of(folder)) == [
+        f"{leaks}:18: duplicate rule id 'leak' in scenario 'leaks' (first defined at {leaks}:15)",
+        f"{leaks}:28: duplicate step id 'notify' in scenario 'leaks' (first defined at {leaks}:22)",
+        f"{leaks}:7: duplicate early-warning sign id 'hashtag' in scenario 'leaks' (first defined at {leaks}:6)",
+        f"{plan}:8: duplicate rule id 'all' in [deescalation] (first defined at {plan}:5)",
+    ]
+
+
 def test_gate_on_a_missing_step(tmp_path: Path) -> None:
     folder = write_set(tmp_path / "set", plan=MINIMAL_PLAN, leaks=scenario(gate="nowhere"))
     assert errors_of(folder) == [f"{folder / 'leaks.toml'}:25: step 'statement': gate on a missing step 'nowhere'"]
+
+
+def test_a_step_gated_on_itself_is_told_it_cannot_wait_for_itself(tmp_path: Path) -> None:
+    folder = write_set(tmp_path / "set", plan=MINIMAL_PLAN, leaks=scenario(gate="statement"))
+    assert errors_of(folder) == [f"{folder / 'leaks.toml'}:25: step 'statement' cannot wait for itself (after)"]
 
 
 def test_toml_syntax_error_has_its_line(tmp_path: Path) -> None:
@@ -186,6 +282,37 @@ def test_term_lists_expand_in_rules(tmp_path: Path) -> None:
     rule = '[[scenario.rule]]\nid = "leak"\nany = ["$company", "$water"]\n'
     loaded = load_runbook_set(write_set(tmp_path / "set", plan=plan, leaks=with_rule(rule)))
     assert loaded.scenario("leaks").rule[0].any == ["AquaPro", "@em@social.example", "nass", "leak"]
+
+
+def test_term_lists_name_other_lists_to_any_depth(tmp_path: Path) -> None:
+    plan = MINIMAL_PLAN + (
+        '[terms]\nlate = ["$late-de", "delayed"]\nlate-de = ["$late-at", "verspätet"]\nlate-at = ["hint nach"]\n'
+    )
+    rule = '[[scenario.rule]]\nid = "late"\nany = ["$late"]\n'
+    loaded = load_runbook_set(write_set(tmp_path / "set", plan=plan, leaks=with_rule(rule)))
+    assert loaded.scenario("leaks").rule[0].any == [
+        "hint nach",
+        "verspätet",
+        "delayed",
+    ]
+
+
+def test_a_term_list_naming_a_missing_list_itself_or_a_circle_is_an_error(tmp_path: Path) -> None:
+    plan = MINIMAL_PLAN + (
+        "[terms]\n"
+        'late = ["$late-de", "$no-such-list"]\n'
+        'late-de = ["verspätet"]\n'
+        'again = ["$again", "wieder"]\n'
+        'ping = ["$pong"]\n'
+        'pong = [\n  "$ping",\n]\n'
+    )
+    folder = write_set(tmp_path / "set", plan=plan, leaks=scenario())
+    file = folder / "plan.toml"
+    assert errors_of(folder) == [
+        f"{file}:4: no term list '$no-such-list' (known: $again, $company, $late, $late-de, $ping, $pong)",
+        f"{file}:6: term list 'again' names itself",
+        f"{file}:8: term list 'pong' names '$ping', which leads back to it ($ping → $pong → $ping)",
+    ]
 
 
 def warnings_of(path: Path) -> list[str]:
@@ -351,6 +478,12 @@ def test_scenarios_giving_way_to_each_other_are_warned_about(tmp_path: Path) -> 
     assert warnings_of(folder) == [
         f"{folder / 'a.toml'}:5: scenarios 'a' and 'b' name each other in `unless`: "
         "a mention matching both counts for neither"
+    ]
+    same_words = a.replace('unless = ["b"]', 'unless = ["b"]\nunless_same_words = true')
+    folder = write_set(tmp_path / "same-words", plan=MINIMAL_PLAN, a=same_words, b=b)
+    assert warnings_of(folder) == [
+        f"{folder / 'a.toml'}:5: scenarios 'a' and 'b' name each other in `unless`: "
+        "a mention matching both counts for neither unless 'a' found words the terms of 'b' did not"
     ]
 
 

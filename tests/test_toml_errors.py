@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from smwar.cli import main
+from smwar.drills.script import load_drill
 from smwar.paths import config_file, data_dir
 from tests.conftest import SHORT_DRILL
 from tests.test_runbooks import MINIMAL_PLAN, scenario, write_set
@@ -32,6 +33,11 @@ BROKEN = {
     ),
     "unclosed string": ('about = "Leaks\n', 0, "a string opened here is never closed"),
     "duplicate key": ('about = "x"\nnote = 1\nabout = "y"\n', 2, "about is set twice (first at line 3)"),
+    "duplicate key, the second over several lines": (
+        'tags = ["x"]\ntags = [\n  "y",\n  "z",\n]\n',
+        1,
+        "tags is set twice (first at line 3)",
+    ),
     "bad escape": ('about = "\\d+ litres"\n', 0, "Unescaped '\\' in a string (write \\\\ for a backslash"),
     "bad date": ("since = 2026-13-45\n", 0, "2026-13-45 is no valid date or time"),
 }
@@ -78,6 +84,27 @@ def test_a_config_syntax_error_names_its_file_and_line(case: str) -> None:
     config_file().write_text(text, encoding="utf-8")
     output = cli_error("sources", "list")
     assert f"{config_file()}:{line}: TOML syntax error: " in output and message in output, output
+
+
+def test_a_byte_that_is_no_utf8_names_its_line_and_a_byte_order_mark_is_read_past(tmp_path: Path) -> None:
+    latin1 = scenario().replace('title = "Leaks"', 'title = "Lecks in der Küche"').encode("latin-1")
+    folder = write_set(tmp_path / "set", plan=MINIMAL_PLAN)
+    (folder / "leaks.toml").write_bytes(latin1)
+    output = cli_error("runbooks", "check", str(folder))
+    assert output == f"{folder / 'leaks.toml'}:3: not UTF-8 text (byte 24 of the line, 0xfc)\n", output
+    (folder / "leaks.toml").write_bytes(b"\xef\xbb\xbf" + scenario().replace("\n", "\r\n").encode("utf-8"))
+    result = CliRunner().invoke(main, ["runbooks", "check", str(folder)])
+    assert result.exit_code == 0, result.output
+
+
+def test_a_config_and_a_drill_saved_with_a_byte_order_mark_are_read(tmp_path: Path) -> None:
+    config_file().parent.mkdir(parents=True)
+    config_file().write_bytes(b'\xef\xbb\xbfoperator = "kim"\n')
+    result = CliRunner().invoke(main, ["sources", "list"])
+    assert result.exit_code == 0, result.output
+    drill = tmp_path / "drill.toml"
+    drill.write_bytes(b"\xef\xbb\xbf" + SHORT_DRILL.read_bytes())
+    assert load_drill(drill).drill.id
 
 
 def test_tomls_nested_too_deeply_or_too_large_are_refused_in_one_line(tmp_path: Path) -> None:

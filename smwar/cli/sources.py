@@ -49,7 +49,7 @@ def add(kind: str, source_id: str, options: tuple[str, ...]) -> None:
         is_list = key in model and get_origin(model[key].annotation) is list
         fields[key] = [item.strip() for item in value.split(",") if item.strip()] if is_list else value
     try:
-        settings = SETTINGS.validate_python(fields)
+        settings = SETTINGS.validate_python(fields, strict=False)  # options are text: port=8787 is a number
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(map(str, error['loc'][1:])) or kind}: {error['msg'].removeprefix('Value error, ')}"

@@ -14,8 +14,7 @@ from functools import cache, lru_cache
 
 from spellchecker import SpellChecker
 
-from smwar.replies.drafting import PLACEHOLDER
-from smwar.runbooks.definitions import TROUBLEMAKER_TAG, RunbookSet
+from smwar.runbooks.definitions import PLACEHOLDER, TROUBLEMAKER_TAG, RunbookSet
 from smwar.urls import host_of
 
 MAX_SUGGESTED = 5  # unknown words a check suggests a correction for; the rest are only named

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from smwar.model import Mention
 from smwar.plaintext import printable, printable_name
-from smwar.runbooks.definitions import ReplyTemplate, RunbookSet
+from smwar.runbooks.definitions import AUTHOR_FIELD, COMPANY_FIELD, PLACEHOLDER, ReplyTemplate, RunbookSet
 
-PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_-]*)\}")
 FOR_WHO_ASKS = 4  # the fit of a template for the request type alone: above a scenario's, its language and address
 
 
@@ -25,8 +23,12 @@ def mention_handle(mention: Mention) -> str:
 def values_for(mention: Mention, runbooks: RunbookSet) -> dict[str, str]:
     """What a template's placeholders are filled with: the author and company, and the
     runbook's own placeholders ({hotline}, {ticket_url}…)."""
-    fields = {**runbooks.replies.placeholders, "author": mention_handle(mention), "company": runbooks.company.name}
-    return {name: printable_name(value) if name == "author" else printable(value) for name, value in fields.items()}
+    fields = {
+        **runbooks.replies.placeholders,
+        AUTHOR_FIELD: mention_handle(mention),
+        COMPANY_FIELD: runbooks.company.name,
+    }
+    return {name: printable_name(value) if name == AUTHOR_FIELD else printable(value) for name, value in fields.items()}
 
 
 def fill(text: str, values: Mapping[str, str]) -> str:

@@ -401,9 +401,9 @@ class Scenario(Strict):
     id: Identifier
     title: str
     tag: str = Field("", pattern=r"^[A-Za-z0-9]{0,4}$")  # the feed's short name for it; default: initials
-    severity: Severity
+    severity: Severity = Field(strict=False)  # one of its words
     # a crisis's mentions are bad news: praise in one is sarcasm or a complaint's politeness
-    tone: Tone = Tone.BAD
+    tone: Tone = Field(Tone.BAD, strict=False)
     summary: str = ""
     threshold: float = Field(0.5, gt=0, le=1)
     unless: list[Identifier] = []
@@ -432,6 +432,28 @@ class Scenario(Strict):
         return next(step for step in self.step if step.id == step_id)
 
 
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_-]*)\}")  # {hotline} in a reply template
+_BRACE = re.compile(r"\{[^{}\s]*\}?|\}")
+AUTHOR_FIELD = "author"  # {author}: the mention's author as the network links it
+COMPANY_FIELD = "company"  # {company}: the company's name
+
+
+def placeholder_problem(text: str, fields: Collection[str]) -> str | None:
+    """What is wrong with the placeholders of a reply template's `text`, where a reply fills
+    `fields`: one no reply fills, or a brace that makes none; None if nothing."""
+    unknown = sorted({found.group(1) for found in PLACEHOLDER.finditer(text)} - set(fields))
+    if unknown:
+        named = ", ".join(f"{{{name}}}" for name in unknown)
+        known = ", ".join(f"{{{name}}}" for name in fields)
+        return f"unknown field{'s' if len(unknown) > 1 else ''} {named}; known: {known}"
+    stray = _BRACE.search(PLACEHOLDER.sub("", text))
+    if stray is None:
+        return None
+    if stray.group().startswith("{") and not stray.group().endswith("}"):
+        return f"unclosed placeholder {stray.group()!r} (a placeholder is written {{name}})"
+    return f"{stray.group()!r} is no placeholder (a placeholder is written {{name}}: letters, digits, - and _)"
+
+
 class ReplyTemplate(Strict):
     """A checked reply for a scenario (or any) and a request type (or any), in one form of address."""
 
@@ -455,6 +477,11 @@ class Replies(Strict):
     forbidden: list[str] = []
     words: list[str] = []
     placeholders: dict[Identifier, str] = {}
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The placeholders a reply fills: the author, the company and the runbook's own."""
+        return (AUTHOR_FIELD, COMPANY_FIELD, *self.placeholders)
 
 
 class RunbookFile(Strict):

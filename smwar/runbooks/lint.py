@@ -38,18 +38,30 @@ def never_matching(document: TomlDocument, at: Key, target: Scenario | RequestTy
 
 
 def mutual_unless(scenarios: list[tuple[TomlDocument, Key, Scenario]]) -> list[InputError]:
-    """Two scenarios that give way to each other: a mention matching both counts for neither."""
-    unless = {scenario.id: set(scenario.unless) for _, _, scenario in scenarios}
+    """Two scenarios that give way to each other: a mention matching both counts for neither,
+    unless one of them gives way only to the same words (`unless_same_words`) and found others."""
+    by_id = {scenario.id: scenario for _, _, scenario in scenarios}
     return [
         document.error(
             (*at, "unless"),
             f"scenarios {scenario.id!r} and {other!r} name each other in `unless`: "
-            "a mention matching both counts for neither",
+            f"a mention matching both counts for neither{_unless_words_differ(scenario, by_id[other])}",
         )
         for document, at, scenario in scenarios
         for other in sorted(scenario.unless)
-        if scenario.id < other and scenario.id in unless.get(other, set())
+        if scenario.id < other and other in by_id and scenario.id in by_id[other].unless
     ]
+
+
+def _unless_words_differ(first: Scenario, second: Scenario) -> str:
+    """When a match of both scenarios counts for one after all: where one that gives way only to
+    the same words found words the other's terms did not."""
+    if first.unless_same_words and second.unless_same_words:
+        return " unless one found words the other's terms did not"
+    for own, other in ((first, second), (second, first)):
+        if own.unless_same_words:
+            return f" unless {own.id!r} found words the terms of {other.id!r} did not"
+    return ""
 
 
 def deescalation_never_matching(document: TomlDocument, deescalation: Deescalation) -> list[InputError]:

@@ -16,13 +16,17 @@ from smwar.runbooks.definitions import (
     Company,
     Contact,
     Deescalation,
+    EarlyWarning,
     Replies,
     ReplyTemplate,
     RequestType,
+    Rule,
     RunbookFile,
     RunbookSet,
     Scenario,
+    Step,
     Trends,
+    placeholder_problem,
 )
 from smwar.runbooks.lint import deescalation_never_matching, mutual_unless, never_matching
 from smwar.tomlfile import Key, TomlDocument, load_toml, validate
@@ -35,12 +39,18 @@ TargetT = TypeVar("TargetT", Scenario, RequestType)
 
 
 def runbook_files(path: Path) -> list[Path]:
-    """The TOML files of a set; drill scripts in `drills/` are not runbooks."""
+    """The TOML files of a set; drill scripts in `drills/` are not runbooks, nor hidden files
+    and folders (an editor's lock file `.#plan.toml`, a `.git` folder)."""
     if path.is_file():
         return [path]
     if not path.is_dir():
         raise InputErrors([InputError(path, None, "no such runbook file or directory")])
-    return sorted(file for file in path.rglob("*.toml") if DRILLS_SUBDIR not in file.relative_to(path).parts)
+    return sorted(
+        file
+        for file in path.rglob("*.toml")
+        if DRILLS_SUBDIR not in (parts := file.relative_to(path).parts)
+        and not any(part.startswith(".") for part in parts)
+    )
 
 
 def load_runbook_set(path: Path) -> RunbookSet:
@@ -78,6 +88,7 @@ class _Merger:
     scenarios: list[tuple[TomlDocument, int, Scenario]] = field(default_factory=list)
     deescalation_document: TomlDocument | None = None
     term_lists: dict[str, list[str]] = field(default_factory=dict)
+    term_documents: dict[str, TomlDocument] = field(default_factory=dict)
     seen: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def add(self, document: TomlDocument, content: RunbookFile) -> None:
@@ -109,15 +120,21 @@ class _Merger:
             if name == COMPANY_LIST:
                 self.errors.append(document.error(("terms", name), "the term list 'company' comes from [company]"))
             self.term_lists[name] = terms
+            self.term_documents.setdefault(name, document)
         for index, request_type in enumerate(content.request_type):
             self._unique(document, ("request_type", index, "id"), "request type", request_type.id)
+            self._unique_within(document, ("request_type", index), f"request type {request_type.id!r}", request_type)
             self.request_types.append((document, index, request_type))
         for index, scenario in enumerate(content.scenario):
             self._unique(document, ("scenario", index, "id"), "scenario", scenario.id)
+            self._unique_within(document, ("scenario", index), f"scenario {scenario.id!r}", scenario)
             self.scenarios.append((document, index, scenario))
+        if content.deescalation is not None:
+            for number, rule in enumerate(content.deescalation.rule):
+                self._unique(document, ("deescalation", "rule", number, "id"), "rule", rule.id, "[deescalation]")
 
     def _terms(self, document: TomlDocument, at: Key, terms: list[str]) -> list[str]:
-        """`terms` with each `$list` replaced by the list's terms."""
+        """`terms` with each `$list` replaced by the list's terms (after `_nested_lists`)."""
         expanded: list[str] = []
         for term in terms:
             reference = LIST_REFERENCE.fullmatch(term)
@@ -126,9 +143,46 @@ class _Merger:
             elif reference.group(1) in self.term_lists:
                 expanded.extend(self.term_lists[reference.group(1)])
             else:
-                known = ", ".join(f"${name}" for name in sorted(self.term_lists)) or "none"
-                self.errors.append(document.error(at, f"no term list {term!r} (known: {known})"))
+                self._no_list(document, at, term)
         return expanded
+
+    def _no_list(self, document: TomlDocument, at: Key, term: str) -> None:
+        known = ", ".join(f"${name}" for name in sorted(self.term_lists)) or "none"
+        self.errors.append(document.error(at, f"no term list {term!r} (known: {known})"))
+
+    def _nested_lists(self) -> None:
+        """Each list of `[terms]` with the lists it names (`$late-de`) put in, to any depth; a
+        list that names itself, or one that names it, is an error."""
+        done: dict[str, list[str]] = {}
+
+        def expand(name: str, via: tuple[str, ...]) -> list[str]:
+            if name not in done:
+                document, at = self.term_documents[name], ("terms", name)
+                terms: list[str] = []
+                for term in self.term_lists[name]:
+                    reference = LIST_REFERENCE.fullmatch(term)
+                    other = reference.group(1) if reference else None
+                    if other is None:
+                        terms.append(term)
+                    elif other not in self.term_lists:
+                        self._no_list(document, at, term)
+                    elif other == name:
+                        self.errors.append(document.error(at, f"term list {name!r} names itself"))
+                    elif other in via:
+                        circle = " → ".join(f"${step}" for step in (*via[via.index(other) :], name, other))
+                        self.errors.append(
+                            document.error(at, f"term list {name!r} names {term!r}, which leads back to it ({circle})")
+                        )
+                    elif other in self.term_documents:
+                        terms.extend(expand(other, (*via, name)))
+                    else:  # $company, $not-us: made from [company]
+                        terms.extend(self.term_lists[other])
+                done[name] = terms
+            return done[name]
+
+        for name in self.term_documents:
+            expand(name, ())
+        self.term_lists.update(done)
 
     def _single(self, document: TomlDocument, section: str, already: bool) -> None:
         if already:
@@ -136,11 +190,36 @@ class _Merger:
                 document.error((section,), f"[{section}] is already defined in another file of this set")
             )
 
-    def _unique(self, document: TomlDocument, key: tuple[str | int, ...], kind: str, ident: str) -> None:
+    def _unique(
+        self,
+        document: TomlDocument,
+        key: Key,
+        kind: str,
+        ident: str,
+        within: str = "",
+        seen: dict[tuple[str, str], str] | None = None,
+    ) -> None:
+        """An id used twice is an error naming both places: across the set, or only `within`
+        one scenario (say) with the ids `seen` there."""
+        seen = self.seen if seen is None else seen
         where = f"{document.path}:{document.line_of(key)}"
-        first = self.seen.setdefault((kind, ident), where)
-        if first != where:
-            self.errors.append(document.error(key, f"duplicate {kind} id {ident!r} (first defined at {first})"))
+        first = seen.get((kind, ident))
+        if first is None:
+            seen[(kind, ident)] = where
+        else:
+            scope = f" in {within}" if within else ""
+            self.errors.append(document.error(key, f"duplicate {kind} id {ident!r}{scope} (first defined at {first})"))
+
+    def _unique_within(self, document: TomlDocument, at: Key, within: str, target: Scenario | RequestType) -> None:
+        """The ids of a scenario's or request type's rules, steps and early-warning signs, each
+        unique within it."""
+        parts: list[tuple[str, str, list[Rule] | list[Step] | list[EarlyWarning]]] = [("rule", "rule", target.rule)]
+        if isinstance(target, Scenario):
+            parts += [("step", "step", target.step), ("early_warning", "early-warning sign", target.early_warning)]
+        seen: dict[tuple[str, str], str] = {}
+        for key, kind, items in parts:
+            for number, item in enumerate(items):
+                self._unique(document, (*at, key, number, "id"), kind, item.id, within, seen)
 
     def finish(self, path: Path) -> tuple[RunbookSet, list[InputError]]:
         if self.errors:
@@ -151,6 +230,7 @@ class _Merger:
             self.term_lists[COMPANY_LIST] = self.company.terms
             if self.company.not_us:
                 self.term_lists.setdefault(NOT_US_LIST, self.company.not_us)
+        self._nested_lists()
         self.request_types = [(d, i, self._expanded(d, ("request_type", i), t)) for d, i, t in self.request_types]
         self.scenarios = [(d, i, self._expanded(d, ("scenario", i), t)) for d, i, t in self.scenarios]
         for kind, targets in (("request type", self.request_types), ("scenario", self.scenarios)):
@@ -214,7 +294,10 @@ class _Merger:
             "scenarios": {scenario.id for _, _, scenario in self.scenarios},
             "request_types": {request_type.id for _, _, request_type in self.request_types},
         }
+        fields = (self.replies or Replies()).fields
         for document, index, template in self.templates:
+            if (problem := placeholder_problem(template.text, fields)) is not None:
+                yield document.error(("template", index, "text"), f"template {template.id!r}: {problem}")
             for key, ids in (("scenarios", template.scenarios), ("request_types", template.request_types)):
                 for position, missing in enumerate(ids):
                     if missing not in known[key]:
@@ -250,6 +333,7 @@ class _Merger:
         channels = {channel.id for channel in self.channels}
         owners = {channel.owner for channel in self.channels} | {kind.owner for _, _, kind in self.request_types}
         roles = sorted({*WAR_ROOM_ROLES, *owners, *contacts})
+        fields = (self.replies or Replies()).fields
         at = ("scenario", index)
         for key in ("notify", "mobilise"):
             for position, contact in enumerate(getattr(scenario, key)):
@@ -258,10 +342,10 @@ class _Merger:
         earlier: set[str] = set()
         for number, step in enumerate(scenario.step):
             step_at = (*at, "step", number)
-            if step.id in earlier:
-                yield document.error((*step_at, "id"), f"duplicate step id {step.id!r} in scenario {scenario.id!r}")
             for gate in step.after:
-                if gate not in earlier:
+                if gate == step.id:
+                    yield document.error((*step_at, "after"), f"step {step.id!r} cannot wait for itself (after)")
+                elif gate not in earlier:
                     known = "a later step" if any(s.id == gate for s in scenario.step) else "a missing step"
                     yield document.error((*step_at, "after"), f"step {step.id!r}: gate on {known} {gate!r}")
             if step.role not in roles:
@@ -270,6 +354,8 @@ class _Merger:
             for contact in step.notify:
                 if contact not in contacts:
                     yield document.error((*step_at, "notify"), f"step {step.id!r}: no contact with id {contact!r}")
+            if step.template is not None and (problem := placeholder_problem(step.template, fields)) is not None:
+                yield document.error((*step_at, "template"), f"step {step.id!r}: template: {problem}")
             if step.channel is not None and step.channel not in channels:
                 yield document.error((*step_at, "channel"), f"step {step.id!r}: no channel with id {step.channel!r}")
             earlier.add(step.id)
