@@ -143,6 +143,7 @@ def test_a_set_that_drops_a_step_worked_in_an_active_incident_is_refused(tmp_pat
     incident = until_proposed(session, clock, "product-defect")
     session.desk.open_incident(incident.id, "calm the customers")
     session.desk.start_step(incident.id, "notify-pr")
+    session.desk.add_note(incident.id, None, "a note on the incident as a whole")
     edit(scenario, 'id = "notify-pr"', 'id = "tell-pr"')
     edit(scenario, 'after = ["notify-pr"]', 'after = ["tell-pr"]')
     with pytest.raises(SmwarError, match=f"step 'notify-pr' has been worked in active incident #{incident.id}"):

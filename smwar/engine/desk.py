@@ -56,7 +56,8 @@ class IncidentDesk:
                     "but is missing from the runbooks; put it back or close the incident first"
                 )
             for incident in (i for i in self._incidents.values() if i.status in ACTIVE):
-                kept = {step.id for step in chain.chain_steps(incident, runbooks.scenario(incident.scenario_id))}
+                steps = chain.chain_steps(incident, runbooks.scenario(incident.scenario_id))
+                kept = {"", *(step.id for step in steps)}  # "": the notes on the incident as a whole
                 if worked := sorted(set(incident.steps) - kept):
                     raise SmwarError(
                         f"scenario {incident.scenario_id!r}: step {', '.join(map(repr, worked))} has been worked "
