@@ -143,8 +143,10 @@ class WarRoomApp(Guarded, App[None]):
             banner = Text(f" DRILL · {printable(self.drill.title)} · nothing is sent ", style="bold")
             banner.append(f" Trainer: {printable(self.trainer_message)} ", style="bold reverse")
             return banner
+        joined = " (joined: the team's clock)" if self.drill.joined else ""  # the toast that says so passes
         return Text(
-            f" DRILL · {printable(self.drill.title)} · run {printable(self.drill.run)} · nothing is sent ", style="bold"
+            f" DRILL · {printable(self.drill.title)} · run {printable(self.drill.run)}{joined} · nothing is sent ",
+            style="bold",
         )
 
     def on_trainer_said(self, message: TrainerSaid) -> None:
