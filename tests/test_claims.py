@@ -201,3 +201,40 @@ async def test_a_claim_left_by_someone_no_longer_here_neither_shows_nor_asks(
         assert journal.claims()[item.id].operator == "anna"
     journal.close()
     ben.close()
+
+
+async def test_a_war_room_closed_with_a_reply_open_keeps_the_text_and_gives_the_reply_up(
+    address: str, runbooks: RunbookSet
+) -> None:
+    """Anna's war room ends with her reply open — she quit, or her terminal or browser tab was
+    closed: what she typed is her draft, and nobody sees her replying any more."""
+    journal, other, item, app = annas_war_room(address, runbooks)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, ReplyScreen) and item.id in journal.claims()
+        app.screen.query_one(TextArea).text = "Das tut uns leid, wir melden uns gleich."
+        await pilot.pause()
+        app.exit()
+    draft = other.draft(item.id)
+    assert draft is not None and draft.text == "Das tut uns leid, wir melden uns gleich."
+    assert item.id not in other.claims()
+    journal.close()
+    other.close()
+
+
+def test_a_claim_of_a_war_room_that_ended_unheard_does_not_come_back_with_its_operator(
+    address: str, runbooks: RunbookSet
+) -> None:
+    """Ben's war room was killed with a reply open; once his presence lapsed, the claim is no
+    one's, and it stays so when ben opens a war room again. With a war room of his still open,
+    a second one keeps his claim."""
+    journal, ben, item, _app = annas_war_room(address, runbooks, time.time() - 60)  # his killed war room's last word
+    assert ben.claim(item.id, "ben", T0) is None
+    ben.beat("ben", "responder", "feed", time.time())  # ben is back
+    assert item.id not in journal.claims(), "the old claim stays given up"
+    assert ben.claim(item.id, "ben", T0) is None
+    ben.beat("ben", "responder", "feed", time.time())  # his second war room
+    assert journal.claims()[item.id].operator == "ben"
+    journal.close()
+    ben.close()

@@ -380,12 +380,28 @@ class Portable:
         return {row[0] for row in self._read("SELECT source_id FROM source_pauses")}
 
     def beat(self, operator: str, role: str, doing: str, now: float) -> None:
-        """Say that `operator` is here, in `role`, `doing` something (every few seconds)."""
-        self._write(
-            "INSERT INTO presence VALUES (?,?,?,?) ON CONFLICT (operator) "
-            "DO UPDATE SET role = excluded.role, doing = excluded.doing, seen = excluded.seen",
-            [operator, role, doing, now],
-        )
+        """Say that `operator` is here, in `role`, `doing` something (every few seconds). One
+        back after their presence lapsed holds no claim from before: those went with a war room
+        that ended unheard (killed, its terminal or browser tab closed), and must not come back
+        with this one."""
+        mark = self.dialect.mark
+        with self.writing() as db:
+            db.execute(
+                marked(
+                    "DELETE FROM claims WHERE operator = ? AND NOT EXISTS "
+                    "(SELECT 1 FROM presence WHERE operator = ? AND seen > ?)",
+                    mark,
+                ),
+                [operator, operator, now - PRESENT_SECONDS],
+            )
+            db.execute(
+                marked(
+                    "INSERT INTO presence VALUES (?,?,?,?) ON CONFLICT (operator) "
+                    "DO UPDATE SET role = excluded.role, doing = excluded.doing, seen = excluded.seen",
+                    mark,
+                ),
+                [operator, role, doing, now],
+            )
 
     def present(self, now: float) -> list[Presence]:
         rows = self._read(

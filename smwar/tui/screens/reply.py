@@ -3,6 +3,8 @@ network's limit and the pre-publish check; then copy it out or post it."""
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -64,6 +66,8 @@ class ReplyScreen(Guarded, Screen[None]):
         self.set_aside = ""  # text not saved as the draft: someone else took the reply over
         self.opened = session.journal.last_event_id()  # a reply journaled after it makes this one stale
         self.taken: Claim | None = None  # who took the reply over while it was open here
+        self.finished = False  # sent, or left to the teammate replying already: no draft to keep
+        self.typed = ""  # the text as it last changed: what is kept when the editor closes (its widgets gone)
 
     def compose(self) -> ComposeResult:
         yield Static(id="drill-banner", classes="banner")
@@ -102,6 +106,7 @@ class ReplyScreen(Guarded, Screen[None]):
                 self._watch_claim()
             else:  # a double answer avoided: the drill's debrief counts it
                 self.session.desk.record(LEFT_TO_CLAIM, mention_id=self.item.id, holder=holder.operator)
+                self.finished = True
                 self.app.pop_screen()
 
         since = local_time(holder.since)[:5]
@@ -176,7 +181,8 @@ class ReplyScreen(Guarded, Screen[None]):
         area.move_cursor(area.document.end)
         area.focus()
 
-    def on_text_area_changed(self, _: TextArea.Changed) -> None:
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self.typed = event.text_area.text.strip()
         self._recheck()
 
     def _recheck(self) -> None:
@@ -244,11 +250,22 @@ class ReplyScreen(Guarded, Screen[None]):
     def action_leave(self) -> None:
         """Back to the war room, the draft kept; unless it could not be kept: then the first
         escape stays, so that the text is not lost unseen."""
-        unsaved = self.text and self.text not in (self.saved, self.set_aside)
-        if unsaved and not self.action_save():
+        if self._unsaved(self.text) and not self.action_save():
             return
-        self.session.journal.release(self.item.id, self.session.operator)  # the draft stays, the claim goes
         self.app.pop_screen()
+
+    def _unsaved(self, text: str) -> bool:
+        return bool(text) and text not in (self.saved, self.set_aside)
+
+    def on_unmount(self) -> None:
+        """However the editor closes — escape, the war room quitting, its terminal or browser
+        tab closed — the text typed is kept as the draft while the reply is still the operator's,
+        and the claim goes (the others see nobody replying)."""
+        journal, operator = self.session.journal, self.session.operator
+        if not self.finished and self.taken is None and self._unsaved(self.typed):
+            with suppress(ClaimTaken):  # taken over as it closed: the draft is theirs
+                journal.save_draft(self.item.id, operator, self.typed, self.template)
+        journal.release(self.item.id, operator)
 
     def action_copy(self) -> None:
         self._cleared(lambda override: self._send(BY_HAND, override))
@@ -363,4 +380,5 @@ class ReplyScreen(Guarded, Screen[None]):
             "posted": f"Posted: {payload.get('url')}",
         }[str(how)]
         self.app.notify(done, title="Reply", markup=False)
+        self.finished = True
         self.app.pop_screen()
