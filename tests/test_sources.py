@@ -287,6 +287,21 @@ async def test_a_file_not_there_yet_is_waited_for_and_read_once_it_is(tmp_path: 
     assert sources_text([runner.health()]).plain.startswith(" ● ghost live")
 
 
+async def test_a_file_read_to_its_end_before_is_live_while_nothing_new_comes(tmp_path: Path) -> None:
+    """A war room started after the file was read (its cursor at the end): the file is there and
+    followed, so the source is live, not still starting."""
+    file = tmp_path / "mentions.jsonl"
+    file.write_text(line("old news"), encoding="utf-8")
+    source = JsonlSource(JsonlSettings(id="export", kind="jsonl", path=str(file), poll_seconds=0.1))
+    collected = Collected()
+    runner = SourceRunner(source, str(file.stat().st_size), collected)
+    task = asyncio.create_task(runner.run_forever())
+    await until(lambda: runner.health().state != "starting")
+    task.cancel()
+    assert sources_text([runner.health()]).plain.startswith(" ● export live")
+    assert collected.texts == []
+
+
 async def test_a_source_that_ran_a_minute_says_its_rate_over_that_minute(tmp_path: Path) -> None:
     """Not over the five minutes it measures once it ran them: 120 mentions in its first minute
     are 120 a minute, not 24."""

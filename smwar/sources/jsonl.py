@@ -138,7 +138,7 @@ class JsonlSource:
             return
         path = Path(self.settings.path).expanduser()
         offset = int(cursor) if cursor and cursor.isdigit() else 0
-        missing = False
+        missing: bool | None = None  # not looked yet: the first look says which, a file read to its end is live
         while True:
             found = _size(path)
             if (found is None) != missing:  # gone, or there at last: the status says which
