@@ -23,6 +23,7 @@ import hashlib
 import hmac
 import ipaddress
 import logging
+import socket
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -71,7 +72,8 @@ class GuardedServer(Server):
         logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # it would show a `?key=`
 
     async def on_startup(self, app: web.Application) -> None:
-        where = f"{self._public}/" if self._public else f"http://{self.host}:{self.port}/"
+        _listenable(self.host, self.port)  # said before it listens: a busy port must not be announced
+        where = f"{self._public}/" if self._public else f"http://{_reachable(self.host)}:{self.port}/"
         if self._key:
             say(f"Serving the war room on {where}?key=… (the key set with `smwar auth set serve`); Ctrl-C ends")
         else:
@@ -127,6 +129,25 @@ class GuardedServer(Server):
         if not hmac.compare_digest(cookie.encode(), self._pass.encode()):
             raise web.HTTPForbidden(text="wrong key")
         return await handler(request)
+
+
+def _listenable(host: str, port: int) -> None:
+    """Raise the OSError that listening on `host`:`port` would (the port is taken, the address
+    is none of this machine's)."""
+    family, kind, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    with socket.socket(family, kind) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server's own socket
+        probe.bind(address)
+
+
+def _reachable(host: str) -> str:
+    """The name to give for `host`: this machine's for every address of it (0.0.0.0 is no
+    address a browser can open)."""
+    try:
+        unspecified = ipaddress.ip_address(host.strip("[]")).is_unspecified
+    except ValueError:
+        return host
+    return socket.getfqdn() if unspecified else host
 
 
 def _same_origin(request: web.Request, public: URL | None) -> bool:

@@ -301,3 +301,15 @@ def test_another_address_needs_a_key() -> None:
     result = CliRunner().invoke(main, ["serve", "--host", "0.0.0.0"])
     assert result.exit_code != 0
     assert result.output == "smwar: serving on 0.0.0.0 needs a key: set one with `smwar auth set serve`\n"
+
+
+def test_a_port_in_use_is_said_and_no_address_announced(tmp_path: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["sources", "add", "jsonl", "s", f"path={tmp_path / 's.jsonl'}"]).exit_code == 0
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = runner.invoke(main, ["serve", "--port", str(port)])
+    assert result.exit_code == 2
+    assert result.output == f"smwar: cannot listen on 127.0.0.1:{port}: Address already in use\n"
