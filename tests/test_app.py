@@ -17,12 +17,14 @@ from smwar.runbooks.definitions import RunbookSet
 from smwar.tui.app import WarRoomApp
 from smwar.tui.rooms.drill import DrillInfo
 from smwar.tui.screens.incident import IncidentScreen
+from smwar.tui.screens.reply import ReplyScreen
 from smwar.tui.text import local_time
 from smwar.tui.widgets.board import ScenarioBoard
 from smwar.tui.widgets.detail import MentionDetail
 from smwar.tui.widgets.feed import Feed
 
 from .conftest import T0, in_feed, screen_text, shown_in, start_drill
+from .test_claims import annas_war_room
 
 SIZE = (140, 40)
 
@@ -254,6 +256,27 @@ async def test_help_and_command_palette(runbooks: RunbookSet) -> None:
         await pilot.press(*"pause")
         await pilot.pause(0.5)
         assert "Pause or resume drill" in str(app.screen.query_one("CommandList").get_option_at_index(0).prompt)
+
+
+async def test_the_palette_offers_the_actions_of_the_screen_it_is_opened_on(
+    tmp_path: Path, runbooks: RunbookSet
+) -> None:
+    """In the reply editor, `post` finds Post (a browser takes ctrl+t for a new tab), and not the
+    war room's actions, which would act behind the editor."""
+    journal, other, _item, app = annas_war_room(f"sqlite:{tmp_path / 'j.sqlite'}", runbooks)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, ReplyScreen)
+        await pilot.press("ctrl+p", *"post")
+        await pilot.pause(0.5)
+        commands = app.screen.query_one("CommandList")
+        assert str(commands.get_option_at_index(0).prompt).startswith("Post")
+        await pilot.press("ctrl+a", "backspace", *"answer next")
+        await pilot.pause(0.5)
+        assert not any("Answer next" in str(option.prompt) for option in commands.options)
+    journal.close()
+    other.close()
 
 
 class BrokenSource:

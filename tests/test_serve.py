@@ -231,6 +231,9 @@ def test_a_key_to_serve_past_this_machine_that_is_easily_guessed_is_refused() ->
     keyring.set_keyring(FileKeyring())
     refused = CliRunner().invoke(main, ["auth", "set", "serve"], input="a\n")
     assert refused.exit_code == 2 and "a key of 1 characters is guessed; give at least 16" in refused.output
+    odd = CliRunner().invoke(main, ["auth", "set", "serve"], input="horse battery+staple#1234&x\n")
+    assert odd.exit_code == 2
+    assert "the key goes in an address, where ' ' '#' '&' '+' would change it; use letters, digits" in odd.output
     assert keyring.get_password("smwar", "auth:serve") is None, "nothing was stored"
 
 
@@ -260,6 +263,28 @@ def test_the_war_room_in_a_browser_asks_for_its_key_and_takes_keys_as_the_operat
 
 
 @NEEDS_BROWSER
+@NEEDS_BROWSER
+def test_a_tab_closed_with_a_reply_open_keeps_the_text_and_gives_the_reply_up(tmp_path: Path) -> None:
+    with serving(tmp_path, "--as", "anna") as (address, _server), browser_page() as page:
+        page.goto(f"{address}/")
+        shows(page, MENTION)
+        page.focus(".xterm-helper-textarea")
+        page.keyboard.press("r")
+        shows(page, "Reply to")
+        page.keyboard.type(" Wir melden uns")
+        shows(page, "Wir melden uns")
+        with Journal.open(live_journal_path()) as journal:
+            [mention_id] = journal.claims()
+        page.close()
+        with Journal.open(live_journal_path()) as journal:
+            deadline = time.monotonic() + 30
+            while journal.claims() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert journal.claims() == {}, "the claim went with the tab"
+            draft = journal.draft(mention_id)
+            assert draft is not None and draft.text.endswith("Wir melden uns"), "the text is the draft"
+
+
 def test_behind_a_tls_reverse_proxy_the_page_connects_back_over_wss_with_a_secure_cookie(tmp_path: Path) -> None:
     keyring.set_keyring(FileKeyring())
     assert CliRunner().invoke(main, ["auth", "set", "serve"], input=f"{KEY}\n").exit_code == 0

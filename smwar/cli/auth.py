@@ -42,13 +42,25 @@ def set_(name: str) -> None:
     if name not in known:
         say(f"note: no configured source, `smwar serve` or journal uses {name!r} (known: {', '.join(known)})", err=True)
     value = click.prompt(f"secret for {name} (not shown)", hide_input=True).strip()
-    if name == SERVE_KEY and len(value) < MIN_SERVE_KEY:
-        raise SmwarError(
-            f"serve: a key of {len(value)} characters is guessed; give at least {MIN_SERVE_KEY} "
-            "(e.g. from: python -c 'import secrets; print(secrets.token_urlsafe())'); nothing was stored"
-        )
+    if name == SERVE_KEY:
+        _check_serve_key(value)
     set_secret(f"auth:{name}", value)
     say(f"{name}: stored in the OS keyring")
+
+
+def _check_serve_key(value: str) -> None:
+    """A key browsers give in an address (`?key=`): long enough not to be guessed, and of the
+    characters an address keeps as they are (`#` ends it, `+` is a space, `&` starts another)."""
+    generate = "(e.g. from: python -c 'import secrets; print(secrets.token_urlsafe())'); nothing was stored"
+    if len(value) < MIN_SERVE_KEY:
+        raise SmwarError(
+            f"serve: a key of {len(value)} characters is guessed; give at least {MIN_SERVE_KEY} {generate}"
+        )
+    if odd := sorted({char for char in value if not (char.isascii() and (char.isalnum() or char in "-._~"))}):
+        raise SmwarError(
+            f"serve: the key goes in an address, where {' '.join(map(repr, odd))} would change it; "
+            f"use letters, digits and - . _ ~ {generate}"
+        )
 
 
 @auth.command("delete")

@@ -28,6 +28,7 @@ from smwar.tui.notices import NoticeDesk
 from smwar.tui.rooms.drill import DrillInfo
 from smwar.tui.screens.main import MainScreen
 from smwar.tui.screens.palette import Palette
+from smwar.tui.screens.reply import ReplyScreen
 
 POLL_SECONDS = 0.25
 # the collector's thresholds: the young every 10,000 new containers (not 700), all of them every
@@ -171,5 +172,7 @@ class WarRoomApp(Guarded, App[None]):
             self.push_screen(Palette())
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Textual's, and the actions of the screen the palette was opened on."""
         yield from super().get_system_commands(screen)
-        yield from self.main.commands()
+        if isinstance(screen, MainScreen | ReplyScreen):
+            yield from screen.commands()

@@ -3,11 +3,12 @@ network's limit and the pre-publish check; then copy it out or post it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import suppress
 
 from rich.text import Text
 from textual import work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
@@ -213,6 +214,12 @@ class ReplyScreen(Guarded, Screen[None]):
             report.append(f" {finding.severity} ", style=style)
             report.append(f" {printable(finding.message)}\n")
         self.query_one("#reply-findings", Static).update(report)
+
+    def commands(self) -> Iterator[SystemCommand]:
+        """The editor's actions for the command palette (in a browser, ctrl+t opens a new tab)."""
+        for binding in self.BINDINGS:
+            assert isinstance(binding, Binding)
+            yield SystemCommand(binding.description, binding.tooltip, getattr(self, f"action_{binding.action}"))
 
     # -- actions -----------------------------------------------------------------------
 
