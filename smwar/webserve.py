@@ -13,7 +13,7 @@ only opened for a page of the same origin.
 Behind a reverse proxy (which may end TLS), the address browsers use is given as the public
 URL: the page's script and websocket addresses are built from it (`wss://` for `https://`),
 its origin is the only one whose page opens the websocket, and the cookie is then `Secure`.
-No X-Forwarded-* header is read: anyone can send one.
+No X-Forwarded-* header is read: anyone can send one. The page fetches nothing from elsewhere.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import hashlib
 import hmac
 import ipaddress
 import logging
+import re
 import socket
 from collections.abc import Awaitable, Callable
 
@@ -34,6 +35,9 @@ from smwar.cli.common import say
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 KEY_PARAMETER = "key"
+# textual-serve's page asks Google for a font: a request that tells a third party who works
+# the war room and when, fails offline, and is not needed (the terminal has its own)
+THIRD_PARTY_FONT = re.compile(r"<link[^>]*https://fonts\.googleapis\.com[^>]*>")
 
 
 def is_loopback(host: str) -> bool:
@@ -104,7 +108,10 @@ class GuardedServer(Server):
         # the page's script and websocket addresses are built from public_url: the proxy's,
         # or the address the browser used, not the one listened on (0.0.0.0 is no address)
         self.public_url = str(self._public or request.url.origin())
-        return await super().handle_index(request)
+        page = await super().handle_index(request)
+        if isinstance(page, web.Response) and page.text is not None:
+            page.text = THIRD_PARTY_FONT.sub("", page.text)  # nothing is fetched from elsewhere
+        return page
 
     @web.middleware
     async def _guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:

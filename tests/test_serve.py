@@ -265,9 +265,14 @@ def test_the_war_room_in_a_browser_asks_for_its_key_and_takes_keys_as_the_operat
 @NEEDS_BROWSER
 @NEEDS_BROWSER
 def test_a_tab_closed_with_a_reply_open_keeps_the_text_and_gives_the_reply_up(tmp_path: Path) -> None:
+    """The page fetches nothing but from its server; closed with a reply open, its war room
+    keeps what was typed as the draft and lets the claim go."""
     with serving(tmp_path, "--as", "anna") as (address, _server), browser_page() as page:
+        fetched: list[str] = []
+        page.on("request", lambda request: fetched.append(request.url))
         page.goto(f"{address}/")
         shows(page, MENTION)
+        assert [url for url in fetched if not url.startswith(f"{address}/")] == [], "nothing from elsewhere"
         page.focus(".xterm-helper-textarea")
         page.keyboard.press("r")
         shows(page, "Reply to")
