@@ -279,6 +279,22 @@ async def test_the_palette_offers_the_actions_of_the_screen_it_is_opened_on(
     other.close()
 
 
+async def test_on_a_phone_sized_screen_the_feed_takes_the_whole_width(runbooks: RunbookSet) -> None:
+    """A browser on a phone gives the war room about 40 columns: the feed takes them all (the
+    board and the chain, a key away, give way) and comes back beside them on a wider screen."""
+    _run, clock, _session, app = war_room(runbooks)
+    async with app.run_test(size=(40, 30)) as pilot:
+        clock.advance(timedelta(minutes=3))
+        app.main.poll_now()
+        await pilot.pause()
+        feed = app.main.query_one(Feed)
+        assert feed.region.width == 40 and not app.main.query_one("#right").display
+        assert "AquaPro" in shown_in(feed), "mentions' words show"
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert app.main.query_one("#right").display and feed.region.width < 100
+
+
 class BrokenSource:
     def due(self, now: object) -> list[object]:
         raise OSError("disk full")

@@ -52,11 +52,13 @@ from smwar.tui.widgets.sources import sources_text
 OPEN_END = datetime(9999, 12, 31, tzinfo=UTC)  # an incident still open keeps its new mentions
 
 
-WIDE = 160  # columns from which the right column takes a quarter of the screen (see app.tcss)
+# columns (see app.tcss): below NARROW the feed takes the whole width (a phone's browser), the
+# board and the chain give way; from WIDE the right column takes a quarter of the screen
+NARROW, WIDE = 72, 160
 
 
 class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, NoticeRoom, TeamRoom):
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]  # a wide terminal widens the right column too
+    HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (NARROW, "-narrow"), (WIDE, "-wide")]
     BINDINGS = [
         Binding(
             "slash",
