@@ -10,14 +10,18 @@ import os
 import shutil
 import subprocess
 import zipfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
 from smwar.cli import main
+from smwar.engine.drill import DrillRun
 from smwar.engine.export import export
 from smwar.engine.review import add_lesson, build_review, span_of
 from smwar.journal.pages import MentionFilter
@@ -191,12 +195,19 @@ def test_search_finds_mentions_by_words_network_author_scenario_and_action(runbo
     run.journal.close()
 
 
-async def test_the_review_screen_filters_searches_and_keeps_a_lesson(runbooks: RunbookSet) -> None:
+@asynccontextmanager
+async def reviewing(runbooks: RunbookSet) -> AsyncIterator[tuple[WarRoomApp, Pilot[None], DrillRun, int]]:
+    """The post-mortem of the worked incident, on screen: the app, its pilot, the run and the incident."""
     run, _clock, session, incident_id = worked(runbooks)
     app = WarRoomApp(session, drill=DrillInfo.of(run), poll_seconds=3600)
     async with app.run_test(size=(140, 50)) as pilot:
         app.push_screen(ReviewScreen(session, incident_id))
         await pilot.pause()
+        yield app, pilot, run, incident_id
+
+
+async def test_the_review_screen_filters_searches_and_keeps_a_lesson(runbooks: RunbookSet) -> None:
+    async with reviewing(runbooks) as (app, pilot, run, incident_id):
         shown = screen_text(app)
         assert "Post-mortem: Product defect: leaking washing machines — incident #1" in shown
         assert "Time to first reply: 1m" in shown and "Deadlines missed: 1" in shown
@@ -227,11 +238,7 @@ async def test_the_review_screen_filters_searches_and_keeps_a_lesson(runbooks: R
 
 
 async def test_a_refused_search_is_named_as_typed_never_as_markup(runbooks: RunbookSet) -> None:
-    run, _clock, session, incident_id = worked(runbooks)
-    app = WarRoomApp(session, drill=DrillInfo.of(run), poll_seconds=3600)
-    async with app.run_test(size=(140, 50)) as pilot:
-        app.push_screen(ReviewScreen(session, incident_id))
-        await pilot.pause()
+    async with reviewing(runbooks) as (app, pilot, run, _incident_id):
         mentions = app.screen.query_one("#review-mentions", DataTable)
         search = app.screen.query_one("#review-search", Input)
         search.focus()

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import shutil
 import unicodedata
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import OptionList
 
 from smwar.clock import ManualClock
@@ -114,6 +117,20 @@ def edited_runbooks(folder: Path, file: str, lines: dict[str, str]) -> RunbookSe
     return load_runbook_set(copy)
 
 
+@asynccontextmanager
+async def thirty_seconds_in(
+    runbooks: RunbookSet, size: tuple[int, int]
+) -> AsyncIterator[tuple[WarRoomApp, Pilot[None]]]:
+    """The war room of a drill on `runbooks`, its first thirty seconds played."""
+    run, clock, session = start_drill(runbooks)
+    app = WarRoomApp(session, drill=DrillInfo.of(run), poll_seconds=3600)
+    async with app.run_test(size=size) as pilot:
+        clock.advance(timedelta(seconds=30))
+        app.main.poll_now()
+        await pilot.pause()
+        yield app, pilot
+
+
 async def test_reply_template_titles_are_shown_literally_and_the_editor_keeps_working(tmp_path: Path) -> None:
     titles = {
         'title = "Leak: sorry, serial number by DM, we take care of it (du)"': "Leak [/] sorry (du)",
@@ -123,12 +140,7 @@ async def test_reply_template_titles_are_shown_literally_and_the_editor_keeps_wo
     }
     runbooks = edited_runbooks(tmp_path, "replies.toml", titles)
     assert {template.title for template in runbooks.templates} >= set(titles.values())
-    run, clock, session = start_drill(runbooks)
-    app = WarRoomApp(session, drill=DrillInfo.of(run), poll_seconds=3600)
-    async with app.run_test(size=(200, 50)) as pilot:
-        clock.advance(timedelta(seconds=30))
-        app.main.poll_now()
-        await pilot.pause()
+    async with thirty_seconds_in(runbooks, (200, 50)) as (app, pilot):
         feed = app.query_one(Feed)
         feed.cursor = next(row for row, item in enumerate(in_feed(feed)) if "AquaPro" in item.mention.text)
         await pilot.press("r")
@@ -145,12 +157,7 @@ async def test_reply_template_titles_are_shown_literally_and_the_editor_keeps_wo
 async def test_the_answer_queue_shows_request_types_and_owners_inert(tmp_path: Path) -> None:
     plan = {'title = "Affected customer"': "\x1b]0;T\x07Kunde", 'owner = "customer-service"': "\x1b]2;O\x07cs"}
     runbooks = edited_runbooks(tmp_path, "plan.toml", plan)
-    run, clock, session = start_drill(runbooks)
-    app = WarRoomApp(session, drill=DrillInfo.of(run), poll_seconds=3600)
-    async with app.run_test(size=(160, 40)) as pilot:
-        clock.advance(timedelta(seconds=30))
-        app.main.poll_now()
-        await pilot.pause()
+    async with thirty_seconds_in(runbooks, (160, 40)) as (app, pilot):
         await pilot.press("n")
         await pilot.pause()
         assert isinstance(app.screen, QueueScreen)
