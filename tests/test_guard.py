@@ -68,6 +68,25 @@ async def test_a_failing_key_handler_is_logged_shown_once_and_survived(
     assert "Traceback" in written and "failed" in written and proposal.id
 
 
+async def test_a_screen_that_cannot_be_set_up_closes_again_and_says_why(
+    runbooks: RunbookSet, guard_reports: list[logging.LogRecord]
+) -> None:
+    """The journal unreachable (its server down) as the answer queue or the inbox opens: back on
+    the war room's screen with a notice, not on a screen that never updates."""
+    _run, clock, session, app = war_room(runbooks)
+    async with app.run_test(size=SIZE) as pilot:
+        clock.advance(timedelta(minutes=2))
+        app.main.poll_now()
+        await pilot.pause()
+        session.journal.close()
+        for key, screen in [("n", "Queue screen"), ("m", "Inbox screen")]:
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.screen is app.main, f"{screen} closed again"
+            assert any(record.getMessage() == f"{screen}: mount failed" for record in guard_reports)
+        assert app.is_running
+
+
 def test_a_link_that_cannot_be_parsed_is_a_broken_link_not_a_crash(runbooks: RunbookSet) -> None:
     draft = "Hallo @troll[x]@evil.example, siehe https://[evil.example/x und http://h:99999/"
     links = [f.message for f in check(draft, "mastodon", runbooks, lang="de") if f.code == "link"]

@@ -4,7 +4,8 @@ Textual's default for an unhandled exception is to exit with a traceback, and a 
 handler raised stops reading its messages. In a storm that loses the operator's draft, timers
 and focus. Here the error goes to the log file with its traceback, a notice says what failed,
 and the screen goes on: the journal holds everything done so far, and the draft and the chain
-stay where they were.
+stay where they were. A screen that could not be set up (its journal unreachable) is closed
+again, back to the one it was opened from.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.message import Message
 from textual.message_pump import MessagePump
+from textual.screen import Screen
 
 from smwar.paths import log_file
 
@@ -70,6 +73,11 @@ class Guarded(MessagePump):
             if failures is None:
                 raise
             failures.report(app, error, _doing(self, message))
+            # a screen half set up would show stale data and never update: back where the
+            # operator was, and the key opens it again
+            opened = isinstance(self, Screen) and self.is_current and len(app.screen_stack) > 1
+            if isinstance(message, events.Mount) and opened:
+                app.pop_screen()
 
 
 def _doing(node: MessagePump, message: Message) -> str:
