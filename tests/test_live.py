@@ -22,7 +22,7 @@ from smwar.engine.follow import follow
 from smwar.engine.live import MAX_INTAKE, LiveFeed, live_session, open_live_journal
 from smwar.journal.store import Journal
 from smwar.model import Mention
-from smwar.paths import bundled_runbooks_dir, config_file
+from smwar.paths import bundled_runbooks_dir, config_file, live_journal_path
 from smwar.runbooks.definitions import RunbookSet
 from smwar.runbooks.loader import load_runbook_set
 from smwar.sources.base import Batch
@@ -100,6 +100,15 @@ def test_live_mode_without_sources_says_how_to_add_one() -> None:
     result = CliRunner().invoke(main, [])
     assert result.exit_code == 1
     assert "smwar sources add jsonl export path=" in result.output and "smwar drill" in result.output
+
+
+def test_a_leader_without_sources_is_refused_and_takes_no_lease() -> None:
+    """On a host whose config names no sources, `smwar lead` would hold the ingest lease while
+    the team's sources stopped: it is refused before it opens the journal."""
+    result = CliRunner().invoke(main, ["lead"])
+    assert result.exit_code == 2
+    assert result.output.startswith("smwar: no sources configured on this host: a leader without them")
+    assert not live_journal_path().exists()
 
 
 async def test_the_live_war_room_shows_sources_and_pauses_one(tmp_path: Path, runbooks: RunbookSet) -> None:

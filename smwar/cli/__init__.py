@@ -144,6 +144,11 @@ def lead(war_room: int | None) -> None:
     from smwar.runbooks.watch import RunbookWatch
 
     config = load_config()
+    if not config.source:  # it would take the lease and the team's sources would stop
+        raise SmwarError(
+            "no sources configured on this host: a leader without them would hold the lease while the "
+            "team's sources stop; add them as on the other hosts (`smwar sources add`)"
+        )
     _refuse_piped(config)
     yield_to_operators()
     with open_live_journal(config) as journal:
