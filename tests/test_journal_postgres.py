@@ -492,3 +492,22 @@ def test_a_machine_without_postgresql_binaries_is_told_so(monkeypatch: pytest.Mo
     monkeypatch.setattr(glob, "glob", lambda pattern: [str(empty)])
     monkeypatch.setattr(shutil, "which", lambda name: None)
     assert binaries() is None
+
+
+def test_a_database_the_role_may_not_build_in_says_what_it_needs(postgres_server: Server) -> None:
+    """A database the journal's role neither owns nor may create in (PostgreSQL 15's schema
+    public): one line saying so, not a traceback, and nothing half built."""
+    import psycopg
+
+    url = postgres_server.new_database()
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute("CREATE ROLE visitor NOLOGIN")
+        admin.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+    as_visitor = f"{url}&options=-c%20role%3Dvisitor"
+    with pytest.raises(JournalError) as refused:
+        open_journal(as_visitor)
+    assert "cannot set the journal up in" in str(refused.value)
+    assert "permission denied for schema public" in str(refused.value)
+    assert str(refused.value).endswith("the role needs to own the database (or CREATE on it and on its schema public)")
+    with psycopg.connect(url) as admin:
+        assert admin.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone() == (0,)

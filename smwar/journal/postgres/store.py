@@ -25,7 +25,7 @@ from psycopg.rows import Row, RowFactory, dict_row, tuple_row
 
 from smwar.clock import to_iso
 from smwar.journal.portable import Portable
-from smwar.journal.postgres.connect import connect, shown
+from smwar.journal.postgres.connect import connect, one_line, shown
 from smwar.journal.postgres.inbox import Inbox
 from smwar.journal.postgres.pages import POSTGRES
 from smwar.journal.postgres.reading import PostgresReader
@@ -40,6 +40,7 @@ from smwar.journal.rows import (
     matches_by_mention,
     mention_of,
 )
+from smwar.journal.schema import JournalError
 from smwar.model import Event, JournaledMention, Match, Mention
 
 CHANNEL = "smwar_changed"
@@ -72,6 +73,12 @@ class PostgresJournal(Coordination, Records, Reads, Inbox, Portable):
         writer = connect(url)
         try:
             migrate(writer, shown(url))
+        except psycopg.errors.InsufficientPrivilege as exc:  # a database the role may not build in
+            writer.close()
+            raise JournalError(
+                f"cannot set the journal up in {shown(url)}: {one_line(exc)}; the role needs to own the "
+                "database (or CREATE on it and on its schema public)"
+            ) from None
         except BaseException:
             writer.close()
             raise
