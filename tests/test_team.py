@@ -419,6 +419,33 @@ def test_a_war_room_on_postgresql_goes_on_after_its_server_restarted(tmp_path: P
         assert room.close() == 0
 
 
+def test_a_leader_of_its_own_goes_on_after_the_journals_server_restarted(
+    tmp_path: Path, postgres_server: Server
+) -> None:
+    """`smwar lead` run on its own (no war room to start it again) says it lost the journal,
+    and once the server is back it leads again: what arrived meanwhile is journaled."""
+    url = postgres_server.new_database()
+    env, stream = _home(tmp_path, url)
+    leader = subprocess.Popen([sys.executable, "-m", "smwar", "lead"], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        _write(stream, 0, 1)
+        assert _until(lambda: _journaled(url) == 1, 30)
+        with postgres_server.stopped():
+            _write(stream, 1, 1)
+            time.sleep(2)
+        assert _until(lambda: _journaled(url) == 2, 30), "the leader leads again"
+        assert leader.poll() is None
+    finally:
+        leader.terminate()
+        _, said = leader.communicate(timeout=20)
+    assert "trying again in 5 s" in said and leader.returncode == 0
+
+
+def _journaled(url: str) -> int:
+    with open_journal(url) as journal:
+        return journal.mention_count()
+
+
 def test_the_claim_of_a_war_room_that_was_killed_goes_with_its_operators_presence(
     tmp_path: Path, address: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

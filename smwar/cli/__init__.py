@@ -137,10 +137,12 @@ def lead(war_room: int | None) -> None:
     journaling what its sources handed over.
     """
     import signal
+    import threading
 
     from smwar.config import load_config
-    from smwar.engine.leader import IngestLeader, yield_to_operators
+    from smwar.engine.leader import RESTART_SECONDS, IngestLeader, yield_to_operators
     from smwar.engine.live import open_live_journal
+    from smwar.journal.schema import JournalError
     from smwar.runbooks.watch import RunbookWatch
 
     config = load_config()
@@ -151,11 +153,26 @@ def lead(war_room: int | None) -> None:
         )
     _refuse_piped(config)
     yield_to_operators()
-    with open_live_journal(config) as journal:
-        leader = IngestLeader(config, RunbookWatch(runbook_path(None)), journal, war_room=war_room)
-        for number in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(number, lambda *_: leader.stopping.set())
-        leader.run()
+    stopping = threading.Event()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_: stopping.set())
+    opened = False
+    while not stopping.is_set():
+        try:
+            with open_live_journal(config) as journal:
+                opened = True
+                leader = IngestLeader(config, RunbookWatch(runbook_path(None)), journal, war_room=war_room)
+                leader.stopping = stopping
+                leader.run()
+            return
+        except JournalError as exc:
+            # the journal lost on the way (its server restarted): a leader of its own goes on
+            # once it is back; one a war room started is started again by it, and a journal
+            # that cannot be opened at all is the user's to put right
+            if not opened or war_room is not None:
+                raise
+            say(f"smwar lead: {exc}; trying again in {RESTART_SECONDS:g} s", err=True)
+            stopping.wait(RESTART_SECONDS)
 
 
 @main.command("ingest")
