@@ -313,14 +313,15 @@ def validate(
     at: Key = (),
 ) -> ModelT:
     """Validate `data` (default: the whole document) against `model`; errors name `file:line`."""
+    validated = document.data if data is None else data
     try:
-        return model.model_validate(document.data if data is None else data)
+        return model.model_validate(validated)
     except ValidationError as exc:
-        raise InputErrors([_located(document, at, error) for error in exc.errors()]) from None
+        raise InputErrors([_located(document, at, error, validated) for error in exc.errors()]) from None
 
 
-def _located(document: TomlDocument, at: Key, error: ErrorDetails) -> InputError:
-    loc: Key = (*at, *(part for part in error["loc"] if isinstance(part, str | int)))
+def _located(document: TomlDocument, at: Key, error: ErrorDetails, data: Any) -> InputError:
+    loc: Key = (*at, *_as_keys(data, [part for part in error["loc"] if isinstance(part, str | int)]))
     name = ".".join(str(part) for part in loc if isinstance(part, str)) or "file"
     kind = error["type"]
     if kind == "extra_forbidden":
@@ -334,6 +335,22 @@ def _located(document: TomlDocument, at: Key, error: ErrorDetails) -> InputError
 
 
 _TYPE_ERRORS = ("int_type", "float_type", "bool_type", "string_type")
+
+
+def _as_keys(data: Any, loc: list[str | int]) -> Key:
+    """Pydantic's `loc` as the keys written in `data`: the tag it names a union's member by
+    (`source.0.jsonl.path` for a `[[source]]` of kind jsonl) is no key of the file."""
+    keys: list[str | int] = []
+    node = data
+    for index, part in enumerate(loc):
+        written = (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        )
+        if not written and index < len(loc) - 1:
+            continue  # a tag
+        node = node[part] if written else None  # (else the key it misses)
+        keys.append(part)
+    return tuple(keys)
 
 
 def _as_written(value: str | int | float) -> str:

@@ -131,6 +131,20 @@ def test_two_sources_under_one_id_are_refused_at_the_second(tmp_path: Path) -> N
         assert f"{config_file()}:10: duplicate source id 'x' (first at line 4)" in result.output
 
 
+def test_a_key_in_a_source_table_is_named_at_its_line(tmp_path: Path) -> None:
+    """`journal` written after a `[[source]]` table belongs to that table: the error names the
+    line it is on (not the table's) and the key as written, without the kind's name."""
+    config_file().parent.mkdir(parents=True)
+    config_file().write_text(
+        f'[[source]]\nid = "export"\nkind = "jsonl"\npath = "{tmp_path / "a.jsonl"}"\n'
+        'journal = "postgresql://smwar@db.example.org/warroom"\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["sources", "list"])
+    assert result.exit_code == 2
+    assert result.output == f"{config_file()}:5: unknown key 'source.journal'\n"
+
+
 @pytest.fixture
 def locked_config(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """The config folder at mode 000. Tests may run as root, whom a chmod does not stop: what
