@@ -23,7 +23,7 @@ from smwar.tui.widgets.board import ScenarioBoard
 from smwar.tui.widgets.detail import MentionDetail
 from smwar.tui.widgets.feed import Feed
 
-from .conftest import T0, in_feed, screen_text, shown_in, start_drill
+from .conftest import T0, in_feed, notices, screen_text, shown_in, start_drill
 from .test_claims import annas_war_room
 
 SIZE = (140, 40)
@@ -293,6 +293,20 @@ async def test_on_a_phone_sized_screen_the_feed_takes_the_whole_width(runbooks: 
         await pilot.resize_terminal(120, 40)
         await pilot.pause()
         assert app.main.query_one("#right").display and feed.region.width < 100
+
+
+async def test_a_goal_refused_because_a_teammate_opened_the_incident_first_is_kept(runbooks: RunbookSet) -> None:
+    _run, clock, session, app = war_room(runbooks)
+    async with app.run_test(size=SIZE) as pilot:
+        clock.advance(timedelta(minutes=2))
+        [proposal] = app.main.poll_now().proposals
+        await pilot.pause()
+        await pilot.press("o")
+        session.desk.open_incident(proposal.id, "a teammate's goal")  # as the operator types
+        await answer(pilot, "answer every affected customer within 2 hours")
+        [refused] = [text for text in notices(app) if "What you typed is on the clipboard." in text]
+        assert app.clipboard == "answer every affected customer within 2 hours", refused
+        assert session.desk.incident(proposal.id).goal == "a teammate's goal"
 
 
 class BrokenSource:

@@ -29,12 +29,18 @@ def not_while_typing(screen: Screen[object]) -> None:
         raise SkipAction()
 
 
-def attempt(app: App[None], action: Callable[[], object]) -> bool:
-    """Run an operator action (it commits before it returns); on refusal say why and ring."""
+def attempt(app: App[None], action: Callable[[], object], typed: str = "") -> bool:
+    """Run an operator action (it commits before it returns); on refusal say why and ring.
+    What the operator `typed` for it (a goal, a reason, a note) is not lost: it goes to the
+    clipboard, to paste when trying again."""
     try:
         action()
     except SmwarError as exc:
-        app.notify(str(exc), title="Not done", severity="error", markup=False)
+        said = str(exc)
+        if typed:
+            app.copy_to_clipboard(typed)
+            said += "\nWhat you typed is on the clipboard."
+        app.notify(said, title="Not done", severity="error", markup=False)
         app.bell()
         return False
     refresh = getattr(app, "refresh_views", None)
@@ -57,6 +63,6 @@ def ask(
 
     def answered(text: str | None) -> None:
         if text is not None:
-            attempt(app, lambda: then(text))
+            attempt(app, lambda: then(text), typed=text)
 
     app.push_screen(TextPrompt(title, explanation, placeholder=placeholder, value=value, empty_ok=empty_ok), answered)

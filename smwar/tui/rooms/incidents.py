@@ -90,7 +90,9 @@ class IncidentRoom(Screen[None]):
         scenario = self.session.runbooks.scenario(incident.scenario_id)
 
         def opened(goal: str | None) -> None:
-            if goal is not None and attempt(self.app, lambda: self.session.desk.open_incident(incident.id, goal)):
+            if goal is None:
+                return
+            if attempt(self.app, lambda: self.session.desk.open_incident(incident.id, goal), typed=goal):
                 self._show(incident.id)
 
         self.app.push_screen(
@@ -110,7 +112,7 @@ class IncidentRoom(Screen[None]):
 
         def dismissed(reason: str | None) -> None:
             if reason is not None:
-                attempt(self.app, lambda: self.session.desk.dismiss_incident(incident.id, reason))
+                attempt(self.app, lambda: self.session.desk.dismiss_incident(incident.id, reason), typed=reason)
 
         scenario = self.session.runbooks.scenario(incident.scenario_id)
         self.app.push_screen(
