@@ -13,9 +13,14 @@ import pytest
 from click.testing import CliRunner
 
 from smwar.cli import main
+from smwar.clock import ManualClock
+from smwar.engine.pipeline import Idle
+from smwar.engine.session import Session
 from smwar.journal.address import open_journal
 from smwar.model import Event
 from smwar.paths import config_file, live_journal_path
+from smwar.runbooks.definitions import RunbookSet
+from smwar.tui.app import WarRoomApp
 from tests.memory_keyring import FileKeyring
 from tests.tools.postgres import Server
 
@@ -114,3 +119,23 @@ def test_a_server_that_cannot_be_reached_is_named_as_configured_and_why_in_one_l
         assert result.output.startswith(f"smwar: cannot open the PostgreSQL journal at {address} (connection failed: ")
         assert "Connection refused; Is the server running" in result.output
         assert result.output.count("\n") == 1
+
+
+async def test_while_the_journals_server_is_down_the_status_line_says_so(
+    postgres_server: Server, postgres_url: str, runbooks: RunbookSet
+) -> None:
+    """The war room keeps what it shows and says the journal is unreachable (not a source still
+    'live' under a clock that stopped); once the server is back the status line is itself again."""
+    journal = open_journal(postgres_url)
+    session = Session(journal, runbooks, ManualClock(datetime(2026, 12, 1, 9, tzinfo=UTC)), Idle(), "anna")
+    app = WarRoomApp(session, poll_seconds=3600)
+    async with app.run_test(size=(140, 40)) as pilot:
+        with postgres_server.stopped():
+            app.main.refresh_views()
+            await pilot.pause()
+            status = str(app.main.query_one("#status").render())
+            assert status.startswith(" journal unreachable, trying again: cannot open the PostgreSQL journal"), status
+        app.main.refresh_views()
+        await pilot.pause()
+        assert "journal unreachable" not in str(app.main.query_one("#status").render())
+    journal.close()

@@ -24,6 +24,7 @@ from smwar.engine.follow import Follower
 from smwar.engine.session import Session
 from smwar.journal.pages import MentionFilter
 from smwar.journal.reading import Span
+from smwar.journal.schema import JournalError
 from smwar.model import IncidentStatus
 from smwar.plaintext import printable
 from smwar.runbooks.watch import RunbookWatch
@@ -187,14 +188,19 @@ class MainScreen(Guarded, PipelineRoom, DrillRoom, IncidentRoom, ReplyRoom, Noti
         self.query_one("#board", ScenarioBoard).keep_only({s.id for s in runbooks.scenarios})
 
     def refresh_views(self) -> None:
-        self.ring_deadlines()
-        self.offer_end()
-        if self.feed_incident is not None:
-            self._refilter_if_changed()
-        self.query_one("#board", ScenarioBoard).show(self.session.pipeline.scenario_stats())
-        self._show_chain()
-        self.see_team()
-        self.query_one("#status", Static).update(self._status_text(), layout=False)  # one line, always
+        try:
+            self.ring_deadlines()
+            self.offer_end()
+            if self.feed_incident is not None:
+                self._refilter_if_changed()
+            self.query_one("#board", ScenarioBoard).show(self.session.pipeline.scenario_stats())
+            self._show_chain()
+            self.see_team()
+            status = self._status_text()
+        except JournalError as exc:  # its server down: the screen shows what it had, and says so
+            status = Text(f" journal unreachable, trying again: {printable(str(exc))} ", style="reverse bold")
+            status.append(f" · {self.session.clock.now().astimezone():%H:%M:%S}")
+        self.query_one("#status", Static).update(status, layout=False)  # one line, always
 
     def _refilter_if_changed(self) -> None:
         assert self.feed_incident is not None
