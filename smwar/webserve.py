@@ -25,6 +25,7 @@ import ipaddress
 import logging
 import re
 import socket
+import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -35,6 +36,7 @@ from smwar.cli.common import say
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 KEY_PARAMETER = "key"
+REFUSALS_SAID_EVERY = 60.0  # seconds: a wrong key from one address is said once in this long
 # textual-serve's page asks Google for a font: a request that tells a third party who works
 # the war room and when, fails offline, and is not needed (the terminal has its own)
 THIRD_PARTY_FONT = re.compile(r"<link[^>]*https://fonts\.googleapis\.com[^>]*>")
@@ -70,6 +72,7 @@ class GuardedServer(Server):
         self._pass = hmac.new(key.encode(), b"smwar serve cookie", hashlib.sha256).hexdigest() if key else ""
         self._cookie = f"smwar-serve-{port}"  # cookies are kept per host, not per port
         self._sessions: set[asyncio.Task[object]] = set()  # one per open browser tab
+        self._said: dict[str, float] = {}  # when a refusal of each address was last said
 
     def initialize_logging(self) -> None:
         super().initialize_logging()
@@ -113,6 +116,15 @@ class GuardedServer(Server):
             page.text = THIRD_PARTY_FONT.sub("", page.text)  # nothing is fetched from elsewhere
         return page
 
+    def _refused(self, request: web.Request, why: str) -> web.HTTPForbidden:
+        """A request with a wrong key, refused; said on the server's output, once a minute for
+        each address (someone guessing keys is for its operator to know, not to flood it)."""
+        now, remote = time.monotonic(), request.remote or "an unknown address"
+        if now - self._said.get(remote, -REFUSALS_SAID_EVERY) >= REFUSALS_SAID_EVERY:
+            self._said[remote] = now
+            say(f"refused {remote}: {why}", err=True)
+        return web.HTTPForbidden(text=why)
+
     @web.middleware
     async def _guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.path == "/ws" and not _same_origin(request, self._public):
@@ -124,7 +136,7 @@ class GuardedServer(Server):
         given = request.query.get(KEY_PARAMETER)
         if given is not None:
             if not hmac.compare_digest(given.encode(), self._key.encode()):
-                raise web.HTTPForbidden(text="wrong key")
+                raise self._refused(request, "wrong key")
             query = {name: value for name, value in request.query.items() if name != KEY_PARAMETER}
             onward = web.Response(status=302, headers={"Location": str(request.rel_url.with_query(query))})
             secure = request.secure or self._https
@@ -134,7 +146,7 @@ class GuardedServer(Server):
         if cookie is None:
             raise web.HTTPUnauthorized(text="this war room needs its key: open it as /?key=…")
         if not hmac.compare_digest(cookie.encode(), self._pass.encode()):
-            raise web.HTTPForbidden(text="wrong key")
+            raise self._refused(request, "wrong key")
         return await handler(request)
 
 

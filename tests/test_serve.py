@@ -260,6 +260,7 @@ def test_the_war_room_in_a_browser_asks_for_its_key_and_takes_keys_as_the_operat
         server.terminate()
         output, _ = server.communicate(timeout=20)
     assert KEY not in output
+    assert output.count("refused 127.0.0.1: wrong key") == 1, "said, once a minute for an address"
 
 
 @NEEDS_BROWSER
