@@ -6,13 +6,14 @@ from datetime import timedelta
 from pathlib import Path
 
 from textual.command import CommandPalette
+from textual.pilot import Pilot
 from textual.widgets import Input
 
-from smwar.clock import DrillClock
+from smwar.clock import DrillClock, ManualClock
 from smwar.engine.drill import drill_session, open_drill_run
 from smwar.engine.session import Session
 from smwar.incidents.chain import incident_notes
-from smwar.model import IncidentStatus, StepStatus
+from smwar.model import Incident, IncidentStatus, StepStatus
 from smwar.runbooks.definitions import RunbookSet
 from smwar.tui.app import WarRoomApp
 from smwar.tui.rooms.drill import DrillInfo
@@ -32,6 +33,14 @@ SIZE = (140, 40)
 def war_room(runbooks: RunbookSet, **kwargs: object):  # type: ignore[no-untyped-def]
     run, clock, session = start_drill(runbooks, **kwargs)  # type: ignore[arg-type]
     return run, clock, session, WarRoomApp(session, drill=DrillInfo.of(run), poll_seconds=3600)
+
+
+async def two_minutes_in(app: WarRoomApp, clock: ManualClock, pilot: Pilot[None]) -> Incident:
+    """The drill played two minutes on: the product defect proposed, on screen."""
+    clock.advance(timedelta(minutes=2))
+    [proposal] = app.main.poll_now().proposals
+    await pilot.pause()
+    return proposal
 
 
 async def answer(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -134,9 +143,7 @@ async def test_the_board_shows_each_scenarios_last_minutes_and_incident_and_wide
 async def test_restart_shows_the_previous_incident_and_chain_intact(runbooks: RunbookSet) -> None:
     run, clock, session, app = war_room(runbooks)
     async with app.run_test(size=SIZE) as pilot:
-        clock.advance(timedelta(minutes=2))
-        [proposal] = app.main.poll_now().proposals
-        await pilot.pause()
+        proposal = await two_minutes_in(app, clock, pilot)
         session.desk.open_incident(proposal.id, "stop the spread")
         session.desk.complete_step(proposal.id, "notify-pr")
         session.desk.skip_step(proposal.id, "facts", "known already")
@@ -298,9 +305,7 @@ async def test_on_a_phone_sized_screen_the_feed_takes_the_whole_width(runbooks: 
 async def test_a_goal_refused_because_a_teammate_opened_the_incident_first_is_kept(runbooks: RunbookSet) -> None:
     _run, clock, session, app = war_room(runbooks)
     async with app.run_test(size=SIZE) as pilot:
-        clock.advance(timedelta(minutes=2))
-        [proposal] = app.main.poll_now().proposals
-        await pilot.pause()
+        proposal = await two_minutes_in(app, clock, pilot)
         await pilot.press("o")
         session.desk.open_incident(proposal.id, "a teammate's goal")  # as the operator types
         await answer(pilot, "answer every affected customer within 2 hours")

@@ -20,15 +20,13 @@ from smwar.tui.screens.main import MainScreen
 from smwar.tui.screens.queue import QueueScreen
 
 from .conftest import notices
-from .test_app import SIZE, war_room
+from .test_app import SIZE, two_minutes_in, war_room
 
 
 async def test_enter_twice_in_a_prompt_answers_it_once(runbooks: RunbookSet) -> None:
     _run, clock, session, app = war_room(runbooks)
     async with app.run_test(size=SIZE) as pilot:
-        clock.advance(timedelta(minutes=2))
-        [proposal] = app.main.poll_now().proposals
-        await pilot.pause()
+        proposal = await two_minutes_in(app, clock, pilot)
         await pilot.press("o")
         app.screen.query_one(Input).value = "answer every customer"
         await pilot.press("enter", "enter")  # the second arrives while the prompt is on its way out
@@ -44,9 +42,7 @@ async def test_a_failing_key_handler_is_logged_shown_once_and_survived(
     log = log_to_file()
     _run, clock, session, app = war_room(runbooks)
     async with app.run_test(size=SIZE) as pilot:
-        clock.advance(timedelta(minutes=2))
-        [proposal] = app.main.poll_now().proposals
-        await pilot.pause()
+        proposal = await two_minutes_in(app, clock, pilot)
         session.journal.close()  # the disk is gone: every journal read and write now raises
         await pilot.press("o")
         app.screen.query_one(Input).value = "answer every customer"
