@@ -10,6 +10,14 @@ NETWORKS = ("mastodon", "bluesky", "rss", "reddit", "hackernews", "webhook", "js
 """The networks smwar's sources deliver mentions from."""
 
 
+def known_network(network: str) -> str:
+    """`network`, if one of `NETWORKS`: a mention's network is shown and matched on as it is.
+    Else a ValueError naming it (cut short, as outside text) and those there are."""
+    if network not in NETWORKS:
+        raise ValueError(f"unknown network {network[:40]!r} (known: {', '.join(NETWORKS)})")
+    return network
+
+
 class Handed:
     """A value handed to and from the processes that assess a storm: pickled as its fields in
     order (its class called with them), three times as fast as a dataclass's own way."""

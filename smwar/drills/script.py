@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from smwar.errors import InputError, InputErrors
-from smwar.model import NETWORKS, Mention
+from smwar.model import Mention, known_network
 from smwar.paths import bundled_drills_dir, by_path_or_name
 from smwar.runbooks.definitions import Identifier, RunbookSet
 from smwar.runbooks.loader import DRILLS_SUBDIR
@@ -28,11 +28,14 @@ class DrillInfo(Strict):
     summary: str = ""
 
 
+Network = Annotated[str, AfterValidator(known_network)]
+
+
 class Inject(Strict):
     """One mention the drill feeds in `at` after the start."""
 
     at: Offset
-    network: str = Field(pattern="^(" + "|".join(NETWORKS) + ")$")
+    network: Network
     author: str = Field(min_length=1)
     text: str = Field(min_length=1)
     followers: int | None = Field(None, ge=0)
@@ -51,7 +54,7 @@ class Outage(Strict):
     """A network goes dark: its posts from `at` on arrive only when it is back, `lasts` later."""
 
     at: Offset
-    network: str = Field(pattern="^(" + "|".join(NETWORKS) + ")$")
+    network: Network
     lasts: Span
 
     def covers(self, network: str, offset: timedelta) -> bool:

@@ -2,7 +2,7 @@
 
 Only `text` is required; unknown keys are ignored so that files from other tools (or a
 labelled corpus with an `expect` key) can be read as they are. A `network` must be one smwar
-knows (`NETWORKS`), as a drill's injects must: it is shown and matched on as it is.
+knows (`known_network`), as a drill's injects must: it is shown and matched on as it is.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import IO, Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from smwar.errors import InputError
-from smwar.model import NETWORKS, Mention
+from smwar.model import Mention, known_network
 from smwar.sources.base import MAX_ITEM_BYTES, Batch, SourceError, parsed
 from smwar.sources.settings import JsonlSettings
 
@@ -49,9 +49,7 @@ class MentionRecord(BaseModel):
     @field_validator("network")
     @classmethod
     def _known(cls, network: str | None) -> str | None:
-        if network and network not in NETWORKS:
-            raise ValueError(f"unknown network {network[:40]!r} (known: {', '.join(NETWORKS)})")
-        return network
+        return known_network(network) if network else network  # none: the source's own
 
 
 def mention_from(raw: object, now: datetime, unnamed: str, network: str = NETWORK) -> Mention:
